@@ -1,0 +1,172 @@
+#include "device_ports.hpp"
+
+#include <rte_ethdev.h>
+
+#include <cstdio>
+
+namespace scanscope {
+
+namespace {
+
+std::string port_name(uint16_t port) {
+  char name[RTE_ETH_NAME_MAX_LEN] = {};
+  if (rte_eth_dev_get_name_by_port(port, name) != 0) {
+    return "port" + std::to_string(port);
+  }
+  return name;
+}
+
+std::string fail(uint16_t port, const char* what, int rc) {
+  return "port " + std::to_string(port) + " (" + port_name(port) + "): " + what + ": " +
+         rte_strerror(-rc);
+}
+
+/** The RX configuration: RSS on the source address if the device has it. */
+rte_eth_conf rx_conf_for(uint16_t port, const rte_eth_dev_info& info, unsigned queues) {
+  rte_eth_conf conf{};
+  if (queues < 2) {
+    return conf;
+  }
+  const uint64_t wanted = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+  const uint64_t offered = info.flow_type_rss_offloads & wanted;
+  const std::string name = port_name(port);
+  if (offered == 0) {
+    std::printf(
+        "port %u (%s): no RSS on this device; %u queues get whatever the driver spreads, so "
+        "one source may be counted on several lcores\n",
+        port, name.c_str(), queues);
+    return conf;
+  }
+  conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+  conf.rx_adv_conf.rss_conf.rss_key = nullptr;
+  // Hash on the source address only, so each source lives on one lcore and per-lcore
+  // unique-source counts add up exactly.
+  if (info.flow_type_rss_offloads & RTE_ETH_RSS_L3_SRC_ONLY) {
+    conf.rx_adv_conf.rss_conf.rss_hf = offered | RTE_ETH_RSS_L3_SRC_ONLY;
+    std::printf("port %u (%s): RSS on the source address over %u queues\n", port, name.c_str(),
+                queues);
+  } else {
+    conf.rx_adv_conf.rss_conf.rss_hf = offered;
+    std::printf(
+        "port %u (%s): RSS without L3_SRC_ONLY; hashing on both addresses over %u queues, so "
+        "unique-source counts may count a source once per lcore\n",
+        port, name.c_str(), queues);
+  }
+  return conf;
+}
+
+}  // namespace
+
+std::vector<uint16_t> select_ports(const std::vector<uint16_t>& requested, std::string& error) {
+  std::vector<uint16_t> ports;
+  if (requested.empty()) {
+    uint16_t id;
+    RTE_ETH_FOREACH_DEV(id) { ports.push_back(id); }
+    if (ports.empty()) {
+      error =
+          "no DPDK ports: give EAL a device (e.g. `scanscope -l 0-1 -a 0000:3b:00.0 -- ...` or "
+          "`--vdev net_pcap0,iface=eth1`), or analyse a capture with --pcap FILE";
+    }
+    return ports;
+  }
+  for (uint16_t id : requested) {
+    if (!rte_eth_dev_is_valid_port(id)) {
+      error = "option 'port': no DPDK port " + std::to_string(id) + " (EAL found " +
+              std::to_string(rte_eth_dev_count_avail()) + ")";
+      return {};
+    }
+    ports.push_back(id);
+  }
+  return ports;
+}
+
+std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const app_options& o,
+                                      rte_mempool* pool, std::string& error) {
+  std::vector<rx_queue_ref> queues;
+  for (uint16_t port : ports) {
+    rte_eth_dev_info info{};
+    int rc = rte_eth_dev_info_get(port, &info);
+    if (rc != 0) {
+      error = fail(port, "cannot read device info", rc);
+      return {};
+    }
+    if (o.queues > info.max_rx_queues) {
+      error = "port " + std::to_string(port) + " (" + port_name(port) + ") has at most " +
+              std::to_string(info.max_rx_queues) + " RX queues; option 'queues' asks for " +
+              std::to_string(o.queues);
+      return {};
+    }
+    rte_eth_conf conf = rx_conf_for(port, info, o.queues);
+    // One TX queue: some drivers refuse to start without any; scanscope never transmits.
+    rc = rte_eth_dev_configure(port, static_cast<uint16_t>(o.queues), 1, &conf);
+    if (rc != 0) {
+      error = fail(port, "cannot configure", rc);
+      return {};
+    }
+    uint16_t rx_desc = static_cast<uint16_t>(std::min(o.rx_descriptors, 65535u));
+    uint16_t tx_desc = 512;
+    rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rx_desc, &tx_desc);
+    if (rc != 0) {
+      error = fail(port, "cannot set descriptor counts", rc);
+      return {};
+    }
+    const int socket = rte_eth_dev_socket_id(port);
+    for (unsigned q = 0; q < o.queues; ++q) {
+      rc = rte_eth_rx_queue_setup(port, static_cast<uint16_t>(q), rx_desc,
+                                  static_cast<unsigned>(socket < 0 ? SOCKET_ID_ANY : socket),
+                                  nullptr, pool);
+      if (rc != 0) {
+        error = fail(port, ("cannot set up RX queue " + std::to_string(q)).c_str(), rc);
+        return {};
+      }
+      queues.push_back({port, static_cast<uint16_t>(q)});
+    }
+    rc = rte_eth_tx_queue_setup(port, 0, tx_desc,
+                                static_cast<unsigned>(socket < 0 ? SOCKET_ID_ANY : socket),
+                                nullptr);
+    if (rc != 0) {
+      error = fail(port, "cannot set up TX queue", rc);
+      return {};
+    }
+    rc = rte_eth_dev_start(port);
+    if (rc != 0) {
+      error = fail(port, "cannot start", rc);
+      return {};
+    }
+    // A sensor on a mirror port or tap sees frames for other MACs; some vdevs lack the mode.
+    rc = rte_eth_promiscuous_enable(port);
+    if (rc != 0 && rc != -ENOTSUP) {
+      std::printf("port %u (%s): promiscuous mode not enabled: %s\n", port,
+                  port_name(port).c_str(), rte_strerror(-rc));
+    }
+    rte_eth_stats_reset(port);
+  }
+  return queues;
+}
+
+void stop_ports(const std::vector<uint16_t>& ports) {
+  for (uint16_t port : ports) {
+    rte_eth_dev_stop(port);
+    rte_eth_dev_close(port);
+  }
+}
+
+std::vector<device_counters> read_device_counters(const std::vector<uint16_t>& ports) {
+  std::vector<device_counters> out;
+  for (uint16_t port : ports) {
+    rte_eth_stats st{};
+    device_counters d;
+    d.port_id = port;
+    d.name = port_name(port);
+    if (rte_eth_stats_get(port, &st) == 0) {
+      d.ipackets = st.ipackets;
+      d.imissed = st.imissed;
+      d.ierrors = st.ierrors;
+      d.rx_nombuf = st.rx_nombuf;
+    }
+    out.push_back(d);
+  }
+  return out;
+}
+
+}  // namespace scanscope

@@ -1,0 +1,44 @@
+#pragma once
+/**
+ * @file
+ * Live input: configure each ethdev with N RX queues, RSS on the source address where the
+ * device can, promiscuous mode, and read its drop counters.
+ */
+
+#include <rte_mempool.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "export/run_report.hpp"
+#include "options.hpp"
+
+namespace scanscope {
+
+/** One RX queue, polled by one RX lcore. */
+struct rx_queue_ref {
+  uint16_t port_id; /**< DPDK port id */
+  uint16_t queue;   /**< RX queue index */
+};
+
+/**
+ * The ports to poll: `requested`, or every available port when empty.
+ * @return empty with `error` set when a requested port does not exist or none exist
+ */
+std::vector<uint16_t> select_ports(const std::vector<uint16_t>& requested, std::string& error);
+
+/**
+ * Configure and start the ports.
+ * @return the RX queues, one per RX lcore; empty with `error` set on failure
+ */
+std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const app_options& o,
+                                      rte_mempool* pool, std::string& error);
+
+/** Stop and close the ports. */
+void stop_ports(const std::vector<uint16_t>& ports);
+
+/** Read the devices' receive and drop counters. */
+std::vector<device_counters> read_device_counters(const std::vector<uint16_t>& ports);
+
+}  // namespace scanscope

@@ -1,0 +1,357 @@
+// scanscope: scan-traffic sensor. Options, EAL, ports and lcores here; the packet work lives in
+// lib/ (see DESIGN.md for the data flow).
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "device_ports.hpp"
+#include "eal_setup.hpp"
+#include "export/json_report.hpp"
+#include "export/summary_table.hpp"
+#include "options.hpp"
+#include "pipeline/offline_feeder.hpp"
+#include "pipeline/packet_meta.hpp"
+#include "rx_lcore.hpp"
+
+namespace scanscope {
+
+namespace {
+
+// The only state a signal handler touches.
+std::atomic<bool> stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+void on_signal(int) { stop_requested.store(true, std::memory_order_relaxed); }
+
+constexpr int exit_ok = 0;
+constexpr int exit_runtime_error = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_damaged_input = 3;
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+/** Workers and what they poll, owned by the main lcore for the whole run. */
+struct rx_lcores {
+  std::vector<std::unique_ptr<worker>> workers;
+  std::vector<rx_task> tasks;
+
+  std::vector<const lcore_counters*> counters() const {
+    std::vector<const lcore_counters*> out;
+    for (const auto& w : workers) {
+      out.push_back(&w->counters());
+    }
+    return out;
+  }
+
+  /** Launch one task per worker lcore, in lcore order. */
+  std::string launch() {
+    size_t i = 0;
+    unsigned lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+      if (i == tasks.size()) {
+        break;
+      }
+      tasks[i].lcore_id = lcore;
+      const int rc = rte_eal_remote_launch(rx_lcore_main, &tasks[i], lcore);
+      if (rc != 0) {
+        return "cannot launch RX lcore " + std::to_string(lcore) + ": " + rte_strerror(-rc);
+      }
+      ++i;
+    }
+    return {};
+  }
+
+  std::vector<lcore_summary> summaries() const {
+    std::vector<lcore_summary> out;
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      const lcore_counters& c = workers[i]->counters();
+      const uint64_t total = c.total_cycles.read();
+      out.push_back({tasks[i].lcore_id, tasks[i].source, c.total.packets.read(),
+                     total ? static_cast<double>(c.busy_cycles.read()) / total : 0.0});
+    }
+    return out;
+  }
+};
+
+std::string check_lcores(unsigned needed) {
+  const unsigned have = rte_lcore_count() - 1;
+  if (have < needed) {
+    return "need " + std::to_string(needed) + " RX lcores besides the main lcore, EAL gave " +
+           std::to_string(have) + " (use -l/--lcores, e.g. -l 0-" + std::to_string(needed) + ")";
+  }
+  return {};
+}
+
+rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& error) {
+  rte_mempool* pool = rte_pktmbuf_pool_create("scanscope_pool", mbufs, o.mbuf_cache, 0,
+                                              static_cast<uint16_t>(o.mbuf_size),
+                                              static_cast<int>(rte_socket_id()));
+  if (pool == nullptr) {
+    error = "cannot create a pool of " + std::to_string(mbufs) + " mbufs of " +
+            std::to_string(o.mbuf_size) + " bytes: " + rte_strerror(rte_errno) +
+            " (lower --mbufs or raise --memory)";
+  }
+  return pool;
+}
+
+int finish(run_report& report, const rx_lcores& rx, const watched_ports& ports,
+           const app_options& o) {
+  report.traffic = fold_counters(rx.counters(), ports.size(), o.top_ports);
+  report.lcores = rx.summaries();
+  std::cout << render_summary_table(report, ports) << std::flush;
+  if (!o.json_out.empty()) {
+    const std::string e = write_json_report(o.json_out, report, ports);
+    if (!e.empty()) {
+      std::cerr << "scanscope: " << e << "\n";
+      return exit_runtime_error;
+    }
+    std::cerr << "scanscope: report written to " << o.json_out << "\n";
+  }
+  if (report.input_errors != 0) {
+    std::cerr << "scanscope: " << report.input_error << "\n";
+    return exit_damaged_input;
+  }
+  return exit_ok;
+}
+
+int run_offline(const app_options& o, const watched_ports& ports) {
+  std::string error;
+  auto feeder = offline_feeder::open(o.pcap, error);
+  if (!feeder) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_usage;
+  }
+  if (error = check_lcores(o.workers); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_usage;
+  }
+  // Every ring full, every lcore cache full, plus a burst in hand on each side.
+  const unsigned mbufs =
+      o.mbufs ? o.mbufs : o.workers * (o.ring_size + 2 * o.mbuf_cache + 2 * o.burst) + 1024;
+  rte_mempool* pool = create_pool(mbufs, o, error);
+  if (pool == nullptr) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_runtime_error;
+  }
+  std::atomic<bool> input_done{false};
+  rx_lcores rx;
+  std::vector<rte_ring*> rings;
+  for (unsigned i = 0; i < o.workers; ++i) {
+    const std::string name = "scanscope_rx" + std::to_string(i);
+    rte_ring* ring = rte_ring_create(name.c_str(), o.ring_size, static_cast<int>(rte_socket_id()),
+                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (ring == nullptr) {
+      std::cerr << "scanscope: cannot create ring " << name << ": " << rte_strerror(rte_errno)
+                << "\n";
+      return exit_runtime_error;
+    }
+    rings.push_back(ring);
+    rx.workers.push_back(std::make_unique<worker>(ports));
+    rx_task t;
+    t.work = rx.workers.back().get();
+    t.ring = ring;
+    t.burst = static_cast<uint16_t>(o.burst);
+    t.input_done = &input_done;
+    t.source = "pcap ring " + std::to_string(i);
+    rx.tasks.push_back(t);
+  }
+  if (error = rx.launch(); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_runtime_error;
+  }
+  if (!o.quiet) {
+    std::cerr << "scanscope: reading " << o.pcap << " (" << feeder->link_name() << ") on "
+              << o.workers << " RX lcore" << (o.workers > 1 ? "s" : "") << "\n";
+  }
+
+  const auto start = clock_type::now();
+  uint64_t last_records = 0;
+  auto last_tick = start;
+  auto progress = [&](const feeder_progress& p) {
+    if (o.quiet) {
+      return;
+    }
+    const double dt = std::chrono::duration<double>(clock_type::now() - last_tick).count();
+    std::fprintf(stderr, "scanscope: %llu records, %.0f%% of the file, %.0f records/s\n",
+                 static_cast<unsigned long long>(p.records),
+                 p.file_size ? 100.0 * static_cast<double>(p.file_offset) / p.file_size : 0.0,
+                 dt > 0 ? static_cast<double>(p.records - last_records) / dt : 0.0);
+    last_records = p.records;
+    last_tick = clock_type::now();
+  };
+  const feeder_result fed = feeder->run(pool, rings, stop_requested, progress, o.status_interval);
+  input_done.store(true, std::memory_order_release);
+  rte_eal_mp_wait_lcore();
+
+  run_report report;
+  report.mode = "pcap";
+  report.input = o.pcap;
+  report.elapsed_seconds = seconds_since(start);
+  report.interrupted = fed.interrupted;
+  report.input_errors = fed.errors;
+  report.input_error = fed.error;
+  if (fed.clipped_records != 0) {
+    std::cerr << "scanscope: " << fed.clipped_records
+              << " records were longer than an mbuf and were clipped (raise --mbuf-size)\n";
+  }
+  const int rc = finish(report, rx, ports, o);
+  for (rte_ring* r : rings) {
+    rte_ring_free(r);
+  }
+  rte_mempool_free(pool);
+  return rc;
+}
+
+int run_live(const app_options& o, const watched_ports& ports) {
+  std::string error;
+  const std::vector<uint16_t> port_ids = select_ports(o.ports, error);
+  if (port_ids.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_usage;
+  }
+  const unsigned rx_count = static_cast<unsigned>(port_ids.size()) * o.queues;
+  if (error = check_lcores(rx_count); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_usage;
+  }
+  // Each RX ring full, each lcore cache full, a burst in hand per lcore, and slack.
+  const unsigned mbufs =
+      o.mbufs ? o.mbufs : rx_count * (o.rx_descriptors + o.mbuf_cache + o.burst) + 2048;
+  rte_mempool* pool = create_pool(mbufs, o, error);
+  if (pool == nullptr) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_runtime_error;
+  }
+  const std::vector<rx_queue_ref> queues = start_ports(port_ids, o, pool, error);
+  if (queues.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_runtime_error;
+  }
+  rx_lcores rx;
+  for (const rx_queue_ref& q : queues) {
+    rx.workers.push_back(std::make_unique<worker>(ports));
+    rx_task t;
+    t.work = rx.workers.back().get();
+    t.queue = q;
+    t.burst = static_cast<uint16_t>(o.burst);
+    t.stop = &stop_requested;
+    t.source = "port " + std::to_string(q.port_id) + " queue " + std::to_string(q.queue);
+    rx.tasks.push_back(t);
+  }
+  if (error = rx.launch(); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    stop_requested = true;
+    rte_eal_mp_wait_lcore();
+    return exit_runtime_error;
+  }
+
+  // The stats loop: the main lcore folds, prints and watches the clock.
+  const auto start = clock_type::now();
+  auto last_status = start;
+  traffic_snapshot before = fold_counters(rx.counters(), ports.size(), 3);
+  bool timed_out = false;
+  while (!stop_requested.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (o.duration > 0 && seconds_since(start) >= o.duration) {
+      timed_out = true;
+      break;
+    }
+    const double since = std::chrono::duration<double>(clock_type::now() - last_status).count();
+    if (since >= o.status_interval) {
+      traffic_snapshot now = fold_counters(rx.counters(), ports.size(), 3);
+      uint64_t drops = 0;
+      for (const device_counters& d : read_device_counters(port_ids)) {
+        drops += d.imissed + d.ierrors + d.rx_nombuf;
+      }
+      if (!o.quiet) {
+        std::fprintf(stderr, "%s\n", render_status_line(now, before, since, drops, ports).c_str());
+      }
+      before = std::move(now);
+      last_status = clock_type::now();
+    }
+  }
+  const bool interrupted = !timed_out;
+  stop_requested.store(true, std::memory_order_relaxed);
+  rte_eal_mp_wait_lcore();
+
+  run_report report;
+  report.mode = "live";
+  for (uint16_t p : port_ids) {
+    report.input += (report.input.empty() ? "" : ",") + std::to_string(p);
+  }
+  report.input = "ports " + report.input;
+  report.elapsed_seconds = seconds_since(start);
+  report.interrupted = interrupted;
+  report.devices = read_device_counters(port_ids);
+  stop_ports(port_ids);
+  const int rc = finish(report, rx, ports, o);
+  rte_mempool_free(pool);
+  return rc;
+}
+
+int run(int argc, char** argv) {
+  parse_outcome parsed = parse_options(argc, argv, "config/scanscope.conf");
+  if (!parsed.options) {
+    return parsed.exit_code;
+  }
+  const app_options& o = *parsed.options;
+  std::string error;
+  auto ports = watched_ports::build(o.watch, error);
+  if (!ports) {
+    std::cerr << "scanscope: option 'watch-port': " << error << "\n";
+    return exit_usage;
+  }
+  const bool offline = !o.pcap.empty();
+  std::vector<std::string> eal = o.eal_args;
+  if (eal.empty()) {
+    eal = default_eal_args(o, offline ? o.workers + 1 : 2);
+  } else {
+    eal.insert(eal.begin(), argv[0]);
+  }
+  if (!o.quiet && !o.config_path.empty()) {
+    std::cerr << "scanscope: config " << o.config_path << "\n";
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  if (error = init_eal(eal); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_runtime_error;
+  }
+  int rc = exit_runtime_error;
+  if (error = register_packet_meta(); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+  } else {
+    rc = offline ? run_offline(o, *ports) : run_live(o, *ports);
+  }
+  const std::string runtime_dir = rte_eal_get_runtime_dir();
+  rte_eal_cleanup();
+  if (o.eal_args.empty()) {
+    // The private runtime folder scanscope asked EAL for (see default_eal_args) would
+    // otherwise stay behind after every offline run.
+    std::error_code ignored;
+    std::filesystem::remove_all(runtime_dir, ignored);
+  }
+  return rc;
+}
+
+}  // namespace
+
+}  // namespace scanscope
+
+int main(int argc, char** argv) { return scanscope::run(argc, argv); }

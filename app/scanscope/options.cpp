@@ -1,0 +1,248 @@
+#include "options.hpp"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "scanscope_build_config.hpp"
+
+namespace po = boost::program_options;
+
+namespace scanscope {
+
+namespace {
+
+constexpr const char* usage_head =
+    "Usage:\n"
+    "  scanscope [OPTIONS]                        analyse with scanscope's own EAL set-up\n"
+    "  scanscope [EAL ARGS] -- [OPTIONS]          live: EAL arguments pass through to DPDK\n"
+    "\n"
+    "Examples:\n"
+    "  scanscope --pcap capture.pcap --json-out report.json\n"
+    "  scanscope -l 0-2 -a 0000:3b:00.0 -- --queues 2\n"
+    "  scanscope -l 0-1 --no-huge --vdev net_pcap0,iface=eth1 -- --duration 60\n"
+    "\n"
+    "Options (every option except --help, --version and --config can be set in the config\n"
+    "file as `name = value`; the command line wins):\n";
+
+/** Options that may also come from the config file. */
+po::options_description analysis_options(app_options& o, std::vector<std::string>& watch,
+                                         std::vector<unsigned>& ports) {
+  po::options_description input("Input");
+  input.add_options()
+      ("pcap", po::value(&o.pcap)->value_name("FILE"),
+       "analyse a capture offline (pcap or pcapng; Ethernet, Linux cooked, raw IP) and exit at "
+       "its end; needs no NIC and no hugepages")
+      ("port", po::value(&ports)->multitoken()->value_name("ID"),
+       "live: DPDK port id to poll (repeat for several; default every port EAL found)")
+      ("queues", po::value(&o.queues)->default_value(o.queues)->value_name("N"),
+       "live: RX queues per port, each polled by its own RX lcore; RSS spreads sources over them")
+      ("workers", po::value(&o.workers)->default_value(o.workers)->value_name("N"),
+       "offline: RX lcores the capture is spread over by source address")
+      ("duration", po::value(&o.duration)->default_value(o.duration)->value_name("SECONDS"),
+       "live: stop after this many seconds (0: run until SIGINT/SIGTERM)");
+
+  po::options_description resources("Resources");
+  resources.add_options()
+      ("mbufs", po::value(&o.mbufs)->default_value(o.mbufs)->value_name("N"),
+       "mbufs in the packet pool (0: enough for every RX ring, ring and cache)")
+      ("mbuf-cache", po::value(&o.mbuf_cache)->default_value(o.mbuf_cache)->value_name("N"),
+       "per-lcore mempool cache size (at most 512)")
+      ("mbuf-size", po::value(&o.mbuf_size)->default_value(o.mbuf_size)->value_name("BYTES"),
+       "mbuf data room including 128 bytes of headroom; longer capture records are clipped "
+       "(counted) and jumbo frames need a larger value")
+      ("rx-descriptors",
+       po::value(&o.rx_descriptors)->default_value(o.rx_descriptors)->value_name("N"),
+       "live: RX descriptors per queue")
+      ("ring-size", po::value(&o.ring_size)->default_value(o.ring_size)->value_name("N"),
+       "offline: slots of the ring feeding each RX lcore (power of two)")
+      ("burst", po::value(&o.burst)->default_value(o.burst)->value_name("N"),
+       "frames per rx_burst or ring dequeue (1 to 256)")
+      ("memory", po::value(&o.memory_mb)->default_value(o.memory_mb)->value_name("MB"),
+       "memory EAL reserves when scanscope sets EAL up itself (no hugepages)");
+
+  po::options_description analysis("Analysis");
+  analysis.add_options()
+      ("watch-port", po::value(&watch)->multitoken()->value_name("\"PORT/PROTO NAME\""),
+       "a destination port reported by name, e.g. \"8545/tcp ethereum-jsonrpc\" (repeat; "
+       "replaces the built-in list: 8545 3333 5555 52869 37215 23 2323 22 80 443 8080 7547 "
+       "445 3389 6379/tcp, 53 123 1900 5060/udp)")
+      ("top-ports", po::value(&o.top_ports)->default_value(o.top_ports)->value_name("K"),
+       "how many of the busiest destination ports reports list");
+
+  po::options_description output("Output");
+  output.add_options()
+      ("json-out", po::value(&o.json_out)->value_name("FILE"),
+       "write the final report as JSON (also after SIGINT/SIGTERM)")
+      ("quiet,q", po::bool_switch(&o.quiet), "no per-second status or progress lines")
+      ("status-interval",
+       po::value(&o.status_interval)->default_value(o.status_interval)->value_name("SECONDS"),
+       "seconds between status lines")
+      ("verbose,v", po::bool_switch(&o.verbose), "keep DPDK's informational log messages");
+
+  po::options_description all;
+  all.add(input).add(resources).add(analysis).add(output);
+  return all;
+}
+
+/** Line number of the first line of a config file that sets `name`, or 0. */
+size_t line_of(const std::string& path, const std::string& name) {
+  std::ifstream in(path);
+  std::string line;
+  for (size_t n = 1; std::getline(in, line); ++n) {
+    const auto start = line.find_first_not_of(" \t");
+    if (start != std::string::npos && line.compare(start, name.size(), name) == 0) {
+      return n;
+    }
+  }
+  return 0;
+}
+
+std::string validate(const app_options& o) {
+  auto in_range = [](const char* name, unsigned v, unsigned lo, unsigned hi) -> std::string {
+    if (v < lo || v > hi) {
+      return std::string("option '") + name + "' must be from " + std::to_string(lo) + " to " +
+             std::to_string(hi) + ", got " + std::to_string(v);
+    }
+    return {};
+  };
+  for (const std::string& e : {
+           in_range("queues", o.queues, 1, 128),
+           in_range("workers", o.workers, 1, 128),
+           in_range("mbuf-cache", o.mbuf_cache, 0, 512),
+           in_range("mbuf-size", o.mbuf_size, 256 + 128, 65535),
+           in_range("rx-descriptors", o.rx_descriptors, 64, 65536),
+           in_range("ring-size", o.ring_size, 64, 1u << 24),
+           in_range("burst", o.burst, 1, 256),
+           in_range("memory", o.memory_mb, 64, 1u << 20),
+           in_range("top-ports", o.top_ports, 0, 1000),
+       }) {
+    if (!e.empty()) {
+      return e;
+    }
+  }
+  if ((o.ring_size & (o.ring_size - 1)) != 0) {
+    return "option 'ring-size' must be a power of two, got " + std::to_string(o.ring_size);
+  }
+  if (o.duration < 0) {
+    return "option 'duration' must not be negative";
+  }
+  if (!(o.status_interval > 0)) {
+    return "option 'status-interval' must be above 0";
+  }
+  return {};
+}
+
+}  // namespace
+
+parse_outcome parse_options(int argc, char** argv, const std::string& default_config) {
+  app_options o;
+  int first_app_arg = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--") {
+      for (int j = 1; j < i; ++j) {
+        o.eal_args.emplace_back(argv[j]);
+      }
+      first_app_arg = i + 1;
+      break;
+    }
+  }
+
+  std::vector<std::string> watch;
+  std::vector<unsigned> ports;
+  std::string config_path;
+  po::options_description general("General");
+  general.add_options()
+      ("help,h", "show this help and exit")
+      ("version", "show the version and exit")
+      ("config,c", po::value(&config_path)->value_name("FILE"),
+       ("config file (default config/scanscope.conf if present, else " SCANSCOPE_SYSCONFDIR
+        "/scanscope.conf if present)"));
+  po::options_description from_config = analysis_options(o, watch, ports);
+  po::options_description cli;
+  cli.add(general).add(from_config);
+
+  po::variables_map vm;
+  try {
+    std::vector<std::string> args(argv + first_app_arg, argv + argc);
+    po::store(po::command_line_parser(args).options(cli).run(), vm);
+  } catch (const po::error& e) {
+    std::cerr << "scanscope: " << e.what() << " (see --help)\n";
+    return {std::nullopt, 2};
+  }
+  if (vm.count("help")) {
+    std::cout << usage_head << cli << "\n";
+    return {std::nullopt, 0};
+  }
+  if (vm.count("version")) {
+    std::cout << "scanscope " SCANSCOPE_VERSION "\n";
+    return {std::nullopt, 0};
+  }
+
+  if (vm.count("config")) {
+    config_path = vm["config"].as<std::string>();
+    if (!std::ifstream(config_path)) {
+      std::cerr << "scanscope: cannot read config file '" << config_path << "'\n";
+      return {std::nullopt, 2};
+    }
+  } else {
+    for (const std::string& candidate :
+         {default_config, std::string(SCANSCOPE_SYSCONFDIR "/scanscope.conf")}) {
+      if (!candidate.empty() && std::ifstream(candidate)) {
+        config_path = candidate;
+        break;
+      }
+    }
+  }
+  if (!config_path.empty()) {
+    try {
+      po::store(po::parse_config_file<char>(config_path.c_str(), from_config), vm);
+    } catch (const po::error_with_option_name& e) {
+      const size_t line = line_of(config_path, e.get_option_name());
+      std::cerr << "scanscope: " << config_path;
+      if (line != 0) {
+        std::cerr << ":" << line;
+      }
+      std::cerr << ": " << e.what() << "\n";
+      return {std::nullopt, 2};
+    } catch (const po::error& e) {
+      std::cerr << "scanscope: " << config_path << ": " << e.what() << "\n";
+      return {std::nullopt, 2};
+    }
+  }
+  try {
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "scanscope: " << e.what() << "\n";
+    return {std::nullopt, 2};
+  }
+  o.config_path = config_path;
+
+  for (unsigned p : ports) {
+    if (p > 65535) {
+      std::cerr << "scanscope: option 'port': " << p << " is not a DPDK port id\n";
+      return {std::nullopt, 2};
+    }
+    o.ports.push_back(static_cast<uint16_t>(p));
+  }
+  if (watch.empty()) {
+    o.watch = default_watched_ports();
+  }
+  for (const std::string& w : watch) {
+    std::string error;
+    auto parsed = parse_watched_port(w, error);
+    if (!parsed) {
+      std::cerr << "scanscope: option 'watch-port': " << error << "\n";
+      return {std::nullopt, 2};
+    }
+    o.watch.push_back(*parsed);
+  }
+  if (const std::string e = validate(o); !e.empty()) {
+    std::cerr << "scanscope: " << e << "\n";
+    return {std::nullopt, 2};
+  }
+  return {o, 0};
+}
+
+}  // namespace scanscope

@@ -1,0 +1,52 @@
+#pragma once
+/**
+ * @file
+ * scanscope's options: command line after `--` (or the whole command line when there is no
+ * `--`), then the config file. EAL arguments before `--` pass through to DPDK untouched.
+ */
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stats/watched_ports.hpp"
+
+namespace scanscope {
+
+struct app_options {
+  std::string config_path;          /**< config file that was read ("" when none) */
+  std::vector<std::string> eal_args; /**< EAL arguments given before `--` (empty: scanscope's own) */
+  std::string pcap;                 /**< offline capture; empty for a live run */
+  std::vector<uint16_t> ports;      /**< DPDK port ids to poll; empty: every port */
+  unsigned queues = 1;              /**< RX queues (and RX lcores) per port */
+  unsigned workers = 1;             /**< offline: RX lcores fed from the capture */
+  double duration = 0;              /**< live: stop after this many seconds (0: on signal) */
+  unsigned mbufs = 0;               /**< mbufs in the pool (0: sized from queues and rings) */
+  unsigned mbuf_cache = 256;        /**< per-lcore mempool cache */
+  unsigned mbuf_size = 2176;        /**< mbuf data room in bytes, headroom included */
+  unsigned rx_descriptors = 1024;   /**< RX descriptors per queue */
+  unsigned ring_size = 4096;        /**< offline: ring slots per RX lcore (power of two) */
+  unsigned burst = 32;              /**< frames per rx_burst / ring dequeue */
+  unsigned memory_mb = 512;         /**< EAL memory when scanscope sets EAL up itself */
+  std::vector<watched_port> watch;  /**< watched destination ports */
+  unsigned top_ports = 10;          /**< busiest ports listed in reports */
+  std::string json_out;             /**< write the final report here */
+  bool quiet = false;               /**< no status lines */
+  double status_interval = 1.0;     /**< seconds between status lines */
+  bool verbose = false;             /**< keep DPDK's own informational log */
+};
+
+/** What parse_options() decided. */
+struct parse_outcome {
+  std::optional<app_options> options; /**< set when the program should run */
+  int exit_code = 0;                  /**< when options is empty: 0 after --help, 2 on error */
+};
+
+/**
+ * Parse argv. Prints --help and --version output and errors to stdout/stderr itself.
+ * @param default_config config file read when --config is not given and the file exists
+ */
+parse_outcome parse_options(int argc, char** argv, const std::string& default_config);
+
+}  // namespace scanscope

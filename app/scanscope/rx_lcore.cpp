@@ -1,0 +1,94 @@
+#include "rx_lcore.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+
+#include <ctime>
+
+#include "pipeline/burst.hpp"
+
+namespace scanscope {
+
+namespace {
+
+constexpr uint16_t max_burst = 256;
+
+uint64_t wall_clock_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+void poll_queue(rx_task& t) {
+  rte_mbuf* pkts[max_burst];
+  lcore_counters& c = t.work->counters();
+  // Arrival time from the TSC, anchored to the wall clock once: no syscall per burst.
+  const uint64_t wall_base = wall_clock_ns();
+  const uint64_t tsc_base = rte_rdtsc();
+  const double ns_per_cycle = 1e9 / static_cast<double>(rte_get_tsc_hz());
+  uint64_t last = tsc_base;
+  while (!t.stop->load(std::memory_order_relaxed)) {
+    const uint16_t n = rte_eth_rx_burst(t.queue.port_id, t.queue.queue, pkts, t.burst);
+    const uint64_t start = rte_rdtsc();
+    if (n != 0) {
+      const uint64_t now_ns =
+          wall_base + static_cast<uint64_t>(static_cast<double>(start - tsc_base) * ns_per_cycle);
+      process_burst<frame_clock::arrival>(*t.work, pkts, n, now_ns);
+      rte_pktmbuf_free_bulk(pkts, n);
+      c.busy_cycles.add(rte_rdtsc() - last);
+    }
+    const uint64_t end = rte_rdtsc();
+    c.total_cycles.add(end - last);
+    last = end;
+  }
+}
+
+void drain_ring(rx_task& t) {
+  rte_mbuf* pkts[max_burst];
+  lcore_counters& c = t.work->counters();
+  uint64_t last = rte_rdtsc();
+  for (;;) {
+    unsigned n = rte_ring_dequeue_burst(t.ring, reinterpret_cast<void**>(pkts), t.burst, nullptr);
+    if (n == 0) {
+      // Read the flag before the last look at the ring: the reader sets it after its final
+      // enqueue, so an empty ring after seeing the flag is really the end.
+      if (t.input_done->load(std::memory_order_acquire)) {
+        n = rte_ring_dequeue_burst(t.ring, reinterpret_cast<void**>(pkts), t.burst, nullptr);
+        if (n == 0) {
+          break;
+        }
+      } else {
+        rte_pause();
+        const uint64_t now = rte_rdtsc();
+        c.total_cycles.add(now - last);
+        last = now;
+        continue;
+      }
+    }
+    process_burst<frame_clock::recorded>(*t.work, pkts, static_cast<uint16_t>(n), 0);
+    rte_pktmbuf_free_bulk(pkts, n);
+    const uint64_t now = rte_rdtsc();
+    c.busy_cycles.add(now - last);
+    c.total_cycles.add(now - last);
+    last = now;
+  }
+}
+
+}  // namespace
+
+int rx_lcore_main(void* arg) {
+  auto& t = *static_cast<rx_task*>(arg);
+  if (t.burst > max_burst) {
+    t.burst = max_burst;
+  }
+  if (t.ring != nullptr) {
+    drain_ring(t);
+  } else {
+    poll_queue(t);
+  }
+  return 0;
+}
+
+}  // namespace scanscope

@@ -1,0 +1,183 @@
+#include "export/json_report.hpp"
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "export/summary_table.hpp"
+#include "scanscope_build_config.hpp"
+
+namespace scanscope {
+
+namespace {
+
+using json_writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void write_traffic(json_writer& w, const traffic_total& t) {
+  w.Key("packets");
+  w.Uint64(t.packets);
+  w.Key("bytes");
+  w.Uint64(t.bytes);
+}
+
+void write_port(json_writer& w, uint16_t port, transport proto, const char* name,
+                const traffic_total& t) {
+  w.StartObject();
+  w.Key("port");
+  w.Uint(port);
+  w.Key("protocol");
+  w.String(transport_name(proto));
+  w.Key("name");
+  w.String(name);
+  write_traffic(w, t);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string render_json_report(const run_report& r, const watched_ports& ports) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.SetIndent(' ', 2);
+  const traffic_snapshot& t = r.traffic;
+  w.StartObject();
+  w.Key("scanscope_version");
+  w.String(SCANSCOPE_VERSION);
+  w.Key("mode");
+  w.String(r.mode.c_str());
+  w.Key("input");
+  w.String(r.input.c_str());
+  w.Key("elapsed_seconds");
+  w.Double(r.elapsed_seconds);
+  w.Key("interrupted");
+  w.Bool(r.interrupted);
+  w.Key("first_packet_time");
+  t.first_timestamp_ns ? w.String(format_utc(t.first_timestamp_ns).c_str()) : w.Null();
+  w.Key("last_packet_time");
+  t.last_timestamp_ns ? w.String(format_utc(t.last_timestamp_ns).c_str()) : w.Null();
+
+  w.Key("totals");
+  w.StartObject();
+  write_traffic(w, t.total);
+  w.Key("malformed");
+  w.Uint64(t.malformed());
+  w.EndObject();
+
+  w.Key("protocols");
+  w.StartObject();
+  for (size_t i = 0; i < protocol_class_count; ++i) {
+    w.Key(protocol_class_name(static_cast<protocol_class>(i)));
+    w.StartObject();
+    write_traffic(w, t.protocols[i]);
+    w.EndObject();
+  }
+  w.EndObject();
+
+  w.Key("parse");
+  w.StartObject();
+  for (size_t i = 0; i < parse_result_count; ++i) {
+    w.Key(parse_result_name(static_cast<parse_result>(i)));
+    w.Uint64(t.parse[i]);
+  }
+  w.EndObject();
+
+  w.Key("ports");
+  w.StartArray();
+  for (uint16_t i = 1; i <= ports.size(); ++i) {
+    const watched_port& p = ports.at(i);
+    write_port(w, p.port, p.proto, p.name.c_str(), t.watched[i]);
+  }
+  w.EndArray();
+  w.Key("other_ports");
+  w.StartObject();
+  write_traffic(w, t.watched[watched_ports::other_index]);
+  w.EndObject();
+
+  w.Key("top_ports");
+  w.StartArray();
+  for (const port_count& pc : t.top_ports) {
+    w.StartObject();
+    w.Key("port");
+    w.Uint(pc.port);
+    w.Key("protocol");
+    w.String(transport_name(pc.proto));
+    const uint16_t index = ports.index(pc.proto, pc.port);
+    w.Key("name");
+    index == watched_ports::other_index ? w.Null() : w.String(ports.at(index).name.c_str());
+    w.Key("packets");
+    w.Uint64(pc.packets);
+    w.EndObject();
+  }
+  w.EndArray();
+
+  w.Key("devices");
+  w.StartArray();
+  for (const device_counters& d : r.devices) {
+    w.StartObject();
+    w.Key("port_id");
+    w.Uint(d.port_id);
+    w.Key("name");
+    w.String(d.name.c_str());
+    w.Key("ipackets");
+    w.Uint64(d.ipackets);
+    w.Key("imissed");
+    w.Uint64(d.imissed);
+    w.Key("ierrors");
+    w.Uint64(d.ierrors);
+    w.Key("rx_nombuf");
+    w.Uint64(d.rx_nombuf);
+    w.EndObject();
+  }
+  w.EndArray();
+
+  w.Key("lcores");
+  w.StartArray();
+  for (const lcore_summary& l : r.lcores) {
+    w.StartObject();
+    w.Key("lcore");
+    w.Uint(l.lcore_id);
+    w.Key("source");
+    w.String(l.source.c_str());
+    w.Key("packets");
+    w.Uint64(l.packets);
+    w.Key("busy_ratio");
+    w.Double(l.busy_ratio);
+    w.EndObject();
+  }
+  w.EndArray();
+
+  w.Key("input_errors");
+  w.Uint64(r.input_errors);
+  w.Key("input_error");
+  r.input_error.empty() ? w.Null() : w.String(r.input_error.c_str());
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+std::string write_json_report(const std::string& path, const run_report& report,
+                              const watched_ports& ports) {
+  const std::string text = render_json_report(report, ports);
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) {
+    return "cannot write report '" + tmp + "': " + std::strerror(errno);
+  }
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const bool closed = std::fclose(f) == 0;
+  if (!written || !closed) {
+    const std::string reason = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return "cannot write report '" + tmp + "': " + reason;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return "cannot rename report to '" + path + "': " + reason;
+  }
+  return {};
+}
+
+}  // namespace scanscope

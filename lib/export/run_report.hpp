@@ -1,0 +1,47 @@
+#pragma once
+/**
+ * @file
+ * Everything a finished (or running) analysis reports: the input, the folded counters and the
+ * devices' own drop counters. The JSON report and the summary table are two views of it.
+ */
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stats/traffic_snapshot.hpp"
+#include "stats/watched_ports.hpp"
+
+namespace scanscope {
+
+/** Receive counters read from one ethdev (rte_eth_stats). */
+struct device_counters {
+  uint16_t port_id = 0;   /**< DPDK port id */
+  std::string name;       /**< device name, e.g. 0000:01:00.0 or net_pcap0 */
+  uint64_t ipackets = 0;  /**< frames the device delivered */
+  uint64_t imissed = 0;   /**< frames dropped by the device because RX queues were full */
+  uint64_t ierrors = 0;   /**< erroneous frames */
+  uint64_t rx_nombuf = 0; /**< receive failures for lack of mbufs */
+};
+
+/** Frames one RX lcore handled. */
+struct lcore_summary {
+  unsigned lcore_id = 0;  /**< EAL lcore id */
+  std::string source;     /**< what it polls, e.g. "port 0 queue 1" or "pcap ring 0" */
+  uint64_t packets = 0;   /**< frames handled */
+  double busy_ratio = 0;  /**< share of poll-loop cycles spent on non-empty bursts */
+};
+
+struct run_report {
+  std::string mode;             /**< "pcap" (offline) or "live" */
+  std::string input;            /**< capture path, or the device list */
+  double elapsed_seconds = 0;   /**< wall-clock time of the run */
+  bool interrupted = false;     /**< stopped by SIGINT/SIGTERM before the input ended */
+  traffic_snapshot traffic;     /**< folded counters */
+  std::vector<device_counters> devices; /**< per-ethdev drop counters (live runs) */
+  std::vector<lcore_summary> lcores;    /**< per RX lcore */
+  uint64_t input_errors = 0;    /**< offline: records the capture reader could not deliver */
+  std::string input_error;      /**< offline: the reader's message when the capture was damaged */
+};
+
+}  // namespace scanscope

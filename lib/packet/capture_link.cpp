@@ -1,0 +1,82 @@
+#include "packet/capture_link.hpp"
+
+#include <cstring>
+
+namespace scanscope {
+
+namespace {
+
+constexpr uint16_t ethertype_ipv4 = 0x0800;
+constexpr uint16_t ethertype_ipv6 = 0x86DD;
+// BSD loopback address family values for IPv6 differ by OS (24 NetBSD/OpenBSD, 28 FreeBSD,
+// 30 macOS); AF_INET is 2 everywhere.
+constexpr uint32_t af_inet = 2;
+
+ethernet_view with_ethertype(size_t skip, uint16_t ethertype) {
+  ethernet_view v;
+  v.skip = skip;
+  v.prepend = true;
+  v.header[12] = static_cast<uint8_t>(ethertype >> 8);
+  v.header[13] = static_cast<uint8_t>(ethertype & 0xFF);
+  return v;
+}
+
+}  // namespace
+
+std::optional<capture_link> capture_link_from_dlt(int dlt) {
+  switch (dlt) {
+    case 1:
+      return capture_link::ethernet;
+    case 0:
+      return capture_link::bsd_loopback;
+    case 12:
+    case 14:   // DLT_RAW on OpenBSD
+    case 101:  // LINKTYPE_RAW as stored in files
+      return capture_link::raw_ip;
+    case 113:
+      return capture_link::linux_sll;
+    case 276:
+      return capture_link::linux_sll2;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<ethernet_view> make_ethernet_view(capture_link link, const uint8_t* record,
+                                                size_t captured) {
+  switch (link) {
+    case capture_link::ethernet:
+      return ethernet_view{};
+    case capture_link::raw_ip: {
+      if (captured < 1) {
+        return std::nullopt;
+      }
+      return with_ethertype(0, (record[0] >> 4) == 6 ? ethertype_ipv6 : ethertype_ipv4);
+    }
+    case capture_link::bsd_loopback: {
+      if (captured < 4) {
+        return std::nullopt;
+      }
+      uint32_t family;
+      std::memcpy(&family, record, 4);
+      // Written in the capturing host's byte order: accept either.
+      const bool inet = family == af_inet || __builtin_bswap32(family) == af_inet;
+      return with_ethertype(4, inet ? ethertype_ipv4 : ethertype_ipv6);
+    }
+    case capture_link::linux_sll: {
+      if (captured < 16) {
+        return std::nullopt;
+      }
+      return with_ethertype(16, static_cast<uint16_t>((record[14] << 8) | record[15]));
+    }
+    case capture_link::linux_sll2: {
+      if (captured < 20) {
+        return std::nullopt;
+      }
+      return with_ethertype(20, static_cast<uint16_t>((record[0] << 8) | record[1]));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace scanscope

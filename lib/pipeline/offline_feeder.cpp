@@ -1,0 +1,195 @@
+#include "pipeline/offline_feeder.hpp"
+
+#include <pcap/pcap.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "packet/parser.hpp"
+#include "pipeline/packet_meta.hpp"
+
+namespace scanscope {
+
+namespace {
+
+// Enough frames per ring enqueue to amortise its cost, as an RX burst does.
+constexpr unsigned stage_size = 32;
+
+/** Software RSS: the lcore that owns a frame's source address. */
+size_t ring_for(const uint8_t* frame, size_t length, size_t rings) {
+  if (rings == 1) {
+    return 0;
+  }
+  decoded_packet p;
+  parse_frame(frame, length, p);
+  // FNV-1a over the source address: every frame of a source goes to the same ring.
+  uint64_t h = 1469598103934665603ULL;
+  const size_t n = p.l3 == l3_kind::ipv6 ? 16 : 4;
+  for (size_t i = 0; i < n; ++i) {
+    h = (h ^ p.src_addr[i]) * 1099511628211ULL;
+  }
+  return h % rings;
+}
+
+/** Frames waiting to be enqueued on one ring. */
+struct stage {
+  rte_mbuf* frames[stage_size];
+  unsigned count = 0;
+};
+
+/** Enqueue everything staged, waiting while the ring is full. @return false if stopped. */
+bool flush(stage& s, rte_ring* ring, const std::atomic<bool>& stop) {
+  unsigned done = 0;
+  while (done < s.count) {
+    done += rte_ring_enqueue_burst(ring, reinterpret_cast<void**>(s.frames + done),
+                                   s.count - done, nullptr);
+    if (done < s.count) {
+      if (stop.load(std::memory_order_relaxed)) {
+        rte_pktmbuf_free_bulk(s.frames + done, s.count - done);
+        s.count = 0;
+        return false;
+      }
+      rte_pause();
+    }
+  }
+  s.count = 0;
+  return true;
+}
+
+}  // namespace
+
+offline_feeder::offline_feeder(pcap* handle, capture_link link, std::string path)
+    : handle_(handle), link_(link), path_(std::move(path)) {}
+
+offline_feeder::~offline_feeder() { pcap_close(handle_); }
+
+std::unique_ptr<offline_feeder> offline_feeder::open(const std::string& path, std::string& error) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO,
+                                                      errbuf);
+  if (p == nullptr) {
+    error = "cannot read capture '" + path + "': " + errbuf;
+    return nullptr;
+  }
+  const int dlt = pcap_datalink(p);
+  const auto link = capture_link_from_dlt(dlt);
+  if (!link) {
+    const char* name = pcap_datalink_val_to_name(dlt);
+    error = "capture '" + path + "' has link type " + std::to_string(dlt) + " (" +
+            (name ? name : "unknown") +
+            "); scanscope reads EN10MB, LINUX_SLL, LINUX_SLL2, RAW and NULL";
+    pcap_close(p);
+    return nullptr;
+  }
+  return std::unique_ptr<offline_feeder>(new offline_feeder(p, *link, path));
+}
+
+std::string offline_feeder::link_name() const {
+  const char* name = pcap_datalink_val_to_name(pcap_datalink(handle_));
+  return name ? name : "unknown";
+}
+
+feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*>& rings,
+                                  const std::atomic<bool>& stop,
+                                  const std::function<void(const feeder_progress&)>& tick,
+                                  double tick_seconds) {
+  feeder_result result;
+  std::vector<stage> stages(rings.size());
+  feeder_progress progress;
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    progress.file_size = static_cast<uint64_t>(st.st_size);
+  }
+  const uint64_t tick_cycles = static_cast<uint64_t>(tick_seconds * rte_get_timer_hz());
+  uint64_t next_tick = rte_get_timer_cycles() + tick_cycles;
+  bool stopped = false;
+
+  while (!stopped) {
+    if (stop.load(std::memory_order_relaxed)) {
+      result.interrupted = true;
+      break;
+    }
+    pcap_pkthdr* header = nullptr;
+    const u_char* record = nullptr;
+    const int rc = pcap_next_ex(handle_, &header, &record);
+    if (rc == PCAP_ERROR_BREAK) {
+      break;  // end of file
+    }
+    if (rc != 1) {
+      ++result.errors;
+      result.error = "capture '" + path_ + "' is damaged after record " +
+                     std::to_string(result.records) + ": " + pcap_geterr(handle_);
+      break;
+    }
+    rte_mbuf* m = rte_pktmbuf_alloc(pool);
+    while (m == nullptr) {
+      // Every mbuf is in flight: hand what is staged to the lcores so they can free some.
+      for (size_t i = 0; i < rings.size() && !stopped; ++i) {
+        stopped = !flush(stages[i], rings[i], stop);
+      }
+      if (stopped || stop.load(std::memory_order_relaxed)) {
+        stopped = true;
+        break;
+      }
+      rte_pause();
+      m = rte_pktmbuf_alloc(pool);
+    }
+    if (m == nullptr) {
+      result.interrupted = true;
+      break;
+    }
+
+    // Present the record as an Ethernet frame (see capture_link.hpp).
+    const auto view = make_ethernet_view(link_, record, header->caplen);
+    const size_t skip = view ? view->skip : header->caplen;
+    const size_t prefix = view && view->prepend ? ethernet_header_size : 0;
+    const size_t body = header->caplen - skip;
+    const size_t room = rte_pktmbuf_tailroom(m);
+    const size_t copy_prefix = std::min(prefix, room);
+    const size_t copy_body = std::min(body, room - copy_prefix);
+    auto* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, copy_prefix + copy_body));
+    if (copy_prefix != 0) {
+      std::memcpy(out, view->header, copy_prefix);
+    }
+    std::memcpy(out + copy_prefix, record + skip, copy_body);
+    if (copy_prefix + copy_body < prefix + body) {
+      ++result.clipped_records;
+    }
+    const uint64_t wire = header->len > skip ? header->len - skip + prefix : prefix + body;
+    packet_meta& meta = meta_of(m);
+    meta.time_ns = static_cast<uint64_t>(header->ts.tv_sec) * 1000000000ULL +
+                   static_cast<uint64_t>(header->ts.tv_usec);  // nanoseconds (see open)
+    meta.wire_length = static_cast<uint32_t>(std::min<uint64_t>(wire, UINT32_MAX));
+
+    const size_t r = ring_for(out, copy_prefix + copy_body, rings.size());
+    stage& s = stages[r];
+    s.frames[s.count++] = m;
+    ++result.records;
+    if (s.count == stage_size && !flush(s, rings[r], stop)) {
+      result.interrupted = true;
+      break;
+    }
+    if ((result.records & 1023) == 0 && tick && rte_get_timer_cycles() >= next_tick) {
+      progress.records = result.records;
+      const long offset = std::ftell(pcap_file(handle_));
+      progress.file_offset = offset > 0 ? static_cast<uint64_t>(offset) : 0;
+      tick(progress);
+      next_tick = rte_get_timer_cycles() + tick_cycles;
+    }
+  }
+  for (size_t i = 0; i < rings.size(); ++i) {
+    if (!flush(stages[i], rings[i], stop)) {
+      result.interrupted = true;
+    }
+  }
+  if (stopped) {
+    result.interrupted = true;
+  }
+  return result;
+}
+
+}  // namespace scanscope

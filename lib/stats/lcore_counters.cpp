@@ -1,0 +1,38 @@
+#include "stats/lcore_counters.hpp"
+
+namespace scanscope {
+
+namespace {
+constexpr const char* names[] = {
+#define SCANSCOPE_X(name) #name,
+    SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X)
+#undef SCANSCOPE_X
+};
+}  // namespace
+
+const char* protocol_class_name(protocol_class c) {
+  auto i = static_cast<size_t>(c);
+  return i < protocol_class_count ? names[i] : "unknown";
+}
+
+protocol_class classify(const decoded_packet& p) {
+  if (p.l3 == l3_kind::none) {
+    // Frames whose IP header never parsed still carried an IP EtherType.
+    return p.ether_type == 0x0800 || p.ether_type == 0x86DD ? protocol_class::other_ip
+                                                             : protocol_class::non_ip;
+  }
+  switch (p.l4) {
+    case l4_kind::tcp:
+      return protocol_class::tcp;
+    case l4_kind::udp:
+      return protocol_class::udp;
+    case l4_kind::icmp:
+      return protocol_class::icmp;
+    case l4_kind::icmpv6:
+      return protocol_class::icmpv6;
+    default:
+      return protocol_class::other_ip;
+  }
+}
+
+}  // namespace scanscope

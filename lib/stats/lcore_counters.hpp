@@ -1,0 +1,57 @@
+#pragma once
+/**
+ * @file
+ * The counters one RX lcore owns. Single writer (the lcore), read by the stats lcore.
+ */
+
+#include <array>
+#include <cstdint>
+
+#include "packet/decoded_packet.hpp"
+#include "stats/counter.hpp"
+#include "stats/watched_ports.hpp"
+
+namespace scanscope {
+
+/** Traffic classes counted per packet; `non_ip` covers ARP, LLDP and other EtherTypes. */
+#define SCANSCOPE_PROTOCOL_CLASSES(X) \
+  X(tcp)                              \
+  X(udp)                              \
+  X(icmp)                             \
+  X(icmpv6)                           \
+  X(other_ip)                         \
+  X(non_ip)
+
+enum class protocol_class : uint8_t {
+#define SCANSCOPE_X(name) name,
+  SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X)
+#undef SCANSCOPE_X
+};
+
+inline constexpr size_t protocol_class_count = 0
+#define SCANSCOPE_X(name) +1
+    SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X)
+#undef SCANSCOPE_X
+    ;
+
+/** Stable name of a protocol class for reports and metric labels. */
+const char* protocol_class_name(protocol_class c);
+
+/** Which class a decoded packet is counted under. */
+protocol_class classify(const decoded_packet& p);
+
+struct alignas(64) lcore_counters {
+  traffic_counter total;                                     /**< every frame received */
+  std::array<traffic_counter, protocol_class_count> protocols; /**< by protocol class */
+  std::array<counter, parse_result_count> parse;              /**< by parse result */
+  /** Watched ports by counter index (watched_ports::index); index 0 is every other port. */
+  std::array<traffic_counter, watched_ports::max_ports + 1> watched;
+  /** Frames per destination port for all ports, TCP then UDP: the "top ports" view. */
+  std::array<std::array<counter, 65536>, 2> by_dst_port;
+  counter first_timestamp_ns; /**< time of the first frame (0 until one arrives) */
+  counter last_timestamp_ns;  /**< time of the latest frame */
+  counter busy_cycles;        /**< TSC cycles spent on bursts that held packets */
+  counter total_cycles;       /**< TSC cycles of the poll loop */
+};
+
+}  // namespace scanscope
