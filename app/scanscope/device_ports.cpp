@@ -31,7 +31,7 @@ rte_eth_conf rx_conf_for(uint16_t port, const rte_eth_dev_info& info, unsigned q
   const uint64_t offered = info.flow_type_rss_offloads & wanted;
   const std::string name = port_name(port);
   if (offered == 0) {
-    std::printf(
+    std::fprintf(stderr, 
         "port %u (%s): no RSS on this device; %u queues get whatever the driver spreads, so "
         "one source may be counted on several lcores\n",
         port, name.c_str(), queues);
@@ -43,11 +43,11 @@ rte_eth_conf rx_conf_for(uint16_t port, const rte_eth_dev_info& info, unsigned q
   // unique-source counts add up exactly.
   if (info.flow_type_rss_offloads & RTE_ETH_RSS_L3_SRC_ONLY) {
     conf.rx_adv_conf.rss_conf.rss_hf = offered | RTE_ETH_RSS_L3_SRC_ONLY;
-    std::printf("port %u (%s): RSS on the source address over %u queues\n", port, name.c_str(),
+    std::fprintf(stderr, "port %u (%s): RSS on the source address over %u queues\n", port, name.c_str(),
                 queues);
   } else {
     conf.rx_adv_conf.rss_conf.rss_hf = offered;
-    std::printf(
+    std::fprintf(stderr, 
         "port %u (%s): RSS without L3_SRC_ONLY; hashing on both addresses over %u queues, so "
         "unique-source counts may count a source once per lcore\n",
         port, name.c_str(), queues);
@@ -136,7 +136,7 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
     // A sensor on a mirror port or tap sees frames for other MACs; some vdevs lack the mode.
     rc = rte_eth_promiscuous_enable(port);
     if (rc != 0 && rc != -ENOTSUP) {
-      std::printf("port %u (%s): promiscuous mode not enabled: %s\n", port,
+      std::fprintf(stderr, "port %u (%s): promiscuous mode not enabled: %s\n", port,
                   port_name(port).c_str(), rte_strerror(-rc));
     }
     rte_eth_stats_reset(port);

@@ -130,12 +130,59 @@ int finish(run_report& report, const rx_lcores& rx, const watched_ports& ports,
   return exit_ok;
 }
 
+/** Read each capture in turn into the rings; stops at the first damaged or unreadable one. */
+feeder_result feed_captures(const app_options& o, rte_mempool* pool,
+                            const std::vector<rte_ring*>& rings) {
+  feeder_result total;
+  for (const std::string& path : o.pcaps) {
+    std::string error;
+    auto feeder = offline_feeder::open(path, error);
+    if (!feeder) {
+      ++total.errors;
+      total.error = error;
+      break;
+    }
+    if (!o.quiet) {
+      std::cerr << "scanscope: reading " << path << " (" << feeder->link_name() << ")\n";
+    }
+    const auto start = clock_type::now();
+    uint64_t last_records = 0;
+    auto last_tick = start;
+    auto progress = [&](const feeder_progress& p) {
+      if (o.quiet) {
+        return;
+      }
+      const double dt = std::chrono::duration<double>(clock_type::now() - last_tick).count();
+      std::fprintf(stderr, "scanscope: %llu records, %.0f%% of the file, %.0f records/s\n",
+                   static_cast<unsigned long long>(p.records),
+                   p.file_size ? 100.0 * static_cast<double>(p.file_offset) / p.file_size : 0.0,
+                   dt > 0 ? static_cast<double>(p.records - last_records) / dt : 0.0);
+      last_records = p.records;
+      last_tick = clock_type::now();
+    };
+    const feeder_result r = feeder->run(pool, rings, stop_requested, progress, o.status_interval);
+    total.records += r.records;
+    total.clipped_records += r.clipped_records;
+    total.errors += r.errors;
+    if (total.error.empty()) {
+      total.error = r.error;
+    }
+    if (r.interrupted || r.errors != 0) {
+      total.interrupted = r.interrupted;
+      break;
+    }
+  }
+  return total;
+}
+
 int run_offline(const app_options& o, const watched_ports& ports) {
   std::string error;
-  auto feeder = offline_feeder::open(o.pcap, error);
-  if (!feeder) {
-    std::cerr << "scanscope: " << error << "\n";
-    return exit_usage;
+  // Refuse unreadable captures before EAL work starts, with the file named.
+  for (const std::string& path : o.pcaps) {
+    if (!offline_feeder::open(path, error)) {
+      std::cerr << "scanscope: " << error << "\n";
+      return exit_usage;
+    }
   }
   if (error = check_lcores(o.workers); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
@@ -173,35 +220,21 @@ int run_offline(const app_options& o, const watched_ports& ports) {
   }
   if (error = rx.launch(); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
+    input_done.store(true, std::memory_order_release);
+    rte_eal_mp_wait_lcore();
     return exit_runtime_error;
-  }
-  if (!o.quiet) {
-    std::cerr << "scanscope: reading " << o.pcap << " (" << feeder->link_name() << ") on "
-              << o.workers << " RX lcore" << (o.workers > 1 ? "s" : "") << "\n";
   }
 
   const auto start = clock_type::now();
-  uint64_t last_records = 0;
-  auto last_tick = start;
-  auto progress = [&](const feeder_progress& p) {
-    if (o.quiet) {
-      return;
-    }
-    const double dt = std::chrono::duration<double>(clock_type::now() - last_tick).count();
-    std::fprintf(stderr, "scanscope: %llu records, %.0f%% of the file, %.0f records/s\n",
-                 static_cast<unsigned long long>(p.records),
-                 p.file_size ? 100.0 * static_cast<double>(p.file_offset) / p.file_size : 0.0,
-                 dt > 0 ? static_cast<double>(p.records - last_records) / dt : 0.0);
-    last_records = p.records;
-    last_tick = clock_type::now();
-  };
-  const feeder_result fed = feeder->run(pool, rings, stop_requested, progress, o.status_interval);
+  const feeder_result fed = feed_captures(o, pool, rings);
   input_done.store(true, std::memory_order_release);
   rte_eal_mp_wait_lcore();
 
   run_report report;
   report.mode = "pcap";
-  report.input = o.pcap;
+  for (const std::string& path : o.pcaps) {
+    report.input += (report.input.empty() ? "" : ",") + path;
+  }
   report.elapsed_seconds = seconds_since(start);
   report.interrupted = fed.interrupted;
   report.input_errors = fed.errors;
@@ -317,7 +350,7 @@ int run(int argc, char** argv) {
     std::cerr << "scanscope: option 'watch-port': " << error << "\n";
     return exit_usage;
   }
-  const bool offline = !o.pcap.empty();
+  const bool offline = !o.pcaps.empty();
   std::vector<std::string> eal = o.eal_args;
   if (eal.empty()) {
     eal = default_eal_args(o, offline ? o.workers + 1 : 2);

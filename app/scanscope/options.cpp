@@ -31,9 +31,9 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
                                          std::vector<unsigned>& ports) {
   po::options_description input("Input");
   input.add_options()
-      ("pcap", po::value(&o.pcap)->value_name("FILE"),
-       "analyse a capture offline (pcap or pcapng; Ethernet, Linux cooked, raw IP) and exit at "
-       "its end; needs no NIC and no hugepages")
+      ("pcap", po::value(&o.pcaps)->multitoken()->value_name("FILE"),
+       "analyse captures offline (pcap or pcapng; Ethernet, Linux cooked, raw IP), one after "
+       "the other, and exit at the end; needs no NIC and no hugepages")
       ("port", po::value(&ports)->multitoken()->value_name("ID"),
        "live: DPDK port id to poll (repeat for several; default every port EAL found)")
       ("queues", po::value(&o.queues)->default_value(o.queues)->value_name("N"),

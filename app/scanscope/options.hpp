@@ -17,7 +17,7 @@ namespace scanscope {
 struct app_options {
   std::string config_path;          /**< config file that was read ("" when none) */
   std::vector<std::string> eal_args; /**< EAL arguments given before `--` (empty: scanscope's own) */
-  std::string pcap;                 /**< offline capture; empty for a live run */
+  std::vector<std::string> pcaps;   /**< offline captures, read in order; empty for a live run */
   std::vector<uint16_t> ports;      /**< DPDK port ids to poll; empty: every port */
   unsigned queues = 1;              /**< RX queues (and RX lcores) per port */
   unsigned workers = 1;             /**< offline: RX lcores fed from the capture */

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install what scanscope needs from Debian 12's packages. Idempotent: when every package is
+# already there it changes nothing and needs no network.
+#
+#   scripts/install-deps.sh            build, run and test
+#   scripts/install-deps.sh --tools    also the scanners and tools used to make test captures
+#                                      and run benchmarks (nmap, masscan, zmap, hping3, testpmd)
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential pkg-config meson ninja-build
+  libdpdk-dev libhyperscan-dev libboost-program-options-dev rapidjson-dev libpcap-dev
+  # tests
+  catch2 tcpdump python3
+)
+if [[ "${1:-}" == "--tools" ]]; then
+  packages+=(dpdk nmap masscan zmap hping3 python3-scapy iproute2 ethtool libndpi-bin)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  sudo="sudo"
+fi
+echo "installing: ${missing[*]}"
+$sudo apt-get update
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"

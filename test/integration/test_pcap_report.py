@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Run `scanscope --pcap` on every capture in test/data and check its JSON report against
+counts taken from the capture itself: tcpdump (libpcap's own reader and BPF filters) for the
+real-tool captures, and the generator's sidecar file for the hand-made edge cases.
+
+usage: test_pcap_report.py SCANSCOPE DATA_DIR
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+failures = []
+
+
+def check(what, got, want):
+    if got != want:
+        failures.append(f"{what}: scanscope says {got}, expected {want}")
+
+
+def tcpdump_lines(path, bpf=None):
+    """Frame lengths tcpdump reports for the frames matching bpf."""
+    cmd = ["tcpdump", "-r", path, "-nn", "-e", "-q"]
+    if bpf:
+        cmd.append(bpf)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    lengths = []
+    for line in out.splitlines():
+        m = re.search(r"length (\d+)", line)
+        if m:
+            lengths.append(int(m.group(1)))
+        else:
+            failures.append(f"{path}: cannot read a frame length in tcpdump line {line!r}")
+    return lengths
+
+
+def run_scanscope(scanscope, path, extra=()):
+    with tempfile.TemporaryDirectory() as tmp:
+        report_path = os.path.join(tmp, "report.json")
+        proc = subprocess.run(
+            [scanscope, "--pcap", path, "--json-out", report_path, "--quiet", *extra],
+            capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0:
+            failures.append(f"{path}: scanscope exited {proc.returncode}: {proc.stderr.strip()}")
+            return None
+        if "scanscope summary" not in proc.stdout:
+            failures.append(f"{path}: no summary table on stdout")
+        with open(report_path) as f:
+            return json.load(f)
+
+
+def port_packets(report, port, proto):
+    for p in report["ports"]:
+        if p["port"] == port and p["protocol"] == proto:
+            return p["packets"]
+    raise KeyError(f"{port}/{proto} is not a watched port in the report")
+
+
+def check_against_tcpdump(scanscope, path):
+    report = run_scanscope(scanscope, path)
+    if report is None:
+        return
+    name = os.path.basename(path)
+    frames = tcpdump_lines(path)
+    check(f"{name} frames", report["totals"]["packets"], len(frames))
+    check(f"{name} bytes", report["totals"]["bytes"], sum(frames))
+    for proto, bpf in [("tcp", "tcp"), ("udp", "udp"), ("icmp", "icmp"),
+                       ("non_ip", "not ip and not ip6")]:
+        check(f"{name} {proto} frames", report["protocols"][proto]["packets"],
+              len(tcpdump_lines(path, bpf)))
+    # BPF's icmp6 does not follow IPv6 extension headers (MLD reports sit behind hop-by-hop
+    # options); tcpdump's decoder does.
+    decoded = subprocess.run(["tcpdump", "-r", path, "-nn"], capture_output=True, text=True,
+                             check=True).stdout
+    check(f"{name} icmpv6 frames", report["protocols"]["icmpv6"]["packets"],
+          sum(1 for line in decoded.splitlines() if "ICMP6" in line))
+    for p in report["ports"]:
+        bpf = f"{p['protocol']} dst port {p['port']}"
+        check(f"{name} {p['port']}/{p['protocol']} frames", p["packets"],
+              len(tcpdump_lines(path, bpf)))
+    check(f"{name} malformed", report["totals"]["malformed"], 0)
+    # Spread over two RX lcores by source address, the totals stay exact.
+    two = run_scanscope(scanscope, path, ["--workers", "2"])
+    if two is not None:
+        check(f"{name} frames on two lcores", two["totals"]["packets"], len(frames))
+        check(f"{name} per-port on two lcores", two["ports"], report["ports"])
+
+
+def check_against_sidecar(scanscope, path, sidecar):
+    report = run_scanscope(scanscope, path)
+    if report is None:
+        return
+    name = os.path.basename(path)
+    with open(sidecar) as f:
+        want = json.load(f)
+    check(f"{name} frames", report["totals"]["packets"], want["packets"])
+    check(f"{name} bytes", report["totals"]["bytes"], want["bytes"])
+    got_parse = {k: v for k, v in report["parse"].items() if v}
+    check(f"{name} parse results", got_parse, want["parse"])
+    got_protocols = {k: v["packets"] for k, v in report["protocols"].items() if v["packets"]}
+    check(f"{name} protocols", got_protocols, want["protocols"])
+    for key, count in want["ports"].items():
+        port, proto = key.split("/")
+        check(f"{name} {key} frames", port_packets(report, int(port), proto), count)
+
+
+def check_bad_inputs(scanscope, data_dir):
+    """A missing file and a damaged capture end with a clear message, not a crash."""
+    proc = subprocess.run([scanscope, "--pcap", "/nonexistent.pcap", "--quiet"],
+                          capture_output=True, text=True, timeout=60)
+    check("missing capture exit code", proc.returncode, 2)
+    if "/nonexistent.pcap" not in proc.stderr:
+        failures.append(f"missing capture: message does not name the file: {proc.stderr!r}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(data_dir, "nmap-syn.pcap")
+        with open(source, "rb") as f:
+            data = f.read()
+        damaged = os.path.join(tmp, "damaged.pcap")
+        with open(damaged, "wb") as f:
+            f.write(data[:-7])  # the last record loses its tail
+        whole = len(tcpdump_lines(source))
+        report_path = os.path.join(tmp, "r.json")
+        proc = subprocess.run([scanscope, "--pcap", damaged, "--json-out", report_path, "-q"],
+                              capture_output=True, text=True, timeout=60)
+        check("damaged capture exit code", proc.returncode, 3)
+        if "damaged" not in proc.stderr:
+            failures.append(f"damaged capture: no clear message: {proc.stderr!r}")
+        with open(report_path) as f:
+            report = json.load(f)
+        check("damaged capture frames before the damage", report["totals"]["packets"], whole - 1)
+        check("damaged capture input errors", report["input_errors"], 1)
+
+        bad_conf = os.path.join(tmp, "bad.conf")
+        with open(bad_conf, "w") as f:
+            f.write("# comment\nqueues = 1\nno-such-option = 3\n")
+        proc = subprocess.run([scanscope, "--config", bad_conf, "--pcap", source],
+                              capture_output=True, text=True, timeout=60)
+        check("bad config exit code", proc.returncode, 2)
+        if f"{bad_conf}:3" not in proc.stderr:
+            failures.append(f"bad config: message does not name file and line: {proc.stderr!r}")
+
+
+def main():
+    scanscope, data_dir = sys.argv[1], sys.argv[2]
+    captures = sorted(glob.glob(os.path.join(data_dir, "*.pcap")))
+    if not captures:
+        print(f"no captures in {data_dir}")
+        return 1
+    for path in captures:
+        sidecar = path[:-len(".pcap")] + ".expected.json"
+        if os.path.exists(sidecar):
+            check_against_sidecar(scanscope, path, sidecar)
+        else:
+            check_against_tcpdump(scanscope, path)
+        print(f"checked {os.path.basename(path)}")
+    check_bad_inputs(scanscope, data_dir)
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
