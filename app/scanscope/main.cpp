@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "device_ports.hpp"
@@ -46,17 +47,43 @@ double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
+/** Read-only tables every worker shares. */
+struct analysis_tables {
+  watched_ports ports;
+  cluster_rules clusters;
+};
+
 /** Workers and what they poll, owned by the main lcore for the whole run. */
 struct rx_lcores {
   std::vector<std::unique_ptr<worker>> workers;
   std::vector<rx_task> tasks;
 
-  std::vector<const lcore_counters*> counters() const {
-    std::vector<const lcore_counters*> out;
+  std::vector<lcore_view> views() const {
+    std::vector<lcore_view> out;
     for (const auto& w : workers) {
-      out.push_back(&w->counters());
+      out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques()});
     }
     return out;
+  }
+
+  /** Add a worker for one RX lcore. */
+  std::string add_worker(const app_options& o, const analysis_tables& tables) {
+    worker_config config;
+    config.ports = &tables.ports;
+    config.clusters = &tables.clusters;
+    config.source_capacity = o.source_capacity;
+    config.source_idle_ns = static_cast<uint64_t>(o.source_idle * 1e9);
+    config.unique_slots = o.unique_slots;
+    config.fingerprint_slots = o.fingerprint_slots;
+    config.socket = static_cast<int>(rte_socket_id());
+    config.name = "rx" + std::to_string(workers.size());
+    std::string error;
+    auto w = worker::create(config, error);
+    if (!w) {
+      return error;
+    }
+    workers.push_back(std::move(w));
+    return {};
   }
 
   /** Launch one task per worker lcore, in lcore order. */
@@ -110,9 +137,13 @@ rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& erro
   return pool;
 }
 
-int finish(run_report& report, const rx_lcores& rx, const watched_ports& ports,
+int finish(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
            const app_options& o) {
-  report.traffic = fold_counters(rx.counters(), ports.size(), o.top_ports);
+  const watched_ports& ports = tables.ports;
+  report.traffic = fold_counters(rx.views(), ports.size(), o.top_ports);
+  for (size_t i = 0; i < tables.clusters.size(); ++i) {
+    report.cluster_names.push_back(tables.clusters.name(i));
+  }
   report.lcores = rx.summaries();
   std::cout << render_summary_table(report, ports) << std::flush;
   if (!o.json_out.empty()) {
@@ -175,7 +206,7 @@ feeder_result feed_captures(const app_options& o, rte_mempool* pool,
   return total;
 }
 
-int run_offline(const app_options& o, const watched_ports& ports) {
+int run_offline(const app_options& o, const analysis_tables& tables) {
   std::string error;
   // Refuse unreadable captures before EAL work starts, with the file named.
   for (const std::string& path : o.pcaps) {
@@ -209,7 +240,10 @@ int run_offline(const app_options& o, const watched_ports& ports) {
       return exit_runtime_error;
     }
     rings.push_back(ring);
-    rx.workers.push_back(std::make_unique<worker>(ports));
+    if (error = rx.add_worker(o, tables); !error.empty()) {
+      std::cerr << "scanscope: " << error << "\n";
+      return exit_runtime_error;
+    }
     rx_task t;
     t.work = rx.workers.back().get();
     t.ring = ring;
@@ -243,7 +277,7 @@ int run_offline(const app_options& o, const watched_ports& ports) {
     std::cerr << "scanscope: " << fed.clipped_records
               << " records were longer than an mbuf and were clipped (raise --mbuf-size)\n";
   }
-  const int rc = finish(report, rx, ports, o);
+  const int rc = finish(report, rx, tables, o);
   for (rte_ring* r : rings) {
     rte_ring_free(r);
   }
@@ -251,7 +285,8 @@ int run_offline(const app_options& o, const watched_ports& ports) {
   return rc;
 }
 
-int run_live(const app_options& o, const watched_ports& ports) {
+int run_live(const app_options& o, const analysis_tables& tables) {
+  const watched_ports& ports = tables.ports;
   std::string error;
   const std::vector<uint16_t> port_ids = select_ports(o.ports, error);
   if (port_ids.empty()) {
@@ -278,7 +313,11 @@ int run_live(const app_options& o, const watched_ports& ports) {
   }
   rx_lcores rx;
   for (const rx_queue_ref& q : queues) {
-    rx.workers.push_back(std::make_unique<worker>(ports));
+    if (error = rx.add_worker(o, tables); !error.empty()) {
+      std::cerr << "scanscope: " << error << "\n";
+      stop_ports(port_ids);
+      return exit_runtime_error;
+    }
     rx_task t;
     t.work = rx.workers.back().get();
     t.queue = q;
@@ -297,7 +336,7 @@ int run_live(const app_options& o, const watched_ports& ports) {
   // The stats loop: the main lcore folds, prints and watches the clock.
   const auto start = clock_type::now();
   auto last_status = start;
-  traffic_snapshot before = fold_counters(rx.counters(), ports.size(), 3);
+  traffic_snapshot before = fold_counters(rx.views(), ports.size(), 3);
   bool timed_out = false;
   while (!stop_requested.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -307,7 +346,7 @@ int run_live(const app_options& o, const watched_ports& ports) {
     }
     const double since = std::chrono::duration<double>(clock_type::now() - last_status).count();
     if (since >= o.status_interval) {
-      traffic_snapshot now = fold_counters(rx.counters(), ports.size(), 3);
+      traffic_snapshot now = fold_counters(rx.views(), ports.size(), 3);
       uint64_t drops = 0;
       for (const device_counters& d : read_device_counters(port_ids)) {
         drops += d.imissed + d.ierrors + d.rx_nombuf;
@@ -333,7 +372,7 @@ int run_live(const app_options& o, const watched_ports& ports) {
   report.interrupted = interrupted;
   report.devices = read_device_counters(port_ids);
   stop_ports(port_ids);
-  const int rc = finish(report, rx, ports, o);
+  const int rc = finish(report, rx, tables, o);
   rte_mempool_free(pool);
   return rc;
 }
@@ -350,6 +389,17 @@ int run(int argc, char** argv) {
     std::cerr << "scanscope: option 'watch-port': " << error << "\n";
     return exit_usage;
   }
+  std::optional<cluster_rules> clusters;
+  if (!o.clusters.empty()) {
+    clusters = cluster_rules::load(o.clusters, error);
+  } else {
+    clusters = cluster_rules::parse(cluster_rules::default_text(), "built-in cluster rules", error);
+  }
+  if (!clusters) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_usage;
+  }
+  const analysis_tables tables{std::move(*ports), std::move(*clusters)};
   const bool offline = !o.pcaps.empty();
   std::vector<std::string> eal = o.eal_args;
   if (eal.empty()) {
@@ -370,7 +420,7 @@ int run(int argc, char** argv) {
   if (error = register_packet_meta(); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
   } else {
-    rc = offline ? run_offline(o, *ports) : run_live(o, *ports);
+    rc = offline ? run_offline(o, tables) : run_live(o, tables);
   }
   const std::string runtime_dir = rte_eal_get_runtime_dir();
   rte_eal_cleanup();

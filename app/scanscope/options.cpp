@@ -69,7 +69,22 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
        "replaces the built-in list: 8545 3333 5555 52869 37215 23 2323 22 80 443 8080 7547 "
        "445 3389 6379/tcp, 53 123 1900 5060/udp)")
       ("top-ports", po::value(&o.top_ports)->default_value(o.top_ports)->value_name("K"),
-       "how many of the busiest destination ports reports list");
+       "how many of the busiest destination ports, and fingerprints per port, reports list")
+      ("clusters", po::value(&o.clusters)->value_name("FILE"),
+       "cluster rule file (default: the built-in rules, the same as config/clusters.conf)")
+      ("source-capacity",
+       po::value(&o.source_capacity)->default_value(o.source_capacity)->value_name("N"),
+       "sources each RX lcore remembers; a full table evicts (counted). About 110 bytes each")
+      ("source-idle", po::value(&o.source_idle)->default_value(o.source_idle)->value_name("SECONDS"),
+       "a source silent this long is forgotten")
+      ("unique-slots", po::value(&o.unique_slots)->default_value(o.unique_slots)->value_name("N"),
+       "per RX lcore: distinct (source, port, cluster/tool/fingerprint) pairs remembered for "
+       "unique-source counts, 8 bytes each; past 7/8 full the counts become lower bounds "
+       "(counted as unique_overflow)")
+      ("fingerprint-slots",
+       po::value(&o.fingerprint_slots)->default_value(o.fingerprint_slots)->value_name("N"),
+       "per RX lcore: distinct (port, fingerprint) pairs counted; the rest is counted as "
+       "fingerprint_overflow");
 
   po::options_description output("Output");
   output.add_options()
@@ -117,6 +132,9 @@ std::string validate(const app_options& o) {
            in_range("burst", o.burst, 1, 256),
            in_range("memory", o.memory_mb, 64, 1u << 20),
            in_range("top-ports", o.top_ports, 0, 1000),
+           in_range("source-capacity", o.source_capacity, 8, 1u << 28),
+           in_range("unique-slots", o.unique_slots, 1024, 1u << 30),
+           in_range("fingerprint-slots", o.fingerprint_slots, 64, 1u << 24),
        }) {
     if (!e.empty()) {
       return e;
@@ -124,6 +142,9 @@ std::string validate(const app_options& o) {
   }
   if ((o.ring_size & (o.ring_size - 1)) != 0) {
     return "option 'ring-size' must be a power of two, got " + std::to_string(o.ring_size);
+  }
+  if (!(o.source_idle > 0)) {
+    return "option 'source-idle' must be above 0";
   }
   if (o.duration < 0) {
     return "option 'duration' must not be negative";

@@ -31,6 +31,11 @@ struct app_options {
   unsigned memory_mb = 512;         /**< EAL memory when scanscope sets EAL up itself */
   std::vector<watched_port> watch;  /**< watched destination ports */
   unsigned top_ports = 10;          /**< busiest ports listed in reports */
+  std::string clusters;             /**< cluster rule file ("" : built-in rules) */
+  unsigned source_capacity = 262144; /**< sources per RX lcore */
+  double source_idle = 3600;        /**< seconds before an idle source ages out */
+  unsigned unique_slots = 1u << 20; /**< per-lcore distinct (source, port, class) memory */
+  unsigned fingerprint_slots = 1u << 14; /**< per-lcore (port, fingerprint) counters */
   std::string json_out;             /**< write the final report here */
   bool quiet = false;               /**< no status lines */
   double status_interval = 1.0;     /**< seconds between status lines */

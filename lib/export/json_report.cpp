@@ -23,16 +23,61 @@ void write_traffic(json_writer& w, const traffic_total& t) {
   w.Uint64(t.bytes);
 }
 
-void write_port(json_writer& w, uint16_t port, transport proto, const char* name,
-                const traffic_total& t) {
+void write_source_total(json_writer& w, const char* name, const source_total& t) {
   w.StartObject();
-  w.Key("port");
-  w.Uint(port);
-  w.Key("protocol");
-  w.String(transport_name(proto));
   w.Key("name");
   w.String(name);
-  write_traffic(w, t);
+  w.Key("packets");
+  w.Uint64(t.packets);
+  w.Key("sources");
+  w.Uint64(t.sources);
+  w.EndObject();
+}
+
+/** Clusters, tools and top fingerprints of one watched-port index. */
+void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
+  const traffic_snapshot& t = r.traffic;
+  w.Key("clusters");
+  w.StartArray();
+  for (size_t k = 0; k < r.cluster_names.size(); ++k) {
+    if (t.clusters[index][k].packets != 0) {
+      write_source_total(w, r.cluster_names[k].c_str(), t.clusters[index][k]);
+    }
+  }
+  w.EndArray();
+  w.Key("tools");
+  w.StartArray();
+  for (size_t k = 0; k < scan_tool_count; ++k) {
+    if (t.tools[index][k].packets != 0) {
+      write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.tools[index][k]);
+    }
+  }
+  w.EndArray();
+  w.Key("fingerprints");
+  w.StartArray();
+  for (const fingerprint_count& f : t.fingerprints[index]) {
+    w.StartObject();
+    w.Key("key");
+    w.String(to_string(f.key).c_str());
+    w.Key("packets");
+    w.Uint64(f.packets);
+    w.Key("sources");
+    w.Uint64(f.sources);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void write_port(json_writer& w, const run_report& r, uint16_t index, const watched_port& p) {
+  w.StartObject();
+  w.Key("port");
+  w.Uint(p.port);
+  w.Key("protocol");
+  w.String(transport_name(p.proto));
+  w.Key("name");
+  w.String(p.name.c_str());
+  write_traffic(w, r.traffic.watched[index]);
+  write_port_breakdown(w, r, index);
   w.EndObject();
 }
 
@@ -87,14 +132,44 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.Key("ports");
   w.StartArray();
   for (uint16_t i = 1; i <= ports.size(); ++i) {
-    const watched_port& p = ports.at(i);
-    write_port(w, p.port, p.proto, p.name.c_str(), t.watched[i]);
+    write_port(w, r, i, ports.at(i));
   }
   w.EndArray();
   w.Key("other_ports");
   w.StartObject();
   write_traffic(w, t.watched[watched_ports::other_index]);
+  write_port_breakdown(w, r, watched_ports::other_index);
   w.EndObject();
+
+  w.Key("clusters");
+  w.StartArray();
+  for (const std::string& name : r.cluster_names) {
+    w.String(name.c_str());
+  }
+  w.EndArray();
+  w.Key("tools");
+  w.StartArray();
+  for (size_t k = 0; k < scan_tool_count; ++k) {
+    write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.tools_total[k]);
+  }
+  w.EndArray();
+  w.Key("sources");
+  w.StartObject();
+  w.Key("capacity");
+  w.Uint64(t.sources.capacity);
+  w.Key("live");
+  w.Uint64(t.sources.live);
+  w.Key("inserted");
+  w.Uint64(t.sources.inserted);
+  w.Key("evicted");
+  w.Uint64(t.sources.evicted);
+  w.Key("expired");
+  w.Uint64(t.sources.expired);
+  w.EndObject();
+  w.Key("fingerprint_overflow");
+  w.Uint64(t.fingerprint_overflow);
+  w.Key("unique_overflow");
+  w.Uint64(t.unique_overflow);
 
   w.Key("top_ports");
   w.StartArray();

@@ -38,6 +38,7 @@ struct run_report {
   double elapsed_seconds = 0;   /**< wall-clock time of the run */
   bool interrupted = false;     /**< stopped by SIGINT/SIGTERM before the input ended */
   traffic_snapshot traffic;     /**< folded counters */
+  std::vector<std::string> cluster_names; /**< cluster names in rule order */
   std::vector<device_counters> devices; /**< per-ethdev drop counters (live runs) */
   std::vector<lcore_summary> lcores;    /**< per RX lcore */
   uint64_t input_errors = 0;    /**< offline: records the capture reader could not deliver */

@@ -89,6 +89,46 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
   out += format("  %-26s %11" PRIu64 " %12" PRIu64 "\n", "other tcp/udp ports",
                 t.watched[watched_ports::other_index].packets,
                 t.watched[watched_ports::other_index].bytes);
+  bool cluster_header = false;
+  for (uint16_t i = 0; i <= ports.size(); ++i) {
+    if (t.watched[i].packets == 0 || t.clusters.size() <= i) {
+      continue;
+    }
+    if (!cluster_header) {
+      out += "\n  port / cluster                 frames    sources\n";
+      cluster_header = true;
+    }
+    out += i == watched_ports::other_index
+               ? std::string("  other ports\n")
+               : format("  %u/%s %s\n", ports.at(i).port, transport_name(ports.at(i).proto),
+                        ports.at(i).name.c_str());
+    for (size_t k = 0; k < r.cluster_names.size(); ++k) {
+      const source_total& c = t.clusters[i][k];
+      if (c.packets != 0) {
+        out += format("    %-24s %11" PRIu64 " %10" PRIu64 "\n", r.cluster_names[k].c_str(),
+                      c.packets, c.sources);
+      }
+    }
+  }
+  bool tool_header = false;
+  for (size_t k = 1; k < scan_tool_count; ++k) {
+    const source_total& c = t.tools_total[k];
+    if (c.packets == 0) {
+      continue;
+    }
+    if (!tool_header) {
+      out += "\n  tool                           frames    sources\n";
+      tool_header = true;
+    }
+    out += format("  %-26s %11" PRIu64 " %10" PRIu64 "\n",
+                  scan_tool_name(static_cast<scan_tool>(k)), c.packets, c.sources);
+  }
+  if (t.sources.inserted != 0) {
+    out += format("\n  sources: %" PRIu64 " seen, %" PRIu64 " held of %" PRIu64
+                  ", %" PRIu64 " evicted, %" PRIu64 " aged out\n",
+                  t.sources.inserted, t.sources.live, t.sources.capacity, t.sources.evicted,
+                  t.sources.expired);
+  }
   if (!t.top_ports.empty()) {
     out += "\n  top destination ports          frames\n";
     for (const port_count& pc : t.top_ports) {

@@ -21,9 +21,6 @@ enum class frame_clock {
   recorded, /**< offline: time and wire length from packet_meta */
 };
 
-/** How many packets ahead the loop prefetches headers. */
-inline constexpr uint16_t prefetch_ahead = 4;
-
 /**
  * Account a burst of frames; the caller frees the mbufs.
  * @param w       the lcore's worker
@@ -34,21 +31,27 @@ inline constexpr uint16_t prefetch_ahead = 4;
  */
 template <frame_clock clock>
 inline uint16_t process_burst(worker& w, rte_mbuf** pkts, uint16_t n, uint64_t now_ns) {
-  for (uint16_t i = 0; i < n && i < prefetch_ahead; ++i) {
-    rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
-  }
-  for (uint16_t i = 0; i < n; ++i) {
-    if (i + prefetch_ahead < n) {
-      rte_prefetch0(rte_pktmbuf_mtod(pkts[i + prefetch_ahead], void*));
+  frame_ref frames[worker::max_burst];
+  uint16_t done = 0;
+  while (done < n) {
+    const uint16_t chunk = n - done < worker::max_burst ? n - done : worker::max_burst;
+    for (uint16_t i = 0; i < chunk; ++i) {
+      rte_mbuf* m = pkts[done + i];
+      frame_ref& f = frames[i];
+      f.data = rte_pktmbuf_mtod(m, const uint8_t*);
+      f.captured = m->data_len;
+      if constexpr (clock == frame_clock::recorded) {
+        const packet_meta& meta = meta_of(m);
+        f.wire_length = meta.wire_length;
+        f.time_ns = meta.time_ns;
+      } else {
+        f.wire_length = m->pkt_len;
+        f.time_ns = now_ns;
+      }
+      rte_prefetch0(f.data);
     }
-    rte_mbuf* m = pkts[i];
-    const auto* data = rte_pktmbuf_mtod(m, const uint8_t*);
-    if constexpr (clock == frame_clock::recorded) {
-      const packet_meta& meta = meta_of(m);
-      w.handle(data, m->data_len, meta.wire_length, meta.time_ns);
-    } else {
-      w.handle(data, m->data_len, m->pkt_len, now_ns);
-    }
+    w.handle_burst(frames, chunk);
+    done = static_cast<uint16_t>(done + chunk);
   }
   return n;
 }

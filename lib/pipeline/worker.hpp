@@ -1,47 +1,84 @@
 #pragma once
 /**
  * @file
- * The per-lcore packet function. One worker per RX lcore owns its counters (and, as the
- * pipeline grows, its tables and scratch); nothing here is shared for writing. The same
+ * The per-lcore packet function. One worker per RX lcore owns its counters, source table,
+ * unique-source set and fingerprint table; nothing here is shared for writing. The same
  * function serves a NIC queue, an offline capture and the tests: it takes bytes, not mbufs.
  */
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
+#include "cluster/cluster_rules.hpp"
 #include "packet/parser.hpp"
+#include "source/source_table.hpp"
+#include "stats/fingerprint_table.hpp"
 #include "stats/lcore_counters.hpp"
+#include "stats/unique_set.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {
 
+/** One frame handed to a worker. */
+struct frame_ref {
+  const uint8_t* data;  /**< first byte of the Ethernet header */
+  uint32_t captured;    /**< bytes available at data */
+  uint32_t wire_length; /**< length on the wire (>= captured when the capture was cut short) */
+  uint64_t time_ns;     /**< arrival time, nanoseconds since the Unix epoch */
+};
+
+/** Sizes and shared read-only tables a worker is built from. */
+struct worker_config {
+  const watched_ports* ports = nullptr;     /**< must outlive the worker */
+  const cluster_rules* clusters = nullptr;  /**< must outlive the worker */
+  uint32_t source_capacity = 262144;        /**< sources the table holds */
+  uint64_t source_idle_ns = 3600ULL * 1000000000ULL; /**< idle sources age out after this */
+  uint32_t unique_slots = 1u << 20;         /**< (source, port, class) pairs remembered */
+  uint32_t fingerprint_slots = 1u << 14;    /**< (port, fingerprint) pairs counted */
+  int socket = -1;                          /**< NUMA socket for DPDK memory (-1: any) */
+  std::string name = "rx0";                 /**< unique per process: names DPDK objects */
+};
+
 class worker {
  public:
-  /** @param ports watched ports, shared read-only by all workers; must outlive the worker */
-  explicit worker(const watched_ports& ports);
+  /** Most frames handle_burst() takes at once. */
+  static constexpr uint16_t max_burst = 64;
 
   /**
-   * Account one frame.
-   * @param frame       first byte of the Ethernet header
-   * @param captured    bytes available at frame
-   * @param wire_length frame length on the wire (>= captured when the capture was cut short)
-   * @param time_ns     arrival time, nanoseconds since the Unix epoch
+   * Build a worker; needs EAL (the source table lives in DPDK memory).
+   * @return nullptr with `error` set when memory cannot be had
    */
+  static std::unique_ptr<worker> create(const worker_config& config, std::string& error);
+
+  /** Account up to max_burst frames (more are handled in chunks). */
+  void handle_burst(const frame_ref* frames, uint16_t n);
+
+  /** Account one frame. */
   void handle(const uint8_t* frame, uint32_t captured, uint32_t wire_length, uint64_t time_ns) {
-    decoded_packet p;
-    parse_frame(frame, captured, wire_length, p);
-    account(p, wire_length, time_ns);
+    const frame_ref f{frame, captured, wire_length, time_ns};
+    handle_burst(&f, 1);
   }
 
   /** Counters of this worker; read them from another thread only through counter::read(). */
   const lcore_counters& counters() const { return *counters_; }
   lcore_counters& counters() { return *counters_; }
+  const source_table& sources() const { return *sources_; }
+  const fingerprint_table& fingerprints() const { return fingerprints_; }
+  const unique_set& uniques() const { return uniques_; }
 
  private:
-  void account(const decoded_packet& p, uint32_t wire_length, uint64_t time_ns);
+  worker(const worker_config& config, std::unique_ptr<source_table> sources);
+  void account(const decoded_packet& p, uint32_t wire_length, uint64_t time_ns,
+               source_state* source);
+  void account_source(const decoded_packet& p, source_state& s, uint64_t time_ns);
 
   const watched_ports& ports_;
+  const cluster_rules& clusters_;
   std::unique_ptr<lcore_counters> counters_;
+  std::unique_ptr<source_table> sources_;
+  unique_set uniques_;
+  fingerprint_table fingerprints_;
 };
 
 }  // namespace scanscope

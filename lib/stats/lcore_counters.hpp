@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdint>
 
+#include "cluster/cluster_rules.hpp"
+#include "fingerprint/scan_tool.hpp"
 #include "packet/decoded_packet.hpp"
 #include "stats/counter.hpp"
 #include "stats/watched_ports.hpp"
@@ -40,6 +42,12 @@ const char* protocol_class_name(protocol_class c);
 /** Which class a decoded packet is counted under. */
 protocol_class classify(const decoded_packet& p);
 
+/** Packets and distinct sources of one class of traffic. */
+struct source_counter {
+  counter packets; /**< packets */
+  counter sources; /**< distinct sources (each counted once per lcore, sources live on one) */
+};
+
 struct alignas(64) lcore_counters {
   traffic_counter total;                                     /**< every frame received */
   std::array<traffic_counter, protocol_class_count> protocols; /**< by protocol class */
@@ -48,6 +56,13 @@ struct alignas(64) lcore_counters {
   std::array<traffic_counter, watched_ports::max_ports + 1> watched;
   /** Frames per destination port for all ports, TCP then UDP: the "top ports" view. */
   std::array<std::array<counter, 65536>, 2> by_dst_port;
+  /** Per (watched-port index, cluster). */
+  std::array<std::array<source_counter, cluster_rules::max_clusters>, watched_ports::max_ports + 1>
+      clusters;
+  /** Per (watched-port index, built-in tool). */
+  std::array<std::array<source_counter, scan_tool_count>, watched_ports::max_ports + 1> tools;
+  /** Per built-in tool over all IP traffic (ICMP included). */
+  std::array<source_counter, scan_tool_count> tools_total;
   counter first_timestamp_ns; /**< time of the first frame (0 until one arrives) */
   counter last_timestamp_ns;  /**< time of the latest frame */
   counter busy_cycles;        /**< TSC cycles spent on bursts that held packets */

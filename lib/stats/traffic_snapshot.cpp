@@ -1,6 +1,7 @@
 #include "stats/traffic_snapshot.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 namespace scanscope {
 
@@ -14,12 +15,81 @@ uint64_t traffic_snapshot::malformed() const {
   return n;
 }
 
-traffic_snapshot fold_counters(const std::vector<const lcore_counters*>& lcores,
-                               size_t watched_count, size_t top_k) {
+namespace {
+
+void fold_fingerprints(const std::vector<lcore_view>& lcores, size_t watched_count, size_t top_k,
+                       traffic_snapshot& s) {
+  std::vector<fingerprint_count> all;
+  for (const lcore_view& v : lcores) {
+    if (v.fingerprints == nullptr) {
+      continue;
+    }
+    s.fingerprint_overflow += v.fingerprints->overflow().read();
+    v.fingerprints->for_each([&](const fingerprint_slot& slot) {
+      all.push_back({slot.port_index, slot.key, slot.packets.read(), slot.sources.read()});
+    });
+  }
+  // The same key seen on several lcores: sum (sources live on one lcore, so sources add up).
+  std::sort(all.begin(), all.end(), [](const fingerprint_count& a, const fingerprint_count& b) {
+    return std::tie(a.port_index, a.key.hi, a.key.lo) < std::tie(b.port_index, b.key.hi, b.key.lo);
+  });
+  s.fingerprints.assign(watched_count + 1, {});
+  for (size_t i = 0; i < all.size();) {
+    fingerprint_count sum = all[i];
+    size_t j = i + 1;
+    for (; j < all.size() && all[j].port_index == sum.port_index && all[j].key == sum.key; ++j) {
+      sum.packets += all[j].packets;
+      sum.sources += all[j].sources;
+    }
+    if (sum.port_index <= watched_count) {
+      s.fingerprints[sum.port_index].push_back(sum);
+    }
+    i = j;
+  }
+  for (auto& per_port : s.fingerprints) {
+    const size_t keep = std::min(top_k, per_port.size());
+    std::partial_sort(per_port.begin(), per_port.begin() + static_cast<long>(keep),
+                      per_port.end(), [](const fingerprint_count& a, const fingerprint_count& b) {
+                        return a.packets != b.packets ? a.packets > b.packets
+                                                      : a.sources > b.sources;
+                      });
+    per_port.resize(keep);
+  }
+}
+
+}  // namespace
+
+traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t watched_count,
+                               size_t top_k) {
   traffic_snapshot s;
   s.watched.resize(watched_count + 1);
+  s.clusters.resize(watched_count + 1);
+  s.tools.resize(watched_count + 1);
   std::vector<uint64_t> ports(2 * 65536, 0);
-  for (const lcore_counters* c : lcores) {
+  for (const lcore_view& v : lcores) {
+    const lcore_counters* c = v.counters;
+    for (size_t i = 0; i <= watched_count; ++i) {
+      for (size_t k = 0; k < cluster_rules::max_clusters; ++k) {
+        s.clusters[i][k].add(c->clusters[i][k]);
+      }
+      for (size_t k = 0; k < scan_tool_count; ++k) {
+        s.tools[i][k].add(c->tools[i][k]);
+      }
+    }
+    for (size_t k = 0; k < scan_tool_count; ++k) {
+      s.tools_total[k].add(c->tools_total[k]);
+    }
+    if (v.sources != nullptr) {
+      const source_table_counters& t = v.sources->counters();
+      s.sources.capacity += v.sources->capacity();
+      s.sources.live += t.live.read();
+      s.sources.inserted += t.inserted.read();
+      s.sources.evicted += t.evicted.read();
+      s.sources.expired += t.expired.read();
+    }
+    if (v.uniques != nullptr) {
+      s.unique_overflow += v.uniques->overflow().read();
+    }
     s.total.add(c->total);
     for (size_t i = 0; i < protocol_class_count; ++i) {
       s.protocols[i].add(c->protocols[i]);
@@ -55,6 +125,7 @@ traffic_snapshot fold_counters(const std::vector<const lcore_counters*>& lcores,
                       return a.packets != b.packets ? a.packets > b.packets : a.port < b.port;
                     });
   s.top_ports.resize(keep);
+  fold_fingerprints(lcores, watched_count, top_k, s);
   return s;
 }
 

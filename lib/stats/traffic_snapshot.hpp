@@ -8,7 +8,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "fingerprint/fingerprint_key.hpp"
+#include "source/source_table.hpp"
+#include "stats/fingerprint_table.hpp"
 #include "stats/lcore_counters.hpp"
+#include "stats/unique_set.hpp"
 
 namespace scanscope {
 
@@ -17,6 +21,42 @@ struct port_count {
   transport proto;  /**< TCP or UDP */
   uint16_t port;    /**< destination port */
   uint64_t packets; /**< frames */
+};
+
+/** Packets and distinct sources, summed over lcores. */
+struct source_total {
+  uint64_t packets = 0; /**< packets */
+  uint64_t sources = 0; /**< distinct sources */
+
+  void add(const source_counter& c) {
+    packets += c.packets.read();
+    sources += c.sources.read();
+  }
+};
+
+/** One fingerprint key's traffic to one port. */
+struct fingerprint_count {
+  uint16_t port_index = 0; /**< watched-port counter index */
+  fingerprint_key key;     /**< the header fingerprint */
+  uint64_t packets = 0;    /**< packets */
+  uint64_t sources = 0;    /**< distinct sources */
+};
+
+/** Source-table activity summed over lcores. */
+struct source_table_total {
+  uint64_t capacity = 0; /**< sources the tables can hold */
+  uint64_t live = 0;     /**< sources held now */
+  uint64_t inserted = 0; /**< sources added */
+  uint64_t evicted = 0;  /**< pushed out by a full table */
+  uint64_t expired = 0;  /**< aged out */
+};
+
+/** What one RX lcore exposes to the stats lcore. */
+struct lcore_view {
+  const lcore_counters* counters;         /**< counters block */
+  const fingerprint_table* fingerprints;  /**< may be null */
+  const source_table* sources;            /**< may be null */
+  const unique_set* uniques;              /**< may be null */
 };
 
 struct traffic_snapshot {
@@ -29,6 +69,16 @@ struct traffic_snapshot {
   uint64_t last_timestamp_ns = 0;     /**< latest frame time */
   uint64_t busy_cycles = 0;           /**< TSC cycles spent on non-empty bursts */
   uint64_t total_cycles = 0;          /**< TSC cycles of the poll loops */
+  /** [watched-port index][cluster] */
+  std::vector<std::array<source_total, cluster_rules::max_clusters>> clusters;
+  /** [watched-port index][tool] */
+  std::vector<std::array<source_total, scan_tool_count>> tools;
+  std::array<source_total, scan_tool_count> tools_total{}; /**< per tool, all IP traffic */
+  /** The busiest fingerprints of each watched-port index, most packets first. */
+  std::vector<std::vector<fingerprint_count>> fingerprints;
+  uint64_t fingerprint_overflow = 0; /**< packets the fingerprint tables had no room for */
+  uint64_t unique_overflow = 0;      /**< distinct-source checks the unique sets had no room for */
+  source_table_total sources;        /**< source-table activity */
 
   /** Malformed or truncated frames (every parse result that is_malformed()). */
   uint64_t malformed() const;
@@ -38,9 +88,10 @@ struct traffic_snapshot {
  * Sum counters of several lcores.
  * @param lcores        the counters, one block per RX lcore
  * @param watched_count number of watched ports (the counters hold watched_count + 1 entries)
- * @param top_k         how many of the busiest destination ports to keep
+ * @param top_k         how many of the busiest destination ports (and fingerprints per port)
+ *                      to keep
  */
-traffic_snapshot fold_counters(const std::vector<const lcore_counters*>& lcores,
-                               size_t watched_count, size_t top_k);
+traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t watched_count,
+                               size_t top_k);
 
 }  // namespace scanscope

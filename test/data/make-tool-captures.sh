@@ -59,4 +59,11 @@ capture hping3-mix bash -c "
   hping3 -2 -c 3 -i u10000 -p 53 $target_ip
   hping3 -1 -c 2 -i u10000 $target_ip
   hping3 -S -c 2 -i u10000 -p 3333 -f -d 64 $target_ip
-  ping -6 -c 1 -W 1 ::1 || true"
+  hping3 -S -c 3 -i u10000 -p 23 $target_ip"
+# Mirai's scanner (scanner.c in the published source) sets the TCP sequence number to the
+# destination address; Debian has no Mirai, so hping3 crafts SYNs the same way (-M sets the
+# sequence number), from incrementing source ports to telnet ports as Mirai does.
+target_as_int=$(IFS=. read -r a b c d <<<"$target_ip"; echo $(((a << 24) | (b << 16) | (c << 8) | d)))
+capture mirai-like bash -c "
+  hping3 -S -c 3 -i u10000 -p 23 -M $target_as_int $target_ip
+  hping3 -S -c 2 -i u10000 -p 2323 -M $target_as_int $target_ip"

@@ -37,6 +37,13 @@ def tcpdump_lines(path, bpf=None):
     return lengths
 
 
+def tcpdump_sources(path, bpf):
+    """Source addresses of the IPv4 TCP/UDP frames matching bpf ("IP a.b.c.d.port > ...")."""
+    out = subprocess.run(["tcpdump", "-r", path, "-nn", "-q", bpf], capture_output=True,
+                         text=True, check=True).stdout
+    return {line.split()[2].rsplit(".", 1)[0] for line in out.splitlines()}
+
+
 def run_scanscope(scanscope, path, extra=()):
     with tempfile.TemporaryDirectory() as tmp:
         report_path = os.path.join(tmp, "report.json")
@@ -107,6 +114,40 @@ def check_against_sidecar(scanscope, path, sidecar):
         check(f"{name} {key} frames", port_packets(report, int(port), proto), count)
 
 
+# Captures of one tool each: the BPF filter that selects the tool's probes, the tool scanscope
+# must name for each of them, and the cluster every probe after a source's first must land in
+# (the first probe cannot show the source-port behaviour yet).
+TOOL_CAPTURES = {
+    "masscan-syn.pcap": ("tcp and tcp[tcpflags] & tcp-ack == 0", "masscan", "fixed-port-w1024"),
+    "nmap-syn.pcap": ("tcp[tcpflags] == tcp-syn", "nmap", "fixed-port-w1024"),
+    "zmap-syn.pcap": ("tcp[tcpflags] == tcp-syn", "zmap", "random-port-w65535"),
+    "mirai-like.pcap": ("tcp[tcpflags] == tcp-syn", "mirai", None),
+    "hping3-mix.pcap": ("tcp[tcpflags] == tcp-syn and ip[6:2] & 0x3fff == 0", "hping3", None),
+}
+
+
+def check_tool_capture(scanscope, path):
+    name = os.path.basename(path)
+    bpf, tool, cluster = TOOL_CAPTURES[name]
+    report = run_scanscope(scanscope, path)
+    if report is None:
+        return
+    probes = len(tcpdump_lines(path, bpf))
+    sources = len(tcpdump_sources(path, bpf))
+    tools = {t["name"]: t for t in report["tools"]}
+    check(f"{name} packets named {tool}", tools[tool]["packets"], probes)
+    check(f"{name} sources named {tool}", tools[tool]["sources"], sources)
+    for other, t in tools.items():
+        if other not in (tool, "none"):
+            check(f"{name} packets named {other}", t["packets"], 0)
+    if cluster:
+        syn = "tcp[tcpflags] == tcp-syn"
+        in_cluster = sum(c["packets"] for p in report["ports"] for c in p["clusters"]
+                         if c["name"] == cluster)
+        check(f"{name} SYNs in cluster {cluster}", in_cluster,
+              len(tcpdump_lines(path, syn)) - len(tcpdump_sources(path, syn)))
+
+
 def check_bad_inputs(scanscope, data_dir):
     """A missing file and a damaged capture end with a clear message, not a crash."""
     proc = subprocess.run([scanscope, "--pcap", "/nonexistent.pcap", "--quiet"],
@@ -156,6 +197,8 @@ def main():
             check_against_sidecar(scanscope, path, sidecar)
         else:
             check_against_tcpdump(scanscope, path)
+        if os.path.basename(path) in TOOL_CAPTURES:
+            check_tool_capture(scanscope, path)
         print(f"checked {os.path.basename(path)}")
     check_bad_inputs(scanscope, data_dir)
     for f in failures:

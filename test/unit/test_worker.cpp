@@ -16,6 +16,30 @@ watched_ports make_ports() {
                                error);
 }
 
+cluster_rules default_clusters() {
+  std::string error;
+  return *cluster_rules::parse(cluster_rules::default_text(), "built-in", error);
+}
+
+std::unique_ptr<worker> make_worker(const watched_ports& ports, const cluster_rules& clusters,
+                                    const std::string& name, uint32_t capacity = 1024) {
+  worker_config config;
+  config.ports = &ports;
+  config.clusters = &clusters;
+  config.source_capacity = capacity;
+  config.unique_slots = 1 << 16;
+  config.fingerprint_slots = 1024;
+  config.name = name;
+  std::string error;
+  auto w = worker::create(config, error);
+  REQUIRE(w);
+  return w;
+}
+
+lcore_view view_of(const worker& w) {
+  return {&w.counters(), &w.fingerprints(), &w.sources(), &w.uniques()};
+}
+
 void feed(worker& w, const bytes& f, uint64_t t) {
   w.handle(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()), t);
 }
@@ -24,8 +48,11 @@ void feed(worker& w, const bytes& f, uint64_t t) {
 
 TEST_CASE("a worker counts frames by protocol, port and parse result", "[worker]") {
   const watched_ports ports = make_ports();
-  worker a(ports);
-  worker b(ports);
+  const cluster_rules clusters = default_clusters();
+  auto wa = make_worker(ports, clusters, "count_a");
+  auto wb = make_worker(ports, clusters, "count_b");
+  worker& a = *wa;
+  worker& b = *wb;
   ipv4_fields v4;
   tcp_fields syn;
   const bytes to_8545 = ethernet(0x0800) + ipv4(v4, tcp(syn));
@@ -44,7 +71,7 @@ TEST_CASE("a worker counts frames by protocol, port and parse result", "[worker]
   feed(b, arp, 4000);
   feed(b, runt, 4500);
 
-  const traffic_snapshot s = fold_counters({&a.counters(), &b.counters()}, ports.size(), 10);
+  const traffic_snapshot s = fold_counters({view_of(a), view_of(b)}, ports.size(), 10);
   CHECK(s.total.packets == 6);
   CHECK(s.total.bytes == 2 * to_8545.size() + to_23.size() + dns.size() + arp.size() + 3);
   CHECK(s.protocols[static_cast<size_t>(protocol_class::tcp)].packets == 3);
@@ -64,6 +91,6 @@ TEST_CASE("a worker counts frames by protocol, port and parse result", "[worker]
   CHECK(s.first_timestamp_ns == 1000);
   CHECK(s.last_timestamp_ns == 5000);
 
-  const traffic_snapshot top1 = fold_counters({&a.counters(), &b.counters()}, ports.size(), 1);
+  const traffic_snapshot top1 = fold_counters({view_of(a), view_of(b)}, ports.size(), 1);
   CHECK(top1.top_ports.size() == 1);
 }

@@ -1,0 +1,74 @@
+#pragma once
+/**
+ * @file
+ * Built-in scanner fingerprints: per-packet rules that name the tool which crafted a packet.
+ * Each rule was checked against packets the real tool sent (captures in test/data) and is
+ * documented in docs/fingerprints.md with its source and what it cannot tell apart.
+ */
+
+#include <cstddef>
+#include <cstdint>
+
+#include "packet/decoded_packet.hpp"
+
+namespace scanscope {
+
+/** X(name, description): the tools scanscope names, in the order the rules are tried. */
+#define SCANSCOPE_SCAN_TOOLS(X)                                                          \
+  X(none, "no built-in rule matched")                                                    \
+  X(mirai, "Mirai and variants: TCP sequence number equals the destination IPv4 address") \
+  X(masscan, "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence)")   \
+  X(zmap, "ZMap before 3.0: fixed IP ID 54321")                                           \
+  X(nmap, "nmap SYN scan: only an MSS 1460 option, window 1024/2048/3072/4096")           \
+  X(hping3, "hping3: no TCP options, window 512 or an ACK number without the ACK flag")
+
+enum class scan_tool : uint8_t {
+#define SCANSCOPE_X(name, help) name,
+  SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X)
+#undef SCANSCOPE_X
+};
+
+inline constexpr size_t scan_tool_count = 0
+#define SCANSCOPE_X(name, help) +1
+    SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X)
+#undef SCANSCOPE_X
+    ;
+
+/** Stable name of a tool ("masscan"), as used in configs, reports and metric labels. */
+const char* scan_tool_name(scan_tool t);
+
+/** Look a tool up by name; false when unknown. */
+bool scan_tool_from_name(const char* name, size_t length, scan_tool& out);
+
+/** The IP ID relations scanners leave, checked in this order. */
+enum class ip_id_rule : uint8_t {
+  other,   /**< none of the below */
+  zero,    /**< IP ID 0 (Linux with DF set, many stacks) */
+  masscan, /**< IP ID = low 16 bits of (dst ^ dst port ^ seq) */
+  zmap,    /**< IP ID 54321 */
+};
+
+/** Name of an ip_id_rule ("masscan", "zmap", "zero", "other"). */
+const char* ip_id_rule_name(ip_id_rule r);
+
+/** Which IP ID relation an IPv4 packet satisfies (IPv6 has no ID: `other`). */
+ip_id_rule classify_ip_id(const decoded_packet& p);
+
+/** The initial TTL the sender most likely used: the next of 32, 64, 128, 255 at or above ttl. */
+constexpr uint8_t initial_ttl(uint8_t ttl) {
+  return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+}
+
+/** True for a TCP packet that opens a connection (SYN without ACK): a scan probe. */
+constexpr bool is_syn_probe(const decoded_packet& p) {
+  return p.l4 == l4_kind::tcp && (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn;
+}
+
+/**
+ * Name the tool that sent a packet, from its headers alone.
+ * Rules are tried in the order of SCANSCOPE_SCAN_TOOLS; TCP rules apply to packets without ACK
+ * (probes and the resets scanners send), the ZMap IP ID rule to every IPv4 packet.
+ */
+scan_tool identify_tool(const decoded_packet& p);
+
+}  // namespace scanscope

@@ -1,0 +1,82 @@
+#pragma once
+/**
+ * @file
+ * What an RX lcore remembers about one source address, and the pure rules that update it.
+ */
+
+#include <cmath>
+#include <cstdint>
+
+namespace scanscope {
+
+/** How a source picks its TCP/UDP source ports. */
+enum class source_port_behaviour : uint8_t {
+  unknown, /**< fewer than two packets to tell from */
+  fixed,   /**< the same source port towards different destinations (masscan, nmap -sS) */
+  random,  /**< a different source port on the next probe (ZMap, OS stacks, Mirai) */
+};
+
+/** Name for configs and reports: "unknown", "fixed", "random". */
+const char* source_port_behaviour_name(source_port_behaviour b);
+
+/**
+ * A 64-bit linear-counting sketch of distinct values: one bit per hash bucket. Good to a few
+ * hundred distinct values, which is what telling a scanner from a client needs, in 8 bytes.
+ */
+struct distinct_sketch {
+  uint64_t bits = 0;
+
+  void add(uint64_t hash) { bits |= uint64_t{1} << (hash & 63); }
+  /** Estimated number of distinct values added (saturates near 265). */
+  double estimate() const {
+    const int zeros = 64 - __builtin_popcountll(bits);
+    if (zeros == 0) {
+      return 64.0 * std::log(64.0);
+    }
+    return -64.0 * std::log(static_cast<double>(zeros) / 64.0);
+  }
+};
+
+/** Per-source state: one cache line. */
+struct alignas(64) source_state {
+  uint8_t addr[16];          /**< source address (IPv4 as ::ffff:a.b.c.d) */
+  uint64_t first_seen_ns;    /**< first packet */
+  uint64_t last_seen_ns;     /**< latest packet */
+  uint32_t packets;          /**< packets from this source (saturates) */
+  uint32_t first_seq;        /**< TCP sequence number of the first TCP/UDP packet */
+  distinct_sketch dst_addrs; /**< distinct destination addresses */
+  distinct_sketch dst_ports; /**< distinct destination ports */
+  uint16_t first_src_port;   /**< source port of the first TCP/UDP packet */
+  uint16_t first_dst_port;   /**< destination port of that packet */
+  uint8_t port_packets;      /**< TCP/UDP packets seen, saturating at 255 */
+  source_port_behaviour src_port_behaviour; /**< decided from the first two probes */
+  uint8_t referenced;        /**< seen again since the eviction hand last passed */
+  uint8_t in_use;            /**< slot holds a source */
+};
+static_assert(sizeof(source_state) == 64, "one cache line per source");
+
+/**
+ * Update the source-port behaviour with one more TCP/UDP packet (seq is 0 for UDP). The second
+ * probe decides: another source port means random; the same source port means fixed (a random
+ * 16-bit port repeats by chance once in 65536) unless the packet is a retransmission, which
+ * reuses port and sequence number on any stack: then it waits for the next packet.
+ */
+inline void observe_source_port(source_state& s, uint16_t src_port, uint16_t dst_port,
+                                uint32_t seq) {
+  if (s.port_packets == 0) {
+    s.first_src_port = src_port;
+    s.first_dst_port = dst_port;
+    s.first_seq = seq;
+  } else if (s.src_port_behaviour == source_port_behaviour::unknown) {
+    if (src_port != s.first_src_port) {
+      s.src_port_behaviour = source_port_behaviour::random;
+    } else if (dst_port != s.first_dst_port || seq != s.first_seq) {
+      s.src_port_behaviour = source_port_behaviour::fixed;
+    }
+  }
+  if (s.port_packets != 255) {
+    ++s.port_packets;
+  }
+}
+
+}  // namespace scanscope

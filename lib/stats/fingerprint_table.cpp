@@ -1,0 +1,39 @@
+#include "stats/fingerprint_table.hpp"
+
+namespace scanscope {
+
+fingerprint_table::fingerprint_table(uint32_t slots) {
+  uint64_t n = 64;
+  while (n < slots) {
+    n <<= 1;
+  }
+  slots_ = std::make_unique<fingerprint_slot[]>(n);
+  mask_ = n - 1;
+  limit_ = n - n / 8;
+}
+
+fingerprint_slot* fingerprint_table::find_or_add(uint16_t port_index, const fingerprint_key& key) {
+  uint64_t i = (key.hash() ^ (uint64_t{port_index} * 0x9E3779B97F4A7C15ULL)) & mask_;
+  for (;;) {
+    fingerprint_slot& s = slots_[i];
+    if (!s.used.load(std::memory_order_relaxed)) {
+      break;
+    }
+    if (s.port_index == port_index && s.key == key) {
+      return &s;
+    }
+    i = (i + 1) & mask_;
+  }
+  if (size_ >= limit_) {
+    overflow_.add();
+    return nullptr;
+  }
+  fingerprint_slot& s = slots_[i];
+  s.port_index = port_index;
+  s.key = key;
+  s.used.store(1, std::memory_order_release);
+  ++size_;
+  return &s;
+}
+
+}  // namespace scanscope

@@ -1,0 +1,115 @@
+#include <catch2/catch.hpp>
+
+#include "cluster/cluster_rules.hpp"
+#include "frame_builder.hpp"
+#include "packet/parser.hpp"
+
+using namespace scanscope;
+using namespace scanscope::test;
+
+namespace {
+
+decoded_packet syn(uint16_t window, const bytes& options = {}, uint8_t flags = 0x02) {
+  tcp_fields t;
+  t.window = window;
+  t.options = options;
+  t.flags = flags;
+  ipv4_fields v4;
+  static bytes frame;
+  frame = ethernet(0x0800) + ipv4(v4, tcp(t));
+  decoded_packet p;
+  parse_frame(frame.data(), frame.size(), p);
+  return p;
+}
+
+std::string cluster_of(const cluster_rules& r, const decoded_packet& p, scan_tool tool,
+                       source_port_behaviour sport) {
+  return r.name(r.classify(packet_traits{&p, tool, sport}));
+}
+
+}  // namespace
+
+TEST_CASE("the built-in rules give the seed report's clusters", "[clusters]") {
+  std::string error;
+  auto r = cluster_rules::parse(cluster_rules::default_text(), "built-in", error);
+  REQUIRE(r);
+  using b = source_port_behaviour;
+  CHECK(cluster_of(*r, syn(1024), scan_tool::masscan, b::fixed) == "fixed-port-w1024");
+  CHECK(cluster_of(*r, syn(65535), scan_tool::zmap, b::random) == "random-port-w65535");
+  // The first packet of a source cannot show its port behaviour yet: the tool names it.
+  CHECK(cluster_of(*r, syn(1024), scan_tool::masscan, b::unknown) == "masscan");
+  CHECK(cluster_of(*r, syn(65535), scan_tool::none, b::fixed) == "other");
+  CHECK(cluster_of(*r, syn(1024, {}, 0x12), scan_tool::none, b::fixed) == "other");
+  CHECK(cluster_of(*r, syn(5840), scan_tool::mirai, b::random) == "mirai");
+  CHECK(r->name(r->size() - 1) == "other");
+}
+
+TEST_CASE("cluster conditions over every kind of field", "[clusters]") {
+  std::string error;
+  auto r = cluster_rules::parse(
+      "cluster linux   options=MSTNW initial_ttl=64 mss>=1400 wscale=7\n"
+      "cluster small   window<=512,1024 flags=S\n"   // a list is not allowed with <=
+      ,
+      "t.conf", error);
+  CHECK_FALSE(r);
+  CHECK(error.find("t.conf:2:") == 0);
+
+  r = cluster_rules::parse(
+      "# comment line\n"
+      "cluster linux   options=MSTNW initial_ttl=64 mss>=1400 wscale=7   # trailing comment\n"
+      "cluster no-opts options=- window!=1024,65535 df=0 proto=tcp\n"
+      "cluster rst     flags=R\n",
+      "t.conf", error);
+  REQUIRE(r);
+  REQUIRE(r->size() == 4);  // "other" appended
+  using b = source_port_behaviour;
+  CHECK(cluster_of(*r, syn(64240, linux_syn_options()), scan_tool::none, b::unknown) == "linux");
+  CHECK(cluster_of(*r, syn(8192), scan_tool::none, b::unknown) == "no-opts");
+  CHECK(cluster_of(*r, syn(1024), scan_tool::none, b::unknown) == "other");
+  CHECK(cluster_of(*r, syn(1024, {}, 0x04), scan_tool::none, b::unknown) == "rst");
+}
+
+TEST_CASE("bad rule files name the file, the line and the problem", "[clusters]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"cluster a window=1024\nclustr b\n", "f:2: expected 'cluster NAME"},
+      {"cluster a windw=1024\n", "f:1: unknown field 'windw'"},
+      {"cluster a window=70000\n", "f:1: field 'window': '70000'"},
+      {"cluster a tool=zgrab\n", "f:1: field 'tool': 'zgrab' is not a tool"},
+      {"cluster a sport=sometimes\n", "f:1: field 'sport'"},
+      {"cluster a options=MQ\n", "f:1: field 'options'"},
+      {"cluster a tool<mirai\n", "f:1: field 'tool' takes = or != only"},
+      {"cluster a window\n", "f:1: condition 'window' is not FIELD=VALUE"},
+      {"cluster a window=\n", "f:1: condition 'window=' has no value"},
+      {"cluster a\ncluster a\n", "f:2: cluster 'a' is defined twice"},
+      {"cluster bad/name\n", "f:1: cluster name"},
+      {"cluster other syn=1\ncluster x ttl=3\n", "f: the last cluster must have no conditions"},
+  };
+  for (const auto& [text, message] : cases) {
+    std::string error;
+    INFO(text);
+    CHECK_FALSE(cluster_rules::parse(text, "f", error));
+    CHECK(error.rfind(message, 0) == 0);
+  }
+  std::string many;
+  for (int i = 0; i < 40; ++i) {
+    many += "cluster c" + std::to_string(i) + " ttl=" + std::to_string(i) + "\n";
+  }
+  std::string error;
+  CHECK_FALSE(cluster_rules::parse(many, "f", error));
+  CHECK(error.find("at most") != std::string::npos);
+  CHECK_FALSE(cluster_rules::load("/nonexistent/clusters.conf", error));
+  CHECK(error.find("/nonexistent/clusters.conf") != std::string::npos);
+}
+
+TEST_CASE("the shipped config/clusters.conf is the built-in rule set", "[clusters]") {
+  std::string error;
+  auto file = cluster_rules::load(SCANSCOPE_SOURCE_DIR "/config/clusters.conf", error);
+  REQUIRE(file);
+  auto builtin = cluster_rules::parse(cluster_rules::default_text(), "built-in", error);
+  REQUIRE(builtin);
+  REQUIRE(file->size() == builtin->size());
+  for (size_t i = 0; i < file->size(); ++i) {
+    CHECK(file->name(i) == builtin->name(i));
+    CHECK(file->rules()[i].conditions.size() == builtin->rules()[i].conditions.size());
+  }
+}

@@ -1,0 +1,144 @@
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <vector>
+
+#include "fingerprint/fingerprint_key.hpp"
+#include "fingerprint/scan_tool.hpp"
+#include "packet/parser.hpp"
+
+using namespace scanscope;
+
+namespace {
+
+// First SYN of each tool, copied byte for byte from the captures in test/data (made by
+// test/data/make-tool-captures.sh: scanner 10.99.0.1, target 10.99.0.2).
+const std::vector<uint8_t> masscan_syn = {
+    0xf6, 0xe2, 0x63, 0x44, 0xa0, 0x8a, 0x4e, 0x37, 0x6a, 0xf4, 0x57, 0x1a, 0x08, 0x00,
+    0x45, 0x00, 0x00, 0x28, 0x15, 0x0c, 0x00, 0x00, 0xff, 0x06, 0x91, 0xfb, 0x0a, 0x63,
+    0x00, 0x01, 0x0a, 0x63, 0x00, 0x02, 0xa3, 0x32, 0x91, 0x5f, 0x0b, 0xec, 0x84, 0x51,
+    0x00, 0x00, 0x00, 0x00, 0x50, 0x02, 0x04, 0x00, 0xd2, 0x4a, 0x00, 0x00};
+const std::vector<uint8_t> zmap_syn = {
+    0xf6, 0xe2, 0x63, 0x44, 0xa0, 0x8a, 0x4e, 0x37, 0x6a, 0xf4, 0x57, 0x1a, 0x08, 0x00,
+    0x45, 0x00, 0x00, 0x28, 0xd4, 0x31, 0x00, 0x00, 0xff, 0x06, 0xd2, 0xd5, 0x0a, 0x63,
+    0x00, 0x01, 0x0a, 0x63, 0x00, 0x02, 0xab, 0x34, 0x21, 0x61, 0xe7, 0x59, 0x86, 0xcc,
+    0x00, 0x00, 0x00, 0x00, 0x50, 0x02, 0xff, 0xff, 0x60, 0x5e, 0x00, 0x00};
+const std::vector<uint8_t> nmap_syn = {
+    0xf6, 0xe2, 0x63, 0x44, 0xa0, 0x8a, 0x4e, 0x37, 0x6a, 0xf4, 0x57, 0x1a, 0x08, 0x00,
+    0x45, 0x00, 0x00, 0x2c, 0x82, 0xcc, 0x00, 0x00, 0x39, 0x06, 0xea, 0x37, 0x0a, 0x63,
+    0x00, 0x01, 0x0a, 0x63, 0x00, 0x02, 0xee, 0xe4, 0x01, 0xbb, 0xe3, 0xff, 0xd7, 0x55,
+    0x00, 0x00, 0x00, 0x00, 0x60, 0x02, 0x04, 0x00, 0xd3, 0x68, 0x00, 0x00, 0x02, 0x04,
+    0x05, 0xb4};
+const std::vector<uint8_t> hping3_syn = {
+    0xf6, 0xe2, 0x63, 0x44, 0xa0, 0x8a, 0x4e, 0x37, 0x6a, 0xf4, 0x57, 0x1a, 0x08, 0x00,
+    0x45, 0x00, 0x00, 0x28, 0x99, 0x61, 0x00, 0x00, 0x40, 0x06, 0xcc, 0xa6, 0x0a, 0x63,
+    0x00, 0x01, 0x0a, 0x63, 0x00, 0x02, 0x07, 0x75, 0x00, 0x17, 0x2b, 0x98, 0xb3, 0x4c,
+    0x67, 0xcf, 0x22, 0x97, 0x50, 0x02, 0x02, 0x00, 0x28, 0x43, 0x00, 0x00};
+// hping3 with -M set to the destination address, as Mirai's scanner sets its SYNs.
+const std::vector<uint8_t> mirai_syn = {
+    0xf6, 0xe2, 0x63, 0x44, 0xa0, 0x8a, 0x4e, 0x37, 0x6a, 0xf4, 0x57, 0x1a, 0x08, 0x00,
+    0x45, 0x00, 0x00, 0x28, 0x0f, 0x8a, 0x00, 0x00, 0x40, 0x06, 0x56, 0x7e, 0x0a, 0x63,
+    0x00, 0x01, 0x0a, 0x63, 0x00, 0x02, 0x0a, 0x2e, 0x00, 0x17, 0x0a, 0x63, 0x00, 0x02,
+    0x54, 0xe1, 0x81, 0xae, 0x50, 0x02, 0x02, 0x00, 0xad, 0xe0, 0x00, 0x00};
+
+// Offsets in these Ethernet + IPv4 (IHL 5) + TCP frames.
+constexpr size_t ip_id_at = 18;
+constexpr size_t ttl_at = 22;
+constexpr size_t seq_at = 38;
+constexpr size_t ack_at = 42;
+constexpr size_t flags_at = 47;
+constexpr size_t window_at = 48;
+
+scan_tool tool_of(const std::vector<uint8_t>& frame) {
+  decoded_packet p;
+  REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
+  return identify_tool(p);
+}
+
+/** A copy of `f` with bytes overwritten from offset `at`. */
+std::vector<uint8_t> with(std::vector<uint8_t> f, size_t at, std::vector<uint8_t> b) {
+  REQUIRE(at + b.size() <= f.size());
+  std::copy(b.begin(), b.end(), f.begin() + static_cast<long>(at));
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("real tool SYNs are named", "[fingerprint]") {
+  CHECK(tool_of(masscan_syn) == scan_tool::masscan);
+  CHECK(tool_of(zmap_syn) == scan_tool::zmap);
+  CHECK(tool_of(nmap_syn) == scan_tool::nmap);
+  CHECK(tool_of(hping3_syn) == scan_tool::hping3);
+  CHECK(tool_of(mirai_syn) == scan_tool::mirai);
+}
+
+TEST_CASE("near misses are not named", "[fingerprint]") {
+  SECTION("masscan with one IP ID bit off") {
+    CHECK(tool_of(with(masscan_syn, ip_id_at + 1, {0x0d})) == scan_tool::none);
+  }
+  SECTION("masscan relation on an ACK packet") {
+    CHECK(tool_of(with(masscan_syn, flags_at, {0x12})) == scan_tool::none);
+  }
+  SECTION("ZMap's IP ID one off") {
+    CHECK(tool_of(with(zmap_syn, ip_id_at, {0xd4, 0x30})) == scan_tool::none);
+  }
+  SECTION("nmap with window 1025") {
+    CHECK(tool_of(with(nmap_syn, window_at, {0x04, 0x01})) == scan_tool::none);
+  }
+  SECTION("nmap with MSS 1440") {
+    CHECK(tool_of(with(nmap_syn, 56, {0x05, 0xa0})) == scan_tool::none);
+  }
+  SECTION("nmap's other windows") {
+    CHECK(tool_of(with(nmap_syn, window_at, {0x08, 0x00})) == scan_tool::nmap);
+    CHECK(tool_of(with(nmap_syn, window_at, {0x10, 0x00})) == scan_tool::nmap);
+  }
+  SECTION("hping3 window 513 and ACK number 0") {
+    auto f = with(hping3_syn, window_at, {0x02, 0x01});
+    CHECK(tool_of(f) == scan_tool::hping3);  // the ACK number still tells
+    CHECK(tool_of(with(f, ack_at, {0, 0, 0, 0})) == scan_tool::none);
+  }
+  SECTION("Mirai with sequence number one above the destination") {
+    CHECK(tool_of(with(mirai_syn, seq_at + 3, {0x03})) == scan_tool::hping3);
+  }
+  SECTION("TTL does not matter to these rules") {
+    CHECK(tool_of(with(masscan_syn, ttl_at, {0x40})) == scan_tool::masscan);
+  }
+}
+
+TEST_CASE("IP ID relations and initial TTL", "[fingerprint]") {
+  decoded_packet p;
+  parse_frame(masscan_syn.data(), masscan_syn.size(), p);
+  CHECK(classify_ip_id(p) == ip_id_rule::masscan);
+  parse_frame(zmap_syn.data(), zmap_syn.size(), p);
+  CHECK(classify_ip_id(p) == ip_id_rule::zmap);
+  parse_frame(nmap_syn.data(), nmap_syn.size(), p);
+  CHECK(classify_ip_id(p) == ip_id_rule::other);
+  CHECK(initial_ttl(57) == 64);
+  CHECK(initial_ttl(64) == 64);
+  CHECK(initial_ttl(65) == 128);
+  CHECK(initial_ttl(1) == 32);
+  CHECK(initial_ttl(255) == 255);
+}
+
+TEST_CASE("fingerprint keys read back as the header features", "[fingerprint]") {
+  decoded_packet p;
+  parse_frame(nmap_syn.data(), nmap_syn.size(), p);
+  const fingerprint_key nmap = make_fingerprint_key(p);
+  CHECK(to_string(nmap) == "tcp:64:1024:mss1460:ws-:M:df0:id=other:S:pl0");
+  parse_frame(zmap_syn.data(), zmap_syn.size(), p);
+  const fingerprint_key zmap = make_fingerprint_key(p);
+  CHECK(to_string(zmap) == "tcp:255:65535:mss-:ws-:-:df0:id=zmap:S:pl0");
+  CHECK(nmap != zmap);
+  CHECK(nmap.hash() != zmap.hash());
+
+  // Two nmap probes with different TTLs, ports and IP IDs share a key.
+  auto other_probe = with(nmap_syn, ttl_at, {0x30});
+  other_probe = with(other_probe, ip_id_at, {0x11, 0x22});
+  other_probe = with(other_probe, 36, {0x00, 0x16});
+  parse_frame(other_probe.data(), other_probe.size(), p);
+  CHECK(make_fingerprint_key(p) == nmap);
+
+  uint64_t code = 0;
+  REQUIRE(parse_option_layout("MSTNW", code));
+  CHECK_FALSE(parse_option_layout("MXZ", code));
+  CHECK_FALSE(parse_option_layout("MMMMMMMMM", code));
+}
