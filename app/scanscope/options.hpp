@@ -34,7 +34,7 @@ struct app_options {
   std::string clusters;             /**< cluster rule file ("" : built-in rules) */
   unsigned source_capacity = 262144; /**< sources per RX lcore */
   double source_idle = 3600;        /**< seconds before an idle source ages out */
-  unsigned unique_slots = 1u << 20; /**< per-lcore distinct (source, port, class) memory */
+  unsigned unique_slots = 1u << 22; /**< per-lcore distinct (source, port, class) memory */
   unsigned fingerprint_slots = 1u << 14; /**< per-lcore (port, fingerprint) counters */
   std::string json_out;             /**< write the final report here */
   bool quiet = false;               /**< no status lines */

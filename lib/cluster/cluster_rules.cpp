@@ -200,14 +200,19 @@ std::string parse_condition(const std::string& text, cluster_condition& c) {
   }
   std::stringstream values(list);
   std::string v;
+  c.count = 0;
   while (std::getline(values, v, ',')) {
     uint64_t parsed = 0;
     if (std::string e = parse_value(c.field, v, parsed); !e.empty()) {
       return "field '" + name + "': " + e;
     }
-    c.values.push_back(parsed);
+    if (c.count == cluster_condition::max_values) {
+      return "condition '" + text + "': at most " +
+             std::to_string(cluster_condition::max_values) + " values in a list";
+    }
+    c.values[c.count++] = parsed;
   }
-  if (c.values.size() > 1 && c.op != compare_op::in && c.op != compare_op::not_in) {
+  if (c.count > 1 && c.op != compare_op::in && c.op != compare_op::not_in) {
     return "condition '" + text + "': only = and != take a list";
   }
   return "";
@@ -266,14 +271,13 @@ uint64_t value_of(cluster_field f, const packet_traits& t) {
   return 0;
 }
 
-bool holds(const cluster_condition& c, const packet_traits& t) {
-  const uint64_t v = value_of(c.field, t);
+bool holds(const cluster_condition& c, uint64_t v) {
   switch (c.op) {
     case compare_op::in:
     case compare_op::not_in: {
       bool found = false;
-      for (uint64_t x : c.values) {
-        found |= x == v;
+      for (uint8_t i = 0; i < c.count; ++i) {
+        found |= c.values[i] == v;
       }
       return found == (c.op == compare_op::in);
     }
@@ -347,6 +351,25 @@ std::optional<cluster_rules> cluster_rules::parse(std::string_view text, const s
     error = origin + ": at most " + std::to_string(max_clusters) + " clusters";
     return std::nullopt;
   }
+  bool used[cluster_field_count] = {};
+  for (const cluster_rule& r : rules.rules_) {
+    for (const cluster_condition& c : r.conditions) {
+      used[static_cast<size_t>(c.field)] = true;
+      rules.flat_.push_back(c);
+    }
+    rules.rule_end_.push_back(static_cast<uint32_t>(rules.flat_.size()));
+  }
+  for (size_t f = 0; f < cluster_field_count; ++f) {
+    if (used[f]) {
+      rules.used_fields_.push_back(static_cast<cluster_field>(f));
+    }
+  }
+  for (cluster_field f : {cluster_field::ttl, cluster_field::ip_id, cluster_field::src_port,
+                          cluster_field::dst_port}) {
+    if (used[static_cast<size_t>(f)]) {
+      rules.fingerprint_only_ = false;
+    }
+  }
   return rules;
 }
 
@@ -362,10 +385,17 @@ std::optional<cluster_rules> cluster_rules::load(const std::string& path, std::s
 }
 
 uint8_t cluster_rules::classify(const packet_traits& t) const {
-  for (size_t i = 0; i < rules_.size(); ++i) {
+  uint64_t values[cluster_field_count];
+  for (cluster_field f : used_fields_) {
+    values[static_cast<size_t>(f)] = value_of(f, t);
+  }
+  uint32_t c = 0;
+  for (size_t i = 0; i < rule_end_.size(); ++i) {
+    const uint32_t end = rule_end_[i];
     bool all = true;
-    for (const cluster_condition& c : rules_[i].conditions) {
-      if (!holds(c, t)) {
+    for (; c < end; ++c) {
+      const cluster_condition& cond = flat_[c];
+      if (!holds(cond, values[static_cast<size_t>(cond.field)])) {
         all = false;
         break;
       }
@@ -373,6 +403,7 @@ uint8_t cluster_rules::classify(const packet_traits& t) const {
     if (all) {
       return static_cast<uint8_t>(i);
     }
+    c = end;
   }
   return static_cast<uint8_t>(rules_.size() - 1);
 }

@@ -33,10 +33,15 @@ enum class cluster_field : uint8_t {
 
 enum class compare_op : uint8_t { in, not_in, less, less_equal, greater, greater_equal };
 
+inline constexpr size_t cluster_field_count = static_cast<size_t>(cluster_field::syn) + 1;
+
 struct cluster_condition {
-  cluster_field field;          /**< what is tested */
-  compare_op op;                /**< how */
-  std::vector<uint64_t> values; /**< one value, or a list for = and != */
+  /** A list holds at most this many values (kept inline: no pointer chase per packet). */
+  static constexpr size_t max_values = 8;
+  cluster_field field;                  /**< what is tested */
+  compare_op op;                        /**< how */
+  uint8_t count;                        /**< values used */
+  uint64_t values[max_values];          /**< one value, or a list for = and != */
 };
 
 struct cluster_rule {
@@ -67,12 +72,25 @@ class cluster_rules {
   /** Index of the first rule that matches. */
   uint8_t classify(const packet_traits& t) const;
 
+  /**
+   * True when no rule tests a field outside the fingerprint key (ttl, ip_id, src_port,
+   * dst_port): the cluster is then a function of (fingerprint key, tool, source-port
+   * behaviour), and callers may remember it per combination instead of re-evaluating.
+   */
+  bool depends_only_on_fingerprint() const { return fingerprint_only_; }
+
   size_t size() const { return rules_.size(); }
   const std::string& name(size_t i) const { return rules_[i].name; }
   const std::vector<cluster_rule>& rules() const { return rules_; }
 
  private:
   std::vector<cluster_rule> rules_;
+  /** Fields any rule tests: classify() reads each from the packet once. */
+  std::vector<cluster_field> used_fields_;
+  /** All conditions of all rules, rule after rule, and where each rule's end. */
+  std::vector<cluster_condition> flat_;
+  std::vector<uint32_t> rule_end_;
+  bool fingerprint_only_ = true;
 };
 
 }  // namespace scanscope

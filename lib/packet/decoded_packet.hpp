@@ -96,16 +96,18 @@ inline constexpr uint8_t timestamp = 8;
 struct tcp_options {
   /** 40 option bytes hold at most 40 one-byte options. */
   static constexpr size_t max_kinds = 40;
-  uint8_t kinds[max_kinds]; /**< option kinds in order, NOP and EOL included */
-  uint8_t count;            /**< how many entries of kinds[] are set */
   bool has_mss;             /**< an MSS option was present */
   bool has_window_scale;    /**< a window scale option was present */
   bool sack_permitted;      /**< a SACK-permitted option was present */
   bool has_timestamp;       /**< a timestamp option was present */
+  uint8_t count;            /**< how many entries of kinds[] are set */
   uint8_t window_scale;     /**< shift count of the window scale option */
   uint16_t mss;             /**< value of the MSS option */
   uint32_t ts_value;        /**< TSval of the timestamp option */
   uint32_t ts_echo;         /**< TSecr of the timestamp option */
+  /** Option kinds in order, NOP and EOL included; only the first `count` are set. Kept last
+   * so the parser clears everything before it and leaves these 40 bytes alone. */
+  uint8_t kinds[max_kinds];
 };
 
 /** Everything the pipeline reads from one frame's headers. */
@@ -141,7 +143,11 @@ struct decoded_packet {
   uint16_t l4_offset;    /**< offset of the transport header in the frame */
   uint32_t payload_offset; /**< offset of the transport payload in the frame */
   uint32_t payload_length; /**< payload bytes present in the captured frame */
-  tcp_options options;   /**< TCP options, when l4 == tcp */
+  tcp_options options;   /**< TCP options, when l4 == tcp; kept last (see tcp_options) */
 };
+
+/** Bytes of a decoded_packet the parser clears before each frame: all but options.kinds. */
+inline constexpr size_t decoded_packet_cleared_bytes =
+    offsetof(decoded_packet, options) + offsetof(tcp_options, kinds);
 
 }  // namespace scanscope

@@ -1,6 +1,11 @@
 #include "packet/parser.hpp"
 
 #include <cstring>
+#include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace scanscope {
 
@@ -351,11 +356,37 @@ parse_result parse_ipv6(const uint8_t* f, size_t off, size_t length, size_t wire
   return parse_transport(f, segment{pos, captured_end, stated_end, out.first_fragment}, out);
 }
 
+/**
+ * Zero the packet except the option kinds. A plain `out = decoded_packet{}` compiles to
+ * `rep stos`, which cost about 40 of the parser's 60 cycles per SYN; a few vector stores do
+ * the same in a handful.
+ */
+#if defined(__SSE2__)
+template <size_t... I>
+inline void store_zero_chunks(unsigned char* bytes, std::index_sequence<I...>) {
+  const __m128i zero = _mm_setzero_si128();
+  (_mm_storeu_si128(reinterpret_cast<__m128i*>(bytes + I * 16), zero), ...);
+}
+#endif
+
+inline void clear(decoded_packet& out) {
+  constexpr size_t chunk = 16;
+  constexpr size_t chunks = (decoded_packet_cleared_bytes + chunk - 1) / chunk;
+  static_assert(chunks * chunk <= sizeof(decoded_packet), "clearing stays inside the struct");
+  auto* bytes = reinterpret_cast<unsigned char*>(&out);
+#if defined(__SSE2__)
+  // Straight-line stores: a loop here is turned back into memset (and rep stos) by GCC.
+  store_zero_chunks(bytes, std::make_index_sequence<chunks>{});
+#else
+  std::memset(bytes, 0, chunks * chunk);
+#endif
+}
+
 }  // namespace
 
 parse_result parse_frame(const uint8_t* frame, size_t length, size_t wire_length,
                          decoded_packet& out) {
-  out = decoded_packet{};
+  clear(out);
   if (wire_length < length) {
     wire_length = length;
   }

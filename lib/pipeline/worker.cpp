@@ -8,7 +8,8 @@ namespace scanscope {
 
 namespace {
 
-// Domains keep the unique-set keys of different counters apart.
+// Domains keep the unique-set keys of different counters apart (the combination key of a
+// TCP/UDP packet uses the fingerprint hash in this place instead).
 constexpr uint64_t domain_cluster = 1;
 constexpr uint64_t domain_tool = 2;
 constexpr uint64_t domain_fingerprint = 3;
@@ -24,14 +25,19 @@ uint64_t load64(const uint8_t* p) {
 }
 
 uint64_t address_hash(const uint8_t* addr16) {
-  return unique_key(load64(addr16), load64(addr16 + 8), 0x5CA9);
+  return quick_key(load64(addr16), load64(addr16 + 8), 0x5CA9);
 }
+
+/** Sketch bucket of a value: the top bits of one multiply are well spread. */
+uint64_t sketch_hash(uint64_t v) { return (v * 0x9E3779B97F4A7C15ULL) >> 58; }
 
 }  // namespace
 
 worker::worker(const worker_config& config, std::unique_ptr<source_table> sources)
     : ports_(*config.ports),
       clusters_(*config.clusters),
+      memoize_clusters_(config.clusters->depends_only_on_fingerprint()),
+      memo_(std::make_unique<cluster_memo[]>(cluster_memo_size)),
       counters_(std::make_unique<lcore_counters>()),
       sources_(std::move(sources)),
       uniques_(config.unique_slots),
@@ -52,6 +58,7 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
     frames += max_burst;
     n = static_cast<uint16_t>(n - max_burst);
   }
+  // Phase 1: parse, and look every source up in one bulk call.
   decoded_packet packets[max_burst];
   source_key keys[max_burst];
   const source_key* key_ptrs[max_burst];
@@ -68,29 +75,43 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   }
   if (keyed != 0) {
     sources_->lookup_bulk(key_ptrs, keyed, positions);
+    for (uint16_t i = 0; i < keyed; ++i) {
+      if (positions[i] >= 0) {
+        sources_->prefetch(positions[i]);
+      }
+    }
   }
+  // Phase 2: source state, tool, cluster and fingerprint; prefetch the tables phase 3 writes,
+  // so their cache misses overlap instead of queueing one after another.
+  packet_class classes[max_burst];
   uint16_t k = 0;
   uint64_t latest = 0;
   for (uint16_t i = 0; i < n; ++i) {
-    const decoded_packet& p = packets[i];
     const uint64_t t = frames[i].time_ns;
     latest = t > latest ? t : latest;
-    source_state* s = nullptr;
-    if (p.l3 != l3_kind::none) {
-      const source_key& key = keys[k];
-      const int32_t pos = positions[k++];
-      if (pos >= 0) {
-        s = &sources_->found(pos);
-      }
-      // A source added or evicted earlier in this burst makes the bulk answer stale.
-      if (s == nullptr || !s->in_use || std::memcmp(s->addr, key.bytes, sizeof key.bytes) != 0) {
-        bool is_new = false;
-        s = &sources_->touch(key, t, is_new);
-      }
+    packet_class& c = classes[i];
+    c.source = nullptr;
+    if (packets[i].l3 != l3_kind::none) {
+      c.source = resolve_source(keys[k], positions[k], t);
+      ++k;
+      classify(packets[i], t, c);
     }
-    account(p, frames[i].wire_length, t, s);
+  }
+  // Phase 3: counters.
+  for (uint16_t i = 0; i < n; ++i) {
+    account(packets[i], frames[i], classes[i]);
   }
   sources_->expire(latest, aging_slots_per_burst);
+}
+
+source_state* worker::resolve_source(const source_key& key, int32_t position, uint64_t time_ns) {
+  source_state* s = position >= 0 ? &sources_->found(position) : nullptr;
+  // A source added or evicted earlier in this burst makes the bulk answer stale.
+  if (s == nullptr || !s->in_use || std::memcmp(s->addr, key.bytes, sizeof key.bytes) != 0) {
+    bool is_new = false;
+    s = &sources_->touch(key, time_ns, is_new);
+  }
+  return s;
 }
 
 void worker::account_source(const decoded_packet& p, source_state& s, uint64_t time_ns) {
@@ -103,61 +124,102 @@ void worker::account_source(const decoded_packet& p, source_state& s, uint64_t t
   if (time_ns < s.first_seen_ns) {
     s.first_seen_ns = time_ns;
   }
-  s.dst_addrs.add(address_hash(p.dst_addr));
+  s.dst_addrs.add(sketch_hash(load64(p.dst_addr) ^ load64(p.dst_addr + 8)));
   if (p.has_ports) {
-    s.dst_ports.add(unique_key(p.dst_port, 0, 0x9047));
+    s.dst_ports.add(sketch_hash(p.dst_port));
     observe_source_port(s, p.src_port, p.dst_port, p.l4 == l4_kind::tcp ? p.seq : 0);
   }
 }
 
-void worker::account(const decoded_packet& p, uint32_t wire_length, uint64_t time_ns,
-                     source_state* source) {
-  lcore_counters& c = *counters_;
-  c.total.add(wire_length);
-  c.protocols[static_cast<size_t>(classify(p))].add(wire_length);
-  c.parse[static_cast<size_t>(p.result)].add();
-  // Captures are not always in time order: keep the earliest and the latest.
-  const uint64_t first = c.first_timestamp_ns.read();
-  if (first == 0 || time_ns < first) {
-    c.first_timestamp_ns.set(time_ns);
-  }
-  if (time_ns > c.last_timestamp_ns.read()) {
-    c.last_timestamp_ns.set(time_ns);
-  }
-  if (source == nullptr) {
-    return;
-  }
-  account_source(p, *source, time_ns);
-  const uint64_t who = address_hash(source->addr);
-  const scan_tool tool = identify_tool(p);
-  const auto tool_index = static_cast<size_t>(tool);
-  c.tools_total[tool_index].packets.add();
-  if (uniques_.insert(unique_key(who, domain_tool_total, tool_index))) {
-    c.tools_total[tool_index].sources.add();
-  }
+void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c) {
+  source_state& s = *c.source;
+  account_source(p, s, time_ns);
+  c.who = address_hash(s.addr);
+  c.tool = identify_tool(p);
   if (!p.has_ports) {
+    c.combination = quick_key(c.who, domain_tool_total, static_cast<uint64_t>(c.tool));
+    uniques_.prefetch(c.combination);
     return;
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
-  const uint16_t port = ports_.index(t, p.dst_port);
-  c.watched[port].add(wire_length);
+  c.port = ports_.index(t, p.dst_port);
+  c.key = make_fingerprint_key(p);
+  c.key_hash = c.key.hash();
+  c.cluster = cluster_of(p, c, s.src_port_behaviour);
+  c.combination = quick_key(c.who, c.key_hash ^ c.port,
+                            (uint64_t{c.cluster} << 8) | static_cast<uint64_t>(c.tool));
+  __builtin_prefetch(&counters_->by_dst_port[static_cast<size_t>(t)][p.dst_port]);
+  uniques_.prefetch(c.combination);
+  fingerprints_.prefetch(c.port, c.key_hash);
+}
+
+uint8_t worker::cluster_of(const decoded_packet& p, const packet_class& c,
+                           source_port_behaviour b) {
+  if (!memoize_clusters_) {
+    return clusters_.classify(packet_traits{&p, c.tool, b});
+  }
+  const uint64_t tag =
+      quick_key(c.key_hash, static_cast<uint64_t>(c.tool), static_cast<uint64_t>(b)) | 1;
+  cluster_memo& m = memo_[tag & (cluster_memo_size - 1)];
+  if (m.tag != tag) {
+    m.tag = tag;
+    m.cluster = clusters_.classify(packet_traits{&p, c.tool, b});
+  }
+  return m.cluster;
+}
+
+void worker::account(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
+  lcore_counters& c = *counters_;
+  const uint32_t wire_length = f.wire_length;
+  c.total.add(wire_length);
+  c.protocols[static_cast<size_t>(classify_protocol(p))].add(wire_length);
+  c.parse[static_cast<size_t>(p.result)].add();
+  // Captures are not always in time order: keep the earliest and the latest.
+  const uint64_t first = c.first_timestamp_ns.read();
+  if (first == 0 || f.time_ns < first) {
+    c.first_timestamp_ns.set(f.time_ns);
+  }
+  if (f.time_ns > c.last_timestamp_ns.read()) {
+    c.last_timestamp_ns.set(f.time_ns);
+  }
+  if (k.source == nullptr) {
+    return;
+  }
+  const auto tool_index = static_cast<uint64_t>(k.tool);
+  source_counter& tool_total = c.tools_total[tool_index];
+  tool_total.packets.add();
+  // A source can only be new to a count through a combination it never showed before, so the
+  // usual repeat costs one look in the unique set, and a first time five.
+  const bool fresh = uniques_.insert(k.combination);
+  if (!p.has_ports) {
+    // For packets without ports the combination is (source, tool) itself.
+    if (fresh) {
+      tool_total.sources.add();
+    }
+    return;
+  }
+  if (fresh && uniques_.insert(quick_key(k.who, domain_tool_total, tool_index))) {
+    tool_total.sources.add();
+  }
+  const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
+  c.watched[k.port].add(wire_length);
   c.by_dst_port[static_cast<size_t>(t)][p.dst_port].add();
 
-  const uint8_t cluster = clusters_.classify(packet_traits{&p, tool, source->src_port_behaviour});
-  source_counter& by_cluster = c.clusters[port][cluster];
+  source_counter& by_cluster = c.clusters[k.port][k.cluster];
   by_cluster.packets.add();
-  if (uniques_.insert(unique_key(who, domain_cluster, (uint64_t{port} << 8) | cluster))) {
+  if (fresh && uniques_.insert(unique_key(k.who, domain_cluster,
+                                          (uint64_t{k.port} << 8) | k.cluster))) {
     by_cluster.sources.add();
   }
-  source_counter& by_tool = c.tools[port][tool_index];
+  source_counter& by_tool = c.tools[k.port][tool_index];
   by_tool.packets.add();
-  if (uniques_.insert(unique_key(who, domain_tool, (uint64_t{port} << 8) | tool_index))) {
+  if (fresh &&
+      uniques_.insert(unique_key(k.who, domain_tool, (uint64_t{k.port} << 8) | tool_index))) {
     by_tool.sources.add();
   }
-  const fingerprint_key key = make_fingerprint_key(p);
-  if (fingerprint_slot* slot = fingerprints_.find_or_add(port, key)) {
+  if (fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash)) {
     slot->packets.add();
-    if (uniques_.insert(unique_key(who, domain_fingerprint, key.hash() ^ port))) {
+    if (fresh && uniques_.insert(unique_key(k.who, domain_fingerprint, k.key_hash ^ k.port))) {
       slot->sources.add();
     }
   }

@@ -34,7 +34,7 @@ struct worker_config {
   const cluster_rules* clusters = nullptr;  /**< must outlive the worker */
   uint32_t source_capacity = 262144;        /**< sources the table holds */
   uint64_t source_idle_ns = 3600ULL * 1000000000ULL; /**< idle sources age out after this */
-  uint32_t unique_slots = 1u << 20;         /**< (source, port, class) pairs remembered */
+  uint32_t unique_slots = 1u << 22;         /**< (source, port, class) pairs remembered */
   uint32_t fingerprint_slots = 1u << 14;    /**< (port, fingerprint) pairs counted */
   int socket = -1;                          /**< NUMA socket for DPDK memory (-1: any) */
   std::string name = "rx0";                 /**< unique per process: names DPDK objects */
@@ -68,13 +68,38 @@ class worker {
   const unique_set& uniques() const { return uniques_; }
 
  private:
+  /** What the classify phase found out about one packet of a burst. */
+  struct packet_class {
+    source_state* source;   /**< null for frames without an IP source */
+    uint64_t who;           /**< hash of the source address */
+    uint64_t combination;   /**< unique-set key of (source, port, cluster, tool, fingerprint) */
+    fingerprint_key key;    /**< header fingerprint (TCP/UDP) */
+    uint64_t key_hash;      /**< key.hash() */
+    uint16_t port;          /**< watched-port counter index (TCP/UDP) */
+    uint8_t cluster;        /**< cluster index (TCP/UDP) */
+    scan_tool tool;         /**< built-in tool fingerprint */
+  };
+
   worker(const worker_config& config, std::unique_ptr<source_table> sources);
-  void account(const decoded_packet& p, uint32_t wire_length, uint64_t time_ns,
-               source_state* source);
+  source_state* resolve_source(const source_key& key, int32_t position, uint64_t time_ns);
+  void classify(const decoded_packet& p, uint64_t time_ns, packet_class& k);
+  void account(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   void account_source(const decoded_packet& p, source_state& s, uint64_t time_ns);
+
+  /** Cluster of a recent (fingerprint key, tool, source-port behaviour); tag 0 is empty. */
+  struct cluster_memo {
+    uint64_t tag = 0;
+    uint8_t cluster = 0;
+  };
+  /** Direct-mapped: evaluating the rules costs ~40 cycles on mixed traffic, a hit ~5. */
+  static constexpr size_t cluster_memo_size = 1024;
+
+  uint8_t cluster_of(const decoded_packet& p, const packet_class& c, source_port_behaviour b);
 
   const watched_ports& ports_;
   const cluster_rules& clusters_;
+  const bool memoize_clusters_;
+  std::unique_ptr<cluster_memo[]> memo_;
   std::unique_ptr<lcore_counters> counters_;
   std::unique_ptr<source_table> sources_;
   unique_set uniques_;

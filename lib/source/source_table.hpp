@@ -68,6 +68,11 @@ class source_table {
     return s;
   }
 
+  /** Start loading the state at a position from lookup_bulk(). */
+  void prefetch(int32_t position) const {
+    __builtin_prefetch(&slots_[static_cast<size_t>(position)]);
+  }
+
   /** Add a key known to be absent; evicts if full. */
   source_state& insert(const source_key& key, uint64_t now_ns);
 

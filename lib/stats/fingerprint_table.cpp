@@ -12,15 +12,23 @@ fingerprint_table::fingerprint_table(uint32_t slots) {
   limit_ = n - n / 8;
 }
 
-fingerprint_slot* fingerprint_table::find_or_add(uint16_t port_index, const fingerprint_key& key) {
-  uint64_t i = (key.hash() ^ (uint64_t{port_index} * 0x9E3779B97F4A7C15ULL)) & mask_;
-  for (;;) {
+fingerprint_slot* fingerprint_table::find_or_add(uint16_t port_index, const fingerprint_key& key,
+                                                 uint64_t key_hash) {
+  // Keys with random fields (Mirai's window) can fill the table; a bounded probe keeps the
+  // cost of a miss at a few cache lines instead of a walk along a crowded table.
+  constexpr unsigned max_probe = 16;
+  uint64_t i = slot_of(port_index, key_hash);
+  for (unsigned probe = 0;; ++probe) {
     fingerprint_slot& s = slots_[i];
     if (!s.used.load(std::memory_order_relaxed)) {
       break;
     }
     if (s.port_index == port_index && s.key == key) {
       return &s;
+    }
+    if (probe == max_probe) {
+      overflow_.add();
+      return nullptr;
     }
     i = (i + 1) & mask_;
   }

@@ -28,8 +28,20 @@ class fingerprint_table {
   /** @param slots capacity, rounded up to a power of two; it stops adding at 7/8 full */
   explicit fingerprint_table(uint32_t slots);
 
-  /** The slot of (port, key), added if new; nullptr (and counted) when the table is full. */
-  fingerprint_slot* find_or_add(uint16_t port_index, const fingerprint_key& key);
+  /**
+   * The slot of (port, key), added if new; nullptr (and counted) when the table is full.
+   * @param key_hash key.hash(), which the caller usually has already
+   */
+  fingerprint_slot* find_or_add(uint16_t port_index, const fingerprint_key& key,
+                                uint64_t key_hash);
+  fingerprint_slot* find_or_add(uint16_t port_index, const fingerprint_key& key) {
+    return find_or_add(port_index, key, key.hash());
+  }
+
+  /** Start loading the slot (port, key) would probe first. */
+  void prefetch(uint16_t port_index, uint64_t key_hash) const {
+    __builtin_prefetch(&slots_[slot_of(port_index, key_hash)]);
+  }
 
   /** Visit every used slot; safe from another thread. */
   template <typename F>
@@ -45,6 +57,10 @@ class fingerprint_table {
   const counter& overflow() const { return overflow_; }
 
  private:
+  uint64_t slot_of(uint16_t port_index, uint64_t key_hash) const {
+    return (key_hash ^ (uint64_t{port_index} * 0x9E3779B97F4A7C15ULL)) & mask_;
+  }
+
   std::unique_ptr<fingerprint_slot[]> slots_;
   uint64_t mask_;
   uint64_t size_ = 0;

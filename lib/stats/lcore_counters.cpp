@@ -15,7 +15,7 @@ const char* protocol_class_name(protocol_class c) {
   return i < protocol_class_count ? names[i] : "unknown";
 }
 
-protocol_class classify(const decoded_packet& p) {
+protocol_class classify_protocol(const decoded_packet& p) {
   if (p.l3 == l3_kind::none) {
     // Frames whose IP header never parsed still carried an IP EtherType.
     return p.ether_type == 0x0800 || p.ether_type == 0x86DD ? protocol_class::other_ip

@@ -40,7 +40,7 @@ inline constexpr size_t protocol_class_count = 0
 const char* protocol_class_name(protocol_class c);
 
 /** Which class a decoded packet is counted under. */
-protocol_class classify(const decoded_packet& p);
+protocol_class classify_protocol(const decoded_packet& p);
 
 /** Packets and distinct sources of one class of traffic. */
 struct source_counter {
