@@ -14,9 +14,10 @@ constexpr uint64_t domain_cluster = 1;
 constexpr uint64_t domain_tool = 2;
 constexpr uint64_t domain_fingerprint = 3;
 constexpr uint64_t domain_tool_total = 4;
-// Aging looks at this many source slots per burst: a table of 256k sources is swept about
-// once per 16k bursts, far more often than any sensible idle timeout.
-constexpr uint32_t aging_slots_per_burst = 16;
+// Aging looks at this many source slots per burst: a table of 256k sources is swept once per
+// 64k bursts (under a second at 5 Mpps), far more often than any sensible idle timeout, while
+// the sweep's cache misses stay below one line per eight packets.
+constexpr uint32_t aging_slots_per_burst = 4;
 
 uint64_t load64(const uint8_t* p) {
   uint64_t v;
@@ -121,8 +122,9 @@ void worker::account_source(const decoded_packet& p, source_state& s, uint64_t t
   if (time_ns > s.last_seen_ns) {
     s.last_seen_ns = time_ns;
   }
-  if (time_ns < s.first_seen_ns) {
-    s.first_seen_ns = time_ns;
+  const auto seconds = static_cast<uint32_t>(time_ns / 1000000000ULL);
+  if (seconds < s.first_seen_s) {
+    s.first_seen_s = seconds;
   }
   s.dst_addrs.add(sketch_hash(load64(p.dst_addr) ^ load64(p.dst_addr + 8)));
   if (p.has_ports) {
@@ -188,9 +190,14 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   const auto tool_index = static_cast<uint64_t>(k.tool);
   source_counter& tool_total = c.tools_total[tool_index];
   tool_total.packets.add();
-  // A source can only be new to a count through a combination it never showed before, so the
-  // usual repeat costs one look in the unique set, and a first time five.
-  const bool fresh = uniques_.insert(k.combination);
+  // A source can only be new to a count through a combination it never showed before. A
+  // horizontal scan repeats one combination over many addresses: the source remembers its
+  // last one, so the repeat costs no look at all; another repeat costs one look in the unique
+  // set, and a first time five.
+  const auto combination_tag = static_cast<uint32_t>(k.combination >> 32);
+  const bool repeat = k.source->last_combination == combination_tag && combination_tag != 0;
+  const bool fresh = !repeat && uniques_.insert(k.combination);
+  k.source->last_combination = combination_tag;
   if (!p.has_ports) {
     // For packets without ports the combination is (source, tool) itself.
     if (fresh) {

@@ -112,7 +112,7 @@ source_state& source_table::insert(const source_key& key, uint64_t now_ns) {
       slots_[pos >= 0 && static_cast<uint32_t>(pos) < capacity_ ? static_cast<size_t>(pos) : 0];
   s = source_state{};
   std::memcpy(s.addr, key.bytes, sizeof key.bytes);
-  s.first_seen_ns = now_ns;
+  s.first_seen_s = static_cast<uint32_t>(now_ns / 1000000000ULL);
   s.last_seen_ns = now_ns;
   s.in_use = 1;
   counters_.inserted.add();
