@@ -3,7 +3,8 @@
 counts taken from the capture itself: tcpdump (libpcap's own reader and BPF filters) for the
 real-tool captures, and the generator's sidecar file for the hand-made edge cases.
 
-usage: test_pcap_report.py SCANSCOPE DATA_DIR
+usage: test_pcap_report.py SCANSCOPE DATA_DIR [STAGE_BENCH]
+(STAGE_BENCH writes the capture of distinct spoofed sources for the source-table flood check)
 """
 import glob
 import json
@@ -185,6 +186,26 @@ def check_bad_inputs(scanscope, data_dir):
             failures.append(f"bad config: message does not name file and line: {proc.stderr!r}")
 
 
+def check_source_flood(scanscope, stage_bench):
+    """More distinct sources than the table holds: it stays at capacity and counts evictions."""
+    sources, capacity = 5000, 64
+    with tempfile.TemporaryDirectory() as tmp:
+        flood = os.path.join(tmp, "flood.pcap")
+        subprocess.run([stage_bench, "--sources", str(sources), "--write-pcap", flood],
+                       check=True, capture_output=True)
+        distinct = tcpdump_sources(flood, "tcp")
+        check("flood capture sources", len(distinct), sources)
+        report = run_scanscope(scanscope, flood, ["--source-capacity", str(capacity)])
+        if report is None:
+            return
+        s = report["sources"]
+        check("flood: sources inserted", s["inserted"], len(distinct))
+        check("flood: sources held", s["live"], capacity)
+        check("flood: evictions", s["evicted"], len(distinct) - capacity)
+        total_sources = sum(t["sources"] for t in report["tools"])
+        check("flood: distinct sources over all tools", total_sources, len(distinct))
+
+
 def main():
     scanscope, data_dir = sys.argv[1], sys.argv[2]
     captures = sorted(glob.glob(os.path.join(data_dir, "*.pcap")))
@@ -201,6 +222,8 @@ def main():
             check_tool_capture(scanscope, path)
         print(f"checked {os.path.basename(path)}")
     check_bad_inputs(scanscope, data_dir)
+    if len(sys.argv) > 3:
+        check_source_flood(scanscope, sys.argv[3])
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
