@@ -45,8 +45,8 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
       fingerprints_(config.fingerprint_slots) {}
 
 std::unique_ptr<worker> worker::create(const worker_config& config, std::string& error) {
-  auto sources = source_table::create("src_" + config.name, config.source_capacity, config.socket,
-                                      config.source_idle_ns, error);
+  auto sources = source_table::create("src_" + config.name, "sources", config.source_capacity,
+                                      config.socket, config.source_idle_ns, error);
   if (!sources) {
     return nullptr;
   }
@@ -102,15 +102,15 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   for (uint16_t i = 0; i < n; ++i) {
     account(packets[i], frames[i], classes[i]);
   }
-  sources_->expire(latest, aging_slots_per_burst);
+  sources_->expire(latest, aging_slots_per_burst, forget_source);
 }
 
 source_state* worker::resolve_source(const source_key& key, int32_t position, uint64_t time_ns) {
   source_state* s = position >= 0 ? &sources_->found(position) : nullptr;
   // A source added or evicted earlier in this burst makes the bulk answer stale.
-  if (s == nullptr || !s->in_use || std::memcmp(s->addr, key.bytes, sizeof key.bytes) != 0) {
+  if (s == nullptr || !s->in_use || std::memcmp(s->key.bytes, key.bytes, sizeof key.bytes) != 0) {
     bool is_new = false;
-    s = &sources_->touch(key, time_ns, is_new);
+    s = &sources_->touch(key, time_ns, is_new, forget_source);
   }
   return s;
 }
@@ -123,7 +123,7 @@ void worker::account_source(const decoded_packet& p, source_state& s, uint64_t t
     s.last_seen_ns = time_ns;
   }
   const auto seconds = static_cast<uint32_t>(time_ns / 1000000000ULL);
-  if (seconds < s.first_seen_s) {
+  if (s.first_seen_s == 0 || seconds < s.first_seen_s) {
     s.first_seen_s = seconds;
   }
   s.dst_addrs.add(sketch_hash(load64(p.dst_addr) ^ load64(p.dst_addr + 8)));
@@ -136,7 +136,7 @@ void worker::account_source(const decoded_packet& p, source_state& s, uint64_t t
 void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c) {
   source_state& s = *c.source;
   account_source(p, s, time_ns);
-  c.who = address_hash(s.addr);
+  c.who = address_hash(s.key.bytes);
   c.tool = identify_tool(p);
   if (!p.has_ports) {
     c.combination = quick_key(c.who, domain_tool_total, static_cast<uint64_t>(c.tool));

@@ -37,9 +37,14 @@ struct distinct_sketch {
   }
 };
 
+/** Key of a source: 16 bytes, IPv4 mapped into IPv6 (::ffff:a.b.c.d). */
+struct source_key {
+  uint8_t bytes[16];
+};
+
 /** Per-source state: one cache line. */
 struct alignas(64) source_state {
-  uint8_t addr[16];          /**< source address (IPv4 as ::ffff:a.b.c.d) */
+  source_key key;            /**< source address (IPv4 as ::ffff:a.b.c.d) */
   uint32_t first_seen_s;     /**< first packet, seconds since the Unix epoch */
   uint32_t last_combination; /**< low bits of the unique-set key of the previous TCP/UDP
                                   packet: a repeat cannot be new to any count */

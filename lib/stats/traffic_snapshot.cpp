@@ -80,7 +80,7 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
       s.tools_total[k].add(c->tools_total[k]);
     }
     if (v.sources != nullptr) {
-      const source_table_counters& t = v.sources->counters();
+      const table_counters& t = v.sources->counters();
       s.sources.capacity += v.sources->capacity();
       s.sources.live += t.live.read();
       s.sources.inserted += t.inserted.read();

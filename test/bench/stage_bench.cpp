@@ -198,8 +198,8 @@ int main(int argc, char** argv) {
   config.clusters = &*clusters;
   config.source_capacity = o.capacity;
   auto w = worker::create(config, error);
-  auto table = source_table::create("bench_sources", o.capacity, -1, 3600ULL * 1000000000ULL,
-                                    error);
+  auto table = source_table::create("bench_sources", "sources", o.capacity, -1,
+                                    3600ULL * 1000000000ULL, error);
   if (!w || !table) {
     std::fprintf(stderr, "stage_bench: %s\n", error.c_str());
     return 1;
@@ -240,7 +240,8 @@ int main(int argc, char** argv) {
       table->lookup_bulk(ptrs, 32, pos);
       for (unsigned i = 0; i < 32; ++i) {
         bool is_new = false;
-        source_state& s = pos[i] >= 0 ? table->found(pos[i]) : table->touch(keys[i], n, is_new);
+        source_state& s =
+            pos[i] >= 0 ? table->found(pos[i]) : table->touch(keys[i], n, is_new, forget_source);
         acc += ++s.packets;
       }
     }

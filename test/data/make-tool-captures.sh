@@ -6,48 +6,12 @@
 # Needs root and the Debian packages nmap masscan zmap hping3 tcpdump iproute2.
 set -euo pipefail
 out=${1:-$(dirname "$0")}
-scanner=ssc_scanner
-target=ssc_target
-scanner_ip=10.99.0.1
-target_ip=10.99.0.2
-
-cleanup() {
-  ip netns del "$scanner" 2>/dev/null || true
-  ip netns del "$target" 2>/dev/null || true
-}
-trap cleanup EXIT
-cleanup
-ip netns add "$scanner"
-ip netns add "$target"
-ip link add ssc_s type veth peer name ssc_t
-ip link set ssc_s netns "$scanner"
-ip link set ssc_t netns "$target"
-ip -n "$scanner" addr add "$scanner_ip/24" dev ssc_s
-ip -n "$target" addr add "$target_ip/24" dev ssc_t
-for ns in "$scanner" "$target"; do ip -n "$ns" link set lo up; done
-ip -n "$scanner" link set ssc_s up
-ip -n "$target" link set ssc_t up
-# Checksum offload would leave bad checksums in the capture.
-ip netns exec "$scanner" ethtool -K ssc_s tx off >/dev/null 2>&1 || true
-target_mac=$(ip -n "$target" -br link show ssc_t | awk '{print $3}')
-
-# capture NAME COMMAND...: run COMMAND in the scanner namespace while tcpdump records inbound
-# frames at the target into $out/NAME.pcap.
-capture() {
-  local name=$1
-  shift
-  ip netns exec "$target" tcpdump -i ssc_t -Q in -U -s 0 -w "$out/$name.pcap" 2>/dev/null &
-  local dump=$!
-  sleep 1
-  ip netns exec "$scanner" "$@" >/dev/null 2>&1 || true
-  sleep 1
-  kill -INT "$dump"
-  wait "$dump" || true
-  echo "$name.pcap: $(tcpdump -r "$out/$name.pcap" 2>/dev/null | wc -l) frames"
-}
+. "$(dirname "$0")/capture-lib.sh"
+trap netns_cleanup EXIT
+netns_setup
 
 blocklist=$(mktemp)
-trap 'cleanup; rm -f "$blocklist"' EXIT
+trap 'netns_cleanup; rm -f "$blocklist"' EXIT
 
 capture nmap-syn nmap -sS -Pn -n -p 22,23,80,443,2323,3333,5555,8545,37215,52869 "$target_ip"
 capture masscan-syn masscan "$target_ip" -p22,23,80,443,2323,3333,5555,8545,37215,52869 \

@@ -16,7 +16,7 @@ source_key key_of(uint32_t v4) {
 std::unique_ptr<source_table> make_table(const char* name, uint32_t capacity,
                                          uint64_t idle_ns = 1000000000ULL) {
   std::string error;
-  auto t = source_table::create(name, capacity, -1, idle_ns, error);
+  auto t = source_table::create(name, "sources", capacity, -1, idle_ns, error);
   REQUIRE(t);
   return t;
 }
@@ -30,19 +30,19 @@ TEST_CASE("a flood of distinct sources stays within capacity and counts eviction
   // A few sources that keep coming back, among 200k one-packet spoofed sources.
   const uint32_t regulars[] = {0x0A000001, 0x0A000002, 0x0A000003};
   for (uint32_t r : regulars) {
-    t->touch(key_of(r), 1, is_new);
+    t->touch(key_of(r), 1, is_new, forget_source);
   }
   for (uint32_t i = 0; i < 200000; ++i) {
-    t->touch(key_of(0xC0000000 + i), 2, is_new);
+    t->touch(key_of(0xC0000000 + i), 2, is_new, forget_source);
     CHECK_NOFAIL(is_new);
     if (i % 512 == 0) {
       for (uint32_t r : regulars) {
-        t->touch(key_of(r), 2, is_new);
+        t->touch(key_of(r), 2, is_new, forget_source);
         REQUIRE_FALSE(is_new);  // the second chance keeps sources that come back
       }
     }
   }
-  const source_table_counters& c = t->counters();
+  const table_counters& c = t->counters();
   CHECK(c.live.read() <= t->capacity());
   CHECK(c.inserted.read() == 200000 + 3);
   CHECK(c.evicted.read() == c.inserted.read() - c.live.read());
@@ -55,19 +55,19 @@ TEST_CASE("sources keep their state and age out when idle", "[source_table]") {
   const uint64_t second = 1000000000ULL;
   auto t = make_table("aging", 64, 10 * second);
   bool is_new = false;
-  source_state& s = t->touch(key_of(0x01020304), 5 * second, is_new);
+  source_state& s = t->touch(key_of(0x01020304), 5 * second, is_new, forget_source);
   CHECK(is_new);
   s.packets = 7;
-  source_state& again = t->touch(key_of(0x01020304), 6 * second, is_new);
+  source_state& again = t->touch(key_of(0x01020304), 6 * second, is_new, forget_source);
   CHECK_FALSE(is_new);
   CHECK(again.packets == 7);
-  CHECK(again.first_seen_s == 5);
-  t->touch(key_of(0x05060708), 20 * second, is_new).last_seen_ns = 20 * second;
+  CHECK(again.last_seen_ns == 5 * second);  // the table stamps the insert time
+  t->touch(key_of(0x05060708), 20 * second, is_new, forget_source).last_seen_ns = 20 * second;
   again.last_seen_ns = 6 * second;
-  t->expire(20 * second, 64);  // a full sweep: the first source has been idle 14 s
+  t->expire(20 * second, 64, forget_source);  // a full sweep: the first source has been idle 14 s
   CHECK(t->counters().expired.read() == 1);
   CHECK(t->counters().live.read() == 1);
-  t->touch(key_of(0x01020304), 21 * second, is_new);
+  t->touch(key_of(0x01020304), 21 * second, is_new, forget_source);
   CHECK(is_new);
 }
 
@@ -75,7 +75,7 @@ TEST_CASE("bulk lookup finds what touch added", "[source_table]") {
   auto t = make_table("bulk", 128);
   bool is_new = false;
   for (uint32_t i = 0; i < 10; ++i) {
-    t->touch(key_of(i), 1, is_new);
+    t->touch(key_of(i), 1, is_new, forget_source);
   }
   source_key keys[20];
   const source_key* ptrs[20];
@@ -89,7 +89,7 @@ TEST_CASE("bulk lookup finds what touch added", "[source_table]") {
     INFO(i);
     if (i < 10) {
       REQUIRE(positions[i] >= 0);
-      CHECK(std::memcmp(t->found(positions[i]).addr, keys[i].bytes, 16) == 0);
+      CHECK(std::memcmp(t->found(positions[i]).key.bytes, keys[i].bytes, 16) == 0);
     } else {
       CHECK(positions[i] < 0);
     }
