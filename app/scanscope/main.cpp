@@ -51,6 +51,9 @@ double seconds_since(clock_type::time_point start) {
 struct analysis_tables {
   watched_ports ports;
   cluster_rules clusters;
+  std::unique_ptr<signature_db> signatures;  // null: no payload scanning
+
+  size_t rule_count() const { return signatures ? signatures->rules().size() : 0; }
 };
 
 /** Workers and what they poll, owned by the main lcore for the whole run. */
@@ -61,7 +64,8 @@ struct rx_lcores {
   std::vector<lcore_view> views() const {
     std::vector<lcore_view> out;
     for (const auto& w : workers) {
-      out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques()});
+      out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques(),
+                     w->scanner(), w->scanner() ? &w->signature_counts() : nullptr});
     }
     return out;
   }
@@ -75,6 +79,10 @@ struct rx_lcores {
     config.source_idle_ns = static_cast<uint64_t>(o.source_idle * 1e9);
     config.unique_slots = o.unique_slots;
     config.fingerprint_slots = o.fingerprint_slots;
+    config.signatures = tables.signatures.get();
+    config.flow_capacity = o.flow_capacity;
+    config.flow_idle_ns = static_cast<uint64_t>(o.flow_idle * 1e9);
+    config.scan_bytes = o.scan_bytes;
     config.socket = static_cast<int>(rte_socket_id());
     config.name = "rx" + std::to_string(workers.size());
     std::string error;
@@ -140,9 +148,14 @@ rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& erro
 int finish(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
            const app_options& o) {
   const watched_ports& ports = tables.ports;
-  report.traffic = fold_counters(rx.views(), ports.size(), o.top_ports);
+  report.traffic = fold_counters(rx.views(), ports.size(), o.top_ports, tables.rule_count());
   for (size_t i = 0; i < tables.clusters.size(); ++i) {
     report.cluster_names.push_back(tables.clusters.name(i));
+  }
+  if (tables.signatures) {
+    for (const signature_rule& r : tables.signatures->rules()) {
+      report.rules.push_back({r.id, r.name, r.category});
+    }
   }
   report.lcores = rx.summaries();
   std::cout << render_summary_table(report, ports) << std::flush;
@@ -336,7 +349,7 @@ int run_live(const app_options& o, const analysis_tables& tables) {
   // The stats loop: the main lcore folds, prints and watches the clock.
   const auto start = clock_type::now();
   auto last_status = start;
-  traffic_snapshot before = fold_counters(rx.views(), ports.size(), 3);
+  traffic_snapshot before = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
   bool timed_out = false;
   while (!stop_requested.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -346,7 +359,7 @@ int run_live(const app_options& o, const analysis_tables& tables) {
     }
     const double since = std::chrono::duration<double>(clock_type::now() - last_status).count();
     if (since >= o.status_interval) {
-      traffic_snapshot now = fold_counters(rx.views(), ports.size(), 3);
+      traffic_snapshot now = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
       uint64_t drops = 0;
       for (const device_counters& d : read_device_counters(port_ids)) {
         drops += d.imissed + d.ierrors + d.rx_nombuf;
@@ -399,7 +412,21 @@ int run(int argc, char** argv) {
     std::cerr << "scanscope: " << error << "\n";
     return exit_usage;
   }
-  const analysis_tables tables{std::move(*ports), std::move(*clusters)};
+  std::unique_ptr<signature_db> signatures;
+  if (!o.signatures.empty() && o.signatures != "none") {
+    const auto start = clock_type::now();
+    signatures = signature_db::load(o.signatures, o.signature_cache, error);
+    if (!signatures) {
+      std::cerr << "scanscope: " << error << "\n";
+      return exit_usage;
+    }
+    if (!o.quiet) {
+      std::fprintf(stderr, "scanscope: %zu payload rules from %s, %s in %.2f s\n",
+                   signatures->rules().size(), o.signatures.c_str(),
+                   signatures->origin_note().c_str(), seconds_since(start));
+    }
+  }
+  const analysis_tables tables{std::move(*ports), std::move(*clusters), std::move(signatures)};
   const bool offline = !o.pcaps.empty();
   std::vector<std::string> eal = o.eal_args;
   if (eal.empty()) {

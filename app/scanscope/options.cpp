@@ -86,6 +86,24 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
        "per RX lcore: distinct (port, fingerprint) pairs counted; the rest is counted as "
        "fingerprint_overflow");
 
+  po::options_description payload("Payload signatures");
+  payload.add_options()
+      ("signatures", po::value(&o.signatures)->value_name("FILE"),
+       "payload rule file (format in config/signatures.rules); without it, or with 'none', "
+       "payloads are not scanned")
+      ("signature-cache", po::value(&o.signature_cache)->value_name("DIR"),
+       "keep compiled rule databases here: a restart with unchanged rules loads instead of "
+       "compiling")
+      ("flow-capacity",
+       po::value(&o.flow_capacity)->default_value(o.flow_capacity)->value_name("N"),
+       "TCP flows each RX lcore follows for matches split over segments; a full table evicts "
+       "(counted). Each holds a Hyperscan stream state")
+      ("flow-idle", po::value(&o.flow_idle)->default_value(o.flow_idle)->value_name("SECONDS"),
+       "a TCP flow silent this long is forgotten")
+      ("scan-bytes", po::value(&o.scan_bytes)->default_value(o.scan_bytes)->value_name("BYTES"),
+       "payload bytes scanned per UDP datagram and per TCP flow (the rest is counted as "
+       "truncated)");
+
   po::options_description output("Output");
   output.add_options()
       ("json-out", po::value(&o.json_out)->value_name("FILE"),
@@ -97,7 +115,7 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       ("verbose,v", po::bool_switch(&o.verbose), "keep DPDK's informational log messages");
 
   po::options_description all;
-  all.add(input).add(resources).add(analysis).add(output);
+  all.add(input).add(resources).add(analysis).add(payload).add(output);
   return all;
 }
 
@@ -135,6 +153,8 @@ std::string validate(const app_options& o) {
            in_range("source-capacity", o.source_capacity, 8, 1u << 28),
            in_range("unique-slots", o.unique_slots, 1024, 1u << 30),
            in_range("fingerprint-slots", o.fingerprint_slots, 64, 1u << 24),
+           in_range("flow-capacity", o.flow_capacity, 8, 1u << 24),
+           in_range("scan-bytes", o.scan_bytes, 1, 1u << 20),
        }) {
     if (!e.empty()) {
       return e;
@@ -142,6 +162,9 @@ std::string validate(const app_options& o) {
   }
   if ((o.ring_size & (o.ring_size - 1)) != 0) {
     return "option 'ring-size' must be a power of two, got " + std::to_string(o.ring_size);
+  }
+  if (!(o.flow_idle > 0)) {
+    return "option 'flow-idle' must be above 0";
   }
   if (!(o.source_idle > 0)) {
     return "option 'source-idle' must be above 0";

@@ -36,6 +36,11 @@ struct app_options {
   double source_idle = 3600;        /**< seconds before an idle source ages out */
   unsigned unique_slots = 1u << 22; /**< per-lcore distinct (source, port, class) memory */
   unsigned fingerprint_slots = 1u << 14; /**< per-lcore (port, fingerprint) counters */
+  std::string signatures;           /**< payload rule file ("" or "none": no payload scanning) */
+  std::string signature_cache;      /**< folder for compiled rule databases ("" : no cache) */
+  unsigned flow_capacity = 65536;   /**< TCP flows followed per RX lcore */
+  double flow_idle = 60;            /**< seconds before an idle flow is forgotten */
+  unsigned scan_bytes = 65536;      /**< payload bytes scanned per datagram and per TCP flow */
   std::string json_out;             /**< write the final report here */
   bool quiet = false;               /**< no status lines */
   double status_interval = 1.0;     /**< seconds between status lines */

@@ -34,9 +34,47 @@ void write_source_total(json_writer& w, const char* name, const source_total& t)
   w.EndObject();
 }
 
-/** Clusters, tools and top fingerprints of one watched-port index. */
+void write_rule_head(json_writer& w, const rule_summary& rule, const source_total& t) {
+  w.Key("id");
+  w.Uint(rule.id);
+  w.Key("name");
+  w.String(rule.name.c_str());
+  w.Key("category");
+  w.String(rule.category.c_str());
+  w.Key("hits");
+  w.Uint64(t.packets);
+  w.Key("sources");
+  w.Uint64(t.sources);
+}
+
+/** Payload bytes as text: printable ASCII kept, anything else as \xNN. */
+std::string escape_excerpt(const std::string& bytes) {
+  std::string out;
+  char hex[8];
+  for (unsigned char c : bytes) {
+    if (c >= 0x20 && c < 0x7F && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
+/** Clusters, tools, top fingerprints and signature hits of one watched-port index. */
 void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
   const traffic_snapshot& t = r.traffic;
+  w.Key("signatures");
+  w.StartArray();
+  for (size_t k = 0; k < r.rules.size() && index < t.signatures.size(); ++k) {
+    if (t.signatures[index][k].packets != 0) {
+      w.StartObject();
+      write_rule_head(w, r.rules[k], t.signatures[index][k]);
+      w.EndObject();
+    }
+  }
+  w.EndArray();
   w.Key("clusters");
   w.StartArray();
   for (size_t k = 0; k < r.cluster_names.size(); ++k) {
@@ -165,6 +203,49 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.Uint64(t.sources.evicted);
   w.Key("expired");
   w.Uint64(t.sources.expired);
+  w.EndObject();
+  w.Key("signatures");
+  w.StartArray();
+  for (size_t k = 0; k < r.rules.size(); ++k) {
+    source_total sum;
+    for (const auto& per_port : t.signatures) {
+      sum.packets += per_port[k].packets;
+      sum.sources += per_port[k].sources;
+    }
+    w.StartObject();
+    write_rule_head(w, r.rules[k], sum);
+    w.Key("excerpt");
+    t.excerpts[k].empty() ? w.Null() : w.String(escape_excerpt(t.excerpts[k]).c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("payload_scan");
+  w.StartObject();
+  w.Key("packets");
+  w.Uint64(t.payload.packets);
+  w.Key("bytes");
+  w.Uint64(t.payload.bytes);
+  w.Key("stream_gaps");
+  w.Uint64(t.payload.gaps);
+  w.Key("truncated");
+  w.Uint64(t.payload.truncated);
+  w.Key("errors");
+  w.Uint64(t.payload.errors);
+  w.Key("no_stream");
+  w.Uint64(t.payload.no_stream);
+  w.Key("flows");
+  w.StartObject();
+  w.Key("capacity");
+  w.Uint64(t.payload.flows.capacity);
+  w.Key("live");
+  w.Uint64(t.payload.flows.live);
+  w.Key("inserted");
+  w.Uint64(t.payload.flows.inserted);
+  w.Key("evicted");
+  w.Uint64(t.payload.flows.evicted);
+  w.Key("expired");
+  w.Uint64(t.payload.flows.expired);
+  w.EndObject();
   w.EndObject();
   w.Key("fingerprint_overflow");
   w.Uint64(t.fingerprint_overflow);

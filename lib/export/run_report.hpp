@@ -32,6 +32,13 @@ struct lcore_summary {
   double busy_ratio = 0;  /**< share of poll-loop cycles spent on non-empty bursts */
 };
 
+/** What the report says about one payload rule. */
+struct rule_summary {
+  uint32_t id = 0;       /**< rule id */
+  std::string name;      /**< rule name */
+  std::string category;  /**< rule category */
+};
+
 struct run_report {
   std::string mode;             /**< "pcap" (offline) or "live" */
   std::string input;            /**< capture path, or the device list */
@@ -39,6 +46,7 @@ struct run_report {
   bool interrupted = false;     /**< stopped by SIGINT/SIGTERM before the input ended */
   traffic_snapshot traffic;     /**< folded counters */
   std::vector<std::string> cluster_names; /**< cluster names in rule order */
+  std::vector<rule_summary> rules;        /**< payload rules in file order (empty: none) */
   std::vector<device_counters> devices; /**< per-ethdev drop counters (live runs) */
   std::vector<lcore_summary> lcores;    /**< per RX lcore */
   uint64_t input_errors = 0;    /**< offline: records the capture reader could not deliver */

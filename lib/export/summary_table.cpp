@@ -123,6 +123,25 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
     out += format("  %-26s %11" PRIu64 " %10" PRIu64 "\n",
                   scan_tool_name(static_cast<scan_tool>(k)), c.packets, c.sources);
   }
+  bool rule_header = false;
+  for (uint16_t i = 0; i < t.signatures.size(); ++i) {
+    for (size_t k = 0; k < r.rules.size(); ++k) {
+      const source_total& c = t.signatures[i][k];
+      if (c.packets == 0) {
+        continue;
+      }
+      if (!rule_header) {
+        out += "\n  port / signature (category)             hits    sources\n";
+        rule_header = true;
+      }
+      const std::string port =
+          i == watched_ports::other_index
+              ? std::string("other")
+              : format("%u/%s", ports.at(i).port, transport_name(ports.at(i).proto));
+      const std::string label = port + " " + r.rules[k].name + " (" + r.rules[k].category + ")";
+      out += format("  %-36s %8" PRIu64 " %10" PRIu64 "\n", label.c_str(), c.packets, c.sources);
+    }
+  }
   if (t.sources.inserted != 0) {
     out += format("\n  sources: %" PRIu64 " seen, %" PRIu64 " held of %" PRIu64
                   ", %" PRIu64 " evicted, %" PRIu64 " aged out\n",

@@ -14,6 +14,7 @@ constexpr uint64_t domain_cluster = 1;
 constexpr uint64_t domain_tool = 2;
 constexpr uint64_t domain_fingerprint = 3;
 constexpr uint64_t domain_tool_total = 4;
+constexpr uint64_t domain_signature = 5;
 // Aging looks at this many source slots per burst: a table of 256k sources is swept once per
 // 64k bursts (under a second at 5 Mpps), far more often than any sensible idle timeout, while
 // the sweep's cache misses stay below one line per eight packets.
@@ -50,7 +51,18 @@ std::unique_ptr<worker> worker::create(const worker_config& config, std::string&
   if (!sources) {
     return nullptr;
   }
-  return std::unique_ptr<worker>(new worker(config, std::move(sources)));
+  std::unique_ptr<worker> w(new worker(config, std::move(sources)));
+  if (config.signatures != nullptr) {
+    w->scanner_ = signature_scanner::create(*config.signatures, config.name, config.flow_capacity,
+                                            config.flow_idle_ns, config.scan_bytes, config.socket,
+                                            error);
+    if (!w->scanner_) {
+      return nullptr;
+    }
+    w->rule_count_ = config.signatures->rules().size();
+    w->signature_counts_ = std::vector<source_counter>((config.ports->size() + 1) * w->rule_count_);
+  }
+  return w;
 }
 
 void worker::handle_burst(const frame_ref* frames, uint16_t n) {
@@ -103,6 +115,9 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
     account(packets[i], frames[i], classes[i]);
   }
   sources_->expire(latest, aging_slots_per_burst, forget_source);
+  if (scanner_) {
+    scanner_->expire(latest, aging_slots_per_burst);
+  }
 }
 
 source_state* worker::resolve_source(const source_key& key, int32_t position, uint64_t time_ns) {
@@ -228,6 +243,28 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
     slot->packets.add();
     if (fresh && uniques_.insert(unique_key(k.who, domain_fingerprint, k.key_hash ^ k.port))) {
       slot->sources.add();
+    }
+  }
+  if (scanner_) {
+    scan_payload(p, f, k);
+  }
+}
+
+void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
+  const bool tcp = p.l4 == l4_kind::tcp;
+  // Payloads to ports no rule covers are not scanned; a TCP FIN or RST still ends its flow.
+  const bool ends = tcp && (p.tcp_flags & (tcp_flag::fin | tcp_flag::rst)) != 0;
+  if ((p.payload_length == 0 && !ends) || !scanner_->wants(tcp, p.dst_port)) {
+    return;
+  }
+  signature_hits hits;
+  scanner_->scan(p, f.data, f.time_ns, hits);
+  for (unsigned i = 0; i < hits.count; ++i) {
+    source_counter& c = signature_counts_[k.port * rule_count_ + hits.rule[i]];
+    c.packets.add();
+    if (uniques_.insert(
+            unique_key(k.who, domain_signature, (uint64_t{k.port} << 16) | hits.rule[i]))) {
+      c.sources.add();
     }
   }
 }

@@ -12,6 +12,7 @@
 
 #include "cluster/cluster_rules.hpp"
 #include "packet/parser.hpp"
+#include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
 #include "stats/fingerprint_table.hpp"
 #include "stats/lcore_counters.hpp"
@@ -36,6 +37,10 @@ struct worker_config {
   uint64_t source_idle_ns = 3600ULL * 1000000000ULL; /**< idle sources age out after this */
   uint32_t unique_slots = 1u << 22;         /**< (source, port, class) pairs remembered */
   uint32_t fingerprint_slots = 1u << 14;    /**< (port, fingerprint) pairs counted */
+  const signature_db* signatures = nullptr; /**< payload rules; null: no payload scanning */
+  uint32_t flow_capacity = 65536;           /**< TCP flows followed for stream matching */
+  uint64_t flow_idle_ns = 60ULL * 1000000000ULL; /**< idle flows are forgotten after this */
+  uint32_t scan_bytes = 65536;              /**< payload bytes scanned per datagram / flow */
   int socket = -1;                          /**< NUMA socket for DPDK memory (-1: any) */
   std::string name = "rx0";                 /**< unique per process: names DPDK objects */
 };
@@ -66,6 +71,10 @@ class worker {
   const source_table& sources() const { return *sources_; }
   const fingerprint_table& fingerprints() const { return fingerprints_; }
   const unique_set& uniques() const { return uniques_; }
+  /** The payload scanner, or null when no rules were given. */
+  const signature_scanner* scanner() const { return scanner_.get(); }
+  /** Hits and sources of (watched-port index, rule): index port * rules + rule. */
+  const std::vector<source_counter>& signature_counts() const { return signature_counts_; }
 
  private:
   /** What the classify phase found out about one packet of a burst. */
@@ -85,6 +94,7 @@ class worker {
   void classify(const decoded_packet& p, uint64_t time_ns, packet_class& k);
   void account(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   void account_source(const decoded_packet& p, source_state& s, uint64_t time_ns);
+  void scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k);
 
   /** Cluster of a recent (fingerprint key, tool, source-port behaviour); tag 0 is empty. */
   struct cluster_memo {
@@ -104,6 +114,9 @@ class worker {
   std::unique_ptr<source_table> sources_;
   unique_set uniques_;
   fingerprint_table fingerprints_;
+  std::unique_ptr<signature_scanner> scanner_;
+  size_t rule_count_ = 0;
+  std::vector<source_counter> signature_counts_;
 };
 
 }  // namespace scanscope

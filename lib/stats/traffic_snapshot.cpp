@@ -59,9 +59,49 @@ void fold_fingerprints(const std::vector<lcore_view>& lcores, size_t watched_cou
 
 }  // namespace
 
+namespace {
+
+void add_table(table_counters_total& t, const table_counters& c, uint32_t capacity) {
+  t.capacity += capacity;
+  t.live += c.live.read();
+  t.inserted += c.inserted.read();
+  t.evicted += c.evicted.read();
+  t.expired += c.expired.read();
+}
+
+void fold_signatures(const lcore_view& v, size_t watched_count, size_t rule_count,
+                     traffic_snapshot& s) {
+  if (v.scanner == nullptr || v.signature_counts == nullptr) {
+    return;
+  }
+  for (size_t port = 0; port <= watched_count; ++port) {
+    for (size_t rule = 0; rule < rule_count; ++rule) {
+      s.signatures[port][rule].add((*v.signature_counts)[port * rule_count + rule]);
+    }
+  }
+  for (size_t rule = 0; rule < rule_count; ++rule) {
+    const signature_excerpt& e = v.scanner->excerpt(rule);
+    if (s.excerpts[rule].empty() && e.set.load(std::memory_order_acquire)) {
+      s.excerpts[rule].assign(reinterpret_cast<const char*>(e.bytes), e.length);
+    }
+  }
+  const scanner_counters& c = v.scanner->counters();
+  s.payload.packets += c.packets.read();
+  s.payload.bytes += c.bytes.read();
+  s.payload.gaps += c.gaps.read();
+  s.payload.truncated += c.truncated.read();
+  s.payload.errors += c.errors.read();
+  s.payload.no_stream += c.no_stream.read();
+  add_table(s.payload.flows, v.scanner->flow_counters(), v.scanner->flow_capacity());
+}
+
+}  // namespace
+
 traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t watched_count,
-                               size_t top_k) {
+                               size_t top_k, size_t rule_count) {
   traffic_snapshot s;
+  s.signatures.assign(watched_count + 1, std::vector<source_total>(rule_count));
+  s.excerpts.assign(rule_count, std::string());
   s.watched.resize(watched_count + 1);
   s.clusters.resize(watched_count + 1);
   s.tools.resize(watched_count + 1);
@@ -80,13 +120,9 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
       s.tools_total[k].add(c->tools_total[k]);
     }
     if (v.sources != nullptr) {
-      const table_counters& t = v.sources->counters();
-      s.sources.capacity += v.sources->capacity();
-      s.sources.live += t.live.read();
-      s.sources.inserted += t.inserted.read();
-      s.sources.evicted += t.evicted.read();
-      s.sources.expired += t.expired.read();
+      add_table(s.sources, v.sources->counters(), v.sources->capacity());
     }
+    fold_signatures(v, watched_count, rule_count, s);
     if (v.uniques != nullptr) {
       s.unique_overflow += v.uniques->overflow().read();
     }

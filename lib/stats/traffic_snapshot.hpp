@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fingerprint/fingerprint_key.hpp"
+#include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
 #include "stats/fingerprint_table.hpp"
 #include "stats/lcore_counters.hpp"
@@ -42,8 +43,8 @@ struct fingerprint_count {
   uint64_t sources = 0;    /**< distinct sources */
 };
 
-/** Source-table activity summed over lcores. */
-struct source_table_total {
+/** Bounded-table activity summed over lcores. */
+struct table_counters_total {
   uint64_t capacity = 0; /**< sources the tables can hold */
   uint64_t live = 0;     /**< sources held now */
   uint64_t inserted = 0; /**< sources added */
@@ -57,6 +58,19 @@ struct lcore_view {
   const fingerprint_table* fingerprints;  /**< may be null */
   const source_table* sources;            /**< may be null */
   const unique_set* uniques;              /**< may be null */
+  const signature_scanner* scanner;       /**< may be null (no payload rules) */
+  const std::vector<source_counter>* signature_counts; /**< [port * rules + rule]; may be null */
+};
+
+/** Payload scanning summed over lcores. */
+struct payload_scan_total {
+  uint64_t packets = 0;   /**< payloads scanned */
+  uint64_t bytes = 0;     /**< bytes scanned */
+  uint64_t gaps = 0;      /**< TCP holes that restarted a stream */
+  uint64_t truncated = 0; /**< payloads cut to --scan-bytes */
+  uint64_t errors = 0;    /**< failed scan calls */
+  uint64_t no_stream = 0; /**< TCP payloads without a stream state */
+  table_counters_total flows; /**< TCP flow tables */
 };
 
 struct traffic_snapshot {
@@ -78,7 +92,12 @@ struct traffic_snapshot {
   std::vector<std::vector<fingerprint_count>> fingerprints;
   uint64_t fingerprint_overflow = 0; /**< packets the fingerprint tables had no room for */
   uint64_t unique_overflow = 0;      /**< distinct-source checks the unique sets had no room for */
-  source_table_total sources;        /**< source-table activity */
+  table_counters_total sources;      /**< source-table activity */
+  /** [watched-port index][rule index]: hits and distinct sources */
+  std::vector<std::vector<source_total>> signatures;
+  /** Per rule: the first matching payload bytes any lcore kept (empty when none). */
+  std::vector<std::string> excerpts;
+  payload_scan_total payload;        /**< scanner activity */
 
   /** Malformed or truncated frames (every parse result that is_malformed()). */
   uint64_t malformed() const;
@@ -90,8 +109,9 @@ struct traffic_snapshot {
  * @param watched_count number of watched ports (the counters hold watched_count + 1 entries)
  * @param top_k         how many of the busiest destination ports (and fingerprints per port)
  *                      to keep
+ * @param rule_count    payload rules (0: no payload scanning)
  */
 traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t watched_count,
-                               size_t top_k);
+                               size_t top_k, size_t rule_count = 0);
 
 }  // namespace scanscope

@@ -1,0 +1,205 @@
+#include "signature/signature_scanner.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace scanscope {
+
+namespace {
+
+/** What the match callback needs. */
+struct match_context {
+  const signature_db* db;
+  signature_hits* hits;
+  signature_excerpt* excerpts;
+  const uint8_t* payload;  // this packet's scanned bytes
+  uint32_t length;
+  uint64_t base;           // stream offset of payload[0] (0 in block mode)
+  bool tcp;
+  uint16_t dst_port;
+};
+
+int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+             unsigned int /*flags*/, void* context) {
+  auto& c = *static_cast<match_context*>(context);
+  const signature_rule& rule = c.db->rules()[id];
+  if (!rule.applies(c.tcp, c.dst_port)) {
+    return 0;
+  }
+  signature_hits& h = *c.hits;
+  for (unsigned i = 0; i < h.count; ++i) {
+    if (h.rule[i] == id) {
+      return 0;
+    }
+  }
+  if (h.count < signature_hits::max_hits) {
+    h.rule[h.count++] = static_cast<uint16_t>(id);
+  }
+  signature_excerpt& e = c.excerpts[id];
+  if (!e.set.load(std::memory_order_relaxed)) {
+    // The bytes of this packet up to the end of the match (a match that began in an earlier
+    // segment shows its tail).
+    const uint64_t end = to > c.base ? std::min<uint64_t>(to - c.base, c.length) : 0;
+    const uint64_t begin = end > signature_excerpt::max_bytes ? end - signature_excerpt::max_bytes
+                                                              : 0;
+    std::memcpy(e.bytes, c.payload + begin, end - begin);
+    e.length = static_cast<uint8_t>(end - begin);
+    e.set.store(1, std::memory_order_release);
+  }
+  return 0;
+}
+
+flow_key make_flow_key(const decoded_packet& p) {
+  flow_key k{};
+  std::memcpy(k.src, p.src_addr, sizeof k.src);
+  std::memcpy(k.dst, p.dst_addr, sizeof k.dst);
+  k.src_port = p.src_port;
+  k.dst_port = p.dst_port;
+  return k;
+}
+
+}  // namespace
+
+signature_scanner::signature_scanner(const signature_db& db, uint32_t scan_bytes)
+    : db_(db),
+      scan_bytes_(scan_bytes),
+      excerpts_(std::make_unique<signature_excerpt[]>(db.rules().size())) {}
+
+signature_scanner::~signature_scanner() {
+  if (flows_) {
+    flows_->for_each([&](flow_state& f) { free_streams_.push_back(f.stream); });
+  }
+  for (hs_stream_t* s : free_streams_) {
+    hs_close_stream(s, scratch_.get(), nullptr, nullptr);
+  }
+}
+
+std::unique_ptr<signature_scanner> signature_scanner::create(const signature_db& db,
+                                                             const std::string& name,
+                                                             uint32_t flow_capacity,
+                                                             uint64_t flow_idle_ns,
+                                                             uint32_t scan_bytes, int socket,
+                                                             std::string& error) {
+  std::unique_ptr<signature_scanner> s(new signature_scanner(db, scan_bytes));
+  s->scratch_ = db.clone_scratch(error);
+  if (!s->scratch_) {
+    return nullptr;
+  }
+  s->flows_ = clock_hash_table<flow_key, flow_state>::create("flow_" + name, "TCP flows",
+                                                            flow_capacity, socket, flow_idle_ns,
+                                                            error);
+  if (!s->flows_) {
+    return nullptr;
+  }
+  // One stream state per flow slot, opened now so that the RX path never allocates.
+  s->free_streams_.reserve(s->flows_->capacity());
+  for (uint32_t i = 0; i < s->flows_->capacity(); ++i) {
+    hs_stream_t* stream = nullptr;
+    if (hs_open_stream(db.stream(), 0, &stream) != HS_SUCCESS) {
+      error = "Hyperscan: cannot open stream state " + std::to_string(i) + " of " +
+              std::to_string(s->flows_->capacity()) + " (lower --flow-capacity)";
+      return nullptr;
+    }
+    s->free_streams_.push_back(stream);
+  }
+  return s;
+}
+
+void signature_scanner::release(flow_state& f) {
+  // End-of-data matches (patterns anchored with $) are not reported for a flow that ends.
+  hs_reset_stream(f.stream, 0, scratch_.get(), nullptr, nullptr);
+  free_streams_.push_back(f.stream);
+  f.stream = nullptr;
+}
+
+void signature_scanner::expire(uint64_t now_ns, uint32_t budget) {
+  flows_->expire(now_ns, budget, [&](flow_state& f) { release(f); });
+}
+
+void signature_scanner::scan(const decoded_packet& p, const uint8_t* frame, uint64_t time_ns,
+                             signature_hits& hits) {
+  uint32_t length = p.payload_length;
+  if (length > scan_bytes_) {
+    length = scan_bytes_;
+    counters_.truncated.add();
+  }
+  const uint8_t* payload = frame + p.payload_offset;
+  if (p.l4 == l4_kind::tcp) {
+    scan_tcp(p, payload, length, time_ns, hits);
+    return;
+  }
+  if (length == 0) {
+    return;
+  }
+  match_context c{&db_, &hits, excerpts_.get(), payload, length, 0, false, p.dst_port};
+  if (hs_scan(db_.block(), reinterpret_cast<const char*>(payload), length, 0, scratch_.get(),
+              on_match, &c) != HS_SUCCESS) {
+    counters_.errors.add();
+  }
+  counters_.packets.add();
+  counters_.bytes.add(length);
+}
+
+void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length,
+                                 uint64_t time_ns, signature_hits& hits) {
+  const flow_key key = make_flow_key(p);
+  const bool ends = (p.tcp_flags & (tcp_flag::fin | tcp_flag::rst)) != 0;
+  flow_state* f = flows_->find(key);
+  if (length == 0) {
+    if (f != nullptr && ends) {
+      release(*f);
+      flows_->remove(*f);
+    }
+    return;
+  }
+  if (f == nullptr) {
+    f = &flows_->insert(key, time_ns, [&](flow_state& victim) { release(victim); });
+    if (free_streams_.empty()) {
+      counters_.no_stream.add();
+      flows_->remove(*f);
+      return;
+    }
+    f->stream = free_streams_.back();
+    free_streams_.pop_back();
+    f->next_seq = p.seq;
+  }
+  f->last_seen_ns = time_ns;
+  // Scan only bytes not scanned yet: a retransmission overlaps, a hole restarts the stream.
+  const int32_t ahead = static_cast<int32_t>(p.seq - f->next_seq);
+  uint32_t skip = 0;
+  if (ahead < 0) {
+    skip = static_cast<uint32_t>(-ahead);
+    if (skip >= length) {
+      return;
+    }
+  } else if (ahead > 0) {
+    counters_.gaps.add();
+    hs_reset_stream(f->stream, 0, scratch_.get(), nullptr, nullptr);
+    f->scanned = 0;
+  }
+  const uint8_t* bytes = payload + skip;
+  uint32_t n = length - skip;
+  f->next_seq = p.seq + skip + n;
+  if (f->scanned >= scan_bytes_) {
+    n = 0;
+  } else if (n > scan_bytes_ - f->scanned) {
+    n = scan_bytes_ - f->scanned;
+    counters_.truncated.add();
+  }
+  if (n != 0) {
+    match_context c{&db_, &hits, excerpts_.get(), bytes, n, f->scanned, true, p.dst_port};
+    if (hs_scan_stream(f->stream, reinterpret_cast<const char*>(bytes), n, 0, scratch_.get(),
+                       on_match, &c) != HS_SUCCESS) {
+      counters_.errors.add();
+    }
+    f->scanned += n;
+    counters_.packets.add();
+    counters_.bytes.add(n);
+  }
+  if (ends) {
+    release(*f);
+    flows_->remove(*f);
+  }
+}
+
+}  // namespace scanscope

@@ -1,0 +1,121 @@
+#pragma once
+/**
+ * @file
+ * Payload matching on one RX lcore: its own Hyperscan scratch, its own table of TCP flows with
+ * their stream state, and its own hit counters. UDP datagrams are scanned in block mode; TCP
+ * payloads in stream mode, so a signature split over segments (adb's CNXN header and its host::
+ * banner, an HTTP body after its headers) still matches. Stream states are opened once at start
+ * (one per flow slot) and reset on reuse: nothing is allocated per packet.
+ */
+
+#include <hs/hs.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "packet/decoded_packet.hpp"
+#include "signature/signature_db.hpp"
+#include "stats/counter.hpp"
+#include "table/clock_hash_table.hpp"
+
+namespace scanscope {
+
+/** A TCP connection as the sensor sees it: one direction, client to server. */
+struct flow_key {
+  uint8_t src[16];   /**< source address (IPv4 in the first 4 bytes) */
+  uint8_t dst[16];   /**< destination address */
+  uint16_t src_port; /**< source port */
+  uint16_t dst_port; /**< destination port */
+  uint32_t zero;     /**< padding, always 0 (hashed with the key) */
+};
+
+struct flow_state {
+  flow_key key;            /**< the connection */
+  uint64_t last_seen_ns;   /**< latest segment */
+  hs_stream_t* stream;     /**< Hyperscan stream state, owned by the scanner's pool */
+  uint32_t next_seq;       /**< sequence number of the next byte to scan */
+  uint32_t scanned;        /**< payload bytes scanned so far */
+  uint8_t in_use;          /**< slot holds a flow */
+  uint8_t referenced;      /**< seen again since the eviction hand last passed */
+};
+
+/** Rules that matched one packet (each at most once). */
+struct signature_hits {
+  static constexpr unsigned max_hits = 16;
+  unsigned count = 0;        /**< entries used */
+  uint16_t rule[max_hits];   /**< rule indexes into signature_db::rules() */
+};
+
+/** The first payload bytes that matched a rule on this lcore, for analysts. */
+struct signature_excerpt {
+  static constexpr unsigned max_bytes = 96;
+  std::atomic<uint8_t> set{0}; /**< written (release) after bytes and length */
+  uint8_t length = 0;          /**< bytes used */
+  uint8_t bytes[max_bytes];    /**< payload up to the end of the match */
+};
+
+/** Scanner activity, readable from the stats lcore. */
+struct scanner_counters {
+  counter packets;    /**< payloads scanned */
+  counter bytes;      /**< payload bytes scanned */
+  counter gaps;       /**< TCP segments after a hole: the stream restarted there */
+  counter truncated;  /**< payloads cut to --scan-bytes (per datagram or flow) */
+  counter errors;     /**< Hyperscan scan calls that failed */
+  counter no_stream;  /**< TCP payloads not scanned for want of a stream state */
+};
+
+class signature_scanner {
+ public:
+  ~signature_scanner();
+  signature_scanner(const signature_scanner&) = delete;
+  signature_scanner& operator=(const signature_scanner&) = delete;
+
+  /**
+   * @param db             compiled rules, shared read-only; must outlive the scanner
+   * @param name           unique per process (names the flow table)
+   * @param flow_capacity  TCP flows followed at once; a full table evicts (counted)
+   * @param flow_idle_ns   a flow idle this long is forgotten
+   * @param scan_bytes     payload bytes scanned per datagram and per TCP flow
+   */
+  static std::unique_ptr<signature_scanner> create(const signature_db& db, const std::string& name,
+                                                   uint32_t flow_capacity, uint64_t flow_idle_ns,
+                                                   uint32_t scan_bytes, int socket,
+                                                   std::string& error);
+
+  /**
+   * Scan one packet's payload (TCP or UDP to a port some rule applies to) and follow its TCP
+   * flow; FIN or RST ends the flow.
+   * @param frame the frame the decoded packet came from
+   */
+  void scan(const decoded_packet& p, const uint8_t* frame, uint64_t time_ns, signature_hits& hits);
+
+  /** Whether any rule applies to this transport and destination port. */
+  bool wants(bool tcp, uint16_t dst_port) const { return db_.wants(tcp, dst_port); }
+
+  /** Forget flows idle past the timeout, looking at `budget` slots. */
+  void expire(uint64_t now_ns, uint32_t budget);
+
+  const scanner_counters& counters() const { return counters_; }
+  const table_counters& flow_counters() const { return flows_->counters(); }
+  uint32_t flow_capacity() const { return flows_->capacity(); }
+  const signature_excerpt& excerpt(size_t rule) const { return excerpts_[rule]; }
+
+ private:
+  signature_scanner(const signature_db& db, uint32_t scan_bytes);
+  void release(flow_state& f);
+  void scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length,
+                uint64_t time_ns, signature_hits& hits);
+
+  const signature_db& db_;
+  uint32_t scan_bytes_;
+  hs_scratch_ptr scratch_;
+  std::unique_ptr<clock_hash_table<flow_key, flow_state>> flows_;
+  std::vector<hs_stream_t*> free_streams_;
+  std::unique_ptr<signature_excerpt[]> excerpts_;
+  scanner_counters counters_;
+};
+
+}  // namespace scanscope
