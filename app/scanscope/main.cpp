@@ -65,7 +65,8 @@ struct rx_lcores {
     std::vector<lcore_view> out;
     for (const auto& w : workers) {
       out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques(),
-                     w->scanner(), w->scanner() ? &w->signature_counts() : nullptr});
+                     w->scanner(), w->scanner() ? &w->signature_counts() : nullptr,
+                     w->scanner() ? &w->signature_totals() : nullptr});
     }
     return out;
   }

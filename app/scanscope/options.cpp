@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -239,6 +240,15 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
       }
     }
   }
+  // Paths in a config file are relative to the file's folder; on the command line, to the
+  // working directory. Note which path options the command line set before the file fills in.
+  const char* const path_options[] = {"clusters", "signatures", "signature-cache", "json-out"};
+  std::vector<std::string> from_file;
+  for (const char* name : path_options) {
+    if (!vm.count(name)) {
+      from_file.emplace_back(name);
+    }
+  }
   if (!config_path.empty()) {
     try {
       po::store(po::parse_config_file<char>(config_path.c_str(), from_config), vm);
@@ -262,6 +272,16 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
     return {std::nullopt, 2};
   }
   o.config_path = config_path;
+  const std::filesystem::path config_dir = std::filesystem::path(config_path).parent_path();
+  for (const std::string& name : from_file) {
+    std::string* value = name == "clusters"          ? &o.clusters
+                         : name == "signatures"      ? &o.signatures
+                         : name == "signature-cache" ? &o.signature_cache
+                                                     : &o.json_out;
+    if (!value->empty() && *value != "none" && std::filesystem::path(*value).is_relative()) {
+      *value = (config_dir / *value).string();
+    }
+  }
 
   for (unsigned p : ports) {
     if (p > 65535) {

@@ -207,13 +207,8 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.Key("signatures");
   w.StartArray();
   for (size_t k = 0; k < r.rules.size(); ++k) {
-    source_total sum;
-    for (const auto& per_port : t.signatures) {
-      sum.packets += per_port[k].packets;
-      sum.sources += per_port[k].sources;
-    }
     w.StartObject();
-    write_rule_head(w, r.rules[k], sum);
+    write_rule_head(w, r.rules[k], t.signature_totals[k]);
     w.Key("excerpt");
     t.excerpts[k].empty() ? w.Null() : w.String(escape_excerpt(t.excerpts[k]).c_str());
     w.EndObject();

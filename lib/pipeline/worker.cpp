@@ -15,6 +15,7 @@ constexpr uint64_t domain_tool = 2;
 constexpr uint64_t domain_fingerprint = 3;
 constexpr uint64_t domain_tool_total = 4;
 constexpr uint64_t domain_signature = 5;
+constexpr uint64_t domain_signature_total = 6;
 // Aging looks at this many source slots per burst: a table of 256k sources is swept once per
 // 64k bursts (under a second at 5 Mpps), far more often than any sensible idle timeout, while
 // the sweep's cache misses stay below one line per eight packets.
@@ -61,6 +62,7 @@ std::unique_ptr<worker> worker::create(const worker_config& config, std::string&
     }
     w->rule_count_ = config.signatures->rules().size();
     w->signature_counts_ = std::vector<source_counter>((config.ports->size() + 1) * w->rule_count_);
+    w->signature_totals_ = std::vector<source_counter>(w->rule_count_);
   }
   return w;
 }
@@ -265,6 +267,11 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
     if (uniques_.insert(
             unique_key(k.who, domain_signature, (uint64_t{k.port} << 16) | hits.rule[i]))) {
       c.sources.add();
+    }
+    source_counter& total = signature_totals_[hits.rule[i]];
+    total.packets.add();
+    if (uniques_.insert(unique_key(k.who, domain_signature_total, hits.rule[i]))) {
+      total.sources.add();
     }
   }
 }

@@ -75,6 +75,8 @@ class worker {
   const signature_scanner* scanner() const { return scanner_.get(); }
   /** Hits and sources of (watched-port index, rule): index port * rules + rule. */
   const std::vector<source_counter>& signature_counts() const { return signature_counts_; }
+  /** Hits and sources per rule over all ports (a source on two ports counts once). */
+  const std::vector<source_counter>& signature_totals() const { return signature_totals_; }
 
  private:
   /** What the classify phase found out about one packet of a burst. */
@@ -117,6 +119,7 @@ class worker {
   std::unique_ptr<signature_scanner> scanner_;
   size_t rule_count_ = 0;
   std::vector<source_counter> signature_counts_;
+  std::vector<source_counter> signature_totals_;
 };
 
 }  // namespace scanscope

@@ -112,7 +112,8 @@ std::optional<std::vector<signature_rule>> parse_signature_rules(std::string_vie
     r.line = number;
     std::string keyword, id, scope;
     if (!(words >> keyword) || keyword != "rule") {
-      return fail("expected 'rule ID NAME CATEGORY PROTO/PORTS [offset=N] [depth=N] /PATTERN/FLAGS'");
+      return fail(
+          "expected 'rule ID NAME CATEGORY PROTO/PORTS [offset=N] [depth=N] /PATTERN/FLAGS'");
     }
     uint64_t id_value = 0;
     if (!(words >> id) || !parse_uint(id, UINT32_MAX, id_value) || id_value == 0) {
@@ -138,7 +139,8 @@ std::optional<std::vector<signature_rule>> parse_signature_rules(std::string_vie
       uint64_t value = 0;
       if (eq == std::string::npos || (key != "offset" && key != "depth") ||
           !parse_uint(std::string_view(word).substr(eq + 1), 1u << 30, value)) {
-        return fail("rule " + id + ": '" + word + "' is not offset=N or depth=N");
+        return fail("rule " + id + ": '" + word +
+                    "' is neither offset=N, depth=N nor /PATTERN/FLAGS");
       }
       (key == "offset" ? r.offset : r.depth) = value;
     }

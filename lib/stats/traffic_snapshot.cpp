@@ -79,6 +79,9 @@ void fold_signatures(const lcore_view& v, size_t watched_count, size_t rule_coun
       s.signatures[port][rule].add((*v.signature_counts)[port * rule_count + rule]);
     }
   }
+  for (size_t rule = 0; rule < rule_count && v.signature_totals != nullptr; ++rule) {
+    s.signature_totals[rule].add((*v.signature_totals)[rule]);
+  }
   for (size_t rule = 0; rule < rule_count; ++rule) {
     const signature_excerpt& e = v.scanner->excerpt(rule);
     if (s.excerpts[rule].empty() && e.set.load(std::memory_order_acquire)) {
@@ -102,6 +105,7 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
   traffic_snapshot s;
   s.signatures.assign(watched_count + 1, std::vector<source_total>(rule_count));
   s.excerpts.assign(rule_count, std::string());
+  s.signature_totals.assign(rule_count, source_total{});
   s.watched.resize(watched_count + 1);
   s.clusters.resize(watched_count + 1);
   s.tools.resize(watched_count + 1);

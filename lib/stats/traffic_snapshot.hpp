@@ -60,6 +60,7 @@ struct lcore_view {
   const unique_set* uniques;              /**< may be null */
   const signature_scanner* scanner;       /**< may be null (no payload rules) */
   const std::vector<source_counter>* signature_counts; /**< [port * rules + rule]; may be null */
+  const std::vector<source_counter>* signature_totals; /**< [rule]; may be null */
 };
 
 /** Payload scanning summed over lcores. */
@@ -95,6 +96,8 @@ struct traffic_snapshot {
   table_counters_total sources;      /**< source-table activity */
   /** [watched-port index][rule index]: hits and distinct sources */
   std::vector<std::vector<source_total>> signatures;
+  /** [rule index]: hits and distinct sources over all ports */
+  std::vector<source_total> signature_totals;
   /** Per rule: the first matching payload bytes any lcore kept (empty when none). */
   std::vector<std::string> excerpts;
   payload_scan_total payload;        /**< scanner activity */

