@@ -4,7 +4,8 @@
 #
 #   scripts/install-deps.sh            build, run and test
 #   scripts/install-deps.sh --tools    also the scanners and tools used to make test captures
-#                                      and run benchmarks (nmap, masscan, zmap, hping3, testpmd)
+#                                      and run benchmarks (nmap, masscan, zmap, hping3, adb,
+#                                      curl, nc, testpmd, perf, valgrind)
 set -euo pipefail
 
 packages=(
@@ -15,7 +16,8 @@ packages=(
   catch2 tcpdump python3
 )
 if [[ "${1:-}" == "--tools" ]]; then
-  packages+=(dpdk nmap masscan zmap hping3 python3-scapy iproute2 ethtool libndpi-bin)
+  packages+=(dpdk dpdk-dev nmap masscan zmap hping3 python3-scapy iproute2 ethtool libndpi-bin
+             adb curl netcat-openbsd linux-perf valgrind)
 fi
 
 missing=()

