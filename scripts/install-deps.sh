@@ -12,8 +12,11 @@ packages=(
   # build
   build-essential pkg-config meson ninja-build
   libdpdk-dev libhyperscan-dev libboost-program-options-dev rapidjson-dev libpcap-dev
+  libloc-dev
+  # run: the embedded default location database
+  libloc-database
   # tests
-  catch2 tcpdump python3
+  catch2 tcpdump python3 python3-location
 )
 if [[ "${1:-}" == "--tools" ]]; then
   packages+=(dpdk dpdk-dev nmap masscan zmap hping3 python3-scapy iproute2 ethtool libndpi-bin

@@ -22,6 +22,7 @@
 #include "export/json_report.hpp"
 #include "export/summary_table.hpp"
 #include "options.hpp"
+#include "geo/location_db.hpp"
 #include "pipeline/offline_feeder.hpp"
 #include "pipeline/packet_meta.hpp"
 #include "rx_lcore.hpp"
@@ -52,6 +53,8 @@ struct analysis_tables {
   watched_ports ports;
   cluster_rules clusters;
   std::unique_ptr<signature_db> signatures;  // null: no payload scanning
+  std::unique_ptr<location_db> geo;          // null: every country "ZZ"
+  double geo_load_seconds = 0;
 
   size_t rule_count() const { return signatures ? signatures->rules().size() : 0; }
 };
@@ -66,7 +69,8 @@ struct rx_lcores {
     for (const auto& w : workers) {
       out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques(),
                      w->scanner(), w->scanner() ? &w->signature_counts() : nullptr,
-                     w->scanner() ? &w->signature_totals() : nullptr});
+                     w->scanner() ? &w->signature_totals() : nullptr, &w->country_counts(),
+                     &w->country_totals()});
     }
     return out;
   }
@@ -81,6 +85,7 @@ struct rx_lcores {
     config.unique_slots = o.unique_slots;
     config.fingerprint_slots = o.fingerprint_slots;
     config.signatures = tables.signatures.get();
+    config.geo = tables.geo.get();
     config.flow_capacity = o.flow_capacity;
     config.flow_idle_ns = static_cast<uint64_t>(o.flow_idle * 1e9);
     config.scan_bytes = o.scan_bytes;
@@ -157,6 +162,19 @@ int finish(run_report& report, const rx_lcores& rx, const analysis_tables& table
     for (const signature_rule& r : tables.signatures->rules()) {
       report.rules.push_back({r.id, r.name, r.category});
     }
+  }
+  if (tables.geo) {
+    for (size_t c = 0; c < tables.geo->country_count(); ++c) {
+      report.country_codes.emplace_back(tables.geo->country_code(static_cast<uint8_t>(c)));
+    }
+    report.geo.path = tables.geo->path();
+    report.geo.vendor = tables.geo->vendor();
+    report.geo.created = format_utc(static_cast<uint64_t>(tables.geo->created_at()) * 1000000000ULL);
+    report.geo.networks_v4 = tables.geo->networks_v4();
+    report.geo.networks_v6 = tables.geo->networks_v6();
+    report.geo.load_seconds = tables.geo_load_seconds;
+  } else {
+    report.country_codes.emplace_back("ZZ");
   }
   report.lcores = rx.summaries();
   std::cout << render_summary_table(report, ports) << std::flush;
@@ -427,7 +445,31 @@ int run(int argc, char** argv) {
                    signatures->origin_note().c_str(), seconds_since(start));
     }
   }
-  const analysis_tables tables{std::move(*ports), std::move(*clusters), std::move(signatures)};
+  std::unique_ptr<location_db> geo;
+  double geo_seconds = 0;
+  if (o.geo_db != "none") {
+    const auto start = clock_type::now();
+    geo = location_db::load(o.geo_db, error);
+    geo_seconds = seconds_since(start);
+    if (!geo && !o.geo_db.empty()) {
+      std::cerr << "scanscope: " << error << "\n";
+      return exit_usage;
+    }
+    if (!geo) {
+      std::cerr << "scanscope: " << error << "; every source country is ZZ\n";
+    } else if (!o.quiet) {
+      std::fprintf(stderr,
+                   "scanscope: location database %s (%s, %s): %zu IPv4 and %zu IPv6 networks "
+                   "in %.2f s\n",
+                   geo->path().c_str(), geo->vendor().c_str(),
+                   format_utc(static_cast<uint64_t>(geo->created_at()) * 1000000000ULL)
+                       .substr(0, 10)
+                       .c_str(),
+                   geo->networks_v4(), geo->networks_v6(), geo_seconds);
+    }
+  }
+  const analysis_tables tables{std::move(*ports), std::move(*clusters), std::move(signatures),
+                               std::move(geo), geo_seconds};
   const bool offline = !o.pcaps.empty();
   std::vector<std::string> eal = o.eal_args;
   if (eal.empty()) {

@@ -71,6 +71,9 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
        "445 3389 6379/tcp, 53 123 1900 5060/udp)")
       ("top-ports", po::value(&o.top_ports)->default_value(o.top_ports)->value_name("K"),
        "how many of the busiest destination ports, and fingerprints per port, reports list")
+      ("geo-db", po::value(&o.geo_db)->value_name("FILE"),
+       "location database (libloc format) for source countries and AS numbers; default: the "
+       "one Debian's libloc-database installs; 'none': no lookups (every country ZZ)")
       ("clusters", po::value(&o.clusters)->value_name("FILE"),
        "cluster rule file (default: the built-in rules, the same as config/clusters.conf)")
       ("source-capacity",
@@ -242,7 +245,8 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   }
   // Paths in a config file are relative to the file's folder; on the command line, to the
   // working directory. Note which path options the command line set before the file fills in.
-  const char* const path_options[] = {"clusters", "signatures", "signature-cache", "json-out"};
+  const char* const path_options[] = {"clusters", "signatures", "signature-cache", "json-out",
+                                      "geo-db"};
   std::vector<std::string> from_file;
   for (const char* name : path_options) {
     if (!vm.count(name)) {
@@ -277,6 +281,7 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
     std::string* value = name == "clusters"          ? &o.clusters
                          : name == "signatures"      ? &o.signatures
                          : name == "signature-cache" ? &o.signature_cache
+                         : name == "geo-db"          ? &o.geo_db
                                                      : &o.json_out;
     if (!value->empty() && *value != "none" && std::filesystem::path(*value).is_relative()) {
       *value = (config_dir / *value).string();

@@ -36,6 +36,7 @@ struct app_options {
   double source_idle = 3600;        /**< seconds before an idle source ages out */
   unsigned unique_slots = 1u << 22; /**< per-lcore distinct (source, port, class) memory */
   unsigned fingerprint_slots = 1u << 14; /**< per-lcore (port, fingerprint) counters */
+  std::string geo_db;               /**< location database ("" : Debian's; "none": no lookups) */
   std::string signatures;           /**< payload rule file ("" or "none": no payload scanning) */
   std::string signature_cache;      /**< folder for compiled rule databases ("" : no cache) */
   unsigned flow_capacity = 65536;   /**< TCP flows followed per RX lcore */

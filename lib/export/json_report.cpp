@@ -3,6 +3,7 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -62,9 +63,42 @@ std::string escape_excerpt(const std::string& bytes) {
   return out;
 }
 
-/** Clusters, tools, top fingerprints and signature hits of one watched-port index. */
+/** Countries with traffic, most packets first, as {code, packets, sources}. */
+void write_countries(json_writer& w, const run_report& r, const std::vector<source_total>& by) {
+  std::vector<size_t> order;
+  for (size_t c = 0; c < by.size() && c < r.country_codes.size(); ++c) {
+    if (by[c].packets != 0) {
+      order.push_back(c);
+    }
+  }
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return by[a].packets != by[b].packets ? by[a].packets > by[b].packets
+                                          : r.country_codes[a] < r.country_codes[b];
+  });
+  w.StartArray();
+  for (size_t c : order) {
+    w.StartObject();
+    w.Key("country");
+    w.String(r.country_codes[c].c_str());
+    w.Key("packets");
+    w.Uint64(by[c].packets);
+    w.Key("sources");
+    w.Uint64(by[c].sources);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+/** Countries, clusters, tools, top fingerprints and signature hits of one watched port. */
 void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
   const traffic_snapshot& t = r.traffic;
+  w.Key("countries");
+  if (index < t.countries.size()) {
+    write_countries(w, r, t.countries[index]);
+  } else {
+    w.StartArray();
+    w.EndArray();
+  }
   w.Key("signatures");
   w.StartArray();
   for (size_t k = 0; k < r.rules.size() && index < t.signatures.size(); ++k) {
@@ -214,6 +248,23 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
     w.EndObject();
   }
   w.EndArray();
+  w.Key("countries");
+  write_countries(w, r, t.country_totals);
+  w.Key("geo");
+  w.StartObject();
+  w.Key("database");
+  r.geo.path.empty() ? w.Null() : w.String(r.geo.path.c_str());
+  w.Key("vendor");
+  w.String(r.geo.vendor.c_str());
+  w.Key("created");
+  w.String(r.geo.created.c_str());
+  w.Key("networks_v4");
+  w.Uint64(r.geo.networks_v4);
+  w.Key("networks_v6");
+  w.Uint64(r.geo.networks_v6);
+  w.Key("load_seconds");
+  w.Double(r.geo.load_seconds);
+  w.EndObject();
   w.Key("payload_scan");
   w.StartObject();
   w.Key("packets");

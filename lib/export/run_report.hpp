@@ -39,6 +39,16 @@ struct rule_summary {
   std::string category;  /**< rule category */
 };
 
+/** The location database a run used. */
+struct geo_summary {
+  std::string path;             /**< database file ("" : none loaded) */
+  std::string vendor;           /**< who made it */
+  std::string created;          /**< its date, ISO 8601 */
+  uint64_t networks_v4 = 0;     /**< IPv4 networks loaded */
+  uint64_t networks_v6 = 0;     /**< IPv6 networks loaded */
+  double load_seconds = 0;      /**< time to build the lookup tables */
+};
+
 struct run_report {
   std::string mode;             /**< "pcap" (offline) or "live" */
   std::string input;            /**< capture path, or the device list */
@@ -47,6 +57,8 @@ struct run_report {
   traffic_snapshot traffic;     /**< folded counters */
   std::vector<std::string> cluster_names; /**< cluster names in rule order */
   std::vector<rule_summary> rules;        /**< payload rules in file order (empty: none) */
+  std::vector<std::string> country_codes; /**< country index → ISO code ("ZZ": unknown) */
+  geo_summary geo;                        /**< location database */
   std::vector<device_counters> devices; /**< per-ethdev drop counters (live runs) */
   std::vector<lcore_summary> lcores;    /**< per RX lcore */
   uint64_t input_errors = 0;    /**< offline: records the capture reader could not deliver */

@@ -1,5 +1,6 @@
 #include "export/summary_table.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
@@ -122,6 +123,26 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
     }
     out += format("  %-26s %11" PRIu64 " %10" PRIu64 "\n",
                   scan_tool_name(static_cast<scan_tool>(k)), c.packets, c.sources);
+  }
+  std::vector<size_t> countries;
+  for (size_t c = 0; c < t.country_totals.size() && c < r.country_codes.size(); ++c) {
+    if (t.country_totals[c].packets != 0) {
+      countries.push_back(c);
+    }
+  }
+  std::sort(countries.begin(), countries.end(), [&](size_t a, size_t b) {
+    return t.country_totals[a].packets > t.country_totals[b].packets;
+  });
+  if (!countries.empty()) {
+    out += "\n  source country                 frames    sources\n";
+    for (size_t i = 0; i < countries.size() && i < 10; ++i) {
+      const source_total& c = t.country_totals[countries[i]];
+      out += format("  %-26s %11" PRIu64 " %10" PRIu64 "\n",
+                    r.country_codes[countries[i]].c_str(), c.packets, c.sources);
+    }
+    if (countries.size() > 10) {
+      out += format("  (%zu more countries in the JSON report)\n", countries.size() - 10);
+    }
   }
   bool rule_header = false;
   for (uint16_t i = 0; i < t.signatures.size(); ++i) {

@@ -16,6 +16,8 @@ constexpr uint64_t domain_fingerprint = 3;
 constexpr uint64_t domain_tool_total = 4;
 constexpr uint64_t domain_signature = 5;
 constexpr uint64_t domain_signature_total = 6;
+constexpr uint64_t domain_country = 7;
+constexpr uint64_t domain_country_total = 8;
 // Aging looks at this many source slots per burst: a table of 256k sources is swept once per
 // 64k bursts (under a second at 5 Mpps), far more often than any sensible idle timeout, while
 // the sweep's cache misses stay below one line per eight packets.
@@ -44,7 +46,10 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
       counters_(std::make_unique<lcore_counters>()),
       sources_(std::move(sources)),
       uniques_(config.unique_slots),
-      fingerprints_(config.fingerprint_slots) {}
+      fingerprints_(config.fingerprint_slots),
+      geo_(config.geo),
+      country_counts_((config.ports->size() + 1) * location_db::max_countries),
+      country_totals_(location_db::max_countries) {}
 
 std::unique_ptr<worker> worker::create(const worker_config& config, std::string& error) {
   auto sources = source_table::create("src_" + config.name, "sources", config.source_capacity,
@@ -128,6 +133,18 @@ source_state* worker::resolve_source(const source_key& key, int32_t position, ui
   if (s == nullptr || !s->in_use || std::memcmp(s->key.bytes, key.bytes, sizeof key.bytes) != 0) {
     bool is_new = false;
     s = &sources_->touch(key, time_ns, is_new, forget_source);
+    if (is_new && geo_ != nullptr) {
+      // Once per source, not per packet: the location is the source's, and lookups stay off
+      // the path of repeat packets.
+      static constexpr uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+      if (std::memcmp(key.bytes, v4_mapped, sizeof v4_mapped) == 0) {
+        const uint32_t a = (uint32_t{key.bytes[12]} << 24) | (uint32_t{key.bytes[13]} << 16) |
+                           (uint32_t{key.bytes[14]} << 8) | key.bytes[15];
+        s->country = geo_->lookup_v4(a).country;
+      } else {
+        s->country = geo_->lookup_v6(key.bytes).country;
+      }
+    }
   }
   return s;
 }
@@ -164,7 +181,7 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   c.port = ports_.index(t, p.dst_port);
   c.key = make_fingerprint_key(p);
   c.key_hash = c.key.hash();
-  c.cluster = cluster_of(p, c, s.src_port_behaviour);
+  c.cluster = cluster_of(p, c, s.src_port_behaviour());
   c.combination = quick_key(c.who, c.key_hash ^ c.port,
                             (uint64_t{c.cluster} << 8) | static_cast<uint64_t>(c.tool));
   __builtin_prefetch(&counters_->by_dst_port[static_cast<size_t>(t)][p.dst_port]);
@@ -215,6 +232,13 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   const bool repeat = k.source->last_combination == combination_tag && combination_tag != 0;
   const bool fresh = !repeat && uniques_.insert(k.combination);
   k.source->last_combination = combination_tag;
+  // The country is the source's, so a combination the source showed before cannot be new here.
+  const uint8_t country = k.source->country;
+  source_counter& by_country = country_totals_[country];
+  by_country.packets.add();
+  if (fresh && uniques_.insert(quick_key(k.who, domain_country_total, country))) {
+    by_country.sources.add();
+  }
   if (!p.has_ports) {
     // For packets without ports the combination is (source, tool) itself.
     if (fresh) {
@@ -229,6 +253,12 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   c.watched[k.port].add(wire_length);
   c.by_dst_port[static_cast<size_t>(t)][p.dst_port].add();
 
+  source_counter& port_country = country_counts_[k.port * location_db::max_countries + country];
+  port_country.packets.add();
+  if (fresh &&
+      uniques_.insert(unique_key(k.who, domain_country, (uint64_t{k.port} << 8) | country))) {
+    port_country.sources.add();
+  }
   source_counter& by_cluster = c.clusters[k.port][k.cluster];
   by_cluster.packets.add();
   if (fresh && uniques_.insert(unique_key(k.who, domain_cluster,

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cluster/cluster_rules.hpp"
+#include "geo/location_db.hpp"
 #include "packet/parser.hpp"
 #include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
@@ -38,6 +39,7 @@ struct worker_config {
   uint32_t unique_slots = 1u << 22;         /**< (source, port, class) pairs remembered */
   uint32_t fingerprint_slots = 1u << 14;    /**< (port, fingerprint) pairs counted */
   const signature_db* signatures = nullptr; /**< payload rules; null: no payload scanning */
+  const location_db* geo = nullptr;         /**< source locations; null: every country "ZZ" */
   uint32_t flow_capacity = 65536;           /**< TCP flows followed for stream matching */
   uint64_t flow_idle_ns = 60ULL * 1000000000ULL; /**< idle flows are forgotten after this */
   uint32_t scan_bytes = 65536;              /**< payload bytes scanned per datagram / flow */
@@ -75,6 +77,10 @@ class worker {
   const signature_scanner* scanner() const { return scanner_.get(); }
   /** Hits and sources of (watched-port index, rule): index port * rules + rule. */
   const std::vector<source_counter>& signature_counts() const { return signature_counts_; }
+  /** Packets and sources of (watched-port index, country index): port * 256 + country. */
+  const std::vector<source_counter>& country_counts() const { return country_counts_; }
+  /** Packets and sources per country over all IP traffic. */
+  const std::vector<source_counter>& country_totals() const { return country_totals_; }
   /** Hits and sources per rule over all ports (a source on two ports counts once). */
   const std::vector<source_counter>& signature_totals() const { return signature_totals_; }
 
@@ -120,6 +126,9 @@ class worker {
   size_t rule_count_ = 0;
   std::vector<source_counter> signature_counts_;
   std::vector<source_counter> signature_totals_;
+  const location_db* geo_;
+  std::vector<source_counter> country_counts_;
+  std::vector<source_counter> country_totals_;
 };
 
 }  // namespace scanscope

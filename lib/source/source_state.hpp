@@ -55,10 +55,16 @@ struct alignas(64) source_state {
   distinct_sketch dst_ports; /**< distinct destination ports */
   uint16_t first_src_port;   /**< source port of the first TCP/UDP packet */
   uint16_t first_dst_port;   /**< destination port of that packet */
-  uint8_t port_packets;      /**< TCP/UDP packets seen, saturating at 255 */
-  source_port_behaviour src_port_behaviour; /**< decided from the first two probes */
+  uint8_t country;           /**< location_db country index (0: unknown) */
+  /** Bits 0-1: source_port_behaviour; bit 2: a TCP/UDP packet was seen. */
+  uint8_t port_state;
   uint8_t referenced;        /**< seen again since the eviction hand last passed */
   uint8_t in_use;            /**< slot holds a source */
+
+  /** How the source picks source ports, decided from its first two probes. */
+  source_port_behaviour src_port_behaviour() const {
+    return static_cast<source_port_behaviour>(port_state & 3);
+  }
 };
 static_assert(sizeof(source_state) == 64, "one cache line per source");
 
@@ -70,19 +76,18 @@ static_assert(sizeof(source_state) == 64, "one cache line per source");
  */
 inline void observe_source_port(source_state& s, uint16_t src_port, uint16_t dst_port,
                                 uint32_t seq) {
-  if (s.port_packets == 0) {
+  constexpr uint8_t seen = 4;
+  if (!(s.port_state & seen)) {
     s.first_src_port = src_port;
     s.first_dst_port = dst_port;
     s.first_seq = seq;
-  } else if (s.src_port_behaviour == source_port_behaviour::unknown) {
+    s.port_state = seen | static_cast<uint8_t>(source_port_behaviour::unknown);
+  } else if (s.src_port_behaviour() == source_port_behaviour::unknown) {
     if (src_port != s.first_src_port) {
-      s.src_port_behaviour = source_port_behaviour::random;
+      s.port_state = seen | static_cast<uint8_t>(source_port_behaviour::random);
     } else if (dst_port != s.first_dst_port || seq != s.first_seq) {
-      s.src_port_behaviour = source_port_behaviour::fixed;
+      s.port_state = seen | static_cast<uint8_t>(source_port_behaviour::fixed);
     }
-  }
-  if (s.port_packets != 255) {
-    ++s.port_packets;
   }
 }
 

@@ -106,6 +106,9 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
   s.signatures.assign(watched_count + 1, std::vector<source_total>(rule_count));
   s.excerpts.assign(rule_count, std::string());
   s.signature_totals.assign(rule_count, source_total{});
+  constexpr size_t countries = 256;
+  s.countries.assign(watched_count + 1, std::vector<source_total>(countries));
+  s.country_totals.assign(countries, source_total{});
   s.watched.resize(watched_count + 1);
   s.clusters.resize(watched_count + 1);
   s.tools.resize(watched_count + 1);
@@ -127,6 +130,16 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
       add_table(s.sources, v.sources->counters(), v.sources->capacity());
     }
     fold_signatures(v, watched_count, rule_count, s);
+    if (v.country_counts != nullptr && v.country_totals != nullptr) {
+      for (size_t port = 0; port <= watched_count; ++port) {
+        for (size_t c = 0; c < countries; ++c) {
+          s.countries[port][c].add((*v.country_counts)[port * countries + c]);
+        }
+      }
+      for (size_t c = 0; c < countries; ++c) {
+        s.country_totals[c].add((*v.country_totals)[c]);
+      }
+    }
     if (v.uniques != nullptr) {
       s.unique_overflow += v.uniques->overflow().read();
     }

@@ -61,6 +61,8 @@ struct lcore_view {
   const signature_scanner* scanner;       /**< may be null (no payload rules) */
   const std::vector<source_counter>* signature_counts; /**< [port * rules + rule]; may be null */
   const std::vector<source_counter>* signature_totals; /**< [rule]; may be null */
+  const std::vector<source_counter>* country_counts;   /**< [port * 256 + country]; may be null */
+  const std::vector<source_counter>* country_totals;   /**< [country]; may be null */
 };
 
 /** Payload scanning summed over lcores. */
@@ -101,6 +103,10 @@ struct traffic_snapshot {
   /** Per rule: the first matching payload bytes any lcore kept (empty when none). */
   std::vector<std::string> excerpts;
   payload_scan_total payload;        /**< scanner activity */
+  /** [watched-port index][country index]: packets and distinct sources */
+  std::vector<std::vector<source_total>> countries;
+  /** [country index]: packets and distinct sources over all IP traffic */
+  std::vector<source_total> country_totals;
 
   /** Malformed or truncated frames (every parse result that is_malformed()). */
   uint64_t malformed() const;

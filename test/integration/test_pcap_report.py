@@ -7,9 +7,11 @@ usage: test_pcap_report.py SCANSCOPE DATA_DIR [STAGE_BENCH]
 (STAGE_BENCH writes the capture of distinct spoofed sources for the source-table flood check)
 """
 import glob
+import ipaddress
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -48,12 +50,14 @@ def tcpdump_sources(path, bpf):
 CONFIG = None  # the shipped config/scanscope.conf, set in main()
 
 
-def run_scanscope(scanscope, path, extra=()):
+def run_scanscope(scanscope, path, extra=(), with_geo=False):
+    # Loading the location database takes about two seconds; only the country check needs it.
+    geo = [] if with_geo else ["--geo-db", "none"]
     with tempfile.TemporaryDirectory() as tmp:
         report_path = os.path.join(tmp, "report.json")
         proc = subprocess.run(
             [scanscope, "--config", CONFIG, "--pcap", path, "--json-out", report_path, "--quiet",
-             *extra],
+             *geo, *extra],
             capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
             failures.append(f"{path}: scanscope exited {proc.returncode}: {proc.stderr.strip()}")
@@ -200,6 +204,68 @@ def check_payload_capture(scanscope, path):
             failures.append(f"adb.pcap: CNXN header and banner not in separate segments: {lengths}")
 
 
+def write_syn_capture(path, sources):
+    """A classic pcap of one TCP SYN to 8545 from each (address, count) in sources."""
+    import ipaddress
+    import struct
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        t = 1543867200  # 2018-12-03 20:00 UTC
+        for address, count in sources:
+            for i in range(count):
+                ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, i, 0, 64, 6, 0,
+                                 ipaddress.IPv4Address(address).packed,
+                                 ipaddress.IPv4Address("203.0.113.9").packed)
+                tcp = struct.pack("!HHIIBBHHH", 40000 + i, 8545, i, 0, 0x50, 0x02, 1024, 0, 0)
+                frame = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + tcp
+                f.write(struct.pack("<IIII", t, i, len(frame), len(frame)) + frame)
+                t += 1
+
+
+def check_countries(scanscope):
+    """Sources from several countries are attributed as the database's own lookup says."""
+    try:
+        import location  # Debian's python3-location: libloc's reader, the oracle here
+    except ImportError:
+        failures.append("python3-location is not installed: cannot check countries")
+        return
+    db = location.Database("/usr/share/libloc-location/location.db")
+    # Addresses in networks of several countries; the expected country of each is what libloc's
+    # own lookup says (a network may hold a more specific one of another country).
+    sources = []
+    seen = set()
+    for n, cc in enumerate(["RU", "US", "BG", "CN", "JP", "DE", "BR", "NL"]):
+        networks = db.search_networks(country_codes=[cc], family=socket.AF_INET)
+        for net in networks:
+            address = str(ipaddress.IPv4Address(int(ipaddress.IPv4Address(net.first_address)) + 7))
+            if address not in seen:
+                seen.add(address)
+                sources.append((address, n + 1))
+            if len(seen) == 3 * (n + 1):
+                break
+    want = {}
+    for address, count in sources:
+        oracle = db.lookup(address)
+        cc = oracle.country_code if oracle and oracle.country_code else "ZZ"
+        packets, addresses = want.get(cc, (0, 0))
+        want[cc] = (packets + count, addresses + 1)
+    if len(want) < 6:
+        failures.append(f"country check: too few countries in the sample: {want}")
+    with tempfile.TemporaryDirectory() as tmp:
+        capture = os.path.join(tmp, "countries.pcap")
+        write_syn_capture(capture, sources)
+        report = run_scanscope(scanscope, capture, with_geo=True)
+        if report is None:
+            return
+        got = {c["country"]: (c["packets"], c["sources"]) for c in report["countries"]}
+        check("countries of the sources", got, want)
+        port = next(p for p in report["ports"] if p["port"] == 8545)
+        got_port = {c["country"]: (c["packets"], c["sources"]) for c in port["countries"]}
+        check("countries on 8545", got_port, want)
+        if report["geo"]["networks_v4"] < 100000:
+            failures.append(f"location database looks empty: {report['geo']}")
+
+
 def check_bad_inputs(scanscope, data_dir):
     """A missing file and a damaged capture end with a clear message, not a crash."""
     proc = subprocess.run([scanscope, "--pcap", "/nonexistent.pcap", "--quiet"],
@@ -277,6 +343,7 @@ def main():
             check_payload_capture(scanscope, path)
         print(f"checked {os.path.basename(path)}")
     check_bad_inputs(scanscope, data_dir)
+    check_countries(scanscope)
     if len(sys.argv) > 3:
         check_source_flood(scanscope, sys.argv[3])
     for f in failures:

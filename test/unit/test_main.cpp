@@ -11,7 +11,7 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> args = {
-      "unit_tests", "--no-huge", "--no-pci", "--no-shconf", "-m", "256", "-l", "0",
+      "unit_tests", "--no-huge", "--no-pci", "--no-shconf", "-m", "1024", "-l", "0",
       "--no-telemetry", "--log-level=lib.eal:error",
       "--file-prefix=scanscope-unit-" + std::to_string(getpid())};
   std::vector<char*> eal_argv;

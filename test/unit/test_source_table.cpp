@@ -99,18 +99,18 @@ TEST_CASE("bulk lookup finds what touch added", "[source_table]") {
 TEST_CASE("source-port behaviour is decided by the second probe", "[source_table]") {
   source_state s{};
   observe_source_port(s, 40000, 80, 111);
-  CHECK(s.src_port_behaviour == source_port_behaviour::unknown);
+  CHECK(s.src_port_behaviour() == source_port_behaviour::unknown);
   observe_source_port(s, 40000, 80, 111);  // retransmission: same port, same sequence
-  CHECK(s.src_port_behaviour == source_port_behaviour::unknown);
+  CHECK(s.src_port_behaviour() == source_port_behaviour::unknown);
   observe_source_port(s, 40000, 443, 111);
-  CHECK(s.src_port_behaviour == source_port_behaviour::fixed);
+  CHECK(s.src_port_behaviour() == source_port_behaviour::fixed);
   observe_source_port(s, 51000, 22, 5);  // decided once
-  CHECK(s.src_port_behaviour == source_port_behaviour::fixed);
+  CHECK(s.src_port_behaviour() == source_port_behaviour::fixed);
 
   source_state r{};
   observe_source_port(r, 54747, 8545, 9);
   observe_source_port(r, 54748, 8545, 9);
-  CHECK(r.src_port_behaviour == source_port_behaviour::random);
+  CHECK(r.src_port_behaviour() == source_port_behaviour::random);
 
   distinct_sketch d;
   for (uint64_t i = 0; i < 20; ++i) {

@@ -1,0 +1,270 @@
+#include "geo/location_db.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+extern "C" {
+#include <libloc/database.h>
+#include <libloc/libloc.h>
+#include <libloc/network.h>
+}
+
+namespace scanscope {
+
+namespace {
+
+// Debian's libloc-database installs the file here and links the standard path to it.
+constexpr const char* default_paths[] = {"/var/lib/location/database.db",
+                                         "/usr/share/libloc-location/location.db"};
+
+/** libloc objects released on every path. */
+struct libloc_handles {
+  loc_ctx* ctx = nullptr;
+  loc_database* db = nullptr;
+  loc_database_enumerator* networks = nullptr;
+  FILE* file = nullptr;
+  ~libloc_handles() {
+    if (networks) {
+      loc_database_enumerator_unref(networks);
+    }
+    if (db) {
+      loc_database_unref(db);
+    }
+    if (ctx) {
+      loc_unref(ctx);
+    }
+    if (file) {
+      std::fclose(file);
+    }
+  }
+};
+
+uint128 to_u128(const in6_addr& a) {
+  uint128 v = 0;
+  for (uint8_t b : a.s6_addr) {
+    v = (v << 8) | b;
+  }
+  return v;
+}
+
+/** One network of either family, as a range of numbers. */
+struct network_range {
+  uint128 first;
+  uint128 last;
+  unsigned prefix;
+  uint32_t place;
+};
+
+/**
+ * Nested networks (a /8 and the /24s inside it) to non-overlapping ranges where the most
+ * specific network wins: sort by start, shorter first, so an enclosing network is on the stack
+ * before the ones inside it; each start and each end pushes a boundary.
+ */
+template <typename Boundary>
+std::vector<Boundary> flatten(std::vector<network_range>& nets) {
+  std::sort(nets.begin(), nets.end(), [](const network_range& a, const network_range& b) {
+    return a.first != b.first ? a.first < b.first : a.prefix < b.prefix;
+  });
+  std::vector<Boundary> out;
+  std::vector<const network_range*> open;
+  auto close_until = [&](uint128 position, bool all) {
+    while (!open.empty() && (all || open.back()->last < position)) {
+      const uint128 end = open.back()->last;
+      open.pop_back();
+      if (end != ~uint128{0}) {
+        out.push_back({end + 1, open.empty() ? -1 : static_cast<int32_t>(open.back()->place)});
+      }
+    }
+  };
+  if (nets.empty() || nets.front().first != 0) {
+    out.push_back({0, -1});
+  }
+  for (const network_range& net : nets) {
+    close_until(net.first, false);
+    out.push_back({net.first, static_cast<int32_t>(net.place)});
+    open.push_back(&net);
+  }
+  close_until(0, true);
+  // Of boundaries at one start the last wins (a network and one nested at its start);
+  // neighbours with the same place merge.
+  std::vector<Boundary> merged;
+  for (const Boundary& b : out) {
+    if (!merged.empty() && merged.back().start == b.start) {
+      merged.back() = b;
+      if (merged.size() > 1 && merged[merged.size() - 2].place == b.place) {
+        merged.pop_back();
+      }
+    } else if (merged.empty() || merged.back().place != b.place) {
+      merged.push_back(b);
+    }
+  }
+  return merged;
+}
+
+}  // namespace
+
+void location_db::build_v4(const std::vector<boundary>& ranges) {
+  tbl24_.assign(size_t{1} << 24, 0);
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    const uint32_t value = ranges[i].place < 0 ? 0 : static_cast<uint32_t>(ranges[i].place) + 1;
+    uint64_t s = static_cast<uint64_t>(ranges[i].start);
+    const uint64_t end = i + 1 < ranges.size() ? static_cast<uint64_t>(ranges[i + 1].start)
+                                               : (uint64_t{1} << 32);  // exclusive
+    while (s < end) {
+      const uint64_t block = s >> 8;
+      if ((s & 0xFF) == 0 && end - s >= 256) {
+        // Whole /24 blocks.
+        const uint64_t blocks = (end - s) >> 8;
+        std::fill(tbl24_.begin() + static_cast<long>(block),
+                  tbl24_.begin() + static_cast<long>(block + blocks), value);
+        s += blocks << 8;
+        continue;
+      }
+      // Part of a /24: its group of 256 holds the finer ranges.
+      uint32_t& entry = tbl24_[block];
+      if (!(entry & tbl8_flag)) {
+        const auto group = static_cast<uint32_t>(tbl8_.size() / 256);
+        tbl8_.resize(tbl8_.size() + 256, entry);
+        entry = tbl8_flag | group;
+      }
+      const uint64_t stop = std::min(end, (block + 1) << 8);
+      const size_t base = size_t{entry & ~tbl8_flag} * 256;
+      std::fill(tbl8_.begin() + static_cast<long>(base + (s & 0xFF)),
+                tbl8_.begin() + static_cast<long>(base + ((stop - 1) & 0xFF) + 1), value);
+      s = stop;
+    }
+  }
+}
+
+uint32_t location_db::place_of(uint8_t country, uint32_t asn) {
+  places_.push_back({country, asn});
+  return static_cast<uint32_t>(places_.size() - 1);
+}
+
+uint8_t location_db::country_index(const char* code) const {
+  for (size_t i = 0; i < countries_.size(); ++i) {
+    if (std::strncmp(countries_[i].code, code, 2) == 0) {
+      return static_cast<uint8_t>(i);
+    }
+  }
+  return unknown_country;
+}
+
+std::unique_ptr<location_db> location_db::load(const std::string& requested, std::string& error) {
+  std::string path = requested;
+  if (path.empty()) {
+    for (const char* candidate : default_paths) {
+      if (FILE* f = std::fopen(candidate, "r")) {
+        std::fclose(f);
+        path = candidate;
+        break;
+      }
+    }
+    if (path.empty()) {
+      error = "no location database: install Debian's libloc-database or give --geo-db FILE";
+      return nullptr;
+    }
+  }
+  libloc_handles h;
+  h.file = std::fopen(path.c_str(), "r");
+  if (h.file == nullptr) {
+    error = "cannot read location database '" + path + "': " + std::strerror(errno);
+    return nullptr;
+  }
+  if (loc_new(&h.ctx) != 0 || loc_database_new(h.ctx, &h.db, h.file) != 0) {
+    error = "'" + path + "' is not a libloc location database (or it is damaged)";
+    return nullptr;
+  }
+  // Without flattening, networks come nested (a /8 and the /24s inside it): longest-prefix
+  // matching resolves that the way libloc's own lookup does, and enumeration takes under a
+  // second instead of two minutes.
+  if (loc_database_enumerator_new(&h.networks, h.db, LOC_DB_ENUMERATE_NETWORKS, 0) != 0) {
+    error = "cannot enumerate the networks of '" + path + "'";
+    return nullptr;
+  }
+  std::unique_ptr<location_db> db(new location_db);
+  db->path_ = path;
+  const char* vendor = loc_database_get_vendor(h.db);
+  db->vendor_ = vendor ? vendor : "";
+  db->created_at_ = loc_database_created_at(h.db);
+  db->countries_.push_back({{'Z', 'Z', 0}});
+  std::unordered_map<uint64_t, uint32_t> place_by_key;
+  auto place_for = [&](const char* code, uint32_t asn) -> uint32_t {
+    uint8_t country = unknown_country;
+    if (code != nullptr && std::strlen(code) == 2) {
+      country = db->country_index(code);
+      if (country == unknown_country && std::strncmp(code, "ZZ", 2) != 0 &&
+          db->countries_.size() < max_countries) {
+        db->countries_.push_back({{code[0], code[1], 0}});
+        country = static_cast<uint8_t>(db->countries_.size() - 1);
+      }
+    }
+    const uint64_t key = (uint64_t{country} << 32) | asn;
+    const auto [it, added] = place_by_key.emplace(key, 0);
+    if (added) {
+      it->second = db->place_of(country, asn);
+    }
+    return it->second;
+  };
+
+  std::vector<network_range> v4;
+  std::vector<network_range> v6;
+  loc_network* n = nullptr;
+  while (loc_database_enumerator_next_network(h.networks, &n) == 0 && n != nullptr) {
+    const uint32_t place = place_for(loc_network_get_country_code(n), loc_network_get_asn(n));
+    const uint128 first = to_u128(*loc_network_get_first_address(n));
+    const uint128 last = to_u128(*loc_network_get_last_address(n));
+    const unsigned prefix = loc_network_prefix(n);
+    if (loc_network_address_family(n) == AF_INET) {
+      // libloc keeps IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d): the low 32 bits.
+      v4.push_back({first & 0xFFFFFFFFu, last & 0xFFFFFFFFu, prefix, place});
+    } else {
+      v6.push_back({first, last, prefix, place});
+    }
+    loc_network_unref(n);
+  }
+  db->networks_v4_ = v4.size();
+  db->networks_v6_ = v6.size();
+  db->build_v4(flatten<boundary>(v4));
+  db->v6_ = flatten<boundary>(v6);
+  return db;
+}
+
+geo_result location_db::lookup_v4(uint32_t address) const {
+  uint32_t v = tbl24_[address >> 8];
+  if (v & tbl8_flag) {
+    v = tbl8_[size_t{v & ~tbl8_flag} * 256 + (address & 0xFF)];
+  }
+  if (v == 0) {
+    return {};
+  }
+  const auto& p = places_[v - 1];
+  return {p.country, p.asn};
+}
+
+geo_result location_db::lookup_v6(const uint8_t* address) const {
+  uint128 a = 0;
+  for (int i = 0; i < 16; ++i) {
+    a = (a << 8) | address[i];
+  }
+  auto it = std::upper_bound(v6_.begin(), v6_.end(), a, [](uint128 v, const boundary& b) {
+    return v < b.start;
+  });
+  if (it == v6_.begin()) {
+    return {};
+  }
+  --it;
+  if (it->place < 0) {
+    return {};
+  }
+  const auto& p = places_[static_cast<size_t>(it->place)];
+  return {p.country, p.asn};
+}
+
+}  // namespace scanscope

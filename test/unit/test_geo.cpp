@@ -1,0 +1,147 @@
+#include <arpa/inet.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "geo/location_db.hpp"
+
+extern "C" {
+#include <libloc/database.h>
+#include <libloc/libloc.h>
+#include <libloc/network.h>
+}
+
+using namespace scanscope;
+
+namespace {
+
+/** libloc's own lookup: the oracle the tables must agree with. */
+class libloc_oracle {
+ public:
+  explicit libloc_oracle(const std::string& path) {
+    file_ = std::fopen(path.c_str(), "r");
+    REQUIRE(file_ != nullptr);
+    REQUIRE(loc_new(&ctx_) == 0);
+    REQUIRE(loc_database_new(ctx_, &db_, file_) == 0);
+  }
+  ~libloc_oracle() {
+    loc_database_unref(db_);
+    loc_unref(ctx_);
+    std::fclose(file_);
+  }
+
+  /** Country code ("ZZ" when no network) and ASN of an address. */
+  std::pair<std::string, uint32_t> lookup(const in6_addr& a) const {
+    loc_network* n = nullptr;
+    if (loc_database_lookup(db_, &a, &n) != 0 || n == nullptr) {
+      return {"ZZ", 0};
+    }
+    const char* cc = loc_network_get_country_code(n);
+    std::pair<std::string, uint32_t> r{cc && std::strlen(cc) == 2 ? cc : "ZZ",
+                                       loc_network_get_asn(n)};
+    loc_network_unref(n);
+    return r;
+  }
+
+ private:
+  FILE* file_ = nullptr;
+  loc_ctx* ctx_ = nullptr;
+  loc_database* db_ = nullptr;
+};
+
+in6_addr mapped_v4(uint32_t host_order) {
+  in6_addr a{};
+  a.s6_addr[10] = 0xFF;
+  a.s6_addr[11] = 0xFF;
+  const uint32_t n = htonl(host_order);
+  std::memcpy(&a.s6_addr[12], &n, 4);
+  return a;
+}
+
+const location_db& default_db() {
+  static std::unique_ptr<location_db> db = [] {
+    std::string error;
+    const auto start = std::chrono::steady_clock::now();
+    auto d = location_db::load("", error);
+    INFO(error);
+    REQUIRE(d);
+    WARN("location database " << d->path() << ": " << d->networks_v4() << " IPv4 and "
+                              << d->networks_v6() << " IPv6 networks loaded in "
+                              << std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                               start)
+                                     .count()
+                              << " s");
+    return d;
+  }();
+  return *db;
+}
+
+}  // namespace
+
+TEST_CASE("IPv4 lookups agree with libloc on a large random sample", "[geo]") {
+  const location_db& db = default_db();
+  libloc_oracle oracle(db.path());
+  std::mt19937 rng(20181203);
+  size_t known = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const uint32_t address = rng();
+    const auto [cc, asn] = oracle.lookup(mapped_v4(address));
+    const geo_result r = db.lookup_v4(address);
+    INFO("address " << (address >> 24) << "." << ((address >> 16) & 255) << "."
+                    << ((address >> 8) & 255) << "." << (address & 255));
+    REQUIRE(std::string(db.country_code(r.country)) == cc);
+    REQUIRE(r.asn == asn);
+    known += cc != "ZZ";
+  }
+  CHECK(known > 100000);  // most of the IPv4 space is allocated somewhere
+}
+
+TEST_CASE("IPv6 lookups agree with libloc on a random sample of global unicast", "[geo]") {
+  const location_db& db = default_db();
+  libloc_oracle oracle(db.path());
+  std::mt19937_64 rng(20180203);
+  size_t known = 0;
+  for (int i = 0; i < 50000; ++i) {
+    in6_addr a{};
+    const uint64_t hi = rng();
+    const uint64_t lo = rng();
+    for (int b = 0; b < 8; ++b) {
+      a.s6_addr[b] = static_cast<uint8_t>(hi >> (56 - 8 * b));
+      a.s6_addr[8 + b] = static_cast<uint8_t>(lo >> (56 - 8 * b));
+    }
+    // Global unicast 2000::/3, and mostly the allocated 2001::/16 - 2c0f::/16 ranges.
+    a.s6_addr[0] = static_cast<uint8_t>(0x20 + (a.s6_addr[0] % 0x0D));
+    const auto [cc, asn] = oracle.lookup(a);
+    const geo_result r = db.lookup_v6(a.s6_addr);
+    char text[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &a, text, sizeof text);
+    INFO("address " << text);
+    REQUIRE(std::string(db.country_code(r.country)) == cc);
+    REQUIRE(r.asn == asn);
+    known += cc != "ZZ";
+  }
+  CHECK(known > 500);
+}
+
+TEST_CASE("private and unrouted sources have the stated unknown code", "[geo]") {
+  const location_db& db = default_db();
+  for (uint32_t a : {0x0A000001u, 0xC0A80101u, 0x7F000001u, 0x00000000u, 0xFFFFFFFFu}) {
+    CHECK(std::string(db.country_code(db.lookup_v4(a).country)) == "ZZ");
+  }
+  const uint8_t ula[16] = {0xfd, 0x12, 0x34};
+  CHECK(std::string(db.country_code(db.lookup_v6(ula).country)) == "ZZ");
+  CHECK(db.country_index("RU") != location_db::unknown_country);
+  CHECK(db.country_index("QQ") == location_db::unknown_country);
+}
+
+TEST_CASE("an unreadable or foreign file is refused with its name", "[geo]") {
+  std::string error;
+  CHECK_FALSE(location_db::load("/nonexistent/location.db", error));
+  CHECK(error.find("/nonexistent/location.db") != std::string::npos);
+  CHECK_FALSE(location_db::load(SCANSCOPE_SOURCE_DIR "/config/clusters.conf", error));
+  CHECK(error.find("not a libloc location database") != std::string::npos);
+}
