@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/label.hpp"
 #include "fingerprint/fingerprint_key.hpp"
 
 namespace scanscope {
@@ -218,18 +219,6 @@ std::string parse_condition(const std::string& text, cluster_condition& c) {
   return "";
 }
 
-bool valid_name(const std::string& name) {
-  if (name.empty() || name.size() > 64) {
-    return false;
-  }
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
-      return false;
-    }
-  }
-  return true;
-}
-
 uint64_t value_of(cluster_field f, const packet_traits& t) {
   const decoded_packet& p = *t.packet;
   switch (f) {
@@ -317,8 +306,8 @@ std::optional<cluster_rules> cluster_rules::parse(std::string_view text, const s
       return std::nullopt;
     }
     cluster_rule rule;
-    if (!(words >> rule.name) || !valid_name(rule.name)) {
-      error = where() + "cluster name must be 1 to 64 letters, digits, '-', '_' or '.'";
+    if (!(words >> rule.name) || !is_label(rule.name)) {
+      error = where() + std::string("cluster name must be ") + label_rule;
       return std::nullopt;
     }
     for (const cluster_rule& r : rules.rules_) {

@@ -35,6 +35,21 @@ void write_source_total(json_writer& w, const char* name, const source_total& t)
   w.EndObject();
 }
 
+void write_table(json_writer& w, const table_counters_total& t) {
+  w.StartObject();
+  w.Key("capacity");
+  w.Uint64(t.capacity);
+  w.Key("live");
+  w.Uint64(t.live);
+  w.Key("inserted");
+  w.Uint64(t.inserted);
+  w.Key("evicted");
+  w.Uint64(t.evicted);
+  w.Key("expired");
+  w.Uint64(t.expired);
+  w.EndObject();
+}
+
 void write_rule_head(json_writer& w, const rule_summary& rule, const source_total& t) {
   w.Key("id");
   w.Uint(rule.id);
@@ -226,18 +241,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   }
   w.EndArray();
   w.Key("sources");
-  w.StartObject();
-  w.Key("capacity");
-  w.Uint64(t.sources.capacity);
-  w.Key("live");
-  w.Uint64(t.sources.live);
-  w.Key("inserted");
-  w.Uint64(t.sources.inserted);
-  w.Key("evicted");
-  w.Uint64(t.sources.evicted);
-  w.Key("expired");
-  w.Uint64(t.sources.expired);
-  w.EndObject();
+  write_table(w, t.sources);
   w.Key("signatures");
   w.StartArray();
   for (size_t k = 0; k < r.rules.size(); ++k) {
@@ -280,18 +284,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.Key("no_stream");
   w.Uint64(t.payload.no_stream);
   w.Key("flows");
-  w.StartObject();
-  w.Key("capacity");
-  w.Uint64(t.payload.flows.capacity);
-  w.Key("live");
-  w.Uint64(t.payload.flows.live);
-  w.Key("inserted");
-  w.Uint64(t.payload.flows.inserted);
-  w.Key("evicted");
-  w.Uint64(t.payload.flows.evicted);
-  w.Key("expired");
-  w.Uint64(t.payload.flows.expired);
-  w.EndObject();
+  write_table(w, t.payload.flows);
   w.EndObject();
   w.Key("fingerprint_overflow");
   w.Uint64(t.fingerprint_overflow);

@@ -2,6 +2,8 @@
 
 #include <hs/hs.h>
 
+#include "common/label.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -14,18 +16,6 @@ namespace {
 bool parse_uint(std::string_view s, uint64_t max, uint64_t& out) {
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return !s.empty() && ec == std::errc{} && end == s.data() + s.size() && out <= max;
-}
-
-bool valid_label(const std::string& s) {
-  if (s.empty() || s.size() > 64) {
-    return false;
-  }
-  for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
-      return false;
-    }
-  }
-  return true;
 }
 
 /** "tcp/8545,8546", "udp/any", "any/1-1024": empty on success, else the reason. */
@@ -120,11 +110,11 @@ std::optional<std::vector<signature_rule>> parse_signature_rules(std::string_vie
       return fail("rule id '" + id + "' is not a number from 1 to 4294967295");
     }
     r.id = static_cast<uint32_t>(id_value);
-    if (!(words >> r.name) || !valid_label(r.name)) {
-      return fail("rule " + id + ": name must be 1 to 64 letters, digits, '-', '_' or '.'");
+    if (!(words >> r.name) || !is_label(r.name)) {
+      return fail("rule " + id + ": name must be " + label_rule);
     }
-    if (!(words >> r.category) || !valid_label(r.category)) {
-      return fail("rule " + id + ": category must be 1 to 64 letters, digits, '-', '_' or '.'");
+    if (!(words >> r.category) || !is_label(r.category)) {
+      return fail("rule " + id + ": category must be " + label_rule);
     }
     if (!(words >> scope)) {
       return fail("rule " + id + ": missing PROTO/PORTS");

@@ -1,5 +1,7 @@
 #include "stats/watched_ports.hpp"
 
+#include "common/label.hpp"
+
 #include <cctype>
 #include <charconv>
 
@@ -17,19 +19,6 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-bool valid_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) {
-    return false;
-  }
-  for (char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    if (!std::isalnum(u) && c != '-' && c != '_' && c != '.') {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -64,9 +53,8 @@ std::optional<watched_port> parse_watched_port(std::string_view text, std::strin
     error = "protocol '" + std::string(proto_text) + "' is neither tcp nor udp";
     return std::nullopt;
   }
-  if (!valid_name(name)) {
-    error = "name '" + std::string(name) +
-            "' must be 1 to 64 characters of letters, digits, '-', '_' or '.'";
+  if (!is_label(name)) {
+    error = "name '" + std::string(name) + "' must be " + label_rule;
     return std::nullopt;
   }
   return w;
