@@ -31,7 +31,8 @@ rte_eth_conf rx_conf_for(uint16_t port, const rte_eth_dev_info& info, unsigned q
   const uint64_t offered = info.flow_type_rss_offloads & wanted;
   const std::string name = port_name(port);
   if (offered == 0) {
-    std::fprintf(stderr, 
+    std::fprintf(
+        stderr,
         "port %u (%s): no RSS on this device; %u queues get whatever the driver spreads, so "
         "one source may be counted on several lcores\n",
         port, name.c_str(), queues);
@@ -43,11 +44,12 @@ rte_eth_conf rx_conf_for(uint16_t port, const rte_eth_dev_info& info, unsigned q
   // unique-source counts add up exactly.
   if (info.flow_type_rss_offloads & RTE_ETH_RSS_L3_SRC_ONLY) {
     conf.rx_adv_conf.rss_conf.rss_hf = offered | RTE_ETH_RSS_L3_SRC_ONLY;
-    std::fprintf(stderr, "port %u (%s): RSS on the source address over %u queues\n", port, name.c_str(),
-                queues);
+    std::fprintf(stderr, "port %u (%s): RSS on the source address over %u queues\n", port,
+                 name.c_str(), queues);
   } else {
     conf.rx_adv_conf.rss_conf.rss_hf = offered;
-    std::fprintf(stderr, 
+    std::fprintf(
+        stderr,
         "port %u (%s): RSS without L3_SRC_ONLY; hashing on both addresses over %u queues, so "
         "unique-source counts may count a source once per lcore\n",
         port, name.c_str(), queues);
@@ -61,7 +63,9 @@ std::vector<uint16_t> select_ports(const std::vector<uint16_t>& requested, std::
   std::vector<uint16_t> ports;
   if (requested.empty()) {
     uint16_t id;
-    RTE_ETH_FOREACH_DEV(id) { ports.push_back(id); }
+    RTE_ETH_FOREACH_DEV(id) {
+      ports.push_back(id);
+    }
     if (ports.empty()) {
       error =
           "no DPDK ports: give EAL a device (e.g. `scanscope -l 0-1 -a 0000:3b:00.0 -- ...` or "
@@ -121,9 +125,8 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
       }
       queues.push_back({port, static_cast<uint16_t>(q)});
     }
-    rc = rte_eth_tx_queue_setup(port, 0, tx_desc,
-                                static_cast<unsigned>(socket < 0 ? SOCKET_ID_ANY : socket),
-                                nullptr);
+    rc = rte_eth_tx_queue_setup(
+        port, 0, tx_desc, static_cast<unsigned>(socket < 0 ? SOCKET_ID_ANY : socket), nullptr);
     if (rc != 0) {
       error = fail(port, "cannot set up TX queue", rc);
       return {};
@@ -137,7 +140,7 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
     rc = rte_eth_promiscuous_enable(port);
     if (rc != 0 && rc != -ENOTSUP) {
       std::fprintf(stderr, "port %u (%s): promiscuous mode not enabled: %s\n", port,
-                  port_name(port).c_str(), rte_strerror(-rc));
+                   port_name(port).c_str(), rte_strerror(-rc));
     }
     rte_eth_stats_reset(port);
   }

@@ -10,8 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -21,8 +21,8 @@
 #include "eal_setup.hpp"
 #include "export/json_report.hpp"
 #include "export/summary_table.hpp"
-#include "options.hpp"
 #include "geo/location_db.hpp"
+#include "options.hpp"
 #include "pipeline/offline_feeder.hpp"
 #include "pipeline/packet_meta.hpp"
 #include "rx_lcore.hpp"
@@ -35,7 +35,9 @@ namespace {
 std::atomic<bool> stop_requested{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
-void on_signal(int) { stop_requested.store(true, std::memory_order_relaxed); }
+void on_signal(int) {
+  stop_requested.store(true, std::memory_order_relaxed);
+}
 
 constexpr int exit_ok = 0;
 constexpr int exit_runtime_error = 1;
@@ -67,8 +69,8 @@ struct rx_lcores {
   std::vector<lcore_view> views() const {
     std::vector<lcore_view> out;
     for (const auto& w : workers) {
-      out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques(),
-                     w->scanner(), w->scanner() ? &w->signature_counts() : nullptr,
+      out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques(), w->scanner(),
+                     w->scanner() ? &w->signature_counts() : nullptr,
                      w->scanner() ? &w->signature_totals() : nullptr, &w->country_counts(),
                      &w->country_totals()});
     }
@@ -169,7 +171,8 @@ int finish(run_report& report, const rx_lcores& rx, const analysis_tables& table
     }
     report.geo.path = tables.geo->path();
     report.geo.vendor = tables.geo->vendor();
-    report.geo.created = format_utc(static_cast<uint64_t>(tables.geo->created_at()) * 1000000000ULL);
+    report.geo.created =
+        format_utc(static_cast<uint64_t>(tables.geo->created_at()) * 1000000000ULL);
     report.geo.networks_v4 = tables.geo->networks_v4();
     report.geo.networks_v6 = tables.geo->networks_v6();
     report.geo.load_seconds = tables.geo_load_seconds;
@@ -507,4 +510,6 @@ int run(int argc, char** argv) {
 
 }  // namespace scanscope
 
-int main(int argc, char** argv) { return scanscope::run(argc, argv); }
+int main(int argc, char** argv) {
+  return scanscope::run(argc, argv);
+}

@@ -31,92 +31,89 @@ constexpr const char* usage_head =
 po::options_description analysis_options(app_options& o, std::vector<std::string>& watch,
                                          std::vector<unsigned>& ports) {
   po::options_description input("Input");
-  input.add_options()
-      ("pcap", po::value(&o.pcaps)->multitoken()->value_name("FILE"),
-       "analyse captures offline (pcap or pcapng; Ethernet, Linux cooked, raw IP), one after "
-       "the other, and exit at the end; needs no NIC and no hugepages")
-      ("port", po::value(&ports)->multitoken()->value_name("ID"),
-       "live: DPDK port id to poll (repeat for several; default every port EAL found)")
-      ("queues", po::value(&o.queues)->default_value(o.queues)->value_name("N"),
-       "live: RX queues per port, each polled by its own RX lcore; RSS spreads sources over them")
-      ("workers", po::value(&o.workers)->default_value(o.workers)->value_name("N"),
-       "offline: RX lcores the capture is spread over by source address")
-      ("duration", po::value(&o.duration)->default_value(o.duration)->value_name("SECONDS"),
-       "live: stop after this many seconds (0: run until SIGINT/SIGTERM)");
+  input.add_options()(
+      "pcap", po::value(&o.pcaps)->multitoken()->value_name("FILE"),
+      "analyse captures offline (pcap or pcapng; Ethernet, Linux cooked, raw IP), one after "
+      "the other, and exit at the end; needs no NIC and no hugepages")(
+      "port", po::value(&ports)->multitoken()->value_name("ID"),
+      "live: DPDK port id to poll (repeat for several; default every port EAL found)")(
+      "queues", po::value(&o.queues)->default_value(o.queues)->value_name("N"),
+      "live: RX queues per port, each polled by its own RX lcore; RSS spreads sources over them")(
+      "workers", po::value(&o.workers)->default_value(o.workers)->value_name("N"),
+      "offline: RX lcores the capture is spread over by source address")(
+      "duration", po::value(&o.duration)->default_value(o.duration)->value_name("SECONDS"),
+      "live: stop after this many seconds (0: run until SIGINT/SIGTERM)");
 
   po::options_description resources("Resources");
-  resources.add_options()
-      ("mbufs", po::value(&o.mbufs)->default_value(o.mbufs)->value_name("N"),
-       "mbufs in the packet pool (0: enough for every RX ring, ring and cache)")
-      ("mbuf-cache", po::value(&o.mbuf_cache)->default_value(o.mbuf_cache)->value_name("N"),
-       "per-lcore mempool cache size (at most 512)")
-      ("mbuf-size", po::value(&o.mbuf_size)->default_value(o.mbuf_size)->value_name("BYTES"),
-       "mbuf data room including 128 bytes of headroom; longer capture records are clipped "
-       "(counted) and jumbo frames need a larger value")
-      ("rx-descriptors",
-       po::value(&o.rx_descriptors)->default_value(o.rx_descriptors)->value_name("N"),
-       "live: RX descriptors per queue")
-      ("ring-size", po::value(&o.ring_size)->default_value(o.ring_size)->value_name("N"),
-       "offline: slots of the ring feeding each RX lcore (power of two)")
-      ("burst", po::value(&o.burst)->default_value(o.burst)->value_name("N"),
-       "frames per rx_burst or ring dequeue (1 to 256)")
-      ("memory", po::value(&o.memory_mb)->default_value(o.memory_mb)->value_name("MB"),
-       "memory EAL reserves when scanscope sets EAL up itself (no hugepages)");
+  resources.add_options()("mbufs", po::value(&o.mbufs)->default_value(o.mbufs)->value_name("N"),
+                          "mbufs in the packet pool (0: enough for every RX ring, ring and cache)")(
+      "mbuf-cache", po::value(&o.mbuf_cache)->default_value(o.mbuf_cache)->value_name("N"),
+      "per-lcore mempool cache size (at most 512)")(
+      "mbuf-size", po::value(&o.mbuf_size)->default_value(o.mbuf_size)->value_name("BYTES"),
+      "mbuf data room including 128 bytes of headroom; longer capture records are clipped "
+      "(counted) and jumbo frames need a larger value")(
+      "rx-descriptors",
+      po::value(&o.rx_descriptors)->default_value(o.rx_descriptors)->value_name("N"),
+      "live: RX descriptors per queue")(
+      "ring-size", po::value(&o.ring_size)->default_value(o.ring_size)->value_name("N"),
+      "offline: slots of the ring feeding each RX lcore (power of two)")(
+      "burst", po::value(&o.burst)->default_value(o.burst)->value_name("N"),
+      "frames per rx_burst or ring dequeue (1 to 256)")(
+      "memory", po::value(&o.memory_mb)->default_value(o.memory_mb)->value_name("MB"),
+      "memory EAL reserves when scanscope sets EAL up itself (no hugepages)");
 
   po::options_description analysis("Analysis");
-  analysis.add_options()
-      ("watch-port", po::value(&watch)->multitoken()->value_name("\"PORT/PROTO NAME\""),
-       "a destination port reported by name, e.g. \"8545/tcp ethereum-jsonrpc\" (repeat; "
-       "replaces the built-in list: 8545 3333 5555 52869 37215 23 2323 22 80 443 8080 7547 "
-       "445 3389 6379/tcp, 53 123 1900 5060/udp)")
-      ("top-ports", po::value(&o.top_ports)->default_value(o.top_ports)->value_name("K"),
-       "how many of the busiest destination ports, and fingerprints per port, reports list")
-      ("geo-db", po::value(&o.geo_db)->value_name("FILE"),
-       "location database (libloc format) for source countries and AS numbers; default: the "
-       "one Debian's libloc-database installs; 'none': no lookups (every country ZZ)")
-      ("clusters", po::value(&o.clusters)->value_name("FILE"),
-       "cluster rule file (default: the built-in rules, the same as config/clusters.conf)")
-      ("source-capacity",
-       po::value(&o.source_capacity)->default_value(o.source_capacity)->value_name("N"),
-       "sources each RX lcore remembers; a full table evicts (counted). About 110 bytes each")
-      ("source-idle", po::value(&o.source_idle)->default_value(o.source_idle)->value_name("SECONDS"),
-       "a source silent this long is forgotten")
-      ("unique-slots", po::value(&o.unique_slots)->default_value(o.unique_slots)->value_name("N"),
-       "per RX lcore: distinct (source, port, cluster/tool/fingerprint) pairs remembered for "
-       "unique-source counts, 8 bytes each; past 7/8 full the counts become lower bounds "
-       "(counted as unique_overflow)")
-      ("fingerprint-slots",
-       po::value(&o.fingerprint_slots)->default_value(o.fingerprint_slots)->value_name("N"),
-       "per RX lcore: distinct (port, fingerprint) pairs counted; the rest is counted as "
-       "fingerprint_overflow");
+  analysis.add_options()(
+      "watch-port", po::value(&watch)->multitoken()->value_name("\"PORT/PROTO NAME\""),
+      "a destination port reported by name, e.g. \"8545/tcp ethereum-jsonrpc\" (repeat; "
+      "replaces the built-in list: 8545 3333 5555 52869 37215 23 2323 22 80 443 8080 7547 "
+      "445 3389 6379/tcp, 53 123 1900 5060/udp)")(
+      "top-ports", po::value(&o.top_ports)->default_value(o.top_ports)->value_name("K"),
+      "how many of the busiest destination ports, and fingerprints per port, reports list")(
+      "geo-db", po::value(&o.geo_db)->value_name("FILE"),
+      "location database (libloc format) for source countries and AS numbers; default: the "
+      "one Debian's libloc-database installs; 'none': no lookups (every country ZZ)")(
+      "clusters", po::value(&o.clusters)->value_name("FILE"),
+      "cluster rule file (default: the built-in rules, the same as config/clusters.conf)")(
+      "source-capacity",
+      po::value(&o.source_capacity)->default_value(o.source_capacity)->value_name("N"),
+      "sources each RX lcore remembers; a full table evicts (counted). About 110 bytes each")(
+      "source-idle", po::value(&o.source_idle)->default_value(o.source_idle)->value_name("SECONDS"),
+      "a source silent this long is forgotten")(
+      "unique-slots", po::value(&o.unique_slots)->default_value(o.unique_slots)->value_name("N"),
+      "per RX lcore: distinct (source, port, cluster/tool/fingerprint) pairs remembered for "
+      "unique-source counts, 8 bytes each; past 7/8 full the counts become lower bounds "
+      "(counted as unique_overflow)")(
+      "fingerprint-slots",
+      po::value(&o.fingerprint_slots)->default_value(o.fingerprint_slots)->value_name("N"),
+      "per RX lcore: distinct (port, fingerprint) pairs counted; the rest is counted as "
+      "fingerprint_overflow");
 
   po::options_description payload("Payload signatures");
-  payload.add_options()
-      ("signatures", po::value(&o.signatures)->value_name("FILE"),
-       "payload rule file (format in config/signatures.rules); without it, or with 'none', "
-       "payloads are not scanned")
-      ("signature-cache", po::value(&o.signature_cache)->value_name("DIR"),
-       "keep compiled rule databases here: a restart with unchanged rules loads instead of "
-       "compiling")
-      ("flow-capacity",
-       po::value(&o.flow_capacity)->default_value(o.flow_capacity)->value_name("N"),
-       "TCP flows each RX lcore follows for matches split over segments; a full table evicts "
-       "(counted). Each holds a Hyperscan stream state")
-      ("flow-idle", po::value(&o.flow_idle)->default_value(o.flow_idle)->value_name("SECONDS"),
-       "a TCP flow silent this long is forgotten")
-      ("scan-bytes", po::value(&o.scan_bytes)->default_value(o.scan_bytes)->value_name("BYTES"),
-       "payload bytes scanned per UDP datagram and per TCP flow (the rest is counted as "
-       "truncated)");
+  payload.add_options()(
+      "signatures", po::value(&o.signatures)->value_name("FILE"),
+      "payload rule file (format in config/signatures.rules); without it, or with 'none', "
+      "payloads are not scanned")(
+      "signature-cache", po::value(&o.signature_cache)->value_name("DIR"),
+      "keep compiled rule databases here: a restart with unchanged rules loads instead of "
+      "compiling")(
+      "flow-capacity", po::value(&o.flow_capacity)->default_value(o.flow_capacity)->value_name("N"),
+      "TCP flows each RX lcore follows for matches split over segments; a full table evicts "
+      "(counted). Each holds a Hyperscan stream state")(
+      "flow-idle", po::value(&o.flow_idle)->default_value(o.flow_idle)->value_name("SECONDS"),
+      "a TCP flow silent this long is forgotten")(
+      "scan-bytes", po::value(&o.scan_bytes)->default_value(o.scan_bytes)->value_name("BYTES"),
+      "payload bytes scanned per UDP datagram and per TCP flow (the rest is counted as "
+      "truncated)");
 
   po::options_description output("Output");
-  output.add_options()
-      ("json-out", po::value(&o.json_out)->value_name("FILE"),
-       "write the final report as JSON (also after SIGINT/SIGTERM)")
-      ("quiet,q", po::bool_switch(&o.quiet), "no per-second status or progress lines")
-      ("status-interval",
-       po::value(&o.status_interval)->default_value(o.status_interval)->value_name("SECONDS"),
-       "seconds between status lines")
-      ("verbose,v", po::bool_switch(&o.verbose), "keep DPDK's informational log messages");
+  output.add_options()("json-out", po::value(&o.json_out)->value_name("FILE"),
+                       "write the final report as JSON (also after SIGINT/SIGTERM)")(
+      "quiet,q", po::bool_switch(&o.quiet), "no per-second status or progress lines")(
+      "status-interval",
+      po::value(&o.status_interval)->default_value(o.status_interval)->value_name("SECONDS"),
+      "seconds between status lines")("verbose,v", po::bool_switch(&o.verbose),
+                                      "keep DPDK's informational log messages");
 
   po::options_description all;
   all.add(input).add(resources).add(analysis).add(payload).add(output);
@@ -201,12 +198,11 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   std::vector<unsigned> ports;
   std::string config_path;
   po::options_description general("General");
-  general.add_options()
-      ("help,h", "show this help and exit")
-      ("version", "show the version and exit")
-      ("config,c", po::value(&config_path)->value_name("FILE"),
-       ("config file (default config/scanscope.conf if present, else " SCANSCOPE_SYSCONFDIR
-        "/scanscope.conf if present)"));
+  general.add_options()("help,h", "show this help and exit")("version",
+                                                             "show the version and exit")(
+      "config,c", po::value(&config_path)->value_name("FILE"),
+      ("config file (default config/scanscope.conf if present, else " SCANSCOPE_SYSCONFDIR
+       "/scanscope.conf if present)"));
   po::options_description from_config = analysis_options(o, watch, ports);
   po::options_description cli;
   cli.add(general).add(from_config);

@@ -15,37 +15,38 @@
 namespace scanscope {
 
 struct app_options {
-  std::string config_path;          /**< config file that was read ("" when none) */
-  std::vector<std::string> eal_args; /**< EAL arguments given before `--` (empty: scanscope's own) */
-  std::vector<std::string> pcaps;   /**< offline captures, read in order; empty for a live run */
-  std::vector<uint16_t> ports;      /**< DPDK port ids to poll; empty: every port */
-  unsigned queues = 1;              /**< RX queues (and RX lcores) per port */
-  unsigned workers = 1;             /**< offline: RX lcores fed from the capture */
-  double duration = 0;              /**< live: stop after this many seconds (0: on signal) */
-  unsigned mbufs = 0;               /**< mbufs in the pool (0: sized from queues and rings) */
-  unsigned mbuf_cache = 256;        /**< per-lcore mempool cache */
-  unsigned mbuf_size = 2176;        /**< mbuf data room in bytes, headroom included */
-  unsigned rx_descriptors = 1024;   /**< RX descriptors per queue */
-  unsigned ring_size = 4096;        /**< offline: ring slots per RX lcore (power of two) */
-  unsigned burst = 32;              /**< frames per rx_burst / ring dequeue */
-  unsigned memory_mb = 512;         /**< EAL memory when scanscope sets EAL up itself */
-  std::vector<watched_port> watch;  /**< watched destination ports */
-  unsigned top_ports = 10;          /**< busiest ports listed in reports */
-  std::string clusters;             /**< cluster rule file ("" : built-in rules) */
-  unsigned source_capacity = 262144; /**< sources per RX lcore */
-  double source_idle = 3600;        /**< seconds before an idle source ages out */
-  unsigned unique_slots = 1u << 22; /**< per-lcore distinct (source, port, class) memory */
+  std::string config_path; /**< config file that was read ("" when none) */
+  std::vector<std::string>
+      eal_args;                    /**< EAL arguments given before `--` (empty: scanscope's own) */
+  std::vector<std::string> pcaps;  /**< offline captures, read in order; empty for a live run */
+  std::vector<uint16_t> ports;     /**< DPDK port ids to poll; empty: every port */
+  unsigned queues = 1;             /**< RX queues (and RX lcores) per port */
+  unsigned workers = 1;            /**< offline: RX lcores fed from the capture */
+  double duration = 0;             /**< live: stop after this many seconds (0: on signal) */
+  unsigned mbufs = 0;              /**< mbufs in the pool (0: sized from queues and rings) */
+  unsigned mbuf_cache = 256;       /**< per-lcore mempool cache */
+  unsigned mbuf_size = 2176;       /**< mbuf data room in bytes, headroom included */
+  unsigned rx_descriptors = 1024;  /**< RX descriptors per queue */
+  unsigned ring_size = 4096;       /**< offline: ring slots per RX lcore (power of two) */
+  unsigned burst = 32;             /**< frames per rx_burst / ring dequeue */
+  unsigned memory_mb = 512;        /**< EAL memory when scanscope sets EAL up itself */
+  std::vector<watched_port> watch; /**< watched destination ports */
+  unsigned top_ports = 10;         /**< busiest ports listed in reports */
+  std::string clusters;            /**< cluster rule file ("" : built-in rules) */
+  unsigned source_capacity = 262144;     /**< sources per RX lcore */
+  double source_idle = 3600;             /**< seconds before an idle source ages out */
+  unsigned unique_slots = 1u << 22;      /**< per-lcore distinct (source, port, class) memory */
   unsigned fingerprint_slots = 1u << 14; /**< per-lcore (port, fingerprint) counters */
-  std::string geo_db;               /**< location database ("" : Debian's; "none": no lookups) */
-  std::string signatures;           /**< payload rule file ("" or "none": no payload scanning) */
-  std::string signature_cache;      /**< folder for compiled rule databases ("" : no cache) */
-  unsigned flow_capacity = 65536;   /**< TCP flows followed per RX lcore */
-  double flow_idle = 60;            /**< seconds before an idle flow is forgotten */
-  unsigned scan_bytes = 65536;      /**< payload bytes scanned per datagram and per TCP flow */
-  std::string json_out;             /**< write the final report here */
-  bool quiet = false;               /**< no status lines */
-  double status_interval = 1.0;     /**< seconds between status lines */
-  bool verbose = false;             /**< keep DPDK's own informational log */
+  std::string geo_db;             /**< location database ("" : Debian's; "none": no lookups) */
+  std::string signatures;         /**< payload rule file ("" or "none": no payload scanning) */
+  std::string signature_cache;    /**< folder for compiled rule databases ("" : no cache) */
+  unsigned flow_capacity = 65536; /**< TCP flows followed per RX lcore */
+  double flow_idle = 60;          /**< seconds before an idle flow is forgotten */
+  unsigned scan_bytes = 65536;    /**< payload bytes scanned per datagram and per TCP flow */
+  std::string json_out;           /**< write the final report here */
+  bool quiet = false;             /**< no status lines */
+  double status_interval = 1.0;   /**< seconds between status lines */
+  bool verbose = false;           /**< keep DPDK's own informational log */
 };
 
 /** What parse_options() decided. */

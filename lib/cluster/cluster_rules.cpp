@@ -12,7 +12,8 @@ namespace scanscope {
 
 namespace {
 
-constexpr std::string_view builtin_rules = R"(# Built-in cluster rules (the same as config/clusters.conf).
+constexpr std::string_view builtin_rules =
+    R"(# Built-in cluster rules (the same as config/clusters.conf).
 cluster fixed-port-w1024    syn=1 sport=fixed window=1024
 cluster random-port-w65535  syn=1 sport=random window=65535
 cluster mirai               tool=mirai
@@ -29,14 +30,22 @@ struct field_info {
 };
 
 constexpr field_info fields[] = {
-    {"window", cluster_field::window},     {"ttl", cluster_field::ttl},
-    {"initial_ttl", cluster_field::initial_ttl}, {"mss", cluster_field::mss},
-    {"wscale", cluster_field::wscale},     {"options", cluster_field::options},
-    {"ip_id", cluster_field::ip_id},       {"ip_id_rule", cluster_field::ip_id_rule},
-    {"sport", cluster_field::sport},       {"src_port", cluster_field::src_port},
-    {"dst_port", cluster_field::dst_port}, {"tool", cluster_field::tool},
-    {"df", cluster_field::df},             {"proto", cluster_field::proto},
-    {"flags", cluster_field::flags},       {"payload", cluster_field::payload},
+    {"window", cluster_field::window},
+    {"ttl", cluster_field::ttl},
+    {"initial_ttl", cluster_field::initial_ttl},
+    {"mss", cluster_field::mss},
+    {"wscale", cluster_field::wscale},
+    {"options", cluster_field::options},
+    {"ip_id", cluster_field::ip_id},
+    {"ip_id_rule", cluster_field::ip_id_rule},
+    {"sport", cluster_field::sport},
+    {"src_port", cluster_field::src_port},
+    {"dst_port", cluster_field::dst_port},
+    {"tool", cluster_field::tool},
+    {"df", cluster_field::df},
+    {"proto", cluster_field::proto},
+    {"flags", cluster_field::flags},
+    {"payload", cluster_field::payload},
     {"syn", cluster_field::syn},
 };
 
@@ -113,9 +122,10 @@ std::string parse_value(cluster_field f, const std::string& v, uint64_t& out) {
       return "'" + v + "' is not a tool (" + names + ")";
     }
     case cluster_field::proto: {
-      const std::pair<const char*, l4_kind> protos[] = {
-          {"tcp", l4_kind::tcp}, {"udp", l4_kind::udp}, {"icmp", l4_kind::icmp},
-          {"icmpv6", l4_kind::icmpv6}};
+      const std::pair<const char*, l4_kind> protos[] = {{"tcp", l4_kind::tcp},
+                                                        {"udp", l4_kind::udp},
+                                                        {"icmp", l4_kind::icmp},
+                                                        {"icmpv6", l4_kind::icmpv6}};
       for (const auto& [name, kind] : protos) {
         if (v == name) {
           out = static_cast<uint64_t>(kind);
@@ -208,8 +218,8 @@ std::string parse_condition(const std::string& text, cluster_condition& c) {
       return "field '" + name + "': " + e;
     }
     if (c.count == cluster_condition::max_values) {
-      return "condition '" + text + "': at most " +
-             std::to_string(cluster_condition::max_values) + " values in a list";
+      return "condition '" + text + "': at most " + std::to_string(cluster_condition::max_values) +
+             " values in a list";
     }
     c.values[c.count++] = parsed;
   }
@@ -284,7 +294,9 @@ bool holds(const cluster_condition& c, uint64_t v) {
 
 }  // namespace
 
-std::string_view cluster_rules::default_text() { return builtin_rules; }
+std::string_view cluster_rules::default_text() {
+  return builtin_rules;
+}
 
 std::optional<cluster_rules> cluster_rules::parse(std::string_view text, const std::string& origin,
                                                   std::string& error) {

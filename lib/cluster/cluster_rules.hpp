@@ -20,15 +20,30 @@ namespace scanscope {
 
 /** Everything a cluster condition can test about one packet. */
 struct packet_traits {
-  const decoded_packet* packet;                 /**< the parsed headers */
-  scan_tool tool;                               /**< built-in tool fingerprint */
-  source_port_behaviour src_port_behaviour;     /**< of the packet's source, so far */
+  const decoded_packet* packet;             /**< the parsed headers */
+  scan_tool tool;                           /**< built-in tool fingerprint */
+  source_port_behaviour src_port_behaviour; /**< of the packet's source, so far */
 };
 
 /** Fields a condition can name (see config/clusters.conf for their values). */
 enum class cluster_field : uint8_t {
-  window, ttl, initial_ttl, mss, wscale, options, ip_id, ip_id_rule, sport, src_port, dst_port,
-  tool, df, proto, flags, payload, syn,
+  window,
+  ttl,
+  initial_ttl,
+  mss,
+  wscale,
+  options,
+  ip_id,
+  ip_id_rule,
+  sport,
+  src_port,
+  dst_port,
+  tool,
+  df,
+  proto,
+  flags,
+  payload,
+  syn,
 };
 
 enum class compare_op : uint8_t { in, not_in, less, less_equal, greater, greater_equal };
@@ -38,10 +53,10 @@ inline constexpr size_t cluster_field_count = static_cast<size_t>(cluster_field:
 struct cluster_condition {
   /** A list holds at most this many values (kept inline: no pointer chase per packet). */
   static constexpr size_t max_values = 8;
-  cluster_field field;                  /**< what is tested */
-  compare_op op;                        /**< how */
-  uint8_t count;                        /**< values used */
-  uint64_t values[max_values];          /**< one value, or a list for = and != */
+  cluster_field field;         /**< what is tested */
+  compare_op op;               /**< how */
+  uint8_t count;               /**< values used */
+  uint64_t values[max_values]; /**< one value, or a list for = and != */
 };
 
 struct cluster_rule {

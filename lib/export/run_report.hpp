@@ -26,43 +26,43 @@ struct device_counters {
 
 /** Frames one RX lcore handled. */
 struct lcore_summary {
-  unsigned lcore_id = 0;  /**< EAL lcore id */
-  std::string source;     /**< what it polls, e.g. "port 0 queue 1" or "pcap ring 0" */
-  uint64_t packets = 0;   /**< frames handled */
-  double busy_ratio = 0;  /**< share of poll-loop cycles spent on non-empty bursts */
+  unsigned lcore_id = 0; /**< EAL lcore id */
+  std::string source;    /**< what it polls, e.g. "port 0 queue 1" or "pcap ring 0" */
+  uint64_t packets = 0;  /**< frames handled */
+  double busy_ratio = 0; /**< share of poll-loop cycles spent on non-empty bursts */
 };
 
 /** What the report says about one payload rule. */
 struct rule_summary {
-  uint32_t id = 0;       /**< rule id */
-  std::string name;      /**< rule name */
-  std::string category;  /**< rule category */
+  uint32_t id = 0;      /**< rule id */
+  std::string name;     /**< rule name */
+  std::string category; /**< rule category */
 };
 
 /** The location database a run used. */
 struct geo_summary {
-  std::string path;             /**< database file ("" : none loaded) */
-  std::string vendor;           /**< who made it */
-  std::string created;          /**< its date, ISO 8601 */
-  uint64_t networks_v4 = 0;     /**< IPv4 networks loaded */
-  uint64_t networks_v6 = 0;     /**< IPv6 networks loaded */
-  double load_seconds = 0;      /**< time to build the lookup tables */
+  std::string path;         /**< database file ("" : none loaded) */
+  std::string vendor;       /**< who made it */
+  std::string created;      /**< its date, ISO 8601 */
+  uint64_t networks_v4 = 0; /**< IPv4 networks loaded */
+  uint64_t networks_v6 = 0; /**< IPv6 networks loaded */
+  double load_seconds = 0;  /**< time to build the lookup tables */
 };
 
 struct run_report {
-  std::string mode;             /**< "pcap" (offline) or "live" */
-  std::string input;            /**< capture path, or the device list */
-  double elapsed_seconds = 0;   /**< wall-clock time of the run */
-  bool interrupted = false;     /**< stopped by SIGINT/SIGTERM before the input ended */
-  traffic_snapshot traffic;     /**< folded counters */
+  std::string mode;                       /**< "pcap" (offline) or "live" */
+  std::string input;                      /**< capture path, or the device list */
+  double elapsed_seconds = 0;             /**< wall-clock time of the run */
+  bool interrupted = false;               /**< stopped by SIGINT/SIGTERM before the input ended */
+  traffic_snapshot traffic;               /**< folded counters */
   std::vector<std::string> cluster_names; /**< cluster names in rule order */
   std::vector<rule_summary> rules;        /**< payload rules in file order (empty: none) */
   std::vector<std::string> country_codes; /**< country index → ISO code ("ZZ": unknown) */
   geo_summary geo;                        /**< location database */
-  std::vector<device_counters> devices; /**< per-ethdev drop counters (live runs) */
-  std::vector<lcore_summary> lcores;    /**< per RX lcore */
-  uint64_t input_errors = 0;    /**< offline: records the capture reader could not deliver */
-  std::string input_error;      /**< offline: the reader's message when the capture was damaged */
+  std::vector<device_counters> devices;   /**< per-ethdev drop counters (live runs) */
+  std::vector<lcore_summary> lcores;      /**< per RX lcore */
+  uint64_t input_errors = 0; /**< offline: records the capture reader could not deliver */
+  std::string input_error;   /**< offline: the reader's message when the capture was damaged */
 };
 
 }  // namespace scanscope

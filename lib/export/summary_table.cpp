@@ -58,13 +58,13 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
   std::string out;
   out += format("scanscope summary (%s: %s)%s\n", r.mode.c_str(), r.input.c_str(),
                 r.interrupted ? " [interrupted]" : "");
-  out += format("  frames %" PRIu64 ", bytes %" PRIu64 ", malformed %" PRIu64
-                ", elapsed %.2f s (%s frames/s)\n",
-                t.total.packets, t.total.bytes, t.malformed(), r.elapsed_seconds,
-                human_rate(r.elapsed_seconds > 0
-                               ? static_cast<double>(t.total.packets) / r.elapsed_seconds
-                               : 0)
-                    .c_str());
+  out += format(
+      "  frames %" PRIu64 ", bytes %" PRIu64 ", malformed %" PRIu64
+      ", elapsed %.2f s (%s frames/s)\n",
+      t.total.packets, t.total.bytes, t.malformed(), r.elapsed_seconds,
+      human_rate(r.elapsed_seconds > 0 ? static_cast<double>(t.total.packets) / r.elapsed_seconds
+                                       : 0)
+          .c_str());
   if (t.first_timestamp_ns != 0) {
     out += format("  traffic from %s to %s\n", format_utc(t.first_timestamp_ns).c_str(),
                   format_utc(t.last_timestamp_ns).c_str());
@@ -82,8 +82,7 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
     if (t.watched[i].packets == 0) {
       continue;
     }
-    const std::string label =
-        format("%u/%s %s", p.port, transport_name(p.proto), p.name.c_str());
+    const std::string label = format("%u/%s %s", p.port, transport_name(p.proto), p.name.c_str());
     out += format("  %-26s %11" PRIu64 " %12" PRIu64 "\n", label.c_str(), t.watched[i].packets,
                   t.watched[i].bytes);
   }
@@ -137,8 +136,8 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
     out += "\n  source country                 frames    sources\n";
     for (size_t i = 0; i < countries.size() && i < 10; ++i) {
       const source_total& c = t.country_totals[countries[i]];
-      out += format("  %-26s %11" PRIu64 " %10" PRIu64 "\n",
-                    r.country_codes[countries[i]].c_str(), c.packets, c.sources);
+      out += format("  %-26s %11" PRIu64 " %10" PRIu64 "\n", r.country_codes[countries[i]].c_str(),
+                    c.packets, c.sources);
     }
     if (countries.size() > 10) {
       out += format("  (%zu more countries in the JSON report)\n", countries.size() - 10);
@@ -164,8 +163,8 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
     }
   }
   if (t.sources.inserted != 0) {
-    out += format("\n  sources: %" PRIu64 " seen, %" PRIu64 " held of %" PRIu64
-                  ", %" PRIu64 " evicted, %" PRIu64 " aged out\n",
+    out += format("\n  sources: %" PRIu64 " seen, %" PRIu64 " held of %" PRIu64 ", %" PRIu64
+                  " evicted, %" PRIu64 " aged out\n",
                   t.sources.inserted, t.sources.live, t.sources.capacity, t.sources.evicted,
                   t.sources.expired);
   }
@@ -197,8 +196,8 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
   if (!r.lcores.empty()) {
     out += "\n  lcore  source                 frames   busy\n";
     for (const lcore_summary& l : r.lcores) {
-      out += format("  %5u  %-18s %11" PRIu64 " %5.1f%%\n", l.lcore_id, l.source.c_str(),
-                    l.packets, 100.0 * l.busy_ratio);
+      out += format("  %5u  %-18s %11" PRIu64 " %5.1f%%\n", l.lcore_id, l.source.c_str(), l.packets,
+                    100.0 * l.busy_ratio);
     }
   }
   if (r.input_errors != 0 || !r.input_error.empty()) {
@@ -213,14 +212,13 @@ std::string render_status_line(const traffic_snapshot& now, const traffic_snapsh
       seconds > 0 ? static_cast<double>(now.total.packets - before.total.packets) / seconds : 0;
   const double bps =
       seconds > 0 ? 8.0 * static_cast<double>(now.total.bytes - before.total.bytes) / seconds : 0;
-  std::string line = format("%s pps %sbit/s frames %" PRIu64 " malformed %" PRIu64
-                            " drops %" PRIu64 " top",
-                            human_rate(pps).c_str(), human_rate(bps).c_str(), now.total.packets,
-                            now.malformed(), drops);
+  std::string line = format(
+      "%s pps %sbit/s frames %" PRIu64 " malformed %" PRIu64 " drops %" PRIu64 " top",
+      human_rate(pps).c_str(), human_rate(bps).c_str(), now.total.packets, now.malformed(), drops);
   const size_t shown = now.top_ports.size() < 3 ? now.top_ports.size() : 3;
   for (size_t i = 0; i < shown; ++i) {
-    line += " " + port_label(now.top_ports[i], ports) +
-            format("=%" PRIu64, now.top_ports[i].packets);
+    line +=
+        " " + port_label(now.top_ports[i], ports) + format("=%" PRIu64, now.top_ports[i].packets);
   }
   if (shown == 0) {
     line += " -";

@@ -74,7 +74,9 @@ bool parse_option_layout(const std::string& text, uint64_t& code) {
   return true;
 }
 
-uint64_t fingerprint_key::hash() const { return mix(lo ^ mix(hi)); }
+uint64_t fingerprint_key::hash() const {
+  return mix(lo ^ mix(hi));
+}
 
 fingerprint_key make_fingerprint_key(const decoded_packet& p) {
   fingerprint_key k;

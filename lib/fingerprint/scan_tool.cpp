@@ -18,7 +18,9 @@ constexpr uint16_t zmap_ip_id = 54321;
 constexpr uint16_t nmap_mss = 1460;
 constexpr uint16_t hping3_window = 512;
 
-bool nmap_window(uint16_t w) { return w == 1024 || w == 2048 || w == 3072 || w == 4096; }
+bool nmap_window(uint16_t w) {
+  return w == 1024 || w == 2048 || w == 3072 || w == 4096;
+}
 
 }  // namespace
 

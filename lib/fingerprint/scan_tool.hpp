@@ -14,8 +14,8 @@
 namespace scanscope {
 
 /** X(name, description): the tools scanscope names, in the order the rules are tried. */
-#define SCANSCOPE_SCAN_TOOLS(X)                                                          \
-  X(none, "no built-in rule matched")                                                    \
+#define SCANSCOPE_SCAN_TOOLS(X)                                                           \
+  X(none, "no built-in rule matched")                                                     \
   X(mirai, "Mirai and variants: TCP sequence number equals the destination IPv4 address") \
   X(masscan, "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence)")   \
   X(zmap, "ZMap before 3.0: fixed IP ID 54321")                                           \

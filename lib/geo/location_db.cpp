@@ -253,9 +253,8 @@ geo_result location_db::lookup_v6(const uint8_t* address) const {
   for (int i = 0; i < 16; ++i) {
     a = (a << 8) | address[i];
   }
-  auto it = std::upper_bound(v6_.begin(), v6_.end(), a, [](uint128 v, const boundary& b) {
-    return v < b.start;
-  });
+  auto it = std::upper_bound(v6_.begin(), v6_.end(), a,
+                             [](uint128 v, const boundary& b) { return v < b.start; });
   if (it == v6_.begin()) {
     return {};
   }

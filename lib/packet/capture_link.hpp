@@ -38,8 +38,8 @@ inline constexpr size_t ethernet_header_size = 14;
  * rest. For Ethernet captures nothing changes.
  */
 struct ethernet_view {
-  size_t skip = 0;                       /**< record bytes replaced by the synthetic header */
-  bool prepend = false;                  /**< whether `header` is put in front */
+  size_t skip = 0;                        /**< record bytes replaced by the synthetic header */
+  bool prepend = false;                   /**< whether `header` is put in front */
   uint8_t header[ethernet_header_size]{}; /**< zero MACs and the EtherType */
 };
 

@@ -16,29 +16,29 @@ namespace scanscope {
  * are normal traffic; every other value names why a frame is malformed or truncated.
  * X(name, help) yields both the enum and the names used in reports and metrics.
  */
-#define SCANSCOPE_PARSE_RESULTS(X)                                                        \
-  X(ok, "parsed to the transport header")                                                 \
-  X(non_ip, "not IPv4 or IPv6 (ARP, LLDP, ...)")                                          \
-  X(ipv4_later_fragment, "IPv4 fragment after the first; transport header not present")  \
-  X(ipv6_later_fragment, "IPv6 fragment after the first; transport header not present")  \
-  X(tiny_first_fragment, "first fragment too short for the transport header (RFC 1858)") \
-  X(truncated_ethernet, "frame shorter than an Ethernet header")                          \
-  X(truncated_vlan, "frame ends inside an 802.1Q/802.1ad tag")                            \
-  X(too_many_vlan_tags, "more than two stacked VLAN tags")                                \
-  X(truncated_ipv4, "frame ends inside the IPv4 header")                                  \
-  X(bad_ipv4_version, "IPv4 EtherType but version field is not 4")                        \
-  X(bad_ipv4_header_length, "IPv4 IHL below 5")                                           \
-  X(bad_ipv4_total_length, "IPv4 total length below the header or beyond the frame")      \
-  X(truncated_ipv6, "frame ends inside the IPv6 header")                                  \
-  X(bad_ipv6_version, "IPv6 EtherType but version field is not 6")                        \
-  X(bad_ipv6_payload_length, "IPv6 payload length beyond the frame")                      \
-  X(truncated_ipv6_extension, "frame ends inside an IPv6 extension header")               \
+#define SCANSCOPE_PARSE_RESULTS(X)                                                          \
+  X(ok, "parsed to the transport header")                                                   \
+  X(non_ip, "not IPv4 or IPv6 (ARP, LLDP, ...)")                                            \
+  X(ipv4_later_fragment, "IPv4 fragment after the first; transport header not present")     \
+  X(ipv6_later_fragment, "IPv6 fragment after the first; transport header not present")     \
+  X(tiny_first_fragment, "first fragment too short for the transport header (RFC 1858)")    \
+  X(truncated_ethernet, "frame shorter than an Ethernet header")                            \
+  X(truncated_vlan, "frame ends inside an 802.1Q/802.1ad tag")                              \
+  X(too_many_vlan_tags, "more than two stacked VLAN tags")                                  \
+  X(truncated_ipv4, "frame ends inside the IPv4 header")                                    \
+  X(bad_ipv4_version, "IPv4 EtherType but version field is not 4")                          \
+  X(bad_ipv4_header_length, "IPv4 IHL below 5")                                             \
+  X(bad_ipv4_total_length, "IPv4 total length below the header or beyond the frame")        \
+  X(truncated_ipv6, "frame ends inside the IPv6 header")                                    \
+  X(bad_ipv6_version, "IPv6 EtherType but version field is not 6")                          \
+  X(bad_ipv6_payload_length, "IPv6 payload length beyond the frame")                        \
+  X(truncated_ipv6_extension, "frame ends inside an IPv6 extension header")                 \
   X(too_many_ipv6_extensions, "IPv6 extension header chain longer than the parser follows") \
-  X(truncated_tcp, "frame ends inside the TCP header")                                    \
-  X(bad_tcp_data_offset, "TCP data offset below 5 or beyond the IP payload")              \
-  X(bad_tcp_option, "TCP option with a bad length")                                       \
-  X(truncated_udp, "frame ends inside the UDP header")                                    \
-  X(bad_udp_length, "UDP length below 8 or beyond the IP payload")                        \
+  X(truncated_tcp, "frame ends inside the TCP header")                                      \
+  X(bad_tcp_data_offset, "TCP data offset below 5 or beyond the IP payload")                \
+  X(bad_tcp_option, "TCP option with a bad length")                                         \
+  X(truncated_udp, "frame ends inside the UDP header")                                      \
+  X(bad_udp_length, "UDP length below 8 or beyond the IP payload")                          \
   X(truncated_icmp, "frame ends inside the ICMP header")
 
 enum class parse_result : uint8_t {
@@ -96,15 +96,15 @@ inline constexpr uint8_t timestamp = 8;
 struct tcp_options {
   /** 40 option bytes hold at most 40 one-byte options. */
   static constexpr size_t max_kinds = 40;
-  bool has_mss;             /**< an MSS option was present */
-  bool has_window_scale;    /**< a window scale option was present */
-  bool sack_permitted;      /**< a SACK-permitted option was present */
-  bool has_timestamp;       /**< a timestamp option was present */
-  uint8_t count;            /**< how many entries of kinds[] are set */
-  uint8_t window_scale;     /**< shift count of the window scale option */
-  uint16_t mss;             /**< value of the MSS option */
-  uint32_t ts_value;        /**< TSval of the timestamp option */
-  uint32_t ts_echo;         /**< TSecr of the timestamp option */
+  bool has_mss;          /**< an MSS option was present */
+  bool has_window_scale; /**< a window scale option was present */
+  bool sack_permitted;   /**< a SACK-permitted option was present */
+  bool has_timestamp;    /**< a timestamp option was present */
+  uint8_t count;         /**< how many entries of kinds[] are set */
+  uint8_t window_scale;  /**< shift count of the window scale option */
+  uint16_t mss;          /**< value of the MSS option */
+  uint32_t ts_value;     /**< TSval of the timestamp option */
+  uint32_t ts_echo;      /**< TSecr of the timestamp option */
   /** Option kinds in order, NOP and EOL included; only the first `count` are set. Kept last
    * so the parser clears everything before it and leaves these 40 bytes alone. */
   uint8_t kinds[max_kinds];
@@ -112,38 +112,38 @@ struct tcp_options {
 
 /** Everything the pipeline reads from one frame's headers. */
 struct decoded_packet {
-  parse_result result;   /**< how far parsing got, and why it stopped if it stopped early */
-  l3_kind l3;            /**< network layer found */
-  l4_kind l4;            /**< transport class, from the IP protocol / next header */
-  uint8_t vlan_count;    /**< VLAN tags skipped (0, 1 or 2) */
-  uint16_t vlan_id;      /**< outermost VLAN id when vlan_count > 0 */
-  uint16_t ether_type;   /**< EtherType after the VLAN tags */
-  uint8_t ip_proto;      /**< IPv4 protocol or the last IPv6 next header */
-  uint8_t ttl;           /**< IPv4 TTL or IPv6 hop limit */
-  uint8_t tos;           /**< IPv4 TOS or IPv6 traffic class */
-  bool dont_fragment;    /**< IPv4 DF bit */
-  bool first_fragment;   /**< first fragment of a fragmented datagram (transport header parsed) */
-  bool has_ports;        /**< src_port/dst_port are valid (TCP or UDP header present) */
-  uint16_t ip_id;        /**< IPv4 identification (0 for IPv6) */
+  parse_result result; /**< how far parsing got, and why it stopped if it stopped early */
+  l3_kind l3;          /**< network layer found */
+  l4_kind l4;          /**< transport class, from the IP protocol / next header */
+  uint8_t vlan_count;  /**< VLAN tags skipped (0, 1 or 2) */
+  uint16_t vlan_id;    /**< outermost VLAN id when vlan_count > 0 */
+  uint16_t ether_type; /**< EtherType after the VLAN tags */
+  uint8_t ip_proto;    /**< IPv4 protocol or the last IPv6 next header */
+  uint8_t ttl;         /**< IPv4 TTL or IPv6 hop limit */
+  uint8_t tos;         /**< IPv4 TOS or IPv6 traffic class */
+  bool dont_fragment;  /**< IPv4 DF bit */
+  bool first_fragment; /**< first fragment of a fragmented datagram (transport header parsed) */
+  bool has_ports;      /**< src_port/dst_port are valid (TCP or UDP header present) */
+  uint16_t ip_id;      /**< IPv4 identification (0 for IPv6) */
   uint16_t ip_options_length; /**< IPv4 option bytes (IHL beyond 20) */
-  uint32_t src_v4;       /**< IPv4 source, host byte order */
-  uint32_t dst_v4;       /**< IPv4 destination, host byte order */
-  uint8_t src_addr[16];  /**< source address, network order; IPv4 in the first 4 bytes */
-  uint8_t dst_addr[16];  /**< destination address, network order; IPv4 in the first 4 bytes */
-  uint16_t src_port;     /**< TCP/UDP source port */
-  uint16_t dst_port;     /**< TCP/UDP destination port */
-  uint8_t tcp_flags;     /**< TCP flags byte */
-  uint16_t window;       /**< TCP window, unscaled */
-  uint32_t seq;          /**< TCP sequence number */
-  uint32_t ack;          /**< TCP acknowledgment number */
-  uint16_t urgent;       /**< TCP urgent pointer */
-  uint8_t icmp_type;     /**< ICMP or ICMPv6 type */
-  uint8_t icmp_code;     /**< ICMP or ICMPv6 code */
-  uint16_t l3_offset;    /**< offset of the IP header in the frame */
-  uint16_t l4_offset;    /**< offset of the transport header in the frame */
-  uint32_t payload_offset; /**< offset of the transport payload in the frame */
-  uint32_t payload_length; /**< payload bytes present in the captured frame */
-  tcp_options options;   /**< TCP options, when l4 == tcp; kept last (see tcp_options) */
+  uint32_t src_v4;            /**< IPv4 source, host byte order */
+  uint32_t dst_v4;            /**< IPv4 destination, host byte order */
+  uint8_t src_addr[16];       /**< source address, network order; IPv4 in the first 4 bytes */
+  uint8_t dst_addr[16];       /**< destination address, network order; IPv4 in the first 4 bytes */
+  uint16_t src_port;          /**< TCP/UDP source port */
+  uint16_t dst_port;          /**< TCP/UDP destination port */
+  uint8_t tcp_flags;          /**< TCP flags byte */
+  uint16_t window;            /**< TCP window, unscaled */
+  uint32_t seq;               /**< TCP sequence number */
+  uint32_t ack;               /**< TCP acknowledgment number */
+  uint16_t urgent;            /**< TCP urgent pointer */
+  uint8_t icmp_type;          /**< ICMP or ICMPv6 type */
+  uint8_t icmp_code;          /**< ICMP or ICMPv6 code */
+  uint16_t l3_offset;         /**< offset of the IP header in the frame */
+  uint16_t l4_offset;         /**< offset of the transport header in the frame */
+  uint32_t payload_offset;    /**< offset of the transport payload in the frame */
+  uint32_t payload_length;    /**< payload bytes present in the captured frame */
+  tcp_options options;        /**< TCP options, when l4 == tcp; kept last (see tcp_options) */
 };
 
 /** Bytes of a decoded_packet the parser clears before each frame: all but options.kinds. */

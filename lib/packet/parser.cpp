@@ -151,8 +151,7 @@ parse_result parse_tcp(const uint8_t* f, const segment& s, decoded_packet& out) 
     return parse_result::bad_tcp_data_offset;
   }
   if (off + header_length > s.stated_end) {
-    return s.first_fragment ? parse_result::tiny_first_fragment
-                            : parse_result::bad_tcp_data_offset;
+    return s.first_fragment ? parse_result::tiny_first_fragment : parse_result::bad_tcp_data_offset;
   }
   if (off + header_length > s.captured_end) {
     return parse_result::truncated_tcp;

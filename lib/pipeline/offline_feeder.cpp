@@ -45,8 +45,8 @@ struct stage {
 bool flush(stage& s, rte_ring* ring, const std::atomic<bool>& stop) {
   unsigned done = 0;
   while (done < s.count) {
-    done += rte_ring_enqueue_burst(ring, reinterpret_cast<void**>(s.frames + done),
-                                   s.count - done, nullptr);
+    done += rte_ring_enqueue_burst(ring, reinterpret_cast<void**>(s.frames + done), s.count - done,
+                                   nullptr);
     if (done < s.count) {
       if (stop.load(std::memory_order_relaxed)) {
         rte_pktmbuf_free_bulk(s.frames + done, s.count - done);
@@ -65,12 +65,14 @@ bool flush(stage& s, rte_ring* ring, const std::atomic<bool>& stop) {
 offline_feeder::offline_feeder(pcap* handle, capture_link link, std::string path)
     : handle_(handle), link_(link), path_(std::move(path)) {}
 
-offline_feeder::~offline_feeder() { pcap_close(handle_); }
+offline_feeder::~offline_feeder() {
+  pcap_close(handle_);
+}
 
 std::unique_ptr<offline_feeder> offline_feeder::open(const std::string& path, std::string& error) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO,
-                                                      errbuf);
+  pcap_t* p =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
   if (p == nullptr) {
     error = "cannot read capture '" + path + "': " + errbuf;
     return nullptr;

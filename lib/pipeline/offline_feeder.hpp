@@ -68,8 +68,7 @@ class offline_feeder {
    */
   feeder_result run(rte_mempool* pool, const std::vector<rte_ring*>& rings,
                     const std::atomic<bool>& stop,
-                    const std::function<void(const feeder_progress&)>& tick,
-                    double tick_seconds);
+                    const std::function<void(const feeder_progress&)>& tick, double tick_seconds);
 
  private:
   offline_feeder(pcap* handle, capture_link link, std::string path);

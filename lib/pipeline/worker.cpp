@@ -34,7 +34,9 @@ uint64_t address_hash(const uint8_t* addr16) {
 }
 
 /** Sketch bucket of a value: the top bits of one multiply are well spread. */
-uint64_t sketch_hash(uint64_t v) { return (v * 0x9E3779B97F4A7C15ULL) >> 58; }
+uint64_t sketch_hash(uint64_t v) {
+  return (v * 0x9E3779B97F4A7C15ULL) >> 58;
+}
 
 }  // namespace
 
@@ -59,9 +61,9 @@ std::unique_ptr<worker> worker::create(const worker_config& config, std::string&
   }
   std::unique_ptr<worker> w(new worker(config, std::move(sources)));
   if (config.signatures != nullptr) {
-    w->scanner_ = signature_scanner::create(*config.signatures, config.name, config.flow_capacity,
-                                            config.flow_idle_ns, config.scan_bytes, config.socket,
-                                            error);
+    w->scanner_ =
+        signature_scanner::create(*config.signatures, config.name, config.flow_capacity,
+                                  config.flow_idle_ns, config.scan_bytes, config.socket, error);
     if (!w->scanner_) {
       return nullptr;
     }
@@ -261,8 +263,8 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   }
   source_counter& by_cluster = c.clusters[k.port][k.cluster];
   by_cluster.packets.add();
-  if (fresh && uniques_.insert(unique_key(k.who, domain_cluster,
-                                          (uint64_t{k.port} << 8) | k.cluster))) {
+  if (fresh &&
+      uniques_.insert(unique_key(k.who, domain_cluster, (uint64_t{k.port} << 8) | k.cluster))) {
     by_cluster.sources.add();
   }
   source_counter& by_tool = c.tools[k.port][tool_index];

@@ -32,19 +32,19 @@ struct frame_ref {
 
 /** Sizes and shared read-only tables a worker is built from. */
 struct worker_config {
-  const watched_ports* ports = nullptr;     /**< must outlive the worker */
-  const cluster_rules* clusters = nullptr;  /**< must outlive the worker */
-  uint32_t source_capacity = 262144;        /**< sources the table holds */
+  const watched_ports* ports = nullptr;              /**< must outlive the worker */
+  const cluster_rules* clusters = nullptr;           /**< must outlive the worker */
+  uint32_t source_capacity = 262144;                 /**< sources the table holds */
   uint64_t source_idle_ns = 3600ULL * 1000000000ULL; /**< idle sources age out after this */
-  uint32_t unique_slots = 1u << 22;         /**< (source, port, class) pairs remembered */
-  uint32_t fingerprint_slots = 1u << 14;    /**< (port, fingerprint) pairs counted */
-  const signature_db* signatures = nullptr; /**< payload rules; null: no payload scanning */
-  const location_db* geo = nullptr;         /**< source locations; null: every country "ZZ" */
-  uint32_t flow_capacity = 65536;           /**< TCP flows followed for stream matching */
+  uint32_t unique_slots = 1u << 22;                  /**< (source, port, class) pairs remembered */
+  uint32_t fingerprint_slots = 1u << 14;             /**< (port, fingerprint) pairs counted */
+  const signature_db* signatures = nullptr;      /**< payload rules; null: no payload scanning */
+  const location_db* geo = nullptr;              /**< source locations; null: every country "ZZ" */
+  uint32_t flow_capacity = 65536;                /**< TCP flows followed for stream matching */
   uint64_t flow_idle_ns = 60ULL * 1000000000ULL; /**< idle flows are forgotten after this */
-  uint32_t scan_bytes = 65536;              /**< payload bytes scanned per datagram / flow */
-  int socket = -1;                          /**< NUMA socket for DPDK memory (-1: any) */
-  std::string name = "rx0";                 /**< unique per process: names DPDK objects */
+  uint32_t scan_bytes = 65536;                   /**< payload bytes scanned per datagram / flow */
+  int socket = -1;                               /**< NUMA socket for DPDK memory (-1: any) */
+  std::string name = "rx0";                      /**< unique per process: names DPDK objects */
 };
 
 class worker {
@@ -87,14 +87,14 @@ class worker {
  private:
   /** What the classify phase found out about one packet of a burst. */
   struct packet_class {
-    source_state* source;   /**< null for frames without an IP source */
-    uint64_t who;           /**< hash of the source address */
-    uint64_t combination;   /**< unique-set key of (source, port, cluster, tool, fingerprint) */
-    fingerprint_key key;    /**< header fingerprint (TCP/UDP) */
-    uint64_t key_hash;      /**< key.hash() */
-    uint16_t port;          /**< watched-port counter index (TCP/UDP) */
-    uint8_t cluster;        /**< cluster index (TCP/UDP) */
-    scan_tool tool;         /**< built-in tool fingerprint */
+    source_state* source; /**< null for frames without an IP source */
+    uint64_t who;         /**< hash of the source address */
+    uint64_t combination; /**< unique-set key of (source, port, cluster, tool, fingerprint) */
+    fingerprint_key key;  /**< header fingerprint (TCP/UDP) */
+    uint64_t key_hash;    /**< key.hash() */
+    uint16_t port;        /**< watched-port counter index (TCP/UDP) */
+    uint8_t cluster;      /**< cluster index (TCP/UDP) */
+    scan_tool tool;       /**< built-in tool fingerprint */
   };
 
   worker(const worker_config& config, std::unique_ptr<source_table> sources);

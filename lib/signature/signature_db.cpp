@@ -207,8 +207,7 @@ std::unique_ptr<signature_db> signature_db::build(std::vector<signature_rule> ru
 }
 
 std::unique_ptr<signature_db> signature_db::load(const std::string& path,
-                                                 const std::string& cache_dir,
-                                                 std::string& error) {
+                                                 const std::string& cache_dir, std::string& error) {
   std::ifstream in(path);
   if (!in) {
     error = "cannot read signature rules '" + path + "'";

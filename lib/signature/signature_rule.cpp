@@ -2,12 +2,12 @@
 
 #include <hs/hs.h>
 
-#include "common/label.hpp"
-
 #include <cctype>
 #include <charconv>
 #include <set>
 #include <sstream>
+
+#include "common/label.hpp"
 
 namespace scanscope {
 

@@ -24,16 +24,16 @@ namespace scanscope {
 enum class rule_protocol : uint8_t { any, tcp, udp };
 
 struct signature_rule {
-  uint32_t id = 0;          /**< stable number, unique in the file */
-  std::string name;         /**< label in reports and metrics */
-  std::string category;     /**< recon, credential, theft, hijack, exploit, download, ... */
-  rule_protocol proto = rule_protocol::any; /**< transport the rule applies to */
+  uint32_t id = 0;      /**< stable number, unique in the file */
+  std::string name;     /**< label in reports and metrics */
+  std::string category; /**< recon, credential, theft, hijack, exploit, download, ... */
+  rule_protocol proto = rule_protocol::any;         /**< transport the rule applies to */
   std::vector<std::pair<uint16_t, uint16_t>> ports; /**< destination port ranges; empty: any */
-  std::string pattern;      /**< Hyperscan expression */
-  unsigned flags = 0;       /**< HS_FLAG_* from the FLAGS letters */
-  uint64_t offset = 0;      /**< a match must start at or after this byte (0: anywhere) */
-  uint64_t depth = 0;       /**< a match must end within this many bytes (0: anywhere) */
-  size_t line = 0;          /**< line in the rule file */
+  std::string pattern;                              /**< Hyperscan expression */
+  unsigned flags = 0;                               /**< HS_FLAG_* from the FLAGS letters */
+  uint64_t offset = 0; /**< a match must start at or after this byte (0: anywhere) */
+  uint64_t depth = 0;  /**< a match must end within this many bytes (0: anywhere) */
+  size_t line = 0;     /**< line in the rule file */
 
   /** Whether the rule applies to this transport and destination port. */
   bool applies(bool tcp, uint16_t dst_port) const;

@@ -14,7 +14,7 @@ struct match_context {
   signature_excerpt* excerpts;
   const uint8_t* payload;  // this packet's scanned bytes
   uint32_t length;
-  uint64_t base;           // stream offset of payload[0] (0 in block mode)
+  uint64_t base;  // stream offset of payload[0] (0 in block mode)
   bool tcp;
   uint16_t dst_port;
 };
@@ -40,8 +40,8 @@ int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to
     // The bytes of this packet up to the end of the match (a match that began in an earlier
     // segment shows its tail).
     const uint64_t end = to > c.base ? std::min<uint64_t>(to - c.base, c.length) : 0;
-    const uint64_t begin = end > signature_excerpt::max_bytes ? end - signature_excerpt::max_bytes
-                                                              : 0;
+    const uint64_t begin =
+        end > signature_excerpt::max_bytes ? end - signature_excerpt::max_bytes : 0;
     std::memcpy(e.bytes, c.payload + begin, end - begin);
     e.length = static_cast<uint8_t>(end - begin);
     e.set.store(1, std::memory_order_release);
@@ -74,20 +74,16 @@ signature_scanner::~signature_scanner() {
   }
 }
 
-std::unique_ptr<signature_scanner> signature_scanner::create(const signature_db& db,
-                                                             const std::string& name,
-                                                             uint32_t flow_capacity,
-                                                             uint64_t flow_idle_ns,
-                                                             uint32_t scan_bytes, int socket,
-                                                             std::string& error) {
+std::unique_ptr<signature_scanner> signature_scanner::create(
+    const signature_db& db, const std::string& name, uint32_t flow_capacity, uint64_t flow_idle_ns,
+    uint32_t scan_bytes, int socket, std::string& error) {
   std::unique_ptr<signature_scanner> s(new signature_scanner(db, scan_bytes));
   s->scratch_ = db.clone_scratch(error);
   if (!s->scratch_) {
     return nullptr;
   }
-  s->flows_ = clock_hash_table<flow_key, flow_state>::create("flow_" + name, "TCP flows",
-                                                            flow_capacity, socket, flow_idle_ns,
-                                                            error);
+  s->flows_ = clock_hash_table<flow_key, flow_state>::create(
+      "flow_" + name, "TCP flows", flow_capacity, socket, flow_idle_ns, error);
   if (!s->flows_) {
     return nullptr;
   }

@@ -33,20 +33,20 @@ struct flow_key {
 };
 
 struct flow_state {
-  flow_key key;            /**< the connection */
-  uint64_t last_seen_ns;   /**< latest segment */
-  hs_stream_t* stream;     /**< Hyperscan stream state, owned by the scanner's pool */
-  uint32_t next_seq;       /**< sequence number of the next byte to scan */
-  uint32_t scanned;        /**< payload bytes scanned so far */
-  uint8_t in_use;          /**< slot holds a flow */
-  uint8_t referenced;      /**< seen again since the eviction hand last passed */
+  flow_key key;          /**< the connection */
+  uint64_t last_seen_ns; /**< latest segment */
+  hs_stream_t* stream;   /**< Hyperscan stream state, owned by the scanner's pool */
+  uint32_t next_seq;     /**< sequence number of the next byte to scan */
+  uint32_t scanned;      /**< payload bytes scanned so far */
+  uint8_t in_use;        /**< slot holds a flow */
+  uint8_t referenced;    /**< seen again since the eviction hand last passed */
 };
 
 /** Rules that matched one packet (each at most once). */
 struct signature_hits {
   static constexpr unsigned max_hits = 16;
-  unsigned count = 0;        /**< entries used */
-  uint16_t rule[max_hits];   /**< rule indexes into signature_db::rules() */
+  unsigned count = 0;      /**< entries used */
+  uint16_t rule[max_hits]; /**< rule indexes into signature_db::rules() */
 };
 
 /** The first payload bytes that matched a rule on this lcore, for analysts. */
@@ -59,12 +59,12 @@ struct signature_excerpt {
 
 /** Scanner activity, readable from the stats lcore. */
 struct scanner_counters {
-  counter packets;    /**< payloads scanned */
-  counter bytes;      /**< payload bytes scanned */
-  counter gaps;       /**< TCP segments after a hole: the stream restarted there */
-  counter truncated;  /**< payloads cut to --scan-bytes (per datagram or flow) */
-  counter errors;     /**< Hyperscan scan calls that failed */
-  counter no_stream;  /**< TCP payloads not scanned for want of a stream state */
+  counter packets;   /**< payloads scanned */
+  counter bytes;     /**< payload bytes scanned */
+  counter gaps;      /**< TCP segments after a hole: the stream restarted there */
+  counter truncated; /**< payloads cut to --scan-bytes (per datagram or flow) */
+  counter errors;    /**< Hyperscan scan calls that failed */
+  counter no_stream; /**< TCP payloads not scanned for want of a stream state */
 };
 
 class signature_scanner {
@@ -106,8 +106,8 @@ class signature_scanner {
  private:
   signature_scanner(const signature_db& db, uint32_t scan_bytes);
   void release(flow_state& f);
-  void scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length,
-                uint64_t time_ns, signature_hits& hits);
+  void scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length, uint64_t time_ns,
+                signature_hits& hits);
 
   const signature_db& db_;
   uint32_t scan_bytes_;

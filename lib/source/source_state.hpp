@@ -58,8 +58,8 @@ struct alignas(64) source_state {
   uint8_t country;           /**< location_db country index (0: unknown) */
   /** Bits 0-1: source_port_behaviour; bit 2: a TCP/UDP packet was seen. */
   uint8_t port_state;
-  uint8_t referenced;        /**< seen again since the eviction hand last passed */
-  uint8_t in_use;            /**< slot holds a source */
+  uint8_t referenced; /**< seen again since the eviction hand last passed */
+  uint8_t in_use;     /**< slot holds a source */
 
   /** How the source picks source ports, decided from its first two probes. */
   source_port_behaviour src_port_behaviour() const {

@@ -32,8 +32,7 @@ class fingerprint_table {
    * The slot of (port, key), added if new; nullptr (and counted) when the table is full.
    * @param key_hash key.hash(), which the caller usually has already
    */
-  fingerprint_slot* find_or_add(uint16_t port_index, const fingerprint_key& key,
-                                uint64_t key_hash);
+  fingerprint_slot* find_or_add(uint16_t port_index, const fingerprint_key& key, uint64_t key_hash);
   fingerprint_slot* find_or_add(uint16_t port_index, const fingerprint_key& key) {
     return find_or_add(port_index, key, key.hash());
   }

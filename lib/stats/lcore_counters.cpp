@@ -19,7 +19,7 @@ protocol_class classify_protocol(const decoded_packet& p) {
   if (p.l3 == l3_kind::none) {
     // Frames whose IP header never parsed still carried an IP EtherType.
     return p.ether_type == 0x0800 || p.ether_type == 0x86DD ? protocol_class::other_ip
-                                                             : protocol_class::non_ip;
+                                                            : protocol_class::non_ip;
   }
   switch (p.l4) {
     case l4_kind::tcp:

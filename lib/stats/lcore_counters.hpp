@@ -49,9 +49,9 @@ struct source_counter {
 };
 
 struct alignas(64) lcore_counters {
-  traffic_counter total;                                     /**< every frame received */
+  traffic_counter total;                                       /**< every frame received */
   std::array<traffic_counter, protocol_class_count> protocols; /**< by protocol class */
-  std::array<counter, parse_result_count> parse;              /**< by parse result */
+  std::array<counter, parse_result_count> parse;               /**< by parse result */
   /** Watched ports by counter index (watched_ports::index); index 0 is every other port. */
   std::array<traffic_counter, watched_ports::max_ports + 1> watched;
   /** Frames per destination port for all ports, TCP then UDP: the "top ports" view. */

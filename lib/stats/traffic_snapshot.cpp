@@ -48,8 +48,8 @@ void fold_fingerprints(const std::vector<lcore_view>& lcores, size_t watched_cou
   }
   for (auto& per_port : s.fingerprints) {
     const size_t keep = std::min(top_k, per_port.size());
-    std::partial_sort(per_port.begin(), per_port.begin() + static_cast<long>(keep),
-                      per_port.end(), [](const fingerprint_count& a, const fingerprint_count& b) {
+    std::partial_sort(per_port.begin(), per_port.begin() + static_cast<long>(keep), per_port.end(),
+                      [](const fingerprint_count& a, const fingerprint_count& b) {
                         return a.packets != b.packets ? a.packets > b.packets
                                                       : a.sources > b.sources;
                       });

@@ -54,11 +54,11 @@ struct table_counters_total {
 
 /** What one RX lcore exposes to the stats lcore. */
 struct lcore_view {
-  const lcore_counters* counters;         /**< counters block */
-  const fingerprint_table* fingerprints;  /**< may be null */
-  const source_table* sources;            /**< may be null */
-  const unique_set* uniques;              /**< may be null */
-  const signature_scanner* scanner;       /**< may be null (no payload rules) */
+  const lcore_counters* counters;                      /**< counters block */
+  const fingerprint_table* fingerprints;               /**< may be null */
+  const source_table* sources;                         /**< may be null */
+  const unique_set* uniques;                           /**< may be null */
+  const signature_scanner* scanner;                    /**< may be null (no payload rules) */
   const std::vector<source_counter>* signature_counts; /**< [port * rules + rule]; may be null */
   const std::vector<source_counter>* signature_totals; /**< [rule]; may be null */
   const std::vector<source_counter>* country_counts;   /**< [port * 256 + country]; may be null */
@@ -67,12 +67,12 @@ struct lcore_view {
 
 /** Payload scanning summed over lcores. */
 struct payload_scan_total {
-  uint64_t packets = 0;   /**< payloads scanned */
-  uint64_t bytes = 0;     /**< bytes scanned */
-  uint64_t gaps = 0;      /**< TCP holes that restarted a stream */
-  uint64_t truncated = 0; /**< payloads cut to --scan-bytes */
-  uint64_t errors = 0;    /**< failed scan calls */
-  uint64_t no_stream = 0; /**< TCP payloads without a stream state */
+  uint64_t packets = 0;       /**< payloads scanned */
+  uint64_t bytes = 0;         /**< bytes scanned */
+  uint64_t gaps = 0;          /**< TCP holes that restarted a stream */
+  uint64_t truncated = 0;     /**< payloads cut to --scan-bytes */
+  uint64_t errors = 0;        /**< failed scan calls */
+  uint64_t no_stream = 0;     /**< TCP payloads without a stream state */
   table_counters_total flows; /**< TCP flow tables */
 };
 
@@ -102,7 +102,7 @@ struct traffic_snapshot {
   std::vector<source_total> signature_totals;
   /** Per rule: the first matching payload bytes any lcore kept (empty when none). */
   std::vector<std::string> excerpts;
-  payload_scan_total payload;        /**< scanner activity */
+  payload_scan_total payload; /**< scanner activity */
   /** [watched-port index][country index]: packets and distinct sources */
   std::vector<std::vector<source_total>> countries;
   /** [country index]: packets and distinct sources over all IP traffic */

@@ -1,13 +1,15 @@
 #include "stats/watched_ports.hpp"
 
-#include "common/label.hpp"
-
 #include <cctype>
 #include <charconv>
 
+#include "common/label.hpp"
+
 namespace scanscope {
 
-const char* transport_name(transport t) { return t == transport::tcp ? "tcp" : "udp"; }
+const char* transport_name(transport t) {
+  return t == transport::tcp ? "tcp" : "udp";
+}
 
 namespace {
 
@@ -27,13 +29,14 @@ std::optional<watched_port> parse_watched_port(std::string_view text, std::strin
   text = trim(text);
   const auto slash = text.find('/');
   if (slash == std::string_view::npos) {
-    error = "expected PORT/PROTO NAME (e.g. 8545/tcp ethereum-jsonrpc), got '" +
-            std::string(text) + "'";
+    error = "expected PORT/PROTO NAME (e.g. 8545/tcp ethereum-jsonrpc), got '" + std::string(text) +
+            "'";
     return std::nullopt;
   }
   const std::string_view port_text = text.substr(0, slash);
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
       port > 65535) {
     error = "port '" + std::string(port_text) + "' is not a number from 1 to 65535";

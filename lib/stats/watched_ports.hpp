@@ -22,9 +22,9 @@ const char* transport_name(transport t);
 
 /** One watched destination port. */
 struct watched_port {
-  uint16_t port;         /**< destination port */
-  transport proto;       /**< TCP or UDP */
-  std::string name;      /**< label used in reports and metrics, e.g. "ethereum-jsonrpc" */
+  uint16_t port;    /**< destination port */
+  transport proto;  /**< TCP or UDP */
+  std::string name; /**< label used in reports and metrics, e.g. "ethereum-jsonrpc" */
 };
 
 /**

@@ -78,8 +78,8 @@ class clock_hash_table {
   void lookup_bulk(const Key* const* keys, unsigned n, int32_t* positions) const {
     const void* raw[RTE_HASH_LOOKUP_BULK_MAX];
     for (unsigned done = 0; done < n;) {
-      const unsigned chunk = n - done < RTE_HASH_LOOKUP_BULK_MAX ? n - done
-                                                                 : RTE_HASH_LOOKUP_BULK_MAX;
+      const unsigned chunk =
+          n - done < RTE_HASH_LOOKUP_BULK_MAX ? n - done : RTE_HASH_LOOKUP_BULK_MAX;
       for (unsigned i = 0; i < chunk; ++i) {
         raw[i] = keys[done + i];
       }

@@ -35,7 +35,7 @@ struct options {
   uint64_t packets = 20000000;
   uint32_t sources = 100000;
   uint32_t capacity = 262144;
-  int only = -1;  // run one stage (0-3) only, e.g. under a profiler
+  int only = -1;           // run one stage (0-3) only, e.g. under a profiler
   std::string write_pcap;  // write the synthetic frames as a capture and exit
   std::string rules = SCANSCOPE_SOURCE_DIR "/config/signatures.rules";
 };
@@ -81,10 +81,9 @@ bool write_capture(const std::string& path, const std::vector<bytes>& frames) {
   const uint32_t header[6] = {0xA1B2C3D4, 0x00040002, 0, 0, 65535, 1};
   std::fwrite(header, sizeof header, 1, f);
   for (size_t i = 0; i < frames.size(); ++i) {
-    const uint32_t record[4] = {static_cast<uint32_t>(1543795200 + i / 100000),
-                                static_cast<uint32_t>((i % 100000) * 10),
-                                static_cast<uint32_t>(frames[i].size()),
-                                static_cast<uint32_t>(frames[i].size())};
+    const uint32_t record[4] = {
+        static_cast<uint32_t>(1543795200 + i / 100000), static_cast<uint32_t>((i % 100000) * 10),
+        static_cast<uint32_t>(frames[i].size()), static_cast<uint32_t>(frames[i].size())};
     std::fwrite(record, sizeof record, 1, f);
     std::fwrite(frames[i].data(), 1, frames[i].size(), f);
   }
@@ -219,8 +218,15 @@ int main(int argc, char** argv) {
     std::printf("stage_bench: wrote %u SYNs to %s\n", o.sources, o.write_pcap.c_str());
     return 0;
   }
-  std::vector<std::string> args = {"stage_bench", "--no-huge", "--no-pci", "--no-shconf",
-                                   "-m", "2048", "-l", "0", "--no-telemetry",
+  std::vector<std::string> args = {"stage_bench",
+                                   "--no-huge",
+                                   "--no-pci",
+                                   "--no-shconf",
+                                   "-m",
+                                   "2048",
+                                   "-l",
+                                   "0",
+                                   "--no-telemetry",
                                    "--log-level=lib.eal:error",
                                    "--file-prefix=scanscope-bench-" + std::to_string(getpid())};
   std::vector<char*> eal_argv;
@@ -234,7 +240,8 @@ int main(int argc, char** argv) {
 
   // Distinct frames: one per source, cycled through.
   const uint32_t distinct = o.sources;
-  frame_set syns(distinct, [](uint32_t i) { return make_syn(i, 0x0A000000 + i * 16 + 1, port_for(i)); });
+  frame_set syns(distinct,
+                 [](uint32_t i) { return make_syn(i, 0x0A000000 + i * 16 + 1, port_for(i)); });
   frame_set requests(distinct, [](uint32_t i) { return make_request(i, 0x0A000000 + i * 16 + 1); });
   const std::vector<frame_ref>& refs = syns.refs;
   const size_t laps_of = refs.size();
@@ -319,7 +326,8 @@ int main(int argc, char** argv) {
   }));
 
   const double hz = static_cast<double>(rte_get_tsc_hz());
-  std::printf("stage_bench: %" PRIu64 " packets, %u distinct sources, table capacity %u, "
+  std::printf("stage_bench: %" PRIu64
+              " packets, %u distinct sources, table capacity %u, "
               "TSC %.2f GHz\n",
               o.packets, distinct, o.capacity, hz / 1e9);
   std::printf("  %-42s %10s %12s\n", "stage", "cycles/pkt", "Mpps/core");
@@ -331,8 +339,7 @@ int main(int argc, char** argv) {
               w->sources().counters().live.read(), w->sources().counters().evicted.read());
   if (const signature_scanner* sc = payload_worker->scanner()) {
     std::printf("  payload scan: %" PRIu64 " payloads, %" PRIu64 " bytes, %zu rules\n",
-                sc->counters().packets.read(), sc->counters().bytes.read(),
-                rules->rules().size());
+                sc->counters().packets.read(), sc->counters().bytes.read(), rules->rules().size());
   }
   const std::string runtime_dir = rte_eal_get_runtime_dir();
   w.reset();

@@ -48,7 +48,7 @@ TEST_CASE("cluster conditions over every kind of field", "[clusters]") {
   std::string error;
   auto r = cluster_rules::parse(
       "cluster linux   options=MSTNW initial_ttl=64 mss>=1400 wscale=7\n"
-      "cluster small   window<=512,1024 flags=S\n"   // a list is not allowed with <=
+      "cluster small   window<=512,1024 flags=S\n"  // a list is not allowed with <=
       ,
       "t.conf", error);
   CHECK_FALSE(r);

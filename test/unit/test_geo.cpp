@@ -69,12 +69,11 @@ const location_db& default_db() {
     auto d = location_db::load("", error);
     INFO(error);
     REQUIRE(d);
-    WARN("location database " << d->path() << ": " << d->networks_v4() << " IPv4 and "
-                              << d->networks_v6() << " IPv6 networks loaded in "
-                              << std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                               start)
-                                     .count()
-                              << " s");
+    WARN("location database "
+         << d->path() << ": " << d->networks_v4() << " IPv4 and " << d->networks_v6()
+         << " IPv6 networks loaded in "
+         << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+         << " s");
     return d;
   }();
   return *db;

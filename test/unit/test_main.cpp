@@ -10,10 +10,17 @@
 #include <vector>
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args = {
-      "unit_tests", "--no-huge", "--no-pci", "--no-shconf", "-m", "1024", "-l", "0",
-      "--no-telemetry", "--log-level=lib.eal:error",
-      "--file-prefix=scanscope-unit-" + std::to_string(getpid())};
+  std::vector<std::string> args = {"unit_tests",
+                                   "--no-huge",
+                                   "--no-pci",
+                                   "--no-shconf",
+                                   "-m",
+                                   "1024",
+                                   "-l",
+                                   "0",
+                                   "--no-telemetry",
+                                   "--log-level=lib.eal:error",
+                                   "--file-prefix=scanscope-unit-" + std::to_string(getpid())};
   std::vector<char*> eal_argv;
   for (std::string& a : args) {
     eal_argv.push_back(a.data());

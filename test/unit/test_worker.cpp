@@ -11,9 +11,8 @@ namespace {
 
 watched_ports make_ports() {
   std::string error;
-  return *watched_ports::build({{8545, transport::tcp, "ethereum-jsonrpc"},
-                                {53, transport::udp, "dns"}},
-                               error);
+  return *watched_ports::build(
+      {{8545, transport::tcp, "ethereum-jsonrpc"}, {53, transport::udp, "dns"}}, error);
 }
 
 cluster_rules default_clusters() {
@@ -37,8 +36,8 @@ std::unique_ptr<worker> make_worker(const watched_ports& ports, const cluster_ru
 }
 
 lcore_view view_of(const worker& w) {
-  return {&w.counters(), &w.fingerprints(), &w.sources(), &w.uniques(), nullptr, nullptr,
-          nullptr, &w.country_counts(), &w.country_totals()};
+  return {&w.counters(), &w.fingerprints(), &w.sources(),        &w.uniques(),       nullptr,
+          nullptr,       nullptr,           &w.country_counts(), &w.country_totals()};
 }
 
 void feed(worker& w, const bytes& f, uint64_t t) {
