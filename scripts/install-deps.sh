@@ -17,6 +17,8 @@ packages=(
   libloc-database
   # tests
   catch2 tcpdump python3 python3-location
+  # bounded fuzzing in the test command (libFuzzer comes with clang's runtime)
+  clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--tools" ]]; then
   packages+=(dpdk dpdk-dev nmap masscan zmap hping3 python3-scapy iproute2 ethtool libndpi-bin
