@@ -5,10 +5,13 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 #include <rte_ring.h>
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
+#include <deque>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -26,6 +29,7 @@
 #include "pipeline/offline_feeder.hpp"
 #include "pipeline/packet_meta.hpp"
 #include "rx_lcore.hpp"
+#include "series_clock.hpp"
 
 namespace scanscope {
 
@@ -77,6 +81,23 @@ struct rx_lcores {
     return out;
   }
 
+  std::vector<bucket_series*> series() const {
+    std::vector<bucket_series*> out;
+    for (const auto& w : workers) {
+      out.push_back(&w->series());
+    }
+    return out;
+  }
+
+  /** Latest packet time any lcore saw (0: none). */
+  uint64_t last_time_ns() const {
+    uint64_t t = 0;
+    for (const auto& w : workers) {
+      t = std::max(t, w->counters().last_timestamp_ns.read());
+    }
+    return t;
+  }
+
   /** Add a worker for one RX lcore. */
   std::string add_worker(const app_options& o, const analysis_tables& tables) {
     worker_config config;
@@ -88,6 +109,9 @@ struct rx_lcores {
     config.fingerprint_slots = o.fingerprint_slots;
     config.signatures = tables.signatures.get();
     config.geo = tables.geo.get();
+    config.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
+    config.bucket_entries = o.bucket_entries;
+    config.bucket_unique_slots = o.bucket_unique_slots;
     config.flow_capacity = o.flow_capacity;
     config.flow_idle_ns = static_cast<uint64_t>(o.flow_idle * 1e9);
     config.scan_bytes = o.scan_bytes;
@@ -132,6 +156,58 @@ struct rx_lcores {
   }
 };
 
+uint64_t wall_clock_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+surge_settings surge_settings_of(const app_options& o) {
+  surge_settings s;
+  s.ratio = o.surge_ratio;
+  s.iqr_k = o.surge_iqr;
+  s.min_count = o.surge_min_count;
+  s.window = o.surge_window;
+  s.min_history = o.surge_min_history;
+  return s;
+}
+
+/** One log line per surge that opens or ends. */
+std::string describe_surge(const surge_event& e, const analysis_tables& t, uint64_t width_ns) {
+  const std::string port = e.port == watched_ports::other_index
+                               ? std::string("other ports")
+                               : std::to_string(t.ports.at(e.port).port) + "/" +
+                                     transport_name(t.ports.at(e.port).proto);
+  std::string what = port;
+  if (e.scope == surge_scope::port_country) {
+    what += " from " + std::string(t.geo ? t.geo->country_code(static_cast<uint8_t>(e.dim))
+                                         : "ZZ");
+  } else if (e.scope == surge_scope::port_cluster) {
+    what += " cluster " + t.clusters.name(e.dim);
+  }
+  char line[256];
+  if (e.end < 0) {
+    std::snprintf(line, sizeof line,
+                  "surge on %s from %s: %llu packets, %.1f times the median of %.1f",
+                  what.c_str(),
+                  format_utc(static_cast<uint64_t>(e.start) * width_ns).c_str(),
+                  static_cast<unsigned long long>(e.packets), e.ratio, e.baseline);
+  } else {
+    std::snprintf(line, sizeof line, "surge on %s ended at %s (peak %.1f times)", what.c_str(),
+                  format_utc(static_cast<uint64_t>(e.end) * width_ns).c_str(), e.peak_ratio);
+  }
+  return line;
+}
+
+series_clock make_series_clock(series_store& store, const app_options& o,
+                               const analysis_tables& tables) {
+  const auto width = static_cast<uint64_t>(o.bucket * 1e9);
+  return series_clock(store, width, static_cast<uint64_t>(o.bucket_grace * 1e9),
+                      [&tables, width](const surge_event& e) {
+                        return describe_surge(e, tables, width);
+                      });
+}
+
 std::string check_lcores(unsigned needed) {
   const unsigned have = rte_lcore_count() - 1;
   if (have < needed) {
@@ -154,8 +230,14 @@ rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& erro
 }
 
 int finish(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
-           const app_options& o) {
+           const app_options& o, const series_store& series) {
   const watched_ports& ports = tables.ports;
+  report.series = &series;
+  report.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
+  for (const auto& w : rx.workers) {
+    report.bucket_late += w->series().late().read();
+    report.bucket_overflow += w->series().overflow().read();
+  }
   report.traffic = fold_counters(rx.views(), ports.size(), o.top_ports, tables.rule_count());
   for (size_t i = 0; i < tables.clusters.size(); ++i) {
     report.cluster_names.push_back(tables.clusters.name(i));
@@ -198,7 +280,7 @@ int finish(run_report& report, const rx_lcores& rx, const analysis_tables& table
 
 /** Read each capture in turn into the rings; stops at the first damaged or unreadable one. */
 feeder_result feed_captures(const app_options& o, rte_mempool* pool,
-                            const std::vector<rte_ring*>& rings) {
+                            const std::vector<rte_ring*>& rings, const bucket_hooks& hooks) {
   feeder_result total;
   for (const std::string& path : o.pcaps) {
     std::string error;
@@ -226,7 +308,8 @@ feeder_result feed_captures(const app_options& o, rte_mempool* pool,
       last_records = p.records;
       last_tick = clock_type::now();
     };
-    const feeder_result r = feeder->run(pool, rings, stop_requested, progress, o.status_interval);
+    const feeder_result r =
+        feeder->run(pool, rings, stop_requested, progress, o.status_interval, hooks);
     total.records += r.records;
     total.clipped_records += r.clipped_records;
     total.errors += r.errors;
@@ -265,6 +348,7 @@ int run_offline(const app_options& o, const analysis_tables& tables) {
   std::atomic<bool> input_done{false};
   rx_lcores rx;
   std::vector<rte_ring*> rings;
+  std::deque<std::atomic<uint64_t>> processed(o.workers);
   for (unsigned i = 0; i < o.workers; ++i) {
     const std::string name = "scanscope_rx" + std::to_string(i);
     rte_ring* ring = rte_ring_create(name.c_str(), o.ring_size, static_cast<int>(rte_socket_id()),
@@ -284,6 +368,7 @@ int run_offline(const app_options& o, const analysis_tables& tables) {
     t.ring = ring;
     t.burst = static_cast<uint16_t>(o.burst);
     t.input_done = &input_done;
+    t.processed = &processed[i];
     t.source = "pcap ring " + std::to_string(i);
     rx.tasks.push_back(t);
   }
@@ -294,8 +379,22 @@ int run_offline(const app_options& o, const analysis_tables& tables) {
     return exit_runtime_error;
   }
 
+  series_store store(o.retention, surge_settings_of(o));
+  series_clock clock = make_series_clock(store, o, tables);
+  clock.set_lcores(rx.series());
+  bucket_hooks hooks;
+  hooks.due = [&](uint64_t t) { return clock.due(t); };
+  hooks.close = [&](uint64_t t, const std::vector<uint64_t>& enqueued) {
+    // Every frame handed out must be counted before its bucket closes.
+    for (size_t i = 0; i < enqueued.size(); ++i) {
+      while (processed[i].load(std::memory_order_acquire) < enqueued[i]) {
+        rte_pause();
+      }
+    }
+    clock.close_until(t);
+  };
   const auto start = clock_type::now();
-  const feeder_result fed = feed_captures(o, pool, rings);
+  const feeder_result fed = feed_captures(o, pool, rings, hooks);
   input_done.store(true, std::memory_order_release);
   rte_eal_mp_wait_lcore();
 
@@ -312,7 +411,8 @@ int run_offline(const app_options& o, const analysis_tables& tables) {
     std::cerr << "scanscope: " << fed.clipped_records
               << " records were longer than an mbuf and were clipped (raise --mbuf-size)\n";
   }
-  const int rc = finish(report, rx, tables, o);
+  clock.close_all(rx.last_time_ns());
+  const int rc = finish(report, rx, tables, o, store);
   for (rte_ring* r : rings) {
     rte_ring_free(r);
   }
@@ -368,6 +468,10 @@ int run_live(const app_options& o, const analysis_tables& tables) {
     return exit_runtime_error;
   }
 
+  series_store store(o.retention, surge_settings_of(o));
+  series_clock clock = make_series_clock(store, o, tables);
+  clock.set_lcores(rx.series());
+
   // The stats loop: the main lcore folds, prints and watches the clock.
   const auto start = clock_type::now();
   auto last_status = start;
@@ -375,6 +479,7 @@ int run_live(const app_options& o, const analysis_tables& tables) {
   bool timed_out = false;
   while (!stop_requested.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    clock.close_until(wall_clock_ns());
     if (o.duration > 0 && seconds_since(start) >= o.duration) {
       timed_out = true;
       break;
@@ -407,7 +512,8 @@ int run_live(const app_options& o, const analysis_tables& tables) {
   report.interrupted = interrupted;
   report.devices = read_device_counters(port_ids);
   stop_ports(port_ids);
-  const int rc = finish(report, rx, tables, o);
+  clock.close_all(wall_clock_ns());
+  const int rc = finish(report, rx, tables, o, store);
   rte_mempool_free(pool);
   return rc;
 }

@@ -89,6 +89,37 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "per RX lcore: distinct (port, fingerprint) pairs counted; the rest is counted as "
       "fingerprint_overflow");
 
+  po::options_description series("Time series and surges");
+  series.add_options()
+      ("bucket", po::value(&o.bucket)->default_value(o.bucket)->value_name("SECONDS"),
+       "width of a time bucket (60 to 86400); offline, buckets follow packet time; live, the "
+       "clock")
+      ("bucket-grace",
+       po::value(&o.bucket_grace)->default_value(o.bucket_grace)->value_name("SECONDS"),
+       "a bucket closes this long after its end; packets later still are counted as late")
+      ("retention", po::value(&o.retention)->default_value(o.retention)->value_name("BUCKETS"),
+       "closed buckets kept for the report (default 31 days of hours)")
+      ("bucket-entries",
+       po::value(&o.bucket_entries)->default_value(o.bucket_entries)->value_name("N"),
+       "per RX lcore: (port, cluster/signature, country) keys a bucket can hold; more are "
+       "counted as bucket overflow")
+      ("bucket-unique-slots",
+       po::value(&o.bucket_unique_slots)->default_value(o.bucket_unique_slots)->value_name("N"),
+       "per RX lcore: (source, key) pairs a bucket remembers for its distinct-source counts")
+      ("surge-ratio", po::value(&o.surge_ratio)->default_value(o.surge_ratio)->value_name("X"),
+       "a bucket surges at X times the median of the previous buckets...")
+      ("surge-iqr", po::value(&o.surge_iqr)->default_value(o.surge_iqr)->value_name("K"),
+       "...and at the median plus K interquartile ranges...")
+      ("surge-min-count",
+       po::value(&o.surge_min_count)->default_value(o.surge_min_count)->value_name("N"),
+       "...and with at least N packets")
+      ("surge-window",
+       po::value(&o.surge_window)->default_value(o.surge_window)->value_name("BUCKETS"),
+       "previous buckets the baseline is taken from")
+      ("surge-min-history",
+       po::value(&o.surge_min_history)->default_value(o.surge_min_history)->value_name("BUCKETS"),
+       "buckets of history needed before anything can surge");
+
   po::options_description payload("Payload signatures");
   payload.add_options()(
       "signatures", po::value(&o.signatures)->value_name("FILE"),
@@ -116,7 +147,7 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
                                       "keep DPDK's informational log messages");
 
   po::options_description all;
-  all.add(input).add(resources).add(analysis).add(payload).add(output);
+  all.add(input).add(resources).add(analysis).add(series).add(payload).add(output);
   return all;
 }
 
@@ -156,6 +187,11 @@ std::string validate(const app_options& o) {
            in_range("fingerprint-slots", o.fingerprint_slots, 64, 1u << 24),
            in_range("flow-capacity", o.flow_capacity, 8, 1u << 24),
            in_range("scan-bytes", o.scan_bytes, 1, 1u << 20),
+           in_range("retention", o.retention, 1, 1u << 20),
+           in_range("bucket-entries", o.bucket_entries, 64, 1u << 24),
+           in_range("bucket-unique-slots", o.bucket_unique_slots, 1024, 1u << 28),
+           in_range("surge-window", o.surge_window, 1, 10000),
+           in_range("surge-min-history", o.surge_min_history, 1, 10000),
        }) {
     if (!e.empty()) {
       return e;
@@ -163,6 +199,15 @@ std::string validate(const app_options& o) {
   }
   if ((o.ring_size & (o.ring_size - 1)) != 0) {
     return "option 'ring-size' must be a power of two, got " + std::to_string(o.ring_size);
+  }
+  if (!(o.bucket >= 60 && o.bucket <= 86400)) {
+    return "option 'bucket' must be from 60 to 86400 seconds";
+  }
+  if (!(o.bucket_grace >= 0 && o.bucket_grace < o.bucket)) {
+    return "option 'bucket-grace' must be from 0 to less than the bucket width";
+  }
+  if (!(o.surge_ratio > 1) || !(o.surge_iqr >= 0)) {
+    return "option 'surge-ratio' must be above 1 and 'surge-iqr' not negative";
   }
   if (!(o.flow_idle > 0)) {
     return "option 'flow-idle' must be above 0";

@@ -24,6 +24,8 @@ struct rx_task {
   uint16_t burst = 32;                           /**< frames per poll */
   const std::atomic<bool>* stop = nullptr;       /**< live: set to end the loop */
   const std::atomic<bool>* input_done = nullptr; /**< offline: no more frames will come */
+  /** Offline: frames counted so far (the reader waits on it before a bucket closes). */
+  std::atomic<uint64_t>* processed = nullptr;
   unsigned lcore_id = 0;                         /**< where it runs */
   std::string source;                            /**< what it polls, for reports */
 };

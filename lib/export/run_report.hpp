@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "stats/series_store.hpp"
 #include "stats/traffic_snapshot.hpp"
 #include "stats/watched_ports.hpp"
 
@@ -59,6 +60,10 @@ struct run_report {
   std::vector<rule_summary> rules;        /**< payload rules in file order (empty: none) */
   std::vector<std::string> country_codes; /**< country index → ISO code ("ZZ": unknown) */
   geo_summary geo;                        /**< location database */
+  const series_store* series = nullptr;   /**< closed time buckets and surges (may be null) */
+  uint64_t bucket_ns = 0;                 /**< bucket width */
+  uint64_t bucket_late = 0;               /**< packets too late for their bucket */
+  uint64_t bucket_overflow = 0;           /**< packets whose key found no room in a bucket */
   std::vector<device_counters> devices;   /**< per-ethdev drop counters (live runs) */
   std::vector<lcore_summary> lcores;      /**< per RX lcore */
   uint64_t input_errors = 0; /**< offline: records the capture reader could not deliver */

@@ -98,8 +98,9 @@ std::string offline_feeder::link_name() const {
 feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*>& rings,
                                   const std::atomic<bool>& stop,
                                   const std::function<void(const feeder_progress&)>& tick,
-                                  double tick_seconds) {
+                                  double tick_seconds, const bucket_hooks& buckets) {
   feeder_result result;
+  enqueued_.resize(rings.size(), 0);
   std::vector<stage> stages(rings.size());
   feeder_progress progress;
   struct stat st {};
@@ -131,6 +132,7 @@ feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*
     while (m == nullptr) {
       // Every mbuf is in flight: hand what is staged to the lcores so they can free some.
       for (size_t i = 0; i < rings.size() && !stopped; ++i) {
+        enqueued_[i] += stages[i].count;
         stopped = !flush(stages[i], rings[i], stop);
       }
       if (stopped || stop.load(std::memory_order_relaxed)) {
@@ -167,13 +169,25 @@ feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*
                    static_cast<uint64_t>(header->ts.tv_usec);  // nanoseconds (see open)
     meta.wire_length = static_cast<uint32_t>(std::min<uint64_t>(wire, UINT32_MAX));
 
+    if (buckets.due && buckets.due(meta.time_ns)) {
+      for (size_t i = 0; i < rings.size() && !stopped; ++i) {
+        enqueued_[i] += stages[i].count;
+        stopped = !flush(stages[i], rings[i], stop);
+      }
+      if (!stopped) {
+        buckets.close(meta.time_ns, enqueued_);
+      }
+    }
     const size_t r = ring_for(out, copy_prefix + copy_body, rings.size());
     stage& s = stages[r];
     s.frames[s.count++] = m;
     ++result.records;
-    if (s.count == stage_size && !flush(s, rings[r], stop)) {
-      result.interrupted = true;
-      break;
+    if (s.count == stage_size) {
+      enqueued_[r] += s.count;
+      if (!flush(s, rings[r], stop)) {
+        result.interrupted = true;
+        break;
+      }
     }
     if ((result.records & 1023) == 0 && tick && rte_get_timer_cycles() >= next_tick) {
       progress.records = result.records;
@@ -184,6 +198,7 @@ feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*
     }
   }
   for (size_t i = 0; i < rings.size(); ++i) {
+    enqueued_[i] += stages[i].count;
     if (!flush(stages[i], rings[i], stop)) {
       result.interrupted = true;
     }

@@ -42,6 +42,18 @@ struct feeder_result {
   bool interrupted = false;     /**< stopped by the stop flag before the end of the file */
 };
 
+/**
+ * Time buckets close while the capture is read: before the first record of a later time is
+ * handed out, every frame handed out so far must have been counted, so that the bucket being
+ * closed is complete. The reader asks `due` with each record's time; when it says yes, the
+ * reader hands out what it holds and calls `close` with how many frames each ring has been given
+ * in all; `close` waits until the lcores have counted that many, then folds.
+ */
+struct bucket_hooks {
+  std::function<bool(uint64_t record_time_ns)> due;
+  std::function<void(uint64_t record_time_ns, const std::vector<uint64_t>& enqueued)> close;
+};
+
 class offline_feeder {
  public:
   ~offline_feeder();
@@ -68,7 +80,11 @@ class offline_feeder {
    */
   feeder_result run(rte_mempool* pool, const std::vector<rte_ring*>& rings,
                     const std::atomic<bool>& stop,
-                    const std::function<void(const feeder_progress&)>& tick, double tick_seconds);
+                    const std::function<void(const feeder_progress&)>& tick, double tick_seconds,
+                    const bucket_hooks& buckets = {});
+
+  /** Frames handed to each ring so far (over every run() of this reader). */
+  const std::vector<uint64_t>& enqueued() const { return enqueued_; }
 
  private:
   offline_feeder(pcap* handle, capture_link link, std::string path);
@@ -76,6 +92,7 @@ class offline_feeder {
   pcap* handle_;
   capture_link link_;
   std::string path_;
+  std::vector<uint64_t> enqueued_;
 };
 
 }  // namespace scanscope

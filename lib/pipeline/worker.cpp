@@ -50,6 +50,8 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
       uniques_(config.unique_slots),
       fingerprints_(config.fingerprint_slots),
       geo_(config.geo),
+      bucket_ns_(config.bucket_ns),
+      series_(config.bucket_entries, config.bucket_unique_slots),
       country_counts_((config.ports->size() + 1) * location_db::max_countries),
       country_totals_(location_db::max_countries) {}
 
@@ -261,6 +263,10 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
       uniques_.insert(unique_key(k.who, domain_country, (uint64_t{k.port} << 8) | country))) {
     port_country.sources.add();
   }
+  const uint64_t keys[] = {
+      series_key::make(series_key::kind::cluster, k.port, k.cluster, country),
+      series_key::make(series_key::kind::port, k.port, series_key::all, country)};
+  series_.add(static_cast<int64_t>(f.time_ns / bucket_ns_), k.combination, keys, 2, k.who);
   source_counter& by_cluster = c.clusters[k.port][k.cluster];
   by_cluster.packets.add();
   if (fresh &&
@@ -300,6 +306,9 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
             unique_key(k.who, domain_signature, (uint64_t{k.port} << 16) | hits.rule[i]))) {
       c.sources.add();
     }
+    const uint64_t key = series_key::make(series_key::kind::signature, k.port, hits.rule[i],
+                                          k.source->country);
+    series_.add(static_cast<int64_t>(f.time_ns / bucket_ns_), key, &key, 1, k.who);
     source_counter& total = signature_totals_[hits.rule[i]];
     total.packets.add();
     if (uniques_.insert(unique_key(k.who, domain_signature_total, hits.rule[i]))) {

@@ -15,6 +15,7 @@
 #include "packet/parser.hpp"
 #include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
+#include "stats/bucket_series.hpp"
 #include "stats/fingerprint_table.hpp"
 #include "stats/lcore_counters.hpp"
 #include "stats/unique_set.hpp"
@@ -43,6 +44,9 @@ struct worker_config {
   uint32_t flow_capacity = 65536;                /**< TCP flows followed for stream matching */
   uint64_t flow_idle_ns = 60ULL * 1000000000ULL; /**< idle flows are forgotten after this */
   uint32_t scan_bytes = 65536;                   /**< payload bytes scanned per datagram / flow */
+  uint64_t bucket_ns = 3600ULL * 1000000000ULL; /**< width of a time bucket */
+  uint32_t bucket_entries = 16384;               /**< distinct series keys per bucket */
+  uint32_t bucket_unique_slots = 1u << 18;       /**< distinct (source, key) pairs per bucket */
   int socket = -1;                               /**< NUMA socket for DPDK memory (-1: any) */
   std::string name = "rx0";                      /**< unique per process: names DPDK objects */
 };
@@ -81,6 +85,9 @@ class worker {
   const std::vector<source_counter>& country_counts() const { return country_counts_; }
   /** Packets and sources per country over all IP traffic. */
   const std::vector<source_counter>& country_totals() const { return country_totals_; }
+  /** Time-bucketed counters; the stats side folds and releases closed buckets. */
+  bucket_series& series() { return series_; }
+  const bucket_series& series() const { return series_; }
   /** Hits and sources per rule over all ports (a source on two ports counts once). */
   const std::vector<source_counter>& signature_totals() const { return signature_totals_; }
 
@@ -127,6 +134,8 @@ class worker {
   std::vector<source_counter> signature_counts_;
   std::vector<source_counter> signature_totals_;
   const location_db* geo_;
+  uint64_t bucket_ns_;
+  bucket_series series_;
   std::vector<source_counter> country_counts_;
   std::vector<source_counter> country_totals_;
 };

@@ -266,6 +266,74 @@ def check_countries(scanscope):
             failures.append(f"location database looks empty: {report['geo']}")
 
 
+def write_timed_syns(path, packets):
+    """A pcap of SYNs to 8545: packets is a list of (unix time in seconds, source address)."""
+    import struct
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, (t, address) in enumerate(packets):
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, i & 0xFFFF, 0, 64, 6, 0,
+                             ipaddress.IPv4Address(address).packed,
+                             ipaddress.IPv4Address("203.0.113.9").packed)
+            tcp = struct.pack("!HHIIBBHHH", 40000, 8545, i, 0, 0x50, 0x02, 65535, 0, 0)
+            frame = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + tcp
+            f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(frame), len(frame)))
+            f.write(frame)
+
+
+def hourly_traffic(rates, start=1543795200, jitter=0):
+    """SYNs spread over consecutive hours, `rates[h]` in hour h, each from its own source;
+    with jitter, every packet's time moves by up to that many seconds either way (but stays in
+    its hour), so the capture is out of order."""
+    import random
+    rng = random.Random(7)
+    packets = []
+    n = 0
+    for hour, rate in enumerate(rates):
+        for k in range(rate):
+            base = start + hour * 3600 + (k + 0.5) * 3600 / rate
+            t = base + (rng.uniform(-jitter, jitter) if jitter else 0)
+            t = min(max(t, start + hour * 3600 + 0.001), start + (hour + 1) * 3600 - 0.001)
+            n += 1
+            packets.append((t, f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"))
+    if jitter:
+        # Out of order: swap neighbours whose times differ by under the jitter.
+        for i in range(0, len(packets) - 1, 2):
+            packets[i], packets[i + 1] = packets[i + 1], packets[i]
+    return packets
+
+
+def check_buckets_and_surges(scanscope):
+    start = 1543795200  # 2018-12-03 00:00 UTC
+    flat = [20] * 30
+    step = [20] * 24 + [300] * 3 + [20] * 3
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, rates, jitter in [("flat", flat, 5), ("step", step, 0)]:
+            capture = os.path.join(tmp, name + ".pcap")
+            write_timed_syns(capture, hourly_traffic(rates, start, jitter))
+            report = run_scanscope(scanscope, capture)
+            if report is None:
+                return
+            port = next(p for p in report["ports"] if p["port"] == 8545)
+            series = port["series"]
+            check(f"{name}: hourly buckets", len(series), len(rates))
+            check(f"{name}: packets per hour", [b["packets"] for b in series], rates)
+            check(f"{name}: sources per hour", [b["sources"] for b in series], rates)
+            check(f"{name}: first bucket", series[0]["start"] if series else None,
+                  "2018-12-03T00:00:00.000Z")
+            check(f"{name}: late packets", report["buckets"]["late"], 0)
+            surges = [s for s in report["surges"] if s["scope"] == "port"]
+            if name == "flat":
+                check("flat: surges", report["surges"], [])
+            else:
+                check("step: port surges", len(surges), 1)
+                if surges:
+                    check("step: surge start", surges[0]["start"], "2018-12-04T00:00:00.000Z")
+                    check("step: surge ratio", round(surges[0]["ratio"], 1), 15.0)
+                    check("step: surge baseline", surges[0]["baseline"], 20.0)
+                    check("step: surge end", surges[0]["end"], "2018-12-04T03:00:00.000Z")
+
+
 def check_bad_inputs(scanscope, data_dir):
     """A missing file and a damaged capture end with a clear message, not a crash."""
     proc = subprocess.run([scanscope, "--pcap", "/nonexistent.pcap", "--quiet"],
@@ -344,6 +412,7 @@ def main():
         print(f"checked {os.path.basename(path)}")
     check_bad_inputs(scanscope, data_dir)
     check_countries(scanscope)
+    check_buckets_and_surges(scanscope)
     if len(sys.argv) > 3:
         check_source_flood(scanscope, sys.argv[3])
     for f in failures:

@@ -1,0 +1,54 @@
+#pragma once
+/**
+ * @file
+ * Decides when time buckets close and hands them to the series store: a bucket closes once the
+ * clock (packet time offline, wall clock live) is past its end plus a grace period for
+ * late packets. Surges that open or end are logged.
+ */
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "stats/series_store.hpp"
+
+namespace scanscope {
+
+class series_clock {
+ public:
+  /**
+   * @param width_ns   bucket width
+   * @param grace_ns   how long after its end a bucket still takes packets
+   * @param describe   turns a surge event into a log line
+   */
+  series_clock(series_store& store, uint64_t width_ns, uint64_t grace_ns,
+               std::function<std::string(const surge_event&)> describe);
+
+  /** The lcores whose buckets are folded (set before the first close). */
+  void set_lcores(std::vector<bucket_series*> lcores) { lcores_ = std::move(lcores); }
+
+  /** True when `now_ns` would close at least one bucket. */
+  bool due(uint64_t now_ns) const;
+
+  /** Close every bucket whose end plus grace is at or before `now_ns`. */
+  void close_until(uint64_t now_ns);
+
+  /** Close every bucket up to and including the one holding `last_ns` (end of input). */
+  void close_all(uint64_t last_ns);
+
+  uint64_t width_ns() const { return width_ns_; }
+  uint64_t grace_ns() const { return grace_ns_; }
+
+ private:
+  void close(int64_t bucket);
+
+  series_store& store_;
+  uint64_t width_ns_;
+  uint64_t grace_ns_;
+  std::function<std::string(const surge_event&)> describe_;
+  std::vector<bucket_series*> lcores_;
+  int64_t next_ = -1;  // first bucket not closed yet (-1: no time seen yet)
+};
+
+}  // namespace scanscope

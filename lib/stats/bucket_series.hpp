@@ -1,0 +1,97 @@
+#pragma once
+/**
+ * @file
+ * Time-bucketed counters of one RX lcore: packets and distinct sources per (port, cluster,
+ * country), (port, country) and (port, signature, country), for the few buckets still open.
+ * A ring of slots, one bucket each; the stats side folds a bucket once it is closed and marks
+ * its slot collected, after which the lcore may reuse the slot for a later bucket. Memory is
+ * fixed at creation; an entry that finds no room, or a packet for a bucket whose slot is not
+ * free, is counted, never silently dropped.
+ */
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "stats/counter.hpp"
+#include "stats/unique_set.hpp"
+
+namespace scanscope {
+
+/** What a series entry counts: its kind and dimensions packed into 64 bits. */
+struct series_key {
+  static constexpr uint16_t all = 0xFFFF;  /**< dim value of per-(port, country) entries */
+
+  enum class kind : uint8_t { cluster = 1, signature = 2, port = 3 };
+
+  /** Pack (kind, port index, dim, country); never 0. */
+  static constexpr uint64_t make(kind k, uint16_t port, uint16_t dim, uint8_t country) {
+    return (uint64_t{static_cast<uint8_t>(k)} << 48) | (uint64_t{port} << 32) |
+           (uint64_t{dim} << 16) | country;
+  }
+  static constexpr kind kind_of(uint64_t key) { return static_cast<kind>((key >> 48) & 0xFF); }
+  static constexpr uint16_t port_of(uint64_t key) { return (key >> 32) & 0xFFFF; }
+  static constexpr uint16_t dim_of(uint64_t key) { return (key >> 16) & 0xFFFF; }
+  static constexpr uint8_t country_of(uint64_t key) { return key & 0xFF; }
+};
+
+/** One (key → packets, sources) entry of a slot. */
+struct series_entry {
+  std::atomic<uint64_t> key{0}; /**< series_key (0: empty); set after the counters exist */
+  counter packets;              /**< packets */
+  counter sources;              /**< distinct sources in the bucket */
+};
+
+/** The counters of one bucket on one lcore. */
+struct series_slot {
+  std::atomic<int64_t> bucket{-1};    /**< bucket held (-1: none) */
+  std::atomic<bool> collected{true};  /**< folded by the stats side: free for reuse */
+  std::unique_ptr<series_entry[]> entries;
+  uint64_t used = 0;
+  std::unique_ptr<unique_set> uniques; /**< distinct sources of this bucket */
+};
+
+class bucket_series {
+ public:
+  /** Buckets open at once per lcore: the current one, late packets' one, and room to fold. */
+  static constexpr size_t slots = 4;
+
+  /**
+   * @param entries      distinct keys per bucket (rounded up to a power of two)
+   * @param unique_slots distinct (source, key) pairs per bucket
+   */
+  bucket_series(uint32_t entries, uint32_t unique_slots);
+
+  /**
+   * Count one packet of `source_hash` under each of `keys` in `bucket`.
+   * @param combination a hash of everything the keys are derived from besides the source: when
+   *                    the source showed it already in this bucket, no key can have a new source,
+   *                    so repeats cost one unique-set look instead of one per key
+   * @return false when the bucket has no free slot (counted in late())
+   */
+  bool add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
+           uint64_t source_hash);
+
+  /** Visit the slots (stats side): fold those whose bucket has closed, then release them. */
+  series_slot& slot(size_t i) { return slots_[i]; }
+  const series_slot& slot(size_t i) const { return slots_[i]; }
+  /** Entries in a slot's table. */
+  uint64_t capacity() const { return mask_ + 1; }
+
+  /** Packets for a bucket with no free slot (too late, or its slot not yet folded). */
+  const counter& late() const { return late_; }
+  /** Packets whose key found no room in the bucket's table. */
+  const counter& overflow() const { return overflow_; }
+
+ private:
+  series_slot* slot_for(int64_t bucket);
+  series_entry* entry_for(series_slot& s, uint64_t key);
+
+  series_slot slots_[slots];
+  uint64_t mask_;
+  counter late_;
+  counter overflow_;
+};
+
+}  // namespace scanscope

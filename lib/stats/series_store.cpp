@@ -1,0 +1,152 @@
+#include "stats/series_store.hpp"
+
+#include <algorithm>
+
+namespace scanscope {
+
+namespace {
+
+/** Detector keys: scope, port and country or cluster. */
+uint64_t detector_key(surge_scope scope, uint16_t port, uint16_t dim) {
+  return (uint64_t{static_cast<uint8_t>(scope)} << 40) | (uint64_t{port} << 16) | dim;
+}
+
+/** The p-th quantile (0..1) of values, by linear interpolation. */
+double quantile(std::vector<uint64_t> values, double p) {
+  std::sort(values.begin(), values.end());
+  const double at = p * static_cast<double>(values.size() - 1);
+  const auto lo = static_cast<size_t>(at);
+  const size_t hi = std::min(lo + 1, values.size() - 1);
+  return static_cast<double>(values[lo]) +
+         (at - static_cast<double>(lo)) *
+             (static_cast<double>(values[hi]) - static_cast<double>(values[lo]));
+}
+
+std::vector<std::pair<uint16_t, uint64_t>> top3(const std::map<uint16_t, uint64_t>& counts) {
+  std::vector<std::pair<uint16_t, uint64_t>> v(counts.begin(), counts.end());
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (v.size() > 3) {
+    v.resize(3);
+  }
+  return v;
+}
+
+}  // namespace
+
+series_store::series_store(size_t retention, surge_settings settings)
+    : retention_(retention), settings_(settings) {}
+
+std::vector<const surge_event*> series_store::close(int64_t bucket,
+                                                    const std::vector<bucket_series*>& lcores) {
+  std::map<uint64_t, series_point> points;
+  for (bucket_series* series : lcores) {
+    for (size_t i = 0; i < bucket_series::slots; ++i) {
+      series_slot& slot = series->slot(i);
+      if (slot.bucket.load(std::memory_order_acquire) != bucket ||
+          slot.collected.load(std::memory_order_acquire)) {
+        continue;
+      }
+      for (uint64_t e = 0; e < series->capacity(); ++e) {
+        const series_entry& entry = slot.entries[e];
+        const uint64_t key = entry.key.load(std::memory_order_acquire);
+        if (key != 0) {
+          series_point& p = points[key];
+          p.packets += entry.packets.read();
+          p.sources += entry.sources.read();
+        }
+      }
+      slot.collected.store(true, std::memory_order_release);
+    }
+  }
+  std::vector<const surge_event*> changed;
+  detect(bucket, points, changed);
+  buckets_[bucket] = std::move(points);
+  while (buckets_.size() > retention_) {
+    buckets_.erase(buckets_.begin());
+  }
+  last_closed_ = bucket;
+  return changed;
+}
+
+void series_store::detect(int64_t bucket, const std::map<uint64_t, series_point>& points,
+                          std::vector<const surge_event*>& changed) {
+  // This bucket's packets per detector key, and who drove them.
+  std::map<uint64_t, uint64_t> value;
+  std::map<uint16_t, std::map<uint16_t, uint64_t>> port_countries, port_clusters;
+  std::map<uint64_t, std::map<uint16_t, uint64_t>> cluster_countries, country_clusters;
+  for (const auto& [key, p] : points) {
+    const uint16_t port = series_key::port_of(key);
+    const uint16_t dim = series_key::dim_of(key);
+    const uint8_t country = series_key::country_of(key);
+    if (series_key::kind_of(key) == series_key::kind::cluster) {
+      value[detector_key(surge_scope::port, port, 0)] += p.packets;
+      value[detector_key(surge_scope::port_cluster, port, dim)] += p.packets;
+      port_clusters[port][dim] += p.packets;
+      cluster_countries[detector_key(surge_scope::port_cluster, port, dim)][country] += p.packets;
+      country_clusters[detector_key(surge_scope::port_country, port, country)][dim] += p.packets;
+    } else if (series_key::kind_of(key) == series_key::kind::port) {
+      value[detector_key(surge_scope::port_country, port, country)] += p.packets;
+      port_countries[port][country] += p.packets;
+    }
+  }
+  for (const auto& [key, v] : value) {
+    if (!history_.count(key)) {
+      // A key seen for the first time had nothing in the buckets before.
+      history_[key] = std::deque<uint64_t>(std::min(closed_count_, settings_.window), 0);
+    }
+  }
+  for (auto& [key, history] : history_) {
+    const auto it = value.find(key);
+    const uint64_t packets = it == value.end() ? 0 : it->second;
+    bool surging = false;
+    double median = 0;
+    if (history.size() >= settings_.min_history) {
+      const std::vector<uint64_t> past(history.begin(), history.end());
+      median = quantile(past, 0.5);
+      const double iqr = quantile(past, 0.75) - quantile(past, 0.25);
+      const double threshold =
+          std::max(settings_.ratio * std::max(median, 1.0), median + settings_.iqr_k * iqr);
+      surging = packets >= settings_.min_count && static_cast<double>(packets) >= threshold;
+    }
+    const double ratio = static_cast<double>(packets) / std::max(median, 1.0);
+    const auto open = open_.find(key);
+    if (surging && open == open_.end()) {
+      surge_event e;
+      e.scope = static_cast<surge_scope>(key >> 40);
+      e.port = static_cast<uint16_t>((key >> 16) & 0xFFFF);
+      e.dim = static_cast<uint16_t>(key & 0xFFFF);
+      e.start = bucket;
+      e.packets = packets;
+      e.baseline = median;
+      e.ratio = ratio;
+      e.peak_ratio = ratio;
+      if (e.scope == surge_scope::port) {
+        e.top_countries = top3(port_countries[e.port]);
+        e.top_clusters = top3(port_clusters[e.port]);
+      } else if (e.scope == surge_scope::port_cluster) {
+        e.top_countries = top3(cluster_countries[key]);
+      } else {
+        e.top_clusters = top3(country_clusters[key]);
+      }
+      surges_.push_back(std::move(e));
+      open_[key] = surges_.size() - 1;
+      changed.push_back(&surges_.back());
+    } else if (open != open_.end()) {
+      surge_event& e = surges_[open->second];
+      if (surging) {
+        e.peak_ratio = std::max(e.peak_ratio, ratio);
+      } else {
+        e.end = bucket;
+        changed.push_back(&e);
+        open_.erase(open);
+      }
+    }
+    history.push_back(packets);
+    while (history.size() > settings_.window) {
+      history.pop_front();
+    }
+  }
+  ++closed_count_;
+}
+
+}  // namespace scanscope

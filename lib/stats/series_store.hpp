@@ -1,0 +1,87 @@
+#pragma once
+/**
+ * @file
+ * The stats side of the time series: closed buckets folded from every RX lcore, kept for a
+ * bounded number of buckets, and a surge detector run on each bucket as it closes.
+ */
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "stats/bucket_series.hpp"
+
+namespace scanscope {
+
+/** Packets and distinct sources of one series key in one bucket. */
+struct series_point {
+  uint64_t packets = 0; /**< packets */
+  uint64_t sources = 0; /**< distinct sources */
+};
+
+/** Surge detection settings (see docs/report.md). */
+struct surge_settings {
+  double ratio = 10;          /**< a bucket must reach this many times the baseline median */
+  double iqr_k = 3;           /**< ... and the median plus this many interquartile ranges */
+  uint64_t min_count = 100;   /**< ... and at least this many packets */
+  size_t window = 24;         /**< previous buckets the baseline is taken from */
+  size_t min_history = 6;     /**< buckets of history before anything can surge */
+};
+
+/** What a surge is about. */
+enum class surge_scope : uint8_t { port, port_country, port_cluster };
+
+/** One surge: opened when a bucket crosses the thresholds, ended by the first that does not. */
+struct surge_event {
+  surge_scope scope;              /**< port, (port, country) or (port, cluster) */
+  uint16_t port = 0;              /**< watched-port index */
+  uint16_t dim = 0;               /**< country index or cluster index, per scope */
+  int64_t start = 0;              /**< first bucket of the surge */
+  int64_t end = -1;               /**< first bucket back under the thresholds (-1: ongoing) */
+  uint64_t packets = 0;           /**< packets in the first bucket */
+  double baseline = 0;            /**< baseline median when it started */
+  double ratio = 0;               /**< packets / max(baseline, 1) in the first bucket */
+  double peak_ratio = 0;          /**< highest ratio while it lasted */
+  std::vector<std::pair<uint16_t, uint64_t>> top_countries; /**< country index, packets */
+  std::vector<std::pair<uint16_t, uint64_t>> top_clusters;  /**< cluster index, packets */
+};
+
+class series_store {
+ public:
+  /**
+   * @param retention buckets kept (older ones are dropped from the store, not from totals)
+   */
+  series_store(size_t retention, surge_settings settings);
+
+  /**
+   * Fold bucket `bucket` from the lcores' slots that hold it, mark those slots collected, and
+   * run the surge detector on it. Buckets must be closed in increasing order.
+   * @return surges that opened or ended with this bucket
+   */
+  std::vector<const surge_event*> close(int64_t bucket,
+                                        const std::vector<bucket_series*>& lcores);
+
+  /** Closed buckets still retained: bucket → series key → point. */
+  const std::map<int64_t, std::map<uint64_t, series_point>>& buckets() const { return buckets_; }
+  const std::deque<surge_event>& surges() const { return surges_; }
+  int64_t last_closed() const { return last_closed_; }
+
+ private:
+  void detect(int64_t bucket, const std::map<uint64_t, series_point>& points,
+              std::vector<const surge_event*>& changed);
+
+  size_t retention_;
+  surge_settings settings_;
+  int64_t last_closed_ = -1;
+  size_t closed_count_ = 0;
+  std::map<int64_t, std::map<uint64_t, series_point>> buckets_;
+  /** Per detector key: the packets of the previous buckets, oldest first. */
+  std::map<uint64_t, std::deque<uint64_t>> history_;
+  /** Per detector key: the surge that is open, as an index into surges_. */
+  std::map<uint64_t, size_t> open_;
+  std::deque<surge_event> surges_;
+};
+
+}  // namespace scanscope
