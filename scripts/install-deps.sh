@@ -12,11 +12,13 @@ packages=(
   # build
   build-essential pkg-config meson ninja-build
   libdpdk-dev libhyperscan-dev libboost-program-options-dev rapidjson-dev libpcap-dev
-  libloc-dev
+  libloc-dev libmaxminddb-dev
   # run: the embedded default location database
   libloc-database
   # tests
   catch2 tcpdump python3 python3-location
+  # a MaxMind-format database built for the tests, and mmdblookup as their oracle
+  libmaxmind-db-writer-perl mmdb-bin
   # bounded fuzzing in the test command (libFuzzer comes with clang's runtime)
   clang libclang-rt-14-dev
 )

@@ -8,20 +8,32 @@
  * table linearly: adding the 1.07 million IPv4 networks of the default database took 137 s.
  * IPv6: a sorted array of non-overlapping ranges (binary search; DPDK's LPM6 would need about a
  * gigabyte of tbl8 groups for the 220,000 IPv6 prefixes). The default database is the IPFire
- * location database Debian ships (package libloc-database), read with libloc. Addresses in no
- * network (private, unrouted) get the country "ZZ".
+ * location database Debian ships (package libloc-database), read with libloc; MaxMind-format
+ * databases (GeoLite2 Country or ASN, DB-IP Lite) are read with libmaxminddb by walking their
+ * search tree. Addresses in no network (private, unrouted) get the country "ZZ".
  */
 
 #include <cstdint>
 #include <ctime>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace scanscope {
 
 /** IPv6 addresses as numbers (a GCC/Clang extension, hence __extension__ under -pedantic). */
 __extension__ typedef unsigned __int128 uint128;
+
+namespace geo_detail {
+/** One network of either family as a range of numbers, while a database is read. */
+struct network_range {
+  uint128 first;
+  uint128 last;
+  unsigned prefix;
+  uint32_t place;
+};
+}  // namespace geo_detail
 
 /** Where a source is: a country index (see location_db::country_code) and an AS number. */
 struct geo_result {
@@ -82,6 +94,12 @@ class location_db {
 
   location_db() = default;
   uint32_t place_of(uint8_t country, uint32_t asn);
+  /** The place of (country code, AS number), added on first sight. */
+  uint32_t place_for(const char* code, size_t length, uint32_t asn);
+  bool read_libloc(std::vector<geo_detail::network_range>& v4,
+                   std::vector<geo_detail::network_range>& v6, std::string& error);
+  bool read_mmdb(std::vector<geo_detail::network_range>& v4,
+                 std::vector<geo_detail::network_range>& v6, std::string& error);
   void build_v4(const std::vector<boundary>& ranges);
 
   std::string path_;
@@ -94,6 +112,7 @@ class location_db {
   std::vector<uint32_t> tbl24_;  // place + 1 (0: none), or tbl8_flag | group
   std::vector<uint32_t> tbl8_;   // groups of 256 entries: place + 1 (0: none)
   std::vector<boundary> v6_;
+  std::unordered_map<uint64_t, uint32_t> place_by_key_;
 };
 
 }  // namespace scanscope

@@ -1,8 +1,10 @@
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -142,5 +144,53 @@ TEST_CASE("an unreadable or foreign file is refused with its name", "[geo]") {
   CHECK_FALSE(location_db::load("/nonexistent/location.db", error));
   CHECK(error.find("/nonexistent/location.db") != std::string::npos);
   CHECK_FALSE(location_db::load(SCANSCOPE_SOURCE_DIR "/config/clusters.conf", error));
-  CHECK(error.find("not a libloc location database") != std::string::npos);
+  CHECK(error.find("neither a libloc nor a MaxMind location database") != std::string::npos);
+}
+
+TEST_CASE("a MaxMind-format database is read by walking its tree", "[geo]") {
+  const std::string path = "/tmp/scanscope-test-" + std::to_string(::getpid()) + ".mmdb";
+  const std::string make = "perl " SCANSCOPE_SOURCE_DIR "/test/data/make-test-mmdb.pl " + path;
+  REQUIRE(std::system(make.c_str()) == 0);
+  std::string error;
+  auto db = location_db::load(path, error);
+  std::remove(path.c_str());
+  INFO(error);
+  REQUIRE(db);
+  CHECK(db->vendor() == "scanscope-test-country-asn");
+  auto v4 = [&](const char* text) {
+    in_addr a{};
+    REQUIRE(inet_pton(AF_INET, text, &a) == 1);
+    const geo_result r = db->lookup_v4(ntohl(a.s_addr));
+    return std::make_pair(std::string(db->country_code(r.country)), r.asn);
+  };
+  auto v6 = [&](const char* text) {
+    in6_addr a{};
+    REQUIRE(inet_pton(AF_INET6, text, &a) == 1);
+    const geo_result r = db->lookup_v6(a.s6_addr);
+    return std::make_pair(std::string(db->country_code(r.country)), r.asn);
+  };
+  // What make-test-mmdb.pl wrote: nested networks, the more specific one winning.
+  CHECK(v4("198.51.100.5") == std::make_pair(std::string("RU"), 64500u));
+  CHECK(v4("198.51.100.127") == std::make_pair(std::string("RU"), 64500u));
+  CHECK(v4("198.51.100.128") == std::make_pair(std::string("US"), 64501u));
+  CHECK(v4("198.51.100.255") == std::make_pair(std::string("US"), 64501u));
+  CHECK(v4("203.0.113.9") == std::make_pair(std::string("BG"), 64502u));
+  CHECK(v4("192.0.2.1") == std::make_pair(std::string("NL"), 0u));  // registered country only
+  CHECK(v4("192.0.2.200").first == "ZZ");
+  CHECK(v4("8.8.8.8").first == "ZZ");
+  CHECK(v6("2001:db8:1::5") == std::make_pair(std::string("JP"), 64503u));
+  CHECK(v6("2001:db8:1:ffff:ffff:ffff:ffff:ffff").first == "JP");
+  CHECK(v6("2001:db8:2::1").first == "ZZ");
+}
+
+TEST_CASE("a damaged MaxMind database is refused", "[geo]") {
+  const std::string path = "/tmp/scanscope-bad-" + std::to_string(::getpid()) + ".mmdb";
+  FILE* f = std::fopen(path.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  std::fputs("\xAB\xCD\xEFMaxMind.com garbage", f);
+  std::fclose(f);
+  std::string error;
+  CHECK_FALSE(location_db::load(path, error));
+  CHECK(error.find(path) != std::string::npos);
+  std::remove(path.c_str());
 }
