@@ -37,6 +37,7 @@ struct options {
   uint32_t capacity = 262144;
   int only = -1;           // run one stage (0-3) only, e.g. under a profiler
   std::string write_pcap;  // write the synthetic frames as a capture and exit
+  uint32_t payload_every = 0;  // with --write-pcap: every Nth frame a one-shot request
   std::string rules = SCANSCOPE_SOURCE_DIR "/config/signatures.rules";
 };
 
@@ -194,6 +195,8 @@ int main(int argc, char** argv) {
       o.rules = argv[i + 1];
     } else if (a == "--write-pcap") {
       o.write_pcap = argv[i + 1];
+    } else if (a == "--payload-every") {
+      o.payload_every = static_cast<uint32_t>(v);
     } else if (a == "--only") {
       o.only = static_cast<int>(v);
     } else if (a == "--capacity") {
@@ -201,7 +204,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: stage_bench [--packets N] [--sources N] [--capacity N] [--only 0-3]"
-                   " [--write-pcap FILE]\n");
+                   " [--write-pcap FILE [--payload-every N]] [--rules FILE]\n");
       return 2;
     }
   }
@@ -209,7 +212,9 @@ int main(int argc, char** argv) {
   if (!o.write_pcap.empty()) {
     std::vector<bytes> frames;
     for (uint32_t i = 0; i < o.sources; ++i) {
-      frames.push_back(make_syn(i, 0x0A000000 + i * 16 + 1, port_for(i)));
+      const uint32_t src = 0x0A000000 + i * 16 + 1;
+      const bool request = o.payload_every != 0 && i % o.payload_every == 0;
+      frames.push_back(request ? make_request(i, src) : make_syn(i, src, port_for(i)));
     }
     if (!write_capture(o.write_pcap, frames)) {
       std::fprintf(stderr, "stage_bench: cannot write %s\n", o.write_pcap.c_str());
