@@ -176,8 +176,12 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   account_source(p, s, time_ns);
   c.who = address_hash(s.key.bytes);
   c.tool = identify_tool(p);
+  c.bucket = bucket_of(time_ns);
   if (!p.has_ports) {
     c.combination = quick_key(c.who, domain_tool_total, static_cast<uint64_t>(c.tool));
+    c.tag =
+        static_cast<uint32_t>(quick_key(c.combination, static_cast<uint64_t>(c.bucket), 0) >> 32) |
+        1;
     uniques_.prefetch(c.combination);
     return;
   }
@@ -188,8 +192,13 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   c.cluster = cluster_of(p, c, s.src_port_behaviour());
   c.combination = quick_key(c.who, c.key_hash ^ c.port,
                             (uint64_t{c.cluster} << 8) | static_cast<uint64_t>(c.tool));
+  // Never 0, so a new source's memo (0) is never taken for a repeat.
+  c.tag =
+      static_cast<uint32_t>(quick_key(c.combination, static_cast<uint64_t>(c.bucket), 0) >> 32) | 1;
   __builtin_prefetch(&counters_->by_dst_port[static_cast<size_t>(t)][p.dst_port]);
-  uniques_.prefetch(c.combination);
+  if (s.last_combination != c.tag) {
+    uniques_.prefetch(c.combination);
+  }
   fingerprints_.prefetch(c.port, c.key_hash);
 }
 
@@ -232,10 +241,10 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   // horizontal scan repeats one combination over many addresses: the source remembers its
   // last one, so the repeat costs no look at all; another repeat costs one look in the unique
   // set, and a first time five.
-  const auto combination_tag = static_cast<uint32_t>(k.combination >> 32);
-  const bool repeat = k.source->last_combination == combination_tag && combination_tag != 0;
+  // The memo holds the bucket too, so a repeat is also known not to be new to this bucket.
+  const bool repeat = k.source->last_combination == k.tag;
   const bool fresh = !repeat && uniques_.insert(k.combination);
-  k.source->last_combination = combination_tag;
+  k.source->last_combination = k.tag;
   // The country is the source's, so a combination the source showed before cannot be new here.
   const uint8_t country = k.source->country;
   source_counter& by_country = country_totals_[country];
@@ -266,7 +275,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   const uint64_t keys[] = {
       series_key::make(series_key::kind::cluster, k.port, k.cluster, country),
       series_key::make(series_key::kind::port, k.port, series_key::all, country)};
-  series_.add(static_cast<int64_t>(f.time_ns / bucket_ns_), k.combination, keys, 2, k.who);
+  series_.add(k.bucket, k.combination, keys, 2, k.who, repeat);
   source_counter& by_cluster = c.clusters[k.port][k.cluster];
   by_cluster.packets.add();
   if (fresh &&
@@ -306,9 +315,9 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
             unique_key(k.who, domain_signature, (uint64_t{k.port} << 16) | hits.rule[i]))) {
       c.sources.add();
     }
-    const uint64_t key = series_key::make(series_key::kind::signature, k.port, hits.rule[i],
-                                          k.source->country);
-    series_.add(static_cast<int64_t>(f.time_ns / bucket_ns_), key, &key, 1, k.who);
+    const uint64_t key =
+        series_key::make(series_key::kind::signature, k.port, hits.rule[i], k.source->country);
+    series_.add(k.bucket, key, &key, 1, k.who, false);
     source_counter& total = signature_totals_[hits.rule[i]];
     total.packets.add();
     if (uniques_.insert(unique_key(k.who, domain_signature_total, hits.rule[i]))) {

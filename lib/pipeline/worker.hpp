@@ -44,7 +44,7 @@ struct worker_config {
   uint32_t flow_capacity = 65536;                /**< TCP flows followed for stream matching */
   uint64_t flow_idle_ns = 60ULL * 1000000000ULL; /**< idle flows are forgotten after this */
   uint32_t scan_bytes = 65536;                   /**< payload bytes scanned per datagram / flow */
-  uint64_t bucket_ns = 3600ULL * 1000000000ULL; /**< width of a time bucket */
+  uint64_t bucket_ns = 3600ULL * 1000000000ULL;  /**< width of a time bucket */
   uint32_t bucket_entries = 16384;               /**< distinct series keys per bucket */
   uint32_t bucket_unique_slots = 1u << 18;       /**< distinct (source, key) pairs per bucket */
   int socket = -1;                               /**< NUMA socket for DPDK memory (-1: any) */
@@ -97,6 +97,8 @@ class worker {
     source_state* source; /**< null for frames without an IP source */
     uint64_t who;         /**< hash of the source address */
     uint64_t combination; /**< unique-set key of (source, port, cluster, tool, fingerprint) */
+    int64_t bucket;       /**< time bucket of the packet */
+    uint32_t tag;         /**< combination and bucket in 32 bits: the source's repeat memo */
     fingerprint_key key;  /**< header fingerprint (TCP/UDP) */
     uint64_t key_hash;    /**< key.hash() */
     uint16_t port;        /**< watched-port counter index (TCP/UDP) */
@@ -135,6 +137,18 @@ class worker {
   std::vector<source_counter> signature_totals_;
   const location_db* geo_;
   uint64_t bucket_ns_;
+  /** The bucket of the last packet and where it ends: most packets need no division. */
+  int64_t current_bucket_ = 0;
+  uint64_t bucket_start_ns_ = 1;
+  uint64_t bucket_end_ns_ = 0;
+  int64_t bucket_of(uint64_t time_ns) {
+    if (time_ns < bucket_start_ns_ || time_ns >= bucket_end_ns_) {
+      current_bucket_ = static_cast<int64_t>(time_ns / bucket_ns_);
+      bucket_start_ns_ = static_cast<uint64_t>(current_bucket_) * bucket_ns_;
+      bucket_end_ns_ = bucket_start_ns_ + bucket_ns_;
+    }
+    return current_bucket_;
+  }
   bucket_series series_;
   std::vector<source_counter> country_counts_;
   std::vector<source_counter> country_totals_;

@@ -46,8 +46,8 @@ struct source_key {
 struct alignas(64) source_state {
   source_key key;            /**< source address (IPv4 as ::ffff:a.b.c.d) */
   uint32_t first_seen_s;     /**< first packet, seconds since the Unix epoch */
-  uint32_t last_combination; /**< low bits of the unique-set key of the previous TCP/UDP
-                                  packet: a repeat cannot be new to any count */
+  uint32_t last_combination; /**< memo of the previous packet's (combination, bucket): a
+                                  repeat cannot be new to any count */
   uint64_t last_seen_ns;     /**< latest packet */
   uint32_t packets;          /**< packets from this source (saturates) */
   uint32_t first_seq;        /**< TCP sequence number of the first TCP/UDP packet */

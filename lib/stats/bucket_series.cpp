@@ -59,13 +59,14 @@ series_entry* bucket_series::entry_for(series_slot& s, uint64_t key) {
 }
 
 bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
-                        uint64_t source_hash) {
+                        uint64_t source_hash, bool known_repeat) {
   series_slot* s = slot_for(bucket);
   if (s == nullptr) {
     late_.add();
     return false;
   }
-  const bool fresh = s->uniques->insert(quick_key(source_hash, combination, 0xC0B));
+  const bool fresh =
+      !known_repeat && s->uniques->insert(quick_key(source_hash, combination, 0xC0B));
   for (size_t i = 0; i < n; ++i) {
     series_entry* e = entry_for(*s, keys[i]);
     if (e == nullptr) {

@@ -21,7 +21,7 @@ namespace scanscope {
 
 /** What a series entry counts: its kind and dimensions packed into 64 bits. */
 struct series_key {
-  static constexpr uint16_t all = 0xFFFF;  /**< dim value of per-(port, country) entries */
+  static constexpr uint16_t all = 0xFFFF; /**< dim value of per-(port, country) entries */
 
   enum class kind : uint8_t { cluster = 1, signature = 2, port = 3 };
 
@@ -45,8 +45,8 @@ struct series_entry {
 
 /** The counters of one bucket on one lcore. */
 struct series_slot {
-  std::atomic<int64_t> bucket{-1};    /**< bucket held (-1: none) */
-  std::atomic<bool> collected{true};  /**< folded by the stats side: free for reuse */
+  std::atomic<int64_t> bucket{-1};   /**< bucket held (-1: none) */
+  std::atomic<bool> collected{true}; /**< folded by the stats side: free for reuse */
   std::unique_ptr<series_entry[]> entries;
   uint64_t used = 0;
   std::unique_ptr<unique_set> uniques; /**< distinct sources of this bucket */
@@ -68,10 +68,11 @@ class bucket_series {
    * @param combination a hash of everything the keys are derived from besides the source: when
    *                    the source showed it already in this bucket, no key can have a new source,
    *                    so repeats cost one unique-set look instead of one per key
+   * @param known_repeat the caller knows the source showed this combination in this bucket
    * @return false when the bucket has no free slot (counted in late())
    */
   bool add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
-           uint64_t source_hash);
+           uint64_t source_hash, bool known_repeat);
 
   /** Visit the slots (stats side): fold those whose bucket has closed, then release them. */
   series_slot& slot(size_t i) { return slots_[i]; }
