@@ -1,0 +1,159 @@
+#include "export/json_series.hpp"
+
+#include <map>
+
+#include "export/summary_table.hpp"
+
+namespace scanscope {
+
+namespace {
+
+/** `key: {name: [packets, sources], ...}` for one dimension of a bucket. */
+template <typename Index, typename Name>
+void write_pairs(json_writer& w, const char* key, const std::map<Index, source_total>& by,
+                 Name&& name) {
+  w.Key(key);
+  w.StartObject();
+  for (const auto& [index, t] : by) {
+    w.Key(name(index));
+    w.StartArray();
+    w.Uint64(t.packets);
+    w.Uint64(t.sources);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+const char* scope_name(surge_scope s) {
+  switch (s) {
+    case surge_scope::port:
+      return "port";
+    case surge_scope::port_country:
+      return "port_country";
+    default:
+      return "port_cluster";
+  }
+}
+
+}  // namespace
+
+/** One port's closed buckets: totals, and by cluster, country and signature. */
+void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
+  w.Key("series");
+  w.StartArray();
+  if (r.series == nullptr) {
+    w.EndArray();
+    return;
+  }
+  for (const auto& [bucket, points] : r.series->buckets()) {
+    // Each source has one country, so summing distinct sources over countries stays exact.
+    source_total total;
+    std::map<uint16_t, source_total> clusters, signatures;
+    std::map<uint8_t, source_total> countries;
+    for (const auto& [key, p] : points) {
+      if (series_key::port_of(key) != index) {
+        continue;
+      }
+      const source_total t{p.packets, p.sources};
+      switch (series_key::kind_of(key)) {
+        case series_key::kind::cluster:
+          clusters[series_key::dim_of(key)].packets += t.packets;
+          clusters[series_key::dim_of(key)].sources += t.sources;
+          break;
+        case series_key::kind::signature:
+          signatures[series_key::dim_of(key)].packets += t.packets;
+          signatures[series_key::dim_of(key)].sources += t.sources;
+          break;
+        case series_key::kind::port:
+          countries[series_key::country_of(key)] = t;
+          total.packets += t.packets;
+          total.sources += t.sources;
+          break;
+      }
+    }
+    if (total.packets == 0) {
+      continue;
+    }
+    w.StartObject();
+    w.Key("start");
+    w.String(format_utc(static_cast<uint64_t>(bucket) * r.bucket_ns).c_str());
+    w.Key("packets");
+    w.Uint64(total.packets);
+    w.Key("sources");
+    w.Uint64(total.sources);
+    write_pairs(w, "clusters", clusters, [&](uint16_t c) {
+      return c < r.cluster_names.size() ? r.cluster_names[c].c_str() : "?";
+    });
+    write_pairs(w, "countries", countries, [&](uint8_t c) {
+      return c < r.country_codes.size() ? r.country_codes[c].c_str() : "ZZ";
+    });
+    write_pairs(w, "signatures", signatures, [&](uint16_t rule) {
+      return rule < r.rules.size() ? r.rules[rule].name.c_str() : "?";
+    });
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void write_surges(json_writer& w, const run_report& r, const watched_ports& ports) {
+  w.Key("surges");
+  w.StartArray();
+  if (r.series == nullptr) {
+    w.EndArray();
+    return;
+  }
+  auto country = [&](uint16_t c) {
+    return c < r.country_codes.size() ? r.country_codes[c].c_str() : "ZZ";
+  };
+  auto cluster = [&](uint16_t c) {
+    return c < r.cluster_names.size() ? r.cluster_names[c].c_str() : "?";
+  };
+  for (const surge_event& e : r.series->surges()) {
+    w.StartObject();
+    w.Key("scope");
+    w.String(scope_name(e.scope));
+    w.Key("port");
+    if (e.port == watched_ports::other_index) {
+      w.String("other");
+    } else {
+      w.Uint(ports.at(e.port).port);
+    }
+    if (e.scope == surge_scope::port_country) {
+      w.Key("country");
+      w.String(country(e.dim));
+    } else if (e.scope == surge_scope::port_cluster) {
+      w.Key("cluster");
+      w.String(cluster(e.dim));
+    }
+    w.Key("start");
+    w.String(format_utc(static_cast<uint64_t>(e.start) * r.bucket_ns).c_str());
+    w.Key("end");
+    e.end < 0 ? w.Null() : w.String(format_utc(static_cast<uint64_t>(e.end) * r.bucket_ns).c_str());
+    w.Key("packets");
+    w.Uint64(e.packets);
+    w.Key("baseline");
+    w.Double(e.baseline);
+    w.Key("ratio");
+    w.Double(e.ratio);
+    w.Key("peak_ratio");
+    w.Double(e.peak_ratio);
+    w.Key("countries");
+    w.StartObject();
+    for (const auto& [c, n] : e.top_countries) {
+      w.Key(country(c));
+      w.Uint64(n);
+    }
+    w.EndObject();
+    w.Key("clusters");
+    w.StartObject();
+    for (const auto& [c, n] : e.top_clusters) {
+      w.Key(cluster(c));
+      w.Uint64(n);
+    }
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace scanscope

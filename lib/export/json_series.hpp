@@ -1,0 +1,22 @@
+#pragma once
+/**
+ * @file
+ * The time-series parts of the JSON report: each port's closed buckets and the surge events.
+ */
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include "export/run_report.hpp"
+
+namespace scanscope {
+
+using json_writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+/** `"series": [...]`: the closed buckets of watched-port index `index`. */
+void write_port_series(json_writer& w, const run_report& r, uint16_t index);
+
+/** `"surges": [...]`: every surge event. */
+void write_surges(json_writer& w, const run_report& r, const watched_ports& ports);
+
+}  // namespace scanscope
