@@ -90,35 +90,34 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "fingerprint_overflow");
 
   po::options_description series("Time series and surges");
-  series.add_options()
-      ("bucket", po::value(&o.bucket)->default_value(o.bucket)->value_name("SECONDS"),
-       "width of a time bucket (60 to 86400); offline, buckets follow packet time; live, the "
-       "clock")
-      ("bucket-grace",
-       po::value(&o.bucket_grace)->default_value(o.bucket_grace)->value_name("SECONDS"),
-       "a bucket closes this long after its end; packets later still are counted as late")
-      ("retention", po::value(&o.retention)->default_value(o.retention)->value_name("BUCKETS"),
-       "closed buckets kept for the report (default 31 days of hours)")
-      ("bucket-entries",
-       po::value(&o.bucket_entries)->default_value(o.bucket_entries)->value_name("N"),
-       "per RX lcore: (port, cluster/signature, country) keys a bucket can hold; more are "
-       "counted as bucket overflow")
-      ("bucket-unique-slots",
-       po::value(&o.bucket_unique_slots)->default_value(o.bucket_unique_slots)->value_name("N"),
-       "per RX lcore: (source, key) pairs a bucket remembers for its distinct-source counts")
-      ("surge-ratio", po::value(&o.surge_ratio)->default_value(o.surge_ratio)->value_name("X"),
-       "a bucket surges at X times the median of the previous buckets...")
-      ("surge-iqr", po::value(&o.surge_iqr)->default_value(o.surge_iqr)->value_name("K"),
-       "...and at the median plus K interquartile ranges...")
-      ("surge-min-count",
-       po::value(&o.surge_min_count)->default_value(o.surge_min_count)->value_name("N"),
-       "...and with at least N packets")
-      ("surge-window",
-       po::value(&o.surge_window)->default_value(o.surge_window)->value_name("BUCKETS"),
-       "previous buckets the baseline is taken from")
-      ("surge-min-history",
-       po::value(&o.surge_min_history)->default_value(o.surge_min_history)->value_name("BUCKETS"),
-       "buckets of history needed before anything can surge");
+  series.add_options()(
+      "bucket", po::value(&o.bucket)->default_value(o.bucket)->value_name("SECONDS"),
+      "width of a time bucket (60 to 86400); offline, buckets follow packet time; live, the "
+      "clock")("bucket-grace",
+               po::value(&o.bucket_grace)->default_value(o.bucket_grace)->value_name("SECONDS"),
+               "a bucket closes this long after its end; packets later still are counted as late")(
+      "retention", po::value(&o.retention)->default_value(o.retention)->value_name("BUCKETS"),
+      "closed buckets kept for the report (default 31 days of hours)")(
+      "bucket-entries",
+      po::value(&o.bucket_entries)->default_value(o.bucket_entries)->value_name("N"),
+      "per RX lcore: (port, cluster/signature, country) keys a bucket can hold; more are "
+      "counted as bucket overflow")(
+      "bucket-unique-slots",
+      po::value(&o.bucket_unique_slots)->default_value(o.bucket_unique_slots)->value_name("N"),
+      "per RX lcore: (source, key) pairs a bucket remembers for its distinct-source counts")(
+      "surge-ratio", po::value(&o.surge_ratio)->default_value(o.surge_ratio)->value_name("X"),
+      "a bucket surges at X times the median of the previous buckets...")(
+      "surge-iqr", po::value(&o.surge_iqr)->default_value(o.surge_iqr)->value_name("K"),
+      "...and at the median plus K interquartile ranges...")(
+      "surge-min-count",
+      po::value(&o.surge_min_count)->default_value(o.surge_min_count)->value_name("N"),
+      "...and with at least N packets")(
+      "surge-window",
+      po::value(&o.surge_window)->default_value(o.surge_window)->value_name("BUCKETS"),
+      "previous buckets the baseline is taken from")(
+      "surge-min-history",
+      po::value(&o.surge_min_history)->default_value(o.surge_min_history)->value_name("BUCKETS"),
+      "buckets of history needed before anything can surge");
 
   po::options_description payload("Payload signatures");
   payload.add_options()(

@@ -37,16 +37,16 @@ struct app_options {
   double source_idle = 3600;             /**< seconds before an idle source ages out */
   unsigned unique_slots = 1u << 22;      /**< per-lcore distinct (source, port, class) memory */
   unsigned fingerprint_slots = 1u << 14; /**< per-lcore (port, fingerprint) counters */
-  double bucket = 3600;             /**< time bucket width, seconds */
-  double bucket_grace = 60;         /**< seconds a closed-off bucket still takes late packets */
-  unsigned retention = 744;         /**< closed buckets kept (31 days of hours) */
-  unsigned bucket_entries = 16384;  /**< per lcore: series keys per bucket */
+  double bucket = 3600;                  /**< time bucket width, seconds */
+  double bucket_grace = 60;        /**< seconds a closed-off bucket still takes late packets */
+  unsigned retention = 744;        /**< closed buckets kept (31 days of hours) */
+  unsigned bucket_entries = 16384; /**< per lcore: series keys per bucket */
   unsigned bucket_unique_slots = 1u << 18; /**< per lcore: (source, key) pairs per bucket */
-  double surge_ratio = 10;          /**< surge: times the baseline median */
-  double surge_iqr = 3;             /**< surge: and median + this many IQRs */
-  unsigned surge_min_count = 100;   /**< surge: and at least this many packets */
-  unsigned surge_window = 24;       /**< surge: buckets in the baseline */
-  unsigned surge_min_history = 6;   /**< surge: buckets needed before any surge */
+  double surge_ratio = 10;                 /**< surge: times the baseline median */
+  double surge_iqr = 3;                    /**< surge: and median + this many IQRs */
+  unsigned surge_min_count = 100;          /**< surge: and at least this many packets */
+  unsigned surge_window = 24;              /**< surge: buckets in the baseline */
+  unsigned surge_min_history = 6;          /**< surge: buckets needed before any surge */
   std::string geo_db;             /**< location database ("" : Debian's; "none": no lookups) */
   std::string signatures;         /**< payload rule file ("" or "none": no payload scanning) */
   std::string signature_cache;    /**< folder for compiled rule databases ("" : no cache) */

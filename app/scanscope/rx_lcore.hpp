@@ -26,8 +26,8 @@ struct rx_task {
   const std::atomic<bool>* input_done = nullptr; /**< offline: no more frames will come */
   /** Offline: frames counted so far (the reader waits on it before a bucket closes). */
   std::atomic<uint64_t>* processed = nullptr;
-  unsigned lcore_id = 0;                         /**< where it runs */
-  std::string source;                            /**< what it polls, for reports */
+  unsigned lcore_id = 0; /**< where it runs */
+  std::string source;    /**< what it polls, for reports */
 };
 
 /** rte_eal_remote_launch() entry: `arg` is an rx_task*. */

@@ -1,0 +1,113 @@
+#include <rte_lcore.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "device_ports.hpp"
+#include "export/summary_table.hpp"
+#include "run_context.hpp"
+
+namespace scanscope {
+
+int run_live(const app_options& o, const analysis_tables& tables,
+             std::atomic<bool>& stop_requested) {
+  const watched_ports& ports = tables.ports;
+  std::string error;
+  const std::vector<uint16_t> port_ids = select_ports(o.ports, error);
+  if (port_ids.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_usage;
+  }
+  const unsigned rx_count = static_cast<unsigned>(port_ids.size()) * o.queues;
+  if (error = check_lcores(rx_count); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_usage;
+  }
+  // Each RX ring full, each lcore cache full, a burst in hand per lcore, and slack.
+  const unsigned mbufs =
+      o.mbufs ? o.mbufs : rx_count * (o.rx_descriptors + o.mbuf_cache + o.burst) + 2048;
+  rte_mempool* pool = create_pool(mbufs, o, error);
+  if (pool == nullptr) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_runtime_error;
+  }
+  const std::vector<rx_queue_ref> queues = start_ports(port_ids, o, pool, error);
+  if (queues.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_runtime_error;
+  }
+  rx_lcores rx;
+  for (const rx_queue_ref& q : queues) {
+    if (error = rx.add_worker(o, tables); !error.empty()) {
+      std::cerr << "scanscope: " << error << "\n";
+      stop_ports(port_ids);
+      return exit_runtime_error;
+    }
+    rx_task t;
+    t.work = rx.workers.back().get();
+    t.queue = q;
+    t.burst = static_cast<uint16_t>(o.burst);
+    t.stop = &stop_requested;
+    t.source = "port " + std::to_string(q.port_id) + " queue " + std::to_string(q.queue);
+    rx.tasks.push_back(t);
+  }
+  if (error = rx.launch(); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    stop_requested = true;
+    rte_eal_mp_wait_lcore();
+    return exit_runtime_error;
+  }
+
+  series_store store(o.retention, surge_settings_of(o));
+  series_clock clock = make_series_clock(store, o, tables);
+  clock.set_lcores(rx.series());
+
+  // The stats loop: the main lcore folds, prints and watches the clock.
+  const auto start = clock_type::now();
+  auto last_status = start;
+  traffic_snapshot before = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
+  bool timed_out = false;
+  while (!stop_requested.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    clock.close_until(wall_clock_ns());
+    if (o.duration > 0 && seconds_since(start) >= o.duration) {
+      timed_out = true;
+      break;
+    }
+    const double since = std::chrono::duration<double>(clock_type::now() - last_status).count();
+    if (since >= o.status_interval) {
+      traffic_snapshot now = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
+      uint64_t drops = 0;
+      for (const device_counters& d : read_device_counters(port_ids)) {
+        drops += d.imissed + d.ierrors + d.rx_nombuf;
+      }
+      if (!o.quiet) {
+        std::fprintf(stderr, "%s\n", render_status_line(now, before, since, drops, ports).c_str());
+      }
+      before = std::move(now);
+      last_status = clock_type::now();
+    }
+  }
+  const bool interrupted = !timed_out;
+  stop_requested.store(true, std::memory_order_relaxed);
+  rte_eal_mp_wait_lcore();
+
+  run_report report;
+  report.mode = "live";
+  for (uint16_t p : port_ids) {
+    report.input += (report.input.empty() ? "" : ",") + std::to_string(p);
+  }
+  report.input = "ports " + report.input;
+  report.elapsed_seconds = seconds_since(start);
+  report.interrupted = interrupted;
+  report.devices = read_device_counters(port_ids);
+  stop_ports(port_ids);
+  clock.close_all(wall_clock_ns());
+  const int rc = finish(report, rx, tables, o, store);
+  rte_mempool_free(pool);
+  return rc;
+}
+
+}  // namespace scanscope

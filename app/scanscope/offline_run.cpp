@@ -1,0 +1,163 @@
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include <cstdio>
+#include <deque>
+#include <iostream>
+
+#include "pipeline/offline_feeder.hpp"
+#include "run_context.hpp"
+
+namespace scanscope {
+
+namespace {
+
+/** Read each capture in turn into the rings; stops at the first damaged or unreadable one. */
+feeder_result feed_captures(const app_options& o, rte_mempool* pool,
+                            const std::vector<rte_ring*>& rings, const bucket_hooks& hooks,
+                            const std::atomic<bool>& stop_requested) {
+  feeder_result total;
+  for (const std::string& path : o.pcaps) {
+    std::string error;
+    auto feeder = offline_feeder::open(path, error);
+    if (!feeder) {
+      ++total.errors;
+      total.error = error;
+      break;
+    }
+    if (!o.quiet) {
+      std::cerr << "scanscope: reading " << path << " (" << feeder->link_name() << ")\n";
+    }
+    const auto start = clock_type::now();
+    uint64_t last_records = 0;
+    auto last_tick = start;
+    auto progress = [&](const feeder_progress& p) {
+      if (o.quiet) {
+        return;
+      }
+      const double dt = std::chrono::duration<double>(clock_type::now() - last_tick).count();
+      std::fprintf(stderr, "scanscope: %llu records, %.0f%% of the file, %.0f records/s\n",
+                   static_cast<unsigned long long>(p.records),
+                   p.file_size ? 100.0 * static_cast<double>(p.file_offset) / p.file_size : 0.0,
+                   dt > 0 ? static_cast<double>(p.records - last_records) / dt : 0.0);
+      last_records = p.records;
+      last_tick = clock_type::now();
+    };
+    const feeder_result r =
+        feeder->run(pool, rings, stop_requested, progress, o.status_interval, hooks);
+    total.records += r.records;
+    total.clipped_records += r.clipped_records;
+    total.errors += r.errors;
+    if (total.error.empty()) {
+      total.error = r.error;
+    }
+    if (r.interrupted || r.errors != 0) {
+      total.interrupted = r.interrupted;
+      break;
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+int run_offline(const app_options& o, const analysis_tables& tables,
+                const std::atomic<bool>& stop_requested) {
+  std::string error;
+  // Refuse unreadable captures before EAL work starts, with the file named.
+  for (const std::string& path : o.pcaps) {
+    if (!offline_feeder::open(path, error)) {
+      std::cerr << "scanscope: " << error << "\n";
+      return exit_usage;
+    }
+  }
+  if (error = check_lcores(o.workers); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_usage;
+  }
+  // Every ring full, every lcore cache full, plus a burst in hand on each side.
+  const unsigned mbufs =
+      o.mbufs ? o.mbufs : o.workers * (o.ring_size + 2 * o.mbuf_cache + 2 * o.burst) + 1024;
+  rte_mempool* pool = create_pool(mbufs, o, error);
+  if (pool == nullptr) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_runtime_error;
+  }
+  std::atomic<bool> input_done{false};
+  rx_lcores rx;
+  std::vector<rte_ring*> rings;
+  std::deque<std::atomic<uint64_t>> processed(o.workers);
+  for (unsigned i = 0; i < o.workers; ++i) {
+    const std::string name = "scanscope_rx" + std::to_string(i);
+    rte_ring* ring = rte_ring_create(name.c_str(), o.ring_size, static_cast<int>(rte_socket_id()),
+                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (ring == nullptr) {
+      std::cerr << "scanscope: cannot create ring " << name << ": " << rte_strerror(rte_errno)
+                << "\n";
+      return exit_runtime_error;
+    }
+    rings.push_back(ring);
+    if (error = rx.add_worker(o, tables); !error.empty()) {
+      std::cerr << "scanscope: " << error << "\n";
+      return exit_runtime_error;
+    }
+    rx_task t;
+    t.work = rx.workers.back().get();
+    t.ring = ring;
+    t.burst = static_cast<uint16_t>(o.burst);
+    t.input_done = &input_done;
+    t.processed = &processed[i];
+    t.source = "pcap ring " + std::to_string(i);
+    rx.tasks.push_back(t);
+  }
+  if (error = rx.launch(); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    input_done.store(true, std::memory_order_release);
+    rte_eal_mp_wait_lcore();
+    return exit_runtime_error;
+  }
+
+  series_store store(o.retention, surge_settings_of(o));
+  series_clock clock = make_series_clock(store, o, tables);
+  clock.set_lcores(rx.series());
+  bucket_hooks hooks;
+  hooks.due = [&](uint64_t t) { return clock.due(t); };
+  hooks.close = [&](uint64_t t, const std::vector<uint64_t>& enqueued) {
+    // Every frame handed out must be counted before its bucket closes.
+    for (size_t i = 0; i < enqueued.size(); ++i) {
+      while (processed[i].load(std::memory_order_acquire) < enqueued[i]) {
+        rte_pause();
+      }
+    }
+    clock.close_until(t);
+  };
+  const auto start = clock_type::now();
+  const feeder_result fed = feed_captures(o, pool, rings, hooks, stop_requested);
+  input_done.store(true, std::memory_order_release);
+  rte_eal_mp_wait_lcore();
+
+  run_report report;
+  report.mode = "pcap";
+  for (const std::string& path : o.pcaps) {
+    report.input += (report.input.empty() ? "" : ",") + path;
+  }
+  report.elapsed_seconds = seconds_since(start);
+  report.interrupted = fed.interrupted;
+  report.input_errors = fed.errors;
+  report.input_error = fed.error;
+  if (fed.clipped_records != 0) {
+    std::cerr << "scanscope: " << fed.clipped_records
+              << " records were longer than an mbuf and were clipped (raise --mbuf-size)\n";
+  }
+  clock.close_all(rx.last_time_ns());
+  const int rc = finish(report, rx, tables, o, store);
+  for (rte_ring* r : rings) {
+    rte_ring_free(r);
+  }
+  rte_mempool_free(pool);
+  return rc;
+}
+
+}  // namespace scanscope

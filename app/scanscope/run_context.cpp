@@ -1,0 +1,226 @@
+#include "run_context.hpp"
+
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "export/json_report.hpp"
+#include "export/summary_table.hpp"
+
+namespace scanscope {
+
+double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+std::vector<lcore_view> rx_lcores::views() const {
+  std::vector<lcore_view> out;
+  for (const auto& w : workers) {
+    out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques(), w->scanner(),
+                   w->scanner() ? &w->signature_counts() : nullptr,
+                   w->scanner() ? &w->signature_totals() : nullptr, &w->country_counts(),
+                   &w->country_totals()});
+  }
+  return out;
+}
+
+std::vector<bucket_series*> rx_lcores::series() const {
+  std::vector<bucket_series*> out;
+  for (const auto& w : workers) {
+    out.push_back(&w->series());
+  }
+  return out;
+}
+
+uint64_t rx_lcores::last_time_ns() const {
+  uint64_t t = 0;
+  for (const auto& w : workers) {
+    t = std::max(t, w->counters().last_timestamp_ns.read());
+  }
+  return t;
+}
+
+std::string rx_lcores::add_worker(const app_options& o, const analysis_tables& tables) {
+  worker_config config;
+  config.ports = &tables.ports;
+  config.clusters = &tables.clusters;
+  config.source_capacity = o.source_capacity;
+  config.source_idle_ns = static_cast<uint64_t>(o.source_idle * 1e9);
+  config.unique_slots = o.unique_slots;
+  config.fingerprint_slots = o.fingerprint_slots;
+  config.signatures = tables.signatures.get();
+  config.geo = tables.geo.get();
+  config.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
+  config.bucket_entries = o.bucket_entries;
+  config.bucket_unique_slots = o.bucket_unique_slots;
+  config.flow_capacity = o.flow_capacity;
+  config.flow_idle_ns = static_cast<uint64_t>(o.flow_idle * 1e9);
+  config.scan_bytes = o.scan_bytes;
+  config.socket = static_cast<int>(rte_socket_id());
+  config.name = "rx" + std::to_string(workers.size());
+  std::string error;
+  auto w = worker::create(config, error);
+  if (!w) {
+    return error;
+  }
+  workers.push_back(std::move(w));
+  return {};
+}
+
+std::string rx_lcores::launch() {
+  size_t i = 0;
+  unsigned lcore;
+  RTE_LCORE_FOREACH_WORKER(lcore) {
+    if (i == tasks.size()) {
+      break;
+    }
+    tasks[i].lcore_id = lcore;
+    const int rc = rte_eal_remote_launch(rx_lcore_main, &tasks[i], lcore);
+    if (rc != 0) {
+      return "cannot launch RX lcore " + std::to_string(lcore) + ": " + rte_strerror(-rc);
+    }
+    ++i;
+  }
+  return {};
+}
+
+std::vector<lcore_summary> rx_lcores::summaries() const {
+  std::vector<lcore_summary> out;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const lcore_counters& c = workers[i]->counters();
+    const uint64_t total = c.total_cycles.read();
+    out.push_back({tasks[i].lcore_id, tasks[i].source, c.total.packets.read(),
+                   total ? static_cast<double>(c.busy_cycles.read()) / total : 0.0});
+  }
+  return out;
+}
+
+uint64_t wall_clock_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+surge_settings surge_settings_of(const app_options& o) {
+  surge_settings s;
+  s.ratio = o.surge_ratio;
+  s.iqr_k = o.surge_iqr;
+  s.min_count = o.surge_min_count;
+  s.window = o.surge_window;
+  s.min_history = o.surge_min_history;
+  return s;
+}
+
+namespace {
+
+/** One log line per surge that opens or ends. */
+std::string describe_surge(const surge_event& e, const analysis_tables& t, uint64_t width_ns) {
+  const std::string port = e.port == watched_ports::other_index
+                               ? std::string("other ports")
+                               : std::to_string(t.ports.at(e.port).port) + "/" +
+                                     transport_name(t.ports.at(e.port).proto);
+  std::string what = port;
+  if (e.scope == surge_scope::port_country) {
+    what += " from " + std::string(t.geo ? t.geo->country_code(static_cast<uint8_t>(e.dim)) : "ZZ");
+  } else if (e.scope == surge_scope::port_cluster) {
+    what += " cluster " + t.clusters.name(e.dim);
+  }
+  char line[256];
+  if (e.end < 0) {
+    std::snprintf(line, sizeof line,
+                  "surge on %s from %s: %llu packets, %.1f times the median of %.1f", what.c_str(),
+                  format_utc(static_cast<uint64_t>(e.start) * width_ns).c_str(),
+                  static_cast<unsigned long long>(e.packets), e.ratio, e.baseline);
+  } else {
+    std::snprintf(line, sizeof line, "surge on %s ended at %s (peak %.1f times)", what.c_str(),
+                  format_utc(static_cast<uint64_t>(e.end) * width_ns).c_str(), e.peak_ratio);
+  }
+  return line;
+}
+
+}  // namespace
+
+series_clock make_series_clock(series_store& store, const app_options& o,
+                               const analysis_tables& tables) {
+  const auto width = static_cast<uint64_t>(o.bucket * 1e9);
+  return series_clock(
+      store, width, static_cast<uint64_t>(o.bucket_grace * 1e9),
+      [&tables, width](const surge_event& e) { return describe_surge(e, tables, width); });
+}
+
+std::string check_lcores(unsigned needed) {
+  const unsigned have = rte_lcore_count() - 1;
+  if (have < needed) {
+    return "need " + std::to_string(needed) + " RX lcores besides the main lcore, EAL gave " +
+           std::to_string(have) + " (use -l/--lcores, e.g. -l 0-" + std::to_string(needed) + ")";
+  }
+  return {};
+}
+
+rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& error) {
+  rte_mempool* pool = rte_pktmbuf_pool_create("scanscope_pool", mbufs, o.mbuf_cache, 0,
+                                              static_cast<uint16_t>(o.mbuf_size),
+                                              static_cast<int>(rte_socket_id()));
+  if (pool == nullptr) {
+    error = "cannot create a pool of " + std::to_string(mbufs) + " mbufs of " +
+            std::to_string(o.mbuf_size) + " bytes: " + rte_strerror(rte_errno) +
+            " (lower --mbufs or raise --memory)";
+  }
+  return pool;
+}
+
+int finish(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+           const app_options& o, const series_store& series) {
+  const watched_ports& ports = tables.ports;
+  report.series = &series;
+  report.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
+  for (const auto& w : rx.workers) {
+    report.bucket_late += w->series().late().read();
+    report.bucket_overflow += w->series().overflow().read();
+  }
+  report.traffic = fold_counters(rx.views(), ports.size(), o.top_ports, tables.rule_count());
+  for (size_t i = 0; i < tables.clusters.size(); ++i) {
+    report.cluster_names.push_back(tables.clusters.name(i));
+  }
+  if (tables.signatures) {
+    for (const signature_rule& r : tables.signatures->rules()) {
+      report.rules.push_back({r.id, r.name, r.category});
+    }
+  }
+  if (tables.geo) {
+    for (size_t c = 0; c < tables.geo->country_count(); ++c) {
+      report.country_codes.emplace_back(tables.geo->country_code(static_cast<uint8_t>(c)));
+    }
+    report.geo.path = tables.geo->path();
+    report.geo.vendor = tables.geo->vendor();
+    report.geo.created =
+        format_utc(static_cast<uint64_t>(tables.geo->created_at()) * 1000000000ULL);
+    report.geo.networks_v4 = tables.geo->networks_v4();
+    report.geo.networks_v6 = tables.geo->networks_v6();
+    report.geo.load_seconds = tables.geo_load_seconds;
+  } else {
+    report.country_codes.emplace_back("ZZ");
+  }
+  report.lcores = rx.summaries();
+  std::cout << render_summary_table(report, ports) << std::flush;
+  if (!o.json_out.empty()) {
+    const std::string e = write_json_report(o.json_out, report, ports);
+    if (!e.empty()) {
+      std::cerr << "scanscope: " << e << "\n";
+      return exit_runtime_error;
+    }
+    std::cerr << "scanscope: report written to " << o.json_out << "\n";
+  }
+  if (report.input_errors != 0) {
+    std::cerr << "scanscope: " << report.input_error << "\n";
+    return exit_damaged_input;
+  }
+  return exit_ok;
+}
+
+}  // namespace scanscope

@@ -1,0 +1,94 @@
+#pragma once
+/**
+ * @file
+ * What an offline run and a live run share: the read-only tables every worker uses, the RX
+ * lcores and their workers, and the end of a run (fold, summary table, JSON report).
+ */
+
+#include <rte_mempool.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/cluster_rules.hpp"
+#include "export/run_report.hpp"
+#include "geo/location_db.hpp"
+#include "options.hpp"
+#include "pipeline/worker.hpp"
+#include "rx_lcore.hpp"
+#include "series_clock.hpp"
+#include "signature/signature_db.hpp"
+#include "stats/series_store.hpp"
+#include "stats/watched_ports.hpp"
+
+namespace scanscope {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_runtime_error = 1;
+inline constexpr int exit_usage = 2;
+inline constexpr int exit_damaged_input = 3;
+
+using clock_type = std::chrono::steady_clock;
+
+/** Seconds since `start`. */
+double seconds_since(clock_type::time_point start);
+/** The wall clock, nanoseconds since the Unix epoch. */
+uint64_t wall_clock_ns();
+
+/** Read-only tables every worker shares. */
+struct analysis_tables {
+  watched_ports ports;
+  cluster_rules clusters;
+  std::unique_ptr<signature_db> signatures;  // null: no payload scanning
+  std::unique_ptr<location_db> geo;          // null: every country "ZZ"
+  double geo_load_seconds = 0;
+
+  size_t rule_count() const { return signatures ? signatures->rules().size() : 0; }
+};
+
+/** Workers and what they poll, owned by the main lcore for the whole run. */
+struct rx_lcores {
+  std::vector<std::unique_ptr<worker>> workers;
+  std::vector<rx_task> tasks;
+
+  /** What the stats side reads of each worker. */
+  std::vector<lcore_view> views() const;
+  /** The workers' time-bucket counters. */
+  std::vector<bucket_series*> series() const;
+  /** Latest packet time any lcore saw (0: none). */
+  uint64_t last_time_ns() const;
+  /** Add a worker for one RX lcore; empty on success, else the reason. */
+  std::string add_worker(const app_options& o, const analysis_tables& tables);
+  /** Launch one task per worker lcore, in lcore order; empty on success. */
+  std::string launch();
+  /** Per-lcore lines of the report. */
+  std::vector<lcore_summary> summaries() const;
+};
+
+/** Checks EAL gave `needed` lcores besides the main one; empty when it did. */
+std::string check_lcores(unsigned needed);
+/** The packet pool; null with `error` set when memory is short. */
+rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& error);
+/** The surge detector's settings from the options. */
+surge_settings surge_settings_of(const app_options& o);
+/** A series clock that logs surges with port, country and cluster names. */
+series_clock make_series_clock(series_store& store, const app_options& o,
+                               const analysis_tables& tables);
+
+/**
+ * End a run: fold the counters, print the summary, write the JSON report.
+ * @return the exit status
+ */
+int finish(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+           const app_options& o, const series_store& series);
+
+/** Analyse the captures of `o.pcaps`; `stop` is set by SIGINT/SIGTERM. */
+int run_offline(const app_options& o, const analysis_tables& tables, const std::atomic<bool>& stop);
+/** Poll the DPDK ports until `stop` or `--duration`. */
+int run_live(const app_options& o, const analysis_tables& tables, std::atomic<bool>& stop);
+
+}  // namespace scanscope
