@@ -19,6 +19,8 @@ packages=(
   catch2 tcpdump python3 python3-location
   # a MaxMind-format database built for the tests, and mmdblookup as their oracle
   libmaxmind-db-writer-perl mmdb-bin
+  # promtool checks the /metrics page
+  prometheus
   # bounded fuzzing in the test command (libFuzzer comes with clang's runtime)
   clang libclang-rt-14-dev
 )

@@ -64,7 +64,21 @@ int run_live(const app_options& o, const analysis_tables& tables,
   series_clock clock = make_series_clock(store, o, tables);
   clock.set_lcores(rx.series());
 
-  // The stats loop: the main lcore folds, prints and watches the clock.
+  endpoints board;
+  std::unique_ptr<http_server> server;
+  if (o.http != "none") {
+    server = start_endpoints(o, board, error);
+    if (!server) {
+      std::cerr << "scanscope: " << error << "\n";
+      stop_requested = true;
+      rte_eal_mp_wait_lcore();
+      stop_ports(port_ids);
+      return exit_usage;
+    }
+  }
+
+  // The stats loop: the main lcore folds, prints, publishes the endpoints' pages and watches
+  // the clock.
   const auto start = clock_type::now();
   auto last_status = start;
   traffic_snapshot before = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
@@ -88,6 +102,14 @@ int run_live(const app_options& o, const analysis_tables& tables,
       }
       before = std::move(now);
       last_status = clock_type::now();
+      if (server) {
+        run_report live;
+        live.mode = "live";
+        live.elapsed_seconds = seconds_since(start);
+        live.devices = read_device_counters(port_ids);
+        fill_report(live, rx, tables, o, store);
+        board.publish(live, ports, o.top_countries);
+      }
     }
   }
   const bool interrupted = !timed_out;
@@ -105,7 +127,7 @@ int run_live(const app_options& o, const analysis_tables& tables,
   report.devices = read_device_counters(port_ids);
   stop_ports(port_ids);
   clock.close_all(wall_clock_ns());
-  const int rc = finish(report, rx, tables, o, store);
+  const int rc = finish(report, rx, tables, o, store, &board);
   rte_mempool_free(pool);
   return rc;
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <deque>
 #include <iostream>
+#include <thread>
 
 #include "pipeline/offline_feeder.hpp"
 #include "run_context.hpp"
@@ -152,7 +153,24 @@ int run_offline(const app_options& o, const analysis_tables& tables,
               << " records were longer than an mbuf and were clipped (raise --mbuf-size)\n";
   }
   clock.close_all(rx.last_time_ns());
-  const int rc = finish(report, rx, tables, o, store);
+  // With --serve the endpoints stay up after the run, showing its final report.
+  endpoints board;
+  std::unique_ptr<http_server> server;
+  if (o.serve && o.http != "none") {
+    server = start_endpoints(o, board, error);
+    if (!server) {
+      std::cerr << "scanscope: " << error << "\n";
+    }
+  }
+  const int rc = finish(report, rx, tables, o, store, &board);
+  if (server) {
+    if (!o.quiet) {
+      std::fprintf(stderr, "scanscope: serving until SIGINT or SIGTERM\n");
+    }
+    while (!stop_requested.load(std::memory_order_relaxed)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
   for (rte_ring* r : rings) {
     rte_ring_free(r);
   }

@@ -139,6 +139,13 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
   po::options_description output("Output");
   output.add_options()("json-out", po::value(&o.json_out)->value_name("FILE"),
                        "write the final report as JSON (also after SIGINT/SIGTERM)")(
+      "http", po::value(&o.http)->default_value(o.http)->value_name("ADDRESS:PORT"),
+      "serve /metrics (Prometheus) and /api/v1/report (JSON) here during live runs, and after an "
+      "offline run with --serve; 'none' serves nothing")(
+      "serve", po::bool_switch(&o.serve),
+      "offline: after the run, keep serving the endpoints until SIGINT or SIGTERM")(
+      "top-countries", po::value(&o.top_countries)->default_value(o.top_countries)->value_name("K"),
+      "countries per port in /metrics; the rest are summed into country=\"other\"")(
       "quiet,q", po::bool_switch(&o.quiet), "no per-second status or progress lines")(
       "status-interval",
       po::value(&o.status_interval)->default_value(o.status_interval)->value_name("SECONDS"),

@@ -47,16 +47,19 @@ struct app_options {
   unsigned surge_min_count = 100;          /**< surge: and at least this many packets */
   unsigned surge_window = 24;              /**< surge: buckets in the baseline */
   unsigned surge_min_history = 6;          /**< surge: buckets needed before any surge */
-  std::string geo_db;             /**< location database ("" : Debian's; "none": no lookups) */
-  std::string signatures;         /**< payload rule file ("" or "none": no payload scanning) */
-  std::string signature_cache;    /**< folder for compiled rule databases ("" : no cache) */
-  unsigned flow_capacity = 65536; /**< TCP flows followed per RX lcore */
-  double flow_idle = 60;          /**< seconds before an idle flow is forgotten */
-  unsigned scan_bytes = 65536;    /**< payload bytes scanned per datagram and per TCP flow */
-  std::string json_out;           /**< write the final report here */
-  bool quiet = false;             /**< no status lines */
-  double status_interval = 1.0;   /**< seconds between status lines */
-  bool verbose = false;           /**< keep DPDK's own informational log */
+  std::string geo_db;                  /**< location database ("" : Debian's; "none": no lookups) */
+  std::string signatures;              /**< payload rule file ("" or "none": no payload scanning) */
+  std::string signature_cache;         /**< folder for compiled rule databases ("" : no cache) */
+  unsigned flow_capacity = 65536;      /**< TCP flows followed per RX lcore */
+  double flow_idle = 60;               /**< seconds before an idle flow is forgotten */
+  unsigned scan_bytes = 65536;         /**< payload bytes scanned per datagram and per TCP flow */
+  std::string json_out;                /**< write the final report here */
+  std::string http = "127.0.0.1:9477"; /**< where /metrics and the JSON API listen ("none": off) */
+  bool serve = false;                  /**< offline: keep serving after the run until a signal */
+  unsigned top_countries = 20;         /**< countries per port in /metrics; the rest: other */
+  bool quiet = false;                  /**< no status lines */
+  double status_interval = 1.0;        /**< seconds between status lines */
+  bool verbose = false;                /**< keep DPDK's own informational log */
 };
 
 /** What parse_options() decided. */

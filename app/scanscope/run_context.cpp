@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "export/json_report.hpp"
+#include "export/prometheus_text.hpp"
 #include "export/summary_table.hpp"
 
 namespace scanscope {
@@ -174,8 +175,8 @@ rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& erro
   return pool;
 }
 
-int finish(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
-           const app_options& o, const series_store& series) {
+void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+                 const app_options& o, const series_store& series) {
   const watched_ports& ports = tables.ports;
   report.series = &series;
   report.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
@@ -207,6 +208,69 @@ int finish(run_report& report, const rx_lcores& rx, const analysis_tables& table
     report.country_codes.emplace_back("ZZ");
   }
   report.lcores = rx.summaries();
+}
+
+void endpoints::publish(const run_report& report, const watched_ports& ports,
+                        size_t top_countries) {
+  auto metrics =
+      std::make_shared<const std::string>(render_prometheus(report, ports, top_countries));
+  auto json = std::make_shared<const std::string>(render_json_report(report, ports));
+  std::lock_guard<std::mutex> lock(mutex_);
+  metrics_ = std::move(metrics);
+  json_ = std::move(json);
+}
+
+http_response endpoints::answer(const std::string& target) const {
+  std::shared_ptr<const std::string> metrics, json;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    metrics = metrics_;
+    json = json_;
+  }
+  const std::string path = target.substr(0, target.find('?'));
+  http_response r;
+  if (path == "/metrics") {
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics ? *metrics : std::string();
+  } else if (path == "/api/v1/report") {
+    r.content_type = "application/json";
+    r.body = json ? *json : std::string("{}\n");
+  } else if (path == "/") {
+    r.body =
+        "scanscope\n/metrics         Prometheus text format 0.0.4\n"
+        "/api/v1/report   the JSON report (docs/report.md)\n";
+  } else {
+    r.status = 404;
+    r.body = "not found: " + path + "\n";
+  }
+  return r;
+}
+
+std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoints& board,
+                                             std::string& error) {
+  std::string address;
+  uint16_t port = 0;
+  if (!parse_listen_address(o.http, address, port)) {
+    error = "option 'http': '" + o.http + "' is not ADDRESS:PORT (e.g. 127.0.0.1:9477)";
+    return nullptr;
+  }
+  auto server = http_server::start(
+      address, port, [&board](const std::string& target) { return board.answer(target); },
+      http_limits{}, error);
+  if (server && !o.quiet) {
+    std::fprintf(stderr, "scanscope: serving /metrics and /api/v1/report on %s:%u\n",
+                 address.c_str(), server->port());
+  }
+  return server;
+}
+
+int finish(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+           const app_options& o, const series_store& series, endpoints* board) {
+  const watched_ports& ports = tables.ports;
+  fill_report(report, rx, tables, o, series);
+  if (board != nullptr) {
+    board->publish(report, ports, o.top_countries);
+  }
   std::cout << render_summary_table(report, ports) << std::flush;
   if (!o.json_out.empty()) {
     const std::string e = write_json_report(o.json_out, report, ports);

@@ -11,10 +11,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "cluster/cluster_rules.hpp"
+#include "export/http_server.hpp"
 #include "export/run_report.hpp"
 #include "geo/location_db.hpp"
 #include "options.hpp"
@@ -79,12 +81,37 @@ surge_settings surge_settings_of(const app_options& o);
 series_clock make_series_clock(series_store& store, const app_options& o,
                                const analysis_tables& tables);
 
+/** Fold the counters and fill the report (the main lcore's view of the run so far). */
+void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+                 const app_options& o, const series_store& series);
+
 /**
- * End a run: fold the counters, print the summary, write the JSON report.
+ * What the HTTP endpoints serve: the main lcore renders the pages, the server's thread hands
+ * out the latest ones. Nothing the RX lcores or the series store own is touched from there.
+ */
+class endpoints {
+ public:
+  /** Render and publish the pages for `report`. */
+  void publish(const run_report& report, const watched_ports& ports, size_t top_countries);
+  /** Answer a GET (called on the server's thread). */
+  http_response answer(const std::string& target) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const std::string> metrics_;
+  std::shared_ptr<const std::string> json_;
+};
+
+/** Start the HTTP server of `--http`; null with `error` set when it cannot listen. */
+std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoints& board,
+                                             std::string& error);
+
+/**
+ * End a run: fold the counters, publish the pages, print the summary, write the JSON report.
  * @return the exit status
  */
 int finish(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
-           const app_options& o, const series_store& series);
+           const app_options& o, const series_store& series, endpoints* board = nullptr);
 
 /** Analyse the captures of `o.pcaps`; `stop` is set by SIGINT/SIGTERM. */
 int run_offline(const app_options& o, const analysis_tables& tables, const std::atomic<bool>& stop);

@@ -334,6 +334,65 @@ def check_buckets_and_surges(scanscope):
                     check("step: surge end", surges[0]["end"], "2018-12-04T03:00:00.000Z")
 
 
+def check_endpoints(scanscope, data_dir):
+    """--serve keeps /metrics and /api/v1/report up after an offline run; promtool accepts the
+    page, its counts match the capture, and bad requests get 4xx."""
+    import http.client
+    import shutil
+    import signal
+    import time
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    capture = os.path.join(data_dir, "masscan-syn.pcap")
+    proc = subprocess.Popen([scanscope, "--config", CONFIG, "--pcap", capture, "--geo-db", "none",
+                             "--serve", "--http", f"127.0.0.1:{port}", "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        def get(path, method="GET", headers=None):
+            for _ in range(100):
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    c.request(method, path, headers=headers or {})
+                    r = c.getresponse()
+                    body = r.read().decode()
+                    if r.status == 200 and path == "/metrics" and not body:
+                        raise ConnectionRefusedError  # not published yet
+                    return r.status, body
+                except (ConnectionRefusedError, ConnectionResetError):
+                    time.sleep(0.1)
+            return None, ""
+        status, metrics = get("/metrics")
+        check("GET /metrics status", status, 200)
+        want = len(tcpdump_lines(capture, "tcp dst port 8545"))
+        line = next((l for l in metrics.splitlines()
+                     if l.startswith('scanscope_port_frames_total{port="8545"')), "")
+        check("scanscope_port_frames_total for 8545", line.split(" ")[-1] if line else None,
+              str(want))
+        if shutil.which("promtool"):
+            lint = subprocess.run(["promtool", "check", "metrics"], input=metrics,
+                                  capture_output=True, text=True)
+            check("promtool check metrics", (lint.returncode, lint.stdout + lint.stderr), (0, ""))
+        else:
+            failures.append("promtool is not installed (Debian package prometheus)")
+        status, body = get("/api/v1/report")
+        check("GET /api/v1/report status", status, 200)
+        if status == 200:
+            check("report packets over HTTP", json.loads(body)["totals"]["packets"],
+                  len(tcpdump_lines(capture)))
+        check("POST status", get("/metrics", "POST")[0], 405)
+        check("unknown path status", get("/nothing")[0], 404)
+        check("oversized header status", get("/metrics", headers={"X-Big": "a" * 20000})[0], 431)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = None
+    check("--serve exit status after SIGTERM", rc, 0)
+
+
 def check_bad_inputs(scanscope, data_dir):
     """A missing file and a damaged capture end with a clear message, not a crash."""
     proc = subprocess.run([scanscope, "--pcap", "/nonexistent.pcap", "--quiet"],
@@ -413,6 +472,7 @@ def main():
     check_bad_inputs(scanscope, data_dir)
     check_countries(scanscope)
     check_buckets_and_surges(scanscope)
+    check_endpoints(scanscope, data_dir)
     if len(sys.argv) > 3:
         check_source_flood(scanscope, sys.argv[3])
     for f in failures:

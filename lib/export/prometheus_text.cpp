@@ -1,0 +1,306 @@
+#include "export/prometheus_text.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <map>
+
+#include "scanscope_build_config.hpp"
+
+namespace scanscope {
+
+namespace {
+
+/** Writes one metric family: HELP and TYPE once, then its samples. */
+class family_writer {
+ public:
+  family_writer(std::string& out, const char* name, const char* type, const char* help)
+      : out_(out), name_(name) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+
+  /** One sample; labels as "a=\"x\",b=\"y\"" (already escaped), or empty. */
+  void sample(const std::string& labels, uint64_t value) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%" PRIu64, value);
+    line(labels, number);
+  }
+  void sample(const std::string& labels, double value) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%.6g", value);
+    line(labels, number);
+  }
+
+ private:
+  void line(const std::string& labels, const char* value) {
+    out_ += name_;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
+
+  std::string& out_;
+  const char* name_;
+};
+
+std::string label(const char* key, const std::string& value) {
+  return std::string(key) + "=\"" + escape_label(value) + "\"";
+}
+
+/** port="8545",protocol="tcp",name="ethereum-jsonrpc" (port="other" for index 0). */
+std::string port_labels(const watched_ports& ports, uint16_t index) {
+  if (index == watched_ports::other_index) {
+    return label("port", "other") + "," + label("protocol", "any") + "," + label("name", "other");
+  }
+  const watched_port& p = ports.at(index);
+  return label("port", std::to_string(p.port)) + "," + label("protocol", transport_name(p.proto)) +
+         "," + label("name", p.name);
+}
+
+}  // namespace
+
+std::string escape_label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string render_prometheus(const run_report& r, const watched_ports& ports,
+                              size_t top_countries) {
+  const traffic_snapshot& t = r.traffic;
+  std::string out;
+  {
+    family_writer f(out, "scanscope_build_info", "gauge", "Version of the running scanscope.");
+    f.sample(label("version", SCANSCOPE_VERSION), uint64_t{1});
+  }
+  {
+    family_writer f(out, "scanscope_frames_total", "counter", "Frames received, by protocol.");
+    for (size_t i = 0; i < protocol_class_count; ++i) {
+      f.sample(label("protocol", protocol_class_name(static_cast<protocol_class>(i))),
+               t.protocols[i].packets);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_frame_bytes_total", "counter",
+                    "Bytes of the frames received, on the wire, by protocol.");
+    for (size_t i = 0; i < protocol_class_count; ++i) {
+      f.sample(label("protocol", protocol_class_name(static_cast<protocol_class>(i))),
+               t.protocols[i].bytes);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_parse_results_total", "counter",
+                    "Frames by how far parsing got (ok, fragments, or why it stopped).");
+    for (size_t i = 0; i < parse_result_count; ++i) {
+      f.sample(label("result", parse_result_name(static_cast<parse_result>(i))), t.parse[i]);
+    }
+  }
+  const size_t port_count = t.watched.size();
+  {
+    family_writer f(out, "scanscope_port_frames_total", "counter",
+                    "TCP/UDP frames by watched destination port (other: every other port).");
+    for (uint16_t i = 0; i < port_count; ++i) {
+      f.sample(port_labels(ports, i), t.watched[i].packets);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_port_frame_bytes_total", "counter",
+                    "Bytes of TCP/UDP frames by watched destination port.");
+    for (uint16_t i = 0; i < port_count; ++i) {
+      f.sample(port_labels(ports, i), t.watched[i].bytes);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_cluster_frames_total", "counter",
+                    "TCP/UDP frames by destination port and cluster.");
+    for (uint16_t i = 0; i < port_count && i < t.clusters.size(); ++i) {
+      for (size_t k = 0; k < r.cluster_names.size(); ++k) {
+        f.sample(port_labels(ports, i) + "," + label("cluster", r.cluster_names[k]),
+                 t.clusters[i][k].packets);
+      }
+    }
+  }
+  {
+    family_writer f(out, "scanscope_cluster_sources", "gauge",
+                    "Distinct sources by destination port and cluster since start.");
+    for (uint16_t i = 0; i < port_count && i < t.clusters.size(); ++i) {
+      for (size_t k = 0; k < r.cluster_names.size(); ++k) {
+        f.sample(port_labels(ports, i) + "," + label("cluster", r.cluster_names[k]),
+                 t.clusters[i][k].sources);
+      }
+    }
+  }
+  // Countries: the top K per port by frames, the rest summed into "other".
+  uint64_t folded = 0;
+  std::vector<std::vector<std::pair<std::string, source_total>>> countries(port_count);
+  for (uint16_t i = 0; i < port_count && i < t.countries.size(); ++i) {
+    std::vector<size_t> order;
+    for (size_t c = 0; c < t.countries[i].size() && c < r.country_codes.size(); ++c) {
+      if (t.countries[i][c].packets != 0) {
+        order.push_back(c);
+      }
+    }
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return t.countries[i][a].packets > t.countries[i][b].packets;
+    });
+    source_total other;
+    for (size_t n = 0; n < order.size(); ++n) {
+      const source_total& v = t.countries[i][order[n]];
+      if (n < top_countries) {
+        countries[i].emplace_back(r.country_codes[order[n]], v);
+      } else {
+        other.packets += v.packets;
+        other.sources += v.sources;
+        ++folded;
+      }
+    }
+    if (other.packets != 0) {
+      countries[i].emplace_back("other", other);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_country_frames_total", "counter",
+                    "TCP/UDP frames by destination port and source country (top K per port).");
+    for (uint16_t i = 0; i < port_count; ++i) {
+      for (const auto& [code, v] : countries[i]) {
+        f.sample(port_labels(ports, i) + "," + label("country", code), v.packets);
+      }
+    }
+  }
+  {
+    family_writer f(out, "scanscope_country_sources", "gauge",
+                    "Distinct sources by destination port and source country since start.");
+    for (uint16_t i = 0; i < port_count; ++i) {
+      for (const auto& [code, v] : countries[i]) {
+        f.sample(port_labels(ports, i) + "," + label("country", code), v.sources);
+      }
+    }
+  }
+  {
+    family_writer f(out, "scanscope_country_series_folded", "gauge",
+                    "(port, country) series folded into country=\"other\" by the top-K cap.");
+    f.sample("", folded);
+  }
+  {
+    family_writer f(out, "scanscope_signature_hits_total", "counter",
+                    "Payload signature hits (TCP connections or UDP datagrams) by port and rule.");
+    for (uint16_t i = 0; i < port_count && i < t.signatures.size(); ++i) {
+      for (size_t k = 0; k < r.rules.size(); ++k) {
+        f.sample(port_labels(ports, i) + "," + label("signature", r.rules[k].name) + "," +
+                     label("category", r.rules[k].category),
+                 t.signatures[i][k].packets);
+      }
+    }
+  }
+  {
+    family_writer f(out, "scanscope_tool_frames_total", "counter",
+                    "IP frames by the scanning tool their headers name.");
+    for (size_t k = 0; k < scan_tool_count; ++k) {
+      f.sample(label("tool", scan_tool_name(static_cast<scan_tool>(k))), t.tools_total[k].packets);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_tool_sources", "gauge",
+                    "Distinct sources by the scanning tool their headers name since start.");
+    for (size_t k = 0; k < scan_tool_count; ++k) {
+      f.sample(label("tool", scan_tool_name(static_cast<scan_tool>(k))), t.tools_total[k].sources);
+    }
+  }
+  if (r.series != nullptr) {
+    std::map<std::string, uint64_t> by_scope = {
+        {"port", 0}, {"port_country", 0}, {"port_cluster", 0}};
+    uint64_t active = 0;
+    for (const surge_event& e : r.series->surges()) {
+      const char* scope = e.scope == surge_scope::port           ? "port"
+                          : e.scope == surge_scope::port_country ? "port_country"
+                                                                 : "port_cluster";
+      ++by_scope[scope];
+      active += e.end < 0;
+    }
+    family_writer f(out, "scanscope_surges_total", "counter", "Surge events started, by scope.");
+    for (const auto& [scope, n] : by_scope) {
+      f.sample(label("scope", scope), n);
+    }
+    family_writer g(out, "scanscope_surges_active", "gauge", "Surge events not ended yet.");
+    g.sample("", active);
+  }
+  {
+    family_writer f(out, "scanscope_device_rx_frames_total", "counter",
+                    "Frames the DPDK port delivered (rte_eth_stats ipackets).");
+    for (const device_counters& d : r.devices) {
+      f.sample(label("device", d.name), d.ipackets);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_device_rx_missed_total", "counter",
+                    "Frames the DPDK port dropped because its RX queues were full (imissed).");
+    for (const device_counters& d : r.devices) {
+      f.sample(label("device", d.name), d.imissed);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_device_rx_errors_total", "counter",
+                    "Erroneous frames the DPDK port counted (ierrors).");
+    for (const device_counters& d : r.devices) {
+      f.sample(label("device", d.name), d.ierrors);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_device_rx_nombuf_total", "counter",
+                    "Receive failures for lack of mbufs (rx_nombuf).");
+    for (const device_counters& d : r.devices) {
+      f.sample(label("device", d.name), d.rx_nombuf);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_lcore_busy_ratio", "gauge",
+                    "Share of an RX lcore's poll-loop cycles spent on bursts with frames.");
+    for (const lcore_summary& l : r.lcores) {
+      f.sample(label("lcore", std::to_string(l.lcore_id)), l.busy_ratio);
+    }
+  }
+  {
+    family_writer f(out, "scanscope_sources_live", "gauge", "Sources held in the source tables.");
+    f.sample("", t.sources.live);
+  }
+  {
+    family_writer f(out, "scanscope_sources_evicted_total", "counter",
+                    "Sources pushed out of a full source table.");
+    f.sample("", t.sources.evicted);
+  }
+  {
+    family_writer f(out, "scanscope_payload_scanned_bytes_total", "counter",
+                    "Payload bytes scanned for signatures.");
+    f.sample("", t.payload.bytes);
+  }
+  {
+    family_writer f(out, "scanscope_bucket_late_frames_total", "counter",
+                    "Frames too late for their time bucket.");
+    f.sample("", r.bucket_late);
+  }
+  return out;
+}
+
+}  // namespace scanscope
