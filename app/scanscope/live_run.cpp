@@ -63,6 +63,7 @@ int run_live(const app_options& o, const analysis_tables& tables,
   series_store store(o.retention, surge_settings_of(o));
   series_clock clock = make_series_clock(store, o, tables);
   clock.set_lcores(rx.series());
+  const auto files = attach_series_files(clock, o, tables);
 
   endpoints board;
   std::unique_ptr<http_server> server;
@@ -126,7 +127,7 @@ int run_live(const app_options& o, const analysis_tables& tables,
   report.interrupted = interrupted;
   report.devices = read_device_counters(port_ids);
   stop_ports(port_ids);
-  clock.close_all(wall_clock_ns());
+  clock.close_all(wall_clock_ns(), true);
   const int rc = finish(report, rx, tables, o, store, &board);
   rte_mempool_free(pool);
   return rc;

@@ -123,6 +123,7 @@ int run_offline(const app_options& o, const analysis_tables& tables,
   series_store store(o.retention, surge_settings_of(o));
   series_clock clock = make_series_clock(store, o, tables);
   clock.set_lcores(rx.series());
+  const auto files = attach_series_files(clock, o, tables);
   bucket_hooks hooks;
   hooks.due = [&](uint64_t t) { return clock.due(t); };
   hooks.close = [&](uint64_t t, const std::vector<uint64_t>& enqueued) {

@@ -139,6 +139,9 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
   po::options_description output("Output");
   output.add_options()("json-out", po::value(&o.json_out)->value_name("FILE"),
                        "write the final report as JSON (also after SIGINT/SIGTERM)")(
+      "series-dir", po::value(&o.series_dir)->value_name("DIR"),
+      "append each closed time bucket to DIR/scanscope-YYYY-MM-DD.jsonl and .csv (UTC days); "
+      "a bucket cut short by a stop is marked partial")(
       "http", po::value(&o.http)->default_value(o.http)->value_name("ADDRESS:PORT"),
       "serve /metrics (Prometheus) and /api/v1/report (JSON) here during live runs, and after an "
       "offline run with --serve; 'none' serves nothing")(
@@ -292,8 +295,8 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   }
   // Paths in a config file are relative to the file's folder; on the command line, to the
   // working directory. Note which path options the command line set before the file fills in.
-  const char* const path_options[] = {"clusters", "signatures", "signature-cache", "json-out",
-                                      "geo-db"};
+  const char* const path_options[] = {"clusters",   "signatures", "signature-cache",
+                                      "json-out",   "geo-db",     "series-dir"};
   std::vector<std::string> from_file;
   for (const char* name : path_options) {
     if (!vm.count(name)) {
@@ -329,6 +332,7 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
                          : name == "signatures"      ? &o.signatures
                          : name == "signature-cache" ? &o.signature_cache
                          : name == "geo-db"          ? &o.geo_db
+                         : name == "series-dir"      ? &o.series_dir
                                                      : &o.json_out;
     if (!value->empty() && *value != "none" && std::filesystem::path(*value).is_relative()) {
       *value = (config_dir / *value).string();

@@ -175,6 +175,38 @@ rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& erro
   return pool;
 }
 
+std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
+                                                  const analysis_tables& tables) {
+  if (o.series_dir.empty()) {
+    return nullptr;
+  }
+  series_names names;
+  names.ports = &tables.ports;
+  for (size_t i = 0; i < tables.clusters.size(); ++i) {
+    names.clusters.push_back(tables.clusters.name(i));
+  }
+  if (tables.signatures) {
+    for (const signature_rule& r : tables.signatures->rules()) {
+      names.signatures.push_back(r.name);
+    }
+  }
+  if (tables.geo) {
+    for (size_t c = 0; c < tables.geo->country_count(); ++c) {
+      names.countries.emplace_back(tables.geo->country_code(static_cast<uint8_t>(c)));
+    }
+  }
+  auto files = std::make_unique<series_files>(o.series_dir, std::move(names), clock.width_ns());
+  series_files* raw = files.get();
+  clock.on_closed([raw](int64_t bucket, const std::map<uint64_t, series_point>& points,
+                        bool partial) {
+    const std::string error = raw->append(bucket, points, partial);
+    if (!error.empty()) {
+      std::fprintf(stderr, "scanscope: %s\n", error.c_str());
+    }
+  });
+  return files;
+}
+
 void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
                  const app_options& o, const series_store& series) {
   const watched_ports& ports = tables.ports;

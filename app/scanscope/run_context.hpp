@@ -18,6 +18,7 @@
 #include "cluster/cluster_rules.hpp"
 #include "export/http_server.hpp"
 #include "export/run_report.hpp"
+#include "export/series_files.hpp"
 #include "geo/location_db.hpp"
 #include "options.hpp"
 #include "pipeline/worker.hpp"
@@ -80,6 +81,13 @@ surge_settings surge_settings_of(const app_options& o);
 /** A series clock that logs surges with port, country and cluster names. */
 series_clock make_series_clock(series_store& store, const app_options& o,
                                const analysis_tables& tables);
+
+/**
+ * With --series-dir, append each closed bucket to the day's series files.
+ * @return the writer (null without --series-dir); keep it for the run
+ */
+std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
+                                                  const analysis_tables& tables);
 
 /** Fold the counters and fill the report (the main lcore's view of the run so far). */
 void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables& tables,

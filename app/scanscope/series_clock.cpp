@@ -15,9 +15,15 @@ bool series_clock::due(uint64_t now_ns) const {
   return now_ns >= (static_cast<uint64_t>(next_) + 1) * width_ns_ + grace_ns_;
 }
 
-void series_clock::close(int64_t bucket) {
+void series_clock::close(int64_t bucket, bool partial) {
   for (const surge_event* e : store_.close(bucket, lcores_)) {
     std::fprintf(stderr, "scanscope: %s\n", describe_(*e).c_str());
+  }
+  if (on_closed_) {
+    const auto it = store_.buckets().find(bucket);
+    if (it != store_.buckets().end()) {
+      on_closed_(bucket, it->second, partial);
+    }
   }
 }
 
@@ -28,11 +34,11 @@ void series_clock::close_until(uint64_t now_ns) {
     next_ = first;
   }
   while (now_ns >= (static_cast<uint64_t>(next_) + 1) * width_ns_ + grace_ns_) {
-    close(next_++);
+    close(next_++, false);
   }
 }
 
-void series_clock::close_all(uint64_t last_ns) {
+void series_clock::close_all(uint64_t last_ns, bool partial) {
   if (next_ < 0) {
     if (last_ns == 0) {
       return;
@@ -41,7 +47,8 @@ void series_clock::close_all(uint64_t last_ns) {
   }
   const auto last = static_cast<int64_t>(last_ns / width_ns_);
   while (next_ <= last) {
-    close(next_++);
+    const int64_t bucket = next_++;
+    close(bucket, partial && bucket == last);
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ class series_clock {
   series_clock(series_store& store, uint64_t width_ns, uint64_t grace_ns,
                std::function<std::string(const surge_event&)> describe);
 
+  /** Called after each bucket closes, with its points and whether a stop cut it short. */
+  void on_closed(std::function<void(int64_t, const std::map<uint64_t, series_point>&, bool)> f) {
+    on_closed_ = std::move(f);
+  }
+
   /** The lcores whose buckets are folded (set before the first close). */
   void set_lcores(std::vector<bucket_series*> lcores) { lcores_ = std::move(lcores); }
 
@@ -34,20 +40,24 @@ class series_clock {
   /** Close every bucket whose end plus grace is at or before `now_ns`. */
   void close_until(uint64_t now_ns);
 
-  /** Close every bucket up to and including the one holding `last_ns` (end of input). */
-  void close_all(uint64_t last_ns);
+  /**
+   * Close every bucket up to and including the one holding `last_ns`.
+   * @param partial the last one was cut short (a live run stopped inside it)
+   */
+  void close_all(uint64_t last_ns, bool partial = false);
 
   uint64_t width_ns() const { return width_ns_; }
   uint64_t grace_ns() const { return grace_ns_; }
 
  private:
-  void close(int64_t bucket);
+  void close(int64_t bucket, bool partial);
 
   series_store& store_;
   uint64_t width_ns_;
   uint64_t grace_ns_;
   std::function<std::string(const surge_event&)> describe_;
   std::vector<bucket_series*> lcores_;
+  std::function<void(int64_t, const std::map<uint64_t, series_point>&, bool)> on_closed_;
   int64_t next_ = -1;  // first bucket not closed yet (-1: no time seen yet)
 };
 

@@ -311,7 +311,8 @@ def check_buckets_and_surges(scanscope):
         for name, rates, jitter in [("flat", flat, 5), ("step", step, 0)]:
             capture = os.path.join(tmp, name + ".pcap")
             write_timed_syns(capture, hourly_traffic(rates, start, jitter))
-            report = run_scanscope(scanscope, capture)
+            series_dir = os.path.join(tmp, name + "-series")
+            report = run_scanscope(scanscope, capture, ["--series-dir", series_dir])
             if report is None:
                 return
             port = next(p for p in report["ports"] if p["port"] == 8545)
@@ -322,6 +323,21 @@ def check_buckets_and_surges(scanscope):
             check(f"{name}: first bucket", series[0]["start"] if series else None,
                   "2018-12-03T00:00:00.000Z")
             check(f"{name}: late packets", report["buckets"]["late"], 0)
+            # The series files hold the same hours: per-port lines, one per country.
+            import csv
+            per_hour = {}
+            for path in sorted(glob.glob(os.path.join(series_dir, "scanscope-*.csv"))):
+                with open(path) as f:
+                    for row in csv.DictReader(f):
+                        if row["kind"] == "port" and row["port"] == "8545":
+                            per_hour[row["start"]] = per_hour.get(row["start"], 0) + int(row["packets"])
+            check(f"{name}: packets per hour in the series files",
+                  [per_hour[k] for k in sorted(per_hour)], rates)
+            jsonl = sum(1 for path in glob.glob(os.path.join(series_dir, "*.jsonl"))
+                        for _ in open(path))
+            csv_lines = sum(1 for path in glob.glob(os.path.join(series_dir, "*.csv"))
+                            for _ in open(path)) - len(glob.glob(os.path.join(series_dir, "*.csv")))
+            check(f"{name}: JSON Lines and CSV lines", jsonl, csv_lines)
             surges = [s for s in report["surges"] if s["scope"] == "port"]
             if name == "flat":
                 check("flat: surges", report["surges"], [])

@@ -1,0 +1,49 @@
+#pragma once
+/**
+ * @file
+ * Closed time buckets appended to files an analyst can load anywhere: one JSON Lines file and
+ * one CSV file per UTC day under a folder, a line per (port, kind, value, country) of a bucket.
+ * A bucket cut short by a stop is written with partial=true.
+ */
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "stats/series_store.hpp"
+#include "stats/watched_ports.hpp"
+
+namespace scanscope {
+
+/** Names behind the indexes of series keys. */
+struct series_names {
+  const watched_ports* ports = nullptr;     /**< watched-port index → port */
+  std::vector<std::string> clusters;        /**< cluster index → name */
+  std::vector<std::string> signatures;      /**< rule index → name */
+  std::vector<std::string> countries;       /**< country index → ISO code */
+};
+
+class series_files {
+ public:
+  /** @param dir created if missing */
+  series_files(std::string dir, series_names names, uint64_t bucket_ns);
+
+  /**
+   * Append one closed bucket.
+   * @return empty on success, else a message naming the file and the OS error
+   */
+  std::string append(int64_t bucket, const std::map<uint64_t, series_point>& points,
+                     bool partial);
+
+  /** Lines written so far. */
+  uint64_t lines() const { return lines_; }
+
+ private:
+  std::string dir_;
+  series_names names_;
+  uint64_t bucket_ns_;
+  uint64_t lines_ = 0;
+};
+
+}  // namespace scanscope
