@@ -380,6 +380,7 @@ def check_endpoints(scanscope, data_dir):
             return None, ""
         status, metrics = get("/metrics")
         check("GET /metrics status", status, 200)
+        METRIC_NAMES_SEEN.update(re.findall(r"^# TYPE (\S+)", metrics, re.M))
         want = len(tcpdump_lines(capture, "tcp dst port 8545"))
         line = next((l for l in metrics.splitlines()
                      if l.startswith('scanscope_port_frames_total{port="8545"')), "")
@@ -407,6 +408,29 @@ def check_endpoints(scanscope, data_dir):
             proc.kill()
             rc = None
     check("--serve exit status after SIGTERM", rc, 0)
+
+
+def check_monitoring_configs(data_dir):
+    """The shipped Prometheus config and alert rules pass promtool; the dashboard is JSON whose
+    queries name only metrics scanscope exports."""
+    import shutil
+    root = os.path.join(data_dir, "..", "..", "config")
+    if shutil.which("promtool"):
+        for args in (["check", "config", os.path.join(root, "prometheus", "prometheus.yml")],
+                     ["check", "rules", os.path.join(root, "prometheus", "scanscope-alerts.yml")]):
+            r = subprocess.run(["promtool", *args], capture_output=True, text=True)
+            check(f"promtool {' '.join(args[:2])}", r.returncode, 0)
+    with open(os.path.join(root, "grafana", "scanscope-dashboard.json")) as f:
+        dashboard = json.load(f)
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            for metric in re.findall(r"scanscope_[a-z_]+", target["expr"]):
+                if metric not in METRIC_NAMES_SEEN:
+                    failures.append(f"dashboard panel '{panel['title']}' uses {metric}, "
+                                    "which /metrics does not export")
+
+
+METRIC_NAMES_SEEN = set()
 
 
 def check_bad_inputs(scanscope, data_dir):
@@ -489,6 +513,7 @@ def main():
     check_countries(scanscope)
     check_buckets_and_surges(scanscope)
     check_endpoints(scanscope, data_dir)
+    check_monitoring_configs(data_dir)
     if len(sys.argv) > 3:
         check_source_flood(scanscope, sys.argv[3])
     for f in failures:
