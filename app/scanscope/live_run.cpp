@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "api_queries.hpp"
 #include "device_ports.hpp"
 #include "export/summary_table.hpp"
 #include "run_context.hpp"
@@ -87,6 +88,9 @@ int run_live(const app_options& o, const analysis_tables& tables,
   while (!stop_requested.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     clock.close_until(wall_clock_ns());
+    board.serve_pending([&](const std::string& target) {
+      return answer_api(target, api_context{&store, &tables, &rx, &o, false});
+    });
     if (o.duration > 0 && seconds_since(start) >= o.duration) {
       timed_out = true;
       break;

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "api_queries.hpp"
 #include "pipeline/offline_feeder.hpp"
 #include "run_context.hpp"
 
@@ -168,8 +169,10 @@ int run_offline(const app_options& o, const analysis_tables& tables,
     if (!o.quiet) {
       std::fprintf(stderr, "scanscope: serving until SIGINT or SIGTERM\n");
     }
+    const api_context context{&store, &tables, &rx, &o, true};
     while (!stop_requested.load(std::memory_order_relaxed)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      board.serve_pending([&](const std::string& target) { return answer_api(target, context); });
     }
   }
   for (rte_ring* r : rings) {

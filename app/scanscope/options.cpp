@@ -295,8 +295,8 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   }
   // Paths in a config file are relative to the file's folder; on the command line, to the
   // working directory. Note which path options the command line set before the file fills in.
-  const char* const path_options[] = {"clusters",   "signatures", "signature-cache",
-                                      "json-out",   "geo-db",     "series-dir"};
+  const char* const path_options[] = {"clusters", "signatures", "signature-cache",
+                                      "json-out", "geo-db",     "series-dir"};
   std::vector<std::string> from_file;
   for (const char* name : path_options) {
     if (!vm.count(name)) {

@@ -197,13 +197,13 @@ std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app
   }
   auto files = std::make_unique<series_files>(o.series_dir, std::move(names), clock.width_ns());
   series_files* raw = files.get();
-  clock.on_closed([raw](int64_t bucket, const std::map<uint64_t, series_point>& points,
-                        bool partial) {
-    const std::string error = raw->append(bucket, points, partial);
-    if (!error.empty()) {
-      std::fprintf(stderr, "scanscope: %s\n", error.c_str());
-    }
-  });
+  clock.on_closed(
+      [raw](int64_t bucket, const std::map<uint64_t, series_point>& points, bool partial) {
+        const std::string error = raw->append(bucket, points, partial);
+        if (!error.empty()) {
+          std::fprintf(stderr, "scanscope: %s\n", error.c_str());
+        }
+      });
   return files;
 }
 
@@ -267,15 +267,47 @@ http_response endpoints::answer(const std::string& target) const {
   } else if (path == "/api/v1/report") {
     r.content_type = "application/json";
     r.body = json ? *json : std::string("{}\n");
+  } else if (path.rfind("/api/v1/", 0) == 0) {
+    // The series store belongs to the main lcore: queue the query and wait for its answer.
+    std::future<http_response> answer;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (queries_.size() >= 16) {
+        return {503, "text/plain; charset=utf-8", "too many queries waiting\n"};
+      }
+      queries_.push_back({target, std::promise<http_response>()});
+      answer = queries_.back().answer.get_future();
+    }
+    if (answer.wait_for(std::chrono::seconds(4)) != std::future_status::ready) {
+      return {503, "text/plain; charset=utf-8", "the main lcore did not answer in time\n"};
+    }
+    return answer.get();
   } else if (path == "/") {
     r.body =
-        "scanscope\n/metrics         Prometheus text format 0.0.4\n"
-        "/api/v1/report   the JSON report (docs/report.md)\n";
+        "scanscope\n"
+        "/metrics                  Prometheus text format 0.0.4\n"
+        "/api/v1/report            the JSON report (docs/report.md)\n"
+        "/api/v1/series            closed buckets; port, cluster, signature, country, from, to, "
+        "group\n"
+        "/api/v1/surges            surge events\n"
+        "/api/v1/fingerprints/top  top fingerprint keys per port; port, n\n"
+        "/api/v1/sources/top       busiest sources (after an offline run); n\n";
   } else {
     r.status = 404;
     r.body = "not found: " + path + "\n";
   }
   return r;
+}
+
+void endpoints::serve_pending(const std::function<http_response(const std::string&)>& query) {
+  std::deque<pending_query> work;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    work.swap(queries_);
+  }
+  for (pending_query& q : work) {
+    q.answer.set_value(query(q.target));
+  }
 }
 
 std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoints& board,

@@ -10,6 +10,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -101,13 +104,26 @@ class endpoints {
  public:
   /** Render and publish the pages for `report`. */
   void publish(const run_report& report, const watched_ports& ports, size_t top_countries);
-  /** Answer a GET (called on the server's thread). */
+  /**
+   * Answer a GET (called on the server's thread). /metrics and /api/v1/report come from the
+   * published pages; the query endpoints (/api/v1/series, ...) are handed to the main lcore,
+   * which owns the series store, and answered from its next serve_pending() call.
+   */
   http_response answer(const std::string& target) const;
 
+  /** On the main lcore: answer the queries waiting, with `query`. */
+  void serve_pending(const std::function<http_response(const std::string&)>& query);
+
  private:
+  struct pending_query {
+    std::string target;
+    std::promise<http_response> answer;
+  };
+
   mutable std::mutex mutex_;
   std::shared_ptr<const std::string> metrics_;
   std::shared_ptr<const std::string> json_;
+  mutable std::deque<pending_query> queries_;
 };
 
 /** Start the HTTP server of `--http`; null with `error` set when it cannot listen. */

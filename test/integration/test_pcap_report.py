@@ -397,6 +397,27 @@ def check_endpoints(scanscope, data_dir):
         if status == 200:
             check("report packets over HTTP", json.loads(body)["totals"]["packets"],
                   len(tcpdump_lines(capture)))
+        # The query endpoints, answered by the main lcore.
+        to_8545 = len(tcpdump_lines(capture, "tcp dst port 8545"))
+        status, body = get("/api/v1/series?port=8545&group=country")
+        check("GET /api/v1/series status", status, 200)
+        if status == 200:
+            buckets = json.loads(body)["buckets"]
+            check("series packets to 8545", sum(g["packets"] for b in buckets
+                                                for g in b["groups"].values()), to_8545)
+        check("series with an unknown port", get("/api/v1/series?port=nope")[0], 400)
+        check("series with a bad time", get("/api/v1/series?from=yesterday")[0], 400)
+        status, body = get("/api/v1/sources/top?n=1")
+        check("GET /api/v1/sources/top status", status, 200)
+        if status == 200:
+            top = json.loads(body)
+            check("top source", top[0]["address"] if top else None, "10.99.0.1")
+            check("top source packets", top[0]["packets"] if top else None,
+                  len(tcpdump_lines(capture, "ip src 10.99.0.1")))
+        status, body = get("/api/v1/fingerprints/top?port=8545")
+        check("fingerprint packets to 8545",
+              sum(f["packets"] for f in json.loads(body)) if status == 200 else None, to_8545)
+        check("GET /api/v1/surges status", get("/api/v1/surges")[0], 200)
         check("POST status", get("/metrics", "POST")[0], 405)
         check("unknown path status", get("/nothing")[0], 404)
         check("oversized header status", get("/metrics", headers={"X-Big": "a" * 20000})[0], 431)

@@ -1,0 +1,326 @@
+#include "api_queries.hpp"
+
+#include <arpa/inet.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <map>
+
+#include "export/json_series.hpp"
+#include "export/summary_table.hpp"
+
+namespace scanscope {
+
+namespace {
+
+using writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/** The query string as a map; later duplicates win. */
+std::map<std::string, std::string> parameters(const std::string& target) {
+  std::map<std::string, std::string> out;
+  const size_t q = target.find('?');
+  if (q == std::string::npos) {
+    return out;
+  }
+  size_t at = q + 1;
+  while (at <= target.size()) {
+    const size_t amp = std::min(target.find('&', at), target.size());
+    const std::string pair = target.substr(at, amp - at);
+    const size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      out[pair.substr(0, eq)] = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    }
+    at = amp + 1;
+  }
+  return out;
+}
+
+http_response bad(const std::string& why) {
+  return {400, "text/plain; charset=utf-8", why + "\n"};
+}
+
+http_response json(rapidjson::StringBuffer& b) {
+  return {200, "application/json", std::string(b.GetString(), b.GetSize()) + "\n"};
+}
+
+/** Unix seconds, or ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" (the seconds and Z may be left out). */
+bool parse_time(const std::string& text, uint64_t& seconds) {
+  uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec == std::errc{} && end == text.data() + text.size()) {
+    seconds = v;
+    return true;
+  }
+  std::tm tm{};
+  int parsed = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
+                           &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
+  if (parsed < 3) {
+    return false;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  seconds = static_cast<uint64_t>(timegm(&tm));
+  return true;
+}
+
+http_response series_query(const std::map<std::string, std::string>& p, const api_context& c) {
+  const analysis_tables& t = *c.tables;
+  // Filters, each resolved to an index; -1: no filter.
+  int port = -1;
+  if (p.count("port")) {
+    for (uint16_t i = 1; i <= t.ports.size(); ++i) {
+      if (std::to_string(t.ports.at(i).port) == p.at("port") ||
+          t.ports.at(i).name == p.at("port")) {
+        port = i;
+      }
+    }
+    if (p.at("port") == "other") {
+      port = watched_ports::other_index;
+    }
+    if (port < 0) {
+      return bad("port '" + p.at("port") + "' is not a watched port (or 'other')");
+    }
+  }
+  int cluster = -1;
+  if (p.count("cluster")) {
+    for (size_t i = 0; i < t.clusters.size(); ++i) {
+      if (t.clusters.name(i) == p.at("cluster")) {
+        cluster = static_cast<int>(i);
+      }
+    }
+    if (cluster < 0) {
+      return bad("cluster '" + p.at("cluster") + "' is not defined");
+    }
+  }
+  int signature = -1;
+  if (p.count("signature")) {
+    for (size_t i = 0; t.signatures && i < t.signatures->rules().size(); ++i) {
+      if (t.signatures->rules()[i].name == p.at("signature")) {
+        signature = static_cast<int>(i);
+      }
+    }
+    if (signature < 0) {
+      return bad("signature '" + p.at("signature") + "' is not a rule");
+    }
+  }
+  int country = -1;
+  if (p.count("country")) {
+    const std::string& code = p.at("country");
+    country = code == "ZZ" ? 0 : (t.geo ? t.geo->country_index(code.c_str()) : 0);
+    if (country == 0 && code != "ZZ") {
+      return bad("country '" + code + "' is not in the location database");
+    }
+  }
+  const std::string group = p.count("group") ? p.at("group") : "port";
+  if (group != "port" && group != "cluster" && group != "signature" && group != "country") {
+    return bad("group must be port, cluster, signature or country");
+  }
+  if (cluster >= 0 && signature >= 0) {
+    return bad("filter by cluster or by signature, not both");
+  }
+  uint64_t from = 0;
+  uint64_t to = UINT64_MAX;
+  if (p.count("from") && !parse_time(p.at("from"), from)) {
+    return bad("from '" + p.at("from") + "' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ");
+  }
+  if (p.count("to") && !parse_time(p.at("to"), to)) {
+    return bad("to '" + p.at("to") + "' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ");
+  }
+  // Which entries answer: cluster entries for cluster questions, signature entries for
+  // signature questions, per-(port, country) entries otherwise.
+  series_key::kind kind = series_key::kind::port;
+  if (cluster >= 0 || group == "cluster") {
+    kind = series_key::kind::cluster;
+  } else if (signature >= 0 || group == "signature") {
+    kind = series_key::kind::signature;
+  }
+  const uint64_t width_s = static_cast<uint64_t>(c.options->bucket);
+  rapidjson::StringBuffer b;
+  writer w(b);
+  w.StartObject();
+  w.Key("group");
+  w.String(group.c_str());
+  w.Key("buckets");
+  w.StartArray();
+  for (const auto& [bucket, points] : c.store->buckets()) {
+    const uint64_t start_s = static_cast<uint64_t>(bucket) * width_s;
+    if (start_s < from || start_s >= to) {
+      continue;
+    }
+    std::map<std::string, std::pair<uint64_t, uint64_t>> groups;
+    for (const auto& [key, point] : points) {
+      if (series_key::kind_of(key) != kind || (port >= 0 && series_key::port_of(key) != port) ||
+          (country >= 0 && series_key::country_of(key) != country) ||
+          (cluster >= 0 && series_key::dim_of(key) != cluster) ||
+          (signature >= 0 && series_key::dim_of(key) != signature)) {
+        continue;
+      }
+      std::string name;
+      const uint16_t pi = series_key::port_of(key);
+      if (group == "port") {
+        name = pi == watched_ports::other_index ? "other" : std::to_string(t.ports.at(pi).port);
+      } else if (group == "cluster") {
+        name = t.clusters.name(series_key::dim_of(key));
+      } else if (group == "signature") {
+        name = t.signatures ? t.signatures->rules()[series_key::dim_of(key)].name : "?";
+      } else {
+        name = t.geo ? t.geo->country_code(series_key::country_of(key)) : "ZZ";
+      }
+      // Sources add up over countries (one country per source); over ports and clusters a
+      // source seen in two of them counts twice.
+      auto& g = groups[name];
+      g.first += point.packets;
+      g.second += point.sources;
+    }
+    if (groups.empty()) {
+      continue;
+    }
+    w.StartObject();
+    w.Key("start");
+    w.String(format_utc(start_s * 1000000000ULL).c_str());
+    w.Key("groups");
+    w.StartObject();
+    for (const auto& [name, v] : groups) {
+      w.Key(name.c_str());
+      w.StartObject();
+      w.Key("packets");
+      w.Uint64(v.first);
+      w.Key("sources");
+      w.Uint64(v.second);
+      w.EndObject();
+    }
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return json(b);
+}
+
+http_response fingerprints_query(const std::map<std::string, std::string>& p,
+                                 const api_context& c) {
+  size_t n = 10;
+  if (p.count("n")) {
+    n = static_cast<size_t>(std::strtoul(p.at("n").c_str(), nullptr, 10));
+  }
+  const traffic_snapshot s = fold_counters(c.rx->views(), c.tables->ports.size(),
+                                           std::min<size_t>(n, 1000), c.tables->rule_count());
+  rapidjson::StringBuffer b;
+  writer w(b);
+  w.StartArray();
+  for (uint16_t i = 0; i < s.fingerprints.size(); ++i) {
+    const std::string port =
+        i == watched_ports::other_index ? "other" : std::to_string(c.tables->ports.at(i).port);
+    if (p.count("port") && p.at("port") != port) {
+      continue;
+    }
+    for (const fingerprint_count& f : s.fingerprints[i]) {
+      w.StartObject();
+      w.Key("port");
+      w.String(port.c_str());
+      w.Key("key");
+      w.String(to_string(f.key).c_str());
+      w.Key("packets");
+      w.Uint64(f.packets);
+      w.Key("sources");
+      w.Uint64(f.sources);
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+  return json(b);
+}
+
+http_response sources_query(const std::map<std::string, std::string>& p, const api_context& c) {
+  if (!c.lcores_stopped) {
+    return {503, "text/plain; charset=utf-8",
+            "source tables are read once the RX lcores have stopped (after an offline run)\n"};
+  }
+  size_t n = 20;
+  if (p.count("n")) {
+    n = std::min<size_t>(std::strtoul(p.at("n").c_str(), nullptr, 10), 10000);
+  }
+  std::vector<const source_state*> all;
+  for (const auto& w : c.rx->workers) {
+    w->sources().for_each([&](const source_state& s) { all.push_back(&s); });
+  }
+  const size_t keep = std::min(n, all.size());
+  std::partial_sort(
+      all.begin(), all.begin() + static_cast<long>(keep), all.end(),
+      [](const source_state* a, const source_state* b) { return a->packets > b->packets; });
+  rapidjson::StringBuffer b;
+  writer w(b);
+  w.StartArray();
+  for (size_t i = 0; i < keep; ++i) {
+    const source_state& s = *all[i];
+    char text[64];
+    static constexpr uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    if (std::equal(v4_mapped, v4_mapped + 12, s.key.bytes)) {
+      std::snprintf(text, sizeof text, "%u.%u.%u.%u", s.key.bytes[12], s.key.bytes[13],
+                    s.key.bytes[14], s.key.bytes[15]);
+    } else {
+      inet_ntop(AF_INET6, s.key.bytes, text, sizeof text);
+    }
+    w.StartObject();
+    w.Key("address");
+    w.String(text);
+    w.Key("country");
+    w.String(c.tables->geo ? c.tables->geo->country_code(s.country) : "ZZ");
+    w.Key("packets");
+    w.Uint64(s.packets);
+    w.Key("distinct_destinations");
+    w.Double(s.dst_addrs.estimate());
+    w.Key("distinct_ports");
+    w.Double(s.dst_ports.estimate());
+    w.Key("source_port");
+    w.String(source_port_behaviour_name(s.src_port_behaviour()));
+    w.Key("first_seen");
+    w.String(format_utc(uint64_t{s.first_seen_s} * 1000000000ULL).c_str());
+    w.Key("last_seen");
+    w.String(format_utc(s.last_seen_ns).c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  return json(b);
+}
+
+}  // namespace
+
+http_response answer_api(const std::string& target, const api_context& c) {
+  const std::string path = target.substr(0, target.find('?'));
+  const auto p = parameters(target);
+  if (path == "/api/v1/series") {
+    return series_query(p, c);
+  }
+  if (path == "/api/v1/surges") {
+    run_report r;
+    r.series = c.store;
+    r.bucket_ns = static_cast<uint64_t>(c.options->bucket * 1e9);
+    for (size_t i = 0; i < c.tables->clusters.size(); ++i) {
+      r.cluster_names.push_back(c.tables->clusters.name(i));
+    }
+    if (c.tables->geo) {
+      for (size_t i = 0; i < c.tables->geo->country_count(); ++i) {
+        r.country_codes.emplace_back(c.tables->geo->country_code(static_cast<uint8_t>(i)));
+      }
+    }
+    rapidjson::StringBuffer b;
+    json_writer w(b);
+    w.StartObject();
+    write_surges(w, r, c.tables->ports);
+    w.EndObject();
+    return {200, "application/json", std::string(b.GetString(), b.GetSize()) + "\n"};
+  }
+  if (path == "/api/v1/fingerprints/top") {
+    return fingerprints_query(p, c);
+  }
+  if (path == "/api/v1/sources/top") {
+    return sources_query(p, c);
+  }
+  return {404, "text/plain; charset=utf-8", "not found: " + path + "\n"};
+}
+
+}  // namespace scanscope

@@ -1,0 +1,30 @@
+#pragma once
+/**
+ * @file
+ * The JSON API's query endpoints, answered on the main lcore (which owns the series store):
+ *   /api/v1/series?port=&cluster=&signature=&country=&from=&to=&group=
+ *   /api/v1/surges
+ *   /api/v1/fingerprints/top?port=&n=
+ *   /api/v1/sources/top?n=        (once the RX lcores have stopped: after an offline run)
+ * Examples are in docs/api.md.
+ */
+
+#include <string>
+
+#include "run_context.hpp"
+
+namespace scanscope {
+
+/** What the queries read. */
+struct api_context {
+  const series_store* store;
+  const analysis_tables* tables;
+  const rx_lcores* rx;
+  const app_options* options;
+  bool lcores_stopped; /**< the source tables can be read (no RX lcore writes them any more) */
+};
+
+/** Answer one query (404 for an unknown path, 400 naming a bad parameter). */
+http_response answer_api(const std::string& target, const api_context& c);
+
+}  // namespace scanscope
