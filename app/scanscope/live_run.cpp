@@ -9,6 +9,7 @@
 #include "device_ports.hpp"
 #include "export/summary_table.hpp"
 #include "run_context.hpp"
+#include "telemetry.hpp"
 
 namespace scanscope {
 
@@ -107,12 +108,13 @@ int run_live(const app_options& o, const analysis_tables& tables,
       }
       before = std::move(now);
       last_status = clock_type::now();
+      run_report live;
+      live.mode = "live";
+      live.elapsed_seconds = seconds_since(start);
+      live.devices = read_device_counters(port_ids);
+      fill_report(live, rx, tables, o, store);
+      publish_telemetry(live, ports);
       if (server) {
-        run_report live;
-        live.mode = "live";
-        live.elapsed_seconds = seconds_since(start);
-        live.devices = read_device_counters(port_ids);
-        fill_report(live, rx, tables, o, store);
         board.publish(live, ports, o.top_countries);
       }
     }

@@ -19,6 +19,7 @@
 #include "options.hpp"
 #include "pipeline/packet_meta.hpp"
 #include "run_context.hpp"
+#include "telemetry.hpp"
 
 namespace scanscope {
 
@@ -110,6 +111,7 @@ int run(int argc, char** argv) {
     return exit_runtime_error;
   }
   int rc = exit_runtime_error;
+  register_telemetry();
   if (error = register_packet_meta(); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
   } else {

@@ -454,6 +454,59 @@ def check_monitoring_configs(data_dir):
 METRIC_NAMES_SEEN = set()
 
 
+def check_live_run(scanscope, data_dir):
+    """A live run on a net_pcap port: it counts the capture's frames, serves /metrics while it
+    runs, answers DPDK telemetry, and stops at --duration with its report."""
+    import http.client
+    import time
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    capture = os.path.join(data_dir, "nmap-syn.pcap")
+    prefix = f"scanscope-live-test-{os.getpid()}"
+    with tempfile.TemporaryDirectory() as tmp:
+        report_path = os.path.join(tmp, "live.json")
+        proc = subprocess.Popen(
+            [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
+             f"--file-prefix={prefix}", "--vdev", f"net_pcap0,rx_pcap={capture}", "--",
+             "--config", CONFIG, "--geo-db", "none", "--duration", "4", "--mbufs", "4096",
+             "--http", f"127.0.0.1:{port}", "--json-out", report_path, "--quiet"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        metrics = ""
+        telemetry = None
+        for _ in range(30):
+            time.sleep(0.1)
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/metrics")
+                metrics = c.getresponse().read().decode()
+                if metrics:
+                    break
+            except OSError:
+                continue
+        path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as t:
+                t.connect(path)
+                json.loads(t.recv(16384).decode())  # greeting
+                t.send(b"/scanscope/totals")
+                telemetry = json.loads(t.recv(16384).decode())
+        except OSError as e:
+            failures.append(f"live: telemetry socket {path}: {e}")
+        _, err = proc.communicate(timeout=30)
+        check("live: exit status", proc.returncode, 0)
+        frames = len(tcpdump_lines(capture))
+        if not re.search(r"^scanscope_frames_total", metrics, re.M):
+            failures.append("live: /metrics served nothing while running")
+        if telemetry is not None:
+            check("live: telemetry frames", telemetry["/scanscope/totals"]["frames"], frames)
+        with open(report_path) as f:
+            report = json.load(f)
+        check("live: frames", report["totals"]["packets"], frames)
+        check("live: device frames", report["devices"][0]["ipackets"], frames)
+        check("live: mode", report["mode"], "live")
+
+
 def check_bad_inputs(scanscope, data_dir):
     """A missing file and a damaged capture end with a clear message, not a crash."""
     proc = subprocess.run([scanscope, "--pcap", "/nonexistent.pcap", "--quiet"],
@@ -535,6 +588,7 @@ def main():
     check_buckets_and_surges(scanscope)
     check_endpoints(scanscope, data_dir)
     check_monitoring_configs(data_dir)
+    check_live_run(scanscope, data_dir)
     if len(sys.argv) > 3:
         check_source_flood(scanscope, sys.argv[3])
     for f in failures:
