@@ -246,6 +246,36 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     family_writer g(out, "scanscope_surges_active", "gauge", "Surge events not ended yet.");
     g.sample("", active);
   }
+  if (r.series != nullptr && !r.series->buckets().empty()) {
+    // The last closed bucket: distinct sources per hour are not sums, so they are gauges of the
+    // latest bucket, which dashboards sample once per bucket (max_over_time over the width).
+    const auto& [bucket, points] = *r.series->buckets().rbegin();
+    std::map<std::pair<uint16_t, uint8_t>, uint64_t> by_country;
+    std::map<std::pair<uint16_t, uint16_t>, uint64_t> by_cluster;
+    for (const auto& [key, p] : points) {
+      if (series_key::kind_of(key) == series_key::kind::port) {
+        by_country[{series_key::port_of(key), series_key::country_of(key)}] += p.sources;
+      } else if (series_key::kind_of(key) == series_key::kind::cluster) {
+        by_cluster[{series_key::port_of(key), series_key::dim_of(key)}] += p.sources;
+      }
+    }
+    family_writer f(out, "scanscope_last_bucket_sources", "gauge",
+                    "Distinct sources in the last closed time bucket, by port and country.");
+    for (const auto& [k, n] : by_country) {
+      const std::string code = k.second < r.country_codes.size() ? r.country_codes[k.second] : "ZZ";
+      f.sample(port_labels(ports, k.first) + "," + label("country", code), n);
+    }
+    family_writer g(out, "scanscope_last_bucket_cluster_sources", "gauge",
+                    "Distinct sources in the last closed time bucket, by port and cluster.");
+    for (const auto& [k, n] : by_cluster) {
+      const std::string name = k.second < r.cluster_names.size() ? r.cluster_names[k.second] : "?";
+      g.sample(port_labels(ports, k.first) + "," + label("cluster", name), n);
+    }
+    family_writer h(out, "scanscope_last_bucket_start_seconds", "gauge",
+                    "Start of the last closed time bucket, seconds since the Unix epoch.");
+    h.sample("",
+             static_cast<uint64_t>(static_cast<uint64_t>(bucket) * (r.bucket_ns / 1000000000U)));
+  }
   {
     family_writer f(out, "scanscope_device_rx_frames_total", "counter",
                     "Frames the DPDK port delivered (rte_eth_stats ipackets).");

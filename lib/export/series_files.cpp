@@ -26,8 +26,7 @@ const char* kind_name(series_key::kind k) {
 }
 
 /** Append text to a file; the header goes first when the file is new. */
-std::string append_to(const std::string& path, const std::string& header,
-                      const std::string& text) {
+std::string append_to(const std::string& path, const std::string& header, const std::string& text) {
   const bool fresh = !std::filesystem::exists(path);
   std::FILE* f = std::fopen(path.c_str(), "a");
   if (f == nullptr) {

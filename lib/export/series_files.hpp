@@ -18,10 +18,10 @@ namespace scanscope {
 
 /** Names behind the indexes of series keys. */
 struct series_names {
-  const watched_ports* ports = nullptr;     /**< watched-port index → port */
-  std::vector<std::string> clusters;        /**< cluster index → name */
-  std::vector<std::string> signatures;      /**< rule index → name */
-  std::vector<std::string> countries;       /**< country index → ISO code */
+  const watched_ports* ports = nullptr; /**< watched-port index → port */
+  std::vector<std::string> clusters;    /**< cluster index → name */
+  std::vector<std::string> signatures;  /**< rule index → name */
+  std::vector<std::string> countries;   /**< country index → ISO code */
 };
 
 class series_files {
@@ -33,8 +33,7 @@ class series_files {
    * Append one closed bucket.
    * @return empty on success, else a message naming the file and the OS error
    */
-  std::string append(int64_t bucket, const std::map<uint64_t, series_point>& points,
-                     bool partial);
+  std::string append(int64_t bucket, const std::map<uint64_t, series_point>& points, bool partial);
 
   /** Lines written so far. */
   uint64_t lines() const { return lines_; }

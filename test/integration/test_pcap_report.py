@@ -498,6 +498,12 @@ def check_live_run(scanscope, data_dir):
         frames = len(tcpdump_lines(capture))
         if not re.search(r"^scanscope_frames_total", metrics, re.M):
             failures.append("live: /metrics served nothing while running")
+        import shutil
+        if shutil.which("promtool") and metrics:
+            lint = subprocess.run(["promtool", "check", "metrics"], input=metrics,
+                                  capture_output=True, text=True)
+            check("live: promtool check metrics", (lint.returncode, lint.stdout + lint.stderr),
+                  (0, ""))
         if telemetry is not None:
             check("live: telemetry frames", telemetry["/scanscope/totals"]["frames"], frames)
         with open(report_path) as f:
