@@ -25,7 +25,7 @@ std::vector<lcore_view> rx_lcores::views() const {
     out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques(), w->scanner(),
                    w->scanner() ? &w->signature_counts() : nullptr,
                    w->scanner() ? &w->signature_totals() : nullptr, &w->country_counts(),
-                   &w->country_totals()});
+                   &w->country_totals(), &w->signature_countries()});
   }
   return out;
 }

@@ -215,6 +215,22 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     }
   }
   {
+    family_writer f(out, "scanscope_signature_country_hits_total", "counter",
+                    "Payload signature hits by port, rule and source country.");
+    for (const auto& [key, v] : t.signature_countries) {
+      const uint16_t rule = series_key::dim_of(key);
+      const uint8_t country = series_key::country_of(key);
+      if (rule >= r.rules.size()) {
+        continue;
+      }
+      const std::string code = country < r.country_codes.size() ? r.country_codes[country] : "ZZ";
+      f.sample(port_labels(ports, series_key::port_of(key)) + "," +
+                   label("signature", r.rules[rule].name) + "," +
+                   label("category", r.rules[rule].category) + "," + label("country", code),
+               v.packets);
+    }
+  }
+  {
     family_writer f(out, "scanscope_tool_frames_total", "counter",
                     "IP frames by the scanning tool their headers name.");
     for (size_t k = 0; k < scan_tool_count; ++k) {

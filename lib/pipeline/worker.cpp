@@ -18,6 +18,7 @@ constexpr uint64_t domain_signature = 5;
 constexpr uint64_t domain_signature_total = 6;
 constexpr uint64_t domain_country = 7;
 constexpr uint64_t domain_country_total = 8;
+constexpr uint64_t domain_signature_country = 9;
 // Aging looks at this many source slots per burst: a table of 256k sources is swept once per
 // 64k bursts (under a second at 5 Mpps), far more often than any sensible idle timeout, while
 // the sweep's cache misses stay below one line per eight packets.
@@ -318,6 +319,14 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
     const uint64_t key =
         series_key::make(series_key::kind::signature, k.port, hits.rule[i], k.source->country);
     series_.add(k.bucket, key, &key, 1, k.who, false);
+    if (keyed_entry* e = signature_countries_.find_or_add(key)) {
+      e->packets.add();
+      if (uniques_.insert(unique_key(k.who, domain_signature_country, key))) {
+        e->sources.add();
+      }
+    } else {
+      signature_country_overflow_.add();
+    }
     source_counter& total = signature_totals_[hits.rule[i]];
     total.packets.add();
     if (uniques_.insert(unique_key(k.who, domain_signature_total, hits.rule[i]))) {

@@ -17,6 +17,7 @@
 #include "source/source_table.hpp"
 #include "stats/bucket_series.hpp"
 #include "stats/fingerprint_table.hpp"
+#include "stats/keyed_counters.hpp"
 #include "stats/lcore_counters.hpp"
 #include "stats/unique_set.hpp"
 #include "stats/watched_ports.hpp"
@@ -85,6 +86,10 @@ class worker {
   const std::vector<source_counter>& country_counts() const { return country_counts_; }
   /** Packets and sources per country over all IP traffic. */
   const std::vector<source_counter>& country_totals() const { return country_totals_; }
+  /** Signature hits and sources by (port, rule, country), keyed as series_key::signature. */
+  const keyed_counters& signature_countries() const { return signature_countries_; }
+  /** Hits the signature-country table had no room for. */
+  const counter& signature_country_overflow() const { return signature_country_overflow_; }
   /** Time-bucketed counters; the stats side folds and releases closed buckets. */
   bucket_series& series() { return series_; }
   const bucket_series& series() const { return series_; }
@@ -136,6 +141,8 @@ class worker {
   std::vector<source_counter> signature_counts_;
   std::vector<source_counter> signature_totals_;
   const location_db* geo_;
+  keyed_counters signature_countries_{4096};
+  counter signature_country_overflow_;
   uint64_t bucket_ns_;
   /** The bucket of the last packet and where it ends: most packets need no division. */
   int64_t current_bucket_ = 0;

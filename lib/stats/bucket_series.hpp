@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "stats/counter.hpp"
+#include "stats/keyed_counters.hpp"
 #include "stats/unique_set.hpp"
 
 namespace scanscope {
@@ -36,19 +37,11 @@ struct series_key {
   static constexpr uint8_t country_of(uint64_t key) { return key & 0xFF; }
 };
 
-/** One (key → packets, sources) entry of a slot. */
-struct series_entry {
-  std::atomic<uint64_t> key{0}; /**< series_key (0: empty); set after the counters exist */
-  counter packets;              /**< packets */
-  counter sources;              /**< distinct sources in the bucket */
-};
-
 /** The counters of one bucket on one lcore. */
 struct series_slot {
   std::atomic<int64_t> bucket{-1};   /**< bucket held (-1: none) */
   std::atomic<bool> collected{true}; /**< folded by the stats side: free for reuse */
-  std::unique_ptr<series_entry[]> entries;
-  uint64_t used = 0;
+  std::unique_ptr<keyed_counters> entries; /**< series_key → packets, distinct sources */
   std::unique_ptr<unique_set> uniques; /**< distinct sources of this bucket */
 };
 
@@ -77,8 +70,6 @@ class bucket_series {
   /** Visit the slots (stats side): fold those whose bucket has closed, then release them. */
   series_slot& slot(size_t i) { return slots_[i]; }
   const series_slot& slot(size_t i) const { return slots_[i]; }
-  /** Entries in a slot's table. */
-  uint64_t capacity() const { return mask_ + 1; }
 
   /** Packets for a bucket with no free slot (too late, or its slot not yet folded). */
   const counter& late() const { return late_; }
@@ -87,10 +78,8 @@ class bucket_series {
 
  private:
   series_slot* slot_for(int64_t bucket);
-  series_entry* entry_for(series_slot& s, uint64_t key);
 
   series_slot slots_[slots];
-  uint64_t mask_;
   counter late_;
   counter overflow_;
 };

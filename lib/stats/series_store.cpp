@@ -46,15 +46,11 @@ std::vector<const surge_event*> series_store::close(int64_t bucket,
           slot.collected.load(std::memory_order_acquire)) {
         continue;
       }
-      for (uint64_t e = 0; e < series->capacity(); ++e) {
-        const series_entry& entry = slot.entries[e];
-        const uint64_t key = entry.key.load(std::memory_order_acquire);
-        if (key != 0) {
-          series_point& p = points[key];
-          p.packets += entry.packets.read();
-          p.sources += entry.sources.read();
-        }
-      }
+      slot.entries->for_each([&](uint64_t key, const keyed_entry& entry) {
+        series_point& p = points[key];
+        p.packets += entry.packets.read();
+        p.sources += entry.sources.read();
+      });
       slot.collected.store(true, std::memory_order_release);
     }
   }

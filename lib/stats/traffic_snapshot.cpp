@@ -130,6 +130,13 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
       add_table(s.sources, v.sources->counters(), v.sources->capacity());
     }
     fold_signatures(v, watched_count, rule_count, s);
+    if (v.signature_countries != nullptr) {
+      v.signature_countries->for_each([&](uint64_t key, const keyed_entry& e) {
+        source_total& t = s.signature_countries[key];
+        t.packets += e.packets.read();
+        t.sources += e.sources.read();
+      });
+    }
     if (v.country_counts != nullptr && v.country_totals != nullptr) {
       for (size_t port = 0; port <= watched_count; ++port) {
         for (size_t c = 0; c < countries; ++c) {

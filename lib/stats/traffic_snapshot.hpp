@@ -5,6 +5,7 @@
  */
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
 #include "stats/fingerprint_table.hpp"
+#include "stats/keyed_counters.hpp"
 #include "stats/lcore_counters.hpp"
 #include "stats/unique_set.hpp"
 
@@ -63,6 +65,7 @@ struct lcore_view {
   const std::vector<source_counter>* signature_totals; /**< [rule]; may be null */
   const std::vector<source_counter>* country_counts;   /**< [port * 256 + country]; may be null */
   const std::vector<source_counter>* country_totals;   /**< [country]; may be null */
+  const keyed_counters* signature_countries;           /**< (port, rule, country); may be null */
 };
 
 /** Payload scanning summed over lcores. */
@@ -107,6 +110,8 @@ struct traffic_snapshot {
   std::vector<std::vector<source_total>> countries;
   /** [country index]: packets and distinct sources over all IP traffic */
   std::vector<source_total> country_totals;
+  /** series_key::signature key (port, rule, country) → hits and distinct sources */
+  std::map<uint64_t, source_total> signature_countries;
 
   /** Malformed or truncated frames (every parse result that is_malformed()). */
   uint64_t malformed() const;
