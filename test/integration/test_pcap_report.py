@@ -421,6 +421,26 @@ def check_endpoints(scanscope, data_dir):
         check("POST status", get("/metrics", "POST")[0], 405)
         check("unknown path status", get("/nothing")[0], 404)
         check("oversized header status", get("/metrics", headers={"X-Big": "a" * 20000})[0], 431)
+        # Garbage on the wire gets closed; the server goes on serving.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            raw.sendall(b"\x16\x03\x01 not http at all\r\n\r\n")
+            try:
+                raw.recv(100)
+            except OSError:
+                pass
+        check("still serving after abuse", get("/metrics")[0], 200)
+        # The API agrees with the report: per-country packets on 8545.
+        status, body = get("/api/v1/report")
+        report = json.loads(body) if status == 200 else {"ports": []}
+        by_country = {c["country"]: c["packets"]
+                      for p in report["ports"] if p["port"] == 8545 for c in p["countries"]}
+        status, body = get("/api/v1/series?port=8545&group=country")
+        api = {}
+        for b in json.loads(body)["buckets"] if status == 200 else []:
+            for name, g in b["groups"].items():
+                api[name] = api.get(name, 0) + g["packets"]
+        check("API countries on 8545 agree with the report", api, by_country)
+        check_prometheus_scrape(port, to_8545)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -470,7 +490,8 @@ def check_live_run(scanscope, data_dir):
             [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
              f"--file-prefix={prefix}", "--vdev", f"net_pcap0,rx_pcap={capture}", "--",
              "--config", CONFIG, "--geo-db", "none", "--duration", "4", "--mbufs", "4096",
-             "--http", f"127.0.0.1:{port}", "--json-out", report_path, "--quiet"],
+             "--http", f"127.0.0.1:{port}", "--json-out", report_path, "--quiet",
+             "--series-dir", os.path.join(tmp, "series")],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         metrics = ""
         telemetry = None
@@ -511,6 +532,58 @@ def check_live_run(scanscope, data_dir):
         check("live: frames", report["totals"]["packets"], frames)
         check("live: device frames", report["devices"][0]["ipackets"], frames)
         check("live: mode", report["mode"], "live")
+        # The bucket the stop cut short is in the series files, marked partial, and the files
+        # hold every TCP/UDP frame counted.
+        import csv
+        rows = [row for path in glob.glob(os.path.join(tmp, "series", "*.csv"))
+                for row in csv.DictReader(open(path)) if row["kind"] == "port"]
+        check("live: series-file frames", sum(int(r["packets"]) for r in rows),
+              sum(p["packets"] for p in report["ports"]) + report["other_ports"]["packets"])
+        check("live: last bucket partial", all(r["partial"] == "true" for r in rows) and bool(rows),
+              True)
+
+
+def check_prometheus_scrape(scanscope_port, want):
+    """A real Prometheus on loopback scrapes the sensor; PromQL returns the capture's count."""
+    import shutil
+    import time
+    import urllib.parse
+    import urllib.request
+    if not shutil.which("prometheus"):
+        failures.append("prometheus is not installed (Debian package prometheus)")
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        prom_port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        config = os.path.join(tmp, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: scanscope\n"
+                    f"    static_configs:\n      - targets: ['127.0.0.1:{scanscope_port}']\n"
+                    "        labels:\n          sensor: test\n")
+        prom = subprocess.Popen(["prometheus", f"--config.file={config}",
+                                 f"--storage.tsdb.path={tmp}/data",
+                                 f"--web.listen-address=127.0.0.1:{prom_port}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            query = urllib.parse.quote('scanscope_port_frames_total{port="8545",sensor="test"}')
+            value = None
+            for _ in range(60):
+                time.sleep(0.5)
+                try:
+                    with urllib.request.urlopen(
+                            f"http://127.0.0.1:{prom_port}/api/v1/query?query={query}",
+                            timeout=2) as r:
+                        result = json.load(r)["data"]["result"]
+                    if result:
+                        value = int(float(result[0]["value"][1]))
+                        break
+                except OSError:
+                    continue
+            check("PromQL scanscope_port_frames_total for 8545", value, want)
+        finally:
+            prom.terminate()
+            prom.wait(timeout=20)
 
 
 def check_bad_inputs(scanscope, data_dir):
