@@ -361,6 +361,17 @@ geo_result location_db::lookup_v4(uint32_t address) const {
   return {p.country, p.asn};
 }
 
+std::vector<uint32_t> location_db::v4_blocks_of(uint8_t country) const {
+  std::vector<uint32_t> blocks;
+  for (size_t i = 0; i < tbl24_.size(); ++i) {
+    const uint32_t v = tbl24_[i];
+    if (v != 0 && !(v & tbl8_flag) && places_[v - 1].country == country) {
+      blocks.push_back(static_cast<uint32_t>(i << 8));
+    }
+  }
+  return blocks;
+}
+
 geo_result location_db::lookup_v6(const uint8_t* address) const {
   uint128 a = 0;
   for (int i = 0; i < 16; ++i) {

@@ -64,6 +64,13 @@ class location_db {
   /** IPv6 address, 16 bytes in network order. */
   geo_result lookup_v6(const uint8_t* address) const;
 
+  /**
+   * First addresses (host order) of the IPv4 /24 blocks that lie wholly in networks of one
+   * country: every address in them looks up to that country. Scenario generators draw
+   * sources from these. One pass over the 16M-entry table.
+   */
+  std::vector<uint32_t> v4_blocks_of(uint8_t country) const;
+
   /** Two-letter code of a country index ("ZZ" for unknown). */
   const char* country_code(uint8_t index) const { return countries_[index].code; }
   /** Country index of a code, or unknown_country. */

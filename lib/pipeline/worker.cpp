@@ -168,7 +168,13 @@ void worker::account_source(const decoded_packet& p, source_state& s, uint64_t t
   s.dst_addrs.add(sketch_hash(load64(p.dst_addr) ^ load64(p.dst_addr + 8)));
   if (p.has_ports) {
     s.dst_ports.add(sketch_hash(p.dst_port));
-    observe_source_port(s, p.src_port, p.dst_port, p.l4 == l4_kind::tcp ? p.seq : 0);
+    // Only probes tell how a source picks ports: the ACK and data segments that follow a SYN
+    // on the same connection reuse its port whatever the tool, and would read as "fixed".
+    const bool tcp_probe = p.l4 == l4_kind::tcp && (p.tcp_flags & tcp_flag::syn) &&
+                           !(p.tcp_flags & tcp_flag::ack);
+    if (tcp_probe || p.l4 == l4_kind::udp) {
+      observe_source_port(s, p.src_port, p.dst_port, tcp_probe ? p.seq : 0);
+    }
   }
 }
 
@@ -302,9 +308,11 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
 
 void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
   const bool tcp = p.l4 == l4_kind::tcp;
-  // Payloads to ports no rule covers are not scanned; a TCP FIN or RST still ends its flow.
+  // Payloads to ports no rule covers are not scanned. A TCP FIN or RST ends its flow, and a
+  // SYN starts a new one on the same addresses and ports: either way the old stream goes.
+  const bool opens = tcp && (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn;
   const bool ends = tcp && (p.tcp_flags & (tcp_flag::fin | tcp_flag::rst)) != 0;
-  if ((p.payload_length == 0 && !ends) || !scanner_->wants(tcp, p.dst_port)) {
+  if ((p.payload_length == 0 && !ends && !opens) || !scanner_->wants(tcp, p.dst_port)) {
     return;
   }
   signature_hits hits;

@@ -87,7 +87,7 @@ class signature_scanner {
 
   /**
    * Scan one packet's payload (TCP or UDP to a port some rule applies to) and follow its TCP
-   * flow; FIN or RST ends the flow.
+   * flow; FIN or RST ends the flow, a SYN without ACK starts it anew.
    * @param frame the frame the decoded packet came from
    */
   void scan(const decoded_packet& p, const uint8_t* frame, uint64_t time_ns, signature_hits& hits);

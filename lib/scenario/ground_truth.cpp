@@ -1,0 +1,162 @@
+#include "scenario/ground_truth.hpp"
+
+#include <rapidjson/ostreamwrapper.h>
+#include <rapidjson/writer.h>
+
+#include <ctime>
+
+namespace scanscope {
+namespace {
+
+std::string iso_hour(int64_t seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  return text;
+}
+
+}  // namespace
+
+ground_truth::ground_truth(const scenario_generator& generator, const cluster_rules& clusters)
+    : generator_(generator), clusters_(clusters) {
+  for (const campaign& c : generator.spec().campaigns) {
+    watched_.insert(c.ports.begin(), c.ports.end());
+  }
+  campaigns_.resize(generator.spec().campaigns.size());
+}
+
+source_port_behaviour ground_truth::observe(const synthetic_packet& p) {
+  port_memory& m = memory_[p.source];
+  const bool probe = (p.tcp_flags & tcp_flag::syn) && !(p.tcp_flags & tcp_flag::ack);
+  if (!probe) {
+    return m.behaviour;
+  }
+  if (!m.seen) {
+    m.seen = true;
+    m.first_src_port = p.src_port;
+    m.first_dst_port = p.dst_port;
+    m.first_seq = p.seq;
+  } else if (m.behaviour == source_port_behaviour::unknown) {
+    if (p.src_port != m.first_src_port) {
+      m.behaviour = source_port_behaviour::random;
+    } else if (p.dst_port != m.first_dst_port || p.seq != m.first_seq) {
+      m.behaviour = source_port_behaviour::fixed;
+    }
+  }
+  return m.behaviour;
+}
+
+void ground_truth::add(const synthetic_packet& p) {
+  ++packets_;
+  total_.add(p.source);
+  campaigns_[p.campaign].add(p.source);
+  const source_port_behaviour behaviour = observe(p);
+  if (watched_.count(p.dst_port) == 0) {
+    return;
+  }
+  const int64_t hour = static_cast<int64_t>(p.time_ns / 1000000000ULL) / scenario_generator::hour *
+                       scenario_generator::hour;
+  port_hour& h = hours_[hour][p.dst_port];
+  h.all.add(p.source);
+  const decoded_packet headers = intended_headers(p);
+  const packet_traits traits{&headers, p.tool, behaviour};
+  h.clusters[clusters_.name(clusters_.classify(traits))].add(p.source);
+  h.countries[generator_.sources()[p.source].country].add(p.source);
+  if (p.payload) {
+    ++payloads_;
+    for (const expected_signature& e : p.payload->signatures) {
+      if (e.applies_to(p.dst_port)) {
+        h.signatures[e.rule].add(p.source);
+      }
+    }
+  }
+}
+
+void ground_truth::write_json(std::ostream& out) const {
+  rapidjson::OStreamWrapper stream(out);
+  rapidjson::Writer<rapidjson::OStreamWrapper> w(stream);
+  const scenario& s = generator_.spec();
+  const auto pair = [&](const char* key, const tally& t) {
+    w.Key(key);
+    w.StartArray();
+    w.Uint64(t.packets);
+    w.Uint64(t.sources.size());
+    w.EndArray();
+  };
+  const auto map = [&](const char* key, const std::map<std::string, tally>& m) {
+    w.Key(key);
+    w.StartObject();
+    for (const auto& [name, t] : m) {
+      pair(name.c_str(), t);
+    }
+    w.EndObject();
+  };
+  w.StartObject();
+  w.Key("scenario");
+  w.String(s.name.c_str());
+  w.Key("seed");
+  w.Uint64(s.seed);
+  w.Key("start");
+  w.String(iso_hour(s.start).c_str());
+  w.Key("end");
+  w.String(iso_hour(s.end).c_str());
+  w.Key("bucket_seconds");
+  w.Int64(scenario_generator::hour);
+  w.Key("packets");
+  w.Uint64(total_.packets);
+  w.Key("sources");
+  w.Uint64(total_.sources.size());
+  w.Key("payloads");
+  w.Uint64(payloads_);
+  w.Key("campaigns");
+  w.StartArray();
+  for (size_t i = 0; i < s.campaigns.size(); ++i) {
+    w.StartObject();
+    w.Key("name");
+    w.String(s.campaigns[i].name.c_str());
+    w.Key("tool");
+    w.String(probe_tool_name(s.campaigns[i].tool));
+    w.Key("packets");
+    w.Uint64(campaigns_[i].packets);
+    w.Key("sources");
+    w.Uint64(campaigns_[i].sources.size());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("ports");
+  w.StartArray();
+  for (uint16_t port : watched_) {
+    w.StartObject();
+    w.Key("port");
+    w.Uint(port);
+    w.Key("series");
+    w.StartArray();
+    for (const auto& [hour, ports] : hours_) {
+      const auto it = ports.find(port);
+      if (it == ports.end()) {
+        continue;
+      }
+      const port_hour& h = it->second;
+      w.StartObject();
+      w.Key("start");
+      w.String(iso_hour(hour).c_str());
+      w.Key("packets");
+      w.Uint64(h.all.packets);
+      w.Key("sources");
+      w.Uint64(h.all.sources.size());
+      map("clusters", h.clusters);
+      map("countries", h.countries);
+      map("signatures", h.signatures);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  out << '\n';
+}
+
+}  // namespace scanscope

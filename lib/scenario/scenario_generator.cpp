@@ -1,0 +1,252 @@
+#include "scenario/scenario_generator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <unordered_set>
+
+namespace scanscope {
+namespace {
+
+constexpr uint16_t zmap_ip_id = 54321;
+
+uint64_t name_hash(const std::string& s) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char c : s) {
+    h = (h ^ c) * 1099511628211ULL;
+  }
+  return h;
+}
+
+}  // namespace
+
+std::unique_ptr<scenario_generator> scenario_generator::create(const scenario& s,
+                                                               const location_db& db,
+                                                               std::string& error) {
+  std::unique_ptr<scenario_generator> g(new scenario_generator(s));
+  if (!g->draw_sources(db, error)) {
+    return nullptr;
+  }
+  return g;
+}
+
+bool scenario_generator::draw_sources(const location_db& db, std::string& error) {
+  std::map<std::string, std::vector<uint32_t>> blocks;
+  std::unordered_set<uint32_t> taken;
+  const uint32_t darknet_size = uint32_t{1} << (32 - scenario_.darknet_bits);
+  for (size_t i = 0; i < scenario_.campaigns.size(); ++i) {
+    const campaign& c = scenario_.campaigns[i];
+    campaign_state st{{scenario_.seed ^ name_hash(c.name)}, 0, 0, 0};
+    if (!c.sources_from.empty()) {
+      for (size_t j = 0; j < i; ++j) {
+        if (scenario_.campaigns[j].name == c.sources_from) {
+          st.first_source = states_[j].first_source;
+          st.source_count = states_[j].source_count;
+        }
+      }
+      states_.push_back(st);
+      continue;
+    }
+    double total = 0;
+    for (const weighted_name& w : c.countries) {
+      total += w.weight;
+      if (blocks.count(w.name) == 0) {
+        const uint8_t index = db.country_index(w.name.c_str());
+        blocks[w.name] = index == location_db::unknown_country ? std::vector<uint32_t>{}
+                                                               : db.v4_blocks_of(index);
+      }
+      if (blocks[w.name].empty()) {
+        error = scenario_.origin + ":" + std::to_string(c.line) + ": campaign '" + c.name +
+                "': the location database has no IPv4 network of country " + w.name;
+        return false;
+      }
+    }
+    if (total <= 0) {
+      error = scenario_.origin + ":" + std::to_string(c.line) + ": campaign '" + c.name +
+              "': country weights add up to 0";
+      return false;
+    }
+    st.first_source = static_cast<uint32_t>(sources_.size());
+    st.source_count = c.sources;
+    for (uint32_t n = 0; n < c.sources; ++n) {
+      double pick = st.random.unit() * total;
+      const weighted_name* country = &c.countries.back();
+      for (const weighted_name& w : c.countries) {
+        if (pick < w.weight) {
+          country = &w;
+          break;
+        }
+        pick -= w.weight;
+      }
+      const std::vector<uint32_t>& pool = blocks[country->name];
+      synthetic_source src{};
+      for (int attempt = 0;; ++attempt) {
+        src.address =
+            pool[st.random.below(pool.size())] + 1 + static_cast<uint32_t>(st.random.below(254));
+        const bool in_darknet = (src.address - scenario_.darknet) < darknet_size;
+        if (!in_darknet && taken.insert(src.address).second) {
+          break;
+        }
+        if (attempt == 1000) {
+          error = scenario_.origin + ":" + std::to_string(c.line) + ": campaign '" + c.name +
+                  "': not enough distinct addresses in " + country->name;
+          return false;
+        }
+      }
+      std::memcpy(src.country, country->name.c_str(), 3);
+      src.fixed_port = static_cast<uint16_t>(1024 + st.random.below(64512));
+      src.hops = static_cast<uint8_t>(4 + st.random.below(20));
+      sources_.push_back(src);
+    }
+    states_.push_back(st);
+  }
+  return true;
+}
+
+double scenario_generator::factor_at(const campaign& c, double t) {
+  double factor = 1;
+  double from_time = static_cast<double>(c.start);
+  double from_factor = 1;
+  for (const rate_point& p : c.profile) {
+    const auto at = static_cast<double>(p.time);
+    if (t < at) {
+      if (p.ramp && at > from_time) {
+        return from_factor + (p.factor - from_factor) * (t - from_time) / (at - from_time);
+      }
+      return factor;
+    }
+    factor = p.factor;
+    from_time = at;
+    from_factor = p.factor;
+  }
+  return factor;
+}
+
+void scenario_generator::generate_hour(int64_t hour_start, std::vector<synthetic_packet>& out) {
+  out.clear();
+  for (size_t i = 0; i < scenario_.campaigns.size(); ++i) {
+    const campaign& c = scenario_.campaigns[i];
+    campaign_state& st = states_[i];
+    const int64_t from = std::max(hour_start, c.start);
+    const int64_t to = std::min(hour_start + hour, c.end);
+    if (from >= to) {
+      continue;
+    }
+    const double span = static_cast<double>(to - from);
+    const double owed =
+        st.carry + c.rate * factor_at(c, static_cast<double>(from) + span / 2) * span / hour;
+    const auto probes = static_cast<uint64_t>(std::floor(owed));
+    st.carry = owed - static_cast<double>(probes);
+    for (uint64_t n = 0; n < probes; ++n) {
+      const uint64_t offset_ns = st.random.below(static_cast<uint64_t>(to - from) * 1000000000ULL);
+      add_probe(i, static_cast<uint64_t>(from) * 1000000000ULL + offset_ns, out);
+    }
+  }
+  std::stable_sort(
+      out.begin(), out.end(),
+      [](const synthetic_packet& a, const synthetic_packet& b) { return a.time_ns < b.time_ns; });
+  // Follow-up segments can spill past the hour by a few milliseconds: keep them in this hour.
+  const uint64_t last = static_cast<uint64_t>(hour_start + hour) * 1000000000ULL - 1;
+  for (synthetic_packet& p : out) {
+    p.time_ns = std::min(p.time_ns, last);
+  }
+}
+
+void scenario_generator::add_probe(size_t index, uint64_t time_ns,
+                                   std::vector<synthetic_packet>& out) {
+  const campaign& c = scenario_.campaigns[index];
+  campaign_state& st = states_[index];
+  rng& r = st.random;
+  const uint32_t source_index = st.first_source + static_cast<uint32_t>(r.below(st.source_count));
+  const synthetic_source& src = sources_[source_index];
+  const uint32_t darknet_size = uint32_t{1} << (32 - scenario_.darknet_bits);
+
+  synthetic_packet syn;
+  syn.time_ns = time_ns;
+  syn.src = src.address;
+  syn.dst = scenario_.darknet + 1 + static_cast<uint32_t>(r.below(darknet_size - 2));
+  syn.dst_port = c.ports[r.below(c.ports.size())];
+  syn.src_port =
+      c.sport == port_choice::fixed ? src.fixed_port : static_cast<uint16_t>(1024 + r.below(64512));
+  syn.tcp_flags = tcp_flag::syn;
+  syn.window = c.window;
+  syn.ttl = static_cast<uint8_t>(c.initial_ttl - src.hops);
+  syn.options = c.options;
+  syn.source = source_index;
+  syn.campaign = static_cast<uint16_t>(index);
+  const auto masscan_id = [&](const synthetic_packet& p) {
+    return static_cast<uint16_t>(p.dst ^ p.dst_port ^ p.seq);
+  };
+  // An IP ID that no tool rule reads as its own.
+  const auto neutral_id = [&](const synthetic_packet& p) {
+    uint16_t id = 0;
+    do {
+      id = static_cast<uint16_t>(1 + r.below(65535));
+    } while (id == zmap_ip_id || id == masscan_id(p));
+    return id;
+  };
+  do {
+    syn.seq = static_cast<uint32_t>(r.next());
+  } while (syn.seq == syn.dst);
+  switch (c.tool) {
+    case probe_tool::mirai:
+      syn.seq = syn.dst;  // scanner.c: tcph->seq = iph->daddr
+      syn.window = static_cast<uint16_t>(r.next());
+      syn.ip_id = neutral_id(syn);
+      syn.tool = scan_tool::mirai;
+      break;
+    case probe_tool::masscan:
+      syn.ip_id = masscan_id(syn);
+      syn.tool = scan_tool::masscan;
+      break;
+    case probe_tool::zmap:
+      syn.ip_id = zmap_ip_id;
+      syn.tool = scan_tool::zmap;
+      break;
+    case probe_tool::nmap:
+      syn.ip_id = neutral_id(syn);
+      syn.tool = scan_tool::nmap;
+      break;
+    case probe_tool::stack:
+      syn.ip_id = neutral_id(syn);
+      syn.dont_fragment = true;
+      syn.tool = scan_tool::none;
+      break;
+  }
+  out.push_back(syn);
+
+  const payload_template* payload = nullptr;
+  double roll = r.unit() * 100;
+  for (const weighted_name& w : c.payloads) {
+    if (roll < w.weight) {
+      payload = find_payload_template(w.name);
+      break;
+    }
+    roll -= w.weight;
+  }
+  if (payload == nullptr) {
+    return;
+  }
+  // The darknet host answered; the scanner completes the handshake from its own stack and
+  // sends the request in the next segment.
+  synthetic_packet ack = syn;
+  ack.time_ns = time_ns + 1000000 + r.below(40000000);
+  ack.seq = syn.seq + 1;
+  ack.ack = static_cast<uint32_t>(r.next()) | 1;
+  ack.tcp_flags = tcp_flag::ack;
+  ack.window = 502;
+  ack.options = option_layout::none;
+  ack.dont_fragment = true;
+  ack.ip_id = neutral_id(ack);
+  ack.tool = scan_tool::none;
+  out.push_back(ack);
+  synthetic_packet data = ack;
+  data.time_ns = ack.time_ns + 100000 + r.below(2000000);
+  data.tcp_flags = tcp_flag::ack | tcp_flag::psh;
+  data.ip_id = neutral_id(data);
+  data.payload = payload;
+  out.push_back(data);
+}
+
+}  // namespace scanscope
