@@ -13,8 +13,8 @@ packages=(
   build-essential pkg-config meson ninja-build
   libdpdk-dev libhyperscan-dev libboost-program-options-dev rapidjson-dev libpcap-dev
   libloc-dev libmaxminddb-dev
-  # run: the embedded default location database
-  libloc-database
+  # run: the embedded default location database, and the demo's figures
+  libloc-database python3-matplotlib
   # tests
   catch2 tcpdump python3 python3-location
   # a MaxMind-format database built for the tests, and mmdblookup as their oracle

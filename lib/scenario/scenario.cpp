@@ -248,6 +248,12 @@ bool scenario_reader::campaign_key(campaign& c, std::string_view key, std::strin
     }
     return true;
   }
+  if (key == "jitter") {
+    if (!parse_double(value, c.jitter) || c.jitter >= 1) {
+      return fail("jitter '" + std::string(value) + "' is not a share from 0 to below 1");
+    }
+    return true;
+  }
   if (key == "profile") {
     for (std::string_view item : split(value, ',')) {
       std::istringstream in{std::string(item)};
@@ -277,7 +283,7 @@ bool scenario_reader::campaign_key(campaign& c, std::string_view key, std::strin
   }
   return fail("unknown key '" + std::string(key) +
               "' in [campaign] (start, end, ports, tool, window, ttl, options, sport, sources, "
-              "sources-from, countries, rate, profile, payloads)");
+              "sources-from, countries, rate, jitter, profile, payloads)");
 }
 
 bool scenario_reader::finish_campaign(campaign& c) {

@@ -64,6 +64,7 @@ struct campaign {
   std::vector<weighted_name> countries;
   double rate = 1; /**< probes per hour at factor 1 */
   std::vector<rate_point> profile;
+  double jitter = 0;            /**< each hour's rate varies by up to this share, at random */
   std::vector<weighted_name> payloads; /**< percent of probes that send each payload */
 };
 

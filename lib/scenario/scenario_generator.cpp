@@ -134,8 +134,10 @@ void scenario_generator::generate_hour(int64_t hour_start, std::vector<synthetic
       continue;
     }
     const double span = static_cast<double>(to - from);
-    const double owed =
-        st.carry + c.rate * factor_at(c, static_cast<double>(from) + span / 2) * span / hour;
+    const double jitter = 1 + c.jitter * (2 * st.random.unit() - 1);
+    const double owed = st.carry + c.rate * jitter *
+                                       factor_at(c, static_cast<double>(from) + span / 2) * span /
+                                       hour;
     const auto probes = static_cast<uint64_t>(std::floor(owed));
     st.carry = owed - static_cast<double>(probes);
     for (uint64_t n = 0; n < probes; ++n) {
