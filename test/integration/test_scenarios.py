@@ -33,6 +33,7 @@ LOCATION_DB = "/usr/share/libloc-location/location.db"
 # A source never ages out during a scenario: its source-port behaviour stays decided, as the
 # ground truth assumes.
 NEVER_IDLE = ["--source-idle", "1000000000"]
+CONFIG = None  # the project's config/scanscope.conf, set in main()
 
 ROUND_TRIPS = {
     "tools": """
@@ -167,7 +168,8 @@ def generate(gen, scenario, pcap, truth=None, extra=()):
 
 
 def analyse(scanscope, pcap, report, extra=()):
-    proc = subprocess.run([scanscope, "--pcap", pcap, "--json-out", report, "-q", *extra],
+    proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", pcap, "--json-out", report,
+                           "-q", *extra],
                           capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         failures.append(f"scanscope {pcap}: exit {proc.returncode}: {proc.stderr}")
@@ -375,7 +377,9 @@ def check_bad_scenarios(gen, tmp):
 
 
 def main():
+    global CONFIG
     scanscope, gen, source_dir = sys.argv[1:4]
+    CONFIG = os.path.join(source_dir, "config", "scanscope.conf")
     with tempfile.TemporaryDirectory() as tmp:
         check_round_trips(scanscope, gen, tmp)
         check_determinism(gen, source_dir, tmp)
