@@ -8,13 +8,13 @@
 #include "api_queries.hpp"
 #include "device_ports.hpp"
 #include "export/summary_table.hpp"
+#include "geo_reload.hpp"
 #include "run_context.hpp"
 #include "telemetry.hpp"
 
 namespace scanscope {
 
-int run_live(const app_options& o, const analysis_tables& tables,
-             std::atomic<bool>& stop_requested) {
+int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& stop_requested) {
   const watched_ports& ports = tables.ports;
   std::string error;
   const std::vector<uint16_t> port_ids = select_ports(o.ports, error);
@@ -86,8 +86,10 @@ int run_live(const app_options& o, const analysis_tables& tables,
   auto last_status = start;
   traffic_snapshot before = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
   bool timed_out = false;
+  geo_reloader reloader(o, tables, rx);
   while (!stop_requested.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    reloader.poll();
     clock.close_until(wall_clock_ns());
     board.serve_pending([&](const std::string& target) {
       return answer_api(target, api_context{&store, &tables, &rx, &o, false});

@@ -16,6 +16,7 @@
 #include "eal_setup.hpp"
 #include "export/summary_table.hpp"
 #include "geo/location_db.hpp"
+#include "geo_reload.hpp"
 #include "options.hpp"
 #include "pipeline/packet_meta.hpp"
 #include "run_context.hpp"
@@ -28,6 +29,10 @@ namespace {
 // The only state a signal handler touches.
 std::atomic<bool> stop_requested{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
+
+void on_hangup(int) {
+  reload_requested().store(true, std::memory_order_relaxed);
+}
 
 void on_signal(int) {
   stop_requested.store(true, std::memory_order_relaxed);
@@ -92,8 +97,8 @@ int run(int argc, char** argv) {
                    geo->networks_v4(), geo->networks_v6(), geo_seconds);
     }
   }
-  const analysis_tables tables{std::move(*ports), std::move(*clusters), std::move(signatures),
-                               std::move(geo), geo_seconds};
+  analysis_tables tables{std::move(*ports), std::move(*clusters), std::move(signatures),
+                         std::move(geo), geo_seconds};
   const bool offline = !o.pcaps.empty();
   std::vector<std::string> eal = o.eal_args;
   if (eal.empty()) {
@@ -106,6 +111,9 @@ int run(int argc, char** argv) {
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // Live: the stats loop reads the location database again (geo_reload.hpp). Offline runs
+  // ignore it.
+  std::signal(SIGHUP, on_hangup);
   if (error = init_eal(eal); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
     return exit_runtime_error;

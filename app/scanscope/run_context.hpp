@@ -140,6 +140,7 @@ int finish(run_report& report, const rx_lcores& rx, const analysis_tables& table
 /** Analyse the captures of `o.pcaps`; `stop` is set by SIGINT/SIGTERM. */
 int run_offline(const app_options& o, const analysis_tables& tables, const std::atomic<bool>& stop);
 /** Poll the DPDK ports until `stop` or `--duration`. */
-int run_live(const app_options& o, const analysis_tables& tables, std::atomic<bool>& stop);
+/** A live run; `tables` changes only when a reload swaps the location database in. */
+int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& stop);
 
 }  // namespace scanscope

@@ -1,6 +1,7 @@
 #include "geo/location_db.hpp"
 
 #include <arpa/inet.h>
+#include <maxminddb.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -8,8 +9,6 @@
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <maxminddb.h>
 
 extern "C" {
 #include <libloc/database.h>
@@ -239,8 +238,8 @@ bool location_db::read_mmdb(std::vector<network_range>& v4, std::vector<network_
       const uint8_t type = side == 0 ? node.left_record_type : node.right_record_type;
       const uint64_t record = side == 0 ? node.left_record : node.right_record;
       const unsigned depth = at.depth + 1;
-      const uint128 bits_here = at.prefix_bits | (uint128{static_cast<uint8_t>(side)}
-                                                  << (bits - depth));
+      const uint128 bits_here =
+          at.prefix_bits | (uint128{static_cast<uint8_t>(side)} << (bits - depth));
       if (type == MMDB_RECORD_TYPE_SEARCH_NODE) {
         if (depth >= bits || record >= mmdb.metadata.node_count) {
           corrupt = true;
@@ -299,8 +298,7 @@ bool location_db::read_libloc(std::vector<network_range>& v4, std::vector<networ
   loc_network* n = nullptr;
   while (loc_database_enumerator_next_network(h.networks, &n) == 0 && n != nullptr) {
     const char* code = loc_network_get_country_code(n);
-    const uint32_t place =
-        place_for(code, code ? std::strlen(code) : 0, loc_network_get_asn(n));
+    const uint32_t place = place_for(code, code ? std::strlen(code) : 0, loc_network_get_asn(n));
     const uint128 first = to_u128(*loc_network_get_first_address(n));
     const uint128 last = to_u128(*loc_network_get_last_address(n));
     const unsigned prefix = loc_network_prefix(n);
@@ -315,7 +313,8 @@ bool location_db::read_libloc(std::vector<network_range>& v4, std::vector<networ
   return true;
 }
 
-std::unique_ptr<location_db> location_db::load(const std::string& requested, std::string& error) {
+std::unique_ptr<location_db> location_db::load(const std::string& requested, std::string& error,
+                                               const location_db* previous) {
   std::string path = requested;
   if (path.empty()) {
     for (const char* candidate : default_paths) {
@@ -332,7 +331,11 @@ std::unique_ptr<location_db> location_db::load(const std::string& requested, std
   }
   std::unique_ptr<location_db> db(new location_db);
   db->path_ = path;
-  db->countries_.push_back({{'Z', 'Z', 0}});
+  if (previous != nullptr) {
+    db->countries_ = previous->countries_;
+  } else {
+    db->countries_.push_back({{'Z', 'Z', 0}});
+  }
   std::vector<network_range> v4;
   std::vector<network_range> v6;
   if (is_libloc_file(path)) {

@@ -54,10 +54,13 @@ class location_db {
 
   /**
    * Load a libloc database.
-   * @param path  database file; "" tries the default locations of Debian's libloc-database
-   * @param error names the file and the reason when it cannot be loaded
+   * @param path     database file; "" tries the default locations of Debian's libloc-database
+   * @param error    names the file and the reason when it cannot be loaded
+   * @param previous when reloading: every country keeps the index it had there, so counters
+   *                 kept by country index stay right (new countries get new indexes)
    */
-  static std::unique_ptr<location_db> load(const std::string& path, std::string& error);
+  static std::unique_ptr<location_db> load(const std::string& path, std::string& error,
+                                           const location_db* previous = nullptr);
 
   /** IPv4 address in host byte order. */
   geo_result lookup_v4(uint32_t address) const;

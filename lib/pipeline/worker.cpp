@@ -138,16 +138,17 @@ source_state* worker::resolve_source(const source_key& key, int32_t position, ui
   if (s == nullptr || !s->in_use || std::memcmp(s->key.bytes, key.bytes, sizeof key.bytes) != 0) {
     bool is_new = false;
     s = &sources_->touch(key, time_ns, is_new, forget_source);
-    if (is_new && geo_ != nullptr) {
+    const location_db* geo = is_new ? geo_.load(std::memory_order_acquire) : nullptr;
+    if (geo != nullptr) {
       // Once per source, not per packet: the location is the source's, and lookups stay off
       // the path of repeat packets.
       static constexpr uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
       if (std::memcmp(key.bytes, v4_mapped, sizeof v4_mapped) == 0) {
         const uint32_t a = (uint32_t{key.bytes[12]} << 24) | (uint32_t{key.bytes[13]} << 16) |
                            (uint32_t{key.bytes[14]} << 8) | key.bytes[15];
-        s->country = geo_->lookup_v4(a).country;
+        s->country = geo->lookup_v4(a).country;
       } else {
-        s->country = geo_->lookup_v6(key.bytes).country;
+        s->country = geo->lookup_v6(key.bytes).country;
       }
     }
   }
@@ -170,8 +171,8 @@ void worker::account_source(const decoded_packet& p, source_state& s, uint64_t t
     s.dst_ports.add(sketch_hash(p.dst_port));
     // Only probes tell how a source picks ports: the ACK and data segments that follow a SYN
     // on the same connection reuse its port whatever the tool, and would read as "fixed".
-    const bool tcp_probe = p.l4 == l4_kind::tcp && (p.tcp_flags & tcp_flag::syn) &&
-                           !(p.tcp_flags & tcp_flag::ack);
+    const bool tcp_probe =
+        p.l4 == l4_kind::tcp && (p.tcp_flags & tcp_flag::syn) && !(p.tcp_flags & tcp_flag::ack);
     if (tcp_probe || p.l4 == l4_kind::udp) {
       observe_source_port(s, p.src_port, p.dst_port, tcp_probe ? p.seq : 0);
     }

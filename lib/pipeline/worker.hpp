@@ -6,6 +6,7 @@
  * function serves a NIC queue, an offline capture and the tests: it takes bytes, not mbufs.
  */
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -65,6 +66,13 @@ class worker {
 
   /** Account up to max_burst frames (more are handled in chunks). */
   void handle_burst(const frame_ref* frames, uint16_t n);
+
+  /**
+   * Locate new sources with another database from now on (a reload; its country indexes must
+   * extend the old one's). Sources already seen keep their country. The old database may be
+   * in use until the lcore's current burst ends.
+   */
+  void set_location_db(const location_db* geo) { geo_.store(geo, std::memory_order_release); }
 
   /** Account one frame. */
   void handle(const uint8_t* frame, uint32_t captured, uint32_t wire_length, uint64_t time_ns) {
@@ -140,7 +148,8 @@ class worker {
   size_t rule_count_ = 0;
   std::vector<source_counter> signature_counts_;
   std::vector<source_counter> signature_totals_;
-  const location_db* geo_;
+  /** Swapped by the stats lcore on a reload; read once per new source. */
+  std::atomic<const location_db*> geo_;
   keyed_counters signature_countries_{4096};
   counter signature_country_overflow_;
   uint64_t bucket_ns_;

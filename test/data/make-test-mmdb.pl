@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # Write a small MaxMind-format location database (GeoLite2 Country and ASN fields) with known
 # networks, nested ones included, for the location tests. Needs Debian's
-# libmaxmind-db-writer-perl.   usage: make-test-mmdb.pl OUT.mmdb
+# libmaxmind-db-writer-perl.   usage: make-test-mmdb.pl OUT.mmdb [moved]
 use strict;
 use warnings;
 use MaxMind::DB::Writer::Tree;
@@ -22,7 +22,13 @@ my $tree = MaxMind::DB::Writer::Tree->new(
     remove_reserved_networks => 0,
 );
 # network => [country, ASN]; a later, more specific network overrides part of an earlier one.
-my @networks = (
+# The variant `moved` is the database a month later: 198.51.100.0/24 moved to Germany (a
+# country the first one lacks) and 203.0.113.0/24 to Russia; the reload test swaps it in.
+my $moved = ($ARGV[1] // '') eq 'moved';
+my @networks = $moved ? (
+    [ '198.51.100.0/24',   'DE', 64510 ],
+    [ '203.0.113.0/24',    'RU', 64511 ],
+) : (
     [ '198.51.100.0/24',   'RU', 64500 ],
     [ '198.51.100.128/25', 'US', 64501 ],
     [ '203.0.113.0/24',    'BG', 64502 ],
