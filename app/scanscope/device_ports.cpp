@@ -59,6 +59,37 @@ rte_eth_conf rx_conf_for(uint16_t port, const rte_eth_dev_info& info, unsigned q
 
 }  // namespace
 
+std::string describe_ports() {
+  std::string out;
+  char line[512];
+  uint16_t id;
+  RTE_ETH_FOREACH_DEV(id) {
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(id, &info) != 0) {
+      continue;
+    }
+    char name[RTE_ETH_NAME_MAX_LEN] = {};
+    rte_eth_dev_get_name_by_port(id, name);
+    rte_eth_link link{};
+    rte_eth_link_get_nowait(id, &link);
+    const uint64_t rss = info.flow_type_rss_offloads;
+    std::snprintf(line, sizeof line,
+                  "port %u %s: driver %s, NUMA socket %d, RX queues up to %u, descriptors up "
+                  "to %u\n  RSS: ip %s, tcp %s, udp %s, l3-src-only %s (reta %u entries)\n"
+                  "  link %s, %u Mb/s\n",
+                  id, name, info.driver_name, rte_eth_dev_socket_id(id), info.max_rx_queues,
+                  info.rx_desc_lim.nb_max, (rss & RTE_ETH_RSS_IP) ? "yes" : "no",
+                  (rss & RTE_ETH_RSS_TCP) ? "yes" : "no", (rss & RTE_ETH_RSS_UDP) ? "yes" : "no",
+                  (rss & RTE_ETH_RSS_L3_SRC_ONLY) ? "yes" : "no", info.reta_size,
+                  link.link_status ? "up" : "down", link.link_speed);
+    out += line;
+  }
+  if (out.empty()) {
+    out = "no DPDK ports (bind a NIC to vfio-pci, or give EAL a --vdev)\n";
+  }
+  return out;
+}
+
 std::vector<uint16_t> select_ports(const std::vector<uint16_t>& requested, std::string& error) {
   std::vector<uint16_t> ports;
   if (requested.empty()) {

@@ -35,6 +35,12 @@ std::vector<uint16_t> select_ports(const std::vector<uint16_t>& requested, std::
 std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const app_options& o,
                                       rte_mempool* pool, std::string& error);
 
+/**
+ * What an operator sizing a sensor needs to know about each port EAL found: driver, NUMA
+ * socket, queues, the RSS hash functions it offers (scanscope wants L3_SRC_ONLY), link.
+ */
+std::string describe_ports();
+
 /** Stop and close the ports. */
 void stop_ports(const std::vector<uint16_t>& ports);
 

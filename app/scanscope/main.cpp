@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "device_ports.hpp"
 #include "eal_setup.hpp"
 #include "export/summary_table.hpp"
 #include "geo/location_db.hpp"
@@ -123,7 +124,12 @@ int run(int argc, char** argv) {
   if (error = register_packet_meta(); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
   } else {
-    rc = offline ? run_offline(o, tables, stop_requested) : run_live(o, tables, stop_requested);
+    if (o.list_ports) {
+      std::fputs(describe_ports().c_str(), stdout);
+      rc = exit_ok;
+    } else {
+      rc = offline ? run_offline(o, tables, stop_requested) : run_live(o, tables, stop_requested);
+    }
   }
   const std::string runtime_dir = rte_eal_get_runtime_dir();
   rte_eal_cleanup();

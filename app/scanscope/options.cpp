@@ -39,6 +39,9 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "live: DPDK port id to poll (repeat for several; default every port EAL found)")(
       "queues", po::value(&o.queues)->default_value(o.queues)->value_name("N"),
       "live: RX queues per port, each polled by its own RX lcore; RSS spreads sources over them")(
+      "list-ports", po::bool_switch(&o.list_ports),
+      "print the ports EAL found (driver, NUMA socket, queues, RSS hash functions, link) and "
+      "exit, e.g. scanscope -l 0 -a 0000:3b:00.0 -- --list-ports")(
       "workers", po::value(&o.workers)->default_value(o.workers)->value_name("N"),
       "offline: RX lcores the capture is spread over by source address")(
       "duration", po::value(&o.duration)->default_value(o.duration)->value_name("SECONDS"),

@@ -21,6 +21,7 @@ struct app_options {
   std::vector<std::string> pcaps;  /**< offline captures, read in order; empty for a live run */
   std::vector<uint16_t> ports;     /**< DPDK port ids to poll; empty: every port */
   unsigned queues = 1;             /**< RX queues (and RX lcores) per port */
+  bool list_ports = false;         /**< print the ports EAL found and exit */
   unsigned workers = 1;            /**< offline: RX lcores fed from the capture */
   double duration = 0;             /**< live: stop after this many seconds (0: on signal) */
   unsigned mbufs = 0;              /**< mbufs in the pool (0: sized from queues and rings) */

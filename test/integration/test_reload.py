@@ -57,12 +57,17 @@ def send(frames):
 
 
 def setup():
-    subprocess.run(["ip", "netns", "add", NS], check=True)
+    """The veth pair; False where this machine does not let the test create a namespace."""
+    made = subprocess.run(["ip", "netns", "add", NS], capture_output=True, text=True)
+    if made.returncode != 0:
+        print(f"SKIP: cannot create a network namespace here: {made.stderr.strip()}")
+        return False
     subprocess.run(["ip", "link", "add", HOST_IF, "type", "veth", "peer", "name", PEER_IF],
                    check=True)
     subprocess.run(["ip", "link", "set", PEER_IF, "netns", NS], check=True)
     subprocess.run(["ip", "link", "set", HOST_IF, "up"], check=True)
     subprocess.run(["ip", "netns", "exec", NS, "ip", "link", "set", PEER_IF, "up"], check=True)
+    return True
 
 
 def teardown():
@@ -92,7 +97,8 @@ def main():
         live_db = os.path.join(tmp, "location.mmdb")
         shutil.copy(before, live_db)
         report_path, log_path = os.path.join(tmp, "report.json"), os.path.join(tmp, "log")
-        setup()
+        if not setup():
+            return 77  # meson: skipped
         try:
             with open(log_path, "w") as log:
                 proc = subprocess.Popen(
