@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""The HTTP side of a live run under abuse, while net_pcap replays a capture from memory.
+
+- 200 slow clients (a request line, then silence) against a limit of 64 connections: the server
+  closes what is over the limit at once and the slow ones when their time (5 s) is up; then a
+  normal scrape answers again.
+- Oversized headers get 431, a body 413, another method than GET or HEAD 405, garbage is closed without an answer, a request
+  for an unknown path gets 404.
+- The RX lcore goes on: the packet rate of the status lines while the server is abused is
+  printed next to the rate before it (a figure for docs/robustness.md, not a pass mark), and the
+  run ends with its report.
+
+usage: test_http_abuse.py SCANSCOPE SOURCE_DIR
+"""
+
+import json
+import selectors
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+failures = []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(port, data, timeout=3):
+    """Send raw bytes; the status code of the answer, or None when the server closed."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        answer = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except (ConnectionResetError, socket.timeout):
+            pass
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", answer)
+    return int(m.group(1)) if m else None
+
+
+def rates(log_path):
+    """Packet rates (pps) of the status lines so far."""
+    with open(log_path) as f:
+        text = f.read()
+    out = []
+    for value, unit in re.findall(r"([\d.]+)([kM]?) pps", text):
+        out.append(float(value) * {"": 1, "k": 1e3, "M": 1e6}[unit])
+    return out
+
+
+def main():
+    scanscope, source_dir = sys.argv[1:3]
+    config = os.path.join(source_dir, "config", "scanscope.conf")
+    capture = os.path.join(source_dir, "test", "data", "nmap-syn.pcap")
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path, report_path = os.path.join(tmp, "log"), os.path.join(tmp, "report.json")
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(
+                [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
+                 f"--file-prefix=scanscope-http-{os.getpid()}",
+                 "--vdev", f"net_pcap0,rx_pcap={capture},infinite_rx=1", "--",
+                 "--config", config, "--geo-db", "none", "--duration", "22", "--mbufs", "8192",
+                 "--http", f"127.0.0.1:{port}", "--json-out", report_path,
+                 "--status-interval", "1"],
+                stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                try:
+                    if request(port, b"GET /metrics HTTP/1.1\r\n\r\n") == 200:
+                        break
+                except OSError:
+                    pass  # not listening yet
+                time.sleep(0.2)
+            time.sleep(3)
+            before = rates(log_path)
+
+            slow = []
+            for _ in range(200):
+                try:
+                    s = socket.create_connection(("127.0.0.1", port), timeout=2)
+                    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+                    slow.append(s)
+                except OSError:
+                    break
+            started = time.time()
+            # Over the limit: closed at once. Within it: closed when their 5 s are up. Watch all
+            # of them at once and note when each one ends.
+            closed_at = []
+            watch = selectors.DefaultSelector()
+            for s in slow:
+                watch.register(s, selectors.EVENT_READ)
+            while watch.get_map() and time.time() - started < 9:
+                for key, _ in watch.select(timeout=0.2):
+                    try:
+                        key.fileobj.recv(1)
+                    except OSError:
+                        pass
+                    closed_at.append(time.time() - started)
+                    watch.unregister(key.fileobj)
+                    key.fileobj.close()
+            if watch.get_map():
+                failures.append(f"{len(watch.get_map())} slow clients still open after 9 s")
+            during = rates(log_path)[len(before):]
+            if len(closed_at) != 200:
+                failures.append(f"slow clients: {len(closed_at)} of 200 closed by the server")
+            early = sum(1 for t in closed_at if t < 2)
+            if early < 100:
+                failures.append(f"only {early} slow clients over the limit were closed at once")
+            if closed_at and max(closed_at) > 8:
+                failures.append(f"slow clients held for {max(closed_at):.1f} s (limit 5 s)")
+
+            big = b"GET /metrics HTTP/1.1\r\nX-Junk: " + b"a" * 20000 + b"\r\n\r\n"
+            checks = [
+                ("oversized headers", big, 431),
+                ("POST with a body", b"POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc",
+                 413),
+                ("DELETE", b"DELETE /metrics HTTP/1.1\r\n\r\n", 405),
+                ("garbage", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" * 20 + b"\r\n\r\n",
+                 None),
+                ("unknown path", b"GET /etc/passwd HTTP/1.1\r\n\r\n", 404),
+                ("scrape after the abuse", b"GET /metrics HTTP/1.1\r\n\r\n", 200),
+            ]
+            for what, data, want in checks:
+                got = request(port, data)
+                if got != want:
+                    failures.append(f"{what}: status {got}, expected {want}")
+            proc.wait(timeout=40)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        if proc.returncode != 0:
+            with open(log_path) as f:
+                failures.append(f"scanscope exited {proc.returncode}: {f.read()[-2000:]}")
+        else:
+            with open(report_path) as f:
+                report = json.load(f)
+            if report["totals"]["packets"] <= 0:
+                failures.append("the live run counted no frames")
+        if before and during:
+            b, d = sorted(before)[len(before) // 2], sorted(during)[len(during) // 2]
+            print(f"http abuse: RX rate {d / 1e6:.2f} Mpps while abused, {b / 1e6:.2f} Mpps "
+                  f"before (ratio {d / b:.2f})")
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
