@@ -57,9 +57,9 @@ git archive HEAD | tar -x -C "$build_root/src"
 chroot "$build_root" /bin/bash -c "cd /src && scripts/container-build.sh /install" \
   >"$work/build-stage.log" 2>&1 || { tail -30 "$work/build-stage.log"; exit 1; }
 
-echo "== runtime stage: scripts/install-runtime-deps.sh"
-cp scripts/install-runtime-deps.sh "$runtime_root/usr/local/sbin/"
-chroot "$runtime_root" /usr/local/sbin/install-runtime-deps.sh >"$work/runtime-stage.log" 2>&1 ||
+echo "== runtime stage: scripts/install-deps.sh --runtime"
+cp scripts/install-deps.sh "$runtime_root/usr/local/sbin/scanscope-install-deps"
+chroot "$runtime_root" /usr/local/sbin/scanscope-install-deps --runtime >"$work/runtime-stage.log" 2>&1 ||
   { tail -30 "$work/runtime-stage.log"; exit 1; }
 cp -a "$build_root/install/." "$runtime_root/"
 

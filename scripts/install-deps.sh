@@ -4,6 +4,11 @@
 #
 #   scripts/install-deps.sh            build, run and test
 #   scripts/install-deps.sh --build    only what building needs (the container's build stage)
+#   scripts/install-deps.sh --runtime  only what a built scanscope needs to run (the container's
+#                                      runtime stage, a sensor given the binary): DPDK libraries,
+#                                      vdev and common NIC drivers, Hyperscan, libloc and its
+#                                      database, libmaxminddb, libpcap, Boost.Program_options,
+#                                      and DPDK's set-up tools for scripts/sensor-setup
 #   scripts/install-deps.sh --tools    also the scanners and tools used to make test captures
 #                                      and run benchmarks (nmap, masscan, zmap, hping3, adb,
 #                                      curl, nc, testpmd, perf, valgrind)
@@ -29,8 +34,19 @@ packages=(
   # bounded fuzzing in the test command (libFuzzer comes with clang's runtime)
   clang libclang-rt-14-dev
 )
+runtime_packages=(
+  librte-eal23 librte-ethdev23 librte-mbuf23 librte-mempool23 librte-ring23 librte-hash23
+  librte-telemetry23 librte-kvargs23 librte-net23 librte-rcu23 librte-meter23
+  librte-bus-pci23 librte-bus-vdev23 librte-mempool-ring23
+  librte-net-pcap23 librte-net-memif23 librte-net-af-packet23 librte-net-null23
+  librte-net-ixgbe23 librte-net-i40e23 librte-net-ice23 librte-net-mlx5-23
+  libhyperscan5 libloc1 libloc-database libmaxminddb0 libpcap0.8
+  libboost-program-options1.74.0 dpdk
+)
 if [[ "${1:-}" == "--build" ]]; then
   packages=("${build_packages[@]}")
+elif [[ "${1:-}" == "--runtime" ]]; then
+  packages=("${runtime_packages[@]}")
 elif [[ "${1:-}" == "--tools" ]]; then
   packages+=(dpdk dpdk-dev nmap masscan zmap hping3 python3-scapy iproute2 ethtool libndpi-bin
              adb curl netcat-openbsd linux-perf valgrind)

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/label.hpp"
+#include "common/text.hpp"
 
 namespace scanscope {
 
@@ -11,19 +12,7 @@ const char* transport_name(transport t) {
   return t == transport::tcp ? "tcp" : "udp";
 }
 
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<watched_port> parse_watched_port(std::string_view text, std::string& error) {
   text = trim(text);
