@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "kernel_drops.hpp"
+
 namespace scanscope {
 
 namespace {
@@ -197,6 +199,7 @@ std::vector<device_counters> read_device_counters(const std::vector<uint16_t>& p
       d.imissed = st.imissed;
       d.ierrors = st.ierrors;
       d.rx_nombuf = st.rx_nombuf;
+      d.kernel_dropped = kernel_dropped(port, st.ipackets);
     }
     out.push_back(d);
   }

@@ -9,6 +9,7 @@
 #include "device_ports.hpp"
 #include "export/summary_table.hpp"
 #include "geo_reload.hpp"
+#include "kernel_drops.hpp"
 #include "run_context.hpp"
 #include "telemetry.hpp"
 
@@ -40,6 +41,7 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
     std::cerr << "scanscope: " << error << "\n";
     return exit_runtime_error;
   }
+  note_kernel_baselines(port_ids);
   rx_lcores rx;
   for (const rx_queue_ref& q : queues) {
     if (error = rx.add_worker(o, tables); !error.empty()) {
@@ -103,7 +105,7 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
       traffic_snapshot now = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
       uint64_t drops = 0;
       for (const device_counters& d : read_device_counters(port_ids)) {
-        drops += d.imissed + d.ierrors + d.rx_nombuf;
+        drops += d.imissed + d.ierrors + d.rx_nombuf + d.kernel_dropped;
       }
       if (!o.quiet) {
         std::fprintf(stderr, "%s\n", render_status_line(now, before, since, drops, ports).c_str());

@@ -337,6 +337,8 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
     w.Uint64(d.ierrors);
     w.Key("rx_nombuf");
     w.Uint64(d.rx_nombuf);
+    w.Key("kernel_dropped");
+    w.Uint64(d.kernel_dropped);
     w.EndObject();
   }
   w.EndArray();

@@ -307,6 +307,14 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     }
   }
   {
+    family_writer f(out, "scanscope_device_rx_kernel_dropped_total", "counter",
+                    "Frames the kernel interface behind a socket-backed port (net_af_packet, "
+                    "net_pcap iface) received but the port never delivered.");
+    for (const device_counters& d : r.devices) {
+      f.sample(label("device", d.name), d.kernel_dropped);
+    }
+  }
+  {
     family_writer f(out, "scanscope_device_rx_errors_total", "counter",
                     "Erroneous frames the DPDK port counted (ierrors).");
     for (const device_counters& d : r.devices) {

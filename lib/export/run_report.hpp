@@ -23,6 +23,9 @@ struct device_counters {
   uint64_t imissed = 0;   /**< frames dropped by the device because RX queues were full */
   uint64_t ierrors = 0;   /**< erroneous frames */
   uint64_t rx_nombuf = 0; /**< receive failures for lack of mbufs */
+  /** Frames the kernel interface behind a socket-backed port received that never reached the
+   * port (the packet socket's ring overflowed); 0 for other ports. */
+  uint64_t kernel_dropped = 0;
 };
 
 /** Frames one RX lcore handled. */

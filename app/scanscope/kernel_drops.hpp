@@ -1,0 +1,26 @@
+#pragma once
+/**
+ * @file
+ * Frames lost between a Linux interface and a DPDK port that reads it through a socket
+ * (net_af_packet, net_pcap with iface=). Those drivers report no drops of their own: when the
+ * RX lcore falls behind, the kernel's packet ring overflows and DPDK never sees the frames.
+ * The interface's rx_packets counter saw them, so the loss is what the interface received
+ * since the port started minus what the port delivered.
+ */
+
+#include <cstdint>
+#include <vector>
+
+namespace scanscope {
+
+/** Note each socket-backed port's interface counter; call right after the ports started. */
+void note_kernel_baselines(const std::vector<uint16_t>& ports);
+
+/**
+ * Frames the interface of `port` received since the baseline that the port did not deliver
+ * (0 for ports not read through a kernel interface).
+ * @param ipackets the port's frames delivered so far
+ */
+uint64_t kernel_dropped(uint16_t port, uint64_t ipackets);
+
+}  // namespace scanscope
