@@ -7,7 +7,7 @@ a burst of 300,000 frames (1,200-byte payloads to 8545) as fast as it can, then 
 after a pause. net_af_packet counts no drops of its own: when the RX lcore is not scheduled
 in time the kernel's packet ring overflows. The report must account for every frame the
 interface received: delivered (`ipackets`) plus `kernel_dropped` equals what the interface
-counted, the frames after the burst arrive, and /metrics carries the drop counter. How many
+counted, every delivered frame is in the counters, and /metrics carries the drop counter. How many
 frames were dropped depends on the machine; the figure is printed.
 
 usage: test_drops.py SCANSCOPE SOURCE_DIR
@@ -116,11 +116,15 @@ def main():
                 failures.append(f"scanscope exited {proc.returncode}: {f.read()[-2000:]}")
         else:
             with open(report_path) as f:
-                device = json.load(f)["devices"][0]
+                report = json.load(f)
+            device = report["devices"][0]
             delivered, dropped = device["ipackets"], device["kernel_dropped"]
             if delivered + dropped != received:
                 failures.append(f"delivered {delivered} + dropped {dropped} != {received} "
                                 "frames the interface received")
+            if report["totals"]["packets"] != delivered:
+                failures.append(f"the port delivered {delivered} frames, the counters hold "
+                                f"{report['totals']['packets']}")
             if after_burst - before < 100000:
                 failures.append(f"the burst reached the interface with only "
                                 f"{after_burst - before} frames")
