@@ -54,8 +54,8 @@ def setup():
     run("ip", "link", "set", PEER_IF, "netns", NS)
     # No IPv6 on the test link: the kernels would send their own solicitations and reports,
     # frames this test did not send.
-    run("sysctl", "-q", f"net.ipv6.conf.{HOST_IF}.disable_ipv6=1")
-    run("ip", "netns", "exec", NS, "sysctl", "-q", f"net.ipv6.conf.{PEER_IF}.disable_ipv6=1")
+    for where, interface in ((), HOST_IF), (("ip", "netns", "exec", NS), PEER_IF):
+        run(*where, "sh", "-c", f"echo 1 > /proc/sys/net/ipv6/conf/{interface}/disable_ipv6")
     run("ip", "link", "set", HOST_IF, "up")
     run("ip", "netns", "exec", NS, "ip", "link", "set", PEER_IF, "up")
     return True
