@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "fingerprint/fingerprint_key.hpp"
+#include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
 
@@ -171,8 +172,7 @@ void worker::account_source(const decoded_packet& p, source_state& s, uint64_t t
     s.dst_ports.add(sketch_hash(p.dst_port));
     // Only probes tell how a source picks ports: the ACK and data segments that follow a SYN
     // on the same connection reuse its port whatever the tool, and would read as "fixed".
-    const bool tcp_probe =
-        p.l4 == l4_kind::tcp && (p.tcp_flags & tcp_flag::syn) && !(p.tcp_flags & tcp_flag::ack);
+    const bool tcp_probe = is_syn_probe(p);
     if (tcp_probe || p.l4 == l4_kind::udp) {
       observe_source_port(s, p.src_port, p.dst_port, tcp_probe ? p.seq : 0);
     }
@@ -311,7 +311,7 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
   const bool tcp = p.l4 == l4_kind::tcp;
   // Payloads to ports no rule covers are not scanned. A TCP FIN or RST ends its flow, and a
   // SYN starts a new one on the same addresses and ports: either way the old stream goes.
-  const bool opens = tcp && (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn;
+  const bool opens = is_syn_probe(p);
   const bool ends = tcp && (p.tcp_flags & (tcp_flag::fin | tcp_flag::rst)) != 0;
   if ((p.payload_length == 0 && !ends && !opens) || !scanner_->wants(tcp, p.dst_port)) {
     return;

@@ -27,10 +27,10 @@ ground_truth::ground_truth(const scenario_generator& generator, const cluster_ru
   campaigns_.resize(generator.spec().campaigns.size());
 }
 
-source_port_behaviour ground_truth::observe(const synthetic_packet& p) {
+source_port_behaviour ground_truth::observe(const synthetic_packet& p,
+                                            const decoded_packet& headers) {
   port_memory& m = memory_[p.source];
-  const bool probe = (p.tcp_flags & tcp_flag::syn) && !(p.tcp_flags & tcp_flag::ack);
-  if (!probe) {
+  if (!is_syn_probe(headers)) {
     return m.behaviour;
   }
   if (!m.seen) {
@@ -52,7 +52,8 @@ void ground_truth::add(const synthetic_packet& p) {
   ++packets_;
   total_.add(p.source);
   campaigns_[p.campaign].add(p.source);
-  const source_port_behaviour behaviour = observe(p);
+  const decoded_packet headers = intended_headers(p);
+  const source_port_behaviour behaviour = observe(p, headers);
   if (watched_.count(p.dst_port) == 0) {
     return;
   }
@@ -60,7 +61,6 @@ void ground_truth::add(const synthetic_packet& p) {
                        scenario_generator::hour;
   port_hour& h = hours_[hour][p.dst_port];
   h.all.add(p.source);
-  const decoded_packet headers = intended_headers(p);
   const packet_traits traits{&headers, p.tool, behaviour};
   h.clusters[clusters_.name(clusters_.classify(traits))].add(p.source);
   h.countries[generator_.sources()[p.source].country].add(p.source);

@@ -63,7 +63,7 @@ class ground_truth {
     source_port_behaviour behaviour = source_port_behaviour::unknown;
   };
 
-  source_port_behaviour observe(const synthetic_packet& p);
+  source_port_behaviour observe(const synthetic_packet& p, const decoded_packet& headers);
 
   const scenario_generator& generator_;
   const cluster_rules& clusters_;

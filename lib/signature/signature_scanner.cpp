@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "fingerprint/scan_tool.hpp"
+
 namespace scanscope {
 
 namespace {
@@ -140,7 +142,7 @@ void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload
                                  uint64_t time_ns, signature_hits& hits) {
   const flow_key key = make_flow_key(p);
   const bool ends = (p.tcp_flags & (tcp_flag::fin | tcp_flag::rst)) != 0;
-  const bool opens = (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn;
+  const bool opens = is_syn_probe(p);
   flow_state* f = flows_->find(key);
   if (f != nullptr && opens) {
     // A new connection reusing the 4-tuple (scanners with a fixed source port do): its
