@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -176,6 +177,40 @@ size_t line_of(const std::string& path, const std::string& name) {
   return 0;
 }
 
+// Boost.Program_options (1.74) fills "%name%" placeholders into its error messages in a loop
+// that never ends when the text filled in holds the placeholder again, so a bad value such as
+// "%value%" would hang what(). Text of that shape is refused before Boost reads it.
+std::string placeholder_in(const std::string& text) {
+  for (size_t open = text.find('%'); open != std::string::npos; open = text.find('%', open + 1)) {
+    const size_t close = text.find('%', open + 1);
+    if (close == std::string::npos) {
+      break;
+    }
+    bool name = true;
+    for (size_t i = open + 1; i < close; ++i) {
+      const char c = text[i];
+      name = name && (std::isalpha(static_cast<unsigned char>(c)) || c == '_');
+    }
+    if (name) {
+      return text.substr(open, close - open + 1);
+    }
+  }
+  return {};
+}
+
+// The first line of a config file holding a placeholder: "LINE: 'TOKEN'", or "" when none.
+std::string placeholder_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  for (size_t n = 1; std::getline(in, line); ++n) {
+    const std::string token = placeholder_in(line);
+    if (!token.empty()) {
+      return std::to_string(n) + ": '" + token + "'";
+    }
+  }
+  return {};
+}
+
 std::string validate(const app_options& o) {
   auto in_range = [](const char* name, unsigned v, unsigned lo, unsigned hi) -> std::string {
     if (v < lo || v > hi) {
@@ -265,6 +300,14 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   cli.add(general).add(from_config);
 
   po::variables_map vm;
+  for (int i = first_app_arg; i < argc; ++i) {
+    const std::string token = placeholder_in(argv[i]);
+    if (!token.empty()) {
+      std::cerr << "scanscope: argument '" << argv[i] << "': text of the form '" << token
+                << "' is not accepted in options\n";
+      return {std::nullopt, 2};
+    }
+  }
   try {
     std::vector<std::string> args(argv + first_app_arg, argv + argc);
     po::store(po::command_line_parser(args).options(cli).run(), vm);
@@ -307,6 +350,12 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
     }
   }
   if (!config_path.empty()) {
+    const std::string placeholder = placeholder_line(config_path);
+    if (!placeholder.empty()) {
+      std::cerr << "scanscope: " << config_path << ":" << placeholder
+                << ": text of the form %name% is not accepted in the config file\n";
+      return {std::nullopt, 2};
+    }
     try {
       po::store(po::parse_config_file<char>(config_path.c_str(), from_config), vm);
     } catch (const po::error_with_option_name& e) {
