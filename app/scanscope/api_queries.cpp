@@ -86,8 +86,8 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
   }
   int cluster = -1;
   if (p.count("cluster")) {
-    for (size_t i = 0; i < t.clusters.size(); ++i) {
-      if (t.clusters.name(i) == p.at("cluster")) {
+    for (size_t i = 0; i < t.clusters->size(); ++i) {
+      if (t.clusters->name(i) == p.at("cluster")) {
         cluster = static_cast<int>(i);
       }
     }
@@ -163,7 +163,7 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
       if (group == "port") {
         name = pi == watched_ports::other_index ? "other" : std::to_string(t.ports.at(pi).port);
       } else if (group == "cluster") {
-        name = t.clusters.name(series_key::dim_of(key));
+        name = t.clusters->name(series_key::dim_of(key));
       } else if (group == "signature") {
         name = t.signatures ? t.signatures->rules()[series_key::dim_of(key)].name : "?";
       } else {
@@ -299,8 +299,8 @@ http_response answer_api(const std::string& target, const api_context& c) {
     run_report r;
     r.series = c.store;
     r.bucket_ns = static_cast<uint64_t>(c.options->bucket * 1e9);
-    for (size_t i = 0; i < c.tables->clusters.size(); ++i) {
-      r.cluster_names.push_back(c.tables->clusters.name(i));
+    for (size_t i = 0; i < c.tables->clusters->size(); ++i) {
+      r.cluster_names.push_back(c.tables->clusters->name(i));
     }
     if (c.tables->geo) {
       for (size_t i = 0; i < c.tables->geo->country_count(); ++i) {

@@ -11,16 +11,16 @@ std::atomic<bool>& reload_requested() {
   return flag;
 }
 
-void geo_reloader::poll() {
+bool geo_reloader::poll() {
   if (pending_.valid()) {
     if (pending_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-      return;
+      return false;
     }
     loaded result = pending_.get();
     if (!result.db) {
       std::fprintf(stderr, "scanscope: reload: %s; keeping the current location database\n",
                    result.error.c_str());
-      return;
+      return false;
     }
     std::fprintf(stderr,
                  "scanscope: reload: location database %s: %zu IPv4 and %zu IPv6 networks in "
@@ -28,12 +28,16 @@ void geo_reloader::poll() {
                  result.db->path().c_str(), result.db->networks_v4(), result.db->networks_v6(),
                  result.seconds);
     swap_in(std::move(result.db));
+    return true;
+  }
+  return false;
+}
+
+void geo_reloader::start() {
+  if (pending_.valid()) {
+    std::fprintf(stderr, "scanscope: reload: the location database is still loading\n");
     return;
   }
-  if (!reload_requested().exchange(false)) {
-    return;
-  }
-  std::fprintf(stderr, "scanscope: reload requested; cluster and signature rules need a restart\n");
   if (options_.geo_db == "none") {
     std::fprintf(stderr, "scanscope: reload: no location database configured (geo-db none)\n");
     return;

@@ -26,8 +26,13 @@ class geo_reloader {
   geo_reloader(const app_options& o, analysis_tables& tables, rx_lcores& rx)
       : options_(o), tables_(tables), rx_(rx) {}
 
-  /** From the stats loop: start a load when one was asked for, swap it in when it is ready. */
-  void poll();
+  /** Start reading the database again (a reload was asked for). */
+  void start();
+  /**
+   * From the stats loop: swap a loaded database in once it is ready.
+   * @return true when the database changed
+   */
+  bool poll();
 
  private:
   struct loaded {

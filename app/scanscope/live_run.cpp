@@ -9,6 +9,7 @@
 #include "device_ports.hpp"
 #include "export/summary_table.hpp"
 #include "geo_reload.hpp"
+#include "rules_reload.hpp"
 #include "kernel_drops.hpp"
 #include "run_context.hpp"
 #include "telemetry.hpp"
@@ -88,10 +89,19 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
   auto last_status = start;
   traffic_snapshot before = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
   bool timed_out = false;
-  geo_reloader reloader(o, tables, rx);
+  geo_reloader geo_reload(o, tables, rx);
+  rules_reloader rules_reload(o, tables, rx);
   while (!stop_requested.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    reloader.poll();
+    if (reload_requested().exchange(false)) {
+      std::fprintf(stderr, "scanscope: reload requested\n");
+      geo_reload.start();
+      rules_reload.start();
+    }
+    const bool geo_changed = geo_reload.poll();
+    if ((rules_reload.poll() || geo_changed) && files) {
+      files->set_names(names_of(tables));
+    }
     clock.close_until(wall_clock_ns());
     board.serve_pending([&](const std::string& target) {
       return answer_api(target, api_context{&store, &tables, &rx, &o, false});

@@ -98,7 +98,8 @@ int run(int argc, char** argv) {
                    geo->networks_v4(), geo->networks_v6(), geo_seconds);
     }
   }
-  analysis_tables tables{std::move(*ports), std::move(*clusters), std::move(signatures),
+  analysis_tables tables{std::move(*ports), std::make_unique<cluster_rules>(std::move(*clusters)),
+                         std::move(signatures),
                          std::move(geo), geo_seconds};
   const bool offline = !o.pcaps.empty();
   std::vector<std::string> eal = o.eal_args;

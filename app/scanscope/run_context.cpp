@@ -49,7 +49,7 @@ uint64_t rx_lcores::last_time_ns() const {
 std::string rx_lcores::add_worker(const app_options& o, const analysis_tables& tables) {
   worker_config config;
   config.ports = &tables.ports;
-  config.clusters = &tables.clusters;
+  config.clusters = tables.clusters.get();
   config.source_capacity = o.source_capacity;
   config.source_idle_ns = static_cast<uint64_t>(o.source_idle * 1e9);
   config.unique_slots = o.unique_slots;
@@ -129,7 +129,7 @@ std::string describe_surge(const surge_event& e, const analysis_tables& t, uint6
   if (e.scope == surge_scope::port_country) {
     what += " from " + std::string(t.geo ? t.geo->country_code(static_cast<uint8_t>(e.dim)) : "ZZ");
   } else if (e.scope == surge_scope::port_cluster) {
-    what += " cluster " + t.clusters.name(e.dim);
+    what += " cluster " + t.clusters->name(e.dim);
   }
   char line[256];
   if (e.end < 0) {
@@ -175,15 +175,11 @@ rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& erro
   return pool;
 }
 
-std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
-                                                  const analysis_tables& tables) {
-  if (o.series_dir.empty()) {
-    return nullptr;
-  }
+series_names names_of(const analysis_tables& tables) {
   series_names names;
   names.ports = &tables.ports;
-  for (size_t i = 0; i < tables.clusters.size(); ++i) {
-    names.clusters.push_back(tables.clusters.name(i));
+  for (size_t i = 0; i < tables.clusters->size(); ++i) {
+    names.clusters.push_back(tables.clusters->name(i));
   }
   if (tables.signatures) {
     for (const signature_rule& r : tables.signatures->rules()) {
@@ -195,7 +191,15 @@ std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app
       names.countries.emplace_back(tables.geo->country_code(static_cast<uint8_t>(c)));
     }
   }
-  auto files = std::make_unique<series_files>(o.series_dir, std::move(names), clock.width_ns());
+  return names;
+}
+
+std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
+                                                  const analysis_tables& tables) {
+  if (o.series_dir.empty()) {
+    return nullptr;
+  }
+  auto files = std::make_unique<series_files>(o.series_dir, names_of(tables), clock.width_ns());
   series_files* raw = files.get();
   clock.on_closed(
       [raw](int64_t bucket, const std::map<uint64_t, series_point>& points, bool partial) {
@@ -217,12 +221,12 @@ void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables&
     report.bucket_overflow += w->series().overflow().read();
   }
   report.traffic = fold_counters(rx.views(), ports.size(), o.top_ports, tables.rule_count());
-  for (size_t i = 0; i < tables.clusters.size(); ++i) {
-    report.cluster_names.push_back(tables.clusters.name(i));
+  for (size_t i = 0; i < tables.clusters->size(); ++i) {
+    report.cluster_names.push_back(tables.clusters->name(i));
   }
   if (tables.signatures) {
     for (const signature_rule& r : tables.signatures->rules()) {
-      report.rules.push_back({r.id, r.name, r.category});
+      report.rules.push_back({r.id, r.name, r.category, r.retired});
     }
   }
   if (tables.geo) {

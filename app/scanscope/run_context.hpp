@@ -48,7 +48,7 @@ uint64_t wall_clock_ns();
 /** Read-only tables every worker shares. */
 struct analysis_tables {
   watched_ports ports;
-  cluster_rules clusters;
+  std::unique_ptr<cluster_rules> clusters;  // replaced by a reload
   std::unique_ptr<signature_db> signatures;  // null: no payload scanning
   std::unique_ptr<location_db> geo;          // null: every country "ZZ"
   double geo_load_seconds = 0;
@@ -84,6 +84,9 @@ surge_settings surge_settings_of(const app_options& o);
 /** A series clock that logs surges with port, country and cluster names. */
 series_clock make_series_clock(series_store& store, const app_options& o,
                                const analysis_tables& tables);
+
+/** The names behind series keys, from the tables in use. */
+series_names names_of(const analysis_tables& tables);
 
 /**
  * With --series-dir, append each closed bucket to the day's series files.

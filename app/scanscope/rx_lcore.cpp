@@ -30,6 +30,7 @@ void poll_queue(rx_task& t) {
   const double ns_per_cycle = 1e9 / static_cast<double>(rte_get_tsc_hz());
   uint64_t last = tsc_base;
   while (!t.stop->load(std::memory_order_relaxed)) {
+    t.work->between_bursts();
     const uint16_t n = rte_eth_rx_burst(t.queue.port_id, t.queue.queue, pkts, t.burst);
     const uint64_t start = rte_rdtsc();
     if (n != 0) {

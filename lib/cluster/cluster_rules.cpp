@@ -1,5 +1,6 @@
 #include "cluster/cluster_rules.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -299,7 +300,8 @@ std::string_view cluster_rules::default_text() {
 }
 
 std::optional<cluster_rules> cluster_rules::parse(std::string_view text, const std::string& origin,
-                                                  std::string& error) {
+                                                  std::string& error,
+                                                  const cluster_rules* previous) {
   cluster_rules rules;
   std::stringstream in{std::string(text)};
   std::string line;
@@ -352,6 +354,24 @@ std::optional<cluster_rules> cluster_rules::parse(std::string_view text, const s
     error = origin + ": at most " + std::to_string(max_clusters) + " clusters";
     return std::nullopt;
   }
+  if (previous != nullptr) {
+    rules.slot_names_ = previous->slot_names_;
+  }
+  for (const cluster_rule& r : rules.rules_) {
+    const auto kept = std::find(rules.slot_names_.begin(), rules.slot_names_.end(), r.name);
+    if (kept == rules.slot_names_.end()) {
+      rules.slot_names_.push_back(r.name);
+    }
+    rules.slot_of_rule_.push_back(static_cast<uint8_t>(
+        std::find(rules.slot_names_.begin(), rules.slot_names_.end(), r.name) -
+        rules.slot_names_.begin()));
+  }
+  if (rules.slot_names_.size() > max_clusters) {
+    error = origin + ": these rules and those dropped since start name " +
+            std::to_string(rules.slot_names_.size()) + " clusters, counters hold " +
+            std::to_string(max_clusters) + " (restart to start counting afresh)";
+    return std::nullopt;
+  }
   bool used[cluster_field_count] = {};
   for (const cluster_rule& r : rules.rules_) {
     for (const cluster_condition& c : r.conditions) {
@@ -374,7 +394,8 @@ std::optional<cluster_rules> cluster_rules::parse(std::string_view text, const s
   return rules;
 }
 
-std::optional<cluster_rules> cluster_rules::load(const std::string& path, std::string& error) {
+std::optional<cluster_rules> cluster_rules::load(const std::string& path, std::string& error,
+                                                 const cluster_rules* previous) {
   std::ifstream in(path);
   if (!in) {
     error = "cannot read cluster rules '" + path + "'";
@@ -382,7 +403,11 @@ std::optional<cluster_rules> cluster_rules::load(const std::string& path, std::s
   }
   std::stringstream text;
   text << in.rdbuf();
-  return parse(text.str(), path, error);
+  return parse(text.str(), path, error, previous);
+}
+
+bool cluster_rules::active(size_t slot) const {
+  return std::find(slot_of_rule_.begin(), slot_of_rule_.end(), slot) != slot_of_rule_.end();
 }
 
 uint8_t cluster_rules::classify(const packet_traits& t) const {
@@ -402,11 +427,11 @@ uint8_t cluster_rules::classify(const packet_traits& t) const {
       }
     }
     if (all) {
-      return static_cast<uint8_t>(i);
+      return slot_of_rule_[i];
     }
     c = end;
   }
-  return static_cast<uint8_t>(rules_.size() - 1);
+  return slot_of_rule_.back();
 }
 
 }  // namespace scanscope

@@ -3,7 +3,8 @@
  * @file
  * Named clusters of scan traffic, defined as ordered rules over header features and source
  * behaviour. Every TCP/UDP packet gets exactly one cluster: the first rule whose conditions all
- * hold. The rule file format is described in config/clusters.conf.
+ * hold. The rule file format is described in config/clusters.conf. Counters are kept by slot,
+ * not by rule position, so a reloaded file may reorder, add and drop rules.
  */
 
 #include <cstdint>
@@ -71,20 +72,24 @@ class cluster_rules {
 
   /**
    * Parse rules from text.
-   * @param origin names the text in errors (a file path)
-   * @param error  "origin:line: reason" when the text is rejected
+   * @param origin   names the text in errors (a file path)
+   * @param error    "origin:line: reason" when the text is rejected
+   * @param previous the rules in use (a reload): a cluster keeps its counter slot by name, new
+   *                 names take free slots, and dropped names keep theirs (their counts stay)
    * If the last rule has conditions, a catch-all "other" is appended so every packet has a cluster.
    */
   static std::optional<cluster_rules> parse(std::string_view text, const std::string& origin,
-                                            std::string& error);
+                                            std::string& error,
+                                            const cluster_rules* previous = nullptr);
 
   /** Read and parse a rule file. */
-  static std::optional<cluster_rules> load(const std::string& path, std::string& error);
+  static std::optional<cluster_rules> load(const std::string& path, std::string& error,
+                                           const cluster_rules* previous = nullptr);
 
   /** The built-in rules (the same as config/clusters.conf). */
   static std::string_view default_text();
 
-  /** Index of the first rule that matches. */
+  /** Counter slot of the first rule that matches. */
   uint8_t classify(const packet_traits& t) const;
 
   /**
@@ -94,12 +99,21 @@ class cluster_rules {
    */
   bool depends_only_on_fingerprint() const { return fingerprint_only_; }
 
-  size_t size() const { return rules_.size(); }
-  const std::string& name(size_t i) const { return rules_[i].name; }
+  /** Counter slots: the clusters of these rules and of rules dropped by reloads. */
+  size_t size() const { return slot_names_.size(); }
+  /** Name of a counter slot. */
+  const std::string& name(size_t slot) const { return slot_names_[slot]; }
+  /** Whether a slot belongs to a rule of this set (not to one a reload dropped). */
+  bool active(size_t slot) const;
+  /** The rules in evaluation order. */
   const std::vector<cluster_rule>& rules() const { return rules_; }
+  /** Counter slot of rules()[i]. */
+  uint8_t slot_of(size_t rule) const { return slot_of_rule_[rule]; }
 
  private:
   std::vector<cluster_rule> rules_;
+  std::vector<uint8_t> slot_of_rule_;
+  std::vector<std::string> slot_names_;
   /** Fields any rule tests: classify() reads each from the packet once. */
   std::vector<cluster_field> used_fields_;
   /** All conditions of all rules, rule after rule, and where each rule's end. */

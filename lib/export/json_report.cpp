@@ -57,6 +57,10 @@ void write_rule_head(json_writer& w, const rule_summary& rule, const source_tota
   w.String(rule.name.c_str());
   w.Key("category");
   w.String(rule.category.c_str());
+  if (rule.retired) {
+    w.Key("retired");
+    w.Bool(true);
+  }
   w.Key("hits");
   w.Uint64(t.packets);
   w.Key("sources");

@@ -41,6 +41,7 @@ struct rule_summary {
   uint32_t id = 0;      /**< rule id */
   std::string name;     /**< rule name */
   std::string category; /**< rule category */
+  bool retired = false; /**< dropped by a reload; its counts are kept */
 };
 
 /** The location database a run used. */

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stats/series_store.hpp"
@@ -34,6 +35,9 @@ class series_files {
    * @return empty on success, else a message naming the file and the OS error
    */
   std::string append(int64_t bucket, const std::map<uint64_t, series_point>& points, bool partial);
+
+  /** Name series keys with these from now on (after a reload added clusters or rules). */
+  void set_names(series_names names) { names_ = std::move(names); }
 
   /** Lines written so far. */
   uint64_t lines() const { return lines_; }

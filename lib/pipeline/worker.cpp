@@ -44,7 +44,7 @@ uint64_t sketch_hash(uint64_t v) {
 
 worker::worker(const worker_config& config, std::unique_ptr<source_table> sources)
     : ports_(*config.ports),
-      clusters_(*config.clusters),
+      clusters_(config.clusters),
       memoize_clusters_(config.clusters->depends_only_on_fingerprint()),
       memo_(std::make_unique<cluster_memo[]>(cluster_memo_size)),
       counters_(std::make_unique<lcore_counters>()),
@@ -71,11 +71,33 @@ std::unique_ptr<worker> worker::create(const worker_config& config, std::string&
     if (!w->scanner_) {
       return nullptr;
     }
-    w->rule_count_ = config.signatures->rules().size();
-    w->signature_counts_ = std::vector<source_counter>((config.ports->size() + 1) * w->rule_count_);
-    w->signature_totals_ = std::vector<source_counter>(w->rule_count_);
+    // Sized for every slot, so that rules added by a reload have counters.
+    w->signature_counts_ =
+        std::vector<source_counter>((config.ports->size() + 1) * signature_db::max_rules);
+    w->signature_totals_ = std::vector<source_counter>(signature_db::max_rules);
   }
   return w;
+}
+
+worker::~worker() {
+  delete offered_.load(std::memory_order_acquire);
+  delete applied_.load(std::memory_order_acquire);
+}
+
+void worker::apply_offered() {
+  rule_update* u = offered_.exchange(nullptr, std::memory_order_acquire);
+  if (u->clusters != nullptr) {
+    // Remembered clusters came from the old rules.
+    std::swap(clusters_, u->clusters);
+    memoize_clusters_ = clusters_->depends_only_on_fingerprint();
+    for (size_t i = 0; i < cluster_memo_size; ++i) {
+      memo_[i] = cluster_memo{};
+    }
+  }
+  if (u->signatures && scanner_) {
+    scanner_->switch_rules(*u->signatures);
+  }
+  applied_.store(u, std::memory_order_release);
 }
 
 void worker::handle_burst(const frame_ref* frames, uint16_t n) {
@@ -213,14 +235,14 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
 uint8_t worker::cluster_of(const decoded_packet& p, const packet_class& c,
                            source_port_behaviour b) {
   if (!memoize_clusters_) {
-    return clusters_.classify(packet_traits{&p, c.tool, b});
+    return clusters_->classify(packet_traits{&p, c.tool, b});
   }
   const uint64_t tag =
       quick_key(c.key_hash, static_cast<uint64_t>(c.tool), static_cast<uint64_t>(b)) | 1;
   cluster_memo& m = memo_[tag & (cluster_memo_size - 1)];
   if (m.tag != tag) {
     m.tag = tag;
-    m.cluster = clusters_.classify(packet_traits{&p, c.tool, b});
+    m.cluster = clusters_->classify(packet_traits{&p, c.tool, b});
   }
   return m.cluster;
 }
@@ -319,7 +341,7 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
   signature_hits hits;
   scanner_->scan(p, f.data, f.time_ns, hits);
   for (unsigned i = 0; i < hits.count; ++i) {
-    source_counter& c = signature_counts_[k.port * rule_count_ + hits.rule[i]];
+    source_counter& c = signature_counts_[k.port * signature_db::max_rules + hits.rule[i]];
     c.packets.add();
     if (uniques_.insert(
             unique_key(k.who, domain_signature, (uint64_t{k.port} << 16) | hits.rule[i]))) {

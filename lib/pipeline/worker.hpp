@@ -33,6 +33,15 @@ struct frame_ref {
   uint64_t time_ns;     /**< arrival time, nanoseconds since the Unix epoch */
 };
 
+/**
+ * New rules for a running worker, made on the stats side (reload). The worker takes it between
+ * bursts and hands it back: then `clusters` and `signatures` hold what it gave up.
+ */
+struct rule_update {
+  const cluster_rules* clusters = nullptr;  /**< new cluster rules; null: keep */
+  std::unique_ptr<rule_switch> signatures;  /**< new payload rules; null: keep */
+};
+
 /** Sizes and shared read-only tables a worker is built from. */
 struct worker_config {
   const watched_ports* ports = nullptr;              /**< must outlive the worker */
@@ -63,6 +72,7 @@ class worker {
    * @return nullptr with `error` set when memory cannot be had
    */
   static std::unique_ptr<worker> create(const worker_config& config, std::string& error);
+  ~worker();
 
   /** Account up to max_burst frames (more are handled in chunks). */
   void handle_burst(const frame_ref* frames, uint16_t n);
@@ -73,6 +83,25 @@ class worker {
    * in use until the lcore's current burst ends.
    */
   void set_location_db(const location_db* geo) { geo_.store(geo, std::memory_order_release); }
+
+  /**
+   * Hand the worker new rules (stats side; one update at a time). The lcore takes them at its
+   * next between_bursts(); collect them back with take_applied(). Cluster slots and rule slots
+   * must extend the current ones (the `previous` argument of the rule loaders).
+   */
+  void offer(std::unique_ptr<rule_update> update) {
+    offered_.store(update.release(), std::memory_order_release);
+  }
+  /** The update the lcore applied, holding the rules it gave up; null until it has. */
+  std::unique_ptr<rule_update> take_applied() {
+    return std::unique_ptr<rule_update>(applied_.exchange(nullptr, std::memory_order_acquire));
+  }
+  /** Called by the owning lcore between bursts: takes an offered update. */
+  void between_bursts() {
+    if (offered_.load(std::memory_order_relaxed) != nullptr) {
+      apply_offered();
+    }
+  }
 
   /** Account one frame. */
   void handle(const uint8_t* frame, uint32_t captured, uint32_t wire_length, uint64_t time_ns) {
@@ -88,7 +117,7 @@ class worker {
   const unique_set& uniques() const { return uniques_; }
   /** The payload scanner, or null when no rules were given. */
   const signature_scanner* scanner() const { return scanner_.get(); }
-  /** Hits and sources of (watched-port index, rule): index port * rules + rule. */
+  /** Hits and sources of (watched-port index, rule slot): port * signature_db::max_rules + rule. */
   const std::vector<source_counter>& signature_counts() const { return signature_counts_; }
   /** Packets and sources of (watched-port index, country index): port * 256 + country. */
   const std::vector<source_counter>& country_counts() const { return country_counts_; }
@@ -135,17 +164,20 @@ class worker {
   static constexpr size_t cluster_memo_size = 1024;
 
   uint8_t cluster_of(const decoded_packet& p, const packet_class& c, source_port_behaviour b);
+  void apply_offered();
 
   const watched_ports& ports_;
-  const cluster_rules& clusters_;
-  const bool memoize_clusters_;
+  const cluster_rules* clusters_;
+  bool memoize_clusters_;
   std::unique_ptr<cluster_memo[]> memo_;
   std::unique_ptr<lcore_counters> counters_;
   std::unique_ptr<source_table> sources_;
   unique_set uniques_;
   fingerprint_table fingerprints_;
   std::unique_ptr<signature_scanner> scanner_;
-  size_t rule_count_ = 0;
+  /** Rules from the stats side, and the same update handed back once applied. */
+  std::atomic<rule_update*> offered_{nullptr};
+  std::atomic<rule_update*> applied_{nullptr};
   std::vector<source_counter> signature_counts_;
   std::vector<source_counter> signature_totals_;
   /** Swapped by the stats lcore on a reload; read once per new source. */

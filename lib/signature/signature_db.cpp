@@ -1,5 +1,6 @@
 #include "signature/signature_db.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -22,7 +23,8 @@ uint64_t fnv1a(const void* data, size_t n, uint64_t h = 1469598103934665603ULL) 
   return h;
 }
 
-/** Compile all rules in one mode; the error names the rule Hyperscan rejected. */
+/** Compile the rules that are not retired in one mode, each under its slot as id; the error
+ *  names the rule Hyperscan rejected. */
 hs_database_ptr compile(const std::vector<signature_rule>& rules, unsigned mode,
                         const std::string& origin, std::string& error) {
   std::vector<const char*> patterns;
@@ -32,6 +34,9 @@ hs_database_ptr compile(const std::vector<signature_rule>& rules, unsigned mode,
   std::vector<const hs_expr_ext_t*> ext_ptrs;
   for (size_t i = 0; i < rules.size(); ++i) {
     const signature_rule& r = rules[i];
+    if (r.retired) {
+      continue;
+    }
     patterns.push_back(r.pattern.c_str());
     // One hit per rule per datagram (block) or per connection (stream) is all we count.
     flags.push_back(r.flags | HS_FLAG_SINGLEMATCH);
@@ -51,13 +56,13 @@ hs_database_ptr compile(const std::vector<signature_rule>& rules, unsigned mode,
   hs_compile_error_t* raw_error = nullptr;
   const hs_error_t rc =
       hs_compile_ext_multi(patterns.data(), flags.data(), ids.data(), ext_ptrs.data(),
-                           static_cast<unsigned>(rules.size()), mode, nullptr, &db, &raw_error);
+                           static_cast<unsigned>(patterns.size()), mode, nullptr, &db, &raw_error);
   std::unique_ptr<hs_compile_error_t, hs_compile_error_deleter> compile_error(raw_error);
   if (rc != HS_SUCCESS) {
     const int which = compile_error ? compile_error->expression : -1;
     const std::string message = compile_error ? compile_error->message : "unknown error";
-    if (which >= 0 && static_cast<size_t>(which) < rules.size()) {
-      const signature_rule& r = rules[static_cast<size_t>(which)];
+    if (which >= 0 && static_cast<size_t>(which) < ids.size()) {
+      const signature_rule& r = rules[ids[static_cast<size_t>(which)]];
       error = origin + ":" + std::to_string(r.line) + ": rule " + std::to_string(r.id) + " (" +
               r.name + "): Hyperscan: " + message;
     } else {
@@ -68,10 +73,16 @@ hs_database_ptr compile(const std::vector<signature_rule>& rules, unsigned mode,
   return hs_database_ptr(db);
 }
 
-std::string cache_path(const std::string& dir, const std::string& text) {
+std::string cache_path(const std::string& dir, const std::string& text,
+                       const std::vector<signature_rule>& slots) {
   hs_platform_info_t platform{};
   hs_populate_platform(&platform);
   uint64_t h = fnv1a(text.data(), text.size());
+  // The same text compiles to other ids when a reload kept slots for earlier rules.
+  for (const signature_rule& r : slots) {
+    const uint64_t slot[2] = {r.id, r.retired ? 1u : 0u};
+    h = fnv1a(slot, sizeof slot, h);
+  }
   const char* version = hs_version();
   h = fnv1a(version, std::strlen(version), h);
   h = fnv1a(&platform, sizeof platform, h);
@@ -140,22 +151,52 @@ void save_cache(const std::string& path, const hs_database_t* block, const hs_da
   std::free(b);
 }
 
+/** The slot layout of a reload: rules keep the slot of their id, new ids follow. */
+std::vector<signature_rule> keep_slots(const std::vector<signature_rule>& previous,
+                                       std::vector<signature_rule> rules) {
+  std::vector<signature_rule> slots = previous;
+  for (signature_rule& r : slots) {
+    r.retired = true;
+  }
+  for (signature_rule& r : rules) {
+    auto same = std::find_if(slots.begin(), slots.end(),
+                             [&](const signature_rule& s) { return s.id == r.id; });
+    if (same != slots.end()) {
+      *same = std::move(r);
+    } else {
+      slots.push_back(std::move(r));
+    }
+  }
+  return slots;
+}
+
 }  // namespace
 
 std::unique_ptr<signature_db> signature_db::build(std::vector<signature_rule> rules,
                                                   const std::string& origin,
                                                   const std::string& text,
                                                   const std::string& cache_dir,
-                                                  std::string& error) {
+                                                  std::string& error,
+                                                  const signature_db* previous) {
   if (rules.size() > max_rules) {
     error = origin + ": " + std::to_string(rules.size()) + " rules, at most " +
             std::to_string(max_rules);
     return nullptr;
   }
   std::unique_ptr<signature_db> db(new signature_db);
+  db->active_ = rules.size();
+  if (previous != nullptr) {
+    rules = keep_slots(previous->rules_, std::move(rules));
+    if (rules.size() > max_rules) {
+      error = origin + ": these rules and those dropped since start take " +
+              std::to_string(rules.size()) + " slots, counters hold " +
+              std::to_string(max_rules) + " (restart to start counting afresh)";
+      return nullptr;
+    }
+  }
   std::string cached;
   if (!cache_dir.empty()) {
-    cached = cache_path(cache_dir, text);
+    cached = cache_path(cache_dir, text, rules);
     if (load_cache(cached, db->block_, db->stream_)) {
       db->note_ = "loaded from " + cached;
     }
@@ -207,7 +248,8 @@ std::unique_ptr<signature_db> signature_db::build(std::vector<signature_rule> ru
 }
 
 std::unique_ptr<signature_db> signature_db::load(const std::string& path,
-                                                 const std::string& cache_dir, std::string& error) {
+                                                 const std::string& cache_dir, std::string& error,
+                                                 const signature_db* previous) {
   std::ifstream in(path);
   if (!in) {
     error = "cannot read signature rules '" + path + "'";
@@ -219,7 +261,7 @@ std::unique_ptr<signature_db> signature_db::load(const std::string& path,
   if (!rules) {
     return nullptr;
   }
-  return build(std::move(*rules), path, text.str(), cache_dir, error);
+  return build(std::move(*rules), path, text.str(), cache_dir, error, previous);
 }
 
 hs_scratch_ptr signature_db::clone_scratch(std::string& error) const {

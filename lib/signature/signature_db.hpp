@@ -38,16 +38,23 @@ class signature_db {
    * @param text      the rule file's text (the cache key hashes it)
    * @param cache_dir folder for compiled databases; empty: no cache
    * @param error     "file:line: rule ID (NAME): Hyperscan: message" when a rule is rejected
+   * @param previous  the set in use (a reload): a rule keeps its slot by id, new ids take the
+   *                  next slots, dropped ids stay as retired rules so their counts stay
    */
   static std::unique_ptr<signature_db> build(std::vector<signature_rule> rules,
                                              const std::string& origin, const std::string& text,
-                                             const std::string& cache_dir, std::string& error);
+                                             const std::string& cache_dir, std::string& error,
+                                             const signature_db* previous = nullptr);
 
   /** Read a rule file and build it. */
   static std::unique_ptr<signature_db> load(const std::string& path, const std::string& cache_dir,
-                                            std::string& error);
+                                            std::string& error,
+                                            const signature_db* previous = nullptr);
 
+  /** Rules by slot (the Hyperscan id and the counter index); retired ones included. */
   const std::vector<signature_rule>& rules() const { return rules_; }
+  /** Rules that are matched (not retired). */
+  size_t active_rules() const { return active_; }
   const hs_database_t* block() const { return block_.get(); }
   const hs_database_t* stream() const { return stream_.get(); }
   /** A scratch for one scanning thread (one per RX lcore). */
@@ -70,6 +77,7 @@ class signature_db {
   std::vector<bool> tcp_ports_, udp_ports_;
   std::string note_;
   size_t stream_size_ = 0;
+  size_t active_ = 0;
 };
 
 }  // namespace scanscope

@@ -62,6 +62,9 @@ std::string parse_scope(const std::string& text, signature_rule& r) {
 }  // namespace
 
 bool signature_rule::applies(bool tcp, uint16_t dst_port) const {
+  if (retired) {
+    return false;
+  }
   if ((proto == rule_protocol::tcp && !tcp) || (proto == rule_protocol::udp && tcp)) {
     return false;
   }

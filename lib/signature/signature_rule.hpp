@@ -34,6 +34,7 @@ struct signature_rule {
   uint64_t offset = 0; /**< a match must start at or after this byte (0: anywhere) */
   uint64_t depth = 0;  /**< a match must end within this many bytes (0: anywhere) */
   size_t line = 0;     /**< line in the rule file */
+  bool retired = false; /**< dropped by a reload: kept for its counts, never matched */
 
   /** Whether the rule applies to this transport and destination port. */
   bool applies(bool tcp, uint16_t dst_port) const;

@@ -62,10 +62,17 @@ flow_key make_flow_key(const decoded_packet& p) {
 
 }  // namespace
 
+rule_switch::~rule_switch() {
+  for (hs_stream_t* s : streams) {
+    hs_close_stream(s, nullptr, nullptr, nullptr);  // no callback: no scratch needed
+  }
+}
+
+// Excerpts are kept for every slot a reload may fill.
 signature_scanner::signature_scanner(const signature_db& db, uint32_t scan_bytes)
-    : db_(db),
+    : db_(&db),
       scan_bytes_(scan_bytes),
-      excerpts_(std::make_unique<signature_excerpt[]>(db.rules().size())) {}
+      excerpts_(std::make_unique<signature_excerpt[]>(signature_db::max_rules)) {}
 
 signature_scanner::~signature_scanner() {
   if (flows_) {
@@ -103,6 +110,44 @@ std::unique_ptr<signature_scanner> signature_scanner::create(
   return s;
 }
 
+std::unique_ptr<rule_switch> signature_scanner::prepare(const signature_db& db,
+                                                       std::string& error) const {
+  auto next = std::make_unique<rule_switch>();
+  next->db = &db;
+  next->scratch = db.clone_scratch(error);
+  if (!next->scratch) {
+    return nullptr;
+  }
+  next->streams.reserve(flows_->capacity());
+  for (uint32_t i = 0; i < flows_->capacity(); ++i) {
+    hs_stream_t* stream = nullptr;
+    if (hs_open_stream(db.stream(), 0, &stream) != HS_SUCCESS) {
+      error = "Hyperscan: cannot open stream state " + std::to_string(i) + " of " +
+              std::to_string(flows_->capacity());
+      return nullptr;
+    }
+    next->streams.push_back(stream);
+  }
+  return next;
+}
+
+void signature_scanner::switch_rules(rule_switch& next) {
+  // free_streams_ was reserved for every slot at start, so the old states of the flows in
+  // progress go back into it without allocating; then the two pools change hands.
+  std::vector<hs_stream_t*> fresh = std::move(next.streams);
+  std::vector<hs_stream_t*> old = std::move(free_streams_);
+  flows_->for_each([&](flow_state& f) {
+    old.push_back(f.stream);
+    f.stream = fresh.back();
+    fresh.pop_back();
+    f.scanned = 0;
+  });
+  free_streams_ = std::move(fresh);
+  next.streams = std::move(old);
+  std::swap(scratch_, next.scratch);
+  std::swap(db_, next.db);
+}
+
 void signature_scanner::release(flow_state& f) {
   // End-of-data matches (patterns anchored with $) are not reported for a flow that ends.
   hs_reset_stream(f.stream, 0, scratch_.get(), nullptr, nullptr);
@@ -129,8 +174,8 @@ void signature_scanner::scan(const decoded_packet& p, const uint8_t* frame, uint
   if (length == 0) {
     return;
   }
-  match_context c{&db_, &hits, excerpts_.get(), payload, length, 0, false, p.dst_port};
-  if (hs_scan(db_.block(), reinterpret_cast<const char*>(payload), length, 0, scratch_.get(),
+  match_context c{db_, &hits, excerpts_.get(), payload, length, 0, false, p.dst_port};
+  if (hs_scan(db_->block(), reinterpret_cast<const char*>(payload), length, 0, scratch_.get(),
               on_match, &c) != HS_SUCCESS) {
     counters_.errors.add();
   }
@@ -193,7 +238,7 @@ void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload
     counters_.truncated.add();
   }
   if (n != 0) {
-    match_context c{&db_, &hits, excerpts_.get(), bytes, n, f->scanned, true, p.dst_port};
+    match_context c{db_, &hits, excerpts_.get(), bytes, n, f->scanned, true, p.dst_port};
     if (hs_scan_stream(f->stream, reinterpret_cast<const char*>(bytes), n, 0, scratch_.get(),
                        on_match, &c) != HS_SUCCESS) {
       counters_.errors.add();

@@ -67,6 +67,22 @@ struct scanner_counters {
   counter no_stream; /**< TCP payloads not scanned for want of a stream state */
 };
 
+/**
+ * A rule set made ready for one scanner off the RX lcore (scratch and one stream state per flow
+ * slot). After signature_scanner::switch_rules() it holds what the scanner gave up, which is
+ * then freed off the RX lcore too.
+ */
+struct rule_switch {
+  const signature_db* db = nullptr;  /**< the rules; must outlive the scanner's use of them */
+  hs_scratch_ptr scratch;            /**< scratch for db */
+  std::vector<hs_stream_t*> streams; /**< stream states for db, one per flow slot */
+
+  rule_switch() = default;
+  rule_switch(const rule_switch&) = delete;
+  rule_switch& operator=(const rule_switch&) = delete;
+  ~rule_switch();
+};
+
 class signature_scanner {
  public:
   ~signature_scanner();
@@ -93,7 +109,23 @@ class signature_scanner {
   void scan(const decoded_packet& p, const uint8_t* frame, uint64_t time_ns, signature_hits& hits);
 
   /** Whether any rule applies to this transport and destination port. */
-  bool wants(bool tcp, uint16_t dst_port) const { return db_.wants(tcp, dst_port); }
+  bool wants(bool tcp, uint16_t dst_port) const { return db_->wants(tcp, dst_port); }
+
+  /**
+   * Make another rule set ready for this scanner (any thread; allocates). Its slots must extend
+   * the current set's (signature_db::build with `previous`).
+   */
+  std::unique_ptr<rule_switch> prepare(const signature_db& db, std::string& error) const;
+
+  /**
+   * Scan with `next`'s rules from now on (the owning lcore, between packets; allocates nothing).
+   * Flows in progress keep their place in the stream and restart matching with the new rules.
+   * Counters and excerpts are kept. `next` then holds the old rules' scratch and streams.
+   */
+  void switch_rules(rule_switch& next);
+
+  /** The rules scanned with. */
+  const signature_db& rules() const { return *db_; }
 
   /** Forget flows idle past the timeout, looking at `budget` slots. */
   void expire(uint64_t now_ns, uint32_t budget);
@@ -101,6 +133,7 @@ class signature_scanner {
   const scanner_counters& counters() const { return counters_; }
   const table_counters& flow_counters() const { return flows_->counters(); }
   uint32_t flow_capacity() const { return flows_->capacity(); }
+  /** First match of a rule slot (signature_db::max_rules of them). */
   const signature_excerpt& excerpt(size_t rule) const { return excerpts_[rule]; }
 
  private:
@@ -109,7 +142,7 @@ class signature_scanner {
   void scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length, uint64_t time_ns,
                 signature_hits& hits);
 
-  const signature_db& db_;
+  const signature_db* db_;
   uint32_t scan_bytes_;
   hs_scratch_ptr scratch_;
   std::unique_ptr<clock_hash_table<flow_key, flow_state>> flows_;

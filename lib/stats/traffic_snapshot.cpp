@@ -76,7 +76,7 @@ void fold_signatures(const lcore_view& v, size_t watched_count, size_t rule_coun
   }
   for (size_t port = 0; port <= watched_count; ++port) {
     for (size_t rule = 0; rule < rule_count; ++rule) {
-      s.signatures[port][rule].add((*v.signature_counts)[port * rule_count + rule]);
+      s.signatures[port][rule].add((*v.signature_counts)[port * signature_db::max_rules + rule]);
     }
   }
   for (size_t rule = 0; rule < rule_count && v.signature_totals != nullptr; ++rule) {

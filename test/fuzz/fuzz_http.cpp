@@ -27,7 +27,9 @@ struct fixture {
 
   fixture()
       : tables{*watched_ports::build(options.watch, error_),
-               *cluster_rules::parse(cluster_rules::default_text(), "built-in", error_), nullptr,
+               std::make_unique<cluster_rules>(
+                   *cluster_rules::parse(cluster_rules::default_text(), "built-in", error_)),
+               nullptr,
                nullptr, 0} {
     http_limits limits;
     limits.timeout = std::chrono::seconds(1);

@@ -1,12 +1,16 @@
 #!/usr/bin/python3
-"""SIGHUP on a live run reloads the location database without dropping counters.
+"""SIGHUP on a live run reloads the location database and the rule files without dropping
+counters.
 
 scanscope reads a veth interface (net_af_packet) whose peer sits in a network namespace this
-test creates. Five sources send SYNs to 8545; the database file is replaced by one that places
-their network in another country (Germany, which the first database lacks); SIGHUP; five new
-sources of the same network and one of the first five send again. The report must count all
-eleven frames, the first sources and the repeat under the old country and the new sources under
-the new one, and say that the reload happened.
+test creates. Five sources send SYNs to 8545 and one a payload; the database file is replaced by
+one that places their network in another country (Germany, which the first database lacks), the
+signature file drops rule alpha and adds gamma, the cluster file adds a cluster ahead of the
+old one; SIGHUP; five new sources of the same network and one of the first five send again, one
+of them a payload; a last SIGHUP finds a broken rule file and keeps the rules in use. The
+report must count all thirteen frames, the first sources and the repeat
+under the old country and the new sources under the new one, each payload under the rules in
+force when it came (alpha kept as retired, gamma new), and each cluster's packets in its slot.
 
 usage: test_reload.py SCANSCOPE SOURCE_DIR
 """
@@ -34,10 +38,20 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
-def syn_frame(src, dst="192.0.2.77", sport=40000, dport=8545):
-    """Ethernet/IPv4/TCP SYN, written field by field (RFC 791, RFC 793)."""
+RULES_BEFORE = ("rule 1 alpha recon tcp/8545 /alpha-token/\n"
+                "rule 2 beta recon tcp/8545 /beta-token/\n")
+RULES_AFTER = ("rule 2 beta recon tcp/8545 /beta-token/\n"
+               "rule 3 gamma recon tcp/8545 /gamma-token/\n")
+CLUSTERS_BEFORE = "cluster w1024 window=1024\n"
+CLUSTERS_AFTER = "cluster w8192 window=8192\ncluster w1024 window=1024\n"
+PAYLOAD = b"alpha-token beta-token gamma-token"
+
+
+def syn_frame(src, dst="192.0.2.77", sport=40000, dport=8545, window=1024, payload=b""):
+    """Ethernet/IPv4/TCP SYN (PSH+ACK with a payload), field by field (RFC 791, RFC 793)."""
     s, d = socket.inet_aton(src), socket.inet_aton(dst)
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, 0x02, 1024, 0, 0)
+    flags = 0x18 if payload else 0x02
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, flags, window, 0, 0) + payload
     tcp = tcp[:16] + struct.pack("!H", checksum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, s, d)
     ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
@@ -96,6 +110,11 @@ def main():
         subprocess.run(["perl", make_db, after, "moved"], check=True)
         live_db = os.path.join(tmp, "location.mmdb")
         shutil.copy(before, live_db)
+        rules, clusters = os.path.join(tmp, "signatures.rules"), os.path.join(tmp, "clusters.conf")
+        with open(rules, "w") as f:
+            f.write(RULES_BEFORE)
+        with open(clusters, "w") as f:
+            f.write(CLUSTERS_BEFORE)
         report_path, log_path = os.path.join(tmp, "report.json"), os.path.join(tmp, "log")
         if not setup():
             return 77  # meson: skipped
@@ -106,20 +125,34 @@ def main():
                      f"--file-prefix=scanscope-reload-{os.getpid()}",
                      "--vdev", f"net_af_packet0,iface={HOST_IF}", "--",
                      "--config", config, "--geo-db", live_db, "--duration", "12",
+                     "--signatures", rules, "--clusters", clusters,
                      "--mbufs", "4096", "--http", "none", "--json-out", report_path,
                      "--status-interval", "1"],
                     stdout=subprocess.DEVNULL, stderr=log)
             if not wait_for(log_path, "pps", 20):
                 failures.append("scanscope did not start polling")
             first = [f"198.51.100.{10 + i}" for i in range(5)]
-            send([syn_frame(a) for a in first])
+            send([syn_frame(a) for a in first] + [syn_frame(first[1], payload=PAYLOAD)])
             time.sleep(1)
             os.replace(after, live_db)
+            with open(rules, "w") as f:
+                f.write(RULES_AFTER)
+            with open(clusters, "w") as f:
+                f.write(CLUSTERS_AFTER)
             proc.send_signal(1)  # SIGHUP
             if not wait_for(log_path, "reload: location database", 10):
-                failures.append("no reload line after SIGHUP")
+                failures.append("no reload line for the location database after SIGHUP")
+            if not wait_for(log_path, "reload: new rules in use", 10):
+                failures.append("no reload line for the rules after SIGHUP")
             second = [f"198.51.100.{20 + i}" for i in range(5)]
-            send([syn_frame(a) for a in second] + [syn_frame(first[0], sport=40001)])
+            send([syn_frame(a) for a in second] + [syn_frame(first[0], sport=40001)] +
+                 [syn_frame(second[1], sport=40002, window=8192, payload=PAYLOAD)])
+            # A broken rule file on the next reload: named in the log, the rules in use stay.
+            with open(rules, "w") as f:
+                f.write(RULES_AFTER + "rule 4 broken recon tcp/8545 /a{99999}/\n")
+            proc.send_signal(1)
+            if not wait_for(log_path, "keeping the rules in use", 10):
+                failures.append("a broken rule file on reload was not reported")
             proc.wait(timeout=30)
         finally:
             teardown()
@@ -132,11 +165,19 @@ def main():
                 report = json.load(f)
             port = next(p for p in report["ports"] if p["port"] == 8545)
             got = {c["country"]: (c["packets"], c["sources"]) for c in port["countries"]}
-            want = {"RU": (6, 5), "DE": (5, 5)}
+            want = {"RU": (7, 5), "DE": (6, 5)}
             if got != want:
                 failures.append(f"countries on 8545 after the reload: {got}, expected {want}")
-            if port["packets"] != 11:
-                failures.append(f"8545 frames: {port['packets']}, expected 11")
+            if port["packets"] != 13:
+                failures.append(f"8545 frames: {port['packets']}, expected 13")
+            hits = {r["name"]: (r["hits"], r.get("retired", False)) for r in port["signatures"]}
+            want = {"alpha": (1, True), "beta": (2, False), "gamma": (1, False)}
+            if hits != want:
+                failures.append(f"signature hits on 8545: {hits}, expected {want}")
+            got = {c["name"]: c["packets"] for c in port["clusters"]}
+            want = {"w1024": 12, "w8192": 1}
+            if got != want:
+                failures.append(f"clusters on 8545: {got}, expected {want}")
     for f in failures:
         print("FAIL:", f)
     print("reload: checked" if not failures else "")
