@@ -31,6 +31,7 @@ struct replay_options {
   uint16_t port = 0;
   unsigned burst = 32;
   double link_wait = 30;
+  double settle = 1;
   bool quiet = false;
 };
 
@@ -55,6 +56,9 @@ int parse_options(int argc, char** argv, replay_options& o) {
       "burst", po::value(&o.burst)->value_name("N"), "frames per tx_burst, 1-256 (default 32)")(
       "link-wait", po::value(&o.link_wait)->value_name("SECONDS"),
       "how long to wait for the link (a memif peer to connect; default 30)")(
+      "settle", po::value(&o.settle)->value_name("SECONDS"),
+      "wait this long after the link came up before sending, so that the receiver polls "
+      "(default 1)")(
       "quiet,q", po::bool_switch(&o.quiet), "only the summary line");
   po::variables_map vm;
   try {
@@ -72,8 +76,10 @@ int parse_options(int argc, char** argv, replay_options& o) {
     std::cerr << "scanscope-replay: --pcap FILE is required (see --help)\n";
     return 2;
   }
-  if (o.rate_mpps < 0 || !(o.duration > 0) || o.burst < 1 || o.burst > 256) {
-    std::cerr << "scanscope-replay: --rate must be >= 0, --duration > 0, --burst 1-256\n";
+  if (o.rate_mpps < 0 || !(o.duration > 0) || o.burst < 1 || o.burst > 256 || o.settle < 0 ||
+      o.settle > 60) {
+    std::cerr << "scanscope-replay: --rate must be >= 0, --duration > 0, --burst 1-256, "
+                 "--settle 0-60\n";
     return 2;
   }
   return -1;
@@ -259,6 +265,8 @@ int main(int argc, char** argv) {
     rte_eal_cleanup();
     return 1;
   }
+  // A memif link is up once the peer connected, which may be before its lcores poll.
+  rte_delay_us_sleep(static_cast<unsigned>(o.settle * 1e6));
   const uint64_t begin = rte_rdtsc();
   const totals t = send_loop(o, c, pool);
   const double seconds =
