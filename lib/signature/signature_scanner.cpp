@@ -69,9 +69,11 @@ rule_switch::~rule_switch() {
 }
 
 // Excerpts are kept for every slot a reload may fill.
-signature_scanner::signature_scanner(const signature_db& db, uint32_t scan_bytes)
+signature_scanner::signature_scanner(const signature_db& db, uint32_t scan_bytes,
+                                     uint32_t flow_capacity)
     : db_(&db),
       scan_bytes_(scan_bytes),
+      tracked_(flow_capacity),
       excerpts_(std::make_unique<signature_excerpt[]>(signature_db::max_rules)) {}
 
 signature_scanner::~signature_scanner() {
@@ -86,7 +88,7 @@ signature_scanner::~signature_scanner() {
 std::unique_ptr<signature_scanner> signature_scanner::create(
     const signature_db& db, const std::string& name, uint32_t flow_capacity, uint64_t flow_idle_ns,
     uint32_t scan_bytes, int socket, std::string& error) {
-  std::unique_ptr<signature_scanner> s(new signature_scanner(db, scan_bytes));
+  std::unique_ptr<signature_scanner> s(new signature_scanner(db, scan_bytes, flow_capacity));
   s->scratch_ = db.clone_scratch(error);
   if (!s->scratch_) {
     return nullptr;
@@ -149,6 +151,7 @@ void signature_scanner::switch_rules(rule_switch& next) {
 }
 
 void signature_scanner::release(flow_state& f) {
+  tracked_.remove(flow_filter::hash(f.key));
   // End-of-data matches (patterns anchored with $) are not reported for a flow that ends.
   hs_reset_stream(f.stream, 0, scratch_.get(), nullptr, nullptr);
   free_streams_.push_back(f.stream);
@@ -186,9 +189,10 @@ void signature_scanner::scan(const decoded_packet& p, const uint8_t* frame, uint
 void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length,
                                  uint64_t time_ns, signature_hits& hits) {
   const flow_key key = make_flow_key(p);
+  const uint64_t hash = flow_filter::hash(key);
   const bool ends = (p.tcp_flags & (tcp_flag::fin | tcp_flag::rst)) != 0;
   const bool opens = is_syn_probe(p);
-  flow_state* f = flows_->find(key);
+  flow_state* f = tracked_.may_hold(hash) ? flows_->find(key) : nullptr;
   if (f != nullptr && opens) {
     // A new connection reusing the 4-tuple (scanners with a fixed source port do): its
     // sequence numbers have nothing to do with the old one's, nor have its matches.
@@ -213,6 +217,7 @@ void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload
     f->stream = free_streams_.back();
     free_streams_.pop_back();
     f->next_seq = p.seq;
+    tracked_.add(hash);
   }
   f->last_seen_ns = time_ns;
   // Scan only bytes not scanned yet: a retransmission overlaps, a hole restarts the stream.

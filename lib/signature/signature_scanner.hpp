@@ -17,20 +17,13 @@
 #include <vector>
 
 #include "packet/decoded_packet.hpp"
+#include "signature/flow_filter.hpp"
+#include "signature/flow_key.hpp"
 #include "signature/signature_db.hpp"
 #include "stats/counter.hpp"
 #include "table/clock_hash_table.hpp"
 
 namespace scanscope {
-
-/** A TCP connection as the sensor sees it: one direction, client to server. */
-struct flow_key {
-  uint8_t src[16];   /**< source address (IPv4 in the first 4 bytes) */
-  uint8_t dst[16];   /**< destination address */
-  uint16_t src_port; /**< source port */
-  uint16_t dst_port; /**< destination port */
-  uint32_t zero;     /**< padding, always 0 (hashed with the key) */
-};
 
 struct flow_state {
   flow_key key;          /**< the connection */
@@ -137,7 +130,7 @@ class signature_scanner {
   const signature_excerpt& excerpt(size_t rule) const { return excerpts_[rule]; }
 
  private:
-  signature_scanner(const signature_db& db, uint32_t scan_bytes);
+  signature_scanner(const signature_db& db, uint32_t scan_bytes, uint32_t flow_capacity);
   void release(flow_state& f);
   void scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length, uint64_t time_ns,
                 signature_hits& hits);
@@ -146,6 +139,7 @@ class signature_scanner {
   uint32_t scan_bytes_;
   hs_scratch_ptr scratch_;
   std::unique_ptr<clock_hash_table<flow_key, flow_state>> flows_;
+  flow_filter tracked_;  // in front of flows_: most SYNs need no lookup
   std::vector<hs_stream_t*> free_streams_;
   std::unique_ptr<signature_excerpt[]> excerpts_;
   scanner_counters counters_;

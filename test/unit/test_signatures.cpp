@@ -8,6 +8,7 @@
 
 #include "frame_builder.hpp"
 #include "packet/parser.hpp"
+#include "signature/flow_filter.hpp"
 #include "signature/signature_db.hpp"
 #include "signature/signature_scanner.hpp"
 
@@ -35,8 +36,16 @@ class connection {
   connection(signature_scanner& s, uint16_t dst_port, bool tcp = true)
       : scanner_(s), dst_port_(dst_port), tcp_(tcp), src_port_(next_port_++) {}
 
+  /** A new connection on the same addresses and ports (TCP): a SYN with initial sequence `isn`. */
+  void reopen(uint32_t isn) {
+    seq_ = isn;
+    send("", tcp_flag::syn);
+    seq_ = isn + 1;
+  }
+
   /** Send one segment (or datagram); returns the names of the rules that hit. */
-  std::set<std::string> send(const std::string& payload) {
+  std::set<std::string> send(const std::string& payload,
+                             uint8_t flags = tcp_flag::psh | tcp_flag::ack) {
     const bytes data(payload.begin(), payload.end());
     bytes frame;
     ipv4_fields ip;
@@ -45,7 +54,7 @@ class connection {
       t.src_port = src_port_;
       t.dst_port = dst_port_;
       t.seq = seq_;
-      t.flags = tcp_flag::psh | tcp_flag::ack;
+      t.flags = flags;
       frame = ethernet(0x0800) + ipv4(ip, tcp(t, data));
       seq_ += static_cast<uint32_t>(data.size());
     } else {
@@ -263,6 +272,72 @@ TEST_CASE("signatures split over TCP segments match in stream mode", "[signature
     CHECK(c.send("busybox tftp -g -r x 192.0.2.1").count("busybox-wget-tftp") == 0);  // tcp rule
   }
   CHECK(scanner->counters().errors.read() == 0);
+}
+
+TEST_CASE("a SYN on a followed 4-tuple starts the connection's stream afresh", "[signatures]") {
+  // Scanners with a fixed source port (Mirai's loader, masscan) reuse the 4-tuple; the new
+  // connection's sequence numbers and matches have nothing to do with the old one's.
+  auto scanner = make_scanner("reuse");
+  const std::string request = http_post("/", "{\"method\":\"eth_accounts\"}");
+  SECTION("the new connection's request counts again, even behind the old sequence numbers") {
+    connection c(*scanner, 8545);
+    CHECK(c.send(request).count("eth-accounts") == 1);
+    c.reopen(7);  // far behind where the old stream stood
+    CHECK(c.send(request).count("eth-accounts") == 1);
+  }
+  SECTION("half a method name before the SYN does not join the half after it") {
+    connection c(*scanner, 8545);
+    CHECK(c.send("POST / HTTP/1.1\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"personal_unlo").empty());
+    c.reopen(500000);
+    CHECK(c.send("ckAccount\",\"params\":[]}").empty());
+  }
+  SECTION("every flow of a full table is found by its SYN") {
+    // 200 flows in a 256-flow table, each left in the middle of a method name; a SYN on each
+    // 4-tuple must end it, so that the rest of the name no longer completes the match.
+    std::vector<connection> flows;
+    for (int i = 0; i < 200; ++i) {
+      flows.emplace_back(*scanner, 8545);
+      CHECK(flows.back().send("{\"method\":\"eth_acc").empty());
+    }
+    for (connection& c : flows) {
+      c.reopen(1);
+      CHECK(c.send("ounts\"}").empty());
+    }
+    connection control(*scanner, 8545);
+    CHECK(control.send("{\"method\":\"eth_acc").empty());
+    CHECK(control.send("ounts\"}").count("eth-accounts") == 1);
+  }
+  CHECK(scanner->counters().errors.read() == 0);
+}
+
+TEST_CASE("the flow filter never misses a flow it holds", "[signatures]") {
+  flow_filter filter(64);  // 256 counters
+  std::vector<uint64_t> held;
+  for (uint64_t i = 0; i < 1000; ++i) {
+    flow_key k{};
+    k.src[3] = static_cast<uint8_t>(i);
+    k.src[2] = static_cast<uint8_t>(i >> 8);
+    k.src_port = 40000;
+    k.dst_port = 8545;
+    held.push_back(flow_filter::hash(k));
+    filter.add(held.back());
+  }
+  // Drop every other one: the rest must still answer "maybe".
+  for (size_t i = 0; i < held.size(); i += 2) {
+    filter.remove(held[i]);
+  }
+  for (size_t i = 1; i < held.size(); i += 2) {
+    CHECK(filter.may_hold(held[i]));
+  }
+  for (size_t i = 1; i < held.size(); i += 2) {
+    filter.remove(held[i]);
+  }
+  // 1000 flows in 256 counters saturate none (about four per counter): all gone now.
+  size_t maybe = 0;
+  for (uint64_t h : held) {
+    maybe += filter.may_hold(h) ? 1 : 0;
+  }
+  CHECK(maybe == 0);
 }
 
 TEST_CASE("bad rule files name the file, the line and the reason", "[signatures]") {
