@@ -230,6 +230,9 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
     uniques_.prefetch(c.combination);
   }
   fingerprints_.prefetch(c.port, c.key_hash);
+  if (scanner_ && t == transport::tcp) {
+    scanner_->prefetch(p);
+  }
 }
 
 uint8_t worker::cluster_of(const decoded_packet& p, const packet_class& c,

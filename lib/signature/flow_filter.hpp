@@ -19,25 +19,31 @@ namespace scanscope {
 
 class flow_filter {
  public:
-  /** Four counters per flow the table holds (a power of two): few false "maybe" when full. */
+  /** Two counters per flow the table holds, rounded up to a power of two: a full table answers
+   *  a false "maybe" for two in five new flows, and the counters stay small enough for L2. */
   explicit flow_filter(uint32_t flow_capacity) {
     size_t n = 64;
-    while (n < size_t{flow_capacity} * 4) {
+    while (n < size_t{flow_capacity} * 2) {
       n *= 2;
     }
     counts_.assign(n, 0);
     mask_ = n - 1;
   }
 
-  static uint64_t hash(const flow_key& k) {
+  static uint64_t hash(const uint8_t* src16, const uint8_t* dst16, uint16_t src_port,
+                       uint16_t dst_port) {
     uint64_t w[4];
-    std::memcpy(w, k.src, sizeof k.src);
-    std::memcpy(w + 2, k.dst, sizeof k.dst);
-    return quick_key(w[0] ^ w[1], w[2] ^ w[3], (uint64_t{k.src_port} << 16) | k.dst_port);
+    std::memcpy(w, src16, 16);
+    std::memcpy(w + 2, dst16, 16);
+    return quick_key(w[0] ^ w[1], w[2] ^ w[3], (uint64_t{src_port} << 16) | dst_port);
   }
+  static uint64_t hash(const flow_key& k) { return hash(k.src, k.dst, k.src_port, k.dst_port); }
 
   /** False only when no flow with this hash is tracked. */
   bool may_hold(uint64_t h) const { return counts_[h & mask_] != 0; }
+
+  /** Start loading the counter of a hash (a burst's packets are classified before scanned). */
+  void prefetch(uint64_t h) const { __builtin_prefetch(&counts_[h & mask_]); }
 
   void add(uint64_t h) {
     uint8_t& c = counts_[h & mask_];

@@ -101,6 +101,11 @@ class signature_scanner {
    */
   void scan(const decoded_packet& p, const uint8_t* frame, uint64_t time_ns, signature_hits& hits);
 
+  /** Start loading what scan() will look at first for this TCP packet. */
+  void prefetch(const decoded_packet& p) const {
+    tracked_.prefetch(flow_filter::hash(p.src_addr, p.dst_addr, p.src_port, p.dst_port));
+  }
+
   /** Whether any rule applies to this transport and destination port. */
   bool wants(bool tcp, uint16_t dst_port) const { return db_->wants(tcp, dst_port); }
 

@@ -311,7 +311,7 @@ TEST_CASE("a SYN on a followed 4-tuple starts the connection's stream afresh", "
 }
 
 TEST_CASE("the flow filter never misses a flow it holds", "[signatures]") {
-  flow_filter filter(64);  // 256 counters
+  flow_filter filter(128);  // 256 counters
   std::vector<uint64_t> held;
   for (uint64_t i = 0; i < 1000; ++i) {
     flow_key k{};
