@@ -343,27 +343,42 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
   }
   signature_hits hits;
   scanner_->scan(p, f.data, f.time_ns, hits);
+  // Three unique-set looks per hit, each likely a miss in a set far larger than the cache:
+  // start loading them all before the first is needed.
+  struct hit_keys {
+    uint64_t by_port, by_country, total, series;
+  } keys[signature_hits::max_hits];
   for (unsigned i = 0; i < hits.count; ++i) {
-    source_counter& c = signature_counts_[k.port * signature_db::max_rules + hits.rule[i]];
+    const uint16_t rule = hits.rule[i];
+    hit_keys& h = keys[i];
+    h.series = series_key::make(series_key::kind::signature, k.port, rule, k.source->country);
+    h.by_port = unique_key(k.who, domain_signature, (uint64_t{k.port} << 16) | rule);
+    h.by_country = unique_key(k.who, domain_signature_country, h.series);
+    h.total = unique_key(k.who, domain_signature_total, rule);
+    uniques_.prefetch(h.by_port);
+    uniques_.prefetch(h.by_country);
+    uniques_.prefetch(h.total);
+  }
+  for (unsigned i = 0; i < hits.count; ++i) {
+    const uint16_t rule = hits.rule[i];
+    const hit_keys& h = keys[i];
+    source_counter& c = signature_counts_[k.port * signature_db::max_rules + rule];
     c.packets.add();
-    if (uniques_.insert(
-            unique_key(k.who, domain_signature, (uint64_t{k.port} << 16) | hits.rule[i]))) {
+    if (uniques_.insert(h.by_port)) {
       c.sources.add();
     }
-    const uint64_t key =
-        series_key::make(series_key::kind::signature, k.port, hits.rule[i], k.source->country);
-    series_.add(k.bucket, key, &key, 1, k.who, false);
-    if (keyed_entry* e = signature_countries_.find_or_add(key)) {
+    series_.add(k.bucket, h.series, &h.series, 1, k.who, false);
+    if (keyed_entry* e = signature_countries_.find_or_add(h.series)) {
       e->packets.add();
-      if (uniques_.insert(unique_key(k.who, domain_signature_country, key))) {
+      if (uniques_.insert(h.by_country)) {
         e->sources.add();
       }
     } else {
       signature_country_overflow_.add();
     }
-    source_counter& total = signature_totals_[hits.rule[i]];
+    source_counter& total = signature_totals_[rule];
     total.packets.add();
-    if (uniques_.insert(unique_key(k.who, domain_signature_total, hits.rule[i]))) {
+    if (uniques_.insert(h.total)) {
       total.sources.add();
     }
   }
