@@ -331,6 +331,9 @@ int main(int argc, char** argv) {
               o.packets, distinct, o.capacity, hz / 1e9);
   std::printf("  %-42s %10s %12s\n", "stage", "cycles/pkt", "Mpps/core");
   for (const stage_result& r : results) {
+    if (r.cycles_per_packet == 0) {
+      continue;  // not run (--only)
+    }
     std::printf("  %-42s %10.1f %12.2f\n", r.name, r.cycles_per_packet,
                 hz / r.cycles_per_packet / 1e6);
   }
