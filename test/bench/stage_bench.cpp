@@ -8,7 +8,8 @@
 // fifth stage sends them through a worker that also has the payload rules loaded; the last
 // stage sends payload packets instead (one-shot requests: PSH|ACK|FIN with a JSON-RPC,
 // Claymore, ADB, UPnP exploit or plain HTTP payload) through a worker with the payload rules
-// (--rules FILE, default config/signatures.rules of the source tree).
+// (--rules FILE, default config/signatures.rules of the source tree). A last stage times the
+// location lookup a new source costs (--geo-db FILE, default Debian's libloc database).
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -26,6 +27,7 @@
 #include "bench_payloads.hpp"
 #include "fingerprint/fingerprint_key.hpp"
 #include "fingerprint/scan_tool.hpp"
+#include "geo/location_db.hpp"
 #include "pipeline/worker.hpp"
 
 using namespace scanscope;
@@ -37,10 +39,11 @@ struct options {
   uint64_t packets = 20000000;
   uint32_t sources = 100000;
   uint32_t capacity = 262144;
-  int only = -1;           // run one stage (0-3) only, e.g. under a profiler
+  int only = -1;           // run one stage (0-6) only, e.g. under a profiler
   std::string write_pcap;  // write the synthetic frames as a capture and exit
   uint32_t payload_every = 0;  // with --write-pcap: every Nth frame a one-shot request
   std::string rules = SCANSCOPE_SOURCE_DIR "/config/signatures.rules";
+  std::string geo_db;  // location database of the last stage ("": Debian's; "none": skip)
 };
 
 /** A one-shot request as scanners send them after the handshake: payload, then FIN. */
@@ -186,12 +189,15 @@ int main(int argc, char** argv) {
       o.payload_every = static_cast<uint32_t>(v);
     } else if (a == "--only") {
       o.only = static_cast<int>(v);
+    } else if (a == "--geo-db") {
+      o.geo_db = argv[i + 1];
     } else if (a == "--capacity") {
       o.capacity = static_cast<uint32_t>(v);
     } else {
       std::fprintf(stderr,
-                   "usage: stage_bench [--packets N] [--sources N] [--capacity N] [--only 0-5]"
-                   " [--write-pcap FILE [--payload-every N]] [--rules FILE]\n");
+                   "usage: stage_bench [--packets N] [--sources N] [--capacity N] [--only 0-6]"
+                   " [--write-pcap FILE [--payload-every N]] [--rules FILE]"
+                   " [--geo-db FILE|none]\n");
       return 2;
     }
   }
@@ -323,6 +329,32 @@ int main(int argc, char** argv) {
       payload_worker->handle_burst(&req[at], 32);
     }
   }));
+
+  // The location of a source is looked up once, when the source is new. Scan sources come from
+  // all over the address space, so the lookups here are spread over it too (splitmix64).
+  std::unique_ptr<location_db> geo;
+  if (o.geo_db != "none" && (o.only < 0 || o.only == 6)) {
+    geo = location_db::load(o.geo_db, error);
+    if (!geo) {
+      std::fprintf(stderr, "stage_bench: %s (--geo-db none skips the location stage)\n",
+                   error.c_str());
+      return 1;
+    }
+  }
+  if (geo) {
+    const uint64_t lookups = o.packets / 4;
+    results.push_back(measure("location lookup of a new source (IPv4)", lookups, [&] {
+      uint64_t state = 0x5CA95C0BE;
+      uint64_t acc = 0;
+      for (uint64_t n = 0; n < lookups; ++n) {
+        uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        acc += geo->lookup_v4(static_cast<uint32_t>(z ^ (z >> 31))).country;
+      }
+      sink = acc;
+    }));
+  }
 
   const double hz = static_cast<double>(rte_get_tsc_hz());
   std::printf("stage_bench: %" PRIu64
