@@ -231,7 +231,8 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   }
   fingerprints_.prefetch(c.port, c.key_hash);
   if (scanner_ && t == transport::tcp) {
-    scanner_->prefetch(p);
+    c.flow_hash = signature_scanner::flow_hash(p);
+    scanner_->prefetch(c.flow_hash);
   }
 }
 
@@ -342,7 +343,7 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
     return;
   }
   signature_hits hits;
-  scanner_->scan(p, f.data, f.time_ns, hits);
+  scanner_->scan(p, f.data, f.time_ns, hits, tcp ? k.flow_hash : 0);
   // Three unique-set looks per hit, each likely a miss in a set far larger than the cache:
   // start loading them all before the first is needed.
   struct hit_keys {

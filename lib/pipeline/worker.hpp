@@ -143,6 +143,7 @@ class worker {
     uint32_t tag;         /**< combination and bucket in 32 bits: the source's repeat memo */
     fingerprint_key key;  /**< header fingerprint (TCP/UDP) */
     uint64_t key_hash;    /**< key.hash() */
+    uint64_t flow_hash;   /**< signature_scanner::flow_hash() (TCP, when scanning payloads) */
     uint16_t port;        /**< watched-port counter index (TCP/UDP) */
     uint8_t cluster;      /**< cluster index (TCP/UDP) */
     scan_tool tool;       /**< built-in tool fingerprint */

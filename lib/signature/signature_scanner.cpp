@@ -163,7 +163,7 @@ void signature_scanner::expire(uint64_t now_ns, uint32_t budget) {
 }
 
 void signature_scanner::scan(const decoded_packet& p, const uint8_t* frame, uint64_t time_ns,
-                             signature_hits& hits) {
+                             signature_hits& hits, uint64_t flow_hash) {
   uint32_t length = p.payload_length;
   if (length > scan_bytes_) {
     length = scan_bytes_;
@@ -171,7 +171,7 @@ void signature_scanner::scan(const decoded_packet& p, const uint8_t* frame, uint
   }
   const uint8_t* payload = frame + p.payload_offset;
   if (p.l4 == l4_kind::tcp) {
-    scan_tcp(p, payload, length, time_ns, hits);
+    scan_tcp(p, payload, length, time_ns, hits, flow_hash);
     return;
   }
   if (length == 0) {
@@ -187,9 +187,8 @@ void signature_scanner::scan(const decoded_packet& p, const uint8_t* frame, uint
 }
 
 void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length,
-                                 uint64_t time_ns, signature_hits& hits) {
+                                 uint64_t time_ns, signature_hits& hits, uint64_t hash) {
   const flow_key key = make_flow_key(p);
-  const uint64_t hash = flow_filter::hash(key);
   const bool ends = (p.tcp_flags & (tcp_flag::fin | tcp_flag::rst)) != 0;
   const bool opens = is_syn_probe(p);
   flow_state* f = tracked_.may_hold(hash) ? flows_->find(key) : nullptr;

@@ -99,12 +99,21 @@ class signature_scanner {
    * flow; FIN or RST ends the flow, a SYN without ACK starts it anew.
    * @param frame the frame the decoded packet came from
    */
-  void scan(const decoded_packet& p, const uint8_t* frame, uint64_t time_ns, signature_hits& hits);
-
-  /** Start loading what scan() will look at first for this TCP packet. */
-  void prefetch(const decoded_packet& p) const {
-    tracked_.prefetch(flow_filter::hash(p.src_addr, p.dst_addr, p.src_port, p.dst_port));
+  void scan(const decoded_packet& p, const uint8_t* frame, uint64_t time_ns, signature_hits& hits) {
+    scan(p, frame, time_ns, hits, flow_hash(p));
   }
+
+  /** The same with the packet's flow_hash() worked out earlier (the worker does, to prefetch). */
+  void scan(const decoded_packet& p, const uint8_t* frame, uint64_t time_ns, signature_hits& hits,
+            uint64_t flow_hash);
+
+  /** Hash of a TCP packet's 4-tuple, as the flow filter keys it. */
+  static uint64_t flow_hash(const decoded_packet& p) {
+    return flow_filter::hash(p.src_addr, p.dst_addr, p.src_port, p.dst_port);
+  }
+
+  /** Start loading what scan() will look at first for a TCP packet of this flow_hash(). */
+  void prefetch(uint64_t flow_hash) const { tracked_.prefetch(flow_hash); }
 
   /** Whether any rule applies to this transport and destination port. */
   bool wants(bool tcp, uint16_t dst_port) const { return db_->wants(tcp, dst_port); }
@@ -138,7 +147,7 @@ class signature_scanner {
   signature_scanner(const signature_db& db, uint32_t scan_bytes, uint32_t flow_capacity);
   void release(flow_state& f);
   void scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length, uint64_t time_ns,
-                signature_hits& hits);
+                signature_hits& hits, uint64_t hash);
 
   const signature_db* db_;
   uint32_t scan_bytes_;
