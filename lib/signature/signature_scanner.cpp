@@ -98,13 +98,13 @@ std::unique_ptr<signature_scanner> signature_scanner::create(
   if (!s->flows_) {
     return nullptr;
   }
-  // One stream state per flow slot, opened now so that the RX path never allocates.
-  s->free_streams_.reserve(s->flows_->capacity());
-  for (uint32_t i = 0; i < s->flows_->capacity(); ++i) {
+  // Stream states opened now so that the RX path never allocates.
+  s->free_streams_.reserve(s->stream_pool_size());
+  for (uint32_t i = 0; i < s->stream_pool_size(); ++i) {
     hs_stream_t* stream = nullptr;
     if (hs_open_stream(db.stream(), 0, &stream) != HS_SUCCESS) {
       error = "Hyperscan: cannot open stream state " + std::to_string(i) + " of " +
-              std::to_string(s->flows_->capacity()) + " (lower --flow-capacity)";
+              std::to_string(s->stream_pool_size()) + " (lower --flow-capacity)";
       return nullptr;
     }
     s->free_streams_.push_back(stream);
@@ -120,12 +120,12 @@ std::unique_ptr<rule_switch> signature_scanner::prepare(const signature_db& db,
   if (!next->scratch) {
     return nullptr;
   }
-  next->streams.reserve(flows_->capacity());
-  for (uint32_t i = 0; i < flows_->capacity(); ++i) {
+  next->streams.reserve(stream_pool_size());
+  for (uint32_t i = 0; i < stream_pool_size(); ++i) {
     hs_stream_t* stream = nullptr;
     if (hs_open_stream(db.stream(), 0, &stream) != HS_SUCCESS) {
       error = "Hyperscan: cannot open stream state " + std::to_string(i) + " of " +
-              std::to_string(flows_->capacity());
+              std::to_string(stream_pool_size());
       return nullptr;
     }
     next->streams.push_back(stream);
@@ -134,7 +134,7 @@ std::unique_ptr<rule_switch> signature_scanner::prepare(const signature_db& db,
 }
 
 void signature_scanner::switch_rules(rule_switch& next) {
-  // free_streams_ was reserved for every slot at start, so the old states of the flows in
+  // free_streams_ was reserved for the whole pool at start, so the old states of the flows in
   // progress go back into it without allocating; then the two pools change hands.
   std::vector<hs_stream_t*> fresh = std::move(next.streams);
   std::vector<hs_stream_t*> old = std::move(free_streams_);
@@ -186,12 +186,22 @@ void signature_scanner::scan(const decoded_packet& p, const uint8_t* frame, uint
   counters_.bytes.add(length);
 }
 
+void signature_scanner::scan_segment(hs_stream_t* stream, const uint8_t* bytes, uint32_t n,
+                                     uint64_t base, uint16_t dst_port, signature_hits& hits) {
+  match_context c{db_, &hits, excerpts_.get(), bytes, n, base, true, dst_port};
+  if (hs_scan_stream(stream, reinterpret_cast<const char*>(bytes), n, 0, scratch_.get(), on_match,
+                     &c) != HS_SUCCESS) {
+    counters_.errors.add();
+  }
+  counters_.packets.add();
+  counters_.bytes.add(n);
+}
+
 void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length,
                                  uint64_t time_ns, signature_hits& hits, uint64_t hash) {
-  const flow_key key = make_flow_key(p);
   const bool ends = (p.tcp_flags & (tcp_flag::fin | tcp_flag::rst)) != 0;
   const bool opens = is_syn_probe(p);
-  flow_state* f = tracked_.may_hold(hash) ? flows_->find(key) : nullptr;
+  flow_state* f = tracked_.may_hold(hash) ? flows_->find(make_flow_key(p)) : nullptr;
   if (f != nullptr && opens) {
     // A new connection reusing the 4-tuple (scanners with a fixed source port do): its
     // sequence numbers have nothing to do with the old one's, nor have its matches.
@@ -206,8 +216,21 @@ void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload
     }
     return;
   }
+  if (f == nullptr && ends) {
+    // All of a connection's payload we will see (a one-shot request closed in the same
+    // segment): scanned with a pooled stream state that goes straight back, without entering
+    // the table, so a full table evicts no followed flow for it.
+    if (free_streams_.empty()) {
+      counters_.no_stream.add();
+      return;
+    }
+    hs_stream_t* stream = free_streams_.back();
+    scan_segment(stream, payload, length, 0, p.dst_port, hits);
+    hs_reset_stream(stream, 0, scratch_.get(), nullptr, nullptr);
+    return;
+  }
   if (f == nullptr) {
-    f = &flows_->insert(key, time_ns, [&](flow_state& victim) { release(victim); });
+    f = &flows_->insert(make_flow_key(p), time_ns, [&](flow_state& victim) { release(victim); });
     if (free_streams_.empty()) {
       counters_.no_stream.add();
       flows_->remove(*f);
@@ -242,14 +265,8 @@ void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload
     counters_.truncated.add();
   }
   if (n != 0) {
-    match_context c{db_, &hits, excerpts_.get(), bytes, n, f->scanned, true, p.dst_port};
-    if (hs_scan_stream(f->stream, reinterpret_cast<const char*>(bytes), n, 0, scratch_.get(),
-                       on_match, &c) != HS_SUCCESS) {
-      counters_.errors.add();
-    }
+    scan_segment(f->stream, bytes, n, f->scanned, p.dst_port, hits);
     f->scanned += n;
-    counters_.packets.add();
-    counters_.bytes.add(n);
   }
   if (ends) {
     release(*f);

@@ -5,7 +5,9 @@
  * their stream state, and its own hit counters. UDP datagrams are scanned in block mode; TCP
  * payloads in stream mode, so a signature split over segments (adb's CNXN header and its host::
  * banner, an HTTP body after its headers) still matches. Stream states are opened once at start
- * (one per flow slot) and reset on reuse: nothing is allocated per packet.
+ * (one per flow slot, and a spare) and reset on reuse: nothing is allocated per packet. A
+ * segment that both carries payload and ends a connection the table does not hold is scanned
+ * with a free state that goes straight back, and never enters the table.
  */
 
 #include <hs/hs.h>
@@ -148,6 +150,12 @@ class signature_scanner {
   void release(flow_state& f);
   void scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length, uint64_t time_ns,
                 signature_hits& hits, uint64_t hash);
+  /** One stream state per flow slot, and one for a segment scanned outside the table (a
+   *  request closed in its own segment), so that one is free even when every slot is taken. */
+  uint32_t stream_pool_size() const { return flows_->capacity() + 1; }
+  /** Scan the next `n` bytes of a stream that starts `base` bytes before them. */
+  void scan_segment(hs_stream_t* stream, const uint8_t* bytes, uint32_t n, uint64_t base,
+                    uint16_t dst_port, signature_hits& hits);
 
   const signature_db* db_;
   uint32_t scan_bytes_;

@@ -5,11 +5,12 @@
 //
 // Frames are SYNs from `sources` addresses in a mix of tools (masscan, ZMap, nmap, Mirai,
 // plain Linux stacks) to watched and random ports, built in memory before timing starts. The
-// fifth stage sends them through a worker that also has the payload rules loaded; the last
-// stage sends payload packets instead (one-shot requests: PSH|ACK|FIN with a JSON-RPC,
-// Claymore, ADB, UPnP exploit or plain HTTP payload) through a worker with the payload rules
-// (--rules FILE, default config/signatures.rules of the source tree). A last stage times the
-// location lookup a new source costs (--geo-db FILE, default Debian's libloc database).
+// fifth stage sends them through a worker that also has the payload rules loaded; the next two
+// send payload packets instead (one-shot requests with a JSON-RPC, Claymore, ADB, UPnP exploit
+// or plain HTTP payload, closed in the same segment, PSH|ACK|FIN, or by a FIN of their own)
+// through a worker with the payload rules (--rules FILE, default config/signatures.rules of the
+// source tree). A last stage times the location lookup a new source costs (--geo-db FILE,
+// default Debian's libloc database).
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -39,15 +40,18 @@ struct options {
   uint64_t packets = 20000000;
   uint32_t sources = 100000;
   uint32_t capacity = 262144;
-  int only = -1;           // run one stage (0-6) only, e.g. under a profiler
+  int only = -1;           // run one stage (0-7) only, e.g. under a profiler
   std::string write_pcap;  // write the synthetic frames as a capture and exit
   uint32_t payload_every = 0;  // with --write-pcap: every Nth frame a one-shot request
   std::string rules = SCANSCOPE_SOURCE_DIR "/config/signatures.rules";
   std::string geo_db;  // location database of the last stage ("": Debian's; "none": skip)
 };
 
-/** A one-shot request as scanners send them after the handshake: payload, then FIN. */
-bytes make_request(uint32_t i, uint32_t src) {
+/**
+ * A one-shot request as scanners send them after the handshake, closed in the same segment
+ * (PSH|ACK|FIN) or, with `own_fin` false, left for a later FIN (make_closing_fin).
+ */
+bytes make_request(uint32_t i, uint32_t src, bool own_fin = true) {
   const auto& requests = bench::one_shot_requests();
   const auto& [port, text] = requests[i % requests.size()];
   ipv4_fields ip;
@@ -59,8 +63,25 @@ bytes make_request(uint32_t i, uint32_t src) {
   t.seq = i * 2654435761u;
   t.ack = 1;
   t.window = 502;
-  t.flags = tcp_flag::psh | tcp_flag::ack | tcp_flag::fin;
+  t.flags = tcp_flag::psh | tcp_flag::ack | (own_fin ? tcp_flag::fin : 0);
   return ethernet(0x0800) + ipv4(ip, tcp(t, bytes(text.begin(), text.end())));
+}
+
+/** The bare FIN|ACK that closes make_request(i, src, false). */
+bytes make_closing_fin(uint32_t i, uint32_t src) {
+  const auto& requests = bench::one_shot_requests();
+  const auto& [port, text] = requests[i % requests.size()];
+  ipv4_fields ip;
+  ip.src = src;
+  ip.dst = 0xCB007100 | (i & 0xFF);
+  tcp_fields t;
+  t.dst_port = port;
+  t.src_port = static_cast<uint16_t>(32768 + (i * 7919) % 28000);
+  t.seq = i * 2654435761u + static_cast<uint32_t>(text.size());
+  t.ack = 1;
+  t.window = 502;
+  t.flags = tcp_flag::fin | tcp_flag::ack;
+  return ethernet(0x0800) + ipv4(ip, tcp(t, bytes()));
 }
 
 /** Classic pcap, microsecond timestamps, Ethernet: one frame per 10 us from 2018-12-03. */
@@ -195,7 +216,7 @@ int main(int argc, char** argv) {
       o.capacity = static_cast<uint32_t>(v);
     } else {
       std::fprintf(stderr,
-                   "usage: stage_bench [--packets N] [--sources N] [--capacity N] [--only 0-6]"
+                   "usage: stage_bench [--packets N] [--sources N] [--capacity N] [--only 0-7]"
                    " [--write-pcap FILE [--payload-every N]] [--rules FILE]"
                    " [--geo-db FILE|none]\n");
       return 2;
@@ -241,6 +262,11 @@ int main(int argc, char** argv) {
   frame_set syns(distinct,
                  [](uint32_t i) { return make_syn(i, 0x0A000000 + i * 16 + 1, port_for(i)); });
   frame_set requests(distinct, [](uint32_t i) { return make_request(i, 0x0A000000 + i * 16 + 1); });
+  frame_set requests_then_fin(2 * distinct, [](uint32_t j) {
+    const uint32_t i = j / 2;
+    return j % 2 == 0 ? make_request(i, 0x0A000000 + i * 16 + 1, false)
+                      : make_closing_fin(i, 0x0A000000 + i * 16 + 1);
+  });
   const std::vector<frame_ref>& refs = syns.refs;
   const size_t laps_of = refs.size();
 
@@ -329,11 +355,22 @@ int main(int argc, char** argv) {
       payload_worker->handle_burst(&req[at], 32);
     }
   }));
+  // The same requests with the FIN in a segment of its own: the flow is followed from the
+  // request to the FIN. Cycles per request (two frames).
+  const std::vector<frame_ref>& req_fin = requests_then_fin.refs;
+  results.push_back(measure("  the same, closed by a later FIN, per request", payload_packets,
+                            [&] {
+                              for (uint64_t n = 0, at = 0; n < 2 * payload_packets;
+                                   n += 32, at = at + 32 == req_fin.size() ? 0 : at + 32) {
+                                payload_worker->handle_burst(&req_fin[at], 32);
+                              }
+                            }));
+
 
   // The location of a source is looked up once, when the source is new. Scan sources come from
   // all over the address space, so the lookups here are spread over it too (splitmix64).
   std::unique_ptr<location_db> geo;
-  if (o.geo_db != "none" && (o.only < 0 || o.only == 6)) {
+  if (o.geo_db != "none" && (o.only < 0 || o.only == 7)) {
     geo = location_db::load(o.geo_db, error);
     if (!geo) {
       std::fprintf(stderr, "stage_bench: %s (--geo-db none skips the location stage)\n",

@@ -310,6 +310,37 @@ TEST_CASE("a SYN on a followed 4-tuple starts the connection's stream afresh", "
   CHECK(scanner->counters().errors.read() == 0);
 }
 
+TEST_CASE("a request closed in its own segment is scanned without taking a flow slot",
+          "[signatures]") {
+  // Eight slots, all holding connections in the middle of a method name; then a hundred
+  // one-shot requests (payload with FIN, and with RST), each matching on its own.
+  std::string error;
+  auto scanner = signature_scanner::create(default_db(), "oneshot", 8, 60000000000ULL, 65536, -1,
+                                           error);
+  INFO(error);
+  REQUIRE(scanner);
+  std::vector<connection> followed;
+  for (int i = 0; i < 8; ++i) {
+    followed.emplace_back(*scanner, 8545);
+    CHECK(followed.back().send("{\"method\":\"eth_acc").empty());
+  }
+  REQUIRE(scanner->flow_counters().live.read() == 8);
+  for (int i = 0; i < 100; ++i) {
+    connection once(*scanner, i % 2 ? 3333 : 8545);
+    const uint8_t closes = (i % 4 < 2 ? tcp_flag::fin : tcp_flag::rst) | tcp_flag::ack;
+    const auto hits = i % 2 ? once.send("{\"id\":0,\"method\":\"miner_getstat1\"}\n", closes)
+                            : once.send(http_post("/", "{\"method\":\"net_version\"}"), closes);
+    CHECK(hits.count(i % 2 ? "claymore-getstat1" : "net-version") == 1);
+  }
+  CHECK(scanner->flow_counters().live.read() == 8);
+  CHECK(scanner->flow_counters().evicted.read() == 0);
+  for (connection& c : followed) {
+    CHECK(c.send("ounts\"}").count("eth-accounts") == 1);
+  }
+  CHECK(scanner->counters().packets.read() == 8 + 100 + 8);
+  CHECK(scanner->counters().errors.read() == 0);
+}
+
 TEST_CASE("the flow filter never misses a flow it holds", "[signatures]") {
   flow_filter filter(128);  // 256 counters
   std::vector<uint64_t> held;
