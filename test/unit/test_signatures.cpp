@@ -291,9 +291,10 @@ TEST_CASE("a SYN on a followed 4-tuple starts the connection's stream afresh", "
     c.reopen(500000);
     CHECK(c.send("ckAccount\",\"params\":[]}").empty());
   }
-  SECTION("every flow of a full table is found by its SYN") {
-    // 200 flows in a 256-flow table, each left in the middle of a method name; a SYN on each
-    // 4-tuple must end it, so that the rest of the name no longer completes the match.
+  SECTION("each of 200 followed flows is found by its SYN") {
+    // 200 flows in a 256-slot table, each left in the middle of a method name; a SYN on each
+    // 4-tuple must end it (the flow filter must not answer "absent" for any), so that the rest
+    // of the name no longer completes the match.
     std::vector<connection> flows;
     for (int i = 0; i < 200; ++i) {
       flows.emplace_back(*scanner, 8545);
