@@ -47,41 +47,31 @@ struct options {
   std::string geo_db;  // location database of the last stage ("": Debian's; "none": skip)
 };
 
-/**
- * A one-shot request as scanners send them after the handshake, closed in the same segment
- * (PSH|ACK|FIN) or, with `own_fin` false, left for a later FIN (make_closing_fin).
- */
-bytes make_request(uint32_t i, uint32_t src, bool own_fin = true) {
-  const auto& requests = bench::one_shot_requests();
-  const auto& [port, text] = requests[i % requests.size()];
-  ipv4_fields ip;
-  ip.src = src;
-  ip.dst = 0xCB007100 | (i & 0xFF);
-  tcp_fields t;
-  t.dst_port = port;
-  t.src_port = static_cast<uint16_t>(32768 + (i * 7919) % 28000);
-  t.seq = i * 2654435761u;
-  t.ack = 1;
-  t.window = 502;
-  t.flags = tcp_flag::psh | tcp_flag::ack | (own_fin ? tcp_flag::fin : 0);
-  return ethernet(0x0800) + ipv4(ip, tcp(t, bytes(text.begin(), text.end())));
-}
+/** Segments of a one-shot request as scanners send them after the handshake. */
+enum class request_part {
+  closed,       // the request, closed in the same segment (PSH|ACK|FIN)
+  open,         // the request alone (PSH|ACK), for a later FIN
+  closing_fin,  // the bare FIN|ACK after an open request
+};
 
-/** The bare FIN|ACK that closes make_request(i, src, false). */
-bytes make_closing_fin(uint32_t i, uint32_t src) {
+bytes make_request(uint32_t i, uint32_t src, request_part part = request_part::closed) {
   const auto& requests = bench::one_shot_requests();
   const auto& [port, text] = requests[i % requests.size()];
+  const bool fin_only = part == request_part::closing_fin;
   ipv4_fields ip;
   ip.src = src;
   ip.dst = 0xCB007100 | (i & 0xFF);
   tcp_fields t;
   t.dst_port = port;
   t.src_port = static_cast<uint16_t>(32768 + (i * 7919) % 28000);
-  t.seq = i * 2654435761u + static_cast<uint32_t>(text.size());
+  t.seq = i * 2654435761u + (fin_only ? static_cast<uint32_t>(text.size()) : 0);
   t.ack = 1;
   t.window = 502;
-  t.flags = tcp_flag::fin | tcp_flag::ack;
-  return ethernet(0x0800) + ipv4(ip, tcp(t, bytes()));
+  t.flags = fin_only ? tcp_flag::fin | tcp_flag::ack
+                     : tcp_flag::psh | tcp_flag::ack |
+                           (part == request_part::closed ? tcp_flag::fin : 0);
+  const bytes payload = fin_only ? bytes() : bytes(text.begin(), text.end());
+  return ethernet(0x0800) + ipv4(ip, tcp(t, payload));
 }
 
 /** Classic pcap, microsecond timestamps, Ethernet: one frame per 10 us from 2018-12-03. */
@@ -264,8 +254,8 @@ int main(int argc, char** argv) {
   frame_set requests(distinct, [](uint32_t i) { return make_request(i, 0x0A000000 + i * 16 + 1); });
   frame_set requests_then_fin(2 * distinct, [](uint32_t j) {
     const uint32_t i = j / 2;
-    return j % 2 == 0 ? make_request(i, 0x0A000000 + i * 16 + 1, false)
-                      : make_closing_fin(i, 0x0A000000 + i * 16 + 1);
+    return make_request(i, 0x0A000000 + i * 16 + 1,
+                        j % 2 == 0 ? request_part::open : request_part::closing_fin);
   });
   const std::vector<frame_ref>& refs = syns.refs;
   const size_t laps_of = refs.size();
