@@ -38,10 +38,12 @@ int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to
     h.rule[h.count++] = static_cast<uint16_t>(id);
   }
   signature_excerpt& e = c.excerpts[id];
-  if (!e.set.load(std::memory_order_relaxed)) {
+  // A match found at the end of a connection that ended with no bytes of its own (a bare FIN)
+  // has no bytes to show here; a later match of the rule sets the excerpt.
+  if (!e.set.load(std::memory_order_relaxed) && to > c.base) {
     // The bytes of this packet up to the end of the match (a match that began in an earlier
     // segment shows its tail).
-    const uint64_t end = to > c.base ? std::min<uint64_t>(to - c.base, c.length) : 0;
+    const uint64_t end = std::min<uint64_t>(to - c.base, c.length);
     const uint64_t begin =
         end > signature_excerpt::max_bytes ? end - signature_excerpt::max_bytes : 0;
     std::memcpy(e.bytes, c.payload + begin, end - begin);
@@ -113,7 +115,7 @@ std::unique_ptr<signature_scanner> signature_scanner::create(
 }
 
 std::unique_ptr<rule_switch> signature_scanner::prepare(const signature_db& db,
-                                                       std::string& error) const {
+                                                        std::string& error) const {
   auto next = std::make_unique<rule_switch>();
   next->db = &db;
   next->scratch = db.clone_scratch(error);
@@ -151,9 +153,28 @@ void signature_scanner::switch_rules(rule_switch& next) {
 }
 
 void signature_scanner::release(flow_state& f) {
-  tracked_.remove(flow_filter::hash(f.key));
-  // End-of-data matches (patterns anchored with $) are not reported for a flow that ends.
+  // The data did not end (evicted, idle, or replaced by a new connection on the same ports):
+  // matches that need the end of the data are not reported.
   hs_reset_stream(f.stream, 0, scratch_.get(), nullptr, nullptr);
+  give_back(f);
+}
+
+void signature_scanner::end_flow(flow_state& f, const uint8_t* bytes, uint32_t n, uint16_t dst_port,
+                                 signature_hits& hits) {
+  if (f.scanned >= scan_bytes_) {
+    // Cut at --scan-bytes: the end of what was scanned is not the end of the data.
+    release(f);
+    return;
+  }
+  // FIN or RST: the connection's data ends here, so a `$` or a `\b` after its last byte
+  // matches, as it does at the end of a datagram or of a request scanned in block mode.
+  match_context c{db_, &hits, excerpts_.get(), bytes, n, f.scanned - n, true, dst_port};
+  hs_reset_stream(f.stream, 0, scratch_.get(), on_match, &c);
+  give_back(f);
+}
+
+void signature_scanner::give_back(flow_state& f) {
+  tracked_.remove(flow_filter::hash(f.key));
   free_streams_.push_back(f.stream);
   f.stream = nullptr;
 }
@@ -174,16 +195,20 @@ void signature_scanner::scan(const decoded_packet& p, const uint8_t* frame, uint
     scan_tcp(p, payload, length, time_ns, hits, flow_hash);
     return;
   }
-  if (length == 0) {
-    return;
+  if (length != 0) {
+    scan_block(payload, length, false, p.dst_port, hits);
   }
-  match_context c{db_, &hits, excerpts_.get(), payload, length, 0, false, p.dst_port};
-  if (hs_scan(db_->block(), reinterpret_cast<const char*>(payload), length, 0, scratch_.get(),
-              on_match, &c) != HS_SUCCESS) {
+}
+
+void signature_scanner::scan_block(const uint8_t* bytes, uint32_t n, bool tcp, uint16_t dst_port,
+                                   signature_hits& hits) {
+  match_context c{db_, &hits, excerpts_.get(), bytes, n, 0, tcp, dst_port};
+  if (hs_scan(db_->block(), reinterpret_cast<const char*>(bytes), n, 0, scratch_.get(), on_match,
+              &c) != HS_SUCCESS) {
     counters_.errors.add();
   }
   counters_.packets.add();
-  counters_.bytes.add(length);
+  counters_.bytes.add(n);
 }
 
 void signature_scanner::scan_segment(hs_stream_t* stream, const uint8_t* bytes, uint32_t n,
@@ -211,15 +236,21 @@ void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload
   }
   if (length == 0) {
     if (f != nullptr && ends) {
-      release(*f);
+      end_flow(*f, nullptr, 0, p.dst_port, hits);
       flows_->remove(*f);
     }
     return;
   }
+  if (f == nullptr && ends && length == p.payload_length) {
+    // A connection's whole payload in one segment (a request closed in the segment that
+    // carries it): block mode gives the hits the stream would give with its end, costs less,
+    // and leaves the table alone, so a full table evicts no followed flow for it.
+    scan_block(payload, length, true, p.dst_port, hits);
+    return;
+  }
   if (f == nullptr && ends) {
-    // All of a connection's payload we will see (a one-shot request closed in the same
-    // segment): scanned with a pooled stream state that goes straight back, without entering
-    // the table, so a full table evicts no followed flow for it.
+    // The same cut at --scan-bytes: its end is not the data's, so the end-of-data matches block
+    // mode would report must not be. A pooled stream state scans it and goes straight back.
     if (free_streams_.empty()) {
       counters_.no_stream.add();
       return;
@@ -248,6 +279,10 @@ void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload
   if (ahead < 0) {
     skip = static_cast<uint32_t>(-ahead);
     if (skip >= length) {
+      if (ends) {  // a retransmission that also ends the connection
+        end_flow(*f, nullptr, 0, p.dst_port, hits);
+        flows_->remove(*f);
+      }
       return;
     }
   } else if (ahead > 0) {
@@ -269,7 +304,7 @@ void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload
     f->scanned += n;
   }
   if (ends) {
-    release(*f);
+    end_flow(*f, bytes, n, p.dst_port, hits);
     flows_->remove(*f);
   }
 }

@@ -6,8 +6,10 @@
  * payloads in stream mode, so a signature split over segments (adb's CNXN header and its host::
  * banner, an HTTP body after its headers) still matches. Stream states are opened once at start
  * (one per flow slot, and a spare) and reset on reuse: nothing is allocated per packet. A
- * segment that both carries payload and ends a connection the table does not hold is scanned
- * with a free state that goes straight back, and never enters the table.
+ * segment that both carries payload and ends a connection the table does not hold is that
+ * connection's whole payload: it is scanned in block mode and never enters the table. A
+ * connection that ends with FIN or RST reports the matches that need the end of its data (`$`,
+ * a `\b` after the last byte); one evicted, idle or cut at --scan-bytes does not.
  */
 
 #include <hs/hs.h>
@@ -147,11 +149,22 @@ class signature_scanner {
 
  private:
   signature_scanner(const signature_db& db, uint32_t scan_bytes, uint32_t flow_capacity);
+  /** Take a flow's stream state back without end-of-data matches (the data did not end). */
   void release(flow_state& f);
+  /** The same for a flow that ended (FIN or RST), reporting its end-of-data matches; `bytes`
+   *  and `n` are the last segment scanned, if this one carried any. */
+  void end_flow(flow_state& f, const uint8_t* bytes, uint32_t n, uint16_t dst_port,
+                signature_hits& hits);
+  /** Return the state to the pool and forget the flow in the filter (the stream is reset). */
+  void give_back(flow_state& f);
+  /** Scan one whole payload in block mode. */
+  void scan_block(const uint8_t* bytes, uint32_t n, bool tcp, uint16_t dst_port,
+                  signature_hits& hits);
   void scan_tcp(const decoded_packet& p, const uint8_t* payload, uint32_t length, uint64_t time_ns,
                 signature_hits& hits, uint64_t hash);
   /** One stream state per flow slot, and one for a segment scanned outside the table (a
-   *  request closed in its own segment), so that one is free even when every slot is taken. */
+   *  request closed in its own segment but cut at --scan-bytes), so that one is free even when
+   *  every slot is taken. */
   uint32_t stream_pool_size() const { return flows_->capacity() + 1; }
   /** Scan the next `n` bytes of a stream that starts `base` bytes before them. */
   void scan_segment(hs_stream_t* stream, const uint8_t* bytes, uint32_t n, uint64_t base,

@@ -1,5 +1,6 @@
 // libFuzzer target: any text as a cluster rule file and as a signature rule file. Small
 // signature sets that parse are compiled too, so Hyperscan sees hostile patterns.
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
@@ -21,21 +22,30 @@ bool repeats_small(std::string_view text) {
   constexpr unsigned long limit = 1000;
   unsigned long product = 1;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '{') continue;
+    if (text[i] != '{') {
+      continue;
+    }
+    // The bounds of `{n}`, `{n,}` or `{n,m}`: the larger one counts.
     unsigned long largest = 0;
     unsigned long number = 0;
-    size_t j = i + 1;
-    for (; j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == ','); ++j) {
-      if (text[j] == ',') {
+    for (size_t j = i + 1; j < text.size(); ++j) {
+      const char c = text[j];
+      if (c == ',') {
         number = 0;
-        continue;
+      } else if (std::isdigit(static_cast<unsigned char>(c))) {
+        number = number * 10 + static_cast<unsigned long>(c - '0');
+        if (number > limit) {
+          return false;
+        }
+        largest = std::max(largest, number);
+      } else {
+        break;
       }
-      number = number * 10 + static_cast<unsigned long>(text[j] - '0');
-      if (number > limit) return false;
-      if (number > largest) largest = number;
     }
-    if (largest > 1) product *= largest;
-    if (product > limit) return false;
+    product *= std::max(largest, 1ul);
+    if (product > limit) {
+      return false;
+    }
   }
   return true;
 }

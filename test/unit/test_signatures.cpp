@@ -43,6 +43,12 @@ class connection {
     seq_ = isn + 1;
   }
 
+  /** Send again the last `payload.size()` bytes sent (a retransmission), with `flags`. */
+  std::set<std::string> retransmit(const std::string& payload, uint8_t flags) {
+    seq_ -= static_cast<uint32_t>(payload.size());
+    return send(payload, flags);
+  }
+
   /** Send one segment (or datagram); returns the names of the rules that hit. */
   std::set<std::string> send(const std::string& payload,
                              uint8_t flags = tcp_flag::psh | tcp_flag::ack) {
@@ -339,6 +345,71 @@ TEST_CASE("a request closed in its own segment is scanned without taking a flow 
     CHECK(c.send("ounts\"}").count("eth-accounts") == 1);
   }
   CHECK(scanner->counters().packets.read() == 8 + 100 + 8);
+  CHECK(scanner->counters().errors.read() == 0);
+}
+
+TEST_CASE("a match that needs the end of the data counts when the connection ends",
+          "[signatures]") {
+  // The binary-name rules end in \b: a name that is the last thing a connection sends is only
+  // known to end there once the connection ends (FIN or RST).
+  const std::string dropper = "cd /tmp; cat /var/bins/mirai.arm7";
+  const std::set<std::string> names{"mirai-family-binary", "bins-directory-binary"};
+  const uint8_t fin = tcp_flag::fin | tcp_flag::ack;
+  auto scanner = make_scanner("end");
+  SECTION("a request closed in its own segment") {
+    connection c(*scanner, 23);
+    CHECK(c.send(dropper, fin) == names);
+    connection rst(*scanner, 23);
+    CHECK(rst.send(dropper, tcp_flag::rst | tcp_flag::ack) == names);
+  }
+  SECTION("a followed connection, on the FIN that ends it") {
+    connection c(*scanner, 23);
+    CHECK(c.send(dropper.substr(0, 24)).empty());
+    CHECK(c.send(dropper.substr(24)).empty());  // `arm7x` would not match: not known yet
+    CHECK(c.send("", fin) == names);
+    CHECK(scanner->flow_counters().live.read() == 0);
+  }
+  SECTION("a retransmission that carries the FIN") {
+    connection c(*scanner, 23);
+    CHECK(c.send(dropper).empty());
+    CHECK(c.retransmit(dropper, fin) == names);
+    CHECK(scanner->flow_counters().live.read() == 0);
+  }
+  SECTION("the name going on past the match is no match, closed or not") {
+    connection c(*scanner, 23);
+    CHECK(c.send(dropper + "x", fin).empty());
+    connection followed(*scanner, 23);
+    CHECK(followed.send(dropper).empty());
+    CHECK(followed.send("x", fin).empty());
+  }
+  SECTION("a connection that does not end gives no end") {
+    connection c(*scanner, 23);
+    CHECK(c.send(dropper).empty());
+    c.reopen(9);  // the same 4-tuple, a new connection: the old one's data did not end
+    CHECK(c.send("", fin).empty());
+  }
+  CHECK(scanner->counters().errors.read() == 0);
+}
+
+TEST_CASE("the end of what --scan-bytes lets through is not the end of the data",
+          "[signatures]") {
+  const std::string dropper = "cd /tmp; cat /var/bins/mirai.arm7";
+  const uint8_t fin = tcp_flag::fin | tcp_flag::ack;
+  std::string error;
+  auto scanner = signature_scanner::create(default_db(), "cut", 8, 60000000000ULL,
+                                           static_cast<uint32_t>(dropper.size()), -1, error);
+  INFO(error);
+  REQUIRE(scanner);
+  // What is scanned ends right after the name in both; the data goes on.
+  connection once(*scanner, 23);
+  CHECK(once.send(dropper + "x", fin).empty());
+  connection followed(*scanner, 23);
+  CHECK(followed.send(dropper.substr(0, 24)).empty());
+  CHECK(followed.send(dropper.substr(24) + "x", fin).empty());
+  CHECK(scanner->counters().truncated.read() == 2);
+  // Within the limit the same request matches.
+  connection whole(*scanner, 23);
+  CHECK(whole.send(dropper, fin).count("mirai-family-binary") == 1);
   CHECK(scanner->counters().errors.read() == 0);
 }
 
