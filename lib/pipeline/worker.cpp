@@ -19,7 +19,6 @@ constexpr uint64_t domain_signature = 5;
 constexpr uint64_t domain_signature_total = 6;
 constexpr uint64_t domain_country = 7;
 constexpr uint64_t domain_country_total = 8;
-constexpr uint64_t domain_signature_country = 9;
 // Aging looks at this many source slots per burst: a table of 256k sources is swept once per
 // 64k bursts (under a second at 5 Mpps), far more often than any sensible idle timeout, while
 // the sweep's cache misses stay below one line per eight packets.
@@ -75,6 +74,7 @@ std::unique_ptr<worker> worker::create(const worker_config& config, std::string&
     w->signature_counts_ =
         std::vector<source_counter>((config.ports->size() + 1) * signature_db::max_rules);
     w->signature_totals_ = std::vector<source_counter>(signature_db::max_rules);
+    w->pending_hits_.reserve(size_t{max_burst} * signature_hits::max_hits);
   }
   return w;
 }
@@ -145,9 +145,13 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
       classify(packets[i], t, c);
     }
   }
-  // Phase 3: counters.
+  // Phase 3: counters, and payload scans.
   for (uint16_t i = 0; i < n; ++i) {
     account(packets[i], frames[i], classes[i]);
+  }
+  // Phase 4: the burst's signature hits, whose unique-set slots loaded during the later scans.
+  if (!pending_hits_.empty()) {
+    count_hits();
   }
   sources_->expire(latest, aging_slots_per_burst, forget_source);
   if (scanner_) {
@@ -344,45 +348,51 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
   }
   signature_hits hits;
   scanner_->scan(p, f.data, f.time_ns, hits, tcp ? k.flow_hash : 0);
-  // Three unique-set looks per hit, each likely a miss in a set far larger than the cache:
-  // start loading them all before the first is needed.
-  struct hit_keys {
-    uint64_t by_port, by_country, total, series;
-  } keys[signature_hits::max_hits];
+  // A hit's counts wait for the end of the burst: the unique-set slot they look at is a likely
+  // miss in a set far larger than the cache, and the rest of the burst's scans hide it.
   for (unsigned i = 0; i < hits.count; ++i) {
     const uint16_t rule = hits.rule[i];
-    hit_keys& h = keys[i];
-    h.series = series_key::make(series_key::kind::signature, k.port, rule, k.source->country);
+    pending_hit& h = pending_hits_.emplace_back();  // reserved for a whole burst
     h.by_port = unique_key(k.who, domain_signature, (uint64_t{k.port} << 16) | rule);
-    h.by_country = unique_key(k.who, domain_signature_country, h.series);
     h.total = unique_key(k.who, domain_signature_total, rule);
+    h.series = series_key::make(series_key::kind::signature, k.port, rule, k.source->country);
+    h.who = k.who;
+    h.bucket = k.bucket;
+    h.port = k.port;
+    h.rule = rule;
     uniques_.prefetch(h.by_port);
-    uniques_.prefetch(h.by_country);
-    uniques_.prefetch(h.total);
+    series_.prefetch(h.bucket, h.series, h.who);
   }
-  for (unsigned i = 0; i < hits.count; ++i) {
-    const uint16_t rule = hits.rule[i];
-    const hit_keys& h = keys[i];
-    source_counter& c = signature_counts_[k.port * signature_db::max_rules + rule];
+}
+
+void worker::count_hits() {
+  for (const pending_hit& h : pending_hits_) {
+    // A source that hit a rule on this port before has been counted under it everywhere: on
+    // the port, under its country (the source's own, fixed while it is in the table) and in
+    // the rule's total. So one unique-set look tells all three, and the total needs a second
+    // only the first time.
+    const bool first_here = uniques_.insert(h.by_port);
+    source_counter& c = signature_counts_[h.port * signature_db::max_rules + h.rule];
     c.packets.add();
-    if (uniques_.insert(h.by_port)) {
+    if (first_here) {
       c.sources.add();
     }
-    series_.add(k.bucket, h.series, &h.series, 1, k.who, false);
+    series_.add(h.bucket, h.series, &h.series, 1, h.who, false);
     if (keyed_entry* e = signature_countries_.find_or_add(h.series)) {
       e->packets.add();
-      if (uniques_.insert(h.by_country)) {
+      if (first_here) {
         e->sources.add();
       }
     } else {
       signature_country_overflow_.add();
     }
-    source_counter& total = signature_totals_[rule];
+    source_counter& total = signature_totals_[h.rule];
     total.packets.add();
-    if (uniques_.insert(h.total)) {
+    if (first_here && uniques_.insert(h.total)) {
       total.sources.add();
     }
   }
+  pending_hits_.clear();
 }
 
 }  // namespace scanscope

@@ -155,6 +155,18 @@ class worker {
   void account(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   void account_source(const decoded_packet& p, source_state& s, uint64_t time_ns);
   void scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k);
+  void count_hits();
+
+  /** A signature hit of the burst, counted once the burst's scans are done. */
+  struct pending_hit {
+    uint64_t by_port; /**< unique-set key of (source, port, rule) */
+    uint64_t total;   /**< unique-set key of (source, rule) */
+    uint64_t series;  /**< series_key of (port, rule, country) */
+    uint64_t who;     /**< hash of the source address */
+    int64_t bucket;   /**< time bucket of the packet */
+    uint16_t port;    /**< watched-port counter index */
+    uint16_t rule;    /**< rule slot */
+  };
 
   /** Cluster of a recent (fingerprint key, tool, source-port behaviour); tag 0 is empty. */
   struct cluster_memo {
@@ -181,6 +193,8 @@ class worker {
   std::atomic<rule_update*> applied_{nullptr};
   std::vector<source_counter> signature_counts_;
   std::vector<source_counter> signature_totals_;
+  /** Hits waiting for the end of their burst; reserved for a whole burst, so never grows. */
+  std::vector<pending_hit> pending_hits_;
   /** Swapped by the stats lcore on a reload; read once per new source. */
   std::atomic<const location_db*> geo_;
   keyed_counters signature_countries_{4096};

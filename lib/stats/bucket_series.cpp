@@ -2,6 +2,12 @@
 
 namespace scanscope {
 
+namespace {
+// Keep a combination's unique-set key apart from a series key's with the same value.
+constexpr uint64_t combination_salt = 0xC0B;
+constexpr uint64_t key_salt = 0xB0C;
+}  // namespace
+
 bucket_series::bucket_series(uint32_t entries, uint32_t unique_slots) {
   for (series_slot& s : slots_) {
     s.entries = std::make_unique<keyed_counters>(entries);
@@ -27,6 +33,13 @@ series_slot* bucket_series::slot_for(int64_t bucket) {
   return &s;
 }
 
+void bucket_series::prefetch(int64_t bucket, uint64_t combination, uint64_t source_hash) const {
+  const series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
+  if (s.bucket.load(std::memory_order_relaxed) == bucket) {
+    s.uniques->prefetch(quick_key(source_hash, combination, combination_salt));
+  }
+}
+
 bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
                         uint64_t source_hash, bool known_repeat) {
   series_slot* s = slot_for(bucket);
@@ -35,7 +48,7 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
     return false;
   }
   const bool fresh =
-      !known_repeat && s->uniques->insert(quick_key(source_hash, combination, 0xC0B));
+      !known_repeat && s->uniques->insert(quick_key(source_hash, combination, combination_salt));
   for (size_t i = 0; i < n; ++i) {
     keyed_entry* e = s->entries->find_or_add(keys[i]);
     if (e == nullptr) {
@@ -43,7 +56,7 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
       continue;
     }
     e->packets.add();
-    if (fresh && s->uniques->insert(quick_key(source_hash, keys[i], 0xB0C))) {
+    if (fresh && s->uniques->insert(quick_key(source_hash, keys[i], key_salt))) {
       e->sources.add();
     }
   }

@@ -67,6 +67,10 @@ class bucket_series {
   bool add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
            uint64_t source_hash, bool known_repeat);
 
+  /** Start loading the unique-set slot add() looks at first for this source and combination
+   *  (nothing when the bucket has no slot yet: add() will make one). */
+  void prefetch(int64_t bucket, uint64_t combination, uint64_t source_hash) const;
+
   /** Visit the slots (stats side): fold those whose bucket has closed, then release them. */
   series_slot& slot(size_t i) { return slots_[i]; }
   const series_slot& slot(size_t i) const { return slots_[i]; }

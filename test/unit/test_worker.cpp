@@ -2,6 +2,8 @@
 
 #include "frame_builder.hpp"
 #include "pipeline/worker.hpp"
+#include "signature/signature_db.hpp"
+#include "stats/bucket_series.hpp"
 #include "stats/traffic_snapshot.hpp"
 
 using namespace scanscope;
@@ -21,8 +23,10 @@ cluster_rules default_clusters() {
 }
 
 std::unique_ptr<worker> make_worker(const watched_ports& ports, const cluster_rules& clusters,
-                                    const std::string& name, uint32_t capacity = 1024) {
+                                    const std::string& name, uint32_t capacity = 1024,
+                                    const signature_db* signatures = nullptr) {
   worker_config config;
+  config.signatures = signatures;
   config.ports = &ports;
   config.clusters = &clusters;
   config.source_capacity = capacity;
@@ -36,8 +40,8 @@ std::unique_ptr<worker> make_worker(const watched_ports& ports, const cluster_ru
 }
 
 lcore_view view_of(const worker& w) {
-  return {&w.counters(),      &w.fingerprints(),    &w.sources(), &w.uniques(), nullptr, nullptr,
-          nullptr,             &w.country_counts(), &w.country_totals(), nullptr};
+  return {&w.counters(), &w.fingerprints(), &w.sources(),        &w.uniques(),        nullptr,
+          nullptr,       nullptr,           &w.country_counts(), &w.country_totals(), nullptr};
 }
 
 void feed(worker& w, const bytes& f, uint64_t t) {
@@ -93,4 +97,66 @@ TEST_CASE("a worker counts frames by protocol, port and parse result", "[worker]
 
   const traffic_snapshot top1 = fold_counters({view_of(a), view_of(b)}, ports.size(), 1);
   CHECK(top1.top_ports.size() == 1);
+}
+
+TEST_CASE("a worker counts each source once per signature, port and country", "[worker]") {
+  // Source 1 sends eth_accounts to 8545 on two connections and to 8546 on one; source 2 once to
+  // 8545. Each request is one segment closed by FIN.
+  std::string error;
+  auto rules = signature_db::load(SCANSCOPE_SOURCE_DIR "/config/signatures.rules", "", error);
+  INFO(error);
+  REQUIRE(rules);
+  const watched_ports ports = *watched_ports::build(
+      {{8545, transport::tcp, "ethereum-jsonrpc"}, {8546, transport::tcp, "ethereum-ws"}}, error);
+  const cluster_rules clusters = default_clusters();
+  auto w = make_worker(ports, clusters, "signature_sources", 1024, rules.get());
+
+  const std::string body = "{\"jsonrpc\":\"2.0\",\"method\":\"eth_accounts\",\"id\":1}";
+  const std::string request =
+      "POST / HTTP/1.1\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  auto send = [&](uint32_t source, uint16_t src_port, uint16_t dst_port) {
+    ipv4_fields ip;
+    ip.src = source;
+    tcp_fields t;
+    t.src_port = src_port;
+    t.dst_port = dst_port;
+    t.flags = 0x19;  // FIN|PSH|ACK
+    feed(*w, ethernet(0x0800) + ipv4(ip, tcp(t, bytes(request.begin(), request.end()))), 1000);
+  };
+  send(0xC6336401, 40001, 8545);
+  send(0xC6336401, 40002, 8545);
+  send(0xC6336401, 40003, 8546);
+  send(0xC6336402, 40001, 8545);
+
+  size_t rule = rules->rules().size();
+  for (size_t i = 0; i < rules->rules().size(); ++i) {
+    if (rules->rules()[i].name == "eth-accounts") {
+      rule = i;
+    }
+  }
+  REQUIRE(rule < rules->rules().size());
+  const size_t p8545 = ports.index(transport::tcp, 8545);
+  const size_t p8546 = ports.index(transport::tcp, 8546);
+  const source_counter& on_8545 = w->signature_counts()[p8545 * signature_db::max_rules + rule];
+  const source_counter& on_8546 = w->signature_counts()[p8546 * signature_db::max_rules + rule];
+  CHECK(on_8545.packets.read() == 3);
+  CHECK(on_8545.sources.read() == 2);
+  CHECK(on_8546.packets.read() == 1);
+  CHECK(on_8546.sources.read() == 1);
+  CHECK(w->signature_totals()[rule].packets.read() == 4);
+  CHECK(w->signature_totals()[rule].sources.read() == 2);
+  // No location database: every source is in country 0.
+  uint64_t country_packets = 0;
+  uint64_t country_sources = 0;
+  w->signature_countries().for_each([&](uint64_t key, const keyed_entry& e) {
+    if (key == series_key::make(series_key::kind::signature, static_cast<uint16_t>(p8545),
+                                static_cast<uint16_t>(rule), 0)) {
+      country_packets = e.packets.read();
+      country_sources = e.sources.read();
+    }
+  });
+  CHECK(country_packets == 3);
+  CHECK(country_sources == 2);
 }
