@@ -354,7 +354,6 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
     const uint16_t rule = hits.rule[i];
     pending_hit& h = pending_hits_.emplace_back();  // reserved for a whole burst
     h.by_port = unique_key(k.who, domain_signature, (uint64_t{k.port} << 16) | rule);
-    h.total = unique_key(k.who, domain_signature_total, rule);
     h.series = series_key::make(series_key::kind::signature, k.port, rule, k.source->country);
     h.who = k.who;
     h.bucket = k.bucket;
@@ -388,7 +387,7 @@ void worker::count_hits() {
     }
     source_counter& total = signature_totals_[h.rule];
     total.packets.add();
-    if (first_here && uniques_.insert(h.total)) {
+    if (first_here && uniques_.insert(unique_key(h.who, domain_signature_total, h.rule))) {
       total.sources.add();
     }
   }

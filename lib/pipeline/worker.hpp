@@ -160,7 +160,6 @@ class worker {
   /** A signature hit of the burst, counted once the burst's scans are done. */
   struct pending_hit {
     uint64_t by_port; /**< unique-set key of (source, port, rule) */
-    uint64_t total;   /**< unique-set key of (source, rule) */
     uint64_t series;  /**< series_key of (port, rule, country) */
     uint64_t who;     /**< hash of the source address */
     int64_t bucket;   /**< time bucket of the packet */

@@ -6,6 +6,11 @@ namespace {
 // Keep a combination's unique-set key apart from a series key's with the same value.
 constexpr uint64_t combination_salt = 0xC0B;
 constexpr uint64_t key_salt = 0xB0C;
+
+/** The unique-set key that tells whether a source showed a combination in a bucket. */
+uint64_t combination_key(uint64_t source_hash, uint64_t combination) {
+  return quick_key(source_hash, combination, combination_salt);
+}
 }  // namespace
 
 bucket_series::bucket_series(uint32_t entries, uint32_t unique_slots) {
@@ -36,7 +41,7 @@ series_slot* bucket_series::slot_for(int64_t bucket) {
 void bucket_series::prefetch(int64_t bucket, uint64_t combination, uint64_t source_hash) const {
   const series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   if (s.bucket.load(std::memory_order_relaxed) == bucket) {
-    s.uniques->prefetch(quick_key(source_hash, combination, combination_salt));
+    s.uniques->prefetch(combination_key(source_hash, combination));
   }
 }
 
@@ -47,8 +52,7 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
     late_.add();
     return false;
   }
-  const bool fresh =
-      !known_repeat && s->uniques->insert(quick_key(source_hash, combination, combination_salt));
+  const bool fresh = !known_repeat && s->uniques->insert(combination_key(source_hash, combination));
   for (size_t i = 0; i < n; ++i) {
     keyed_entry* e = s->entries->find_or_add(keys[i]);
     if (e == nullptr) {
