@@ -23,20 +23,29 @@ uint64_t fnv1a(const void* data, size_t n, uint64_t h = 1469598103934665603ULL) 
   return h;
 }
 
-/** Compile the rules that are not retired in one mode, each under its slot as id; the error
- *  names the rule Hyperscan rejected. */
-hs_database_ptr compile(const std::vector<signature_rule>& rules, unsigned mode,
+/** The slots of the rules that are not retired. */
+std::vector<uint16_t> active_slots(const std::vector<signature_rule>& rules) {
+  std::vector<uint16_t> slots;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (!rules[i].retired) {
+      slots.push_back(static_cast<uint16_t>(i));
+    }
+  }
+  return slots;
+}
+
+/** Compile the rules of `slots` in one mode, each under its slot as id; the error names the
+ *  rule Hyperscan rejected. */
+hs_database_ptr compile(const std::vector<signature_rule>& rules,
+                        const std::vector<uint16_t>& slots, unsigned mode,
                         const std::string& origin, std::string& error) {
   std::vector<const char*> patterns;
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
   std::vector<hs_expr_ext_t> ext(rules.size());
   std::vector<const hs_expr_ext_t*> ext_ptrs;
-  for (size_t i = 0; i < rules.size(); ++i) {
+  for (const uint16_t i : slots) {
     const signature_rule& r = rules[i];
-    if (r.retired) {
-      continue;
-    }
     patterns.push_back(r.pattern.c_str());
     // One hit per rule per datagram (block) or per connection (stream) is all we count.
     flags.push_back(r.flags | HS_FLAG_SINGLEMATCH);
@@ -86,13 +95,18 @@ std::string cache_path(const std::string& dir, const std::string& text,
   const char* version = hs_version();
   h = fnv1a(version, std::strlen(version), h);
   h = fnv1a(&platform, sizeof platform, h);
+  // The file's layout: stream database, then one block database per port group (up to
+  // max_groups); a file of another layout has another name.
+  const uint64_t layout[2] = {2, port_groups::max_groups};
+  h = fnv1a(layout, sizeof layout, h);
   char name[64];
   std::snprintf(name, sizeof name, "signatures-%016llx.hsdb", static_cast<unsigned long long>(h));
   return (std::filesystem::path(dir) / name).string();
 }
 
-/** Cache file: [u64 block size][block bytes][stream bytes]. */
-bool load_cache(const std::string& path, hs_database_ptr& block, hs_database_ptr& stream) {
+/** Cache file: for each database (stream, then the port groups' block ones) its size as a u64
+ *  and its serialized bytes. */
+bool load_cache(const std::string& path, size_t count, std::vector<hs_database_ptr>& dbs) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return false;
@@ -100,55 +114,53 @@ bool load_cache(const std::string& path, hs_database_ptr& block, hs_database_ptr
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string bytes = buffer.str();
-  uint64_t block_size = 0;
-  if (bytes.size() < sizeof block_size) {
+  std::vector<hs_database_ptr> loaded;
+  size_t at = 0;
+  while (loaded.size() < count) {
+    uint64_t size = 0;
+    if (bytes.size() - at < sizeof size) {
+      return false;
+    }
+    std::memcpy(&size, bytes.data() + at, sizeof size);
+    at += sizeof size;
+    hs_database_t* db = nullptr;
+    if (size > bytes.size() - at ||
+        hs_deserialize_database(bytes.data() + at, size, &db) != HS_SUCCESS) {
+      return false;
+    }
+    loaded.emplace_back(db);
+    at += size;
+  }
+  if (at != bytes.size()) {
     return false;
   }
-  std::memcpy(&block_size, bytes.data(), sizeof block_size);
-  if (block_size > bytes.size() - sizeof block_size) {
-    return false;
-  }
-  hs_database_t* b = nullptr;
-  hs_database_t* s = nullptr;
-  const char* base = bytes.data() + sizeof block_size;
-  if (hs_deserialize_database(base, block_size, &b) != HS_SUCCESS) {
-    return false;
-  }
-  block.reset(b);
-  if (hs_deserialize_database(base + block_size, bytes.size() - sizeof block_size - block_size,
-                              &s) != HS_SUCCESS) {
-    block.reset();
-    return false;
-  }
-  stream.reset(s);
+  dbs = std::move(loaded);
   return true;
 }
 
-void save_cache(const std::string& path, const hs_database_t* block, const hs_database_t* stream) {
-  char* b = nullptr;
-  char* s = nullptr;
-  size_t bn = 0;
-  size_t sn = 0;
-  if (hs_serialize_database(block, &b, &bn) != HS_SUCCESS) {
-    return;
-  }
-  if (hs_serialize_database(stream, &s, &sn) == HS_SUCCESS) {
-    const std::string tmp = path + ".tmp";
-    std::ofstream out(tmp, std::ios::binary);
-    const uint64_t block_size = bn;
-    out.write(reinterpret_cast<const char*>(&block_size), sizeof block_size);
-    out.write(b, static_cast<std::streamsize>(bn));
-    out.write(s, static_cast<std::streamsize>(sn));
-    out.close();
-    std::error_code ignored;
-    if (out) {
-      std::filesystem::rename(tmp, path, ignored);
-    } else {
-      std::filesystem::remove(tmp, ignored);
+void save_cache(const std::string& path, const std::vector<const hs_database_t*>& dbs) {
+  std::string bytes;
+  for (const hs_database_t* db : dbs) {
+    char* data = nullptr;
+    size_t n = 0;
+    if (hs_serialize_database(db, &data, &n) != HS_SUCCESS) {
+      return;
     }
-    std::free(s);
+    const uint64_t size = n;
+    bytes.append(reinterpret_cast<const char*>(&size), sizeof size);
+    bytes.append(data, n);
+    std::free(data);
   }
-  std::free(b);
+  const std::string tmp = path + ".tmp";
+  std::ofstream out(tmp, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  std::error_code ignored;
+  if (out) {
+    std::filesystem::rename(tmp, path, ignored);
+  } else {
+    std::filesystem::remove(tmp, ignored);
+  }
 }
 
 /** The slot layout of a reload: rules keep the slot of their id, new ids follow. */
@@ -194,33 +206,56 @@ std::unique_ptr<signature_db> signature_db::build(std::vector<signature_rule> ru
       return nullptr;
     }
   }
+  db->groups_ = port_groups::of(rules);
+  const size_t count = 1 + db->groups_.rules.size();
+  std::vector<hs_database_ptr> dbs;
   std::string cached;
   if (!cache_dir.empty()) {
     cached = cache_path(cache_dir, text, rules);
-    if (load_cache(cached, db->block_, db->stream_)) {
+    if (load_cache(cached, count, dbs)) {
       db->note_ = "loaded from " + cached;
     }
   }
-  if (!db->block_) {
-    db->block_ = compile(rules, HS_MODE_BLOCK, origin, error);
-    if (!db->block_) {
+  if (dbs.empty()) {
+    hs_database_ptr stream = compile(rules, active_slots(rules), HS_MODE_STREAM, origin, error);
+    if (!stream) {
       return nullptr;
     }
-    db->stream_ = compile(rules, HS_MODE_STREAM, origin, error);
-    if (!db->stream_) {
-      return nullptr;
+    dbs.push_back(std::move(stream));
+    for (const std::vector<uint16_t>& group : db->groups_.rules) {
+      hs_database_ptr block = compile(rules, group, HS_MODE_BLOCK, origin, error);
+      if (!block) {
+        return nullptr;
+      }
+      dbs.push_back(std::move(block));
     }
     db->note_ = "compiled";
     if (!cached.empty()) {
       std::error_code ignored;
       std::filesystem::create_directories(cache_dir, ignored);
-      save_cache(cached, db->block_.get(), db->stream_.get());
+      std::vector<const hs_database_t*> raw;
+      for (const hs_database_ptr& d : dbs) {
+        raw.push_back(d.get());
+      }
+      save_cache(cached, raw);
       db->note_ += ", cached in " + cached;
     }
   }
+  db->stream_ = std::move(dbs.front());
+  for (size_t i = 1; i < dbs.size(); ++i) {
+    db->blocks_.push_back(std::move(dbs[i]));
+  }
+  db->note_ += "; " + std::to_string(db->blocks_.size()) + " block-mode " +
+               (db->groups_.merged ? "database (more than " +
+                                         std::to_string(port_groups::max_groups) +
+                                         " port groups: one holds every rule)"
+                                   : "databases by destination port");
   hs_scratch_t* scratch = nullptr;
-  if (hs_alloc_scratch(db->block_.get(), &scratch) != HS_SUCCESS ||
-      hs_alloc_scratch(db->stream_.get(), &scratch) != HS_SUCCESS) {
+  bool allocated = hs_alloc_scratch(db->stream_.get(), &scratch) == HS_SUCCESS;
+  for (const hs_database_ptr& block : db->blocks_) {
+    allocated = allocated && hs_alloc_scratch(block.get(), &scratch) == HS_SUCCESS;
+  }
+  if (!allocated) {
     hs_free_scratch(scratch);
     error = "Hyperscan: cannot allocate scratch space";
     return nullptr;
@@ -229,19 +264,6 @@ std::unique_ptr<signature_db> signature_db::build(std::vector<signature_rule> ru
   if (hs_stream_size(db->stream_.get(), &db->stream_size_) != HS_SUCCESS) {
     error = "Hyperscan: cannot size stream state";
     return nullptr;
-  }
-  db->tcp_ports_.assign(65536, false);
-  db->udp_ports_.assign(65536, false);
-  for (const signature_rule& r : rules) {
-    for (uint32_t port = 0; port < 65536; ++port) {
-      const auto p = static_cast<uint16_t>(port);
-      if (r.applies(true, p)) {
-        db->tcp_ports_[port] = true;
-      }
-      if (r.applies(false, p)) {
-        db->udp_ports_[port] = true;
-      }
-    }
   }
   db->rules_ = std::move(rules);
   return db;

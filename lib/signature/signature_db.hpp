@@ -1,10 +1,12 @@
 #pragma once
 /**
  * @file
- * The rule set compiled once at start-up into two Hyperscan databases: block mode for UDP
- * datagrams and stream mode for TCP payloads split over segments. Optionally cached on disk,
- * keyed by a hash of the rule text, the Hyperscan version and the CPU platform, so a restart with
- * unchanged rules loads instead of compiling.
+ * The rule set compiled once at start-up into Hyperscan databases: stream mode, every rule, for
+ * TCP payloads split over segments; block mode, one database per group of destination ports
+ * that share their rules (port_groups.hpp), for UDP datagrams and for a connection's whole
+ * payload in one segment. Optionally cached on disk, keyed by a hash of the rule text, the slot
+ * layout, the Hyperscan version and the CPU platform, so a restart with unchanged rules loads
+ * instead of compiling.
  */
 
 #include <hs/hs.h>
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "signature/port_groups.hpp"
 #include "signature/signature_rule.hpp"
 
 namespace scanscope {
@@ -55,14 +58,22 @@ class signature_db {
   const std::vector<signature_rule>& rules() const { return rules_; }
   /** Rules that are matched (not retired). */
   size_t active_rules() const { return active_; }
-  const hs_database_t* block() const { return block_.get(); }
+  /** Block-mode database for a transport and destination port (null: no rule applies). */
+  const hs_database_t* block_for(bool tcp, uint16_t dst_port) const {
+    const uint8_t g = groups_.at(tcp, dst_port);
+    return g == 0 ? nullptr : blocks_[g - 1].get();
+  }
+  /** Whether a block_for() database may report rules that do not apply to the port (more port
+   *  groups than port_groups::max_groups: one database holds every rule). */
+  bool block_needs_port_check() const { return groups_.merged; }
+  /** Block-mode databases, one per port group. */
+  size_t block_databases() const { return blocks_.size(); }
+  /** Every active rule in stream mode (TCP flows followed over segments). */
   const hs_database_t* stream() const { return stream_.get(); }
   /** A scratch for one scanning thread (one per RX lcore). */
   hs_scratch_ptr clone_scratch(std::string& error) const;
   /** Whether any rule applies to this transport and destination port (scan or not). */
-  bool wants(bool tcp, uint16_t dst_port) const {
-    return (tcp ? tcp_ports_ : udp_ports_)[dst_port];
-  }
+  bool wants(bool tcp, uint16_t dst_port) const { return groups_.at(tcp, dst_port) != 0; }
   /** How the database was obtained, for the start-up log: "compiled" or "loaded from CACHE". */
   const std::string& origin_note() const { return note_; }
   /** Bytes of stream state per TCP flow. */
@@ -71,10 +82,10 @@ class signature_db {
  private:
   signature_db() = default;
   std::vector<signature_rule> rules_;
-  hs_database_ptr block_;
+  port_groups groups_;
+  std::vector<hs_database_ptr> blocks_;  // by port group
   hs_database_ptr stream_;
   hs_scratch_ptr prototype_;
-  std::vector<bool> tcp_ports_, udp_ports_;
   std::string note_;
   size_t stream_size_ = 0;
   size_t active_ = 0;

@@ -19,13 +19,13 @@ struct match_context {
   uint64_t base;  // stream offset of payload[0] (0 in block mode)
   bool tcp;
   uint16_t dst_port;
+  bool check_port;  // the database holds rules for other ports or transports too
 };
 
 int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to,
              unsigned int /*flags*/, void* context) {
   auto& c = *static_cast<match_context*>(context);
-  const signature_rule& rule = c.db->rules()[id];
-  if (!rule.applies(c.tcp, c.dst_port)) {
+  if (c.check_port && !c.db->rules()[id].applies(c.tcp, c.dst_port)) {
     return 0;
   }
   signature_hits& h = *c.hits;
@@ -168,7 +168,7 @@ void signature_scanner::end_flow(flow_state& f, const uint8_t* bytes, uint32_t n
   }
   // FIN or RST: the connection's data ends here, so a `$` or a `\b` after its last byte
   // matches, as it does at the end of a datagram or of a request scanned in block mode.
-  match_context c{db_, &hits, excerpts_.get(), bytes, n, f.scanned - n, true, dst_port};
+  match_context c{db_, &hits, excerpts_.get(), bytes, n, f.scanned - n, true, dst_port, true};
   hs_reset_stream(f.stream, 0, scratch_.get(), on_match, &c);
   give_back(f);
 }
@@ -202,9 +202,14 @@ void signature_scanner::scan(const decoded_packet& p, const uint8_t* frame, uint
 
 void signature_scanner::scan_block(const uint8_t* bytes, uint32_t n, bool tcp, uint16_t dst_port,
                                    signature_hits& hits) {
-  match_context c{db_, &hits, excerpts_.get(), bytes, n, 0, tcp, dst_port};
-  if (hs_scan(db_->block(), reinterpret_cast<const char*>(bytes), n, 0, scratch_.get(), on_match,
-              &c) != HS_SUCCESS) {
+  const hs_database_t* rules = db_->block_for(tcp, dst_port);
+  if (rules == nullptr) {
+    return;  // no rule applies here (callers ask wants() first)
+  }
+  const bool check_port = db_->block_needs_port_check();
+  match_context c{db_, &hits, excerpts_.get(), bytes, n, 0, tcp, dst_port, check_port};
+  if (hs_scan(rules, reinterpret_cast<const char*>(bytes), n, 0, scratch_.get(), on_match, &c) !=
+      HS_SUCCESS) {
     counters_.errors.add();
   }
   counters_.packets.add();
@@ -213,7 +218,7 @@ void signature_scanner::scan_block(const uint8_t* bytes, uint32_t n, bool tcp, u
 
 void signature_scanner::scan_segment(hs_stream_t* stream, const uint8_t* bytes, uint32_t n,
                                      uint64_t base, uint16_t dst_port, signature_hits& hits) {
-  match_context c{db_, &hits, excerpts_.get(), bytes, n, base, true, dst_port};
+  match_context c{db_, &hits, excerpts_.get(), bytes, n, base, true, dst_port, true};
   if (hs_scan_stream(stream, reinterpret_cast<const char*>(bytes), n, 0, scratch_.get(), on_match,
                      &c) != HS_SUCCESS) {
     counters_.errors.add();

@@ -2,8 +2,9 @@
 /**
  * @file
  * Payload matching on one RX lcore: its own Hyperscan scratch, its own table of TCP flows with
- * their stream state, and its own hit counters. UDP datagrams are scanned in block mode; TCP
- * payloads in stream mode, so a signature split over segments (adb's CNXN header and its host::
+ * their stream state, and its own hit counters. UDP datagrams are scanned in block mode against
+ * the rules of their destination port only (signature_db::block_for); TCP payloads in stream
+ * mode against every rule, so a signature split over segments (adb's CNXN header and its host::
  * banner, an HTTP body after its headers) still matches. Stream states are opened once at start
  * (one per flow slot, and a spare) and reset on reuse: nothing is allocated per packet. A
  * segment that both carries payload and ends a connection the table does not hold is that
