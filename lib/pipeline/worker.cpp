@@ -346,6 +346,11 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
   if ((p.payload_length == 0 && !ends && !opens) || !scanner_->wants(tcp, p.dst_port)) {
     return;
   }
+  // A bare SYN, FIN or RST matters only to a flow the scanner follows; the filter, loaded in
+  // the classify phase, rules that out for nearly every SYN without a call into the scanner.
+  if (p.payload_length == 0 && !scanner_->may_follow(k.flow_hash)) {
+    return;
+  }
   signature_hits hits;
   scanner_->scan(p, f.data, f.time_ns, hits, tcp ? k.flow_hash : 0);
   // A hit's counts wait for the end of the burst: the unique-set slot they look at is a likely

@@ -117,6 +117,10 @@ class signature_scanner {
     return flow_filter::hash(p.src_addr, p.dst_addr, p.src_port, p.dst_port);
   }
 
+  /** False only when no followed flow has this flow_hash(): then a TCP packet without payload
+   *  changes nothing here. */
+  bool may_follow(uint64_t flow_hash) const { return tracked_.may_hold(flow_hash); }
+
   /** Start loading what scan() will look at first for a TCP packet of this flow_hash(). */
   void prefetch(uint64_t flow_hash) const { tracked_.prefetch(flow_hash); }
 
