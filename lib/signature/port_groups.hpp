@@ -15,8 +15,8 @@
 namespace scanscope {
 
 struct port_groups {
-  /** Most groups kept apart; beyond this one group holds every rule (`merged`), each
-   *  database being a compile of its own. */
+  /** Most groups kept apart (each is a database compiled at start); with more distinct sets
+   *  one group holds every rule (`merged`). */
   static constexpr size_t max_groups = 16;
 
   /** Rule slots of each group, ascending; never empty. */
