@@ -501,6 +501,25 @@ TEST_CASE("a compiled database is cached and loaded on the next start", "[signat
   REQUIRE(second);
   CHECK(second->origin_note().rfind("loaded from", 0) == 0);
   CHECK(second->rules().size() == first->rules().size());
+  CHECK(second->block_databases() == first->block_databases());
+  {
+    // The loaded databases match as the compiled ones do: in stream mode and in each port's
+    // block mode.
+    auto scanner = signature_scanner::create(*second, "cached", 8, 60000000000ULL, 65536, -1,
+                                             error);
+    INFO(error);
+    REQUIRE(scanner);
+    const std::string rpc_request = http_post("/", "{\"method\":\"net_version\"}");
+    connection followed(*scanner, 8545);
+    CHECK(followed.send(rpc_request).count("net-version") == 1);
+    connection once(*scanner, 8545);
+    CHECK(once.send(rpc_request, tcp_flag::fin | tcp_flag::ack).count("net-version") == 1);
+    connection elsewhere(*scanner, 3333);
+    CHECK(elsewhere.send("{\"id\":0,\"method\":\"miner_getstat1\"}\n",
+                         tcp_flag::fin | tcp_flag::ack)
+              .count("claymore-getstat1") == 1);
+    CHECK(scanner->counters().errors.read() == 0);
+  }
   // A damaged cache file is ignored: the rules are compiled again.
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     std::filesystem::resize_file(entry.path(), 100);
