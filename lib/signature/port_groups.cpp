@@ -59,6 +59,13 @@ port_groups port_groups::of(const std::vector<signature_rule>& rules) {
       v = v != 0 ? 1 : 0;
     }
   }
+  for (const std::vector<uint16_t>& group : g.rules) {
+    auto& bits = g.members_.emplace_back();
+    bits.fill(0);
+    for (const uint16_t slot : group) {
+      bits[slot / 64] |= uint64_t{1} << (slot % 64);
+    }
+  }
   return g;
 }
 

@@ -7,6 +7,7 @@
  * the same rule set (every port no rule names, say) share a group and so one database.
  */
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct port_groups {
   /** Most groups kept apart (each is a database compiled at start); with more distinct sets
    *  one group holds every rule (`merged`). */
   static constexpr size_t max_groups = 16;
+  /** Rule slots a group can name (signature_db::max_rules). */
+  static constexpr size_t max_slots = 512;
 
   /** Rule slots of each group, ascending; never empty. */
   std::vector<std::vector<uint16_t>> rules;
@@ -28,11 +31,19 @@ struct port_groups {
   /** Group of a transport and destination port, plus one; 0 when no rule applies there. */
   uint8_t at(bool tcp, uint16_t port) const { return group_of_[(tcp ? 65536u : 0u) + port]; }
 
+  /** Whether the rule in `slot` applies to a transport and destination port, in a few loads
+   *  (signature_rule::applies walks the rule's port list); only when not `merged`. */
+  bool applies(uint16_t slot, bool tcp, uint16_t port) const {
+    const uint8_t g = at(tcp, port);
+    return g != 0 && (members_[g - 1][slot / 64] >> (slot % 64) & 1) != 0;
+  }
+
   /** Group the active (not retired) rules of a slot layout. */
   static port_groups of(const std::vector<signature_rule>& rules);
 
  private:
   std::vector<uint8_t> group_of_;  // [transport (udp, tcp)][port]
+  std::vector<std::array<uint64_t, max_slots / 64>> members_;  // each group's slots as bits
 };
 
 }  // namespace scanscope

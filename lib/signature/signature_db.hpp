@@ -34,6 +34,7 @@ class signature_db {
  public:
   /** Most rules a set may hold: per-lcore counters are sized for it. */
   static constexpr size_t max_rules = 512;
+  static_assert(port_groups::max_slots == max_rules, "port groups name every rule slot");
 
   /**
    * Compile `rules` (or load them from the cache).
@@ -66,6 +67,12 @@ class signature_db {
   /** Whether a block_for() database may report rules that do not apply to the port (more port
    *  groups than port_groups::max_groups: one database holds every rule). */
   bool block_needs_port_check() const { return groups_.merged; }
+  /** Whether the rule in `slot` applies to a transport and destination port (stream mode
+   *  reports every rule's matches; the scanner keeps those of the port). */
+  bool applies(uint16_t slot, bool tcp, uint16_t dst_port) const {
+    return groups_.merged ? rules_[slot].applies(tcp, dst_port)
+                          : groups_.applies(slot, tcp, dst_port);
+  }
   /** Block-mode databases, one per port group. */
   size_t block_databases() const { return blocks_.size(); }
   /** Every active rule in stream mode (TCP flows followed over segments). */

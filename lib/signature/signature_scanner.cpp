@@ -25,7 +25,7 @@ struct match_context {
 int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to,
              unsigned int /*flags*/, void* context) {
   auto& c = *static_cast<match_context*>(context);
-  if (c.check_port && !c.db->rules()[id].applies(c.tcp, c.dst_port)) {
+  if (c.check_port && !c.db->applies(static_cast<uint16_t>(id), c.tcp, c.dst_port)) {
     return 0;
   }
   signature_hits& h = *c.hits;

@@ -73,7 +73,7 @@ constexpr uint8_t request_only = tcp_flag::psh | tcp_flag::ack;
 
 }  // namespace
 
-TEST_CASE("ports with the same rules share one block database, others have their own",
+TEST_CASE("ports with the same rules share one block database, and the groups tell which apply",
           "[signatures]") {
   std::string error;
   auto db = signature_db::load(SCANSCOPE_SOURCE_DIR "/config/signatures.rules", "", error);
@@ -88,6 +88,14 @@ TEST_CASE("ports with the same rules share one block database, others have their
       const std::vector<uint16_t> rules = applying(*db, tcp, p);
       const hs_database_t* block = db->block_for(tcp, p);
       CHECK(db->wants(tcp, p) == !rules.empty());
+      size_t disagree = 0;
+      for (size_t slot = 0; slot < db->rules().size(); ++slot) {
+        disagree += db->applies(static_cast<uint16_t>(slot), tcp, p) !=
+                    db->rules()[slot].applies(tcp, p);
+      }
+      if (disagree != 0) {
+        FAIL("port " << port << ": " << disagree << " rules apply by group, not by rule");
+      }
       if (rules.empty()) {
         CHECK(block == nullptr);
         continue;
@@ -121,6 +129,14 @@ TEST_CASE("a request is matched only against its port's rules, also when the gro
   for (const bool merged : {false, true}) {
     auto db = build_rules(merged ? rules + filler : rules);
     CHECK(db->block_needs_port_check() == merged);
+    for (size_t slot = 0; slot < db->rules().size(); ++slot) {
+      for (const uint16_t port : {80, 81, 82, 2003}) {
+        for (const bool tcp : {false, true}) {
+          CHECK(db->applies(static_cast<uint16_t>(slot), tcp, port) ==
+                db->rules()[slot].applies(tcp, port));
+        }
+      }
+    }
     std::string error;
     auto s = signature_scanner::create(*db, merged ? "merged" : "grouped", 16, 60000000000ULL,
                                        4096, -1, error);
