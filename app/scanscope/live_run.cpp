@@ -91,6 +91,20 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
   bool timed_out = false;
   geo_reloader geo_reload(o, tables, rx);
   rules_reloader rules_reload(o, tables, rx);
+  // The endpoints and telemetry answer from the first moment, not after the first status pass:
+  // a scrape or a telemetry query then sees every series at its start value, not nothing.
+  const auto publish = [&] {
+    run_report live;
+    live.mode = "live";
+    live.elapsed_seconds = seconds_since(start);
+    live.devices = read_device_counters(port_ids);
+    fill_report(live, rx, tables, o, store);
+    publish_telemetry(live, ports);
+    if (server) {
+      board.publish(live, ports, o.top_countries);
+    }
+  };
+  publish();
   while (!stop_requested.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (reload_requested().exchange(false)) {
@@ -122,15 +136,7 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
       }
       before = std::move(now);
       last_status = clock_type::now();
-      run_report live;
-      live.mode = "live";
-      live.elapsed_seconds = seconds_since(start);
-      live.devices = read_device_counters(port_ids);
-      fill_report(live, rx, tables, o, store);
-      publish_telemetry(live, ports);
-      if (server) {
-        board.publish(live, ports, o.top_countries);
-      }
+      publish();
     }
   }
   const bool interrupted = !timed_out;

@@ -71,6 +71,20 @@ def send(count, frames):
         input="\n".join(f.hex() for f in frames), text=True)
 
 
+def wait_until_serving(port, proc, seconds=60):
+    """Until /metrics has content: the port is up and the stats loop runs (start-up compiles
+    the signatures, which takes seconds under the sanitizers)."""
+    deadline = time.monotonic() + seconds
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                if r.read():
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+
+
 def rx_packets():
     with open(f"/sys/class/net/{HOST_IF}/statistics/rx_packets") as f:
         return int(f.read())
@@ -99,7 +113,7 @@ def main():
                      "--http", f"127.0.0.1:{port}", "--json-out", report_path,
                      "--status-interval", "1"],
                     stdout=subprocess.DEVNULL, stderr=log)
-            time.sleep(4)
+            wait_until_serving(port, proc)
             send(300000, frames)
             time.sleep(2)
             after_burst = rx_packets()

@@ -366,7 +366,7 @@ def check_endpoints(scanscope, data_dir):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         def get(path, method="GET", headers=None):
-            for _ in range(100):
+            for _ in range(600):  # start-up takes seconds under the sanitizers
                 try:
                     c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
                     c.request(method, path, headers=headers or {})
@@ -493,9 +493,12 @@ def check_live_run(scanscope, data_dir):
              "--http", f"127.0.0.1:{port}", "--json-out", report_path, "--quiet",
              "--series-dir", os.path.join(tmp, "series")],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        frames = len(tcpdump_lines(capture))
+        # Start-up (EAL, compiling the signatures) takes seconds under the sanitizers; the
+        # endpoints answer once the stats loop runs, and the run lasts --duration from there.
         metrics = ""
-        telemetry = None
-        for _ in range(30):
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
             try:
                 c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -505,18 +508,25 @@ def check_live_run(scanscope, data_dir):
                     break
             except OSError:
                 continue
+        # The capture is read once; its frames are all counted within moments, and the stats
+        # loop republishes every second: ask until the count is whole or the run ends.
+        telemetry = None
         path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as t:
-                t.connect(path)
-                json.loads(t.recv(16384).decode())  # greeting
-                t.send(b"/scanscope/totals")
-                telemetry = json.loads(t.recv(16384).decode())
+            while proc.poll() is None:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as t:
+                    t.connect(path)
+                    json.loads(t.recv(16384).decode())  # greeting
+                    t.send(b"/scanscope/totals")
+                    telemetry = json.loads(t.recv(16384).decode())
+                if telemetry["/scanscope/totals"].get("frames") == frames:
+                    break
+                time.sleep(0.2)
         except OSError as e:
-            failures.append(f"live: telemetry socket {path}: {e}")
+            if telemetry is None:
+                failures.append(f"live: telemetry socket {path}: {e}")
         _, err = proc.communicate(timeout=30)
         check("live: exit status", proc.returncode, 0)
-        frames = len(tcpdump_lines(capture))
         if not re.search(r"^scanscope_frames_total", metrics, re.M):
             failures.append("live: /metrics served nothing while running")
         import shutil
@@ -525,8 +535,8 @@ def check_live_run(scanscope, data_dir):
                                   capture_output=True, text=True)
             check("live: promtool check metrics", (lint.returncode, lint.stdout + lint.stderr),
                   (0, ""))
-        if telemetry is not None:
-            check("live: telemetry frames", telemetry["/scanscope/totals"]["frames"], frames)
+        check("live: telemetry frames",
+              telemetry["/scanscope/totals"].get("frames") if telemetry else None, frames)
         with open(report_path) as f:
             report = json.load(f)
         check("live: frames", report["totals"]["packets"], frames)
