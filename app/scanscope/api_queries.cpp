@@ -9,7 +9,9 @@
 #include <ctime>
 #include <map>
 
+#include "export/json_campaigns.hpp"
 #include "export/json_series.hpp"
+#include "series_setup.hpp"
 #include "export/summary_table.hpp"
 
 namespace scanscope {
@@ -66,23 +68,29 @@ bool parse_time(const std::string& text, uint64_t& seconds) {
   return true;
 }
 
+/** The watched-port index `port=` names (number, name or "other"); -1 without the parameter,
+ *  -2 when it names no watched port. */
+int port_parameter(const std::map<std::string, std::string>& p, const watched_ports& ports) {
+  if (!p.count("port")) {
+    return -1;
+  }
+  if (p.at("port") == "other") {
+    return watched_ports::other_index;
+  }
+  for (uint16_t i = 1; i <= ports.size(); ++i) {
+    if (std::to_string(ports.at(i).port) == p.at("port") || ports.at(i).name == p.at("port")) {
+      return i;
+    }
+  }
+  return -2;
+}
+
 http_response series_query(const std::map<std::string, std::string>& p, const api_context& c) {
   const analysis_tables& t = *c.tables;
   // Filters, each resolved to an index; -1: no filter.
-  int port = -1;
-  if (p.count("port")) {
-    for (uint16_t i = 1; i <= t.ports.size(); ++i) {
-      if (std::to_string(t.ports.at(i).port) == p.at("port") ||
-          t.ports.at(i).name == p.at("port")) {
-        port = i;
-      }
-    }
-    if (p.at("port") == "other") {
-      port = watched_ports::other_index;
-    }
-    if (port < 0) {
-      return bad("port '" + p.at("port") + "' is not a watched port (or 'other')");
-    }
+  const int port = port_parameter(p, t.ports);
+  if (port == -2) {
+    return bad("port '" + p.at("port") + "' is not a watched port (or 'other')");
   }
   int cluster = -1;
   if (p.count("cluster")) {
@@ -287,6 +295,50 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
   return json(b);
 }
 
+http_response campaigns_query(const std::map<std::string, std::string>& p,
+                              const api_context& c) {
+  campaign_filter f;
+  f.port = port_parameter(p, c.tables->ports);
+  if (f.port == -2) {
+    return bad("port '" + p.at("port") + "' is not a watched port (or 'other')");
+  }
+  if (p.count("scope")) {
+    for (size_t s = 0; s < campaign_scope_count; ++s) {
+      if (p.at("scope") == campaign_scope_name(static_cast<campaign_scope>(s))) {
+        f.scope = static_cast<int>(s);
+      }
+    }
+    if (f.scope < 0) {
+      return bad("scope must be port, port_country, port_cluster, port_tool, port_signature or "
+                 "port_fingerprint");
+    }
+  }
+  const auto width_s = static_cast<uint64_t>(c.options->bucket);
+  uint64_t seconds = 0;
+  if (p.count("from")) {
+    if (!parse_time(p.at("from"), seconds)) {
+      return bad("from '" + p.at("from") + "' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ");
+    }
+    f.from = static_cast<int64_t>(seconds / width_s);
+  }
+  if (p.count("to")) {
+    if (!parse_time(p.at("to"), seconds)) {
+      return bad("to '" + p.at("to") + "' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ");
+    }
+    f.to = static_cast<int64_t>(seconds / width_s);
+  }
+  run_report r;
+  r.series = c.store;
+  fill_names(r, *c.rx, *c.tables, *c.options, *c.store);
+  rapidjson::StringBuffer b;
+  json_writer w(b);
+  w.StartObject();
+  write_campaigns(w, r, c.tables->ports, f);
+  write_lead_changes(w, r, c.tables->ports, f);
+  w.EndObject();
+  return json(b);
+}
+
 }  // namespace
 
 http_response answer_api(const std::string& target, const api_context& c) {
@@ -298,21 +350,16 @@ http_response answer_api(const std::string& target, const api_context& c) {
   if (path == "/api/v1/surges") {
     run_report r;
     r.series = c.store;
-    r.bucket_ns = static_cast<uint64_t>(c.options->bucket * 1e9);
-    for (size_t i = 0; i < c.tables->clusters->size(); ++i) {
-      r.cluster_names.push_back(c.tables->clusters->name(i));
-    }
-    if (c.tables->geo) {
-      for (size_t i = 0; i < c.tables->geo->country_count(); ++i) {
-        r.country_codes.emplace_back(c.tables->geo->country_code(static_cast<uint8_t>(i)));
-      }
-    }
+    fill_names(r, *c.rx, *c.tables, *c.options, *c.store);
     rapidjson::StringBuffer b;
     json_writer w(b);
     w.StartObject();
     write_surges(w, r, c.tables->ports);
     w.EndObject();
     return {200, "application/json", std::string(b.GetString(), b.GetSize()) + "\n"};
+  }
+  if (path == "/api/v1/campaigns") {
+    return campaigns_query(p, c);
   }
   if (path == "/api/v1/fingerprints/top") {
     return fingerprints_query(p, c);

@@ -4,6 +4,7 @@
  * The JSON API's query endpoints, answered on the main lcore (which owns the series store):
  *   /api/v1/series?port=&cluster=&signature=&country=&from=&to=&group=
  *   /api/v1/surges
+ *   /api/v1/campaigns?port=&scope=&from=&to=   (campaigns and lead changes)
  *   /api/v1/fingerprints/top?port=&n=
  *   /api/v1/sources/top?n=        (once the RX lcores have stopped: after an offline run)
  * Examples are in docs/api.md.

@@ -12,6 +12,7 @@
 #include "rules_reload.hpp"
 #include "kernel_drops.hpp"
 #include "run_context.hpp"
+#include "series_setup.hpp"
 #include "telemetry.hpp"
 
 namespace scanscope {
@@ -65,8 +66,15 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
     return exit_runtime_error;
   }
 
-  series_store store(o.retention, surge_settings_of(o));
-  series_clock clock = make_series_clock(store, o, tables);
+  series_store store(o.retention, surge_settings_of(o), campaign_settings_of(o));
+  if (error = restore_series(store, o, tables); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    stop_requested = true;
+    rte_eal_mp_wait_lcore();
+    stop_ports(port_ids);
+    return exit_usage;
+  }
+  series_clock clock = make_series_clock(store, o, tables, rx);
   clock.set_lcores(rx.series());
   const auto files = attach_series_files(clock, o, tables);
 

@@ -11,6 +11,7 @@
 #include "api_queries.hpp"
 #include "pipeline/offline_feeder.hpp"
 #include "run_context.hpp"
+#include "series_setup.hpp"
 
 namespace scanscope {
 
@@ -121,8 +122,14 @@ int run_offline(const app_options& o, const analysis_tables& tables,
     return exit_runtime_error;
   }
 
-  series_store store(o.retention, surge_settings_of(o));
-  series_clock clock = make_series_clock(store, o, tables);
+  series_store store(o.retention, surge_settings_of(o), campaign_settings_of(o));
+  if (error = restore_series(store, o, tables); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    input_done.store(true, std::memory_order_release);
+    rte_eal_mp_wait_lcore();
+    return exit_usage;
+  }
+  series_clock clock = make_series_clock(store, o, tables, rx);
   clock.set_lcores(rx.series());
   const auto files = attach_series_files(clock, o, tables);
   bucket_hooks hooks;

@@ -93,7 +93,7 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "per RX lcore: distinct (port, fingerprint) pairs counted; the rest is counted as "
       "fingerprint_overflow");
 
-  po::options_description series("Time series and surges");
+  po::options_description series("Time series, surges and campaigns");
   series.add_options()(
       "bucket", po::value(&o.bucket)->default_value(o.bucket)->value_name("SECONDS"),
       "width of a time bucket (60 to 86400); offline, buckets follow packet time; live, the "
@@ -121,7 +121,26 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "previous buckets the baseline is taken from")(
       "surge-min-history",
       po::value(&o.surge_min_history)->default_value(o.surge_min_history)->value_name("BUCKETS"),
-      "buckets of history needed before anything can surge");
+      "buckets of history needed before anything can surge")(
+      "campaign-ratio",
+      po::value(&o.campaign_ratio)->default_value(o.campaign_ratio)->value_name("X"),
+      "a campaign opens at X times the median of the buckets before it (docs/report.md)")(
+      "campaign-min-count",
+      po::value(&o.campaign_min_count)->default_value(o.campaign_min_count)->value_name("N"),
+      "...and with at least N packets in the bucket")(
+      "campaign-window",
+      po::value(&o.campaign_window)->default_value(o.campaign_window)->value_name("BUCKETS"),
+      "buckets a campaign's baseline is taken from (default 7 days of hours)")(
+      "campaign-min-history",
+      po::value(&o.campaign_min_history)
+          ->default_value(o.campaign_min_history)
+          ->value_name("BUCKETS"),
+      "buckets of history needed before a campaign can open")(
+      "campaign-end",
+      po::value(&o.campaign_end)->default_value(o.campaign_end)->value_name("BUCKETS"),
+      "a campaign ends after this many buckets in a row back in its baseline's band")(
+      "lead-hold", po::value(&o.lead_hold)->default_value(o.lead_hold)->value_name("BUCKETS"),
+      "a new leader of a port's sources (country, cluster, tool) must lead this many buckets");
 
   po::options_description payload("Payload signatures");
   payload.add_options()(
@@ -239,6 +258,11 @@ std::string validate(const app_options& o) {
            in_range("bucket-unique-slots", o.bucket_unique_slots, 1024, 1u << 28),
            in_range("surge-window", o.surge_window, 1, 10000),
            in_range("surge-min-history", o.surge_min_history, 1, 10000),
+           in_range("campaign-min-count", o.campaign_min_count, 1, 1u << 30),
+           in_range("campaign-window", o.campaign_window, 2, 10000),
+           in_range("campaign-min-history", o.campaign_min_history, 2, 10000),
+           in_range("campaign-end", o.campaign_end, 1, 1000),
+           in_range("lead-hold", o.lead_hold, 1, 1000),
        }) {
     if (!e.empty()) {
       return e;
@@ -255,6 +279,12 @@ std::string validate(const app_options& o) {
   }
   if (!(o.surge_ratio > 1) || !(o.surge_iqr >= 0)) {
     return "option 'surge-ratio' must be above 1 and 'surge-iqr' not negative";
+  }
+  if (!(o.campaign_ratio > 1)) {
+    return "option 'campaign-ratio' must be above 1";
+  }
+  if (o.campaign_min_history > o.campaign_window) {
+    return "option 'campaign-min-history' must not exceed 'campaign-window'";
   }
   if (!(o.flow_idle > 0)) {
     return "option 'flow-idle' must be above 0";

@@ -48,6 +48,12 @@ struct app_options {
   unsigned surge_min_count = 100;          /**< surge: and at least this many packets */
   unsigned surge_window = 24;              /**< surge: buckets in the baseline */
   unsigned surge_min_history = 6;          /**< surge: buckets needed before any surge */
+  double campaign_ratio = 3;               /**< campaign: times the baseline median */
+  unsigned campaign_min_count = 50;        /**< campaign: and at least this many packets */
+  unsigned campaign_window = 168;          /**< campaign: buckets in the baseline */
+  unsigned campaign_min_history = 24;      /**< campaign: buckets needed before any opens */
+  unsigned campaign_end = 3;               /**< campaign: buckets back in band that end it */
+  unsigned lead_hold = 6;                  /**< lead change: buckets a new leader must hold */
   std::string geo_db;                  /**< location database ("" : Debian's; "none": no lookups) */
   std::string signatures;              /**< payload rule file ("" or "none": no payload scanning) */
   std::string signature_cache;         /**< folder for compiled rule databases ("" : no cache) */

@@ -12,6 +12,7 @@
 #include "export/json_report.hpp"
 #include "export/prometheus_text.hpp"
 #include "export/summary_table.hpp"
+#include "series_setup.hpp"
 
 namespace scanscope {
 
@@ -107,53 +108,6 @@ uint64_t wall_clock_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-surge_settings surge_settings_of(const app_options& o) {
-  surge_settings s;
-  s.ratio = o.surge_ratio;
-  s.iqr_k = o.surge_iqr;
-  s.min_count = o.surge_min_count;
-  s.window = o.surge_window;
-  s.min_history = o.surge_min_history;
-  return s;
-}
-
-namespace {
-
-/** One log line per surge that opens or ends. */
-std::string describe_surge(const surge_event& e, const analysis_tables& t, uint64_t width_ns) {
-  const std::string port = e.port == watched_ports::other_index
-                               ? std::string("other ports")
-                               : std::to_string(t.ports.at(e.port).port) + "/" +
-                                     transport_name(t.ports.at(e.port).proto);
-  std::string what = port;
-  if (e.scope == surge_scope::port_country) {
-    what += " from " + std::string(t.geo ? t.geo->country_code(static_cast<uint8_t>(e.dim)) : "ZZ");
-  } else if (e.scope == surge_scope::port_cluster) {
-    what += " cluster " + t.clusters->name(e.dim);
-  }
-  char line[256];
-  if (e.end < 0) {
-    std::snprintf(line, sizeof line,
-                  "surge on %s from %s: %llu packets, %.1f times the median of %.1f", what.c_str(),
-                  format_utc(static_cast<uint64_t>(e.start) * width_ns).c_str(),
-                  static_cast<unsigned long long>(e.packets), e.ratio, e.baseline);
-  } else {
-    std::snprintf(line, sizeof line, "surge on %s ended at %s (peak %.1f times)", what.c_str(),
-                  format_utc(static_cast<uint64_t>(e.end) * width_ns).c_str(), e.peak_ratio);
-  }
-  return line;
-}
-
-}  // namespace
-
-series_clock make_series_clock(series_store& store, const app_options& o,
-                               const analysis_tables& tables) {
-  const auto width = static_cast<uint64_t>(o.bucket * 1e9);
-  return series_clock(
-      store, width, static_cast<uint64_t>(o.bucket_grace * 1e9),
-      [&tables, width](const surge_event& e) { return describe_surge(e, tables, width); });
-}
-
 std::string check_lcores(unsigned needed) {
   const unsigned have = rte_lcore_count() - 1;
   if (have < needed) {
@@ -175,64 +129,17 @@ rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& erro
   return pool;
 }
 
-series_names names_of(const analysis_tables& tables) {
-  series_names names;
-  names.ports = &tables.ports;
-  for (size_t i = 0; i < tables.clusters->size(); ++i) {
-    names.clusters.push_back(tables.clusters->name(i));
-  }
-  if (tables.signatures) {
-    for (const signature_rule& r : tables.signatures->rules()) {
-      names.signatures.push_back(r.name);
-    }
-  }
-  if (tables.geo) {
-    for (size_t c = 0; c < tables.geo->country_count(); ++c) {
-      names.countries.emplace_back(tables.geo->country_code(static_cast<uint8_t>(c)));
-    }
-  }
-  return names;
-}
-
-std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
-                                                  const analysis_tables& tables) {
-  if (o.series_dir.empty()) {
-    return nullptr;
-  }
-  auto files = std::make_unique<series_files>(o.series_dir, names_of(tables), clock.width_ns());
-  series_files* raw = files.get();
-  clock.on_closed(
-      [raw](int64_t bucket, const std::map<uint64_t, series_point>& points, bool partial) {
-        const std::string error = raw->append(bucket, points, partial);
-        if (!error.empty()) {
-          std::fprintf(stderr, "scanscope: %s\n", error.c_str());
-        }
-      });
-  return files;
-}
-
 void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
                  const app_options& o, const series_store& series) {
   const watched_ports& ports = tables.ports;
   report.series = &series;
-  report.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
   for (const auto& w : rx.workers) {
     report.bucket_late += w->series().late().read();
     report.bucket_overflow += w->series().overflow().read();
   }
   report.traffic = fold_counters(rx.views(), ports.size(), o.top_ports, tables.rule_count());
-  for (size_t i = 0; i < tables.clusters->size(); ++i) {
-    report.cluster_names.push_back(tables.clusters->name(i));
-  }
-  if (tables.signatures) {
-    for (const signature_rule& r : tables.signatures->rules()) {
-      report.rules.push_back({r.id, r.name, r.category, r.retired});
-    }
-  }
+  fill_names(report, rx, tables, o, series);
   if (tables.geo) {
-    for (size_t c = 0; c < tables.geo->country_count(); ++c) {
-      report.country_codes.emplace_back(tables.geo->country_code(static_cast<uint8_t>(c)));
-    }
     report.geo.path = tables.geo->path();
     report.geo.vendor = tables.geo->vendor();
     report.geo.created =
@@ -240,8 +147,6 @@ void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables&
     report.geo.networks_v4 = tables.geo->networks_v4();
     report.geo.networks_v6 = tables.geo->networks_v6();
     report.geo.load_seconds = tables.geo_load_seconds;
-  } else {
-    report.country_codes.emplace_back("ZZ");
   }
   report.lcores = rx.summaries();
 }
@@ -294,6 +199,7 @@ http_response endpoints::answer(const std::string& target) const {
         "/api/v1/series            closed buckets; port, cluster, signature, country, from, to, "
         "group\n"
         "/api/v1/surges            surge events\n"
+        "/api/v1/campaigns         campaigns and lead changes; port, scope, from, to\n"
         "/api/v1/fingerprints/top  top fingerprint keys per port; port, n\n"
         "/api/v1/sources/top       busiest sources (after an offline run); n\n";
   } else {

@@ -79,22 +79,6 @@ struct rx_lcores {
 std::string check_lcores(unsigned needed);
 /** The packet pool; null with `error` set when memory is short. */
 rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& error);
-/** The surge detector's settings from the options. */
-surge_settings surge_settings_of(const app_options& o);
-/** A series clock that logs surges with port, country and cluster names. */
-series_clock make_series_clock(series_store& store, const app_options& o,
-                               const analysis_tables& tables);
-
-/** The names behind series keys, from the tables in use. */
-series_names names_of(const analysis_tables& tables);
-
-/**
- * With --series-dir, append each closed bucket to the day's series files.
- * @return the writer (null without --series-dir); keep it for the run
- */
-std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
-                                                  const analysis_tables& tables);
-
 /** Fold the counters and fill the report (the main lcore's view of the run so far). */
 void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
                  const app_options& o, const series_store& series);

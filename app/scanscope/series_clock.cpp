@@ -1,12 +1,11 @@
 #include "series_clock.hpp"
 
-#include <cstdio>
 
 namespace scanscope {
 
 series_clock::series_clock(series_store& store, uint64_t width_ns, uint64_t grace_ns,
-                           std::function<std::string(const surge_event&)> describe)
-    : store_(store), width_ns_(width_ns), grace_ns_(grace_ns), describe_(std::move(describe)) {}
+                           std::function<void(const closed_bucket&)> log)
+    : store_(store), width_ns_(width_ns), grace_ns_(grace_ns), log_(std::move(log)) {}
 
 bool series_clock::due(uint64_t now_ns) const {
   if (next_ < 0) {
@@ -16,14 +15,12 @@ bool series_clock::due(uint64_t now_ns) const {
 }
 
 void series_clock::close(int64_t bucket, bool partial) {
-  for (const surge_event* e : store_.close(bucket, lcores_)) {
-    std::fprintf(stderr, "scanscope: %s\n", describe_(*e).c_str());
+  const closed_bucket closed = store_.close(bucket, lcores_);
+  if (log_) {
+    log_(closed);
   }
   if (on_closed_) {
-    const auto it = store_.buckets().find(bucket);
-    if (it != store_.buckets().end()) {
-      on_closed_(bucket, it->second, partial);
-    }
+    on_closed_(bucket, closed.points, partial);
   }
 }
 

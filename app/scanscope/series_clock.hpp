@@ -3,7 +3,7 @@
  * @file
  * Decides when time buckets close and hands them to the series store: a bucket closes once the
  * clock (packet time offline, wall clock live) is past its end plus a grace period for
- * late packets. Surges that open or end are logged.
+ * late packets. Surges and campaigns that open or end, and lead changes, are logged.
  */
 
 #include <cstdint>
@@ -21,12 +21,15 @@ class series_clock {
   /**
    * @param width_ns   bucket width
    * @param grace_ns   how long after its end a bucket still takes packets
-   * @param describe   turns a surge event into a log line
+   * @param log        called with what each close found (surges, campaigns, lead changes)
    */
   series_clock(series_store& store, uint64_t width_ns, uint64_t grace_ns,
-               std::function<std::string(const surge_event&)> describe);
+               std::function<void(const closed_bucket&)> log);
 
-  /** Called after each bucket closes, with its points and whether a stop cut it short. */
+  /**
+   * Called after each bucket closes, with the points this run counted in it (what the series
+   * files append) and whether a stop cut it short.
+   */
   void on_closed(std::function<void(int64_t, const std::map<uint64_t, series_point>&, bool)> f) {
     on_closed_ = std::move(f);
   }
@@ -55,7 +58,7 @@ class series_clock {
   series_store& store_;
   uint64_t width_ns_;
   uint64_t grace_ns_;
-  std::function<std::string(const surge_event&)> describe_;
+  std::function<void(const closed_bucket&)> log_;
   std::vector<bucket_series*> lcores_;
   std::function<void(int64_t, const std::map<uint64_t, series_point>&, bool)> on_closed_;
   int64_t next_ = -1;  // first bucket not closed yet (-1: no time seen yet)

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 
+#include "export/json_campaigns.hpp"
 #include "export/json_series.hpp"
 #include "export/summary_table.hpp"
 #include "scanscope_build_config.hpp"
@@ -260,6 +261,8 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.Key("countries");
   write_countries(w, r, t.country_totals);
   write_surges(w, r, ports);
+  write_campaigns(w, r, ports);
+  write_lead_changes(w, r, ports);
   w.Key("buckets");
   w.StartObject();
   w.Key("width_seconds");

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "export/summary_table.hpp"
+#include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
 
@@ -48,7 +49,7 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
   for (const auto& [bucket, points] : r.series->buckets()) {
     // Each source has one country, so summing distinct sources over countries stays exact.
     source_total total;
-    std::map<uint16_t, source_total> clusters, signatures;
+    std::map<uint16_t, source_total> clusters, signatures, tools;
     std::map<uint8_t, source_total> countries;
     for (const auto& [key, p] : points) {
       if (series_key::port_of(key) != index) {
@@ -69,6 +70,12 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
           total.packets += t.packets;
           total.sources += t.sources;
           break;
+        case series_key::kind::tool:
+          tools[series_key::dim_of(key)].packets += t.packets;
+          tools[series_key::dim_of(key)].sources += t.sources;
+          break;
+        case series_key::kind::fingerprint:
+          break;  // in the campaigns, not per bucket
       }
     }
     if (total.packets == 0) {
@@ -89,6 +96,9 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
     });
     write_pairs(w, "signatures", signatures, [&](uint16_t rule) {
       return rule < r.rules.size() ? r.rules[rule].name.c_str() : "?";
+    });
+    write_pairs(w, "tools", tools, [&](uint16_t tool) {
+      return tool < scan_tool_count ? scan_tool_name(static_cast<scan_tool>(tool)) : "?";
     });
     w.EndObject();
   }

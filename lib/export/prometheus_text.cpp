@@ -87,6 +87,45 @@ std::string escape_label(const std::string& value) {
   return out;
 }
 
+namespace {
+
+/** Campaigns started by scope, campaigns open by port and scope, and lead changes. */
+void write_campaign_families(std::string& out, const run_report& r, const watched_ports& ports) {
+  const campaign_detector& d = r.series->campaigns();
+  family_writer started(out, "scanscope_campaigns_started_total", "counter",
+                        "Campaigns started, by scope (see docs/report.md, Campaigns).");
+  for (size_t s = 0; s < campaign_scope_count; ++s) {
+    started.sample(label("scope", campaign_scope_name(static_cast<campaign_scope>(s))),
+                   d.started()[s]);
+  }
+  std::map<std::pair<uint16_t, uint8_t>, uint64_t> open;
+  for (const campaign& c : d.campaigns()) {
+    if (c.end < 0) {
+      ++open[{c.port, static_cast<uint8_t>(c.scope)}];
+    }
+  }
+  family_writer active(out, "scanscope_campaigns_active", "gauge",
+                       "Campaigns not ended yet, by port and scope.");
+  for (const auto& [k, n] : open) {
+    active.sample(port_labels(ports, k.first) + "," +
+                      label("scope", campaign_scope_name(static_cast<campaign_scope>(k.second))),
+                  n);
+  }
+  std::map<std::pair<uint16_t, uint8_t>, uint64_t> leads;
+  for (const lead_change& l : d.lead_changes()) {
+    ++leads[{l.port, static_cast<uint8_t>(l.dimension)}];
+  }
+  family_writer changes(out, "scanscope_lead_changes_total", "counter",
+                        "Lead changes of a port's sources, by port and dimension.");
+  for (const auto& [k, n] : leads) {
+    changes.sample(port_labels(ports, k.first) + "," +
+                       label("dimension", lead_dimension_name(static_cast<lead_dimension>(k.second))),
+                   n);
+  }
+}
+
+}  // namespace
+
 std::string render_prometheus(const run_report& r, const watched_ports& ports,
                               size_t top_countries) {
   const traffic_snapshot& t = r.traffic;
@@ -261,6 +300,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     }
     family_writer g(out, "scanscope_surges_active", "gauge", "Surge events not ended yet.");
     g.sample("", active);
+    write_campaign_families(out, r, ports);
   }
   if (r.series != nullptr && !r.series->buckets().empty()) {
     // The last closed bucket: distinct sources per hour are not sums, so they are gauges of the

@@ -6,6 +6,7 @@
  */
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -64,7 +65,10 @@ struct run_report {
   std::vector<rule_summary> rules;        /**< payload rules in file order (empty: none) */
   std::vector<std::string> country_codes; /**< country index → ISO code ("ZZ": unknown) */
   geo_summary geo;                        /**< location database */
-  const series_store* series = nullptr;   /**< closed time buckets and surges (may be null) */
+  /** Fingerprint keys in words by (watched-port index << 16 | fingerprint_short), for the
+   *  fingerprint campaigns and drivers the report names. */
+  std::map<uint32_t, std::string> fingerprint_words;
+  const series_store* series = nullptr;   /**< closed buckets, surges, campaigns (may be null) */
   uint64_t bucket_ns = 0;                 /**< bucket width */
   uint64_t bucket_late = 0;               /**< packets too late for their bucket */
   uint64_t bucket_overflow = 0;           /**< packets whose key found no room in a bucket */

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "export/summary_table.hpp"
+#include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
 
@@ -20,9 +21,14 @@ const char* kind_name(series_key::kind k) {
       return "cluster";
     case series_key::kind::signature:
       return "signature";
-    default:
-      return "port";
+    case series_key::kind::tool:
+      return "tool";
+    case series_key::kind::fingerprint:
+      return "fingerprint";
+    case series_key::kind::port:
+      break;
   }
+  return "port";
 }
 
 /** Append text to a file; the header goes first when the file is new. */
@@ -71,8 +77,17 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
       value = names_.clusters[dim];
     } else if (kind == series_key::kind::signature && dim < names_.signatures.size()) {
       value = names_.signatures[dim];
+    } else if (kind == series_key::kind::tool && dim < scan_tool_count) {
+      value = scan_tool_name(static_cast<scan_tool>(dim));
+    } else if (kind == series_key::kind::fingerprint) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "%04x", dim);
+      value = hex;
     }
-    const std::string code = country < names_.countries.size() ? names_.countries[country] : "ZZ";
+    // Fingerprint entries are per port, not per country.
+    const std::string code = kind == series_key::kind::fingerprint ? std::string()
+                             : country < names_.countries.size()   ? names_.countries[country]
+                                                                   : "ZZ";
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
     w.StartObject();

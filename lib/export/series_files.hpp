@@ -3,7 +3,8 @@
  * @file
  * Closed time buckets appended to files an analyst can load anywhere: one JSON Lines file and
  * one CSV file per UTC day under a folder, a line per (port, kind, value, country) of a bucket.
- * A bucket cut short by a stop is written with partial=true.
+ * A bucket cut short by a stop is written with partial=true; a run that completes it after a
+ * restart writes its own counts of the same bucket (lines of one bucket and key add up).
  */
 
 #include <cstdint>

@@ -310,10 +310,18 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
       uniques_.insert(unique_key(k.who, domain_country, (uint64_t{k.port} << 8) | country))) {
     port_country.sources.add();
   }
+  // Probes no rule names also count under their fingerprint key: a campaign of one key is a
+  // new tool found without a rule. Named tools' keys stay out (Mirai's random window alone
+  // would make a key per packet), and so do the segments after a handshake (every stack's).
   const uint64_t keys[] = {
       series_key::make(series_key::kind::cluster, k.port, k.cluster, country),
-      series_key::make(series_key::kind::port, k.port, series_key::all, country)};
-  series_.add(k.bucket, k.combination, keys, 2, k.who, repeat);
+      series_key::make(series_key::kind::port, k.port, series_key::all, country),
+      series_key::make(series_key::kind::tool, k.port, static_cast<uint16_t>(tool_index), country),
+      series_key::make(series_key::kind::fingerprint, k.port,
+                       series_key::fingerprint_short(k.key_hash), 0)};
+  const bool unnamed_probe =
+      k.tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p));
+  series_.add(k.bucket, k.combination, keys, unnamed_probe ? 4 : 3, k.who, repeat);
   source_counter& by_cluster = c.clusters[k.port][k.cluster];
   by_cluster.packets.add();
   if (fresh &&

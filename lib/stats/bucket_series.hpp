@@ -2,7 +2,8 @@
 /**
  * @file
  * Time-bucketed counters of one RX lcore: packets and distinct sources per (port, cluster,
- * country), (port, country) and (port, signature, country), for the few buckets still open.
+ * country), (port, country), (port, tool, country), (port, signature, country) and, for
+ * packets no built-in tool names, (port, fingerprint key), for the few buckets still open.
  * A ring of slots, one bucket each; the stats side folds a bucket once it is closed and marks
  * its slot collected, after which the lcore may reuse the slot for a later bucket. Memory is
  * fixed at creation; an entry that finds no room, or a packet for a bucket whose slot is not
@@ -24,7 +25,17 @@ namespace scanscope {
 struct series_key {
   static constexpr uint16_t all = 0xFFFF; /**< dim value of per-(port, country) entries */
 
-  enum class kind : uint8_t { cluster = 1, signature = 2, port = 3 };
+  /**
+   * cluster, signature, tool: dim is the cluster index, rule slot or scan_tool. fingerprint:
+   * dim is fingerprint_short() of the key and the country byte is 0 (a new tool is looked for
+   * per port, not per country, which keeps these entries few).
+   */
+  enum class kind : uint8_t { cluster = 1, signature = 2, port = 3, tool = 4, fingerprint = 5 };
+
+  /** The 16 bits of a fingerprint key's hash that stand for it in fingerprint entries. */
+  static constexpr uint16_t fingerprint_short(uint64_t key_hash) {
+    return static_cast<uint16_t>(key_hash >> 48);
+  }
 
   /** Pack (kind, port index, dim, country); never 0. */
   static constexpr uint64_t make(kind k, uint16_t port, uint16_t dim, uint8_t country) {

@@ -1,6 +1,7 @@
 #include "stats/series_store.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace scanscope {
 
@@ -33,12 +34,13 @@ std::vector<std::pair<uint16_t, uint64_t>> top3(const std::map<uint16_t, uint64_
 
 }  // namespace
 
-series_store::series_store(size_t retention, surge_settings settings)
-    : retention_(retention), settings_(settings) {}
+series_store::series_store(size_t retention, surge_settings settings,
+                           campaign_settings campaigns)
+    : retention_(retention), settings_(settings), campaigns_(campaigns) {}
 
-std::vector<const surge_event*> series_store::close(int64_t bucket,
-                                                    const std::vector<bucket_series*>& lcores) {
-  std::map<uint64_t, series_point> points;
+closed_bucket series_store::close(int64_t bucket, const std::vector<bucket_series*>& lcores) {
+  closed_bucket out;
+  out.bucket = bucket;
   for (bucket_series* series : lcores) {
     for (size_t i = 0; i < bucket_series::slots; ++i) {
       series_slot& slot = series->slot(i);
@@ -47,24 +49,65 @@ std::vector<const surge_event*> series_store::close(int64_t bucket,
         continue;
       }
       slot.entries->for_each([&](uint64_t key, const keyed_entry& entry) {
-        series_point& p = points[key];
+        series_point& p = out.points[key];
         p.packets += entry.packets.read();
         p.sources += entry.sources.read();
       });
       slot.collected.store(true, std::memory_order_release);
     }
   }
-  std::vector<const surge_event*> changed;
-  detect(bucket, points, changed);
-  buckets_[bucket] = std::move(points);
+  if (partial_ >= 0 && bucket > partial_) {
+    // The cut-short bucket got no more counts: detect it as it is before this one.
+    closed_bucket earlier;
+    take(std::exchange(partial_, -1), earlier);
+  }
+  if (bucket <= last_closed_ || bucket == partial_) {
+    // Read back from an earlier run: add this run's counts. Distinct sources of the two runs
+    // are added too, an upper bound for this one bucket.
+    bucket_points& held = buckets_[bucket];
+    for (const auto& [key, p] : out.points) {
+      held[key].packets += p.packets;
+      held[key].sources += p.sources;
+    }
+    if (bucket != partial_) {
+      out.detected = false;
+      return out;
+    }
+    partial_ = -1;
+  } else {
+    buckets_[bucket] = out.points;
+  }
+  take(bucket, out);
+  return out;
+}
+
+void series_store::restore(std::map<int64_t, bucket_points> buckets, bool partial_last) {
+  const int64_t last = buckets.empty() ? -1 : buckets.rbegin()->first;
+  for (auto& [bucket, points] : buckets) {
+    if (bucket <= last_closed_) {
+      continue;
+    }
+    buckets_[bucket] = std::move(points);
+    if (partial_last && bucket == last) {
+      partial_ = bucket;
+      break;
+    }
+    closed_bucket ignored;
+    take(bucket, ignored);
+  }
+}
+
+void series_store::take(int64_t bucket, closed_bucket& out) {
+  const bucket_points& points = buckets_[bucket];
+  detect(bucket, points, out.surges);
+  out.campaigns = campaigns_.observe(bucket, points, buckets_);
   while (buckets_.size() > retention_) {
     buckets_.erase(buckets_.begin());
   }
   last_closed_ = bucket;
-  return changed;
 }
 
-void series_store::detect(int64_t bucket, const std::map<uint64_t, series_point>& points,
+void series_store::detect(int64_t bucket, const bucket_points& points,
                           std::vector<const surge_event*>& changed) {
   // This bucket's packets per detector key, and who drove them.
   std::map<uint64_t, uint64_t> value;

@@ -2,7 +2,9 @@
 /**
  * @file
  * The stats side of the time series: closed buckets folded from every RX lcore, kept for a
- * bounded number of buckets, and a surge detector run on each bucket as it closes.
+ * bounded number of buckets, a surge detector and the campaign detector run on each bucket as
+ * it closes. Buckets written by an earlier run can be read back first (restore), so a restart
+ * keeps its baselines and open campaigns.
  */
 
 #include <cstdint>
@@ -12,14 +14,9 @@
 #include <vector>
 
 #include "stats/bucket_series.hpp"
+#include "stats/campaign_detector.hpp"
 
 namespace scanscope {
-
-/** Packets and distinct sources of one series key in one bucket. */
-struct series_point {
-  uint64_t packets = 0; /**< packets */
-  uint64_t sources = 0; /**< distinct sources */
-};
 
 /** Surge detection settings (see docs/report.md). */
 struct surge_settings {
@@ -48,40 +45,62 @@ struct surge_event {
   std::vector<std::pair<uint16_t, uint64_t>> top_clusters;  /**< cluster index, packets */
 };
 
+/** What closing one bucket did. */
+struct closed_bucket {
+  int64_t bucket = 0;
+  bucket_points points;                    /**< what this close folded from the lcores */
+  std::vector<const surge_event*> surges;  /**< surges that opened or ended */
+  campaign_detector::changes campaigns;    /**< campaigns opened or ended, lead changes */
+  bool detected = true; /**< false: the bucket was read back already and was added to */
+};
+
 class series_store {
  public:
   /**
    * @param retention buckets kept (older ones are dropped from the store, not from totals)
    */
-  series_store(size_t retention, surge_settings settings);
+  series_store(size_t retention, surge_settings settings, campaign_settings campaigns = {});
 
   /**
    * Fold bucket `bucket` from the lcores' slots that hold it, mark those slots collected, and
-   * run the surge detector on it. Buckets must be closed in increasing order.
-   * @return surges that opened or ended with this bucket
+   * run the detectors on it. Buckets are closed in increasing order. A bucket the store holds
+   * already (read back by restore()) gets the new counts added: the detectors run on it only
+   * when it was the restored run's last, cut-short bucket.
    */
-  std::vector<const surge_event*> close(int64_t bucket,
-                                        const std::vector<bucket_series*>& lcores);
+  closed_bucket close(int64_t bucket, const std::vector<bucket_series*>& lcores);
+
+  /**
+   * Take buckets an earlier run wrote, oldest first, and run the detectors over them as if
+   * they had just closed (nothing is reported as new). Call before the first close().
+   * @param partial_last the last bucket was cut short by a stop: it is completed by the
+   *                     first close() of the same bucket, and detected then
+   */
+  void restore(std::map<int64_t, bucket_points> buckets, bool partial_last);
 
   /** Closed buckets still retained: bucket → series key → point. */
-  const std::map<int64_t, std::map<uint64_t, series_point>>& buckets() const { return buckets_; }
+  const std::map<int64_t, bucket_points>& buckets() const { return buckets_; }
   const std::deque<surge_event>& surges() const { return surges_; }
+  const campaign_detector& campaigns() const { return campaigns_; }
   int64_t last_closed() const { return last_closed_; }
 
  private:
-  void detect(int64_t bucket, const std::map<uint64_t, series_point>& points,
+  void detect(int64_t bucket, const bucket_points& points,
               std::vector<const surge_event*>& changed);
+  /** Run both detectors on a bucket now in buckets_ and drop buckets past retention. */
+  void take(int64_t bucket, closed_bucket& out);
 
   size_t retention_;
   surge_settings settings_;
   int64_t last_closed_ = -1;
+  int64_t partial_ = -1;  // a restored bucket waiting for the rest of its counts
   size_t closed_count_ = 0;
-  std::map<int64_t, std::map<uint64_t, series_point>> buckets_;
+  std::map<int64_t, bucket_points> buckets_;
   /** Per detector key: the packets of the previous buckets, oldest first. */
   std::map<uint64_t, std::deque<uint64_t>> history_;
   /** Per detector key: the surge that is open, as an index into surges_. */
   std::map<uint64_t, size_t> open_;
   std::deque<surge_event> surges_;
+  campaign_detector campaigns_;
 };
 
 }  // namespace scanscope

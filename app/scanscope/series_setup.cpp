@@ -1,0 +1,225 @@
+#include "series_setup.hpp"
+
+#include <cstdio>
+#include <set>
+
+#include "export/campaign_text.hpp"
+#include "export/series_readback.hpp"
+#include "export/summary_table.hpp"
+
+namespace scanscope {
+
+surge_settings surge_settings_of(const app_options& o) {
+  surge_settings s;
+  s.ratio = o.surge_ratio;
+  s.iqr_k = o.surge_iqr;
+  s.min_count = o.surge_min_count;
+  s.window = o.surge_window;
+  s.min_history = o.surge_min_history;
+  return s;
+}
+
+campaign_settings campaign_settings_of(const app_options& o) {
+  campaign_settings s;
+  s.ratio = o.campaign_ratio;
+  s.min_count = o.campaign_min_count;
+  s.window = o.campaign_window;
+  s.min_history = o.campaign_min_history;
+  s.end_buckets = o.campaign_end;
+  s.lead_hold = o.lead_hold;
+  return s;
+}
+
+namespace {
+
+/** One log line per surge that opens or ends. */
+std::string describe_surge(const surge_event& e, const run_report& names,
+                           const watched_ports& ports) {
+  std::string what = port_label(ports, e.port);
+  if (what == "other") {
+    what = "other ports";
+  }
+  if (e.scope == surge_scope::port_country) {
+    what += " from " + scope_value(names, campaign_scope::port_country, e.port, e.dim);
+  } else if (e.scope == surge_scope::port_cluster) {
+    what += " cluster " + scope_value(names, campaign_scope::port_cluster, e.port, e.dim);
+  }
+  char line[256];
+  if (e.end < 0) {
+    std::snprintf(line, sizeof line,
+                  "surge on %s from %s: %llu packets, %.1f times the median of %.1f", what.c_str(),
+                  format_utc(static_cast<uint64_t>(e.start) * names.bucket_ns).c_str(),
+                  static_cast<unsigned long long>(e.packets), e.ratio, e.baseline);
+  } else {
+    std::snprintf(line, sizeof line, "surge on %s ended at %s (peak %.1f times)", what.c_str(),
+                  format_utc(static_cast<uint64_t>(e.end) * names.bucket_ns).c_str(),
+                  e.peak_ratio);
+  }
+  return line;
+}
+
+/** (port << 16 | fingerprint_short) of every fingerprint the campaigns name. */
+std::set<uint32_t> fingerprints_named(const series_store& series) {
+  std::set<uint32_t> wanted;
+  for (const campaign& c : series.campaigns().campaigns()) {
+    if (c.scope == campaign_scope::port_fingerprint) {
+      wanted.insert((uint32_t{c.port} << 16) | c.dim);
+    }
+    for (const auto& [dim, packets] : c.drivers.fingerprints) {
+      wanted.insert((uint32_t{c.port} << 16) | dim);
+    }
+  }
+  return wanted;
+}
+
+}  // namespace
+
+void fill_names(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+                const app_options& o, const series_store& series) {
+  report.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
+  report.cluster_names.clear();
+  for (size_t i = 0; i < tables.clusters->size(); ++i) {
+    report.cluster_names.push_back(tables.clusters->name(i));
+  }
+  report.rules.clear();
+  if (tables.signatures) {
+    for (const signature_rule& r : tables.signatures->rules()) {
+      report.rules.push_back({r.id, r.name, r.category, r.retired});
+    }
+  }
+  report.country_codes.clear();
+  if (tables.geo) {
+    for (size_t c = 0; c < tables.geo->country_count(); ++c) {
+      report.country_codes.emplace_back(tables.geo->country_code(static_cast<uint8_t>(c)));
+    }
+  } else {
+    report.country_codes.emplace_back("ZZ");
+  }
+  const std::set<uint32_t> wanted = fingerprints_named(series);
+  report.fingerprint_words.clear();
+  if (wanted.empty()) {
+    return;
+  }
+  for (const auto& w : rx.workers) {
+    w->fingerprints().for_each([&](const fingerprint_slot& slot) {
+      const uint32_t id =
+          (uint32_t{slot.port_index} << 16) | series_key::fingerprint_short(slot.key.hash());
+      if (wanted.count(id) && !report.fingerprint_words.count(id)) {
+        report.fingerprint_words.emplace(id, to_string(slot.key));
+      }
+    });
+  }
+}
+
+std::string restore_series(series_store& store, const app_options& o,
+                           const analysis_tables& tables) {
+  if (o.series_dir.empty()) {
+    return {};
+  }
+  const auto width = static_cast<uint64_t>(o.bucket * 1e9);
+  series_readback back = read_series_files(o.series_dir, names_of(tables), width, o.retention);
+  if (!back.error.empty()) {
+    return "series-dir: " + back.error;
+  }
+  if (back.malformed + back.skipped != 0) {
+    std::fprintf(stderr,
+                 "scanscope: series-dir: %llu lines not read back (%llu malformed, %llu naming "
+                 "what this configuration does not have); first: %s\n",
+                 static_cast<unsigned long long>(back.malformed + back.skipped),
+                 static_cast<unsigned long long>(back.malformed),
+                 static_cast<unsigned long long>(back.skipped), back.first_problem.c_str());
+  }
+  if (back.buckets.empty()) {
+    return {};
+  }
+  const int64_t first = back.buckets.begin()->first;
+  const int64_t last = back.buckets.rbegin()->first;
+  const size_t buckets = back.buckets.size();
+  store.restore(std::move(back.buckets), back.partial_last);
+  size_t open = 0;
+  for (const campaign& c : store.campaigns().campaigns()) {
+    open += c.end < 0;
+  }
+  if (!o.quiet) {
+    std::fprintf(stderr,
+                 "scanscope: read back %zu buckets (%s to %s%s) from %zu series files in %s; "
+                 "%zu campaigns open\n",
+                 buckets, format_utc(static_cast<uint64_t>(first) * width).c_str(),
+                 format_utc(static_cast<uint64_t>(last) * width).c_str(),
+                 back.partial_last ? ", the last cut short" : "", back.files,
+                 o.series_dir.c_str(), open);
+  }
+  return {};
+}
+
+series_clock make_series_clock(series_store& store, const app_options& o,
+                               const analysis_tables& tables, const rx_lcores& rx) {
+  const auto width = static_cast<uint64_t>(o.bucket * 1e9);
+  return series_clock(
+      store, width, static_cast<uint64_t>(o.bucket_grace * 1e9),
+      [&store, &o, &tables, &rx](const closed_bucket& closed) {
+        if (closed.surges.empty() && closed.campaigns.opened.empty() &&
+            closed.campaigns.ended.empty() && closed.campaigns.lead_changes.empty()) {
+          return;
+        }
+        run_report names;
+        fill_names(names, rx, tables, o, store);
+        const watched_ports& ports = tables.ports;
+        const campaign_detector& d = store.campaigns();
+        for (const surge_event* e : closed.surges) {
+          std::fprintf(stderr, "scanscope: %s\n", describe_surge(*e, names, ports).c_str());
+        }
+        for (size_t i : closed.campaigns.opened) {
+          std::fprintf(stderr, "scanscope: %s\n",
+                       describe_campaign(names, ports, d.campaigns()[i], true).c_str());
+        }
+        for (size_t i : closed.campaigns.ended) {
+          std::fprintf(stderr, "scanscope: %s\n",
+                       describe_campaign(names, ports, d.campaigns()[i], false).c_str());
+        }
+        for (size_t i : closed.campaigns.lead_changes) {
+          std::fprintf(stderr, "scanscope: %s\n",
+                       describe_lead_change(names, ports, d.lead_changes()[i]).c_str());
+        }
+      });
+}
+
+series_names names_of(const analysis_tables& tables) {
+  series_names names;
+  names.ports = &tables.ports;
+  for (size_t i = 0; i < tables.clusters->size(); ++i) {
+    names.clusters.push_back(tables.clusters->name(i));
+  }
+  if (tables.signatures) {
+    for (const signature_rule& r : tables.signatures->rules()) {
+      names.signatures.push_back(r.name);
+    }
+  }
+  if (tables.geo) {
+    for (size_t c = 0; c < tables.geo->country_count(); ++c) {
+      names.countries.emplace_back(tables.geo->country_code(static_cast<uint8_t>(c)));
+    }
+  } else {
+    names.countries.emplace_back("ZZ");
+  }
+  return names;
+}
+
+std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
+                                                  const analysis_tables& tables) {
+  if (o.series_dir.empty()) {
+    return nullptr;
+  }
+  auto files = std::make_unique<series_files>(o.series_dir, names_of(tables), clock.width_ns());
+  series_files* raw = files.get();
+  clock.on_closed(
+      [raw](int64_t bucket, const std::map<uint64_t, series_point>& points, bool partial) {
+        const std::string error = raw->append(bucket, points, partial);
+        if (!error.empty()) {
+          std::fprintf(stderr, "scanscope: %s\n", error.c_str());
+        }
+      });
+  return files;
+}
+
+}  // namespace scanscope

@@ -1,0 +1,55 @@
+#pragma once
+/**
+ * @file
+ * The stats side's time series for a run: the detectors' settings from the options, the series
+ * store read back from the series files, the clock that closes buckets and logs what the
+ * detectors found, the series files it appends to, and the names behind series keys.
+ */
+
+#include <memory>
+#include <string>
+
+#include "export/run_report.hpp"
+#include "export/series_files.hpp"
+#include "options.hpp"
+#include "run_context.hpp"
+#include "series_clock.hpp"
+#include "stats/series_store.hpp"
+
+namespace scanscope {
+
+/** The surge detector's settings from the options. */
+surge_settings surge_settings_of(const app_options& o);
+/** The campaign detector's settings from the options. */
+campaign_settings campaign_settings_of(const app_options& o);
+
+/**
+ * With --series-dir, read back what earlier runs wrote there into `store` (before any bucket
+ * closes), and say on standard error what was read.
+ * @return empty, or why the folder cannot be used (the run should not start)
+ */
+std::string restore_series(series_store& store, const app_options& o,
+                           const analysis_tables& tables);
+
+/** A series clock that logs surges, campaigns and lead changes with their names. */
+series_clock make_series_clock(series_store& store, const app_options& o,
+                               const analysis_tables& tables, const rx_lcores& rx);
+
+/** The names behind series keys, from the tables in use. */
+series_names names_of(const analysis_tables& tables);
+
+/**
+ * With --series-dir, append each closed bucket to the day's series files.
+ * @return the writer (null without --series-dir); keep it for the run
+ */
+std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
+                                                  const analysis_tables& tables);
+
+/**
+ * The report's names: clusters, rules, countries, the bucket width, and the fingerprint keys
+ * the campaigns name, in words (looked up in the RX lcores' fingerprint tables).
+ */
+void fill_names(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+                const app_options& o, const series_store& series);
+
+}  // namespace scanscope

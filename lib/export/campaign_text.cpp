@@ -1,0 +1,114 @@
+#include "export/campaign_text.hpp"
+
+#include <cstdio>
+
+#include "export/summary_table.hpp"
+#include "fingerprint/scan_tool.hpp"
+
+namespace scanscope {
+
+namespace {
+
+std::string utc_of(const run_report& names, int64_t bucket) {
+  return format_utc(static_cast<uint64_t>(bucket) * names.bucket_ns);
+}
+
+std::string what_of(const run_report& names, const watched_ports& ports, const campaign& c) {
+  std::string what = port_label(ports, c.port);
+  const std::string value = scope_value(names, c.scope, c.port, c.dim);
+  switch (c.scope) {
+    case campaign_scope::port:
+      break;
+    case campaign_scope::port_country:
+      what += " from " + value;
+      break;
+    case campaign_scope::port_cluster:
+      what += " cluster " + value;
+      break;
+    case campaign_scope::port_tool:
+      what += " tool " + value;
+      break;
+    case campaign_scope::port_signature:
+      what += " signature " + value;
+      break;
+    case campaign_scope::port_fingerprint:
+      what += " new tool (no built-in rule) with fingerprint " + value;
+      break;
+  }
+  return what;
+}
+
+}  // namespace
+
+std::string port_label(const watched_ports& ports, uint16_t index) {
+  if (index == watched_ports::other_index || index > ports.size()) {
+    return "other";
+  }
+  return std::to_string(ports.at(index).port) + "/" + transport_name(ports.at(index).proto);
+}
+
+std::string scope_value(const run_report& names, campaign_scope scope, uint16_t port,
+                        uint16_t dim) {
+  switch (scope) {
+    case campaign_scope::port:
+      return "";
+    case campaign_scope::port_country:
+      return dim < names.country_codes.size() ? names.country_codes[dim] : "ZZ";
+    case campaign_scope::port_cluster:
+      return dim < names.cluster_names.size() ? names.cluster_names[dim] : "?";
+    case campaign_scope::port_tool:
+      return dim < scan_tool_count ? scan_tool_name(static_cast<scan_tool>(dim)) : "?";
+    case campaign_scope::port_signature:
+      return dim < names.rules.size() ? names.rules[dim].name : "?";
+    case campaign_scope::port_fingerprint: {
+      const auto it = names.fingerprint_words.find((uint32_t{port} << 16) | dim);
+      if (it != names.fingerprint_words.end()) {
+        return it->second;
+      }
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "#%04x", dim);
+      return hex;
+    }
+  }
+  return "?";
+}
+
+std::string leader_name(const run_report& names, lead_dimension d, uint16_t index) {
+  switch (d) {
+    case lead_dimension::country:
+      return scope_value(names, campaign_scope::port_country, 0, index);
+    case lead_dimension::cluster:
+      return scope_value(names, campaign_scope::port_cluster, 0, index);
+    case lead_dimension::tool:
+      return scope_value(names, campaign_scope::port_tool, 0, index);
+  }
+  return "?";
+}
+
+std::string describe_campaign(const run_report& names, const watched_ports& ports,
+                              const campaign& c, bool opened) {
+  char line[512];
+  if (opened) {
+    std::snprintf(line, sizeof line,
+                  "campaign on %s started %s (%s: %.1f times the baseline median of %.1f packets "
+                  "per bucket)",
+                  what_of(names, ports, c).c_str(), utc_of(names, c.start).c_str(),
+                  c.ramp ? "rising trend" : "step", c.peak_ratio, c.baseline.median);
+  } else {
+    std::snprintf(line, sizeof line,
+                  "campaign on %s from %s ended %s (peak %.1f times at %s, %llu packets)",
+                  what_of(names, ports, c).c_str(), utc_of(names, c.start).c_str(),
+                  utc_of(names, c.end).c_str(), c.peak_ratio, utc_of(names, c.peak).c_str(),
+                  static_cast<unsigned long long>(c.packets));
+  }
+  return line;
+}
+
+std::string describe_lead_change(const run_report& names, const watched_ports& ports,
+                                 const lead_change& l) {
+  return port_label(ports, l.port) + ": " + lead_dimension_name(l.dimension) + " " +
+         leader_name(names, l.dimension, l.to) + " leads from " + utc_of(names, l.bucket) +
+         " (was " + leader_name(names, l.dimension, l.from) + ")";
+}
+
+}  // namespace scanscope

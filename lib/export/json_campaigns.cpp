@@ -1,0 +1,152 @@
+#include "export/json_campaigns.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "export/campaign_text.hpp"
+#include "export/summary_table.hpp"
+
+namespace scanscope {
+
+namespace {
+
+/** How many drivers of each kind a campaign lists. */
+constexpr size_t top_drivers = 5;
+
+void write_port(json_writer& w, const watched_ports& ports, uint16_t index) {
+  w.Key("port");
+  if (index == watched_ports::other_index || index > ports.size()) {
+    w.String("other");
+    w.Key("protocol");
+    w.String("any");
+  } else {
+    w.Uint(ports.at(index).port);
+    w.Key("protocol");
+    w.String(transport_name(ports.at(index).proto));
+  }
+}
+
+void write_time(json_writer& w, const run_report& r, const char* key, int64_t bucket) {
+  w.Key(key);
+  if (bucket < 0) {
+    w.Null();
+  } else {
+    w.String(format_utc(static_cast<uint64_t>(bucket) * r.bucket_ns).c_str());
+  }
+}
+
+/** `key: [[name, packets], ...]`, most packets first. */
+void write_top(json_writer& w, const run_report& r, const char* key, campaign_scope as,
+               uint16_t port, const std::map<uint16_t, uint64_t>& counts) {
+  std::vector<std::pair<uint16_t, uint64_t>> v(counts.begin(), counts.end());
+  std::stable_sort(v.begin(), v.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  v.resize(std::min(v.size(), top_drivers));
+  w.Key(key);
+  w.StartArray();
+  for (const auto& [index, packets] : v) {
+    w.StartArray();
+    w.String(scope_value(r, as, port, index).c_str());
+    w.Uint64(packets);
+    w.EndArray();
+  }
+  w.EndArray();
+}
+
+bool wanted(const campaign& c, const campaign_filter& f) {
+  const int64_t end = c.end < 0 ? std::numeric_limits<int64_t>::max() : c.end - 1;
+  return (f.port < 0 || c.port == f.port) &&
+         (f.scope < 0 || static_cast<int>(c.scope) == f.scope) && c.start <= f.to &&
+         end >= f.from;
+}
+
+}  // namespace
+
+void write_campaigns(json_writer& w, const run_report& r, const watched_ports& ports,
+                     const campaign_filter& f) {
+  w.Key("campaigns");
+  w.StartArray();
+  if (r.series == nullptr) {
+    w.EndArray();
+    return;
+  }
+  for (const campaign& c : r.series->campaigns().campaigns()) {
+    if (!wanted(c, f)) {
+      continue;
+    }
+    w.StartObject();
+    w.Key("scope");
+    w.String(campaign_scope_name(c.scope));
+    write_port(w, ports, c.port);
+    w.Key("value");
+    w.String(scope_value(r, c.scope, c.port, c.dim).c_str());
+    write_time(w, r, "start", c.start);
+    write_time(w, r, "end", c.end);
+    w.Key("ongoing");
+    w.Bool(c.end < 0);
+    write_time(w, r, "peak", c.peak);
+    w.Key("peak_ratio");
+    w.Double(c.peak_ratio);
+    w.Key("packets");
+    w.Uint64(c.packets);
+    w.Key("peak_sources");
+    w.Uint64(c.peak_sources);
+    w.Key("detected_by");
+    w.String(c.ramp ? "trend" : "step");
+    w.Key("new_tool");
+    w.Bool(is_new_tool(c));
+    w.Key("baseline");
+    w.StartObject();
+    w.Key("median");
+    w.Double(c.baseline.median);
+    w.Key("iqr");
+    w.Double(c.baseline.iqr);
+    w.Key("deviation");
+    w.Double(c.baseline.deviation);
+    w.Key("threshold");
+    w.Double(c.baseline.threshold);
+    w.Key("buckets");
+    w.Uint64(c.baseline.buckets);
+    w.EndObject();
+    w.Key("top");
+    w.StartObject();
+    write_top(w, r, "countries", campaign_scope::port_country, c.port, c.drivers.countries);
+    write_top(w, r, "clusters", campaign_scope::port_cluster, c.port, c.drivers.clusters);
+    write_top(w, r, "tools", campaign_scope::port_tool, c.port, c.drivers.tools);
+    write_top(w, r, "signatures", campaign_scope::port_signature, c.port, c.drivers.signatures);
+    write_top(w, r, "fingerprints", campaign_scope::port_fingerprint, c.port,
+              c.drivers.fingerprints);
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void write_lead_changes(json_writer& w, const run_report& r, const watched_ports& ports,
+                        const campaign_filter& f) {
+  w.Key("lead_changes");
+  w.StartArray();
+  if (r.series == nullptr) {
+    w.EndArray();
+    return;
+  }
+  for (const lead_change& l : r.series->campaigns().lead_changes()) {
+    if ((f.port >= 0 && l.port != f.port) || l.bucket < f.from || l.bucket > f.to) {
+      continue;
+    }
+    w.StartObject();
+    write_port(w, ports, l.port);
+    w.Key("dimension");
+    w.String(lead_dimension_name(l.dimension));
+    write_time(w, r, "bucket", l.bucket);
+    w.Key("from");
+    w.String(leader_name(r, l.dimension, l.from).c_str());
+    w.Key("to");
+    w.String(leader_name(r, l.dimension, l.to).c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace scanscope

@@ -1,0 +1,220 @@
+#include "export/series_readback.hpp"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <unordered_map>
+#include <vector>
+
+#include "fingerprint/scan_tool.hpp"
+
+namespace scanscope {
+
+namespace {
+
+/** "2018-12-03T20:00:00.000Z" → nanoseconds since the epoch; false when malformed. */
+bool parse_utc(const char* text, uint64_t& ns) {
+  std::tm tm{};
+  const char* rest = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) {
+    return false;
+  }
+  const time_t seconds = timegm(&tm);
+  if (seconds < 0) {
+    return false;
+  }
+  ns = static_cast<uint64_t>(seconds) * 1000000000ULL;
+  return true;
+}
+
+/** Name → index lookups for one run's names. */
+struct name_index {
+  explicit name_index(const series_names& n) : names(n) {
+    for (size_t i = 0; i < n.clusters.size(); ++i) {
+      clusters.emplace(n.clusters[i], static_cast<uint16_t>(i));
+    }
+    for (size_t i = 0; i < n.signatures.size(); ++i) {
+      signatures.emplace(n.signatures[i], static_cast<uint16_t>(i));
+    }
+    for (size_t i = 0; i < n.countries.size(); ++i) {
+      countries.emplace(n.countries[i], static_cast<uint8_t>(i));
+    }
+  }
+
+  /** The series key a line names; false with `why` set when something is unknown now. */
+  bool key_of(const rapidjson::Value& line, uint64_t& key, std::string& why) const {
+    const std::string port = line["port"].GetString();
+    const std::string protocol = line["protocol"].GetString();
+    const std::string kind = line["kind"].GetString();
+    const std::string value = line["value"].GetString();
+    const std::string country = line["country"].GetString();
+    uint16_t port_index = watched_ports::other_index;
+    if (port != "other") {
+      const long number = std::strtol(port.c_str(), nullptr, 10);
+      const transport t = protocol == "udp" ? transport::udp : transport::tcp;
+      if (number <= 0 || number > 65535 ||
+          (port_index = names.ports->index(t, static_cast<uint16_t>(number))) ==
+              watched_ports::other_index) {
+        why = "port " + port + "/" + protocol + " is not watched now";
+        return false;
+      }
+    }
+    uint8_t country_index = 0;
+    if (kind != "fingerprint") {
+      const auto c = countries.find(country);
+      if (c == countries.end()) {
+        why = "country '" + country + "' is not in the location database";
+        return false;
+      }
+      country_index = c->second;
+    }
+    auto from = [&](const std::unordered_map<std::string, uint16_t>& m, const char* what,
+                    uint16_t& dim) {
+      const auto it = m.find(value);
+      if (it == m.end()) {
+        why = std::string(what) + " '" + value + "' is not in the rules now";
+        return false;
+      }
+      dim = it->second;
+      return true;
+    };
+    uint16_t dim = series_key::all;
+    series_key::kind k;
+    if (kind == "port") {
+      k = series_key::kind::port;
+    } else if (kind == "cluster") {
+      k = series_key::kind::cluster;
+      if (!from(clusters, "cluster", dim)) {
+        return false;
+      }
+    } else if (kind == "signature") {
+      k = series_key::kind::signature;
+      if (!from(signatures, "signature", dim)) {
+        return false;
+      }
+    } else if (kind == "tool") {
+      k = series_key::kind::tool;
+      scan_tool tool;
+      if (!scan_tool_from_name(value.data(), value.size(), tool)) {
+        why = "tool '" + value + "' is unknown";
+        return false;
+      }
+      dim = static_cast<uint16_t>(tool);
+    } else if (kind == "fingerprint") {
+      k = series_key::kind::fingerprint;
+      char* end = nullptr;
+      const unsigned long v = std::strtoul(value.c_str(), &end, 16);
+      if (value.size() != 4 || *end != '\0' || v > 0xFFFF) {
+        why = "fingerprint '" + value + "' is not 4 hex digits";
+        return false;
+      }
+      dim = static_cast<uint16_t>(v);
+    } else {
+      why = "kind '" + kind + "' is unknown";
+      return false;
+    }
+    key = series_key::make(k, port_index, dim, country_index);
+    return true;
+  }
+
+  const series_names& names;
+  std::unordered_map<std::string, uint16_t> clusters, signatures;
+  std::unordered_map<std::string, uint8_t> countries;
+};
+
+bool is_series_line(const rapidjson::Document& d) {
+  if (!d.IsObject()) {
+    return false;
+  }
+  for (const char* k : {"start", "port", "protocol", "kind", "value", "country"}) {
+    if (!d.HasMember(k) || !d[k].IsString()) {
+      return false;
+    }
+  }
+  for (const char* k : {"packets", "sources"}) {
+    if (!d.HasMember(k) || !d[k].IsUint64()) {
+      return false;
+    }
+  }
+  return d.HasMember("partial") && d["partial"].IsBool();
+}
+
+}  // namespace
+
+series_readback read_series_files(const std::string& dir, const series_names& names,
+                                  uint64_t bucket_ns, size_t retention) {
+  series_readback out;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    return out;
+  }
+  std::vector<std::string> paths;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("scanscope-", 0) == 0 && entry.path().extension() == ".jsonl") {
+      paths.push_back(entry.path().string());
+    }
+  }
+  if (ec) {
+    out.error = "cannot list '" + dir + "': " + ec.message();
+    return out;
+  }
+  std::sort(paths.begin(), paths.end());  // one file per UTC day: names sort by time
+  const name_index index(names);
+  std::map<int64_t, bool> partial;
+  for (const std::string& path : paths) {
+    std::ifstream in(path);
+    if (!in) {
+      out.error = "cannot read '" + path + "': " + std::strerror(errno);
+      return out;
+    }
+    ++out.files;
+    std::string text;
+    for (size_t number = 1; std::getline(in, text); ++number) {
+      auto problem = [&](uint64_t& count, const std::string& why) {
+        ++count;
+        if (out.first_problem.empty()) {
+          out.first_problem = path + ":" + std::to_string(number) + ": " + why;
+        }
+      };
+      rapidjson::Document d;
+      d.Parse(text.c_str(), text.size());
+      uint64_t start_ns = 0;
+      if (d.HasParseError() || !is_series_line(d) || !parse_utc(d["start"].GetString(), start_ns)) {
+        problem(out.malformed, "not a series line");
+        continue;
+      }
+      if (start_ns % bucket_ns != 0) {
+        out.error = path + ":" + std::to_string(number) + ": bucket start " +
+                    d["start"].GetString() + " is not a multiple of the bucket width (" +
+                    std::to_string(bucket_ns / 1000000000ULL) +
+                    " s): the folder was written with another --bucket; use another --series-dir";
+        return out;
+      }
+      uint64_t key = 0;
+      std::string why;
+      if (!index.key_of(d, key, why)) {
+        problem(out.skipped, why);
+        continue;
+      }
+      const auto bucket = static_cast<int64_t>(start_ns / bucket_ns);
+      series_point& p = out.buckets[bucket][key];
+      p.packets += d["packets"].GetUint64();
+      p.sources += d["sources"].GetUint64();
+      // A bucket is cut short when the last run to write it stopped inside it.
+      partial[bucket] = d["partial"].GetBool();
+      ++out.lines;
+    }
+  }
+  while (out.buckets.size() > retention) {
+    out.buckets.erase(out.buckets.begin());
+  }
+  out.partial_last = !out.buckets.empty() && partial[out.buckets.rbegin()->first];
+  return out;
+}
+
+}  // namespace scanscope
