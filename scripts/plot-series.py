@@ -2,9 +2,9 @@
 """Draw scanscope's hourly series as the seed reports draw them.
 
 For each watched port with traffic: distinct sources per hour as stacked bars, by source country
-(top countries, the rest as "other") and by cluster, with the surges scanscope flagged marked at
-the hour they started. Reads the series files (`--series-dir`, CSV) and the surges of the JSON
-report (`--json-out`); writes one PNG per port.
+(top countries, the rest as "other") and by cluster, with each campaign scanscope found shaded
+from its start to its end and the lead changes marked. Reads the series files (`--series-dir`,
+CSV) and the campaigns of the JSON report (`--json-out`); writes one PNG per port.
 
   scripts/plot-series.py --series DIR --report REPORT.json --out FIGURES_DIR [--title NAME]
 """
@@ -83,35 +83,32 @@ def stacked(ax, counts, keep, title, colors):
     ax.set_xlim(edges[0], edges[-1])
 
 
-def mark_surges(ax, surges, port_number):
-    """One dashed line per surge start: the port's ratio and the countries that surged."""
-    starts = defaultdict(lambda: {"ratio": None, "countries": []})
-    for s in surges:
-        if s["port"] != port_number:
+def shade_campaigns(ax, campaigns, port_number, last_hour):
+    """Each country campaign of the port (or the port's own) as a shaded span, labelled with
+    its country and peak ratio."""
+    mine = [c for c in campaigns if c["port"] == port_number]
+    story = [c for c in mine if c["scope"] == "port_country"] or \
+            [c for c in mine if c["scope"] == "port"]
+    top = ax.get_ylim()[1]
+    for i, c in enumerate(sorted(story, key=lambda c: c["start"])):
+        start = parse_time(c["start"])
+        end = parse_time(c["end"]) if c["end"] else last_hour + dt.timedelta(hours=1)
+        ax.axvspan(start, end, color=plt.get_cmap("Pastel1")(i % 9), alpha=0.35, linewidth=0,
+                   zorder=0)
+        label = f"{c['value'] or 'campaign'} x{c['peak_ratio']:.0f}" + ("" if c["end"] else " →")
+        ax.annotate(label, xy=(start, top * (0.84 - 0.07 * (i % 3))), fontsize=8, ha="left",
+                    va="top")
+
+
+def mark_leads(ax, leads, port_number, dimension):
+    """A dotted line where a new leader of the port's sources took over."""
+    for l in leads:
+        if l["port"] != port_number or l["dimension"] != dimension:
             continue
-        mark = starts[s["start"]]
-        if s["scope"] == "port":
-            mark["ratio"] = s["ratio"]
-            mark["countries"] += [c for c in s.get("countries", {}) if c not in mark["countries"]][:1]
-        elif s["scope"] == "port_country" and s["country"] not in mark["countries"]:
-            mark["countries"].append(s["country"])
-    # Surges of one port, country and cluster start within hours of each other: one mark.
-    merged = []
-    for start, mark in sorted(starts.items()):
-        at = parse_time(start)
-        if merged and at - merged[-1][0] < dt.timedelta(hours=12):
-            last = merged[-1][1]
-            last["ratio"] = last["ratio"] or mark["ratio"]
-            last["countries"] += [c for c in mark["countries"] if c not in last["countries"]]
-        else:
-            merged.append((at, mark))
-    for at, mark in merged:
-        label = "surge" + (f" x{mark['ratio']:.0f}" if mark["ratio"] else "")
-        if mark["countries"]:
-            label += " " + ",".join(mark["countries"][:3])
-        ax.axvline(at, color="black", linestyle="--", linewidth=0.8)
-        ax.annotate(label, xy=(at, ax.get_ylim()[1] * 0.88), fontsize=8, rotation=90,
-                    ha="right", va="top")
+        at = parse_time(l["bucket"])
+        ax.axvline(at, color="black", linestyle=":", linewidth=0.9)
+        ax.annotate(f"{l['to']} leads", xy=(at, ax.get_ylim()[1] * 0.7), fontsize=8,
+                    rotation=90, ha="right", va="top")
 
 
 def main():
@@ -139,8 +136,12 @@ def main():
                 f"{name}{port}: sources per hour by country", plt.get_cmap("tab10"))
         stacked(bottom, kinds["cluster"], 8, f"{port}: sources per hour by cluster (a source counts in each cluster it sent to)",
                 plt.get_cmap("Set2"))
-        for ax in (top, bottom):
-            mark_surges(ax, report.get("surges", []), number)
+        last_hour = max(h for h, _ in kinds["country"])
+        campaigns = report.get("campaigns", [])
+        leads = report.get("lead_changes", [])
+        for ax, dimension in ((top, "country"), (bottom, "cluster")):
+            shade_campaigns(ax, campaigns, number, last_hour)
+            mark_leads(ax, leads, number, dimension)
         bottom.xaxis.set_major_locator(mdates.DayLocator(interval=2))
         bottom.xaxis.set_major_formatter(mdates.DateFormatter("%m/%d"))
         bottom.set_xlabel("UTC")

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Print a scanscope JSON report for a reader: per port, the top clusters, signatures and
-countries, then the surges with their hour and ratio.
+countries, then the campaigns as a short narrative per port with new tools and lead changes.
+With --surges, also the hour-level surge alarms.
 
-  scripts/print-report.py REPORT.json [--top N] [--title NAME]
+  scripts/print-report.py REPORT.json [--top N] [--title NAME] [--surges]
 """
 
 import argparse
@@ -47,11 +48,59 @@ def print_surges(surges):
               + (f"  led by {led}" if led and s["scope"] != "port_country" else ""))
 
 
+def campaign_phrase(c, leads):
+    """"RU from 2018-12-03 20:00 to 2018-12-14 15:00, peak x15, masscan + zmap, 520 sources"."""
+    text = f"{c['value'] or 'all sources'} from {hour(c['start'])}"
+    text += f" to {hour(c['end'])}" if c["end"] else ", ongoing"
+    if c["detected_by"] == "trend":
+        text += " (rising)"
+    text += f", peak x{c['peak_ratio']:.0f}"
+    tools = [name for name, _ in c["top"]["tools"] if name != "none"]
+    if tools:
+        text += ", " + " + ".join(tools[:3])
+    text += f", {c['peak_sources']:,} sources in its busiest hour"
+    lead = next((l for l in leads if l["to"] == c["value"]), None)
+    if lead:
+        text += f", leading from {hour(lead['bucket'])}"
+    return text
+
+
+def print_campaigns(report):
+    """Per port: the country campaigns in order (or the port's own when no country stands
+    out), then tools no rule names, then lead changes of tool and cluster."""
+    campaigns = report.get("campaigns", [])
+    leads = report.get("lead_changes", [])
+    if not campaigns:
+        print("\n  campaigns: none")
+        return
+    print("\n  campaigns (UTC; peak: times the baseline median of the hours before)")
+    ports = sorted({(c["port"], c["protocol"]) for c in campaigns}, key=str)
+    for port, protocol in ports:
+        mine = [c for c in campaigns if c["port"] == port]
+        port_leads = [l for l in leads if l["port"] == port]
+        country_leads = [l for l in port_leads if l["dimension"] == "country"]
+        story = [c for c in mine if c["scope"] == "port_country"] or \
+                [c for c in mine if c["scope"] == "port"]
+        print(f"    {port}/{protocol}: " + "; ".join(
+            campaign_phrase(c, country_leads) for c in sorted(story, key=lambda c: c["start"])))
+        for c in mine:
+            if c["new_tool"]:
+                end = f"to {hour(c['end'])}" if c["end"] else "ongoing"
+                print(f"      new tool (no built-in rule): {c['value']} from {hour(c['start'])} "
+                      f"{end}, peak x{c['peak_ratio']:.0f}")
+        for l in port_leads:
+            if l["dimension"] != "country":
+                print(f"      {l['dimension']} {l['to']} leads from {hour(l['bucket'])} "
+                      f"(was {l['from']})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report")
     parser.add_argument("--top", type=int, default=3, help="entries per list (default 3)")
     parser.add_argument("--title", default="")
+    parser.add_argument("--surges", action="store_true",
+                        help="also list the surges (hours that stood out against the day before)")
     args = parser.parse_args()
     with open(args.report) as f:
         r = json.load(f)
@@ -61,7 +110,9 @@ def main():
     for p in r["ports"]:
         if p["packets"]:
             print_port(p, args.top)
-    print_surges(r.get("surges", []))
+    print_campaigns(r)
+    if args.surges:
+        print_surges(r.get("surges", []))
 
 
 if __name__ == "__main__":

@@ -164,7 +164,8 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
                        "write the final report as JSON (also after SIGINT/SIGTERM)")(
       "series-dir", po::value(&o.series_dir)->value_name("DIR"),
       "append each closed time bucket to DIR/scanscope-YYYY-MM-DD.jsonl and .csv (UTC days); "
-      "a bucket cut short by a stop is marked partial")(
+      "a bucket cut short by a stop is marked partial; at start the folder is read back, so "
+      "baselines and open campaigns survive a restart")(
       "http", po::value(&o.http)->default_value(o.http)->value_name("ADDRESS:PORT"),
       "serve /metrics (Prometheus) and /api/v1/report (JSON) here during live runs, and after an "
       "offline run with --serve; 'none' serves nothing")(

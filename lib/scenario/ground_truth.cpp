@@ -17,6 +17,42 @@ std::string iso_hour(int64_t seconds) {
   return text;
 }
 
+/**
+ * A campaign's window, ports and countries. A campaign that runs from the scenario's start to
+ * its end is the everyday background: nothing came before it to stand out from. One that runs
+ * to the end is still going ("end": null, "ongoing": true).
+ */
+void write_window(rapidjson::Writer<rapidjson::OStreamWrapper>& w, const scenario& s,
+                  const campaign& c) {
+  w.Key("start");
+  w.String(iso_hour(c.start).c_str());
+  w.Key("end");
+  c.end >= s.end ? w.Null() : w.String(iso_hour(c.end).c_str());
+  w.Key("ongoing");
+  w.Bool(c.end >= s.end);
+  w.Key("background");
+  w.Bool(c.start <= s.start && c.end >= s.end);
+  w.Key("ports");
+  w.StartArray();
+  for (uint16_t port : c.ports) {
+    w.Uint(port);
+  }
+  w.EndArray();
+  // Sources borrowed from an earlier campaign are where that campaign drew them.
+  const campaign* from = &c;
+  for (const campaign& other : s.campaigns) {
+    if (!c.sources_from.empty() && other.name == c.sources_from) {
+      from = &other;
+    }
+  }
+  w.Key("countries");
+  w.StartArray();
+  for (const weighted_name& country : from->countries) {
+    w.String(country.name.c_str());
+  }
+  w.EndArray();
+}
+
 }  // namespace
 
 ground_truth::ground_truth(const scenario_generator& generator, const cluster_rules& clusters)
@@ -122,6 +158,7 @@ void ground_truth::write_json(std::ostream& out) const {
     w.Uint64(campaigns_[i].packets);
     w.Key("sources");
     w.Uint64(campaigns_[i].sources.size());
+    write_window(w, s, s.campaigns[i]);
     w.EndObject();
   }
   w.EndArray();

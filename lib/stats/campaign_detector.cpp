@@ -202,7 +202,7 @@ campaign_detector::changes campaign_detector::observe(
     step_key(it->first, it->second, bucket, now, points, retained, out);
     const key_state& s = it->second;
     // A key with an all-zero history and nothing open is the same as one never seen.
-    const bool idle = s.open < 0 && s.cusum == 0 &&
+    const bool idle = s.open < 0 && s.cusum == 0 && s.rise == 0 &&
                       std::all_of(s.history.begin(), s.history.end(),
                                   [](uint64_t x) { return x == 0; });
     it = idle ? keys_.erase(it) : std::next(it);
@@ -267,7 +267,8 @@ void campaign_detector::step_key(uint64_t key, key_state& s, int64_t bucket,
         s.open = -1;
         s.calm = 0;
         s.cusum = 0;
-        s.cusum_start = -1;
+        s.rise = 0;
+        s.rise_start = -1;
       }
     } else {
       s.calm = 0;
@@ -280,11 +281,13 @@ void campaign_detector::step_key(uint64_t key, key_state& s, int64_t bucket,
   }
   baseline_stats b = stats_of(s.history);
   const double fx = static_cast<double>(x);
-  s.cusum = std::max(0.0, s.cusum + (fx - b.median) / b.deviation - settings_.cusum_slack);
-  if (s.cusum == 0) {
-    s.cusum_start = -1;
-  } else if (s.cusum_start < 0) {
-    s.cusum_start = bucket;
+  const double z = (fx - b.median) / b.deviation;
+  s.cusum = std::max(0.0, s.cusum + z - settings_.cusum_slack);
+  s.rise = std::max(0.0, s.rise + z - settings_.dating_slack);
+  if (s.rise == 0) {
+    s.rise_start = -1;
+  } else if (s.rise_start < 0) {
+    s.rise_start = bucket;
   }
   const double floor = std::max(b.median, 1.0);
   const double threshold = std::max({settings_.ratio * floor, b.median + settings_.band_k * b.deviation,
@@ -305,7 +308,9 @@ void campaign_detector::step_key(uint64_t key, key_state& s, int64_t bucket,
   c.port = port_of(key);
   c.dim = dim_of(key);
   c.ramp = ramp;
-  c.start = ramp ? s.cusum_start : bucket;
+  // Its start is where the dating sum's excursion began: the bucket itself for a step out of
+  // a quiet baseline, the first clearly rising bucket for a ramp or a trickle grown into a step.
+  c.start = s.rise_start >= 0 ? s.rise_start : bucket;
   // The ramp's buckets before it was confirmed belong to the wave, not to the baseline.
   const auto rising = static_cast<size_t>(bucket - c.start);
   for (size_t i = 0; i < rising && s.history.size() > settings_.min_history; ++i) {

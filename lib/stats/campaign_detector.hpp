@@ -44,11 +44,15 @@ struct campaign_settings {
    *  end is the first of them (one quiet hour inside a wave is not its end). */
   size_t end_buckets = 3;
   /** Trend test (one-sided CUSUM in deviations): drift ignored per bucket ... */
-  double cusum_slack = 0.5;
+  double cusum_slack = 1;
   /** ... and the sum that makes a ramp, once a bucket is also ramp_ratio times the median and
    *  at least min_count: a slow take-over that never jumps by `ratio` in one bucket. */
   double cusum_limit = 12;
   double ramp_ratio = 2; /**< see cusum_limit */
+  /** Slack of a second CUSUM that dates a campaign's start: a sparse count (a median of 0 with
+   *  the odd 1 or 2) keeps the first one from falling back to zero for hours before a wave,
+   *  this one drops to zero on any bucket not clearly above the band. */
+  double dating_slack = 2;
   /** A new leader of a port's sources must lead this many buckets in a row (6 hours). */
   size_t lead_hold = 6;
   /** ... with at least this many times the old leader's sources in each of them: two
@@ -147,8 +151,9 @@ class campaign_detector {
  private:
   struct key_state {
     std::deque<uint64_t> history; /**< baseline buckets, oldest first; frozen in a campaign */
-    double cusum = 0;
-    int64_t cusum_start = -1;     /**< first bucket of the current CUSUM excursion */
+    double cusum = 0;             /**< the trend test's sum */
+    double rise = 0;              /**< the dating sum (campaign_settings::dating_slack) */
+    int64_t rise_start = -1;      /**< first bucket of the dating sum's current excursion */
     long open = -1;               /**< index of the open campaign */
     size_t calm = 0;              /**< buckets in a row back under the band */
     int64_t calm_since = -1;
