@@ -48,7 +48,8 @@ int tools_cmd(const char*, const char*, rte_tel_data* d) {
 
 void register_telemetry() {
   rte_telemetry_register_cmd("/scanscope/totals", totals_cmd,
-                             "Frames, bytes, malformed frames, sources, surges. No parameters.");
+                             "Frames, bytes, malformed frames, sources, surges, campaigns. "
+                             "No parameters.");
   rte_telemetry_register_cmd("/scanscope/ports", ports_cmd,
                              "Frames per watched destination port. No parameters.");
   rte_telemetry_register_cmd("/scanscope/tools", tools_cmd,
@@ -65,7 +66,14 @@ void publish_telemetry(const run_report& r, const watched_ports& ports) {
       {"sources_evicted", t.sources.evicted},
       {"payload_bytes_scanned", t.payload.bytes},
       {"surges", r.series ? r.series->surges().size() : 0},
+      {"campaigns", r.series ? r.series->campaigns().campaigns().size() : 0},
+      {"campaigns_active", 0},
   };
+  if (r.series != nullptr) {
+    for (const campaign& c : r.series->campaigns().campaigns()) {
+      totals["campaigns_active"] += c.end < 0;
+    }
+  }
   std::map<std::string, uint64_t> by_port;
   for (uint16_t i = 1; i <= ports.size() && i < t.watched.size(); ++i) {
     by_port[std::to_string(ports.at(i).port) + "/" + transport_name(ports.at(i).proto)] =

@@ -186,7 +186,10 @@ campaign_detector::changes campaign_detector::observe(
                                                                settings_.end_buckets + 1));
     const int64_t first_empty = last_bucket_ + 1;
     for (int64_t b = first_empty; b < first_empty + gap; ++b) {
-      observe(b, empty, retained);
+      const changes quiet = observe(b, empty, retained);
+      out.ended.insert(out.ended.end(), quiet.ended.begin(), quiet.ended.end());
+      out.lead_changes.insert(out.lead_changes.end(), quiet.lead_changes.begin(),
+                              quiet.lead_changes.end());
     }
   }
   const std::map<uint64_t, series_point> values = campaign_values(points);
