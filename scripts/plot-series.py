@@ -24,6 +24,8 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
+from campaign_waves import names, story, waves  # noqa: E402
+
 TOP_COUNTRIES = 6
 
 
@@ -84,18 +86,17 @@ def stacked(ax, counts, keep, title, colors):
 
 
 def shade_campaigns(ax, campaigns, port_number, last_hour):
-    """Each country campaign of the port (or the port's own) as a shaded span, labelled with
-    its country and peak ratio."""
-    mine = [c for c in campaigns if c["port"] == port_number]
-    story = [c for c in mine if c["scope"] == "port_country"] or \
-            [c for c in mine if c["scope"] == "port"]
+    """Each wave of the port's country campaigns (or the port's own) as a shaded span,
+    labelled with its countries and peak ratio."""
     top = ax.get_ylim()[1]
-    for i, c in enumerate(sorted(story, key=lambda c: c["start"])):
+    for i, group in enumerate(waves(story(campaigns, port_number))):
+        c = group[0]
         start = parse_time(c["start"])
         end = parse_time(c["end"]) if c["end"] else last_hour + dt.timedelta(hours=1)
         ax.axvspan(start, end, color=plt.get_cmap("Pastel1")(i % 9), alpha=0.35, linewidth=0,
                    zorder=0)
-        label = f"{c['value'] or 'campaign'} x{c['peak_ratio']:.0f}" + ("" if c["end"] else " →")
+        label = (f"{names(group, 3)} x{max(g['peak_ratio'] for g in group):.0f}" +
+                 ("" if c["end"] else " →"))
         ax.annotate(label, xy=(start, top * (0.84 - 0.07 * (i % 3))), fontsize=8, ha="left",
                     va="top")
 

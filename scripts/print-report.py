@@ -9,6 +9,8 @@ With --surges, also the hour-level surge alarms.
 import argparse
 import json
 
+from campaign_waves import names, story, waves
+
 
 def share(part, whole):
     return f"{100 * part / whole:4.1f}%" if whole else "   -"
@@ -48,18 +50,23 @@ def print_surges(surges):
               + (f"  led by {led}" if led and s["scope"] != "port_country" else ""))
 
 
-def campaign_phrase(c, leads):
-    """"RU from 2018-12-03 20:00 to 2018-12-14 15:00, peak x15, masscan + zmap, 520 sources"."""
-    text = f"{c['value'] or 'all sources'} from {hour(c['start'])}"
+def campaign_phrase(group, leads):
+    """"RU from 2018-12-03 20:00 to 2018-12-14 15:00, peak x15, masscan + zmap, 520 sources": one
+    campaign, or several that started and ended together (one wave from many countries)."""
+    c = group[0]
+    text = f"{names(group)} from {hour(c['start'])}"
     text += f" to {hour(c['end'])}" if c["end"] else ", ongoing"
-    if c["detected_by"] == "trend":
+    if any(g["detected_by"] == "trend" for g in group):
         text += " (rising)"
-    text += f", peak x{c['peak_ratio']:.0f}"
-    tools = [name for name, _ in c["top"]["tools"] if name != "none"]
+    text += f", peak x{max(g['peak_ratio'] for g in group):.0f}"
+    tools = []
+    for g in group:
+        tools += [name for name, _ in g["top"]["tools"] if name != "none" and name not in tools]
     if tools:
         text += ", " + " + ".join(tools[:3])
-    text += f", {c['peak_sources']:,} sources in its busiest hour"
-    lead = next((l for l in leads if l["to"] == c["value"]), None)
+    if len(group) == 1:
+        text += f", {c['peak_sources']:,} sources in its busiest hour"
+    lead = next((l for l in leads if l["to"] in [g["value"] for g in group]), None)
     if lead:
         text += f", leading from {hour(lead['bucket'])}"
     return text
@@ -79,10 +86,8 @@ def print_campaigns(report):
         mine = [c for c in campaigns if c["port"] == port]
         port_leads = [l for l in leads if l["port"] == port]
         country_leads = [l for l in port_leads if l["dimension"] == "country"]
-        story = [c for c in mine if c["scope"] == "port_country"] or \
-                [c for c in mine if c["scope"] == "port"]
         print(f"    {port}/{protocol}: " + "; ".join(
-            campaign_phrase(c, country_leads) for c in sorted(story, key=lambda c: c["start"])))
+            campaign_phrase(group, country_leads) for group in waves(story(campaigns, port))))
         for c in mine:
             if c["new_tool"]:
                 end = f"to {hour(c['end'])}" if c["end"] else "ongoing"
