@@ -17,6 +17,19 @@
 
 namespace scanscope {
 
+namespace {
+
+/** The report's `input` of a live run: "ports 0,1". */
+std::string ports_input(const std::vector<uint16_t>& port_ids) {
+  std::string list;
+  for (uint16_t p : port_ids) {
+    list += (list.empty() ? "" : ",") + std::to_string(p);
+  }
+  return "ports " + list;
+}
+
+}  // namespace
+
 int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& stop_requested) {
   const watched_ports& ports = tables.ports;
   std::string error;
@@ -104,6 +117,8 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
   const auto publish = [&] {
     run_report live;
     live.mode = "live";
+    live.input = ports_input(port_ids);
+    note_series_files(live, files.get());
     live.elapsed_seconds = seconds_since(start);
     live.devices = read_device_counters(port_ids);
     fill_report(live, rx, tables, o, store);
@@ -153,15 +168,13 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
 
   run_report report;
   report.mode = "live";
-  for (uint16_t p : port_ids) {
-    report.input += (report.input.empty() ? "" : ",") + std::to_string(p);
-  }
-  report.input = "ports " + report.input;
+  report.input = ports_input(port_ids);
   report.elapsed_seconds = seconds_since(start);
   report.interrupted = interrupted;
   report.devices = read_device_counters(port_ids);
   stop_ports(port_ids);
   clock.close_all(wall_clock_ns(), true);
+  note_series_files(report, files.get());
   const int rc = finish(report, rx, tables, o, store, &board);
   rte_mempool_free(pool);
   return rc;

@@ -18,6 +18,7 @@
 #include "export/summary_table.hpp"
 #include "geo/location_db.hpp"
 #include "geo_reload.hpp"
+#include "input_checks.hpp"
 #include "options.hpp"
 #include "pipeline/packet_meta.hpp"
 #include "run_context.hpp"
@@ -42,10 +43,25 @@ void on_signal(int) {
 int run(int argc, char** argv) {
   parse_outcome parsed = parse_options(argc, argv, "config/scanscope.conf");
   if (!parsed.options) {
+    if (!parsed.error.empty()) {
+      std::cerr << "scanscope: " << parsed.error << "\n";
+    }
     return parsed.exit_code;
   }
   const app_options& o = *parsed.options;
   std::string error;
+  if (error = check_named_paths(o); !error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    return exit_usage;
+  }
+  const capture_check captures = check_captures(o.pcaps);
+  for (const std::string& problem : captures.problems) {
+    std::cerr << "scanscope: " << problem
+              << (captures.readable.empty() ? "" : " (the other captures are analysed)") << "\n";
+  }
+  if (!o.pcaps.empty() && captures.readable.empty()) {
+    return exit_unreadable_input;
+  }
   auto ports = watched_ports::build(o.watch, error);
   if (!ports) {
     std::cerr << "scanscope: option 'watch-port': " << error << "\n";

@@ -17,18 +17,22 @@ namespace scanscope {
 
 namespace {
 
-/** Read each capture in turn into the rings; stops at the first damaged or unreadable one. */
+/**
+ * Read each capture in turn into the rings. A capture that cannot be opened, or is damaged
+ * partway, is reported and counted, and the next one is read; only a stop ends it early.
+ */
 feeder_result feed_captures(const app_options& o, rte_mempool* pool,
                             const std::vector<rte_ring*>& rings, const bucket_hooks& hooks,
-                            const std::atomic<bool>& stop_requested) {
+                            const std::atomic<bool>& stop_requested, run_report& report) {
   feeder_result total;
   for (const std::string& path : o.pcaps) {
     std::string error;
     auto feeder = offline_feeder::open(path, error);
     if (!feeder) {
-      ++total.errors;
-      total.error = error;
-      break;
+      // Said at start already (check_captures): count it and go on.
+      ++report.unreadable_inputs;
+      report.input_error = report.input_error.empty() ? error : report.input_error;
+      continue;
     }
     if (!o.quiet) {
       std::cerr << "scanscope: reading " << path << " (" << feeder->link_name() << ")\n";
@@ -53,11 +57,14 @@ feeder_result feed_captures(const app_options& o, rte_mempool* pool,
     total.records += r.records;
     total.clipped_records += r.clipped_records;
     total.errors += r.errors;
-    if (total.error.empty()) {
-      total.error = r.error;
+    if (r.errors != 0) {
+      // The frames before the damage are counted; say where it broke now, then go on.
+      std::cerr << "scanscope: " << r.error << "\n";
+      ++report.damaged_inputs;
+      report.input_error = report.input_error.empty() ? r.error : report.input_error;
     }
-    if (r.interrupted || r.errors != 0) {
-      total.interrupted = r.interrupted;
+    if (r.interrupted) {
+      total.interrupted = true;
       break;
     }
   }
@@ -69,13 +76,6 @@ feeder_result feed_captures(const app_options& o, rte_mempool* pool,
 int run_offline(const app_options& o, const analysis_tables& tables,
                 const std::atomic<bool>& stop_requested) {
   std::string error;
-  // Refuse unreadable captures before EAL work starts, with the file named.
-  for (const std::string& path : o.pcaps) {
-    if (!offline_feeder::open(path, error)) {
-      std::cerr << "scanscope: " << error << "\n";
-      return exit_usage;
-    }
-  }
   if (error = check_lcores(o.workers); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
     return exit_usage;
@@ -144,24 +144,25 @@ int run_offline(const app_options& o, const analysis_tables& tables,
     clock.close_until(t);
   };
   const auto start = clock_type::now();
-  const feeder_result fed = feed_captures(o, pool, rings, hooks, stop_requested);
-  input_done.store(true, std::memory_order_release);
-  rte_eal_mp_wait_lcore();
-
   run_report report;
   report.mode = "pcap";
   for (const std::string& path : o.pcaps) {
     report.input += (report.input.empty() ? "" : ",") + path;
   }
+  const feeder_result fed = feed_captures(o, pool, rings, hooks, stop_requested, report);
+  input_done.store(true, std::memory_order_release);
+  rte_eal_mp_wait_lcore();
+
   report.elapsed_seconds = seconds_since(start);
   report.interrupted = fed.interrupted;
-  report.input_errors = fed.errors;
-  report.input_error = fed.error;
+  report.input_errors = report.damaged_inputs + report.unreadable_inputs;
+  report.clipped_records = fed.clipped_records;
   if (fed.clipped_records != 0) {
     std::cerr << "scanscope: " << fed.clipped_records
               << " records were longer than an mbuf and were clipped (raise --mbuf-size)\n";
   }
   clock.close_all(rx.last_time_ns());
+  note_series_files(report, files.get());
   // With --serve the endpoints stay up after the run, showing its final report.
   endpoints board;
   std::unique_ptr<http_server> server;

@@ -2,9 +2,12 @@
 
 #include <boost/program_options.hpp>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "scanscope_build_config.hpp"
@@ -184,17 +187,70 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
   return all;
 }
 
-/** Line number of the first line of a config file that sets `name`, or 0. */
-size_t line_of(const std::string& path, const std::string& name) {
+/** The lines of a config file: which option each sets, and the first malformed one. */
+struct config_lines {
+  std::vector<std::pair<std::string, std::string>> settings; /**< per line: name, value */
+  std::string error;     /**< why the first malformed line is malformed ("" : none) */
+  size_t error_line = 0; /**< its number */
+
+  /** Number of the first line that sets `name` (to `value`, when given), or 0. */
+  size_t line_of(std::string name, const std::string& value = {}) const {
+    name.erase(0, name.find_first_not_of('-'));
+    for (size_t i = 0; i < settings.size(); ++i) {
+      if (settings[i].first == name && (value.empty() || settings[i].second == value)) {
+        return i + 1;
+      }
+    }
+    return 0;
+  }
+};
+
+std::string trimmed(const std::string& text) {
+  const size_t first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) {
+    return {};
+  }
+  return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+}
+
+/** Read a config file's lines as Boost will: `name = value`, `# comment`, `[section]`. */
+config_lines read_config_lines(const std::string& path) {
+  config_lines out;
   std::ifstream in(path);
   std::string line;
   for (size_t n = 1; std::getline(in, line); ++n) {
-    const auto start = line.find_first_not_of(" \t");
-    if (start != std::string::npos && line.compare(start, name.size(), name) == 0) {
-      return n;
+    const std::string text = trimmed(line);
+    const size_t eq = text.find('=');
+    if (text.empty() || text[0] == '#' || text[0] == '[' || eq == std::string::npos) {
+      out.settings.emplace_back();
+      if (!text.empty() && text[0] != '#' && text[0] != '[' && out.error.empty()) {
+        out.error = "'" + text + "' is not of the form 'name = value'";
+        out.error_line = n;
+      }
+      continue;
+    }
+    out.settings.emplace_back(trimmed(text.substr(0, eq)), trimmed(text.substr(eq + 1)));
+  }
+  return out;
+}
+
+/** EAL's own options: given without `--`, they reach scanscope's parser. */
+std::string eal_hint(const std::string& option, bool had_separator) {
+  static const char* const eal[] = {
+      "-l", "-c", "-n", "-a", "-b", "-m", "-r", "-d", "-v", "--lcores", "--vdev", "--no-huge",
+      "--no-pci", "--in-memory", "--file-prefix", "--socket-mem", "--huge-dir", "--main-lcore",
+      "--proc-type", "--iova-mode", "--log-level", "--allow", "--block", "--legacy-mem",
+      "--single-file-segments", "--base-virtaddr", "--no-telemetry", "--no-shconf"};
+  if (had_separator) {
+    return {};
+  }
+  const std::string name = option.substr(0, option.find('='));
+  for (const char* e : eal) {
+    if (name == e) {
+      return "; EAL arguments go before '--': scanscope " + name + " ... -- [OPTIONS]";
     }
   }
-  return 0;
+  return {};
 }
 
 // Boost.Program_options (1.74) fills "%name%" placeholders into its error messages in a loop
@@ -231,15 +287,21 @@ std::string placeholder_line(const std::string& path) {
   return {};
 }
 
-std::string validate(const app_options& o) {
-  auto in_range = [](const char* name, unsigned v, unsigned lo, unsigned hi) -> std::string {
+/** A value out of its range: the option and the message. */
+struct option_error {
+  std::string option;
+  std::string message;
+};
+
+option_error validate(const app_options& o) {
+  auto in_range = [](const char* name, unsigned v, unsigned lo, unsigned hi) -> option_error {
     if (v < lo || v > hi) {
-      return std::string("option '") + name + "' must be from " + std::to_string(lo) + " to " +
-             std::to_string(hi) + ", got " + std::to_string(v);
+      return {name, std::string("option '") + name + "' must be from " + std::to_string(lo) +
+                        " to " + std::to_string(hi) + ", got " + std::to_string(v)};
     }
     return {};
   };
-  for (const std::string& e : {
+  for (const option_error& e : {
            in_range("queues", o.queues, 1, 128),
            in_range("workers", o.workers, 1, 128),
            in_range("mbuf-cache", o.mbuf_cache, 0, 512),
@@ -265,39 +327,42 @@ std::string validate(const app_options& o) {
            in_range("campaign-end", o.campaign_end, 1, 1000),
            in_range("lead-hold", o.lead_hold, 1, 1000),
        }) {
-    if (!e.empty()) {
+    if (!e.message.empty()) {
       return e;
     }
   }
   if ((o.ring_size & (o.ring_size - 1)) != 0) {
-    return "option 'ring-size' must be a power of two, got " + std::to_string(o.ring_size);
+    return {"ring-size", "option 'ring-size' must be a power of two, got " + std::to_string(o.ring_size)};
   }
   if (!(o.bucket >= 60 && o.bucket <= 86400)) {
-    return "option 'bucket' must be from 60 to 86400 seconds";
+    return {"bucket", "option 'bucket' must be from 60 to 86400 seconds"};
   }
   if (!(o.bucket_grace >= 0 && o.bucket_grace < o.bucket)) {
-    return "option 'bucket-grace' must be from 0 to less than the bucket width";
+    return {"bucket-grace", "option 'bucket-grace' must be from 0 to less than the bucket width"};
   }
-  if (!(o.surge_ratio > 1) || !(o.surge_iqr >= 0)) {
-    return "option 'surge-ratio' must be above 1 and 'surge-iqr' not negative";
+  if (!(o.surge_ratio > 1)) {
+    return {"surge-ratio", "option 'surge-ratio' must be above 1"};
+  }
+  if (!(o.surge_iqr >= 0)) {
+    return {"surge-iqr", "option 'surge-iqr' must not be negative"};
   }
   if (!(o.campaign_ratio > 1)) {
-    return "option 'campaign-ratio' must be above 1";
+    return {"campaign-ratio", "option 'campaign-ratio' must be above 1"};
   }
   if (o.campaign_min_history > o.campaign_window) {
-    return "option 'campaign-min-history' must not exceed 'campaign-window'";
+    return {"campaign-min-history", "option 'campaign-min-history' must not exceed 'campaign-window'"};
   }
   if (!(o.flow_idle > 0)) {
-    return "option 'flow-idle' must be above 0";
+    return {"flow-idle", "option 'flow-idle' must be above 0"};
   }
   if (!(o.source_idle > 0)) {
-    return "option 'source-idle' must be above 0";
+    return {"source-idle", "option 'source-idle' must be above 0"};
   }
   if (o.duration < 0) {
-    return "option 'duration' must not be negative";
+    return {"duration", "option 'duration' must not be negative"};
   }
   if (!(o.status_interval > 0)) {
-    return "option 'status-interval' must be above 0";
+    return {"status-interval", "option 'status-interval' must be above 0"};
   }
   return {};
 }
@@ -316,6 +381,9 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
       break;
     }
   }
+  const auto fail = [](std::string message) {
+    return parse_outcome{std::nullopt, 2, std::move(message)};
+  };
 
   std::vector<std::string> watch;
   std::vector<unsigned> ports;
@@ -334,32 +402,36 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   for (int i = first_app_arg; i < argc; ++i) {
     const std::string token = placeholder_in(argv[i]);
     if (!token.empty()) {
-      std::cerr << "scanscope: argument '" << argv[i] << "': text of the form '" << token
-                << "' is not accepted in options\n";
-      return {std::nullopt, 2};
+      return fail(std::string("argument '") + argv[i] + "': text of the form '" + token +
+                  "' is not accepted in options");
     }
   }
   try {
     std::vector<std::string> args(argv + first_app_arg, argv + argc);
     po::store(po::command_line_parser(args).options(cli).run(), vm);
+  } catch (const po::unknown_option& e) {
+    return fail(std::string(e.what()) + eal_hint(e.get_option_name(), first_app_arg > 1) +
+                " (see --help)");
   } catch (const po::error& e) {
-    std::cerr << "scanscope: " << e.what() << " (see --help)\n";
-    return {std::nullopt, 2};
+    return fail(std::string(e.what()) + " (see --help)");
   }
   if (vm.count("help")) {
     std::cout << usage_head << cli << "\n";
-    return {std::nullopt, 0};
+    return {std::nullopt, 0, {}};
   }
   if (vm.count("version")) {
     std::cout << "scanscope " SCANSCOPE_VERSION "\n";
-    return {std::nullopt, 0};
+    return {std::nullopt, 0, {}};
   }
 
   if (vm.count("config")) {
     config_path = vm["config"].as<std::string>();
+    std::error_code ec;
+    if (!std::filesystem::exists(config_path, ec)) {
+      return fail("config file '" + config_path + "' does not exist");
+    }
     if (!std::ifstream(config_path)) {
-      std::cerr << "scanscope: cannot read config file '" << config_path << "'\n";
-      return {std::nullopt, 2};
+      return fail("cannot read config file '" + config_path + "': " + std::strerror(errno));
     }
   } else {
     for (const std::string& candidate :
@@ -380,33 +452,50 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
       from_file.emplace_back(name);
     }
   }
+  const config_lines lines = config_path.empty() ? config_lines{} : read_config_lines(config_path);
+  // Where an option's value came from, for messages: "FILE:LINE" or "the command line".
+  std::set<std::string> on_command_line;
+  for (const auto& [name, value] : vm) {
+    if (!value.defaulted()) {
+      on_command_line.insert(name);
+    }
+  }
+  const auto origin = [&](const std::string& name, const std::string& value = {}) {
+    if (on_command_line.count(name)) {
+      return std::string("command line: ");
+    }
+    const size_t line = lines.line_of(name, value);
+    return line == 0 ? std::string() : config_path + ":" + std::to_string(line) + ": ";
+  };
   if (!config_path.empty()) {
+    if (!lines.error.empty()) {
+      return fail(config_path + ":" + std::to_string(lines.error_line) + ": " + lines.error);
+    }
     const std::string placeholder = placeholder_line(config_path);
     if (!placeholder.empty()) {
-      std::cerr << "scanscope: " << config_path << ":" << placeholder
-                << ": text of the form %name% is not accepted in the config file\n";
-      return {std::nullopt, 2};
+      return fail(config_path + ":" + placeholder +
+                  ": text of the form %name% is not accepted in the config file");
     }
     try {
-      po::store(po::parse_config_file<char>(config_path.c_str(), from_config), vm);
+      const po::parsed_options parsed =
+          po::parse_config_file<char>(config_path.c_str(), from_config);
+      // Every value of the file is converted on its own, also those the command line
+      // overrides: a bad value in the file must not hide behind a good one.
+      po::variables_map checked;
+      po::store(parsed, checked);
+      po::store(parsed, vm);
     } catch (const po::error_with_option_name& e) {
-      const size_t line = line_of(config_path, e.get_option_name());
-      std::cerr << "scanscope: " << config_path;
-      if (line != 0) {
-        std::cerr << ":" << line;
-      }
-      std::cerr << ": " << e.what() << "\n";
-      return {std::nullopt, 2};
+      const size_t line = lines.line_of(e.get_option_name());
+      return fail(config_path + (line != 0 ? ":" + std::to_string(line) : std::string()) + ": " +
+                  e.what());
     } catch (const po::error& e) {
-      std::cerr << "scanscope: " << config_path << ": " << e.what() << "\n";
-      return {std::nullopt, 2};
+      return fail(config_path + ": " + e.what());
     }
   }
   try {
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "scanscope: " << e.what() << "\n";
-    return {std::nullopt, 2};
+    return fail(e.what());
   }
   o.config_path = config_path;
   const std::filesystem::path config_dir = std::filesystem::path(config_path).parent_path();
@@ -424,8 +513,8 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
 
   for (unsigned p : ports) {
     if (p > 65535) {
-      std::cerr << "scanscope: option 'port': " << p << " is not a DPDK port id\n";
-      return {std::nullopt, 2};
+      return fail(origin("port") + "option 'port': " + std::to_string(p) +
+                  " is not a DPDK port id");
     }
     o.ports.push_back(static_cast<uint16_t>(p));
   }
@@ -436,16 +525,14 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
     std::string error;
     auto parsed = parse_watched_port(w, error);
     if (!parsed) {
-      std::cerr << "scanscope: option 'watch-port': " << error << "\n";
-      return {std::nullopt, 2};
+      return fail(origin("watch-port", w) + "option 'watch-port': " + error);
     }
     o.watch.push_back(*parsed);
   }
-  if (const std::string e = validate(o); !e.empty()) {
-    std::cerr << "scanscope: " << e << "\n";
-    return {std::nullopt, 2};
+  if (const option_error e = validate(o); !e.message.empty()) {
+    return fail(origin(e.option) + e.message);
   }
-  return {o, 0};
+  return {o, 0, {}};
 }
 
 }  // namespace scanscope

@@ -74,10 +74,11 @@ struct app_options {
 struct parse_outcome {
   std::optional<app_options> options; /**< set when the program should run */
   int exit_code = 0;                  /**< when options is empty: 0 after --help, 2 on error */
+  std::string error; /**< on error: the message, naming the file and line or the command line */
 };
 
 /**
- * Parse argv. Prints --help and --version output and errors to stdout/stderr itself.
+ * Parse argv. Prints --help and --version output itself; errors come back in `error`.
  * @param default_config config file read when --config is not given and the file exists
  */
 parse_outcome parse_options(int argc, char** argv, const std::string& default_config);

@@ -245,7 +245,9 @@ int finish(run_report& report, const rx_lcores& rx, const analysis_tables& table
   if (board != nullptr) {
     board->publish(report, ports, o.top_countries);
   }
-  std::cout << render_summary_table(report, ports) << std::flush;
+  if (!o.quiet) {
+    std::cout << render_summary_table(report, ports) << std::flush;
+  }
   if (!o.json_out.empty()) {
     const std::string e = write_json_report(o.json_out, report, ports);
     if (!e.empty()) {
@@ -254,9 +256,23 @@ int finish(run_report& report, const rx_lcores& rx, const analysis_tables& table
     }
     std::cerr << "scanscope: report written to " << o.json_out << "\n";
   }
-  if (report.input_errors != 0) {
-    std::cerr << "scanscope: " << report.input_error << "\n";
+  // Problems were reported as they happened; the last lines say what they cost.
+  if (report.series_write_errors != 0) {
+    std::cerr << "scanscope: " << report.series_write_errors
+              << " closed buckets could not be written to the series files; first: "
+              << report.series_write_error << "\n";
+    return exit_runtime_error;
+  }
+  if (report.damaged_inputs != 0) {
+    std::cerr << "scanscope: " << report.damaged_inputs
+              << " captures were damaged (read up to the damage); first: " << report.input_error
+              << "\n";
     return exit_damaged_input;
+  }
+  if (report.unreadable_inputs != 0) {
+    std::cerr << "scanscope: " << report.unreadable_inputs
+              << " captures could not be read; first: " << report.input_error << "\n";
+    return exit_unreadable_input;
   }
   return exit_ok;
 }

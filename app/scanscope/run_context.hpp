@@ -37,6 +37,7 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_runtime_error = 1;
 inline constexpr int exit_usage = 2;
 inline constexpr int exit_damaged_input = 3;
+inline constexpr int exit_unreadable_input = 4;
 
 using clock_type = std::chrono::steady_clock;
 

@@ -1,5 +1,8 @@
 #include "series_clock.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 
 namespace scanscope {
 
@@ -24,15 +27,46 @@ void series_clock::close(int64_t bucket, bool partial) {
   }
 }
 
+int64_t series_clock::next_held(int64_t from) const {
+  int64_t held = INT64_MAX;
+  for (const bucket_series* series : lcores_) {
+    for (size_t i = 0; i < bucket_series::slots; ++i) {
+      const series_slot& slot = series->slot(i);
+      const int64_t b = slot.bucket.load(std::memory_order_acquire);
+      if (b >= from && !slot.collected.load(std::memory_order_acquire)) {
+        held = std::min(held, b);
+      }
+    }
+  }
+  return held;
+}
+
+void series_clock::close_through(int64_t last, bool partial_last) {
+  while (next_ <= last) {
+    // Buckets no lcore holds had no packet: skip them in one step (a capture whose timestamps
+    // lie years apart must not close every empty hour in between); the detectors count the
+    // gap as empty buckets at the next close.
+    const int64_t held = next_held(next_);
+    if (held > last) {
+      next_ = last + 1;
+      return;
+    }
+    next_ = held;
+    const int64_t bucket = next_++;
+    close(bucket, partial_last && bucket == last);
+  }
+}
+
 void series_clock::close_until(uint64_t now_ns) {
   if (next_ < 0) {
     // The series starts with the bucket of the first packet; anything older is late.
-    const int64_t first = static_cast<int64_t>(now_ns / width_ns_);
-    next_ = first;
+    next_ = static_cast<int64_t>(now_ns / width_ns_);
   }
-  while (now_ns >= (static_cast<uint64_t>(next_) + 1) * width_ns_ + grace_ns_) {
-    close(next_++, false);
+  if (now_ns < width_ns_ + grace_ns_) {
+    return;
   }
+  // The last bucket whose end plus grace has passed.
+  close_through(static_cast<int64_t>((now_ns - grace_ns_) / width_ns_) - 1, false);
 }
 
 void series_clock::close_all(uint64_t last_ns, bool partial) {
@@ -42,11 +76,7 @@ void series_clock::close_all(uint64_t last_ns, bool partial) {
     }
     next_ = static_cast<int64_t>(last_ns / width_ns_);
   }
-  const auto last = static_cast<int64_t>(last_ns / width_ns_);
-  while (next_ <= last) {
-    const int64_t bucket = next_++;
-    close(bucket, partial && bucket == last);
-  }
+  close_through(static_cast<int64_t>(last_ns / width_ns_), partial);
 }
 
 }  // namespace scanscope

@@ -3,7 +3,8 @@
  * @file
  * Decides when time buckets close and hands them to the series store: a bucket closes once the
  * clock (packet time offline, wall clock live) is past its end plus a grace period for
- * late packets. Surges and campaigns that open or end, and lead changes, are logged.
+ * late packets. Buckets no lcore holds (no packet fell in them) are skipped. Surges and
+ * campaigns that open or end, and lead changes, are logged.
  */
 
 #include <cstdint>
@@ -54,6 +55,10 @@ class series_clock {
 
  private:
   void close(int64_t bucket, bool partial);
+  /** Close every bucket from next_ to `last` that an lcore holds; skip the others. */
+  void close_through(int64_t last, bool partial_last);
+  /** The earliest bucket from `from` on that an lcore holds and has not handed over. */
+  int64_t next_held(int64_t from) const;
 
   series_store& store_;
   uint64_t width_ns_;

@@ -46,10 +46,10 @@ std::string describe_surge(const surge_event& e, const run_report& names,
   }
   char line[256];
   if (e.end < 0) {
-    std::snprintf(line, sizeof line,
-                  "surge on %s from %s: %llu packets, %.1f times the median of %.1f", what.c_str(),
+    std::snprintf(line, sizeof line, "surge on %s from %s: %llu packets, %s", what.c_str(),
                   format_utc(static_cast<uint64_t>(e.start) * names.bucket_ns).c_str(),
-                  static_cast<unsigned long long>(e.packets), e.ratio, e.baseline);
+                  static_cast<unsigned long long>(e.packets),
+                  ratio_text(e.ratio, e.baseline).c_str());
   } else {
     std::snprintf(line, sizeof line, "surge on %s ended at %s (peak %.1f times)", what.c_str(),
                   format_utc(static_cast<uint64_t>(e.end) * names.bucket_ns).c_str(),
@@ -182,6 +182,14 @@ series_clock make_series_clock(series_store& store, const app_options& o,
                        describe_lead_change(names, ports, d.lead_changes()[i]).c_str());
         }
       });
+}
+
+void note_series_files(run_report& report, const series_files* files) {
+  if (files != nullptr) {
+    report.series_lines = files->lines();
+    report.series_write_errors = files->write_errors();
+    report.series_write_error = files->first_error();
+  }
 }
 
 series_names names_of(const analysis_tables& tables) {

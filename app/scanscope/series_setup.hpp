@@ -45,6 +45,9 @@ series_names names_of(const analysis_tables& tables);
 std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
                                                   const analysis_tables& tables);
 
+/** What the series files wrote and failed to write, into the report (files may be null). */
+void note_series_files(run_report& report, const series_files* files);
+
 /**
  * The report's names: clusters, rules, countries, the bucket width, and the fingerprint keys
  * the campaigns name, in words (looked up in the RX lcores' fingerprint tables).

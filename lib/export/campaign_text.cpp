@@ -40,6 +40,18 @@ std::string what_of(const run_report& names, const watched_ports& ports, const c
 
 }  // namespace
 
+std::string ratio_text(double ratio, double median) {
+  char text[128];
+  if (median >= 1) {
+    std::snprintf(text, sizeof text, "%.1f times the median of %.1f", ratio, median);
+  } else {
+    std::snprintf(text, sizeof text,
+                  "%.0f times one packet (the median of the buckets before is %.1f)", ratio,
+                  median);
+  }
+  return text;
+}
+
 std::string port_label(const watched_ports& ports, uint16_t index) {
   if (index == watched_ports::other_index || index > ports.size()) {
     return "other";
@@ -89,11 +101,10 @@ std::string describe_campaign(const run_report& names, const watched_ports& port
                               const campaign& c, bool opened) {
   char line[512];
   if (opened) {
-    std::snprintf(line, sizeof line,
-                  "campaign on %s started %s (%s: %.1f times the baseline median of %.1f packets "
-                  "per bucket)",
+    std::snprintf(line, sizeof line, "campaign on %s started %s (%s: %s packets a bucket)",
                   what_of(names, ports, c).c_str(), utc_of(names, c.start).c_str(),
-                  c.ramp ? "rising trend" : "step", c.peak_ratio, c.baseline.median);
+                  c.ramp ? "rising trend" : "step",
+                  ratio_text(c.peak_ratio, c.baseline.median).c_str());
   } else {
     std::snprintf(line, sizeof line,
                   "campaign on %s from %s ended %s (peak %.1f times at %s, %llu packets)",

@@ -29,6 +29,12 @@ std::string leader_name(const run_report& names, lead_dimension d, uint16_t inde
 /** True when a fingerprint-scoped campaign's key names no built-in tool: a new tool. */
 inline bool is_new_tool(const campaign& c) { return c.scope == campaign_scope::port_fingerprint; }
 
+/**
+ * "14.4 times the median of 43.5", or, when the median is under one packet (the ratio is then
+ * taken against one packet): "568 times one packet (the median of the buckets before is 0.0)".
+ */
+std::string ratio_text(double ratio, double median);
+
 /** One line for a campaign that opened (`opened`) or ended. */
 std::string describe_campaign(const run_report& names, const watched_ports& ports,
                               const campaign& c, bool opened);

@@ -370,6 +370,21 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.Uint64(r.input_errors);
   w.Key("input_error");
   r.input_error.empty() ? w.Null() : w.String(r.input_error.c_str());
+  w.Key("damaged_inputs");
+  w.Uint64(r.damaged_inputs);
+  w.Key("unreadable_inputs");
+  w.Uint64(r.unreadable_inputs);
+  w.Key("clipped_records");
+  w.Uint64(r.clipped_records);
+  w.Key("series_files");
+  w.StartObject();
+  w.Key("lines");
+  w.Uint64(r.series_lines);
+  w.Key("write_errors");
+  w.Uint64(r.series_write_errors);
+  w.Key("error");
+  r.series_write_error.empty() ? w.Null() : w.String(r.series_write_error.c_str());
+  w.EndObject();
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }

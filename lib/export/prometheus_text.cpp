@@ -394,6 +394,20 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
                     "Frames too late for their time bucket.");
     f.sample("", r.bucket_late);
   }
+  {
+    family_writer f(out, "scanscope_series_write_errors_total", "counter",
+                    "Closed buckets the series files could not take (the run exits 1).");
+    f.sample("", r.series_write_errors);
+  }
+  if (r.mode == "pcap") {
+    family_writer f(out, "scanscope_capture_clipped_records_total", "counter",
+                    "Capture records longer than an mbuf, cut to fit (raise --mbuf-size).");
+    f.sample("", r.clipped_records);
+    family_writer g(out, "scanscope_capture_errors_total", "counter",
+                    "Captures damaged partway or not readable at all.");
+    g.sample(label("kind", "damaged"), r.damaged_inputs);
+    g.sample(label("kind", "unreadable"), r.unreadable_inputs);
+  }
   return out;
 }
 

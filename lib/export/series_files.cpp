@@ -124,6 +124,9 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
     error = append_to(base + ".csv",
                       "start,port,protocol,kind,value,country,packets,sources,partial\n", csv);
   }
+  if (!error.empty() && write_errors_++ == 0) {
+    first_error_ = error;
+  }
   return error;
 }
 

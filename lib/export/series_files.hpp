@@ -42,12 +42,17 @@ class series_files {
 
   /** Lines written so far. */
   uint64_t lines() const { return lines_; }
+  /** Buckets that could not be written, and the first failure (path and reason). */
+  uint64_t write_errors() const { return write_errors_; }
+  const std::string& first_error() const { return first_error_; }
 
  private:
   std::string dir_;
   series_names names_;
   uint64_t bucket_ns_;
   uint64_t lines_ = 0;
+  uint64_t write_errors_ = 0;
+  std::string first_error_;
 };
 
 }  // namespace scanscope

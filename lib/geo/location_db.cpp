@@ -4,6 +4,7 @@
 #include <maxminddb.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -328,6 +329,13 @@ std::unique_ptr<location_db> location_db::load(const std::string& requested, std
       error = "no location database: install Debian's libloc-database or give --geo-db FILE";
       return nullptr;
     }
+  }
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    std::fclose(f);
+  } else {
+    // Say why it cannot be opened (missing, no permission) before guessing at its format.
+    error = "location database '" + path + "': " + std::strerror(errno);
+    return nullptr;
   }
   std::unique_ptr<location_db> db(new location_db);
   db->path_ = path;

@@ -12,6 +12,11 @@ constexpr uint16_t ethertype_ipv6 = 0x86DD;
 // 30 macOS); AF_INET is 2 everywhere.
 constexpr uint32_t af_inet = 2;
 
+constexpr uint16_t ppp_ipv4 = 0x0021;
+constexpr uint16_t ppp_ipv6 = 0x0057;
+constexpr uint32_t ppi_ethernet = 1;
+constexpr uint32_t ppi_raw_ip = 101;
+
 ethernet_view with_ethertype(size_t skip, uint16_t ethertype) {
   ethernet_view v;
   v.skip = skip;
@@ -37,6 +42,17 @@ std::optional<capture_link> capture_link_from_dlt(int dlt) {
       return capture_link::linux_sll;
     case 276:
       return capture_link::linux_sll2;
+    case 228:
+      return capture_link::raw_ipv4;
+    case 229:
+      return capture_link::raw_ipv6;
+    case 9:
+    case 50:  // DLT_PPP_SERIAL: the same framing
+      return capture_link::ppp;
+    case 104:
+      return capture_link::cisco_hdlc;
+    case 192:
+      return capture_link::ppi;
     default:
       return std::nullopt;
   }
@@ -74,6 +90,50 @@ std::optional<ethernet_view> make_ethernet_view(capture_link link, const uint8_t
         return std::nullopt;
       }
       return with_ethertype(20, static_cast<uint16_t>((record[0] << 8) | record[1]));
+    }
+    case capture_link::raw_ipv4:
+      return with_ethertype(0, ethertype_ipv4);
+    case capture_link::raw_ipv6:
+      return with_ethertype(0, ethertype_ipv6);
+    case capture_link::ppp: {
+      // Address and control (FF 03) may be left out by header compression (RFC 1662).
+      const size_t at = captured >= 2 && record[0] == 0xFF && record[1] == 0x03 ? 2 : 0;
+      if (captured < at + 2) {
+        return std::nullopt;
+      }
+      const auto protocol = static_cast<uint16_t>((record[at] << 8) | record[at + 1]);
+      const uint16_t ethertype = protocol == ppp_ipv4   ? ethertype_ipv4
+                                 : protocol == ppp_ipv6 ? ethertype_ipv6
+                                                        : 0;  // LCP, IPCP...: not IP
+      return with_ethertype(at + 2, ethertype);
+    }
+    case capture_link::cisco_hdlc: {
+      if (captured < 4) {
+        return std::nullopt;
+      }
+      return with_ethertype(4, static_cast<uint16_t>((record[2] << 8) | record[3]));
+    }
+    case capture_link::ppi: {
+      // Version, flags, header length (little-endian 16 bits), inner link type (32 bits).
+      if (captured < 8) {
+        return std::nullopt;
+      }
+      const size_t length = record[2] | (record[3] << 8);
+      const uint32_t inner = record[4] | (record[5] << 8) | (uint32_t{record[6]} << 16) |
+                             (uint32_t{record[7]} << 24);
+      if (length < 8 || captured < length) {
+        return std::nullopt;
+      }
+      if (inner == ppi_ethernet) {
+        ethernet_view v;
+        v.skip = length;
+        return v;
+      }
+      if (inner == ppi_raw_ip && captured > length) {
+        return with_ethertype(length,
+                              (record[length] >> 4) == 6 ? ethertype_ipv6 : ethertype_ipv4);
+      }
+      return with_ethertype(length, 0);  // 802.11 and others: counted as not IP
     }
   }
   return std::nullopt;

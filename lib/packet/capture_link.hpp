@@ -2,7 +2,8 @@
 /**
  * @file
  * Capture files come with several link-layer headers (Ethernet from a tap, Linux "cooked" from
- * `tcpdump -i any`, raw IP from some routers). The pipeline parses Ethernet frames, so each
+ * `tcpdump -i any`, raw IP from some routers, PPP and Cisco HDLC from serial links, PPI from
+ * some wireless and Windows capture tools). The pipeline parses Ethernet frames, so each
  * record is presented as one: the link header is replaced by a synthetic Ethernet header that
  * carries the same network protocol.
  */
@@ -21,6 +22,11 @@ enum class capture_link : int {
   raw_ip = 12,      /**< DLT_RAW: the record starts with the IP header */
   linux_sll = 113,  /**< DLT_LINUX_SLL: 16-byte cooked header */
   linux_sll2 = 276, /**< DLT_LINUX_SLL2: 20-byte cooked header */
+  raw_ipv4 = 228,   /**< LINKTYPE_IPV4: an IPv4 header first */
+  raw_ipv6 = 229,   /**< LINKTYPE_IPV6: an IPv6 header first */
+  ppp = 9,          /**< DLT_PPP (and PPP_SERIAL, 50): [FF 03] then a 2-byte PPP protocol */
+  cisco_hdlc = 104, /**< DLT_C_HDLC: address, control, then an EtherType */
+  ppi = 192,        /**< DLT_PPI: a per-packet-information header, then Ethernet or IP */
 };
 
 /**

@@ -1,5 +1,6 @@
 #include "packet/parser.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -263,7 +264,11 @@ parse_result parse_ipv4(const uint8_t* f, size_t off, size_t length, size_t wire
   out.ip_options_length = static_cast<uint16_t>(header_length - ipv4_min_header_length);
   out.dont_fragment = (flags_fragment & 0x4000) != 0;
 
-  const size_t total_length = load_be16(ip + 2);
+  // A sender with TCP segmentation offload hands the capture point frames whose total length
+  // is 0 (the NIC fills it in later): as tshark does, take the length from the frame.
+  const size_t stated_length = load_be16(ip + 2);
+  const size_t total_length =
+      stated_length == 0 ? std::min<size_t>(wire_length - off, 0xFFFF) : stated_length;
   if (total_length < header_length || off + total_length > wire_length) {
     return parse_result::bad_ipv4_total_length;
   }

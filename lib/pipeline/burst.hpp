@@ -43,9 +43,11 @@ inline uint16_t process_burst(worker& w, rte_mbuf** pkts, uint16_t n, uint64_t n
       if constexpr (clock == frame_clock::recorded) {
         const packet_meta& meta = meta_of(m);
         f.wire_length = meta.wire_length;
+        f.link_bytes = meta.link_bytes;
         f.time_ns = meta.time_ns;
       } else {
         f.wire_length = m->pkt_len;
+        f.link_bytes = 0;
         f.time_ns = now_ns;
       }
       rte_prefetch0(f.data);

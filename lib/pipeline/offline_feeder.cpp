@@ -168,6 +168,7 @@ feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*
     meta.time_ns = static_cast<uint64_t>(header->ts.tv_sec) * 1000000000ULL +
                    static_cast<uint64_t>(header->ts.tv_usec);  // nanoseconds (see open)
     meta.wire_length = static_cast<uint32_t>(std::min<uint64_t>(wire, UINT32_MAX));
+    meta.link_bytes = static_cast<int32_t>(skip) - static_cast<int32_t>(prefix);
 
     if (buckets.due && buckets.due(meta.time_ns)) {
       for (size_t i = 0; i < rings.size() && !stopped; ++i) {

@@ -16,6 +16,9 @@ namespace scanscope {
 struct packet_meta {
   uint64_t time_ns;     /**< capture time, nanoseconds since the Unix epoch */
   uint32_t wire_length; /**< frame length on the wire (the record may hold fewer bytes) */
+  /** The capture's own link header minus the Ethernet header the frame is presented with
+   *  (+2 for Linux cooked, -14 for raw IP): bytes on the capture's link = wire_length + this. */
+  int32_t link_bytes;
 };
 
 /**

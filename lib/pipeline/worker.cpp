@@ -257,7 +257,10 @@ uint8_t worker::cluster_of(const decoded_packet& p, const packet_class& c,
 
 void worker::account(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
   lcore_counters& c = *counters_;
-  const uint32_t wire_length = f.wire_length;
+  // Bytes are the frame's length on its own link (the capture record's), not the length of the
+  // Ethernet frame a raw-IP or cooked record is presented as.
+  const auto wire_length =
+      static_cast<uint32_t>(std::max<int64_t>(0, int64_t{f.wire_length} + f.link_bytes));
   c.total.add(wire_length);
   c.protocols[static_cast<size_t>(classify_protocol(p))].add(wire_length);
   c.parse[static_cast<size_t>(p.result)].add();

@@ -31,6 +31,9 @@ struct frame_ref {
   uint32_t captured;    /**< bytes available at data */
   uint32_t wire_length; /**< length on the wire (>= captured when the capture was cut short) */
   uint64_t time_ns;     /**< arrival time, nanoseconds since the Unix epoch */
+  /** Offline: the capture's link header minus the Ethernet header the frame is presented with;
+   *  the bytes counted are wire_length + link_bytes, the record's own length. */
+  int32_t link_bytes = 0;
 };
 
 /**

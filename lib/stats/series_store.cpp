@@ -98,6 +98,17 @@ void series_store::restore(std::map<int64_t, bucket_points> buckets, bool partia
 }
 
 void series_store::take(int64_t bucket, closed_bucket& out) {
+  if (last_closed_ >= 0 && bucket > last_closed_ + 1) {
+    // Buckets skipped as empty: the surge baseline sees them as zeros (past its window, more
+    // zeros change nothing). The campaign detector counts its own gaps.
+    const bucket_points none;
+    std::vector<const surge_event*> ignored;
+    const int64_t gap = std::min<int64_t>(bucket - last_closed_ - 1,
+                                          static_cast<int64_t>(settings_.window) + 1);
+    for (int64_t b = bucket - gap; b < bucket; ++b) {
+      detect(b, none, ignored);
+    }
+  }
   const bucket_points& points = buckets_[bucket];
   detect(bucket, points, out.surges);
   out.campaigns = campaigns_.observe(bucket, points, buckets_);

@@ -6,12 +6,14 @@ real-tool captures, and the generator's sidecar file for the hand-made edge case
 usage: test_pcap_report.py SCANSCOPE DATA_DIR [STAGE_BENCH]
 (STAGE_BENCH writes the capture of distinct spoofed sources for the source-table flood check)
 """
+import datetime as dt
 import glob
 import ipaddress
 import json
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -597,10 +599,11 @@ def check_prometheus_scrape(scanscope_port, want):
 
 
 def check_bad_inputs(scanscope, data_dir):
-    """A missing file and a damaged capture end with a clear message, not a crash."""
+    """A missing file and a damaged capture end with a clear message, not a crash; one bad
+    capture among several does not stop the others; a lost series write is an error."""
     proc = subprocess.run([scanscope, "--pcap", "/nonexistent.pcap", "--quiet"],
                           capture_output=True, text=True, timeout=60)
-    check("missing capture exit code", proc.returncode, 2)
+    check("missing capture exit code", proc.returncode, 4)
     if "/nonexistent.pcap" not in proc.stderr:
         failures.append(f"missing capture: message does not name the file: {proc.stderr!r}")
 
@@ -623,6 +626,52 @@ def check_bad_inputs(scanscope, data_dir):
         check("damaged capture frames before the damage", report["totals"]["packets"], whole - 1)
         check("damaged capture input errors", report["input_errors"], 1)
 
+        # A damaged capture, a missing one and a good one: the good one is read all the same,
+        # the damage is reported before the report line, and the run says so in its exit code.
+        proc = subprocess.run([scanscope, "--pcap", damaged, "/nonexistent.pcap", source,
+                               "--json-out", report_path, "-q"],
+                              capture_output=True, text=True, timeout=60)
+        check("damaged + missing + good: exit code", proc.returncode, 3)
+        with open(report_path) as f:
+            report = json.load(f)
+        check("damaged + missing + good: frames", report["totals"]["packets"], 2 * whole - 1)
+        check("damaged + missing + good: damaged, unreadable",
+              (report["damaged_inputs"], report["unreadable_inputs"]), (1, 1))
+        damage_at = proc.stderr.find("is damaged after record")
+        written_at = proc.stderr.find("report written")
+        if not 0 <= damage_at < written_at:
+            failures.append(f"damage message not before the report line: {proc.stderr!r}")
+        if proc.stdout:
+            failures.append(f"--quiet printed on standard output: {proc.stdout[:200]!r}")
+        proc = subprocess.run([scanscope, "--pcap", "/nonexistent.pcap", source, "-q"],
+                              capture_output=True, text=True, timeout=60)
+        check("missing + good: exit code", proc.returncode, 4)
+
+        # Series files that cannot be written (the day's file is a folder): exit 1, the path.
+        series = os.path.join(tmp, "series")
+        with open(source, "rb") as f:
+            first_second = struct.unpack("<I", f.read(28)[24:28])[0]
+        day = dt.datetime.fromtimestamp(first_second, dt.timezone.utc).strftime("%Y-%m-%d")
+        os.makedirs(os.path.join(series, f"scanscope-{day}.jsonl"))
+        proc = subprocess.run([scanscope, "--pcap", source, "--series-dir", series, "-q",
+                               "--json-out", report_path],
+                              capture_output=True, text=True, timeout=60)
+        check("series write failure exit code", proc.returncode, 1)
+        if f"scanscope-{day}.jsonl" not in proc.stderr:
+            failures.append(f"series write failure: path not named: {proc.stderr!r}")
+        with open(report_path) as f:
+            check("series write failures in the report",
+                  json.load(f)["series_files"]["write_errors"] > 0, True)
+
+        # Records longer than an mbuf are clipped and counted (data room 256 bytes here).
+        payload = os.path.join(data_dir, "jsonrpc-curl.pcap")
+        longer = sum(1 for n in tcpdump_lines(payload) if n > 256)
+        proc = subprocess.run([scanscope, "--pcap", payload, "--mbuf-size", "384", "-q",
+                               "--json-out", report_path],
+                              capture_output=True, text=True, timeout=60)
+        with open(report_path) as f:
+            check("clipped records", json.load(f)["clipped_records"], longer)
+
         bad_conf = os.path.join(tmp, "bad.conf")
         with open(bad_conf, "w") as f:
             f.write("# comment\nqueues = 1\nno-such-option = 3\n")
@@ -631,6 +680,27 @@ def check_bad_inputs(scanscope, data_dir):
         check("bad config exit code", proc.returncode, 2)
         if f"{bad_conf}:3" not in proc.stderr:
             failures.append(f"bad config: message does not name file and line: {proc.stderr!r}")
+
+
+def check_far_apart(scanscope):
+    """Two SYNs thirty years apart: the quarter million empty hours between them are skipped,
+    not closed one by one (the run would take minutes), and both hours are in the series."""
+    syn = bytes.fromhex("020000000009020000000007080045000028d431000040060000c6336407cb007109")
+    syn += struct.pack("!HHIIBBHHH", 40001, 8545, 1000, 0, 0x50, 2, 1024, 0, 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        path, report_path = os.path.join(tmp, "far.pcap"), os.path.join(tmp, "r.json")
+        with open(path, "wb") as w:
+            w.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            for t in (1000, 1000 + 30 * 365 * 86400):
+                w.write(struct.pack("<IIII", t, 0, len(syn), len(syn)) + syn)
+        proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", path, "--geo-db", "none",
+                               "-q", "--json-out", report_path],
+                              capture_output=True, text=True, timeout=60)
+        check("far-apart capture exit code", proc.returncode, 0)
+        with open(report_path) as f:
+            report = json.load(f)
+        series = [p["series"] for p in report["ports"] if p["port"] == 8545][0]
+        check("far-apart capture hours", [b["start"][:4] for b in series], ["1970", "1999"])
 
 
 def check_source_flood(scanscope, stage_bench):
@@ -673,6 +743,7 @@ def main():
             check_payload_capture(scanscope, path)
         print(f"checked {os.path.basename(path)}")
     check_bad_inputs(scanscope, data_dir)
+    check_far_apart(scanscope)
     check_countries(scanscope)
     check_buckets_and_surges(scanscope)
     check_endpoints(scanscope, data_dir)

@@ -63,3 +63,55 @@ TEST_CASE("placeholder text in options is an error, not a hang", "[options]") {
   CHECK(p.options->json_out.find("report-100%.json") != std::string::npos);
   std::remove(odd.c_str());
 }
+
+// Each bad config file must be refused with exit 2 and a message that names the file and the
+// line at fault (or the command line), whatever else the file or the command line holds.
+TEST_CASE("config errors name the file and the line", "[options]") {
+  struct bad_config {
+    const char* text;              // the config file
+    std::vector<std::string> args; // besides --config FILE --pcap x.pcap
+    int line;                      // the line the message must name (0: the command line)
+    const char* words;             // what the message must also say
+  };
+  const std::vector<bad_config> table = {
+      {"# comment\nthis line has no equals\n", {}, 2, "not of the form 'name = value'"},
+      {"bucket = 10\n", {}, 1, "option 'bucket' must be from 60 to 86400"},
+      {"bucket-grace = 30\nbucket = 10\n", {}, 2, "option 'bucket'"},
+      {"\nwatch-port = 8545/tcp\n", {}, 2, "option 'watch-port'"},
+      {"queues = 1\nno-such-option = 3\n", {}, 2, "no-such-option"},
+      {"retention = 0\n", {}, 1, "option 'retention' must be from 1"},
+      {"\n\ncampaign-ratio = 0.5\n", {}, 3, "option 'campaign-ratio'"},
+      // A bad value in the file is an error even when the command line sets the option too.
+      {"verbose = true\nquiet = maybe\n", {"--quiet"}, 2, "'maybe'"},
+      {"bucket = 7200\n", {"--bucket", "10"}, 0, "option 'bucket'"},
+  };
+  for (const bad_config& c : table) {
+    const std::string path = write_config(c.text);
+    std::vector<std::string> args = {"--config", path, "--pcap", "x.pcap"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const parse_outcome p = parse(args);
+    INFO(c.text << " → " << p.error);
+    CHECK_FALSE(p.options);
+    CHECK(p.exit_code == 2);
+    const std::string where =
+        c.line == 0 ? std::string("command line: ") : path + ":" + std::to_string(c.line) + ":";
+    CHECK(p.error.find(where) == 0);
+    CHECK(p.error.find(c.words) != std::string::npos);
+    std::remove(path.c_str());
+  }
+}
+
+TEST_CASE("option mistakes get a hint", "[options]") {
+  // EAL arguments without the separator.
+  parse_outcome p = parse({"-l", "0-1", "--vdev", "net_null0", "--duration", "1"});
+  CHECK_FALSE(p.options);
+  CHECK(p.exit_code == 2);
+  CHECK(p.error.find("EAL arguments go before '--'") != std::string::npos);
+  // With the separator there is nothing to hint at.
+  p = parse({"-l", "0-1", "--", "--no-such-option"});
+  CHECK(p.error.find("EAL arguments") == std::string::npos);
+  // A config file that is not there is said to be missing.
+  p = parse({"--config", "no-such-file.conf", "--pcap", "x.pcap"});
+  CHECK(p.exit_code == 2);
+  CHECK(p.error.find("'no-such-file.conf' does not exist") != std::string::npos);
+}

@@ -1,0 +1,32 @@
+#pragma once
+/**
+ * @file
+ * Quick checks of what the options name, made before the slow start-up (payload rules,
+ * location database, EAL), so a typing mistake is reported in a moment, not after seconds:
+ * the files named exist, the listen address parses, the output folders are writable, the
+ * captures open.
+ */
+
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+
+namespace scanscope {
+
+/** The captures of --pcap sorted into those that open and those that do not. */
+struct capture_check {
+  std::vector<std::string> readable; /**< in the order given */
+  std::vector<std::string> problems; /**< one message per capture that cannot be read */
+};
+
+/**
+ * Check files, addresses and output folders.
+ * @return empty, or the message of the first problem (a usage error: exit 2)
+ */
+std::string check_named_paths(const app_options& o);
+
+/** Open each capture of --pcap once (header and link type). */
+capture_check check_captures(const std::vector<std::string>& pcaps);
+
+}  // namespace scanscope
