@@ -25,6 +25,8 @@ packages=(
   libloc-database python3-matplotlib
   # tests
   catch2 tcpdump python3 python3-location
+  # systemd-analyze checks the unit file
+  systemd
   # the live reload test: a veth pair into a network namespace
   iproute2
   # a MaxMind-format database built for the tests, and mmdblookup as their oracle

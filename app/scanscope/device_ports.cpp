@@ -74,6 +74,14 @@ std::string describe_ports() {
     rte_eth_dev_get_name_by_port(id, name);
     rte_eth_link link{};
     rte_eth_link_get_nowait(id, &link);
+    // A port not started yet may say "down" whatever its cable does; a port that reads a Linux
+    // interface (af_packet, pcap iface=) says "down" until started: ask the kernel instead.
+    std::string state = link.link_status ? "up" : "down (the port is not started yet)";
+    const std::string interface = kernel_interface_of(id);
+    if (!interface.empty()) {
+      const std::string kernel = kernel_link_state(interface);
+      state = (kernel.empty() ? std::string("unknown") : kernel) + " (interface " + interface + ")";
+    }
     const uint64_t rss = info.flow_type_rss_offloads;
     std::snprintf(line, sizeof line,
                   "port %u %s: driver %s, NUMA socket %d, RX queues up to %u, descriptors up "
@@ -83,7 +91,7 @@ std::string describe_ports() {
                   info.rx_desc_lim.nb_max, (rss & RTE_ETH_RSS_IP) ? "yes" : "no",
                   (rss & RTE_ETH_RSS_TCP) ? "yes" : "no", (rss & RTE_ETH_RSS_UDP) ? "yes" : "no",
                   (rss & RTE_ETH_RSS_L3_SRC_ONLY) ? "yes" : "no", info.reta_size,
-                  link.link_status ? "up" : "down", link.link_speed);
+                  state.c_str(), link.link_speed);
     out += line;
   }
   if (out.empty()) {
@@ -102,7 +110,9 @@ std::vector<uint16_t> select_ports(const std::vector<uint16_t>& requested, std::
     if (ports.empty()) {
       error =
           "no DPDK ports: give EAL a device (e.g. `scanscope -l 0-1 -a 0000:3b:00.0 -- ...` or "
-          "`--vdev net_pcap0,iface=eth1`), or analyse a capture with --pcap FILE";
+          "`--vdev net_pcap0,iface=eth1`), or analyse a capture with --pcap FILE; as a "
+          "service, set SCANSCOPE_EAL in /etc/default/scanscope (config/systemd/"
+          "scanscope.default)";
     }
     return ports;
   }

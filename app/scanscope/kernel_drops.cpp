@@ -22,8 +22,9 @@ struct baseline {
 std::mutex baselines_lock;
 std::map<uint16_t, baseline> baselines;
 
-/** The interface a socket-backed port reads ("iface=eth1" in its device arguments). */
-std::string interface_of(uint16_t port) {
+}  // namespace
+
+std::string kernel_interface_of(uint16_t port) {
   rte_eth_dev_info info{};
   if (rte_eth_dev_info_get(port, &info) != 0 || info.device == nullptr ||
       info.driver_name == nullptr) {
@@ -46,6 +47,17 @@ std::string interface_of(uint16_t port) {
   return args.substr(at + 6, end == std::string::npos ? std::string::npos : end - at - 6);
 }
 
+std::string kernel_link_state(const std::string& interface) {
+  if (interface.empty() || interface.find('/') != std::string::npos) {
+    return "";
+  }
+  std::ifstream f("/sys/class/net/" + interface + "/operstate");
+  std::string state;
+  return f >> state ? state : "";
+}
+
+namespace {
+
 bool read_rx_packets(const std::string& interface, uint64_t& out) {
   if (interface.find('/') != std::string::npos) {
     return false;
@@ -60,7 +72,7 @@ void note_kernel_baselines(const std::vector<uint16_t>& ports) {
   std::lock_guard<std::mutex> guard(baselines_lock);
   for (uint16_t port : ports) {
     baseline b;
-    b.interface = interface_of(port);
+    b.interface = kernel_interface_of(port);
     rte_eth_stats st{};
     if (b.interface.empty() || !read_rx_packets(b.interface, b.rx_packets) ||
         rte_eth_stats_get(port, &st) != 0) {

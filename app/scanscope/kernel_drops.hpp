@@ -9,9 +9,17 @@
  */
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace scanscope {
+
+/** The Linux interface a socket-backed port reads ("iface=eth1" in its device arguments), or
+ *  "" for other ports. */
+std::string kernel_interface_of(uint16_t port);
+
+/** The interface's operational state as the kernel says it ("up", "down", ...; "" unknown). */
+std::string kernel_link_state(const std::string& interface);
 
 /** Note each socket-backed port's interface counter; call right after the ports started. */
 void note_kernel_baselines(const std::vector<uint16_t>& ports);

@@ -245,8 +245,13 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
   {
     family_writer f(out, "scanscope_signature_hits_total", "counter",
                     "Payload signature hits (TCP connections or UDP datagrams) by port and rule.");
+    // Only (port, rule) pairs with a hit: a series for every rule on every watched port would
+    // be 760 mostly-zero series with the default rules and 10,240 at the rule limit.
     for (uint16_t i = 0; i < port_count && i < t.signatures.size(); ++i) {
       for (size_t k = 0; k < r.rules.size(); ++k) {
+        if (t.signatures[i][k].packets == 0) {
+          continue;
+        }
         f.sample(port_labels(ports, i) + "," + label("signature", r.rules[k].name) + "," +
                      label("category", r.rules[k].category),
                  t.signatures[i][k].packets);

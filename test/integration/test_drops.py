@@ -103,6 +103,16 @@ def main():
         if not setup():
             return 77  # meson: skipped
         try:
+            # --list-ports on the up veth says what the kernel says: up.
+            listed = subprocess.run(
+                [scanscope, "-l", "0", "--no-huge", "-m", "256", "--no-pci",
+                 f"--file-prefix=scanscope-list-{os.getpid()}",
+                 "--vdev", f"net_af_packet0,iface={HOST_IF}", "--", "--list-ports",
+                 "--config", config, "--geo-db", "none"],
+                capture_output=True, text=True, timeout=60)
+            if f"link up (interface {HOST_IF})" not in listed.stdout:
+                failures.append(f"--list-ports on the up {HOST_IF}: {listed.stdout!r} "
+                                f"{listed.stderr[-500:]!r}")
             before = rx_packets()
             with open(log_path, "w") as log:
                 proc = subprocess.Popen(

@@ -58,7 +58,7 @@ def run_scanscope(scanscope, path, extra=(), with_geo=False):
     with tempfile.TemporaryDirectory() as tmp:
         report_path = os.path.join(tmp, "report.json")
         proc = subprocess.run(
-            [scanscope, "--config", CONFIG, "--pcap", path, "--json-out", report_path, "--quiet",
+            [scanscope, "--config", CONFIG, "--pcap", path, "--json-out", report_path,
              *geo, *extra],
             capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
@@ -388,6 +388,10 @@ def check_endpoints(scanscope, data_dir):
                      if l.startswith('scanscope_port_frames_total{port="8545"')), "")
         check("scanscope_port_frames_total for 8545", line.split(" ")[-1] if line else None,
               str(want))
+        # No payload in this capture: no signature series at all (only pairs with a hit).
+        check("signature series without a hit",
+              [l for l in metrics.splitlines() if l.startswith("scanscope_signature_hits_total{")],
+              [])
         if shutil.which("promtool"):
             lint = subprocess.run(["promtool", "check", "metrics"], input=metrics,
                                   capture_output=True, text=True)
@@ -473,6 +477,40 @@ def check_monitoring_configs(data_dir):
                                     "which /metrics does not export")
 
 
+    drops = [p for p in dashboard["panels"] if p["title"].startswith("Frames dropped")]
+    if not drops or "scanscope_device_rx_kernel_dropped_total" not in drops[0]["targets"][0]["expr"]:
+        failures.append("dashboard: the drop panel leaves out device_rx_kernel_dropped_total")
+    for panel in dashboard["panels"]:
+        if "last_bucket" in json.dumps(panel["targets"]) and \
+                "no data yet" not in panel["fieldConfig"]["defaults"].get("noValue", ""):
+            failures.append(f"dashboard panel '{panel['title']}' shows nothing before the first "
+                            "bucket closes: it needs a 'no data yet' text")
+
+
+def check_systemd_unit(scanscope, data_dir):
+    """systemd's own check accepts the unit (the binary put where ExecStart says), and the unit
+    does not restart a sensor whose configuration is wrong."""
+    import shutil
+    if not shutil.which("systemd-analyze"):
+        failures.append("systemd-analyze is missing (Debian's systemd package)")
+        return
+    root = os.path.join(data_dir, "..", "..", "config", "systemd")
+    with open(os.path.join(root, "scanscope.service")) as f:
+        unit = f.read()
+    if "RestartPreventExitStatus=2 3 4" not in unit:
+        failures.append("systemd unit: a configuration error would restart it in a loop")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "scanscope.service")
+        with open(path, "w") as f:
+            f.write(unit.replace("/usr/local/bin/scanscope", os.path.abspath(scanscope)))
+        r = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, text=True,
+                           timeout=60)
+        check("systemd-analyze verify exit code", r.returncode, 0)
+        # It only warns about a value it cannot parse: any line about the unit is a failure.
+        complaints = [line for line in r.stderr.splitlines() if "scanscope.service" in line]
+        check("systemd-analyze verify complaints about the unit", complaints, [])
+
+
 METRIC_NAMES_SEEN = set()
 
 
@@ -499,6 +537,7 @@ def check_live_run(scanscope, data_dir):
         # Start-up (EAL, compiling the signatures) takes seconds under the sanitizers; the
         # endpoints answer once the stats loop runs, and the run lasts --duration from there.
         metrics = ""
+        live_input = None
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -507,6 +546,9 @@ def check_live_run(scanscope, data_dir):
                 c.request("GET", "/metrics")
                 metrics = c.getresponse().read().decode()
                 if metrics:
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    c.request("GET", "/api/v1/report")
+                    live_input = json.loads(c.getresponse().read().decode()).get("input")
                     break
             except OSError:
                 continue
@@ -544,6 +586,7 @@ def check_live_run(scanscope, data_dir):
         check("live: frames", report["totals"]["packets"], frames)
         check("live: device frames", report["devices"][0]["ipackets"], frames)
         check("live: mode", report["mode"], "live")
+        check("live: input while running and at the end", live_input, report["input"])
         # The bucket the stop cut short is in the series files, marked partial, and the files
         # hold every TCP/UDP frame counted.
         import csv
@@ -748,6 +791,7 @@ def main():
     check_buckets_and_surges(scanscope)
     check_endpoints(scanscope, data_dir)
     check_monitoring_configs(data_dir)
+    check_systemd_unit(scanscope, data_dir)
     check_live_run(scanscope, data_dir)
     if len(sys.argv) > 3:
         check_source_flood(scanscope, sys.argv[3])
