@@ -26,7 +26,7 @@ constexpr const char* usage_head =
     "Examples:\n"
     "  scanscope --pcap capture.pcap --json-out report.json\n"
     "  scanscope -l 0-2 -a 0000:3b:00.0 -- --queues 2\n"
-    "  scanscope -l 0-1 --no-huge --vdev net_pcap0,iface=eth1 -- --duration 60\n"
+    "  scanscope -l 0-1 --no-huge --no-pci --vdev net_pcap0,iface=eth1 -- --duration 60\n"
     "\n"
     "Options (every option except --help, --version and --config can be set in the config\n"
     "file as `name = value`; the command line wins):\n";
@@ -176,7 +176,9 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "offline: after the run, keep serving the endpoints until SIGINT or SIGTERM")(
       "top-countries", po::value(&o.top_countries)->default_value(o.top_countries)->value_name("K"),
       "countries per port in /metrics; the rest are summed into country=\"other\"")(
-      "quiet,q", po::bool_switch(&o.quiet), "no per-second status or progress lines")(
+      "quiet,q", po::bool_switch(&o.quiet),
+      "no status or progress lines and no summary table: errors, warnings and the line naming "
+      "the report only")(
       "status-interval",
       po::value(&o.status_interval)->default_value(o.status_interval)->value_name("SECONDS"),
       "seconds between status lines")("verbose,v", po::bool_switch(&o.verbose),
