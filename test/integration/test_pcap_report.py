@@ -650,8 +650,21 @@ def check_bad_inputs(scanscope, data_dir):
     if "/nonexistent.pcap" not in proc.stderr:
         failures.append(f"missing capture: message does not name the file: {proc.stderr!r}")
 
+    # Named files, the listen address and output folders are checked before the slow start-up,
+    # each with the option named.
+    source = os.path.join(data_dir, "nmap-syn.pcap")
+    for args, words in ((["--geo-db", "/nonexistent.db"], "'/nonexistent.db' does not exist"),
+                        (["--signatures", "/nonexistent.rules"], "option 'signatures'"),
+                        (["--http", "localhost"], "option 'http'"),
+                        (["--series-dir", "/proc/nope"], "option 'series-dir'"),
+                        (["--json-out", "/proc/nope/r.json"], "option 'json-out'")):
+        proc = subprocess.run([scanscope, "--pcap", source, "-q", *args],
+                              capture_output=True, text=True, timeout=60)
+        check(f"{args[0]} refused: exit code", proc.returncode, 2)
+        if words not in proc.stderr or "location database" in proc.stderr:
+            failures.append(f"{args}: expected {words!r} before start-up, got {proc.stderr!r}")
+
     with tempfile.TemporaryDirectory() as tmp:
-        source = os.path.join(data_dir, "nmap-syn.pcap")
         with open(source, "rb") as f:
             data = f.read()
         damaged = os.path.join(tmp, "damaged.pcap")

@@ -4,6 +4,7 @@
 #include <map>
 #include <vector>
 
+#include "export/campaign_text.hpp"
 #include "stats/campaign_detector.hpp"
 #include "stats/series_store.hpp"
 
@@ -222,4 +223,10 @@ TEST_CASE("campaigns: a restored bucket cut short is completed by the next run",
   const auto& campaigns = store.campaigns().campaigns();
   REQUIRE(campaigns.size() >= 1);
   CHECK(campaigns.front().start == 30);
+}
+
+TEST_CASE("ratios against a median of zero say what they are taken against", "[campaigns]") {
+  CHECK(ratio_text(14.4, 43.5) == "14.4 times the median of 43.5");
+  // 568 packets over a median of 0: not "568.0 times the median of 0.0".
+  CHECK(ratio_text(568, 0) == "568 times one packet (the median of the buckets before is 0.0)");
 }
