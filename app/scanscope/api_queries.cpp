@@ -13,6 +13,7 @@
 #include "export/json_series.hpp"
 #include "series_setup.hpp"
 #include "export/summary_table.hpp"
+#include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
 
@@ -123,8 +124,9 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
     }
   }
   const std::string group = p.count("group") ? p.at("group") : "port";
-  if (group != "port" && group != "cluster" && group != "signature" && group != "country") {
-    return bad("group must be port, cluster, signature or country");
+  if (group != "port" && group != "cluster" && group != "signature" && group != "country" &&
+      group != "tool") {
+    return bad("group must be port, cluster, signature, tool or country");
   }
   if (cluster >= 0 && signature >= 0) {
     return bad("filter by cluster or by signature, not both");
@@ -144,6 +146,8 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
     kind = series_key::kind::cluster;
   } else if (signature >= 0 || group == "signature") {
     kind = series_key::kind::signature;
+  } else if (group == "tool") {
+    kind = series_key::kind::tool;
   }
   const uint64_t width_s = static_cast<uint64_t>(c.options->bucket);
   rapidjson::StringBuffer b;
@@ -174,6 +178,9 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
         name = t.clusters->name(series_key::dim_of(key));
       } else if (group == "signature") {
         name = t.signatures ? t.signatures->rules()[series_key::dim_of(key)].name : "?";
+      } else if (group == "tool") {
+        const uint16_t tool = series_key::dim_of(key);
+        name = tool < scan_tool_count ? scan_tool_name(static_cast<scan_tool>(tool)) : "?";
       } else {
         name = t.geo ? t.geo->country_code(series_key::country_of(key)) : "ZZ";
       }

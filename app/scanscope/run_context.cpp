@@ -191,9 +191,12 @@ http_response endpoints::answer(const std::string& target) const {
       return {503, "text/plain; charset=utf-8", "the main lcore did not answer in time\n"};
     }
     return answer.get();
-  } else if (path == "/") {
+  } else if (auto page = console_.answer(path)) {
+    return *page;
+  } else if (path == "/api" || path == "/api/" || path == "/api/v1" || path == "/api/v1/") {
     r.body =
         "scanscope\n"
+        "/                         the console (charts, campaigns, signatures, devices)\n"
         "/metrics                  Prometheus text format 0.0.4\n"
         "/api/v1/report            the JSON report (docs/report.md)\n"
         "/api/v1/series            closed buckets; port, cluster, signature, country, from, to, "

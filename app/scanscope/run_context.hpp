@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cluster/cluster_rules.hpp"
+#include "export/console_assets.hpp"
 #include "export/http_server.hpp"
 #include "export/run_report.hpp"
 #include "export/series_files.hpp"
@@ -108,6 +109,7 @@ class endpoints {
     std::promise<http_response> answer;
   };
 
+  console_assets console_;  // the browser console's files (read-only after construction)
   mutable std::mutex mutex_;
   std::shared_ptr<const std::string> metrics_;
   std::shared_ptr<const std::string> json_;

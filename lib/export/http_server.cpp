@@ -65,6 +65,7 @@ class session : public std::enable_shared_from_this<session> {
     response_.result(r.status);
     response_.set(http::field::content_type, r.content_type);
     response_.set(http::field::server, "scanscope");
+    set_security_headers();
     response_.body() = request.method() == http::verb::head ? std::string() : r.body;
     response_.content_length(r.body.size());
     response_.keep_alive(false);
@@ -74,10 +75,24 @@ class session : public std::enable_shared_from_this<session> {
   void answer(unsigned status, const char* text, bool) {
     response_.result(status);
     response_.set(http::field::content_type, "text/plain; charset=utf-8");
+    set_security_headers();
     response_.body() = text;
     response_.prepare_payload();
     response_.keep_alive(false);
     write();
+  }
+
+  // The console's page may run only the sensor's own scripts (no inline script, no other
+  // origin), load nothing from elsewhere, and not be framed; no answer is sniffed as another
+  // type. Strings from traffic reach the page as text (lib/export/console/app.js).
+  void set_security_headers() {
+    response_.set("Content-Security-Policy",
+                  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                  "connect-src 'self'; base-uri 'none'; form-action 'self'; "
+                  "frame-ancestors 'none'");
+    response_.set("X-Content-Type-Options", "nosniff");
+    response_.set("Referrer-Policy", "no-referrer");
+    response_.set(http::field::cache_control, "no-store");
   }
 
   void write() {

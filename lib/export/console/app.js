@@ -1,0 +1,289 @@
+// scanscope console: the reports' figures from the sensor's own JSON API.
+// Every string that comes from traffic (excerpts, fingerprint keys, names) goes into the page
+// through textContent, never as HTML.
+"use strict";
+
+const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                "#7f7f7f", "#bcbd22", "#17becf"];
+const SHADES = ["rgba(230,57,70,0.13)", "rgba(69,123,157,0.15)", "rgba(42,157,143,0.15)",
+                "rgba(233,196,106,0.2)", "rgba(131,56,236,0.12)"];
+const TOP_SERIES = 7;      // series drawn per chart; the rest are summed as "rest"
+const REFRESH_MS = 20000;  // how often the console asks whether a bucket has closed
+
+const charts = {};
+let lastMark = "";
+
+function $(id) { return document.getElementById(id); }
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+
+function setStatus(text) { $("status").textContent = text; }
+
+async function getJson(path) {
+  const r = await fetch(path, { headers: { "Accept": "application/json" } });
+  if (!r.ok) throw new Error(path + ": " + r.status + " " + (await r.text()).trim());
+  return r.json();
+}
+
+function hour(iso) { return iso ? iso.slice(0, 16).replace("T", " ") : "ongoing"; }
+
+// <input type="datetime-local"> values are read and written as UTC.
+function toInput(iso) { return iso ? iso.slice(0, 16) : ""; }
+function fromInput(value) { return value ? value + ":00Z" : ""; }
+
+function fillRows(tableId, rows) {
+  const body = $(tableId).querySelector("tbody");
+  body.replaceChildren();
+  for (const cells of rows) {
+    const tr = document.createElement("tr");
+    for (const c of cells) {
+      if (c !== null && typeof c === "object") {
+        tr.appendChild(el("td", c.text, c.cls));
+      } else {
+        tr.appendChild(el("td", c, typeof c === "number" ? "number" : undefined));
+      }
+    }
+    body.appendChild(tr);
+  }
+  if (!rows.length) {
+    const tr = document.createElement("tr");
+    const td = el("td", "none");
+    td.colSpan = $(tableId).querySelectorAll("th").length;
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
+}
+
+function currentView() {
+  const q = new URLSearchParams(window.location.search);
+  return { port: q.get("port") || "", from: q.get("from") || "", to: q.get("to") || "",
+           split: q.get("split") === "tool" ? "tool" : "cluster" };
+}
+
+function viewQuery(v) {
+  const q = new URLSearchParams();
+  for (const k of ["port", "from", "to", "split"]) if (v[k]) q.set(k, v[k]);
+  return "?" + q.toString();
+}
+
+function range(v) {
+  let q = "";
+  if (v.from) q += "&from=" + encodeURIComponent(v.from);
+  if (v.to) q += "&to=" + encodeURIComponent(v.to);
+  return q;
+}
+
+// Shades campaign spans and draws lead changes over a chart (options.plugins.marks).
+const marksPlugin = {
+  id: "marks",
+  beforeDatasetsDraw(chart, _args, opts) {
+    const x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+    const half = x.getPixelForValue(1) - x.getPixelForValue(0);
+    (opts.spans || []).forEach((s, i) => {
+      const left = x.getPixelForValue(s.from) - half / 2;
+      const right = x.getPixelForValue(s.to) + half / 2;
+      ctx.save();
+      ctx.fillStyle = SHADES[i % SHADES.length];
+      ctx.fillRect(left, area.top, right - left, area.bottom - area.top);
+      ctx.fillStyle = "#333";
+      ctx.font = "11px sans-serif";
+      ctx.fillText(s.label, left + 3, area.top + 12 + 13 * (i % 3));
+      ctx.restore();
+    });
+  },
+  afterDatasetsDraw(chart, _args, opts) {
+    const x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+    for (const l of opts.lines || []) {
+      const at = x.getPixelForValue(l.at) - (x.getPixelForValue(1) - x.getPixelForValue(0)) / 2;
+      ctx.save();
+      ctx.strokeStyle = "#000";
+      ctx.setLineDash([2, 3]);
+      ctx.beginPath();
+      ctx.moveTo(at, area.top);
+      ctx.lineTo(at, area.bottom);
+      ctx.stroke();
+      ctx.fillStyle = "#000";
+      ctx.font = "11px sans-serif";
+      ctx.fillText(l.label, at + 3, area.bottom - 6);
+      ctx.restore();
+    }
+  },
+};
+
+// Hourly stacked bars of distinct sources per group; the legend below lists each series with
+// its sources summed over the hours (a source active in two hours counts in both).
+function drawStacked(key, canvasId, legendId, buckets, marks) {
+  const hours = buckets.map((b) => b.start);
+  const totals = {};
+  for (const b of buckets) {
+    for (const [name, g] of Object.entries(b.groups)) totals[name] = (totals[name] || 0) + g.sources;
+  }
+  const names = Object.keys(totals).sort((a, b) => totals[b] - totals[a]);
+  const shown = names.slice(0, TOP_SERIES);
+  const rest = names.slice(TOP_SERIES);
+  const datasets = shown.map((name, i) => ({
+    label: name, backgroundColor: COLORS[i % COLORS.length], borderWidth: 0,
+    data: buckets.map((b) => (b.groups[name] ? b.groups[name].sources : 0)),
+  }));
+  if (rest.length) {
+    datasets.push({ label: "rest", backgroundColor: "#cccccc", borderWidth: 0,
+      data: buckets.map((b) => rest.reduce((n, r) => n + (b.groups[r] ? b.groups[r].sources : 0), 0)) });
+  }
+  const legend = $(legendId);
+  legend.replaceChildren();
+  datasets.forEach((d) => {
+    const li = el("li");
+    li.dataset.series = d.label;
+    const sw = el("span", null, "swatch");
+    sw.style.backgroundColor = d.backgroundColor;
+    li.appendChild(sw);
+    li.appendChild(document.createTextNode(d.label + " " +
+      d.data.reduce((a, b) => a + b, 0).toLocaleString("en")));
+    legend.appendChild(li);
+  });
+  if (!datasets.length) legend.appendChild(el("li", "no traffic in this period"));
+  if (typeof Chart === "undefined") return;  // said in the status line
+  if (charts[key]) charts[key].destroy();
+  charts[key] = new Chart($(canvasId), {
+    type: "bar",
+    plugins: [marksPlugin],
+    data: { labels: hours.map(hour), datasets },
+    options: {
+      animation: false, maintainAspectRatio: false, barPercentage: 1, categoryPercentage: 1,
+      scales: { x: { stacked: true, ticks: { maxTicksLimit: 16 } }, y: { stacked: true, beginAtZero: true } },
+      plugins: { legend: { display: false }, marks },
+    },
+  });
+}
+
+// Campaign spans and lead changes as indexes into the hours drawn.
+function marksFor(buckets, campaigns, leads, dimension) {
+  const index = {};
+  buckets.forEach((b, i) => { index[b.start] = i; });
+  const at = (iso, fallback) => (iso in index ? index[iso] : fallback);
+  const spans = campaigns.filter((c) => c.scope === "port_country").map((c) => ({
+    from: at(c.start, 0),
+    to: c.end ? Math.max(at(c.end, buckets.length) - 1, 0) : buckets.length - 1,
+    label: c.value + " x" + Math.round(c.peak_ratio),
+  })).filter((s) => buckets.length && s.to >= s.from);
+  const lines = leads.filter((l) => l.dimension === dimension && l.bucket in index)
+    .map((l) => ({ at: index[l.bucket], label: l.to + " leads" }));
+  return { spans, lines };
+}
+
+function portOf(report, wanted) {
+  const ports = report.ports.filter((p) => p.packets > 0);
+  return ports.find((p) => String(p.port) === wanted) || ports[0] || report.ports[0];
+}
+
+async function render() {
+  const v = currentView();
+  const report = await getJson("/api/v1/report");
+  // The port picker: every watched port, busiest first.
+  const select = $("port");
+  select.replaceChildren();
+  for (const p of [...report.ports].sort((a, b) => b.packets - a.packets)) {
+    const o = el("option", p.port + "/" + p.protocol + " " + (p.name || "") + " (" +
+      p.packets.toLocaleString("en") + " frames)");
+    o.value = String(p.port);
+    select.appendChild(o);
+  }
+  const port = portOf(report, v.port);
+  if (!port) { setStatus("no watched port"); return; }
+  select.value = String(port.port);
+  $("from").value = toInput(v.from);
+  $("to").value = toInput(v.to);
+  $("split").value = v.split;
+  $("split-caption").textContent = "Sources per hour by " + v.split;
+  $("permalink").href = viewQuery({ ...v, port: String(port.port) });
+
+  const base = "port=" + encodeURIComponent(port.port) + range(v);
+  const [byCountry, bySplit, bySignature, found] = await Promise.all([
+    getJson("/api/v1/series?group=country&" + base),
+    getJson("/api/v1/series?group=" + v.split + "&" + base),
+    getJson("/api/v1/series?group=signature&" + base),
+    getJson("/api/v1/campaigns?" + base),
+  ]);
+  const campaigns = found.campaigns, leads = found.lead_changes;
+  drawStacked("country", "chart-country", "legend-country", byCountry.buckets,
+              marksFor(byCountry.buckets, campaigns, leads, "country"));
+  drawStacked("split", "chart-split", "legend-split", bySplit.buckets,
+              marksFor(bySplit.buckets, campaigns, leads, v.split));
+  drawStacked("signature", "chart-signature", "legend-signature", bySignature.buckets,
+              marksFor(bySignature.buckets, campaigns, [], "signature"));
+
+  fillRows("campaigns", campaigns.map((c) => [
+    c.scope.replace("port_", "") || "port", c.new_tool ? "new tool: " + c.value : c.value || "all sources",
+    hour(c.start), c.end ? hour(c.end) : "ongoing", "x" + c.peak_ratio.toFixed(1) + " at " + hour(c.peak),
+    c.packets, c.peak_sources, c.top.tools.map((t) => t[0]).filter((t) => t !== "none").join(" + "),
+  ]));
+  fillRows("leads", leads.map((l) => [hour(l.bucket), l.dimension, l.from, l.to]));
+  fillRows("surges", report.surges.filter((s) => s.port === port.port).map((s) => [
+    hour(s.start), s.scope.replace("port_", "") || "port", s.country || s.cluster || "all sources",
+    "x" + s.ratio.toFixed(1), hour(s.end)]));
+
+  const rules = {};
+  for (const r of report.signatures) rules[r.name] = r;
+  fillRows("signatures", port.signatures.filter((s) => s.hits > 0).map((s) => [
+    s.name, s.category, s.hits, s.sources,
+    { text: rules[s.name] && rules[s.name].excerpt ? rules[s.name].excerpt : "", cls: "bytes" }]));
+
+  try {
+    const fingerprints = await getJson("/api/v1/fingerprints/top?n=10&port=" + port.port);
+    fillRows("fingerprints", fingerprints.map((f) => [{ text: f.key, cls: "bytes" }, f.packets, f.sources]));
+  } catch (e) {
+    fillRows("fingerprints", []);
+  }
+  try {
+    const sources = await getJson("/api/v1/sources/top?n=10");
+    $("sources-note").textContent = "";
+    fillRows("sources", sources.map((s) => [s.address, s.country, s.packets, s.distinct_ports,
+                                            hour(s.first_seen), hour(s.last_seen)]));
+  } catch (e) {
+    // Live, the RX lcores own the source tables: the API answers 503 until they stop.
+    $("sources-note").textContent = "the busiest sources are shown once the analysis has ended";
+    fillRows("sources", []);
+  }
+  fillRows("devices", (report.devices || []).map((d) => [d.port_id, d.name, d.ipackets, d.imissed,
+                                                         d.ierrors, d.rx_nombuf, d.kernel_dropped]));
+  fillRows("lcores", (report.lcores || []).map((l) => [l.lcore, l.source, l.packets,
+                                                       (100 * l.busy_ratio).toFixed(0) + "%"]));
+  lastMark = JSON.stringify(report.buckets) + campaigns.length;
+  setStatus((typeof Chart === "undefined"
+    ? "charts need Debian's libjs-chart.js on the sensor; tables only. " : "") +
+    report.mode + " " + report.input + ": " + report.totals.packets.toLocaleString("en") +
+    " frames, " + report.buckets.retained + " hours kept, " + campaigns.length +
+    " campaigns on " + port.port + "/" + port.protocol + "; updated " +
+    new Date().toISOString().slice(11, 19) + " UTC");
+}
+
+// A new closed bucket (or campaign) redraws the view.
+async function refresh() {
+  try {
+    const report = await getJson("/api/v1/report");
+    const found = await getJson("/api/v1/campaigns?port=" + encodeURIComponent($("port").value));
+    if (JSON.stringify(report.buckets) + found.campaigns.length !== lastMark) await render();
+  } catch (e) {
+    setStatus("the sensor did not answer: " + e.message);
+  }
+}
+
+function main() {
+  $("view").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const v = { port: $("port").value, from: fromInput($("from").value),
+                to: fromInput($("to").value), split: $("split").value };
+    window.history.pushState(null, "", viewQuery(v));
+    render().catch((e) => setStatus(e.message));
+  });
+  window.addEventListener("popstate", () => render().catch((e) => setStatus(e.message)));
+  render().catch((e) => setStatus(e.message));
+  window.setInterval(refresh, REFRESH_MS);
+}
+
+document.addEventListener("DOMContentLoaded", main);
