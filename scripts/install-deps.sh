@@ -21,12 +21,12 @@ build_packages=(
 )
 packages=(
   "${build_packages[@]}"
-  # run: the embedded default location database, and the demo's figures
-  libloc-database python3-matplotlib
+  # run: the embedded default location database, the demo's figures, the console's charts
+  libloc-database python3-matplotlib libjs-chart.js
   # tests
   catch2 tcpdump python3 python3-location
-  # systemd-analyze checks the unit file
-  systemd
+  # systemd-analyze checks the unit file; a headless browser loads the console
+  systemd chromium
   # the live reload test: a veth pair into a network namespace
   iproute2
   # a MaxMind-format database built for the tests, and mmdblookup as their oracle
@@ -43,7 +43,7 @@ runtime_packages=(
   librte-net-pcap23 librte-net-memif23 librte-net-af-packet23 librte-net-null23
   librte-net-ixgbe23 librte-net-i40e23 librte-net-ice23 librte-net-mlx5-23
   libhyperscan5 libloc1 libloc-database libmaxminddb0 libpcap0.8
-  libboost-program-options1.74.0 dpdk
+  libboost-program-options1.74.0 dpdk libjs-chart.js
 )
 if [[ "${1:-}" == "--build" ]]; then
   packages=("${build_packages[@]}")
