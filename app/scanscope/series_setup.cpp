@@ -1,6 +1,7 @@
 #include "series_setup.hpp"
 
 #include <cstdio>
+#include <memory>
 #include <set>
 
 #include "export/campaign_text.hpp"
@@ -155,9 +156,19 @@ std::string restore_series(series_store& store, const app_options& o,
 series_clock make_series_clock(series_store& store, const app_options& o,
                                const analysis_tables& tables, const rx_lcores& rx) {
   const auto width = static_cast<uint64_t>(o.bucket * 1e9);
+  auto warned = std::make_shared<bool>(false);
   return series_clock(
       store, width, static_cast<uint64_t>(o.bucket_grace * 1e9),
-      [&store, &o, &tables, &rx](const closed_bucket& closed) {
+      [&store, &o, &tables, &rx, warned, width](const closed_bucket& closed) {
+        if (!closed.detected && !*warned) {
+          *warned = true;
+          std::fprintf(stderr,
+                       "scanscope: the input reaches back to %s, which the series folder %s "
+                       "holds already: its counts are added to what was read back (a fresh "
+                       "--series-dir starts afresh)\n",
+                       format_utc(static_cast<uint64_t>(closed.bucket) * width).c_str(),
+                       o.series_dir.c_str());
+        }
         if (closed.surges.empty() && closed.campaigns.opened.empty() &&
             closed.campaigns.ended.empty() && closed.campaigns.lead_changes.empty()) {
           return;
