@@ -25,6 +25,7 @@
 #include "export/series_files.hpp"
 #include "geo/location_db.hpp"
 #include "options.hpp"
+#include "pipeline/lcore_fold.hpp"
 #include "pipeline/worker.hpp"
 #include "rx_lcore.hpp"
 #include "series_clock.hpp"

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/limits.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "packet/decoded_packet.hpp"
 #include "source/source_state.hpp"
@@ -68,7 +69,7 @@ struct cluster_rule {
 class cluster_rules {
  public:
   /** Counters are sized for this many clusters. */
-  static constexpr size_t max_clusters = 32;
+  static constexpr size_t max_clusters = scanscope::max_clusters;
 
   /**
    * Parse rules from text.

@@ -20,7 +20,7 @@
 #include "stats/fingerprint_table.hpp"
 #include "stats/keyed_counters.hpp"
 #include "stats/lcore_counters.hpp"
-#include "stats/unique_set.hpp"
+#include "table/unique_set.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {

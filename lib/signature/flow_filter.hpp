@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "signature/flow_key.hpp"
-#include "stats/unique_set.hpp"
+#include "table/unique_set.hpp"
 
 namespace scanscope {
 

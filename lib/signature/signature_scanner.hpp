@@ -25,7 +25,7 @@
 #include "signature/flow_filter.hpp"
 #include "signature/flow_key.hpp"
 #include "signature/signature_db.hpp"
-#include "stats/counter.hpp"
+#include "common/counter.hpp"
 #include "table/clock_hash_table.hpp"
 
 namespace scanscope {

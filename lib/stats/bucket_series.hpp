@@ -15,9 +15,9 @@
 #include <memory>
 #include <vector>
 
-#include "stats/counter.hpp"
+#include "common/counter.hpp"
 #include "stats/keyed_counters.hpp"
-#include "stats/unique_set.hpp"
+#include "table/unique_set.hpp"
 
 namespace scanscope {
 

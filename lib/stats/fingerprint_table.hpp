@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "fingerprint/fingerprint_key.hpp"
-#include "stats/counter.hpp"
+#include "common/counter.hpp"
 
 namespace scanscope {
 

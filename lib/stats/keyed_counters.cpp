@@ -1,6 +1,6 @@
 #include "stats/keyed_counters.hpp"
 
-#include "stats/unique_set.hpp"
+#include "table/unique_set.hpp"
 
 namespace scanscope {
 

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "stats/counter.hpp"
+#include "common/counter.hpp"
 
 namespace scanscope {
 

@@ -7,10 +7,10 @@
 #include <array>
 #include <cstdint>
 
-#include "cluster/cluster_rules.hpp"
+#include "common/counter.hpp"
+#include "common/limits.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "packet/decoded_packet.hpp"
-#include "stats/counter.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {
@@ -57,7 +57,7 @@ struct alignas(64) lcore_counters {
   /** Frames per destination port for all ports, TCP then UDP: the "top ports" view. */
   std::array<std::array<counter, 65536>, 2> by_dst_port;
   /** Per (watched-port index, cluster). */
-  std::array<std::array<source_counter, cluster_rules::max_clusters>, watched_ports::max_ports + 1>
+  std::array<std::array<source_counter, max_clusters>, watched_ports::max_ports + 1>
       clusters;
   /** Per (watched-port index, built-in tool). */
   std::array<std::array<source_counter, scan_tool_count>, watched_ports::max_ports + 1> tools;

@@ -5,17 +5,15 @@
  */
 
 #include <array>
-#include <map>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "fingerprint/fingerprint_key.hpp"
-#include "signature/signature_scanner.hpp"
-#include "source/source_table.hpp"
 #include "stats/fingerprint_table.hpp"
 #include "stats/keyed_counters.hpp"
 #include "stats/lcore_counters.hpp"
-#include "stats/unique_set.hpp"
 
 namespace scanscope {
 
@@ -54,19 +52,6 @@ struct table_counters_total {
   uint64_t expired = 0;  /**< aged out */
 };
 
-/** What one RX lcore exposes to the stats lcore. */
-struct lcore_view {
-  const lcore_counters* counters;                      /**< counters block */
-  const fingerprint_table* fingerprints;               /**< may be null */
-  const source_table* sources;                         /**< may be null */
-  const unique_set* uniques;                           /**< may be null */
-  const signature_scanner* scanner;                    /**< may be null (no payload rules) */
-  const std::vector<source_counter>* signature_counts; /**< [port * rules + rule]; may be null */
-  const std::vector<source_counter>* signature_totals; /**< [rule]; may be null */
-  const std::vector<source_counter>* country_counts;   /**< [port * 256 + country]; may be null */
-  const std::vector<source_counter>* country_totals;   /**< [country]; may be null */
-  const keyed_counters* signature_countries;           /**< (port, rule, country); may be null */
-};
 
 /** Payload scanning summed over lcores. */
 struct payload_scan_total {
@@ -90,7 +75,7 @@ struct traffic_snapshot {
   uint64_t busy_cycles = 0;           /**< TSC cycles spent on non-empty bursts */
   uint64_t total_cycles = 0;          /**< TSC cycles of the poll loops */
   /** [watched-port index][cluster] */
-  std::vector<std::array<source_total, cluster_rules::max_clusters>> clusters;
+  std::vector<std::array<source_total, max_clusters>> clusters;
   /** [watched-port index][tool] */
   std::vector<std::array<source_total, scan_tool_count>> tools;
   std::array<source_total, scan_tool_count> tools_total{}; /**< per tool, all IP traffic */
@@ -117,15 +102,5 @@ struct traffic_snapshot {
   uint64_t malformed() const;
 };
 
-/**
- * Sum counters of several lcores.
- * @param lcores        the counters, one block per RX lcore
- * @param watched_count number of watched ports (the counters hold watched_count + 1 entries)
- * @param top_k         how many of the busiest destination ports (and fingerprints per port)
- *                      to keep
- * @param rule_count    payload rules (0: no payload scanning)
- */
-traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t watched_count,
-                               size_t top_k, size_t rule_count = 0);
 
 }  // namespace scanscope

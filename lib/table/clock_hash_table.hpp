@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "stats/counter.hpp"
+#include "common/counter.hpp"
 
 namespace scanscope {
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "frame_builder.hpp"
+#include "pipeline/lcore_fold.hpp"
 #include "pipeline/worker.hpp"
 #include "signature/signature_db.hpp"
 #include "stats/bucket_series.hpp"

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "stats/counter.hpp"
+#include "common/counter.hpp"
 
 namespace scanscope {
 

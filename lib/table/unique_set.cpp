@@ -1,4 +1,4 @@
-#include "stats/unique_set.hpp"
+#include "table/unique_set.hpp"
 
 #include <algorithm>
 

@@ -1,0 +1,182 @@
+#include "pipeline/lcore_fold.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace scanscope {
+
+namespace {
+
+void fold_fingerprints(const std::vector<lcore_view>& lcores, size_t watched_count, size_t top_k,
+                       traffic_snapshot& s) {
+  std::vector<fingerprint_count> all;
+  for (const lcore_view& v : lcores) {
+    if (v.fingerprints == nullptr) {
+      continue;
+    }
+    s.fingerprint_overflow += v.fingerprints->overflow().read();
+    v.fingerprints->for_each([&](const fingerprint_slot& slot) {
+      all.push_back({slot.port_index, slot.key, slot.packets.read(), slot.sources.read()});
+    });
+  }
+  // The same key seen on several lcores: sum (sources live on one lcore, so sources add up).
+  std::sort(all.begin(), all.end(), [](const fingerprint_count& a, const fingerprint_count& b) {
+    return std::tie(a.port_index, a.key.hi, a.key.lo) < std::tie(b.port_index, b.key.hi, b.key.lo);
+  });
+  s.fingerprints.assign(watched_count + 1, {});
+  for (size_t i = 0; i < all.size();) {
+    fingerprint_count sum = all[i];
+    size_t j = i + 1;
+    for (; j < all.size() && all[j].port_index == sum.port_index && all[j].key == sum.key; ++j) {
+      sum.packets += all[j].packets;
+      sum.sources += all[j].sources;
+    }
+    if (sum.port_index <= watched_count) {
+      s.fingerprints[sum.port_index].push_back(sum);
+    }
+    i = j;
+  }
+  for (auto& per_port : s.fingerprints) {
+    const size_t keep = std::min(top_k, per_port.size());
+    std::partial_sort(per_port.begin(), per_port.begin() + static_cast<long>(keep), per_port.end(),
+                      [](const fingerprint_count& a, const fingerprint_count& b) {
+                        return a.packets != b.packets ? a.packets > b.packets
+                                                      : a.sources > b.sources;
+                      });
+    per_port.resize(keep);
+  }
+}
+
+}  // namespace
+
+namespace {
+
+void add_table(table_counters_total& t, const table_counters& c, uint32_t capacity) {
+  t.capacity += capacity;
+  t.live += c.live.read();
+  t.inserted += c.inserted.read();
+  t.evicted += c.evicted.read();
+  t.expired += c.expired.read();
+}
+
+void fold_signatures(const lcore_view& v, size_t watched_count, size_t rule_count,
+                     traffic_snapshot& s) {
+  if (v.scanner == nullptr || v.signature_counts == nullptr) {
+    return;
+  }
+  for (size_t port = 0; port <= watched_count; ++port) {
+    for (size_t rule = 0; rule < rule_count; ++rule) {
+      s.signatures[port][rule].add((*v.signature_counts)[port * signature_db::max_rules + rule]);
+    }
+  }
+  for (size_t rule = 0; rule < rule_count && v.signature_totals != nullptr; ++rule) {
+    s.signature_totals[rule].add((*v.signature_totals)[rule]);
+  }
+  for (size_t rule = 0; rule < rule_count; ++rule) {
+    const signature_excerpt& e = v.scanner->excerpt(rule);
+    if (s.excerpts[rule].empty() && e.set.load(std::memory_order_acquire)) {
+      s.excerpts[rule].assign(reinterpret_cast<const char*>(e.bytes), e.length);
+    }
+  }
+  const scanner_counters& c = v.scanner->counters();
+  s.payload.packets += c.packets.read();
+  s.payload.bytes += c.bytes.read();
+  s.payload.gaps += c.gaps.read();
+  s.payload.truncated += c.truncated.read();
+  s.payload.errors += c.errors.read();
+  s.payload.no_stream += c.no_stream.read();
+  add_table(s.payload.flows, v.scanner->flow_counters(), v.scanner->flow_capacity());
+}
+
+}  // namespace
+
+traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t watched_count,
+                               size_t top_k, size_t rule_count) {
+  traffic_snapshot s;
+  s.signatures.assign(watched_count + 1, std::vector<source_total>(rule_count));
+  s.excerpts.assign(rule_count, std::string());
+  s.signature_totals.assign(rule_count, source_total{});
+  constexpr size_t countries = 256;
+  s.countries.assign(watched_count + 1, std::vector<source_total>(countries));
+  s.country_totals.assign(countries, source_total{});
+  s.watched.resize(watched_count + 1);
+  s.clusters.resize(watched_count + 1);
+  s.tools.resize(watched_count + 1);
+  std::vector<uint64_t> ports(2 * 65536, 0);
+  for (const lcore_view& v : lcores) {
+    const lcore_counters* c = v.counters;
+    for (size_t i = 0; i <= watched_count; ++i) {
+      for (size_t k = 0; k < max_clusters; ++k) {
+        s.clusters[i][k].add(c->clusters[i][k]);
+      }
+      for (size_t k = 0; k < scan_tool_count; ++k) {
+        s.tools[i][k].add(c->tools[i][k]);
+      }
+    }
+    for (size_t k = 0; k < scan_tool_count; ++k) {
+      s.tools_total[k].add(c->tools_total[k]);
+    }
+    if (v.sources != nullptr) {
+      add_table(s.sources, v.sources->counters(), v.sources->capacity());
+    }
+    fold_signatures(v, watched_count, rule_count, s);
+    if (v.signature_countries != nullptr) {
+      v.signature_countries->for_each([&](uint64_t key, const keyed_entry& e) {
+        source_total& t = s.signature_countries[key];
+        t.packets += e.packets.read();
+        t.sources += e.sources.read();
+      });
+    }
+    if (v.country_counts != nullptr && v.country_totals != nullptr) {
+      for (size_t port = 0; port <= watched_count; ++port) {
+        for (size_t c = 0; c < countries; ++c) {
+          s.countries[port][c].add((*v.country_counts)[port * countries + c]);
+        }
+      }
+      for (size_t c = 0; c < countries; ++c) {
+        s.country_totals[c].add((*v.country_totals)[c]);
+      }
+    }
+    if (v.uniques != nullptr) {
+      s.unique_overflow += v.uniques->overflow().read();
+    }
+    s.total.add(c->total);
+    for (size_t i = 0; i < protocol_class_count; ++i) {
+      s.protocols[i].add(c->protocols[i]);
+    }
+    for (size_t i = 0; i < parse_result_count; ++i) {
+      s.parse[i] += c->parse[i].read();
+    }
+    for (size_t i = 0; i <= watched_count; ++i) {
+      s.watched[i].add(c->watched[i]);
+    }
+    for (size_t t = 0; t < 2; ++t) {
+      for (size_t p = 0; p < 65536; ++p) {
+        ports[t * 65536 + p] += c->by_dst_port[t][p].read();
+      }
+    }
+    const uint64_t first = c->first_timestamp_ns.read();
+    if (first != 0 && (s.first_timestamp_ns == 0 || first < s.first_timestamp_ns)) {
+      s.first_timestamp_ns = first;
+    }
+    s.last_timestamp_ns = std::max(s.last_timestamp_ns, c->last_timestamp_ns.read());
+    s.busy_cycles += c->busy_cycles.read();
+    s.total_cycles += c->total_cycles.read();
+  }
+  for (size_t i = 0; i < ports.size(); ++i) {
+    if (ports[i] != 0) {
+      s.top_ports.push_back(port_count{i < 65536 ? transport::tcp : transport::udp,
+                                       static_cast<uint16_t>(i % 65536), ports[i]});
+    }
+  }
+  const size_t keep = std::min(top_k, s.top_ports.size());
+  std::partial_sort(s.top_ports.begin(), s.top_ports.begin() + keep, s.top_ports.end(),
+                    [](const port_count& a, const port_count& b) {
+                      return a.packets != b.packets ? a.packets > b.packets : a.port < b.port;
+                    });
+  s.top_ports.resize(keep);
+  fold_fingerprints(lcores, watched_count, top_k, s);
+  return s;
+}
+
+}  // namespace scanscope
