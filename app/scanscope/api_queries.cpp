@@ -11,9 +11,9 @@
 
 #include "export/json_campaigns.hpp"
 #include "export/json_series.hpp"
-#include "series_setup.hpp"
 #include "export/summary_table.hpp"
 #include "fingerprint/scan_tool.hpp"
+#include "series_setup.hpp"
 
 namespace scanscope {
 
@@ -302,8 +302,7 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
   return json(b);
 }
 
-http_response campaigns_query(const std::map<std::string, std::string>& p,
-                              const api_context& c) {
+http_response campaigns_query(const std::map<std::string, std::string>& p, const api_context& c) {
   campaign_filter f;
   f.port = port_parameter(p, c.tables->ports);
   if (f.port == -2) {
@@ -316,8 +315,9 @@ http_response campaigns_query(const std::map<std::string, std::string>& p,
       }
     }
     if (f.scope < 0) {
-      return bad("scope must be port, port_country, port_cluster, port_tool, port_signature or "
-                 "port_fingerprint");
+      return bad(
+          "scope must be port, port_country, port_cluster, port_tool, port_signature or "
+          "port_fingerprint");
     }
   }
   const auto width_s = static_cast<uint64_t>(c.options->bucket);

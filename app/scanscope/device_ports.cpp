@@ -90,8 +90,8 @@ std::string describe_ports() {
                   id, name, info.driver_name, rte_eth_dev_socket_id(id), info.max_rx_queues,
                   info.rx_desc_lim.nb_max, (rss & RTE_ETH_RSS_IP) ? "yes" : "no",
                   (rss & RTE_ETH_RSS_TCP) ? "yes" : "no", (rss & RTE_ETH_RSS_UDP) ? "yes" : "no",
-                  (rss & RTE_ETH_RSS_L3_SRC_ONLY) ? "yes" : "no", info.reta_size,
-                  state.c_str(), link.link_speed);
+                  (rss & RTE_ETH_RSS_L3_SRC_ONLY) ? "yes" : "no", info.reta_size, state.c_str(),
+                  link.link_speed);
     out += line;
   }
   if (out.empty()) {

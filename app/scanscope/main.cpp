@@ -115,8 +115,7 @@ int run(int argc, char** argv) {
     }
   }
   analysis_tables tables{std::move(*ports), std::make_unique<cluster_rules>(std::move(*clusters)),
-                         std::move(signatures),
-                         std::move(geo), geo_seconds};
+                         std::move(signatures), std::move(geo), geo_seconds};
   const bool offline = !o.pcaps.empty();
   std::vector<std::string> eal = o.eal_args;
   if (eal.empty()) {

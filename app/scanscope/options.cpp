@@ -238,11 +238,34 @@ config_lines read_config_lines(const std::string& path) {
 
 /** EAL's own options: given without `--`, they reach scanscope's parser. */
 std::string eal_hint(const std::string& option, bool had_separator) {
-  static const char* const eal[] = {
-      "-l", "-c", "-n", "-a", "-b", "-m", "-r", "-d", "-v", "--lcores", "--vdev", "--no-huge",
-      "--no-pci", "--in-memory", "--file-prefix", "--socket-mem", "--huge-dir", "--main-lcore",
-      "--proc-type", "--iova-mode", "--log-level", "--allow", "--block", "--legacy-mem",
-      "--single-file-segments", "--base-virtaddr", "--no-telemetry", "--no-shconf"};
+  static const char* const eal[] = {"-l",
+                                    "-c",
+                                    "-n",
+                                    "-a",
+                                    "-b",
+                                    "-m",
+                                    "-r",
+                                    "-d",
+                                    "-v",
+                                    "--lcores",
+                                    "--vdev",
+                                    "--no-huge",
+                                    "--no-pci",
+                                    "--in-memory",
+                                    "--file-prefix",
+                                    "--socket-mem",
+                                    "--huge-dir",
+                                    "--main-lcore",
+                                    "--proc-type",
+                                    "--iova-mode",
+                                    "--log-level",
+                                    "--allow",
+                                    "--block",
+                                    "--legacy-mem",
+                                    "--single-file-segments",
+                                    "--base-virtaddr",
+                                    "--no-telemetry",
+                                    "--no-shconf"};
   if (had_separator) {
     return {};
   }
@@ -334,7 +357,8 @@ option_error validate(const app_options& o) {
     }
   }
   if ((o.ring_size & (o.ring_size - 1)) != 0) {
-    return {"ring-size", "option 'ring-size' must be a power of two, got " + std::to_string(o.ring_size)};
+    return {"ring-size",
+            "option 'ring-size' must be a power of two, got " + std::to_string(o.ring_size)};
   }
   if (!(o.bucket >= 60 && o.bucket <= 86400)) {
     return {"bucket", "option 'bucket' must be from 60 to 86400 seconds"};
@@ -352,7 +376,8 @@ option_error validate(const app_options& o) {
     return {"campaign-ratio", "option 'campaign-ratio' must be above 1"};
   }
   if (o.campaign_min_history > o.campaign_window) {
-    return {"campaign-min-history", "option 'campaign-min-history' must not exceed 'campaign-window'"};
+    return {"campaign-min-history",
+            "option 'campaign-min-history' must not exceed 'campaign-window'"};
   }
   if (!(o.flow_idle > 0)) {
     return {"flow-idle", "option 'flow-idle' must be above 0"};

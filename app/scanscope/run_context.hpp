@@ -51,7 +51,7 @@ uint64_t wall_clock_ns();
 /** Read-only tables every worker shares. */
 struct analysis_tables {
   watched_ports ports;
-  std::unique_ptr<cluster_rules> clusters;  // replaced by a reload
+  std::unique_ptr<cluster_rules> clusters;   // replaced by a reload
   std::unique_ptr<signature_db> signatures;  // null: no payload scanning
   std::unique_ptr<location_db> geo;          // null: every country "ZZ"
   double geo_load_seconds = 0;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 
-
 namespace scanscope {
 
 series_clock::series_clock(series_store& store, uint64_t width_ns, uint64_t grace_ns,

@@ -53,8 +53,7 @@ std::string describe_surge(const surge_event& e, const run_report& names,
                   ratio_text(e.ratio, e.baseline).c_str());
   } else {
     std::snprintf(line, sizeof line, "surge on %s ended at %s (peak %.1f times)", what.c_str(),
-                  format_utc(static_cast<uint64_t>(e.end) * names.bucket_ns).c_str(),
-                  e.peak_ratio);
+                  format_utc(static_cast<uint64_t>(e.end) * names.bucket_ns).c_str(), e.peak_ratio);
   }
   return line;
 }
@@ -147,8 +146,8 @@ std::string restore_series(series_store& store, const app_options& o,
                  "%zu campaigns open\n",
                  buckets, format_utc(static_cast<uint64_t>(first) * width).c_str(),
                  format_utc(static_cast<uint64_t>(last) * width).c_str(),
-                 back.partial_last ? ", the last cut short" : "", back.files,
-                 o.series_dir.c_str(), open);
+                 back.partial_last ? ", the last cut short" : "", back.files, o.series_dir.c_str(),
+                 open);
   }
   return {};
 }

@@ -57,8 +57,7 @@ void write_top(json_writer& w, const run_report& r, const char* key, campaign_sc
 bool wanted(const campaign& c, const campaign_filter& f) {
   const int64_t end = c.end < 0 ? std::numeric_limits<int64_t>::max() : c.end - 1;
   return (f.port < 0 || c.port == f.port) &&
-         (f.scope < 0 || static_cast<int>(c.scope) == f.scope) && c.start <= f.to &&
-         end >= f.from;
+         (f.scope < 0 || static_cast<int>(c.scope) == f.scope) && c.start <= f.to && end >= f.from;
 }
 
 }  // namespace

@@ -13,8 +13,8 @@ namespace scanscope {
 
 /** Which campaigns and lead changes to write. */
 struct campaign_filter {
-  int port = -1;   /**< watched-port index (-1: every port) */
-  int scope = -1;  /**< campaign_scope (-1: every scope; lead changes ignore it) */
+  int port = -1;  /**< watched-port index (-1: every port) */
+  int scope = -1; /**< campaign_scope (-1: every scope; lead changes ignore it) */
   int64_t from = std::numeric_limits<int64_t>::min(); /**< first bucket of the period */
   int64_t to = std::numeric_limits<int64_t>::max();   /**< last bucket of the period */
 };

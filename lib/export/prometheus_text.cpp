@@ -118,9 +118,10 @@ void write_campaign_families(std::string& out, const run_report& r, const watche
   family_writer changes(out, "scanscope_lead_changes_total", "counter",
                         "Lead changes of a port's sources, by port and dimension.");
   for (const auto& [k, n] : leads) {
-    changes.sample(port_labels(ports, k.first) + "," +
-                       label("dimension", lead_dimension_name(static_cast<lead_dimension>(k.second))),
-                   n);
+    changes.sample(
+        port_labels(ports, k.first) + "," +
+            label("dimension", lead_dimension_name(static_cast<lead_dimension>(k.second))),
+        n);
   }
 }
 

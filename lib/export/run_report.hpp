@@ -68,18 +68,18 @@ struct run_report {
   /** Fingerprint keys in words by (watched-port index << 16 | fingerprint_short), for the
    *  fingerprint campaigns and drivers the report names. */
   std::map<uint32_t, std::string> fingerprint_words;
-  const series_store* series = nullptr;   /**< closed buckets, surges, campaigns (may be null) */
-  uint64_t bucket_ns = 0;                 /**< bucket width */
-  uint64_t bucket_late = 0;               /**< packets too late for their bucket */
-  uint64_t bucket_overflow = 0;           /**< packets whose key found no room in a bucket */
-  std::vector<device_counters> devices;   /**< per-ethdev drop counters (live runs) */
-  std::vector<lcore_summary> lcores;      /**< per RX lcore */
-  uint64_t input_errors = 0; /**< offline: damaged captures and captures that cannot be read */
-  std::string input_error;   /**< offline: the first of their messages */
+  const series_store* series = nullptr; /**< closed buckets, surges, campaigns (may be null) */
+  uint64_t bucket_ns = 0;               /**< bucket width */
+  uint64_t bucket_late = 0;             /**< packets too late for their bucket */
+  uint64_t bucket_overflow = 0;         /**< packets whose key found no room in a bucket */
+  std::vector<device_counters> devices; /**< per-ethdev drop counters (live runs) */
+  std::vector<lcore_summary> lcores;    /**< per RX lcore */
+  uint64_t input_errors = 0;      /**< offline: damaged captures and captures that cannot be read */
+  std::string input_error;        /**< offline: the first of their messages */
   uint64_t damaged_inputs = 0;    /**< offline: captures damaged partway (read up to the damage) */
   uint64_t unreadable_inputs = 0; /**< offline: captures that could not be read at all */
   uint64_t clipped_records = 0;   /**< offline: records longer than an mbuf, cut to fit */
-  uint64_t series_lines = 0;        /**< lines appended to the series files */
+  uint64_t series_lines = 0;      /**< lines appended to the series files */
   uint64_t series_write_errors = 0; /**< closed buckets the series files could not take */
   std::string series_write_error;   /**< the first such failure: path and reason */
 };

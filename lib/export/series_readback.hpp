@@ -17,9 +17,9 @@ namespace scanscope {
 /** What was read back. */
 struct series_readback {
   std::map<int64_t, bucket_points> buckets; /**< the newest `retention` buckets */
-  bool partial_last = false; /**< the newest bucket was cut short by a stop */
-  size_t files = 0;          /**< JSON Lines files read */
-  uint64_t lines = 0;        /**< lines taken */
+  bool partial_last = false;                /**< the newest bucket was cut short by a stop */
+  size_t files = 0;                         /**< JSON Lines files read */
+  uint64_t lines = 0;                       /**< lines taken */
   uint64_t skipped = 0;      /**< lines naming a port, cluster, rule or country not known now */
   uint64_t malformed = 0;    /**< lines that are not series lines (a torn last write) */
   std::string first_problem; /**< FILE:LINE and the reason of the first skipped line */

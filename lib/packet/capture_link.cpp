@@ -119,8 +119,8 @@ std::optional<ethernet_view> make_ethernet_view(capture_link link, const uint8_t
         return std::nullopt;
       }
       const size_t length = record[2] | (record[3] << 8);
-      const uint32_t inner = record[4] | (record[5] << 8) | (uint32_t{record[6]} << 16) |
-                             (uint32_t{record[7]} << 24);
+      const uint32_t inner =
+          record[4] | (record[5] << 8) | (uint32_t{record[6]} << 16) | (uint32_t{record[7]} << 24);
       if (length < 8 || captured < length) {
         return std::nullopt;
       }
@@ -130,8 +130,7 @@ std::optional<ethernet_view> make_ethernet_view(capture_link link, const uint8_t
         return v;
       }
       if (inner == ppi_raw_ip && captured > length) {
-        return with_ethertype(length,
-                              (record[length] >> 4) == 6 ? ethertype_ipv6 : ethertype_ipv4);
+        return with_ethertype(length, (record[length] >> 4) == 6 ? ethertype_ipv6 : ethertype_ipv4);
       }
       return with_ethertype(length, 0);  // 802.11 and others: counted as not IP
     }

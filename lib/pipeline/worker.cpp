@@ -322,8 +322,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
       series_key::make(series_key::kind::tool, k.port, static_cast<uint16_t>(tool_index), country),
       series_key::make(series_key::kind::fingerprint, k.port,
                        series_key::fingerprint_short(k.key_hash), 0)};
-  const bool unnamed_probe =
-      k.tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p));
+  const bool unnamed_probe = k.tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p));
   series_.add(k.bucket, k.combination, keys, unnamed_probe ? 4 : 3, k.who, repeat);
   source_counter& by_cluster = c.clusters[k.port][k.cluster];
   by_cluster.packets.add();

@@ -20,8 +20,8 @@
 #include "stats/fingerprint_table.hpp"
 #include "stats/keyed_counters.hpp"
 #include "stats/lcore_counters.hpp"
-#include "table/unique_set.hpp"
 #include "stats/watched_ports.hpp"
+#include "table/unique_set.hpp"
 
 namespace scanscope {
 
@@ -41,8 +41,8 @@ struct frame_ref {
  * bursts and hands it back: then `clusters` and `signatures` hold what it gave up.
  */
 struct rule_update {
-  const cluster_rules* clusters = nullptr;  /**< new cluster rules; null: keep */
-  std::unique_ptr<rule_switch> signatures;  /**< new payload rules; null: keep */
+  const cluster_rules* clusters = nullptr; /**< new cluster rules; null: keep */
+  std::unique_ptr<rule_switch> signatures; /**< new payload rules; null: keep */
 };
 
 /** Sizes and shared read-only tables a worker is built from. */

@@ -21,11 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "common/counter.hpp"
 #include "packet/decoded_packet.hpp"
 #include "signature/flow_filter.hpp"
 #include "signature/flow_key.hpp"
 #include "signature/signature_db.hpp"
-#include "common/counter.hpp"
 #include "table/clock_hash_table.hpp"
 
 namespace scanscope {

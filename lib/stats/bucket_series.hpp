@@ -50,10 +50,10 @@ struct series_key {
 
 /** The counters of one bucket on one lcore. */
 struct series_slot {
-  std::atomic<int64_t> bucket{-1};   /**< bucket held (-1: none) */
-  std::atomic<bool> collected{true}; /**< folded by the stats side: free for reuse */
+  std::atomic<int64_t> bucket{-1};         /**< bucket held (-1: none) */
+  std::atomic<bool> collected{true};       /**< folded by the stats side: free for reuse */
   std::unique_ptr<keyed_counters> entries; /**< series_key → packets, distinct sources */
-  std::unique_ptr<unique_set> uniques; /**< distinct sources of this bucket */
+  std::unique_ptr<unique_set> uniques;     /**< distinct sources of this bucket */
 };
 
 class bucket_series {

@@ -10,8 +10,12 @@ namespace {
 constexpr campaign_scope scope_of(uint64_t key) {
   return static_cast<campaign_scope>((key >> 40) & 0xFF);
 }
-constexpr uint16_t port_of(uint64_t key) { return static_cast<uint16_t>((key >> 16) & 0xFFFF); }
-constexpr uint16_t dim_of(uint64_t key) { return static_cast<uint16_t>(key & 0xFFFF); }
+constexpr uint16_t port_of(uint64_t key) {
+  return static_cast<uint16_t>((key >> 16) & 0xFFFF);
+}
+constexpr uint16_t dim_of(uint64_t key) {
+  return static_cast<uint16_t>(key & 0xFFFF);
+}
 
 /** A campaign ends once buckets are back under median + this many deviations. */
 constexpr double end_band_k = 3;
@@ -174,16 +178,15 @@ void add_drivers(uint64_t key, const bucket_points& points, campaign_drivers& d)
 }
 
 campaign_detector::changes campaign_detector::observe(
-    int64_t bucket, const bucket_points& points,
-    const std::map<int64_t, bucket_points>& retained) {
+    int64_t bucket, const bucket_points& points, const std::map<int64_t, bucket_points>& retained) {
   changes out;
   static const bucket_points empty;
   if (last_bucket_ >= 0 && bucket > last_bucket_ + 1) {
     // After window + end_buckets empty buckets every campaign has ended and every history
     // reads zero: further empty buckets change nothing, so a long gap costs no more.
-    const int64_t gap = std::min<int64_t>(bucket - last_bucket_ - 1,
-                                          static_cast<int64_t>(settings_.window +
-                                                               settings_.end_buckets + 1));
+    const int64_t gap =
+        std::min<int64_t>(bucket - last_bucket_ - 1,
+                          static_cast<int64_t>(settings_.window + settings_.end_buckets + 1));
     const int64_t first_empty = last_bucket_ + 1;
     for (int64_t b = first_empty; b < first_empty + gap; ++b) {
       const changes quiet = observe(b, empty, retained);
@@ -205,9 +208,9 @@ campaign_detector::changes campaign_detector::observe(
     step_key(it->first, it->second, bucket, now, points, retained, out);
     const key_state& s = it->second;
     // A key with an all-zero history and nothing open is the same as one never seen.
-    const bool idle = s.open < 0 && s.cusum == 0 && s.rise == 0 &&
-                      std::all_of(s.history.begin(), s.history.end(),
-                                  [](uint64_t x) { return x == 0; });
+    const bool idle =
+        s.open < 0 && s.cusum == 0 && s.rise == 0 &&
+        std::all_of(s.history.begin(), s.history.end(), [](uint64_t x) { return x == 0; });
     it = idle ? keys_.erase(it) : std::next(it);
   }
   // Leaders by distinct sources per port.
@@ -293,12 +296,13 @@ void campaign_detector::step_key(uint64_t key, key_state& s, int64_t bucket,
     s.rise_start = bucket;
   }
   const double floor = std::max(b.median, 1.0);
-  const double threshold = std::max({settings_.ratio * floor, b.median + settings_.band_k * b.deviation,
-                                     static_cast<double>(settings_.min_count)});
+  const double threshold =
+      std::max({settings_.ratio * floor, b.median + settings_.band_k * b.deviation,
+                static_cast<double>(settings_.min_count)});
   const bool step = fx >= threshold;
-  const bool ramp = !step && s.cusum >= settings_.cusum_limit &&
-                    fx >= std::max(settings_.ramp_ratio * floor,
-                                   static_cast<double>(settings_.min_count));
+  const bool ramp =
+      !step && s.cusum >= settings_.cusum_limit &&
+      fx >= std::max(settings_.ramp_ratio * floor, static_cast<double>(settings_.min_count));
   if (!step && !ramp) {
     s.history.push_back(x);
     while (s.history.size() > settings_.window) {
@@ -384,8 +388,8 @@ void campaign_detector::elect(uint16_t port, lead_dimension d,
     return;
   }
   if (s.leader >= 0) {
-    lead_changes_.push_back({port, d, s.candidate_since, static_cast<uint16_t>(s.leader),
-                             static_cast<uint16_t>(best)});
+    lead_changes_.push_back(
+        {port, d, s.candidate_since, static_cast<uint16_t>(s.leader), static_cast<uint16_t>(best)});
     out.lead_changes.push_back(lead_changes_.size() - 1);
   }
   s.leader = best;

@@ -96,15 +96,15 @@ struct campaign_baseline {
 
 struct campaign {
   campaign_scope scope = campaign_scope::port;
-  uint16_t port = 0;        /**< watched-port index */
-  uint16_t dim = 0;         /**< per scope */
-  int64_t start = 0;        /**< first bucket of the wave */
-  int64_t end = -1;         /**< first bucket back to normal (-1: ongoing) */
-  int64_t peak = 0;         /**< bucket with the most packets */
-  double peak_ratio = 0;    /**< its packets / max(median, 1) */
-  uint64_t packets = 0;     /**< packets in the wave's buckets */
+  uint16_t port = 0;         /**< watched-port index */
+  uint16_t dim = 0;          /**< per scope */
+  int64_t start = 0;         /**< first bucket of the wave */
+  int64_t end = -1;          /**< first bucket back to normal (-1: ongoing) */
+  int64_t peak = 0;          /**< bucket with the most packets */
+  double peak_ratio = 0;     /**< its packets / max(median, 1) */
+  uint64_t packets = 0;      /**< packets in the wave's buckets */
   uint64_t peak_sources = 0; /**< most distinct sources in one bucket (a lower bound of all) */
-  bool ramp = false;        /**< opened by the trend test, not by one bucket */
+  bool ramp = false;         /**< opened by the trend test, not by one bucket */
   campaign_baseline baseline;
   campaign_drivers drivers;
 };
@@ -116,11 +116,11 @@ const char* lead_dimension_name(lead_dimension d);
 
 /** Another country, cluster or tool took over a port's distinct sources and held the lead. */
 struct lead_change {
-  uint16_t port = 0;        /**< watched-port index */
+  uint16_t port = 0; /**< watched-port index */
   lead_dimension dimension = lead_dimension::country;
-  int64_t bucket = 0;       /**< first bucket the new leader led */
-  uint16_t from = 0;        /**< previous leader */
-  uint16_t to = 0;          /**< new leader */
+  int64_t bucket = 0; /**< first bucket the new leader led */
+  uint16_t from = 0;  /**< previous leader */
+  uint16_t to = 0;    /**< new leader */
 };
 
 class campaign_detector {

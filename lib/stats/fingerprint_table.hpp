@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "fingerprint/fingerprint_key.hpp"
 #include "common/counter.hpp"
+#include "fingerprint/fingerprint_key.hpp"
 
 namespace scanscope {
 

@@ -57,8 +57,7 @@ struct alignas(64) lcore_counters {
   /** Frames per destination port for all ports, TCP then UDP: the "top ports" view. */
   std::array<std::array<counter, 65536>, 2> by_dst_port;
   /** Per (watched-port index, cluster). */
-  std::array<std::array<source_counter, max_clusters>, watched_ports::max_ports + 1>
-      clusters;
+  std::array<std::array<source_counter, max_clusters>, watched_ports::max_ports + 1> clusters;
   /** Per (watched-port index, built-in tool). */
   std::array<std::array<source_counter, scan_tool_count>, watched_ports::max_ports + 1> tools;
   /** Per built-in tool over all IP traffic (ICMP included). */

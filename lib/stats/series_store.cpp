@@ -34,8 +34,7 @@ std::vector<std::pair<uint16_t, uint64_t>> top3(const std::map<uint16_t, uint64_
 
 }  // namespace
 
-series_store::series_store(size_t retention, surge_settings settings,
-                           campaign_settings campaigns)
+series_store::series_store(size_t retention, surge_settings settings, campaign_settings campaigns)
     : retention_(retention), settings_(settings), campaigns_(campaigns) {}
 
 closed_bucket series_store::close(int64_t bucket, const std::vector<bucket_series*>& lcores) {
@@ -103,8 +102,8 @@ void series_store::take(int64_t bucket, closed_bucket& out) {
     // zeros change nothing). The campaign detector counts its own gaps.
     const bucket_points none;
     std::vector<const surge_event*> ignored;
-    const int64_t gap = std::min<int64_t>(bucket - last_closed_ - 1,
-                                          static_cast<int64_t>(settings_.window) + 1);
+    const int64_t gap =
+        std::min<int64_t>(bucket - last_closed_ - 1, static_cast<int64_t>(settings_.window) + 1);
     for (int64_t b = bucket - gap; b < bucket; ++b) {
       detect(b, none, ignored);
     }

@@ -20,11 +20,11 @@ namespace scanscope {
 
 /** Surge detection settings (see docs/report.md). */
 struct surge_settings {
-  double ratio = 10;          /**< a bucket must reach this many times the baseline median */
-  double iqr_k = 3;           /**< ... and the median plus this many interquartile ranges */
-  uint64_t min_count = 100;   /**< ... and at least this many packets */
-  size_t window = 24;         /**< previous buckets the baseline is taken from */
-  size_t min_history = 6;     /**< buckets of history before anything can surge */
+  double ratio = 10;        /**< a bucket must reach this many times the baseline median */
+  double iqr_k = 3;         /**< ... and the median plus this many interquartile ranges */
+  uint64_t min_count = 100; /**< ... and at least this many packets */
+  size_t window = 24;       /**< previous buckets the baseline is taken from */
+  size_t min_history = 6;   /**< buckets of history before anything can surge */
 };
 
 /** What a surge is about. */
@@ -32,15 +32,15 @@ enum class surge_scope : uint8_t { port, port_country, port_cluster };
 
 /** One surge: opened when a bucket crosses the thresholds, ended by the first that does not. */
 struct surge_event {
-  surge_scope scope;              /**< port, (port, country) or (port, cluster) */
-  uint16_t port = 0;              /**< watched-port index */
-  uint16_t dim = 0;               /**< country index or cluster index, per scope */
-  int64_t start = 0;              /**< first bucket of the surge */
-  int64_t end = -1;               /**< first bucket back under the thresholds (-1: ongoing) */
-  uint64_t packets = 0;           /**< packets in the first bucket */
-  double baseline = 0;            /**< baseline median when it started */
-  double ratio = 0;               /**< packets / max(baseline, 1) in the first bucket */
-  double peak_ratio = 0;          /**< highest ratio while it lasted */
+  surge_scope scope;     /**< port, (port, country) or (port, cluster) */
+  uint16_t port = 0;     /**< watched-port index */
+  uint16_t dim = 0;      /**< country index or cluster index, per scope */
+  int64_t start = 0;     /**< first bucket of the surge */
+  int64_t end = -1;      /**< first bucket back under the thresholds (-1: ongoing) */
+  uint64_t packets = 0;  /**< packets in the first bucket */
+  double baseline = 0;   /**< baseline median when it started */
+  double ratio = 0;      /**< packets / max(baseline, 1) in the first bucket */
+  double peak_ratio = 0; /**< highest ratio while it lasted */
   std::vector<std::pair<uint16_t, uint64_t>> top_countries; /**< country index, packets */
   std::vector<std::pair<uint16_t, uint64_t>> top_clusters;  /**< cluster index, packets */
 };
@@ -48,9 +48,9 @@ struct surge_event {
 /** What closing one bucket did. */
 struct closed_bucket {
   int64_t bucket = 0;
-  bucket_points points;                    /**< what this close folded from the lcores */
-  std::vector<const surge_event*> surges;  /**< surges that opened or ended */
-  campaign_detector::changes campaigns;    /**< campaigns opened or ended, lead changes */
+  bucket_points points;                   /**< what this close folded from the lcores */
+  std::vector<const surge_event*> surges; /**< surges that opened or ended */
+  campaign_detector::changes campaigns;   /**< campaigns opened or ended, lead changes */
   bool detected = true; /**< false: the bucket was read back already and was added to */
 };
 

@@ -52,7 +52,6 @@ struct table_counters_total {
   uint64_t expired = 0;  /**< aged out */
 };
 
-
 /** Payload scanning summed over lcores. */
 struct payload_scan_total {
   uint64_t packets = 0;       /**< payloads scanned */
@@ -101,6 +100,5 @@ struct traffic_snapshot {
   /** Malformed or truncated frames (every parse result that is_malformed()). */
   uint64_t malformed() const;
 };
-
 
 }  // namespace scanscope

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -21,8 +20,8 @@ bucket_points bucket_of(const std::map<uint8_t, uint64_t>& by_country) {
   bucket_points points;
   for (const auto& [country, packets] : by_country) {
     if (packets != 0) {
-      points[series_key::make(series_key::kind::port, port, series_key::all, country)] = {
-          packets, packets};
+      points[series_key::make(series_key::kind::port, port, series_key::all, country)] = {packets,
+                                                                                          packets};
     }
   }
   return points;

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -46,8 +45,8 @@ TEST_CASE("placeholder text in options is an error, not a hang", "[options]") {
   CHECK(p.exit_code == 2);
   std::remove(bad.c_str());
 
-  p = parse({"--config", SCANSCOPE_SOURCE_DIR
-             "/test/fuzz/regressions/fuzz_config/placeholder-loop.conf",
+  p = parse({"--config",
+             SCANSCOPE_SOURCE_DIR "/test/fuzz/regressions/fuzz_config/placeholder-loop.conf",
              "--pcap", "x.pcap"});
   CHECK_FALSE(p.options);
   CHECK(p.exit_code == 2);
@@ -68,10 +67,10 @@ TEST_CASE("placeholder text in options is an error, not a hang", "[options]") {
 // line at fault (or the command line), whatever else the file or the command line holds.
 TEST_CASE("config errors name the file and the line", "[options]") {
   struct bad_config {
-    const char* text;              // the config file
-    std::vector<std::string> args; // besides --config FILE --pcap x.pcap
-    int line;                      // the line the message must name (0: the command line)
-    const char* words;             // what the message must also say
+    const char* text;               // the config file
+    std::vector<std::string> args;  // besides --config FILE --pcap x.pcap
+    int line;                       // the line the message must name (0: the command line)
+    const char* words;              // what the message must also say
   };
   const std::vector<bad_config> table = {
       {"# comment\nthis line has no equals\n", {}, 2, "not of the form 'name = value'"},
