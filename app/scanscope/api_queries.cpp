@@ -86,6 +86,19 @@ int port_parameter(const std::map<std::string, std::string>& p, const watched_po
   return -2;
 }
 
+/** `from` and `to` in unix seconds (each left as it is when not given); the error, or "". */
+std::string period_parameters(const std::map<std::string, std::string>& p, uint64_t& from,
+                              uint64_t& to) {
+  for (const auto& [name, value] :
+       {std::pair<const char*, uint64_t*>{"from", &from}, {"to", &to}}) {
+    if (p.count(name) && !parse_time(p.at(name), *value)) {
+      return std::string(name) + " '" + p.at(name) +
+             "' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ";
+    }
+  }
+  return {};
+}
+
 http_response series_query(const std::map<std::string, std::string>& p, const api_context& c) {
   const analysis_tables& t = *c.tables;
   // Filters, each resolved to an index; -1: no filter.
@@ -133,11 +146,8 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
   }
   uint64_t from = 0;
   uint64_t to = UINT64_MAX;
-  if (p.count("from") && !parse_time(p.at("from"), from)) {
-    return bad("from '" + p.at("from") + "' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ");
-  }
-  if (p.count("to") && !parse_time(p.at("to"), to)) {
-    return bad("to '" + p.at("to") + "' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ");
+  if (std::string error = period_parameters(p, from, to); !error.empty()) {
+    return bad(error);
   }
   // Which entries answer: cluster entries for cluster questions, signature entries for
   // signature questions, per-(port, country) entries otherwise.
@@ -302,6 +312,20 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
   return json(b);
 }
 
+/** A JSON object written by `body` from a report that holds the series store and the names. */
+template <typename Body>
+http_response report_json(const api_context& c, Body&& body) {
+  run_report r;
+  r.series = c.store;
+  fill_names(r, *c.rx, *c.tables, *c.options, *c.store);
+  rapidjson::StringBuffer b;
+  json_writer w(b);
+  w.StartObject();
+  body(w, r);
+  w.EndObject();
+  return json(b);
+}
+
 http_response campaigns_query(const std::map<std::string, std::string>& p, const api_context& c) {
   campaign_filter f;
   f.port = port_parameter(p, c.tables->ports);
@@ -321,29 +345,17 @@ http_response campaigns_query(const std::map<std::string, std::string>& p, const
     }
   }
   const auto width_s = static_cast<uint64_t>(c.options->bucket);
-  uint64_t seconds = 0;
-  if (p.count("from")) {
-    if (!parse_time(p.at("from"), seconds)) {
-      return bad("from '" + p.at("from") + "' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ");
-    }
-    f.from = static_cast<int64_t>(seconds / width_s);
+  uint64_t from = 0;
+  uint64_t to = UINT64_MAX;
+  if (std::string error = period_parameters(p, from, to); !error.empty()) {
+    return bad(error);
   }
-  if (p.count("to")) {
-    if (!parse_time(p.at("to"), seconds)) {
-      return bad("to '" + p.at("to") + "' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ");
-    }
-    f.to = static_cast<int64_t>(seconds / width_s);
-  }
-  run_report r;
-  r.series = c.store;
-  fill_names(r, *c.rx, *c.tables, *c.options, *c.store);
-  rapidjson::StringBuffer b;
-  json_writer w(b);
-  w.StartObject();
-  write_campaigns(w, r, c.tables->ports, f);
-  write_lead_changes(w, r, c.tables->ports, f);
-  w.EndObject();
-  return json(b);
+  f.from = p.count("from") ? static_cast<int64_t>(from / width_s) : f.from;
+  f.to = p.count("to") ? static_cast<int64_t>(to / width_s) : f.to;
+  return report_json(c, [&](json_writer& w, const run_report& r) {
+    write_campaigns(w, r, c.tables->ports, f);
+    write_lead_changes(w, r, c.tables->ports, f);
+  });
 }
 
 }  // namespace
@@ -355,15 +367,8 @@ http_response answer_api(const std::string& target, const api_context& c) {
     return series_query(p, c);
   }
   if (path == "/api/v1/surges") {
-    run_report r;
-    r.series = c.store;
-    fill_names(r, *c.rx, *c.tables, *c.options, *c.store);
-    rapidjson::StringBuffer b;
-    json_writer w(b);
-    w.StartObject();
-    write_surges(w, r, c.tables->ports);
-    w.EndObject();
-    return {200, "application/json", std::string(b.GetString(), b.GetSize()) + "\n"};
+    return report_json(
+        c, [&](json_writer& w, const run_report& r) { write_surges(w, r, c.tables->ports); });
   }
   if (path == "/api/v1/campaigns") {
     return campaigns_query(p, c);
