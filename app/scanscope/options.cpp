@@ -1,7 +1,6 @@
 #include "options.hpp"
 
 #include <boost/program_options.hpp>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -10,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "config_file.hpp"
 #include "scanscope_build_config.hpp"
 
 namespace po = boost::program_options;
@@ -187,129 +187,6 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
   po::options_description all;
   all.add(input).add(resources).add(analysis).add(series).add(payload).add(output);
   return all;
-}
-
-/** The lines of a config file: which option each sets, and the first malformed one. */
-struct config_lines {
-  std::vector<std::pair<std::string, std::string>> settings; /**< per line: name, value */
-  std::string error;     /**< why the first malformed line is malformed ("" : none) */
-  size_t error_line = 0; /**< its number */
-
-  /** Number of the first line that sets `name` (to `value`, when given), or 0. */
-  size_t line_of(std::string name, const std::string& value = {}) const {
-    name.erase(0, name.find_first_not_of('-'));
-    for (size_t i = 0; i < settings.size(); ++i) {
-      if (settings[i].first == name && (value.empty() || settings[i].second == value)) {
-        return i + 1;
-      }
-    }
-    return 0;
-  }
-};
-
-std::string trimmed(const std::string& text) {
-  const size_t first = text.find_first_not_of(" \t\r");
-  if (first == std::string::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
-}
-
-/** Read a config file's lines as Boost will: `name = value`, `# comment`, `[section]`. */
-config_lines read_config_lines(const std::string& path) {
-  config_lines out;
-  std::ifstream in(path);
-  std::string line;
-  for (size_t n = 1; std::getline(in, line); ++n) {
-    const std::string text = trimmed(line);
-    const size_t eq = text.find('=');
-    if (text.empty() || text[0] == '#' || text[0] == '[' || eq == std::string::npos) {
-      out.settings.emplace_back();
-      if (!text.empty() && text[0] != '#' && text[0] != '[' && out.error.empty()) {
-        out.error = "'" + text + "' is not of the form 'name = value'";
-        out.error_line = n;
-      }
-      continue;
-    }
-    out.settings.emplace_back(trimmed(text.substr(0, eq)), trimmed(text.substr(eq + 1)));
-  }
-  return out;
-}
-
-/** EAL's own options: given without `--`, they reach scanscope's parser. */
-std::string eal_hint(const std::string& option, bool had_separator) {
-  static const char* const eal[] = {"-l",
-                                    "-c",
-                                    "-n",
-                                    "-a",
-                                    "-b",
-                                    "-m",
-                                    "-r",
-                                    "-d",
-                                    "-v",
-                                    "--lcores",
-                                    "--vdev",
-                                    "--no-huge",
-                                    "--no-pci",
-                                    "--in-memory",
-                                    "--file-prefix",
-                                    "--socket-mem",
-                                    "--huge-dir",
-                                    "--main-lcore",
-                                    "--proc-type",
-                                    "--iova-mode",
-                                    "--log-level",
-                                    "--allow",
-                                    "--block",
-                                    "--legacy-mem",
-                                    "--single-file-segments",
-                                    "--base-virtaddr",
-                                    "--no-telemetry",
-                                    "--no-shconf"};
-  if (had_separator) {
-    return {};
-  }
-  const std::string name = option.substr(0, option.find('='));
-  for (const char* e : eal) {
-    if (name == e) {
-      return "; EAL arguments go before '--': scanscope " + name + " ... -- [OPTIONS]";
-    }
-  }
-  return {};
-}
-
-// Boost.Program_options (1.74) fills "%name%" placeholders into its error messages in a loop
-// that never ends when the text filled in holds the placeholder again, so a bad value such as
-// "%value%" would hang what(). Text of that shape is refused before Boost reads it.
-std::string placeholder_in(const std::string& text) {
-  for (size_t open = text.find('%'); open != std::string::npos; open = text.find('%', open + 1)) {
-    const size_t close = text.find('%', open + 1);
-    if (close == std::string::npos) {
-      break;
-    }
-    bool name = true;
-    for (size_t i = open + 1; i < close; ++i) {
-      const char c = text[i];
-      name = name && (std::isalpha(static_cast<unsigned char>(c)) || c == '_');
-    }
-    if (name) {
-      return text.substr(open, close - open + 1);
-    }
-  }
-  return {};
-}
-
-// The first line of a config file holding a placeholder: "LINE: 'TOKEN'", or "" when none.
-std::string placeholder_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  for (size_t n = 1; std::getline(in, line); ++n) {
-    const std::string token = placeholder_in(line);
-    if (!token.empty()) {
-      return std::to_string(n) + ": '" + token + "'";
-    }
-  }
-  return {};
 }
 
 /** A value out of its range: the option and the message. */
