@@ -26,7 +26,8 @@ std::vector<lcore_view> rx_lcores::views() const {
     out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques(), w->scanner(),
                    w->scanner() ? &w->signature_counts() : nullptr,
                    w->scanner() ? &w->signature_totals() : nullptr, &w->country_counts(),
-                   &w->country_totals(), &w->signature_countries()});
+                   &w->country_totals(), &w->signature_countries(),
+                   &w->signature_country_overflow()});
   }
   return out;
 }

@@ -176,6 +176,44 @@ void write_port(json_writer& w, const run_report& r, uint16_t index, const watch
 
 }  // namespace
 
+namespace {
+
+/** `"signature_countries": [...]`: hits and sources per (port, rule, country), and what the
+ *  tables had no room for. */
+void write_signature_countries(json_writer& w, const run_report& r, const watched_ports& ports) {
+  w.Key("signature_countries");
+  w.StartArray();
+  for (const auto& [key, v] : r.traffic.signature_countries) {
+    const uint16_t rule = series_key::dim_of(key);
+    const uint8_t country = series_key::country_of(key);
+    if (rule >= r.rules.size()) {
+      continue;
+    }
+    w.StartObject();
+    const uint16_t port = series_key::port_of(key);
+    w.Key("port");
+    if (port == watched_ports::other_index || port > ports.size()) {
+      w.String("other");
+    } else {
+      w.Uint(ports.at(port).port);
+    }
+    w.Key("signature");
+    w.String(r.rules[rule].name.c_str());
+    w.Key("country");
+    w.String(country < r.country_codes.size() ? r.country_codes[country].c_str() : "ZZ");
+    w.Key("hits");
+    w.Uint64(v.packets);
+    w.Key("sources");
+    w.Uint64(v.sources);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("signature_country_overflow");
+  w.Uint64(r.traffic.signature_country_overflow);
+}
+
+}  // namespace
+
 std::string render_json_report(const run_report& r, const watched_ports& ports) {
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
@@ -310,6 +348,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.Uint64(t.fingerprint_overflow);
   w.Key("unique_overflow");
   w.Uint64(t.unique_overflow);
+  write_signature_countries(w, r, ports);
 
   w.Key("top_ports");
   w.StartArray();

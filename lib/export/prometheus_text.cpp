@@ -401,6 +401,28 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     f.sample("", r.bucket_late);
   }
   {
+    family_writer f(out, "scanscope_bucket_overflow_frames_total", "counter",
+                    "Frames whose series key found no room in their time bucket.");
+    f.sample("", r.bucket_overflow);
+  }
+  {
+    // Counts that are lower bounds when these are not 0 (docs/report.md).
+    family_writer f(out, "scanscope_table_overflow_total", "counter",
+                    "Updates a full table could not place, by table.");
+    f.sample(label("table", "unique_sources"), t.unique_overflow);
+    f.sample(label("table", "fingerprints"), t.fingerprint_overflow);
+    f.sample(label("table", "signature_countries"), t.signature_country_overflow);
+  }
+  {
+    family_writer f(out, "scanscope_payload_scan_events_total", "counter",
+                    "Payload scanner events: TCP holes that restarted a stream, payloads cut to "
+                    "--scan-bytes, failed scans, TCP payloads without a stream state.");
+    f.sample(label("event", "stream_gap"), t.payload.gaps);
+    f.sample(label("event", "truncated"), t.payload.truncated);
+    f.sample(label("event", "error"), t.payload.errors);
+    f.sample(label("event", "no_stream"), t.payload.no_stream);
+  }
+  {
     family_writer f(out, "scanscope_series_write_errors_total", "counter",
                     "Closed buckets the series files could not take (the run exits 1).");
     f.sample("", r.series_write_errors);

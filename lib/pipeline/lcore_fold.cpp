@@ -120,6 +120,9 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
       add_table(s.sources, v.sources->counters(), v.sources->capacity());
     }
     fold_signatures(v, watched_count, rule_count, s);
+    if (v.signature_country_overflow != nullptr) {
+      s.signature_country_overflow += v.signature_country_overflow->read();
+    }
     if (v.signature_countries != nullptr) {
       v.signature_countries->for_each([&](uint64_t key, const keyed_entry& e) {
         source_total& t = s.signature_countries[key];

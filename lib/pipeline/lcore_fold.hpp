@@ -31,6 +31,7 @@ struct lcore_view {
   const std::vector<source_counter>* country_counts;   /**< [port * 256 + country]; may be null */
   const std::vector<source_counter>* country_totals;   /**< [country]; may be null */
   const keyed_counters* signature_countries;           /**< (port, rule, country); may be null */
+  const counter* signature_country_overflow;           /**< hits that table had no room for */
 };
 
 /**

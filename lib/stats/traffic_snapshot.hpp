@@ -96,6 +96,8 @@ struct traffic_snapshot {
   std::vector<source_total> country_totals;
   /** series_key::signature key (port, rule, country) → hits and distinct sources */
   std::map<uint64_t, source_total> signature_countries;
+  uint64_t signature_country_overflow =
+      0; /**< hits the (port, rule, country) tables had no room for */
 
   /** Malformed or truncated frames (every parse result that is_malformed()). */
   uint64_t malformed() const;

@@ -446,6 +446,28 @@ def check_endpoints(scanscope, data_dir):
             for name, g in b["groups"].items():
                 api[name] = api.get(name, 0) + g["packets"]
         check("API countries on 8545 agree with the report", api, by_country)
+        # The counters the report holds and /metrics carries agree, one by one.
+        samples = {}
+        for line in metrics.splitlines():
+            m = re.match(r'(scanscope_[a-z_]+)(\{[^}]*\})? (\d+)$', line)
+            if m:
+                samples[m.group(1) + (m.group(2) or "")] = int(m.group(3))
+        pairs = {
+            'scanscope_table_overflow_total{table="unique_sources"}': report["unique_overflow"],
+            'scanscope_table_overflow_total{table="fingerprints"}': report["fingerprint_overflow"],
+            'scanscope_table_overflow_total{table="signature_countries"}':
+                report["signature_country_overflow"],
+            'scanscope_bucket_overflow_frames_total': report["buckets"]["overflow"],
+            'scanscope_bucket_late_frames_total': report["buckets"]["late"],
+            'scanscope_payload_scan_events_total{event="stream_gap"}':
+                report["payload_scan"]["stream_gaps"],
+            'scanscope_payload_scan_events_total{event="no_stream"}':
+                report["payload_scan"]["no_stream"],
+            'scanscope_payload_scan_events_total{event="error"}': report["payload_scan"]["errors"],
+            'scanscope_capture_clipped_records_total': report["clipped_records"],
+        }
+        for name, want_value in pairs.items():
+            check(f"/metrics {name} agrees with the report", samples.get(name), want_value)
         check_prometheus_scrape(port, to_8545)
     finally:
         proc.send_signal(signal.SIGTERM)
