@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config_file.hpp"
+#include "pipeline/worker.hpp"
 #include "scanscope_build_config.hpp"
 
 namespace po = boost::program_options;
@@ -65,7 +66,7 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "ring-size", po::value(&o.ring_size)->default_value(o.ring_size)->value_name("N"),
       "offline: slots of the ring feeding each RX lcore (power of two)")(
       "burst", po::value(&o.burst)->default_value(o.burst)->value_name("N"),
-      "frames per rx_burst or ring dequeue (1 to 256)")(
+      "frames per rx_burst or ring dequeue (1 to 64: the most a worker takes at once)")(
       "memory", po::value(&o.memory_mb)->default_value(o.memory_mb)->value_name("MB"),
       "memory EAL reserves when scanscope sets EAL up itself (no hugepages)");
 
@@ -210,7 +211,7 @@ option_error validate(const app_options& o) {
            in_range("mbuf-size", o.mbuf_size, 256 + 128, 65535),
            in_range("rx-descriptors", o.rx_descriptors, 64, 65536),
            in_range("ring-size", o.ring_size, 64, 1u << 24),
-           in_range("burst", o.burst, 1, 256),
+           in_range("burst", o.burst, 1, worker::max_burst),
            in_range("memory", o.memory_mb, 64, 1u << 20),
            in_range("top-ports", o.top_ports, 0, 1000),
            in_range("source-capacity", o.source_capacity, 8, 1u << 28),

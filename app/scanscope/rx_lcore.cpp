@@ -13,7 +13,8 @@ namespace scanscope {
 
 namespace {
 
-constexpr uint16_t max_burst = 256;
+// One burst limit for the whole path: what the worker takes at once (options check --burst).
+constexpr uint16_t max_burst = worker::max_burst;
 
 uint64_t wall_clock_ns() {
   timespec ts{};

@@ -67,7 +67,8 @@ struct worker_config {
 
 class worker {
  public:
-  /** Most frames handle_burst() takes at once. */
+  /** Most frames handle_burst() takes at once, and the most --burst allows: 64 decoded
+   *  packets and their keys keep the burst's arrays in the first-level cache. */
   static constexpr uint16_t max_burst = 64;
 
   /**
