@@ -28,7 +28,7 @@
 #include "pipeline/lcore_fold.hpp"
 #include "pipeline/worker.hpp"
 #include "rx_lcore.hpp"
-#include "series_clock.hpp"
+#include "stats/series_clock.hpp"
 #include "signature/signature_db.hpp"
 #include "stats/series_store.hpp"
 #include "stats/watched_ports.hpp"

@@ -13,7 +13,7 @@
 #include "export/series_files.hpp"
 #include "options.hpp"
 #include "run_context.hpp"
-#include "series_clock.hpp"
+#include "stats/series_clock.hpp"
 #include "stats/series_store.hpp"
 
 namespace scanscope {

@@ -1,4 +1,4 @@
-#include "series_clock.hpp"
+#include "stats/series_clock.hpp"
 
 #include <algorithm>
 #include <cstdint>
