@@ -95,7 +95,11 @@ int run(int argc, char** argv) {
   double geo_seconds = 0;
   if (o.geo_db != "none") {
     const auto start = clock_type::now();
-    geo = location_db::load(o.geo_db, error);
+    if (!o.geo_cache.empty()) {
+      std::error_code ignored;
+      std::filesystem::create_directories(o.geo_cache, ignored);
+    }
+    geo = location_db::load(o.geo_db, error, nullptr, o.geo_cache);
     geo_seconds = seconds_since(start);
     if (!geo && !o.geo_db.empty()) {
       std::cerr << "scanscope: " << error << "\n";
@@ -106,12 +110,12 @@ int run(int argc, char** argv) {
     } else if (!o.quiet) {
       std::fprintf(stderr,
                    "scanscope: location database %s (%s, %s): %zu IPv4 and %zu IPv6 networks "
-                   "in %.2f s\n",
+                   "in %.2f s, %s\n",
                    geo->path().c_str(), geo->vendor().c_str(),
                    format_utc(static_cast<uint64_t>(geo->created_at()) * 1000000000ULL)
                        .substr(0, 10)
                        .c_str(),
-                   geo->networks_v4(), geo->networks_v6(), geo_seconds);
+                   geo->networks_v4(), geo->networks_v6(), geo_seconds, geo->origin_note().c_str());
     }
   }
   analysis_tables tables{std::move(*ports), std::make_unique<cluster_rules>(std::move(*clusters)),

@@ -81,6 +81,9 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "geo-db", po::value(&o.geo_db)->value_name("FILE"),
       "location database (libloc format) for source countries and AS numbers; default: the "
       "one Debian's libloc-database installs; 'none': no lookups (every country ZZ)")(
+      "geo-cache", po::value(&o.geo_cache)->value_name("DIR"),
+      "keep the location database's built lookup tables here: a start with an unchanged "
+      "database reads them instead of building them (0.1 s instead of 3)")(
       "clusters", po::value(&o.clusters)->value_name("FILE"),
       "cluster rule file (default: the built-in rules, the same as config/clusters.conf)")(
       "source-capacity",
@@ -349,8 +352,8 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   }
   // Paths in a config file are relative to the file's folder; on the command line, to the
   // working directory. Note which path options the command line set before the file fills in.
-  const char* const path_options[] = {"clusters", "signatures", "signature-cache",
-                                      "json-out", "geo-db",     "series-dir"};
+  const char* const path_options[] = {"clusters", "signatures", "signature-cache", "json-out",
+                                      "geo-db",   "series-dir", "geo-cache"};
   std::vector<std::string> from_file;
   for (const char* name : path_options) {
     if (!vm.count(name)) {
@@ -410,6 +413,7 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
                          : name == "signature-cache" ? &o.signature_cache
                          : name == "geo-db"          ? &o.geo_db
                          : name == "series-dir"      ? &o.series_dir
+                         : name == "geo-cache"       ? &o.geo_cache
                                                      : &o.json_out;
     if (!value->empty() && *value != "none" && std::filesystem::path(*value).is_relative()) {
       *value = (config_dir / *value).string();

@@ -55,6 +55,7 @@ struct app_options {
   unsigned campaign_end = 3;               /**< campaign: buckets back in band that end it */
   unsigned lead_hold = 6;                  /**< lead change: buckets a new leader must hold */
   std::string geo_db;                  /**< location database ("" : Debian's; "none": no lookups) */
+  std::string geo_cache;               /**< folder for its built lookup tables ("" : no cache) */
   std::string signatures;              /**< payload rule file ("" or "none": no payload scanning) */
   std::string signature_cache;         /**< folder for compiled rule databases ("" : no cache) */
   unsigned flow_capacity = 65536;      /**< TCP flows followed per RX lcore */

@@ -315,7 +315,8 @@ bool location_db::read_libloc(std::vector<network_range>& v4, std::vector<networ
 }
 
 std::unique_ptr<location_db> location_db::load(const std::string& requested, std::string& error,
-                                               const location_db* previous) {
+                                               const location_db* previous,
+                                               const std::string& cache_dir) {
   std::string path = requested;
   if (path.empty()) {
     for (const char* candidate : default_paths) {
@@ -337,6 +338,17 @@ std::unique_ptr<location_db> location_db::load(const std::string& requested, std
     error = "location database '" + path + "': " + std::strerror(errno);
     return nullptr;
   }
+  std::string cache_file;
+  std::string cache_key;
+  if (!cache_dir.empty() && previous == nullptr) {
+    cache_key = geo_detail::cache_key(path);
+    cache_file = cache_dir + "/" + geo_detail::cache_name(cache_key);
+    if (auto cached = load_cache(cache_file, cache_key)) {
+      cached->path_ = path;
+      cached->note_ = "from the cache " + cache_file;
+      return cached;
+    }
+  }
   std::unique_ptr<location_db> db(new location_db);
   db->path_ = path;
   if (previous != nullptr) {
@@ -357,6 +369,10 @@ std::unique_ptr<location_db> location_db::load(const std::string& requested, std
   db->networks_v6_ = v6.size();
   db->build_v4(flatten<boundary>(v4));
   db->v6_ = flatten<boundary>(v6);
+  if (!cache_file.empty()) {
+    const std::string why = db->save_cache(cache_file, cache_key);
+    db->note_ = why.empty() ? "built; cached in " + cache_file : "built; not cached: " + why;
+  }
   return db;
 }
 

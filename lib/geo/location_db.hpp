@@ -33,6 +33,10 @@ struct network_range {
   unsigned prefix;
   uint32_t place;
 };
+/** The cache key of a database file: its path, size, modification time and the cache format. */
+std::string cache_key(const std::string& path);
+/** The cache file's name for a key: "geo-<16 hex digits>.cache". */
+std::string cache_name(const std::string& key);
 }  // namespace geo_detail
 
 /** Where a source is: a country index (see location_db::country_code) and an AS number. */
@@ -58,9 +62,14 @@ class location_db {
    * @param error    names the file and the reason when it cannot be loaded
    * @param previous when reloading: every country keeps the index it had there, so counters
    *                 kept by country index stay right (new countries get new indexes)
+   * @param cache_dir folder for the built lookup tables, keyed by the database file's path,
+   *                 size and modification time: a start with an unchanged database reads them
+   *                 instead of building them (about 0.1 s instead of 3); "" : no cache. Not
+   *                 used with `previous` (a reload keeps the old country indexes).
    */
   static std::unique_ptr<location_db> load(const std::string& path, std::string& error,
-                                           const location_db* previous = nullptr);
+                                           const location_db* previous = nullptr,
+                                           const std::string& cache_dir = {});
 
   /** IPv4 address in host byte order. */
   geo_result lookup_v4(uint32_t address) const;
@@ -81,6 +90,9 @@ class location_db {
   size_t country_count() const { return countries_.size(); }
 
   const std::string& path() const { return path_; }
+  /** How the tables came to be: "built", "from the cache FILE", "built; cached in FILE", or
+   *  "built; not cached: REASON". */
+  const std::string& origin_note() const { return note_; }
   const std::string& vendor() const { return vendor_; }
   std::time_t created_at() const { return created_at_; }
   size_t networks_v4() const { return networks_v4_; }
@@ -111,8 +123,13 @@ class location_db {
   bool read_mmdb(std::vector<geo_detail::network_range>& v4,
                  std::vector<geo_detail::network_range>& v6, std::string& error);
   void build_v4(const std::vector<boundary>& ranges);
+  /** Write the built tables to `file` (location_db_cache.cpp); empty, or why not. */
+  std::string save_cache(const std::string& file, const std::string& key) const;
+  /** Read tables written by save_cache for `key`; null when absent, stale or damaged. */
+  static std::unique_ptr<location_db> load_cache(const std::string& file, const std::string& key);
 
   std::string path_;
+  std::string note_ = "built";
   std::string vendor_;
   std::time_t created_at_ = 0;
   size_t networks_v4_ = 0;

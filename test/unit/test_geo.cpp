@@ -194,3 +194,71 @@ TEST_CASE("a damaged MaxMind database is refused", "[geo]") {
   CHECK(error.find(path) != std::string::npos);
   std::remove(path.c_str());
 }
+
+TEST_CASE("built tables are cached, read back, and rebuilt when stale or damaged", "[geo]") {
+  const std::string stem = "/tmp/scanscope-cache-test-" + std::to_string(::getpid());
+  const std::string path = stem + ".mmdb";
+  const std::string dir = stem + "-cache";
+  const std::string make = "perl " SCANSCOPE_SOURCE_DIR "/test/data/make-test-mmdb.pl " + path;
+  REQUIRE(std::system(make.c_str()) == 0);
+  REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
+  std::string error;
+  auto lookups = [](const location_db& db) {
+    std::vector<std::pair<std::string, uint32_t>> out;
+    for (const char* text :
+         {"198.51.100.5", "198.51.100.128", "203.0.113.9", "192.0.2.1", "8.8.8.8"}) {
+      in_addr a{};
+      REQUIRE(inet_pton(AF_INET, text, &a) == 1);
+      const geo_result r = db.lookup_v4(ntohl(a.s_addr));
+      out.emplace_back(db.country_code(r.country), r.asn);
+    }
+    in6_addr a6{};
+    REQUIRE(inet_pton(AF_INET6, "2001:db8:1::5", &a6) == 1);
+    const geo_result r = db.lookup_v6(a6.s6_addr);
+    out.emplace_back(db.country_code(r.country), r.asn);
+    return out;
+  };
+  const auto built = location_db::load(path, error, nullptr, dir);
+  REQUIRE(built);
+  CHECK(built->origin_note().rfind("built; cached in " + dir, 0) == 0);
+  const std::string file = built->origin_note().substr(std::string("built; cached in ").size());
+  const auto want = lookups(*built);
+  CHECK(want.front() == std::make_pair(std::string("RU"), 64500u));
+
+  const auto cached = location_db::load(path, error, nullptr, dir);
+  REQUIRE(cached);
+  CHECK(cached->origin_note() == "from the cache " + file);
+  CHECK(lookups(*cached) == want);
+  CHECK(cached->vendor() == built->vendor());
+  CHECK(cached->networks_v4() == built->networks_v4());
+
+  // Damaged in the middle of the IPv4 table: indexes out of range; then cut short.
+  for (const std::string damage : {"middle", "short"}) {
+    FILE* f = std::fopen(file.c_str(), "r+b");
+    REQUIRE(f != nullptr);
+    std::fseek(f, 0, SEEK_END);
+    const long size = std::ftell(f);
+    std::fclose(f);
+    if (damage == "middle") {
+      f = std::fopen(file.c_str(), "r+b");
+      std::fseek(f, size / 2, SEEK_SET);
+      const std::vector<unsigned char> junk(4096, 0xFF);
+      std::fwrite(junk.data(), 1, junk.size(), f);
+      std::fclose(f);
+    } else {
+      REQUIRE(::truncate(file.c_str(), size / 3) == 0);
+    }
+    const auto again = location_db::load(path, error, nullptr, dir);
+    INFO(damage);
+    REQUIRE(again);
+    CHECK(again->origin_note().rfind("built; cached in ", 0) == 0);
+    CHECK(lookups(*again) == want);
+  }
+  // A database changed since (its time): the cache is not used.
+  REQUIRE(std::system(("touch -d '2001-01-01' " + path).c_str()) == 0);
+  const auto changed = location_db::load(path, error, nullptr, dir);
+  REQUIRE(changed);
+  CHECK(changed->origin_note().rfind("built;", 0) == 0);
+  std::remove(path.c_str());
+  REQUIRE(std::system(("rm -rf " + dir).c_str()) == 0);
+}
