@@ -21,6 +21,10 @@ namespace scanscope {
 struct series_point {
   uint64_t packets = 0; /**< packets */
   uint64_t sources = 0; /**< distinct sources */
+
+  bool operator==(const series_point& o) const {
+    return packets == o.packets && sources == o.sources;
+  }
 };
 
 /** A closed bucket: series key → point. */
