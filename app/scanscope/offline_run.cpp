@@ -23,7 +23,8 @@ namespace {
  */
 feeder_result feed_captures(const app_options& o, rte_mempool* pool,
                             const std::vector<rte_ring*>& rings, const bucket_hooks& hooks,
-                            const std::atomic<bool>& stop_requested, run_report& report) {
+                            const std::atomic<bool>& stop_requested, run_report& report,
+                            std::vector<uint64_t>& handed_before) {
   feeder_result total;
   for (const std::string& path : o.pcaps) {
     std::string error;
@@ -54,6 +55,9 @@ feeder_result feed_captures(const app_options& o, rte_mempool* pool,
     };
     const feeder_result r =
         feeder->run(pool, rings, stop_requested, progress, o.status_interval, hooks);
+    for (size_t i = 0; i < handed_before.size() && i < feeder->enqueued().size(); ++i) {
+      handed_before[i] += feeder->enqueued()[i];
+    }
     total.records += r.records;
     total.clipped_records += r.clipped_records;
     total.errors += r.errors;
@@ -134,10 +138,13 @@ int run_offline(const app_options& o, const analysis_tables& tables,
   const auto files = attach_series_files(clock, o, tables);
   bucket_hooks hooks;
   hooks.due = [&](uint64_t t) { return clock.due(t); };
+  // Frames the captures before this one handed to each ring: the lcores' processed counts run
+  // over all captures, a reader's enqueued counts over its own.
+  std::vector<uint64_t> handed_before(o.workers, 0);
   hooks.close = [&](uint64_t t, const std::vector<uint64_t>& enqueued) {
     // Every frame handed out must be counted before its bucket closes.
     for (size_t i = 0; i < enqueued.size(); ++i) {
-      while (processed[i].load(std::memory_order_acquire) < enqueued[i]) {
+      while (processed[i].load(std::memory_order_acquire) < handed_before[i] + enqueued[i]) {
         rte_pause();
       }
     }
@@ -149,7 +156,8 @@ int run_offline(const app_options& o, const analysis_tables& tables,
   for (const std::string& path : o.pcaps) {
     report.input += (report.input.empty() ? "" : ",") + path;
   }
-  const feeder_result fed = feed_captures(o, pool, rings, hooks, stop_requested, report);
+  const feeder_result fed =
+      feed_captures(o, pool, rings, hooks, stop_requested, report, handed_before);
   input_done.store(true, std::memory_order_release);
   rte_eal_mp_wait_lcore();
 

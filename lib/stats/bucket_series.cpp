@@ -21,6 +21,9 @@ bucket_series::bucket_series(uint32_t entries, uint32_t unique_slots) {
 }
 
 series_slot* bucket_series::slot_for(int64_t bucket) {
+  if (bucket <= closed_through_.load(std::memory_order_acquire)) {
+    return nullptr;  // closed or skipped: it would never be folded
+  }
   series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   const int64_t held = s.bucket.load(std::memory_order_relaxed);
   if (held == bucket) {

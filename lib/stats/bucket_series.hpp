@@ -86,6 +86,13 @@ class bucket_series {
   series_slot& slot(size_t i) { return slots_[i]; }
   const series_slot& slot(size_t i) const { return slots_[i]; }
 
+  /**
+   * Stats side: every bucket up to `bucket` is closed or was skipped as empty; packets for them
+   * are late from now on. Without this a late packet could take a free slot for a bucket the
+   * clock has passed, and the slot would never be folded nor freed.
+   */
+  void close_through(int64_t bucket) { closed_through_.store(bucket, std::memory_order_release); }
+
   /** Packets for a bucket with no free slot (too late, or its slot not yet folded). */
   const counter& late() const { return late_; }
   /** Packets whose key found no room in the bucket's table. */
@@ -95,6 +102,7 @@ class bucket_series {
   series_slot* slot_for(int64_t bucket);
 
   series_slot slots_[slots];
+  std::atomic<int64_t> closed_through_{-1};
   counter late_;
   counter overflow_;
 };

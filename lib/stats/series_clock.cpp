@@ -41,6 +41,12 @@ int64_t series_clock::next_held(int64_t from) const {
 }
 
 void series_clock::close_through(int64_t last, bool partial_last) {
+  if (last >= next_) {
+    // From here on the lcores take no packet for these buckets (bucket_series::close_through).
+    for (bucket_series* series : lcores_) {
+      series->close_through(last);
+    }
+  }
   while (next_ <= last) {
     // Buckets no lcore holds had no packet: skip them in one step (a capture whose timestamps
     // lie years apart must not close every empty hour in between); the detectors count the

@@ -781,6 +781,48 @@ def check_far_apart(scanscope):
         check("far-apart capture hours", [b["start"][:4] for b in series], ["1970", "1999"])
 
 
+def check_capture_sequence(scanscope):
+    """Captures read one after the other share the buckets' hand-over: three frames of one
+    source, then a capture an hour later whose first hour comes from another source (often on
+    the other lcore) lose no frame and no hour (each reader counts the frames it hands out, the
+    lcores count all of them; a bucket is closed only once every frame handed out is counted)."""
+    def syn(source):
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 1, 0, 64, 6, 0,
+                         bytes([198, 51, source >> 8 & 0xFF, source & 0xFF]),
+                         bytes([198, 18, 0, 9]))
+        tcp = struct.pack("!HHIIBBHHH", 40001, 8545, 1000, 0, 0x50, 2, 1024, 0, 0)
+        return bytes.fromhex("020000000009020000000007") + b"\x08\x00" + ip + tcp
+
+    def write(path, records):
+        with open(path, "wb") as w:
+            w.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            for t, source in records:
+                frame = syn(source)
+                w.write(struct.pack("<IIII", int(t), int(t % 1 * 1e6), len(frame), len(frame)))
+                w.write(frame)
+    start = 1543618800  # 2018-11-30 23:00 UTC
+    with tempfile.TemporaryDirectory() as tmp:
+        first, second = os.path.join(tmp, "first.pcap"), os.path.join(tmp, "second.pcap")
+        report_path = os.path.join(tmp, "r.json")
+        write(first, [(start + i, 7) for i in range(3)])
+        for lone in range(100, 104):
+            # The next hour from one source only, then six hours of 5,000 sources.
+            hour = [(start + 3600 + i * 3600 / 2000, lone) for i in range(2000)]
+            busy = [(start + 7200 + i * 3600 / 20000, i % 5000 + 1000) for i in range(6 * 20000)]
+            write(second, hour + busy)
+            proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", first, second,
+                                   "--geo-db", "none", "-q", "--json-out", report_path,
+                                   "--workers", "2"],
+                                  capture_output=True, text=True, timeout=120)
+            check(f"capture sequence {lone}: exit code", proc.returncode, 0)
+            with open(report_path) as f:
+                report = json.load(f)
+            check(f"capture sequence {lone}: late frames", report["buckets"]["late"], 0)
+            series = [p["series"] for p in report["ports"] if p["port"] == 8545][0]
+            check(f"capture sequence {lone}: hours and frames",
+                  (len(series), sum(b["packets"] for b in series)), (8, 3 + 2000 + 6 * 20000))
+
+
 def check_source_flood(scanscope, stage_bench):
     """More distinct sources than the table holds: it stays at capacity and counts evictions."""
     sources, capacity = 5000, 64
@@ -822,6 +864,7 @@ def main():
         print(f"checked {os.path.basename(path)}")
     check_bad_inputs(scanscope, data_dir)
     check_far_apart(scanscope)
+    check_capture_sequence(scanscope)
     check_countries(scanscope)
     check_buckets_and_surges(scanscope)
     check_endpoints(scanscope, data_dir)

@@ -98,6 +98,15 @@ const marksPlugin = {
   },
   afterDatasetsDraw(chart, _args, opts) {
     const x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+    // Surges: the hours that stood out against the day before, as a band along the top.
+    for (const s of opts.surges || []) {
+      const half = (x.getPixelForValue(1) - x.getPixelForValue(0)) / 2;
+      const left = x.getPixelForValue(s.from) - half, right = x.getPixelForValue(s.to) + half;
+      ctx.save();
+      ctx.fillStyle = "rgba(200,0,0,0.55)";
+      ctx.fillRect(left, area.top, Math.max(right - left, 2), 4);
+      ctx.restore();
+    }
     for (const l of opts.lines || []) {
       const at = x.getPixelForValue(l.at) - (x.getPixelForValue(1) - x.getPixelForValue(0)) / 2;
       ctx.save();
@@ -161,8 +170,8 @@ function drawStacked(key, canvasId, legendId, buckets, marks) {
   });
 }
 
-// Campaign spans and lead changes as indexes into the hours drawn.
-function marksFor(buckets, campaigns, leads, dimension) {
+// Campaign spans, surges and lead changes as indexes into the hours drawn.
+function marksFor(buckets, campaigns, leads, dimension, surges) {
   const index = {};
   buckets.forEach((b, i) => { index[b.start] = i; });
   const at = (iso, fallback) => (iso in index ? index[iso] : fallback);
@@ -173,7 +182,11 @@ function marksFor(buckets, campaigns, leads, dimension) {
   })).filter((s) => buckets.length && s.to >= s.from);
   const lines = leads.filter((l) => l.dimension === dimension && l.bucket in index)
     .map((l) => ({ at: index[l.bucket], label: l.to + " leads" }));
-  return { spans, lines };
+  const surgeBands = (surges || []).filter((s) => s.start in index).map((s) => ({
+    from: index[s.start],
+    to: s.end && s.end in index ? Math.max(index[s.end] - 1, index[s.start]) : buckets.length - 1,
+  }));
+  return { spans, lines, surges: surgeBands };
 }
 
 function portOf(report, wanted) {
@@ -210,8 +223,9 @@ async function render() {
     getJson("/api/v1/campaigns?" + base),
   ]);
   const campaigns = found.campaigns, leads = found.lead_changes;
+  const portSurges = report.surges.filter((s) => s.port === port.port && s.scope === "port");
   drawStacked("country", "chart-country", "legend-country", byCountry.buckets,
-              marksFor(byCountry.buckets, campaigns, leads, "country"));
+              marksFor(byCountry.buckets, campaigns, leads, "country", portSurges));
   drawStacked("split", "chart-split", "legend-split", bySplit.buckets,
               marksFor(bySplit.buckets, campaigns, leads, v.split));
   drawStacked("signature", "chart-signature", "legend-signature", bySignature.buckets,
