@@ -14,19 +14,6 @@ namespace {
 /** How many drivers of each kind a campaign lists. */
 constexpr size_t top_drivers = 5;
 
-void write_port(json_writer& w, const watched_ports& ports, uint16_t index) {
-  w.Key("port");
-  if (index == watched_ports::other_index || index > ports.size()) {
-    w.String("other");
-    w.Key("protocol");
-    w.String("any");
-  } else {
-    w.Uint(ports.at(index).port);
-    w.Key("protocol");
-    w.String(transport_name(ports.at(index).proto));
-  }
-}
-
 void write_time(json_writer& w, const run_report& r, const char* key, int64_t bucket) {
   w.Key(key);
   if (bucket < 0) {

@@ -190,13 +190,7 @@ void write_signature_countries(json_writer& w, const run_report& r, const watche
       continue;
     }
     w.StartObject();
-    const uint16_t port = series_key::port_of(key);
-    w.Key("port");
-    if (port == watched_ports::other_index || port > ports.size()) {
-      w.String("other");
-    } else {
-      w.Uint(ports.at(port).port);
-    }
+    write_port(w, ports, series_key::port_of(key));
     w.Key("signature");
     w.String(r.rules[rule].name.c_str());
     w.Key("country");

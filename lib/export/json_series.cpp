@@ -105,6 +105,19 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
   w.EndArray();
 }
 
+void write_port(json_writer& w, const watched_ports& ports, uint16_t index) {
+  w.Key("port");
+  if (index == watched_ports::other_index || index > ports.size()) {
+    w.String("other");
+    w.Key("protocol");
+    w.String("any");
+  } else {
+    w.Uint(ports.at(index).port);
+    w.Key("protocol");
+    w.String(transport_name(ports.at(index).proto));
+  }
+}
+
 void write_surges(json_writer& w, const run_report& r, const watched_ports& ports) {
   w.Key("surges");
   w.StartArray();

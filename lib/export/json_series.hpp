@@ -16,6 +16,9 @@ using json_writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
 /** `"series": [...]`: the closed buckets of watched-port index `index`. */
 void write_port_series(json_writer& w, const run_report& r, uint16_t index);
 
+/** `"port": 8545, "protocol": "tcp"` of a watched-port index (`"other"`, `"any"` for the rest). */
+void write_port(json_writer& w, const watched_ports& ports, uint16_t index);
+
 /** `"surges": [...]`: every surge event. */
 void write_surges(json_writer& w, const run_report& r, const watched_ports& ports);
 
