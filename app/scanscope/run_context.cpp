@@ -23,11 +23,7 @@ double seconds_since(clock_type::time_point start) {
 std::vector<lcore_view> rx_lcores::views() const {
   std::vector<lcore_view> out;
   for (const auto& w : workers) {
-    out.push_back({&w->counters(), &w->fingerprints(), &w->sources(), &w->uniques(), w->scanner(),
-                   w->scanner() ? &w->signature_counts() : nullptr,
-                   w->scanner() ? &w->signature_totals() : nullptr, &w->country_counts(),
-                   &w->country_totals(), &w->signature_countries(),
-                   &w->signature_country_overflow()});
+    out.push_back(view_of(*w));
   }
   return out;
 }

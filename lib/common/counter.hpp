@@ -47,4 +47,21 @@ struct traffic_total {
   }
 };
 
+/** Packets and distinct sources of one class of traffic. */
+struct source_counter {
+  counter packets; /**< packets */
+  counter sources; /**< distinct sources (each counted once per lcore, sources live on one) */
+};
+
+/** Packets and distinct sources, summed over lcores. */
+struct source_total {
+  uint64_t packets = 0; /**< packets */
+  uint64_t sources = 0; /**< distinct sources */
+
+  void add(const source_counter& c) {
+    packets += c.packets.read();
+    sources += c.sources.read();
+  }
+};
+
 }  // namespace scanscope

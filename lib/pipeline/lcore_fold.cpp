@@ -1,6 +1,7 @@
 #include "pipeline/lcore_fold.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <tuple>
 
 namespace scanscope {
@@ -45,6 +46,40 @@ void fold_fingerprints(const std::vector<lcore_view>& lcores, size_t watched_cou
                       });
     per_port.resize(keep);
   }
+}
+
+/** One entry per (host, port): the lcores' entries of the same pair summed (each lcore
+ *  answers its own sources, so their distinct counts add up). Sorted by host, then port. */
+void merge_exposure(std::vector<exposure_total>& entries) {
+  std::sort(entries.begin(), entries.end(), [](const exposure_total& a, const exposure_total& b) {
+    const int c = std::memcmp(a.host, b.host, sizeof a.host);
+    return c != 0 ? c < 0 : a.port < b.port;
+  });
+  std::vector<exposure_total> merged;
+  for (exposure_total& e : entries) {
+    if (merged.empty() || std::memcmp(merged.back().host, e.host, sizeof e.host) != 0 ||
+        merged.back().port != e.port) {
+      merged.push_back(std::move(e));
+      continue;
+    }
+    exposure_total& m = merged.back();
+    m.first_seen_ns = std::min(m.first_seen_ns, e.first_seen_ns);
+    m.last_seen_ns = std::max(m.last_seen_ns, e.last_seen_ns);
+    m.answers += e.answers;
+    m.sources += e.sources;
+    m.tools |= e.tools;
+    for (uint8_t c : e.countries) {
+      if (std::find(m.countries.begin(), m.countries.end(), c) == m.countries.end()) {
+        m.countries.push_back(c);
+      }
+    }
+    for (uint16_t r : e.rules) {
+      if (std::find(m.rules.begin(), m.rules.end(), r) == m.rules.end()) {
+        m.rules.push_back(r);
+      }
+    }
+  }
+  entries = std::move(merged);
 }
 
 }  // namespace
@@ -143,6 +178,12 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
     if (v.uniques != nullptr) {
       s.unique_overflow += v.uniques->overflow().read();
     }
+    if (v.conversation != nullptr) {
+      s.conversation.add(*v.conversation);
+    }
+    if (v.exposure != nullptr) {
+      v.exposure->collect(s.conversation.exposure);
+    }
     s.total.add(c->total);
     for (size_t i = 0; i < protocol_class_count; ++i) {
       s.protocols[i].add(c->protocols[i]);
@@ -179,7 +220,25 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
                     });
   s.top_ports.resize(keep);
   fold_fingerprints(lcores, watched_count, top_k, s);
+  merge_exposure(s.conversation.exposure);
   return s;
+}
+
+lcore_view view_of(const worker& w) {
+  const bool scanning = w.scanner() != nullptr;
+  return {&w.counters(),
+          &w.fingerprints(),
+          &w.sources(),
+          &w.uniques(),
+          w.scanner(),
+          scanning ? &w.signature_counts() : nullptr,
+          scanning ? &w.signature_totals() : nullptr,
+          &w.country_counts(),
+          &w.country_totals(),
+          &w.signature_countries(),
+          &w.signature_country_overflow(),
+          &w.conversation(),
+          &w.exposure()};
 }
 
 }  // namespace scanscope

@@ -9,6 +9,9 @@
 
 #include <vector>
 
+#include "converse/conversation_counters.hpp"
+#include "converse/exposure_table.hpp"
+#include "pipeline/worker.hpp"
 #include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
 #include "stats/fingerprint_table.hpp"
@@ -32,7 +35,12 @@ struct lcore_view {
   const std::vector<source_counter>* country_totals;   /**< [country]; may be null */
   const keyed_counters* signature_countries;           /**< (port, rule, country); may be null */
   const counter* signature_country_overflow;           /**< hits that table had no room for */
+  const conversation_counters* conversation = nullptr; /**< direction, responder; may be null */
+  const exposure_table* exposure = nullptr;            /**< may be null */
 };
+
+/** What a worker exposes, every pointer set that the worker has. */
+lcore_view view_of(const worker& w);
 
 /**
  * Sum counters of several lcores.

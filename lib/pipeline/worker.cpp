@@ -4,35 +4,16 @@
 
 #include "fingerprint/fingerprint_key.hpp"
 #include "fingerprint/scan_tool.hpp"
+#include "pipeline/unique_domains.hpp"
 
 namespace scanscope {
 
 namespace {
 
-// Domains keep the unique-set keys of different counters apart (the combination key of a
-// TCP/UDP packet uses the fingerprint hash in this place instead).
-constexpr uint64_t domain_cluster = 1;
-constexpr uint64_t domain_tool = 2;
-constexpr uint64_t domain_fingerprint = 3;
-constexpr uint64_t domain_tool_total = 4;
-constexpr uint64_t domain_signature = 5;
-constexpr uint64_t domain_signature_total = 6;
-constexpr uint64_t domain_country = 7;
-constexpr uint64_t domain_country_total = 8;
 // Aging looks at this many source slots per burst: a table of 256k sources is swept once per
 // 64k bursts (under a second at 5 Mpps), far more often than any sensible idle timeout, while
 // the sweep's cache misses stay below one line per eight packets.
 constexpr uint32_t aging_slots_per_burst = 4;
-
-uint64_t load64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-uint64_t address_hash(const uint8_t* addr16) {
-  return quick_key(load64(addr16), load64(addr16 + 8), 0x5CA9);
-}
 
 /** Sketch bucket of a value: the top bits of one multiply are well spread. */
 uint64_t sketch_hash(uint64_t v) {
@@ -54,7 +35,16 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
       bucket_ns_(config.bucket_ns),
       series_(config.bucket_entries, config.bucket_unique_slots),
       country_counts_((config.ports->size() + 1) * location_db::max_countries),
-      country_totals_(location_db::max_countries) {}
+      country_totals_(location_db::max_countries),
+      monitored_(config.monitored),
+      conversation_(config.ports->size() + 1),
+      exposure_(config.exposure_slots) {
+  conversation_.monitored = config.monitored != nullptr;
+  if (config.respond != nullptr) {
+    responder_ = std::make_unique<responder>(*config.respond);
+    conversation_.responding = true;
+  }
+}
 
 std::unique_ptr<worker> worker::create(const worker_config& config, std::string& error) {
   auto sources = source_table::create("src_" + config.name, "sources", config.source_capacity,
@@ -111,11 +101,21 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   source_key keys[max_burst];
   const source_key* key_ptrs[max_burst];
   int32_t positions[max_burst];
+  bool scan_traffic[max_burst];
   uint16_t keyed = 0;
   for (uint16_t i = 0; i < n; ++i) {
     decoded_packet& p = packets[i];
     parse_frame(frames[i].data, frames[i].captured, frames[i].wire_length, p);
-    if (p.l3 != l3_kind::none) {
+    scan_traffic[i] = p.l3 != l3_kind::none;
+    if (monitored_ != nullptr && scan_traffic[i]) {
+      // Only frames to a monitored address are scan traffic; the rest have counts of their own.
+      count_direction(p, frames[i]);
+      scan_traffic[i] = is_inbound(p);
+      if (!scan_traffic[i]) {
+        observe_outbound(p, frames[i]);
+      }
+    }
+    if (scan_traffic[i]) {
       keys[keyed] = make_source_key(p.src_addr, p.l3 == l3_kind::ipv6);
       key_ptrs[keyed] = &keys[keyed];
       ++keyed;
@@ -139,7 +139,7 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
     latest = t > latest ? t : latest;
     packet_class& c = classes[i];
     c.source = nullptr;
-    if (packets[i].l3 != l3_kind::none) {
+    if (scan_traffic[i]) {
       c.source = resolve_source(keys[k], positions[k], t);
       ++k;
       classify(packets[i], t, c);
@@ -212,7 +212,7 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   c.tool = identify_tool(p);
   c.bucket = bucket_of(time_ns);
   if (!p.has_ports) {
-    c.combination = quick_key(c.who, domain_tool_total, static_cast<uint64_t>(c.tool));
+    c.combination = quick_key(c.who, unique_domain::tool_total, static_cast<uint64_t>(c.tool));
     c.tag =
         static_cast<uint32_t>(quick_key(c.combination, static_cast<uint64_t>(c.bucket), 0) >> 32) |
         1;
@@ -290,7 +290,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   const uint8_t country = k.source->country;
   source_counter& by_country = country_totals_[country];
   by_country.packets.add();
-  if (fresh && uniques_.insert(quick_key(k.who, domain_country_total, country))) {
+  if (fresh && uniques_.insert(quick_key(k.who, unique_domain::country_total, country))) {
     by_country.sources.add();
   }
   if (!p.has_ports) {
@@ -300,7 +300,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
     }
     return;
   }
-  if (fresh && uniques_.insert(quick_key(k.who, domain_tool_total, tool_index))) {
+  if (fresh && uniques_.insert(quick_key(k.who, unique_domain::tool_total, tool_index))) {
     tool_total.sources.add();
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
@@ -310,7 +310,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   source_counter& port_country = country_counts_[k.port * location_db::max_countries + country];
   port_country.packets.add();
   if (fresh &&
-      uniques_.insert(unique_key(k.who, domain_country, (uint64_t{k.port} << 8) | country))) {
+      uniques_.insert(unique_key(k.who, unique_domain::country, (uint64_t{k.port} << 8) | country))) {
     port_country.sources.add();
   }
   // Probes no rule names also count under their fingerprint key: a campaign of one key is a
@@ -327,23 +327,26 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   source_counter& by_cluster = c.clusters[k.port][k.cluster];
   by_cluster.packets.add();
   if (fresh &&
-      uniques_.insert(unique_key(k.who, domain_cluster, (uint64_t{k.port} << 8) | k.cluster))) {
+      uniques_.insert(unique_key(k.who, unique_domain::cluster, (uint64_t{k.port} << 8) | k.cluster))) {
     by_cluster.sources.add();
   }
   source_counter& by_tool = c.tools[k.port][tool_index];
   by_tool.packets.add();
   if (fresh &&
-      uniques_.insert(unique_key(k.who, domain_tool, (uint64_t{k.port} << 8) | tool_index))) {
+      uniques_.insert(unique_key(k.who, unique_domain::tool, (uint64_t{k.port} << 8) | tool_index))) {
     by_tool.sources.add();
   }
   if (fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash)) {
     slot->packets.add();
-    if (fresh && uniques_.insert(unique_key(k.who, domain_fingerprint, k.key_hash ^ k.port))) {
+    if (fresh && uniques_.insert(unique_key(k.who, unique_domain::fingerprint, k.key_hash ^ k.port))) {
       slot->sources.add();
     }
   }
   if (scanner_) {
     scan_payload(p, f, k);
+  }
+  if (monitored_ != nullptr && t == transport::tcp) {
+    converse(p, f, k);
   }
 }
 
@@ -367,8 +370,11 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
   // miss in a set far larger than the cache, and the rest of the burst's scans hide it.
   for (unsigned i = 0; i < hits.count; ++i) {
     const uint16_t rule = hits.rule[i];
+    if (monitored_ != nullptr) {
+      note_exposed_hit(p, rule);
+    }
     pending_hit& h = pending_hits_.emplace_back();  // reserved for a whole burst
-    h.by_port = unique_key(k.who, domain_signature, (uint64_t{k.port} << 16) | rule);
+    h.by_port = unique_key(k.who, unique_domain::signature, (uint64_t{k.port} << 16) | rule);
     h.series = series_key::make(series_key::kind::signature, k.port, rule, k.source->country);
     h.who = k.who;
     h.bucket = k.bucket;
@@ -402,7 +408,7 @@ void worker::count_hits() {
     }
     source_counter& total = signature_totals_[h.rule];
     total.packets.add();
-    if (first_here && uniques_.insert(unique_key(h.who, domain_signature_total, h.rule))) {
+    if (first_here && uniques_.insert(unique_key(h.who, unique_domain::signature_total, h.rule))) {
       total.sources.add();
     }
   }

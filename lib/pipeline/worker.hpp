@@ -12,6 +12,10 @@
 #include <string>
 
 #include "cluster/cluster_rules.hpp"
+#include "converse/conversation_counters.hpp"
+#include "converse/exposure_table.hpp"
+#include "converse/recent_memory.hpp"
+#include "converse/responder.hpp"
 #include "geo/location_db.hpp"
 #include "packet/parser.hpp"
 #include "signature/signature_scanner.hpp"
@@ -61,7 +65,12 @@ struct worker_config {
   uint64_t bucket_ns = 3600ULL * 1000000000ULL;  /**< width of a time bucket */
   uint32_t bucket_entries = 16384;               /**< distinct series keys per bucket */
   uint32_t bucket_unique_slots = 1u << 18;       /**< distinct (source, key) pairs per bucket */
-  int socket = -1;                               /**< NUMA socket for DPDK memory (-1: any) */
+  /** Monitored prefixes: only frames to them are scan traffic; null: every frame is. */
+  const prefix_set* monitored = nullptr;
+  /** The responder's settings; null: never answer (offline runs, taps). */
+  const responder_config* respond = nullptr;
+  uint32_t exposure_slots = 4096; /**< (monitored host, port) pairs in the exposure view */
+  int socket = -1;                /**< NUMA socket for DPDK memory (-1: any) */
   std::string name = "rx0";                      /**< unique per process: names DPDK objects */
 };
 
@@ -136,6 +145,15 @@ class worker {
   const bucket_series& series() const { return series_; }
   /** Hits and sources per rule over all ports (a source on two ports counts once). */
   const std::vector<source_counter>& signature_totals() const { return signature_totals_; }
+  /** Direction, responder and two-phase counters. */
+  const conversation_counters& conversation() const { return conversation_; }
+  conversation_counters& conversation() { return conversation_; }
+  /** Monitored hosts that answered scanners (taps). */
+  const exposure_table& exposure() const { return exposure_; }
+  /** Answers of the last bursts, for the lcore's loop to transmit and clear. */
+  answer_queue& answers() { return answers_; }
+  /** Is the responder on? */
+  bool responding() const { return responder_ != nullptr; }
 
  private:
   /** What the classify phase found out about one packet of a burst. */
@@ -160,6 +178,13 @@ class worker {
   void account_source(const decoded_packet& p, source_state& s, uint64_t time_ns);
   void scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   void count_hits();
+  // Direction and conversation (worker_conversation.cpp).
+  bool is_inbound(const decoded_packet& p) const;
+  void count_direction(const decoded_packet& p, const frame_ref& f);
+  void observe_outbound(const decoded_packet& p, const frame_ref& f);
+  void converse(const decoded_packet& p, const frame_ref& f, const packet_class& k);
+  void note_exposed_hit(const decoded_packet& p, uint16_t rule);
+  void count_step(uint64_t who, uint16_t port, uint32_t tag, int what);
 
   /** A signature hit of the burst, counted once the burst's scans are done. */
   struct pending_hit {
@@ -218,6 +243,24 @@ class worker {
   bucket_series series_;
   std::vector<source_counter> country_counts_;
   std::vector<source_counter> country_totals_;
+
+  /** A SYN probe remembered by (source, destination): the first phase of a two-phase scan. */
+  struct probe_memo {
+    uint8_t tool = 0;
+  };
+  /** An inbound SYN remembered by its connection, for the host's SYN-ACK (taps). */
+  struct syn_memo {
+    uint8_t tool = 0;
+    uint8_t country = 0;
+    bool answered = false;
+  };
+  const prefix_set* monitored_;
+  conversation_counters conversation_;
+  std::unique_ptr<responder> responder_;
+  answer_queue answers_;
+  recent_memory<probe_memo> probes_{1u << 14};
+  recent_memory<syn_memo> syns_{1u << 14};
+  exposure_table exposure_;
 };
 
 }  // namespace scanscope

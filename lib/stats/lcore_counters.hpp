@@ -42,12 +42,6 @@ const char* protocol_class_name(protocol_class c);
 /** Which class a decoded packet is counted under. */
 protocol_class classify_protocol(const decoded_packet& p);
 
-/** Packets and distinct sources of one class of traffic. */
-struct source_counter {
-  counter packets; /**< packets */
-  counter sources; /**< distinct sources (each counted once per lcore, sources live on one) */
-};
-
 struct alignas(64) lcore_counters {
   traffic_counter total;                                       /**< every frame received */
   std::array<traffic_counter, protocol_class_count> protocols; /**< by protocol class */

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "converse/conversation_counters.hpp"
 #include "fingerprint/fingerprint_key.hpp"
 #include "stats/fingerprint_table.hpp"
 #include "stats/keyed_counters.hpp"
@@ -22,17 +23,6 @@ struct port_count {
   transport proto;  /**< TCP or UDP */
   uint16_t port;    /**< destination port */
   uint64_t packets; /**< frames */
-};
-
-/** Packets and distinct sources, summed over lcores. */
-struct source_total {
-  uint64_t packets = 0; /**< packets */
-  uint64_t sources = 0; /**< distinct sources */
-
-  void add(const source_counter& c) {
-    packets += c.packets.read();
-    sources += c.sources.read();
-  }
 };
 
 /** One fingerprint key's traffic to one port. */
@@ -98,6 +88,8 @@ struct traffic_snapshot {
   std::map<uint64_t, source_total> signature_countries;
   uint64_t signature_country_overflow =
       0; /**< hits the (port, rule, country) tables had no room for */
+
+  conversation_totals conversation; /**< direction, responder, two-phase, exposure */
 
   /** Malformed or truncated frames (every parse result that is_malformed()). */
   uint64_t malformed() const;

@@ -40,11 +40,6 @@ std::unique_ptr<worker> make_worker(const watched_ports& ports, const cluster_ru
   return w;
 }
 
-lcore_view view_of(const worker& w) {
-  return {&w.counters(), &w.fingerprints(),   &w.sources(),        &w.uniques(), nullptr, nullptr,
-          nullptr,       &w.country_counts(), &w.country_totals(), nullptr,      nullptr};
-}
-
 void feed(worker& w, const bytes& f, uint64_t t) {
   w.handle(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()), t);
 }

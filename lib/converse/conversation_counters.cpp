@@ -1,0 +1,47 @@
+#include "converse/conversation_counters.hpp"
+
+namespace scanscope {
+
+namespace {
+
+constexpr const char* names[] = {
+#define SCANSCOPE_X(name, help) #name,
+    SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X)
+#undef SCANSCOPE_X
+};
+constexpr const char* helps[] = {
+#define SCANSCOPE_X(name, help) help,
+    SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X)
+#undef SCANSCOPE_X
+};
+
+}  // namespace
+
+const char* conversation_counter_name(conversation_counter c) {
+  return names[static_cast<size_t>(c)];
+}
+
+const char* conversation_counter_help(conversation_counter c) {
+  return helps[static_cast<size_t>(c)];
+}
+
+void conversation_totals::add(const conversation_counters& c) {
+  monitored = monitored || c.monitored;
+  responding = responding || c.responding;
+  inbound.add(c.inbound);
+  outbound.add(c.outbound);
+  transit.add(c.transit);
+  for (size_t i = 0; i < conversation_counter_count; ++i) {
+    scalars[i] += c.scalars[i].read();
+  }
+  if (rows.size() < c.rows.size()) {
+    rows.resize(c.rows.size());
+  }
+  for (size_t port = 0; port < c.rows.size(); ++port) {
+    for (size_t tool = 0; tool < scan_tool_count; ++tool) {
+      rows[port][tool].add(c.rows[port][tool]);
+    }
+  }
+}
+
+}  // namespace scanscope

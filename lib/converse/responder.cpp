@@ -1,0 +1,154 @@
+#include "converse/responder.hpp"
+
+namespace scanscope {
+
+namespace {
+
+// MSS of the answers: what an Ethernet MTU of 1500 leaves.
+constexpr uint16_t mss_ipv4 = 1460;
+constexpr uint16_t mss_ipv6 = 1440;
+
+}  // namespace
+
+connection_tuple tuple_of(const decoded_packet& p) {
+  connection_tuple t{};
+  const bool v6 = p.l3 == l3_kind::ipv6;
+  map_address(p.src_addr, v6, t.client);
+  map_address(p.dst_addr, v6, t.server);
+  t.client_port = p.src_port;
+  t.server_port = p.dst_port;
+  return t;
+}
+
+responder::responder(const responder_config& config)
+    : config_(config),
+      lcore_cap_(config.rate, config.burst),
+      source_caps_(config.source_rate, config.source_burst, config.source_slots) {}
+
+conversation_event responder::handle(const uint8_t* frame, const decoded_packet& p,
+                                     uint64_t time_ns, uint64_t source_hash, uint32_t tag,
+                                     answer_queue& out, conversation_counters& counts) {
+  if (p.l4 != l4_kind::tcp) {
+    return {};
+  }
+  if (p.first_fragment) {
+    counts.add(conversation_counter::responder_ignored_fragments);
+    return {};
+  }
+  // Never answer a RST (that is how loops between two responders start) or a SYN-ACK
+  // (backscatter of someone else's spoofed SYN).
+  const uint8_t flags = p.tcp_flags;
+  if (flags & tcp_flag::rst) {
+    return {};
+  }
+  if ((flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn) {
+    return answer_syn(frame, p, time_ns, source_hash, tag, out, counts);
+  }
+  if ((flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::ack) {
+    return answer_segment_after_syn(frame, p, time_ns, out, counts);
+  }
+  return {};
+}
+
+conversation_event responder::answer_syn(const uint8_t* frame, const decoded_packet& p,
+                                         uint64_t time_ns, uint64_t source_hash, uint32_t tag,
+                                         answer_queue& out, conversation_counters& counts) {
+  if (!config_.ports.test(p.dst_port)) {
+    counts.add(conversation_counter::responder_refused_port);
+    return {};
+  }
+  const bool v6 = p.l3 == l3_kind::ipv6;
+  uint8_t source[16];
+  map_address(p.src_addr, v6, source);
+  if (config_.monitored != nullptr && config_.monitored->contains(source)) {
+    counts.add(conversation_counter::responder_refused_monitored_source);
+    return {};
+  }
+  if (special_purpose_prefixes().contains(source) &&
+      (config_.allow == nullptr || !config_.allow->contains(source))) {
+    counts.add(conversation_counter::responder_refused_special_source);
+    return {};
+  }
+  // The lcore's cap first: under a spoofed flood it is the one that binds, and the per-source
+  // slot is then left untouched for the sources that are real.
+  if (!lcore_cap_.allow(time_ns)) {
+    counts.add(conversation_counter::responder_withheld_rate);
+    return {conversation_step::syn_withheld, tag};
+  }
+  if (!source_caps_.allow(source_hash, time_ns)) {
+    counts.add(conversation_counter::responder_withheld_source);
+    return {conversation_step::syn_withheld, tag};
+  }
+  answer_segment a;
+  a.flags = tcp_flag::syn | tcp_flag::ack;
+  a.seq = config_.cookies->make(tuple_of(p), time_ns, tag);
+  a.ack = p.seq + 1;
+  a.window = config_.window;
+  a.mss = v6 ? mss_ipv6 : mss_ipv4;
+  queue(frame, p, a, out, counts);
+  counts.add(conversation_counter::responder_synacks_sent);
+  return {conversation_step::syn_answered, tag};
+}
+
+conversation_event responder::answer_segment_after_syn(const uint8_t* frame,
+                                                       const decoded_packet& p, uint64_t time_ns,
+                                                       answer_queue& out,
+                                                       conversation_counters& counts) {
+  // The ACK number is our ISN + 1 until we have sent our FIN, then + 2.
+  const connection_tuple t = tuple_of(p);
+  uint32_t tag = 0;
+  uint32_t after_fin = 0;
+  if (!config_.cookies->check(t, time_ns, p.ack - 1, tag)) {
+    if (!config_.cookies->check(t, time_ns, p.ack - 2, tag)) {
+      counts.add(conversation_counter::responder_unknown_acks);
+      return {};
+    }
+    after_fin = 1;
+  }
+  const bool fin = (p.tcp_flags & tcp_flag::fin) != 0;
+  const uint32_t length = p.payload_length;
+  if (length == 0 && !fin) {
+    if (after_fin == 0) {
+      counts.add(conversation_counter::responder_handshakes);
+      return {conversation_step::handshake, tag};
+    }
+    return {};  // the client's ACK of our FIN: done
+  }
+  // Data or FIN: acknowledge all of it and close. Before our FIN it goes with this answer;
+  // after it, a FIN gets its ACK and more data gets a RST.
+  answer_segment a;
+  a.seq = p.ack;
+  a.ack = p.seq + length + (fin ? 1 : 0);
+  a.window = config_.window;
+  if (after_fin == 0) {
+    a.flags = tcp_flag::fin | tcp_flag::ack;
+  } else if (fin) {
+    a.flags = tcp_flag::ack;
+  } else {
+    a.flags = tcp_flag::rst | tcp_flag::ack;
+  }
+  queue(frame, p, a, out, counts);
+  counts.add(conversation_counter::responder_closing_answers);
+  if (length != 0) {
+    counts.add(conversation_counter::responder_payload_segments);
+    return {conversation_step::payload, tag};
+  }
+  return {conversation_step::closing, tag};
+}
+
+void responder::queue(const uint8_t* frame, const decoded_packet& p, const answer_segment& a,
+                      answer_queue& out, conversation_counters& counts) {
+  if (out.full()) {
+    counts.add(conversation_counter::responder_answers_not_sent);
+    return;
+  }
+  const size_t length = build_answer(frame, p, a, out.frames[out.count]);
+  if (length == 0) {
+    counts.add(conversation_counter::responder_answers_not_sent);
+    return;
+  }
+  out.lengths[out.count] = static_cast<uint16_t>(length);
+  ++out.count;
+}
+
+}  // namespace scanscope

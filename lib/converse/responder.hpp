@@ -1,0 +1,101 @@
+#pragma once
+/**
+ * @file
+ * The reactive responder of a darknet: answers SYNs to monitored addresses with a SYN-ACK whose
+ * sequence number is a SYN cookie, acknowledges the first payload and closes, so that scanners
+ * send the request that says what they want. It keeps no state per connection; its only
+ * memory is the caps' time values. One per RX lcore; it writes answers into an answer_queue
+ * that the lcore's loop transmits after the burst.
+ *
+ * Safety, as a transmitter must have it: it answers only frames the caller found inbound (to a
+ * monitored address), never sources in special-purpose ranges or in the monitored prefixes
+ * (unless exempted), never RSTs, fragments or ACKs whose cookie does not check, and SYN-ACKs
+ * are capped per lcore and per source.
+ */
+
+#include <bitset>
+#include <cstdint>
+
+#include "converse/answer_frame.hpp"
+#include "converse/conversation_counters.hpp"
+#include "converse/rate_cap.hpp"
+#include "converse/syn_cookie.hpp"
+#include "packet/prefix_set.hpp"
+
+namespace scanscope {
+
+/** The responder's settings (options --respond-*). */
+struct responder_config {
+  const prefix_set* monitored = nullptr; /**< sources inside are never answered */
+  const prefix_set* allow = nullptr;     /**< special-purpose sources answered anyway */
+  std::bitset<65536> ports;              /**< TCP ports answered */
+  uint16_t window = 65535;               /**< receive window of the answers */
+  double rate = 1000;                    /**< SYN-ACKs per second for this lcore */
+  uint32_t burst = 100;                  /**< how many of them may go at once */
+  double source_rate = 5;                /**< SYN-ACKs per second to one source */
+  uint32_t source_burst = 20;            /**< how many of them may go at once */
+  uint32_t source_slots = 1u << 16;      /**< per-source cap slots (a power of two) */
+  const syn_cookies* cookies = nullptr;  /**< shared by the lcores (read-only) */
+};
+
+/** Frames to transmit after a burst: fixed room, no allocation. */
+struct answer_queue {
+  static constexpr unsigned capacity = 64;
+  uint8_t frames[capacity][max_answer_bytes];
+  uint16_t lengths[capacity];
+  unsigned count = 0;
+
+  bool full() const { return count == capacity; }
+  void clear() { count = 0; }
+};
+
+/** What the responder made of one segment. */
+enum class conversation_step : uint8_t {
+  none,         /**< nothing to account (not for the responder, or refused) */
+  syn_answered, /**< a SYN, answered */
+  syn_withheld, /**< a SYN a cap kept from being answered */
+  handshake,    /**< the client's ACK of the SYN-ACK */
+  payload,      /**< data after the handshake */
+  closing,      /**< a FIN after the handshake */
+};
+
+struct conversation_event {
+  conversation_step step = conversation_step::none;
+  uint32_t tag = 0; /**< the SYN's tag, recovered from the cookie (handshake, payload, closing) */
+};
+
+class responder {
+ public:
+  explicit responder(const responder_config& config);
+
+  /**
+   * Look at one inbound TCP segment and queue an answer when one is due.
+   * @param frame   the received Ethernet frame
+   * @param p       its parse
+   * @param time_ns arrival time
+   * @param source_hash hash of the source address (for the per-source cap)
+   * @param tag     for a SYN: what its cookie carries (syn_cookies::tag_bits)
+   */
+  conversation_event handle(const uint8_t* frame, const decoded_packet& p, uint64_t time_ns,
+                            uint64_t source_hash, uint32_t tag, answer_queue& out,
+                            conversation_counters& counts);
+
+ private:
+  conversation_event answer_syn(const uint8_t* frame, const decoded_packet& p, uint64_t time_ns,
+                                uint64_t source_hash, uint32_t tag, answer_queue& out,
+                                conversation_counters& counts);
+  conversation_event answer_segment_after_syn(const uint8_t* frame, const decoded_packet& p,
+                                              uint64_t time_ns, answer_queue& out,
+                                              conversation_counters& counts);
+  void queue(const uint8_t* frame, const decoded_packet& p, const answer_segment& a,
+             answer_queue& out, conversation_counters& counts);
+
+  responder_config config_;
+  rate_cap lcore_cap_;
+  per_source_caps source_caps_;
+};
+
+/** The connection a received segment belongs to, as the cookie sees it. */
+connection_tuple tuple_of(const decoded_packet& p);
+
+}  // namespace scanscope

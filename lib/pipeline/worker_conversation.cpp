@@ -1,0 +1,186 @@
+// The worker's side of direction and conversation: which frames are scan traffic when
+// monitored prefixes are set, the responder's answers and what they are counted under, the
+// two-phase join, and the exposure view of a tap.
+#include "fingerprint/scan_tool.hpp"
+#include "pipeline/unique_domains.hpp"
+#include "pipeline/worker.hpp"
+
+namespace scanscope {
+
+namespace {
+
+// A follow-up SYN from an ordinary stack counts as the second phase of a scan when the same
+// source probed the same address with a tool's SYN this recently (Spoki joins the two phases
+// within minutes; ten covers a slow first phase over a /24).
+constexpr uint32_t two_phase_window_s = 600;
+// A host's SYN-ACK answers a SYN seen at most this long before it (SYN retransmits included).
+constexpr uint32_t answer_window_s = 120;
+// The cookie's tag: the SYN's tool in the low bits, and whether it was a two-phase follow-up.
+constexpr uint32_t tag_two_phase = 8;
+static_assert(scan_tool_count <= tag_two_phase, "the tool must fit in the cookie's tag");
+
+enum step_count { count_handshake, count_payload };
+
+uint64_t pair_key(const decoded_packet& p) {
+  return quick_key(load64(p.src_addr) ^ load64(p.src_addr + 8),
+                   load64(p.dst_addr) ^ load64(p.dst_addr + 8), 0x2FA5E);
+}
+
+/** The connection's key, the same from the client's SYN and from the host's SYN-ACK. */
+uint64_t connection_key(const uint8_t* client, const uint8_t* server, uint16_t client_port,
+                        uint16_t server_port) {
+  return quick_key(load64(client) ^ load64(client + 8), load64(server) ^ load64(server + 8),
+                   (uint64_t{client_port} << 16) | server_port);
+}
+
+uint32_t seconds(uint64_t time_ns) {
+  return static_cast<uint32_t>(time_ns / 1000000000ULL);
+}
+
+uint32_t since(uint64_t time_ns, uint32_t window_s) {
+  const uint32_t now = seconds(time_ns);
+  return now > window_s ? now - window_s : 0;
+}
+
+}  // namespace
+
+bool worker::is_inbound(const decoded_packet& p) const {
+  return monitored_->contains_packet_address(p.dst_addr, p.l3 == l3_kind::ipv6);
+}
+
+void worker::count_direction(const decoded_packet& p, const frame_ref& f) {
+  const auto bytes = static_cast<uint32_t>(std::max<int64_t>(0, int64_t{f.wire_length} + f.link_bytes));
+  const bool v6 = p.l3 == l3_kind::ipv6;
+  if (monitored_->contains_packet_address(p.dst_addr, v6)) {
+    conversation_.inbound.add(bytes);
+  } else if (monitored_->contains_packet_address(p.src_addr, v6)) {
+    conversation_.outbound.add(bytes);
+  } else {
+    conversation_.transit.add(bytes);
+  }
+}
+
+void worker::observe_outbound(const decoded_packet& p, const frame_ref& f) {
+  // A monitored host's SYN-ACK: did it answer a scanner's SYN?
+  if (p.l4 != l4_kind::tcp ||
+      (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack | tcp_flag::rst)) !=
+          (tcp_flag::syn | tcp_flag::ack) ||
+      !monitored_->contains_packet_address(p.src_addr, p.l3 == l3_kind::ipv6)) {
+    return;
+  }
+  conversation_.add(conversation_counter::outbound_synacks);
+  const bool v6 = p.l3 == l3_kind::ipv6;
+  uint8_t host[16];
+  uint8_t client[16];
+  map_address(p.src_addr, v6, host);
+  map_address(p.dst_addr, v6, client);
+  syn_memo* syn = syns_.find(connection_key(client, host, p.dst_port, p.src_port),
+                             since(f.time_ns, answer_window_s));
+  if (syn == nullptr) {
+    return;
+  }
+  conversation_.add(conversation_counter::exposure_answers);
+  exposure_table::entry& e = exposure_.touch(
+      host, p.src_port, f.time_ns,
+      conversation_.scalars[static_cast<size_t>(conversation_counter::exposure_evicted)]);
+  const bool new_source = uniques_.insert(unique_key(
+      address_hash(client), unique_domain::exposure, address_hash(host) ^ p.src_port));
+  exposure_table::record_answer(e, f.time_ns, syn->tool, syn->country, new_source);
+  syn->answered = true;
+}
+
+void worker::note_exposed_hit(const decoded_packet& p, uint16_t rule) {
+  const bool v6 = p.l3 == l3_kind::ipv6;
+  uint8_t host[16];
+  uint8_t client[16];
+  map_address(p.dst_addr, v6, host);
+  map_address(p.src_addr, v6, client);
+  const syn_memo* syn = syns_.find(connection_key(client, host, p.src_port, p.dst_port), 0);
+  if (syn == nullptr || !syn->answered) {
+    return;
+  }
+  if (exposure_table::entry* e = exposure_.find(host, p.dst_port)) {
+    exposure_table::record_rule(*e, rule);
+  }
+}
+
+void worker::count_step(uint64_t who, uint16_t port, uint32_t tag, int what) {
+  const uint32_t tool = tag & (tag_two_phase - 1);
+  if (tool >= scan_tool_count) {
+    return;
+  }
+  conversation_row& row = conversation_.rows[port][tool];
+  const uint64_t where = (uint64_t{port} << 8) | tool;
+  // A payload completes the handshake too, when its ACK carried the data.
+  const bool new_source = uniques_.insert(unique_key(who, unique_domain::handshake, where));
+  if (what == count_handshake) {
+    row.handshakes.packets.add();
+  }
+  if (new_source) {
+    row.handshakes.sources.add();
+  }
+  if (what == count_payload) {
+    row.payloads.packets.add();
+    if (uniques_.insert(unique_key(who, unique_domain::payload, where))) {
+      row.payloads.sources.add();
+    }
+  }
+}
+
+void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
+  uint32_t tag = static_cast<uint32_t>(k.tool);
+  if (is_syn_probe(p)) {
+    const auto tool = static_cast<size_t>(k.tool);
+    conversation_row& row = conversation_.rows[k.port][tool];
+    row.syns.packets.add();
+    if (uniques_.insert(unique_key(k.who, unique_domain::syn, (uint64_t{k.port} << 8) | tool))) {
+      row.syns.sources.add();
+    }
+    // Two-phase: a tool's SYN is remembered by (source, destination); an ordinary stack's
+    // SYN to the same place soon after is its second phase.
+    const uint64_t pair = pair_key(p);
+    if (k.tool != scan_tool::none) {
+      probes_.put(pair, seconds(f.time_ns), probe_memo{static_cast<uint8_t>(k.tool)});
+    } else if (const probe_memo* first = probes_.find(pair, since(f.time_ns, two_phase_window_s))) {
+      tag = first->tool | tag_two_phase;
+      conversation_row& first_row = conversation_.rows[k.port][first->tool];
+      first_row.two_phase.packets.add();
+      if (uniques_.insert(unique_key(k.who, unique_domain::two_phase,
+                                     (uint64_t{k.port} << 8) | first->tool))) {
+        first_row.two_phase.sources.add();
+      }
+    }
+    // Remembered for the host's SYN-ACK, should a monitored host answer it (taps).
+    const bool v6 = p.l3 == l3_kind::ipv6;
+    uint8_t host[16];
+    uint8_t client[16];
+    map_address(p.dst_addr, v6, host);
+    map_address(p.src_addr, v6, client);
+    syns_.put(connection_key(client, host, p.src_port, p.dst_port), seconds(f.time_ns),
+              syn_memo{static_cast<uint8_t>(k.tool), k.source->country, false});
+  }
+  if (!responder_) {
+    return;
+  }
+  const conversation_event e = responder_->handle(f.data, p, f.time_ns, k.who, tag, answers_,
+                                                  conversation_);
+  switch (e.step) {
+    case conversation_step::syn_answered:
+      conversation_.rows[k.port][static_cast<size_t>(k.tool)].synacks_sent.add();
+      break;
+    case conversation_step::syn_withheld:
+      conversation_.rows[k.port][static_cast<size_t>(k.tool)].synacks_withheld.add();
+      break;
+    case conversation_step::handshake:
+      count_step(k.who, k.port, e.tag, count_handshake);
+      break;
+    case conversation_step::payload:
+      count_step(k.who, k.port, e.tag, count_payload);
+      break;
+    case conversation_step::none:
+    case conversation_step::closing:
+      break;
+  }
+}
+
+}  // namespace scanscope
