@@ -10,6 +10,7 @@
 #include <map>
 
 #include "export/json_campaigns.hpp"
+#include "export/json_conversation.hpp"
 #include "export/json_series.hpp"
 #include "export/summary_table.hpp"
 #include "fingerprint/scan_tool.hpp"
@@ -358,6 +359,21 @@ http_response campaigns_query(const std::map<std::string, std::string>& p, const
   });
 }
 
+/** /api/v1/exposure?port=N: monitored hosts that answered scanners (on TCP port N). */
+http_response exposure_query(const std::map<std::string, std::string>& p, const api_context& c) {
+  unsigned long port = 0;
+  if (p.count("port")) {
+    char* end = nullptr;
+    port = std::strtoul(p.at("port").c_str(), &end, 10);
+    if (p.at("port").empty() || *end != '\0' || port == 0 || port > 65535) {
+      return bad("port '" + p.at("port") + "' is not a TCP port number (1-65535)");
+    }
+  }
+  return report_json(c, [&](json_writer& w, const run_report& r) {
+    write_exposure(w, r, static_cast<uint16_t>(port));
+  });
+}
+
 }  // namespace
 
 http_response answer_api(const std::string& target, const api_context& c) {
@@ -378,6 +394,14 @@ http_response answer_api(const std::string& target, const api_context& c) {
   }
   if (path == "/api/v1/sources/top") {
     return sources_query(p, c);
+  }
+  if (path == "/api/v1/exposure") {
+    return exposure_query(p, c);
+  }
+  if (path == "/api/v1/conversation") {
+    return report_json(c, [&](json_writer& w, const run_report& r) {
+      write_conversation(w, r, c.tables->ports);
+    });
   }
   return {404, "text/plain; charset=utf-8", "not found: " + path + "\n"};
 }

@@ -1,5 +1,6 @@
 #include "device_ports.hpp"
 
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
 
 #include <cstdio>
@@ -21,6 +22,25 @@ std::string port_name(uint16_t port) {
 std::string fail(uint16_t port, const char* what, int rc) {
   return "port " + std::to_string(port) + " (" + port_name(port) + "): " + what + ": " +
          rte_strerror(-rc);
+}
+
+/**
+ * Does what the port is given leave it? net_pcap has somewhere to send only with iface,
+ * tx_iface or tx_pcap (a file, which a benchmark of the responder wants); with rx_pcap alone
+ * it has no output. Every other driver is taken at its word (max_tx_queues).
+ */
+bool can_transmit(uint16_t port) {
+  rte_eth_dev_info info{};
+  if (rte_eth_dev_info_get(port, &info) != 0 || info.device == nullptr) {
+    return false;
+  }
+  const std::string name = port_name(port);
+  const rte_devargs* devargs = rte_dev_devargs(info.device);
+  const std::string args = devargs != nullptr && devargs->args != nullptr ? devargs->args : "";
+  if (name.rfind("net_pcap", 0) == 0) {
+    return args.find("iface=") != std::string::npos || args.find("tx_pcap=") != std::string::npos;
+  }
+  return true;
 }
 
 /** The RX configuration: RSS on the source address if the device has it. */
@@ -143,9 +163,22 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
               std::to_string(o.queues);
       return {};
     }
+    // The responder answers out of the queue a frame came in on: a TX queue per RX queue.
+    // Otherwise one, as some drivers refuse to start without any.
+    const bool respond = o.conversation.respond;
+    const unsigned tx_queues = respond ? o.queues : 1;
+    if (respond && (info.max_tx_queues < tx_queues || !can_transmit(port))) {
+      error = "port " + std::to_string(port) + " (" + port_name(port) + ") cannot transmit" +
+              (info.max_tx_queues < tx_queues
+                   ? " on " + std::to_string(tx_queues) + " queues (it has " +
+                         std::to_string(info.max_tx_queues) + ")"
+                   : std::string(" (a capture file or nothing as its output)")) +
+              "; option 'respond' needs a port that sends what it is given";
+      return {};
+    }
     rte_eth_conf conf = rx_conf_for(port, info, o.queues);
-    // One TX queue: some drivers refuse to start without any; scanscope never transmits.
-    rc = rte_eth_dev_configure(port, static_cast<uint16_t>(o.queues), 1, &conf);
+    rc = rte_eth_dev_configure(port, static_cast<uint16_t>(o.queues),
+                               static_cast<uint16_t>(tx_queues), &conf);
     if (rc != 0) {
       error = fail(port, "cannot configure", rc);
       return {};
@@ -168,11 +201,14 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
       }
       queues.push_back({port, static_cast<uint16_t>(q)});
     }
-    rc = rte_eth_tx_queue_setup(
-        port, 0, tx_desc, static_cast<unsigned>(socket < 0 ? SOCKET_ID_ANY : socket), nullptr);
-    if (rc != 0) {
-      error = fail(port, "cannot set up TX queue", rc);
-      return {};
+    for (unsigned q = 0; q < tx_queues; ++q) {
+      rc = rte_eth_tx_queue_setup(port, static_cast<uint16_t>(q), tx_desc,
+                                  static_cast<unsigned>(socket < 0 ? SOCKET_ID_ANY : socket),
+                                  nullptr);
+      if (rc != 0) {
+        error = fail(port, ("cannot set up TX queue " + std::to_string(q)).c_str(), rc);
+        return {};
+      }
     }
     rc = rte_eth_dev_start(port);
     if (rc != 0) {

@@ -44,8 +44,11 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
     return exit_usage;
   }
   // Each RX ring full, each lcore cache full, a burst in hand per lcore, and slack.
+  // Responding, each lcore also holds a burst of answers, and the TX rings their mbufs.
+  const unsigned answers = o.conversation.respond ? answer_queue::capacity + 512 : 0;
   const unsigned mbufs =
-      o.mbufs ? o.mbufs : rx_count * (o.rx_descriptors + o.mbuf_cache + o.burst) + 2048;
+      o.mbufs ? o.mbufs
+              : rx_count * (o.rx_descriptors + o.mbuf_cache + o.burst + answers) + 2048;
   rte_mempool* pool = create_pool(mbufs, o, error);
   if (pool == nullptr) {
     std::cerr << "scanscope: " << error << "\n";
@@ -58,6 +61,9 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
   }
   note_kernel_baselines(port_ids);
   rx_lcores rx;
+  if (o.conversation.respond) {
+    rx.enable_responder(o, rx_count);
+  }
   for (const rx_queue_ref& q : queues) {
     if (error = rx.add_worker(o, tables); !error.empty()) {
       std::cerr << "scanscope: " << error << "\n";
@@ -69,6 +75,7 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
     t.queue = q;
     t.burst = static_cast<uint16_t>(o.burst);
     t.stop = &stop_requested;
+    t.answer_pool = o.conversation.respond ? pool : nullptr;
     t.source = "port " + std::to_string(q.port_id) + " queue " + std::to_string(q.queue);
     rx.tasks.push_back(t);
   }

@@ -130,6 +130,9 @@ int run(int argc, char** argv) {
   if (!o.quiet && !o.config_path.empty()) {
     std::cerr << "scanscope: config " << o.config_path << "\n";
   }
+  if (!o.quiet) {
+    std::cerr << describe_conversation(o.conversation) << "\n";
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   // Live: the stats loop reads the location database again (geo_reload.hpp). Offline runs

@@ -29,6 +29,9 @@ feeder_result feed_captures(const app_options& o, rte_mempool* pool,
   for (const std::string& path : o.pcaps) {
     std::string error;
     auto feeder = offline_feeder::open(path, error);
+    if (feeder && !o.conversation.monitored_prefixes.empty()) {
+      feeder->set_monitored(&o.conversation.monitored_prefixes);
+    }
     if (!feeder) {
       // Said at start already (check_captures): count it and go on.
       ++report.unreadable_inputs;

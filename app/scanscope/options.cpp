@@ -189,14 +189,14 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
                                       "keep DPDK's informational log messages");
 
   po::options_description all;
-  all.add(input).add(resources).add(analysis).add(series).add(payload).add(output);
+  all.add(input).add(resources).add(analysis).add(series).add(payload).add(output).add(
+      conversation_options(o.conversation));
   return all;
 }
 
 /** A value out of its range: the option and the message. */
 struct option_error {
-  std::string option;
-  std::string message;
+  std::string option, message;
 };
 
 option_error validate(const app_options& o) {
@@ -289,9 +289,7 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
       break;
     }
   }
-  const auto fail = [](std::string message) {
-    return parse_outcome{std::nullopt, 2, std::move(message)};
-  };
+  const auto fail = [](std::string m) { return parse_outcome{std::nullopt, 2, std::move(m)}; };
 
   std::vector<std::string> watch;
   std::vector<unsigned> ports;
@@ -440,6 +438,10 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   }
   if (const option_error e = validate(o); !e.message.empty()) {
     return fail(origin(e.option) + e.message);
+  }
+  if (const auto [name, message] = check_conversation(o.conversation, !o.pcaps.empty());
+      !message.empty()) {
+    return fail(origin(name) + message);
   }
   return {o, 0, {}};
 }

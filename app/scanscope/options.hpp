@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "conversation_options.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {
@@ -69,6 +70,7 @@ struct app_options {
   bool quiet = false;                  /**< no status lines */
   double status_interval = 1.0;        /**< seconds between status lines */
   bool verbose = false;                /**< keep DPDK's own informational log */
+  conversation_settings conversation;  /**< monitored prefixes, responder */
 };
 
 /** What parse_options() decided. */

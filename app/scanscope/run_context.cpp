@@ -60,6 +60,11 @@ std::string rx_lcores::add_worker(const app_options& o, const analysis_tables& t
   config.flow_capacity = o.flow_capacity;
   config.flow_idle_ns = static_cast<uint64_t>(o.flow_idle * 1e9);
   config.scan_bytes = o.scan_bytes;
+  if (!o.conversation.monitored_prefixes.empty()) {
+    config.monitored = &o.conversation.monitored_prefixes;
+  }
+  config.respond = respond.get();
+  config.exposure_slots = o.conversation.exposure_slots;
   config.socket = static_cast<int>(rte_socket_id());
   config.name = "rx" + std::to_string(workers.size());
   std::string error;
@@ -69,6 +74,21 @@ std::string rx_lcores::add_worker(const app_options& o, const analysis_tables& t
   }
   workers.push_back(std::move(w));
   return {};
+}
+
+void rx_lcores::enable_responder(const app_options& o, unsigned lcores) {
+  const conversation_settings& c = o.conversation;
+  respond = std::make_unique<responder_config>();
+  respond->monitored = &c.monitored_prefixes;
+  respond->allow = &c.allow_prefixes;
+  respond->ports = c.ports;
+  respond->window = static_cast<uint16_t>(c.respond_window);
+  respond->rate = c.respond_rate / lcores;
+  // A tenth of a second's worth at once, at least one.
+  respond->burst = static_cast<uint32_t>(std::max(1.0, respond->rate / 10));
+  respond->source_rate = c.respond_source_rate;
+  respond->source_burst = c.respond_source_burst;
+  respond->cookies = &cookies;
 }
 
 std::string rx_lcores::launch() {
@@ -200,6 +220,8 @@ http_response endpoints::answer(const std::string& target) const {
         "group\n"
         "/api/v1/surges            surge events\n"
         "/api/v1/campaigns         campaigns and lead changes; port, scope, from, to\n"
+        "/api/v1/conversation      direction, responder, two-phase and exposure counts\n"
+        "/api/v1/exposure          monitored hosts that answered scanners; port\n"
         "/api/v1/fingerprints/top  top fingerprint keys per port; port, n\n"
         "/api/v1/sources/top       busiest sources (after an offline run); n\n";
   } else {

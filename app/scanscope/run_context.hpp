@@ -63,6 +63,13 @@ struct analysis_tables {
 struct rx_lcores {
   std::vector<std::unique_ptr<worker>> workers;
   std::vector<rx_task> tasks;
+  /** The responder's settings, shared by the workers; null: no answers. */
+  std::unique_ptr<responder_config> respond;
+  syn_cookies cookies; /**< the process's cookie secret */
+
+  /** Answer from now on (live, --respond): each of `lcores` RX lcores gets a share of the
+   *  sensor-wide rate. Call before add_worker(). */
+  void enable_responder(const app_options& o, unsigned lcores);
 
   /** What the stats side reads of each worker. */
   std::vector<lcore_view> views() const;

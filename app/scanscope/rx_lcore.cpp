@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
 #include <rte_pause.h>
 
 #include <ctime>
@@ -22,6 +23,29 @@ uint64_t wall_clock_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+/** Send the worker's answers out of the queue the frames came in on (its TX twin). */
+void transmit_answers(rx_task& t) {
+  answer_queue& q = t.work->answers();
+  rte_mbuf* out[answer_queue::capacity];
+  const unsigned n = q.count;
+  q.clear();
+  conversation_counters& c = t.work->conversation();
+  if (rte_pktmbuf_alloc_bulk(t.answer_pool, out, n) != 0) {
+    c.add(conversation_counter::responder_answers_not_sent, n);
+    return;
+  }
+  for (unsigned i = 0; i < n; ++i) {
+    char* room = rte_pktmbuf_append(out[i], q.lengths[i]);
+    rte_memcpy(room, q.frames[i], q.lengths[i]);
+  }
+  const uint16_t sent = rte_eth_tx_burst(t.queue.port_id, t.queue.queue, out,
+                                         static_cast<uint16_t>(n));
+  if (sent < n) {
+    rte_pktmbuf_free_bulk(out + sent, n - sent);
+    c.add(conversation_counter::responder_answers_not_sent, n - sent);
+  }
+}
+
 void poll_queue(rx_task& t) {
   rte_mbuf* pkts[max_burst];
   lcore_counters& c = t.work->counters();
@@ -39,6 +63,9 @@ void poll_queue(rx_task& t) {
           wall_base + static_cast<uint64_t>(static_cast<double>(start - tsc_base) * ns_per_cycle);
       process_burst<frame_clock::arrival>(*t.work, pkts, n, now_ns);
       rte_pktmbuf_free_bulk(pkts, n);
+      if (t.work->answers().count != 0) {
+        transmit_answers(t);
+      }
       c.busy_cycles.add(rte_rdtsc() - last);
     }
     const uint64_t end = rte_rdtsc();

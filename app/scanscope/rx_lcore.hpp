@@ -5,6 +5,7 @@
  * function on what arrives.
  */
 
+#include <rte_mempool.h>
 #include <rte_ring.h>
 
 #include <atomic>
@@ -21,6 +22,7 @@ struct rx_task {
   worker* work = nullptr;                        /**< the lcore's worker */
   rx_queue_ref queue{};                          /**< live: the queue to poll */
   rte_ring* ring = nullptr;                      /**< offline: the ring to drain (else null) */
+  rte_mempool* answer_pool = nullptr; /**< live, responding: mbufs for the answers (else null) */
   uint16_t burst = 32;                           /**< frames per poll */
   const std::atomic<bool>* stop = nullptr;       /**< live: set to end the loop */
   const std::atomic<bool>* input_done = nullptr; /**< offline: no more frames will come */

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "export/json_campaigns.hpp"
+#include "export/json_conversation.hpp"
 #include "export/json_series.hpp"
 #include "export/summary_table.hpp"
 #include "scanscope_build_config.hpp"
@@ -295,6 +296,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   write_surges(w, r, ports);
   write_campaigns(w, r, ports);
   write_lead_changes(w, r, ports);
+  write_conversation(w, r, ports);
   w.Key("buckets");
   w.StartObject();
   w.Key("width_seconds");

@@ -5,72 +5,11 @@
 #include <cstdio>
 #include <map>
 
+#include "export/prometheus_family.hpp"
+#include "export/prometheus_conversation.hpp"
 #include "scanscope_build_config.hpp"
 
 namespace scanscope {
-
-namespace {
-
-/** Writes one metric family: HELP and TYPE once, then its samples. */
-class family_writer {
- public:
-  family_writer(std::string& out, const char* name, const char* type, const char* help)
-      : out_(out), name_(name) {
-    out_ += "# HELP ";
-    out_ += name;
-    out_ += ' ';
-    out_ += help;
-    out_ += "\n# TYPE ";
-    out_ += name;
-    out_ += ' ';
-    out_ += type;
-    out_ += '\n';
-  }
-
-  /** One sample; labels as "a=\"x\",b=\"y\"" (already escaped), or empty. */
-  void sample(const std::string& labels, uint64_t value) {
-    char number[32];
-    std::snprintf(number, sizeof number, "%" PRIu64, value);
-    line(labels, number);
-  }
-  void sample(const std::string& labels, double value) {
-    char number[32];
-    std::snprintf(number, sizeof number, "%.6g", value);
-    line(labels, number);
-  }
-
- private:
-  void line(const std::string& labels, const char* value) {
-    out_ += name_;
-    if (!labels.empty()) {
-      out_ += '{';
-      out_ += labels;
-      out_ += '}';
-    }
-    out_ += ' ';
-    out_ += value;
-    out_ += '\n';
-  }
-
-  std::string& out_;
-  const char* name_;
-};
-
-std::string label(const char* key, const std::string& value) {
-  return std::string(key) + "=\"" + escape_label(value) + "\"";
-}
-
-/** port="8545",protocol="tcp",name="ethereum-jsonrpc" (port="other" for index 0). */
-std::string port_labels(const watched_ports& ports, uint16_t index) {
-  if (index == watched_ports::other_index) {
-    return label("port", "other") + "," + label("protocol", "any") + "," + label("name", "other");
-  }
-  const watched_port& p = ports.at(index);
-  return label("port", std::to_string(p.port)) + "," + label("protocol", transport_name(p.proto)) +
-         "," + label("name", p.name);
-}
-
-}  // namespace
 
 std::string escape_label(const std::string& value) {
   std::string out;
@@ -308,6 +247,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     g.sample("", active);
     write_campaign_families(out, r, ports);
   }
+  write_conversation_families(out, r, ports);
   if (r.series != nullptr && !r.series->buckets().empty()) {
     // The last closed bucket: distinct sources per hour are not sums, so they are gauges of the
     // latest bucket, which dashboards sample once per bucket (max_over_time over the width).

@@ -19,18 +19,26 @@ namespace {
 // Enough frames per ring enqueue to amortise its cost, as an RX burst does.
 constexpr unsigned stage_size = 32;
 
-/** Software RSS: the lcore that owns a frame's source address. */
-size_t ring_for(const uint8_t* frame, size_t length, size_t rings) {
+/** Software RSS: the lcore that owns a frame's remote address (its source, unless the
+ *  source is monitored). */
+size_t ring_for(const uint8_t* frame, size_t length, size_t rings, const prefix_set* monitored) {
   if (rings == 1) {
     return 0;
   }
   decoded_packet p;
   parse_frame(frame, length, p);
-  // FNV-1a over the source address: every frame of a source goes to the same ring.
+  const bool v6 = p.l3 == l3_kind::ipv6;
+  const uint8_t* remote = p.src_addr;
+  if (monitored != nullptr && p.l3 != l3_kind::none &&
+      monitored->contains_packet_address(p.src_addr, v6) &&
+      !monitored->contains_packet_address(p.dst_addr, v6)) {
+    remote = p.dst_addr;
+  }
+  // FNV-1a over the address: every frame of a source goes to the same ring.
   uint64_t h = 1469598103934665603ULL;
-  const size_t n = p.l3 == l3_kind::ipv6 ? 16 : 4;
+  const size_t n = v6 ? 16 : 4;
   for (size_t i = 0; i < n; ++i) {
-    h = (h ^ p.src_addr[i]) * 1099511628211ULL;
+    h = (h ^ remote[i]) * 1099511628211ULL;
   }
   return h % rings;
 }
@@ -179,7 +187,7 @@ feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*
         buckets.close(meta.time_ns, enqueued_);
       }
     }
-    const size_t r = ring_for(out, copy_prefix + copy_body, rings.size());
+    const size_t r = ring_for(out, copy_prefix + copy_body, rings.size(), monitored_);
     stage& s = stages[r];
     s.frames[s.count++] = m;
     ++result.records;

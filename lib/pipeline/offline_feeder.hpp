@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "packet/capture_link.hpp"
+#include "packet/prefix_set.hpp"
 
 struct pcap;
 
@@ -83,6 +84,12 @@ class offline_feeder {
                     const std::function<void(const feeder_progress&)>& tick, double tick_seconds,
                     const bucket_hooks& buckets = {});
 
+  /**
+   * Spread frames by the remote address: a frame from a monitored address goes to the lcore of
+   * its destination, so a host's answer meets the scanner's probe on one lcore. Null: by source.
+   */
+  void set_monitored(const prefix_set* monitored) { monitored_ = monitored; }
+
   /** Frames handed to each ring so far (over every run() of this reader). */
   const std::vector<uint64_t>& enqueued() const { return enqueued_; }
 
@@ -93,6 +100,7 @@ class offline_feeder {
   capture_link link_;
   std::string path_;
   std::vector<uint64_t> enqueued_;
+  const prefix_set* monitored_ = nullptr;
 };
 
 }  // namespace scanscope

@@ -1,0 +1,144 @@
+#include "conversation_options.hpp"
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+namespace po = boost::program_options;
+
+namespace scanscope {
+
+namespace {
+
+/** "all", or ports and ranges: "8545,3333,5555,8000-8100". */
+std::string parse_ports(const std::string& text, std::bitset<65536>& out) {
+  out.reset();
+  if (text == "all") {
+    out.set();
+    return {};
+  }
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                           : comma - start);
+    char* end = nullptr;
+    const unsigned long first = std::strtoul(item.c_str(), &end, 10);
+    unsigned long last = first;
+    if (end != item.c_str() && *end == '-') {
+      last = std::strtoul(end + 1, &end, 10);
+    }
+    if (item.empty() || *end != '\0' || first == 0 || last > 65535 || last < first) {
+      return "'" + item + "' is not a port (1-65535) or range (A-B)";
+    }
+    for (unsigned long p = first; p <= last; ++p) {
+      out.set(p);
+    }
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+po::options_description conversation_options(conversation_settings& s) {
+  po::options_description d("Monitored prefixes and responder (docs/responder.md)");
+  d.add_options()(
+      "monitored", po::value(&s.monitored)->value_name("PREFIX[,PREFIX...]"),
+      "the sensor's own addresses (a darknet, or the hosts behind a tap), IPv4 and IPv6: only "
+      "frames to them are scan traffic; frames from them and frames passing by are counted "
+      "apart. Unset: every frame is scan traffic")(
+      "respond", po::bool_switch(&s.respond),
+      "live: answer SYNs to monitored addresses with SYN cookies, acknowledge the first "
+      "payload and close, so scanners send what they came for. Needs --monitored and a port "
+      "that can transmit")(
+      "respond-ports", po::value(&s.respond_ports)->default_value(s.respond_ports)->value_name(
+                           "all|PORTS"),
+      "TCP ports answered: 'all', or ports and ranges such as 8545,3333,5555,8000-8100")(
+      "respond-allow", po::value(&s.respond_allow)->value_name("PREFIX[,PREFIX...]"),
+      "special-purpose source ranges (private, benchmark, documentation, ...) that may be "
+      "answered all the same, e.g. a test bed's 198.18.0.0/15")(
+      "respond-rate", po::value(&s.respond_rate)->default_value(s.respond_rate)->value_name("N"),
+      "most SYN-ACKs per second for the whole sensor (shared evenly by the RX lcores); the "
+      "rest are withheld and counted")(
+      "respond-source-rate",
+      po::value(&s.respond_source_rate)->default_value(s.respond_source_rate)->value_name("N"),
+      "most SYN-ACKs per second to one source address")(
+      "respond-source-burst",
+      po::value(&s.respond_source_burst)->default_value(s.respond_source_burst)->value_name("N"),
+      "SYN-ACKs one source may get at once before its rate applies")(
+      "respond-window",
+      po::value(&s.respond_window)->default_value(s.respond_window)->value_name("BYTES"),
+      "TCP receive window of the answers")(
+      "exposure-slots",
+      po::value(&s.exposure_slots)->default_value(s.exposure_slots)->value_name("N"),
+      "per RX lcore: (monitored host, port) pairs the exposure view holds (a power of two); "
+      "a full table evicts the pair answered least recently (counted)");
+  return d;
+}
+
+std::pair<std::string, std::string> check_conversation(conversation_settings& s, bool offline) {
+  s.monitored_prefixes = prefix_set{};
+  s.allow_prefixes = prefix_set{};
+  if (std::string e = s.monitored_prefixes.add_list(s.monitored); !e.empty()) {
+    return {"monitored", "option 'monitored': " + e};
+  }
+  if (std::string e = s.allow_prefixes.add_list(s.respond_allow); !e.empty()) {
+    return {"respond-allow", "option 'respond-allow': " + e};
+  }
+  if (std::string e = parse_ports(s.respond_ports, s.ports); !e.empty()) {
+    return {"respond-ports", "option 'respond-ports': " + e};
+  }
+  if (!(s.respond_rate > 0 && s.respond_rate <= 1e8)) {
+    return {"respond-rate", "option 'respond-rate' must be above 0 and at most 100000000"};
+  }
+  if (!(s.respond_source_rate > 0 && s.respond_source_rate <= s.respond_rate)) {
+    return {"respond-source-rate",
+            "option 'respond-source-rate' must be above 0 and at most 'respond-rate'"};
+  }
+  if (s.respond_source_burst < 1 || s.respond_source_burst > 1000) {
+    return {"respond-source-burst", "option 'respond-source-burst' must be from 1 to 1000"};
+  }
+  if (s.respond_window < 1 || s.respond_window > 65535) {
+    return {"respond-window", "option 'respond-window' must be from 1 to 65535"};
+  }
+  if (s.exposure_slots < 64 || s.exposure_slots > (1u << 24) ||
+      (s.exposure_slots & (s.exposure_slots - 1)) != 0) {
+    return {"exposure-slots", "option 'exposure-slots' must be a power of two from 64 to 2^24"};
+  }
+  if (s.respond && s.monitored_prefixes.empty()) {
+    return {"respond",
+            "option 'respond' needs 'monitored': the responder answers only the sensor's own "
+            "addresses, so it must be told which they are"};
+  }
+  if (s.respond && offline) {
+    return {"respond", "option 'respond' is for live ports: an offline run (--pcap) never "
+                       "transmits"};
+  }
+  return {};
+}
+
+std::string describe_conversation(const conversation_settings& s) {
+  if (s.monitored_prefixes.empty()) {
+    return "scanscope: no monitored prefixes: every frame counts as scan traffic (set "
+           "'monitored' to count only frames to the sensor's own addresses)";
+  }
+  std::string line = "scanscope: monitored " + s.monitored_prefixes.describe() +
+                     ": only frames to them are scan traffic";
+  if (s.respond) {
+    char caps[160];
+    std::snprintf(caps, sizeof caps,
+                  "; responding on TCP %s (at most %g SYN-ACKs/s, %g/s per source)",
+                  s.respond_ports.c_str(), s.respond_rate, s.respond_source_rate);
+    line += caps;
+    if (!s.allow_prefixes.empty()) {
+      line += "; special-purpose sources answered in " + s.allow_prefixes.describe();
+    }
+  }
+  return line;
+}
+
+}  // namespace scanscope

@@ -1,0 +1,47 @@
+#pragma once
+/**
+ * @file
+ * Options of direction and conversation: the monitored prefixes, the reactive responder and
+ * its safety limits (docs/responder.md).
+ */
+
+#include <bitset>
+#include <string>
+
+#include "packet/prefix_set.hpp"
+
+namespace boost::program_options {
+class options_description;
+}
+
+namespace scanscope {
+
+struct conversation_settings {
+  std::string monitored;           /**< --monitored as given */
+  bool respond = false;            /**< --respond */
+  std::string respond_ports = "all"; /**< --respond-ports as given */
+  std::string respond_allow;       /**< --respond-allow as given */
+  double respond_rate = 1000;      /**< SYN-ACKs per second, the whole sensor */
+  double respond_source_rate = 2;  /**< SYN-ACKs per second to one source */
+  unsigned respond_source_burst = 10; /**< ... of which this many at once */
+  unsigned respond_window = 65535; /**< receive window of the answers */
+  unsigned exposure_slots = 4096;  /**< per RX lcore: (host, port) pairs of the exposure view */
+
+  prefix_set monitored_prefixes;   /**< parsed --monitored */
+  prefix_set allow_prefixes;       /**< parsed --respond-allow */
+  std::bitset<65536> ports;        /**< parsed --respond-ports */
+};
+
+/** The "Monitored prefixes and responder" option group, writing into `s`. */
+boost::program_options::options_description conversation_options(conversation_settings& s);
+
+/**
+ * Parse the lists and check the values and their combination with `offline` (captures given).
+ * @return empty, or {option name, message}
+ */
+std::pair<std::string, std::string> check_conversation(conversation_settings& s, bool offline);
+
+/** The start-up line saying what counts as scan traffic and whether the sensor answers. */
+std::string describe_conversation(const conversation_settings& s);
+
+}  // namespace scanscope

@@ -1,0 +1,154 @@
+#include "export/json_conversation.hpp"
+
+#include "export/summary_table.hpp"
+#include "packet/prefix_set.hpp"
+
+namespace scanscope {
+
+namespace {
+
+void write_counts(json_writer& w, const char* key, const source_total& t) {
+  w.Key(key);
+  w.StartObject();
+  w.Key("packets");
+  w.Uint64(t.packets);
+  w.Key("sources");
+  w.Uint64(t.sources);
+  w.EndObject();
+}
+
+void write_direction(json_writer& w, const char* key, const traffic_total& t) {
+  w.Key(key);
+  w.StartObject();
+  w.Key("packets");
+  w.Uint64(t.packets);
+  w.Key("bytes");
+  w.Uint64(t.bytes);
+  w.EndObject();
+}
+
+bool row_seen(const conversation_row_total& row) {
+  return row.syns.packets != 0 || row.handshakes.sources != 0 || row.two_phase.packets != 0 ||
+         row.synacks_withheld != 0;
+}
+
+void write_row(json_writer& w, size_t tool, const conversation_row_total& row) {
+  w.StartObject();
+  w.Key("tool");
+  w.String(scan_tool_name(static_cast<scan_tool>(tool)));
+  write_counts(w, "syns", row.syns);
+  write_counts(w, "handshakes", row.handshakes);
+  write_counts(w, "payloads", row.payloads);
+  // Of the sources that completed a handshake, the share that sent a payload after it.
+  w.Key("payload_share");
+  if (row.handshakes.sources == 0) {
+    w.Null();
+  } else {
+    w.Double(static_cast<double>(row.payloads.sources) /
+             static_cast<double>(row.handshakes.sources));
+  }
+  write_counts(w, "two_phase", row.two_phase);
+  w.Key("synacks_sent");
+  w.Uint64(row.synacks_sent);
+  w.Key("synacks_withheld");
+  w.Uint64(row.synacks_withheld);
+  w.EndObject();
+}
+
+}  // namespace
+
+void write_exposure(json_writer& w, const run_report& r, uint16_t port) {
+  w.Key("exposure");
+  w.StartArray();
+  for (const exposure_total& e : r.traffic.conversation.exposure) {
+    if (port != 0 && e.port != port) {
+      continue;
+    }
+    w.StartObject();
+    w.Key("host");
+    w.String(format_address(e.host).c_str());
+    w.Key("port");
+    w.Uint(e.port);
+    w.Key("first_seen");
+    w.String(format_utc(e.first_seen_ns).c_str());
+    w.Key("last_seen");
+    w.String(format_utc(e.last_seen_ns).c_str());
+    w.Key("answers");
+    w.Uint64(e.answers);
+    w.Key("sources");
+    w.Uint64(e.sources);
+    w.Key("tools");
+    w.StartArray();
+    for (size_t t = 0; t < scan_tool_count; ++t) {
+      if (e.tools & (1u << t)) {
+        w.String(scan_tool_name(static_cast<scan_tool>(t)));
+      }
+    }
+    w.EndArray();
+    w.Key("countries");
+    w.StartArray();
+    for (uint8_t c : e.countries) {
+      w.String(c < r.country_codes.size() ? r.country_codes[c].c_str() : "ZZ");
+    }
+    w.EndArray();
+    // Rules that hit on a connection the host answered: it was asked for that.
+    w.Key("signatures");
+    w.StartArray();
+    for (uint16_t rule : e.rules) {
+      w.String(rule < r.rules.size() ? r.rules[rule].name.c_str() : "?");
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void write_conversation(json_writer& w, const run_report& r, const watched_ports& ports) {
+  const conversation_totals& c = r.traffic.conversation;
+  w.Key("conversation");
+  w.StartObject();
+  w.Key("monitored");
+  w.Bool(c.monitored);
+  w.Key("responding");
+  w.Bool(c.responding);
+  w.Key("direction");
+  w.StartObject();
+  write_direction(w, "inbound", c.inbound);
+  write_direction(w, "outbound", c.outbound);
+  write_direction(w, "transit", c.transit);
+  w.EndObject();
+  w.Key("counters");
+  w.StartObject();
+  for (size_t i = 0; i < conversation_counter_count; ++i) {
+    w.Key(conversation_counter_name(static_cast<conversation_counter>(i)));
+    w.Uint64(c.scalars[i]);
+  }
+  w.EndObject();
+  w.Key("ports");
+  w.StartArray();
+  for (size_t index = 0; index < c.rows.size(); ++index) {
+    bool any = false;
+    for (const conversation_row_total& row : c.rows[index]) {
+      any = any || row_seen(row);
+    }
+    if (!any) {
+      continue;
+    }
+    w.StartObject();
+    write_port(w, ports, static_cast<uint16_t>(index));
+    w.Key("tools");
+    w.StartArray();
+    for (size_t tool = 0; tool < scan_tool_count; ++tool) {
+      if (row_seen(c.rows[index][tool])) {
+        write_row(w, tool, c.rows[index][tool]);
+      }
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  write_exposure(w, r);
+  w.EndObject();
+}
+
+}  // namespace scanscope

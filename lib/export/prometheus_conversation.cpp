@@ -1,0 +1,121 @@
+#include "export/prometheus_conversation.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "export/prometheus_family.hpp"
+#include "packet/prefix_set.hpp"
+
+namespace scanscope {
+
+namespace {
+
+// The (host, port) pairs listed one by one; the per-port counts cover them all.
+constexpr size_t exposure_series_limit = 100;
+
+/** One family over every (port, tool) row that has seen anything. */
+template <class Value>
+void row_family(std::string& out, const run_report& r, const watched_ports& ports,
+                const char* name, const char* type, const char* help, Value value) {
+  family_writer f(out, name, type, help);
+  const conversation_totals& c = r.traffic.conversation;
+  for (size_t index = 0; index < c.rows.size(); ++index) {
+    for (size_t tool = 0; tool < scan_tool_count; ++tool) {
+      const conversation_row_total& row = c.rows[index][tool];
+      if (row.syns.packets == 0 && row.handshakes.sources == 0 && row.two_phase.packets == 0 &&
+          row.synacks_withheld == 0) {
+        continue;
+      }
+      f.sample(port_labels(ports, static_cast<uint16_t>(index)) + "," +
+                   label("tool", scan_tool_name(static_cast<scan_tool>(tool))),
+               value(row));
+    }
+  }
+}
+
+}  // namespace
+
+void write_conversation_families(std::string& out, const run_report& r,
+                                 const watched_ports& ports) {
+  const conversation_totals& c = r.traffic.conversation;
+  {
+    family_writer f(out, "scanscope_direction_frames_total", "counter",
+                    "IP frames to (inbound), from (outbound) and past (transit) the monitored "
+                    "prefixes; all 0 when none are set.");
+    f.sample(label("direction", "inbound"), c.inbound.packets);
+    f.sample(label("direction", "outbound"), c.outbound.packets);
+    f.sample(label("direction", "transit"), c.transit.packets);
+  }
+  {
+    family_writer f(out, "scanscope_direction_bytes_total", "counter",
+                    "Bytes of those frames on the wire.");
+    f.sample(label("direction", "inbound"), c.inbound.bytes);
+    f.sample(label("direction", "outbound"), c.outbound.bytes);
+    f.sample(label("direction", "transit"), c.transit.bytes);
+  }
+  for (size_t i = 0; i < conversation_counter_count; ++i) {
+    const auto k = static_cast<conversation_counter>(i);
+    const std::string name = std::string("scanscope_") + conversation_counter_name(k) + "_total";
+    const std::string help = std::string(conversation_counter_help(k)) + ".";
+    family_writer f(out, name.c_str(), "counter", help.c_str());
+    f.sample(std::string(), c.scalars[i]);
+  }
+  using row = conversation_row_total;
+  row_family(out, r, ports, "scanscope_conversation_syns_total", "counter",
+             "SYN probes to monitored addresses, by port and the tool their headers name.",
+             [](const row& x) { return x.syns.packets; });
+  row_family(out, r, ports, "scanscope_conversation_syn_sources", "gauge",
+             "Distinct sources of those SYNs since start.",
+             [](const row& x) { return x.syns.sources; });
+  row_family(out, r, ports, "scanscope_conversation_handshake_sources", "gauge",
+             "Distinct sources that completed a handshake with the responder, by the tool of "
+             "their SYN (of the first phase, for two-phase scanners).",
+             [](const row& x) { return x.handshakes.sources; });
+  row_family(out, r, ports, "scanscope_conversation_payload_sources", "gauge",
+             "Distinct sources that sent a payload after the handshake.",
+             [](const row& x) { return x.payloads.sources; });
+  row_family(out, r, ports, "scanscope_conversation_payloads_total", "counter",
+             "Data segments after the handshake.",
+             [](const row& x) { return x.payloads.packets; });
+  row_family(out, r, ports, "scanscope_conversation_two_phase_sources", "gauge",
+             "Distinct sources whose tool SYN was followed by an ordinary stack's SYN to the same "
+             "address within 10 minutes, by the first phase's tool.",
+             [](const row& x) { return x.two_phase.sources; });
+  row_family(out, r, ports, "scanscope_conversation_synacks_sent_total", "counter",
+             "SYN-ACKs the responder sent, by port and the SYN's tool.",
+             [](const row& x) { return x.synacks_sent; });
+  row_family(out, r, ports, "scanscope_conversation_synacks_withheld_total", "counter",
+             "SYN-ACKs a rate cap withheld, by port and the SYN's tool.",
+             [](const row& x) { return x.synacks_withheld; });
+
+  std::map<uint16_t, uint64_t> hosts_by_port;
+  for (const exposure_total& e : c.exposure) {
+    ++hosts_by_port[e.port];
+  }
+  {
+    family_writer f(out, "scanscope_exposed_hosts", "gauge",
+                    "Monitored hosts that answered a scanner's SYN with a SYN-ACK, by TCP port.");
+    for (const auto& [port, n] : hosts_by_port) {
+      f.sample(label("port", std::to_string(port)) + "," + label("protocol", "tcp"), n);
+    }
+  }
+  std::vector<const exposure_total*> busiest;
+  for (const exposure_total& e : c.exposure) {
+    busiest.push_back(&e);
+  }
+  const size_t keep = std::min(exposure_series_limit, busiest.size());
+  std::partial_sort(busiest.begin(), busiest.begin() + keep, busiest.end(),
+                    [](const exposure_total* a, const exposure_total* b) {
+                      return a->sources > b->sources;
+                    });
+  family_writer f(out, "scanscope_exposure_sources", "gauge",
+                  "Distinct scanning sources a monitored host answered on a port (the 100 pairs "
+                  "with the most).");
+  for (size_t i = 0; i < keep; ++i) {
+    f.sample(label("host", format_address(busiest[i]->host)) + "," +
+                 label("port", std::to_string(busiest[i]->port)) + "," + label("protocol", "tcp"),
+             busiest[i]->sources);
+  }
+}
+
+}  // namespace scanscope

@@ -1,0 +1,76 @@
+#pragma once
+/**
+ * @file
+ * Writing the Prometheus text format: a metric family's HELP and TYPE lines, then its samples,
+ * and the label sets every family shares.
+ */
+
+#include <cinttypes>
+#include <cstdio>
+#include <string>
+
+#include "export/prometheus_text.hpp"
+#include "stats/watched_ports.hpp"
+
+namespace scanscope {
+
+/** Writes one metric family: HELP and TYPE once, then its samples. */
+class family_writer {
+ public:
+  family_writer(std::string& out, const char* name, const char* type, const char* help)
+      : out_(out), name_(name) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+
+  /** One sample; labels as "a=\"x\",b=\"y\"" (already escaped), or empty. */
+  void sample(const std::string& labels, uint64_t value) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%" PRIu64, value);
+    line(labels, number);
+  }
+  void sample(const std::string& labels, double value) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%.6g", value);
+    line(labels, number);
+  }
+
+ private:
+  void line(const std::string& labels, const char* value) {
+    out_ += name_;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
+
+  std::string& out_;
+  const char* name_;
+};
+
+inline std::string label(const char* key, const std::string& value) {
+  return std::string(key) + "=\"" + escape_label(value) + "\"";
+}
+
+/** port="8545",protocol="tcp",name="ethereum-jsonrpc" (port="other" for index 0). */
+inline std::string port_labels(const watched_ports& ports, uint16_t index) {
+  if (index == watched_ports::other_index) {
+    return label("port", "other") + "," + label("protocol", "any") + "," + label("name", "other");
+  }
+  const watched_port& p = ports.at(index);
+  return label("port", std::to_string(p.port)) + "," + label("protocol", transport_name(p.proto)) +
+         "," + label("name", p.name);
+}
+
+}  // namespace scanscope
