@@ -84,8 +84,11 @@ uint64_t syn_cookies::hash(const connection_tuple& t, uint64_t slot) const {
 
 uint32_t syn_cookies::make(const connection_tuple& t, uint64_t time_ns, uint32_t tag) const {
   const uint64_t h = hash(t, time_ns / 1000000000ULL / slot_seconds);
-  // High 28 bits check the tuple; the low 4 carry the tag, masked by other bits of the hash.
-  return (static_cast<uint32_t>(h) & ~tag_mask) | ((tag ^ static_cast<uint32_t>(h >> 32)) & tag_mask);
+  // The low 28 bits check the tuple; the top 4 carry the tag, masked by other bits of the hash.
+  // Not the other way round: the client acknowledges ISN + 1, then ISN + 2, and those must not
+  // pass for the ISN with another tag.
+  return (static_cast<uint32_t>(h) & check_mask) |
+         (((tag ^ static_cast<uint32_t>(h >> 32)) & tag_mask) << check_bits);
 }
 
 bool syn_cookies::check(const connection_tuple& t, uint64_t time_ns, uint32_t cookie,
@@ -94,8 +97,8 @@ bool syn_cookies::check(const connection_tuple& t, uint64_t time_ns, uint32_t co
   // This slot, or the one before for a SYN answered just before the slot turned.
   for (uint64_t back = 0; back < 2 && back <= slot; ++back) {
     const uint64_t h = hash(t, slot - back);
-    if (((static_cast<uint32_t>(h) ^ cookie) & ~tag_mask) == 0) {
-      tag = (cookie ^ static_cast<uint32_t>(h >> 32)) & tag_mask;
+    if (((static_cast<uint32_t>(h) ^ cookie) & check_mask) == 0) {
+      tag = ((cookie >> check_bits) ^ static_cast<uint32_t>(h >> 32)) & tag_mask;
       return true;
     }
   }

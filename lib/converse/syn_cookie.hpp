@@ -5,7 +5,7 @@
  * connection's addresses and ports and a time slot, so the client's ACK proves the handshake
  * without any per-connection state on the sensor.
  *
- * The low 4 bits carry a small tag (the scanning tool that sent the SYN, and whether the SYN
+ * The top 4 bits carry a small tag (the scanning tool that sent the SYN, and whether the SYN
  * was a two-phase follow-up), masked by hash bits, so the ACK and the payload that follow can be
  * counted under the SYN's tool. 28 bits remain to check: a forged ACK passes once in 2^28 per
  * slot tried.
@@ -32,6 +32,8 @@ class syn_cookies {
   /** Tags fit in 4 bits. */
   static constexpr uint32_t tag_bits = 4;
   static constexpr uint32_t tag_mask = (1u << tag_bits) - 1;
+  static constexpr uint32_t check_bits = 32 - tag_bits;
+  static constexpr uint32_t check_mask = (1u << check_bits) - 1;
   /** A cookie is good for the slot it was made in and the next: 64 to 128 seconds. */
   static constexpr uint64_t slot_seconds = 64;
 

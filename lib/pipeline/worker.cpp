@@ -111,9 +111,6 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
       // Only frames to a monitored address are scan traffic; the rest have counts of their own.
       count_direction(p, frames[i]);
       scan_traffic[i] = is_inbound(p);
-      if (!scan_traffic[i]) {
-        observe_outbound(p, frames[i]);
-      }
     }
     if (scan_traffic[i]) {
       keys[keyed] = make_source_key(p.src_addr, p.l3 == l3_kind::ipv6);
@@ -148,6 +145,10 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   // Phase 3: counters, and payload scans.
   for (uint16_t i = 0; i < n; ++i) {
     account(packets[i], frames[i], classes[i]);
+    // In frame order: a host's SYN-ACK may answer a SYN earlier in this very burst.
+    if (!scan_traffic[i] && monitored_ != nullptr && packets[i].l3 != l3_kind::none) {
+      observe_outbound(packets[i], frames[i]);
+    }
   }
   // Phase 4: the burst's signature hits, whose unique-set slots loaded during the later scans.
   if (!pending_hits_.empty()) {

@@ -1,0 +1,406 @@
+#!/usr/bin/python3
+"""The responder against real clients and scanners, and the exposure view of a tap.
+
+Two network namespaces this test makes: SENSOR holds one end of a veth pair, read and written
+by scanscope through net_af_packet, with no address of its own; SCAN holds the other end,
+198.18.0.1/24, with the darknet 198.19.0.0/24 routed to the sensor's MAC. Nothing leaves the
+two namespaces.
+
+1. Responder on: curl (JSON-RPC eth_accounts to 8545), nc (Claymore miner_getstat1 to 3333),
+   adb connect (5555), nmap -sS, masscan and zmap against unassigned darknet addresses. The
+   signatures fire, the scanners see open ports, tcpdump on the scanner side sees the SYN-ACKs,
+   curl connects (it fails after connecting: empty reply, not a timeout).
+2. Responder off: the same clients; tcpdump sees no frame from the sensor.
+3. Spoofed flood: hping3 --rand-source, a bounded count; answers stay within the caps, the
+   withheld ones are counted, every frame is counted.
+4. Tap: SCAN and a HOST namespace with a listener on 8545; scanners probe it while tcpdump
+   records both directions, and scanscope reads the capture with --monitored set to the host.
+   The exposure view lists the host and port with the eth_accounts hit; none of the host's
+   answers count as scan traffic.
+
+usage: test_responder.py SCANSCOPE SOURCE_DIR
+"""
+
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+PID = os.getpid()
+SENSOR, SCAN, HOST = f"ssrsp-sensor-{PID}", f"ssrsp-scan-{PID}", f"ssrsp-host-{PID}"
+SENSOR_IF, SCAN_IF = "rsp0", "rsp1"
+TAP_SCAN_IF, TAP_HOST_IF = "rsp2", "rsp3"
+SCANNER = "198.18.0.1"
+GATEWAY = "198.18.0.254"
+DARKNET = "198.19.0.0/24"
+TOOLS = ["curl", "nc", "adb", "nmap", "masscan", "zmap", "hping3", "tcpdump"]
+
+
+def run(*args, check=True, **kw):
+    return subprocess.run(list(args), check=check, **kw)
+
+
+def in_ns(ns, *args, **kw):
+    return run("ip", "netns", "exec", ns, *args, **kw)
+
+
+def mac_of(ns, ifname):
+    out = in_ns(ns, "cat", f"/sys/class/net/{ifname}/address", capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def setup():
+    """The namespaces and links; False where this machine does not allow them."""
+    made = subprocess.run(["ip", "netns", "add", SENSOR], capture_output=True, text=True)
+    if made.returncode != 0:
+        print(f"SKIP: cannot create a network namespace here: {made.stderr.strip()}")
+        return False
+    for ns in (SCAN, HOST):
+        run("ip", "netns", "add", ns)
+        in_ns(ns, "ip", "link", "set", "lo", "up")
+    run("ip", "link", "add", SENSOR_IF, "netns", SENSOR, "type", "veth", "peer", "name", SCAN_IF,
+        "netns", SCAN)
+    run("ip", "link", "add", TAP_SCAN_IF, "netns", SCAN, "type", "veth", "peer", "name",
+        TAP_HOST_IF, "netns", HOST)
+    # No IPv6 on the links: no neighbour discovery frames besides what the test sends.
+    for ns, ifname in ((SENSOR, SENSOR_IF), (SCAN, SCAN_IF), (SCAN, TAP_SCAN_IF),
+                       (HOST, TAP_HOST_IF)):
+        in_ns(ns, "sysctl", "-qw", f"net.ipv6.conf.{ifname}.disable_ipv6=1")
+        in_ns(ns, "ip", "link", "set", ifname, "up")
+    in_ns(SCAN, "ip", "addr", "add", f"{SCANNER}/24", "dev", SCAN_IF)
+    in_ns(SCAN, "ip", "neigh", "add", GATEWAY, "lladdr", mac_of(SENSOR, SENSOR_IF), "dev",
+          SCAN_IF, "nud", "permanent")
+    in_ns(SCAN, "ip", "route", "add", DARKNET, "via", GATEWAY)
+    # The tap's pair: a host with a service, its scanner next to it.
+    in_ns(SCAN, "ip", "addr", "add", "192.0.2.1/24", "dev", TAP_SCAN_IF)
+    in_ns(HOST, "ip", "addr", "add", "192.0.2.10/24", "dev", TAP_HOST_IF)
+    return True
+
+
+def teardown():
+    # Whatever the test started in its namespaces (an adb server, say) ends with them.
+    for ns in (SENSOR, SCAN, HOST):
+        pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True)
+        for pid in pids.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def wait_for(path, text, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        with open(path, errors="replace") as f:
+            if text in f.read():
+                return True
+        time.sleep(0.1)
+    return False
+
+
+class capture:
+    """tcpdump on the scanner's side of the link."""
+
+    def __init__(self, ns, ifname, path, log):
+        self.path = path
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", ifname, "-n",
+                                      "-U", "-s", "256", "-w", path],
+                                     stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        if not wait_for(log, "listening on", 10):
+            raise RuntimeError("tcpdump did not start")
+
+    def stop(self):
+        time.sleep(0.5)
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=10)
+
+
+def read_pcap(path):
+    """(time, frame) of every record of a classic pcap."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    frames, at = [], 24
+    while at + 16 <= len(data):
+        sec, usec, incl, _ = struct.unpack(endian + "IIII", data[at:at + 16])
+        frames.append((sec + usec / 1e6, data[at + 16:at + 16 + incl]))
+        at += 16 + incl
+    return frames
+
+
+def synacks_from(frames, mac):
+    """IPv4 TCP SYN-ACKs whose source MAC is `mac` (the sensor's)."""
+    want = bytes.fromhex(mac.replace(":", ""))
+    out = []
+    for t, f in frames:
+        if len(f) < 54 or f[6:12] != want or f[12:14] != b"\x08\x00" or f[23] != 6:
+            continue
+        ihl = (f[14] & 15) * 4
+        if f[14 + ihl + 13] & 0x12 == 0x12:
+            out.append((t, f))
+    return out
+
+
+def from_mac(frames, mac):
+    want = bytes.fromhex(mac.replace(":", ""))
+    return [f for _, f in frames if f[6:12] == want]
+
+
+class sensor:
+    """scanscope in the SENSOR namespace on the veth, until stop()."""
+
+    def __init__(self, scanscope, source_dir, tmp, name, extra):
+        self.report = os.path.join(tmp, f"{name}.json")
+        self.log = os.path.join(tmp, f"{name}.log")
+        args = ["ip", "netns", "exec", SENSOR, scanscope, "-l", "0-1", "--no-huge", "-m", "512",
+                "--no-pci", f"--file-prefix=ssrsp-{name}-{PID}",
+                "--vdev", f"net_af_packet0,iface={SENSOR_IF}", "--",
+                "--config", os.path.join(source_dir, "config", "scanscope.conf"),
+                "--geo-db", "none", "--duration", "120", "--http", "none",
+                "--signatures", os.path.join(source_dir, "config", "signatures.rules"),
+                "--mbufs", "8192", "--json-out", self.report, "--status-interval", "1",
+                "--monitored", DARKNET] + extra
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
+        if not wait_for(self.log, "pps", 30):
+            raise RuntimeError("scanscope did not start polling: " + open(self.log).read())
+
+    def stop(self):
+        time.sleep(1)  # the last answers and their segments
+        self.proc.send_signal(signal.SIGINT)
+        rc = self.proc.wait(timeout=60)
+        if rc not in (0, 130):
+            raise RuntimeError(f"scanscope exited {rc}: " + open(self.log).read())
+        with open(self.report) as f:
+            return json.load(f)
+
+
+def signature_hits(report):
+    hits = {}
+    for port in report["ports"]:
+        for rule in port.get("signatures", []):
+            hits[rule["name"]] = hits.get(rule["name"], 0) + rule["hits"]
+    return hits
+
+
+def clients(tmp, sensor_mac):
+    """Every client and scanner once, against unassigned darknet addresses. Their outcomes."""
+    out = {}
+    env = dict(os.environ, HOME=tmp)
+    body = '{"jsonrpc":"2.0","method":"eth_accounts","params":[],"id":1}'
+    r = in_ns(SCAN, "curl", "-sS", "-m", "5", "-o", "/dev/null", "-X", "POST", "-H",
+              "Content-Type: application/json", "--data", body, "http://198.19.0.10:8545/",
+              check=False, capture_output=True, text=True, timeout=20)
+    out["curl"] = (r.returncode, r.stderr.strip())
+    r = in_ns(SCAN, "nc", "-w", "3", "198.19.0.11", "3333", check=False, capture_output=True,
+              input='{"id":0,"jsonrpc":"2.0","method":"miner_getstat1"}\n', text=True,
+              timeout=20)
+    out["nc"] = (r.returncode, r.stderr.strip())
+    r = in_ns(SCAN, "timeout", "20", "adb", "connect", "198.19.0.12:5555", check=False,
+              capture_output=True, text=True, env=env, timeout=30)
+    out["adb"] = (r.returncode, (r.stdout + r.stderr).strip())
+    in_ns(SCAN, "timeout", "10", "adb", "kill-server", check=False, capture_output=True,
+          env=env, timeout=20)
+    r = in_ns(SCAN, "nmap", "-sS", "-Pn", "-n", "-p", "8545,3333,5555", "--max-retries", "1",
+              "--host-timeout", "20s", "198.19.0.20", check=False, capture_output=True,
+              text=True, timeout=60)
+    out["nmap"] = r.stdout
+    # masscan 1.3.2 waits on after --wait with few targets; its finds are printed as they come.
+    r = in_ns(SCAN, "timeout", "15", "masscan", "198.19.0.32/29", "-p8545", "--rate", "100",
+              "--adapter", SCAN_IF, "--adapter-ip", SCANNER, "--router-mac", sensor_mac,
+              "--wait", "2", check=False, capture_output=True, text=True, timeout=60, cwd=tmp)
+    out["masscan"] = r.stdout + r.stderr
+    empty = os.path.join(tmp, "empty-blocklist")
+    open(empty, "w").close()
+    found = os.path.join(tmp, "zmap-found.txt")
+    r = in_ns(SCAN, "zmap", "-q", "--disable-syslog", "-p", "8545", "-i", SCAN_IF, "-S", SCANNER,
+              "-G", sensor_mac, "-b", empty, "-r", "100", "-c", "2", "-o", found,
+              "198.19.0.64/28", check=False, capture_output=True, text=True, timeout=60)
+    out["zmap"] = open(found).read().split() if os.path.exists(found) else []
+    out["zmap_log"] = r.stderr[-500:]
+    return out
+
+
+def responder_on(scanscope, source_dir, tmp, failures):
+    mac = mac_of(SENSOR, SENSOR_IF)
+    s = sensor(scanscope, source_dir, tmp, "on",
+               ["--respond", "--respond-allow", "198.18.0.0/15", "--respond-source-rate", "500",
+                "--respond-source-burst", "200"])
+    cap = capture(SCAN, SCAN_IF, os.path.join(tmp, "on.pcap"), os.path.join(tmp, "on.tcpdump"))
+    got = clients(tmp, mac)
+    cap.stop()
+    report = s.stop()
+    synacks = synacks_from(read_pcap(cap.path), mac)
+    if len(synacks) == 0:
+        failures.append("responder on: tcpdump saw no SYN-ACK from the sensor")
+    code, err = got["curl"]
+    # 52: empty reply from server (connected, then closed); 56: reset after connecting.
+    if code not in (52, 56):
+        failures.append(f"curl did not connect and then fail: exit {code} ({err})")
+    hits = signature_hits(report)
+    for rule in ("eth-accounts", "claymore-getstat1", "adb-cnxn"):
+        if hits.get(rule, 0) < 1:
+            failures.append(f"responder on: signature {rule} did not fire: {hits}; "
+                            f"adb said {got['adb']!r}, nc {got['nc']!r}")
+    for port in ("8545", "3333", "5555"):
+        if f"{port}/tcp open" not in got["nmap"]:
+            failures.append(f"nmap -sS did not see {port} open: {got['nmap']}")
+    if "Discovered open port 8545/tcp" not in got["masscan"]:
+        failures.append(f"masscan found nothing open: {got['masscan'][-400:]}")
+    if len(got["zmap"]) < 8:
+        failures.append(f"zmap found {len(got['zmap'])} of 16 addresses: {got['zmap_log']}")
+    conv = report["conversation"]
+    counters = conv["counters"]
+    if counters["responder_synacks_sent"] != len(synacks):
+        failures.append(f"SYN-ACKs counted {counters['responder_synacks_sent']}, "
+                        f"tcpdump saw {len(synacks)}")
+    if counters["responder_handshakes"] < 3 or counters["responder_payload_segments"] < 3:
+        failures.append(f"handshakes/payloads: {counters}")
+    rows = {(p["port"], t["tool"]): t for p in conv["ports"] for t in p["tools"]}
+    curl_row = rows.get((8545, "none"))
+    if curl_row is None or curl_row["payloads"]["sources"] < 1:
+        failures.append(f"no payload after the handshake on 8545: {conv['ports']}")
+    for tool in ("nmap", "masscan"):
+        if not any(t == tool and row["synacks_sent"] > 0 for (_, t), row in rows.items()):
+            failures.append(f"no SYN-ACK counted for {tool}'s SYNs: {sorted(rows)}")
+    return synacks
+
+
+def responder_off(scanscope, source_dir, tmp, failures):
+    mac = mac_of(SENSOR, SENSOR_IF)
+    s = sensor(scanscope, source_dir, tmp, "off", [])
+    cap = capture(SCAN, SCAN_IF, os.path.join(tmp, "off.pcap"), os.path.join(tmp, "off.tcpdump"))
+    r = in_ns(SCAN, "curl", "-sS", "-m", "3", "http://198.19.0.10:8545/", check=False,
+              capture_output=True, timeout=20)
+    in_ns(SCAN, "nmap", "-sS", "-Pn", "-n", "-p", "8545", "--max-retries", "0", "198.19.0.20",
+          check=False, capture_output=True, timeout=60)
+    cap.stop()
+    report = s.stop()
+    sent = from_mac(read_pcap(cap.path), mac)
+    if sent:
+        failures.append(f"responder off: the sensor sent {len(sent)} frames")
+    if r.returncode != 28:
+        failures.append(f"responder off: curl should time out (28), got {r.returncode}")
+    if report["conversation"]["counters"]["responder_synacks_sent"] != 0:
+        failures.append("responder off: SYN-ACKs counted")
+
+
+def spoofed_flood(scanscope, source_dir, tmp, failures):
+    mac = mac_of(SENSOR, SENSOR_IF)
+    rate, per_source = 200, 2
+    s = sensor(scanscope, source_dir, tmp, "flood",
+               ["--respond", "--respond-rate", str(rate), "--respond-source-rate",
+                str(per_source)])
+    cap = capture(SCAN, SCAN_IF, os.path.join(tmp, "flood.pcap"),
+                  os.path.join(tmp, "flood.tcpdump"))
+    count = 4000
+    start = time.time()
+    in_ns(SCAN, "hping3", "-q", "-S", "-p", "8545", "--rand-source", "-c", str(count), "-i",
+          "u500", "198.19.0.50", check=False, capture_output=True, timeout=120)
+    elapsed = time.time() - start
+    cap.stop()
+    report = s.stop()
+    synacks = synacks_from(read_pcap(cap.path), mac)
+    counters = report["conversation"]["counters"]
+    # The cap allows `rate` a second plus a burst of a tenth of a second.
+    bound = rate * (elapsed + 1.5) + rate / 10
+    if len(synacks) > bound:
+        failures.append(f"flood: {len(synacks)} SYN-ACKs in {elapsed:.1f} s, cap allows {bound}")
+    if len(synacks) == 0:
+        failures.append("flood: nothing answered at all")
+    withheld = counters["responder_withheld_rate"] + counters["responder_withheld_source"]
+    refused = counters["responder_refused_special_source"]
+    if counters["responder_synacks_sent"] + withheld + refused != count:
+        failures.append(f"flood: sent + withheld + refused != {count}: {counters}")
+    if withheld == 0:
+        failures.append("flood: no answer withheld")
+    port = next(p for p in report["ports"] if p["port"] == 8545)
+    if port["packets"] != count:
+        failures.append(f"flood: {port['packets']} of {count} SYNs counted")
+    print(f"flood: {count} SYNs in {elapsed:.1f} s, {len(synacks)} SYN-ACKs, {withheld} "
+          f"withheld, {refused} from special-purpose sources")
+
+
+def tap(scanscope, source_dir, tmp, failures):
+    """A host that answers, its scanners, and a capture of both directions read offline."""
+    listener = subprocess.Popen(["ip", "netns", "exec", HOST, sys.executable, "-c",
+                                 "import socket\n"
+                                 "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, "
+                                 "socket.SO_REUSEADDR, 1)\ns.bind(('0.0.0.0', 8545)); s.listen(64)\n"
+                                 "while True:\n    c, _ = s.accept(); c.recv(4096)\n"
+                                 "    c.sendall(b'HTTP/1.0 200 OK\\r\\n\\r\\n{}'); c.close()\n"])
+    try:
+        time.sleep(0.5)
+        path = os.path.join(tmp, "tap.pcap")
+        cap = capture(SCAN, TAP_SCAN_IF, path, os.path.join(tmp, "tap.tcpdump"))
+        in_ns(SCAN, "nmap", "-sS", "-Pn", "-n", "-p", "1-1024,8545", "--max-retries", "0",
+              "192.0.2.10", check=False, capture_output=True, timeout=120)
+        body = '{"jsonrpc":"2.0","method":"eth_accounts","params":[],"id":1}'
+        in_ns(SCAN, "curl", "-sS", "-m", "5", "-o", "/dev/null", "--data", body,
+              "http://192.0.2.10:8545/", check=False, capture_output=True, timeout=20)
+        cap.stop()
+    finally:
+        listener.kill()
+        listener.wait()
+    report_path = os.path.join(tmp, "tap.json")
+    r = run(scanscope, "--pcap", path, "--workers", "2", "--geo-db", "none", "--quiet",
+            "--config", os.path.join(source_dir, "config", "scanscope.conf"),
+            "--signatures", os.path.join(source_dir, "config", "signatures.rules"),
+            "--monitored", "192.0.2.10/32", "--json-out", report_path, check=False,
+            capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        failures.append(f"tap: scanscope exited {r.returncode}: {r.stderr[-500:]}")
+        return
+    report = json.load(open(report_path))
+    exposure = report["conversation"]["exposure"]
+    entry = next((e for e in exposure if e["host"] == "192.0.2.10" and e["port"] == 8545), None)
+    if entry is None:
+        failures.append(f"tap: 192.0.2.10:8545 not in the exposure view: {exposure}")
+    elif "eth-accounts" not in entry["signatures"] or entry["sources"] != 1:
+        failures.append(f"tap: exposure entry lacks the hit or the source: {entry}")
+    if any(e["port"] != 8545 for e in exposure):
+        failures.append(f"tap: ports that never answered are exposed: {exposure}")
+    ephemeral = [p for p in report["top_ports"] if p["port"] > 1024 and p["port"] != 8545]
+    if ephemeral:
+        failures.append(f"tap: the host's ephemeral ports among the top ports: {ephemeral}")
+    sources = report.get("top_sources", [])
+    if any(s.get("address") == "192.0.2.10" for s in sources):
+        failures.append("tap: the monitored host counted as a scan source")
+    direction = report["conversation"]["direction"]
+    if direction["outbound"]["packets"] == 0 or direction["inbound"]["packets"] == 0:
+        failures.append(f"tap: directions not split: {direction}")
+
+
+def main():
+    scanscope, source_dir = sys.argv[1:3]
+    missing = [t for t in TOOLS if subprocess.run(["which", t], capture_output=True).returncode]
+    if missing:
+        print(f"FAIL: tools missing (scripts/install-deps.sh installs them): {missing}")
+        return 1
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if not setup():
+            return 77
+        try:
+            responder_on(scanscope, source_dir, tmp, failures)
+            responder_off(scanscope, source_dir, tmp, failures)
+            spoofed_flood(scanscope, source_dir, tmp, failures)
+            tap(scanscope, source_dir, tmp, failures)
+        except Exception as e:  # noqa: BLE001 - report, then clean up
+            failures.append(f"{type(e).__name__}: {e}")
+        finally:
+            teardown()
+    for f in failures:
+        print("FAIL:", f)
+    if not failures:
+        print("OK: responder, responder off, spoofed flood and tap")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
