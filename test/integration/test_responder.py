@@ -108,8 +108,9 @@ class capture:
 
     def __init__(self, ns, ifname, path, log):
         self.path = path
+        # Immediate mode: without it the last block of frames is lost when tcpdump stops.
         self.proc = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", ifname, "-n",
-                                      "-U", "-s", "256", "-w", path],
+                                      "--immediate-mode", "-U", "-s", "256", "-w", path],
                                      stdout=subprocess.DEVNULL, stderr=open(log, "w"))
         if not wait_for(log, "listening on", 10):
             raise RuntimeError("tcpdump did not start")
@@ -341,9 +342,12 @@ def tap(scanscope, source_dir, tmp, failures):
         in_ns(SCAN, "nmap", "-sS", "-Pn", "-n", "-p", "1-1024,8545", "--max-retries", "0",
               "192.0.2.10", check=False, capture_output=True, timeout=120)
         body = '{"jsonrpc":"2.0","method":"eth_accounts","params":[],"id":1}'
-        in_ns(SCAN, "curl", "-sS", "-m", "5", "-o", "/dev/null", "--data", body,
-              "http://192.0.2.10:8545/", check=False, capture_output=True, timeout=20)
+        asked = in_ns(SCAN, "curl", "-sS", "-m", "5", "-o", "/dev/null", "--data", body,
+                      "http://192.0.2.10:8545/", check=False, capture_output=True, text=True,
+                      timeout=20)
         cap.stop()
+        if asked.returncode != 0:
+            failures.append(f"tap: curl to the listener failed: {asked.stderr.strip()}")
     finally:
         listener.kill()
         listener.wait()
