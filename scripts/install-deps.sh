@@ -9,9 +9,9 @@
 #                                      vdev and common NIC drivers, Hyperscan, libloc and its
 #                                      database, libmaxminddb, libpcap, Boost.Program_options,
 #                                      and DPDK's set-up tools for scripts/sensor-setup
-#   scripts/install-deps.sh --tools    also the scanners and tools used to make test captures
-#                                      and run benchmarks (nmap, masscan, zmap, hping3, adb,
-#                                      curl, nc, testpmd, perf, valgrind)
+#   scripts/install-deps.sh --tools    also the tools used to make test captures and run
+#                                      benchmarks (testpmd, scapy, nDPI, perf, valgrind); the
+#                                      scanners and clients are test dependencies already
 set -euo pipefail
 
 build_packages=(
@@ -29,6 +29,8 @@ packages=(
   systemd chromium
   # the live reload test: a veth pair into a network namespace
   iproute2
+  # the responder test: real clients and scanners in network namespaces
+  curl netcat-openbsd adb nmap masscan zmap hping3
   # a MaxMind-format database built for the tests, and mmdblookup as their oracle
   libmaxmind-db-writer-perl mmdb-bin
   # promtool checks the /metrics page
@@ -50,8 +52,7 @@ if [[ "${1:-}" == "--build" ]]; then
 elif [[ "${1:-}" == "--runtime" ]]; then
   packages=("${runtime_packages[@]}")
 elif [[ "${1:-}" == "--tools" ]]; then
-  packages+=(dpdk dpdk-dev nmap masscan zmap hping3 python3-scapy iproute2 ethtool libndpi-bin
-             adb curl netcat-openbsd linux-perf valgrind)
+  packages+=(dpdk dpdk-dev python3-scapy ethtool libndpi-bin linux-perf valgrind)
 fi
 
 missing=()

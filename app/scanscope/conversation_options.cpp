@@ -73,6 +73,10 @@ po::options_description conversation_options(conversation_settings& s) {
       "respond-window",
       po::value(&s.respond_window)->default_value(s.respond_window)->value_name("BYTES"),
       "TCP receive window of the answers")(
+      "respond-timeout",
+      po::value(&s.respond_timeout)->default_value(s.respond_timeout)->value_name("SECONDS"),
+      "a completed connection that sends nothing this long is reset (clients that wait for a "
+      "banner)")(
       "exposure-slots",
       po::value(&s.exposure_slots)->default_value(s.exposure_slots)->value_name("N"),
       "per RX lcore: (monitored host, port) pairs the exposure view holds (a power of two); "
@@ -104,6 +108,9 @@ std::pair<std::string, std::string> check_conversation(conversation_settings& s,
   }
   if (s.respond_window < 1 || s.respond_window > 65535) {
     return {"respond-window", "option 'respond-window' must be from 1 to 65535"};
+  }
+  if (!(s.respond_timeout >= 0.1 && s.respond_timeout <= 3600)) {
+    return {"respond-timeout", "option 'respond-timeout' must be from 0.1 to 3600 seconds"};
   }
   if (s.exposure_slots < 64 || s.exposure_slots > (1u << 24) ||
       (s.exposure_slots & (s.exposure_slots - 1)) != 0) {

@@ -25,6 +25,7 @@ struct conversation_settings {
   double respond_source_rate = 2;  /**< SYN-ACKs per second to one source */
   unsigned respond_source_burst = 10; /**< ... of which this many at once */
   unsigned respond_window = 65535; /**< receive window of the answers */
+  double respond_timeout = 10;     /**< seconds a completed connection may stay silent */
   unsigned exposure_slots = 4096;  /**< per RX lcore: (host, port) pairs of the exposure view */
 
   prefix_set monitored_prefixes;   /**< parsed --monitored */

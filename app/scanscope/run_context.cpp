@@ -89,6 +89,7 @@ void rx_lcores::enable_responder(const app_options& o, unsigned lcores) {
   respond->source_rate = c.respond_source_rate;
   respond->source_burst = c.respond_source_burst;
   respond->cookies = &cookies;
+  respond->timeout_ns = static_cast<uint64_t>(c.respond_timeout * 1e9);
 }
 
 std::string rx_lcores::launch() {

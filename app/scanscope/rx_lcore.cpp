@@ -54,6 +54,8 @@ void poll_queue(rx_task& t) {
   const uint64_t tsc_base = rte_rdtsc();
   const double ns_per_cycle = 1e9 / static_cast<double>(rte_get_tsc_hz());
   uint64_t last = tsc_base;
+  const uint64_t idle_tick = rte_get_tsc_hz() / 1000;
+  uint64_t next_idle_tick = tsc_base;
   while (!t.stop->load(std::memory_order_relaxed)) {
     t.work->between_bursts();
     const uint16_t n = rte_eth_rx_burst(t.queue.port_id, t.queue.queue, pkts, t.burst);
@@ -71,6 +73,15 @@ void poll_queue(rx_task& t) {
     const uint64_t end = rte_rdtsc();
     c.total_cycles.add(end - last);
     last = end;
+    if (n == 0 && t.answer_pool != nullptr && end >= next_idle_tick) {
+      // No traffic: silent connections still time out.
+      next_idle_tick = end + idle_tick;
+      t.work->idle(wall_base + static_cast<uint64_t>(static_cast<double>(end - tsc_base) *
+                                                     ns_per_cycle));
+      if (t.work->answers().count != 0) {
+        transmit_answers(t);
+      }
+    }
   }
 }
 

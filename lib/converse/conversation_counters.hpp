@@ -32,6 +32,9 @@ namespace scanscope {
   X(responder_payload_segments, "data segments after a completed handshake")                    \
   X(responder_closing_answers, "FIN-ACK, ACK and RST answers that close a connection")          \
   X(responder_answers_not_sent, "answers the port did not take (no mbuf, or TX ring full)")     \
+  X(responder_timeouts, "connections reset after respond-timeout without a payload")            \
+  X(responder_timeouts_forgotten,                                                               \
+    "silent connections never reset: a newer one took their slot in the waiting table")        \
   X(outbound_synacks, "SYN-ACKs sent by monitored hosts")                                       \
   X(exposure_answers, "SYN-ACKs of monitored hosts that answered a scanner's SYN")              \
   X(exposure_evicted, "exposure entries pushed out of a full table")

@@ -1,5 +1,7 @@
 #include "converse/responder.hpp"
 
+#include <cstring>
+
 namespace scanscope {
 
 namespace {
@@ -7,6 +9,20 @@ namespace {
 // MSS of the answers: what an Ethernet MTU of 1500 leaves.
 constexpr uint16_t mss_ipv4 = 1460;
 constexpr uint16_t mss_ipv6 = 1440;
+// Waiting connections looked at per call: with 4096 slots and a call per burst (or per
+// millisecond when idle) the table is swept in well under a second.
+constexpr unsigned sweep_slots = 8;
+
+uint64_t tuple_key(const connection_tuple& t) {
+  uint64_t words[4];
+  std::memcpy(words, t.client, 16);
+  std::memcpy(words + 2, t.server, 16);
+  uint64_t x = words[0] * 0x9E3779B97F4A7C15ULL ^ words[1] ^ (words[2] * 0xC2B2AE3D27D4EB4FULL) ^
+               words[3] ^ (uint64_t{t.client_port} << 16 | t.server_port);
+  x ^= x >> 31;
+  x *= 0xBF58476D1CE4E5B9ULL;
+  return x ^ (x >> 29);
+}
 
 }  // namespace
 
@@ -23,7 +39,21 @@ connection_tuple tuple_of(const decoded_packet& p) {
 responder::responder(const responder_config& config)
     : config_(config),
       lcore_cap_(config.rate, config.burst),
-      source_caps_(config.source_rate, config.source_burst, config.source_slots) {}
+      source_caps_(config.source_rate, config.source_burst, config.source_slots),
+      waiting_(config.waiting_slots, config.timeout_ns) {}
+
+void responder::expire(uint64_t now_ns, answer_queue& out, conversation_counters& counts) {
+  const unsigned reset = waiting_.sweep(now_ns, sweep_slots, [&](const uint8_t* f, size_t n) {
+    if (out.full()) {
+      counts.add(conversation_counter::responder_answers_not_sent);
+      return;
+    }
+    std::memcpy(out.frames[out.count], f, n);
+    out.lengths[out.count] = static_cast<uint16_t>(n);
+    ++out.count;
+  });
+  counts.add(conversation_counter::responder_timeouts, reset);
+}
 
 conversation_event responder::handle(const uint8_t* frame, const decoded_packet& p,
                                      uint64_t time_ns, uint64_t source_hash, uint32_t tag,
@@ -107,13 +137,25 @@ conversation_event responder::answer_segment_after_syn(const uint8_t* frame,
   }
   const bool fin = (p.tcp_flags & tcp_flag::fin) != 0;
   const uint32_t length = p.payload_length;
+  const uint64_t key = tuple_key(t);
   if (length == 0 && !fin) {
     if (after_fin == 0) {
       counts.add(conversation_counter::responder_handshakes);
+      // Its RST, should it stay silent: our next sequence number, acknowledging nothing new.
+      answer_segment rst;
+      rst.flags = tcp_flag::rst | tcp_flag::ack;
+      rst.seq = p.ack;
+      rst.ack = p.seq;
+      uint8_t frame_out[max_answer_bytes];
+      const size_t n = build_answer(frame, p, rst, frame_out);
+      if (n != 0 && waiting_.add(key, time_ns, frame_out, n)) {
+        counts.add(conversation_counter::responder_timeouts_forgotten);
+      }
       return {conversation_step::handshake, tag};
     }
     return {};  // the client's ACK of our FIN: done
   }
+  waiting_.forget(key);
   // Data or FIN: acknowledge all of it and close. Before our FIN it goes with this answer;
   // after it, a FIN gets its ACK and more data gets a RST.
   answer_segment a;

@@ -20,6 +20,7 @@
 #include "converse/conversation_counters.hpp"
 #include "converse/rate_cap.hpp"
 #include "converse/syn_cookie.hpp"
+#include "converse/waiting_connections.hpp"
 #include "packet/prefix_set.hpp"
 
 namespace scanscope {
@@ -36,6 +37,8 @@ struct responder_config {
   uint32_t source_burst = 20;            /**< how many of them may go at once */
   uint32_t source_slots = 1u << 16;      /**< per-source cap slots (a power of two) */
   const syn_cookies* cookies = nullptr;  /**< shared by the lcores (read-only) */
+  uint64_t timeout_ns = 10ULL * 1000000000ULL; /**< a silent connection is reset after this */
+  uint32_t waiting_slots = 4096;         /**< silent connections remembered (a power of two) */
 };
 
 /** Frames to transmit after a burst: fixed room, no allocation. */
@@ -80,6 +83,9 @@ class responder {
                             uint64_t source_hash, uint32_t tag, answer_queue& out,
                             conversation_counters& counts);
 
+  /** Reset connections silent for longer than the timeout (a few slots per call). */
+  void expire(uint64_t now_ns, answer_queue& out, conversation_counters& counts);
+
  private:
   conversation_event answer_syn(const uint8_t* frame, const decoded_packet& p, uint64_t time_ns,
                                 uint64_t source_hash, uint32_t tag, answer_queue& out,
@@ -93,6 +99,7 @@ class responder {
   responder_config config_;
   rate_cap lcore_cap_;
   per_source_caps source_caps_;
+  waiting_connections waiting_;
 };
 
 /** The connection a received segment belongs to, as the cookie sees it. */

@@ -155,6 +155,9 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
     count_hits();
   }
   sources_->expire(latest, aging_slots_per_burst, forget_source);
+  if (responder_) {
+    responder_->expire(latest, answers_, conversation_);
+  }
   if (scanner_) {
     scanner_->expire(latest, aging_slots_per_burst);
   }

@@ -152,6 +152,12 @@ class worker {
   const exposure_table& exposure() const { return exposure_; }
   /** Answers of the last bursts, for the lcore's loop to transmit and clear. */
   answer_queue& answers() { return answers_; }
+  /** The lcore saw no frame for a while (live, responding): reset silent connections. */
+  void idle(uint64_t now_ns) {
+    if (responder_) {
+      responder_->expire(now_ns, answers_, conversation_);
+    }
+  }
   /** Is the responder on? */
   bool responding() const { return responder_ != nullptr; }
 

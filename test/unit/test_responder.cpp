@@ -340,3 +340,48 @@ TEST_CASE("caps withhold SYN-ACKs beyond their rate, per lcore and per source", 
     CHECK(bed.count(conversation_counter::responder_withheld_source) == 50 - answered);
   }
 }
+
+TEST_CASE("a connection that stays silent is reset after the timeout", "[responder]") {
+  responder_bed bed;
+  bed.config.timeout_ns = 10 * second;
+  bed.config.waiting_slots = 64;
+  responder r(bed.config);
+  // Two connections complete; the second one sends a request.
+  uint32_t isn[2];
+  for (uint16_t i = 0; i < 2; ++i) {
+    feed(r, bed, segment(scanner, darknet, syn(40000 + i)), t0);
+    decoded_packet answer;
+    parse_frame(bed.out.frames[i], bed.out.lengths[i], answer);
+    isn[i] = answer.seq;
+    tcp_fields ack = syn(40000 + i);
+    ack.flags = 0x10;
+    ack.seq = 1001;
+    ack.ack = isn[i] + 1;
+    ack.options = {};
+    CHECK(feed(r, bed, segment(scanner, darknet, ack), t0 + second).step ==
+          conversation_step::handshake);
+  }
+  bed.out.clear();
+  tcp_fields data = syn(40001);
+  data.flags = 0x18;
+  data.seq = 1001;
+  data.ack = isn[1] + 1;
+  data.options = {};
+  feed(r, bed, segment(scanner, darknet, data, {'h', 'i'}), t0 + 2 * second);
+  bed.out.clear();
+  // Before the timeout, nothing; after it, one RST for the silent connection only.
+  for (int i = 0; i < 64; ++i) {
+    r.expire(t0 + 5 * second, bed.out, bed.counts);
+  }
+  CHECK(bed.out.count == 0);
+  for (int i = 0; i < 64; ++i) {
+    r.expire(t0 + 12 * second, bed.out, bed.counts);
+  }
+  REQUIRE(bed.out.count == 1);
+  decoded_packet rst;
+  parse_frame(bed.out.frames[0], bed.out.lengths[0], rst);
+  CHECK(rst.tcp_flags == (0x04 | 0x10));
+  CHECK(rst.dst_port == 40000);
+  CHECK(rst.seq == isn[0] + 1);
+  CHECK(bed.count(conversation_counter::responder_timeouts) == 1);
+}
