@@ -10,6 +10,7 @@ import argparse
 import json
 
 from campaign_waves import names, story, waves
+from conversation_text import conversation_lines
 
 
 def share(part, whole):
@@ -116,6 +117,8 @@ def main():
         if p["packets"]:
             print_port(p, args.top)
     print_campaigns(r)
+    for line in conversation_lines(r):
+        print(line)
     if args.surges:
         print_surges(r.get("surges", []))
 

@@ -40,7 +40,7 @@ struct options {
   uint64_t packets = 20000000;
   uint32_t sources = 100000;
   uint32_t capacity = 262144;
-  int only = -1;           // run one stage (0-7) only, e.g. under a profiler
+  int only = -1;           // run one stage (0-9) only, e.g. under a profiler
   std::string write_pcap;  // write the synthetic frames as a capture and exit
   uint32_t payload_every = 0;  // with --write-pcap: every Nth frame a one-shot request
   std::string rules = SCANSCOPE_SOURCE_DIR "/config/signatures.rules";
@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
       o.capacity = static_cast<uint32_t>(v);
     } else {
       std::fprintf(stderr,
-                   "usage: stage_bench [--packets N] [--sources N] [--capacity N] [--only 0-7]"
+                   "usage: stage_bench [--packets N] [--sources N] [--capacity N] [--only 0-9]"
                    " [--write-pcap FILE [--payload-every N]] [--rules FILE]"
                    " [--geo-db FILE|none]\n");
       return 2;
@@ -356,11 +356,41 @@ int main(int argc, char** argv) {
                               }
                             }));
 
+  // Monitored prefixes (the darknet the SYNs go to), then the responder answering each SYN with
+  // a SYN-ACK built in the worker's answer queue (the port's TX is scripts/bench-responder's).
+  prefix_set darknet;
+  prefix_set bench_sources;
+  darknet.add("203.0.113.0/24");
+  bench_sources.add("10.0.0.0/8");
+  const syn_cookies cookies;
+  responder_config answering;
+  answering.monitored = &darknet;
+  answering.allow = &bench_sources;
+  answering.ports.set();
+  answering.rate = answering.source_rate = 1e12;
+  answering.cookies = &cookies;
+  config.signatures = nullptr;
+  config.monitored = &darknet;
+  config.name = "monitored";
+  auto monitored_worker = worker::create(config, error);
+  config.respond = &answering;
+  config.name = "responder";
+  auto responder_worker = worker::create(config, error);
+  for (worker* each : {monitored_worker.get(), responder_worker.get()}) {
+    const char* name = each == monitored_worker.get() ? "whole worker, SYNs, monitored prefixes"
+                                                      : "  the same, answered (SYN-ACK each)";
+    results.push_back(measure(name, o.packets, [&] {
+      for (uint64_t n = 0, at = 0; n < o.packets; n += 32, at = at + 32 == laps_of ? 0 : at + 32) {
+        each->handle_burst(&refs[at], 32);
+        each->answers().clear();
+      }
+    }));
+  }
 
   // The location of a source is looked up once, when the source is new. Scan sources come from
   // all over the address space, so the lookups here are spread over it too (splitmix64).
   std::unique_ptr<location_db> geo;
-  if (o.geo_db != "none" && (o.only < 0 || o.only == 7)) {
+  if (o.geo_db != "none" && (o.only < 0 || o.only == 9)) {
     geo = location_db::load(o.geo_db, error);
     if (!geo) {
       std::fprintf(stderr, "stage_bench: %s (--geo-db none skips the location stage)\n",
@@ -403,8 +433,16 @@ int main(int argc, char** argv) {
                 sc->counters().packets.read(), sc->counters().bytes.read(), rules->rules().size());
   }
   const std::string runtime_dir = rte_eal_get_runtime_dir();
+  if (responder_worker) {
+    std::printf("  responder: %" PRIu64 " SYN-ACKs built\n",
+                responder_worker->conversation()
+                    .scalars[static_cast<size_t>(conversation_counter::responder_synacks_sent)]
+                    .read());
+  }
   w.reset();
   payload_worker.reset();
+  monitored_worker.reset();
+  responder_worker.reset();
   table.reset();
   rte_eal_cleanup();
   std::error_code ignored;

@@ -375,6 +375,10 @@ def tap(scanscope, source_dir, tmp, failures):
     sources = report.get("top_sources", [])
     if any(s.get("address") == "192.0.2.10" for s in sources):
         failures.append("tap: the monitored host counted as a scan source")
+    printed = run(sys.executable, os.path.join(source_dir, "scripts", "print-report.py"),
+                  report_path, capture_output=True, text=True).stdout
+    if "192.0.2.10:8545 answered 1 sources" not in printed or "eth-accounts" not in printed:
+        failures.append(f"tap: print-report.py does not tell the exposure: {printed[-600:]}")
     direction = report["conversation"]["direction"]
     if direction["outbound"]["packets"] == 0 or direction["inbound"]["packets"] == 0:
         failures.append(f"tap: directions not split: {direction}")

@@ -1,0 +1,43 @@
+"""Lines about the conversation part of a scanscope JSON report: two-phase accounting per port
+and tool, and the exposure view of a tap (docs/responder.md)."""
+
+
+def pct(part, whole):
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def conversation_lines(report):
+    """The lines, or [] when the run had no monitored prefixes."""
+    c = report.get("conversation")
+    if not c or not c.get("monitored"):
+        return []
+    d = c["direction"]
+    lines = [f"\n  direction: {d['inbound']['packets']:,} frames in, "
+             f"{d['outbound']['packets']:,} out, {d['transit']['packets']:,} passing by"]
+    n = c["counters"]
+    if c.get("responding"):
+        withheld = n["responder_withheld_rate"] + n["responder_withheld_source"]
+        lines.append(f"  responder: {n['responder_synacks_sent']:,} SYN-ACKs sent, "
+                     f"{withheld:,} withheld by the caps, "
+                     f"{n['responder_refused_special_source']:,} SYNs from special-purpose "
+                     f"sources not answered; {n['responder_handshakes']:,} handshakes, "
+                     f"{n['responder_payload_segments']:,} payloads")
+        for port in c["ports"]:
+            for t in port["tools"]:
+                if not (t["syns"]["sources"] or t["handshakes"]["sources"]):
+                    continue
+                lines.append(
+                    f"    {port['port']}/{port['protocol']} {t['tool']:8} "
+                    f"{t['syns']['sources']:,} SYN sources, "
+                    f"{t['handshakes']['sources']:,} completed a handshake, "
+                    f"{pct(t['payloads']['sources'], t['handshakes']['sources'])} of them sent "
+                    f"a payload; {t['two_phase']['sources']:,} came back as two-phase scanners")
+    exposure = c.get("exposure", [])
+    if exposure:
+        lines.append("  exposure (monitored hosts that answered scanners):")
+        for e in sorted(exposure, key=lambda e: -e["sources"]):
+            asked = f", asked for {', '.join(e['signatures'])}" if e["signatures"] else ""
+            lines.append(f"    {e['host']}:{e['port']} answered {e['sources']:,} sources "
+                         f"({', '.join(e['tools']) or '-'}; {', '.join(e['countries']) or '-'}) "
+                         f"from {e['first_seen']} to {e['last_seen']}{asked}")
+    return lines
