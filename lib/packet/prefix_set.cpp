@@ -65,6 +65,13 @@ std::string prefix_set::add(std::string_view prefix) {
     }
   }
   prefixes_.push_back(p);
+  if (p.v4) {
+    const uint32_t bits = length - 96;
+    const uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
+    const uint32_t net = uint32_t{p.bytes[12]} << 24 | uint32_t{p.bytes[13]} << 16 |
+                         uint32_t{p.bytes[14]} << 8 | p.bytes[15];
+    v4_.push_back({net, mask});
+  }
   return {};
 }
 
@@ -105,10 +112,20 @@ bool prefix_set::contains(const uint8_t* addr16) const {
   return false;
 }
 
-bool prefix_set::contains_packet_address(const uint8_t* addr, bool v6) const {
-  uint8_t mapped[16];
-  map_address(addr, v6, mapped);
-  return contains(mapped);
+bool prefix_set::contains_v6(const uint8_t* addr16) const {
+  for (const address_prefix& p : prefixes_) {
+    if (p.v4) {
+      continue;
+    }
+    bool inside = true;
+    for (unsigned i = 0; i < 16 && inside; ++i) {
+      inside = (addr16[i] & p.mask[i]) == p.bytes[i];
+    }
+    if (inside) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string format_address(const uint8_t* addr16) {

@@ -36,7 +36,22 @@ class prefix_set {
   /** Is the 16-byte address (IPv4 mapped as ::ffff:a.b.c.d) inside one of the prefixes? */
   bool contains(const uint8_t* addr16) const;
   /** Same for an address as the parser stores it: IPv4 in the first 4 bytes when !v6. */
-  bool contains_packet_address(const uint8_t* addr, bool v6) const;
+  bool contains_packet_address(const uint8_t* addr, bool v6) const {
+    return v6 ? contains_v6(addr) : contains_v4(addr);
+  }
+  /** An IPv4 address in network order: one mask and compare per IPv4 prefix. */
+  bool contains_v4(const uint8_t* addr4) const {
+    const uint32_t a = uint32_t{addr4[0]} << 24 | uint32_t{addr4[1]} << 16 |
+                       uint32_t{addr4[2]} << 8 | addr4[3];
+    for (const v4_prefix& p : v4_) {
+      if ((a & p.mask) == p.net) {
+        return true;
+      }
+    }
+    return false;
+  }
+  /** An IPv6 address (not IPv4-mapped). */
+  bool contains_v6(const uint8_t* addr16) const;
 
   bool empty() const { return prefixes_.empty(); }
   size_t size() const { return prefixes_.size(); }
@@ -45,7 +60,13 @@ class prefix_set {
   std::string describe() const;
 
  private:
+  /** IPv4 prefixes again as host-order words, for the per-packet test. */
+  struct v4_prefix {
+    uint32_t net;
+    uint32_t mask;
+  };
   std::vector<address_prefix> prefixes_;
+  std::vector<v4_prefix> v4_;
 };
 
 /**

@@ -109,8 +109,7 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
     scan_traffic[i] = p.l3 != l3_kind::none;
     if (monitored_ != nullptr && scan_traffic[i]) {
       // Only frames to a monitored address are scan traffic; the rest have counts of their own.
-      count_direction(p, frames[i]);
-      scan_traffic[i] = is_inbound(p);
+      scan_traffic[i] = count_direction(p, frames[i]);
     }
     if (scan_traffic[i]) {
       keys[keyed] = make_source_key(p.src_addr, p.l3 == l3_kind::ipv6);
@@ -350,7 +349,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
     scan_payload(p, f, k);
   }
   if (monitored_ != nullptr && t == transport::tcp) {
-    converse(p, f, k);
+    converse(p, f, k, fresh);
   }
 }
 

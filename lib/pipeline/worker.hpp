@@ -185,10 +185,10 @@ class worker {
   void scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   void count_hits();
   // Direction and conversation (worker_conversation.cpp).
-  bool is_inbound(const decoded_packet& p) const;
-  void count_direction(const decoded_packet& p, const frame_ref& f);
+  /** Count the frame by direction; true when it is inbound (scan traffic). */
+  bool count_direction(const decoded_packet& p, const frame_ref& f);
   void observe_outbound(const decoded_packet& p, const frame_ref& f);
-  void converse(const decoded_packet& p, const frame_ref& f, const packet_class& k);
+  void converse(const decoded_packet& p, const frame_ref& f, const packet_class& k, bool fresh);
   void note_exposed_hit(const decoded_packet& p, uint16_t rule);
   void count_step(uint64_t who, uint16_t port, uint32_t tag, int what);
 

@@ -44,20 +44,20 @@ uint32_t since(uint64_t time_ns, uint32_t window_s) {
 
 }  // namespace
 
-bool worker::is_inbound(const decoded_packet& p) const {
-  return monitored_->contains_packet_address(p.dst_addr, p.l3 == l3_kind::ipv6);
-}
-
-void worker::count_direction(const decoded_packet& p, const frame_ref& f) {
-  const auto bytes = static_cast<uint32_t>(std::max<int64_t>(0, int64_t{f.wire_length} + f.link_bytes));
+bool worker::count_direction(const decoded_packet& p, const frame_ref& f) {
+  const auto bytes =
+      static_cast<uint32_t>(std::max<int64_t>(0, int64_t{f.wire_length} + f.link_bytes));
   const bool v6 = p.l3 == l3_kind::ipv6;
   if (monitored_->contains_packet_address(p.dst_addr, v6)) {
     conversation_.inbound.add(bytes);
-  } else if (monitored_->contains_packet_address(p.src_addr, v6)) {
+    return true;
+  }
+  if (monitored_->contains_packet_address(p.src_addr, v6)) {
     conversation_.outbound.add(bytes);
   } else {
     conversation_.transit.add(bytes);
   }
+  return false;
 }
 
 void worker::observe_outbound(const decoded_packet& p, const frame_ref& f) {
@@ -127,13 +127,17 @@ void worker::count_step(uint64_t who, uint16_t port, uint32_t tag, int what) {
   }
 }
 
-void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
+void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_class& k,
+                      bool fresh) {
   uint32_t tag = static_cast<uint32_t>(k.tool);
   if (is_syn_probe(p)) {
     const auto tool = static_cast<size_t>(k.tool);
     conversation_row& row = conversation_.rows[k.port][tool];
     row.syns.packets.add();
-    if (uniques_.insert(unique_key(k.who, unique_domain::syn, (uint64_t{k.port} << 8) | tool))) {
+    // The packet's combination holds its port, tool and SYN flags: a source it is not new to
+    // has been counted here before (the same reasoning as the worker's other counts).
+    if (fresh &&
+        uniques_.insert(unique_key(k.who, unique_domain::syn, (uint64_t{k.port} << 8) | tool))) {
       row.syns.sources.add();
     }
     // Two-phase: a tool's SYN is remembered by (source, destination); an ordinary stack's
