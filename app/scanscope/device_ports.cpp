@@ -165,17 +165,7 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
     }
     // The responder answers out of the queue a frame came in on: a TX queue per RX queue.
     // Otherwise one, as some drivers refuse to start without any.
-    const bool respond = o.conversation.respond;
-    const unsigned tx_queues = respond ? o.queues : 1;
-    if (respond && (info.max_tx_queues < tx_queues || !can_transmit(port))) {
-      error = "port " + std::to_string(port) + " (" + port_name(port) + ") cannot transmit" +
-              (info.max_tx_queues < tx_queues
-                   ? " on " + std::to_string(tx_queues) + " queues (it has " +
-                         std::to_string(info.max_tx_queues) + ")"
-                   : std::string(" (a capture file or nothing as its output)")) +
-              "; option 'respond' needs a port that sends what it is given";
-      return {};
-    }
+    const unsigned tx_queues = o.conversation.respond ? o.queues : 1;
     rte_eth_conf conf = rx_conf_for(port, info, o.queues);
     rc = rte_eth_dev_configure(port, static_cast<uint16_t>(o.queues),
                                static_cast<uint16_t>(tx_queues), &conf);
@@ -224,6 +214,23 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
     rte_eth_stats_reset(port);
   }
   return queues;
+}
+
+std::string check_can_respond(const std::vector<uint16_t>& ports, unsigned queues) {
+  for (uint16_t port : ports) {
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(port, &info) != 0 || !can_transmit(port)) {
+      return "port " + std::to_string(port) + " (" + port_name(port) +
+             ") cannot transmit (a capture file, or nothing, as its output); option 'respond' "
+             "needs a port that sends what it is given (net_pcap: iface= or tx_iface=)";
+    }
+    if (info.max_tx_queues < queues) {
+      return "port " + std::to_string(port) + " (" + port_name(port) + ") has " +
+             std::to_string(info.max_tx_queues) + " TX queues; option 'respond' answers out of "
+             "the queue a frame came in on and needs " + std::to_string(queues);
+    }
+  }
+  return {};
 }
 
 void stop_ports(const std::vector<uint16_t>& ports) {

@@ -41,6 +41,9 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
  */
 std::string describe_ports();
 
+/** Can every port answer out of each of its `queues` queues? Empty when it can, else why not. */
+std::string check_can_respond(const std::vector<uint16_t>& ports, unsigned queues);
+
 /** Stop and close the ports. */
 void stop_ports(const std::vector<uint16_t>& ports);
 

@@ -38,6 +38,12 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
     std::cerr << "scanscope: " << error << "\n";
     return exit_usage;
   }
+  if (o.conversation.respond) {
+    if (error = check_can_respond(port_ids, o.queues); !error.empty()) {
+      std::cerr << "scanscope: " << error << "\n";
+      return exit_usage;
+    }
+  }
   const unsigned rx_count = static_cast<unsigned>(port_ids.size()) * o.queues;
   if (error = check_lcores(rx_count); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";

@@ -384,6 +384,24 @@ def tap(scanscope, source_dir, tmp, failures):
         failures.append(f"tap: directions not split: {direction}")
 
 
+def refusals(scanscope, source_dir, failures):
+    """--respond without monitored prefixes, offline, or on a port that cannot send: exit 2."""
+    capture = os.path.join(source_dir, "test", "data", "nmap-syn.pcap")
+    eal = ["--no-huge", "--no-pci", "-l", "0-1", f"--file-prefix=ssrsp-refuse-{PID}"]
+    cases = {
+        "without monitored": [scanscope, "--pcap", capture, "--respond"],
+        "offline": [scanscope, "--pcap", capture, "--respond", "--monitored", DARKNET],
+        "a port that cannot send": [scanscope] + eal + ["--vdev", f"net_pcap0,rx_pcap={capture}",
+                                                         "--", "--respond", "--monitored",
+                                                         DARKNET, "--http", "none"],
+    }
+    for what, args in cases.items():
+        r = run(*args, "--geo-db", "none", check=False, capture_output=True, text=True,
+                timeout=60)
+        if r.returncode != 2 or "respond" not in r.stderr:
+            failures.append(f"--respond {what}: exit {r.returncode}, {r.stderr[-300:]}")
+
+
 def main():
     scanscope, source_dir = sys.argv[1:3]
     missing = [t for t in TOOLS if subprocess.run(["which", t], capture_output=True).returncode]
@@ -391,6 +409,7 @@ def main():
         print(f"FAIL: tools missing (scripts/install-deps.sh installs them): {missing}")
         return 1
     failures = []
+    refusals(scanscope, source_dir, failures)
     with tempfile.TemporaryDirectory() as tmp:
         if not setup():
             return 77
