@@ -241,6 +241,9 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
     c.flow_hash = signature_scanner::flow_hash(p);
     scanner_->prefetch(c.flow_hash);
   }
+  if (monitored_ != nullptr && is_syn_probe(p)) {
+    prefetch_conversation(p, c);
+  }
 }
 
 uint8_t worker::cluster_of(const decoded_packet& p, const packet_class& c,

@@ -172,6 +172,8 @@ class worker {
     fingerprint_key key;  /**< header fingerprint (TCP/UDP) */
     uint64_t key_hash;    /**< key.hash() */
     uint64_t flow_hash;   /**< signature_scanner::flow_hash() (TCP, when scanning payloads) */
+    uint64_t pair;        /**< SYN to a monitored address: (source, destination) key */
+    uint64_t connection;  /**< SYN to a monitored address: its connection's key */
     uint16_t port;        /**< watched-port counter index (TCP/UDP) */
     uint8_t cluster;      /**< cluster index (TCP/UDP) */
     scan_tool tool;       /**< built-in tool fingerprint */
@@ -190,6 +192,7 @@ class worker {
   void observe_outbound(const decoded_packet& p, const frame_ref& f);
   void converse(const decoded_packet& p, const frame_ref& f, const packet_class& k, bool fresh);
   void note_exposed_hit(const decoded_packet& p, uint16_t rule);
+  void prefetch_conversation(const decoded_packet& p, packet_class& c);
   void count_step(uint64_t who, uint16_t port, uint32_t tag, int what);
 
   /** A signature hit of the burst, counted once the burst's scans are done. */

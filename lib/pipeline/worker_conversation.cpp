@@ -104,6 +104,19 @@ void worker::note_exposed_hit(const decoded_packet& p, uint16_t rule) {
   }
 }
 
+void worker::prefetch_conversation(const decoded_packet& p, packet_class& c) {
+  // The two memories are written for every SYN; their slots load while the burst goes on.
+  const bool v6 = p.l3 == l3_kind::ipv6;
+  uint8_t host[16];
+  uint8_t client[16];
+  map_address(p.dst_addr, v6, host);
+  map_address(p.src_addr, v6, client);
+  c.pair = pair_key(p);
+  c.connection = connection_key(client, host, p.src_port, p.dst_port);
+  probes_.prefetch(c.pair);
+  syns_.prefetch(c.connection);
+}
+
 void worker::count_step(uint64_t who, uint16_t port, uint32_t tag, int what) {
   const uint32_t tool = tag & (tag_two_phase - 1);
   if (tool >= scan_tool_count) {
@@ -142,10 +155,10 @@ void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_
     }
     // Two-phase: a tool's SYN is remembered by (source, destination); an ordinary stack's
     // SYN to the same place soon after is its second phase.
-    const uint64_t pair = pair_key(p);
     if (k.tool != scan_tool::none) {
-      probes_.put(pair, seconds(f.time_ns), probe_memo{static_cast<uint8_t>(k.tool)});
-    } else if (const probe_memo* first = probes_.find(pair, since(f.time_ns, two_phase_window_s))) {
+      probes_.put(k.pair, seconds(f.time_ns), probe_memo{static_cast<uint8_t>(k.tool)});
+    } else if (const probe_memo* first =
+                   probes_.find(k.pair, since(f.time_ns, two_phase_window_s))) {
       tag = first->tool | tag_two_phase;
       conversation_row& first_row = conversation_.rows[k.port][first->tool];
       first_row.two_phase.packets.add();
@@ -155,12 +168,7 @@ void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_
       }
     }
     // Remembered for the host's SYN-ACK, should a monitored host answer it (taps).
-    const bool v6 = p.l3 == l3_kind::ipv6;
-    uint8_t host[16];
-    uint8_t client[16];
-    map_address(p.dst_addr, v6, host);
-    map_address(p.src_addr, v6, client);
-    syns_.put(connection_key(client, host, p.src_port, p.dst_port), seconds(f.time_ns),
+    syns_.put(k.connection, seconds(f.time_ns),
               syn_memo{static_cast<uint8_t>(k.tool), k.source->country, false});
   }
   if (!responder_) {
