@@ -358,8 +358,7 @@ int main(int argc, char** argv) {
 
   // Monitored prefixes (the darknet the SYNs go to), then the responder answering each SYN with
   // a SYN-ACK built in the worker's answer queue (the port's TX is scripts/bench-responder's).
-  prefix_set darknet;
-  prefix_set bench_sources;
+  prefix_set darknet, bench_sources;
   darknet.add("203.0.113.0/24");
   bench_sources.add("10.0.0.0/8");
   const syn_cookies cookies;
@@ -377,8 +376,8 @@ int main(int argc, char** argv) {
   config.name = "responder";
   auto responder_worker = worker::create(config, error);
   for (worker* each : {monitored_worker.get(), responder_worker.get()}) {
-    const char* name = each == monitored_worker.get() ? "whole worker, SYNs, monitored prefixes"
-                                                      : "  the same, answered (SYN-ACK each)";
+    const char* name = each->responding() ? "  the same, answered (SYN-ACK each)"
+                                          : "whole worker, SYNs, monitored prefixes";
     results.push_back(measure(name, o.packets, [&] {
       for (uint64_t n = 0, at = 0; n < o.packets; n += 32, at = at + 32 == laps_of ? 0 : at + 32) {
         each->handle_burst(&refs[at], 32);

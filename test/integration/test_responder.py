@@ -7,7 +7,8 @@ by scanscope through net_af_packet, with no address of its own; SCAN holds the o
 two namespaces.
 
 1. Responder on: curl (JSON-RPC eth_accounts to 8545), nc (Claymore miner_getstat1 to 3333),
-   adb connect (5555), nmap -sS, masscan and zmap against unassigned darknet addresses. The
+   adb connect (5555), nmap -sS, masscan and zmap against unassigned darknet addresses (curl
+   over IPv6 too). The
    signatures fire, the scanners see open ports, tcpdump on the scanner side sees the SYN-ACKs,
    curl connects (it fails after connecting: empty reply, not a timeout).
 2. Responder off: the same clients; tcpdump sees no frame from the sensor.
@@ -37,6 +38,8 @@ TAP_SCAN_IF, TAP_HOST_IF = "rsp2", "rsp3"
 SCANNER = "198.18.0.1"
 GATEWAY = "198.18.0.254"
 DARKNET = "198.19.0.0/24"
+SCANNER6 = "2001:db8:1::1"
+DARKNET6 = "2001:db8:ff::/48"
 TOOLS = ["curl", "nc", "adb", "nmap", "masscan", "zmap", "hping3", "tcpdump"]
 
 
@@ -66,15 +69,22 @@ def setup():
         "netns", SCAN)
     run("ip", "link", "add", TAP_SCAN_IF, "netns", SCAN, "type", "veth", "peer", "name",
         TAP_HOST_IF, "netns", HOST)
-    # No IPv6 on the links: no neighbour discovery frames besides what the test sends.
+    # No IPv6 on the sensor's side and the tap (no neighbour discovery there); the scanner
+    # reaches the darknet's IPv6 prefix too.
+    for ns, ifname in ((SENSOR, SENSOR_IF), (SCAN, TAP_SCAN_IF), (HOST, TAP_HOST_IF)):
+        in_ns(ns, "sysctl", "-qw", f"net.ipv6.conf.{ifname}.disable_ipv6=1")
     for ns, ifname in ((SENSOR, SENSOR_IF), (SCAN, SCAN_IF), (SCAN, TAP_SCAN_IF),
                        (HOST, TAP_HOST_IF)):
-        in_ns(ns, "sysctl", "-qw", f"net.ipv6.conf.{ifname}.disable_ipv6=1")
         in_ns(ns, "ip", "link", "set", ifname, "up")
+    sensor_mac = mac_of(SENSOR, SENSOR_IF)
     in_ns(SCAN, "ip", "addr", "add", f"{SCANNER}/24", "dev", SCAN_IF)
-    in_ns(SCAN, "ip", "neigh", "add", GATEWAY, "lladdr", mac_of(SENSOR, SENSOR_IF), "dev",
-          SCAN_IF, "nud", "permanent")
+    in_ns(SCAN, "ip", "neigh", "add", GATEWAY, "lladdr", sensor_mac, "dev", SCAN_IF, "nud",
+          "permanent")
     in_ns(SCAN, "ip", "route", "add", DARKNET, "via", GATEWAY)
+    in_ns(SCAN, "ip", "-6", "addr", "add", f"{SCANNER6}/64", "dev", SCAN_IF, "nodad")
+    in_ns(SCAN, "ip", "-6", "neigh", "add", "fe80::1", "lladdr", sensor_mac, "dev", SCAN_IF,
+          "nud", "permanent")
+    in_ns(SCAN, "ip", "-6", "route", "add", DARKNET6, "via", "fe80::1", "dev", SCAN_IF)
     # The tap's pair: a host with a service, its scanner next to it.
     in_ns(SCAN, "ip", "addr", "add", "192.0.2.1/24", "dev", TAP_SCAN_IF)
     in_ns(HOST, "ip", "addr", "add", "192.0.2.10/24", "dev", TAP_HOST_IF)
@@ -136,14 +146,19 @@ def read_pcap(path):
 
 
 def synacks_from(frames, mac):
-    """IPv4 TCP SYN-ACKs whose source MAC is `mac` (the sensor's)."""
+    """TCP SYN-ACKs (IPv4 or IPv6) whose source MAC is `mac` (the sensor's)."""
     want = bytes.fromhex(mac.replace(":", ""))
     out = []
     for t, f in frames:
-        if len(f) < 54 or f[6:12] != want or f[12:14] != b"\x08\x00" or f[23] != 6:
+        if len(f) < 54 or f[6:12] != want:
             continue
-        ihl = (f[14] & 15) * 4
-        if f[14 + ihl + 13] & 0x12 == 0x12:
+        if f[12:14] == b"\x08\x00" and f[23] == 6:
+            flags = f[14 + (f[14] & 15) * 4 + 13]
+        elif f[12:14] == b"\x86\xdd" and f[20] == 6 and len(f) >= 74:
+            flags = f[14 + 40 + 13]
+        else:
+            continue
+        if flags & 0x12 == 0x12:
             out.append((t, f))
     return out
 
@@ -166,7 +181,7 @@ class sensor:
                 "--geo-db", "none", "--duration", "120", "--http", "none",
                 "--signatures", os.path.join(source_dir, "config", "signatures.rules"),
                 "--mbufs", "8192", "--json-out", self.report, "--status-interval", "1",
-                "--monitored", DARKNET] + extra
+                "--monitored", f"{DARKNET},{DARKNET6}"] + extra
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
         if not wait_for(self.log, "pps", 30):
             raise RuntimeError("scanscope did not start polling: " + open(self.log).read())
@@ -198,6 +213,10 @@ def clients(tmp, sensor_mac):
               "Content-Type: application/json", "--data", body, "http://198.19.0.10:8545/",
               check=False, capture_output=True, text=True, timeout=20)
     out["curl"] = (r.returncode, r.stderr.strip())
+    r = in_ns(SCAN, "curl", "-6", "-g", "-sS", "-m", "5", "-o", "/dev/null", "-X", "POST", "-H",
+              "Content-Type: application/json", "--data", body, "http://[2001:db8:ff::10]:8545/",
+              check=False, capture_output=True, text=True, timeout=20)
+    out["curl6"] = (r.returncode, r.stderr.strip())
     r = in_ns(SCAN, "nc", "-w", "3", "198.19.0.11", "3333", check=False, capture_output=True,
               input='{"id":0,"jsonrpc":"2.0","method":"miner_getstat1"}\n', text=True,
               timeout=20)
@@ -230,7 +249,8 @@ def clients(tmp, sensor_mac):
 def responder_on(scanscope, source_dir, tmp, failures):
     mac = mac_of(SENSOR, SENSOR_IF)
     s = sensor(scanscope, source_dir, tmp, "on",
-               ["--respond", "--respond-allow", "198.18.0.0/15", "--respond-source-rate", "500",
+               ["--respond", "--respond-allow", "198.18.0.0/15,2001:db8:1::/64",
+                "--respond-source-rate", "500",
                 "--respond-source-burst", "200"])
     cap = capture(SCAN, SCAN_IF, os.path.join(tmp, "on.pcap"), os.path.join(tmp, "on.tcpdump"))
     got = clients(tmp, mac)
@@ -239,11 +259,14 @@ def responder_on(scanscope, source_dir, tmp, failures):
     synacks = synacks_from(read_pcap(cap.path), mac)
     if len(synacks) == 0:
         failures.append("responder on: tcpdump saw no SYN-ACK from the sensor")
-    code, err = got["curl"]
-    # 52: empty reply from server (connected, then closed); 56: reset after connecting.
-    if code not in (52, 56):
-        failures.append(f"curl did not connect and then fail: exit {code} ({err})")
+    for client in ("curl", "curl6"):
+        code, err = got[client]
+        # 52: empty reply from server (connected, then closed); 56: reset after connecting.
+        if code not in (52, 56):
+            failures.append(f"{client} did not connect and then fail: exit {code} ({err})")
     hits = signature_hits(report)
+    if hits.get("eth-accounts", 0) < 2:
+        failures.append(f"responder on: eth_accounts over IPv4 and IPv6, {hits} hits")
     for rule in ("eth-accounts", "claymore-getstat1", "adb-cnxn"):
         if hits.get(rule, 0) < 1:
             failures.append(f"responder on: signature {rule} did not fire: {hits}; "
