@@ -7,24 +7,24 @@ namespace scanscope {
 
 namespace {
 
-void write_counts(json_writer& w, const char* key, const source_total& t) {
+/** `"key": {"packets": n, "<second>": m}`. */
+void write_two(json_writer& w, const char* key, uint64_t packets, const char* second,
+               uint64_t value) {
   w.Key(key);
   w.StartObject();
   w.Key("packets");
-  w.Uint64(t.packets);
-  w.Key("sources");
-  w.Uint64(t.sources);
+  w.Uint64(packets);
+  w.Key(second);
+  w.Uint64(value);
   w.EndObject();
 }
 
+void write_counts(json_writer& w, const char* key, const source_total& t) {
+  write_two(w, key, t.packets, "sources", t.sources);
+}
+
 void write_direction(json_writer& w, const char* key, const traffic_total& t) {
-  w.Key(key);
-  w.StartObject();
-  w.Key("packets");
-  w.Uint64(t.packets);
-  w.Key("bytes");
-  w.Uint64(t.bytes);
-  w.EndObject();
+  write_two(w, key, t.packets, "bytes", t.bytes);
 }
 
 bool row_seen(const conversation_row_total& row) {
