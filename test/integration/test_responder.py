@@ -238,8 +238,9 @@ def clients(tmp, sensor_mac):
     empty = os.path.join(tmp, "empty-blocklist")
     open(empty, "w").close()
     found = os.path.join(tmp, "zmap-found.txt")
-    r = in_ns(SCAN, "zmap", "-q", "--disable-syslog", "-p", "8545", "-i", SCAN_IF, "-S", SCANNER,
-              "-G", sensor_mac, "-b", empty, "-r", "100", "-c", "2", "-o", found,
+    # Its own empty config file: the system's (/etc/zmap/zmap.conf) is not the test's business.
+    r = in_ns(SCAN, "zmap", "-C", empty, "-q", "--disable-syslog", "-p", "8545", "-i", SCAN_IF,
+              "-S", SCANNER, "-G", sensor_mac, "-b", empty, "-r", "100", "-c", "2", "-o", found,
               "198.19.0.64/28", check=False, capture_output=True, text=True, timeout=60)
     out["zmap"] = open(found).read().split() if os.path.exists(found) else []
     out["zmap_log"] = r.stderr[-500:]
