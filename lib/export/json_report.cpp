@@ -26,17 +26,6 @@ void write_traffic(json_writer& w, const traffic_total& t) {
   w.Uint64(t.bytes);
 }
 
-void write_source_total(json_writer& w, const char* name, const source_total& t) {
-  w.StartObject();
-  w.Key("name");
-  w.String(name);
-  w.Key("packets");
-  w.Uint64(t.packets);
-  w.Key("sources");
-  w.Uint64(t.sources);
-  w.EndObject();
-}
-
 void write_table(json_writer& w, const table_counters_total& t) {
   w.StartObject();
   w.Key("capacity");
@@ -146,6 +135,7 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
     }
   }
   w.EndArray();
+  write_techniques(w, index < t.techniques.size() ? t.techniques[index].data() : nullptr, true);
   w.Key("fingerprints");
   w.StartArray();
   for (const fingerprint_count& f : t.fingerprints[index]) {
@@ -279,6 +269,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
     write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.tools_total[k]);
   }
   w.EndArray();
+  write_techniques(w, t.techniques_total.data(), false);
   w.Key("sources");
   write_table(w, t.sources);
   w.Key("signatures");

@@ -179,4 +179,26 @@ void write_surges(json_writer& w, const run_report& r, const watched_ports& port
   w.EndArray();
 }
 
+void write_source_total(json_writer& w, const char* name, const source_total& t) {
+  w.StartObject();
+  w.Key("name");
+  w.String(name);
+  w.Key("packets");
+  w.Uint64(t.packets);
+  w.Key("sources");
+  w.Uint64(t.sources);
+  w.EndObject();
+}
+
+void write_techniques(json_writer& w, const source_total* counts, bool seen_only) {
+  w.Key("techniques");
+  w.StartArray();
+  for (size_t k = 0; counts != nullptr && k < scan_technique_count; ++k) {
+    if (!seen_only || counts[k].packets != 0) {
+      write_source_total(w, scan_technique_name(static_cast<scan_technique>(k)), counts[k]);
+    }
+  }
+  w.EndArray();
+}
+
 }  // namespace scanscope

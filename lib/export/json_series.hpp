@@ -19,6 +19,13 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index);
 /** `"port": 8545, "protocol": "tcp"` of a watched-port index (`"other"`, `"any"` for the rest). */
 void write_port(json_writer& w, const watched_ports& ports, uint16_t index);
 
+/** `{"name": ..., "packets": n, "sources": m}`. */
+void write_source_total(json_writer& w, const char* name, const source_total& t);
+
+/** `"techniques": [...]`: scan_technique_count counts by technique (null: none); only those
+ *  with packets when `seen_only`. */
+void write_techniques(json_writer& w, const source_total* counts, bool seen_only);
+
 /** `"surges": [...]`: every surge event. */
 void write_surges(json_writer& w, const run_report& r, const watched_ports& ports);
 

@@ -7,6 +7,7 @@
 
 #include "export/prometheus_family.hpp"
 #include "export/prometheus_conversation.hpp"
+#include "export/prometheus_techniques.hpp"
 #include "scanscope_build_config.hpp"
 
 namespace scanscope {
@@ -228,6 +229,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
       f.sample(label("tool", scan_tool_name(static_cast<scan_tool>(k))), t.tools_total[k].sources);
     }
   }
+  write_technique_families(out, t, ports);
   if (r.series != nullptr) {
     std::map<std::string, uint64_t> by_scope = {
         {"port", 0}, {"port_country", 0}, {"port_cluster", 0}};

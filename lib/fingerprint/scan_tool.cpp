@@ -1,6 +1,8 @@
 #include "fingerprint/scan_tool.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <initializer_list>
 
 namespace scanscope {
 
@@ -18,8 +20,56 @@ constexpr uint16_t zmap_ip_id = 54321;
 constexpr uint16_t nmap_mss = 1460;
 constexpr uint16_t hping3_window = 512;
 
+constexpr uint16_t zmap_window = 65535;
+
 bool nmap_window(uint16_t w) {
   return w == 1024 || w == 2048 || w == 3072 || w == 4096;
+}
+
+/** No TCP option, or only an MSS. */
+bool at_most_mss(const tcp_options& o) {
+  return o.count == 0 || (o.count == 1 && o.has_mss);
+}
+
+bool options_are(const tcp_options& o, std::initializer_list<uint8_t> kinds) {
+  return o.count == kinds.size() && std::equal(kinds.begin(), kinds.end(), o.kinds);
+}
+
+// masscan's template (src/templ-pkt.c, templ-tcp-hdr.c): window 1024 in 1.3.2, 1025 with an
+// MSS option on master since November 2023; its resets carry window 1200.
+bool masscan_shape(const decoded_packet& p) {
+  return (p.window == 1024 || p.window == 1025 || p.window == 1200) && at_most_mss(p.options);
+}
+
+// ZMap 4.x (src/probe_modules/packet.c, set_tcp_options): window 65535, no DF, and the options
+// of one of its --probe-args layouts: windows (the default since 4.1: M N W8 N N S), linux
+// (M S T N W7), bsd (M N W6 N N T S E E) or smallest-probes (M). Real Windows, Linux and macOS
+// stacks send these layouts with DF set.
+bool zmap4_shape(const decoded_packet& p) {
+  using namespace tcp_option_kind;
+  const tcp_options& o = p.options;
+  if (p.window != zmap_window || p.dont_fragment || !o.has_mss || o.mss != nmap_mss) {
+    return false;
+  }
+  return options_are(o, {mss}) ||
+         (options_are(o, {mss, nop, window_scale, nop, nop, sack_permitted}) &&
+          o.window_scale == 8) ||
+         (options_are(o, {mss, sack_permitted, timestamp, nop, window_scale}) &&
+          o.window_scale == 7) ||
+         (options_are(o, {mss, nop, window_scale, nop, nop, timestamp, sack_permitted, eol, eol}) &&
+          o.window_scale == 6);
+}
+
+// nmap's other TCP scans (scan_engine_raw.cc): -sF FIN, -sN no flags, -sX FIN|PSH|URG, -sA ACK,
+// -sM FIN|ACK, all without options or payload, DF clear, a window of the SYN probe's set.
+bool nmap_technique_probe(const decoded_packet& p) {
+  constexpr uint8_t fin = tcp_flag::fin;
+  constexpr uint8_t ack = tcp_flag::ack;
+  const uint8_t f = p.tcp_flags;
+  const bool flags = f == 0 || f == fin || f == (fin | tcp_flag::psh | tcp_flag::urg) ||
+                     f == ack || f == (fin | ack);
+  return flags && p.options.count == 0 && p.payload_length == 0 && !p.dont_fragment &&
+         nmap_window(p.window);
 }
 
 }  // namespace
@@ -74,33 +124,37 @@ scan_tool identify_tool(const decoded_packet& p) {
   if (p.l3 != l3_kind::ipv4) {
     return scan_tool::none;
   }
-  const bool tcp_no_ack =
-      p.l4 == l4_kind::tcp && p.result == parse_result::ok && (p.tcp_flags & tcp_flag::ack) == 0;
-  if (tcp_no_ack) {
-    // Mirai (scanner.c): `tcph->seq = iph->daddr` on every SYN it sends.
-    if ((p.tcp_flags & tcp_flag::syn) && p.seq == p.dst_v4) {
-      return scan_tool::mirai;
-    }
+  const bool tcp = p.l4 == l4_kind::tcp && p.result == parse_result::ok;
+  const bool tcp_no_ack = tcp && (p.tcp_flags & tcp_flag::ack) == 0;
+  const bool syn = tcp_no_ack && (p.tcp_flags & tcp_flag::syn);
+  // Mirai (scanner.c): `tcph->seq = iph->daddr` on every SYN it sends.
+  if (syn && p.seq == p.dst_v4) {
+    return scan_tool::mirai;
   }
   const ip_id_rule id = classify_ip_id(p);
-  if (tcp_no_ack && id == ip_id_rule::masscan) {
+  if (tcp_no_ack && id == ip_id_rule::masscan && masscan_shape(p)) {
     return scan_tool::masscan;
   }
-  if (id == ip_id_rule::zmap) {
+  const tcp_options& o = p.options;
+  // nmap's raw SYN probes (scan_engine_raw.cc) carry one option, MSS 1460, and a window
+  // from 1024, 2048, 3072, 4096 (p0f's "NMap SYN scan" signatures).
+  if (syn && o.count == 1 && o.has_mss && o.mss == nmap_mss && nmap_window(p.window)) {
+    return scan_tool::nmap;
+  }
+  if (tcp && nmap_technique_probe(p)) {
+    return scan_tool::nmap;
+  }
+  if (id == ip_id_rule::zmap &&
+      (!tcp || (tcp_no_ack && p.window == zmap_window && at_most_mss(o)))) {
     return scan_tool::zmap;
   }
-  if (tcp_no_ack && (p.tcp_flags & tcp_flag::syn)) {
-    const tcp_options& o = p.options;
-    // nmap's raw SYN probes (scan_engine_raw.cc) carry one option, MSS 1460, and a window
-    // from 1024, 2048, 3072, 4096 (p0f's "NMap SYN scan" signatures).
-    if (o.count == 1 && o.has_mss && o.mss == nmap_mss && nmap_window(p.window)) {
-      return scan_tool::nmap;
-    }
-    // hping3 (sendtcp.c) sends no options, window 512 unless -w, and a random acknowledgment
-    // number even when the ACK flag is clear; stacks and the scanners above leave it 0.
-    if (o.count == 0 && (p.window == hping3_window || p.ack != 0)) {
-      return scan_tool::hping3;
-    }
+  if (syn && zmap4_shape(p)) {
+    return scan_tool::zmap;
+  }
+  // hping3 (sendtcp.c) sends no options, window 512 unless -w, and a random acknowledgment
+  // number even when the ACK flag is clear; stacks and the scanners above leave it 0.
+  if (syn && o.count == 0 && (p.window == hping3_window || p.ack != 0)) {
+    return scan_tool::hping3;
   }
   return scan_tool::none;
 }

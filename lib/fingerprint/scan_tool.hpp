@@ -13,13 +13,20 @@
 
 namespace scanscope {
 
-/** X(name, description): the tools scanscope names, in the order the rules are tried. */
-#define SCANSCOPE_SCAN_TOOLS(X)                                                           \
-  X(none, "no built-in rule matched")                                                     \
-  X(mirai, "Mirai and variants: TCP sequence number equals the destination IPv4 address") \
-  X(masscan, "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence)")   \
-  X(zmap, "ZMap before 3.0: fixed IP ID 54321")                                           \
-  X(nmap, "nmap SYN scan: only an MSS 1460 option, window 1024/2048/3072/4096")           \
+/** X(name, description): the tools scanscope names. Rules are tried from the most specific
+ *  (a shape and a relation) to the least (a relation that holds by chance once in 65,536). */
+#define SCANSCOPE_SCAN_TOOLS(X)                                                                  \
+  X(none, "no built-in rule matched")                                                            \
+  X(mirai, "Mirai and variants: TCP sequence number equals the destination IPv4 address")        \
+  X(masscan,                                                                                     \
+    "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence), window 1024 "     \
+    "(1.3.2), 1025 (master) or 1200 (its resets), no option but MSS")                            \
+  X(zmap,                                                                                        \
+    "ZMap: IP ID 54321 with window 65535 (before 3.0), or window 65535, DF clear and one of "   \
+    "ZMap 4's option layouts")                                                                   \
+  X(nmap,                                                                                        \
+    "nmap: SYN with only an MSS 1460 option, or FIN/NULL/XMAS/ACK/Maimon probe without "        \
+    "options and DF; window 1024/2048/3072/4096")                                                \
   X(hping3, "hping3: no TCP options, window 512 or an ACK number without the ACK flag")
 
 enum class scan_tool : uint8_t {
@@ -65,9 +72,10 @@ constexpr bool is_syn_probe(const decoded_packet& p) {
 }
 
 /**
- * Name the tool that sent a packet, from its headers alone.
- * Rules are tried in the order of SCANSCOPE_SCAN_TOOLS; TCP rules apply to packets without ACK
- * (probes and the resets scanners send), the ZMap IP ID rule to every IPv4 packet.
+ * Name the tool that sent a packet, from its headers alone (docs/fingerprints.md).
+ * Mirai's and masscan's relations first (each with the tool's own shape), then nmap's probes,
+ * then ZMap (whose IP ID 54321 an nmap probe's random ID can hit), then hping3. TCP rules apply
+ * to IPv4 packets that parsed completely; ZMap's IP ID rule alone to its UDP and ICMP probes.
  */
 scan_tool identify_tool(const decoded_packet& p);
 

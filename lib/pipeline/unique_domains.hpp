@@ -26,6 +26,8 @@ inline constexpr uint64_t handshake = 10;   /**< completed handshakes, by (port,
 inline constexpr uint64_t payload = 11;     /**< payloads after the handshake, by (port, tool) */
 inline constexpr uint64_t two_phase = 12;   /**< two-phase follow-ups, by (port, first tool) */
 inline constexpr uint64_t exposure = 13;    /**< answered sources, by (host, port) */
+inline constexpr uint64_t technique = 14;   /**< scan technique, by (port, technique) */
+inline constexpr uint64_t technique_total = 15; /**< scan technique over all traffic */
 
 }  // namespace scanscope::unique_domain
 

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "fingerprint/fingerprint_key.hpp"
+#include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "pipeline/unique_domains.hpp"
 
@@ -299,12 +300,28 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   if (fresh && uniques_.insert(quick_key(k.who, unique_domain::country_total, country))) {
     by_country.sources.add();
   }
+  // The technique follows from the TCP flags and whether a payload rode along, which the
+  // fingerprint key in a TCP/UDP packet's combination holds; packets without ports have only
+  // (source, tool) as their combination, so they always look.
+  const auto technique = static_cast<uint64_t>(classify_technique(p));
+  source_counter& technique_total = c.techniques_total[technique];
+  technique_total.packets.add();
+  if ((fresh || !p.has_ports) &&
+      uniques_.insert(quick_key(k.who, unique_domain::technique_total, technique))) {
+    technique_total.sources.add();
+  }
   if (!p.has_ports) {
     // For packets without ports the combination is (source, tool) itself.
     if (fresh) {
       tool_total.sources.add();
     }
     return;
+  }
+  source_counter& by_technique = c.techniques[k.port][technique];
+  by_technique.packets.add();
+  if (fresh && uniques_.insert(unique_key(k.who, unique_domain::technique,
+                                          (uint64_t{k.port} << 8) | technique))) {
+    by_technique.sources.add();
   }
   if (fresh && uniques_.insert(quick_key(k.who, unique_domain::tool_total, tool_index))) {
     tool_total.sources.add();

@@ -9,6 +9,7 @@
 
 #include "common/counter.hpp"
 #include "common/limits.hpp"
+#include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "packet/decoded_packet.hpp"
 #include "stats/watched_ports.hpp"
@@ -56,6 +57,11 @@ struct alignas(64) lcore_counters {
   std::array<std::array<source_counter, scan_tool_count>, watched_ports::max_ports + 1> tools;
   /** Per built-in tool over all IP traffic (ICMP included). */
   std::array<source_counter, scan_tool_count> tools_total;
+  /** Per (watched-port index, scan technique), TCP and UDP. */
+  std::array<std::array<source_counter, scan_technique_count>, watched_ports::max_ports + 1>
+      techniques;
+  /** Per scan technique over all IP traffic (ICMP included). */
+  std::array<source_counter, scan_technique_count> techniques_total;
   counter first_timestamp_ns; /**< time of the first frame (0 until one arrives) */
   counter last_timestamp_ns;  /**< time of the latest frame */
   counter busy_cycles;        /**< TSC cycles spent on bursts that held packets */

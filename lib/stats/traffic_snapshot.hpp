@@ -68,6 +68,10 @@ struct traffic_snapshot {
   /** [watched-port index][tool] */
   std::vector<std::array<source_total, scan_tool_count>> tools;
   std::array<source_total, scan_tool_count> tools_total{}; /**< per tool, all IP traffic */
+  /** [watched-port index][technique] */
+  std::vector<std::array<source_total, scan_technique_count>> techniques;
+  /** per technique, all IP traffic */
+  std::array<source_total, scan_technique_count> techniques_total{};
   /** The busiest fingerprints of each watched-port index, most packets first. */
   std::vector<std::vector<fingerprint_count>> fingerprints;
   uint64_t fingerprint_overflow = 0; /**< packets the fingerprint tables had no room for */

@@ -14,6 +14,9 @@ blocklist=$(mktemp)
 trap 'netns_cleanup; rm -f "$blocklist"' EXIT
 
 capture nmap-syn nmap -sS -Pn -n -p 22,23,80,443,2323,3333,5555,8545,37215,52869 "$target_ip"
+# nmap's other TCP scans: FIN, NULL, XMAS, ACK and Maimon probes.
+capture nmap-techniques bash -c "
+  for t in -sF -sN -sX -sA -sM; do nmap \$t -Pn -n -p 22,8545,5555 --max-retries 0 $target_ip; done"
 capture masscan-syn masscan "$target_ip" -p22,23,80,443,2323,3333,5555,8545,37215,52869 \
   --rate 100 --wait 1 --adapter ssc_s --router-mac "$target_mac"
 capture zmap-syn zmap -p 8545 -i ssc_s -G "$target_mac" -b "$blocklist" -P 4 -c 1 \

@@ -132,6 +132,11 @@ TOOL_CAPTURES = {
     "masscan-syn.pcap": ("tcp and tcp[tcpflags] & tcp-ack == 0", "masscan", "fixed-port-w1024"),
     "nmap-syn.pcap": ("tcp[tcpflags] == tcp-syn", "nmap", "fixed-port-w1024"),
     "zmap-syn.pcap": ("tcp[tcpflags] == tcp-syn", "zmap", "random-port-w65535"),
+    # Today's releases (make-current-scanner-captures.sh): ZMap 4.3.4, masscan's master.
+    "zmap4-syn.pcap": ("tcp[tcpflags] == tcp-syn", "zmap", "random-port-w65535"),
+    "masscan-master-syn.pcap": ("tcp and tcp[tcpflags] & tcp-ack == 0", "masscan", None),
+    # nmap -sF, -sN, -sX, -sA, -sM: every probe is nmap's.
+    "nmap-techniques.pcap": ("tcp and tcp[tcpflags] & tcp-syn == 0", "nmap", None),
     "mirai-like.pcap": ("tcp[tcpflags] == tcp-syn", "mirai", None),
     "hping3-mix.pcap": ("tcp[tcpflags] == tcp-syn and ip[6:2] & 0x3fff == 0", "hping3", None),
 }

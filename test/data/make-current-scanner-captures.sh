@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Capture the SYNs of today's scanner releases, which Debian 12 does not ship: ZMap 4.x (every
+# release since 4.1.0, May 2024) and masscan's master branch (window 1025 since November 2023).
+# Build them from their public sources first, never vendor them:
+#   git clone --branch v4.3.4 https://github.com/zmap/zmap && cmake -S zmap -B zmap/build &&
+#     make -C zmap/build          (Debian: cmake libgmp3-dev gengetopt flex byacc libjson-c-dev
+#                                  libunistring-dev libjudy-dev libpcap-dev)
+#   git clone https://github.com/robertdavidgraham/masscan && make -C masscan
+# (ZMap's cmake step writes /etc/zmap/zmap.conf for 4.x, which Debian's ZMap 2.1.1 cannot read:
+# configure it in a scratch root, or put Debian's file back afterwards with
+# `apt-get install --reinstall -o Dpkg::Options::=--force-confmiss zmap` after removing it.)
+# then, as root:
+#   test/data/make-current-scanner-captures.sh ZMAP_BINARY MASSCAN_BINARY [OUT_DIR]
+# Same namespaces and capture as make-tool-captures.sh (capture-lib.sh).
+set -euo pipefail
+zmap_bin=$1
+masscan_bin=$2
+out=${3:-$(dirname "$0")}
+. "$(dirname "$0")/capture-lib.sh"
+trap netns_cleanup EXIT
+netns_setup
+
+blocklist=$(mktemp)
+trap 'netns_cleanup; rm -f "$blocklist"' EXIT
+
+# ZMap's defaults: Windows-style TCP options, 16 probes to the one address.
+capture zmap4-syn "$zmap_bin" -p 8545 -i ssc_s -G "$target_mac" -b "$blocklist" -P 16 -c 1 \
+  --disable-syslog "$target_ip/32"
+capture masscan-master-syn "$masscan_bin" "$target_ip" \
+  -p22,23,80,443,2323,3333,5555,8545,37215,52869 --rate 100 --wait 1 --adapter ssc_s \
+  --router-mac "$target_mac"
