@@ -61,15 +61,18 @@ bool zmap4_shape(const decoded_packet& p) {
 }
 
 // nmap's other TCP scans (scan_engine_raw.cc): -sF FIN, -sN no flags, -sX FIN|PSH|URG, -sA ACK,
-// -sM FIN|ACK, all without options or payload, DF clear, a window of the SYN probe's set.
+// -sM FIN|ACK, all without options or payload, DF clear, a window of the SYN probe's set. The
+// ACK and Maimon probes carry sequence number 0 (nmap-techniques.pcap): an established
+// connection's bare ACK or FIN-ACK from an embedded stack has the same shape otherwise (a PLC's
+// window-4096 ACKs in nDPI's s7comm-plus capture).
 bool nmap_technique_probe(const decoded_packet& p) {
   constexpr uint8_t fin = tcp_flag::fin;
   constexpr uint8_t ack = tcp_flag::ack;
   const uint8_t f = p.tcp_flags;
-  const bool flags = f == 0 || f == fin || f == (fin | tcp_flag::psh | tcp_flag::urg) ||
-                     f == ack || f == (fin | ack);
-  return flags && p.options.count == 0 && p.payload_length == 0 && !p.dont_fragment &&
-         nmap_window(p.window);
+  const bool without_ack = f == 0 || f == fin || f == (fin | tcp_flag::psh | tcp_flag::urg);
+  const bool with_ack = (f == ack || f == (fin | ack)) && p.seq == 0;
+  return (without_ack || with_ack) && p.options.count == 0 && p.payload_length == 0 &&
+         !p.dont_fragment && nmap_window(p.window);
 }
 
 }  // namespace
@@ -144,7 +147,8 @@ scan_tool identify_tool(const decoded_packet& p) {
   if (tcp && nmap_technique_probe(p)) {
     return scan_tool::nmap;
   }
-  if (id == ip_id_rule::zmap &&
+  // ZMap never sets DF (packet.c: ip_off = 0); a DF datagram with ID 54321 is chance.
+  if (id == ip_id_rule::zmap && !p.dont_fragment &&
       (!tcp || (tcp_no_ack && p.window == zmap_window && at_most_mss(o)))) {
     return scan_tool::zmap;
   }

@@ -1,8 +1,10 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <string>
 #include <vector>
 
 #include "fingerprint/fingerprint_key.hpp"
+#include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "packet/parser.hpp"
 
@@ -38,6 +40,25 @@ const std::vector<uint8_t> mirai_syn = {
     0x45, 0x00, 0x00, 0x28, 0x0f, 0x8a, 0x00, 0x00, 0x40, 0x06, 0x56, 0x7e, 0x0a, 0x63,
     0x00, 0x01, 0x0a, 0x63, 0x00, 0x02, 0x0a, 0x2e, 0x00, 0x17, 0x0a, 0x63, 0x00, 0x02,
     0x54, 0xe1, 0x81, 0xae, 0x50, 0x02, 0x02, 0x00, 0xad, 0xe0, 0x00, 0x00};
+// Today's releases (make-current-scanner-captures.sh): ZMap 4.3.4's default SYN (window 65535,
+// MSS 1460 NOP WS8 NOP NOP SACK_PERM, random IP ID, DF clear) and masscan master's (window 1025,
+// MSS 1460); nmap -sX's probe (FIN|PSH|URG, window 1024, no options).
+const std::vector<uint8_t> zmap4_syn = {
+    0x56, 0x77, 0x2c, 0x20, 0x45, 0x1e, 0x56, 0x23, 0x08, 0x50, 0x83, 0xdf, 0x08, 0x00,
+    0x45, 0x00, 0x00, 0x34, 0x27, 0x0c, 0x00, 0x00, 0x40, 0x06, 0x3e, 0xf0, 0x0a, 0x63,
+    0x00, 0x01, 0x0a, 0x63, 0x00, 0x02, 0xe4, 0xa7, 0x21, 0x61, 0x48, 0x16, 0x58, 0x66,
+    0x00, 0x00, 0x00, 0x00, 0x80, 0x02, 0xff, 0xff, 0xb3, 0xc2, 0x00, 0x00, 0x02, 0x04,
+    0x05, 0xb4, 0x01, 0x03, 0x03, 0x08, 0x01, 0x01, 0x04, 0x02};
+const std::vector<uint8_t> masscan_master_syn = {
+    0x56, 0x77, 0x2c, 0x20, 0x45, 0x1e, 0x56, 0x23, 0x08, 0x50, 0x83, 0xdf, 0x08, 0x00, 0x45,
+    0x00, 0x00, 0x2c, 0x35, 0x90, 0x00, 0x00, 0xff, 0x06, 0x71, 0x73, 0x0a, 0x63, 0x00, 0x01,
+    0x0a, 0x63, 0x00, 0x02, 0xb1, 0x00, 0x15, 0xb3, 0xd7, 0xf2, 0x20, 0x21, 0x00, 0x00, 0x00,
+    0x00, 0x60, 0x02, 0x04, 0x01, 0xc0, 0x95, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4};
+const std::vector<uint8_t> nmap_xmas = {
+    0x22, 0x37, 0x3b, 0x7a, 0x1c, 0xc7, 0xa2, 0x92, 0x05, 0x33, 0x1d, 0xf7, 0x08, 0x00,
+    0x45, 0x00, 0x00, 0x28, 0xc3, 0x2b, 0x00, 0x00, 0x2f, 0x06, 0xb3, 0xdc, 0x0a, 0x63,
+    0x00, 0x01, 0x0a, 0x63, 0x00, 0x02, 0xfb, 0x45, 0x00, 0x16, 0x05, 0x06, 0x7b, 0xb1,
+    0x00, 0x00, 0x00, 0x00, 0x50, 0x29, 0x04, 0x00, 0x1a, 0xe0, 0x00, 0x00};
 
 // Offsets in these Ethernet + IPv4 (IHL 5) + TCP frames.
 constexpr size_t ip_id_at = 18;
@@ -68,6 +89,66 @@ TEST_CASE("real tool SYNs are named", "[fingerprint]") {
   CHECK(tool_of(nmap_syn) == scan_tool::nmap);
   CHECK(tool_of(hping3_syn) == scan_tool::hping3);
   CHECK(tool_of(mirai_syn) == scan_tool::mirai);
+  CHECK(tool_of(zmap4_syn) == scan_tool::zmap);
+  CHECK(tool_of(masscan_master_syn) == scan_tool::masscan);
+  CHECK(tool_of(nmap_xmas) == scan_tool::nmap);
+}
+
+TEST_CASE("today's tools, nmap's techniques and the order of the rules", "[fingerprint]") {
+  constexpr size_t df_at = 20;
+  SECTION("ZMap 4's layout from a real stack, with DF set, is no tool") {
+    CHECK(tool_of(with(zmap4_syn, df_at, {0x40})) == scan_tool::none);
+  }
+  SECTION("ZMap 4's layout with another window or scale is no tool") {
+    CHECK(tool_of(with(zmap4_syn, window_at, {0xfa, 0xf0})) == scan_tool::none);
+    CHECK(tool_of(with(zmap4_syn, 61, {0x07})) == scan_tool::none);
+  }
+  SECTION("an nmap SYN whose random IP ID is 54321 stays nmap") {
+    CHECK(tool_of(with(nmap_syn, ip_id_at, {0xd4, 0x31})) == scan_tool::nmap);
+  }
+  SECTION("ZMap's IP ID with DF set is no tool") {
+    CHECK(tool_of(with(zmap_syn, df_at, {0x40})) == scan_tool::none);
+  }
+  SECTION("ZMap's IP ID on a segment that is not ZMap's shape is no tool") {
+    // A window-8192 SYN with ZMap's IP ID by chance (one in 65,536 of ordinary SYNs).
+    CHECK(tool_of(with(zmap_syn, window_at, {0x20, 0x00})) == scan_tool::none);
+  }
+  SECTION("the masscan relation with another window is no tool") {
+    // The relation holds by chance on one packet in 65,536: a window of 64240 is a stack's.
+    CHECK(tool_of(with(masscan_syn, window_at, {0xfa, 0xf0})) == scan_tool::none);
+    CHECK(tool_of(with(masscan_master_syn, window_at, {0x04, 0x00})) == scan_tool::masscan);
+  }
+  SECTION("nmap's FIN, NULL, ACK and Maimon probes; a stack's with DF is none") {
+    CHECK(tool_of(with(nmap_xmas, flags_at, {0x01})) == scan_tool::nmap);
+    CHECK(tool_of(with(nmap_xmas, flags_at, {0x00})) == scan_tool::nmap);
+    // nmap's ACK and Maimon probes carry sequence number 0; an established connection's don't.
+    const auto seq0 = with(nmap_xmas, seq_at, {0, 0, 0, 0});
+    CHECK(tool_of(with(seq0, flags_at, {0x10})) == scan_tool::nmap);
+    CHECK(tool_of(with(seq0, flags_at, {0x11})) == scan_tool::nmap);
+    CHECK(tool_of(with(nmap_xmas, flags_at, {0x10})) == scan_tool::none);
+    CHECK(tool_of(with(with(seq0, flags_at, {0x11}), df_at, {0x40})) == scan_tool::none);
+    CHECK(tool_of(with(nmap_xmas, window_at, {0x04, 0x01})) == scan_tool::none);
+  }
+}
+
+TEST_CASE("scan techniques follow the TCP flags and the protocol", "[fingerprint]") {
+  const auto technique_of = [](const std::vector<uint8_t>& f) {
+    decoded_packet p;
+    parse_frame(f.data(), f.size(), p);
+    return classify_technique(p);
+  };
+  CHECK(technique_of(nmap_syn) == scan_technique::syn);
+  CHECK(technique_of(nmap_xmas) == scan_technique::xmas);
+  CHECK(technique_of(with(nmap_xmas, flags_at, {0x01})) == scan_technique::fin);
+  CHECK(technique_of(with(nmap_xmas, flags_at, {0x00})) == scan_technique::null);
+  CHECK(technique_of(with(nmap_xmas, flags_at, {0x10})) == scan_technique::ack);
+  CHECK(technique_of(with(nmap_xmas, flags_at, {0x11})) == scan_technique::maimon);
+  CHECK(technique_of(with(nmap_xmas, flags_at, {0x12})) == scan_technique::synack);
+  CHECK(technique_of(with(nmap_xmas, flags_at, {0x14})) == scan_technique::rst);
+  CHECK(technique_of(with(nmap_xmas, flags_at, {0x18})) == scan_technique::tcp_other);
+  // ECN bits on a SYN do not make it another technique.
+  CHECK(technique_of(with(nmap_syn, flags_at, {0xc2})) == scan_technique::syn);
+  CHECK(std::string(scan_technique_name(scan_technique::icmp_echo)) == "icmp_echo");
 }
 
 TEST_CASE("near misses are not named", "[fingerprint]") {
