@@ -9,6 +9,7 @@
 #include <ctime>
 #include <map>
 
+#include "export/json_actors.hpp"
 #include "export/json_campaigns.hpp"
 #include "export/json_conversation.hpp"
 #include "export/json_series.hpp"
@@ -315,10 +316,15 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
 
 /** A JSON object written by `body` from a report that holds the series store and the names. */
 template <typename Body>
-http_response report_json(const api_context& c, Body&& body) {
+http_response report_json(const api_context& c, Body&& body, bool with_traffic = false) {
   run_report r;
   r.series = c.store;
   fill_names(r, *c.rx, *c.tables, *c.options, *c.store);
+  if (with_traffic) {
+    // The lcores' counters now, folded as the status pass folds them.
+    r.traffic = fold_counters(c.rx->views(), c.tables->ports.size(), c.options->top_ports,
+                              c.tables->rule_count());
+  }
   rapidjson::StringBuffer b;
   json_writer w(b);
   w.StartObject();
@@ -369,9 +375,11 @@ http_response exposure_query(const std::map<std::string, std::string>& p, const 
       return bad("port '" + p.at("port") + "' is not a TCP port number (1-65535)");
     }
   }
-  return report_json(c, [&](json_writer& w, const run_report& r) {
-    write_exposure(w, r, static_cast<uint16_t>(port));
-  });
+  return report_json(
+      c, [&](json_writer& w, const run_report& r) {
+        write_exposure(w, r, static_cast<uint16_t>(port));
+      },
+      true);
 }
 
 }  // namespace
@@ -398,10 +406,25 @@ http_response answer_api(const std::string& target, const api_context& c) {
   if (path == "/api/v1/exposure") {
     return exposure_query(p, c);
   }
-  if (path == "/api/v1/conversation") {
+  if (path == "/api/v1/actors") {
+    // Every actor over all traffic, then per watched port the actors seen there.
     return report_json(c, [&](json_writer& w, const run_report& r) {
-      write_conversation(w, r, c.tables->ports);
-    });
+      write_actors(w, r, r.traffic.actors_total.data(), false);
+      w.Key("ports");
+      w.StartArray();
+      for (size_t i = 0; i < r.traffic.actors.size(); ++i) {
+        w.StartObject();
+        write_port(w, c.tables->ports, static_cast<uint16_t>(i));
+        write_actors(w, r, r.traffic.actors[i].data(), true);
+        w.EndObject();
+      }
+      w.EndArray();
+    }, true);
+  }
+  if (path == "/api/v1/conversation") {
+    return report_json(
+        c, [&](json_writer& w, const run_report& r) { write_conversation(w, r, c.tables->ports); },
+        true);
   }
   return {404, "text/plain; charset=utf-8", "not found: " + path + "\n"};
 }

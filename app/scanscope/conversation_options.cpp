@@ -45,8 +45,12 @@ std::string parse_ports(const std::string& text, std::bitset<65536>& out) {
 }  // namespace
 
 po::options_description conversation_options(conversation_settings& s) {
-  po::options_description d("Monitored prefixes and responder (docs/responder.md)");
+  po::options_description d("Monitored prefixes, responder and known scanners");
   d.add_options()(
+      "actors", po::value(&s.actors)->value_name("FILE"),
+      "known scanning organisations by prefix and AS number (format in config/actors.conf): "
+      "each source gets one or none, and counts split them from the rest; 'none': no actors. "
+      "SIGHUP reads it again")(
       "monitored", po::value(&s.monitored)->value_name("PREFIX[,PREFIX...]"),
       "the sensor's own addresses (a darknet, or the hosts behind a tap), IPv4 and IPv6: only "
       "frames to them are scan traffic; frames from them and frames passing by are counted "

@@ -1,8 +1,8 @@
 #pragma once
 /**
  * @file
- * Options of direction and conversation: the monitored prefixes, the reactive responder and
- * its safety limits (docs/responder.md).
+ * Options of who is on the other end: the monitored prefixes, the reactive responder and its
+ * safety limits (docs/responder.md), and the known scanning organisations (config/actors.conf).
  */
 
 #include <bitset>
@@ -27,6 +27,7 @@ struct conversation_settings {
   unsigned respond_window = 65535; /**< receive window of the answers */
   double respond_timeout = 10;     /**< seconds a completed connection may stay silent */
   unsigned exposure_slots = 4096;  /**< per RX lcore: (host, port) pairs of the exposure view */
+  std::string actors;              /**< known scanners file ("" or "none": no actors) */
 
   prefix_set monitored_prefixes;   /**< parsed --monitored */
   prefix_set allow_prefixes;       /**< parsed --respond-allow */

@@ -91,6 +91,21 @@ int run(int argc, char** argv) {
                    signatures->origin_note().c_str(), seconds_since(start));
     }
   }
+  std::unique_ptr<actor_list> actors;
+  const std::string& actors_file = o.conversation.actors;
+  if (!actors_file.empty() && actors_file != "none") {
+    auto list = actor_list::load(actors_file, error);
+    if (!list) {
+      std::cerr << "scanscope: option 'actors': " << error << "\n";
+      return exit_usage;
+    }
+    actors = std::make_unique<actor_list>(std::move(*list));
+    if (!o.quiet) {
+      std::fprintf(stderr, "scanscope: %zu known scanners from %s (%zu prefixes, %zu AS numbers)\n",
+                   actors->actors().size(), actors_file.c_str(), actors->prefix_count(),
+                   actors->as_count());
+    }
+  }
   std::unique_ptr<location_db> geo;
   double geo_seconds = 0;
   if (o.geo_db != "none") {
@@ -118,8 +133,9 @@ int run(int argc, char** argv) {
                    geo->networks_v4(), geo->networks_v6(), geo_seconds, geo->origin_note().c_str());
     }
   }
-  analysis_tables tables{std::move(*ports), std::make_unique<cluster_rules>(std::move(*clusters)),
-                         std::move(signatures), std::move(geo), geo_seconds};
+  analysis_tables tables{std::move(*ports),   std::make_unique<cluster_rules>(std::move(*clusters)),
+                         std::move(signatures), std::move(geo),
+                         geo_seconds,           std::move(actors)};
   const bool offline = !o.pcaps.empty();
   std::vector<std::string> eal = o.eal_args;
   if (eal.empty()) {

@@ -1,11 +1,13 @@
 #include "options.hpp"
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -351,13 +353,10 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   // Paths in a config file are relative to the file's folder; on the command line, to the
   // working directory. Note which path options the command line set before the file fills in.
   const char* const path_options[] = {"clusters", "signatures", "signature-cache", "json-out",
-                                      "geo-db",   "series-dir", "geo-cache"};
+                                      "geo-db",   "series-dir", "geo-cache",       "actors"};
   std::vector<std::string> from_file;
-  for (const char* name : path_options) {
-    if (!vm.count(name)) {
-      from_file.emplace_back(name);
-    }
-  }
+  std::copy_if(std::begin(path_options), std::end(path_options), std::back_inserter(from_file),
+               [&](const char* name) { return vm.count(name) == 0; });
   const config_lines lines = config_path.empty() ? config_lines{} : read_config_lines(config_path);
   // Where an option's value came from, for messages: "FILE:LINE" or "the command line".
   std::set<std::string> on_command_line;
@@ -412,6 +411,7 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
                          : name == "geo-db"          ? &o.geo_db
                          : name == "series-dir"      ? &o.series_dir
                          : name == "geo-cache"       ? &o.geo_cache
+                         : name == "actors"          ? &o.conversation.actors
                                                      : &o.json_out;
     if (!value->empty() && *value != "none" && std::filesystem::path(*value).is_relative()) {
       *value = (config_dir / *value).string();

@@ -13,6 +13,7 @@ void rules_reloader::start() {
   }
   const bool clusters = !options_.clusters.empty();
   const bool signatures = tables_.signatures != nullptr;
+  const bool actors = tables_.actors != nullptr;
   if (!clusters) {
     std::fprintf(stderr, "scanscope: reload: built-in cluster rules (no clusters file) stay\n");
   }
@@ -21,24 +22,34 @@ void rules_reloader::start() {
                  "scanscope: reload: payload scanning is off; a restart with a signatures file "
                  "turns it on\n");
   }
-  if (!clusters && !signatures) {
+  if (!clusters && !signatures && !actors) {
     return;
   }
   // The rules in use seed the new ones' slots. Nothing the lambda reads changes before the
   // handover ends: the tables change only at its end, on this thread.
   const cluster_rules* cluster_base = clusters ? tables_.clusters.get() : nullptr;
   const signature_db* signature_base = tables_.signatures.get();
+  const actor_list* actor_base = tables_.actors.get();
   std::vector<const signature_scanner*> scanners;
   for (const auto& w : rx_.workers) {
     scanners.push_back(w->scanner());
   }
   const app_options& o = options_;
-  pending_ = std::async(std::launch::async, [&o, cluster_base, signature_base, scanners] {
+  pending_ = std::async(std::launch::async, [&o, cluster_base, signature_base, actor_base,
+                                              scanners] {
     loaded r;
     const auto start = clock_type::now();
+    if (actor_base != nullptr) {
+      auto list = actor_list::load(o.conversation.actors, r.error, actor_base);
+      if (!list) {
+        return r;
+      }
+      r.actors = std::make_unique<actor_list>(std::move(*list));
+    }
     if (cluster_base != nullptr) {
       auto rules = cluster_rules::load(o.clusters, r.error, cluster_base);
       if (!rules) {
+        r.actors.reset();
         return r;
       }
       r.clusters = std::make_unique<cluster_rules>(std::move(*rules));
@@ -47,6 +58,7 @@ void rules_reloader::start() {
       r.signatures = signature_db::load(o.signatures, o.signature_cache, r.error, signature_base);
       if (!r.signatures) {
         r.clusters.reset();
+        r.actors.reset();
         return r;
       }
       for (const signature_scanner* s : scanners) {
@@ -54,6 +66,7 @@ void rules_reloader::start() {
         if (s != nullptr && !r.scanner.back()) {
           r.clusters.reset();
           r.signatures.reset();
+          r.actors.reset();
           r.scanner.clear();
           return r;
         }
@@ -78,12 +91,18 @@ void rules_reloader::hand_over(loaded next) {
                  options_.signatures.c_str(), db.active_rules(), db.rules().size(),
                  db.rules().size() - db.active_rules(), db.origin_note().c_str(), next.seconds);
   }
+  if (next.actors) {
+    std::fprintf(stderr, "scanscope: reload: actors %s: %zu known scanners\n",
+                 options_.conversation.actors.c_str(), next.actors->actors().size());
+  }
+  next_actors_ = std::move(next.actors);
   next_clusters_ = std::move(next.clusters);
   next_signatures_ = std::move(next.signatures);
   taken_.assign(rx_.workers.size(), false);
   for (size_t i = 0; i < rx_.workers.size(); ++i) {
     auto update = std::make_unique<rule_update>();
     update->clusters = next_clusters_.get();
+    update->actors = next_actors_.get();
     if (i < next.scanner.size()) {
       update->signatures = std::move(next.scanner[i]);
     }
@@ -121,6 +140,9 @@ bool rules_reloader::poll() {
   }
   if (next_signatures_) {
     tables_.signatures = std::move(next_signatures_);
+  }
+  if (next_actors_) {
+    tables_.actors = std::move(next_actors_);
   }
   handing_over_ = false;
   std::fprintf(stderr, "scanscope: reload: new rules in use on %zu RX lcores\n",

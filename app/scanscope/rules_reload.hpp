@@ -40,6 +40,7 @@ class rules_reloader {
     std::vector<std::unique_ptr<rule_switch>> scanner; // one per worker when signatures
     std::string error;
     double seconds = 0;
+    std::unique_ptr<actor_list> actors;
   };
   void hand_over(loaded next);
 
@@ -50,6 +51,7 @@ class rules_reloader {
   /** Rules the lcores are taking; taken[i] once worker i gave its update back. */
   std::unique_ptr<cluster_rules> next_clusters_;
   std::unique_ptr<signature_db> next_signatures_;
+  std::unique_ptr<actor_list> next_actors_;
   std::vector<bool> taken_;
   bool handing_over_ = false;
 };

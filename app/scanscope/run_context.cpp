@@ -54,6 +54,7 @@ std::string rx_lcores::add_worker(const app_options& o, const analysis_tables& t
   config.fingerprint_slots = o.fingerprint_slots;
   config.signatures = tables.signatures.get();
   config.geo = tables.geo.get();
+  config.actors = tables.actors.get();
   config.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
   config.bucket_entries = o.bucket_entries;
   config.bucket_unique_slots = o.bucket_unique_slots;
@@ -221,6 +222,7 @@ http_response endpoints::answer(const std::string& target) const {
         "group\n"
         "/api/v1/surges            surge events\n"
         "/api/v1/campaigns         campaigns and lead changes; port, scope, from, to\n"
+        "/api/v1/actors            known scanning organisations, overall and per port\n"
         "/api/v1/conversation      direction, responder, two-phase and exposure counts\n"
         "/api/v1/exposure          monitored hosts that answered scanners; port\n"
         "/api/v1/fingerprints/top  top fingerprint keys per port; port, n\n"

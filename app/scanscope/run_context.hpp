@@ -55,6 +55,7 @@ struct analysis_tables {
   std::unique_ptr<signature_db> signatures;  // null: no payload scanning
   std::unique_ptr<location_db> geo;          // null: every country "ZZ"
   double geo_load_seconds = 0;
+  std::unique_ptr<actor_list> actors;        // null: no known scanners; replaced by a reload
 
   size_t rule_count() const { return signatures ? signatures->rules().size() : 0; }
 };

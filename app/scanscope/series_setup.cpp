@@ -87,6 +87,10 @@ void fill_names(run_report& report, const rx_lcores& rx, const analysis_tables& 
       report.rules.push_back({r.id, r.name, r.category, r.retired});
     }
   }
+  report.actors.clear();
+  if (tables.actors) {
+    report.actors = tables.actors->actors();
+  }
   report.country_codes.clear();
   if (tables.geo) {
     for (size_t c = 0; c < tables.geo->country_count(); ++c) {

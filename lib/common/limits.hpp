@@ -12,4 +12,7 @@ namespace scanscope {
 /** Clusters a rule file may name since start (reloads included): counters hold one slot each. */
 inline constexpr size_t max_clusters = 32;
 
+/** Actor slots a source can carry (5 bits of its state): slot 0 is "no known actor". */
+inline constexpr size_t actor_slots = 32;
+
 }  // namespace scanscope

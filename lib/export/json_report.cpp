@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 
+#include "export/json_actors.hpp"
 #include "export/json_campaigns.hpp"
 #include "export/json_conversation.hpp"
 #include "export/json_series.hpp"
@@ -136,6 +137,7 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
   }
   w.EndArray();
   write_techniques(w, index < t.techniques.size() ? t.techniques[index].data() : nullptr, true);
+  write_actors(w, r, index < t.actors.size() ? t.actors[index].data() : nullptr, true);
   w.Key("fingerprints");
   w.StartArray();
   for (const fingerprint_count& f : t.fingerprints[index]) {
@@ -270,6 +272,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   }
   w.EndArray();
   write_techniques(w, t.techniques_total.data(), false);
+  write_actors(w, r, t.actors_total.data(), false);
   w.Key("sources");
   write_table(w, t.sources);
   w.Key("signatures");

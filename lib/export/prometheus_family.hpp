@@ -5,6 +5,7 @@
  * and the label sets every family shares.
  */
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <string>

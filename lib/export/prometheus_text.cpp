@@ -6,6 +6,7 @@
 #include <map>
 
 #include "export/prometheus_family.hpp"
+#include "export/prometheus_actors.hpp"
 #include "export/prometheus_conversation.hpp"
 #include "export/prometheus_techniques.hpp"
 #include "scanscope_build_config.hpp"
@@ -230,6 +231,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     }
   }
   write_technique_families(out, t, ports);
+  write_actor_families(out, r, ports);
   if (r.series != nullptr) {
     std::map<std::string, uint64_t> by_scope = {
         {"port", 0}, {"port_country", 0}, {"port_cluster", 0}};

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "geo/actor_list.hpp"
 #include "stats/series_store.hpp"
 #include "stats/traffic_snapshot.hpp"
 #include "stats/watched_ports.hpp"
@@ -64,6 +65,7 @@ struct run_report {
   std::vector<std::string> cluster_names; /**< cluster names in rule order */
   std::vector<rule_summary> rules;        /**< payload rules in file order (empty: none) */
   std::vector<std::string> country_codes; /**< country index → ISO code ("ZZ": unknown) */
+  std::vector<scanning_actor> actors;     /**< actor slot - 1 → the known scanner */
   geo_summary geo;                        /**< location database */
   /** Fingerprint keys in words by (watched-port index << 16 | fingerprint_short), for the
    *  fingerprint campaigns and drivers the report names. */

@@ -138,6 +138,7 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
   s.clusters.resize(watched_count + 1);
   s.tools.resize(watched_count + 1);
   s.techniques.resize(watched_count + 1);
+  s.actors.resize(watched_count + 1);
   std::vector<uint64_t> ports(2 * 65536, 0);
   for (const lcore_view& v : lcores) {
     const lcore_counters* c = v.counters;
@@ -151,12 +152,18 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
       for (size_t k = 0; k < scan_technique_count; ++k) {
         s.techniques[i][k].add(c->techniques[i][k]);
       }
+      for (size_t k = 0; k < actor_slots; ++k) {
+        s.actors[i][k].add(c->actors[i][k]);
+      }
     }
     for (size_t k = 0; k < scan_tool_count; ++k) {
       s.tools_total[k].add(c->tools_total[k]);
     }
     for (size_t k = 0; k < scan_technique_count; ++k) {
       s.techniques_total[k].add(c->techniques_total[k]);
+    }
+    for (size_t k = 0; k < actor_slots; ++k) {
+      s.actors_total[k].add(c->actors_total[k]);
     }
     if (v.sources != nullptr) {
       add_table(s.sources, v.sources->counters(), v.sources->capacity());

@@ -28,6 +28,8 @@ inline constexpr uint64_t two_phase = 12;   /**< two-phase follow-ups, by (port,
 inline constexpr uint64_t exposure = 13;    /**< answered sources, by (host, port) */
 inline constexpr uint64_t technique = 14;   /**< scan technique, by (port, technique) */
 inline constexpr uint64_t technique_total = 15; /**< scan technique over all traffic */
+inline constexpr uint64_t actor = 16;           /**< actor slot, by (port, actor) */
+inline constexpr uint64_t actor_total = 17;     /**< actor slot over all traffic */
 
 }  // namespace scanscope::unique_domain
 

@@ -16,16 +16,12 @@ namespace {
 // the sweep's cache misses stay below one line per eight packets.
 constexpr uint32_t aging_slots_per_burst = 4;
 
-/** Sketch bucket of a value: the top bits of one multiply are well spread. */
-uint64_t sketch_hash(uint64_t v) {
-  return (v * 0x9E3779B97F4A7C15ULL) >> 58;
-}
-
 }  // namespace
 
 worker::worker(const worker_config& config, std::unique_ptr<source_table> sources)
     : ports_(*config.ports),
       clusters_(config.clusters),
+      actors_(config.actors),
       memoize_clusters_(config.clusters->depends_only_on_fingerprint()),
       memo_(std::make_unique<cluster_memo[]>(cluster_memo_size)),
       counters_(std::make_unique<lcore_counters>()),
@@ -87,6 +83,9 @@ void worker::apply_offered() {
   }
   if (u->signatures && scanner_) {
     scanner_->switch_rules(*u->signatures);
+  }
+  if (u->actors != nullptr) {
+    std::swap(actors_, u->actors);
   }
   applied_.store(u, std::memory_order_release);
 }
@@ -160,52 +159,6 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   }
   if (scanner_) {
     scanner_->expire(latest, aging_slots_per_burst);
-  }
-}
-
-source_state* worker::resolve_source(const source_key& key, int32_t position, uint64_t time_ns) {
-  source_state* s = position >= 0 ? &sources_->found(position) : nullptr;
-  // A source added or evicted earlier in this burst makes the bulk answer stale.
-  if (s == nullptr || !s->in_use || std::memcmp(s->key.bytes, key.bytes, sizeof key.bytes) != 0) {
-    bool is_new = false;
-    s = &sources_->touch(key, time_ns, is_new, forget_source);
-    const location_db* geo = is_new ? geo_.load(std::memory_order_acquire) : nullptr;
-    if (geo != nullptr) {
-      // Once per source, not per packet: the location is the source's, and lookups stay off
-      // the path of repeat packets.
-      static constexpr uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
-      if (std::memcmp(key.bytes, v4_mapped, sizeof v4_mapped) == 0) {
-        const uint32_t a = (uint32_t{key.bytes[12]} << 24) | (uint32_t{key.bytes[13]} << 16) |
-                           (uint32_t{key.bytes[14]} << 8) | key.bytes[15];
-        s->country = geo->lookup_v4(a).country;
-      } else {
-        s->country = geo->lookup_v6(key.bytes).country;
-      }
-    }
-  }
-  return s;
-}
-
-void worker::account_source(const decoded_packet& p, source_state& s, uint64_t time_ns) {
-  if (s.packets != UINT32_MAX) {
-    ++s.packets;
-  }
-  if (time_ns > s.last_seen_ns) {
-    s.last_seen_ns = time_ns;
-  }
-  const auto seconds = static_cast<uint32_t>(time_ns / 1000000000ULL);
-  if (s.first_seen_s == 0 || seconds < s.first_seen_s) {
-    s.first_seen_s = seconds;
-  }
-  s.dst_addrs.add(sketch_hash(load64(p.dst_addr) ^ load64(p.dst_addr + 8)));
-  if (p.has_ports) {
-    s.dst_ports.add(sketch_hash(p.dst_port));
-    // Only probes tell how a source picks ports: the ACK and data segments that follow a SYN
-    // on the same connection reuse its port whatever the tool, and would read as "fixed".
-    const bool tcp_probe = is_syn_probe(p);
-    if (tcp_probe || p.l4 == l4_kind::udp) {
-      observe_source_port(s, p.src_port, p.dst_port, tcp_probe ? p.seq : 0);
-    }
   }
 }
 
@@ -295,6 +248,13 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   k.source->last_combination = k.tag;
   // The country is the source's, so a combination the source showed before cannot be new here.
   const uint8_t country = k.source->country;
+  // The actor is the source's too: the same reasoning as the country's.
+  const uint8_t actor = k.source->actor();
+  source_counter& by_actor = c.actors_total[actor];
+  by_actor.packets.add();
+  if (fresh && uniques_.insert(quick_key(k.who, unique_domain::actor_total, actor))) {
+    by_actor.sources.add();
+  }
   source_counter& by_country = country_totals_[country];
   by_country.packets.add();
   if (fresh && uniques_.insert(quick_key(k.who, unique_domain::country_total, country))) {
@@ -316,6 +276,12 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
       tool_total.sources.add();
     }
     return;
+  }
+  source_counter& port_actor = c.actors[k.port][actor];
+  port_actor.packets.add();
+  if (fresh &&
+      uniques_.insert(unique_key(k.who, unique_domain::actor, (uint64_t{k.port} << 8) | actor))) {
+    port_actor.sources.add();
   }
   source_counter& by_technique = c.techniques[k.port][technique];
   by_technique.packets.add();

@@ -16,6 +16,7 @@
 #include "converse/exposure_table.hpp"
 #include "converse/recent_memory.hpp"
 #include "converse/responder.hpp"
+#include "geo/actor_list.hpp"
 #include "geo/location_db.hpp"
 #include "packet/parser.hpp"
 #include "signature/signature_scanner.hpp"
@@ -46,6 +47,7 @@ struct frame_ref {
  */
 struct rule_update {
   const cluster_rules* clusters = nullptr; /**< new cluster rules; null: keep */
+  const actor_list* actors = nullptr;      /**< new actor list; null: keep */
   std::unique_ptr<rule_switch> signatures; /**< new payload rules; null: keep */
 };
 
@@ -59,6 +61,7 @@ struct worker_config {
   uint32_t fingerprint_slots = 1u << 14;             /**< (port, fingerprint) pairs counted */
   const signature_db* signatures = nullptr;      /**< payload rules; null: no payload scanning */
   const location_db* geo = nullptr;              /**< source locations; null: every country "ZZ" */
+  const actor_list* actors = nullptr;            /**< known scanners; null: no actors */
   uint32_t flow_capacity = 65536;                /**< TCP flows followed for stream matching */
   uint64_t flow_idle_ns = 60ULL * 1000000000ULL; /**< idle flows are forgotten after this */
   uint32_t scan_bytes = 65536;                   /**< payload bytes scanned per datagram / flow */
@@ -223,6 +226,7 @@ class worker {
 
   const watched_ports& ports_;
   const cluster_rules* clusters_;
+  const actor_list* actors_;
   bool memoize_clusters_;
   std::unique_ptr<cluster_memo[]> memo_;
   std::unique_ptr<lcore_counters> counters_;

@@ -56,7 +56,8 @@ struct alignas(64) source_state {
   uint16_t first_src_port;   /**< source port of the first TCP/UDP packet */
   uint16_t first_dst_port;   /**< destination port of that packet */
   uint8_t country;           /**< location_db country index (0: unknown) */
-  /** Bits 0-1: source_port_behaviour; bit 2: a TCP/UDP packet was seen. */
+  /** Bits 0-1: source_port_behaviour; bit 2: a TCP/UDP packet was seen; bits 3-7: the
+   *  source's actor slot (actor_list, 0: none), set once when the source is new. */
   uint8_t port_state;
   uint8_t referenced; /**< seen again since the eviction hand last passed */
   uint8_t in_use;     /**< slot holds a source */
@@ -65,6 +66,9 @@ struct alignas(64) source_state {
   source_port_behaviour src_port_behaviour() const {
     return static_cast<source_port_behaviour>(port_state & 3);
   }
+  /** The known scanning organisation this source belongs to (0: none). */
+  uint8_t actor() const { return static_cast<uint8_t>(port_state >> 3); }
+  void set_actor(uint8_t slot) { port_state = static_cast<uint8_t>((port_state & 7) | (slot << 3)); }
 };
 static_assert(sizeof(source_state) == 64, "one cache line per source");
 
@@ -77,16 +81,20 @@ static_assert(sizeof(source_state) == 64, "one cache line per source");
 inline void observe_source_port(source_state& s, uint16_t src_port, uint16_t dst_port,
                                 uint32_t seq) {
   constexpr uint8_t seen = 4;
+  // The behaviour and the "seen" bit change; the actor bits stay.
+  const auto set_behaviour = [](source_state& st, source_port_behaviour b) {
+    st.port_state = static_cast<uint8_t>((st.port_state & 0xF8) | seen | static_cast<uint8_t>(b));
+  };
   if (!(s.port_state & seen)) {
     s.first_src_port = src_port;
     s.first_dst_port = dst_port;
     s.first_seq = seq;
-    s.port_state = seen | static_cast<uint8_t>(source_port_behaviour::unknown);
+    set_behaviour(s, source_port_behaviour::unknown);
   } else if (s.src_port_behaviour() == source_port_behaviour::unknown) {
     if (src_port != s.first_src_port) {
-      s.port_state = seen | static_cast<uint8_t>(source_port_behaviour::random);
+      set_behaviour(s, source_port_behaviour::random);
     } else if (dst_port != s.first_dst_port || seq != s.first_seq) {
-      s.port_state = seen | static_cast<uint8_t>(source_port_behaviour::fixed);
+      set_behaviour(s, source_port_behaviour::fixed);
     }
   }
 }

@@ -62,6 +62,10 @@ struct alignas(64) lcore_counters {
       techniques;
   /** Per scan technique over all IP traffic (ICMP included). */
   std::array<source_counter, scan_technique_count> techniques_total;
+  /** Per (watched-port index, actor slot); slot 0: sources of no known scanning organisation. */
+  std::array<std::array<source_counter, actor_slots>, watched_ports::max_ports + 1> actors;
+  /** Per actor slot over all IP traffic. */
+  std::array<source_counter, actor_slots> actors_total;
   counter first_timestamp_ns; /**< time of the first frame (0 until one arrives) */
   counter last_timestamp_ns;  /**< time of the latest frame */
   counter busy_cycles;        /**< TSC cycles spent on bursts that held packets */

@@ -72,6 +72,10 @@ struct traffic_snapshot {
   std::vector<std::array<source_total, scan_technique_count>> techniques;
   /** per technique, all IP traffic */
   std::array<source_total, scan_technique_count> techniques_total{};
+  /** [watched-port index][actor slot] */
+  std::vector<std::array<source_total, actor_slots>> actors;
+  /** per actor slot, all IP traffic */
+  std::array<source_total, actor_slots> actors_total{};
   /** The busiest fingerprints of each watched-port index, most packets first. */
   std::vector<std::vector<fingerprint_count>> fingerprints;
   uint64_t fingerprint_overflow = 0; /**< packets the fingerprint tables had no room for */

@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 
+from serve_helpers import free_port, get
+
 PID = os.getpid()
 SENSOR, SCAN, HOST = f"ssrsp-sensor-{PID}", f"ssrsp-scan-{PID}", f"ssrsp-host-{PID}"
 SENSOR_IF, SCAN_IF = "rsp0", "rsp1"
@@ -385,6 +387,24 @@ def tap(scanscope, source_dir, tmp, failures):
         failures.append(f"tap: scanscope exited {r.returncode}: {r.stderr[-500:]}")
         return
     report = json.load(open(report_path))
+    # The same through the API, served after the run.
+    port = free_port()
+    served = subprocess.Popen([scanscope, "--pcap", path, "--geo-db", "none", "--quiet",
+                               "--signatures", os.path.join(source_dir, "config",
+                                                            "signatures.rules"),
+                               "--monitored", "192.0.2.10/32", "--serve", "--http",
+                               f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        api = json.loads(get(f"http://127.0.0.1:{port}/api/v1/exposure?port=8545"))
+        conversation = json.loads(get(f"http://127.0.0.1:{port}/api/v1/conversation"))
+    finally:
+        served.send_signal(signal.SIGTERM)
+        served.wait(timeout=30)
+    if [(e["host"], e["port"]) for e in api["exposure"]] != [("192.0.2.10", 8545)]:
+        failures.append(f"tap: /api/v1/exposure?port=8545 says {api}")
+    if conversation["conversation"]["direction"] != report["conversation"]["direction"]:
+        failures.append(f"tap: /api/v1/conversation disagrees with the report: {conversation}")
     exposure = report["conversation"]["exposure"]
     entry = next((e for e in exposure if e["host"] == "192.0.2.10" and e["port"] == 8545), None)
     if entry is None:

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Scan techniques counted as tcpdump counts them, and no tool named on ordinary traffic.
+"""Scan techniques counted as tcpdump counts them, no tool named on ordinary traffic, and
+known scanners (config/actors.conf) named in the report, /metrics and the API.
 
 1. Techniques: the captures of nmap's FIN/NULL/XMAS/ACK/Maimon scans and of hping3's mix are
    read by scanscope; each technique's frames and sources, overall and per port, must equal what
@@ -7,7 +8,10 @@
 2. Ordinary traffic: the captures of real clients (curl, ethers, nc, adb: Linux stacks talking
    to services) must name no tool on any frame. A built-in rule that holds by chance (an IP ID
    relation, a sequence number) must not name these connections.
-3. With a folder of more captures (argument 3, e.g. nDPI's tests/cfgs/default/pcap), the same
+3. Actors: nmap's capture rewritten so that its scanner sits in Censys's published range; the
+   report, /metrics and /api/v1/actors count its frames under `censys`, and the target's own
+   frames (ARP, neighbour discovery) under `none`.
+4. With a folder of more captures (argument 3, e.g. nDPI's tests/cfgs/default/pcap), the same
    count over each, printed as a table: captures with tool names, by tool.
 
 usage: test_tool_names.py SCANSCOPE DATA_DIR [MORE_CAPTURES_DIR]
@@ -16,9 +20,14 @@ usage: test_tool_names.py SCANSCOPE DATA_DIR [MORE_CAPTURES_DIR]
 import glob
 import json
 import os
+import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
+
+from serve_helpers import free_port, get
 
 # Technique -> tcpdump filter selecting its frames (IPv4 and IPv6 alike where tcpdump can).
 TECHNIQUES = {
@@ -100,6 +109,61 @@ def check_ordinary(scanscope, data_dir, tmp):
             failures.append(f"{name}: ordinary connections named {named_tools(report)}")
 
 
+def rewrite_source(src_path, dst_path, old, new):
+    """Copy a classic pcap, moving IPv4 packets from address `old` to `new` (both directions)."""
+    with open(src_path, "rb") as f:
+        data = bytearray(f.read())
+    old_b, new_b = socket.inet_aton(old), socket.inet_aton(new)
+    at = 24
+    while at + 16 <= len(data):
+        incl = struct.unpack("<I", data[at + 8:at + 12])[0]
+        frame = at + 16
+        if data[frame + 12:frame + 14] == b"\x08\x00":
+            for field in (frame + 26, frame + 30):
+                if data[field:field + 4] == old_b:
+                    data[field:field + 4] = new_b
+        at = frame + incl
+    with open(dst_path, "wb") as f:
+        f.write(data)
+
+
+def check_actors(scanscope, data_dir, tmp):
+    source_dir = os.path.join(data_dir, "..", "..")
+    path = os.path.join(tmp, "censys-nmap.pcap")
+    rewrite_source(os.path.join(data_dir, "nmap-syn.pcap"), path, "10.99.0.1", "162.142.125.7")
+    want = tcpdump(path, "src host 162.142.125.7")
+    port = free_port()
+    report_path = os.path.join(tmp, "actors.json")
+    proc = subprocess.Popen([scanscope, "--config", os.path.join(source_dir, "config",
+                                                                  "scanscope.conf"),
+                             "--pcap", path, "--geo-db", "none", "--signatures", "none",
+                             "--quiet", "--serve", "--http", f"127.0.0.1:{port}",
+                             "--json-out", report_path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        metrics = get(f"http://127.0.0.1:{port}/metrics")
+        api = json.loads(get(f"http://127.0.0.1:{port}/api/v1/actors"))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    report = json.load(open(report_path))
+    got = {a["name"]: (a["packets"], a["sources"]) for a in report["actors"]}
+    if got.get("censys") != want:
+        failures.append(f"actors: censys {got.get('censys')} in the report, tcpdump {want}")
+    ip_frames = report["totals"]["packets"] - report["protocols"]["non_ip"]["packets"]
+    if got.get("none", (0, 0))[0] != ip_frames - want[0]:
+        failures.append(f"actors: 'none' does not hold the other IP frames: {got}")
+    line = f'scanscope_actor_frames_total{{actor="censys",kind="research"}} {want[0]}'
+    if line not in metrics:
+        failures.append(f"actors: /metrics lacks {line!r}")
+    api_got = {a["name"]: a["packets"] for a in api["actors"]}
+    if api_got.get("censys") != want[0]:
+        failures.append(f"actors: /api/v1/actors says {api_got}")
+    on_8545 = [a for p in api["ports"] if p["port"] == 8545 for a in p["actors"]]
+    if [a["name"] for a in on_8545] != ["censys"]:
+        failures.append(f"actors: 8545's actors {on_8545}")
+
+
 def survey(scanscope, folder, tmp):
     """Tool names over a folder of captures, one run each; prints what it finds."""
     paths = sorted(p for p in glob.glob(os.path.join(folder, "*"))
@@ -124,12 +188,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         check_techniques(scanscope, data_dir, tmp)
         check_ordinary(scanscope, data_dir, tmp)
+        check_actors(scanscope, data_dir, tmp)
         if len(sys.argv) > 3:
             survey(scanscope, sys.argv[3], tmp)
     for f in failures:
         print("FAIL:", f)
     if not failures:
-        print("OK: techniques as tcpdump counts them, no tool named on ordinary connections")
+        print("OK: techniques as tcpdump counts them, no tool named on ordinary connections, "
+              "actors named")
     return 1 if failures else 0
 
 

@@ -1,0 +1,32 @@
+#include "export/json_actors.hpp"
+
+namespace scanscope {
+
+void write_actors(json_writer& w, const run_report& r, const source_total* counts,
+                  bool seen_only) {
+  w.Key("actors");
+  w.StartArray();
+  for (size_t slot = 0; counts != nullptr && slot <= r.actors.size() && slot < actor_slots;
+       ++slot) {
+    if (seen_only && counts[slot].packets == 0) {
+      continue;
+    }
+    w.StartObject();
+    w.Key("name");
+    w.String(slot == 0 ? "none" : r.actors[slot - 1].name.c_str());
+    w.Key("kind");
+    w.String(slot == 0 ? "none" : r.actors[slot - 1].kind.c_str());
+    if (slot != 0 && r.actors[slot - 1].retired) {
+      w.Key("retired");
+      w.Bool(true);
+    }
+    w.Key("packets");
+    w.Uint64(counts[slot].packets);
+    w.Key("sources");
+    w.Uint64(counts[slot].sources);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace scanscope
