@@ -209,6 +209,11 @@ void note_series_files(run_report& report, const series_files* files) {
 series_names names_of(const analysis_tables& tables) {
   series_names names;
   names.ports = &tables.ports;
+  if (tables.actors) {
+    for (const scanning_actor& a : tables.actors->actors()) {
+      names.actors.push_back(a.name);
+    }
+  }
   for (size_t i = 0; i < tables.clusters->size(); ++i) {
     names.clusters.push_back(tables.clusters->name(i));
   }

@@ -49,7 +49,7 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
   for (const auto& [bucket, points] : r.series->buckets()) {
     // Each source has one country, so summing distinct sources over countries stays exact.
     source_total total;
-    std::map<uint16_t, source_total> clusters, signatures, tools;
+    std::map<uint16_t, source_total> clusters, signatures, tools, actors;
     std::map<uint8_t, source_total> countries;
     for (const auto& [key, p] : points) {
       if (series_key::port_of(key) != index) {
@@ -73,6 +73,10 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
         case series_key::kind::tool:
           tools[series_key::dim_of(key)].packets += t.packets;
           tools[series_key::dim_of(key)].sources += t.sources;
+          break;
+        case series_key::kind::actor:
+          actors[series_key::dim_of(key)].packets += t.packets;
+          actors[series_key::dim_of(key)].sources += t.sources;
           break;
         case series_key::kind::fingerprint:
           break;  // in the campaigns, not per bucket
@@ -99,6 +103,9 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
     });
     write_pairs(w, "tools", tools, [&](uint16_t tool) {
       return tool < scan_tool_count ? scan_tool_name(static_cast<scan_tool>(tool)) : "?";
+    });
+    write_pairs(w, "actors", actors, [&](uint16_t slot) {
+      return slot >= 1 && slot <= r.actors.size() ? r.actors[slot - 1].name.c_str() : "?";
     });
     w.EndObject();
   }

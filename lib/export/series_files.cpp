@@ -25,6 +25,8 @@ const char* kind_name(series_key::kind k) {
       return "tool";
     case series_key::kind::fingerprint:
       return "fingerprint";
+    case series_key::kind::actor:
+      return "actor";
     case series_key::kind::port:
       break;
   }
@@ -79,13 +81,15 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
       value = names_.signatures[dim];
     } else if (kind == series_key::kind::tool && dim < scan_tool_count) {
       value = scan_tool_name(static_cast<scan_tool>(dim));
+    } else if (kind == series_key::kind::actor && dim >= 1 && dim <= names_.actors.size()) {
+      value = names_.actors[dim - 1];
     } else if (kind == series_key::kind::fingerprint) {
       char hex[8];
       std::snprintf(hex, sizeof hex, "%04x", dim);
       value = hex;
     }
-    // Fingerprint entries are per port, not per country.
-    const std::string code = kind == series_key::kind::fingerprint ? std::string()
+    // Fingerprint and actor entries are per port, not per country.
+    const std::string code = !series_key::has_country(kind) ? std::string()
                              : country < names_.countries.size()   ? names_.countries[country]
                                                                    : "ZZ";
     rapidjson::StringBuffer buffer;

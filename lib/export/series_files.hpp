@@ -24,6 +24,7 @@ struct series_names {
   std::vector<std::string> clusters;    /**< cluster index → name */
   std::vector<std::string> signatures;  /**< rule index → name */
   std::vector<std::string> countries;   /**< country index → ISO code */
+  std::vector<std::string> actors;      /**< actor slot - 1 → name */
 };
 
 class series_files {

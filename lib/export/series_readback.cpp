@@ -43,6 +43,9 @@ struct name_index {
     for (size_t i = 0; i < n.countries.size(); ++i) {
       countries.emplace(n.countries[i], static_cast<uint8_t>(i));
     }
+    for (size_t i = 0; i < n.actors.size(); ++i) {
+      actors.emplace(n.actors[i], static_cast<uint16_t>(i + 1));
+    }
   }
 
   /** The series key a line names; false with `why` set when something is unknown now. */
@@ -64,7 +67,7 @@ struct name_index {
       }
     }
     uint8_t country_index = 0;
-    if (kind != "fingerprint") {
+    if (kind != "fingerprint" && kind != "actor") {  // per port, not per country
       const auto c = countries.find(country);
       if (c == countries.end()) {
         why = "country '" + country + "' is not in the location database";
@@ -104,6 +107,11 @@ struct name_index {
         return false;
       }
       dim = static_cast<uint16_t>(tool);
+    } else if (kind == "actor") {
+      k = series_key::kind::actor;
+      if (!from(actors, "actor", dim)) {
+        return false;
+      }
     } else if (kind == "fingerprint") {
       k = series_key::kind::fingerprint;
       char* end = nullptr;
@@ -122,7 +130,7 @@ struct name_index {
   }
 
   const series_names& names;
-  std::unordered_map<std::string, uint16_t> clusters, signatures;
+  std::unordered_map<std::string, uint16_t> clusters, signatures, actors;
   std::unordered_map<std::string, uint8_t> countries;
 };
 

@@ -305,14 +305,20 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   // Probes no rule names also count under their fingerprint key: a campaign of one key is a
   // new tool found without a rule. Named tools' keys stay out (Mirai's random window alone
   // would make a key per packet), and so do the segments after a handshake (every stack's).
-  const uint64_t keys[] = {
+  uint64_t keys[5] = {
       series_key::make(series_key::kind::cluster, k.port, k.cluster, country),
       series_key::make(series_key::kind::port, k.port, series_key::all, country),
-      series_key::make(series_key::kind::tool, k.port, static_cast<uint16_t>(tool_index), country),
-      series_key::make(series_key::kind::fingerprint, k.port,
-                       series_key::fingerprint_short(k.key_hash), 0)};
-  const bool unnamed_probe = k.tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p));
-  series_.add(k.bucket, k.combination, keys, unnamed_probe ? 4 : 3, k.who, repeat);
+      series_key::make(series_key::kind::tool, k.port, static_cast<uint16_t>(tool_index), country)};
+  size_t key_count = 3;
+  if (k.tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p))) {
+    keys[key_count++] = series_key::make(series_key::kind::fingerprint, k.port,
+                                         series_key::fingerprint_short(k.key_hash), 0);
+  }
+  // Known scanners' sources also count in a series of their own, so hours split them out.
+  if (actor != 0) {
+    keys[key_count++] = series_key::make(series_key::kind::actor, k.port, actor, 0);
+  }
+  series_.add(k.bucket, k.combination, keys, key_count, k.who, repeat);
   source_counter& by_cluster = c.clusters[k.port][k.cluster];
   by_cluster.packets.add();
   if (fresh &&

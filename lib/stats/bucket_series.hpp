@@ -30,7 +30,16 @@ struct series_key {
    * dim is fingerprint_short() of the key and the country byte is 0 (a new tool is looked for
    * per port, not per country, which keeps these entries few).
    */
-  enum class kind : uint8_t { cluster = 1, signature = 2, port = 3, tool = 4, fingerprint = 5 };
+  enum class kind : uint8_t {
+    cluster = 1,
+    signature = 2,
+    port = 3,
+    tool = 4,
+    fingerprint = 5,
+    actor = 6,  /**< (port, actor slot), sources of known scanning organisations only */
+  };
+  /** Entries of this kind are split by country (the others hold country 0 for every source). */
+  static constexpr bool has_country(kind k) { return k != kind::fingerprint && k != kind::actor; }
 
   /** The 16 bits of a fingerprint key's hash that stand for it in fingerprint entries. */
   static constexpr uint16_t fingerprint_short(uint64_t key_hash) {

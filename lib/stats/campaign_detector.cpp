@@ -59,7 +59,7 @@ bool in_slice(campaign_scope scope, uint16_t dim, series_key::kind kind, uint16_
     case campaign_scope::port:
       return true;
     case campaign_scope::port_country:
-      return kind != k::fingerprint && country == dim;
+      return series_key::has_country(kind) && country == dim;
     case campaign_scope::port_cluster:
       return kind == k::cluster && point_dim == dim;
     case campaign_scope::port_tool:
@@ -131,6 +131,8 @@ std::map<uint64_t, series_point> campaign_values(const bucket_points& points) {
       case series_key::kind::fingerprint:
         add(campaign_scope::port_fingerprint, port, dim, p);
         break;
+      case series_key::kind::actor:
+        break;  // in the report's series, not a campaign scope
     }
   }
   return values;
@@ -170,8 +172,10 @@ void add_drivers(uint64_t key, const bucket_points& points, campaign_drivers& d)
       case series_key::kind::fingerprint:
         d.fingerprints[point_dim] += p.packets;
         break;
+      case series_key::kind::actor:
+        break;
     }
-    if (!countries_from_port && kind != series_key::kind::fingerprint) {
+    if (!countries_from_port && series_key::has_country(kind)) {
       d.countries[country] += p.packets;
     }
   }

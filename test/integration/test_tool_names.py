@@ -159,6 +159,11 @@ def check_actors(scanscope, data_dir, tmp):
     api_got = {a["name"]: a["packets"] for a in api["actors"]}
     if api_got.get("censys") != want[0]:
         failures.append(f"actors: /api/v1/actors says {api_got}")
+    # The hourly series split them out too: nmap's one SYN to 8545 from the one source.
+    series = [b.get("actors", {}) for p in report["ports"] if p["port"] == 8545
+              for b in p["series"]]
+    if series != [{"censys": [1, 1]}]:
+        failures.append(f"actors: 8545's series {series}, expected one bucket with censys 1/1")
     on_8545 = [a for p in api["ports"] if p["port"] == 8545 for a in p["actors"]]
     if [a["name"] for a in on_8545] != ["censys"]:
         failures.append(f"actors: 8545's actors {on_8545}")
