@@ -26,6 +26,15 @@ bool parse_length(std::string_view text, unsigned limit, unsigned& out) {
   return v <= limit;
 }
 
+bool inside(const address_prefix& p, const uint8_t* addr16) {
+  for (unsigned i = 0; i < 16; ++i) {
+    if ((addr16[i] & p.mask[i]) != p.bytes[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string prefix_set::add(std::string_view prefix) {
@@ -100,32 +109,14 @@ std::string prefix_set::add_list(std::string_view list) {
 }
 
 bool prefix_set::contains(const uint8_t* addr16) const {
-  for (const address_prefix& p : prefixes_) {
-    bool inside = true;
-    for (unsigned i = 0; i < 16 && inside; ++i) {
-      inside = (addr16[i] & p.mask[i]) == p.bytes[i];
-    }
-    if (inside) {
-      return true;
-    }
-  }
-  return false;
+  return std::any_of(prefixes_.begin(), prefixes_.end(),
+                     [&](const address_prefix& p) { return inside(p, addr16); });
 }
 
 bool prefix_set::contains_v6(const uint8_t* addr16) const {
-  for (const address_prefix& p : prefixes_) {
-    if (p.v4) {
-      continue;
-    }
-    bool inside = true;
-    for (unsigned i = 0; i < 16 && inside; ++i) {
-      inside = (addr16[i] & p.mask[i]) == p.bytes[i];
-    }
-    if (inside) {
-      return true;
-    }
-  }
-  return false;
+  // An IPv6 address is never inside an IPv4 prefix (::ffff:0:0/96 is not IPv6 traffic).
+  return std::any_of(prefixes_.begin(), prefixes_.end(),
+                     [&](const address_prefix& p) { return !p.v4 && inside(p, addr16); });
 }
 
 std::string format_address(const uint8_t* addr16) {
