@@ -140,8 +140,11 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
   }
   const std::string group = p.count("group") ? p.at("group") : "port";
   if (group != "port" && group != "cluster" && group != "signature" && group != "country" &&
-      group != "tool") {
-    return bad("group must be port, cluster, signature, tool or country");
+      group != "tool" && group != "actor") {
+    return bad("group must be port, cluster, signature, tool, actor or country");
+  }
+  if (group == "actor" && (country >= 0 || cluster >= 0 || signature >= 0)) {
+    return bad("actor entries are per port: filter them by port and time only");
   }
   if (cluster >= 0 && signature >= 0) {
     return bad("filter by cluster or by signature, not both");
@@ -160,6 +163,8 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
     kind = series_key::kind::signature;
   } else if (group == "tool") {
     kind = series_key::kind::tool;
+  } else if (group == "actor") {
+    kind = series_key::kind::actor;
   }
   const uint64_t width_s = static_cast<uint64_t>(c.options->bucket);
   rapidjson::StringBuffer b;
@@ -193,6 +198,8 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
       } else if (group == "tool") {
         const uint16_t tool = series_key::dim_of(key);
         name = tool < scan_tool_count ? scan_tool_name(static_cast<scan_tool>(tool)) : "?";
+      } else if (group == "actor") {
+        name = t.actors ? t.actors->name_of(static_cast<uint8_t>(series_key::dim_of(key))) : "?";
       } else {
         name = t.geo ? t.geo->country_code(series_key::country_of(key)) : "ZZ";
       }

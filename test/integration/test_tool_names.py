@@ -143,6 +143,7 @@ def check_actors(scanscope, data_dir, tmp):
     try:
         metrics = get(f"http://127.0.0.1:{port}/metrics")
         api = json.loads(get(f"http://127.0.0.1:{port}/api/v1/actors"))
+        by_actor = json.loads(get(f"http://127.0.0.1:{port}/api/v1/series?port=8545&group=actor"))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
@@ -164,6 +165,9 @@ def check_actors(scanscope, data_dir, tmp):
               for b in p["series"]]
     if series != [{"censys": [1, 1]}]:
         failures.append(f"actors: 8545's series {series}, expected one bucket with censys 1/1")
+    groups = [b["groups"] for b in by_actor["buckets"]]
+    if groups != [{"censys": {"packets": 1, "sources": 1}}]:
+        failures.append(f"actors: /api/v1/series?group=actor says {by_actor}")
     on_8545 = [a for p in api["ports"] if p["port"] == 8545 for a in p["actors"]]
     if [a["name"] for a in on_8545] != ["censys"]:
         failures.append(f"actors: 8545's actors {on_8545}")
