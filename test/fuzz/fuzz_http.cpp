@@ -30,7 +30,7 @@ struct fixture {
                std::make_unique<cluster_rules>(
                    *cluster_rules::parse(cluster_rules::default_text(), "built-in", error_)),
                nullptr,
-               nullptr, 0} {
+               nullptr, 0, nullptr} {
     http_limits limits;
     limits.timeout = std::chrono::seconds(1);
     server = http_server::start(
