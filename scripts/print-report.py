@@ -30,6 +30,17 @@ def print_port(p, top):
     print("    countries   " + "; ".join(
         f"{c['country']} {share(c['packets'], packets)} ({c['sources']:,})"
         for c in p["countries"][:top]))
+    # Probes other than SYNs (nmap's FIN/NULL/XMAS, ACK scans, UDP...) and known scanners.
+    techniques = [t for t in p.get("techniques", []) if t["packets"]]
+    if techniques and [t["name"] for t in techniques] != ["syn"]:
+        print("    techniques  " + "; ".join(
+            f"{t['name']} {share(t['packets'], packets)} ({t['sources']:,})"
+            for t in sorted(techniques, key=lambda t: -t["packets"])[:top]))
+    known = [a for a in p.get("actors", []) if a["name"] != "none" and a["packets"]]
+    if known:
+        print("    known       " + "; ".join(
+            f"{a['name']} ({a['kind']}) {share(a['packets'], packets)} ({a['sources']:,} sources)"
+            for a in sorted(known, key=lambda a: -a["packets"])[:top]))
     hits = [s for s in p["signatures"] if s["hits"]]
     if hits:
         print("    signatures  " + "; ".join(

@@ -168,6 +168,10 @@ def check_actors(scanscope, data_dir, tmp):
     groups = [b["groups"] for b in by_actor["buckets"]]
     if groups != [{"censys": {"packets": 1, "sources": 1}}]:
         failures.append(f"actors: /api/v1/series?group=actor says {by_actor}")
+    printed = subprocess.run([sys.executable, os.path.join(source_dir, "scripts", "print-report.py"),
+                              report_path], capture_output=True, text=True).stdout
+    if "known       censys (research) 100.0% (1 sources)" not in printed:
+        failures.append(f"actors: print-report.py does not name them: {printed[-500:]}")
     on_8545 = [a for p in api["ports"] if p["port"] == 8545 for a in p["actors"]]
     if [a["name"] for a in on_8545] != ["censys"]:
         failures.append(f"actors: 8545's actors {on_8545}")
