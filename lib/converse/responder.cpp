@@ -88,14 +88,13 @@ conversation_event responder::answer_syn(const uint8_t* frame, const decoded_pac
     return {};
   }
   const bool v6 = p.l3 == l3_kind::ipv6;
-  uint8_t source[16];
-  map_address(p.src_addr, v6, source);
-  if (config_.monitored != nullptr && config_.monitored->contains(source)) {
+  // The parser's own address form: an IPv4 source is one mask and compare per IPv4 prefix.
+  if (config_.monitored != nullptr && config_.monitored->contains_packet_address(p.src_addr, v6)) {
     counts.add(conversation_counter::responder_refused_monitored_source);
     return {};
   }
-  if (special_purpose_prefixes().contains(source) &&
-      (config_.allow == nullptr || !config_.allow->contains(source))) {
+  if (special_purpose_prefixes().contains_packet_address(p.src_addr, v6) &&
+      (config_.allow == nullptr || !config_.allow->contains_packet_address(p.src_addr, v6))) {
     counts.add(conversation_counter::responder_refused_special_source);
     return {};
   }

@@ -219,8 +219,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   lcore_counters& c = *counters_;
   // Bytes are the frame's length on its own link (the capture record's), not the length of the
   // Ethernet frame a raw-IP or cooked record is presented as.
-  const auto wire_length =
-      static_cast<uint32_t>(std::max<int64_t>(0, int64_t{f.wire_length} + f.link_bytes));
+  const uint32_t wire_length = link_length(f);
   c.total.add(wire_length);
   c.protocols[static_cast<size_t>(classify_protocol(p))].add(wire_length);
   c.parse[static_cast<size_t>(p.result)].add();

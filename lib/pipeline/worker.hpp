@@ -41,6 +41,12 @@ struct frame_ref {
   int32_t link_bytes = 0;
 };
 
+/** The frame's length on its own link (the capture record's): what byte counts add. */
+inline uint32_t link_length(const frame_ref& f) {
+  const int64_t n = int64_t{f.wire_length} + f.link_bytes;
+  return static_cast<uint32_t>(n > 0 ? n : 0);
+}
+
 /**
  * New rules for a running worker, made on the stats side (reload). The worker takes it between
  * bursts and hands it back: then `clusters` and `signatures` hold what it gave up.

@@ -26,7 +26,8 @@ uint64_t pair_key(const decoded_packet& p) {
                    load64(p.dst_addr) ^ load64(p.dst_addr + 8), 0x2FA5E);
 }
 
-/** The connection's key, the same from the client's SYN and from the host's SYN-ACK. */
+/** The connection's key, the same from the client's SYN and from the host's SYN-ACK: the
+ *  addresses as the parser holds them (cleared past an IPv4 address's 4 bytes). */
 uint64_t connection_key(const uint8_t* client, const uint8_t* server, uint16_t client_port,
                         uint16_t server_port) {
   return quick_key(load64(client) ^ load64(client + 8), load64(server) ^ load64(server + 8),
@@ -45,8 +46,7 @@ uint32_t since(uint64_t time_ns, uint32_t window_s) {
 }  // namespace
 
 bool worker::count_direction(const decoded_packet& p, const frame_ref& f) {
-  const auto bytes =
-      static_cast<uint32_t>(std::max<int64_t>(0, int64_t{f.wire_length} + f.link_bytes));
+  const uint32_t bytes = link_length(f);
   const bool v6 = p.l3 == l3_kind::ipv6;
   if (monitored_->contains_packet_address(p.dst_addr, v6)) {
     conversation_.inbound.add(bytes);
@@ -69,17 +69,17 @@ void worker::observe_outbound(const decoded_packet& p, const frame_ref& f) {
     return;
   }
   conversation_.add(conversation_counter::outbound_synacks);
-  const bool v6 = p.l3 == l3_kind::ipv6;
-  uint8_t host[16];
-  uint8_t client[16];
-  map_address(p.src_addr, v6, host);
-  map_address(p.dst_addr, v6, client);
-  syn_memo* syn = syns_.find(connection_key(client, host, p.dst_port, p.src_port),
+  syn_memo* syn = syns_.find(connection_key(p.dst_addr, p.src_addr, p.dst_port, p.src_port),
                              since(f.time_ns, answer_window_s));
   if (syn == nullptr) {
     return;
   }
   conversation_.add(conversation_counter::exposure_answers);
+  const bool v6 = p.l3 == l3_kind::ipv6;
+  uint8_t host[16];
+  uint8_t client[16];
+  map_address(p.src_addr, v6, host);
+  map_address(p.dst_addr, v6, client);
   exposure_table::entry& e = exposure_.touch(
       host, p.src_port, f.time_ns,
       conversation_.scalars[static_cast<size_t>(conversation_counter::exposure_evicted)]);
@@ -90,15 +90,13 @@ void worker::observe_outbound(const decoded_packet& p, const frame_ref& f) {
 }
 
 void worker::note_exposed_hit(const decoded_packet& p, uint16_t rule) {
-  const bool v6 = p.l3 == l3_kind::ipv6;
-  uint8_t host[16];
-  uint8_t client[16];
-  map_address(p.dst_addr, v6, host);
-  map_address(p.src_addr, v6, client);
-  const syn_memo* syn = syns_.find(connection_key(client, host, p.src_port, p.dst_port), 0);
+  const syn_memo* syn =
+      syns_.find(connection_key(p.src_addr, p.dst_addr, p.src_port, p.dst_port), 0);
   if (syn == nullptr || !syn->answered) {
     return;
   }
+  uint8_t host[16];
+  map_address(p.dst_addr, p.l3 == l3_kind::ipv6, host);
   if (exposure_table::entry* e = exposure_.find(host, p.dst_port)) {
     exposure_table::record_rule(*e, rule);
   }
@@ -106,13 +104,8 @@ void worker::note_exposed_hit(const decoded_packet& p, uint16_t rule) {
 
 void worker::prefetch_conversation(const decoded_packet& p, packet_class& c) {
   // The two memories are written for every SYN; their slots load while the burst goes on.
-  const bool v6 = p.l3 == l3_kind::ipv6;
-  uint8_t host[16];
-  uint8_t client[16];
-  map_address(p.dst_addr, v6, host);
-  map_address(p.src_addr, v6, client);
   c.pair = pair_key(p);
-  c.connection = connection_key(client, host, p.src_port, p.dst_port);
+  c.connection = connection_key(p.src_addr, p.dst_addr, p.src_port, p.dst_port);
   probes_.prefetch(c.pair);
   syns_.prefetch(c.connection);
 }
