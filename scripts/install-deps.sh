@@ -17,7 +17,7 @@ set -euo pipefail
 build_packages=(
   build-essential pkg-config meson ninja-build
   libdpdk-dev libhyperscan-dev libboost-program-options-dev rapidjson-dev libpcap-dev
-  libloc-dev libmaxminddb-dev
+  libloc-dev libmaxminddb-dev libcurl4-openssl-dev
 )
 packages=(
   "${build_packages[@]}"
@@ -35,6 +35,8 @@ packages=(
   libmaxmind-db-writer-perl mmdb-bin
   # promtool checks the /metrics page
   prometheus
+  # the fleet store's tests and demo start their own ClickHouse servers
+  clickhouse-server clickhouse-client
   # bounded fuzzing in the test command (libFuzzer comes with clang's runtime)
   clang libclang-rt-14-dev
 )
@@ -45,7 +47,7 @@ runtime_packages=(
   librte-net-pcap23 librte-net-memif23 librte-net-af-packet23 librte-net-null23
   librte-net-ixgbe23 librte-net-i40e23 librte-net-ice23 librte-net-mlx5-23
   libhyperscan5 libloc1 libloc-database libmaxminddb0 libpcap0.8
-  libboost-program-options1.74.0 dpdk libjs-chart.js
+  libboost-program-options1.74.0 libcurl4 dpdk libjs-chart.js
 )
 if [[ "${1:-}" == "--build" ]]; then
   packages=("${build_packages[@]}")

@@ -12,6 +12,7 @@
 #include "kernel_drops.hpp"
 #include "rules_reload.hpp"
 #include "run_context.hpp"
+#include "fleet_setup.hpp"
 #include "series_setup.hpp"
 #include "telemetry.hpp"
 
@@ -103,6 +104,14 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
   series_clock clock = make_series_clock(store, o, tables, rx);
   clock.set_lcores(rx.series());
   const auto files = attach_series_files(clock, o, tables);
+  const auto fleet = attach_fleet(clock, o, tables, rx, store, error);
+  if (!error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    stop_requested = true;
+    rte_eal_mp_wait_lcore();
+    stop_ports(port_ids);
+    return exit_usage;
+  }
 
   endpoints board;
   std::unique_ptr<http_server> server;
@@ -132,6 +141,7 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
     live.mode = "live";
     live.input = ports_input(port_ids);
     note_series_files(live, files.get());
+    note_fleet(live, fleet.get());
     live.elapsed_seconds = seconds_since(start);
     live.devices = read_device_counters(port_ids);
     fill_report(live, rx, tables, o, store);
@@ -188,6 +198,8 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
   stop_ports(port_ids);
   clock.close_all(wall_clock_ns(), true);
   note_series_files(report, files.get());
+  finish_fleet(fleet.get(), o);
+  note_fleet(report, fleet.get());
   const int rc = finish(report, rx, tables, o, store, &board);
   rte_mempool_free(pool);
   return rc;

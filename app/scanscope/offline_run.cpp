@@ -11,6 +11,7 @@
 #include "api_queries.hpp"
 #include "pipeline/offline_feeder.hpp"
 #include "run_context.hpp"
+#include "fleet_setup.hpp"
 #include "series_setup.hpp"
 
 namespace scanscope {
@@ -139,6 +140,13 @@ int run_offline(const app_options& o, const analysis_tables& tables,
   series_clock clock = make_series_clock(store, o, tables, rx);
   clock.set_lcores(rx.series());
   const auto files = attach_series_files(clock, o, tables);
+  const auto fleet = attach_fleet(clock, o, tables, rx, store, error);
+  if (!error.empty()) {
+    std::cerr << "scanscope: " << error << "\n";
+    input_done.store(true, std::memory_order_release);
+    rte_eal_mp_wait_lcore();
+    return exit_usage;
+  }
   bucket_hooks hooks;
   hooks.due = [&](uint64_t t) { return clock.due(t); };
   // Frames the captures before this one handed to each ring: the lcores' processed counts run
@@ -174,6 +182,8 @@ int run_offline(const app_options& o, const analysis_tables& tables,
   }
   clock.close_all(rx.last_time_ns());
   note_series_files(report, files.get());
+  finish_fleet(fleet.get(), o);
+  note_fleet(report, fleet.get());
   // With --serve the endpoints stay up after the run, showing its final report.
   endpoints board;
   std::unique_ptr<http_server> server;

@@ -105,8 +105,8 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
   po::options_description series("Time series, surges and campaigns");
   series.add_options()(
       "bucket", po::value(&o.bucket)->default_value(o.bucket)->value_name("SECONDS"),
-      "width of a time bucket (60 to 86400); offline, buckets follow packet time; live, the "
-      "clock")("bucket-grace",
+      "width of a time bucket, whole seconds (10 to 86400); offline, buckets follow packet "
+      "time; live, the clock")("bucket-grace",
                po::value(&o.bucket_grace)->default_value(o.bucket_grace)->value_name("SECONDS"),
                "a bucket closes this long after its end; packets later still are counted as late")(
       "retention", po::value(&o.retention)->default_value(o.retention)->value_name("BUCKETS"),
@@ -192,7 +192,7 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
 
   po::options_description all;
   all.add(input).add(resources).add(analysis).add(series).add(payload).add(output).add(
-      conversation_options(o.conversation));
+      conversation_options(o.conversation)).add(fleet_options(o.fleet));
   return all;
 }
 
@@ -243,8 +243,10 @@ option_error validate(const app_options& o) {
     return {"ring-size",
             "option 'ring-size' must be a power of two, got " + std::to_string(o.ring_size)};
   }
-  if (!(o.bucket >= 60 && o.bucket <= 86400)) {
-    return {"bucket", "option 'bucket' must be from 60 to 86400 seconds"};
+  // Whole seconds: bucket starts are written as seconds (series files, the fleet store).
+  if (!(o.bucket >= 10 && o.bucket <= 86400) || o.bucket != static_cast<double>(
+                                                    static_cast<uint64_t>(o.bucket))) {
+    return {"bucket", "option 'bucket' must be whole seconds from 10 to 86400"};
   }
   if (!(o.bucket_grace >= 0 && o.bucket_grace < o.bucket)) {
     return {"bucket-grace", "option 'bucket-grace' must be from 0 to less than the bucket width"};
@@ -352,8 +354,9 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   }
   // Paths in a config file are relative to the file's folder; on the command line, to the
   // working directory. Note which path options the command line set before the file fills in.
-  const char* const path_options[] = {"clusters", "signatures", "signature-cache", "json-out",
-                                      "geo-db",   "series-dir", "geo-cache",       "actors"};
+  const char* const path_options[] = {"clusters",  "signatures", "signature-cache",
+                                      "json-out",  "geo-db",     "series-dir",
+                                      "geo-cache", "actors",     "clickhouse-spool"};
   std::vector<std::string> from_file;
   std::copy_if(std::begin(path_options), std::end(path_options), std::back_inserter(from_file),
                [&](const char* name) { return vm.count(name) == 0; });
@@ -412,6 +415,7 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
                          : name == "series-dir"      ? &o.series_dir
                          : name == "geo-cache"       ? &o.geo_cache
                          : name == "actors"          ? &o.conversation.actors
+                         : name == "clickhouse-spool" ? &o.fleet.spool
                                                      : &o.json_out;
     if (!value->empty() && *value != "none" && std::filesystem::path(*value).is_relative()) {
       *value = (config_dir / *value).string();
@@ -441,6 +445,9 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   }
   if (const auto [name, message] = check_conversation(o.conversation, !o.pcaps.empty());
       !message.empty()) {
+    return fail(origin(name) + message);
+  }
+  if (const auto [name, message] = check_fleet(o.fleet); !message.empty()) {
     return fail(origin(name) + message);
   }
   return {o, 0, {}};

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conversation_options.hpp"
+#include "fleet_options.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {
@@ -71,6 +72,7 @@ struct app_options {
   double status_interval = 1.0;        /**< seconds between status lines */
   bool verbose = false;                /**< keep DPDK's own informational log */
   conversation_settings conversation;  /**< monitored prefixes, responder */
+  fleet_settings fleet;                /**< the fleet store (ClickHouse) */
 };
 
 /** What parse_options() decided. */

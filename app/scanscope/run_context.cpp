@@ -58,6 +58,7 @@ std::string rx_lcores::add_worker(const app_options& o, const analysis_tables& t
   config.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
   config.bucket_entries = o.bucket_entries;
   config.bucket_unique_slots = o.bucket_unique_slots;
+  config.bucket_arrivals = o.fleet.clickhouse.empty() ? 0 : o.fleet.sources;
   config.flow_capacity = o.flow_capacity;
   config.flow_idle_ns = static_cast<uint64_t>(o.flow_idle * 1e9);
   config.scan_bytes = o.scan_bytes;
@@ -155,6 +156,7 @@ void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables&
   for (const auto& w : rx.workers) {
     report.bucket_late += w->series().late().read();
     report.bucket_overflow += w->series().overflow().read();
+    report.fleet.arrivals_dropped += w->series().arrivals_dropped().read();
   }
   report.traffic = fold_counters(rx.views(), ports.size(), o.top_ports, tables.rule_count());
   fill_names(report, rx, tables, o, series);

@@ -240,8 +240,8 @@ std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app
   auto files = std::make_unique<series_files>(o.series_dir, names_of(tables), clock.width_ns());
   series_files* raw = files.get();
   clock.on_closed(
-      [raw](int64_t bucket, const std::map<uint64_t, series_point>& points, bool partial) {
-        const std::string error = raw->append(bucket, points, partial);
+      [raw](const closed_bucket& closed, bool partial) {
+        const std::string error = raw->append(closed.bucket, closed.points, partial);
         if (!error.empty()) {
           std::fprintf(stderr, "scanscope: %s\n", error.c_str());
         }

@@ -250,7 +250,7 @@ uint64_t value_of(cluster_field f, const packet_traits& t) {
     case cluster_field::ip_id_rule:
       return static_cast<uint64_t>(classify_ip_id(p));
     case cluster_field::sport:
-      return static_cast<uint64_t>(t.src_port_behaviour);
+      return static_cast<uint64_t>(port_behaviour_of(t.tool, t.src_port_behaviour));
     case cluster_field::src_port:
       return p.src_port;
     case cluster_field::dst_port:

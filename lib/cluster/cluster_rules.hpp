@@ -27,6 +27,25 @@ struct packet_traits {
   source_port_behaviour src_port_behaviour; /**< of the packet's source, so far */
 };
 
+/**
+ * The source-port behaviour a cluster rule sees: the tool's own where a packet names a tool
+ * that has only one, else what the source showed so far. masscan sends a whole scan from one
+ * source port (masscan's src/main.c takes one unless a range is given), ZMap draws a port per
+ * probe (src/probe_modules: the port is derived from the probe's validation), so their first
+ * probe needs no second to tell. This keeps a source's cluster the same on its first probe
+ * and its later ones, and on a sensor that sees only some of its probes.
+ */
+inline source_port_behaviour port_behaviour_of(scan_tool tool, source_port_behaviour seen) {
+  switch (tool) {
+    case scan_tool::masscan:
+      return source_port_behaviour::fixed;
+    case scan_tool::zmap:
+      return source_port_behaviour::random;
+    default:
+      return seen;
+  }
+}
+
 /** Fields a condition can name (see config/clusters.conf for their values). */
 enum class cluster_field : uint8_t {
   window,

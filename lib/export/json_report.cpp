@@ -11,6 +11,7 @@
 
 #include "export/json_actors.hpp"
 #include "export/json_campaigns.hpp"
+#include "export/fleet_text.hpp"
 #include "export/json_conversation.hpp"
 #include "export/json_series.hpp"
 #include "export/summary_table.hpp"
@@ -291,6 +292,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   write_campaigns(w, r, ports);
   write_lead_changes(w, r, ports);
   write_conversation(w, r, ports);
+  write_fleet(w, r.fleet);
   w.Key("buckets");
   w.StartObject();
   w.Key("width_seconds");

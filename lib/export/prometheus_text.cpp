@@ -7,6 +7,7 @@
 
 #include "export/prometheus_family.hpp"
 #include "export/prometheus_actors.hpp"
+#include "export/fleet_text.hpp"
 #include "export/prometheus_conversation.hpp"
 #include "export/prometheus_techniques.hpp"
 #include "scanscope_build_config.hpp"
@@ -252,6 +253,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     write_campaign_families(out, r, ports);
   }
   write_conversation_families(out, r, ports);
+  append_fleet_metrics(out, r.fleet);
   if (r.series != nullptr && !r.series->buckets().empty()) {
     // The last closed bucket: distinct sources per hour are not sums, so they are gauges of the
     // latest bucket, which dashboards sample once per bucket (max_over_time over the width).

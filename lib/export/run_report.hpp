@@ -13,6 +13,7 @@
 #include "geo/actor_list.hpp"
 #include "stats/series_store.hpp"
 #include "stats/traffic_snapshot.hpp"
+#include "export/fleet_delivery.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {
@@ -84,6 +85,7 @@ struct run_report {
   uint64_t series_lines = 0;      /**< lines appended to the series files */
   uint64_t series_write_errors = 0; /**< closed buckets the series files could not take */
   std::string series_write_error;   /**< the first such failure: path and reason */
+  fleet_delivery fleet;             /**< the fleet store exporter */
 };
 
 }  // namespace scanscope

@@ -51,6 +51,37 @@ std::string append_to(const std::string& path, const std::string& header, const 
 
 }  // namespace
 
+series_labels label_series_key(const series_names& names, uint64_t key) {
+  series_labels l;
+  const uint16_t port_index = series_key::port_of(key);
+  const auto kind = series_key::kind_of(key);
+  const uint16_t dim = series_key::dim_of(key);
+  const uint8_t country = series_key::country_of(key);
+  if (port_index != watched_ports::other_index && port_index <= names.ports->size()) {
+    l.port = std::to_string(names.ports->at(port_index).port);
+    l.protocol = transport_name(names.ports->at(port_index).proto);
+  }
+  l.kind = kind_name(kind);
+  if (kind == series_key::kind::cluster && dim < names.clusters.size()) {
+    l.value = names.clusters[dim];
+  } else if (kind == series_key::kind::signature && dim < names.signatures.size()) {
+    l.value = names.signatures[dim];
+  } else if (kind == series_key::kind::tool && dim < scan_tool_count) {
+    l.value = scan_tool_name(static_cast<scan_tool>(dim));
+  } else if (kind == series_key::kind::actor && dim >= 1 && dim <= names.actors.size()) {
+    l.value = names.actors[dim - 1];
+  } else if (kind == series_key::kind::fingerprint) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%04x", dim);
+    l.value = hex;
+  }
+  // Fingerprint and actor entries are per port, not per country.
+  if (series_key::has_country(kind)) {
+    l.country = country < names.countries.size() ? names.countries[country] : "ZZ";
+  }
+  return l;
+}
+
 series_files::series_files(std::string dir, series_names names, uint64_t bucket_ns)
     : dir_(std::move(dir)), names_(std::move(names)), bucket_ns_(bucket_ns) {
   std::error_code ignored;
@@ -64,49 +95,22 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
   std::string jsonl;
   std::string csv;
   for (const auto& [key, p] : points) {
-    const uint16_t port_index = series_key::port_of(key);
-    const auto kind = series_key::kind_of(key);
-    const uint16_t dim = series_key::dim_of(key);
-    const uint8_t country = series_key::country_of(key);
-    std::string port = "other";
-    std::string protocol = "any";
-    if (port_index != watched_ports::other_index && port_index <= names_.ports->size()) {
-      port = std::to_string(names_.ports->at(port_index).port);
-      protocol = transport_name(names_.ports->at(port_index).proto);
-    }
-    std::string value;
-    if (kind == series_key::kind::cluster && dim < names_.clusters.size()) {
-      value = names_.clusters[dim];
-    } else if (kind == series_key::kind::signature && dim < names_.signatures.size()) {
-      value = names_.signatures[dim];
-    } else if (kind == series_key::kind::tool && dim < scan_tool_count) {
-      value = scan_tool_name(static_cast<scan_tool>(dim));
-    } else if (kind == series_key::kind::actor && dim >= 1 && dim <= names_.actors.size()) {
-      value = names_.actors[dim - 1];
-    } else if (kind == series_key::kind::fingerprint) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "%04x", dim);
-      value = hex;
-    }
-    // Fingerprint and actor entries are per port, not per country.
-    const std::string code = !series_key::has_country(kind) ? std::string()
-                             : country < names_.countries.size()   ? names_.countries[country]
-                                                                   : "ZZ";
+    const series_labels l = label_series_key(names_, key);
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
     w.StartObject();
     w.Key("start");
     w.String(start.c_str());
     w.Key("port");
-    w.String(port.c_str());
+    w.String(l.port.c_str());
     w.Key("protocol");
-    w.String(protocol.c_str());
+    w.String(l.protocol.c_str());
     w.Key("kind");
-    w.String(kind_name(kind));
+    w.String(l.kind.c_str());
     w.Key("value");
-    w.String(value.c_str());
+    w.String(l.value.c_str());
     w.Key("country");
-    w.String(code.c_str());
+    w.String(l.country.c_str());
     w.Key("packets");
     w.Uint64(p.packets);
     w.Key("sources");
@@ -117,7 +121,7 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
     jsonl.append(buffer.GetString(), buffer.GetSize());
     jsonl += '\n';
     // Names are labels (letters, digits, '-', '_', '.'): no CSV quoting needed.
-    csv += start + "," + port + "," + protocol + "," + kind_name(kind) + "," + value + "," + code +
+    csv += start + "," + l.port + "," + l.protocol + "," + l.kind + "," + l.value + "," + l.country +
            "," + std::to_string(p.packets) + "," + std::to_string(p.sources) + "," +
            (partial ? "true" : "false") + "\n";
     ++lines_;

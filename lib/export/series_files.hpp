@@ -27,6 +27,18 @@ struct series_names {
   std::vector<std::string> actors;      /**< actor slot - 1 → name */
 };
 
+/** A series key in words, as the series files and the fleet store write it. */
+struct series_labels {
+  std::string port = "other"; /**< the port number, or "other" */
+  std::string protocol = "any";
+  std::string kind;    /**< port, cluster, signature, tool, fingerprint, actor */
+  std::string value;   /**< the cluster, rule, tool or actor name, the fingerprint's hex */
+  std::string country; /**< ISO code; empty for per-port kinds (fingerprint, actor) */
+};
+
+/** Name the parts of a series key. */
+series_labels label_series_key(const series_names& names, uint64_t key);
+
 class series_files {
  public:
   /** @param dir created if missing */

@@ -30,7 +30,7 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
       fingerprints_(config.fingerprint_slots),
       geo_(config.geo),
       bucket_ns_(config.bucket_ns),
-      series_(config.bucket_entries, config.bucket_unique_slots),
+      series_(config.bucket_entries, config.bucket_unique_slots, config.bucket_arrivals),
       country_counts_((config.ports->size() + 1) * location_db::max_countries),
       country_totals_(location_db::max_countries),
       monitored_(config.monitored),
@@ -317,7 +317,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   if (actor != 0) {
     keys[key_count++] = series_key::make(series_key::kind::actor, k.port, actor, 0);
   }
-  series_.add(k.bucket, k.combination, keys, key_count, k.who, repeat);
+  series_.add(k.bucket, k.combination, keys, key_count, k.who, repeat, k.source->key.bytes);
   source_counter& by_cluster = c.clusters[k.port][k.cluster];
   by_cluster.packets.add();
   if (fresh &&
@@ -374,6 +374,7 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
     h.bucket = k.bucket;
     h.port = k.port;
     h.rule = rule;
+    std::memcpy(h.source, k.source->key.bytes, sizeof h.source);
     uniques_.prefetch(h.by_port);
     series_.prefetch(h.bucket, h.series, h.who);
   }
@@ -391,7 +392,7 @@ void worker::count_hits() {
     if (first_here) {
       c.sources.add();
     }
-    series_.add(h.bucket, h.series, &h.series, 1, h.who, false);
+    series_.add(h.bucket, h.series, &h.series, 1, h.who, false, h.source);
     if (keyed_entry* e = signature_countries_.find_or_add(h.series)) {
       e->packets.add();
       if (first_here) {

@@ -74,6 +74,8 @@ struct worker_config {
   uint64_t bucket_ns = 3600ULL * 1000000000ULL;  /**< width of a time bucket */
   uint32_t bucket_entries = 16384;               /**< distinct series keys per bucket */
   uint32_t bucket_unique_slots = 1u << 18;       /**< distinct (source, key) pairs per bucket */
+  /** Source arrivals recorded per bucket for a fleet store (0: none, no cost). */
+  uint32_t bucket_arrivals = 0;
   /** Monitored prefixes: only frames to them are scan traffic; null: every frame is. */
   const prefix_set* monitored = nullptr;
   /** The responder's settings; null: never answer (offline runs, taps). */
@@ -217,6 +219,7 @@ class worker {
     int64_t bucket;   /**< time bucket of the packet */
     uint16_t port;    /**< watched-port counter index */
     uint16_t rule;    /**< rule slot */
+    uint8_t source[16]; /**< the source's address, for the bucket's arrivals */
   };
 
   /** Cluster of a recent (fingerprint key, tool, source-port behaviour); tag 0 is empty. */

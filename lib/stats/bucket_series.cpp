@@ -1,5 +1,7 @@
 #include "stats/bucket_series.hpp"
 
+#include <cstring>
+
 namespace scanscope {
 
 namespace {
@@ -13,10 +15,14 @@ uint64_t combination_key(uint64_t source_hash, uint64_t combination) {
 }
 }  // namespace
 
-bucket_series::bucket_series(uint32_t entries, uint32_t unique_slots) {
+bucket_series::bucket_series(uint32_t entries, uint32_t unique_slots, uint32_t arrivals)
+    : arrival_capacity_(arrivals) {
   for (series_slot& s : slots_) {
     s.entries = std::make_unique<keyed_counters>(entries);
     s.uniques = std::make_unique<unique_set>(unique_slots);
+    if (arrivals != 0) {
+      s.arrivals = std::make_unique<source_arrival[]>(arrivals);
+    }
   }
 }
 
@@ -36,9 +42,22 @@ series_slot* bucket_series::slot_for(int64_t bucket) {
   }
   s.entries->clear();
   s.uniques->clear();
+  s.arrival_count.store(0, std::memory_order_relaxed);
   s.collected.store(false, std::memory_order_relaxed);
   s.bucket.store(bucket, std::memory_order_release);
   return &s;
+}
+
+void bucket_series::record_arrival(series_slot& s, uint64_t key, const uint8_t* source) {
+  const uint32_t n = s.arrival_count.load(std::memory_order_relaxed);
+  if (n >= arrival_capacity_) {
+    arrivals_dropped_.add();
+    return;
+  }
+  source_arrival& a = s.arrivals[n];
+  std::memcpy(a.source, source, sizeof a.source);
+  a.key = key;
+  s.arrival_count.store(n + 1, std::memory_order_release);
 }
 
 void bucket_series::prefetch(int64_t bucket, uint64_t combination, uint64_t source_hash) const {
@@ -49,7 +68,7 @@ void bucket_series::prefetch(int64_t bucket, uint64_t combination, uint64_t sour
 }
 
 bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
-                        uint64_t source_hash, bool known_repeat) {
+                        uint64_t source_hash, bool known_repeat, const uint8_t* source) {
   series_slot* s = slot_for(bucket);
   if (s == nullptr) {
     late_.add();
@@ -65,6 +84,9 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
     e->packets.add();
     if (fresh && s->uniques->insert(quick_key(source_hash, keys[i], key_salt))) {
       e->sources.add();
+      if (arrival_capacity_ != 0) {
+        record_arrival(*s, keys[i], source);
+      }
     }
   }
   return true;

@@ -57,12 +57,25 @@ struct series_key {
   static constexpr uint8_t country_of(uint64_t key) { return key & 0xFF; }
 };
 
+/**
+ * A source counted for the first time under a series key in a bucket: what a fleet store needs
+ * to count distinct sources across sensors exactly (the sensor's own counts only add up).
+ */
+struct source_arrival {
+  uint8_t source[16]; /**< the source address (IPv4 mapped) */
+  uint64_t key;       /**< the series key it arrived under */
+};
+
 /** The counters of one bucket on one lcore. */
 struct series_slot {
   std::atomic<int64_t> bucket{-1};         /**< bucket held (-1: none) */
   std::atomic<bool> collected{true};       /**< folded by the stats side: free for reuse */
   std::unique_ptr<keyed_counters> entries; /**< series_key → packets, distinct sources */
   std::unique_ptr<unique_set> uniques;     /**< distinct sources of this bucket */
+  /** Arrivals of this bucket, when recorded: the lcore writes an element, then publishes the
+   *  count; the stats side reads the count once the bucket is closed. */
+  std::unique_ptr<source_arrival[]> arrivals;
+  std::atomic<uint32_t> arrival_count{0};
 };
 
 class bucket_series {
@@ -73,8 +86,9 @@ class bucket_series {
   /**
    * @param entries      distinct keys per bucket (rounded up to a power of two)
    * @param unique_slots distinct (source, key) pairs per bucket
+   * @param arrivals     source arrivals recorded per bucket (0: none are, the usual case)
    */
-  bucket_series(uint32_t entries, uint32_t unique_slots);
+  bucket_series(uint32_t entries, uint32_t unique_slots, uint32_t arrivals = 0);
 
   /**
    * Count one packet of `source_hash` under each of `keys` in `bucket`.
@@ -82,10 +96,11 @@ class bucket_series {
    *                    the source showed it already in this bucket, no key can have a new source,
    *                    so repeats cost one unique-set look instead of one per key
    * @param known_repeat the caller knows the source showed this combination in this bucket
+   * @param source      the source's address (16 bytes), recorded when arrivals are
    * @return false when the bucket has no free slot (counted in late())
    */
   bool add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
-           uint64_t source_hash, bool known_repeat);
+           uint64_t source_hash, bool known_repeat, const uint8_t* source);
 
   /** Start loading the unique-set slot add() looks at first for this source and combination
    *  (nothing when the bucket has no slot yet: add() will make one). */
@@ -106,14 +121,21 @@ class bucket_series {
   const counter& late() const { return late_; }
   /** Packets whose key found no room in the bucket's table. */
   const counter& overflow() const { return overflow_; }
+  /** Source arrivals a bucket had no room to record (their counts are still counted). */
+  const counter& arrivals_dropped() const { return arrivals_dropped_; }
+  /** Arrivals recorded per bucket (0: none). */
+  uint32_t arrival_capacity() const { return arrival_capacity_; }
 
  private:
   series_slot* slot_for(int64_t bucket);
+  void record_arrival(series_slot& s, uint64_t key, const uint8_t* source);
 
   series_slot slots_[slots];
   std::atomic<int64_t> closed_through_{-1};
   counter late_;
   counter overflow_;
+  counter arrivals_dropped_;
+  uint32_t arrival_capacity_;
 };
 
 }  // namespace scanscope

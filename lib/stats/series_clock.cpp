@@ -21,8 +21,8 @@ void series_clock::close(int64_t bucket, bool partial) {
   if (log_) {
     log_(closed);
   }
-  if (on_closed_) {
-    on_closed_(bucket, closed.points, partial);
+  for (const auto& f : on_closed_) {
+    f(closed, partial);
   }
 }
 

@@ -28,11 +28,12 @@ class series_clock {
                std::function<void(const closed_bucket&)> log);
 
   /**
-   * Called after each bucket closes, with the points this run counted in it (what the series
-   * files append) and whether a stop cut it short.
+   * Also call `f` after each bucket closes, with what the close folded (the points this run
+   * counted in it, which the series files append, and the arrivals) and whether a stop cut it
+   * short. Listeners are called in the order they were added.
    */
-  void on_closed(std::function<void(int64_t, const std::map<uint64_t, series_point>&, bool)> f) {
-    on_closed_ = std::move(f);
+  void on_closed(std::function<void(const closed_bucket&, bool)> f) {
+    on_closed_.push_back(std::move(f));
   }
 
   /** The lcores whose buckets are folded (set before the first close). */
@@ -65,7 +66,7 @@ class series_clock {
   uint64_t grace_ns_;
   std::function<void(const closed_bucket&)> log_;
   std::vector<bucket_series*> lcores_;
-  std::function<void(int64_t, const std::map<uint64_t, series_point>&, bool)> on_closed_;
+  std::vector<std::function<void(const closed_bucket&, bool)>> on_closed_;
   int64_t next_ = -1;  // first bucket not closed yet (-1: no time seen yet)
 };
 

@@ -52,6 +52,10 @@ closed_bucket series_store::close(int64_t bucket, const std::vector<bucket_serie
         p.packets += entry.packets.read();
         p.sources += entry.sources.read();
       });
+      if (slot.arrivals) {
+        const uint32_t n = slot.arrival_count.load(std::memory_order_acquire);
+        out.arrivals.insert(out.arrivals.end(), slot.arrivals.get(), slot.arrivals.get() + n);
+      }
       slot.collected.store(true, std::memory_order_release);
     }
   }

@@ -49,6 +49,9 @@ struct surge_event {
 struct closed_bucket {
   int64_t bucket = 0;
   bucket_points points;                   /**< what this close folded from the lcores */
+  /** The sources that arrived under each key, when the lcores record them (one per key and
+   *  source: an lcore holds every packet of a source) */
+  std::vector<source_arrival> arrivals;
   std::vector<const surge_event*> surges; /**< surges that opened or ended */
   campaign_detector::changes campaigns;   /**< campaigns opened or ended, lead changes */
   bool detected = true; /**< false: the bucket was read back already and was added to */

@@ -211,7 +211,8 @@ TEST_CASE("campaigns: a restored bucket cut short is completed by the next run",
   // Another 30 RU packets from other sources in the same bucket.
   for (uint64_t i = 0; i < 30; ++i) {
     const uint64_t key = series_key::make(series_key::kind::port, port, series_key::all, ru);
-    lcore.add(30, key, &key, 1, 0x1000 + i, false);
+    const uint8_t source[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 10, 0, 0, uint8_t(i)};
+    lcore.add(30, key, &key, 1, 0x1000 + i, false, source);
   }
   const closed_bucket closed = store.close(30, {&lcore});
   CHECK(closed.detected);

@@ -74,15 +74,16 @@ TEST_CASE("config errors name the file and the line", "[options]") {
   };
   const std::vector<bad_config> table = {
       {"# comment\nthis line has no equals\n", {}, 2, "not of the form 'name = value'"},
-      {"bucket = 10\n", {}, 1, "option 'bucket' must be from 60 to 86400"},
-      {"bucket-grace = 30\nbucket = 10\n", {}, 2, "option 'bucket'"},
+      {"bucket = 5\n", {}, 1, "option 'bucket' must be whole seconds from 10 to 86400"},
+      {"bucket = 90.5\n", {}, 1, "option 'bucket' must be whole seconds from 10 to 86400"},
+      {"bucket-grace = 30\nbucket = 5\n", {}, 2, "option 'bucket'"},
       {"\nwatch-port = 8545/tcp\n", {}, 2, "option 'watch-port'"},
       {"queues = 1\nno-such-option = 3\n", {}, 2, "no-such-option"},
       {"retention = 0\n", {}, 1, "option 'retention' must be from 1"},
       {"\n\ncampaign-ratio = 0.5\n", {}, 3, "option 'campaign-ratio'"},
       // A bad value in the file is an error even when the command line sets the option too.
       {"verbose = true\nquiet = maybe\n", {"--quiet"}, 2, "'maybe'"},
-      {"bucket = 7200\n", {"--bucket", "10"}, 0, "option 'bucket'"},
+      {"bucket = 7200\n", {"--bucket", "5"}, 0, "option 'bucket'"},
   };
   for (const bad_config& c : table) {
     const std::string path = write_config(c.text);

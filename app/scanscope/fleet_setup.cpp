@@ -1,0 +1,78 @@
+#include "fleet_setup.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "series_setup.hpp"
+
+namespace scanscope {
+
+std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app_options& o,
+                                                  const analysis_tables& tables,
+                                                  const rx_lcores& rx, const series_store& store,
+                                                  std::string& error) {
+  if (o.fleet.clickhouse.empty()) {
+    return nullptr;
+  }
+  exporter_settings settings;
+  settings.url = o.fleet.url;
+  settings.sensor = o.fleet.sensor;
+  settings.spool_dir = o.fleet.spool;
+  settings.spool_bytes = uint64_t{o.fleet.spool_mb} << 20;
+  settings.request_timeout_s = o.fleet.timeout;
+  auto exporter = clickhouse_exporter::start(settings, error);
+  if (!exporter) {
+    return nullptr;
+  }
+  fleet_identity who;
+  who.sensor = o.fleet.sensor;
+  who.run = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  who.bucket_ns = clock.width_ns();
+  if (!o.quiet) {
+    std::fprintf(stderr, "scanscope: closed buckets go to ClickHouse at %s as sensor '%s'\n",
+                 o.fleet.url.shown.c_str(), who.sensor.c_str());
+  }
+  clickhouse_exporter* raw = exporter.get();
+  clock.on_closed([raw, who, &o, &tables, &rx, &store](const closed_bucket& closed, bool partial) {
+    // Campaign scopes are named from a report's tables, worth filling only when one is open
+    // or has just ended.
+    run_report campaign_names;
+    if (!store.campaigns().campaigns().empty()) {
+      fill_names(campaign_names, rx, tables, o, store);
+    }
+    raw->submit(make_bucket_batch(who, closed, partial, names_of(tables), campaign_names,
+                                  store.campaigns()));
+  });
+  return exporter;
+}
+
+void note_fleet(run_report& report, const clickhouse_exporter* exporter) {
+  if (exporter == nullptr) {
+    return;
+  }
+  report.fleet = exporter->snapshot();
+}
+
+void finish_fleet(clickhouse_exporter* exporter, const app_options& o) {
+  if (exporter == nullptr) {
+    return;
+  }
+  exporter->finish(o.fleet.flush);
+  const fleet_delivery d = exporter->snapshot();
+  if (d.spool_buckets != 0) {
+    std::fprintf(stderr,
+                 "scanscope: %llu buckets wait in the spool %s for ClickHouse at %s; the next "
+                 "run delivers them first\n",
+                 static_cast<unsigned long long>(d.spool_buckets), o.fleet.spool.c_str(),
+                 d.target.c_str());
+  } else if (!o.quiet) {
+    std::fprintf(stderr, "scanscope: ClickHouse took %llu buckets (%llu rows)\n",
+                 static_cast<unsigned long long>(d.buckets_delivered),
+                 static_cast<unsigned long long>(d.rows_delivered));
+  }
+}
+
+}  // namespace scanscope

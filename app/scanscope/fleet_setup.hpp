@@ -1,0 +1,37 @@
+#pragma once
+/**
+ * @file
+ * The fleet store for a run: with --clickhouse, an exporter that each closed bucket is handed
+ * to as rows, its counters in the report, and its flush at the end of the run.
+ */
+
+#include <memory>
+#include <string>
+
+#include "export/run_report.hpp"
+#include "fleet/clickhouse_exporter.hpp"
+#include "options.hpp"
+#include "run_context.hpp"
+#include "stats/series_clock.hpp"
+#include "stats/series_store.hpp"
+
+namespace scanscope {
+
+/**
+ * With --clickhouse, start the exporter and hand it every bucket `clock` closes.
+ * @return the exporter (null without --clickhouse, or with `error` set when its spool folder
+ *         cannot be used)
+ */
+std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app_options& o,
+                                                  const analysis_tables& tables,
+                                                  const rx_lcores& rx, const series_store& store,
+                                                  std::string& error);
+
+/** The exporter's counters into the report; call before fill_report(), which adds the
+ *  lcores' arrivals_dropped. */
+void note_fleet(run_report& report, const clickhouse_exporter* exporter);
+
+/** End of the run: deliver within --clickhouse-flush, spool the rest, and say which. */
+void finish_fleet(clickhouse_exporter* exporter, const app_options& o);
+
+}  // namespace scanscope

@@ -1,0 +1,78 @@
+-- scanscope's fleet store: the tables every sensor's --clickhouse exporter writes to.
+-- Accepted by Debian 12's clickhouse-server (18.16) and by current releases alike: plain
+-- types (addresses as FixedString(16), IPv4 mapped), custom partitioning, ReplacingMergeTree.
+--
+--   clickhouse-client --multiquery < config/clickhouse/schema.sql
+--
+-- Every row carries the sensor and its run (the start time of the sensor process). A bucket
+-- delivered twice (a retry after a lost answer) has the same sorting key twice, and
+-- ReplacingMergeTree keeps one: read series and campaigns with FINAL for exact sums before the
+-- background merge has run. Distinct sources (uniqExact over `sources`) are exact either way.
+-- Tables are partitioned by month: retention drops whole months (scripts/fleet-retention, or
+-- retention-ttl.sql on servers that have TTL).
+
+CREATE DATABASE IF NOT EXISTS scanscope;
+
+-- The lines of the series files: packets and this sensor's distinct sources per
+-- (bucket, port, kind, value, country). kind: port, cluster, tool, signature, fingerprint, actor.
+CREATE TABLE IF NOT EXISTS scanscope.series
+(
+    sensor String,
+    run UInt64,
+    bucket DateTime('UTC'),
+    port UInt16,
+    protocol String,
+    kind String,
+    value String,
+    country String,
+    packets UInt64,
+    sources UInt64,
+    partial UInt8
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (sensor, run, bucket, port, protocol, kind, value, country);
+
+-- One row per (bucket, port, source) a sensor saw, with what it was counted under: distinct
+-- sources across sensors are uniqExact(source), per country, per arrayJoin(clusters), ...
+CREATE TABLE IF NOT EXISTS scanscope.sources
+(
+    sensor String,
+    run UInt64,
+    bucket DateTime('UTC'),
+    port UInt16,
+    protocol String,
+    source FixedString(16),
+    country String,
+    clusters Array(String),
+    tools Array(String),
+    signatures Array(String),
+    actor String
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (sensor, run, bucket, port, protocol, source);
+
+-- Campaigns as each sensor's detector sees them; a campaign is written at every bucket it is
+-- open and when it ends: the row with the highest version is the latest.
+CREATE TABLE IF NOT EXISTS scanscope.campaigns
+(
+    sensor String,
+    run UInt64,
+    port UInt16,
+    protocol String,
+    scope String,
+    value String,
+    start DateTime('UTC'),
+    end DateTime('UTC'),
+    ongoing UInt8,
+    peak DateTime('UTC'),
+    peak_ratio Float64,
+    packets UInt64,
+    peak_sources UInt64,
+    ramp UInt8,
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(start)
+ORDER BY (sensor, run, port, protocol, scope, value, start);

@@ -1,0 +1,245 @@
+#include "fleet/bucket_rows.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "export/campaign_text.hpp"
+
+namespace scanscope {
+
+namespace {
+
+/** The dimensions a (port, source) was counted under in one bucket. */
+struct source_row {
+  std::string country;
+  std::set<std::string> clusters;
+  std::set<std::string> tools;
+  std::set<std::string> signatures;
+  std::string actor;
+};
+
+void append_field(std::string& out, const std::string& text) {
+  out += tsv_escape(text);
+  out += '\t';
+}
+
+void append_number(std::string& out, uint64_t n) {
+  out += std::to_string(n);
+  out += '\t';
+}
+
+/** An Array(String) literal: ['a','b'], with quotes and backslashes escaped. */
+void append_array(std::string& out, const std::set<std::string>& items) {
+  std::string literal = "[";
+  bool first = true;
+  for (const std::string& item : items) {
+    literal += first ? "'" : ",'";
+    first = false;
+    for (char c : item) {
+      if (c == '\'' || c == '\\') {
+        literal += '\\';
+      }
+      literal += c;
+    }
+    literal += '\'';
+  }
+  literal += ']';
+  append_field(out, literal);
+}
+
+/** 16 bytes as \xHH escapes (a FixedString(16) field). */
+void append_address(std::string& out, const uint8_t* a) {
+  static const char hex[] = "0123456789abcdef";
+  for (size_t i = 0; i < 16; ++i) {
+    out += "\\x";
+    out += hex[a[i] >> 4];
+    out += hex[a[i] & 15];
+  }
+  out += '\t';
+}
+
+void end_row(std::string& out) {
+  out.back() = '\n';
+}
+
+/** The row's leading columns: sensor, run, bucket start. */
+void append_head(std::string& out, const fleet_identity& who, uint64_t start_s) {
+  append_field(out, who.sensor);
+  append_number(out, who.run);
+  append_number(out, start_s);
+}
+
+uint16_t port_number(const series_labels& l) {
+  return l.port == "other" ? 0 : static_cast<uint16_t>(std::stoul(l.port));
+}
+
+table_rows series_rows(const fleet_identity& who, const closed_bucket& closed, bool partial,
+                       const series_names& names, uint64_t start_s) {
+  table_rows t{"series", 0, {}};
+  for (const auto& [key, p] : closed.points) {
+    const series_labels l = label_series_key(names, key);
+    append_head(t.body, who, start_s);
+    append_number(t.body, port_number(l));
+    append_field(t.body, l.protocol);
+    append_field(t.body, l.kind);
+    append_field(t.body, l.value);
+    append_field(t.body, l.country);
+    append_number(t.body, p.packets);
+    append_number(t.body, p.sources);
+    append_number(t.body, partial ? 1 : 0);
+    end_row(t.body);
+    ++t.rows;
+  }
+  return t;
+}
+
+table_rows source_rows(const fleet_identity& who, const closed_bucket& closed,
+                       const series_names& names, uint64_t start_s) {
+  // (port index, source) → what it was counted under. Fingerprint entries are left out: a
+  // key no tool names is a per-port question the series rows answer.
+  std::map<std::pair<uint16_t, std::string>, source_row> rows;
+  for (const source_arrival& a : closed.arrivals) {
+    const auto kind = series_key::kind_of(a.key);
+    if (kind == series_key::kind::fingerprint) {
+      continue;
+    }
+    const series_labels l = label_series_key(names, a.key);
+    source_row& r = rows[{series_key::port_of(a.key),
+                          std::string(reinterpret_cast<const char*>(a.source), 16)}];
+    if (series_key::has_country(kind)) {
+      r.country = l.country;
+    }
+    switch (kind) {
+      case series_key::kind::cluster:
+        r.clusters.insert(l.value);
+        break;
+      case series_key::kind::tool:
+        r.tools.insert(l.value);
+        break;
+      case series_key::kind::signature:
+        r.signatures.insert(l.value);
+        break;
+      case series_key::kind::actor:
+        r.actor = l.value;
+        break;
+      default:
+        break;
+    }
+  }
+  table_rows t{"sources", 0, {}};
+  for (const auto& [where, r] : rows) {
+    const series_labels l =
+        label_series_key(names, series_key::make(series_key::kind::port, where.first, 0, 0));
+    append_head(t.body, who, start_s);
+    append_number(t.body, port_number(l));
+    append_field(t.body, l.protocol);
+    append_address(t.body, reinterpret_cast<const uint8_t*>(where.second.data()));
+    append_field(t.body, r.country);
+    append_array(t.body, r.clusters);
+    append_array(t.body, r.tools);
+    append_array(t.body, r.signatures);
+    append_field(t.body, r.actor);
+    end_row(t.body);
+    ++t.rows;
+  }
+  return t;
+}
+
+/** Seconds since the epoch at the start of `bucket`. */
+uint64_t start_of(const fleet_identity& who, int64_t bucket) {
+  return static_cast<uint64_t>(bucket) * who.bucket_ns / 1000000000ULL;
+}
+
+table_rows campaign_rows(const fleet_identity& who, const closed_bucket& closed,
+                         const series_names& ports, const run_report& names,
+                         const campaign_detector& detector) {
+  table_rows t{"campaigns", 0, {}};
+  const auto& all = detector.campaigns();
+  for (size_t i = 0; i < all.size(); ++i) {
+    const campaign& c = all[i];
+    const bool ended_now = std::find(closed.campaigns.ended.begin(), closed.campaigns.ended.end(),
+                                     i) != closed.campaigns.ended.end();
+    if (c.end >= 0 && !ended_now) {
+      continue;  // sent when it ended
+    }
+    const series_labels l =
+        label_series_key(ports, series_key::make(series_key::kind::port, c.port, 0, 0));
+    append_field(t.body, who.sensor);
+    append_number(t.body, who.run);
+    append_number(t.body, port_number(l));
+    append_field(t.body, l.protocol);
+    append_field(t.body, campaign_scope_name(c.scope));
+    append_field(t.body, scope_value(names, c.scope, c.port, c.dim));
+    append_number(t.body, start_of(who, c.start));
+    append_number(t.body, c.end >= 0 ? start_of(who, c.end) : 0);
+    append_number(t.body, c.end >= 0 ? 0 : 1);
+    append_number(t.body, start_of(who, c.peak));
+    append_field(t.body, std::to_string(c.peak_ratio));
+    append_number(t.body, c.packets);
+    append_number(t.body, c.peak_sources);
+    append_number(t.body, c.ramp ? 1 : 0);
+    append_number(t.body, static_cast<uint64_t>(closed.bucket));
+    end_row(t.body);
+    ++t.rows;
+  }
+  return t;
+}
+
+}  // namespace
+
+std::string tsv_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+uint64_t bucket_batch::bytes() const {
+  uint64_t n = 0;
+  for (const table_rows& t : tables) {
+    n += t.body.size();
+  }
+  return n;
+}
+
+uint64_t bucket_batch::rows() const {
+  uint64_t n = 0;
+  for (const table_rows& t : tables) {
+    n += t.rows;
+  }
+  return n;
+}
+
+bucket_batch make_bucket_batch(const fleet_identity& who, const closed_bucket& closed,
+                               bool partial, const series_names& names,
+                               const run_report& campaign_names,
+                               const campaign_detector& campaigns) {
+  bucket_batch b;
+  b.sensor = who.sensor;
+  b.run = who.run;
+  b.bucket = closed.bucket;
+  b.start_s = start_of(who, closed.bucket);
+  b.tables.push_back(series_rows(who, closed, partial, names, b.start_s));
+  b.tables.push_back(source_rows(who, closed, names, b.start_s));
+  b.tables.push_back(campaign_rows(who, closed, names, campaign_names, campaigns));
+  return b;
+}
+
+}  // namespace scanscope

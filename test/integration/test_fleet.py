@@ -1,0 +1,383 @@
+#!/usr/bin/python3
+"""The fleet store: closed buckets into Debian's clickhouse-server, started here on 127.0.0.1.
+
+1. Exact merge. A seed scenario is cut into two darknet slices (even and odd last address
+   byte): most scanners hit both, so the two sensors' sources overlap in part. Sensor A and
+   sensor B each analyse one slice into one server. The shipped queries
+   (config/clickhouse/queries) must give, per hour, per port, country, cluster and signature,
+   exactly the packets and distinct sources of one scanscope run over the whole capture.
+2. Two shards. The same two sensors write to two servers, one each; the Distributed tables of
+   config/clickhouse/distributed.sql answer the same queries with the same figures.
+3. Outage. A live run (net_af_packet on a veth pair, 10 s buckets) while frames come at a steady
+   pace from a network namespace; the server is stopped and started again mid-run. Every
+   bucket must arrive once, the store's figures must equal the sensor's own series files and
+   the frames sent, and the spool counters must show the outage.
+4. Refusals: a bad URL stops the run (exit 2, naming the option); a schema the server rejects
+   is logged with the server's message, spooled and counted.
+
+usage: test_fleet.py SCANSCOPE SCANSCOPE_GEN SOURCE_DIR
+"""
+
+import collections
+import csv
+import datetime
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+SOURCE_DIR = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(__file__), "..", "..")
+sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
+import clickhouse_local  # noqa: E402
+
+SCHEMA = os.path.join(SOURCE_DIR, "config", "clickhouse", "schema.sql")
+DISTRIBUTED = os.path.join(SOURCE_DIR, "config", "clickhouse", "distributed.sql")
+QUERIES = os.path.join(SOURCE_DIR, "config", "clickhouse", "queries")
+NS = f"scanscope-fleet-{os.getpid()}"
+HOST_IF, PEER_IF = "ssf0", "ssf1"
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+    return condition
+
+
+def epoch(text):
+    """'2018-12-03T20:00:00.000Z' or '2018-12-03 20:00:00' (UTC) → seconds."""
+    text = text.replace("T", " ").rstrip("Z").split(".")[0]
+    return int(datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+               .replace(tzinfo=datetime.timezone.utc).timestamp())
+
+
+def series_lines(folder):
+    """The series files' lines, summed per (start, port, protocol, kind, value, country)."""
+    sums = collections.defaultdict(lambda: [0, 0])
+    for path in glob.glob(os.path.join(folder, "*.csv")):
+        with open(path) as f:
+            for row in csv.DictReader(f):
+                key = (epoch(row["start"]), int(0 if row["port"] == "other" else row["port"]),
+                       row["protocol"], row["kind"], row["value"], row["country"])
+                sums[key][0] += int(row["packets"])
+                sums[key][1] += int(row["sources"])
+    return sums
+
+
+def expected(lines, kind, by_country):
+    """From one run's series: per (hour, label) of one kind on 8545/tcp, packets and sources.
+    Per-kind entries are split by country; a source has one country, so sources add up."""
+    packets, sources = collections.Counter(), collections.Counter()
+    for (start, port, protocol, k, value, country), (p, s) in lines.items():
+        if k != kind or port != 8545 or protocol != "tcp":
+            continue
+        label = country if by_country else value
+        packets[(start, label)] += p
+        sources[(start, label)] += s
+    return packets, sources
+
+
+def shipped(server, name, table_suffix=""):
+    """Run a query of config/clickhouse/queries; rows as {(hour, label): number}."""
+    sql = open(os.path.join(QUERIES, name)).read()
+    if table_suffix:
+        for table in ("series", "sources", "campaigns"):
+            sql = sql.replace(f"scanscope.{table}\n", f"scanscope.{table}{table_suffix}\n")
+            sql = sql.replace(f"scanscope.{table} ", f"scanscope.{table}{table_suffix} ")
+    out = {}
+    for line in server.query(sql).splitlines():
+        hour, label, number = line.split("\t")
+        out[(epoch(hour), label)] = int(number)
+    return out
+
+
+def run_sensor(scanscope, capture, sensor, server, tmp, extra=()):
+    spool = os.path.join(tmp, f"spool-{sensor}-{server.http_port}")
+    proc = subprocess.run(
+        [scanscope, "--pcap", capture, "--quiet", "--http", "none",
+         "--clickhouse", server.url + "?database=scanscope", "--sensor", sensor,
+         "--clickhouse-spool", spool, "--clickhouse-flush", "120", *extra],
+        capture_output=True, text=True, timeout=600)
+    check(proc.returncode == 0, f"sensor {sensor}: exit {proc.returncode}: {proc.stderr[-500:]}")
+    return proc
+
+
+def compare(name, got, want):
+    if got == want:
+        return True
+    missing = {k: v for k, v in want.items() if got.get(k) != v}
+    extra = {k: v for k, v in got.items() if k not in want}
+    failures.append(f"{name}: {len(missing)} of {len(want)} cells differ from one run over the "
+                    f"whole capture (e.g. {list(missing.items())[:3]} got "
+                    f"{[got.get(k) for k in list(missing)[:3]]}), {len(extra)} extra "
+                    f"(e.g. {list(extra.items())[:3]})")
+    return False
+
+
+def merge_checks(server, whole, suffix, label):
+    """The shipped queries against the single run's series."""
+    counted = 0
+    for query, kind, by_country, what in (
+            ("packets-by-country.sql", "port", True, 0),
+            ("sources-by-country.sql", "port", True, 1),
+            ("packets-by-cluster.sql", "cluster", False, 0),
+            ("sources-by-cluster.sql", "cluster", False, 1),
+            ("sources-by-signature.sql", "signature", False, 1)):
+        want = expected(whole, kind, by_country)[what]
+        want = {k: v for k, v in want.items() if v != 0}
+        got = shipped(server, query, suffix)
+        check(len(want) > 0, f"{label} {query}: the single run has no such cells")
+        if compare(f"{label} {query}", got, want):
+            counted += len(want)
+    print(f"{label}: {counted} cells equal to the single run")
+
+
+def exact_merge(scanscope, gen, tmp):
+    capture = os.path.join(tmp, "ethereum.pcap")
+    subprocess.run([gen, os.path.join(SOURCE_DIR, "config", "scenarios", "ethereum-2018-12.scn"),
+                    "-o", capture, "-q"], check=True)
+    halves = [os.path.join(tmp, "slice-a.pcap"), os.path.join(tmp, "slice-b.pcap")]
+    subprocess.run(["tcpdump", "-r", capture, "-w", halves[0], "ip[19] & 1 = 0"], check=True,
+                   stderr=subprocess.DEVNULL)
+    subprocess.run(["tcpdump", "-r", capture, "-w", halves[1], "not (ip[19] & 1 = 0)"],
+                   check=True, stderr=subprocess.DEVNULL)
+    whole_dir = os.path.join(tmp, "whole-series")
+    proc = subprocess.run([scanscope, "--pcap", capture, "--quiet", "--http", "none",
+                           "--series-dir", whole_dir],
+                          capture_output=True, text=True, timeout=600)
+    check(proc.returncode == 0, f"the single run: exit {proc.returncode}: {proc.stderr[-500:]}")
+    whole = series_lines(whole_dir)
+
+    one = clickhouse_local.Server(os.path.join(tmp, "ch-one")).start()
+    try:
+        one.run_file(SCHEMA)
+        for sensor, half in zip("ab", halves):
+            run_sensor(scanscope, half, sensor, one, tmp)
+        per_sensor = one.query("SELECT sensor, uniqExact(source) FROM scanscope.sources "
+                               "GROUP BY sensor ORDER BY sensor").split()
+        both = int(one.query("SELECT uniqExact(source) FROM scanscope.sources"))
+        a, b = int(per_sensor[1]), int(per_sensor[3])
+        check(max(a, b) < both < a + b,
+              f"the slices' sources should overlap in part: a {a}, b {b}, both {both}")
+        print(f"sources: sensor a {a}, sensor b {b}, both {both}")
+        merge_checks(one, whole, "", "one server")
+        campaigns = one.query(open(os.path.join(QUERIES, "campaigns-by-sensor.sql")).read())
+        sensors = {line.split("\t")[0] for line in campaigns.splitlines()}
+        check(sensors == {"a", "b"}, f"campaigns by sensor: sensors {sensors}")
+    finally:
+        one.stop()
+
+    ports = [clickhouse_local.free_port(), clickhouse_local.free_port()]
+    shards = [clickhouse_local.Server(os.path.join(tmp, f"ch-shard{i}"), shards_tcp_ports=ports,
+                                      tcp_port=ports[i]) for i in range(2)]
+    try:
+        for s in shards:
+            s.start()
+            s.run_file(SCHEMA)
+            s.run_file(DISTRIBUTED)
+        for sensor, half, s in zip("ab", halves, shards):
+            run_sensor(scanscope, half, sensor, s, tmp)
+        local = int(shards[0].query("SELECT count() FROM scanscope.sources"))
+        spread = int(shards[0].query("SELECT count() FROM scanscope.sources_all"))
+        check(0 < local < spread, f"shard 0 holds {local} source rows, all shards {spread}")
+        merge_checks(shards[0], whole, "_all", "two shards")
+    finally:
+        for s in shards:
+            s.stop()
+
+
+def sender(seconds, rate, sources):
+    """A process in the namespace sending SYNs to 8545 at `rate` a second for `seconds`."""
+    code = f"""
+import socket, struct, time
+def checksum(data):
+    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('{PEER_IF}', 0))
+sent = 0
+start = time.time()
+while time.time() - start < {seconds}:
+    src = socket.inet_aton('198.51.100.%d' % (10 + sent % {sources}))
+    dst = socket.inet_aton('192.0.2.%d' % (1 + sent % 200))
+    tcp = struct.pack('!HHIIBBHHH', 40000, 8545, sent, 0, 5 << 4, 2, 1024, 0, 0)
+    tcp = tcp[:16] + struct.pack('!H', checksum(src + dst + struct.pack('!BBH', 0, 6, 20) + tcp)) + tcp[18:]
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, 1, 0, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack('!H', checksum(ip)) + ip[12:]
+    s.send(b'\\x02\\0\\0\\0\\0\\x01\\x02\\0\\0\\0\\0\\x02\\x08\\x00' + ip + tcp)
+    sent += 1
+    time.sleep(max(0, start + sent / {rate} - time.time()))
+print(sent)
+"""
+    return subprocess.Popen(["ip", "netns", "exec", NS, sys.executable, "-c", code],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def metric(text, name):
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def outage(scanscope, tmp):
+    made = subprocess.run(["ip", "netns", "add", NS], capture_output=True, text=True)
+    if made.returncode != 0:
+        print(f"SKIP outage: cannot create a network namespace here: {made.stderr.strip()}")
+        return
+    server = clickhouse_local.Server(os.path.join(tmp, "ch-outage"))
+    proc = None
+    try:
+        subprocess.run(["ip", "link", "add", HOST_IF, "type", "veth", "peer", "name", PEER_IF],
+                       check=True)
+        subprocess.run(["ip", "link", "set", PEER_IF, "netns", NS], check=True)
+        subprocess.run(["ip", "link", "set", HOST_IF, "up"], check=True)
+        subprocess.run(["ip", "netns", "exec", NS, "ip", "link", "set", PEER_IF, "up"], check=True)
+        server.start()
+        server.run_file(SCHEMA)
+        series_dir, spool = os.path.join(tmp, "live-series"), os.path.join(tmp, "live-spool")
+        report, log_path = os.path.join(tmp, "live.json"), os.path.join(tmp, "live.log")
+        http = clickhouse_local.free_port()
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(
+                [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
+                 f"--file-prefix=scanscope-fleet-{os.getpid()}",
+                 "--vdev", f"net_af_packet0,iface={HOST_IF}", "--",
+                 "--geo-db", "none", "--bucket", "10", "--bucket-grace", "1",
+                 "--mbufs", "4096", "--http", f"127.0.0.1:{http}", "--json-out", report,
+                 "--series-dir", series_dir, "--status-interval", "1",
+                 "--clickhouse", server.url + "?database=scanscope", "--sensor", "live",
+                 "--clickhouse-spool", spool, "--clickhouse-timeout", "2",
+                 "--clickhouse-flush", "30"],
+                stdout=subprocess.DEVNULL, stderr=log)
+        deadline = time.time() + 30
+        while time.time() < deadline and "pps" not in open(log_path).read():
+            time.sleep(0.2)
+        send = sender(44, 40, 25)
+        time.sleep(9)
+        server.stop()  # the outage: buckets close while the server is down
+        time.sleep(17)
+        with urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10) as r:
+            during = r.read().decode()
+        spooled = metric(during, "scanscope_clickhouse_spool_buckets")
+        check(spooled is not None and spooled >= 1,
+              f"during the outage the spool should hold buckets, /metrics says {spooled}")
+        check((metric(during, "scanscope_clickhouse_retries_total") or 0) >= 1,
+              "during the outage retries should be counted")
+        server.start()  # same folder and ports: the sensor delivers its spool
+        sent = int(send.communicate(timeout=60)[0].strip())
+        time.sleep(2)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=90)
+        check(proc.returncode == 0, f"live run: exit {proc.returncode}")
+        r = json.load(open(report))
+        fleet = r["fleet"]
+        own = series_lines(series_dir)
+        buckets = {k[0] for k in own}
+        print(f"outage: {sent} frames sent, {len(buckets)} buckets, fleet {fleet}")
+        check(fleet["buckets_spooled"] >= 1, f"no bucket was spooled: {fleet}")
+        check(fleet["retries"] >= 1, f"no retry counted: {fleet}")
+        check(fleet["spool_buckets"] == 0 and fleet["buckets_dropped"] == 0,
+              f"buckets left in the spool or dropped: {fleet}")
+        check(fleet["buckets_delivered"] == len(buckets),
+              f"{fleet['buckets_delivered']} buckets delivered, the series files hold "
+              f"{len(buckets)}")
+        rows = server.query("SELECT toUnixTimestamp(bucket), port, protocol, kind, value, "
+                            "country, sum(packets), sum(sources) FROM scanscope.series FINAL "
+                            "GROUP BY bucket, port, protocol, kind, value, country")
+        store = {}
+        for line in rows.splitlines():
+            f = line.split("\t")
+            store[(int(f[0]), int(f[1]), f[2], f[3], f[4], f[5])] = [int(f[6]), int(f[7])]
+        compare("outage: the store against the sensor's series files", store, dict(own))
+        stored = int(server.query("SELECT sum(packets) FROM scanscope.series FINAL "
+                                  "WHERE kind = 'port' AND port = 8545"))
+        check(stored == sent, f"the store counts {stored} packets to 8545, {sent} were sent")
+        once = server.query("SELECT count(), uniqExact(bucket) FROM scanscope.series FINAL "
+                            "WHERE kind = 'port'").split()
+        check(int(once[0]) == int(once[1]) == len(buckets),
+              f"port rows {once[0]} over {once[1]} buckets, {len(buckets)} expected")
+        distinct = server.query("SELECT toUnixTimestamp(bucket), uniqExact(source) FROM "
+                                "scanscope.sources GROUP BY bucket").split("\n")
+        by_bucket = {int(l.split()[0]): int(l.split()[1]) for l in distinct if l}
+        want = {k[0]: v[1] for k, v in own.items() if k[3] == "port" and k[1] == 8545}
+        compare("outage: distinct sources per bucket", by_bucket, want)
+        log = open(log_path).read()
+        check("cannot be reached" in log, "the outage was not logged")
+        check("takes buckets again" in log, "the recovery was not logged")
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        server.stop()
+        subprocess.run(["ip", "link", "del", HOST_IF], stderr=subprocess.DEVNULL)
+        subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
+
+
+def refusals(scanscope, tmp):
+    capture = os.path.join(SOURCE_DIR, "test", "data", "masscan-syn.pcap")
+    for url, words in (("ftp://127.0.0.1:8123/", "scheme 'ftp'"),
+                       ("http://127.0.0.1:99999/", "port '99999'"),
+                       ("http://127.0.0.1:8123/?database=a;drop", "database 'a;drop'")):
+        proc = subprocess.run([scanscope, "--pcap", capture, "--quiet", "--http", "none",
+                               "--clickhouse", url], capture_output=True, text=True)
+        check(proc.returncode == 2 and "clickhouse" in proc.stderr and words in proc.stderr,
+              f"--clickhouse {url}: exit {proc.returncode}, {proc.stderr.strip()!r}")
+    # A table the server does not have: the server's message once in the log, the bucket
+    # spooled and counted, nothing dropped.
+    server = clickhouse_local.Server(os.path.join(tmp, "ch-refuse")).start()
+    try:
+        server.query("CREATE DATABASE scanscope")
+        spool = os.path.join(tmp, "refused-spool")
+        report = os.path.join(tmp, "refused.json")
+        proc = subprocess.run(
+            [scanscope, "--pcap", capture, "--http", "none", "--geo-db", "none",
+             "--clickhouse", server.url + "?database=scanscope", "--sensor", "x",
+             "--clickhouse-spool", spool, "--clickhouse-flush", "1", "--json-out", report],
+            capture_output=True, text=True, timeout=120)
+        fleet = json.load(open(report))["fleet"]
+        check(proc.returncode == 0, f"refused inserts: exit {proc.returncode}")
+        check("refused rows of table 'series'" in proc.stderr and "doesn't exist" in proc.stderr,
+              f"the server's message is not in the log: {proc.stderr[-600:]!r}")
+        check(proc.stderr.count("refused rows") == 1, "the refusal should be logged once")
+        check(fleet["rejected"] >= 1 and fleet["spool_buckets"] >= 1 and
+              fleet["buckets_dropped"] == 0, f"refused bucket not spooled and counted: {fleet}")
+        check(len(glob.glob(os.path.join(spool, "*.batch"))) == fleet["spool_buckets"],
+              "the spool folder does not hold what the report counts")
+        # With the schema in place the next run delivers the spooled buckets first.
+        server.run_file(SCHEMA)
+        proc = subprocess.run(
+            [scanscope, "--pcap", capture, "--http", "none", "--geo-db", "none",
+             "--clickhouse", server.url + "?database=scanscope", "--sensor", "x",
+             "--clickhouse-spool", spool, "--json-out", report],
+            capture_output=True, text=True, timeout=120)
+        check("from an earlier run" in proc.stderr, "the spool left over was not announced")
+        fleet = json.load(open(report))["fleet"]
+        runs = int(server.query("SELECT uniqExact(run) FROM scanscope.series"))
+        check(fleet["spool_buckets"] == 0 and runs == 2,
+              f"spooled buckets of the first run not delivered: runs {runs}, {fleet}")
+    finally:
+        server.stop()
+
+
+def main():
+    scanscope, gen = sys.argv[1:3]
+    with tempfile.TemporaryDirectory() as tmp:
+        refusals(scanscope, tmp)
+        exact_merge(scanscope, gen, tmp)
+        outage(scanscope, tmp)
+    for f in failures:
+        print("FAIL:", f)
+    print("fleet:", "ok" if not failures else f"{len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "fingerprint/scan_tool.hpp"
+#include "fleet/bucket_rows.hpp"
+#include "fleet/clickhouse_url.hpp"
+#include "fleet/delivery_spool.hpp"
+#include "stats/bucket_series.hpp"
+
+using namespace scanscope;
+
+namespace {
+
+struct folder {
+  std::string path = "/tmp/scanscope-spool-test-" + std::to_string(::getpid());
+  folder() { std::filesystem::remove_all(path); }
+  ~folder() { std::filesystem::remove_all(path); }
+};
+
+bucket_batch batch_of(int64_t bucket, size_t body_bytes) {
+  bucket_batch b;
+  b.sensor = "s1";
+  b.run = 1700000000;
+  b.bucket = bucket;
+  b.start_s = static_cast<uint64_t>(bucket) * 3600;
+  // A body with the bytes a naive reader would trip on: tabs, newlines, the word "end".
+  std::string body = "s1\t1\t" + std::to_string(b.start_s) + "\tend\\n\n";
+  body.resize(body_bytes, 'x');
+  b.tables.push_back({"series", 1, body});
+  b.tables.push_back({"sources", 0, ""});
+  return b;
+}
+
+void source(uint8_t* out, uint8_t last) {
+  const uint8_t v4[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, last};
+  std::memcpy(out, v4, 16);
+}
+
+}  // namespace
+
+TEST_CASE("clickhouse URLs are checked and shown without their password", "[fleet]") {
+  clickhouse_url u;
+  REQUIRE(parse_clickhouse_url("http://127.0.0.1:8123/?database=sensors", u).empty());
+  CHECK(u.endpoint == "http://127.0.0.1:8123/");
+  CHECK(u.database == "sensors");
+  REQUIRE(parse_clickhouse_url("https://ops:secret@ch.example.net:8443", u).empty());
+  CHECK(u.endpoint == "https://ops:secret@ch.example.net:8443/");
+  CHECK(u.database == "scanscope");
+  CHECK(u.shown.find("secret") == std::string::npos);
+  CHECK(u.shown.find("ops:***@") != std::string::npos);
+  REQUIRE(parse_clickhouse_url("http://[::1]:8123/", u).empty());
+  CHECK(u.endpoint == "http://[::1]:8123/");
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"127.0.0.1:8123", "not a URL"},
+      {"ftp://127.0.0.1/", "scheme 'ftp'"},
+      {"http://127.0.0.1:0/", "port '0'"},
+      {"http://127.0.0.1:65536/", "port '65536'"},
+      {"http://127.0.0.1:81a/", "port '81a'"},
+      {"http:///?database=x", "is not a host"},
+      {"http://127.0.0.1/ping", "path '/ping'"},
+      {"http://127.0.0.1/?database=x;drop", "database 'x;drop'"},
+      {"http://127.0.0.1/?database=", "database ''"},
+      {"http://127.0.0.1/?user=x", "parameter 'user'"},
+  };
+  for (const auto& [text, words] : bad) {
+    INFO(text);
+    const std::string error = parse_clickhouse_url(text, u);
+    CHECK(error.find(words) != std::string::npos);
+  }
+}
+
+TEST_CASE("the spool keeps buckets in order, across a restart, within its bound", "[fleet]") {
+  folder dir;
+  {
+    delivery_spool spool(dir.path, 10000);
+    REQUIRE(spool.open().empty());
+    for (int64_t b = 1; b <= 3; ++b) {
+      REQUIRE(spool.push(batch_of(b, 1000)).empty());
+    }
+    CHECK(spool.size() == 3);
+    CHECK(spool.oldest_written() > 0);
+  }
+  // A write a crash cut short, and an unrelated file: neither is taken for a bucket.
+  std::ofstream(dir.path + "/0000000000000009.batch.tmp") << "scanscope-spool 1\nsens";
+  std::ofstream(dir.path + "/notes.txt") << "hello";
+  delivery_spool spool(dir.path, 10000);
+  REQUIRE(spool.open().empty());
+  REQUIRE(spool.size() == 3);
+  CHECK(!std::filesystem::exists(dir.path + "/0000000000000009.batch.tmp"));
+  bucket_batch b;
+  REQUIRE(spool.front(b).empty());
+  CHECK(b.bucket == 1);
+  CHECK(b.sensor == "s1");
+  REQUIRE(b.tables.size() == 2);
+  CHECK(b.tables[0].body == batch_of(1, 1000).tables[0].body);
+  CHECK(b.tables[0].rows == 1);
+  spool.pop();
+  // Over the bound: the oldest go first, and are counted.
+  for (int64_t n = 4; n <= 12; ++n) {
+    REQUIRE(spool.push(batch_of(n, 1000)).empty());
+  }
+  CHECK(spool.bytes() <= 10000);
+  CHECK(spool.dropped() > 0);
+  CHECK(spool.size() + spool.dropped() == 11);
+  REQUIRE(spool.front(b).empty());
+  CHECK(b.bucket == static_cast<int64_t>(12 - spool.size() + 1));
+}
+
+TEST_CASE("a damaged spool file is set aside, named and counted", "[fleet]") {
+  folder dir;
+  delivery_spool spool(dir.path, 1 << 20);
+  REQUIRE(spool.open().empty());
+  REQUIRE(spool.push(batch_of(1, 100)).empty());
+  REQUIRE(spool.push(batch_of(2, 100)).empty());
+  const std::string first = dir.path + "/0000000000000001.batch";
+  std::filesystem::resize_file(first, 60);  // cut inside the body
+  bucket_batch b;
+  const std::string error = spool.front(b);
+  CHECK(error.find(first) != std::string::npos);
+  CHECK(error.find("cut short") != std::string::npos);
+  CHECK(spool.damaged() == 1);
+  CHECK(std::filesystem::exists(first + ".bad"));
+  REQUIRE(spool.front(b).empty());
+  CHECK(b.bucket == 2);
+}
+
+TEST_CASE("a closed bucket becomes rows: series lines, and one row per (port, source)",
+          "[fleet]") {
+  std::string error;
+  auto ports = watched_ports::build({{8545, transport::tcp, "ethereum-jsonrpc"}}, error);
+  REQUIRE(ports);
+  series_names names;
+  names.ports = &*ports;
+  names.clusters = {"fixed-port-w1024", "other"};
+  names.signatures = {"eth-accounts"};
+  names.countries = {"ZZ", "RU"};
+  const uint16_t p = ports->index(transport::tcp, 8545);
+
+  // Two sources through a real bucket_series: the arrivals are what add() recorded.
+  bucket_series lcore(64, 1024, 16);
+  const uint64_t keys[] = {series_key::make(series_key::kind::port, p, series_key::all, 1),
+                           series_key::make(series_key::kind::cluster, p, 0, 1),
+                           series_key::make(series_key::kind::tool, p,
+                                            static_cast<uint16_t>(scan_tool::masscan), 1)};
+  uint8_t a[16], b[16];
+  source(a, 1);
+  source(b, 2);
+  for (int i = 0; i < 3; ++i) {
+    lcore.add(10, 7, keys, 3, 0xA, false, a);  // three packets, one arrival per key
+  }
+  lcore.add(10, 8, keys, 2, 0xB, false, b);
+  const uint64_t hit = series_key::make(series_key::kind::signature, p, 0, 1);
+  lcore.add(10, hit, &hit, 1, 0xB, false, b);
+  series_store store(24, surge_settings{});
+  const closed_bucket closed = store.close(10, {&lcore});
+  CHECK(closed.arrivals.size() == 6);
+
+  const fleet_identity who{"dark\tnet", 1700000000, 3600ULL * 1000000000ULL};
+  const bucket_batch batch =
+      make_bucket_batch(who, closed, false, names, run_report{}, store.campaigns());
+  CHECK(batch.start_s == 36000);
+  REQUIRE(batch.tables.size() == 3);
+  CHECK(batch.tables[0].table == "series");
+  CHECK(batch.tables[0].rows == closed.points.size());
+  // The sensor name is escaped, so a tab in it cannot shift the columns.
+  CHECK(batch.tables[0].body.rfind("dark\\tnet\t1700000000\t36000\t8545\ttcp\t", 0) == 0);
+  CHECK(batch.tables[1].table == "sources");
+  REQUIRE(batch.tables[1].rows == 2);
+  const std::string rows = batch.tables[1].body;
+  const std::string a_text = "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xff\\xff"
+                             "\\xc6\\x33\\x64\\x01\tRU\t['fixed-port-w1024']\t['masscan']\t[]\t\n";
+  const std::string b_text = "\\xc6\\x33\\x64\\x02\tRU\t['fixed-port-w1024']\t[]\t"
+                             "['eth-accounts']\t\n";
+  CHECK(rows.find(a_text) != std::string::npos);
+  CHECK(rows.find(b_text) != std::string::npos);
+  CHECK(batch.tables[2].rows == 0);  // no campaign
+}
+
+TEST_CASE("arrivals a bucket has no room for are counted, not lost silently", "[fleet]") {
+  bucket_series lcore(64, 1024, 2);
+  const uint64_t key = series_key::make(series_key::kind::port, 1, series_key::all, 0);
+  uint8_t s[16];
+  for (uint8_t i = 0; i < 5; ++i) {
+    source(s, i);
+    lcore.add(3, key, &key, 1, 0x100 + i, false, s);
+  }
+  CHECK(lcore.arrivals_dropped().read() == 3);
+  series_store store(24, surge_settings{});
+  const closed_bucket closed = store.close(3, {&lcore});
+  CHECK(closed.arrivals.size() == 2);
+  CHECK(closed.points.at(key).sources == 5);
+}
