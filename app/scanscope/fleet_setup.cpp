@@ -37,14 +37,22 @@ std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app
   }
   clickhouse_exporter* raw = exporter.get();
   clock.on_closed([raw, who, &o, &tables, &rx, &store](const closed_bucket& closed, bool partial) {
+    // The campaigns are the detector's, which the stats loop owns: their rows are made here.
     // Campaign scopes are named from a report's tables, worth filling only when one is open
-    // or has just ended.
+    // or has just ended. The rest is made on the exporter's thread, from copies.
     run_report campaign_names;
     if (!store.campaigns().campaigns().empty()) {
       fill_names(campaign_names, rx, tables, o, store);
     }
-    raw->submit(make_bucket_batch(who, closed, partial, names_of(tables), campaign_names,
-                                  store.campaigns()));
+    auto campaigns = std::make_shared<table_rows>(
+        make_campaign_rows(who, closed, names_of(tables), campaign_names, store.campaigns()));
+    auto bucket = std::make_shared<closed_bucket>();
+    bucket->bucket = closed.bucket;
+    bucket->points = closed.points;
+    bucket->arrivals = closed.arrivals;
+    raw->submit([who, bucket, partial, names = names_of(tables), campaigns] {
+      return make_bucket_batch(who, *bucket, partial, names, std::move(*campaigns));
+    });
   });
   return exporter;
 }

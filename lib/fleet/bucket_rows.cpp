@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 #include <set>
-#include <tuple>
+#include <vector>
 
 #include "export/campaign_text.hpp"
 
@@ -96,47 +95,52 @@ table_rows series_rows(const fleet_identity& who, const closed_bucket& closed, b
   return t;
 }
 
-table_rows source_rows(const fleet_identity& who, const closed_bucket& closed,
+table_rows source_rows(const fleet_identity& who, std::vector<source_arrival> arrivals,
                        const series_names& names, uint64_t start_s) {
-  // (port index, source) → what it was counted under. Fingerprint entries are left out: a
-  // key no tool names is a per-port question the series rows answer.
-  std::map<std::pair<uint16_t, std::string>, source_row> rows;
-  for (const source_arrival& a : closed.arrivals) {
-    const auto kind = series_key::kind_of(a.key);
-    if (kind == series_key::kind::fingerprint) {
-      continue;
+  // Arrivals of one (port, source) next to each other, then one row per run of them; names
+  // are looked up per row, not per arrival (a dense hour has millions of arrivals).
+  std::sort(arrivals.begin(), arrivals.end(), [](const source_arrival& x, const source_arrival& y) {
+    const uint16_t px = series_key::port_of(x.key), py = series_key::port_of(y.key);
+    if (px != py) {
+      return px < py;
     }
-    const series_labels l = label_series_key(names, a.key);
-    source_row& r = rows[{series_key::port_of(a.key),
-                          std::string(reinterpret_cast<const char*>(a.source), 16)}];
-    if (series_key::has_country(kind)) {
-      r.country = l.country;
-    }
-    switch (kind) {
-      case series_key::kind::cluster:
-        r.clusters.insert(l.value);
-        break;
-      case series_key::kind::tool:
-        r.tools.insert(l.value);
-        break;
-      case series_key::kind::signature:
-        r.signatures.insert(l.value);
-        break;
-      case series_key::kind::actor:
-        r.actor = l.value;
-        break;
-      default:
-        break;
-    }
-  }
+    const int c = std::memcmp(x.source, y.source, sizeof x.source);
+    return c != 0 ? c < 0 : x.key < y.key;
+  });
   table_rows t{"sources", 0, {}};
-  for (const auto& [where, r] : rows) {
+  size_t i = 0;
+  while (i < arrivals.size()) {
+    const source_arrival& first = arrivals[i];
+    const uint16_t port = series_key::port_of(first.key);
+    source_row r;
+    for (; i < arrivals.size() && series_key::port_of(arrivals[i].key) == port &&
+           std::memcmp(arrivals[i].source, first.source, sizeof first.source) == 0;
+         ++i) {
+      const uint64_t key = arrivals[i].key;
+      const auto kind = series_key::kind_of(key);
+      if (kind == series_key::kind::fingerprint) {
+        continue;  // a per-port question the series rows answer
+      }
+      const series_labels l = label_series_key(names, key);
+      if (series_key::has_country(kind)) {
+        r.country = l.country;
+      }
+      if (kind == series_key::kind::cluster) {
+        r.clusters.insert(l.value);
+      } else if (kind == series_key::kind::tool) {
+        r.tools.insert(l.value);
+      } else if (kind == series_key::kind::signature) {
+        r.signatures.insert(l.value);
+      } else if (kind == series_key::kind::actor) {
+        r.actor = l.value;
+      }
+    }
     const series_labels l =
-        label_series_key(names, series_key::make(series_key::kind::port, where.first, 0, 0));
+        label_series_key(names, series_key::make(series_key::kind::port, port, 0, 0));
     append_head(t.body, who, start_s);
     append_number(t.body, port_number(l));
     append_field(t.body, l.protocol);
-    append_address(t.body, reinterpret_cast<const uint8_t*>(where.second.data()));
+    append_address(t.body, first.source);
     append_field(t.body, r.country);
     append_array(t.body, r.clusters);
     append_array(t.body, r.tools);
@@ -153,9 +157,11 @@ uint64_t start_of(const fleet_identity& who, int64_t bucket) {
   return static_cast<uint64_t>(bucket) * who.bucket_ns / 1000000000ULL;
 }
 
-table_rows campaign_rows(const fleet_identity& who, const closed_bucket& closed,
-                         const series_names& ports, const run_report& names,
-                         const campaign_detector& detector) {
+}  // namespace
+
+table_rows make_campaign_rows(const fleet_identity& who, const closed_bucket& closed,
+                              const series_names& ports, const run_report& names,
+                              const campaign_detector& detector) {
   table_rows t{"campaigns", 0, {}};
   const auto& all = detector.campaigns();
   for (size_t i = 0; i < all.size(); ++i) {
@@ -187,8 +193,6 @@ table_rows campaign_rows(const fleet_identity& who, const closed_bucket& closed,
   }
   return t;
 }
-
-}  // namespace
 
 std::string tsv_escape(const std::string& text) {
   std::string out;
@@ -228,17 +232,15 @@ uint64_t bucket_batch::rows() const {
 }
 
 bucket_batch make_bucket_batch(const fleet_identity& who, const closed_bucket& closed,
-                               bool partial, const series_names& names,
-                               const run_report& campaign_names,
-                               const campaign_detector& campaigns) {
+                               bool partial, const series_names& names, table_rows campaigns) {
   bucket_batch b;
   b.sensor = who.sensor;
   b.run = who.run;
   b.bucket = closed.bucket;
   b.start_s = start_of(who, closed.bucket);
   b.tables.push_back(series_rows(who, closed, partial, names, b.start_s));
-  b.tables.push_back(source_rows(who, closed, names, b.start_s));
-  b.tables.push_back(campaign_rows(who, closed, names, campaign_names, campaigns));
+  b.tables.push_back(source_rows(who, closed.arrivals, names, b.start_s));
+  b.tables.push_back(std::move(campaigns));
   return b;
 }
 

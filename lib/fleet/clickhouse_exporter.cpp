@@ -51,11 +51,11 @@ clickhouse_exporter::~clickhouse_exporter() {
   finish(0);
 }
 
-void clickhouse_exporter::submit(bucket_batch batch) {
+void clickhouse_exporter::submit(std::function<bucket_batch()> make) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(batch));
-    queued_.store(queue_.size(), std::memory_order_relaxed);
+    queue_.push_back(std::move(make));
+    queued_.fetch_add(1, std::memory_order_relaxed);
   }
   wake_.notify_one();
 }
@@ -146,10 +146,12 @@ bool clickhouse_exporter::deliver(const bucket_batch& b, size_t& first_table) {
 void clickhouse_exporter::run() {
   double retry_at = 0;
   uint64_t retries_at_finish = UINT64_MAX;  // failures counted when finishing began
+  std::deque<bucket_batch> ready;           // made, in the order the buckets closed
   for (;;) {
     std::unique_lock<std::mutex> lock(mutex_);
     const auto has_work = [&] {
-      return finishing_ || !queue_.empty() || (!spool_.empty() && steady_seconds() >= retry_at);
+      return finishing_ || !queue_.empty() || (!ready.empty() && spool_.empty()) ||
+             (!spool_.empty() && steady_seconds() >= retry_at);
     };
     if (!has_work()) {
       if (spool_.empty()) {
@@ -162,30 +164,32 @@ void clickhouse_exporter::run() {
     }
     const bool finishing = finishing_;
     const double deadline = deadline_;
+    std::deque<std::function<bucket_batch()>> makers;
+    makers.swap(queue_);
+    lock.unlock();
+    // The rows are made here, not on the stats loop: a dense hour has a million sources.
+    for (auto& make : makers) {
+      ready.push_back(make());
+    }
     if (finishing && retries_at_finish == UINT64_MAX) {
       retries_at_finish = retries_.load(std::memory_order_relaxed);
     }
+    const bool out_of_time = finishing && steady_seconds() >= deadline;
     // A bucket behind spooled ones goes behind them on disk, so the order holds.
-    std::deque<bucket_batch> fresh;
-    if (!spool_.empty() || (finishing && steady_seconds() >= deadline)) {
-      fresh.swap(queue_);
-      queued_.store(0, std::memory_order_relaxed);
-    }
-    lock.unlock();
-    for (const bucket_batch& b : fresh) {
-      spool(b);
-    }
-    if (finishing && (steady_seconds() >= deadline ||
-                      retries_.load(std::memory_order_relaxed) > retries_at_finish)) {
-      // Out of time, or the server is down: what is left waits in the spool.
-      lock.lock();
-      std::deque<bucket_batch> rest;
-      rest.swap(queue_);
-      queued_.store(0, std::memory_order_relaxed);
-      lock.unlock();
-      for (const bucket_batch& b : rest) {
+    if (!spool_.empty() || out_of_time) {
+      for (const bucket_batch& b : ready) {
         spool(b);
       }
+      ready.clear();
+    }
+    queued_.store(ready.size(), std::memory_order_relaxed);
+    if (finishing &&
+        (out_of_time || retries_.load(std::memory_order_relaxed) > retries_at_finish)) {
+      // Out of time, or the server is down: what is left waits in the spool.
+      for (const bucket_batch& b : ready) {
+        spool(b);
+      }
+      queued_.store(0, std::memory_order_relaxed);
       return;
     }
     if (!spool_.empty()) {
@@ -209,8 +213,7 @@ void clickhouse_exporter::run() {
       }
       continue;
     }
-    lock.lock();
-    if (queue_.empty()) {
+    if (ready.empty()) {
       if (finishing) {
         return;  // everything went
       }
@@ -220,14 +223,13 @@ void clickhouse_exporter::run() {
     // per table: fewer requests, and fewer parts for the server to merge.
     std::vector<bucket_batch> group;
     uint64_t group_bytes = 0;
-    while (!queue_.empty() && (group.empty() || group_bytes + queue_.front().bytes() <=
-                                                    max_group_bytes)) {
-      group_bytes += queue_.front().bytes();
-      group.push_back(std::move(queue_.front()));
-      queue_.pop_front();
+    while (!ready.empty() &&
+           (group.empty() || group_bytes + ready.front().bytes() <= max_group_bytes)) {
+      group_bytes += ready.front().bytes();
+      group.push_back(std::move(ready.front()));
+      ready.pop_front();
     }
-    queued_.store(queue_.size(), std::memory_order_relaxed);
-    lock.unlock();
+    queued_.store(ready.size(), std::memory_order_relaxed);
     if (!deliver_group(group)) {
       for (const bucket_batch& b : group) {
         spool(b);

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -46,8 +47,11 @@ class clickhouse_exporter {
                                                     std::string& error);
   ~clickhouse_exporter();
 
-  /** Stats side: deliver this bucket after the ones before it. Never waits on the network. */
-  void submit(bucket_batch batch);
+  /**
+   * Stats side: deliver a bucket after the ones before it. `make` makes its rows, on the
+   * exporter's thread (it must own what it reads). Never waits on the network.
+   */
+  void submit(std::function<bucket_batch()> make);
 
   /**
    * Stop: deliver what is waiting for up to `seconds`, spool the rest, end the thread. One
@@ -77,7 +81,7 @@ class clickhouse_exporter {
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<bucket_batch> queue_;
+  std::deque<std::function<bucket_batch()>> queue_;
   bool finishing_ = false;
   double deadline_ = 0;   /**< steady seconds when finishing must end */
   std::string last_error_;

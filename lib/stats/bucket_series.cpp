@@ -84,7 +84,8 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
     e->packets.add();
     if (fresh && s->uniques->insert(quick_key(source_hash, keys[i], key_salt))) {
       e->sources.add();
-      if (arrival_capacity_ != 0) {
+      // Fingerprint entries are a per-port question the series answer: no arrival needed.
+      if (arrival_capacity_ != 0 && series_key::kind_of(keys[i]) != series_key::kind::fingerprint) {
         record_arrival(*s, keys[i], source);
       }
     }

@@ -170,6 +170,13 @@ def exact_merge(scanscope, gen, tmp):
         campaigns = one.query(open(os.path.join(QUERIES, "campaigns-by-sensor.sql")).read())
         sensors = {line.split("\t")[0] for line in campaigns.splitlines()}
         check(sensors == {"a", "b"}, f"campaigns by sensor: sensors {sensors}")
+        # Retention on a server without TTL: the scenario's month is older than a month.
+        retention = os.path.join(SOURCE_DIR, "scripts", "fleet-retention")
+        proc = subprocess.run([retention, "--url", one.url, "--months", "1"],
+                              capture_output=True, text=True)
+        left = int(one.query("SELECT count() FROM scanscope.sources"))
+        check(proc.returncode == 0 and "3 partitions" in proc.stdout and left == 0,
+              f"fleet-retention: exit {proc.returncode}, {proc.stdout!r}, {left} rows left")
     finally:
         one.stop()
 
