@@ -58,12 +58,16 @@ def main():
         for name, capture_slice, server in zip(("darknet-a", "darknet-b"), slices, shards):
             step(f"sensor {name} -> shard {shards.index(server)}")
             started = time.time()
-            subprocess.run([SCANSCOPE, "--pcap", capture_slice, "--quiet", "--http", "none",
-                            "--sensor", name, "--clickhouse",
-                            server.url + "?database=scanscope", "--clickhouse-flush", "120",
-                            "--clickhouse-spool", os.path.join(out, f"spool-{name}")],
-                           check=True)
-            print(f"   {time.time() - started:.1f} s")
+            log = os.path.join(out, f"{name}.log")
+            with open(log, "w") as f:
+                done = subprocess.run(
+                    [SCANSCOPE, "--pcap", capture_slice, "--quiet", "--http", "none",
+                     "--sensor", name, "--clickhouse", server.url + "?database=scanscope",
+                     "--clickhouse-flush", "120",
+                     "--clickhouse-spool", os.path.join(out, f"spool-{name}")], stderr=f)
+            if done.returncode != 0:
+                sys.exit(f"sensor {name} failed (exit {done.returncode}); see {log}")
+            print(f"   {time.time() - started:.1f} s; campaigns and surges it logged: {log}")
         view = shards[0]
         where = f"port = {args.port} AND protocol = 'tcp'"
         step(f"the merged view of {args.port}/tcp (Distributed tables over both shards)")
@@ -101,6 +105,8 @@ def main():
         table([l.split("\t") for l in campaigns.splitlines()],
               ["sensor", "scope", "value", "start", "end", "peak x"])
         for i, server in enumerate(shards):
+            for t in ("series", "sources", "campaigns"):
+                server.query(f"OPTIMIZE TABLE scanscope.{t} FINAL")  # merge duplicate rows now
             parts = server.query(
                 "SELECT table, sum(rows), sum(bytes) FROM system.parts WHERE database = "
                 "'scanscope' AND active GROUP BY table ORDER BY table")

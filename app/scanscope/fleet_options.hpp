@@ -19,7 +19,7 @@ namespace scanscope {
 struct fleet_settings {
   std::string clickhouse;         /**< --clickhouse as given ("" : no fleet store) */
   std::string sensor;             /**< --sensor ("" : the host name) */
-  std::string spool = "/var/spool/scanscope/clickhouse"; /**< --clickhouse-spool */
+  std::string spool = "/var/lib/scanscope/clickhouse-spool"; /**< --clickhouse-spool */
   unsigned spool_mb = 256;        /**< --clickhouse-spool-mb */
   double timeout = 10;            /**< --clickhouse-timeout: seconds per INSERT */
   double flush = 10;              /**< --clickhouse-flush: seconds to deliver at the end */

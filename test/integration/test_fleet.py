@@ -9,7 +9,7 @@
 2. Two shards. The same two sensors write to two servers, one each; the Distributed tables of
    config/clickhouse/distributed.sql answer the same queries with the same figures.
 3. Outage. A live run (net_af_packet on a veth pair, 10 s buckets) while frames come at a steady
-   pace from a network namespace; the server is stopped and started again mid-run. Every
+   pace from a network namespace for 30 s; the server is stopped for 13 s mid-run. Every
    bucket must arrive once, the store's figures must equal the sensor's own series files and
    the frames sent, and the spool counters must show the outage.
 4. Refusals: a bad URL stops the run (exit 2, naming the option); a schema the server rejects
@@ -268,10 +268,10 @@ def outage(scanscope, tmp):
         deadline = time.time() + 30
         while time.time() < deadline and "pps" not in open(log_path).read():
             time.sleep(0.2)
-        send = sender(44, 40, 25)
-        time.sleep(9)
-        server.stop()  # the outage: buckets close while the server is down
-        time.sleep(17)
+        send = sender(30, 40, 25)
+        time.sleep(6)
+        server.stop()  # the outage: buckets close while the server is down (10 s buckets)
+        time.sleep(13)
         with urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10) as r:
             during = r.read().decode()
         spooled = metric(during, "scanscope_clickhouse_spool_buckets")
@@ -378,7 +378,12 @@ def main():
     scanscope, gen = sys.argv[1:3]
     with tempfile.TemporaryDirectory() as tmp:
         refusals(scanscope, tmp)
-        exact_merge(scanscope, gen, tmp)
+        if os.environ.get("SCANSCOPE_TEST_SANITIZED"):
+            # Under ASan the outage and the refusals drive the same exporter; the month-long
+            # seed scenario (five runs) is merged on the normal build.
+            print("exact merge and two shards: checked on the normal build")
+        else:
+            exact_merge(scanscope, gen, tmp)
         outage(scanscope, tmp)
     for f in failures:
         print("FAIL:", f)
