@@ -64,15 +64,18 @@ void end_row(std::string& out) {
   out.back() = '\n';
 }
 
-/** The row's leading columns: sensor, run, bucket start. */
-void append_head(std::string& out, const fleet_identity& who, uint64_t start_s) {
+uint16_t port_number(const series_labels& l) {
+  return l.port == "other" ? 0 : static_cast<uint16_t>(std::stoul(l.port));
+}
+
+/** The leading columns of series and sources rows: sensor, run, bucket start, port, protocol. */
+void append_head(std::string& out, const fleet_identity& who, uint64_t start_s,
+                 const series_labels& l) {
   append_field(out, who.sensor);
   append_number(out, who.run);
   append_number(out, start_s);
-}
-
-uint16_t port_number(const series_labels& l) {
-  return l.port == "other" ? 0 : static_cast<uint16_t>(std::stoul(l.port));
+  append_number(out, port_number(l));
+  append_field(out, l.protocol);
 }
 
 table_rows series_rows(const fleet_identity& who, const closed_bucket& closed, bool partial,
@@ -80,9 +83,7 @@ table_rows series_rows(const fleet_identity& who, const closed_bucket& closed, b
   table_rows t{"series", 0, {}};
   for (const auto& [key, p] : closed.points) {
     const series_labels l = label_series_key(names, key);
-    append_head(t.body, who, start_s);
-    append_number(t.body, port_number(l));
-    append_field(t.body, l.protocol);
+    append_head(t.body, who, start_s, l);
     append_field(t.body, l.kind);
     append_field(t.body, l.value);
     append_field(t.body, l.country);
@@ -137,9 +138,7 @@ table_rows source_rows(const fleet_identity& who, std::vector<source_arrival> ar
     }
     const series_labels l =
         label_series_key(names, series_key::make(series_key::kind::port, port, 0, 0));
-    append_head(t.body, who, start_s);
-    append_number(t.body, port_number(l));
-    append_field(t.body, l.protocol);
+    append_head(t.body, who, start_s, l);
     append_address(t.body, first.source);
     append_field(t.body, r.country);
     append_array(t.body, r.clusters);
