@@ -98,6 +98,11 @@ std::string delivery_spool::open() {
   if (error) {
     return "cannot create the spool folder '" + dir_ + "': " + error.message();
   }
+  // A folder the sensor cannot write in would lose the first bucket an outage spools: say so
+  // at start instead.
+  if (::access(dir_.c_str(), W_OK | X_OK) != 0) {
+    return "cannot write in the spool folder '" + dir_ + "': " + std::strerror(errno);
+  }
   std::vector<entry> found;
   for (const fs::directory_entry& e : fs::directory_iterator(dir_, error)) {
     const std::string name = e.path().filename().string();

@@ -113,6 +113,16 @@ TEST_CASE("the spool keeps buckets in order, across a restart, within its bound"
   CHECK(b.bucket == static_cast<int64_t>(12 - spool.size() + 1));
 }
 
+TEST_CASE("a spool folder that cannot be made is refused at start, named", "[fleet]") {
+  folder dir;
+  std::filesystem::create_directories(dir.path);
+  const std::string file = dir.path + "/a-file";
+  std::ofstream(file) << "x";
+  delivery_spool spool(file + "/spool", 1 << 20);
+  const std::string error = spool.open();
+  CHECK(error.find("'" + file + "/spool'") != std::string::npos);
+}
+
 TEST_CASE("a damaged spool file is set aside, named and counted", "[fleet]") {
   folder dir;
   delivery_spool spool(dir.path, 1 << 20);
