@@ -98,12 +98,12 @@ def main():
         print("   clusters:")
         table([l.split("\t") for l in clusters.splitlines()], ["cluster", "sources", "first", "last"])
         campaigns = view.query(
-            f"SELECT sensor, scope, value, start, if(ongoing, 'ongoing', toString(end)), "
+            f"SELECT sensor, scope, value, started, if(ongoing, 'ongoing', toString(ended)), "
             f"round(peak_ratio, 1) FROM scanscope.campaigns_all FINAL WHERE {where} AND "
-            "scope IN ('port', 'port_country') ORDER BY start, sensor")
+            "scope IN ('port', 'port_country') ORDER BY started, sensor")
         print("   campaigns by sensor (port and country scopes):")
         table([l.split("\t") for l in campaigns.splitlines()],
-              ["sensor", "scope", "value", "start", "end", "peak x"])
+              ["sensor", "scope", "value", "started", "ended", "peak x"])
         for i, server in enumerate(shards):
             for t in ("series", "sources", "campaigns"):
                 server.query(f"OPTIMIZE TABLE scanscope.{t} FINAL")  # merge duplicate rows now

@@ -3,4 +3,4 @@
 
 ALTER TABLE scanscope.series MODIFY TTL bucket + INTERVAL 13 MONTH;
 ALTER TABLE scanscope.sources MODIFY TTL bucket + INTERVAL 13 MONTH;
-ALTER TABLE scanscope.campaigns MODIFY TTL start + INTERVAL 13 MONTH;
+ALTER TABLE scanscope.campaigns MODIFY TTL started + INTERVAL 13 MONTH;

@@ -53,7 +53,8 @@ ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (sensor, run, bucket, port, protocol, source);
 
--- Campaigns as each sensor's detector sees them; a campaign is written at every bucket it is
+-- Campaigns as each sensor's detector sees them (started/ended, not start/end: END is a
+-- keyword); a campaign is written at every bucket it is
 -- open and when it ends: the row with the highest version is the latest.
 CREATE TABLE IF NOT EXISTS scanscope.campaigns
 (
@@ -63,8 +64,8 @@ CREATE TABLE IF NOT EXISTS scanscope.campaigns
     protocol String,
     scope String,
     value String,
-    start DateTime('UTC'),
-    end DateTime('UTC'),
+    started DateTime('UTC'),
+    ended DateTime('UTC'),
     ongoing UInt8,
     peak DateTime('UTC'),
     peak_ratio Float64,
@@ -74,5 +75,5 @@ CREATE TABLE IF NOT EXISTS scanscope.campaigns
     version UInt64
 )
 ENGINE = ReplacingMergeTree(version)
-PARTITION BY toYYYYMM(start)
-ORDER BY (sensor, run, port, protocol, scope, value, start);
+PARTITION BY toYYYYMM(started)
+ORDER BY (sensor, run, port, protocol, scope, value, started);

@@ -1,6 +1,6 @@
 -- Campaigns by sensor, as each sensor's detector saw them (latest state of each), oldest first.
--- end is 1970-01-01 00:00:00 while a campaign is ongoing.
-SELECT sensor, port, protocol, scope, value, start, end, ongoing, peak, peak_ratio, packets,
+-- ended is 1970-01-01 00:00:00 while a campaign is ongoing.
+SELECT sensor, port, protocol, scope, value, started, ended, ongoing, peak, peak_ratio, packets,
        peak_sources
 FROM scanscope.campaigns FINAL
-ORDER BY sensor, start, port, scope, value
+ORDER BY sensor, started, port, scope, value
