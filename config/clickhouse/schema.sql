@@ -54,8 +54,8 @@ PARTITION BY toYYYYMM(bucket)
 ORDER BY (sensor, run, bucket, port, protocol, source);
 
 -- Campaigns as each sensor's detector sees them (started/ended, not start/end: END is a
--- keyword); a campaign is written at every bucket it is
--- open and when it ends: the row with the highest version is the latest.
+-- keyword). A campaign is written at every bucket it is open and when it ends: the row with the
+-- highest version is the latest.
 CREATE TABLE IF NOT EXISTS scanscope.campaigns
 (
     sensor String,
