@@ -8,9 +8,8 @@
 #include "api_queries.hpp"
 #include "device_ports.hpp"
 #include "export/summary_table.hpp"
-#include "geo_reload.hpp"
 #include "kernel_drops.hpp"
-#include "rules_reload.hpp"
+#include "reload.hpp"
 #include "run_context.hpp"
 #include "fleet_setup.hpp"
 #include "series_setup.hpp"
@@ -132,8 +131,7 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
   auto last_status = start;
   traffic_snapshot before = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
   bool timed_out = false;
-  geo_reloader geo_reload(o, tables, rx);
-  rules_reloader rules_reload(o, tables, rx);
+  reloader reload(o, tables, rx);
   // The endpoints and telemetry answer from the first moment, not after the first status pass:
   // a scrape or a telemetry query then sees every series at its start value, not nothing.
   const auto publish = [&] {
@@ -155,11 +153,9 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (reload_requested().exchange(false)) {
       std::fprintf(stderr, "scanscope: reload requested\n");
-      geo_reload.start();
-      rules_reload.start();
+      reload.start();
     }
-    const bool geo_changed = geo_reload.poll();
-    if ((rules_reload.poll() || geo_changed) && files) {
+    if (reload.poll() && files) {
       files->set_names(names_of(tables));
     }
     clock.close_until(wall_clock_ns());

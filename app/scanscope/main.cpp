@@ -17,7 +17,7 @@
 #include "eal_setup.hpp"
 #include "export/summary_table.hpp"
 #include "geo/location_db.hpp"
-#include "geo_reload.hpp"
+#include "reload.hpp"
 #include "input_checks.hpp"
 #include "options.hpp"
 #include "pipeline/packet_meta.hpp"
@@ -151,8 +151,8 @@ int run(int argc, char** argv) {
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  // Live: the stats loop reads the location database again (geo_reload.hpp). Offline runs
-  // ignore it.
+  // Live: the stats loop reads the location database and the rule files again (reload.hpp).
+  // Offline runs ignore it.
   std::signal(SIGHUP, on_hangup);
   if (error = init_eal(eal); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";

@@ -87,6 +87,9 @@ void worker::apply_offered() {
   if (u->actors != nullptr) {
     std::swap(actors_, u->actors);
   }
+  if (u->geo != nullptr) {
+    std::swap(geo_, u->geo);
+  }
   applied_.store(u, std::memory_order_release);
 }
 

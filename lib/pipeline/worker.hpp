@@ -48,10 +48,13 @@ inline uint32_t link_length(const frame_ref& f) {
 }
 
 /**
- * New rules for a running worker, made on the stats side (reload). The worker takes it between
- * bursts and hands it back: then `clusters` and `signatures` hold what it gave up.
+ * New tables for a running worker, made on the stats side (reload). The worker takes it between
+ * bursts and hands it back: then each field holds what it gave up.
  */
 struct rule_update {
+  /** New location database, for sources new from now on (its country indexes must extend the
+   *  old one's); null: keep. */
+  const location_db* geo = nullptr;
   const cluster_rules* clusters = nullptr; /**< new cluster rules; null: keep */
   const actor_list* actors = nullptr;      /**< new actor list; null: keep */
   std::unique_ptr<rule_switch> signatures; /**< new payload rules; null: keep */
@@ -107,16 +110,10 @@ class worker {
   void handle_burst(const frame_ref* frames, uint16_t n);
 
   /**
-   * Locate new sources with another database from now on (a reload; its country indexes must
-   * extend the old one's). Sources already seen keep their country. The old database may be
-   * in use until the lcore's current burst ends.
-   */
-  void set_location_db(const location_db* geo) { geo_.store(geo, std::memory_order_release); }
-
-  /**
-   * Hand the worker new rules (stats side; one update at a time). The lcore takes them at its
-   * next between_bursts(); collect them back with take_applied(). Cluster slots and rule slots
-   * must extend the current ones (the `previous` argument of the rule loaders).
+   * Hand the worker new tables (stats side; one update at a time). The lcore takes them at its
+   * next between_bursts(); collect them back with take_applied(). Country, cluster and rule
+   * slots must extend the current ones (the `previous` argument of the loaders). Sources
+   * already seen keep their country.
    */
   void offer(std::unique_ptr<rule_update> update) {
     offered_.store(update.release(), std::memory_order_release);
@@ -250,8 +247,8 @@ class worker {
   std::vector<source_counter> signature_totals_;
   /** Hits waiting for the end of their burst; reserved for a whole burst, so never grows. */
   std::vector<pending_hit> pending_hits_;
-  /** Swapped by the stats lcore on a reload; read once per new source. */
-  std::atomic<const location_db*> geo_;
+  /** Read once per new source; swapped by a rule_update. */
+  const location_db* geo_;
   keyed_counters signature_countries_{4096};
   counter signature_country_overflow_;
   uint64_t bucket_ns_;

@@ -26,7 +26,7 @@ source_state* worker::resolve_source(const source_key& key, int32_t position, ui
     if (is_new) {
       // Once per source, not per packet: the location and the actor are the source's, and
       // lookups stay off the path of repeat packets.
-      const location_db* geo = geo_.load(std::memory_order_acquire);
+      const location_db* geo = geo_;
       uint32_t asn = 0;
       if (geo != nullptr) {
         static constexpr uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
