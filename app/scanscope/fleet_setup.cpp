@@ -26,8 +26,9 @@ std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app
   }
   fleet_identity who;
   who.sensor = o.fleet.sensor;
+  // Microseconds: two runs of one sensor a second apart (a restart) must not share rows' keys.
   who.run = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::system_clock::now().time_since_epoch())
           .count());
   who.bucket_ns = clock.width_ns();

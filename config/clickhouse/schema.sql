@@ -4,10 +4,10 @@
 --
 --   clickhouse-client --multiquery < config/clickhouse/schema.sql
 --
--- Every row carries the sensor and its run (the start time of the sensor process). A bucket
--- delivered twice (a retry after a lost answer) has the same sorting key twice, and
--- ReplacingMergeTree keeps one: read series and campaigns with FINAL for exact sums before the
--- background merge has run. Distinct sources (uniqExact over `sources`) are exact either way.
+-- Every row carries the sensor and its run (the start of the sensor process, microseconds since
+-- the epoch). A bucket delivered twice (a retry after a lost answer) has the same sorting key
+-- twice, and ReplacingMergeTree keeps one: read series and campaigns with FINAL for exact sums
+-- before the background merge has run. Distinct sources (uniqExact over `sources`) are exact either way.
 -- Tables are partitioned by month: retention drops whole months (scripts/fleet-retention, or
 -- retention-ttl.sql on servers that have TTL).
 

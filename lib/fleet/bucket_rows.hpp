@@ -8,9 +8,9 @@
  *   clusters, tools, signatures and actor it was counted under, so that distinct sources
  *   across sensors are exact (uniqExact over the rows of every sensor);
  * - campaigns: each campaign open in the bucket or ended by it, as it stands after it.
- * Every row carries the sensor and the run (the start time of the sensor process): a table
- * that drops duplicate keys (ReplacingMergeTree) makes a retried bucket count once, while a
- * bucket cut short by a stop and completed by the next run adds up.
+ * Every row carries the sensor and the run (the start of the sensor process, in microseconds):
+ * a table that drops duplicate keys (ReplacingMergeTree) makes a retried bucket count once,
+ * while a bucket cut short by a stop and completed by the next run adds up.
  */
 
 #include <cstdint>
@@ -45,7 +45,7 @@ struct bucket_batch {
 /** Who sends, and how buckets map to time. */
 struct fleet_identity {
   std::string sensor;
-  uint64_t run = 0;       /**< seconds since the epoch when the sensor started */
+  uint64_t run = 0;       /**< microseconds since the epoch when the sensor started */
   uint64_t bucket_ns = 0; /**< bucket width */
 };
 

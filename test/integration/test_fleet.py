@@ -38,6 +38,8 @@ import clickhouse_local  # noqa: E402
 SCHEMA = os.path.join(SOURCE_DIR, "config", "clickhouse", "schema.sql")
 DISTRIBUTED = os.path.join(SOURCE_DIR, "config", "clickhouse", "distributed.sql")
 QUERIES = os.path.join(SOURCE_DIR, "config", "clickhouse", "queries")
+# Every run reads the shipped configuration (signatures, clusters, actors), wherever it starts.
+CONFIG = os.path.join(SOURCE_DIR, "config", "scanscope.conf")
 NS = f"scanscope-fleet-{os.getpid()}"
 HOST_IF, PEER_IF = "ssf0", "ssf1"
 
@@ -100,7 +102,7 @@ def shipped(server, name, table_suffix=""):
 def run_sensor(scanscope, capture, sensor, server, tmp, extra=()):
     spool = os.path.join(tmp, f"spool-{sensor}-{server.http_port}")
     proc = subprocess.run(
-        [scanscope, "--pcap", capture, "--quiet", "--http", "none",
+        [scanscope, "--config", CONFIG, "--pcap", capture, "--quiet", "--http", "none",
          "--clickhouse", server.url + "?database=scanscope", "--sensor", sensor,
          "--clickhouse-spool", spool, "--clickhouse-flush", "120", *extra],
         capture_output=True, text=True, timeout=600)
@@ -148,8 +150,8 @@ def exact_merge(scanscope, gen, tmp):
     subprocess.run(["tcpdump", "-r", capture, "-w", halves[1], "not (ip[19] & 1 = 0)"],
                    check=True, stderr=subprocess.DEVNULL)
     whole_dir = os.path.join(tmp, "whole-series")
-    proc = subprocess.run([scanscope, "--pcap", capture, "--quiet", "--http", "none",
-                           "--series-dir", whole_dir],
+    proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", capture, "--quiet",
+                           "--http", "none", "--series-dir", whole_dir],
                           capture_output=True, text=True, timeout=600)
     check(proc.returncode == 0, f"the single run: exit {proc.returncode}: {proc.stderr[-500:]}")
     whole = series_lines(whole_dir)
@@ -258,7 +260,7 @@ def outage(scanscope, tmp):
                 [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
                  f"--file-prefix=scanscope-fleet-{os.getpid()}",
                  "--vdev", f"net_af_packet0,iface={HOST_IF}", "--",
-                 "--geo-db", "none", "--bucket", "10", "--bucket-grace", "1",
+                 "--config", CONFIG, "--geo-db", "none", "--bucket", "10", "--bucket-grace", "1",
                  "--mbufs", "4096", "--http", f"127.0.0.1:{http}", "--json-out", report,
                  "--series-dir", series_dir, "--status-interval", "1",
                  "--clickhouse", server.url + "?database=scanscope", "--sensor", "live",
@@ -333,8 +335,9 @@ def refusals(scanscope, tmp):
     for url, words in (("ftp://127.0.0.1:8123/", "scheme 'ftp'"),
                        ("http://127.0.0.1:99999/", "port '99999'"),
                        ("http://127.0.0.1:8123/?database=a;drop", "database 'a;drop'")):
-        proc = subprocess.run([scanscope, "--pcap", capture, "--quiet", "--http", "none",
-                               "--clickhouse", url], capture_output=True, text=True)
+        proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", capture, "--quiet",
+                               "--http", "none", "--clickhouse", url],
+                              capture_output=True, text=True)
         check(proc.returncode == 2 and "clickhouse" in proc.stderr and words in proc.stderr,
               f"--clickhouse {url}: exit {proc.returncode}, {proc.stderr.strip()!r}")
     # A table the server does not have: the server's message once in the log, the bucket
@@ -345,8 +348,8 @@ def refusals(scanscope, tmp):
         spool = os.path.join(tmp, "refused-spool")
         report = os.path.join(tmp, "refused.json")
         proc = subprocess.run(
-            [scanscope, "--pcap", capture, "--http", "none", "--geo-db", "none",
-             "--clickhouse", server.url + "?database=scanscope", "--sensor", "x",
+            [scanscope, "--config", CONFIG, "--pcap", capture, "--http", "none", "--geo-db",
+             "none", "--clickhouse", server.url + "?database=scanscope", "--sensor", "x",
              "--clickhouse-spool", spool, "--clickhouse-flush", "1", "--json-out", report],
             capture_output=True, text=True, timeout=120)
         fleet = json.load(open(report))["fleet"]
@@ -361,8 +364,8 @@ def refusals(scanscope, tmp):
         # With the schema in place the next run delivers the spooled buckets first.
         server.run_file(SCHEMA)
         proc = subprocess.run(
-            [scanscope, "--pcap", capture, "--http", "none", "--geo-db", "none",
-             "--clickhouse", server.url + "?database=scanscope", "--sensor", "x",
+            [scanscope, "--config", CONFIG, "--pcap", capture, "--http", "none", "--geo-db",
+             "none", "--clickhouse", server.url + "?database=scanscope", "--sensor", "x",
              "--clickhouse-spool", spool, "--json-out", report],
             capture_output=True, text=True, timeout=120)
         check("from an earlier run" in proc.stderr, "the spool left over was not announced")
