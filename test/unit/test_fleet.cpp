@@ -10,7 +10,10 @@
 #include "fingerprint/scan_tool.hpp"
 #include "fleet/bucket_rows.hpp"
 #include "fleet/clickhouse_url.hpp"
+#include "export/json_report.hpp"
+#include "export/prometheus_text.hpp"
 #include "fleet/delivery_spool.hpp"
+#include "pipeline/lcore_fold.hpp"
 #include "stats/bucket_series.hpp"
 
 using namespace scanscope;
@@ -207,4 +210,40 @@ TEST_CASE("arrivals a bucket has no room for are counted, not lost silently", "[
   const closed_bucket closed = store.close(3, {&lcore});
   CHECK(closed.arrivals.size() == 2);
   CHECK(closed.points.at(key).sources == 5);
+}
+
+TEST_CASE("every fleet number is in the JSON report and in /metrics, with its value", "[fleet]") {
+  std::string error;
+  auto ports = watched_ports::build({{8545, transport::tcp, "ethereum-jsonrpc"}}, error);
+  REQUIRE(ports);
+  run_report r;
+  r.traffic = fold_counters({}, ports->size(), 3, 0);  // an empty run, tables sized
+  r.fleet.enabled = true;
+  r.fleet.target = "http://127.0.0.1:8123/?database=scanscope";
+  r.fleet.sensor = "s1";
+  uint64_t next = 1000;
+#define SCANSCOPE_FLEET_SET(field, type, metric, kind, help) r.fleet.field = static_cast<type>(next++);
+  SCANSCOPE_FLEET_NUMBERS(SCANSCOPE_FLEET_SET)
+#undef SCANSCOPE_FLEET_SET
+  const std::string json = render_json_report(r, *ports);
+  const std::string metrics = render_prometheus(r, *ports, 20);
+  next = 1000;
+  size_t walked = 0;
+#define SCANSCOPE_FLEET_CHECK(field, type, metric, kind, help)                                 \
+  {                                                                                            \
+    const std::string value = std::to_string(next++);                                          \
+    INFO(#field);                                                                              \
+    CHECK(json.find("\"" #field "\": " + value) != std::string::npos);                         \
+    CHECK(metrics.find(std::string(metric) + " " + value + "\n") != std::string::npos);        \
+    CHECK(metrics.find(std::string("# TYPE ") + metric + " " + kind + "\n") != std::string::npos); \
+    ++walked;                                                                                  \
+  }
+  SCANSCOPE_FLEET_NUMBERS(SCANSCOPE_FLEET_CHECK)
+#undef SCANSCOPE_FLEET_CHECK
+  CHECK(walked == 12);
+  CHECK(json.find("\"sensor\": \"s1\"") != std::string::npos);
+  // Without --clickhouse: "fleet": null, and no family at all.
+  r.fleet.enabled = false;
+  CHECK(render_json_report(r, *ports).find("\"fleet\": null") != std::string::npos);
+  CHECK(render_prometheus(r, *ports, 20).find("scanscope_clickhouse_") == std::string::npos);
 }
