@@ -117,11 +117,10 @@ table_rows source_rows(const fleet_identity& who, std::vector<source_arrival> ar
     for (; i < arrivals.size() && series_key::port_of(arrivals[i].key) == port &&
            std::memcmp(arrivals[i].source, first.source, sizeof first.source) == 0;
          ++i) {
+      // bucket_series lists no arrival under a fingerprint key: a per-port question the series
+      // rows answer.
       const uint64_t key = arrivals[i].key;
       const auto kind = series_key::kind_of(key);
-      if (kind == series_key::kind::fingerprint) {
-        continue;  // a per-port question the series rows answer
-      }
       const series_labels l = label_series_key(names, key);
       if (series_key::has_country(kind)) {
         r.country = l.country;
