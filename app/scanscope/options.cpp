@@ -354,12 +354,18 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   }
   // Paths in a config file are relative to the file's folder; on the command line, to the
   // working directory. Note which path options the command line set before the file fills in.
-  const char* const path_options[] = {"clusters",  "signatures", "signature-cache",
-                                      "json-out",  "geo-db",     "series-dir",
-                                      "geo-cache", "actors",     "clickhouse-spool"};
-  std::vector<std::string> from_file;
-  std::copy_if(std::begin(path_options), std::end(path_options), std::back_inserter(from_file),
-               [&](const char* name) { return vm.count(name) == 0; });
+  const std::pair<const char*, std::string*> path_options[] = {
+      {"clusters", &o.clusters},     {"signatures", &o.signatures},
+      {"json-out", &o.json_out},     {"signature-cache", &o.signature_cache},
+      {"geo-db", &o.geo_db},         {"series-dir", &o.series_dir},
+      {"geo-cache", &o.geo_cache},   {"actors", &o.conversation.actors},
+      {"clickhouse-spool", &o.fleet.spool}};
+  std::vector<std::string*> from_file;
+  for (const auto& [name, value] : path_options) {
+    if (vm.count(name) == 0) {
+      from_file.push_back(value);
+    }
+  }
   const config_lines lines = config_path.empty() ? config_lines{} : read_config_lines(config_path);
   // Where an option's value came from, for messages: "FILE:LINE" or "the command line".
   std::set<std::string> on_command_line;
@@ -407,16 +413,7 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   }
   o.config_path = config_path;
   const std::filesystem::path config_dir = std::filesystem::path(config_path).parent_path();
-  for (const std::string& name : from_file) {
-    std::string* value = name == "clusters"          ? &o.clusters
-                         : name == "signatures"      ? &o.signatures
-                         : name == "signature-cache" ? &o.signature_cache
-                         : name == "geo-db"          ? &o.geo_db
-                         : name == "series-dir"      ? &o.series_dir
-                         : name == "geo-cache"       ? &o.geo_cache
-                         : name == "actors"          ? &o.conversation.actors
-                         : name == "clickhouse-spool" ? &o.fleet.spool
-                                                     : &o.json_out;
+  for (std::string* value : from_file) {
     if (!value->empty() && *value != "none" && std::filesystem::path(*value).is_relative()) {
       *value = (config_dir / *value).string();
     }
@@ -443,12 +440,11 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
   if (const option_error e = validate(o); !e.message.empty()) {
     return fail(origin(e.option) + e.message);
   }
-  if (const auto [name, message] = check_conversation(o.conversation, !o.pcaps.empty());
-      !message.empty()) {
-    return fail(origin(name) + message);
-  }
-  if (const auto [name, message] = check_fleet(o.fleet); !message.empty()) {
-    return fail(origin(name) + message);
+  for (const auto& [name, message] :
+       {check_conversation(o.conversation, !o.pcaps.empty()), check_fleet(o.fleet)}) {
+    if (!message.empty()) {
+      return fail(origin(name) + message);
+    }
   }
   return {o, 0, {}};
 }
