@@ -24,6 +24,7 @@ import datetime
 import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -361,6 +362,10 @@ def refusals(scanscope, tmp):
               fleet["buckets_dropped"] == 0, f"refused bucket not spooled and counted: {fleet}")
         check(len(glob.glob(os.path.join(spool, "*.batch"))) == fleet["spool_buckets"],
               "the spool folder does not hold what the report counts")
+        # A bucket delivered twice (as after an answer lost on the way back): the spooled file
+        # once more, behind the others.
+        spooled = sorted(glob.glob(os.path.join(spool, "*.batch")))
+        shutil.copy(spooled[0], os.path.join(spool, "9999999999999999.batch"))
         # With the schema in place the next run delivers the spooled buckets first.
         server.run_file(SCHEMA)
         proc = subprocess.run(
@@ -373,6 +378,11 @@ def refusals(scanscope, tmp):
         runs = int(server.query("SELECT uniqExact(run) FROM scanscope.series"))
         check(fleet["spool_buckets"] == 0 and runs == 2,
               f"spooled buckets of the first run not delivered: runs {runs}, {fleet}")
+        # Both runs read the same capture: with the duplicate dropped, their sums agree.
+        sums = server.query("SELECT run, sum(packets) FROM scanscope.series FINAL "
+                            "WHERE kind = 'port' GROUP BY run ORDER BY run").split()
+        check(len(sums) == 4 and sums[1] == sums[3] and int(sums[1]) > 0,
+              f"a bucket delivered twice counts twice: per run {sums}")
     finally:
         server.stop()
 
