@@ -30,14 +30,17 @@ struct packet_traits {
 /**
  * The source-port behaviour a cluster rule sees: the tool's own where a packet names a tool
  * that has only one, else what the source showed so far. masscan sends a whole scan from one
- * source port (masscan's src/main.c takes one unless a range is given), ZMap draws a port per
- * probe (src/probe_modules: the port is derived from the probe's validation), so their first
- * probe needs no second to tell. This keeps a source's cluster the same on its first probe
- * and its later ones, and on a sensor that sees only some of its probes.
+ * source port (masscan's src/main.c takes one unless a range is given), and so do nmap's raw
+ * scans for every first try (its scan engine's magic port; a retry comes from the next port,
+ * as the --packet-trace of a SYN scan in "Nmap Network Scanning", chapter 5, shows); ZMap
+ * draws a port per probe (src/probe_modules: the port is derived from the probe's validation).
+ * So their first probe needs no second to tell. This keeps a source's cluster the same on its
+ * first probe and its later ones, and on a sensor that sees only some of its probes.
  */
 inline source_port_behaviour port_behaviour_of(scan_tool tool, source_port_behaviour seen) {
   switch (tool) {
     case scan_tool::masscan:
+    case scan_tool::nmap:
       return source_port_behaviour::fixed;
     case scan_tool::zmap:
       return source_port_behaviour::random;

@@ -126,9 +126,9 @@ def check_against_sidecar(scanscope, path, sidecar):
 
 
 # Captures of one tool each: the BPF filter that selects the tool's probes, the tool scanscope
-# must name for each of them, and the cluster its SYNs must land in: every one for masscan and
-# ZMap, whose source-port behaviour the tool tells; for the others every one after a source's
-# first (the first probe cannot show the source-port behaviour yet).
+# must name for each of them, and the cluster its SYNs must land in: every one for masscan, nmap
+# and ZMap, whose source-port behaviour the tool tells; for the others every one after a
+# source's first (the first probe cannot show the source-port behaviour yet).
 TOOL_CAPTURES = {
     "masscan-syn.pcap": ("tcp and tcp[tcpflags] & tcp-ack == 0", "masscan", "fixed-port-w1024"),
     "nmap-syn.pcap": ("tcp[tcpflags] == tcp-syn", "nmap", "fixed-port-w1024"),
@@ -161,7 +161,7 @@ def check_tool_capture(scanscope, path):
         syn = "tcp[tcpflags] == tcp-syn"
         in_cluster = sum(c["packets"] for p in report["ports"] for c in p["clusters"]
                          if c["name"] == cluster)
-        first_probes = 0 if tool in ("masscan", "zmap") else len(tcpdump_sources(path, syn))
+        first_probes = 0 if tool in ("masscan", "nmap", "zmap") else len(tcpdump_sources(path, syn))
         check(f"{name} SYNs in cluster {cluster}", in_cluster,
               len(tcpdump_lines(path, syn)) - first_probes)
 

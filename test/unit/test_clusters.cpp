@@ -36,14 +36,17 @@ TEST_CASE("the built-in rules give the seed report's clusters", "[clusters]") {
   using b = source_port_behaviour;
   CHECK(cluster_of(*r, syn(1024), scan_tool::masscan, b::fixed) == "fixed-port-w1024");
   CHECK(cluster_of(*r, syn(65535), scan_tool::zmap, b::random) == "random-port-w65535");
-  // A source's first packet cannot show its port behaviour yet, but masscan and ZMap have
-  // only one each: their first probe lands where the later ones do.
+  // A source's first packet cannot show its port behaviour yet, but masscan, nmap and ZMap
+  // have only one each: their first probe lands where the later ones do.
   CHECK(cluster_of(*r, syn(1024), scan_tool::masscan, b::unknown) == "fixed-port-w1024");
   CHECK(cluster_of(*r, syn(65535), scan_tool::zmap, b::unknown) == "random-port-w65535");
   // ... also where a source showed otherwise by chance: the tool's rule decides.
   CHECK(cluster_of(*r, syn(65535), scan_tool::zmap, b::fixed) == "random-port-w65535");
+  // nmap's raw scans send every first try from one port too.
+  CHECK(cluster_of(*r, syn(1024), scan_tool::nmap, b::unknown) == "fixed-port-w1024");
   // Other tools' first probes wait for the second: their cluster names them meanwhile.
-  CHECK(cluster_of(*r, syn(1024), scan_tool::nmap, b::unknown) == "nmap");
+  CHECK(cluster_of(*r, syn(1024), scan_tool::hping3, b::unknown) == "hping3");
+  CHECK(cluster_of(*r, syn(1024), scan_tool::none, b::unknown) == "other");
   // A window masscan does not use leaves the first rule to its tool cluster.
   CHECK(cluster_of(*r, syn(1025), scan_tool::masscan, b::unknown) == "masscan");
   CHECK(cluster_of(*r, syn(65535), scan_tool::none, b::fixed) == "other");
