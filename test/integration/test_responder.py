@@ -241,9 +241,16 @@ def clients(tmp, sensor_mac):
     open(empty, "w").close()
     found = os.path.join(tmp, "zmap-found.txt")
     # Its own empty config file: the system's (/etc/zmap/zmap.conf) is not the test's business.
-    r = in_ns(SCAN, "zmap", "-C", empty, "-q", "--disable-syslog", "-p", "8545", "-i", SCAN_IF,
-              "-S", SCANNER, "-G", sensor_mac, "-b", empty, "-r", "100", "-c", "2", "-o", found,
-              "198.19.0.64/28", check=False, capture_output=True, text=True, timeout=60)
+    # ZMap 2.1.1 (Debian 12) now and then aborts at start on a small target range
+    # ("constraint_lookup_index: Assertion `index < con->root->count' failed", its random
+    # permutation's bug, not the sensor's): such a run sent nothing, and is run again.
+    for _ in range(3):
+        r = in_ns(SCAN, "zmap", "-C", empty, "-q", "--disable-syslog", "-p", "8545", "-i",
+                  SCAN_IF, "-S", SCANNER, "-G", sensor_mac, "-b", empty, "-r", "100", "-c", "2",
+                  "-o", found, "198.19.0.64/28", check=False, capture_output=True, text=True,
+                  timeout=60)
+        if "constraint_lookup_index" not in r.stderr:
+            break
     out["zmap"] = open(found).read().split() if os.path.exists(found) else []
     out["zmap_log"] = r.stderr[-500:]
     return out
