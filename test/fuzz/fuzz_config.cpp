@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../../app/scanscope/options.hpp"
+#include "runtime/options.hpp"
 #include "stats/watched_ports.hpp"
 
 using namespace scanscope;

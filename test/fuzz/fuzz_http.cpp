@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "../../app/scanscope/api_queries.hpp"
+#include "runtime/api_queries.hpp"
 #include "export/http_server.hpp"
 
 using namespace scanscope;

@@ -32,6 +32,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
+from serve_helpers import cache_args  # noqa: E402
 
 START_SLACK = dt.timedelta(hours=2)
 END_SLACK = dt.timedelta(hours=3)
@@ -56,7 +57,7 @@ def generate(gen, scenario, pcap, truth):
 
 
 def analyse(scanscope, pcaps, report, extra=()):
-    proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", *pcaps, "--json-out", report,
+    proc = subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--pcap", *pcaps, "--json-out", report,
                            "-q", *NEVER_IDLE, *extra],
                           capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
@@ -198,7 +199,7 @@ def check_api(scanscope, pcap, report, tmp):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    proc = subprocess.Popen([scanscope, "--config", CONFIG, "--pcap", pcap, "--serve",
+    proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", pcap, "--serve",
                              "--http", f"127.0.0.1:{port}", "-q", *NEVER_IDLE],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -27,6 +27,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
+from serve_helpers import cache_args  # noqa: E402
 
 # The request's bytes as the excerpt keeps them: the 96 bytes that end where the rule matched.
 HOSTILE = (b'{"p":"<img src=x onerror=x()><script>document.title=\'pwned\'</script>",'
@@ -134,7 +135,7 @@ def main():
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([scanscope, "--config", config, "--pcap", hostile, december,
+        server = subprocess.Popen([scanscope, "--config", config, *cache_args(), "--pcap", hostile, december,
                                    "--serve", "--http", f"127.0.0.1:{port}", "-q"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

@@ -23,6 +23,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_helpers import cache_args  # noqa: E402
 from test_reload import syn_frame  # noqa: E402
 
 NS = f"scanscope-drops-{os.getpid()}"
@@ -108,7 +109,7 @@ def main():
                 [scanscope, "-l", "0", "--no-huge", "-m", "256", "--no-pci",
                  f"--file-prefix=scanscope-list-{os.getpid()}",
                  "--vdev", f"net_af_packet0,iface={HOST_IF}", "--", "--list-ports",
-                 "--config", config, "--geo-db", "none"],
+                 "--config", config, *cache_args(), "--geo-db", "none"],
                 capture_output=True, text=True, timeout=60)
             if f"link up (interface {HOST_IF})" not in listed.stdout:
                 failures.append(f"--list-ports on the up {HOST_IF}: {listed.stdout!r} "
@@ -119,7 +120,7 @@ def main():
                     [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
                      f"--file-prefix=scanscope-drops-{os.getpid()}",
                      "--vdev", f"net_af_packet0,iface={HOST_IF}", "--",
-                     "--config", config, "--geo-db", "none", "--duration", "14",
+                     "--config", config, *cache_args(), "--geo-db", "none", "--duration", "14",
                      "--http", f"127.0.0.1:{port}", "--json-out", report_path,
                      "--status-interval", "1"],
                     stdout=subprocess.DEVNULL, stderr=log)

@@ -35,6 +35,7 @@ import urllib.request
 SOURCE_DIR = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(__file__), "..", "..")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
 import clickhouse_local  # noqa: E402
+from serve_helpers import cache_args  # noqa: E402
 
 SCHEMA = os.path.join(SOURCE_DIR, "config", "clickhouse", "schema.sql")
 DISTRIBUTED = os.path.join(SOURCE_DIR, "config", "clickhouse", "distributed.sql")
@@ -103,7 +104,7 @@ def shipped(server, name, table_suffix=""):
 def run_sensor(scanscope, capture, sensor, server, tmp, extra=()):
     spool = os.path.join(tmp, f"spool-{sensor}-{server.http_port}")
     proc = subprocess.run(
-        [scanscope, "--config", CONFIG, "--pcap", capture, "--quiet", "--http", "none",
+        [scanscope, "--config", CONFIG, *cache_args(), "--pcap", capture, "--quiet", "--http", "none",
          "--clickhouse", server.url + "?database=scanscope", "--sensor", sensor,
          "--clickhouse-spool", spool, "--clickhouse-flush", "120", *extra],
         capture_output=True, text=True, timeout=600)
@@ -151,7 +152,7 @@ def exact_merge(scanscope, gen, tmp):
     subprocess.run(["tcpdump", "-r", capture, "-w", halves[1], "not (ip[19] & 1 = 0)"],
                    check=True, stderr=subprocess.DEVNULL)
     whole_dir = os.path.join(tmp, "whole-series")
-    proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", capture, "--quiet",
+    proc = subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--pcap", capture, "--quiet",
                            "--http", "none", "--series-dir", whole_dir],
                           capture_output=True, text=True, timeout=600)
     check(proc.returncode == 0, f"the single run: exit {proc.returncode}: {proc.stderr[-500:]}")
@@ -261,7 +262,7 @@ def outage(scanscope, tmp):
                 [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
                  f"--file-prefix=scanscope-fleet-{os.getpid()}",
                  "--vdev", f"net_af_packet0,iface={HOST_IF}", "--",
-                 "--config", CONFIG, "--geo-db", "none", "--bucket", "10", "--bucket-grace", "1",
+                 "--config", CONFIG, *cache_args(), "--geo-db", "none", "--bucket", "10", "--bucket-grace", "1",
                  "--mbufs", "4096", "--http", f"127.0.0.1:{http}", "--json-out", report,
                  "--series-dir", series_dir, "--status-interval", "1",
                  "--clickhouse", server.url + "?database=scanscope", "--sensor", "live",
@@ -336,7 +337,7 @@ def refusals(scanscope, tmp):
     for url, words in (("ftp://127.0.0.1:8123/", "scheme 'ftp'"),
                        ("http://127.0.0.1:99999/", "port '99999'"),
                        ("http://127.0.0.1:8123/?database=a;drop", "database 'a;drop'")):
-        proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", capture, "--quiet",
+        proc = subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--pcap", capture, "--quiet",
                                "--http", "none", "--clickhouse", url],
                               capture_output=True, text=True)
         check(proc.returncode == 2 and "clickhouse" in proc.stderr and words in proc.stderr,
@@ -349,7 +350,7 @@ def refusals(scanscope, tmp):
         spool = os.path.join(tmp, "refused-spool")
         report = os.path.join(tmp, "refused.json")
         proc = subprocess.run(
-            [scanscope, "--config", CONFIG, "--pcap", capture, "--http", "none", "--geo-db",
+            [scanscope, "--config", CONFIG, *cache_args(), "--pcap", capture, "--http", "none", "--geo-db",
              "none", "--clickhouse", server.url + "?database=scanscope", "--sensor", "x",
              "--clickhouse-spool", spool, "--clickhouse-flush", "1", "--json-out", report],
             capture_output=True, text=True, timeout=120)
@@ -369,7 +370,7 @@ def refusals(scanscope, tmp):
         # With the schema in place the next run delivers the spooled buckets first.
         server.run_file(SCHEMA)
         proc = subprocess.run(
-            [scanscope, "--config", CONFIG, "--pcap", capture, "--http", "none", "--geo-db",
+            [scanscope, "--config", CONFIG, *cache_args(), "--pcap", capture, "--http", "none", "--geo-db",
              "none", "--clickhouse", server.url + "?database=scanscope", "--sensor", "x",
              "--clickhouse-spool", spool, "--json-out", report],
             capture_output=True, text=True, timeout=120)

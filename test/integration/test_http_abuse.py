@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 
+from serve_helpers import cache_args
+
 failures = []
 
 
@@ -71,7 +73,7 @@ def main():
                 [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
                  f"--file-prefix=scanscope-http-{os.getpid()}",
                  "--vdev", f"net_pcap0,rx_pcap={capture},infinite_rx=1", "--",
-                 "--config", config, "--geo-db", "none", "--duration", "22", "--mbufs", "8192",
+                 "--config", config, *cache_args(), "--geo-db", "none", "--duration", "22", "--mbufs", "8192",
                  "--http", f"127.0.0.1:{port}", "--json-out", report_path,
                  "--status-interval", "1"],
                 stdout=subprocess.DEVNULL, stderr=log)

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 
+from serve_helpers import cache_args
+
 failures = []
 
 
@@ -58,7 +60,7 @@ def run_scanscope(scanscope, path, extra=(), with_geo=False):
     with tempfile.TemporaryDirectory() as tmp:
         report_path = os.path.join(tmp, "report.json")
         proc = subprocess.run(
-            [scanscope, "--config", CONFIG, "--pcap", path, "--json-out", report_path,
+            [scanscope, "--config", CONFIG, *cache_args(), "--pcap", path, "--json-out", report_path,
              *geo, *extra],
             capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
@@ -370,7 +372,7 @@ def check_endpoints(scanscope, data_dir):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     capture = os.path.join(data_dir, "masscan-syn.pcap")
-    proc = subprocess.Popen([scanscope, "--config", CONFIG, "--pcap", capture, "--geo-db", "none",
+    proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", capture, "--geo-db", "none",
                              "--serve", "--http", f"127.0.0.1:{port}", "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -558,7 +560,7 @@ def check_live_run(scanscope, data_dir):
         proc = subprocess.Popen(
             [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
              f"--file-prefix={prefix}", "--vdev", f"net_pcap0,rx_pcap={capture}", "--",
-             "--config", CONFIG, "--geo-db", "none", "--duration", "4", "--mbufs", "4096",
+             "--config", CONFIG, *cache_args(), "--geo-db", "none", "--duration", "4", "--mbufs", "4096",
              "--http", f"127.0.0.1:{port}", "--json-out", report_path, "--quiet",
              "--series-dir", os.path.join(tmp, "series")],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -760,7 +762,7 @@ def check_bad_inputs(scanscope, data_dir):
         bad_conf = os.path.join(tmp, "bad.conf")
         with open(bad_conf, "w") as f:
             f.write("# comment\nqueues = 1\nno-such-option = 3\n")
-        proc = subprocess.run([scanscope, "--config", bad_conf, "--pcap", source],
+        proc = subprocess.run([scanscope, "--config", bad_conf, *cache_args(), "--pcap", source],
                               capture_output=True, text=True, timeout=60)
         check("bad config exit code", proc.returncode, 2)
         if f"{bad_conf}:3" not in proc.stderr:
@@ -778,7 +780,7 @@ def check_far_apart(scanscope):
             w.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
             for t in (1000, 1000 + 30 * 365 * 86400):
                 w.write(struct.pack("<IIII", t, 0, len(syn), len(syn)) + syn)
-        proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", path, "--geo-db", "none",
+        proc = subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--pcap", path, "--geo-db", "none",
                                "-q", "--json-out", report_path],
                               capture_output=True, text=True, timeout=60)
         check("far-apart capture exit code", proc.returncode, 0)
@@ -817,7 +819,7 @@ def check_capture_sequence(scanscope):
             hour = [(start + 3600 + i * 3600 / 2000, lone) for i in range(2000)]
             busy = [(start + 7200 + i * 3600 / 20000, i % 5000 + 1000) for i in range(6 * 20000)]
             write(second, hour + busy)
-            proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", first, second,
+            proc = subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--pcap", first, second,
                                    "--geo-db", "none", "-q", "--json-out", report_path,
                                    "--workers", "2"],
                                   capture_output=True, text=True, timeout=120)

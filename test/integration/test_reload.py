@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+from serve_helpers import cache_args
+
 NS = f"scanscope-reload-{os.getpid()}"
 HOST_IF, PEER_IF = "ssr0", "ssr1"
 
@@ -124,7 +126,7 @@ def main():
                     [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
                      f"--file-prefix=scanscope-reload-{os.getpid()}",
                      "--vdev", f"net_af_packet0,iface={HOST_IF}", "--",
-                     "--config", config, "--geo-db", live_db, "--duration", "12",
+                     "--config", config, *cache_args(), "--geo-db", live_db, "--duration", "12",
                      "--signatures", rules, "--clusters", clusters,
                      "--mbufs", "4096", "--http", "none", "--json-out", report_path,
                      "--status-interval", "1"],

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 
-from serve_helpers import free_port, get
+from serve_helpers import cache_args, free_port, get
 
 PID = os.getpid()
 SENSOR, SCAN, HOST = f"ssrsp-sensor-{PID}", f"ssrsp-scan-{PID}", f"ssrsp-host-{PID}"
@@ -179,7 +179,7 @@ class sensor:
         args = ["ip", "netns", "exec", SENSOR, scanscope, "-l", "0-1", "--no-huge", "-m", "512",
                 "--no-pci", f"--file-prefix=ssrsp-{name}-{PID}",
                 "--vdev", f"net_af_packet0,iface={SENSOR_IF}", "--",
-                "--config", os.path.join(source_dir, "config", "scanscope.conf"),
+                "--config", os.path.join(source_dir, "config", "scanscope.conf"), *cache_args(),
                 "--geo-db", "none", "--duration", "120", "--http", "none",
                 "--signatures", os.path.join(source_dir, "config", "signatures.rules"),
                 "--mbufs", "8192", "--json-out", self.report, "--status-interval", "1",
@@ -386,7 +386,7 @@ def tap(scanscope, source_dir, tmp, failures):
         listener.wait()
     report_path = os.path.join(tmp, "tap.json")
     r = run(scanscope, "--pcap", path, "--workers", "2", "--geo-db", "none", "--quiet",
-            "--config", os.path.join(source_dir, "config", "scanscope.conf"),
+            "--config", os.path.join(source_dir, "config", "scanscope.conf"), *cache_args(),
             "--signatures", os.path.join(source_dir, "config", "signatures.rules"),
             "--monitored", "192.0.2.10/32", "--json-out", report_path, check=False,
             capture_output=True, text=True, timeout=120)

@@ -28,6 +28,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
+from serve_helpers import cache_args  # noqa: E402
 
 LOCATION_DB = "/usr/share/libloc-location/location.db"
 # A source never ages out during a scenario: its source-port behaviour stays decided, as the
@@ -168,7 +169,7 @@ def generate(gen, scenario, pcap, truth=None, extra=()):
 
 
 def analyse(scanscope, pcap, report, extra=()):
-    proc = subprocess.run([scanscope, "--config", CONFIG, "--pcap", pcap, "--json-out", report,
+    proc = subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--pcap", pcap, "--json-out", report,
                            "-q", *extra],
                           capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "../../app/scanscope/options.hpp"
+#include "runtime/options.hpp"
 
 using namespace scanscope;
 
