@@ -13,16 +13,16 @@
 #include <memory>
 #include <optional>
 
-#include "device_ports.hpp"
-#include "eal_setup.hpp"
+#include "runtime/device_ports.hpp"
+#include "runtime/eal_setup.hpp"
 #include "export/summary_table.hpp"
 #include "geo/location_db.hpp"
-#include "reload.hpp"
-#include "input_checks.hpp"
-#include "options.hpp"
+#include "runtime/reload.hpp"
+#include "runtime/input_checks.hpp"
+#include "runtime/options.hpp"
 #include "pipeline/packet_meta.hpp"
-#include "run_context.hpp"
-#include "telemetry.hpp"
+#include "runtime/run_context.hpp"
+#include "runtime/telemetry.hpp"
 
 namespace scanscope {
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "options.hpp"
-#include "run_context.hpp"
+#include "runtime/options.hpp"
+#include "runtime/run_context.hpp"
 
 namespace scanscope {
 

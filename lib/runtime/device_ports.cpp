@@ -1,11 +1,11 @@
-#include "device_ports.hpp"
+#include "runtime/device_ports.hpp"
 
 #include <rte_devargs.h>
 #include <rte_ethdev.h>
 
 #include <cstdio>
 
-#include "kernel_drops.hpp"
+#include "runtime/kernel_drops.hpp"
 
 namespace scanscope {
 

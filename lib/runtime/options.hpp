@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "conversation_options.hpp"
-#include "fleet_options.hpp"
+#include "runtime/conversation_options.hpp"
+#include "runtime/fleet_options.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {

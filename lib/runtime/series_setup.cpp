@@ -1,4 +1,4 @@
-#include "series_setup.hpp"
+#include "runtime/series_setup.hpp"
 
 #include <cstdio>
 #include <memory>

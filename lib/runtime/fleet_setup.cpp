@@ -1,9 +1,9 @@
-#include "fleet_setup.hpp"
+#include "runtime/fleet_setup.hpp"
 
 #include <chrono>
 #include <cstdio>
 
-#include "series_setup.hpp"
+#include "runtime/series_setup.hpp"
 
 namespace scanscope {
 

@@ -1,4 +1,4 @@
-#include "input_checks.hpp"
+#include "runtime/input_checks.hpp"
 
 #include <unistd.h>
 

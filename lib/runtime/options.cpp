@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "runtime/options.hpp"
 
 #include <boost/program_options.hpp>
 #include <algorithm>
@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "config_file.hpp"
+#include "runtime/config_file.hpp"
 #include "pipeline/worker.hpp"
 #include "scanscope_build_config.hpp"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "options.hpp"
+#include "runtime/options.hpp"
 
 namespace scanscope {
 

@@ -1,4 +1,4 @@
-#include "run_context.hpp"
+#include "runtime/run_context.hpp"
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -12,7 +12,7 @@
 #include "export/json_report.hpp"
 #include "export/prometheus_text.hpp"
 #include "export/summary_table.hpp"
-#include "series_setup.hpp"
+#include "runtime/series_setup.hpp"
 
 namespace scanscope {
 

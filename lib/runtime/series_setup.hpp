@@ -11,8 +11,8 @@
 
 #include "export/run_report.hpp"
 #include "export/series_files.hpp"
-#include "options.hpp"
-#include "run_context.hpp"
+#include "runtime/options.hpp"
+#include "runtime/run_context.hpp"
 #include "stats/series_clock.hpp"
 #include "stats/series_store.hpp"
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "export/run_report.hpp"
-#include "options.hpp"
+#include "runtime/options.hpp"
 
 namespace scanscope {
 

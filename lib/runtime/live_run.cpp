@@ -5,15 +5,15 @@
 #include <iostream>
 #include <thread>
 
-#include "api_queries.hpp"
-#include "device_ports.hpp"
+#include "runtime/api_queries.hpp"
+#include "runtime/device_ports.hpp"
 #include "export/summary_table.hpp"
-#include "kernel_drops.hpp"
-#include "reload.hpp"
-#include "run_context.hpp"
-#include "fleet_setup.hpp"
-#include "series_setup.hpp"
-#include "telemetry.hpp"
+#include "runtime/kernel_drops.hpp"
+#include "runtime/reload.hpp"
+#include "runtime/run_context.hpp"
+#include "runtime/fleet_setup.hpp"
+#include "runtime/series_setup.hpp"
+#include "runtime/telemetry.hpp"
 
 namespace scanscope {
 

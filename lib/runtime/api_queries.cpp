@@ -1,4 +1,4 @@
-#include "api_queries.hpp"
+#include "runtime/api_queries.hpp"
 
 #include <arpa/inet.h>
 #include <rapidjson/stringbuffer.h>
@@ -15,7 +15,7 @@
 #include "export/json_series.hpp"
 #include "export/summary_table.hpp"
 #include "fingerprint/scan_tool.hpp"
-#include "series_setup.hpp"
+#include "runtime/series_setup.hpp"
 
 namespace scanscope {
 

@@ -8,11 +8,11 @@
 #include <iostream>
 #include <thread>
 
-#include "api_queries.hpp"
+#include "runtime/api_queries.hpp"
 #include "pipeline/offline_feeder.hpp"
-#include "run_context.hpp"
-#include "fleet_setup.hpp"
-#include "series_setup.hpp"
+#include "runtime/run_context.hpp"
+#include "runtime/fleet_setup.hpp"
+#include "runtime/series_setup.hpp"
 
 namespace scanscope {
 

@@ -1,4 +1,4 @@
-#include "telemetry.hpp"
+#include "runtime/telemetry.hpp"
 
 #include <rte_telemetry.h>
 

@@ -1,4 +1,4 @@
-#include "eal_setup.hpp"
+#include "runtime/eal_setup.hpp"
 
 #include <rte_eal.h>
 #include <rte_errno.h>

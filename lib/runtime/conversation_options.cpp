@@ -1,4 +1,4 @@
-#include "conversation_options.hpp"
+#include "runtime/conversation_options.hpp"
 
 #include <boost/program_options.hpp>
 #include <cstdio>

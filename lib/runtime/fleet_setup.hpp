@@ -10,8 +10,8 @@
 
 #include "export/run_report.hpp"
 #include "fleet/clickhouse_exporter.hpp"
-#include "options.hpp"
-#include "run_context.hpp"
+#include "runtime/options.hpp"
+#include "runtime/run_context.hpp"
 #include "stats/series_clock.hpp"
 #include "stats/series_store.hpp"
 

@@ -1,4 +1,4 @@
-#include "fleet_options.hpp"
+#include "runtime/fleet_options.hpp"
 
 #include <unistd.h>
 

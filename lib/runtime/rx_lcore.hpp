@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string>
 
-#include "device_ports.hpp"
+#include "runtime/device_ports.hpp"
 #include "pipeline/worker.hpp"
 
 namespace scanscope {

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "run_context.hpp"
+#include "runtime/run_context.hpp"
 
 namespace scanscope {
 

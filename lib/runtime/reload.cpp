@@ -1,4 +1,4 @@
-#include "reload.hpp"
+#include "runtime/reload.hpp"
 
 #include <algorithm>
 #include <chrono>

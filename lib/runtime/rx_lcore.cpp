@@ -1,4 +1,4 @@
-#include "rx_lcore.hpp"
+#include "runtime/rx_lcore.hpp"
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>

@@ -1,4 +1,4 @@
-#include "kernel_drops.hpp"
+#include "runtime/kernel_drops.hpp"
 
 #include <rte_dev.h>
 #include <rte_devargs.h>

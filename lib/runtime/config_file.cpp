@@ -1,4 +1,4 @@
-#include "config_file.hpp"
+#include "runtime/config_file.hpp"
 
 #include <cctype>
 #include <fstream>
