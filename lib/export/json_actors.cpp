@@ -1,5 +1,7 @@
 #include "export/json_actors.hpp"
 
+#include "common/json_fields.hpp"
+
 namespace scanscope {
 
 void write_actors(json_writer& w, const run_report& r, const source_total* counts,
@@ -20,10 +22,7 @@ void write_actors(json_writer& w, const run_report& r, const source_total* count
       w.Key("retired");
       w.Bool(true);
     }
-    w.Key("packets");
-    w.Uint64(counts[slot].packets);
-    w.Key("sources");
-    w.Uint64(counts[slot].sources);
+    put_packets_sources(w, counts[slot].packets, counts[slot].sources);
     w.EndObject();
   }
   w.EndArray();

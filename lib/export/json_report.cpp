@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 
+#include "common/json_fields.hpp"
 #include "export/json_actors.hpp"
 #include "export/json_campaigns.hpp"
 #include "export/fleet_text.hpp"
@@ -92,10 +93,7 @@ void write_countries(json_writer& w, const run_report& r, const std::vector<sour
     w.StartObject();
     w.Key("country");
     w.String(r.country_codes[c].c_str());
-    w.Key("packets");
-    w.Uint64(by[c].packets);
-    w.Key("sources");
-    w.Uint64(by[c].sources);
+    put_packets_sources(w, by[c].packets, by[c].sources);
     w.EndObject();
   }
   w.EndArray();
@@ -145,10 +143,7 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
     w.StartObject();
     w.Key("key");
     w.String(to_string(f.key).c_str());
-    w.Key("packets");
-    w.Uint64(f.packets);
-    w.Key("sources");
-    w.Uint64(f.sources);
+    put_packets_sources(w, f.packets, f.sources);
     w.EndObject();
   }
   w.EndArray();

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "common/json_fields.hpp"
 #include "export/summary_table.hpp"
 #include "fingerprint/scan_tool.hpp"
 
@@ -88,10 +89,7 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
     w.StartObject();
     w.Key("start");
     w.String(format_utc(static_cast<uint64_t>(bucket) * r.bucket_ns).c_str());
-    w.Key("packets");
-    w.Uint64(total.packets);
-    w.Key("sources");
-    w.Uint64(total.sources);
+    put_packets_sources(w, total.packets, total.sources);
     write_pairs(w, "clusters", clusters, [&](uint16_t c) {
       return c < r.cluster_names.size() ? r.cluster_names[c].c_str() : "?";
     });
@@ -190,10 +188,7 @@ void write_source_total(json_writer& w, const char* name, const source_total& t)
   w.StartObject();
   w.Key("name");
   w.String(name);
-  w.Key("packets");
-  w.Uint64(t.packets);
-  w.Key("sources");
-  w.Uint64(t.sources);
+  put_packets_sources(w, t.packets, t.sources);
   w.EndObject();
 }
 

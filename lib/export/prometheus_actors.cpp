@@ -13,22 +13,18 @@ void write_actor_families(std::string& out, const run_report& r, const watched_p
                            label("kind", r.actors[slot - 1].kind);
   };
   {
-    family_writer f(out, "scanscope_actor_frames_total", "counter",
-                    "IP frames by known scanning organisation (config/actors.conf); "
-                    "actor=\"none\": every other source.");
+    family_writer f(out, counter_family::actor_frames_total);
     for (size_t slot = 0; slot < slots; ++slot) {
       f.sample(labels(slot), t.actors_total[slot].packets);
     }
   }
   {
-    family_writer f(out, "scanscope_actor_sources", "gauge",
-                    "Distinct sources by known scanning organisation since start.");
+    family_writer f(out, counter_family::actor_sources);
     for (size_t slot = 0; slot < slots; ++slot) {
       f.sample(labels(slot), t.actors_total[slot].sources);
     }
   }
-  family_writer frames(out, "scanscope_port_actor_frames_total", "counter",
-                       "TCP/UDP frames by destination port and known scanning organisation.");
+  family_writer frames(out, counter_family::port_actor_frames_total);
   for (size_t i = 0; i < t.actors.size(); ++i) {
     for (size_t slot = 0; slot < slots; ++slot) {
       if (t.actors[i][slot].packets != 0) {
@@ -37,8 +33,7 @@ void write_actor_families(std::string& out, const run_report& r, const watched_p
       }
     }
   }
-  family_writer sources(out, "scanscope_port_actor_sources", "gauge",
-                        "Distinct sources by destination port and known scanning organisation.");
+  family_writer sources(out, counter_family::port_actor_sources);
   for (size_t i = 0; i < t.actors.size(); ++i) {
     for (size_t slot = 0; slot < slots; ++slot) {
       if (t.actors[i][slot].packets != 0) {

@@ -16,8 +16,8 @@ constexpr size_t exposure_series_limit = 100;
 /** One family over every (port, tool) row that has seen anything. */
 template <class Value>
 void row_family(std::string& out, const run_report& r, const watched_ports& ports,
-                const char* name, const char* type, const char* help, Value value) {
-  family_writer f(out, name, type, help);
+                counter_family family, Value value) {
+  family_writer f(out, family);
   const conversation_totals& c = r.traffic.conversation;
   for (size_t index = 0; index < c.rows.size(); ++index) {
     for (size_t tool = 0; tool < scan_tool_count; ++tool) {
@@ -39,16 +39,13 @@ void write_conversation_families(std::string& out, const run_report& r,
                                  const watched_ports& ports) {
   const conversation_totals& c = r.traffic.conversation;
   {
-    family_writer f(out, "scanscope_direction_frames_total", "counter",
-                    "IP frames to (inbound), from (outbound) and past (transit) the monitored "
-                    "prefixes; all 0 when none are set.");
+    family_writer f(out, counter_family::direction_frames_total);
     f.sample(label("direction", "inbound"), c.inbound.packets);
     f.sample(label("direction", "outbound"), c.outbound.packets);
     f.sample(label("direction", "transit"), c.transit.packets);
   }
   {
-    family_writer f(out, "scanscope_direction_bytes_total", "counter",
-                    "Bytes of those frames on the wire.");
+    family_writer f(out, counter_family::direction_bytes_total);
     f.sample(label("direction", "inbound"), c.inbound.bytes);
     f.sample(label("direction", "outbound"), c.outbound.bytes);
     f.sample(label("direction", "transit"), c.transit.bytes);
@@ -61,31 +58,21 @@ void write_conversation_families(std::string& out, const run_report& r,
     f.sample(std::string(), c.scalars[i]);
   }
   using row = conversation_row_total;
-  row_family(out, r, ports, "scanscope_conversation_syns_total", "counter",
-             "SYN probes to monitored addresses, by port and the tool their headers name.",
+  row_family(out, r, ports, counter_family::conversation_syns_total,
              [](const row& x) { return x.syns.packets; });
-  row_family(out, r, ports, "scanscope_conversation_syn_sources", "gauge",
-             "Distinct sources of those SYNs since start.",
+  row_family(out, r, ports, counter_family::conversation_syn_sources,
              [](const row& x) { return x.syns.sources; });
-  row_family(out, r, ports, "scanscope_conversation_handshake_sources", "gauge",
-             "Distinct sources that completed a handshake with the responder, by the tool of "
-             "their SYN (of the first phase, for two-phase scanners).",
+  row_family(out, r, ports, counter_family::conversation_handshake_sources,
              [](const row& x) { return x.handshakes.sources; });
-  row_family(out, r, ports, "scanscope_conversation_payload_sources", "gauge",
-             "Distinct sources that sent a payload after the handshake.",
+  row_family(out, r, ports, counter_family::conversation_payload_sources,
              [](const row& x) { return x.payloads.sources; });
-  row_family(out, r, ports, "scanscope_conversation_payloads_total", "counter",
-             "Data segments after the handshake.",
+  row_family(out, r, ports, counter_family::conversation_payloads_total,
              [](const row& x) { return x.payloads.packets; });
-  row_family(out, r, ports, "scanscope_conversation_two_phase_sources", "gauge",
-             "Distinct sources whose tool SYN was followed by an ordinary stack's SYN to the same "
-             "address within 10 minutes, by the first phase's tool.",
+  row_family(out, r, ports, counter_family::conversation_two_phase_sources,
              [](const row& x) { return x.two_phase.sources; });
-  row_family(out, r, ports, "scanscope_conversation_synacks_sent_total", "counter",
-             "SYN-ACKs the responder sent, by port and the SYN's tool.",
+  row_family(out, r, ports, counter_family::conversation_synacks_sent_total,
              [](const row& x) { return x.synacks_sent; });
-  row_family(out, r, ports, "scanscope_conversation_synacks_withheld_total", "counter",
-             "SYN-ACKs a rate cap withheld, by port and the SYN's tool.",
+  row_family(out, r, ports, counter_family::conversation_synacks_withheld_total,
              [](const row& x) { return x.synacks_withheld; });
 
   std::map<uint16_t, uint64_t> hosts_by_port;
@@ -93,8 +80,7 @@ void write_conversation_families(std::string& out, const run_report& r,
     ++hosts_by_port[e.port];
   }
   {
-    family_writer f(out, "scanscope_exposed_hosts", "gauge",
-                    "Monitored hosts that answered a scanner's SYN with a SYN-ACK, by TCP port.");
+    family_writer f(out, counter_family::exposed_hosts);
     for (const auto& [port, n] : hosts_by_port) {
       f.sample(label("port", std::to_string(port)) + "," + label("protocol", "tcp"), n);
     }
@@ -108,9 +94,7 @@ void write_conversation_families(std::string& out, const run_report& r,
                     [](const exposure_total* a, const exposure_total* b) {
                       return a->sources > b->sources;
                     });
-  family_writer f(out, "scanscope_exposure_sources", "gauge",
-                  "Distinct scanning sources a monitored host answered on a port (the 100 pairs "
-                  "with the most).");
+  family_writer f(out, counter_family::exposure_sources);
   for (size_t i = 0; i < keep; ++i) {
     f.sample(label("host", format_address(busiest[i]->host)) + "," +
                  label("port", std::to_string(busiest[i]->port)) + "," + label("protocol", "tcp"),

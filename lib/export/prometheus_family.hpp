@@ -11,6 +11,7 @@
 #include <string>
 
 #include "export/prometheus_text.hpp"
+#include "stats/counter_families.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {
@@ -30,6 +31,10 @@ class family_writer {
     out_ += type;
     out_ += '\n';
   }
+
+  /** A declared family (stats/counter_families.hpp): its name, type and HELP from there. */
+  family_writer(std::string& out, counter_family f)
+      : family_writer(out, family(f).metric, family(f).kind, family(f).help) {}
 
   /** One sample; labels as "a=\"x\",b=\"y\"" (already escaped), or empty. */
   void sample(const std::string& labels, uint64_t value) {

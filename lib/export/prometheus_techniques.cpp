@@ -8,23 +8,19 @@ void write_technique_families(std::string& out, const traffic_snapshot& t,
                               const watched_ports& ports) {
   const auto name = [](size_t k) { return scan_technique_name(static_cast<scan_technique>(k)); };
   {
-    family_writer f(out, "scanscope_technique_frames_total", "counter",
-                    "IP frames by scan technique (syn, fin, null, xmas, ack, maimon, udp, "
-                    "icmp_echo, ...).");
+    family_writer f(out, counter_family::technique_frames_total);
     for (size_t k = 0; k < scan_technique_count; ++k) {
       f.sample(label("technique", name(k)), t.techniques_total[k].packets);
     }
   }
   {
-    family_writer f(out, "scanscope_technique_sources", "gauge",
-                    "Distinct sources by scan technique since start.");
+    family_writer f(out, counter_family::technique_sources);
     for (size_t k = 0; k < scan_technique_count; ++k) {
       f.sample(label("technique", name(k)), t.techniques_total[k].sources);
     }
   }
   // Per port only the techniques seen there: 13 rows for each of 20 ports would be mostly 0.
-  family_writer frames(out, "scanscope_port_technique_frames_total", "counter",
-                       "TCP/UDP frames by destination port and scan technique.");
+  family_writer frames(out, counter_family::port_technique_frames_total);
   for (size_t i = 0; i < t.techniques.size(); ++i) {
     for (size_t k = 0; k < scan_technique_count; ++k) {
       if (t.techniques[i][k].packets != 0) {
@@ -34,8 +30,7 @@ void write_technique_families(std::string& out, const traffic_snapshot& t,
       }
     }
   }
-  family_writer sources(out, "scanscope_port_technique_sources", "gauge",
-                        "Distinct sources by destination port and scan technique since start.");
+  family_writer sources(out, counter_family::port_technique_sources);
   for (size_t i = 0; i < t.techniques.size(); ++i) {
     for (size_t k = 0; k < scan_technique_count; ++k) {
       if (t.techniques[i][k].packets != 0) {

@@ -34,8 +34,7 @@ namespace {
 /** Campaigns started by scope, campaigns open by port and scope, and lead changes. */
 void write_campaign_families(std::string& out, const run_report& r, const watched_ports& ports) {
   const campaign_detector& d = r.series->campaigns();
-  family_writer started(out, "scanscope_campaigns_started_total", "counter",
-                        "Campaigns started, by scope (see docs/report.md, Campaigns).");
+  family_writer started(out, counter_family::campaigns_started_total);
   for (size_t s = 0; s < campaign_scope_count; ++s) {
     started.sample(label("scope", campaign_scope_name(static_cast<campaign_scope>(s))),
                    d.started()[s]);
@@ -46,8 +45,7 @@ void write_campaign_families(std::string& out, const run_report& r, const watche
       ++open[{c.port, static_cast<uint8_t>(c.scope)}];
     }
   }
-  family_writer active(out, "scanscope_campaigns_active", "gauge",
-                       "Campaigns not ended yet, by port and scope.");
+  family_writer active(out, counter_family::campaigns_active);
   for (const auto& [k, n] : open) {
     active.sample(port_labels(ports, k.first) + "," +
                       label("scope", campaign_scope_name(static_cast<campaign_scope>(k.second))),
@@ -57,8 +55,7 @@ void write_campaign_families(std::string& out, const run_report& r, const watche
   for (const lead_change& l : d.lead_changes()) {
     ++leads[{l.port, static_cast<uint8_t>(l.dimension)}];
   }
-  family_writer changes(out, "scanscope_lead_changes_total", "counter",
-                        "Lead changes of a port's sources, by port and dimension.");
+  family_writer changes(out, counter_family::lead_changes_total);
   for (const auto& [k, n] : leads) {
     changes.sample(
         port_labels(ports, k.first) + "," +
@@ -74,49 +71,44 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
   const traffic_snapshot& t = r.traffic;
   std::string out;
   {
-    family_writer f(out, "scanscope_build_info", "gauge", "Version of the running scanscope.");
+    family_writer f(out, counter_family::build_info);
     f.sample(label("version", SCANSCOPE_VERSION), uint64_t{1});
   }
   {
-    family_writer f(out, "scanscope_frames_total", "counter", "Frames received, by protocol.");
+    family_writer f(out, counter_family::frames_total);
     for (size_t i = 0; i < protocol_class_count; ++i) {
       f.sample(label("protocol", protocol_class_name(static_cast<protocol_class>(i))),
                t.protocols[i].packets);
     }
   }
   {
-    family_writer f(out, "scanscope_frame_bytes_total", "counter",
-                    "Bytes of the frames received, on the wire, by protocol.");
+    family_writer f(out, counter_family::frame_bytes_total);
     for (size_t i = 0; i < protocol_class_count; ++i) {
       f.sample(label("protocol", protocol_class_name(static_cast<protocol_class>(i))),
                t.protocols[i].bytes);
     }
   }
   {
-    family_writer f(out, "scanscope_parse_results_total", "counter",
-                    "Frames by how far parsing got (ok, fragments, or why it stopped).");
+    family_writer f(out, counter_family::parse_results_total);
     for (size_t i = 0; i < parse_result_count; ++i) {
       f.sample(label("result", parse_result_name(static_cast<parse_result>(i))), t.parse[i]);
     }
   }
   const size_t port_count = t.watched.size();
   {
-    family_writer f(out, "scanscope_port_frames_total", "counter",
-                    "TCP/UDP frames by watched destination port (other: every other port).");
+    family_writer f(out, counter_family::port_frames_total);
     for (uint16_t i = 0; i < port_count; ++i) {
       f.sample(port_labels(ports, i), t.watched[i].packets);
     }
   }
   {
-    family_writer f(out, "scanscope_port_frame_bytes_total", "counter",
-                    "Bytes of TCP/UDP frames by watched destination port.");
+    family_writer f(out, counter_family::port_frame_bytes_total);
     for (uint16_t i = 0; i < port_count; ++i) {
       f.sample(port_labels(ports, i), t.watched[i].bytes);
     }
   }
   {
-    family_writer f(out, "scanscope_cluster_frames_total", "counter",
-                    "TCP/UDP frames by destination port and cluster.");
+    family_writer f(out, counter_family::cluster_frames_total);
     for (uint16_t i = 0; i < port_count && i < t.clusters.size(); ++i) {
       for (size_t k = 0; k < r.cluster_names.size(); ++k) {
         f.sample(port_labels(ports, i) + "," + label("cluster", r.cluster_names[k]),
@@ -125,8 +117,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     }
   }
   {
-    family_writer f(out, "scanscope_cluster_sources", "gauge",
-                    "Distinct sources by destination port and cluster since start.");
+    family_writer f(out, counter_family::cluster_sources);
     for (uint16_t i = 0; i < port_count && i < t.clusters.size(); ++i) {
       for (size_t k = 0; k < r.cluster_names.size(); ++k) {
         f.sample(port_labels(ports, i) + "," + label("cluster", r.cluster_names[k]),
@@ -163,8 +154,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     }
   }
   {
-    family_writer f(out, "scanscope_country_frames_total", "counter",
-                    "TCP/UDP frames by destination port and source country (top K per port).");
+    family_writer f(out, counter_family::country_frames_total);
     for (uint16_t i = 0; i < port_count; ++i) {
       for (const auto& [code, v] : countries[i]) {
         f.sample(port_labels(ports, i) + "," + label("country", code), v.packets);
@@ -172,8 +162,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     }
   }
   {
-    family_writer f(out, "scanscope_country_sources", "gauge",
-                    "Distinct sources by destination port and source country since start.");
+    family_writer f(out, counter_family::country_sources);
     for (uint16_t i = 0; i < port_count; ++i) {
       for (const auto& [code, v] : countries[i]) {
         f.sample(port_labels(ports, i) + "," + label("country", code), v.sources);
@@ -181,13 +170,11 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     }
   }
   {
-    family_writer f(out, "scanscope_country_series_folded", "gauge",
-                    "(port, country) series folded into country=\"other\" by the top-K cap.");
+    family_writer f(out, counter_family::country_series_folded);
     f.sample("", folded);
   }
   {
-    family_writer f(out, "scanscope_signature_hits_total", "counter",
-                    "Payload signature hits (TCP connections or UDP datagrams) by port and rule.");
+    family_writer f(out, counter_family::signature_hits_total);
     // Only (port, rule) pairs with a hit: a series for every rule on every watched port would
     // be 760 mostly-zero series with the default rules and 10,240 at the rule limit.
     for (uint16_t i = 0; i < port_count && i < t.signatures.size(); ++i) {
@@ -202,8 +189,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     }
   }
   {
-    family_writer f(out, "scanscope_signature_country_hits_total", "counter",
-                    "Payload signature hits by port, rule and source country.");
+    family_writer f(out, counter_family::signature_country_hits_total);
     for (const auto& [key, v] : t.signature_countries) {
       const uint16_t rule = series_key::dim_of(key);
       const uint8_t country = series_key::country_of(key);
@@ -218,15 +204,13 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     }
   }
   {
-    family_writer f(out, "scanscope_tool_frames_total", "counter",
-                    "IP frames by the scanning tool their headers name.");
+    family_writer f(out, counter_family::tool_frames_total);
     for (size_t k = 0; k < scan_tool_count; ++k) {
       f.sample(label("tool", scan_tool_name(static_cast<scan_tool>(k))), t.tools_total[k].packets);
     }
   }
   {
-    family_writer f(out, "scanscope_tool_sources", "gauge",
-                    "Distinct sources by the scanning tool their headers name since start.");
+    family_writer f(out, counter_family::tool_sources);
     for (size_t k = 0; k < scan_tool_count; ++k) {
       f.sample(label("tool", scan_tool_name(static_cast<scan_tool>(k))), t.tools_total[k].sources);
     }
@@ -244,11 +228,11 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
       ++by_scope[scope];
       active += e.end < 0;
     }
-    family_writer f(out, "scanscope_surges_total", "counter", "Surge events started, by scope.");
+    family_writer f(out, counter_family::surges_total);
     for (const auto& [scope, n] : by_scope) {
       f.sample(label("scope", scope), n);
     }
-    family_writer g(out, "scanscope_surges_active", "gauge", "Surge events not ended yet.");
+    family_writer g(out, counter_family::surges_active);
     g.sample("", active);
     write_campaign_families(out, r, ports);
   }
@@ -267,118 +251,98 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
         by_cluster[{series_key::port_of(key), series_key::dim_of(key)}] += p.sources;
       }
     }
-    family_writer f(out, "scanscope_last_bucket_sources", "gauge",
-                    "Distinct sources in the last closed time bucket, by port and country.");
+    family_writer f(out, counter_family::last_bucket_sources);
     for (const auto& [k, n] : by_country) {
       const std::string code = k.second < r.country_codes.size() ? r.country_codes[k.second] : "ZZ";
       f.sample(port_labels(ports, k.first) + "," + label("country", code), n);
     }
-    family_writer g(out, "scanscope_last_bucket_cluster_sources", "gauge",
-                    "Distinct sources in the last closed time bucket, by port and cluster.");
+    family_writer g(out, counter_family::last_bucket_cluster_sources);
     for (const auto& [k, n] : by_cluster) {
       const std::string name = k.second < r.cluster_names.size() ? r.cluster_names[k.second] : "?";
       g.sample(port_labels(ports, k.first) + "," + label("cluster", name), n);
     }
-    family_writer h(out, "scanscope_last_bucket_start_seconds", "gauge",
-                    "Start of the last closed time bucket, seconds since the Unix epoch.");
+    family_writer h(out, counter_family::last_bucket_start_seconds);
     h.sample("",
              static_cast<uint64_t>(static_cast<uint64_t>(bucket) * (r.bucket_ns / 1000000000U)));
   }
   {
-    family_writer f(out, "scanscope_device_rx_frames_total", "counter",
-                    "Frames the DPDK port delivered (rte_eth_stats ipackets).");
+    family_writer f(out, counter_family::device_rx_frames_total);
     for (const device_counters& d : r.devices) {
       f.sample(label("device", d.name), d.ipackets);
     }
   }
   {
-    family_writer f(out, "scanscope_device_rx_missed_total", "counter",
-                    "Frames the DPDK port dropped because its RX queues were full (imissed).");
+    family_writer f(out, counter_family::device_rx_missed_total);
     for (const device_counters& d : r.devices) {
       f.sample(label("device", d.name), d.imissed);
     }
   }
   {
-    family_writer f(out, "scanscope_device_rx_kernel_dropped_total", "counter",
-                    "Frames the kernel interface behind a socket-backed port (net_af_packet, "
-                    "net_pcap iface) received but the port never delivered.");
+    family_writer f(out, counter_family::device_rx_kernel_dropped_total);
     for (const device_counters& d : r.devices) {
       f.sample(label("device", d.name), d.kernel_dropped);
     }
   }
   {
-    family_writer f(out, "scanscope_device_rx_errors_total", "counter",
-                    "Erroneous frames the DPDK port counted (ierrors).");
+    family_writer f(out, counter_family::device_rx_errors_total);
     for (const device_counters& d : r.devices) {
       f.sample(label("device", d.name), d.ierrors);
     }
   }
   {
-    family_writer f(out, "scanscope_device_rx_nombuf_total", "counter",
-                    "Receive failures for lack of mbufs (rx_nombuf).");
+    family_writer f(out, counter_family::device_rx_nombuf_total);
     for (const device_counters& d : r.devices) {
       f.sample(label("device", d.name), d.rx_nombuf);
     }
   }
   {
-    family_writer f(out, "scanscope_lcore_busy_ratio", "gauge",
-                    "Share of an RX lcore's poll-loop cycles spent on bursts with frames.");
+    family_writer f(out, counter_family::lcore_busy_ratio);
     for (const lcore_summary& l : r.lcores) {
       f.sample(label("lcore", std::to_string(l.lcore_id)), l.busy_ratio);
     }
   }
   {
-    family_writer f(out, "scanscope_sources_live", "gauge", "Sources held in the source tables.");
+    family_writer f(out, counter_family::sources_live);
     f.sample("", t.sources.live);
   }
   {
-    family_writer f(out, "scanscope_sources_evicted_total", "counter",
-                    "Sources pushed out of a full source table.");
+    family_writer f(out, counter_family::sources_evicted_total);
     f.sample("", t.sources.evicted);
   }
   {
-    family_writer f(out, "scanscope_payload_scanned_bytes_total", "counter",
-                    "Payload bytes scanned for signatures.");
+    family_writer f(out, counter_family::payload_scanned_bytes_total);
     f.sample("", t.payload.bytes);
   }
   {
-    family_writer f(out, "scanscope_bucket_late_frames_total", "counter",
-                    "Frames too late for their time bucket.");
+    family_writer f(out, counter_family::bucket_late_frames_total);
     f.sample("", r.bucket_late);
   }
   {
-    family_writer f(out, "scanscope_bucket_overflow_frames_total", "counter",
-                    "Frames whose series key found no room in their time bucket.");
+    family_writer f(out, counter_family::bucket_overflow_frames_total);
     f.sample("", r.bucket_overflow);
   }
   {
     // Counts that are lower bounds when these are not 0 (docs/report.md).
-    family_writer f(out, "scanscope_table_overflow_total", "counter",
-                    "Updates a full table could not place, by table.");
+    family_writer f(out, counter_family::table_overflow_total);
     f.sample(label("table", "unique_sources"), t.unique_overflow);
     f.sample(label("table", "fingerprints"), t.fingerprint_overflow);
     f.sample(label("table", "signature_countries"), t.signature_country_overflow);
   }
   {
-    family_writer f(out, "scanscope_payload_scan_events_total", "counter",
-                    "Payload scanner events: TCP holes that restarted a stream, payloads cut to "
-                    "--scan-bytes, failed scans, TCP payloads without a stream state.");
+    family_writer f(out, counter_family::payload_scan_events_total);
     f.sample(label("event", "stream_gap"), t.payload.gaps);
     f.sample(label("event", "truncated"), t.payload.truncated);
     f.sample(label("event", "error"), t.payload.errors);
     f.sample(label("event", "no_stream"), t.payload.no_stream);
   }
   {
-    family_writer f(out, "scanscope_series_write_errors_total", "counter",
-                    "Closed buckets the series files could not take (the run exits 1).");
+    family_writer f(out, counter_family::series_write_errors_total);
     f.sample("", r.series_write_errors);
   }
   if (r.mode == "pcap") {
-    family_writer f(out, "scanscope_capture_clipped_records_total", "counter",
-                    "Capture records longer than an mbuf, cut to fit (raise --mbuf-size).");
+    family_writer f(out, counter_family::capture_clipped_records_total);
     f.sample("", r.clipped_records);
-    family_writer g(out, "scanscope_capture_errors_total", "counter",
-                    "Captures damaged partway or not readable at all.");
+    family_writer g(out, counter_family::capture_errors_total);
     g.sample(label("kind", "damaged"), r.damaged_inputs);
     g.sample(label("kind", "unreadable"), r.unreadable_inputs);
   }

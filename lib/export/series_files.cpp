@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/json_fields.hpp"
 #include "export/summary_table.hpp"
 #include "fingerprint/scan_tool.hpp"
 
@@ -111,10 +112,7 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
     w.String(l.value.c_str());
     w.Key("country");
     w.String(l.country.c_str());
-    w.Key("packets");
-    w.Uint64(p.packets);
-    w.Key("sources");
-    w.Uint64(p.sources);
+    put_packets_sources(w, p.packets, p.sources);
     w.Key("partial");
     w.Bool(partial);
     w.EndObject();

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <map>
 
+#include "common/json_fields.hpp"
 #include "export/json_actors.hpp"
 #include "export/json_campaigns.hpp"
 #include "export/json_conversation.hpp"
@@ -220,10 +221,7 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
     for (const auto& [name, v] : groups) {
       w.Key(name.c_str());
       w.StartObject();
-      w.Key("packets");
-      w.Uint64(v.first);
-      w.Key("sources");
-      w.Uint64(v.second);
+      put_packets_sources(w, v.first, v.second);
       w.EndObject();
     }
     w.EndObject();
@@ -257,10 +255,7 @@ http_response fingerprints_query(const std::map<std::string, std::string>& p,
       w.String(port.c_str());
       w.Key("key");
       w.String(to_string(f.key).c_str());
-      w.Key("packets");
-      w.Uint64(f.packets);
-      w.Key("sources");
-      w.Uint64(f.sources);
+      put_packets_sources(w, f.packets, f.sources);
       w.EndObject();
     }
   }

@@ -11,6 +11,7 @@
 #include "runtime/kernel_drops.hpp"
 #include "runtime/reload.hpp"
 #include "runtime/run_context.hpp"
+#include "runtime/run_series.hpp"
 #include "runtime/fleet_setup.hpp"
 #include "runtime/series_setup.hpp"
 #include "runtime/telemetry.hpp"
@@ -92,25 +93,18 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
     return exit_runtime_error;
   }
 
-  series_store store(o.retention, surge_settings_of(o), campaign_settings_of(o));
-  if (error = restore_series(store, o, tables); !error.empty()) {
+  const std::unique_ptr<run_series> series = set_up_series(o, tables, rx, error);
+  if (!series) {
     std::cerr << "scanscope: " << error << "\n";
     stop_requested = true;
     rte_eal_mp_wait_lcore();
     stop_ports(port_ids);
     return exit_usage;
   }
-  series_clock clock = make_series_clock(store, o, tables, rx);
-  clock.set_lcores(rx.series());
-  const auto files = attach_series_files(clock, o, tables);
-  const auto fleet = attach_fleet(clock, o, tables, rx, store, error);
-  if (!error.empty()) {
-    std::cerr << "scanscope: " << error << "\n";
-    stop_requested = true;
-    rte_eal_mp_wait_lcore();
-    stop_ports(port_ids);
-    return exit_usage;
-  }
+  series_store& store = series->store;
+  series_clock& clock = series->clock;
+  const auto& files = series->files;
+  const auto& fleet = series->fleet;
 
   endpoints board;
   std::unique_ptr<http_server> server;

@@ -11,6 +11,7 @@
 #include "runtime/api_queries.hpp"
 #include "pipeline/offline_feeder.hpp"
 #include "runtime/run_context.hpp"
+#include "runtime/run_series.hpp"
 #include "runtime/fleet_setup.hpp"
 #include "runtime/series_setup.hpp"
 
@@ -130,23 +131,17 @@ int run_offline(const app_options& o, const analysis_tables& tables,
     return exit_runtime_error;
   }
 
-  series_store store(o.retention, surge_settings_of(o), campaign_settings_of(o));
-  if (error = restore_series(store, o, tables); !error.empty()) {
+  const std::unique_ptr<run_series> series = set_up_series(o, tables, rx, error);
+  if (!series) {
     std::cerr << "scanscope: " << error << "\n";
     input_done.store(true, std::memory_order_release);
     rte_eal_mp_wait_lcore();
     return exit_usage;
   }
-  series_clock clock = make_series_clock(store, o, tables, rx);
-  clock.set_lcores(rx.series());
-  const auto files = attach_series_files(clock, o, tables);
-  const auto fleet = attach_fleet(clock, o, tables, rx, store, error);
-  if (!error.empty()) {
-    std::cerr << "scanscope: " << error << "\n";
-    input_done.store(true, std::memory_order_release);
-    rte_eal_mp_wait_lcore();
-    return exit_usage;
-  }
+  series_store& store = series->store;
+  series_clock& clock = series->clock;
+  const auto& files = series->files;
+  const auto& fleet = series->fleet;
   bucket_hooks hooks;
   hooks.due = [&](uint64_t t) { return clock.due(t); };
   // Frames the captures before this one handed to each ring: the lcores' processed counts run

@@ -5,6 +5,8 @@
 
 #include <ctime>
 
+#include "common/json_fields.hpp"
+
 namespace scanscope {
 namespace {
 
@@ -140,10 +142,7 @@ void ground_truth::write_json(std::ostream& out) const {
   w.String(iso_hour(s.end).c_str());
   w.Key("bucket_seconds");
   w.Int64(scenario_generator::hour);
-  w.Key("packets");
-  w.Uint64(total_.packets);
-  w.Key("sources");
-  w.Uint64(total_.sources.size());
+  put_packets_sources(w, total_.packets, total_.sources.size());
   w.Key("payloads");
   w.Uint64(payloads_);
   w.Key("campaigns");
@@ -154,10 +153,7 @@ void ground_truth::write_json(std::ostream& out) const {
     w.String(s.campaigns[i].name.c_str());
     w.Key("tool");
     w.String(probe_tool_name(s.campaigns[i].tool));
-    w.Key("packets");
-    w.Uint64(campaigns_[i].packets);
-    w.Key("sources");
-    w.Uint64(campaigns_[i].sources.size());
+    put_packets_sources(w, campaigns_[i].packets, campaigns_[i].sources.size());
     write_window(w, s, s.campaigns[i]);
     w.EndObject();
   }
@@ -179,10 +175,7 @@ void ground_truth::write_json(std::ostream& out) const {
       w.StartObject();
       w.Key("start");
       w.String(iso_hour(hour).c_str());
-      w.Key("packets");
-      w.Uint64(h.all.packets);
-      w.Key("sources");
-      w.Uint64(h.all.sources.size());
+      put_packets_sources(w, h.all.packets, h.all.sources.size());
       map("clusters", h.clusters);
       map("countries", h.countries);
       map("signatures", h.signatures);

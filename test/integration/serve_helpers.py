@@ -1,8 +1,11 @@
 """Shared by the integration tests: caches for scanscope's start, and queries to a scanscope
 serving on 127.0.0.1."""
 
+import json
 import os
+import re
 import socket
+import subprocess
 import time
 import urllib.request
 
@@ -36,3 +39,57 @@ def get(url, seconds=20):
             if time.time() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def report_values(report, path):
+    """The values at a dotted path of the JSON report ('*': every element of a list or map), or
+    None when a key on the way is missing."""
+    found = [report]
+    for key in path.split("."):
+        step = []
+        for node in found:
+            if key == "*" and isinstance(node, (list, dict)):
+                step.extend(node.values() if isinstance(node, dict) else node)
+            elif isinstance(node, dict) and key in node:
+                step.append(node[key])
+            else:
+                return None
+        found = step
+    return found
+
+
+def check_counter_families(scanscope, metrics, report, when=("always",)):
+    """Walk `scanscope --counter-families` against one /metrics page and the JSON report of the
+    same run. Every family of `when` has its TYPE and HELP lines, its samples carry exactly the
+    declared labels, and its report paths exist; a family with a non-zero sample has values at
+    its paths; /metrics has no family the list does not declare. Returns the problems."""
+    catalogue = json.loads(subprocess.run([scanscope, "--counter-families"], check=True,
+                                          capture_output=True, text=True).stdout)
+    declared = {f["metric"] for f in catalogue}
+    problems = [f"/metrics family {name} is not in --counter-families"
+                for name in re.findall(r"^# TYPE (\S+)", metrics, re.M) if name not in declared]
+    for f in catalogue:
+        if f["when"] not in when:
+            continue
+        name = f["metric"]
+        if f"# TYPE {name} {f['kind']}\n" not in metrics:
+            problems.append(f"{name}: no '# TYPE {name} {f['kind']}' line in /metrics")
+        if f"# HELP {name} {f['help']}\n" not in metrics:
+            problems.append(f"{name}: /metrics' HELP line is not the declared one")
+        nonzero = False
+        for labels, value in re.findall(rf"^{name}(?:{{(.*)}})? (\S+)$", metrics, re.M):
+            got = sorted(re.findall(r'(\w+)="', labels))
+            wrong = f"{name}: sample labels {got}, declared {f['labels'].split()}"
+            if got != sorted(f["labels"].split()) and wrong not in problems:
+                problems.append(wrong)
+            nonzero = nonzero or float(value) != 0
+        values = []
+        for path in f["report"].split():
+            at = report_values(report, path)
+            if at is None:
+                problems.append(f"{name}: the JSON report has no {path}")
+            else:
+                values.extend(at)
+        if nonzero and not values:
+            problems.append(f"{name}: non-zero in /metrics, nothing at {f['report']} in the report")
+    return problems

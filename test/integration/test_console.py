@@ -27,20 +27,12 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
+from ip_frames import checksum  # noqa: E402
 from serve_helpers import cache_args  # noqa: E402
 
 # The request's bytes as the excerpt keeps them: the 96 bytes that end where the rule matched.
 HOSTILE = (b'{"p":"<img src=x onerror=x()><script>document.title=\'pwned\'</script>",'
            b'"method":"eth_accounts","id":1}')
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def hostile_capture(path):

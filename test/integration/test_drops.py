@@ -23,11 +23,15 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_helpers import cache_args  # noqa: E402
-from test_reload import syn_frame  # noqa: E402
+from netns_link import run, veth_to_namespace  # noqa: E402
+from serve_helpers import cache_args, check_counter_families  # noqa: E402
+from ip_frames import syn_frame  # noqa: E402
 
 NS = f"scanscope-drops-{os.getpid()}"
 HOST_IF, PEER_IF = "ssd0", "ssd1"
+# No IPv6 on the test link: the kernels would send their own solicitations and reports,
+# frames this test did not send.
+LINK = veth_to_namespace(NS, HOST_IF, PEER_IF, no_ipv6=True)
 
 SENDER = """
 import socket, sys
@@ -42,29 +46,14 @@ for i in range(int(sys.argv[2])):
 """
 
 
-def run(*cmd, **kw):
-    return subprocess.run(list(cmd), check=True, **kw)
 
 
 def setup():
-    made = subprocess.run(["ip", "netns", "add", NS], capture_output=True, text=True)
-    if made.returncode != 0:
-        print(f"SKIP: cannot create a network namespace here: {made.stderr.strip()}")
-        return False
-    run("ip", "link", "add", HOST_IF, "type", "veth", "peer", "name", PEER_IF)
-    run("ip", "link", "set", PEER_IF, "netns", NS)
-    # No IPv6 on the test link: the kernels would send their own solicitations and reports,
-    # frames this test did not send.
-    for where, interface in ((), HOST_IF), (("ip", "netns", "exec", NS), PEER_IF):
-        run(*where, "sh", "-c", f"echo 1 > /proc/sys/net/ipv6/conf/{interface}/disable_ipv6")
-    run("ip", "link", "set", HOST_IF, "up")
-    run("ip", "netns", "exec", NS, "ip", "link", "set", PEER_IF, "up")
-    return True
+    return LINK.up()
 
 
 def teardown():
-    subprocess.run(["ip", "link", "del", HOST_IF], stderr=subprocess.DEVNULL)
-    subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
+    LINK.down()
 
 
 def send(count, frames):
@@ -155,6 +144,8 @@ def main():
                                 f"{after_burst - before} frames")
             if "scanscope_device_rx_kernel_dropped_total" not in metrics:
                 failures.append("/metrics has no scanscope_device_rx_kernel_dropped_total")
+            # Live, with a device: every declared family in both exporters.
+            failures.extend(check_counter_families(scanscope, metrics, report))
             print(f"drops: interface received {received}, port delivered {delivered}, "
                   f"kernel dropped {dropped}")
     for f in failures:

@@ -35,7 +35,8 @@ import urllib.request
 SOURCE_DIR = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(__file__), "..", "..")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
 import clickhouse_local  # noqa: E402
-from serve_helpers import cache_args  # noqa: E402
+from netns_link import veth_to_namespace  # noqa: E402
+from serve_helpers import cache_args, check_counter_families  # noqa: E402
 
 SCHEMA = os.path.join(SOURCE_DIR, "config", "clickhouse", "schema.sql")
 DISTRIBUTED = os.path.join(SOURCE_DIR, "config", "clickhouse", "distributed.sql")
@@ -240,18 +241,12 @@ def metric(text, name):
 
 
 def outage(scanscope, tmp):
-    made = subprocess.run(["ip", "netns", "add", NS], capture_output=True, text=True)
-    if made.returncode != 0:
-        print(f"SKIP outage: cannot create a network namespace here: {made.stderr.strip()}")
+    link = veth_to_namespace(NS, HOST_IF, PEER_IF)
+    if not link.up():
         return
     server = clickhouse_local.Server(os.path.join(tmp, "ch-outage"))
     proc = None
     try:
-        subprocess.run(["ip", "link", "add", HOST_IF, "type", "veth", "peer", "name", PEER_IF],
-                       check=True)
-        subprocess.run(["ip", "link", "set", PEER_IF, "netns", NS], check=True)
-        subprocess.run(["ip", "link", "set", HOST_IF, "up"], check=True)
-        subprocess.run(["ip", "netns", "exec", NS, "ip", "link", "set", PEER_IF, "up"], check=True)
         server.start()
         server.run_file(SCHEMA)
         series_dir, spool = os.path.join(tmp, "live-series"), os.path.join(tmp, "live-spool")
@@ -278,6 +273,12 @@ def outage(scanscope, tmp):
         time.sleep(13)
         with urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10) as r:
             during = r.read().decode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{http}/api/v1/report", timeout=10) as r:
+            served = json.loads(r.read().decode())
+        # The fleet store's families too, in both exporters.
+        for problem in check_counter_families(scanscope, during, served,
+                                              ("always", "bucket_closed", "clickhouse")):
+            check(False, problem)
         spooled = metric(during, "scanscope_clickhouse_spool_buckets")
         check(spooled is not None and spooled >= 1,
               f"during the outage the spool should hold buckets, /metrics says {spooled}")
@@ -328,8 +329,7 @@ def outage(scanscope, tmp):
         if proc is not None and proc.poll() is None:
             proc.kill()
         server.stop()
-        subprocess.run(["ip", "link", "del", HOST_IF], stderr=subprocess.DEVNULL)
-        subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
+        link.down()
 
 
 def refusals(scanscope, tmp):

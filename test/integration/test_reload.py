@@ -18,26 +18,18 @@ usage: test_reload.py SCANSCOPE SOURCE_DIR
 import json
 import os
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
+from ip_frames import syn_frame
+from netns_link import veth_to_namespace, wait_for
 from serve_helpers import cache_args
 
 NS = f"scanscope-reload-{os.getpid()}"
 HOST_IF, PEER_IF = "ssr0", "ssr1"
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+LINK = veth_to_namespace(NS, HOST_IF, PEER_IF)
 
 
 RULES_BEFORE = ("rule 1 alpha recon tcp/8545 /alpha-token/\n"
@@ -47,17 +39,6 @@ RULES_AFTER = ("rule 2 beta recon tcp/8545 /beta-token/\n"
 CLUSTERS_BEFORE = "cluster w1024 window=1024\n"
 CLUSTERS_AFTER = "cluster w8192 window=8192\ncluster w1024 window=1024\n"
 PAYLOAD = b"alpha-token beta-token gamma-token"
-
-
-def syn_frame(src, dst="192.0.2.77", sport=40000, dport=8545, window=1024, payload=b""):
-    """Ethernet/IPv4/TCP SYN (PSH+ACK with a payload), field by field (RFC 791, RFC 793)."""
-    s, d = socket.inet_aton(src), socket.inet_aton(dst)
-    flags = 0x18 if payload else 0x02
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, flags, window, 0, 0) + payload
-    tcp = tcp[:16] + struct.pack("!H", checksum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, s, d)
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    return b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + ip + tcp
 
 
 def send(frames):
@@ -73,32 +54,11 @@ def send(frames):
 
 
 def setup():
-    """The veth pair; False where this machine does not let the test create a namespace."""
-    made = subprocess.run(["ip", "netns", "add", NS], capture_output=True, text=True)
-    if made.returncode != 0:
-        print(f"SKIP: cannot create a network namespace here: {made.stderr.strip()}")
-        return False
-    subprocess.run(["ip", "link", "add", HOST_IF, "type", "veth", "peer", "name", PEER_IF],
-                   check=True)
-    subprocess.run(["ip", "link", "set", PEER_IF, "netns", NS], check=True)
-    subprocess.run(["ip", "link", "set", HOST_IF, "up"], check=True)
-    subprocess.run(["ip", "netns", "exec", NS, "ip", "link", "set", PEER_IF, "up"], check=True)
-    return True
+    return LINK.up()
 
 
 def teardown():
-    subprocess.run(["ip", "link", "del", HOST_IF], stderr=subprocess.DEVNULL)
-    subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
-
-
-def wait_for(path, text, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        with open(path) as f:
-            if text in f.read():
-                return True
-        time.sleep(0.1)
-    return False
+    LINK.down()
 
 
 def main():

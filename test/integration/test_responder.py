@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 
+from netns_link import capture, in_ns, mac_of, make_namespace, remove_namespace, run, wait_for
 from serve_helpers import cache_args, free_port, get
 
 PID = os.getpid()
@@ -45,24 +46,9 @@ DARKNET6 = "2001:db8:ff::/48"
 TOOLS = ["curl", "nc", "adb", "nmap", "masscan", "zmap", "hping3", "tcpdump"]
 
 
-def run(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, **kw)
-
-
-def in_ns(ns, *args, **kw):
-    return run("ip", "netns", "exec", ns, *args, **kw)
-
-
-def mac_of(ns, ifname):
-    out = in_ns(ns, "cat", f"/sys/class/net/{ifname}/address", capture_output=True, text=True)
-    return out.stdout.strip()
-
-
 def setup():
     """The namespaces and links; False where this machine does not allow them."""
-    made = subprocess.run(["ip", "netns", "add", SENSOR], capture_output=True, text=True)
-    if made.returncode != 0:
-        print(f"SKIP: cannot create a network namespace here: {made.stderr.strip()}")
+    if not make_namespace(SENSOR):
         return False
     for ns in (SCAN, HOST):
         run("ip", "netns", "add", ns)
@@ -94,43 +80,8 @@ def setup():
 
 
 def teardown():
-    # Whatever the test started in its namespaces (an adb server, say) ends with them.
     for ns in (SENSOR, SCAN, HOST):
-        pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True)
-        for pid in pids.stdout.split():
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
-
-
-def wait_for(path, text, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        with open(path, errors="replace") as f:
-            if text in f.read():
-                return True
-        time.sleep(0.1)
-    return False
-
-
-class capture:
-    """tcpdump on the scanner's side of the link."""
-
-    def __init__(self, ns, ifname, path, log):
-        self.path = path
-        # Immediate mode: without it the last block of frames is lost when tcpdump stops.
-        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", ifname, "-n",
-                                      "--immediate-mode", "-U", "-s", "256", "-w", path],
-                                     stdout=subprocess.DEVNULL, stderr=open(log, "w"))
-        if not wait_for(log, "listening on", 10):
-            raise RuntimeError("tcpdump did not start")
-
-    def stop(self):
-        time.sleep(0.5)
-        self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(timeout=10)
+        remove_namespace(ns)
 
 
 def read_pcap(path):

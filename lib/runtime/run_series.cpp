@@ -1,0 +1,29 @@
+#include "runtime/run_series.hpp"
+
+#include "runtime/fleet_setup.hpp"
+#include "runtime/series_setup.hpp"
+
+namespace scanscope {
+
+run_series::run_series(const app_options& o, const analysis_tables& tables, const rx_lcores& rx)
+    : store(o.retention, surge_settings_of(o), campaign_settings_of(o)),
+      clock(make_series_clock(store, o, tables, rx)) {}
+
+std::unique_ptr<run_series> set_up_series(const app_options& o, const analysis_tables& tables,
+                                          const rx_lcores& rx, std::string& error) {
+  auto series = std::make_unique<run_series>(o, tables, rx);
+  // Read back before the clock is attached: no bucket may close before the store holds the
+  // earlier runs' buckets.
+  if (error = restore_series(series->store, o, tables); !error.empty()) {
+    return nullptr;
+  }
+  series->clock.set_lcores(rx.series());
+  series->files = attach_series_files(series->clock, o, tables);
+  series->fleet = attach_fleet(series->clock, o, tables, rx, series->store, error);
+  if (!error.empty()) {
+    return nullptr;
+  }
+  return series;
+}
+
+}  // namespace scanscope
