@@ -133,9 +133,10 @@ int run(int argc, char** argv) {
                    geo->networks_v4(), geo->networks_v6(), geo_seconds, geo->origin_note().c_str());
     }
   }
-  analysis_tables tables{std::move(*ports),   std::make_unique<cluster_rules>(std::move(*clusters)),
-                         std::move(signatures), std::move(geo),
-                         geo_seconds,           std::move(actors)};
+  rules_and_databases tables{
+      std::move(*ports),     std::make_unique<cluster_rules>(std::move(*clusters)),
+      std::move(signatures), std::move(geo),
+      geo_seconds,           std::move(actors)};
   const bool offline = !o.pcaps.empty();
   std::vector<std::string> eal = o.eal_args;
   if (eal.empty()) {

@@ -4,16 +4,8 @@ namespace scanscope {
 
 namespace {
 
-constexpr const char* names[] = {
-#define SCANSCOPE_X(name, help) #name,
-    SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
-constexpr const char* helps[] = {
-#define SCANSCOPE_X(name, help) help,
-    SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+constexpr const char* names[] = {SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X_NAME)};
+constexpr const char* helps[] = {SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X_HELP)};
 
 }  // namespace
 

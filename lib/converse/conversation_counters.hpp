@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/counter.hpp"
+#include "common/x_list.hpp"
 #include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
@@ -39,17 +40,10 @@ namespace scanscope {
   X(exposure_answers, "SYN-ACKs of monitored hosts that answered a scanner's SYN")              \
   X(exposure_evicted, "exposure entries pushed out of a full table")
 
-enum class conversation_counter : uint8_t {
-#define SCANSCOPE_X(name, help) name,
-  SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+enum class conversation_counter : uint8_t { SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X_ENUM) };
 
-inline constexpr size_t conversation_counter_count = 0
-#define SCANSCOPE_X(name, help) +1
-    SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-    ;
+inline constexpr size_t conversation_counter_count =
+    SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X_COUNT) 0;
 
 const char* conversation_counter_name(conversation_counter c);
 const char* conversation_counter_help(conversation_counter c);

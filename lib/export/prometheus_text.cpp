@@ -265,34 +265,18 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     h.sample("",
              static_cast<uint64_t>(static_cast<uint64_t>(bucket) * (r.bucket_ns / 1000000000U)));
   }
-  {
-    family_writer f(out, counter_family::device_rx_frames_total);
+  // Each device counter as its own family, one sample per device.
+  const std::pair<counter_family, uint64_t device_counters::*> device_families[] = {
+      {counter_family::device_rx_frames_total, &device_counters::ipackets},
+      {counter_family::device_rx_missed_total, &device_counters::imissed},
+      {counter_family::device_rx_kernel_dropped_total, &device_counters::kernel_dropped},
+      {counter_family::device_rx_errors_total, &device_counters::ierrors},
+      {counter_family::device_rx_nombuf_total, &device_counters::rx_nombuf},
+  };
+  for (const auto& [id, field] : device_families) {
+    family_writer f(out, id);
     for (const device_counters& d : r.devices) {
-      f.sample(label("device", d.name), d.ipackets);
-    }
-  }
-  {
-    family_writer f(out, counter_family::device_rx_missed_total);
-    for (const device_counters& d : r.devices) {
-      f.sample(label("device", d.name), d.imissed);
-    }
-  }
-  {
-    family_writer f(out, counter_family::device_rx_kernel_dropped_total);
-    for (const device_counters& d : r.devices) {
-      f.sample(label("device", d.name), d.kernel_dropped);
-    }
-  }
-  {
-    family_writer f(out, counter_family::device_rx_errors_total);
-    for (const device_counters& d : r.devices) {
-      f.sample(label("device", d.name), d.ierrors);
-    }
-  }
-  {
-    family_writer f(out, counter_family::device_rx_nombuf_total);
-    for (const device_counters& d : r.devices) {
-      f.sample(label("device", d.name), d.rx_nombuf);
+      f.sample(label("device", d.name), d.*field);
     }
   }
   {

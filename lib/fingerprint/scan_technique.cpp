@@ -4,11 +4,7 @@ namespace scanscope {
 
 namespace {
 
-constexpr const char* names[] = {
-#define SCANSCOPE_X(name, help) #name,
-    SCANSCOPE_SCAN_TECHNIQUES(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+constexpr const char* names[] = {SCANSCOPE_SCAN_TECHNIQUES(SCANSCOPE_X_NAME)};
 
 constexpr uint8_t icmp_echo_request = 8;
 constexpr uint8_t icmpv6_echo_request = 128;

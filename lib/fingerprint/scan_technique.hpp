@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/x_list.hpp"
 #include "packet/decoded_packet.hpp"
 
 namespace scanscope {
@@ -29,17 +30,9 @@ namespace scanscope {
   X(icmp_other, "any other ICMP or ICMPv6 message")                                         \
   X(other, "other IP protocols, and fragments after the first")
 
-enum class scan_technique : uint8_t {
-#define SCANSCOPE_X(name, help) name,
-  SCANSCOPE_SCAN_TECHNIQUES(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+enum class scan_technique : uint8_t { SCANSCOPE_SCAN_TECHNIQUES(SCANSCOPE_X_ENUM) };
 
-inline constexpr size_t scan_technique_count = 0
-#define SCANSCOPE_X(name, help) +1
-    SCANSCOPE_SCAN_TECHNIQUES(SCANSCOPE_X)
-#undef SCANSCOPE_X
-    ;
+inline constexpr size_t scan_technique_count = SCANSCOPE_SCAN_TECHNIQUES(SCANSCOPE_X_COUNT) 0;
 
 /** Stable name for reports and metric labels ("syn", "xmas", ...). */
 const char* scan_technique_name(scan_technique t);

@@ -8,11 +8,7 @@ namespace scanscope {
 
 namespace {
 
-constexpr const char* tool_names[] = {
-#define SCANSCOPE_X(name, help) #name,
-    SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+constexpr const char* tool_names[] = {SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X_NAME)};
 
 // ZMap's probe modules wrote this constant IP ID until release 3.0 (src/probe_modules/
 // packet.c, make_ip_header: `iph->ip_id = htons(54321)`).

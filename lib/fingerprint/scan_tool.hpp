@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/x_list.hpp"
 #include "packet/decoded_packet.hpp"
 
 namespace scanscope {
@@ -29,17 +30,9 @@ namespace scanscope {
     "options and DF; window 1024/2048/3072/4096")                                                \
   X(hping3, "hping3: no TCP options, window 512 or an ACK number without the ACK flag")
 
-enum class scan_tool : uint8_t {
-#define SCANSCOPE_X(name, help) name,
-  SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+enum class scan_tool : uint8_t { SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X_ENUM) };
 
-inline constexpr size_t scan_tool_count = 0
-#define SCANSCOPE_X(name, help) +1
-    SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-    ;
+inline constexpr size_t scan_tool_count = SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X_COUNT) 0;
 
 /** Stable name of a tool ("masscan"), as used in configs, reports and metric labels. */
 const char* scan_tool_name(scan_tool t);

@@ -69,21 +69,21 @@ uint16_t port_number(const series_labels& l) {
 }
 
 /** The leading columns of series and sources rows: sensor, run, bucket start, port, protocol. */
-void append_head(std::string& out, const fleet_identity& who, uint64_t start_s,
+void append_head(std::string& out, const fleet_identity& identity, uint64_t start_s,
                  const series_labels& l) {
-  append_field(out, who.sensor);
-  append_number(out, who.run);
+  append_field(out, identity.sensor);
+  append_number(out, identity.run);
   append_number(out, start_s);
   append_number(out, port_number(l));
   append_field(out, l.protocol);
 }
 
-table_rows series_rows(const fleet_identity& who, const closed_bucket& closed, bool partial,
+table_rows series_rows(const fleet_identity& identity, const closed_bucket& closed, bool partial,
                        const series_names& names, uint64_t start_s) {
   table_rows t{"series", 0, {}};
   for (const auto& [key, p] : closed.points) {
     const series_labels l = label_series_key(names, key);
-    append_head(t.body, who, start_s, l);
+    append_head(t.body, identity, start_s, l);
     append_field(t.body, l.kind);
     append_field(t.body, l.value);
     append_field(t.body, l.country);
@@ -96,7 +96,7 @@ table_rows series_rows(const fleet_identity& who, const closed_bucket& closed, b
   return t;
 }
 
-table_rows source_rows(const fleet_identity& who, std::vector<source_arrival> arrivals,
+table_rows source_rows(const fleet_identity& identity, std::vector<source_arrival> arrivals,
                        const series_names& names, uint64_t start_s) {
   // Arrivals of one (port, source) next to each other, then one row per run of them; names
   // are looked up per row, not per arrival (a dense hour has millions of arrivals).
@@ -137,7 +137,7 @@ table_rows source_rows(const fleet_identity& who, std::vector<source_arrival> ar
     }
     const series_labels l =
         label_series_key(names, series_key::make(series_key::kind::port, port, 0, 0));
-    append_head(t.body, who, start_s, l);
+    append_head(t.body, identity, start_s, l);
     append_address(t.body, first.source);
     append_field(t.body, r.country);
     append_array(t.body, r.clusters);
@@ -151,13 +151,13 @@ table_rows source_rows(const fleet_identity& who, std::vector<source_arrival> ar
 }
 
 /** Seconds since the epoch at the start of `bucket`. */
-uint64_t start_of(const fleet_identity& who, int64_t bucket) {
-  return static_cast<uint64_t>(bucket) * who.bucket_ns / 1000000000ULL;
+uint64_t start_of(const fleet_identity& identity, int64_t bucket) {
+  return static_cast<uint64_t>(bucket) * identity.bucket_ns / 1000000000ULL;
 }
 
 }  // namespace
 
-table_rows make_campaign_rows(const fleet_identity& who, const closed_bucket& closed,
+table_rows make_campaign_rows(const fleet_identity& identity, const closed_bucket& closed,
                               const series_names& ports, const run_report& names,
                               const campaign_detector& detector) {
   table_rows t{"campaigns", 0, {}};
@@ -171,16 +171,16 @@ table_rows make_campaign_rows(const fleet_identity& who, const closed_bucket& cl
     }
     const series_labels l =
         label_series_key(ports, series_key::make(series_key::kind::port, c.port, 0, 0));
-    append_field(t.body, who.sensor);
-    append_number(t.body, who.run);
+    append_field(t.body, identity.sensor);
+    append_number(t.body, identity.run);
     append_number(t.body, port_number(l));
     append_field(t.body, l.protocol);
     append_field(t.body, campaign_scope_name(c.scope));
     append_field(t.body, scope_value(names, c.scope, c.port, c.dim));
-    append_number(t.body, start_of(who, c.start));
-    append_number(t.body, c.end >= 0 ? start_of(who, c.end) : 0);
+    append_number(t.body, start_of(identity, c.start));
+    append_number(t.body, c.end >= 0 ? start_of(identity, c.end) : 0);
     append_number(t.body, c.end >= 0 ? 0 : 1);
-    append_number(t.body, start_of(who, c.peak));
+    append_number(t.body, start_of(identity, c.peak));
     append_field(t.body, std::to_string(c.peak_ratio));
     append_number(t.body, c.packets);
     append_number(t.body, c.peak_sources);
@@ -229,15 +229,15 @@ uint64_t bucket_batch::rows() const {
   return n;
 }
 
-bucket_batch make_bucket_batch(const fleet_identity& who, const closed_bucket& closed,
+bucket_batch make_bucket_batch(const fleet_identity& identity, const closed_bucket& closed,
                                bool partial, const series_names& names, table_rows campaigns) {
   bucket_batch b;
-  b.sensor = who.sensor;
-  b.run = who.run;
+  b.sensor = identity.sensor;
+  b.run = identity.run;
   b.bucket = closed.bucket;
-  b.start_s = start_of(who, closed.bucket);
-  b.tables.push_back(series_rows(who, closed, partial, names, b.start_s));
-  b.tables.push_back(source_rows(who, closed.arrivals, names, b.start_s));
+  b.start_s = start_of(identity, closed.bucket);
+  b.tables.push_back(series_rows(identity, closed, partial, names, b.start_s));
+  b.tables.push_back(source_rows(identity, closed.arrivals, names, b.start_s));
   b.tables.push_back(std::move(campaigns));
   return b;
 }

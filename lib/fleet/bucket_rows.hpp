@@ -54,7 +54,7 @@ struct fleet_identity {
  * @param names           the names behind series keys (for the ports)
  * @param campaign_names  the names behind campaign scopes (a report's name tables)
  */
-table_rows make_campaign_rows(const fleet_identity& who, const closed_bucket& closed,
+table_rows make_campaign_rows(const fleet_identity& identity, const closed_bucket& closed,
                               const series_names& names, const run_report& campaign_names,
                               const campaign_detector& campaigns);
 
@@ -62,7 +62,7 @@ table_rows make_campaign_rows(const fleet_identity& who, const closed_bucket& cl
  * The rows of `closed`: its series and sources, and `campaigns` (make_campaign_rows()).
  * @param names the names behind series keys
  */
-bucket_batch make_bucket_batch(const fleet_identity& who, const closed_bucket& closed,
+bucket_batch make_bucket_batch(const fleet_identity& identity, const closed_bucket& closed,
                                bool partial, const series_names& names, table_rows campaigns);
 
 /** `text` escaped for a TabSeparated field. */

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/x_list.hpp"
+
 namespace scanscope {
 
 /**
@@ -41,17 +43,9 @@ namespace scanscope {
   X(bad_udp_length, "UDP length below 8 or beyond the IP payload")                          \
   X(truncated_icmp, "frame ends inside the ICMP header")
 
-enum class parse_result : uint8_t {
-#define SCANSCOPE_X(name, help) name,
-  SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+enum class parse_result : uint8_t { SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X_ENUM) };
 
-inline constexpr size_t parse_result_count = 0
-#define SCANSCOPE_X(name, help) +1
-    SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-    ;
+inline constexpr size_t parse_result_count = SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X_COUNT) 0;
 
 /** Stable name of a parse result, as used in reports and metric labels. */
 const char* parse_result_name(parse_result r);

@@ -3,16 +3,8 @@
 namespace scanscope {
 
 namespace {
-constexpr const char* names[] = {
-#define SCANSCOPE_X(name, help) #name,
-    SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
-constexpr const char* helps[] = {
-#define SCANSCOPE_X(name, help) help,
-    SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+constexpr const char* names[] = {SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X_NAME)};
+constexpr const char* helps[] = {SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X_HELP)};
 }  // namespace
 
 const char* parse_result_name(parse_result r) {

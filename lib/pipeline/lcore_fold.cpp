@@ -96,16 +96,17 @@ void add_table(table_counters_total& t, const table_counters& c, uint32_t capaci
 
 void fold_signatures(const lcore_view& v, size_t watched_count, size_t rule_count,
                      traffic_snapshot& s) {
-  if (v.scanner == nullptr || v.signature_counts == nullptr) {
+  const lcore_stats& st = *v.stats;
+  if (v.scanner == nullptr || st.rule_slots < rule_count) {
     return;
   }
   for (size_t port = 0; port <= watched_count; ++port) {
     for (size_t rule = 0; rule < rule_count; ++rule) {
-      s.signatures[port][rule].add((*v.signature_counts)[port * signature_db::max_rules + rule]);
+      s.signatures[port][rule].add(st.signature_counts[port * st.rule_slots + rule]);
     }
   }
-  for (size_t rule = 0; rule < rule_count && v.signature_totals != nullptr; ++rule) {
-    s.signature_totals[rule].add((*v.signature_totals)[rule]);
+  for (size_t rule = 0; rule < rule_count; ++rule) {
+    s.signature_totals[rule].add(st.signature_totals[rule]);
   }
   for (size_t rule = 0; rule < rule_count; ++rule) {
     const signature_excerpt& e = v.scanner->excerpt(rule);
@@ -141,7 +142,8 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
   s.actors.resize(watched_count + 1);
   std::vector<uint64_t> ports(2 * 65536, 0);
   for (const lcore_view& v : lcores) {
-    const lcore_counters* c = v.counters;
+    const lcore_stats& st = *v.stats;
+    const lcore_counters* c = st.block.get();
     for (size_t i = 0; i <= watched_count; ++i) {
       for (size_t k = 0; k < max_clusters; ++k) {
         s.clusters[i][k].add(c->clusters[i][k]);
@@ -169,32 +171,25 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
       add_table(s.sources, v.sources->counters(), v.sources->capacity());
     }
     fold_signatures(v, watched_count, rule_count, s);
-    if (v.signature_country_overflow != nullptr) {
-      s.signature_country_overflow += v.signature_country_overflow->read();
-    }
-    if (v.signature_countries != nullptr) {
-      v.signature_countries->for_each([&](uint64_t key, const keyed_entry& e) {
-        source_total& t = s.signature_countries[key];
-        t.packets += e.packets.read();
-        t.sources += e.sources.read();
-      });
-    }
-    if (v.country_counts != nullptr && v.country_totals != nullptr) {
-      for (size_t port = 0; port <= watched_count; ++port) {
-        for (size_t c = 0; c < countries; ++c) {
-          s.countries[port][c].add((*v.country_counts)[port * countries + c]);
-        }
+    s.signature_country_overflow += st.signature_country_overflow.read();
+    st.signature_countries.for_each([&](uint64_t key, const keyed_entry& e) {
+      source_total& t = s.signature_countries[key];
+      t.packets += e.packets.read();
+      t.sources += e.sources.read();
+    });
+    const size_t lcore_countries = std::min(countries, st.countries);
+    for (size_t port = 0; port <= watched_count; ++port) {
+      for (size_t c = 0; c < lcore_countries; ++c) {
+        s.countries[port][c].add(st.country_counts[port * st.countries + c]);
       }
-      for (size_t c = 0; c < countries; ++c) {
-        s.country_totals[c].add((*v.country_totals)[c]);
-      }
+    }
+    for (size_t c = 0; c < lcore_countries; ++c) {
+      s.country_totals[c].add(st.country_totals[c]);
     }
     if (v.uniques != nullptr) {
       s.unique_overflow += v.uniques->overflow().read();
     }
-    if (v.conversation != nullptr) {
-      s.conversation.add(*v.conversation);
-    }
+    s.conversation.add(st.conversation);
     if (v.exposure != nullptr) {
       v.exposure->collect(s.conversation.exposure);
     }
@@ -239,20 +234,7 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
 }
 
 lcore_view view_of(const worker& w) {
-  const bool scanning = w.scanner() != nullptr;
-  return {&w.counters(),
-          &w.fingerprints(),
-          &w.sources(),
-          &w.uniques(),
-          w.scanner(),
-          scanning ? &w.signature_counts() : nullptr,
-          scanning ? &w.signature_totals() : nullptr,
-          &w.country_counts(),
-          &w.country_totals(),
-          &w.signature_countries(),
-          &w.signature_country_overflow(),
-          &w.conversation(),
-          &w.exposure()};
+  return {&w.stats(), &w.fingerprints(), &w.sources(), &w.uniques(), w.scanner(), &w.exposure()};
 }
 
 }  // namespace scanscope

@@ -9,14 +9,12 @@
 
 #include <vector>
 
-#include "converse/conversation_counters.hpp"
 #include "converse/exposure_table.hpp"
 #include "pipeline/worker.hpp"
 #include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
 #include "stats/fingerprint_table.hpp"
-#include "stats/keyed_counters.hpp"
-#include "stats/lcore_counters.hpp"
+#include "stats/lcore_stats.hpp"
 #include "stats/traffic_snapshot.hpp"
 #include "table/unique_set.hpp"
 
@@ -24,19 +22,12 @@ namespace scanscope {
 
 /** What one RX lcore exposes to the stats lcore. */
 struct lcore_view {
-  const lcore_counters* counters;                      /**< counters block */
-  const fingerprint_table* fingerprints;               /**< may be null */
-  const source_table* sources;                         /**< may be null */
-  const unique_set* uniques;                           /**< may be null */
-  const signature_scanner* scanner;                    /**< may be null (no payload rules) */
-  const std::vector<source_counter>* signature_counts; /**< [port * rules + rule]; may be null */
-  const std::vector<source_counter>* signature_totals; /**< [rule]; may be null */
-  const std::vector<source_counter>* country_counts;   /**< [port * 256 + country]; may be null */
-  const std::vector<source_counter>* country_totals;   /**< [country]; may be null */
-  const keyed_counters* signature_countries;           /**< (port, rule, country); may be null */
-  const counter* signature_country_overflow;           /**< hits that table had no room for */
-  const conversation_counters* conversation = nullptr; /**< direction, responder; may be null */
-  const exposure_table* exposure = nullptr;            /**< may be null */
+  const lcore_stats* stats;              /**< everything the lcore counts */
+  const fingerprint_table* fingerprints; /**< may be null */
+  const source_table* sources;           /**< may be null */
+  const unique_set* uniques;             /**< may be null */
+  const signature_scanner* scanner;      /**< may be null (no payload rules) */
+  const exposure_table* exposure;        /**< may be null */
 };
 
 /** What a worker exposes, every pointer set that the worker has. */

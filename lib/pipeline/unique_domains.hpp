@@ -1,14 +1,16 @@
 #pragma once
 /**
  * @file
- * The worker's keys into its unique-source set: a domain per count keeps the keys of different
- * counts apart (the combination key of a TCP/UDP packet uses the fingerprint hash in this place
- * instead), and the source address hash that every key starts from.
+ * The worker's keys into its unique-source set and its one counting policy: a domain per count
+ * keeps the keys of different counts apart (the combination key of a TCP/UDP packet uses the
+ * fingerprint hash in this place instead), and the source address hash that every key starts
+ * from.
  */
 
 #include <cstdint>
 #include <cstring>
 
+#include "common/counter.hpp"
 #include "table/unique_set.hpp"
 
 namespace scanscope::unique_domain {
@@ -43,7 +45,39 @@ inline uint64_t load64(const uint8_t* p) {
 
 /** Hash of a 16-byte address (IPv4 mapped). */
 inline uint64_t address_hash(const uint8_t* addr16) {
-  return quick_key(load64(addr16), load64(addr16 + 8), 0x5CA9);
+  return light_set_key(load64(addr16), load64(addr16 + 8), 0x5CA9);
+}
+
+/** A packet's combination and time bucket in 32 bits, the source's memo of its last packet.
+ *  Never 0, so a new source's memo (0) is never taken for a repeat. */
+inline uint32_t repeat_memo_of(uint64_t combination, int64_t bucket) {
+  return static_cast<uint32_t>(light_set_key(combination, static_cast<uint64_t>(bucket), 0) >> 32) |
+         1;
+}
+
+/*
+ * The counting policy of every distinct-source count: the packet always counts, its source
+ * once, the first time the unique set sees the count's key. `maybe_new` is false when the
+ * packet's combination is known to the source already: then no key derived from it can be new,
+ * and the look is saved.
+ */
+
+/** A count per watched port: the key holds the port above the value's 8 bits. */
+inline void count_per_port(unique_set& seen, source_counter& count, bool maybe_new,
+                           uint64_t source_hash, uint64_t domain, uint16_t port, uint64_t value) {
+  count.packets.add();
+  if (maybe_new && seen.insert(set_key(source_hash, domain, (uint64_t{port} << 8) | value))) {
+    count.sources.add();
+  }
+}
+
+/** A count over all traffic: checked on every packet without ports, so the light key. */
+inline void count_overall(unique_set& seen, source_counter& count, bool maybe_new,
+                          uint64_t source_hash, uint64_t domain, uint64_t value) {
+  count.packets.add();
+  if (maybe_new && seen.insert(light_set_key(source_hash, domain, value))) {
+    count.sources.add();
+  }
 }
 
 }  // namespace scanscope

@@ -24,22 +24,20 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
       actors_(config.actors),
       memoize_clusters_(config.clusters->depends_only_on_fingerprint()),
       memo_(std::make_unique<cluster_memo[]>(cluster_memo_size)),
-      counters_(std::make_unique<lcore_counters>()),
+      stats_(config.ports->size() + 1, location_db::max_countries,
+             config.signatures != nullptr ? signature_db::max_rules : 0),
       sources_(std::move(sources)),
       uniques_(config.unique_slots),
       fingerprints_(config.fingerprint_slots),
       geo_(config.geo),
       bucket_ns_(config.bucket_ns),
       series_(config.bucket_entries, config.bucket_unique_slots, config.bucket_arrivals),
-      country_counts_((config.ports->size() + 1) * location_db::max_countries),
-      country_totals_(location_db::max_countries),
       monitored_(config.monitored),
-      conversation_(config.ports->size() + 1),
       exposure_(config.exposure_slots) {
-  conversation_.monitored = config.monitored != nullptr;
+  stats_.conversation.monitored = config.monitored != nullptr;
   if (config.respond != nullptr) {
     responder_ = std::make_unique<responder>(*config.respond);
-    conversation_.responding = true;
+    stats_.conversation.responding = true;
   }
 }
 
@@ -57,10 +55,6 @@ std::unique_ptr<worker> worker::create(const worker_config& config, std::string&
     if (!w->scanner_) {
       return nullptr;
     }
-    // Sized for every slot, so that rules added by a reload have counters.
-    w->signature_counts_ =
-        std::vector<source_counter>((config.ports->size() + 1) * signature_db::max_rules);
-    w->signature_totals_ = std::vector<source_counter>(signature_db::max_rules);
     w->pending_hits_.reserve(size_t{max_burst} * signature_hits::max_hits);
   }
   return w;
@@ -158,7 +152,7 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   }
   sources_->expire(latest, aging_slots_per_burst, forget_source);
   if (responder_) {
-    responder_->expire(latest, answers_, conversation_);
+    responder_->expire(latest, answers_, stats_.conversation);
   }
   if (scanner_) {
     scanner_->expire(latest, aging_slots_per_burst);
@@ -168,14 +162,13 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
 void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c) {
   source_state& s = *c.source;
   account_source(p, s, time_ns);
-  c.who = address_hash(s.key.bytes);
+  c.source_hash = address_hash(s.key.bytes);
   c.tool = identify_tool(p);
   c.bucket = bucket_of(time_ns);
   if (!p.has_ports) {
-    c.combination = quick_key(c.who, unique_domain::tool_total, static_cast<uint64_t>(c.tool));
-    c.tag =
-        static_cast<uint32_t>(quick_key(c.combination, static_cast<uint64_t>(c.bucket), 0) >> 32) |
-        1;
+    c.combination =
+        light_set_key(c.source_hash, unique_domain::tool_total, static_cast<uint64_t>(c.tool));
+    c.repeat_memo = repeat_memo_of(c.combination, c.bucket);
     uniques_.prefetch(c.combination);
     return;
   }
@@ -184,13 +177,11 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   c.key = make_fingerprint_key(p);
   c.key_hash = c.key.hash();
   c.cluster = cluster_of(p, c, s.src_port_behaviour());
-  c.combination = quick_key(c.who, c.key_hash ^ c.port,
-                            (uint64_t{c.cluster} << 8) | static_cast<uint64_t>(c.tool));
-  // Never 0, so a new source's memo (0) is never taken for a repeat.
-  c.tag =
-      static_cast<uint32_t>(quick_key(c.combination, static_cast<uint64_t>(c.bucket), 0) >> 32) | 1;
-  __builtin_prefetch(&counters_->by_dst_port[static_cast<size_t>(t)][p.dst_port]);
-  if (s.last_combination != c.tag) {
+  c.combination = light_set_key(c.source_hash, c.key_hash ^ c.port,
+                                (uint64_t{c.cluster} << 8) | static_cast<uint64_t>(c.tool));
+  c.repeat_memo = repeat_memo_of(c.combination, c.bucket);
+  __builtin_prefetch(&stats_.block->by_dst_port[static_cast<size_t>(t)][p.dst_port]);
+  if (s.last_combination != c.repeat_memo) {
     uniques_.prefetch(c.combination);
   }
   fingerprints_.prefetch(c.port, c.key_hash);
@@ -208,18 +199,18 @@ uint8_t worker::cluster_of(const decoded_packet& p, const packet_class& c,
   if (!memoize_clusters_) {
     return clusters_->classify(packet_traits{&p, c.tool, b});
   }
-  const uint64_t tag =
-      quick_key(c.key_hash, static_cast<uint64_t>(c.tool), static_cast<uint64_t>(b)) | 1;
-  cluster_memo& m = memo_[tag & (cluster_memo_size - 1)];
-  if (m.tag != tag) {
-    m.tag = tag;
+  const uint64_t key =
+      light_set_key(c.key_hash, static_cast<uint64_t>(c.tool), static_cast<uint64_t>(b)) | 1;
+  cluster_memo& m = memo_[key & (cluster_memo_size - 1)];
+  if (m.key != key) {
+    m.key = key;
     m.cluster = clusters_->classify(packet_traits{&p, c.tool, b});
   }
   return m.cluster;
 }
 
 void worker::account(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
-  lcore_counters& c = *counters_;
+  lcore_counters& c = *stats_.block;
   // Bytes are the frame's length on its own link (the capture record's), not the length of the
   // Ethernet frame a raw-IP or cooked record is presented as.
   const uint32_t wire_length = link_length(f);
@@ -245,65 +236,44 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   // last one, so the repeat costs no look at all; another repeat costs one look in the unique
   // set, and a first time five.
   // The memo holds the bucket too, so a repeat is also known not to be new to this bucket.
-  const bool repeat = k.source->last_combination == k.tag;
-  const bool fresh = !repeat && uniques_.insert(k.combination);
-  k.source->last_combination = k.tag;
+  const bool repeat = k.source->last_combination == k.repeat_memo;
+  const bool new_combination = !repeat && uniques_.insert(k.combination);
+  k.source->last_combination = k.repeat_memo;
   // The country is the source's, so a combination the source showed before cannot be new here.
   const uint8_t country = k.source->country;
   // The actor is the source's too: the same reasoning as the country's.
   const uint8_t actor = k.source->actor();
-  source_counter& by_actor = c.actors_total[actor];
-  by_actor.packets.add();
-  if (fresh && uniques_.insert(quick_key(k.who, unique_domain::actor_total, actor))) {
-    by_actor.sources.add();
-  }
-  source_counter& by_country = country_totals_[country];
-  by_country.packets.add();
-  if (fresh && uniques_.insert(quick_key(k.who, unique_domain::country_total, country))) {
-    by_country.sources.add();
-  }
+  count_overall(uniques_, c.actors_total[actor], new_combination, k.source_hash,
+                unique_domain::actor_total, actor);
+  count_overall(uniques_, stats_.country_totals[country], new_combination, k.source_hash,
+                unique_domain::country_total, country);
   // The technique follows from the TCP flags and whether a payload rode along, which the
   // fingerprint key in a TCP/UDP packet's combination holds; packets without ports have only
   // (source, tool) as their combination, so they always look.
   const auto technique = static_cast<uint64_t>(classify_technique(p));
-  source_counter& technique_total = c.techniques_total[technique];
-  technique_total.packets.add();
-  if ((fresh || !p.has_ports) &&
-      uniques_.insert(quick_key(k.who, unique_domain::technique_total, technique))) {
-    technique_total.sources.add();
-  }
+  count_overall(uniques_, c.techniques_total[technique], new_combination || !p.has_ports,
+                k.source_hash, unique_domain::technique_total, technique);
   if (!p.has_ports) {
     // For packets without ports the combination is (source, tool) itself.
-    if (fresh) {
+    if (new_combination) {
       tool_total.sources.add();
     }
     return;
   }
-  source_counter& port_actor = c.actors[k.port][actor];
-  port_actor.packets.add();
-  if (fresh &&
-      uniques_.insert(unique_key(k.who, unique_domain::actor, (uint64_t{k.port} << 8) | actor))) {
-    port_actor.sources.add();
-  }
-  source_counter& by_technique = c.techniques[k.port][technique];
-  by_technique.packets.add();
-  if (fresh && uniques_.insert(unique_key(k.who, unique_domain::technique,
-                                          (uint64_t{k.port} << 8) | technique))) {
-    by_technique.sources.add();
-  }
-  if (fresh && uniques_.insert(quick_key(k.who, unique_domain::tool_total, tool_index))) {
+  count_per_port(uniques_, c.actors[k.port][actor], new_combination, k.source_hash,
+                 unique_domain::actor, k.port, actor);
+  count_per_port(uniques_, c.techniques[k.port][technique], new_combination, k.source_hash,
+                 unique_domain::technique, k.port, technique);
+  if (new_combination &&
+      uniques_.insert(light_set_key(k.source_hash, unique_domain::tool_total, tool_index))) {
     tool_total.sources.add();
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
   c.watched[k.port].add(wire_length);
   c.by_dst_port[static_cast<size_t>(t)][p.dst_port].add();
 
-  source_counter& port_country = country_counts_[k.port * location_db::max_countries + country];
-  port_country.packets.add();
-  if (fresh &&
-      uniques_.insert(unique_key(k.who, unique_domain::country, (uint64_t{k.port} << 8) | country))) {
-    port_country.sources.add();
-  }
+  count_per_port(uniques_, stats_.country_counts[k.port * location_db::max_countries + country],
+                 new_combination, k.source_hash, unique_domain::country, k.port, country);
   // Probes no rule names also count under their fingerprint key: a campaign of one key is a
   // new tool found without a rule. Named tools' keys stay out (Mirai's random window alone
   // would make a key per packet), and so do the segments after a handshake (every stack's).
@@ -320,22 +290,15 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   if (actor != 0) {
     keys[key_count++] = series_key::make(series_key::kind::actor, k.port, actor, 0);
   }
-  series_.add(k.bucket, k.combination, keys, key_count, k.who, repeat, k.source->key.bytes);
-  source_counter& by_cluster = c.clusters[k.port][k.cluster];
-  by_cluster.packets.add();
-  if (fresh &&
-      uniques_.insert(unique_key(k.who, unique_domain::cluster, (uint64_t{k.port} << 8) | k.cluster))) {
-    by_cluster.sources.add();
-  }
-  source_counter& by_tool = c.tools[k.port][tool_index];
-  by_tool.packets.add();
-  if (fresh &&
-      uniques_.insert(unique_key(k.who, unique_domain::tool, (uint64_t{k.port} << 8) | tool_index))) {
-    by_tool.sources.add();
-  }
+  series_.add(k.bucket, k.combination, keys, key_count, k.source_hash, repeat, k.source->key.bytes);
+  count_per_port(uniques_, c.clusters[k.port][k.cluster], new_combination, k.source_hash,
+                 unique_domain::cluster, k.port, k.cluster);
+  count_per_port(uniques_, c.tools[k.port][tool_index], new_combination, k.source_hash,
+                 unique_domain::tool, k.port, tool_index);
   if (fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash)) {
     slot->packets.add();
-    if (fresh && uniques_.insert(unique_key(k.who, unique_domain::fingerprint, k.key_hash ^ k.port))) {
+    if (new_combination &&
+        uniques_.insert(set_key(k.source_hash, unique_domain::fingerprint, k.key_hash ^ k.port))) {
       slot->sources.add();
     }
   }
@@ -343,7 +306,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
     scan_payload(p, f, k);
   }
   if (monitored_ != nullptr && t == transport::tcp) {
-    converse(p, f, k, fresh);
+    converse(p, f, k, new_combination);
   }
 }
 
@@ -371,15 +334,15 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
       note_exposed_hit(p, rule);
     }
     pending_hit& h = pending_hits_.emplace_back();  // reserved for a whole burst
-    h.by_port = unique_key(k.who, unique_domain::signature, (uint64_t{k.port} << 16) | rule);
+    h.by_port = set_key(k.source_hash, unique_domain::signature, (uint64_t{k.port} << 16) | rule);
     h.series = series_key::make(series_key::kind::signature, k.port, rule, k.source->country);
-    h.who = k.who;
+    h.source_hash = k.source_hash;
     h.bucket = k.bucket;
     h.port = k.port;
     h.rule = rule;
     std::memcpy(h.source, k.source->key.bytes, sizeof h.source);
     uniques_.prefetch(h.by_port);
-    series_.prefetch(h.bucket, h.series, h.who);
+    series_.prefetch(h.bucket, h.series, h.source_hash);
   }
 }
 
@@ -390,23 +353,24 @@ void worker::count_hits() {
     // the rule's total. So one unique-set look tells all three, and the total needs a second
     // only the first time.
     const bool first_here = uniques_.insert(h.by_port);
-    source_counter& c = signature_counts_[h.port * signature_db::max_rules + h.rule];
+    source_counter& c = stats_.signature_counts[h.port * signature_db::max_rules + h.rule];
     c.packets.add();
     if (first_here) {
       c.sources.add();
     }
-    series_.add(h.bucket, h.series, &h.series, 1, h.who, false, h.source);
-    if (keyed_entry* e = signature_countries_.find_or_add(h.series)) {
+    series_.add(h.bucket, h.series, &h.series, 1, h.source_hash, false, h.source);
+    if (keyed_entry* e = stats_.signature_countries.find_or_add(h.series)) {
       e->packets.add();
       if (first_here) {
         e->sources.add();
       }
     } else {
-      signature_country_overflow_.add();
+      stats_.signature_country_overflow.add();
     }
-    source_counter& total = signature_totals_[h.rule];
+    source_counter& total = stats_.signature_totals[h.rule];
     total.packets.add();
-    if (first_here && uniques_.insert(unique_key(h.who, unique_domain::signature_total, h.rule))) {
+    if (first_here &&
+        uniques_.insert(set_key(h.source_hash, unique_domain::signature_total, h.rule))) {
       total.sources.add();
     }
   }

@@ -23,8 +23,7 @@
 #include "source/source_table.hpp"
 #include "stats/bucket_series.hpp"
 #include "stats/fingerprint_table.hpp"
-#include "stats/keyed_counters.hpp"
-#include "stats/lcore_counters.hpp"
+#include "stats/lcore_stats.hpp"
 #include "stats/watched_ports.hpp"
 #include "table/unique_set.hpp"
 
@@ -135,32 +134,21 @@ class worker {
     handle_burst(&f, 1);
   }
 
-  /** Counters of this worker; read them from another thread only through counter::read(). */
-  const lcore_counters& counters() const { return *counters_; }
-  lcore_counters& counters() { return *counters_; }
+  /** Everything this worker counts; read it from another thread only through counter::read(). */
+  const lcore_stats& stats() const { return stats_; }
+  /** The fixed counters of stats(). */
+  const lcore_counters& counters() const { return *stats_.block; }
+  lcore_counters& counters() { return *stats_.block; }
   const source_table& sources() const { return *sources_; }
   const fingerprint_table& fingerprints() const { return fingerprints_; }
   const unique_set& uniques() const { return uniques_; }
   /** The payload scanner, or null when no rules were given. */
   const signature_scanner* scanner() const { return scanner_.get(); }
-  /** Hits and sources of (watched-port index, rule slot): port * signature_db::max_rules + rule. */
-  const std::vector<source_counter>& signature_counts() const { return signature_counts_; }
-  /** Packets and sources of (watched-port index, country index): port * 256 + country. */
-  const std::vector<source_counter>& country_counts() const { return country_counts_; }
-  /** Packets and sources per country over all IP traffic. */
-  const std::vector<source_counter>& country_totals() const { return country_totals_; }
-  /** Signature hits and sources by (port, rule, country), keyed as series_key::signature. */
-  const keyed_counters& signature_countries() const { return signature_countries_; }
-  /** Hits the signature-country table had no room for. */
-  const counter& signature_country_overflow() const { return signature_country_overflow_; }
   /** Time-bucketed counters; the stats side folds and releases closed buckets. */
   bucket_series& series() { return series_; }
   const bucket_series& series() const { return series_; }
-  /** Hits and sources per rule over all ports (a source on two ports counts once). */
-  const std::vector<source_counter>& signature_totals() const { return signature_totals_; }
-  /** Direction, responder and two-phase counters. */
-  const conversation_counters& conversation() const { return conversation_; }
-  conversation_counters& conversation() { return conversation_; }
+  /** Direction, responder and two-phase counters (in stats()). */
+  conversation_counters& conversation() { return stats_.conversation; }
   /** Monitored hosts that answered scanners (taps). */
   const exposure_table& exposure() const { return exposure_; }
   /** Answers of the last bursts, for the lcore's loop to transmit and clear. */
@@ -168,7 +156,7 @@ class worker {
   /** The lcore saw no frame for a while (live, responding): reset silent connections. */
   void idle(uint64_t now_ns) {
     if (responder_) {
-      responder_->expire(now_ns, answers_, conversation_);
+      responder_->expire(now_ns, answers_, stats_.conversation);
     }
   }
   /** Is the responder on? */
@@ -178,10 +166,10 @@ class worker {
   /** What the classify phase found out about one packet of a burst. */
   struct packet_class {
     source_state* source; /**< null for frames without an IP source */
-    uint64_t who;         /**< hash of the source address */
+    uint64_t source_hash; /**< hash of the source address */
     uint64_t combination; /**< unique-set key of (source, port, cluster, tool, fingerprint) */
     int64_t bucket;       /**< time bucket of the packet */
-    uint32_t tag;         /**< combination and bucket in 32 bits: the source's repeat memo */
+    uint32_t repeat_memo; /**< combination and bucket in 32 bits: the source's repeat memo */
     fingerprint_key key;  /**< header fingerprint (TCP/UDP) */
     uint64_t key_hash;    /**< key.hash() */
     uint64_t flow_hash;   /**< signature_scanner::flow_hash() (TCP, when scanning payloads) */
@@ -203,25 +191,26 @@ class worker {
   /** Count the frame by direction; true when it is inbound (scan traffic). */
   bool count_direction(const decoded_packet& p, const frame_ref& f);
   void observe_outbound(const decoded_packet& p, const frame_ref& f);
-  void converse(const decoded_packet& p, const frame_ref& f, const packet_class& k, bool fresh);
+  void converse(const decoded_packet& p, const frame_ref& f, const packet_class& k,
+                bool new_combination);
   void note_exposed_hit(const decoded_packet& p, uint16_t rule);
   void prefetch_conversation(const decoded_packet& p, packet_class& c);
-  void count_step(uint64_t who, uint16_t port, uint32_t tag, int what);
+  void count_step(uint64_t source_hash, uint16_t port, uint32_t syn_tag, int what);
 
   /** A signature hit of the burst, counted once the burst's scans are done. */
   struct pending_hit {
     uint64_t by_port; /**< unique-set key of (source, port, rule) */
     uint64_t series;  /**< series_key of (port, rule, country) */
-    uint64_t who;     /**< hash of the source address */
+    uint64_t source_hash; /**< hash of the source address */
     int64_t bucket;   /**< time bucket of the packet */
     uint16_t port;    /**< watched-port counter index */
     uint16_t rule;    /**< rule slot */
     uint8_t source[16]; /**< the source's address, for the bucket's arrivals */
   };
 
-  /** Cluster of a recent (fingerprint key, tool, source-port behaviour); tag 0 is empty. */
+  /** Cluster of a recent (fingerprint key, tool, source-port behaviour); key 0 is empty. */
   struct cluster_memo {
-    uint64_t tag = 0;
+    uint64_t key = 0;
     uint8_t cluster = 0;
   };
   /** Direct-mapped: evaluating the rules costs ~40 cycles on mixed traffic, a hit ~5. */
@@ -235,7 +224,7 @@ class worker {
   const actor_list* actors_;
   bool memoize_clusters_;
   std::unique_ptr<cluster_memo[]> memo_;
-  std::unique_ptr<lcore_counters> counters_;
+  lcore_stats stats_;
   std::unique_ptr<source_table> sources_;
   unique_set uniques_;
   fingerprint_table fingerprints_;
@@ -243,14 +232,10 @@ class worker {
   /** Rules from the stats side, and the same update handed back once applied. */
   std::atomic<rule_update*> offered_{nullptr};
   std::atomic<rule_update*> applied_{nullptr};
-  std::vector<source_counter> signature_counts_;
-  std::vector<source_counter> signature_totals_;
   /** Hits waiting for the end of their burst; reserved for a whole burst, so never grows. */
   std::vector<pending_hit> pending_hits_;
   /** Read once per new source; swapped by a rule_update. */
   const location_db* geo_;
-  keyed_counters signature_countries_{4096};
-  counter signature_country_overflow_;
   uint64_t bucket_ns_;
   /** The bucket of the last packet and where it ends: most packets need no division. */
   int64_t current_bucket_ = 0;
@@ -265,8 +250,6 @@ class worker {
     return current_bucket_;
   }
   bucket_series series_;
-  std::vector<source_counter> country_counts_;
-  std::vector<source_counter> country_totals_;
 
   /** A SYN probe remembered by (source, destination): the first phase of a two-phase scan. */
   struct probe_memo {
@@ -279,7 +262,6 @@ class worker {
     bool answered = false;
   };
   const prefix_set* monitored_;
-  conversation_counters conversation_;
   std::unique_ptr<responder> responder_;
   answer_queue answers_;
   recent_memory<probe_memo> probes_{1u << 14};

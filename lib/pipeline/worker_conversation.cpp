@@ -22,16 +22,16 @@ static_assert(scan_tool_count <= tag_two_phase, "the tool must fit in the cookie
 enum step_count { count_handshake, count_payload };
 
 uint64_t pair_key(const decoded_packet& p) {
-  return quick_key(load64(p.src_addr) ^ load64(p.src_addr + 8),
-                   load64(p.dst_addr) ^ load64(p.dst_addr + 8), 0x2FA5E);
+  return light_set_key(load64(p.src_addr) ^ load64(p.src_addr + 8),
+                       load64(p.dst_addr) ^ load64(p.dst_addr + 8), 0x2FA5E);
 }
 
 /** The connection's key, the same from the client's SYN and from the host's SYN-ACK: the
  *  addresses as the parser holds them (cleared past an IPv4 address's 4 bytes). */
 uint64_t connection_key(const uint8_t* client, const uint8_t* server, uint16_t client_port,
                         uint16_t server_port) {
-  return quick_key(load64(client) ^ load64(client + 8), load64(server) ^ load64(server + 8),
-                   (uint64_t{client_port} << 16) | server_port);
+  return light_set_key(load64(client) ^ load64(client + 8), load64(server) ^ load64(server + 8),
+                       (uint64_t{client_port} << 16) | server_port);
 }
 
 uint32_t seconds(uint64_t time_ns) {
@@ -49,13 +49,13 @@ bool worker::count_direction(const decoded_packet& p, const frame_ref& f) {
   const uint32_t bytes = link_length(f);
   const bool v6 = p.l3 == l3_kind::ipv6;
   if (monitored_->contains_packet_address(p.dst_addr, v6)) {
-    conversation_.inbound.add(bytes);
+    stats_.conversation.inbound.add(bytes);
     return true;
   }
   if (monitored_->contains_packet_address(p.src_addr, v6)) {
-    conversation_.outbound.add(bytes);
+    stats_.conversation.outbound.add(bytes);
   } else {
-    conversation_.transit.add(bytes);
+    stats_.conversation.transit.add(bytes);
   }
   return false;
 }
@@ -68,13 +68,13 @@ void worker::observe_outbound(const decoded_packet& p, const frame_ref& f) {
       !monitored_->contains_packet_address(p.src_addr, p.l3 == l3_kind::ipv6)) {
     return;
   }
-  conversation_.add(conversation_counter::outbound_synacks);
+  stats_.conversation.add(conversation_counter::outbound_synacks);
   syn_memo* syn = syns_.find(connection_key(p.dst_addr, p.src_addr, p.dst_port, p.src_port),
                              since(f.time_ns, answer_window_s));
   if (syn == nullptr) {
     return;
   }
-  conversation_.add(conversation_counter::exposure_answers);
+  stats_.conversation.add(conversation_counter::exposure_answers);
   const bool v6 = p.l3 == l3_kind::ipv6;
   uint8_t host[16];
   uint8_t client[16];
@@ -82,9 +82,9 @@ void worker::observe_outbound(const decoded_packet& p, const frame_ref& f) {
   map_address(p.dst_addr, v6, client);
   exposure_table::entry& e = exposure_.touch(
       host, p.src_port, f.time_ns,
-      conversation_.scalars[static_cast<size_t>(conversation_counter::exposure_evicted)]);
-  const bool new_source = uniques_.insert(unique_key(
-      address_hash(client), unique_domain::exposure, address_hash(host) ^ p.src_port));
+      stats_.conversation.scalars[static_cast<size_t>(conversation_counter::exposure_evicted)]);
+  const bool new_source = uniques_.insert(
+      set_key(address_hash(client), unique_domain::exposure, address_hash(host) ^ p.src_port));
   exposure_table::record_answer(e, f.time_ns, syn->tool, syn->country, new_source);
   syn->answered = true;
 }
@@ -110,15 +110,15 @@ void worker::prefetch_conversation(const decoded_packet& p, packet_class& c) {
   syns_.prefetch(c.connection);
 }
 
-void worker::count_step(uint64_t who, uint16_t port, uint32_t tag, int what) {
-  const uint32_t tool = tag & (tag_two_phase - 1);
+void worker::count_step(uint64_t source_hash, uint16_t port, uint32_t syn_tag, int what) {
+  const uint32_t tool = syn_tag & (tag_two_phase - 1);
   if (tool >= scan_tool_count) {
     return;
   }
-  conversation_row& row = conversation_.rows[port][tool];
+  conversation_row& row = stats_.conversation.rows[port][tool];
   const uint64_t where = (uint64_t{port} << 8) | tool;
   // A payload completes the handshake too, when its ACK carried the data.
-  const bool new_source = uniques_.insert(unique_key(who, unique_domain::handshake, where));
+  const bool new_source = uniques_.insert(set_key(source_hash, unique_domain::handshake, where));
   if (what == count_handshake) {
     row.handshakes.packets.add();
   }
@@ -126,26 +126,19 @@ void worker::count_step(uint64_t who, uint16_t port, uint32_t tag, int what) {
     row.handshakes.sources.add();
   }
   if (what == count_payload) {
-    row.payloads.packets.add();
-    if (uniques_.insert(unique_key(who, unique_domain::payload, where))) {
-      row.payloads.sources.add();
-    }
+    count_per_port(uniques_, row.payloads, true, source_hash, unique_domain::payload, port, tool);
   }
 }
 
 void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_class& k,
-                      bool fresh) {
+                      bool new_combination) {
   uint32_t tag = static_cast<uint32_t>(k.tool);
   if (is_syn_probe(p)) {
     const auto tool = static_cast<size_t>(k.tool);
-    conversation_row& row = conversation_.rows[k.port][tool];
-    row.syns.packets.add();
     // The packet's combination holds its port, tool and SYN flags: a source it is not new to
     // has been counted here before (the same reasoning as the worker's other counts).
-    if (fresh &&
-        uniques_.insert(unique_key(k.who, unique_domain::syn, (uint64_t{k.port} << 8) | tool))) {
-      row.syns.sources.add();
-    }
+    count_per_port(uniques_, stats_.conversation.rows[k.port][tool].syns, new_combination,
+                   k.source_hash, unique_domain::syn, k.port, tool);
     // Two-phase: a tool's SYN is remembered by (source, destination); an ordinary stack's
     // SYN to the same place soon after is its second phase.
     if (k.tool != scan_tool::none) {
@@ -153,12 +146,8 @@ void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_
     } else if (const probe_memo* first =
                    probes_.find(k.pair, since(f.time_ns, two_phase_window_s))) {
       tag = first->tool | tag_two_phase;
-      conversation_row& first_row = conversation_.rows[k.port][first->tool];
-      first_row.two_phase.packets.add();
-      if (uniques_.insert(unique_key(k.who, unique_domain::two_phase,
-                                     (uint64_t{k.port} << 8) | first->tool))) {
-        first_row.two_phase.sources.add();
-      }
+      count_per_port(uniques_, stats_.conversation.rows[k.port][first->tool].two_phase, true,
+                     k.source_hash, unique_domain::two_phase, k.port, first->tool);
     }
     // Remembered for the host's SYN-ACK, should a monitored host answer it (taps).
     syns_.put(k.connection, seconds(f.time_ns),
@@ -167,20 +156,20 @@ void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_
   if (!responder_) {
     return;
   }
-  const conversation_event e = responder_->handle(f.data, p, f.time_ns, k.who, tag, answers_,
-                                                  conversation_);
+  const conversation_event e =
+      responder_->handle(f.data, p, f.time_ns, k.source_hash, tag, answers_, stats_.conversation);
   switch (e.step) {
     case conversation_step::syn_answered:
-      conversation_.rows[k.port][static_cast<size_t>(k.tool)].synacks_sent.add();
+      stats_.conversation.rows[k.port][static_cast<size_t>(k.tool)].synacks_sent.add();
       break;
     case conversation_step::syn_withheld:
-      conversation_.rows[k.port][static_cast<size_t>(k.tool)].synacks_withheld.add();
+      stats_.conversation.rows[k.port][static_cast<size_t>(k.tool)].synacks_withheld.add();
       break;
     case conversation_step::handshake:
-      count_step(k.who, k.port, e.tag, count_handshake);
+      count_step(k.source_hash, k.port, e.tag, count_handshake);
       break;
     case conversation_step::payload:
-      count_step(k.who, k.port, e.tag, count_payload);
+      count_step(k.source_hash, k.port, e.tag, count_payload);
       break;
     case conversation_step::none:
     case conversation_step::closing:

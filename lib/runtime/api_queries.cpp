@@ -103,7 +103,7 @@ std::string period_parameters(const std::map<std::string, std::string>& p, uint6
 }
 
 http_response series_query(const std::map<std::string, std::string>& p, const api_context& c) {
-  const analysis_tables& t = *c.tables;
+  const rules_and_databases& t = *c.tables;
   // Filters, each resolved to an index; -1: no filter.
   const int port = port_parameter(p, t.ports);
   if (port == -2) {

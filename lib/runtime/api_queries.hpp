@@ -19,7 +19,7 @@ namespace scanscope {
 /** What the queries read. */
 struct api_context {
   const series_store* store;
-  const analysis_tables* tables;
+  const rules_and_databases* tables;
   const rx_lcores* rx;
   const app_options* options;
   bool lcores_stopped; /**< the source tables can be read (no RX lcore writes them any more) */

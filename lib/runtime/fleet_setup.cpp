@@ -8,7 +8,7 @@
 namespace scanscope {
 
 std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app_options& o,
-                                                  const analysis_tables& tables,
+                                                  const rules_and_databases& tables,
                                                   const rx_lcores& rx, const series_store& store,
                                                   std::string& error) {
   if (o.fleet.clickhouse.empty()) {
@@ -24,37 +24,37 @@ std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app
   if (!exporter) {
     return nullptr;
   }
-  fleet_identity who;
-  who.sensor = o.fleet.sensor;
+  fleet_identity identity;
+  identity.sensor = o.fleet.sensor;
   // Microseconds: two runs of one sensor a second apart (a restart) must not share rows' keys.
-  who.run = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
-  who.bucket_ns = clock.width_ns();
+  identity.run = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  identity.bucket_ns = clock.width_ns();
   if (!o.quiet) {
     std::fprintf(stderr, "scanscope: closed buckets go to ClickHouse at %s as sensor '%s'\n",
-                 o.fleet.url.shown.c_str(), who.sensor.c_str());
+                 o.fleet.url.shown.c_str(), identity.sensor.c_str());
   }
   clickhouse_exporter* raw = exporter.get();
-  clock.on_closed([raw, who, &o, &tables, &rx, &store](const closed_bucket& closed, bool partial) {
-    // The campaigns are the detector's, which the stats loop owns: their rows are made here.
-    // Campaign scopes are named from a report's tables, worth filling only when one is open
-    // or has just ended. The rest is made on the exporter's thread, from copies.
-    run_report campaign_names;
-    if (!store.campaigns().campaigns().empty()) {
-      fill_names(campaign_names, rx, tables, o, store);
-    }
-    auto campaigns = std::make_shared<table_rows>(
-        make_campaign_rows(who, closed, names_of(tables), campaign_names, store.campaigns()));
-    auto bucket = std::make_shared<closed_bucket>();
-    bucket->bucket = closed.bucket;
-    bucket->points = closed.points;
-    bucket->arrivals = closed.arrivals;
-    raw->submit([who, bucket, partial, names = names_of(tables), campaigns] {
-      return make_bucket_batch(who, *bucket, partial, names, std::move(*campaigns));
-    });
-  });
+  clock.on_closed(
+      [raw, identity, &o, &tables, &rx, &store](const closed_bucket& closed, bool partial) {
+        // The campaigns are the detector's, which the stats loop owns: their rows are made here.
+        // Campaign scopes are named from a report's tables, worth filling only when one is open
+        // or has just ended. The rest is made on the exporter's thread, from copies.
+        run_report campaign_names;
+        if (!store.campaigns().campaigns().empty()) {
+          fill_names(campaign_names, rx, tables, o, store);
+        }
+        auto campaigns = std::make_shared<table_rows>(make_campaign_rows(
+            identity, closed, names_of(tables), campaign_names, store.campaigns()));
+        auto bucket = std::make_shared<closed_bucket>();
+        bucket->bucket = closed.bucket;
+        bucket->points = closed.points;
+        bucket->arrivals = closed.arrivals;
+        raw->submit([identity, bucket, partial, names = names_of(tables), campaigns] {
+          return make_bucket_batch(identity, *bucket, partial, names, std::move(*campaigns));
+        });
+      });
   return exporter;
 }
 

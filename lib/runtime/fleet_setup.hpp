@@ -23,7 +23,7 @@ namespace scanscope {
  *         cannot be used)
  */
 std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app_options& o,
-                                                  const analysis_tables& tables,
+                                                  const rules_and_databases& tables,
                                                   const rx_lcores& rx, const series_store& store,
                                                   std::string& error);
 

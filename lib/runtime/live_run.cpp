@@ -31,7 +31,7 @@ std::string ports_input(const std::vector<uint16_t>& port_ids) {
 
 }  // namespace
 
-int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& stop_requested) {
+int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool>& stop_requested) {
   const watched_ports& ports = tables.ports;
   std::string error;
   const std::vector<uint16_t> port_ids = select_ports(o.ports, error);
@@ -106,10 +106,10 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
   const auto& files = series->files;
   const auto& fleet = series->fleet;
 
-  endpoints board;
+  endpoints pages;
   std::unique_ptr<http_server> server;
   if (o.http != "none") {
-    server = start_endpoints(o, board, error);
+    server = start_endpoints(o, pages, error);
     if (!server) {
       std::cerr << "scanscope: " << error << "\n";
       stop_requested = true;
@@ -139,7 +139,7 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
     fill_report(live, rx, tables, o, store);
     publish_telemetry(live, ports);
     if (server) {
-      board.publish(live, ports, o.top_countries);
+      pages.publish(live, ports, o.top_countries);
     }
   };
   publish();
@@ -153,7 +153,7 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
       files->set_names(names_of(tables));
     }
     clock.close_until(wall_clock_ns());
-    board.serve_pending([&](const std::string& target) {
+    pages.serve_pending([&](const std::string& target) {
       return answer_api(target, api_context{&store, &tables, &rx, &o, false});
     });
     if (o.duration > 0 && seconds_since(start) >= o.duration) {
@@ -190,7 +190,7 @@ int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& s
   note_series_files(report, files.get());
   finish_fleet(fleet.get(), o);
   note_fleet(report, fleet.get());
-  const int rc = finish(report, rx, tables, o, store, &board);
+  const int rc = finish(report, rx, tables, o, store, &pages);
   rte_mempool_free(pool);
   return rc;
 }

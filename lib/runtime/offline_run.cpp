@@ -82,7 +82,7 @@ feeder_result feed_captures(const app_options& o, rte_mempool* pool,
 
 }  // namespace
 
-int run_offline(const app_options& o, const analysis_tables& tables,
+int run_offline(const app_options& o, const rules_and_databases& tables,
                 const std::atomic<bool>& stop_requested) {
   std::string error;
   if (error = check_lcores(o.workers); !error.empty()) {
@@ -180,15 +180,15 @@ int run_offline(const app_options& o, const analysis_tables& tables,
   finish_fleet(fleet.get(), o);
   note_fleet(report, fleet.get());
   // With --serve the endpoints stay up after the run, showing its final report.
-  endpoints board;
+  endpoints pages;
   std::unique_ptr<http_server> server;
   if (o.serve && o.http != "none") {
-    server = start_endpoints(o, board, error);
+    server = start_endpoints(o, pages, error);
     if (!server) {
       std::cerr << "scanscope: " << error << "\n";
     }
   }
-  const int rc = finish(report, rx, tables, o, store, &board);
+  const int rc = finish(report, rx, tables, o, store, &pages);
   if (server) {
     if (!o.quiet) {
       std::fprintf(stderr, "scanscope: serving until SIGINT or SIGTERM\n");
@@ -196,7 +196,7 @@ int run_offline(const app_options& o, const analysis_tables& tables,
     const api_context context{&store, &tables, &rx, &o, true};
     while (!stop_requested.load(std::memory_order_relaxed)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      board.serve_pending([&](const std::string& target) { return answer_api(target, context); });
+      pages.serve_pending([&](const std::string& target) { return answer_api(target, context); });
     }
   }
   for (rte_ring* r : rings) {

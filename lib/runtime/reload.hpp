@@ -26,7 +26,7 @@ std::atomic<bool>& reload_requested();
 
 class reloader {
  public:
-  reloader(const app_options& o, analysis_tables& tables, rx_lcores& rx)
+  reloader(const app_options& o, rules_and_databases& tables, rx_lcores& rx)
       : options_(o), tables_(tables), rx_(rx) {}
 
   /** Start reading the files again (a reload was asked for). */
@@ -57,7 +57,7 @@ class reloader {
   void hand_over(loaded next);
 
   const app_options& options_;
-  analysis_tables& tables_;
+  rules_and_databases& tables_;
   rx_lcores& rx_;
   std::future<loaded> pending_;
   /** What the lcores are taking; taken[i] once worker i gave its update back. */

@@ -44,7 +44,7 @@ uint64_t rx_lcores::last_time_ns() const {
   return t;
 }
 
-std::string rx_lcores::add_worker(const app_options& o, const analysis_tables& tables) {
+std::string rx_lcores::add_worker(const app_options& o, const rules_and_databases& tables) {
   worker_config config;
   config.ports = &tables.ports;
   config.clusters = tables.clusters.get();
@@ -149,7 +149,7 @@ rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& erro
   return pool;
 }
 
-void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+void fill_report(run_report& report, const rx_lcores& rx, const rules_and_databases& tables,
                  const app_options& o, const series_store& series) {
   const watched_ports& ports = tables.ports;
   report.series = &series;
@@ -247,7 +247,7 @@ void endpoints::serve_pending(const std::function<http_response(const std::strin
   }
 }
 
-std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoints& board,
+std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoints& pages,
                                              std::string& error) {
   std::string address;
   uint16_t port = 0;
@@ -256,7 +256,7 @@ std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoin
     return nullptr;
   }
   auto server = http_server::start(
-      address, port, [&board](const std::string& target) { return board.answer(target); },
+      address, port, [&pages](const std::string& target) { return pages.answer(target); },
       http_limits{}, error);
   if (server && !o.quiet) {
     std::fprintf(stderr, "scanscope: serving /metrics and /api/v1/report on %s:%u\n",
@@ -265,12 +265,12 @@ std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoin
   return server;
 }
 
-int finish(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
-           const app_options& o, const series_store& series, endpoints* board) {
+int finish(run_report& report, const rx_lcores& rx, const rules_and_databases& tables,
+           const app_options& o, const series_store& series, endpoints* pages) {
   const watched_ports& ports = tables.ports;
   fill_report(report, rx, tables, o, series);
-  if (board != nullptr) {
-    board->publish(report, ports, o.top_countries);
+  if (pages != nullptr) {
+    pages->publish(report, ports, o.top_countries);
   }
   if (!o.quiet) {
     std::cout << render_summary_table(report, ports) << std::flush;

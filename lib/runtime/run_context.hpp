@@ -49,7 +49,7 @@ double seconds_since(clock_type::time_point start);
 uint64_t wall_clock_ns();
 
 /** Read-only tables every worker shares. */
-struct analysis_tables {
+struct rules_and_databases {
   watched_ports ports;
   std::unique_ptr<cluster_rules> clusters;   // replaced by a reload
   std::unique_ptr<signature_db> signatures;  // null: no payload scanning
@@ -79,7 +79,7 @@ struct rx_lcores {
   /** Latest packet time any lcore saw (0: none). */
   uint64_t last_time_ns() const;
   /** Add a worker for one RX lcore; empty on success, else the reason. */
-  std::string add_worker(const app_options& o, const analysis_tables& tables);
+  std::string add_worker(const app_options& o, const rules_and_databases& tables);
   /** Launch one task per worker lcore, in lcore order; empty on success. */
   std::string launch();
   /** Per-lcore lines of the report. */
@@ -91,7 +91,7 @@ std::string check_lcores(unsigned needed);
 /** The packet pool; null with `error` set when memory is short. */
 rte_mempool* create_pool(unsigned mbufs, const app_options& o, std::string& error);
 /** Fold the counters and fill the report (the main lcore's view of the run so far). */
-void fill_report(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+void fill_report(run_report& report, const rx_lcores& rx, const rules_and_databases& tables,
                  const app_options& o, const series_store& series);
 
 /**
@@ -126,20 +126,21 @@ class endpoints {
 };
 
 /** Start the HTTP server of `--http`; null with `error` set when it cannot listen. */
-std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoints& board,
+std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoints& pages,
                                              std::string& error);
 
 /**
  * End a run: fold the counters, publish the pages, print the summary, write the JSON report.
  * @return the exit status
  */
-int finish(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
-           const app_options& o, const series_store& series, endpoints* board = nullptr);
+int finish(run_report& report, const rx_lcores& rx, const rules_and_databases& tables,
+           const app_options& o, const series_store& series, endpoints* pages = nullptr);
 
 /** Analyse the captures of `o.pcaps`; `stop` is set by SIGINT/SIGTERM. */
-int run_offline(const app_options& o, const analysis_tables& tables, const std::atomic<bool>& stop);
+int run_offline(const app_options& o, const rules_and_databases& tables,
+                const std::atomic<bool>& stop);
 /** Poll the DPDK ports until `stop` or `--duration`. */
 /** A live run; `tables` changes only when a reload swaps the location database in. */
-int run_live(const app_options& o, analysis_tables& tables, std::atomic<bool>& stop);
+int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool>& stop);
 
 }  // namespace scanscope

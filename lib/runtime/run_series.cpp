@@ -5,11 +5,11 @@
 
 namespace scanscope {
 
-run_series::run_series(const app_options& o, const analysis_tables& tables, const rx_lcores& rx)
+run_series::run_series(const app_options& o, const rules_and_databases& tables, const rx_lcores& rx)
     : store(o.retention, surge_settings_of(o), campaign_settings_of(o)),
       clock(make_series_clock(store, o, tables, rx)) {}
 
-std::unique_ptr<run_series> set_up_series(const app_options& o, const analysis_tables& tables,
+std::unique_ptr<run_series> set_up_series(const app_options& o, const rules_and_databases& tables,
                                           const rx_lcores& rx, std::string& error) {
   auto series = std::make_unique<run_series>(o, tables, rx);
   // Read back before the clock is attached: no bucket may close before the store holds the

@@ -19,7 +19,7 @@
 namespace scanscope {
 
 struct run_series {
-  run_series(const app_options& o, const analysis_tables& tables, const rx_lcores& rx);
+  run_series(const app_options& o, const rules_and_databases& tables, const rx_lcores& rx);
 
   series_store store;
   series_clock clock;                           /**< closes buckets of `store` */
@@ -32,7 +32,7 @@ struct run_series {
  * @return null, with `error` set, when the series folder or the fleet store cannot be used
  *         (the run should not start)
  */
-std::unique_ptr<run_series> set_up_series(const app_options& o, const analysis_tables& tables,
+std::unique_ptr<run_series> set_up_series(const app_options& o, const rules_and_databases& tables,
                                           const rx_lcores& rx, std::string& error);
 
 }  // namespace scanscope

@@ -74,7 +74,7 @@ std::set<uint32_t> fingerprints_named(const series_store& series) {
 
 }  // namespace
 
-void fill_names(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+void fill_names(run_report& report, const rx_lcores& rx, const rules_and_databases& tables,
                 const app_options& o, const series_store& series) {
   report.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
   report.cluster_names.clear();
@@ -116,7 +116,7 @@ void fill_names(run_report& report, const rx_lcores& rx, const analysis_tables& 
 }
 
 std::string restore_series(series_store& store, const app_options& o,
-                           const analysis_tables& tables) {
+                           const rules_and_databases& tables) {
   if (o.series_dir.empty()) {
     return {};
   }
@@ -157,7 +157,7 @@ std::string restore_series(series_store& store, const app_options& o,
 }
 
 series_clock make_series_clock(series_store& store, const app_options& o,
-                               const analysis_tables& tables, const rx_lcores& rx) {
+                               const rules_and_databases& tables, const rx_lcores& rx) {
   const auto width = static_cast<uint64_t>(o.bucket * 1e9);
   auto warned = std::make_shared<bool>(false);
   return series_clock(
@@ -206,7 +206,7 @@ void note_series_files(run_report& report, const series_files* files) {
   }
 }
 
-series_names names_of(const analysis_tables& tables) {
+series_names names_of(const rules_and_databases& tables) {
   series_names names;
   names.ports = &tables.ports;
   if (tables.actors) {
@@ -233,7 +233,7 @@ series_names names_of(const analysis_tables& tables) {
 }
 
 std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
-                                                  const analysis_tables& tables) {
+                                                  const rules_and_databases& tables) {
   if (o.series_dir.empty()) {
     return nullptr;
   }

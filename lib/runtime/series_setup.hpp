@@ -29,21 +29,21 @@ campaign_settings campaign_settings_of(const app_options& o);
  * @return empty, or why the folder cannot be used (the run should not start)
  */
 std::string restore_series(series_store& store, const app_options& o,
-                           const analysis_tables& tables);
+                           const rules_and_databases& tables);
 
 /** A series clock that logs surges, campaigns and lead changes with their names. */
 series_clock make_series_clock(series_store& store, const app_options& o,
-                               const analysis_tables& tables, const rx_lcores& rx);
+                               const rules_and_databases& tables, const rx_lcores& rx);
 
 /** The names behind series keys, from the tables in use. */
-series_names names_of(const analysis_tables& tables);
+series_names names_of(const rules_and_databases& tables);
 
 /**
  * With --series-dir, append each closed bucket to the day's series files.
  * @return the writer (null without --series-dir); keep it for the run
  */
 std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
-                                                  const analysis_tables& tables);
+                                                  const rules_and_databases& tables);
 
 /** What the series files wrote and failed to write, into the report (files may be null). */
 void note_series_files(run_report& report, const series_files* files);
@@ -52,7 +52,7 @@ void note_series_files(run_report& report, const series_files* files);
  * The report's names: clusters, rules, countries, the bucket width, and the fingerprint keys
  * the campaigns name, in words (looked up in the RX lcores' fingerprint tables).
  */
-void fill_names(run_report& report, const rx_lcores& rx, const analysis_tables& tables,
+void fill_names(run_report& report, const rx_lcores& rx, const rules_and_databases& tables,
                 const app_options& o, const series_store& series);
 
 }  // namespace scanscope

@@ -35,7 +35,7 @@ class flow_filter {
     uint64_t w[4];
     std::memcpy(w, src16, 16);
     std::memcpy(w + 2, dst16, 16);
-    return quick_key(w[0] ^ w[1], w[2] ^ w[3], (uint64_t{src_port} << 16) | dst_port);
+    return light_set_key(w[0] ^ w[1], w[2] ^ w[3], (uint64_t{src_port} << 16) | dst_port);
   }
   static uint64_t hash(const flow_key& k) { return hash(k.src, k.dst, k.src_port, k.dst_port); }
 

@@ -11,7 +11,7 @@ constexpr uint64_t key_salt = 0xB0C;
 
 /** The unique-set key that tells whether a source showed a combination in a bucket. */
 uint64_t combination_key(uint64_t source_hash, uint64_t combination) {
-  return quick_key(source_hash, combination, combination_salt);
+  return light_set_key(source_hash, combination, combination_salt);
 }
 }  // namespace
 
@@ -82,7 +82,7 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
       continue;
     }
     e->packets.add();
-    if (fresh && s->uniques->insert(quick_key(source_hash, keys[i], key_salt))) {
+    if (fresh && s->uniques->insert(light_set_key(source_hash, keys[i], key_salt))) {
       e->sources.add();
       // Fingerprint entries are a per-port question the series answer: no arrival needed.
       if (arrival_capacity_ != 0 && series_key::kind_of(keys[i]) != series_key::kind::fingerprint) {

@@ -25,6 +25,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/x_list.hpp"
+
 namespace scanscope {
 
 // clang-format off
@@ -181,17 +183,9 @@ namespace scanscope {
 
 // clang-format on
 
-enum class counter_family : uint8_t {
-#define SCANSCOPE_X(id, kind, when, labels, report, help) id,
-  SCANSCOPE_COUNTER_FAMILIES(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+enum class counter_family : uint8_t { SCANSCOPE_COUNTER_FAMILIES(SCANSCOPE_X_ENUM) };
 
-inline constexpr size_t counter_family_count = 0
-#define SCANSCOPE_X(id, kind, when, labels, report, help) +1
-    SCANSCOPE_COUNTER_FAMILIES(SCANSCOPE_X)
-#undef SCANSCOPE_X
-    ;
+inline constexpr size_t counter_family_count = SCANSCOPE_COUNTER_FAMILIES(SCANSCOPE_X_COUNT) 0;
 
 /** One declared family, as the exporters and the docs read it. */
 struct family_info {

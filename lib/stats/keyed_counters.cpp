@@ -15,7 +15,7 @@ keyed_counters::keyed_counters(uint32_t entries) {
 
 keyed_entry* keyed_counters::find_or_add(uint64_t key) {
   constexpr unsigned max_probe = 16;
-  uint64_t i = quick_key(key, 0x5e7, 0) & mask_;
+  uint64_t i = light_set_key(key, 0x5e7, 0) & mask_;
   for (unsigned probe = 0; probe <= max_probe; ++probe, i = (i + 1) & mask_) {
     keyed_entry& e = entries_[i];
     const uint64_t k = e.key.load(std::memory_order_relaxed);

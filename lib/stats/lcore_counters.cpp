@@ -3,11 +3,7 @@
 namespace scanscope {
 
 namespace {
-constexpr const char* names[] = {
-#define SCANSCOPE_X(name) #name,
-    SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+constexpr const char* names[] = {SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X_NAME)};
 }  // namespace
 
 const char* protocol_class_name(protocol_class c) {

@@ -9,6 +9,7 @@
 
 #include "common/counter.hpp"
 #include "common/limits.hpp"
+#include "common/x_list.hpp"
 #include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "packet/decoded_packet.hpp"
@@ -16,26 +17,18 @@
 
 namespace scanscope {
 
-/** Traffic classes counted per packet; `non_ip` covers ARP, LLDP and other EtherTypes. */
-#define SCANSCOPE_PROTOCOL_CLASSES(X) \
-  X(tcp)                              \
-  X(udp)                              \
-  X(icmp)                             \
-  X(icmpv6)                           \
-  X(other_ip)                         \
-  X(non_ip)
+/** Traffic classes counted per packet: X(name, what it holds). */
+#define SCANSCOPE_PROTOCOL_CLASSES(X)          \
+  X(tcp, "TCP segments")                       \
+  X(udp, "UDP datagrams")                      \
+  X(icmp, "ICMP messages")                     \
+  X(icmpv6, "ICMPv6 messages")                 \
+  X(other_ip, "IP packets of other protocols") \
+  X(non_ip, "ARP, LLDP and frames of other EtherTypes")
 
-enum class protocol_class : uint8_t {
-#define SCANSCOPE_X(name) name,
-  SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X)
-#undef SCANSCOPE_X
-};
+enum class protocol_class : uint8_t { SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X_ENUM) };
 
-inline constexpr size_t protocol_class_count = 0
-#define SCANSCOPE_X(name) +1
-    SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X)
-#undef SCANSCOPE_X
-    ;
+inline constexpr size_t protocol_class_count = SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X_COUNT) 0;
 
 /** Stable name of a protocol class for reports and metric labels. */
 const char* protocol_class_name(protocol_class c);

@@ -70,7 +70,7 @@ class unique_set {
 };
 
 /** Mix several 64-bit words into one key (splitmix64 rounds). */
-inline uint64_t unique_key(uint64_t a, uint64_t b, uint64_t c) {
+inline uint64_t set_key(uint64_t a, uint64_t b, uint64_t c) {
   auto mix = [](uint64_t x) {
     x ^= x >> 30;
     x *= 0xBF58476D1CE4E5B9ULL;
@@ -83,9 +83,9 @@ inline uint64_t unique_key(uint64_t a, uint64_t b, uint64_t c) {
 
 /**
  * One mixing round over three words: enough to spread keys over the set, a third of the cost
- * of unique_key(). For the keys checked on every packet.
+ * of set_key(). For the keys checked on every packet.
  */
-inline uint64_t quick_key(uint64_t a, uint64_t b, uint64_t c) {
+inline uint64_t light_set_key(uint64_t a, uint64_t b, uint64_t c) {
   uint64_t x = a ^ ((b * 0x9E3779B97F4A7C15ULL) >> 7 | (b * 0x9E3779B97F4A7C15ULL) << 57) ^
                (c * 0xC2B2AE3D27D4EB4FULL);
   x ^= x >> 31;

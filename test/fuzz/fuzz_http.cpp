@@ -20,7 +20,7 @@ namespace {
 
 struct fixture {
   app_options options;
-  analysis_tables tables;
+  rules_and_databases tables;
   rx_lcores rx;
   series_store store{24, surge_settings{}};
   std::unique_ptr<http_server> server;

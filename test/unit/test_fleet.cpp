@@ -175,10 +175,10 @@ TEST_CASE("a closed bucket becomes rows: series lines, and one row per (port, so
   const closed_bucket closed = store.close(10, {&lcore});
   CHECK(closed.arrivals.size() == 6);
 
-  const fleet_identity who{"dark\tnet", 1700000000, 3600ULL * 1000000000ULL};
+  const fleet_identity identity{"dark\tnet", 1700000000, 3600ULL * 1000000000ULL};
   const bucket_batch batch = make_bucket_batch(
-      who, closed, false, names,
-      make_campaign_rows(who, closed, names, run_report{}, store.campaigns()));
+      identity, closed, false, names,
+      make_campaign_rows(identity, closed, names, run_report{}, store.campaigns()));
   CHECK(batch.start_s == 36000);
   REQUIRE(batch.tables.size() == 3);
   CHECK(batch.tables[0].table == "series");

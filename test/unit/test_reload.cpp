@@ -176,7 +176,7 @@ TEST_CASE("a worker takes new rules between bursts and keeps what it counted", "
   const uint16_t port = ports->index(transport::tcp, 8545);
   const auto& by_cluster = w->counters().clusters[port];
   auto hits = [&](size_t slot) {
-    return w->signature_counts()[port * signature_db::max_rules + slot].packets.read();
+    return w->stats().signature_counts[port * signature_db::max_rules + slot].packets.read();
   };
 
   feed(segment(41000, 7, tcp_flag::syn, 8192, ""));

@@ -135,18 +135,20 @@ TEST_CASE("a worker counts each source once per signature, port and country", "[
   REQUIRE(rule < rules->rules().size());
   const size_t p8545 = ports.index(transport::tcp, 8545);
   const size_t p8546 = ports.index(transport::tcp, 8546);
-  const source_counter& on_8545 = w->signature_counts()[p8545 * signature_db::max_rules + rule];
-  const source_counter& on_8546 = w->signature_counts()[p8546 * signature_db::max_rules + rule];
+  const source_counter& on_8545 =
+      w->stats().signature_counts[p8545 * signature_db::max_rules + rule];
+  const source_counter& on_8546 =
+      w->stats().signature_counts[p8546 * signature_db::max_rules + rule];
   CHECK(on_8545.packets.read() == 3);
   CHECK(on_8545.sources.read() == 2);
   CHECK(on_8546.packets.read() == 1);
   CHECK(on_8546.sources.read() == 1);
-  CHECK(w->signature_totals()[rule].packets.read() == 4);
-  CHECK(w->signature_totals()[rule].sources.read() == 2);
+  CHECK(w->stats().signature_totals[rule].packets.read() == 4);
+  CHECK(w->stats().signature_totals[rule].sources.read() == 2);
   // No location database: every source is in country 0.
   uint64_t country_packets = 0;
   uint64_t country_sources = 0;
-  w->signature_countries().for_each([&](uint64_t key, const keyed_entry& e) {
+  w->stats().signature_countries.for_each([&](uint64_t key, const keyed_entry& e) {
     if (key == series_key::make(series_key::kind::signature, static_cast<uint16_t>(p8545),
                                 static_cast<uint16_t>(rule), 0)) {
       country_packets = e.packets.read();
