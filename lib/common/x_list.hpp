@@ -4,15 +4,22 @@
  * Expanders for the project's X-macro lists (`X(name, help)`, `X(id, kind, ...)`): each list
  * is written once and made into an enum, its count and its tables of names and help texts.
  *
- *   enum class scan_tool : uint8_t { SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X_ENUM) };
- *   inline constexpr size_t scan_tool_count = SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X_COUNT) 0;
+ *   SCANSCOPE_ENUM_OF_LIST(scan_tool, SCANSCOPE_SCAN_TOOLS);   // enum class + scan_tool_count
  *   constexpr const char* names[] = {SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X_NAME)};
  *
  * Every list entry has at least two fields, so the variadic tail is never empty.
  */
+
+#include <cstddef>
+#include <cstdint>
 
 #define SCANSCOPE_X_ENUM(name, ...) name,
 #define SCANSCOPE_X_COUNT(name, ...) 1 +
 #define SCANSCOPE_X_NAME(name, ...) #name,
 /** The second field of `X(name, help)` lists. */
 #define SCANSCOPE_X_HELP(name, help) help,
+
+/** `enum class type : uint8_t` with an entry per list item, and `type_count`. */
+#define SCANSCOPE_ENUM_OF_LIST(type, list)              \
+  enum class type : uint8_t { list(SCANSCOPE_X_ENUM) }; \
+  inline constexpr size_t type##_count = list(SCANSCOPE_X_COUNT) 0

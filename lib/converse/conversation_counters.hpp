@@ -40,10 +40,7 @@ namespace scanscope {
   X(exposure_answers, "SYN-ACKs of monitored hosts that answered a scanner's SYN")              \
   X(exposure_evicted, "exposure entries pushed out of a full table")
 
-enum class conversation_counter : uint8_t { SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X_ENUM) };
-
-inline constexpr size_t conversation_counter_count =
-    SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X_COUNT) 0;
+SCANSCOPE_ENUM_OF_LIST(conversation_counter, SCANSCOPE_CONVERSATION_COUNTERS);
 
 const char* conversation_counter_name(conversation_counter c);
 const char* conversation_counter_help(conversation_counter c);

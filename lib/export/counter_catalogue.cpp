@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <utility>
+
 #include "converse/conversation_counters.hpp"
 #include "export/fleet_delivery.hpp"
 #include "stats/counter_families.hpp"
@@ -43,19 +45,14 @@ std::string counter_catalogue_json() {
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartArray();
   for (const catalogued_family& f : counter_catalogue()) {
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"metric", &f.metric}, {"kind", &f.kind}, {"labels", &f.labels},
+        {"report", &f.report}, {"when", &f.when}, {"help", &f.help}};
     w.StartObject();
-    w.Key("metric");
-    w.String(f.metric.c_str());
-    w.Key("kind");
-    w.String(f.kind.c_str());
-    w.Key("labels");
-    w.String(f.labels.c_str());
-    w.Key("report");
-    w.String(f.report.c_str());
-    w.Key("when");
-    w.String(f.when.c_str());
-    w.Key("help");
-    w.String(f.help.c_str());
+    for (const auto& [key, value] : fields) {
+      w.Key(key);
+      w.String(value->c_str());
+    }
     w.EndObject();
   }
   w.EndArray();

@@ -30,9 +30,7 @@ namespace scanscope {
   X(icmp_other, "any other ICMP or ICMPv6 message")                                         \
   X(other, "other IP protocols, and fragments after the first")
 
-enum class scan_technique : uint8_t { SCANSCOPE_SCAN_TECHNIQUES(SCANSCOPE_X_ENUM) };
-
-inline constexpr size_t scan_technique_count = SCANSCOPE_SCAN_TECHNIQUES(SCANSCOPE_X_COUNT) 0;
+SCANSCOPE_ENUM_OF_LIST(scan_technique, SCANSCOPE_SCAN_TECHNIQUES);
 
 /** Stable name for reports and metric labels ("syn", "xmas", ...). */
 const char* scan_technique_name(scan_technique t);

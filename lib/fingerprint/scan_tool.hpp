@@ -30,9 +30,7 @@ namespace scanscope {
     "options and DF; window 1024/2048/3072/4096")                                                \
   X(hping3, "hping3: no TCP options, window 512 or an ACK number without the ACK flag")
 
-enum class scan_tool : uint8_t { SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X_ENUM) };
-
-inline constexpr size_t scan_tool_count = SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X_COUNT) 0;
+SCANSCOPE_ENUM_OF_LIST(scan_tool, SCANSCOPE_SCAN_TOOLS);
 
 /** Stable name of a tool ("masscan"), as used in configs, reports and metric labels. */
 const char* scan_tool_name(scan_tool t);

@@ -43,9 +43,7 @@ namespace scanscope {
   X(bad_udp_length, "UDP length below 8 or beyond the IP payload")                          \
   X(truncated_icmp, "frame ends inside the ICMP header")
 
-enum class parse_result : uint8_t { SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X_ENUM) };
-
-inline constexpr size_t parse_result_count = SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X_COUNT) 0;
+SCANSCOPE_ENUM_OF_LIST(parse_result, SCANSCOPE_PARSE_RESULTS);
 
 /** Stable name of a parse result, as used in reports and metric labels. */
 const char* parse_result_name(parse_result r);

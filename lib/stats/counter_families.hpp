@@ -183,9 +183,7 @@ namespace scanscope {
 
 // clang-format on
 
-enum class counter_family : uint8_t { SCANSCOPE_COUNTER_FAMILIES(SCANSCOPE_X_ENUM) };
-
-inline constexpr size_t counter_family_count = SCANSCOPE_COUNTER_FAMILIES(SCANSCOPE_X_COUNT) 0;
+SCANSCOPE_ENUM_OF_LIST(counter_family, SCANSCOPE_COUNTER_FAMILIES);
 
 /** One declared family, as the exporters and the docs read it. */
 struct family_info {

@@ -26,9 +26,7 @@ namespace scanscope {
   X(other_ip, "IP packets of other protocols") \
   X(non_ip, "ARP, LLDP and frames of other EtherTypes")
 
-enum class protocol_class : uint8_t { SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X_ENUM) };
-
-inline constexpr size_t protocol_class_count = SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X_COUNT) 0;
+SCANSCOPE_ENUM_OF_LIST(protocol_class, SCANSCOPE_PROTOCOL_CLASSES);
 
 /** Stable name of a protocol class for reports and metric labels. */
 const char* protocol_class_name(protocol_class c);

@@ -17,20 +17,14 @@ module: the headers are written field by field. Run from any directory; it write
 import json
 import os
 import struct
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from ip_frames import checksum  # noqa: E402  (the integration tests' own)
 SRC4, DST4 = bytes([198, 51, 100, 7]), bytes([203, 0, 113, 9])
 SRC6 = bytes.fromhex("20010db8000000000000000000000007")
 DST6 = bytes.fromhex("20010db8000000000000000000000009")
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def tcp(dport, payload=b"", flags=0x02, sport=40001):

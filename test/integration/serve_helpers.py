@@ -93,3 +93,10 @@ def check_counter_families(scanscope, metrics, report, when=("always",)):
         if nonzero and not values:
             problems.append(f"{name}: non-zero in /metrics, nothing at {f['report']} in the report")
     return problems
+
+
+def exit_status(failures):
+    """Prints each failure and gives the test's exit status (1 when any)."""
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0

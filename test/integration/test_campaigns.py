@@ -32,7 +32,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
-from serve_helpers import cache_args  # noqa: E402
+from serve_helpers import cache_args, exit_status  # noqa: E402
 
 START_SLACK = dt.timedelta(hours=2)
 END_SLACK = dt.timedelta(hours=3)
@@ -296,9 +296,7 @@ def main():
             pcap, report, report_path = reports["ethereum-2018-12"]
             check_restart(scanscope, pcap, dt.datetime(2018, 12, 8), report, tmp)
             check_narrative(source_dir, report_path)
-    for f in failures:
-        print("FAIL:", f)
-    return 1 if failures else 0
+    return exit_status(failures)
 
 
 if __name__ == "__main__":

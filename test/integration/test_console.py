@@ -28,7 +28,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
 from ip_frames import checksum  # noqa: E402
-from serve_helpers import cache_args  # noqa: E402
+from serve_helpers import cache_args, exit_status  # noqa: E402
 
 # The request's bytes as the excerpt keeps them: the 96 bytes that end where the rule matched.
 HOSTILE = (b'{"p":"<img src=x onerror=x()><script>document.title=\'pwned\'</script>",'
@@ -195,9 +195,7 @@ def main():
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
-    for f in failures:
-        print("FAIL:", f)
-    return 1 if failures else 0
+    return exit_status(failures)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netns_link import run, veth_to_namespace  # noqa: E402
-from serve_helpers import cache_args, check_counter_families  # noqa: E402
+from serve_helpers import (  # noqa: E402
+    cache_args, check_counter_families, exit_status)
 from ip_frames import syn_frame  # noqa: E402
 
 NS = f"scanscope-drops-{os.getpid()}"
@@ -148,9 +149,7 @@ def main():
             failures.extend(check_counter_families(scanscope, metrics, report))
             print(f"drops: interface received {received}, port delivered {delivered}, "
                   f"kernel dropped {dropped}")
-    for f in failures:
-        print("FAIL:", f)
-    return 1 if failures else 0
+    return exit_status(failures)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from serve_helpers import cache_args
+from serve_helpers import cache_args, exit_status
 
 failures = []
 
@@ -155,9 +155,7 @@ def main():
             b, d = sorted(before)[len(before) // 2], sorted(during)[len(during) // 2]
             print(f"http abuse: RX rate {d / 1e6:.2f} Mpps while abused, {b / 1e6:.2f} Mpps "
                   f"before (ratio {d / b:.2f})")
-    for f in failures:
-        print("FAIL:", f)
-    return 1 if failures else 0
+    return exit_status(failures)
 
 
 if __name__ == "__main__":

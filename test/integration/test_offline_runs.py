@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 import test_pcap_report
-from serve_helpers import cache_args
+from serve_helpers import cache_args, exit_status
 from test_pcap_report import check, failures, run_scanscope, tcpdump_lines, tcpdump_sources
 
 CONFIG = None  # the shipped config/scanscope.conf, set in main()
@@ -363,9 +363,7 @@ def main():
     check_buckets_and_surges(scanscope)
     if len(sys.argv) > 3:
         check_source_flood(scanscope, sys.argv[3])
-    for f in failures:
-        print("FAIL:", f)
-    return 1 if failures else 0
+    return exit_status(failures)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from serve_helpers import cache_args
+from serve_helpers import cache_args, exit_status
 
 failures = []
 
@@ -231,9 +231,7 @@ def main():
         if os.path.basename(path) in PAYLOAD_CAPTURES:
             check_payload_capture(scanscope, path)
         print(f"checked {os.path.basename(path)}")
-    for f in failures:
-        print("FAIL:", f)
-    return 1 if failures else 0
+    return exit_status(failures)
 
 
 if __name__ == "__main__":

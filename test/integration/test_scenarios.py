@@ -28,7 +28,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
-from serve_helpers import cache_args  # noqa: E402
+from serve_helpers import cache_args, exit_status  # noqa: E402
 
 LOCATION_DB = "/usr/share/libloc-location/location.db"
 # A source never ages out during a scenario: its source-port behaviour stays decided, as the
@@ -391,9 +391,7 @@ def main():
         else:
             check_determinism(gen, source_dir, tmp)
             check_seed_scenarios(scanscope, gen, source_dir, tmp)
-    for f in failures:
-        print("FAIL:", f)
-    return 1 if failures else 0
+    return exit_status(failures)
 
 
 if __name__ == "__main__":

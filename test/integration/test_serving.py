@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from serve_helpers import cache_args, check_counter_families
+from serve_helpers import cache_args, check_counter_families, exit_status
 from test_pcap_report import check, failures, tcpdump_lines
 
 CONFIG = None  # the shipped config/scanscope.conf, set in main()
@@ -353,9 +353,7 @@ def main():
     check_family_docs(scanscope, data_dir)
     check_systemd_unit(scanscope, data_dir)
     check_live_run(scanscope, data_dir)
-    for f in failures:
-        print("FAIL:", f)
-    return 1 if failures else 0
+    return exit_status(failures)
 
 
 if __name__ == "__main__":
