@@ -1,5 +1,6 @@
 #include "export/fleet_text.hpp"
 
+#include "common/json_fields.hpp"
 #include "export/prometheus_family.hpp"
 
 namespace scanscope {
@@ -18,10 +19,8 @@ void write_fleet(json_writer& w, const fleet_delivery& d) {
     return;
   }
   w.StartObject();
-  w.Key("clickhouse");
-  w.String(d.target.c_str());
-  w.Key("sensor");
-  w.String(d.sensor.c_str());
+  put_string(w, "clickhouse", d.target.c_str());
+  put_string(w, "sensor", d.sensor.c_str());
 #define SCANSCOPE_FLEET_JSON(field, type, metric, kind, help) \
   w.Key(#field);                                              \
   put(w, d.field);

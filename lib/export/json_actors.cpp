@@ -14,13 +14,10 @@ void write_actors(json_writer& w, const run_report& r, const source_total* count
       continue;
     }
     w.StartObject();
-    w.Key("name");
-    w.String(slot == 0 ? "none" : r.actors[slot - 1].name.c_str());
-    w.Key("kind");
-    w.String(slot == 0 ? "none" : r.actors[slot - 1].kind.c_str());
+    put_string(w, "name", slot == 0 ? "none" : r.actors[slot - 1].name.c_str());
+    put_string(w, "kind", slot == 0 ? "none" : r.actors[slot - 1].kind.c_str());
     if (slot != 0 && r.actors[slot - 1].retired) {
-      w.Key("retired");
-      w.Bool(true);
+      put_bool(w, "retired", true);
     }
     put_packets_sources(w, counts[slot].packets, counts[slot].sources);
     w.EndObject();

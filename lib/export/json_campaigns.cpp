@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_fields.hpp"
 #include "export/campaign_text.hpp"
 #include "export/summary_table.hpp"
 
@@ -62,38 +63,25 @@ void write_campaigns(json_writer& w, const run_report& r, const watched_ports& p
       continue;
     }
     w.StartObject();
-    w.Key("scope");
-    w.String(campaign_scope_name(c.scope));
+    put_string(w, "scope", campaign_scope_name(c.scope));
     write_port(w, ports, c.port);
-    w.Key("value");
-    w.String(scope_value(r, c.scope, c.port, c.dim).c_str());
+    put_string(w, "value", scope_value(r, c.scope, c.port, c.dim).c_str());
     write_time(w, r, "start", c.start);
     write_time(w, r, "end", c.end);
-    w.Key("ongoing");
-    w.Bool(c.end < 0);
+    put_bool(w, "ongoing", c.end < 0);
     write_time(w, r, "peak", c.peak);
-    w.Key("peak_ratio");
-    w.Double(c.peak_ratio);
-    w.Key("packets");
-    w.Uint64(c.packets);
-    w.Key("peak_sources");
-    w.Uint64(c.peak_sources);
-    w.Key("detected_by");
-    w.String(c.ramp ? "trend" : "step");
-    w.Key("new_tool");
-    w.Bool(is_new_tool(c));
+    put_double(w, "peak_ratio", c.peak_ratio);
+    put_uint(w, "packets", c.packets);
+    put_uint(w, "peak_sources", c.peak_sources);
+    put_string(w, "detected_by", c.ramp ? "trend" : "step");
+    put_bool(w, "new_tool", is_new_tool(c));
     w.Key("baseline");
     w.StartObject();
-    w.Key("median");
-    w.Double(c.baseline.median);
-    w.Key("iqr");
-    w.Double(c.baseline.iqr);
-    w.Key("deviation");
-    w.Double(c.baseline.deviation);
-    w.Key("threshold");
-    w.Double(c.baseline.threshold);
-    w.Key("buckets");
-    w.Uint64(c.baseline.buckets);
+    put_double(w, "median", c.baseline.median);
+    put_double(w, "iqr", c.baseline.iqr);
+    put_double(w, "deviation", c.baseline.deviation);
+    put_double(w, "threshold", c.baseline.threshold);
+    put_uint(w, "buckets", c.baseline.buckets);
     w.EndObject();
     w.Key("top");
     w.StartObject();
@@ -123,13 +111,10 @@ void write_lead_changes(json_writer& w, const run_report& r, const watched_ports
     }
     w.StartObject();
     write_port(w, ports, l.port);
-    w.Key("dimension");
-    w.String(lead_dimension_name(l.dimension));
+    put_string(w, "dimension", lead_dimension_name(l.dimension));
     write_time(w, r, "bucket", l.bucket);
-    w.Key("from");
-    w.String(leader_name(r, l.dimension, l.from).c_str());
-    w.Key("to");
-    w.String(leader_name(r, l.dimension, l.to).c_str());
+    put_string(w, "from", leader_name(r, l.dimension, l.from).c_str());
+    put_string(w, "to", leader_name(r, l.dimension, l.to).c_str());
     w.EndObject();
   }
   w.EndArray();

@@ -1,5 +1,6 @@
 #include "export/json_conversation.hpp"
 
+#include "common/json_fields.hpp"
 #include "export/summary_table.hpp"
 #include "packet/prefix_set.hpp"
 
@@ -12,8 +13,7 @@ void write_two(json_writer& w, const char* key, uint64_t packets, const char* se
                uint64_t value) {
   w.Key(key);
   w.StartObject();
-  w.Key("packets");
-  w.Uint64(packets);
+  put_uint(w, "packets", packets);
   w.Key(second);
   w.Uint64(value);
   w.EndObject();
@@ -34,8 +34,7 @@ bool row_seen(const conversation_row_total& row) {
 
 void write_row(json_writer& w, size_t tool, const conversation_row_total& row) {
   w.StartObject();
-  w.Key("tool");
-  w.String(scan_tool_name(static_cast<scan_tool>(tool)));
+  put_string(w, "tool", scan_tool_name(static_cast<scan_tool>(tool)));
   write_counts(w, "syns", row.syns);
   write_counts(w, "handshakes", row.handshakes);
   write_counts(w, "payloads", row.payloads);
@@ -48,10 +47,8 @@ void write_row(json_writer& w, size_t tool, const conversation_row_total& row) {
              static_cast<double>(row.handshakes.sources));
   }
   write_counts(w, "two_phase", row.two_phase);
-  w.Key("synacks_sent");
-  w.Uint64(row.synacks_sent);
-  w.Key("synacks_withheld");
-  w.Uint64(row.synacks_withheld);
+  put_uint(w, "synacks_sent", row.synacks_sent);
+  put_uint(w, "synacks_withheld", row.synacks_withheld);
   w.EndObject();
 }
 
@@ -65,18 +62,12 @@ void write_exposure(json_writer& w, const run_report& r, uint16_t port) {
       continue;
     }
     w.StartObject();
-    w.Key("host");
-    w.String(format_address(e.host).c_str());
-    w.Key("port");
-    w.Uint(e.port);
-    w.Key("first_seen");
-    w.String(format_utc(e.first_seen_ns).c_str());
-    w.Key("last_seen");
-    w.String(format_utc(e.last_seen_ns).c_str());
-    w.Key("answers");
-    w.Uint64(e.answers);
-    w.Key("sources");
-    w.Uint64(e.sources);
+    put_string(w, "host", format_address(e.host).c_str());
+    put_uint(w, "port", e.port);
+    put_string(w, "first_seen", format_utc(e.first_seen_ns).c_str());
+    put_string(w, "last_seen", format_utc(e.last_seen_ns).c_str());
+    put_uint(w, "answers", e.answers);
+    put_uint(w, "sources", e.sources);
     w.Key("tools");
     w.StartArray();
     for (size_t t = 0; t < scan_tool_count; ++t) {
@@ -107,10 +98,8 @@ void write_conversation(json_writer& w, const run_report& r, const watched_ports
   const conversation_totals& c = r.traffic.conversation;
   w.Key("conversation");
   w.StartObject();
-  w.Key("monitored");
-  w.Bool(c.monitored);
-  w.Key("responding");
-  w.Bool(c.responding);
+  put_bool(w, "monitored", c.monitored);
+  put_bool(w, "responding", c.responding);
   w.Key("direction");
   w.StartObject();
   write_direction(w, "inbound", c.inbound);

@@ -23,42 +23,29 @@ namespace scanscope {
 namespace {
 
 void write_traffic(json_writer& w, const traffic_total& t) {
-  w.Key("packets");
-  w.Uint64(t.packets);
-  w.Key("bytes");
-  w.Uint64(t.bytes);
+  put_uint(w, "packets", t.packets);
+  put_uint(w, "bytes", t.bytes);
 }
 
 void write_table(json_writer& w, const table_counters_total& t) {
   w.StartObject();
-  w.Key("capacity");
-  w.Uint64(t.capacity);
-  w.Key("live");
-  w.Uint64(t.live);
-  w.Key("inserted");
-  w.Uint64(t.inserted);
-  w.Key("evicted");
-  w.Uint64(t.evicted);
-  w.Key("expired");
-  w.Uint64(t.expired);
+  put_uint(w, "capacity", t.capacity);
+  put_uint(w, "live", t.live);
+  put_uint(w, "inserted", t.inserted);
+  put_uint(w, "evicted", t.evicted);
+  put_uint(w, "expired", t.expired);
   w.EndObject();
 }
 
 void write_rule_head(json_writer& w, const rule_summary& rule, const source_total& t) {
-  w.Key("id");
-  w.Uint(rule.id);
-  w.Key("name");
-  w.String(rule.name.c_str());
-  w.Key("category");
-  w.String(rule.category.c_str());
+  put_uint(w, "id", rule.id);
+  put_string(w, "name", rule.name.c_str());
+  put_string(w, "category", rule.category.c_str());
   if (rule.retired) {
-    w.Key("retired");
-    w.Bool(true);
+    put_bool(w, "retired", true);
   }
-  w.Key("hits");
-  w.Uint64(t.packets);
-  w.Key("sources");
-  w.Uint64(t.sources);
+  put_uint(w, "hits", t.packets);
+  put_uint(w, "sources", t.sources);
 }
 
 /** Payload bytes as text: printable ASCII kept, anything else as \xNN. */
@@ -91,8 +78,7 @@ void write_countries(json_writer& w, const run_report& r, const std::vector<sour
   w.StartArray();
   for (size_t c : order) {
     w.StartObject();
-    w.Key("country");
-    w.String(r.country_codes[c].c_str());
+    put_string(w, "country", r.country_codes[c].c_str());
     put_packets_sources(w, by[c].packets, by[c].sources);
     w.EndObject();
   }
@@ -141,8 +127,7 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
   w.StartArray();
   for (const fingerprint_count& f : t.fingerprints[index]) {
     w.StartObject();
-    w.Key("key");
-    w.String(to_string(f.key).c_str());
+    put_string(w, "key", to_string(f.key).c_str());
     put_packets_sources(w, f.packets, f.sources);
     w.EndObject();
   }
@@ -151,12 +136,9 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
 
 void write_port(json_writer& w, const run_report& r, uint16_t index, const watched_port& p) {
   w.StartObject();
-  w.Key("port");
-  w.Uint(p.port);
-  w.Key("protocol");
-  w.String(transport_name(p.proto));
-  w.Key("name");
-  w.String(p.name.c_str());
+  put_uint(w, "port", p.port);
+  put_string(w, "protocol", transport_name(p.proto));
+  put_string(w, "name", p.name.c_str());
   write_traffic(w, r.traffic.watched[index]);
   write_port_breakdown(w, r, index);
   write_port_series(w, r, index);
@@ -180,19 +162,15 @@ void write_signature_countries(json_writer& w, const run_report& r, const watche
     }
     w.StartObject();
     write_port(w, ports, series_key::port_of(key));
-    w.Key("signature");
-    w.String(r.rules[rule].name.c_str());
-    w.Key("country");
-    w.String(country < r.country_codes.size() ? r.country_codes[country].c_str() : "ZZ");
-    w.Key("hits");
-    w.Uint64(v.packets);
-    w.Key("sources");
-    w.Uint64(v.sources);
+    put_string(w, "signature", r.rules[rule].name.c_str());
+    put_string(w, "country",
+               country < r.country_codes.size() ? r.country_codes[country].c_str() : "ZZ");
+    put_uint(w, "hits", v.packets);
+    put_uint(w, "sources", v.sources);
     w.EndObject();
   }
   w.EndArray();
-  w.Key("signature_country_overflow");
-  w.Uint64(r.traffic.signature_country_overflow);
+  put_uint(w, "signature_country_overflow", r.traffic.signature_country_overflow);
 }
 
 }  // namespace
@@ -203,16 +181,11 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.SetIndent(' ', 2);
   const traffic_snapshot& t = r.traffic;
   w.StartObject();
-  w.Key("scanscope_version");
-  w.String(SCANSCOPE_VERSION);
-  w.Key("mode");
-  w.String(r.mode.c_str());
-  w.Key("input");
-  w.String(r.input.c_str());
-  w.Key("elapsed_seconds");
-  w.Double(r.elapsed_seconds);
-  w.Key("interrupted");
-  w.Bool(r.interrupted);
+  put_string(w, "scanscope_version", SCANSCOPE_VERSION);
+  put_string(w, "mode", r.mode.c_str());
+  put_string(w, "input", r.input.c_str());
+  put_double(w, "elapsed_seconds", r.elapsed_seconds);
+  put_bool(w, "interrupted", r.interrupted);
   w.Key("first_packet_time");
   t.first_timestamp_ns ? w.String(format_utc(t.first_timestamp_ns).c_str()) : w.Null();
   w.Key("last_packet_time");
@@ -221,8 +194,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.Key("totals");
   w.StartObject();
   write_traffic(w, t.total);
-  w.Key("malformed");
-  w.Uint64(t.malformed());
+  put_uint(w, "malformed", t.malformed());
   w.EndObject();
 
   w.Key("protocols");
@@ -290,66 +262,46 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   write_fleet(w, r.fleet);
   w.Key("buckets");
   w.StartObject();
-  w.Key("width_seconds");
-  w.Uint64(r.bucket_ns / 1000000000ULL);
-  w.Key("retained");
-  w.Uint64(r.series ? r.series->buckets().size() : 0);
-  w.Key("late");
-  w.Uint64(r.bucket_late);
-  w.Key("overflow");
-  w.Uint64(r.bucket_overflow);
+  put_uint(w, "width_seconds", r.bucket_ns / 1000000000ULL);
+  put_uint(w, "retained", r.series ? r.series->buckets().size() : 0);
+  put_uint(w, "late", r.bucket_late);
+  put_uint(w, "overflow", r.bucket_overflow);
   w.EndObject();
   w.Key("geo");
   w.StartObject();
   w.Key("database");
   r.geo.path.empty() ? w.Null() : w.String(r.geo.path.c_str());
-  w.Key("vendor");
-  w.String(r.geo.vendor.c_str());
-  w.Key("created");
-  w.String(r.geo.created.c_str());
-  w.Key("networks_v4");
-  w.Uint64(r.geo.networks_v4);
-  w.Key("networks_v6");
-  w.Uint64(r.geo.networks_v6);
-  w.Key("load_seconds");
-  w.Double(r.geo.load_seconds);
+  put_string(w, "vendor", r.geo.vendor.c_str());
+  put_string(w, "created", r.geo.created.c_str());
+  put_uint(w, "networks_v4", r.geo.networks_v4);
+  put_uint(w, "networks_v6", r.geo.networks_v6);
+  put_double(w, "load_seconds", r.geo.load_seconds);
   w.EndObject();
   w.Key("payload_scan");
   w.StartObject();
-  w.Key("packets");
-  w.Uint64(t.payload.packets);
-  w.Key("bytes");
-  w.Uint64(t.payload.bytes);
-  w.Key("stream_gaps");
-  w.Uint64(t.payload.gaps);
-  w.Key("truncated");
-  w.Uint64(t.payload.truncated);
-  w.Key("errors");
-  w.Uint64(t.payload.errors);
-  w.Key("no_stream");
-  w.Uint64(t.payload.no_stream);
+  put_uint(w, "packets", t.payload.packets);
+  put_uint(w, "bytes", t.payload.bytes);
+  put_uint(w, "stream_gaps", t.payload.gaps);
+  put_uint(w, "truncated", t.payload.truncated);
+  put_uint(w, "errors", t.payload.errors);
+  put_uint(w, "no_stream", t.payload.no_stream);
   w.Key("flows");
   write_table(w, t.payload.flows);
   w.EndObject();
-  w.Key("fingerprint_overflow");
-  w.Uint64(t.fingerprint_overflow);
-  w.Key("unique_overflow");
-  w.Uint64(t.unique_overflow);
+  put_uint(w, "fingerprint_overflow", t.fingerprint_overflow);
+  put_uint(w, "unique_overflow", t.unique_overflow);
   write_signature_countries(w, r, ports);
 
   w.Key("top_ports");
   w.StartArray();
   for (const port_count& pc : t.top_ports) {
     w.StartObject();
-    w.Key("port");
-    w.Uint(pc.port);
-    w.Key("protocol");
-    w.String(transport_name(pc.proto));
+    put_uint(w, "port", pc.port);
+    put_string(w, "protocol", transport_name(pc.proto));
     const uint16_t index = ports.index(pc.proto, pc.port);
     w.Key("name");
     index == watched_ports::other_index ? w.Null() : w.String(ports.at(index).name.c_str());
-    w.Key("packets");
-    w.Uint64(pc.packets);
+    put_uint(w, "packets", pc.packets);
     w.EndObject();
   }
   w.EndArray();
@@ -358,20 +310,13 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.StartArray();
   for (const device_counters& d : r.devices) {
     w.StartObject();
-    w.Key("port_id");
-    w.Uint(d.port_id);
-    w.Key("name");
-    w.String(d.name.c_str());
-    w.Key("ipackets");
-    w.Uint64(d.ipackets);
-    w.Key("imissed");
-    w.Uint64(d.imissed);
-    w.Key("ierrors");
-    w.Uint64(d.ierrors);
-    w.Key("rx_nombuf");
-    w.Uint64(d.rx_nombuf);
-    w.Key("kernel_dropped");
-    w.Uint64(d.kernel_dropped);
+    put_uint(w, "port_id", d.port_id);
+    put_string(w, "name", d.name.c_str());
+    put_uint(w, "ipackets", d.ipackets);
+    put_uint(w, "imissed", d.imissed);
+    put_uint(w, "ierrors", d.ierrors);
+    put_uint(w, "rx_nombuf", d.rx_nombuf);
+    put_uint(w, "kernel_dropped", d.kernel_dropped);
     w.EndObject();
   }
   w.EndArray();
@@ -380,34 +325,24 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.StartArray();
   for (const lcore_summary& l : r.lcores) {
     w.StartObject();
-    w.Key("lcore");
-    w.Uint(l.lcore_id);
-    w.Key("source");
-    w.String(l.source.c_str());
-    w.Key("packets");
-    w.Uint64(l.packets);
-    w.Key("busy_ratio");
-    w.Double(l.busy_ratio);
+    put_uint(w, "lcore", l.lcore_id);
+    put_string(w, "source", l.source.c_str());
+    put_uint(w, "packets", l.packets);
+    put_double(w, "busy_ratio", l.busy_ratio);
     w.EndObject();
   }
   w.EndArray();
 
-  w.Key("input_errors");
-  w.Uint64(r.input_errors);
+  put_uint(w, "input_errors", r.input_errors);
   w.Key("input_error");
   r.input_error.empty() ? w.Null() : w.String(r.input_error.c_str());
-  w.Key("damaged_inputs");
-  w.Uint64(r.damaged_inputs);
-  w.Key("unreadable_inputs");
-  w.Uint64(r.unreadable_inputs);
-  w.Key("clipped_records");
-  w.Uint64(r.clipped_records);
+  put_uint(w, "damaged_inputs", r.damaged_inputs);
+  put_uint(w, "unreadable_inputs", r.unreadable_inputs);
+  put_uint(w, "clipped_records", r.clipped_records);
   w.Key("series_files");
   w.StartObject();
-  w.Key("lines");
-  w.Uint64(r.series_lines);
-  w.Key("write_errors");
-  w.Uint64(r.series_write_errors);
+  put_uint(w, "lines", r.series_lines);
+  put_uint(w, "write_errors", r.series_write_errors);
   w.Key("error");
   r.series_write_error.empty() ? w.Null() : w.String(r.series_write_error.c_str());
   w.EndObject();

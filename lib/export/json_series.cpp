@@ -26,17 +26,6 @@ void write_pairs(json_writer& w, const char* key, const std::map<Index, source_t
   w.EndObject();
 }
 
-const char* scope_name(surge_scope s) {
-  switch (s) {
-    case surge_scope::port:
-      return "port";
-    case surge_scope::port_country:
-      return "port_country";
-    default:
-      return "port_cluster";
-  }
-}
-
 }  // namespace
 
 /** One port's closed buckets: totals, and by cluster, country and signature. */
@@ -87,8 +76,7 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
       continue;
     }
     w.StartObject();
-    w.Key("start");
-    w.String(format_utc(static_cast<uint64_t>(bucket) * r.bucket_ns).c_str());
+    put_string(w, "start", format_utc(static_cast<uint64_t>(bucket) * r.bucket_ns).c_str());
     put_packets_sources(w, total.packets, total.sources);
     write_pairs(w, "clusters", clusters, [&](uint16_t c) {
       return c < r.cluster_names.size() ? r.cluster_names[c].c_str() : "?";
@@ -114,12 +102,10 @@ void write_port(json_writer& w, const watched_ports& ports, uint16_t index) {
   w.Key("port");
   if (index == watched_ports::other_index || index > ports.size()) {
     w.String("other");
-    w.Key("protocol");
-    w.String("any");
+    put_string(w, "protocol", "any");
   } else {
     w.Uint(ports.at(index).port);
-    w.Key("protocol");
-    w.String(transport_name(ports.at(index).proto));
+    put_string(w, "protocol", transport_name(ports.at(index).proto));
   }
 }
 
@@ -138,8 +124,7 @@ void write_surges(json_writer& w, const run_report& r, const watched_ports& port
   };
   for (const surge_event& e : r.series->surges()) {
     w.StartObject();
-    w.Key("scope");
-    w.String(scope_name(e.scope));
+    put_string(w, "scope", surge_scope_name(e.scope));
     w.Key("port");
     if (e.port == watched_ports::other_index) {
       w.String("other");
@@ -147,24 +132,17 @@ void write_surges(json_writer& w, const run_report& r, const watched_ports& port
       w.Uint(ports.at(e.port).port);
     }
     if (e.scope == surge_scope::port_country) {
-      w.Key("country");
-      w.String(country(e.dim));
+      put_string(w, "country", country(e.dim));
     } else if (e.scope == surge_scope::port_cluster) {
-      w.Key("cluster");
-      w.String(cluster(e.dim));
+      put_string(w, "cluster", cluster(e.dim));
     }
-    w.Key("start");
-    w.String(format_utc(static_cast<uint64_t>(e.start) * r.bucket_ns).c_str());
+    put_string(w, "start", format_utc(static_cast<uint64_t>(e.start) * r.bucket_ns).c_str());
     w.Key("end");
     e.end < 0 ? w.Null() : w.String(format_utc(static_cast<uint64_t>(e.end) * r.bucket_ns).c_str());
-    w.Key("packets");
-    w.Uint64(e.packets);
-    w.Key("baseline");
-    w.Double(e.baseline);
-    w.Key("ratio");
-    w.Double(e.ratio);
-    w.Key("peak_ratio");
-    w.Double(e.peak_ratio);
+    put_uint(w, "packets", e.packets);
+    put_double(w, "baseline", e.baseline);
+    put_double(w, "ratio", e.ratio);
+    put_double(w, "peak_ratio", e.peak_ratio);
     w.Key("countries");
     w.StartObject();
     for (const auto& [c, n] : e.top_countries) {
@@ -186,8 +164,7 @@ void write_surges(json_writer& w, const run_report& r, const watched_ports& port
 
 void write_source_total(json_writer& w, const char* name, const source_total& t) {
   w.StartObject();
-  w.Key("name");
-  w.String(name);
+  put_string(w, "name", name);
   put_packets_sources(w, t.packets, t.sources);
   w.EndObject();
 }

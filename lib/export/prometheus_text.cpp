@@ -218,14 +218,13 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
   write_technique_families(out, t, ports);
   write_actor_families(out, r, ports);
   if (r.series != nullptr) {
-    std::map<std::string, uint64_t> by_scope = {
-        {"port", 0}, {"port_country", 0}, {"port_cluster", 0}};
+    std::map<std::string, uint64_t> by_scope;
+    for (size_t scope = 0; scope < surge_scope_count; ++scope) {
+      by_scope[surge_scope_name(static_cast<surge_scope>(scope))] = 0;
+    }
     uint64_t active = 0;
     for (const surge_event& e : r.series->surges()) {
-      const char* scope = e.scope == surge_scope::port           ? "port"
-                          : e.scope == surge_scope::port_country ? "port_country"
-                                                                 : "port_cluster";
-      ++by_scope[scope];
+      ++by_scope[surge_scope_name(e.scope)];
       active += e.end < 0;
     }
     family_writer f(out, counter_family::surges_total);

@@ -170,6 +170,9 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
         light_set_key(c.source_hash, unique_domain::tool_total, static_cast<uint64_t>(c.tool));
     c.repeat_memo = repeat_memo_of(c.combination, c.bucket);
     uniques_.prefetch(c.combination);
+    if (s.packets <= young_source_packets) {
+      prefetch_count_keys(p, c);
+    }
     return;
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
@@ -183,6 +186,13 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   __builtin_prefetch(&stats_.block->by_dst_port[static_cast<size_t>(t)][p.dst_port]);
   if (s.last_combination != c.repeat_memo) {
     uniques_.prefetch(c.combination);
+    // A young source's combinations are mostly new, so its count keys are worth loading
+    // ahead; an older source's are mostly repeats of earlier ones, and loading them would
+    // only take memory bandwidth (BENCHMARKS.md, "Loading count keys ahead").
+    if (s.packets <= young_source_packets) {
+      prefetch_count_keys(p, c);
+      series_.prefetch(c.bucket, c.combination, c.source_hash);
+    }
   }
   fingerprints_.prefetch(c.port, c.key_hash);
   if (scanner_ && t == transport::tcp) {
@@ -192,6 +202,31 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   if (monitored_ != nullptr && is_syn_probe(p)) {
     prefetch_conversation(p, c);
   }
+}
+
+void worker::prefetch_count_keys(const decoded_packet& p, const packet_class& c) {
+  // The keys account() looks up when the packet's combination is new to its source: with a
+  // large table each is a cache miss, and loading them here, a burst ahead, overlaps them
+  // (the same keys as account()'s; a repeat skips them all).
+  const uint64_t source = c.source_hash;
+  const uint8_t country = c.source->country;
+  const uint8_t actor = c.source->actor();
+  const auto technique = static_cast<uint64_t>(classify_technique(p));
+  const auto tool = static_cast<uint64_t>(c.tool);
+  uniques_.prefetch(light_set_key(source, unique_domain::actor_total, actor));
+  uniques_.prefetch(light_set_key(source, unique_domain::country_total, country));
+  uniques_.prefetch(light_set_key(source, unique_domain::technique_total, technique));
+  if (!p.has_ports) {
+    return;
+  }
+  uniques_.prefetch(light_set_key(source, unique_domain::tool_total, tool));
+  const uint64_t port = uint64_t{c.port} << 8;
+  uniques_.prefetch(set_key(source, unique_domain::actor, port | actor));
+  uniques_.prefetch(set_key(source, unique_domain::technique, port | technique));
+  uniques_.prefetch(set_key(source, unique_domain::country, port | country));
+  uniques_.prefetch(set_key(source, unique_domain::cluster, port | c.cluster));
+  uniques_.prefetch(set_key(source, unique_domain::tool, port | tool));
+  uniques_.prefetch(set_key(source, unique_domain::fingerprint, c.key_hash ^ c.port));
 }
 
 uint8_t worker::cluster_of(const decoded_packet& p, const packet_class& c,

@@ -217,6 +217,10 @@ class worker {
   static constexpr size_t cluster_memo_size = 1024;
 
   uint8_t cluster_of(const decoded_packet& p, const packet_class& c, source_port_behaviour b);
+  /** Sources up to this many packets old get their count keys loaded ahead. */
+  static constexpr uint32_t young_source_packets = 4;
+  /** Start loading the unique-set slots of the packet's distinct-source counts. */
+  void prefetch_count_keys(const decoded_packet& p, const packet_class& c);
   void apply_offered();
 
   const watched_ports& ports_;

@@ -171,8 +171,7 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
   rapidjson::StringBuffer b;
   writer w(b);
   w.StartObject();
-  w.Key("group");
-  w.String(group.c_str());
+  put_string(w, "group", group.c_str());
   w.Key("buckets");
   w.StartArray();
   for (const auto& [bucket, points] : c.store->buckets()) {
@@ -214,8 +213,7 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
       continue;
     }
     w.StartObject();
-    w.Key("start");
-    w.String(format_utc(start_s * 1000000000ULL).c_str());
+    put_string(w, "start", format_utc(start_s * 1000000000ULL).c_str());
     w.Key("groups");
     w.StartObject();
     for (const auto& [name, v] : groups) {
@@ -251,10 +249,8 @@ http_response fingerprints_query(const std::map<std::string, std::string>& p,
     }
     for (const fingerprint_count& f : s.fingerprints[i]) {
       w.StartObject();
-      w.Key("port");
-      w.String(port.c_str());
-      w.Key("key");
-      w.String(to_string(f.key).c_str());
+      put_string(w, "port", port.c_str());
+      put_string(w, "key", to_string(f.key).c_str());
       put_packets_sources(w, f.packets, f.sources);
       w.EndObject();
     }
@@ -294,22 +290,14 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
       inet_ntop(AF_INET6, s.key.bytes, text, sizeof text);
     }
     w.StartObject();
-    w.Key("address");
-    w.String(text);
-    w.Key("country");
-    w.String(c.tables->geo ? c.tables->geo->country_code(s.country) : "ZZ");
-    w.Key("packets");
-    w.Uint64(s.packets);
-    w.Key("distinct_destinations");
-    w.Double(s.dst_addrs.estimate());
-    w.Key("distinct_ports");
-    w.Double(s.dst_ports.estimate());
-    w.Key("source_port");
-    w.String(source_port_behaviour_name(s.src_port_behaviour()));
-    w.Key("first_seen");
-    w.String(format_utc(uint64_t{s.first_seen_s} * 1000000000ULL).c_str());
-    w.Key("last_seen");
-    w.String(format_utc(s.last_seen_ns).c_str());
+    put_string(w, "address", text);
+    put_string(w, "country", c.tables->geo ? c.tables->geo->country_code(s.country) : "ZZ");
+    put_uint(w, "packets", s.packets);
+    put_double(w, "distinct_destinations", s.dst_addrs.estimate());
+    put_double(w, "distinct_ports", s.dst_ports.estimate());
+    put_string(w, "source_port", source_port_behaviour_name(s.src_port_behaviour()));
+    put_string(w, "first_seen", format_utc(uint64_t{s.first_seen_s} * 1000000000ULL).c_str());
+    put_string(w, "last_seen", format_utc(s.last_seen_ns).c_str());
     w.EndObject();
   }
   w.EndArray();

@@ -26,14 +26,11 @@ std::string iso_hour(int64_t seconds) {
  */
 void write_window(rapidjson::Writer<rapidjson::OStreamWrapper>& w, const scenario& s,
                   const campaign& c) {
-  w.Key("start");
-  w.String(iso_hour(c.start).c_str());
+  put_string(w, "start", iso_hour(c.start).c_str());
   w.Key("end");
   c.end >= s.end ? w.Null() : w.String(iso_hour(c.end).c_str());
-  w.Key("ongoing");
-  w.Bool(c.end >= s.end);
-  w.Key("background");
-  w.Bool(c.start <= s.start && c.end >= s.end);
+  put_bool(w, "ongoing", c.end >= s.end);
+  put_bool(w, "background", c.start <= s.start && c.end >= s.end);
   w.Key("ports");
   w.StartArray();
   for (uint16_t port : c.ports) {
@@ -132,27 +129,19 @@ void ground_truth::write_json(std::ostream& out) const {
     w.EndObject();
   };
   w.StartObject();
-  w.Key("scenario");
-  w.String(s.name.c_str());
-  w.Key("seed");
-  w.Uint64(s.seed);
-  w.Key("start");
-  w.String(iso_hour(s.start).c_str());
-  w.Key("end");
-  w.String(iso_hour(s.end).c_str());
-  w.Key("bucket_seconds");
-  w.Int64(scenario_generator::hour);
+  put_string(w, "scenario", s.name.c_str());
+  put_uint(w, "seed", s.seed);
+  put_string(w, "start", iso_hour(s.start).c_str());
+  put_string(w, "end", iso_hour(s.end).c_str());
+  put_int(w, "bucket_seconds", scenario_generator::hour);
   put_packets_sources(w, total_.packets, total_.sources.size());
-  w.Key("payloads");
-  w.Uint64(payloads_);
+  put_uint(w, "payloads", payloads_);
   w.Key("campaigns");
   w.StartArray();
   for (size_t i = 0; i < s.campaigns.size(); ++i) {
     w.StartObject();
-    w.Key("name");
-    w.String(s.campaigns[i].name.c_str());
-    w.Key("tool");
-    w.String(probe_tool_name(s.campaigns[i].tool));
+    put_string(w, "name", s.campaigns[i].name.c_str());
+    put_string(w, "tool", probe_tool_name(s.campaigns[i].tool));
     put_packets_sources(w, campaigns_[i].packets, campaigns_[i].sources.size());
     write_window(w, s, s.campaigns[i]);
     w.EndObject();
@@ -162,8 +151,7 @@ void ground_truth::write_json(std::ostream& out) const {
   w.StartArray();
   for (uint16_t port : watched_) {
     w.StartObject();
-    w.Key("port");
-    w.Uint(port);
+    put_uint(w, "port", port);
     w.Key("series");
     w.StartArray();
     for (const auto& [hour, ports] : hours_) {
@@ -173,8 +161,7 @@ void ground_truth::write_json(std::ostream& out) const {
       }
       const port_hour& h = it->second;
       w.StartObject();
-      w.Key("start");
-      w.String(iso_hour(hour).c_str());
+      put_string(w, "start", iso_hour(hour).c_str());
       put_packets_sources(w, h.all.packets, h.all.sources.size());
       map("clusters", h.clusters);
       map("countries", h.countries);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "stats/quantile.hpp"
+
 namespace scanscope {
 
 namespace {
@@ -26,16 +28,6 @@ struct baseline_stats {
   double deviation = 1;
 };
 
-/** The p-th quantile (0..1) of sorted values, by linear interpolation. */
-double quantile(const std::vector<uint64_t>& sorted, double p) {
-  const double at = p * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<size_t>(at);
-  const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return static_cast<double>(sorted[lo]) +
-         (at - static_cast<double>(lo)) *
-             (static_cast<double>(sorted[hi]) - static_cast<double>(sorted[lo]));
-}
-
 baseline_stats stats_of(const std::deque<uint64_t>& history) {
   baseline_stats b;
   if (history.empty()) {
@@ -43,8 +35,8 @@ baseline_stats stats_of(const std::deque<uint64_t>& history) {
   }
   std::vector<uint64_t> v(history.begin(), history.end());
   std::sort(v.begin(), v.end());
-  b.median = quantile(v, 0.5);
-  b.iqr = quantile(v, 0.75) - quantile(v, 0.25);
+  b.median = quantile_of_sorted(v, 0.5);
+  b.iqr = quantile_of_sorted(v, 0.75) - quantile_of_sorted(v, 0.25);
   // IQR / 1.349 is the standard deviation of a normal sample; a count's own spread is at
   // least the square root of its mean, which keeps a flat history from making any blip a wave.
   b.deviation = std::max(b.iqr / 1.349, std::sqrt(std::max(b.median, 1.0)));
@@ -75,33 +67,15 @@ bool in_slice(campaign_scope scope, uint16_t dim, series_key::kind kind, uint16_
 }  // namespace
 
 const char* campaign_scope_name(campaign_scope s) {
-  switch (s) {
-    case campaign_scope::port:
-      return "port";
-    case campaign_scope::port_country:
-      return "port_country";
-    case campaign_scope::port_cluster:
-      return "port_cluster";
-    case campaign_scope::port_tool:
-      return "port_tool";
-    case campaign_scope::port_signature:
-      return "port_signature";
-    case campaign_scope::port_fingerprint:
-      return "port_fingerprint";
-  }
-  return "?";
+  static constexpr const char* names[] = {SCANSCOPE_CAMPAIGN_SCOPES(SCANSCOPE_X_NAME)};
+  const auto i = static_cast<size_t>(s);
+  return i < campaign_scope_count ? names[i] : "?";
 }
 
 const char* lead_dimension_name(lead_dimension d) {
-  switch (d) {
-    case lead_dimension::country:
-      return "country";
-    case lead_dimension::cluster:
-      return "cluster";
-    case lead_dimension::tool:
-      return "tool";
-  }
-  return "?";
+  static constexpr const char* names[] = {SCANSCOPE_LEAD_DIMENSIONS(SCANSCOPE_X_NAME)};
+  const auto i = static_cast<size_t>(d);
+  return i < lead_dimension_count ? names[i] : "?";
 }
 
 std::map<uint64_t, series_point> campaign_values(const bucket_points& points) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <vector>
 
+#include "common/x_list.hpp"
 #include "stats/bucket_series.hpp"
 
 namespace scanscope {
@@ -67,15 +68,16 @@ struct campaign_settings {
 };
 
 /** What a campaign is about. */
-enum class campaign_scope : uint8_t {
-  port,             /**< a watched port */
-  port_country,     /**< dim: country index */
-  port_cluster,     /**< dim: cluster index */
-  port_tool,        /**< dim: scan_tool */
-  port_signature,   /**< dim: rule slot */
-  port_fingerprint, /**< dim: series_key::fingerprint_short of a key no built-in tool names */
-};
-inline constexpr size_t campaign_scope_count = 6;
+/** X(scope, what `dim` holds): where a campaign is found. */
+#define SCANSCOPE_CAMPAIGN_SCOPES(X)    \
+  X(port, "a watched port")             \
+  X(port_country, "dim: country index") \
+  X(port_cluster, "dim: cluster index") \
+  X(port_tool, "dim: scan_tool")        \
+  X(port_signature, "dim: rule slot")   \
+  X(port_fingerprint, "dim: series_key::fingerprint_short of a key no built-in tool names")
+
+SCANSCOPE_ENUM_OF_LIST(campaign_scope, SCANSCOPE_CAMPAIGN_SCOPES);
 
 /** Stable name of a scope ("port_country"), as in reports and metric labels. */
 const char* campaign_scope_name(campaign_scope s);
@@ -114,8 +116,13 @@ struct campaign {
 };
 
 /** Which dimension of a port's traffic changed leader. */
-enum class lead_dimension : uint8_t { country, cluster, tool };
-inline constexpr size_t lead_dimension_count = 3;
+/** X(dimension, what leads): the dimensions a port's lead can change in. */
+#define SCANSCOPE_LEAD_DIMENSIONS(X)                       \
+  X(country, "the country with the most distinct sources") \
+  X(cluster, "the cluster with the most distinct sources") \
+  X(tool, "the tool with the most distinct sources")
+
+SCANSCOPE_ENUM_OF_LIST(lead_dimension, SCANSCOPE_LEAD_DIMENSIONS);
 const char* lead_dimension_name(lead_dimension d);
 
 /** Another country, cluster or tool took over a port's distinct sources and held the lead. */

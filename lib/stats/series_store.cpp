@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "stats/quantile.hpp"
+
 namespace scanscope {
 
 namespace {
@@ -10,17 +12,6 @@ namespace {
 /** Detector keys: scope, port and country or cluster. */
 uint64_t detector_key(surge_scope scope, uint16_t port, uint16_t dim) {
   return (uint64_t{static_cast<uint8_t>(scope)} << 40) | (uint64_t{port} << 16) | dim;
-}
-
-/** The p-th quantile (0..1) of values, by linear interpolation. */
-double quantile(std::vector<uint64_t> values, double p) {
-  std::sort(values.begin(), values.end());
-  const double at = p * static_cast<double>(values.size() - 1);
-  const auto lo = static_cast<size_t>(at);
-  const size_t hi = std::min(lo + 1, values.size() - 1);
-  return static_cast<double>(values[lo]) +
-         (at - static_cast<double>(lo)) *
-             (static_cast<double>(values[hi]) - static_cast<double>(values[lo]));
 }
 
 std::vector<std::pair<uint16_t, uint64_t>> top3(const std::map<uint16_t, uint64_t>& counts) {
@@ -33,6 +24,12 @@ std::vector<std::pair<uint16_t, uint64_t>> top3(const std::map<uint16_t, uint64_
 }
 
 }  // namespace
+
+const char* surge_scope_name(surge_scope s) {
+  static constexpr const char* names[] = {SCANSCOPE_SURGE_SCOPES(SCANSCOPE_X_NAME)};
+  const auto i = static_cast<size_t>(s);
+  return i < surge_scope_count ? names[i] : "?";
+}
 
 series_store::series_store(size_t retention, surge_settings settings, campaign_settings campaigns)
     : retention_(retention), settings_(settings), campaigns_(campaigns) {}
@@ -154,9 +151,10 @@ void series_store::detect(int64_t bucket, const bucket_points& points,
     bool surging = false;
     double median = 0;
     if (history.size() >= settings_.min_history) {
-      const std::vector<uint64_t> past(history.begin(), history.end());
-      median = quantile(past, 0.5);
-      const double iqr = quantile(past, 0.75) - quantile(past, 0.25);
+      std::vector<uint64_t> past(history.begin(), history.end());
+      std::sort(past.begin(), past.end());
+      median = quantile_of_sorted(past, 0.5);
+      const double iqr = quantile_of_sorted(past, 0.75) - quantile_of_sorted(past, 0.25);
       const double threshold =
           std::max(settings_.ratio * std::max(median, 1.0), median + settings_.iqr_k * iqr);
       surging = packets >= settings_.min_count && static_cast<double>(packets) >= threshold;

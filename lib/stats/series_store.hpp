@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/x_list.hpp"
 #include "stats/bucket_series.hpp"
 #include "stats/campaign_detector.hpp"
 
@@ -28,7 +29,16 @@ struct surge_settings {
 };
 
 /** What a surge is about. */
-enum class surge_scope : uint8_t { port, port_country, port_cluster };
+/** X(scope, what `dim` holds): where a surge is found. */
+#define SCANSCOPE_SURGE_SCOPES(X)       \
+  X(port, "a watched port")             \
+  X(port_country, "dim: country index") \
+  X(port_cluster, "dim: cluster index")
+
+SCANSCOPE_ENUM_OF_LIST(surge_scope, SCANSCOPE_SURGE_SCOPES);
+
+/** Stable name of a surge scope ("port_country"), as in reports and metric labels. */
+const char* surge_scope_name(surge_scope s);
 
 /** One surge: opened when a bucket crosses the thresholds, ended by the first that does not. */
 struct surge_event {
