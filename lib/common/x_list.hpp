@@ -19,6 +19,13 @@
 /** The second field of `X(name, help)` lists. */
 #define SCANSCOPE_X_HELP(name, help) help,
 
+/** Entry `i` of a name table made by SCANSCOPE_X_NAME or SCANSCOPE_X_HELP, or `otherwise`. */
+template <size_t N>
+constexpr const char* name_in(const char* const (&names)[N], size_t i,
+                              const char* otherwise = "unknown") {
+  return i < N ? names[i] : otherwise;
+}
+
 /** `enum class type : uint8_t` with an entry per list item, and `type_count`. */
 #define SCANSCOPE_ENUM_OF_LIST(type, list)              \
   enum class type : uint8_t { list(SCANSCOPE_X_ENUM) }; \

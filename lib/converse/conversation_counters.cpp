@@ -10,11 +10,11 @@ constexpr const char* helps[] = {SCANSCOPE_CONVERSATION_COUNTERS(SCANSCOPE_X_HEL
 }  // namespace
 
 const char* conversation_counter_name(conversation_counter c) {
-  return names[static_cast<size_t>(c)];
+  return name_in(names, static_cast<size_t>(c));
 }
 
 const char* conversation_counter_help(conversation_counter c) {
-  return helps[static_cast<size_t>(c)];
+  return name_in(helps, static_cast<size_t>(c));
 }
 
 void conversation_totals::add(const conversation_counters& c) {

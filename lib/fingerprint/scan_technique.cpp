@@ -12,8 +12,7 @@ constexpr uint8_t icmpv6_echo_request = 128;
 }  // namespace
 
 const char* scan_technique_name(scan_technique t) {
-  const auto i = static_cast<size_t>(t);
-  return i < scan_technique_count ? names[i] : "unknown";
+  return name_in(names, static_cast<size_t>(t));
 }
 
 scan_technique classify_technique(const decoded_packet& p) {

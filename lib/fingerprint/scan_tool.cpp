@@ -74,8 +74,7 @@ bool nmap_technique_probe(const decoded_packet& p) {
 }  // namespace
 
 const char* scan_tool_name(scan_tool t) {
-  const auto i = static_cast<size_t>(t);
-  return i < scan_tool_count ? tool_names[i] : "unknown";
+  return name_in(tool_names, static_cast<size_t>(t));
 }
 
 bool scan_tool_from_name(const char* name, size_t length, scan_tool& out) {
@@ -89,16 +88,8 @@ bool scan_tool_from_name(const char* name, size_t length, scan_tool& out) {
 }
 
 const char* ip_id_rule_name(ip_id_rule r) {
-  switch (r) {
-    case ip_id_rule::zero:
-      return "zero";
-    case ip_id_rule::masscan:
-      return "masscan";
-    case ip_id_rule::zmap:
-      return "zmap";
-    default:
-      return "other";
-  }
+  static constexpr const char* names[] = {SCANSCOPE_IP_ID_RULES(SCANSCOPE_X_NAME)};
+  return name_in(names, static_cast<size_t>(r), "other");
 }
 
 ip_id_rule classify_ip_id(const decoded_packet& p) {

@@ -39,12 +39,14 @@ const char* scan_tool_name(scan_tool t);
 bool scan_tool_from_name(const char* name, size_t length, scan_tool& out);
 
 /** The IP ID relations scanners leave, checked in this order. */
-enum class ip_id_rule : uint8_t {
-  other,   /**< none of the below */
-  zero,    /**< IP ID 0 (Linux with DF set, many stacks) */
-  masscan, /**< IP ID = low 16 bits of (dst ^ dst port ^ seq) */
-  zmap,    /**< IP ID 54321 */
-};
+/** X(rule, what holds): how a TCP/UDP probe's IPv4 ID relates to its other fields. */
+#define SCANSCOPE_IP_ID_RULES(X)                              \
+  X(other, "none of the below")                               \
+  X(zero, "IP ID 0 (Linux with DF set, many stacks)")         \
+  X(masscan, "IP ID = low 16 bits of (dst ^ dst port ^ seq)") \
+  X(zmap, "IP ID 54321")
+
+SCANSCOPE_ENUM_OF_LIST(ip_id_rule, SCANSCOPE_IP_ID_RULES);
 
 /** Name of an ip_id_rule ("masscan", "zmap", "zero", "other"). */
 const char* ip_id_rule_name(ip_id_rule r);

@@ -8,13 +8,11 @@ constexpr const char* helps[] = {SCANSCOPE_PARSE_RESULTS(SCANSCOPE_X_HELP)};
 }  // namespace
 
 const char* parse_result_name(parse_result r) {
-  auto i = static_cast<size_t>(r);
-  return i < parse_result_count ? names[i] : "unknown";
+  return name_in(names, static_cast<size_t>(r));
 }
 
 const char* parse_result_help(parse_result r) {
-  auto i = static_cast<size_t>(r);
-  return i < parse_result_count ? helps[i] : "unknown";
+  return name_in(helps, static_cast<size_t>(r));
 }
 
 }  // namespace scanscope

@@ -92,14 +92,18 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
     rte_eal_mp_wait_lcore();
     return exit_runtime_error;
   }
-
-  const std::unique_ptr<run_series> series = set_up_series(o, tables, rx, error);
-  if (!series) {
-    std::cerr << "scanscope: " << error << "\n";
+  // A set-up step that fails once the lcores run: stop them and the ports, then exit.
+  const auto stop_for = [&](const std::string& why) {
+    std::cerr << "scanscope: " << why << "\n";
     stop_requested = true;
     rte_eal_mp_wait_lcore();
     stop_ports(port_ids);
     return exit_usage;
+  };
+
+  const std::unique_ptr<run_series> series = set_up_series(o, tables, rx, error);
+  if (!series) {
+    return stop_for(error);
   }
   series_store& store = series->store;
   series_clock& clock = series->clock;
@@ -111,11 +115,7 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
   if (o.http != "none") {
     server = start_endpoints(o, pages, error);
     if (!server) {
-      std::cerr << "scanscope: " << error << "\n";
-      stop_requested = true;
-      rte_eal_mp_wait_lcore();
-      stop_ports(port_ids);
-      return exit_usage;
+      return stop_for(error);
     }
   }
 

@@ -7,14 +7,17 @@
 #include <cmath>
 #include <cstdint>
 
+#include "common/x_list.hpp"
+
 namespace scanscope {
 
-/** How a source picks its TCP/UDP source ports. */
-enum class source_port_behaviour : uint8_t {
-  unknown, /**< fewer than two packets to tell from */
-  fixed,   /**< the same source port towards different destinations (masscan, nmap -sS) */
-  random,  /**< a different source port on the next probe (ZMap, OS stacks, Mirai) */
-};
+/** X(behaviour, meaning): how a source picks its TCP/UDP source ports. */
+#define SCANSCOPE_SOURCE_PORT_BEHAVIOURS(X)                                           \
+  X(unknown, "fewer than two packets to tell from")                                   \
+  X(fixed, "the same source port towards different destinations (masscan, nmap -sS)") \
+  X(random, "a different source port on the next probe (ZMap, OS stacks, Mirai)")
+
+SCANSCOPE_ENUM_OF_LIST(source_port_behaviour, SCANSCOPE_SOURCE_PORT_BEHAVIOURS);
 
 /** Name for configs and reports: "unknown", "fixed", "random". */
 const char* source_port_behaviour_name(source_port_behaviour b);

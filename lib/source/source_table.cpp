@@ -5,14 +5,8 @@
 namespace scanscope {
 
 const char* source_port_behaviour_name(source_port_behaviour b) {
-  switch (b) {
-    case source_port_behaviour::fixed:
-      return "fixed";
-    case source_port_behaviour::random:
-      return "random";
-    default:
-      return "unknown";
-  }
+  static constexpr const char* names[] = {SCANSCOPE_SOURCE_PORT_BEHAVIOURS(SCANSCOPE_X_NAME)};
+  return name_in(names, static_cast<size_t>(b));
 }
 
 source_key make_source_key(const uint8_t* addr, bool ipv6) {

@@ -68,14 +68,12 @@ bool in_slice(campaign_scope scope, uint16_t dim, series_key::kind kind, uint16_
 
 const char* campaign_scope_name(campaign_scope s) {
   static constexpr const char* names[] = {SCANSCOPE_CAMPAIGN_SCOPES(SCANSCOPE_X_NAME)};
-  const auto i = static_cast<size_t>(s);
-  return i < campaign_scope_count ? names[i] : "?";
+  return name_in(names, static_cast<size_t>(s), "?");
 }
 
 const char* lead_dimension_name(lead_dimension d) {
   static constexpr const char* names[] = {SCANSCOPE_LEAD_DIMENSIONS(SCANSCOPE_X_NAME)};
-  const auto i = static_cast<size_t>(d);
-  return i < lead_dimension_count ? names[i] : "?";
+  return name_in(names, static_cast<size_t>(d), "?");
 }
 
 std::map<uint64_t, series_point> campaign_values(const bucket_points& points) {

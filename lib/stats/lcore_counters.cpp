@@ -7,8 +7,7 @@ constexpr const char* names[] = {SCANSCOPE_PROTOCOL_CLASSES(SCANSCOPE_X_NAME)};
 }  // namespace
 
 const char* protocol_class_name(protocol_class c) {
-  auto i = static_cast<size_t>(c);
-  return i < protocol_class_count ? names[i] : "unknown";
+  return name_in(names, static_cast<size_t>(c));
 }
 
 protocol_class classify_protocol(const decoded_packet& p) {

@@ -27,8 +27,7 @@ std::vector<std::pair<uint16_t, uint64_t>> top3(const std::map<uint16_t, uint64_
 
 const char* surge_scope_name(surge_scope s) {
   static constexpr const char* names[] = {SCANSCOPE_SURGE_SCOPES(SCANSCOPE_X_NAME)};
-  const auto i = static_cast<size_t>(s);
-  return i < surge_scope_count ? names[i] : "?";
+  return name_in(names, static_cast<size_t>(s), "?");
 }
 
 series_store::series_store(size_t retention, surge_settings settings, campaign_settings campaigns)
