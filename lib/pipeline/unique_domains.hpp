@@ -62,20 +62,35 @@ inline uint32_t repeat_memo_of(uint64_t combination, int64_t bucket) {
  * and the look is saved.
  */
 
-/** A count per watched port: the key holds the port above the value's 8 bits. */
+/** The key of a count per watched port: the port above the value's 8 bits. */
+inline uint64_t per_port_key(uint64_t source_hash, uint64_t domain, uint16_t port, uint64_t value) {
+  return set_key(source_hash, domain, (uint64_t{port} << 8) | value);
+}
+
+/** The key of a count over all traffic: checked on every packet without ports, so light. */
+inline uint64_t overall_key(uint64_t source_hash, uint64_t domain, uint64_t value) {
+  return light_set_key(source_hash, domain, value);
+}
+
+/** The key of a fingerprint slot's distinct sources. */
+inline uint64_t fingerprint_count_key(uint64_t source_hash, uint64_t key_hash, uint16_t port) {
+  return set_key(source_hash, unique_domain::fingerprint, key_hash ^ port);
+}
+
+/** A count per watched port. */
 inline void count_per_port(unique_set& seen, source_counter& count, bool maybe_new,
                            uint64_t source_hash, uint64_t domain, uint16_t port, uint64_t value) {
   count.packets.add();
-  if (maybe_new && seen.insert(set_key(source_hash, domain, (uint64_t{port} << 8) | value))) {
+  if (maybe_new && seen.insert(per_port_key(source_hash, domain, port, value))) {
     count.sources.add();
   }
 }
 
-/** A count over all traffic: checked on every packet without ports, so the light key. */
+/** A count over all traffic. */
 inline void count_overall(unique_set& seen, source_counter& count, bool maybe_new,
                           uint64_t source_hash, uint64_t domain, uint64_t value) {
   count.packets.add();
-  if (maybe_new && seen.insert(light_set_key(source_hash, domain, value))) {
+  if (maybe_new && seen.insert(overall_key(source_hash, domain, value))) {
     count.sources.add();
   }
 }

@@ -207,26 +207,26 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
 void worker::prefetch_count_keys(const decoded_packet& p, const packet_class& c) {
   // The keys account() looks up when the packet's combination is new to its source: with a
   // large table each is a cache miss, and loading them here, a burst ahead, overlaps them
-  // (the same keys as account()'s; a repeat skips them all).
+  // (the keys account() makes, through the same per_port_key / overall_key; a repeat skips
+  // them all).
   const uint64_t source = c.source_hash;
   const uint8_t country = c.source->country;
   const uint8_t actor = c.source->actor();
   const auto technique = static_cast<uint64_t>(classify_technique(p));
   const auto tool = static_cast<uint64_t>(c.tool);
-  uniques_.prefetch(light_set_key(source, unique_domain::actor_total, actor));
-  uniques_.prefetch(light_set_key(source, unique_domain::country_total, country));
-  uniques_.prefetch(light_set_key(source, unique_domain::technique_total, technique));
+  uniques_.prefetch(overall_key(source, unique_domain::actor_total, actor));
+  uniques_.prefetch(overall_key(source, unique_domain::country_total, country));
+  uniques_.prefetch(overall_key(source, unique_domain::technique_total, technique));
   if (!p.has_ports) {
     return;
   }
-  uniques_.prefetch(light_set_key(source, unique_domain::tool_total, tool));
-  const uint64_t port = uint64_t{c.port} << 8;
-  uniques_.prefetch(set_key(source, unique_domain::actor, port | actor));
-  uniques_.prefetch(set_key(source, unique_domain::technique, port | technique));
-  uniques_.prefetch(set_key(source, unique_domain::country, port | country));
-  uniques_.prefetch(set_key(source, unique_domain::cluster, port | c.cluster));
-  uniques_.prefetch(set_key(source, unique_domain::tool, port | tool));
-  uniques_.prefetch(set_key(source, unique_domain::fingerprint, c.key_hash ^ c.port));
+  uniques_.prefetch(overall_key(source, unique_domain::tool_total, tool));
+  uniques_.prefetch(per_port_key(source, unique_domain::actor, c.port, actor));
+  uniques_.prefetch(per_port_key(source, unique_domain::technique, c.port, technique));
+  uniques_.prefetch(per_port_key(source, unique_domain::country, c.port, country));
+  uniques_.prefetch(per_port_key(source, unique_domain::cluster, c.port, c.cluster));
+  uniques_.prefetch(per_port_key(source, unique_domain::tool, c.port, tool));
+  uniques_.prefetch(fingerprint_count_key(source, c.key_hash, c.port));
 }
 
 uint8_t worker::cluster_of(const decoded_packet& p, const packet_class& c,
@@ -300,7 +300,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   count_per_port(uniques_, c.techniques[k.port][technique], new_combination, k.source_hash,
                  unique_domain::technique, k.port, technique);
   if (new_combination &&
-      uniques_.insert(light_set_key(k.source_hash, unique_domain::tool_total, tool_index))) {
+      uniques_.insert(overall_key(k.source_hash, unique_domain::tool_total, tool_index))) {
     tool_total.sources.add();
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
@@ -333,7 +333,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   if (fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash)) {
     slot->packets.add();
     if (new_combination &&
-        uniques_.insert(set_key(k.source_hash, unique_domain::fingerprint, k.key_hash ^ k.port))) {
+        uniques_.insert(fingerprint_count_key(k.source_hash, k.key_hash, k.port))) {
       slot->sources.add();
     }
   }
