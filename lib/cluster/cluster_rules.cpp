@@ -385,6 +385,7 @@ std::optional<cluster_rules> cluster_rules::parse(std::string_view text, const s
       rules.used_fields_.push_back(static_cast<cluster_field>(f));
     }
   }
+  rules.tests_source_ports_ = used[static_cast<size_t>(cluster_field::sport)];
   for (cluster_field f : {cluster_field::ttl, cluster_field::ip_id, cluster_field::src_port,
                           cluster_field::dst_port}) {
     if (used[static_cast<size_t>(f)]) {

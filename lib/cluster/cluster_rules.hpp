@@ -2,9 +2,10 @@
 /**
  * @file
  * Named clusters of scan traffic, defined as ordered rules over header features and source
- * behaviour. Every TCP/UDP packet gets exactly one cluster: the first rule whose conditions all
- * hold. The rule file format is described in config/clusters.conf. Counters are kept by slot,
- * not by rule position, so a reloaded file may reorder, add and drop rules.
+ * behaviour. The first rule whose conditions all hold gives a packet's cluster; a source's
+ * cluster is decided once from its packets and held (cluster_decision.hpp). The rule file format is
+ * described in config/clusters.conf. Counters are kept by slot, not by rule position, so a reloaded
+ * file may reorder, add and drop rules.
  */
 
 #include <cstdint>
@@ -122,6 +123,10 @@ class cluster_rules {
    */
   bool depends_only_on_fingerprint() const { return fingerprint_only_; }
 
+  /** True when a rule tests `sport`: a packet's cluster may then wait for the source's
+   *  second probe (cluster_decision.hpp). */
+  bool tests_source_ports() const { return tests_source_ports_; }
+
   /** Counter slots: the clusters of these rules and of rules dropped by reloads. */
   size_t size() const { return slot_names_.size(); }
   /** Name of a counter slot. */
@@ -143,6 +148,7 @@ class cluster_rules {
   std::vector<cluster_condition> flat_;
   std::vector<uint32_t> rule_end_;
   bool fingerprint_only_ = true;
+  bool tests_source_ports_ = false;
 };
 
 }  // namespace scanscope

@@ -16,6 +16,10 @@ class counter {
   void add(uint64_t n = 1) {
     value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
+  /** Subtract n from a gauge that n was added to; only the owning lcore may call this. */
+  void sub(uint64_t n = 1) {
+    value_.store(value_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
+  }
   /** Overwrite; only the owning lcore may call this (for gauges such as timestamps). */
   void set(uint64_t v) { value_.store(v, std::memory_order_relaxed); }
   /** Read from any thread. */

@@ -108,7 +108,8 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
   w.Key("clusters");
   w.StartArray();
   for (size_t k = 0; k < r.cluster_names.size(); ++k) {
-    if (t.clusters[index][k].packets != 0) {
+    // A cluster may hold a source without frames on a port: its first probe moved there.
+    if (t.clusters[index][k].packets != 0 || t.clusters[index][k].sources != 0) {
       write_source_total(w, r.cluster_names[k].c_str(), t.clusters[index][k]);
     }
   }

@@ -104,7 +104,7 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
                         ports.at(i).name.c_str());
     for (size_t k = 0; k < r.cluster_names.size(); ++k) {
       const source_total& c = t.clusters[i][k];
-      if (c.packets != 0) {
+      if (c.packets != 0 || c.sources != 0) {
         out += format("    %-24s %11" PRIu64 " %10" PRIu64 "\n", r.cluster_names[k].c_str(),
                       c.packets, c.sources);
       }

@@ -31,10 +31,22 @@ bool options_are(const tcp_options& o, std::initializer_list<uint8_t> kinds) {
   return o.count == kinds.size() && std::equal(kinds.begin(), kinds.end(), o.kinds);
 }
 
-// masscan's template (src/templ-pkt.c, templ-tcp-hdr.c): window 1024 in 1.3.2, 1025 with an
-// MSS option on master since November 2023; its resets carry window 1200.
+// masscan's template (src/templ-pkt.c, templ-tcp-hdr.c): SYNs with window 1024 and no option
+// in 1.3.2, window 1025 with an MSS option on master since November 2023; its resets carry
+// window 1200 and the SYN's options. Window 1024 with an MSS is nmap's SYN (the more specific
+// rule): its random IP ID meets masscan's relation by chance once in 65,536 probes.
 bool masscan_shape(const decoded_packet& p) {
-  return (p.window == 1024 || p.window == 1025 || p.window == 1200) && at_most_mss(p.options);
+  const tcp_options& o = p.options;
+  switch (p.window) {
+    case 1024:
+      return o.count == 0;
+    case 1025:
+      return o.count == 1 && o.has_mss;
+    case 1200:
+      return at_most_mss(o);
+    default:
+      return false;
+  }
 }
 
 // ZMap 4.x (src/probe_modules/packet.c, set_tcp_options): window 65535, no DF, and the options

@@ -16,18 +16,18 @@ namespace scanscope {
 
 /** X(name, description): the tools scanscope names. Rules are tried from the most specific
  *  (a shape and a relation) to the least (a relation that holds by chance once in 65,536). */
-#define SCANSCOPE_SCAN_TOOLS(X)                                                                  \
-  X(none, "no built-in rule matched")                                                            \
-  X(mirai, "Mirai and variants: TCP sequence number equals the destination IPv4 address")        \
-  X(masscan,                                                                                     \
-    "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence), window 1024 "     \
-    "(1.3.2), 1025 (master) or 1200 (its resets), no option but MSS")                            \
-  X(zmap,                                                                                        \
-    "ZMap: IP ID 54321 with window 65535 (before 3.0), or window 65535, DF clear and one of "   \
-    "ZMap 4's option layouts")                                                                   \
-  X(nmap,                                                                                        \
-    "nmap: SYN with only an MSS 1460 option, or FIN/NULL/XMAS/ACK/Maimon probe without "        \
-    "options and DF; window 1024/2048/3072/4096")                                                \
+#define SCANSCOPE_SCAN_TOOLS(X)                                                               \
+  X(none, "no built-in rule matched")                                                         \
+  X(mirai, "Mirai and variants: TCP sequence number equals the destination IPv4 address")     \
+  X(masscan,                                                                                  \
+    "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence), window 1024 "   \
+    "without options (1.3.2), 1025 with an MSS (master) or 1200 (its resets)")                \
+  X(zmap,                                                                                     \
+    "ZMap: IP ID 54321 with window 65535 (before 3.0), or window 65535, DF clear and one of " \
+    "ZMap 4's option layouts")                                                                \
+  X(nmap,                                                                                     \
+    "nmap: SYN with only an MSS 1460 option, or FIN/NULL/XMAS/ACK/Maimon probe without "      \
+    "options and DF; window 1024/2048/3072/4096")                                             \
   X(hping3, "hping3: no TCP options, window 512 or an ACK number without the ACK flag")
 
 SCANSCOPE_ENUM_OF_LIST(scan_tool, SCANSCOPE_SCAN_TOOLS);

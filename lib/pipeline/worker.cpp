@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "cluster/cluster_decision.hpp"
 #include "fingerprint/fingerprint_key.hpp"
 #include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
@@ -74,6 +75,9 @@ void worker::apply_offered() {
     for (size_t i = 0; i < cluster_memo_size; ++i) {
       memo_[i] = cluster_memo{};
     }
+    // Held clusters too: each source's next packet decides again under the new rules (one
+    // pass over the source table, between two bursts).
+    sources_->for_each([](source_state& s) { s.cluster_state = 0; });
   }
   if (u->signatures && scanner_) {
     scanner_->switch_rules(*u->signatures);
@@ -179,7 +183,7 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   c.port = ports_.index(t, p.dst_port);
   c.key = make_fingerprint_key(p);
   c.key_hash = c.key.hash();
-  c.cluster = cluster_of(p, c, s.src_port_behaviour());
+  decide_source_cluster(p, s, c);
   c.combination = light_set_key(c.source_hash, c.key_hash ^ c.port,
                                 (uint64_t{c.cluster} << 8) | static_cast<uint64_t>(c.tool));
   c.repeat_memo = repeat_memo_of(c.combination, c.bucket);
@@ -242,6 +246,38 @@ uint8_t worker::cluster_of(const decoded_packet& p, const packet_class& c,
     m.cluster = clusters_->classify(packet_traits{&p, c.tool, b});
   }
   return m.cluster;
+}
+
+void worker::decide_source_cluster(const decoded_packet& p, source_state& s, packet_class& c) {
+  const bool udp = p.l4 == l4_kind::udp;
+  const cluster_decision d = decide_cluster(
+      s.cluster_state, *clusters_, c.tool, udp || is_syn_probe(p), udp, s.src_port_behaviour(),
+      [&](source_port_behaviour b) { return cluster_of(p, c, b); });
+  c.cluster = d.cluster;
+  c.moved_from = no_move;
+  if (d.moves) {
+    c.moved_from = d.from;
+    c.moved_port = ports_.index(d.from_udp ? transport::udp : transport::tcp, s.first_dst_port);
+  }
+}
+
+void worker::move_first_probe(const packet_class& k) {
+  // The count since start is a gauge, so the source may leave it; the hour moves too while it
+  // is open (series_.move_source). The first probe's frame stays where it was counted.
+  lcore_counters& c = *stats_.block;
+  const uint8_t country = k.source->country;
+  if (uniques_.contains(
+          per_port_key(k.source_hash, unique_domain::cluster, k.moved_port, k.moved_from))) {
+    c.clusters[k.moved_port][k.moved_from].sources.sub();
+  }
+  if (uniques_.insert(
+          per_port_key(k.source_hash, unique_domain::cluster, k.moved_port, k.cluster))) {
+    c.clusters[k.moved_port][k.cluster].sources.add();
+  }
+  series_.move_source(
+      k.bucket, series_key::make(series_key::kind::cluster, k.moved_port, k.moved_from, country),
+      series_key::make(series_key::kind::cluster, k.moved_port, k.cluster, country), k.source_hash,
+      k.source->key.bytes);
 }
 
 void worker::account(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
@@ -309,6 +345,10 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
 
   count_per_port(uniques_, stats_.country_counts[k.port * location_db::max_countries + country],
                  new_combination, k.source_hash, unique_domain::country, k.port, country);
+  // Before this packet's own counts: they then find the source where it moved to.
+  if (k.moved_from != no_move) {
+    move_first_probe(k);
+  }
   // Probes no rule names also count under their fingerprint key: a campaign of one key is a
   // new tool found without a rule. Named tools' keys stay out (Mirai's random window alone
   // would make a key per packet), and so do the segments after a handshake (every stack's).

@@ -177,6 +177,10 @@ class worker {
     uint64_t connection;  /**< SYN to a monitored address: its connection's key */
     uint16_t port;        /**< watched-port counter index (TCP/UDP) */
     uint8_t cluster;      /**< cluster index (TCP/UDP) */
+    /** This packet decided its source's cluster: the slot the first probe's source count
+     *  leaves (no_move: none), on watched-port index moved_port. */
+    uint8_t moved_from;
+    uint16_t moved_port;
     scan_tool tool;       /**< built-in tool fingerprint */
   };
 
@@ -185,6 +189,8 @@ class worker {
   void classify(const decoded_packet& p, uint64_t time_ns, packet_class& k);
   void account(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   void account_source(const decoded_packet& p, source_state& s, uint64_t time_ns);
+  void decide_source_cluster(const decoded_packet& p, source_state& s, packet_class& c);
+  void move_first_probe(const packet_class& k);
   void scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   void count_hits();
   // Direction and conversation (worker_conversation.cpp).
@@ -215,6 +221,7 @@ class worker {
   };
   /** Direct-mapped: evaluating the rules costs ~40 cycles on mixed traffic, a hit ~5. */
   static constexpr size_t cluster_memo_size = 1024;
+  static constexpr uint8_t no_move = 0xFF;
 
   uint8_t cluster_of(const decoded_packet& p, const packet_class& c, source_port_behaviour b);
   /** Sources up to this many packets old get their count keys loaded ahead. */

@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "cluster/cluster_decision.hpp"
 #include "common/json_fields.hpp"
 
 namespace scanscope {
@@ -89,15 +90,30 @@ void ground_truth::add(const synthetic_packet& p) {
   campaigns_[p.campaign].add(p.source);
   const decoded_packet headers = intended_headers(p);
   const source_port_behaviour behaviour = observe(p, headers);
+  const int64_t hour = static_cast<int64_t>(p.time_ns / 1000000000ULL) / scenario_generator::hour *
+                       scenario_generator::hour;
+  // Every packet of a source decides or holds its cluster, on any port, as in scanscope.
+  port_memory& m = memory_[p.source];
+  const cluster_decision d =
+      decide_cluster(m.cluster_state, clusters_, p.tool, is_syn_probe(headers), false, behaviour,
+                     [&](source_port_behaviour b) {
+                       return clusters_.classify({&headers, p.tool, b});
+                     });
+  if (d.moves && m.provisional_hour == hour && watched_.count(m.first_dst_port) != 0) {
+    // scanscope moves the source's count in the hour while it is open: here, the same hour.
+    port_hour& first = hours_[hour][m.first_dst_port];
+    first.clusters[clusters_.name(d.from)].sources.erase(p.source);
+    first.clusters[clusters_.name(d.cluster)].sources.insert(p.source);
+  }
+  if (m.cluster_state & source_state::cluster_provisional) {
+    m.provisional_hour = hour;  // the latest hour a provisional packet counted in
+  }
   if (watched_.count(p.dst_port) == 0) {
     return;
   }
-  const int64_t hour = static_cast<int64_t>(p.time_ns / 1000000000ULL) / scenario_generator::hour *
-                       scenario_generator::hour;
   port_hour& h = hours_[hour][p.dst_port];
   h.all.add(p.source);
-  const packet_traits traits{&headers, p.tool, behaviour};
-  h.clusters[clusters_.name(clusters_.classify(traits))].add(p.source);
+  h.clusters[clusters_.name(d.cluster)].add(p.source);
   h.countries[generator_.sources()[p.source].country].add(p.source);
   if (p.payload) {
     ++payloads_;

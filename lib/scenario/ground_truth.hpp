@@ -8,7 +8,9 @@
  * The inputs are the generator's intent: the tool each SYN imitates, the country each source
  * was drawn from, the signatures each payload must fire. The cluster of a packet is the first
  * rule of the cluster file that holds for those header values and for the source-port
- * behaviour as docs/fingerprints.md defines it (decided by the source's second probe).
+ * behaviour as docs/fingerprints.md defines it (decided by the source's second probe), held
+ * for the source once decided (cluster/cluster_decision.hpp): a first probe that waits for the
+ * behaviour counts provisionally, and its source moves when the decision falls in its hour.
  */
 
 #include <cstdint>
@@ -61,6 +63,8 @@ class ground_truth {
     uint32_t first_seq = 0;
     bool seen = false;
     source_port_behaviour behaviour = source_port_behaviour::unknown;
+    uint8_t cluster_state = 0;    /**< as source_state::cluster_state */
+    int64_t provisional_hour = 0; /**< hour of a provisionally counted first probe */
   };
 
   source_port_behaviour observe(const synthetic_packet& p, const decoded_packet& headers);

@@ -62,8 +62,13 @@ struct alignas(64) source_state {
   /** Bits 0-1: source_port_behaviour; bit 2: a TCP/UDP packet was seen; bits 3-7: the
    *  source's actor slot (actor_list, 0: none), set once when the source is new. */
   uint8_t port_state;
-  uint8_t referenced; /**< seen again since the eviction hand last passed */
-  uint8_t in_use;     /**< slot holds a source */
+  /** The source's cluster (config/clusters.conf), decided once (see cluster_decision):
+   *  bits 0-4: cluster slot; bit 5: decided; bit 6: a first probe is counted in a provisional
+   *  cluster (held in bits 0-4) until the source-port behaviour decides; bit 7: that probe
+   *  was UDP. */
+  uint8_t cluster_state;
+  uint8_t referenced : 1; /**< seen again since the eviction hand last passed */
+  uint8_t in_use : 1;     /**< slot holds a source */
 
   /** How the source picks source ports, decided from its first two probes. */
   source_port_behaviour src_port_behaviour() const {
@@ -72,6 +77,13 @@ struct alignas(64) source_state {
   /** The known scanning organisation this source belongs to (0: none). */
   uint8_t actor() const { return static_cast<uint8_t>(port_state >> 3); }
   void set_actor(uint8_t slot) { port_state = static_cast<uint8_t>((port_state & 7) | (slot << 3)); }
+
+  static constexpr uint8_t cluster_slot_mask = 0x1F;
+  static constexpr uint8_t cluster_decided = 0x20;
+  static constexpr uint8_t cluster_provisional = 0x40;
+  static constexpr uint8_t provisional_udp = 0x80;
+  /** The decided or provisional cluster slot (meaningful when one of them is set). */
+  uint8_t cluster_slot() const { return cluster_state & cluster_slot_mask; }
 };
 static_assert(sizeof(source_state) == 64, "one cache line per source");
 

@@ -93,4 +93,51 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
   return true;
 }
 
+source_arrival* bucket_series::find_arrival(series_slot& s, uint64_t key, const uint8_t* source) {
+  for (uint32_t i = s.arrival_count.load(std::memory_order_relaxed); i-- > 0;) {
+    source_arrival& a = s.arrivals[i];
+    if (a.key == key && std::memcmp(a.source, source, sizeof a.source) == 0) {
+      return &a;
+    }
+  }
+  return nullptr;
+}
+
+void bucket_series::move_source(int64_t bucket, uint64_t from, uint64_t to, uint64_t source_hash,
+                                const uint8_t* source) {
+  series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
+  if (s.bucket.load(std::memory_order_relaxed) != bucket ||
+      s.collected.load(std::memory_order_acquire) ||
+      !s.uniques->contains(light_set_key(source_hash, from, key_salt))) {
+    return;
+  }
+  keyed_entry* to_entry = s.entries->find_or_add(to);
+  keyed_entry* from_entry = s.entries->find_or_add(from);
+  if (to_entry == nullptr || from_entry == nullptr) {
+    overflow_.add();
+    return;
+  }
+  from_entry->sources.sub();
+  const bool arrives = s.uniques->insert(light_set_key(source_hash, to, key_salt));
+  if (arrives) {
+    to_entry->sources.add();
+  }
+  source_arrival* a = arrival_capacity_ != 0 ? find_arrival(s, from, source) : nullptr;
+  if (a == nullptr) {
+    if (arrives && arrival_capacity_ != 0) {
+      record_arrival(s, to, source);
+    }
+    return;
+  }
+  if (arrives) {
+    a->key = to;
+    return;
+  }
+  // Already arrived under `to`: the provisional arrival goes (the last takes its place; the
+  // stats side reads a bucket's arrivals only once it is closed).
+  const uint32_t n = s.arrival_count.load(std::memory_order_relaxed);
+  *a = s.arrivals[n - 1];
+  s.arrival_count.store(n - 1, std::memory_order_release);
+}
+
 }  // namespace scanscope

@@ -102,6 +102,14 @@ class bucket_series {
   bool add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
            uint64_t source_hash, bool known_repeat, const uint8_t* source);
 
+  /**
+   * A source counted under `from` in an open `bucket` is counted under `to` instead: its
+   * distinct-source count (and its arrival, when recorded) moves; packets stay. Nothing
+   * happens when the bucket is closed or the source is not under `from` in it.
+   */
+  void move_source(int64_t bucket, uint64_t from, uint64_t to, uint64_t source_hash,
+                   const uint8_t* source);
+
   /** Start loading the unique-set slot add() looks at first for this source and combination
    *  (nothing when the bucket has no slot yet: add() will make one). */
   void prefetch(int64_t bucket, uint64_t combination, uint64_t source_hash) const;
@@ -129,6 +137,8 @@ class bucket_series {
  private:
   series_slot* slot_for(int64_t bucket);
   void record_arrival(series_slot& s, uint64_t key, const uint8_t* source);
+  /** The arrival of `source` under `key`, searched from the latest (nullptr: none). */
+  source_arrival* find_arrival(series_slot& s, uint64_t key, const uint8_t* source);
 
   series_slot slots_[slots];
   std::atomic<int64_t> closed_through_{-1};

@@ -50,6 +50,19 @@ class unique_set {
     return true;
   }
 
+  /** Whether a key was added (and not refused as overflow). */
+  bool contains(uint64_t key) const {
+    key |= 1;
+    uint64_t i = key & mask_;
+    for (unsigned probe = 0; probe <= max_probe && slots_[i] != 0; ++probe) {
+      if (slots_[i] == key) {
+        return true;
+      }
+      i = (i + 1) & mask_;
+    }
+    return false;
+  }
+
   /** Start loading the slot a key would probe first. */
   void prefetch(uint64_t key) const { __builtin_prefetch(&slots_[(key | 1) & mask_]); }
 

@@ -98,6 +98,12 @@ def check_against_tcpdump(scanscope, path):
         bpf = f"{p['protocol']} dst port {p['port']}"
         check(f"{name} {p['port']}/{p['protocol']} frames", p["packets"],
               len(tcpdump_lines(path, bpf)))
+        # A source is in one cluster: the clusters' sources add up to the port's sources.
+        port_sources = len(tcpdump_sources(path, bpf))
+        check(f"{name} {p['port']}/{p['protocol']} sources by country",
+              sum(c["sources"] for c in p["countries"]), port_sources)
+        check(f"{name} {p['port']}/{p['protocol']} sources by cluster",
+              sum(c["sources"] for c in p["clusters"]), port_sources)
     check(f"{name} malformed", report["totals"]["malformed"], 0)
     # Spread over two RX lcores by source address, the totals stay exact.
     two = run_scanscope(scanscope, path, ["--workers", "2"])
@@ -125,9 +131,8 @@ def check_against_sidecar(scanscope, path, sidecar):
 
 
 # Captures of one tool each: the BPF filter that selects the tool's probes, the tool scanscope
-# must name for each of them, and the cluster its SYNs must land in: every one for masscan, nmap
-# and ZMap, whose source-port behaviour the tool tells; for the others every one after a
-# source's first (the first probe cannot show the source-port behaviour yet).
+# must name for each of them, and the cluster its sources must land in with every frame (for
+# masscan, nmap and ZMap, whose source-port behaviour the tool tells from the first probe).
 TOOL_CAPTURES = {
     "masscan-syn.pcap": ("tcp and tcp[tcpflags] & tcp-ack == 0", "masscan", "fixed-port-w1024"),
     "nmap-syn.pcap": ("tcp[tcpflags] == tcp-syn", "nmap", "fixed-port-w1024"),
@@ -149,7 +154,8 @@ def check_tool_capture(scanscope, path):
     if report is None:
         return
     probes = len(tcpdump_lines(path, bpf))
-    sources = len(tcpdump_sources(path, bpf))
+    scanner_addresses = tcpdump_sources(path, bpf)
+    sources = len(scanner_addresses)
     tools = {t["name"]: t for t in report["tools"]}
     check(f"{name} packets named {tool}", tools[tool]["packets"], probes)
     check(f"{name} sources named {tool}", tools[tool]["sources"], sources)
@@ -157,12 +163,13 @@ def check_tool_capture(scanscope, path):
         if other not in (tool, "none"):
             check(f"{name} packets named {other}", t["packets"], 0)
     if cluster:
-        syn = "tcp[tcpflags] == tcp-syn"
+        # The cluster holds the scanner: its SYNs, and the resets it (or its kernel) sends
+        # when a target answers.
+        scanners = " or ".join(f"src host {a}" for a in sorted(scanner_addresses))
         in_cluster = sum(c["packets"] for p in report["ports"] for c in p["clusters"]
                          if c["name"] == cluster)
-        first_probes = 0 if tool in ("masscan", "nmap", "zmap") else len(tcpdump_sources(path, syn))
-        check(f"{name} SYNs in cluster {cluster}", in_cluster,
-              len(tcpdump_lines(path, syn)) - first_probes)
+        check(f"{name} frames of its sources in cluster {cluster}", in_cluster,
+              len(tcpdump_lines(path, f"(tcp or udp) and ({scanners})")))
 
 
 # Captures of real clients (make-payload-captures.sh): the rules each must fire, with the number

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "cluster/cluster_decision.hpp"
 #include "cluster/cluster_rules.hpp"
 #include "frame_builder.hpp"
 #include "packet/parser.hpp"
@@ -122,5 +123,90 @@ TEST_CASE("the shipped config/clusters.conf is the built-in rule set", "[cluster
   for (size_t i = 0; i < file->size(); ++i) {
     CHECK(file->name(i) == builtin->name(i));
     CHECK(file->rules()[i].conditions.size() == builtin->rules()[i].conditions.size());
+  }
+}
+
+namespace {
+
+/** One source's probes through observe_source_port and decide_cluster, as the worker runs them. */
+struct source_probes {
+  const cluster_rules& rules;
+  source_state state{};
+
+  cluster_decision send(const decoded_packet& p, scan_tool tool) {
+    const bool probe = is_syn_probe(p);
+    if (probe) {
+      observe_source_port(state, p.src_port, p.dst_port, p.seq);
+    }
+    return decide_cluster(state.cluster_state, rules, tool, probe, false,
+                          state.src_port_behaviour(), [&](source_port_behaviour b) {
+                            return rules.classify(packet_traits{&p, tool, b});
+                          });
+  }
+  std::string name(const cluster_decision& d) const { return rules.name(d.cluster); }
+};
+
+decoded_packet probe(uint16_t window, uint16_t src_port, uint16_t dst_port, uint32_t seq,
+                     uint8_t flags = 0x02) {
+  decoded_packet p = syn(window, {}, flags);
+  p.src_port = src_port;
+  p.dst_port = dst_port;
+  p.seq = seq;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("a source's cluster is decided once and held", "[clusters]") {
+  std::string error;
+  auto r = cluster_rules::parse(cluster_rules::default_text(), "built-in", error);
+  REQUIRE(r);
+  REQUIRE(r->tests_source_ports());
+
+  SECTION("an unnamed fixed-port scanner: provisional first probe, moved by the second") {
+    source_probes s{*r};
+    const cluster_decision first = s.send(probe(1024, 40000, 8545, 1), scan_tool::none);
+    CHECK(s.name(first) == "other");  // the behaviour is not known yet
+    CHECK_FALSE(first.moves);
+    // A reset from the same port tells nothing: it stays provisional.
+    CHECK(s.name(s.send(probe(1024, 40000, 8545, 2, 0x04), scan_tool::none)) == "other");
+    const cluster_decision second = s.send(probe(1024, 40000, 8545, 99), scan_tool::none);
+    CHECK(s.name(second) == "fixed-port-w1024");
+    CHECK(second.moves);
+    CHECK(r->name(second.from) == "other");
+    CHECK_FALSE(second.from_udp);
+    // Held: the scanner's resets and probes of another window stay with it.
+    CHECK(s.name(s.send(probe(1024, 40000, 8545, 5, 0x04), scan_tool::none)) == "fixed-port-w1024");
+    const cluster_decision later = s.send(probe(3072, 40001, 80, 7), scan_tool::none);
+    CHECK(s.name(later) == "fixed-port-w1024");
+    CHECK_FALSE(later.moves);
+  }
+  SECTION("a retransmission keeps the first probe waiting") {
+    source_probes s{*r};
+    s.send(probe(65535, 50000, 8545, 1), scan_tool::none);
+    const cluster_decision again = s.send(probe(65535, 50000, 8545, 1), scan_tool::none);
+    CHECK(s.name(again) == "other");
+    CHECK_FALSE(again.moves);
+    const cluster_decision next = s.send(probe(65535, 50001, 8545, 2), scan_tool::none);
+    CHECK(s.name(next) == "random-port-w65535");
+    CHECK(next.moves);
+  }
+  SECTION("a source with one probe keeps its provisional cluster") {
+    source_probes s{*r};
+    CHECK(s.name(s.send(probe(1024, 40000, 8545, 1), scan_tool::none)) == "other");
+    CHECK(s.state.cluster_state & source_state::cluster_provisional);
+  }
+  SECTION("no wait where the rules give the same cluster whatever the ports do") {
+    source_probes stack{*r};
+    CHECK(stack.name(stack.send(probe(29200, 40000, 8545, 1), scan_tool::none)) == "other");
+    CHECK(stack.state.cluster_state & source_state::cluster_decided);
+    source_probes masscan{*r};
+    CHECK(masscan.name(masscan.send(probe(1024, 61000, 8545, 1), scan_tool::masscan)) ==
+          "fixed-port-w1024");
+    CHECK(masscan.state.cluster_state & source_state::cluster_decided);
+    source_probes mirai{*r};
+    CHECK(mirai.name(mirai.send(probe(4321, 40000, 23, 1), scan_tool::mirai)) == "mirai");
+    // Decided: a later probe whose window would match another rule stays in Mirai's.
+    CHECK(mirai.name(mirai.send(probe(1024, 40000, 2323, 2), scan_tool::mirai)) == "mirai");
   }
 }

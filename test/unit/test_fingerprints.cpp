@@ -116,7 +116,18 @@ TEST_CASE("today's tools, nmap's techniques and the order of the rules", "[finge
   SECTION("the masscan relation with another window is no tool") {
     // The relation holds by chance on one packet in 65,536: a window of 64240 is a stack's.
     CHECK(tool_of(with(masscan_syn, window_at, {0xfa, 0xf0})) == scan_tool::none);
-    CHECK(tool_of(with(masscan_master_syn, window_at, {0x04, 0x00})) == scan_tool::masscan);
+    CHECK(tool_of(with(masscan_master_syn, window_at, {0x04, 0x00})) == scan_tool::nmap);
+  }
+  SECTION("an nmap SYN that meets masscan's relation by chance stays nmap") {
+    // Set the IP ID to (destination ^ destination port ^ sequence number), low 16 bits.
+    decoded_packet p;
+    REQUIRE(parse_frame(nmap_syn.data(), nmap_syn.size(), p) == parse_result::ok);
+    const auto id = static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ p.seq);
+    const auto chance =
+        with(nmap_syn, ip_id_at, {static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id & 0xff)});
+    REQUIRE(parse_frame(chance.data(), chance.size(), p) == parse_result::ok);
+    CHECK(classify_ip_id(p) == ip_id_rule::masscan);
+    CHECK(identify_tool(p) == scan_tool::nmap);
   }
   SECTION("nmap's FIN, NULL, ACK and Maimon probes; a stack's with DF is none") {
     CHECK(tool_of(with(nmap_xmas, flags_at, {0x01})) == scan_tool::nmap);

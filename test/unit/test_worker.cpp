@@ -158,3 +158,62 @@ TEST_CASE("a worker counts each source once per signature, port and country", "[
   CHECK(country_packets == 3);
   CHECK(country_sources == 2);
 }
+
+TEST_CASE("per-cluster sources add up to the port's sources", "[worker][clusters]") {
+  const watched_ports ports = make_ports();
+  const cluster_rules clusters = default_clusters();
+  auto w = make_worker(ports, clusters, "cluster_sum");
+  // Unnamed SYNs of window 1024 (frame_builder's default): a source's first probe waits for
+  // its source-port behaviour. A: two probes from one port (fixed), then a reset. B: one
+  // probe. C: its first probe to an unwatched port, its second to 8545.
+  auto probe = [](uint32_t src, uint32_t dst, uint16_t dst_port, uint32_t seq,
+                  uint8_t flags = tcp_flag::syn) {
+    ipv4_fields v4;
+    v4.src = src;
+    v4.dst = dst;
+    tcp_fields t;
+    t.dst_port = dst_port;
+    t.seq = seq;
+    t.flags = flags;
+    return ethernet(0x0800) + ipv4(v4, tcp(t));
+  };
+  const uint32_t a = 0xC6336401, b = 0xC6336402, c = 0xC6336403, darknet = 0xCB007100;
+  feed(*w, probe(a, darknet + 1, 8545, 11), 1000);
+  feed(*w, probe(b, darknet + 1, 8545, 21), 1100);
+  feed(*w, probe(c, darknet + 1, 23, 31), 1200);
+  feed(*w, probe(a, darknet + 2, 8545, 12), 1300);
+  feed(*w, probe(a, darknet + 2, 8545, 13, tcp_flag::rst), 1400);
+  feed(*w, probe(c, darknet + 2, 8545, 32), 1500);
+
+  const traffic_snapshot s = fold_counters({view_of(*w)}, ports.size(), 10);
+  const uint16_t port = ports.index(transport::tcp, 8545);
+  const auto cluster = [&](const char* name, bool other_ports = false) {
+    for (size_t k = 0; k < clusters.size(); ++k) {
+      if (clusters.name(k) == name) {
+        return s.clusters[other_ports ? watched_ports::other_index : port][k];
+      }
+    }
+    FAIL("no cluster " << name);
+    return source_total{};
+  };
+  uint64_t port_sources = 0;
+  for (const source_total& country : s.countries[port]) {
+    port_sources += country.sources;
+  }
+  CHECK(port_sources == 3);
+  // A and C are fixed-port scanners, B never showed a second probe.
+  CHECK(cluster("fixed-port-w1024").sources == 2);
+  CHECK(cluster("other").sources == 1);
+  // Frames stay where they were counted: A's and B's first probes in "other".
+  CHECK(cluster("other").packets == 2);
+  CHECK(cluster("fixed-port-w1024").packets == 3);
+  uint64_t cluster_sources = 0;
+  for (size_t k = 0; k < clusters.size(); ++k) {
+    cluster_sources += s.clusters[port][k].sources;
+  }
+  CHECK(cluster_sources == port_sources);
+  // C's first probe went to an unwatched port: its source moved there too, its frame stayed.
+  CHECK(cluster("fixed-port-w1024", true).sources == 1);
+  CHECK(cluster("other", true).sources == 0);
+  CHECK(cluster("other", true).packets == 1);
+}
