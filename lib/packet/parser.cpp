@@ -14,6 +14,10 @@ namespace scanscope {
 
 namespace {
 
+// 802.1Q and 802.1ad tag protocol IDs (0x9100: the pre-standard QinQ some switches still send).
+constexpr uint16_t tpid_vlan = 0x8100;
+constexpr uint16_t tpid_qinq = 0x88A8;
+constexpr uint16_t tpid_qinq_legacy = 0x9100;
 constexpr size_t ethernet_header_length = 14;
 constexpr size_t vlan_tag_length = 4;
 constexpr size_t max_vlan_tags = 2;
@@ -389,7 +393,7 @@ parse_result parse_frame(const uint8_t* frame, size_t length, size_t wire_length
     }
     size_t off = ethernet_header_length;
     uint16_t type = load_be16(frame + 12);
-    while (type == ethertype::vlan || type == ethertype::qinq || type == ethertype::qinq_legacy) {
+    while (type == tpid_vlan || type == tpid_qinq || type == tpid_qinq_legacy) {
       if (out.vlan_count == max_vlan_tags) {
         return parse_result::too_many_vlan_tags;
       }

@@ -9,13 +9,10 @@
 
 namespace scanscope {
 
-/** EtherType values (and 802.1Q/802.1ad tag protocol IDs), host order. */
+/** The EtherTypes of IP, host order: what the capture link types put in front of a packet. */
 namespace ethertype {
 inline constexpr uint16_t ipv4 = 0x0800;
 inline constexpr uint16_t ipv6 = 0x86DD;
-inline constexpr uint16_t vlan = 0x8100;
-inline constexpr uint16_t qinq = 0x88A8;
-inline constexpr uint16_t qinq_legacy = 0x9100;
 }  // namespace ethertype
 
 /** A 16-bit field in network byte order. */

@@ -13,6 +13,8 @@ using namespace scanscope::test;
 namespace {
 
 constexpr uint16_t eth_arp = 0x0806;
+constexpr uint16_t tpid_vlan = 0x8100;
+constexpr uint16_t tpid_qinq = 0x88A8;
 
 /** One well-formed frame and what the parser must find in it. */
 struct good_case {
@@ -53,11 +55,10 @@ std::vector<good_case> good_cases() {
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
       {"ipv4 tcp with payload", ethernet(ethertype::ipv4) + ipv4(v4, tcp(syn, http_get)),
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 7},
-      {"802.1Q ipv4 tcp", ethernet(ethertype::ipv4, {{ethertype::vlan, 100}}) + ipv4(v4, tcp(syn)),
+      {"802.1Q ipv4 tcp", ethernet(ethertype::ipv4, {{tpid_vlan, 100}}) + ipv4(v4, tcp(syn)),
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
       {"QinQ ipv4 tcp",
-       ethernet(ethertype::ipv4, {{ethertype::qinq, 200}, {ethertype::vlan, 100}}) +
-           ipv4(v4, tcp(syn)),
+       ethernet(ethertype::ipv4, {{tpid_qinq, 200}, {tpid_vlan, 100}}) + ipv4(v4, tcp(syn)),
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
       {"ipv4 with options", ethernet(ethertype::ipv4) + ipv4(v4_opts, tcp(syn)), parse_result::ok,
        l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
@@ -91,7 +92,7 @@ std::vector<good_case> good_cases() {
        parse_result::ipv6_later_fragment, l3_kind::ipv6, l4_kind::udp, 0, false, 0},
       {"ipv6 no next header", ethernet(ethertype::ipv6) + ipv6(59, {}), parse_result::ok,
        l3_kind::ipv6, l4_kind::other, 0, false, 0},
-      {"802.1Q ipv6 tcp", ethernet(ethertype::ipv6, {{ethertype::vlan, 7}}) + ipv6(6, tcp(syn)),
+      {"802.1Q ipv6 tcp", ethernet(ethertype::ipv6, {{tpid_vlan, 7}}) + ipv6(6, tcp(syn)),
        parse_result::ok, l3_kind::ipv6, l4_kind::tcp, 8545, true, 0},
       {"arp", ethernet(eth_arp) + bytes(28, 0), parse_result::non_ip, l3_kind::none, l4_kind::none,
        0, false, 0},
@@ -139,7 +140,7 @@ TEST_CASE("IPv4 and TCP fields are read from the right offsets", "[parser]") {
   t.flags = 0x12;
   t.window = 65535;
   t.options = linux_syn_options();
-  const bytes frame = ethernet(ethertype::ipv4, {{ethertype::vlan, 42}}) + ipv4(v4, tcp(t));
+  const bytes frame = ethernet(ethertype::ipv4, {{tpid_vlan, 42}}) + ipv4(v4, tcp(t));
   decoded_packet p;
   REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
   CHECK(p.vlan_count == 1);
@@ -336,8 +337,7 @@ std::vector<bad_case> bad_cases() {
                    parse_result::truncated_ipv6_extension});
 
   cases.push_back({"three vlan tags",
-                   ethernet(ethertype::ipv4,
-                            {{ethertype::qinq, 1}, {ethertype::vlan, 2}, {ethertype::vlan, 3}}) +
+                   ethernet(ethertype::ipv4, {{tpid_qinq, 1}, {tpid_vlan, 2}, {tpid_vlan, 3}}) +
                        ipv4(v4, tcp(tcp_fields{})),
                    parse_result::too_many_vlan_tags});
 
