@@ -39,37 +39,21 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
   for (const auto& [bucket, points] : r.series->buckets()) {
     // Each source has one country, so summing distinct sources over countries stays exact.
     source_total total;
-    std::map<uint16_t, source_total> clusters, signatures, tools, actors;
     std::map<uint8_t, source_total> countries;
+    // Cluster, signature, tool and actor entries: by kind, then by dimension (summed over
+    // countries).
+    std::map<series_key::kind, std::map<uint16_t, source_total>> dims;
     for (const auto& [key, p] : points) {
       if (series_key::port_of(key) != index) {
         continue;
       }
       const source_total t{p.packets, p.sources};
-      switch (series_key::kind_of(key)) {
-        case series_key::kind::cluster:
-          clusters[series_key::dim_of(key)].packets += t.packets;
-          clusters[series_key::dim_of(key)].sources += t.sources;
-          break;
-        case series_key::kind::signature:
-          signatures[series_key::dim_of(key)].packets += t.packets;
-          signatures[series_key::dim_of(key)].sources += t.sources;
-          break;
-        case series_key::kind::port:
-          countries[series_key::country_of(key)] = t;
-          total.packets += t.packets;
-          total.sources += t.sources;
-          break;
-        case series_key::kind::tool:
-          tools[series_key::dim_of(key)].packets += t.packets;
-          tools[series_key::dim_of(key)].sources += t.sources;
-          break;
-        case series_key::kind::actor:
-          actors[series_key::dim_of(key)].packets += t.packets;
-          actors[series_key::dim_of(key)].sources += t.sources;
-          break;
-        case series_key::kind::fingerprint:
-          break;  // in the campaigns, not per bucket
+      const series_key::kind kind = series_key::kind_of(key);
+      if (kind == series_key::kind::port) {
+        countries[series_key::country_of(key)] = t;
+        total += t;
+      } else if (kind != series_key::kind::fingerprint) {  // fingerprints: in the campaigns
+        dims[kind][series_key::dim_of(key)] += t;
       }
     }
     if (total.packets == 0) {
@@ -78,19 +62,19 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
     w.StartObject();
     put_string(w, "start", format_utc(static_cast<uint64_t>(bucket) * r.bucket_ns).c_str());
     put_packets_sources(w, total.packets, total.sources);
-    write_pairs(w, "clusters", clusters, [&](uint16_t c) {
+    write_pairs(w, "clusters", dims[series_key::kind::cluster], [&](uint16_t c) {
       return c < r.cluster_names.size() ? r.cluster_names[c].c_str() : "?";
     });
     write_pairs(w, "countries", countries, [&](uint8_t c) {
       return c < r.country_codes.size() ? r.country_codes[c].c_str() : "ZZ";
     });
-    write_pairs(w, "signatures", signatures, [&](uint16_t rule) {
+    write_pairs(w, "signatures", dims[series_key::kind::signature], [&](uint16_t rule) {
       return rule < r.rules.size() ? r.rules[rule].name.c_str() : "?";
     });
-    write_pairs(w, "tools", tools, [&](uint16_t tool) {
+    write_pairs(w, "tools", dims[series_key::kind::tool], [&](uint16_t tool) {
       return tool < scan_tool_count ? scan_tool_name(static_cast<scan_tool>(tool)) : "?";
     });
-    write_pairs(w, "actors", actors, [&](uint16_t slot) {
+    write_pairs(w, "actors", dims[series_key::kind::actor], [&](uint16_t slot) {
       return slot >= 1 && slot <= r.actors.size() ? r.actors[slot - 1].name.c_str() : "?";
     });
     w.EndObject();
