@@ -1,6 +1,8 @@
 #include "export/json_series.hpp"
 
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "common/json_fields.hpp"
 #include "export/summary_table.hpp"
@@ -9,6 +11,18 @@
 namespace scanscope {
 
 namespace {
+
+/** `key: {name: packets, ...}` for a surge's top countries or clusters. */
+template <typename Name>
+void put_top(json_writer& w, const char* key, const std::vector<std::pair<uint16_t, uint64_t>>& top,
+             Name&& name) {
+  w.Key(key);
+  w.StartObject();
+  for (const auto& [index, packets] : top) {
+    put_uint(w, name(index), packets);
+  }
+  w.EndObject();
+}
 
 /** `key: {name: [packets, sources], ...}` for one dimension of a bucket. */
 template <typename Index, typename Name>
@@ -28,12 +42,19 @@ void write_pairs(json_writer& w, const char* key, const std::map<Index, source_t
 
 }  // namespace
 
-/** One port's closed buckets: totals, and by cluster, country and signature. */
-void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
-  w.Key("series");
+bool start_series_array(json_writer& w, const char* key, const run_report& r) {
+  w.Key(key);
   w.StartArray();
   if (r.series == nullptr) {
     w.EndArray();
+    return false;
+  }
+  return true;
+}
+
+/** One port's closed buckets: totals, and by cluster, country and signature. */
+void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
+  if (!start_series_array(w, "series", r)) {
     return;
   }
   for (const auto& [bucket, points] : r.series->buckets()) {
@@ -94,10 +115,7 @@ void write_port(json_writer& w, const watched_ports& ports, uint16_t index) {
 }
 
 void write_surges(json_writer& w, const run_report& r, const watched_ports& ports) {
-  w.Key("surges");
-  w.StartArray();
-  if (r.series == nullptr) {
-    w.EndArray();
+  if (!start_series_array(w, "surges", r)) {
     return;
   }
   auto country = [&](uint16_t c) {
@@ -127,20 +145,8 @@ void write_surges(json_writer& w, const run_report& r, const watched_ports& port
     put_double(w, "baseline", e.baseline);
     put_double(w, "ratio", e.ratio);
     put_double(w, "peak_ratio", e.peak_ratio);
-    w.Key("countries");
-    w.StartObject();
-    for (const auto& [c, n] : e.top_countries) {
-      w.Key(country(c));
-      w.Uint64(n);
-    }
-    w.EndObject();
-    w.Key("clusters");
-    w.StartObject();
-    for (const auto& [c, n] : e.top_clusters) {
-      w.Key(cluster(c));
-      w.Uint64(n);
-    }
-    w.EndObject();
+    put_top(w, "countries", e.top_countries, country);
+    put_top(w, "clusters", e.top_clusters, cluster);
     w.EndObject();
   }
   w.EndArray();
