@@ -4,6 +4,7 @@
  * Fields that many JSON objects share, for any rapidjson writer (plain or pretty).
  */
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -35,6 +36,17 @@ inline constexpr json_field<int64_t> put_int{};
 inline constexpr json_field<double> put_double{};
 inline constexpr json_field<bool> put_bool{};
 inline constexpr json_field<const char*> put_string{};
+
+/** `"key": {name(0): value(0), ...}`: one member for each index below `count`. */
+template <class Writer, class Name, class Value>
+void put_counts(Writer& w, const char* key, size_t count, Name&& name, Value&& value) {
+  w.Key(key);
+  w.StartObject();
+  for (size_t i = 0; i < count; ++i) {
+    put_uint(w, name(i), value(i));
+  }
+  w.EndObject();
+}
 
 /** `"packets": p, "sources": s` inside the object being written. */
 template <class Writer>
