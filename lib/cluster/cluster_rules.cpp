@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <fstream>
 #include <sstream>
 
+#include "common/file_text.hpp"
 #include "common/label.hpp"
 #include "fingerprint/fingerprint_key.hpp"
 
@@ -397,14 +397,8 @@ std::optional<cluster_rules> cluster_rules::parse(std::string_view text, const s
 
 std::optional<cluster_rules> cluster_rules::load(const std::string& path, std::string& error,
                                                  const cluster_rules* previous) {
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read cluster rules '" + path + "'";
-    return std::nullopt;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path, error, previous);
+  return parse_file(path, "cluster rules", error,
+                    [&](const std::string& text) { return parse(text, path, error, previous); });
 }
 
 bool cluster_rules::active(size_t slot) const {

@@ -66,6 +66,11 @@ struct source_total {
     packets += c.packets.read();
     sources += c.sources.read();
   }
+  source_total& operator+=(const source_total& o) {
+    packets += o.packets;
+    sources += o.sources;
+    return *this;
+  }
 };
 
 }  // namespace scanscope

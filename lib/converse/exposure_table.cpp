@@ -12,6 +12,43 @@ uint64_t load64(const uint8_t* p) {
   return v;
 }
 
+/** Small values packed in one counter, `Bits` each, held as value + 1 (0: an empty place). */
+template <typename Value, unsigned Bits>
+struct packed_list {
+  static constexpr unsigned size = 64 / Bits;
+  static constexpr uint64_t mask = (uint64_t{1} << Bits) - 1;
+
+  /** Adds `v` unless held already; a full list takes no more. */
+  static void add(counter& c, uint64_t v) {
+    const uint64_t list = c.read();
+    for (unsigned i = 0; i < size; ++i) {
+      const uint64_t held = (list >> (Bits * i)) & mask;
+      if (held == v + 1) {
+        return;
+      }
+      if (held == 0) {
+        c.set(list | ((v + 1) << (Bits * i)));
+        return;
+      }
+    }
+  }
+
+  static void append_to(const counter& c, std::vector<Value>& out) {
+    const uint64_t list = c.read();
+    for (unsigned i = 0; i < size; ++i) {
+      const uint64_t held = (list >> (Bits * i)) & mask;
+      if (held != 0) {
+        out.push_back(static_cast<Value>(held - 1));
+      }
+    }
+  }
+};
+
+using country_list = packed_list<uint8_t, 8>;
+using rule_list = packed_list<uint16_t, 16>;
+static_assert(country_list::size == exposure_table::max_countries);
+static_assert(rule_list::size == exposure_table::max_rules);
+
 uint64_t slot_hash(uint64_t high, uint64_t low, uint16_t port) {
   uint64_t x = high * 0x9E3779B97F4A7C15ULL ^ low * 0xC2B2AE3D27D4EB4FULL ^ port;
   x ^= x >> 29;
@@ -88,33 +125,13 @@ void exposure_table::record_answer(entry& e, uint64_t time_ns, uint8_t tool, uin
     return;
   }
   e.sources.add();
-  const uint64_t list = e.countries.read();
-  for (unsigned i = 0; i < max_countries; ++i) {
-    const uint64_t held = (list >> (8 * i)) & 0xFF;
-    if (held == uint64_t{country} + 1u) {
-      return;
-    }
-    if (held == 0) {
-      if (country != 255) {
-        e.countries.set(list | ((uint64_t{country} + 1) << (8 * i)));
-      }
-      return;
-    }
+  if (country != 255) {  // 255 + 1 does not fit a byte: not listed
+    country_list::add(e.countries, country);
   }
 }
 
 void exposure_table::record_rule(entry& e, uint16_t rule) {
-  const uint64_t list = e.rules.read();
-  for (unsigned i = 0; i < max_rules; ++i) {
-    const uint64_t held = (list >> (16 * i)) & 0xFFFF;
-    if (held == uint64_t{rule} + 1u) {
-      return;
-    }
-    if (held == 0) {
-      e.rules.set(list | ((uint64_t{rule} + 1) << (16 * i)));
-      return;
-    }
-  }
+  rule_list::add(e.rules, rule);
 }
 
 void exposure_table::collect(std::vector<exposure_total>& out) const {
@@ -134,20 +151,8 @@ void exposure_table::collect(std::vector<exposure_total>& out) const {
     t.answers = e.answers.read();
     t.sources = e.sources.read();
     t.tools = static_cast<uint32_t>(e.tools.read());
-    const uint64_t countries = e.countries.read();
-    for (unsigned i = 0; i < max_countries; ++i) {
-      const uint64_t c = (countries >> (8 * i)) & 0xFF;
-      if (c != 0) {
-        t.countries.push_back(static_cast<uint8_t>(c - 1));
-      }
-    }
-    const uint64_t rules = e.rules.read();
-    for (unsigned i = 0; i < max_rules; ++i) {
-      const uint64_t r = (rules >> (16 * i)) & 0xFFFF;
-      if (r != 0) {
-        t.rules.push_back(static_cast<uint16_t>(r - 1));
-      }
-    }
+    country_list::append_to(e.countries, t.countries);
+    rule_list::append_to(e.rules, t.rules);
     out.push_back(std::move(t));
   }
 }

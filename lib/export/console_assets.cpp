@@ -1,16 +1,14 @@
 #include "export/console_assets.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <utility>
+
+#include "common/file_text.hpp"
 
 namespace scanscope {
 
 console_assets::console_assets(const std::string& chart_js) {
-  std::ifstream in(chart_js, std::ios::binary);
-  if (in) {
-    std::ostringstream text;
-    text << in.rdbuf();
-    chart_js_ = text.str();
+  if (std::optional<std::string> text = read_file(chart_js)) {
+    chart_js_ = std::move(*text);
   }
 }
 

@@ -52,10 +52,7 @@ bool wanted(const campaign& c, const campaign_filter& f) {
 
 void write_campaigns(json_writer& w, const run_report& r, const watched_ports& ports,
                      const campaign_filter& f) {
-  w.Key("campaigns");
-  w.StartArray();
-  if (r.series == nullptr) {
-    w.EndArray();
+  if (!start_series_array(w, "campaigns", r)) {
     return;
   }
   for (const campaign& c : r.series->campaigns().campaigns()) {
@@ -99,10 +96,7 @@ void write_campaigns(json_writer& w, const run_report& r, const watched_ports& p
 
 void write_lead_changes(json_writer& w, const run_report& r, const watched_ports& ports,
                         const campaign_filter& f) {
-  w.Key("lead_changes");
-  w.StartArray();
-  if (r.series == nullptr) {
-    w.EndArray();
+  if (!start_series_array(w, "lead_changes", r)) {
     return;
   }
   for (const lead_change& l : r.series->campaigns().lead_changes()) {

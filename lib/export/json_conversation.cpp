@@ -106,13 +106,10 @@ void write_conversation(json_writer& w, const run_report& r, const watched_ports
   write_direction(w, "outbound", c.outbound);
   write_direction(w, "transit", c.transit);
   w.EndObject();
-  w.Key("counters");
-  w.StartObject();
-  for (size_t i = 0; i < conversation_counter_count; ++i) {
-    w.Key(conversation_counter_name(static_cast<conversation_counter>(i)));
-    w.Uint64(c.scalars[i]);
-  }
-  w.EndObject();
+  put_counts(
+      w, "counters", conversation_counter_count,
+      [](size_t i) { return conversation_counter_name(static_cast<conversation_counter>(i)); },
+      [&](size_t i) { return c.scalars[i]; });
   w.Key("ports");
   w.StartArray();
   for (size_t index = 0; index < c.rows.size(); ++index) {

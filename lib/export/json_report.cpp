@@ -208,13 +208,10 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   }
   w.EndObject();
 
-  w.Key("parse");
-  w.StartObject();
-  for (size_t i = 0; i < parse_result_count; ++i) {
-    w.Key(parse_result_name(static_cast<parse_result>(i)));
-    w.Uint64(t.parse[i]);
-  }
-  w.EndObject();
+  put_counts(
+      w, "parse", parse_result_count,
+      [](size_t i) { return parse_result_name(static_cast<parse_result>(i)); },
+      [&](size_t i) { return t.parse[i]; });
 
   w.Key("ports");
   w.StartArray();

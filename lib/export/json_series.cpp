@@ -1,6 +1,8 @@
 #include "export/json_series.hpp"
 
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "common/json_fields.hpp"
 #include "export/summary_table.hpp"
@@ -9,6 +11,18 @@
 namespace scanscope {
 
 namespace {
+
+/** `key: {name: packets, ...}` for a surge's top countries or clusters. */
+template <typename Name>
+void put_top(json_writer& w, const char* key, const std::vector<std::pair<uint16_t, uint64_t>>& top,
+             Name&& name) {
+  w.Key(key);
+  w.StartObject();
+  for (const auto& [index, packets] : top) {
+    put_uint(w, name(index), packets);
+  }
+  w.EndObject();
+}
 
 /** `key: {name: [packets, sources], ...}` for one dimension of a bucket. */
 template <typename Index, typename Name>
@@ -28,48 +42,39 @@ void write_pairs(json_writer& w, const char* key, const std::map<Index, source_t
 
 }  // namespace
 
-/** One port's closed buckets: totals, and by cluster, country and signature. */
-void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
-  w.Key("series");
+bool start_series_array(json_writer& w, const char* key, const run_report& r) {
+  w.Key(key);
   w.StartArray();
   if (r.series == nullptr) {
     w.EndArray();
+    return false;
+  }
+  return true;
+}
+
+/** One port's closed buckets: totals, and by cluster, country and signature. */
+void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
+  if (!start_series_array(w, "series", r)) {
     return;
   }
   for (const auto& [bucket, points] : r.series->buckets()) {
     // Each source has one country, so summing distinct sources over countries stays exact.
     source_total total;
-    std::map<uint16_t, source_total> clusters, signatures, tools, actors;
     std::map<uint8_t, source_total> countries;
+    // Cluster, signature, tool and actor entries: by kind, then by dimension (summed over
+    // countries).
+    std::map<series_key::kind, std::map<uint16_t, source_total>> dims;
     for (const auto& [key, p] : points) {
       if (series_key::port_of(key) != index) {
         continue;
       }
       const source_total t{p.packets, p.sources};
-      switch (series_key::kind_of(key)) {
-        case series_key::kind::cluster:
-          clusters[series_key::dim_of(key)].packets += t.packets;
-          clusters[series_key::dim_of(key)].sources += t.sources;
-          break;
-        case series_key::kind::signature:
-          signatures[series_key::dim_of(key)].packets += t.packets;
-          signatures[series_key::dim_of(key)].sources += t.sources;
-          break;
-        case series_key::kind::port:
-          countries[series_key::country_of(key)] = t;
-          total.packets += t.packets;
-          total.sources += t.sources;
-          break;
-        case series_key::kind::tool:
-          tools[series_key::dim_of(key)].packets += t.packets;
-          tools[series_key::dim_of(key)].sources += t.sources;
-          break;
-        case series_key::kind::actor:
-          actors[series_key::dim_of(key)].packets += t.packets;
-          actors[series_key::dim_of(key)].sources += t.sources;
-          break;
-        case series_key::kind::fingerprint:
-          break;  // in the campaigns, not per bucket
+      const series_key::kind kind = series_key::kind_of(key);
+      if (kind == series_key::kind::port) {
+        countries[series_key::country_of(key)] = t;
+        total += t;
+      } else if (kind != series_key::kind::fingerprint) {  // fingerprints: in the campaigns
+        dims[kind][series_key::dim_of(key)] += t;
       }
     }
     if (total.packets == 0) {
@@ -78,19 +83,19 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
     w.StartObject();
     put_string(w, "start", format_utc(static_cast<uint64_t>(bucket) * r.bucket_ns).c_str());
     put_packets_sources(w, total.packets, total.sources);
-    write_pairs(w, "clusters", clusters, [&](uint16_t c) {
+    write_pairs(w, "clusters", dims[series_key::kind::cluster], [&](uint16_t c) {
       return c < r.cluster_names.size() ? r.cluster_names[c].c_str() : "?";
     });
     write_pairs(w, "countries", countries, [&](uint8_t c) {
       return c < r.country_codes.size() ? r.country_codes[c].c_str() : "ZZ";
     });
-    write_pairs(w, "signatures", signatures, [&](uint16_t rule) {
+    write_pairs(w, "signatures", dims[series_key::kind::signature], [&](uint16_t rule) {
       return rule < r.rules.size() ? r.rules[rule].name.c_str() : "?";
     });
-    write_pairs(w, "tools", tools, [&](uint16_t tool) {
+    write_pairs(w, "tools", dims[series_key::kind::tool], [&](uint16_t tool) {
       return tool < scan_tool_count ? scan_tool_name(static_cast<scan_tool>(tool)) : "?";
     });
-    write_pairs(w, "actors", actors, [&](uint16_t slot) {
+    write_pairs(w, "actors", dims[series_key::kind::actor], [&](uint16_t slot) {
       return slot >= 1 && slot <= r.actors.size() ? r.actors[slot - 1].name.c_str() : "?";
     });
     w.EndObject();
@@ -110,10 +115,7 @@ void write_port(json_writer& w, const watched_ports& ports, uint16_t index) {
 }
 
 void write_surges(json_writer& w, const run_report& r, const watched_ports& ports) {
-  w.Key("surges");
-  w.StartArray();
-  if (r.series == nullptr) {
-    w.EndArray();
+  if (!start_series_array(w, "surges", r)) {
     return;
   }
   auto country = [&](uint16_t c) {
@@ -143,20 +145,8 @@ void write_surges(json_writer& w, const run_report& r, const watched_ports& port
     put_double(w, "baseline", e.baseline);
     put_double(w, "ratio", e.ratio);
     put_double(w, "peak_ratio", e.peak_ratio);
-    w.Key("countries");
-    w.StartObject();
-    for (const auto& [c, n] : e.top_countries) {
-      w.Key(country(c));
-      w.Uint64(n);
-    }
-    w.EndObject();
-    w.Key("clusters");
-    w.StartObject();
-    for (const auto& [c, n] : e.top_clusters) {
-      w.Key(cluster(c));
-      w.Uint64(n);
-    }
-    w.EndObject();
+    put_top(w, "countries", e.top_countries, country);
+    put_top(w, "clusters", e.top_clusters, cluster);
     w.EndObject();
   }
   w.EndArray();

@@ -13,6 +13,9 @@ namespace scanscope {
 
 using json_writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
 
+/** Starts `"key": [`; when the run keeps no series, closes it empty and returns false. */
+bool start_series_array(json_writer& w, const char* key, const run_report& r);
+
 /** `"series": [...]`: the closed buckets of watched-port index `index`. */
 void write_port_series(json_writer& w, const run_report& r, uint16_t index);
 

@@ -9,7 +9,9 @@
 #include <cinttypes>
 #include <cstdio>
 #include <string>
+#include <utility>
 
+#include "common/counter.hpp"
 #include "export/prometheus_text.hpp"
 #include "stats/counter_families.hpp"
 #include "stats/watched_ports.hpp"
@@ -77,6 +79,49 @@ inline std::string port_labels(const watched_ports& ports, uint16_t index) {
   const watched_port& p = ports.at(index);
   return label("port", std::to_string(p.port)) + "," + label("protocol", transport_name(p.proto)) +
          "," + label("name", p.name);
+}
+
+/** A family of packets and one of distinct sources, both read from source_totals. */
+struct frames_and_sources {
+  counter_family frames;
+  counter_family sources;
+
+  /** Each family with the field of source_total its samples take. */
+  std::pair<counter_family, uint64_t source_total::*> with_field(bool packets) const {
+    return packets ? std::pair{frames, &source_total::packets}
+                   : std::pair{sources, &source_total::sources};
+  }
+};
+
+/** Both families over `count` values: a sample each, labelled labels(k), from totals[k]. */
+template <class Totals, class Labels>
+void write_totals(std::string& out, frames_and_sources families, const Totals& totals, size_t count,
+                  Labels&& labels) {
+  for (const bool packets : {true, false}) {
+    const auto [family, field] = families.with_field(packets);
+    family_writer f(out, family);
+    for (size_t k = 0; k < count; ++k) {
+      f.sample(labels(k), totals[k].*field);
+    }
+  }
+}
+
+/** Both families by watched port (per_port[i][k]): only the values a port has seen get a row. */
+template <class PerPort, class Labels>
+void write_seen_per_port(std::string& out, frames_and_sources families, const watched_ports& ports,
+                         const PerPort& per_port, size_t count, Labels&& labels) {
+  for (const bool packets : {true, false}) {
+    const auto [family, field] = families.with_field(packets);
+    family_writer f(out, family);
+    for (size_t i = 0; i < per_port.size(); ++i) {
+      for (size_t k = 0; k < count; ++k) {
+        if (per_port[i][k].packets != 0) {
+          f.sample(port_labels(ports, static_cast<uint16_t>(i)) + "," + labels(k),
+                   per_port[i][k].*field);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace scanscope

@@ -144,8 +144,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
       if (n < top_countries) {
         countries[i].emplace_back(r.country_codes[order[n]], v);
       } else {
-        other.packets += v.packets;
-        other.sources += v.sources;
+        other += v;
         ++folded;
       }
     }
@@ -203,18 +202,9 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
                v.packets);
     }
   }
-  {
-    family_writer f(out, counter_family::tool_frames_total);
-    for (size_t k = 0; k < scan_tool_count; ++k) {
-      f.sample(label("tool", scan_tool_name(static_cast<scan_tool>(k))), t.tools_total[k].packets);
-    }
-  }
-  {
-    family_writer f(out, counter_family::tool_sources);
-    for (size_t k = 0; k < scan_tool_count; ++k) {
-      f.sample(label("tool", scan_tool_name(static_cast<scan_tool>(k))), t.tools_total[k].sources);
-    }
-  }
+  write_totals(out, {counter_family::tool_frames_total, counter_family::tool_sources},
+               t.tools_total, scan_tool_count,
+               [](size_t k) { return label("tool", scan_tool_name(static_cast<scan_tool>(k))); });
   write_technique_families(out, t, ports);
   write_actor_families(out, r, ports);
   if (r.series != nullptr) {

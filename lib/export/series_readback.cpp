@@ -7,6 +7,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -75,30 +77,26 @@ struct name_index {
       }
       country_index = c->second;
     }
-    auto from = [&](const std::unordered_map<std::string, uint16_t>& m, const char* what,
-                    uint16_t& dim) {
-      const auto it = m.find(value);
-      if (it == m.end()) {
-        why = std::string(what) + " '" + value + "' is not in the rules now";
-        return false;
-      }
-      dim = it->second;
-      return true;
-    };
+    // Kinds whose value is a name in the rules in use, and the index of those names.
+    const std::tuple<const char*, series_key::kind, const name_map&> named[] = {
+        {"cluster", series_key::kind::cluster, clusters},
+        {"signature", series_key::kind::signature, signatures},
+        {"actor", series_key::kind::actor, actors}};
+    const auto by_name = std::find_if(std::begin(named), std::end(named),
+                                      [&](const auto& n) { return kind == std::get<0>(n); });
     uint16_t dim = series_key::all;
     series_key::kind k;
-    if (kind == "port") {
+    if (by_name != std::end(named)) {
+      const name_map& index = std::get<2>(*by_name);
+      const auto it = index.find(value);
+      if (it == index.end()) {
+        why = kind + " '" + value + "' is not in the rules now";
+        return false;
+      }
+      k = std::get<1>(*by_name);
+      dim = it->second;
+    } else if (kind == "port") {
       k = series_key::kind::port;
-    } else if (kind == "cluster") {
-      k = series_key::kind::cluster;
-      if (!from(clusters, "cluster", dim)) {
-        return false;
-      }
-    } else if (kind == "signature") {
-      k = series_key::kind::signature;
-      if (!from(signatures, "signature", dim)) {
-        return false;
-      }
     } else if (kind == "tool") {
       k = series_key::kind::tool;
       scan_tool tool;
@@ -107,11 +105,6 @@ struct name_index {
         return false;
       }
       dim = static_cast<uint16_t>(tool);
-    } else if (kind == "actor") {
-      k = series_key::kind::actor;
-      if (!from(actors, "actor", dim)) {
-        return false;
-      }
     } else if (kind == "fingerprint") {
       k = series_key::kind::fingerprint;
       char* end = nullptr;
@@ -129,8 +122,9 @@ struct name_index {
     return true;
   }
 
+  using name_map = std::unordered_map<std::string, uint16_t>;
   const series_names& names;
-  std::unordered_map<std::string, uint16_t> clusters, signatures, actors;
+  name_map clusters, signatures, actors;
   std::unordered_map<std::string, uint8_t> countries;
 };
 

@@ -1,8 +1,9 @@
 #include "geo/actor_list.hpp"
 
 #include <cctype>
-#include <fstream>
 #include <sstream>
+
+#include "common/file_text.hpp"
 
 namespace scanscope {
 
@@ -108,14 +109,8 @@ std::optional<actor_list> actor_list::parse(std::string_view text, const std::st
 
 std::optional<actor_list> actor_list::load(const std::string& path, std::string& error,
                                            const actor_list* previous) {
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read actor file '" + path + "'";
-    return std::nullopt;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path, error, previous);
+  return parse_file(path, "actor file", error,
+                    [&](const std::string& text) { return parse(text, path, error, previous); });
 }
 
 uint8_t actor_list::match(const uint8_t* addr16, uint32_t asn) const {

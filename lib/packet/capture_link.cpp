@@ -2,12 +2,12 @@
 
 #include <cstring>
 
+#include "packet/wire.hpp"
+
 namespace scanscope {
 
 namespace {
 
-constexpr uint16_t ethertype_ipv4 = 0x0800;
-constexpr uint16_t ethertype_ipv6 = 0x86DD;
 // BSD loopback address family values for IPv6 differ by OS (24 NetBSD/OpenBSD, 28 FreeBSD,
 // 30 macOS); AF_INET is 2 everywhere.
 constexpr uint32_t af_inet = 2;
@@ -24,6 +24,15 @@ ethernet_view with_ethertype(size_t skip, uint16_t ethertype) {
   v.header[12] = static_cast<uint8_t>(ethertype >> 8);
   v.header[13] = static_cast<uint8_t>(ethertype & 0xFF);
   return v;
+}
+
+/** A link header of a fixed length that names the EtherType of what follows itself. */
+std::optional<ethernet_view> fixed_header(const uint8_t* record, size_t captured, size_t length,
+                                          size_t ethertype_at) {
+  if (captured < length) {
+    return std::nullopt;
+  }
+  return with_ethertype(length, load_be16(record + ethertype_at));
 }
 
 }  // namespace
@@ -67,7 +76,7 @@ std::optional<ethernet_view> make_ethernet_view(capture_link link, const uint8_t
       if (captured < 1) {
         return std::nullopt;
       }
-      return with_ethertype(0, (record[0] >> 4) == 6 ? ethertype_ipv6 : ethertype_ipv4);
+      return with_ethertype(0, (record[0] >> 4) == 6 ? ethertype::ipv6 : ethertype::ipv4);
     }
     case capture_link::bsd_loopback: {
       if (captured < 4) {
@@ -77,50 +86,37 @@ std::optional<ethernet_view> make_ethernet_view(capture_link link, const uint8_t
       std::memcpy(&family, record, 4);
       // Written in the capturing host's byte order: accept either.
       const bool inet = family == af_inet || __builtin_bswap32(family) == af_inet;
-      return with_ethertype(4, inet ? ethertype_ipv4 : ethertype_ipv6);
+      return with_ethertype(4, inet ? ethertype::ipv4 : ethertype::ipv6);
     }
-    case capture_link::linux_sll: {
-      if (captured < 16) {
-        return std::nullopt;
-      }
-      return with_ethertype(16, static_cast<uint16_t>((record[14] << 8) | record[15]));
-    }
-    case capture_link::linux_sll2: {
-      if (captured < 20) {
-        return std::nullopt;
-      }
-      return with_ethertype(20, static_cast<uint16_t>((record[0] << 8) | record[1]));
-    }
+    case capture_link::linux_sll:
+      return fixed_header(record, captured, 16, 14);
+    case capture_link::linux_sll2:
+      return fixed_header(record, captured, 20, 0);
     case capture_link::raw_ipv4:
-      return with_ethertype(0, ethertype_ipv4);
+      return with_ethertype(0, ethertype::ipv4);
     case capture_link::raw_ipv6:
-      return with_ethertype(0, ethertype_ipv6);
+      return with_ethertype(0, ethertype::ipv6);
     case capture_link::ppp: {
       // Address and control (FF 03) may be left out by header compression (RFC 1662).
       const size_t at = captured >= 2 && record[0] == 0xFF && record[1] == 0x03 ? 2 : 0;
       if (captured < at + 2) {
         return std::nullopt;
       }
-      const auto protocol = static_cast<uint16_t>((record[at] << 8) | record[at + 1]);
-      const uint16_t ethertype = protocol == ppp_ipv4   ? ethertype_ipv4
-                                 : protocol == ppp_ipv6 ? ethertype_ipv6
+      const uint16_t protocol = load_be16(record + at);
+      const uint16_t ethertype = protocol == ppp_ipv4   ? ethertype::ipv4
+                                 : protocol == ppp_ipv6 ? ethertype::ipv6
                                                         : 0;  // LCP, IPCP...: not IP
       return with_ethertype(at + 2, ethertype);
     }
-    case capture_link::cisco_hdlc: {
-      if (captured < 4) {
-        return std::nullopt;
-      }
-      return with_ethertype(4, static_cast<uint16_t>((record[2] << 8) | record[3]));
-    }
+    case capture_link::cisco_hdlc:
+      return fixed_header(record, captured, 4, 2);
     case capture_link::ppi: {
       // Version, flags, header length (little-endian 16 bits), inner link type (32 bits).
       if (captured < 8) {
         return std::nullopt;
       }
-      const size_t length = record[2] | (record[3] << 8);
-      const uint32_t inner =
-          record[4] | (record[5] << 8) | (uint32_t{record[6]} << 16) | (uint32_t{record[7]} << 24);
+      const size_t length = load_le16(record + 2);
+      const uint32_t inner = load_le32(record + 4);
       if (length < 8 || captured < length) {
         return std::nullopt;
       }
@@ -130,7 +126,8 @@ std::optional<ethernet_view> make_ethernet_view(capture_link link, const uint8_t
         return v;
       }
       if (inner == ppi_raw_ip && captured > length) {
-        return with_ethertype(length, (record[length] >> 4) == 6 ? ethertype_ipv6 : ethertype_ipv4);
+        return with_ethertype(length,
+                              (record[length] >> 4) == 6 ? ethertype::ipv6 : ethertype::ipv4);
       }
       return with_ethertype(length, 0);  // 802.11 and others: counted as not IP
     }

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "packet/wire.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -12,11 +14,10 @@ namespace scanscope {
 
 namespace {
 
-constexpr uint16_t ethertype_ipv4 = 0x0800;
-constexpr uint16_t ethertype_ipv6 = 0x86DD;
-constexpr uint16_t ethertype_vlan = 0x8100;
-constexpr uint16_t ethertype_qinq = 0x88A8;
-constexpr uint16_t ethertype_qinq_legacy = 0x9100;
+// 802.1Q and 802.1ad tag protocol IDs (0x9100: the pre-standard QinQ some switches still send).
+constexpr uint16_t tpid_vlan = 0x8100;
+constexpr uint16_t tpid_qinq = 0x88A8;
+constexpr uint16_t tpid_qinq_legacy = 0x9100;
 constexpr size_t ethernet_header_length = 14;
 constexpr size_t vlan_tag_length = 4;
 constexpr size_t max_vlan_tags = 2;
@@ -41,14 +42,6 @@ constexpr uint8_t ipv6_dest_options = 60;
 constexpr uint8_t ipv6_mobility = 135;
 constexpr uint8_t ipv6_hip = 139;
 constexpr uint8_t ipv6_shim6 = 140;
-
-inline uint16_t load_be16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-
-inline uint32_t load_be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
 
 /** Bounds of the transport segment: what was captured, and what the IP header says. */
 struct segment {
@@ -400,7 +393,7 @@ parse_result parse_frame(const uint8_t* frame, size_t length, size_t wire_length
     }
     size_t off = ethernet_header_length;
     uint16_t type = load_be16(frame + 12);
-    while (type == ethertype_vlan || type == ethertype_qinq || type == ethertype_qinq_legacy) {
+    while (type == tpid_vlan || type == tpid_qinq || type == tpid_qinq_legacy) {
       if (out.vlan_count == max_vlan_tags) {
         return parse_result::too_many_vlan_tags;
       }
@@ -415,10 +408,10 @@ parse_result parse_frame(const uint8_t* frame, size_t length, size_t wire_length
       ++out.vlan_count;
     }
     out.ether_type = type;
-    if (type == ethertype_ipv4) {
+    if (type == ethertype::ipv4) {
       return parse_ipv4(frame, off, length, wire_length, out);
     }
-    if (type == ethertype_ipv6) {
+    if (type == ethertype::ipv6) {
       return parse_ipv6(frame, off, length, wire_length, out);
     }
     return parse_result::non_ip;

@@ -77,8 +77,7 @@ std::string prefix_set::add(std::string_view prefix) {
   if (p.v4) {
     const uint32_t bits = length - 96;
     const uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
-    const uint32_t net = uint32_t{p.bytes[12]} << 24 | uint32_t{p.bytes[13]} << 16 |
-                         uint32_t{p.bytes[14]} << 8 | p.bytes[15];
+    const uint32_t net = load_be32(p.bytes + 12);
     v4_.push_back({net, mask});
   }
   return {};

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "packet/wire.hpp"
+
 namespace scanscope {
 
 /** One prefix, IPv4 held as ::ffff:a.b.c.d/(96 + length). */
@@ -41,8 +43,7 @@ class prefix_set {
   }
   /** An IPv4 address in network order: one mask and compare per IPv4 prefix. */
   bool contains_v4(const uint8_t* addr4) const {
-    const uint32_t a = uint32_t{addr4[0]} << 24 | uint32_t{addr4[1]} << 16 |
-                       uint32_t{addr4[2]} << 8 | addr4[3];
+    const uint32_t a = load_be32(addr4);
     for (const v4_prefix& p : v4_) {
       if ((a & p.mask) == p.net) {
         return true;

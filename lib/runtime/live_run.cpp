@@ -72,19 +72,17 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
     rx.enable_responder(o, rx_count);
   }
   for (const rx_queue_ref& q : queues) {
-    if (error = rx.add_worker(o, tables); !error.empty()) {
+    const std::string source =
+        "port " + std::to_string(q.port_id) + " queue " + std::to_string(q.queue);
+    if (error = rx.add_worker(o, tables, source); !error.empty()) {
       std::cerr << "scanscope: " << error << "\n";
       stop_ports(port_ids);
       return exit_runtime_error;
     }
-    rx_task t;
-    t.work = rx.workers.back().get();
+    rx_task& t = rx.tasks.back();
     t.queue = q;
-    t.burst = static_cast<uint16_t>(o.burst);
     t.stop = &stop_requested;
     t.answer_pool = o.conversation.respond ? pool : nullptr;
-    t.source = "port " + std::to_string(q.port_id) + " queue " + std::to_string(q.queue);
-    rx.tasks.push_back(t);
   }
   if (error = rx.launch(); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";

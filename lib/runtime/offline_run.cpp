@@ -111,18 +111,14 @@ int run_offline(const app_options& o, const rules_and_databases& tables,
       return exit_runtime_error;
     }
     rings.push_back(ring);
-    if (error = rx.add_worker(o, tables); !error.empty()) {
+    if (error = rx.add_worker(o, tables, "pcap ring " + std::to_string(i)); !error.empty()) {
       std::cerr << "scanscope: " << error << "\n";
       return exit_runtime_error;
     }
-    rx_task t;
-    t.work = rx.workers.back().get();
+    rx_task& t = rx.tasks.back();
     t.ring = ring;
-    t.burst = static_cast<uint16_t>(o.burst);
     t.input_done = &input_done;
     t.processed = &processed[i];
-    t.source = "pcap ring " + std::to_string(i);
-    rx.tasks.push_back(t);
   }
   if (error = rx.launch(); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";

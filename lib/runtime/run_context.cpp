@@ -44,7 +44,8 @@ uint64_t rx_lcores::last_time_ns() const {
   return t;
 }
 
-std::string rx_lcores::add_worker(const app_options& o, const rules_and_databases& tables) {
+std::string rx_lcores::add_worker(const app_options& o, const rules_and_databases& tables,
+                                  std::string source) {
   worker_config config;
   config.ports = &tables.ports;
   config.clusters = tables.clusters.get();
@@ -75,6 +76,11 @@ std::string rx_lcores::add_worker(const app_options& o, const rules_and_database
     return error;
   }
   workers.push_back(std::move(w));
+  rx_task t;
+  t.work = workers.back().get();
+  t.burst = static_cast<uint16_t>(o.burst);
+  t.source = std::move(source);
+  tasks.push_back(std::move(t));
   return {};
 }
 

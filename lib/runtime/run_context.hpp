@@ -78,8 +78,10 @@ struct rx_lcores {
   std::vector<bucket_series*> series() const;
   /** Latest packet time any lcore saw (0: none). */
   uint64_t last_time_ns() const;
-  /** Add a worker for one RX lcore; empty on success, else the reason. */
-  std::string add_worker(const app_options& o, const rules_and_databases& tables);
+  /** Add a worker for one RX lcore and its task, which names `source` and has the worker and
+   *  burst set (the caller sets what it polls); empty on success, else the reason. */
+  std::string add_worker(const app_options& o, const rules_and_databases& tables,
+                         std::string source);
   /** Launch one task per worker lcore, in lcore order; empty on success. */
   std::string launch();
   /** Per-lcore lines of the report. */

@@ -1,9 +1,8 @@
 #include "scenario/scenario.hpp"
 
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
+#include "common/file_text.hpp"
 #include "scenario/scenario_reader.hpp"
 
 namespace scanscope {
@@ -48,14 +47,12 @@ std::optional<scenario> scenario::parse(std::string_view text, const std::string
 }
 
 std::optional<scenario> scenario::load(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const std::optional<std::string> text = read_file(path);
+  if (!text) {
     error = path + ": cannot open scenario file";
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path, error);
+  return parse(*text, path, error);
 }
 
 }  // namespace scanscope

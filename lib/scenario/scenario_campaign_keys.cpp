@@ -31,13 +31,7 @@ bool scenario_reader::campaign_key(campaign& c, std::string_view key, std::strin
                                                                {"zmap", probe_tool::zmap},
                                                                {"nmap", probe_tool::nmap},
                                                                {"stack", probe_tool::stack}};
-    for (const auto& [name, tool] : tools) {
-      if (value == name) {
-        c.tool = tool;
-        return true;
-      }
-    }
-    return fail("unknown tool '" + std::string(value) + "' (mirai, masscan, zmap, nmap, stack)");
+    return choose("tool", value, tools, c.tool);
   }
   if (key == "window") {
     unsigned w = 0;
@@ -63,14 +57,11 @@ bool scenario_reader::campaign_key(campaign& c, std::string_view key, std::strin
         {"mss", option_layout::mss},
         {"linux", option_layout::linux},
         {"windows", option_layout::windows}};
-    for (const auto& [name, layout] : layouts) {
-      if (value == name) {
-        c.options = layout;
-        options_set_ = true;
-        return true;
-      }
+    if (!choose("options", value, layouts, c.options)) {
+      return false;
     }
-    return fail("unknown options '" + std::string(value) + "' (none, mss, linux, windows)");
+    options_set_ = true;
+    return true;
   }
   if (key == "sport") {
     if (value != "fixed" && value != "random") {

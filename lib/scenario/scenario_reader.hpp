@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/text.hpp"
@@ -56,6 +57,21 @@ class scenario_reader {
   bool fail(const std::string& reason) {
     error_ = origin_ + ":" + std::to_string(line_) + ": " + reason;
     return false;
+  }
+  /** Sets `out` to what `value` names in `choices`; else fails with "unknown KEY 'VALUE' (the
+   *  names)". */
+  template <typename T, size_t N>
+  bool choose(const char* key, std::string_view value,
+              const std::pair<const char*, T> (&choices)[N], T& out) {
+    std::string names;
+    for (const auto& [name, choice] : choices) {
+      if (value == name) {
+        out = choice;
+        return true;
+      }
+      names += (names.empty() ? "" : ", ") + std::string(name);
+    }
+    return fail("unknown " + std::string(key) + " '" + std::string(value) + "' (" + names + ")");
   }
   bool scenario_key(std::string_view key, std::string_view value);
   bool campaign_key(campaign& c, std::string_view key, std::string_view value);

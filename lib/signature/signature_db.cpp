@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/file_text.hpp"
+
 namespace scanscope {
 
 namespace {
@@ -107,13 +109,11 @@ std::string cache_path(const std::string& dir, const std::string& text,
 /** Cache file: for each database (stream, then the port groups' block ones) its size as a u64
  *  and its serialized bytes. */
 bool load_cache(const std::string& path, size_t count, std::vector<hs_database_ptr>& dbs) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const std::optional<std::string> file = read_file(path);
+  if (!file) {
     return false;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string bytes = buffer.str();
+  const std::string& bytes = *file;
   std::vector<hs_database_ptr> loaded;
   size_t at = 0;
   while (loaded.size() < count) {
@@ -272,18 +272,14 @@ std::unique_ptr<signature_db> signature_db::build(std::vector<signature_rule> ru
 std::unique_ptr<signature_db> signature_db::load(const std::string& path,
                                                  const std::string& cache_dir, std::string& error,
                                                  const signature_db* previous) {
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read signature rules '" + path + "'";
-    return nullptr;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto rules = parse_signature_rules(text.str(), path, error);
-  if (!rules) {
-    return nullptr;
-  }
-  return build(std::move(*rules), path, text.str(), cache_dir, error, previous);
+  return parse_file(path, "signature rules", error,
+                    [&](const std::string& text) -> std::unique_ptr<signature_db> {
+                      auto rules = parse_signature_rules(text, path, error);
+                      if (!rules) {
+                        return nullptr;
+                      }
+                      return build(std::move(*rules), path, text, cache_dir, error, previous);
+                    });
 }
 
 hs_scratch_ptr signature_db::clone_scratch(std::string& error) const {

@@ -1,12 +1,11 @@
 #include "stats/fingerprint_table.hpp"
 
+#include "table/unique_set.hpp"
+
 namespace scanscope {
 
 fingerprint_table::fingerprint_table(uint32_t slots) {
-  uint64_t n = 64;
-  while (n < slots) {
-    n <<= 1;
-  }
+  const uint64_t n = table_slots(slots, 64);
   slots_ = std::make_unique<fingerprint_slot[]>(n);
   mask_ = n - 1;
   limit_ = n - n / 8;

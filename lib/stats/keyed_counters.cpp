@@ -5,10 +5,7 @@
 namespace scanscope {
 
 keyed_counters::keyed_counters(uint32_t entries) {
-  uint64_t n = 64;
-  while (n < entries) {
-    n <<= 1;
-  }
+  const uint64_t n = table_slots(entries, 64);
   entries_ = std::make_unique<keyed_entry[]>(n);
   mask_ = n - 1;
 }

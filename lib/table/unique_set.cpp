@@ -5,10 +5,7 @@
 namespace scanscope {
 
 unique_set::unique_set(uint32_t slots) {
-  uint64_t n = 1024;
-  while (n < slots) {
-    n <<= 1;
-  }
+  const uint64_t n = table_slots(slots, 1024);
   slots_.assign(n, 0);
   mask_ = n - 1;
   limit_ = n - n / 8;  // linear probing stays short below 7/8 load

@@ -13,6 +13,15 @@
 
 namespace scanscope {
 
+/** Slots of an open-addressing table: `wanted` rounded up to a power of two, at least `least`. */
+inline uint64_t table_slots(uint64_t wanted, uint64_t least) {
+  uint64_t n = least;
+  while (n < wanted) {
+    n <<= 1;
+  }
+  return n;
+}
+
 class unique_set {
  public:
   /** @param slots capacity, rounded up to a power of two; it stops adding at 7/8 full */

@@ -13,17 +13,16 @@
 // default Debian's libloc database).
 
 #include <rte_cycles.h>
-#include <rte_eal.h>
 #include <unistd.h>
 
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "../unit/eal_helpers.hpp"
 #include "../unit/frame_builder.hpp"
 #include "bench_payloads.hpp"
 #include "fingerprint/fingerprint_key.hpp"
@@ -227,23 +226,8 @@ int main(int argc, char** argv) {
     std::printf("stage_bench: wrote %u SYNs to %s\n", o.sources, o.write_pcap.c_str());
     return 0;
   }
-  std::vector<std::string> args = {"stage_bench",
-                                   "--no-huge",
-                                   "--no-pci",
-                                   "--no-shconf",
-                                   "-m",
-                                   "2048",
-                                   "-l",
-                                   "0",
-                                   "--no-telemetry",
-                                   "--log-level=lib.eal:error",
-                                   "--file-prefix=scanscope-bench-" + std::to_string(getpid())};
-  std::vector<char*> eal_argv;
-  for (std::string& a : args) {
-    eal_argv.push_back(a.data());
-  }
-  if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
-    std::fprintf(stderr, "stage_bench: EAL initialisation failed\n");
+  if (const std::string error = start_test_eal("stage_bench", "bench", 2048); !error.empty()) {
+    std::fprintf(stderr, "stage_bench: %s\n", error.c_str());
     return 1;
   }
 
@@ -431,7 +415,6 @@ int main(int argc, char** argv) {
     std::printf("  payload scan: %" PRIu64 " payloads, %" PRIu64 " bytes, %zu rules\n",
                 sc->counters().packets.read(), sc->counters().bytes.read(), rules->rules().size());
   }
-  const std::string runtime_dir = rte_eal_get_runtime_dir();
   if (responder_worker) {
     std::printf("  responder: %" PRIu64 " SYN-ACKs built\n",
                 responder_worker->conversation()
@@ -443,8 +426,6 @@ int main(int argc, char** argv) {
   monitored_worker.reset();
   responder_worker.reset();
   table.reset();
-  rte_eal_cleanup();
-  std::error_code ignored;
-  std::filesystem::remove_all(runtime_dir, ignored);
+  stop_test_eal();
   return 0;
 }

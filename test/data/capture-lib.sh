@@ -31,6 +31,14 @@ netns_setup() {
   target_mac=$(ip -n "$target" -br link show ssc_t | awk '{print $3}')
 }
 
+# netns_setup for the scanner tools' scripts, and $blocklist: an empty file for ZMap's -b (its
+# default blocklist refuses 10.0.0.0/8). Both go when the script exits.
+netns_setup_with_blocklist() {
+  blocklist=$(mktemp)
+  trap 'netns_cleanup; rm -f "$blocklist"' EXIT
+  netns_setup
+}
+
 # capture NAME COMMAND...: run COMMAND in the scanner namespace while tcpdump records the
 # frames arriving at the target (`-Q in`: a darknet sensor's view) into $out/NAME.pcap.
 capture() {

@@ -17,11 +17,7 @@ zmap_bin=$1
 masscan_bin=$2
 out=${3:-$(dirname "$0")}
 . "$(dirname "$0")/capture-lib.sh"
-trap netns_cleanup EXIT
-netns_setup
-
-blocklist=$(mktemp)
-trap 'netns_cleanup; rm -f "$blocklist"' EXIT
+netns_setup_with_blocklist
 
 # ZMap's defaults: Windows-style TCP options, 16 probes to the one address.
 capture zmap4-syn "$zmap_bin" -p 8545 -i ssc_s -G "$target_mac" -b "$blocklist" -P 16 -c 1 \

@@ -7,11 +7,7 @@
 set -euo pipefail
 out=${1:-$(dirname "$0")}
 . "$(dirname "$0")/capture-lib.sh"
-trap netns_cleanup EXIT
-netns_setup
-
-blocklist=$(mktemp)
-trap 'netns_cleanup; rm -f "$blocklist"' EXIT
+netns_setup_with_blocklist
 
 capture nmap-syn nmap -sS -Pn -n -p 22,23,80,443,2323,3333,5555,8545,37215,52869 "$target_ip"
 # nmap's other TCP scans: FIN, NULL, XMAS, ACK and Maimon probes.

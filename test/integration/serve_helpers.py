@@ -21,6 +21,24 @@ def cache_args():
     return ["--signature-cache", folder, "--geo-cache", folder]
 
 
+def port_run(scanscope, name, vdev, args, lcores="0-1", memory_mb=512):
+    """scanscope's command line for a run on one virtual port (`vdev`): no hugepages, no PCI
+    scan, EAL files of its own (scanscope-NAME-PID); `args` are scanscope's, after the `--`."""
+    return [scanscope, "-l", lcores, "--no-huge", "-m", str(memory_mb), "--no-pci",
+            f"--file-prefix=scanscope-{name}-{os.getpid()}", "--vdev", vdev, "--", *args]
+
+
+def finished_report(proc, log_path, report_path, failures):
+    """The JSON report of a run that has ended; None, with the end of its log in `failures`,
+    when it exited with an error."""
+    if proc.returncode != 0:
+        with open(log_path) as f:
+            failures.append(f"scanscope exited {proc.returncode}: {f.read()[-2000:]}")
+        return None
+    with open(report_path) as f:
+        return json.load(f)
+
+
 def free_port():
     """A TCP port on 127.0.0.1 nothing listens on now."""
     with socket.socket() as s:

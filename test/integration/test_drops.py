@@ -13,7 +13,6 @@ frames were dropped depends on the machine; the figure is printed.
 usage: test_drops.py SCANSCOPE SOURCE_DIR
 """
 
-import json
 import os
 import socket
 import subprocess
@@ -25,7 +24,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netns_link import run, veth_to_namespace  # noqa: E402
 from serve_helpers import (  # noqa: E402
-    cache_args, check_counter_families, exit_status)
+    cache_args, check_counter_families, exit_status, finished_report, port_run)
 from ip_frames import syn_frame  # noqa: E402
 
 NS = f"scanscope-drops-{os.getpid()}"
@@ -96,10 +95,9 @@ def main():
         try:
             # --list-ports on the up veth says what the kernel says: up.
             listed = subprocess.run(
-                [scanscope, "-l", "0", "--no-huge", "-m", "256", "--no-pci",
-                 f"--file-prefix=scanscope-list-{os.getpid()}",
-                 "--vdev", f"net_af_packet0,iface={HOST_IF}", "--", "--list-ports",
-                 "--config", config, *cache_args(), "--geo-db", "none"],
+                port_run(scanscope, "list", f"net_af_packet0,iface={HOST_IF}",
+                         ["--list-ports", "--config", config, *cache_args(), "--geo-db", "none"],
+                         lcores="0", memory_mb=256),
                 capture_output=True, text=True, timeout=60)
             if f"link up (interface {HOST_IF})" not in listed.stdout:
                 failures.append(f"--list-ports on the up {HOST_IF}: {listed.stdout!r} "
@@ -107,12 +105,10 @@ def main():
             before = rx_packets()
             with open(log_path, "w") as log:
                 proc = subprocess.Popen(
-                    [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
-                     f"--file-prefix=scanscope-drops-{os.getpid()}",
-                     "--vdev", f"net_af_packet0,iface={HOST_IF}", "--",
-                     "--config", config, *cache_args(), "--geo-db", "none", "--duration", "14",
-                     "--http", f"127.0.0.1:{port}", "--json-out", report_path,
-                     "--status-interval", "1"],
+                    port_run(scanscope, "drops", f"net_af_packet0,iface={HOST_IF}",
+                             ["--config", config, *cache_args(), "--geo-db", "none",
+                              "--duration", "14", "--http", f"127.0.0.1:{port}",
+                              "--json-out", report_path, "--status-interval", "1"]),
                     stdout=subprocess.DEVNULL, stderr=log)
             wait_until_serving(port, proc)
             send(300000, frames)
@@ -126,12 +122,8 @@ def main():
             received = rx_packets() - before
         finally:
             teardown()
-        if proc.returncode != 0:
-            with open(log_path) as f:
-                failures.append(f"scanscope exited {proc.returncode}: {f.read()[-2000:]}")
-        else:
-            with open(report_path) as f:
-                report = json.load(f)
+        report = finished_report(proc, log_path, report_path, failures)
+        if report is not None:
             device = report["devices"][0]
             delivered, dropped = device["ipackets"], device["kernel_dropped"]
             if delivered + dropped != received:

@@ -36,7 +36,7 @@ SOURCE_DIR = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(
 sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
 import clickhouse_local  # noqa: E402
 from netns_link import veth_to_namespace  # noqa: E402
-from serve_helpers import cache_args, check_counter_families  # noqa: E402
+from serve_helpers import cache_args, check_counter_families, port_run  # noqa: E402
 
 SCHEMA = os.path.join(SOURCE_DIR, "config", "clickhouse", "schema.sql")
 DISTRIBUTED = os.path.join(SOURCE_DIR, "config", "clickhouse", "distributed.sql")
@@ -254,15 +254,14 @@ def outage(scanscope, tmp):
         http = clickhouse_local.free_port()
         with open(log_path, "w") as log:
             proc = subprocess.Popen(
-                [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
-                 f"--file-prefix=scanscope-fleet-{os.getpid()}",
-                 "--vdev", f"net_af_packet0,iface={HOST_IF}", "--",
-                 "--config", CONFIG, *cache_args(), "--geo-db", "none", "--bucket", "10", "--bucket-grace", "1",
-                 "--mbufs", "4096", "--http", f"127.0.0.1:{http}", "--json-out", report,
-                 "--series-dir", series_dir, "--status-interval", "1",
-                 "--clickhouse", server.url + "?database=scanscope", "--sensor", "live",
-                 "--clickhouse-spool", spool, "--clickhouse-timeout", "2",
-                 "--clickhouse-flush", "30"],
+                port_run(scanscope, "fleet", f"net_af_packet0,iface={HOST_IF}",
+                         ["--config", CONFIG, *cache_args(), "--geo-db", "none", "--bucket", "10",
+                          "--bucket-grace", "1", "--mbufs", "4096", "--http", f"127.0.0.1:{http}",
+                          "--json-out", report, "--series-dir", series_dir,
+                          "--status-interval", "1",
+                          "--clickhouse", server.url + "?database=scanscope", "--sensor", "live",
+                          "--clickhouse-spool", spool, "--clickhouse-timeout", "2",
+                          "--clickhouse-flush", "30"]),
                 stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.time() + 30
         while time.time() < deadline and "pps" not in open(log_path).read():

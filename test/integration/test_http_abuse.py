@@ -13,7 +13,6 @@
 usage: test_http_abuse.py SCANSCOPE SOURCE_DIR
 """
 
-import json
 import selectors
 import os
 import re
@@ -23,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from serve_helpers import cache_args, exit_status
+from serve_helpers import cache_args, exit_status, finished_report, port_run
 
 failures = []
 
@@ -70,12 +69,10 @@ def main():
         log_path, report_path = os.path.join(tmp, "log"), os.path.join(tmp, "report.json")
         with open(log_path, "w") as log:
             proc = subprocess.Popen(
-                [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
-                 f"--file-prefix=scanscope-http-{os.getpid()}",
-                 "--vdev", f"net_pcap0,rx_pcap={capture},infinite_rx=1", "--",
-                 "--config", config, *cache_args(), "--geo-db", "none", "--duration", "22", "--mbufs", "8192",
-                 "--http", f"127.0.0.1:{port}", "--json-out", report_path,
-                 "--status-interval", "1"],
+                port_run(scanscope, "http", f"net_pcap0,rx_pcap={capture},infinite_rx=1",
+                         ["--config", config, *cache_args(), "--geo-db", "none", "--duration", "22",
+                          "--mbufs", "8192", "--http", f"127.0.0.1:{port}",
+                          "--json-out", report_path, "--status-interval", "1"]),
                 stdout=subprocess.DEVNULL, stderr=log)
         try:
             deadline = time.time() + 20
@@ -143,12 +140,8 @@ def main():
         finally:
             if proc.poll() is None:
                 proc.kill()
-        if proc.returncode != 0:
-            with open(log_path) as f:
-                failures.append(f"scanscope exited {proc.returncode}: {f.read()[-2000:]}")
-        else:
-            with open(report_path) as f:
-                report = json.load(f)
+        report = finished_report(proc, log_path, report_path, failures)
+        if report is not None:
             if report["totals"]["packets"] <= 0:
                 failures.append("the live run counted no frames")
         if before and during:

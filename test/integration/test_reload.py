@@ -25,7 +25,7 @@ import time
 
 from ip_frames import syn_frame
 from netns_link import veth_to_namespace, wait_for
-from serve_helpers import cache_args
+from serve_helpers import cache_args, port_run
 
 NS = f"scanscope-reload-{os.getpid()}"
 HOST_IF, PEER_IF = "ssr0", "ssr1"
@@ -83,13 +83,11 @@ def main():
         try:
             with open(log_path, "w") as log:
                 proc = subprocess.Popen(
-                    [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
-                     f"--file-prefix=scanscope-reload-{os.getpid()}",
-                     "--vdev", f"net_af_packet0,iface={HOST_IF}", "--",
-                     "--config", config, *cache_args(), "--geo-db", live_db, "--duration", "12",
-                     "--signatures", rules, "--clusters", clusters,
-                     "--mbufs", "4096", "--http", "none", "--json-out", report_path,
-                     "--status-interval", "1"],
+                    port_run(scanscope, "reload", f"net_af_packet0,iface={HOST_IF}",
+                             ["--config", config, *cache_args(), "--geo-db", live_db,
+                              "--duration", "12", "--signatures", rules, "--clusters", clusters,
+                              "--mbufs", "4096", "--http", "none", "--json-out", report_path,
+                              "--status-interval", "1"]),
                     stdout=subprocess.DEVNULL, stderr=log)
             if not wait_for(log_path, "pps", 20):
                 failures.append("scanscope did not start polling")

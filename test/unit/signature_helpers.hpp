@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "frame_builder.hpp"
 #include "packet/parser.hpp"
@@ -25,6 +26,20 @@ inline const signature_db& default_db() {
     return d;
   }();
   return *db;
+}
+
+/** Names of the rules of `db` that hit when `s` scans one frame (which must parse), in order. */
+inline std::vector<std::string> rule_hits(signature_scanner& s, const signature_db& db,
+                                          const bytes& frame) {
+  decoded_packet p;
+  REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
+  signature_hits hits;
+  s.scan(p, frame.data(), 1000, hits);
+  std::vector<std::string> names;
+  for (unsigned i = 0; i < hits.count; ++i) {
+    names.push_back(db.rules()[hits.rule[i]].name);
+  }
+  return names;
 }
 
 /** Scans TCP segments of one connection, or UDP datagrams, through a real scanner. */
@@ -64,15 +79,8 @@ class connection {
       ip.proto = 17;
       frame = ethernet(0x0800) + ipv4(ip, udp(src_port_, dst_port_, data));
     }
-    decoded_packet p;
-    REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
-    signature_hits hits;
-    scanner_.scan(p, frame.data(), 1000, hits);
-    std::set<std::string> names;
-    for (unsigned i = 0; i < hits.count; ++i) {
-      names.insert(default_db().rules()[hits.rule[i]].name);
-    }
-    return names;
+    const std::vector<std::string> names = rule_hits(scanner_, default_db(), frame);
+    return {names.begin(), names.end()};
   }
 
  private:

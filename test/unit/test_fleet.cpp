@@ -1,30 +1,25 @@
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "export/json_report.hpp"
+#include "export/prometheus_text.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "fleet/bucket_rows.hpp"
 #include "fleet/clickhouse_url.hpp"
-#include "export/json_report.hpp"
-#include "export/prometheus_text.hpp"
 #include "fleet/delivery_spool.hpp"
 #include "pipeline/lcore_fold.hpp"
+#include "series_helpers.hpp"
 #include "stats/bucket_series.hpp"
 
 using namespace scanscope;
+using namespace scanscope::test;
 
 namespace {
-
-struct folder {
-  std::string path = "/tmp/scanscope-spool-test-" + std::to_string(::getpid());
-  folder() { std::filesystem::remove_all(path); }
-  ~folder() { std::filesystem::remove_all(path); }
-};
 
 bucket_batch batch_of(int64_t bucket, size_t body_bytes) {
   bucket_batch b;
@@ -80,7 +75,7 @@ TEST_CASE("clickhouse URLs are checked and shown without their password", "[flee
 }
 
 TEST_CASE("the spool keeps buckets in order, across a restart, within its bound", "[fleet]") {
-  folder dir;
+  scratch_folder dir("spool");
   {
     delivery_spool spool(dir.path, 10000);
     REQUIRE(spool.open().empty());
@@ -117,7 +112,7 @@ TEST_CASE("the spool keeps buckets in order, across a restart, within its bound"
 }
 
 TEST_CASE("a spool folder that cannot be made is refused at start, named", "[fleet]") {
-  folder dir;
+  scratch_folder dir("spool");
   std::filesystem::create_directories(dir.path);
   const std::string file = dir.path + "/a-file";
   std::ofstream(file) << "x";
@@ -127,7 +122,7 @@ TEST_CASE("a spool folder that cannot be made is refused at start, named", "[fle
 }
 
 TEST_CASE("a damaged spool file is set aside, named and counted", "[fleet]") {
-  folder dir;
+  scratch_folder dir("spool");
   delivery_spool spool(dir.path, 1 << 20);
   REQUIRE(spool.open().empty());
   REQUIRE(spool.push(batch_of(1, 100)).empty());
@@ -146,15 +141,9 @@ TEST_CASE("a damaged spool file is set aside, named and counted", "[fleet]") {
 
 TEST_CASE("a closed bucket becomes rows: series lines, and one row per (port, source)",
           "[fleet]") {
-  std::string error;
-  auto ports = watched_ports::build({{8545, transport::tcp, "ethereum-jsonrpc"}}, error);
-  REQUIRE(ports);
-  series_names names;
-  names.ports = &*ports;
-  names.clusters = {"fixed-port-w1024", "other"};
-  names.signatures = {"eth-accounts"};
-  names.countries = {"ZZ", "RU"};
-  const uint16_t p = ports->index(transport::tcp, 8545);
+  const watched_ports ports = jsonrpc_ports();
+  const series_names names = jsonrpc_names(ports, {"ZZ", "RU"});
+  const uint16_t p = ports.index(transport::tcp, 8545);
 
   // Two sources through a real bucket_series: the arrivals are what add() recorded.
   bucket_series lcore(64, 1024, 16);
@@ -213,11 +202,9 @@ TEST_CASE("arrivals a bucket has no room for are counted, not lost silently", "[
 }
 
 TEST_CASE("every fleet number is in the JSON report and in /metrics, with its value", "[fleet]") {
-  std::string error;
-  auto ports = watched_ports::build({{8545, transport::tcp, "ethereum-jsonrpc"}}, error);
-  REQUIRE(ports);
+  const watched_ports ports = jsonrpc_ports();
   run_report r;
-  r.traffic = fold_counters({}, ports->size(), 3, 0);  // an empty run, tables sized
+  r.traffic = fold_counters({}, ports.size(), 3, 0);  // an empty run, tables sized
   r.fleet.enabled = true;
   r.fleet.target = "http://127.0.0.1:8123/?database=scanscope";
   r.fleet.sensor = "s1";
@@ -225,8 +212,8 @@ TEST_CASE("every fleet number is in the JSON report and in /metrics, with its va
 #define SCANSCOPE_FLEET_SET(field, type, metric, kind, help) r.fleet.field = static_cast<type>(next++);
   SCANSCOPE_FLEET_NUMBERS(SCANSCOPE_FLEET_SET)
 #undef SCANSCOPE_FLEET_SET
-  const std::string json = render_json_report(r, *ports);
-  const std::string metrics = render_prometheus(r, *ports, 20);
+  const std::string json = render_json_report(r, ports);
+  const std::string metrics = render_prometheus(r, ports, 20);
   next = 1000;
   size_t walked = 0;
 #define SCANSCOPE_FLEET_CHECK(field, type, metric, kind, help)                                 \
@@ -244,6 +231,6 @@ TEST_CASE("every fleet number is in the JSON report and in /metrics, with its va
   CHECK(json.find("\"sensor\": \"s1\"") != std::string::npos);
   // Without --clickhouse: "fleet": null, and no family at all.
   r.fleet.enabled = false;
-  CHECK(render_json_report(r, *ports).find("\"fleet\": null") != std::string::npos);
-  CHECK(render_prometheus(r, *ports, 20).find("scanscope_clickhouse_") == std::string::npos);
+  CHECK(render_json_report(r, ports).find("\"fleet\": null") != std::string::npos);
+  CHECK(render_prometheus(r, ports, 20).find("scanscope_clickhouse_") == std::string::npos);
 }

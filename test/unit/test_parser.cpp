@@ -5,14 +5,13 @@
 
 #include "frame_builder.hpp"
 #include "packet/parser.hpp"
+#include "packet/wire.hpp"
 
 using namespace scanscope;
 using namespace scanscope::test;
 
 namespace {
 
-constexpr uint16_t eth_ipv4 = 0x0800;
-constexpr uint16_t eth_ipv6 = 0x86DD;
 constexpr uint16_t eth_arp = 0x0806;
 constexpr uint16_t tpid_vlan = 0x8100;
 constexpr uint16_t tpid_qinq = 0x88A8;
@@ -50,50 +49,50 @@ std::vector<good_case> good_cases() {
   v4_gre.proto = 47;
 
   return {
-      {"ipv4 tcp syn", ethernet(eth_ipv4) + ipv4(v4, tcp(syn)), parse_result::ok, l3_kind::ipv4,
-       l4_kind::tcp, 8545, true, 0},
-      {"ipv4 tcp syn with linux options", ethernet(eth_ipv4) + ipv4(v4, tcp(syn_opts)),
+      {"ipv4 tcp syn", ethernet(ethertype::ipv4) + ipv4(v4, tcp(syn)), parse_result::ok,
+       l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
+      {"ipv4 tcp syn with linux options", ethernet(ethertype::ipv4) + ipv4(v4, tcp(syn_opts)),
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
-      {"ipv4 tcp with payload", ethernet(eth_ipv4) + ipv4(v4, tcp(syn, http_get)), parse_result::ok,
-       l3_kind::ipv4, l4_kind::tcp, 8545, true, 7},
-      {"802.1Q ipv4 tcp", ethernet(eth_ipv4, {{tpid_vlan, 100}}) + ipv4(v4, tcp(syn)),
+      {"ipv4 tcp with payload", ethernet(ethertype::ipv4) + ipv4(v4, tcp(syn, http_get)),
+       parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 7},
+      {"802.1Q ipv4 tcp", ethernet(ethertype::ipv4, {{tpid_vlan, 100}}) + ipv4(v4, tcp(syn)),
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
       {"QinQ ipv4 tcp",
-       ethernet(eth_ipv4, {{tpid_qinq, 200}, {tpid_vlan, 100}}) + ipv4(v4, tcp(syn)),
+       ethernet(ethertype::ipv4, {{tpid_qinq, 200}, {tpid_vlan, 100}}) + ipv4(v4, tcp(syn)),
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
-      {"ipv4 with options", ethernet(eth_ipv4) + ipv4(v4_opts, tcp(syn)), parse_result::ok,
+      {"ipv4 with options", ethernet(ethertype::ipv4) + ipv4(v4_opts, tcp(syn)), parse_result::ok,
        l3_kind::ipv4, l4_kind::tcp, 8545, true, 0},
-      {"ipv4 udp", ethernet(eth_ipv4) + ipv4(v4_udp, udp(5353, 53, {1, 2, 3})), parse_result::ok,
-       l3_kind::ipv4, l4_kind::udp, 53, true, 3},
-      {"ipv4 icmp echo", ethernet(eth_ipv4) + ipv4(v4_icmp, icmp(8, 0, {9, 9})), parse_result::ok,
-       l3_kind::ipv4, l4_kind::icmp, 0, false, 2},
-      {"ipv4 first fragment", ethernet(eth_ipv4) + ipv4(v4_first, tcp(syn, http_get)),
+      {"ipv4 udp", ethernet(ethertype::ipv4) + ipv4(v4_udp, udp(5353, 53, {1, 2, 3})),
+       parse_result::ok, l3_kind::ipv4, l4_kind::udp, 53, true, 3},
+      {"ipv4 icmp echo", ethernet(ethertype::ipv4) + ipv4(v4_icmp, icmp(8, 0, {9, 9})),
+       parse_result::ok, l3_kind::ipv4, l4_kind::icmp, 0, false, 2},
+      {"ipv4 first fragment", ethernet(ethertype::ipv4) + ipv4(v4_first, tcp(syn, http_get)),
        parse_result::ok, l3_kind::ipv4, l4_kind::tcp, 8545, true, 7},
-      {"ipv4 later fragment", ethernet(eth_ipv4) + ipv4(v4_later, http_get),
+      {"ipv4 later fragment", ethernet(ethertype::ipv4) + ipv4(v4_later, http_get),
        parse_result::ipv4_later_fragment, l3_kind::ipv4, l4_kind::tcp, 0, false, 0},
-      {"ipv4 gre", ethernet(eth_ipv4) + ipv4(v4_gre, {0, 0, 0x08, 0}), parse_result::ok,
+      {"ipv4 gre", ethernet(ethertype::ipv4) + ipv4(v4_gre, {0, 0, 0x08, 0}), parse_result::ok,
        l3_kind::ipv4, l4_kind::other, 0, false, 4},
-      {"ipv6 tcp", ethernet(eth_ipv6) + ipv6(6, tcp(syn_opts)), parse_result::ok, l3_kind::ipv6,
-       l4_kind::tcp, 8545, true, 0},
-      {"ipv6 udp", ethernet(eth_ipv6) + ipv6(17, udp(1, 123, {7})), parse_result::ok, l3_kind::ipv6,
-       l4_kind::udp, 123, true, 1},
-      {"ipv6 icmpv6", ethernet(eth_ipv6) + ipv6(58, icmp(128, 0)), parse_result::ok, l3_kind::ipv6,
-       l4_kind::icmpv6, 0, false, 0},
+      {"ipv6 tcp", ethernet(ethertype::ipv6) + ipv6(6, tcp(syn_opts)), parse_result::ok,
+       l3_kind::ipv6, l4_kind::tcp, 8545, true, 0},
+      {"ipv6 udp", ethernet(ethertype::ipv6) + ipv6(17, udp(1, 123, {7})), parse_result::ok,
+       l3_kind::ipv6, l4_kind::udp, 123, true, 1},
+      {"ipv6 icmpv6", ethernet(ethertype::ipv6) + ipv6(58, icmp(128, 0)), parse_result::ok,
+       l3_kind::ipv6, l4_kind::icmpv6, 0, false, 0},
       {"ipv6 hop-by-hop, dest options, tcp",
-       ethernet(eth_ipv6) + ipv6(0, ipv6_extension(60) + ipv6_extension(6, 2) + tcp(syn)),
+       ethernet(ethertype::ipv6) + ipv6(0, ipv6_extension(60) + ipv6_extension(6, 2) + tcp(syn)),
        parse_result::ok, l3_kind::ipv6, l4_kind::tcp, 8545, true, 0},
       {"ipv6 routing header, udp",
-       ethernet(eth_ipv6) + ipv6(43, ipv6_extension(17, 3) + udp(9, 5060)), parse_result::ok,
+       ethernet(ethertype::ipv6) + ipv6(43, ipv6_extension(17, 3) + udp(9, 5060)), parse_result::ok,
        l3_kind::ipv6, l4_kind::udp, 5060, true, 0},
       {"ipv6 first fragment",
-       ethernet(eth_ipv6) + ipv6(44, ipv6_fragment(6, 0, true) + tcp(syn, http_get)),
+       ethernet(ethertype::ipv6) + ipv6(44, ipv6_fragment(6, 0, true) + tcp(syn, http_get)),
        parse_result::ok, l3_kind::ipv6, l4_kind::tcp, 8545, true, 7},
       {"ipv6 later fragment",
-       ethernet(eth_ipv6) + ipv6(44, ipv6_fragment(17, 10, false) + http_get),
+       ethernet(ethertype::ipv6) + ipv6(44, ipv6_fragment(17, 10, false) + http_get),
        parse_result::ipv6_later_fragment, l3_kind::ipv6, l4_kind::udp, 0, false, 0},
-      {"ipv6 no next header", ethernet(eth_ipv6) + ipv6(59, {}), parse_result::ok, l3_kind::ipv6,
-       l4_kind::other, 0, false, 0},
-      {"802.1Q ipv6 tcp", ethernet(eth_ipv6, {{tpid_vlan, 7}}) + ipv6(6, tcp(syn)),
+      {"ipv6 no next header", ethernet(ethertype::ipv6) + ipv6(59, {}), parse_result::ok,
+       l3_kind::ipv6, l4_kind::other, 0, false, 0},
+      {"802.1Q ipv6 tcp", ethernet(ethertype::ipv6, {{tpid_vlan, 7}}) + ipv6(6, tcp(syn)),
        parse_result::ok, l3_kind::ipv6, l4_kind::tcp, 8545, true, 0},
       {"arp", ethernet(eth_arp) + bytes(28, 0), parse_result::non_ip, l3_kind::none, l4_kind::none,
        0, false, 0},
@@ -121,7 +120,7 @@ TEST_CASE("well-formed frames parse to their headers", "[parser]") {
 
 TEST_CASE("ethernet frame padding is not payload", "[parser]") {
   ipv4_fields v4;
-  const bytes frame = ethernet(eth_ipv4) + ipv4(v4, tcp(tcp_fields{})) + bytes(6, 0);
+  const bytes frame = ethernet(ethertype::ipv4) + ipv4(v4, tcp(tcp_fields{})) + bytes(6, 0);
   REQUIRE(frame.size() == 60);  // minimum Ethernet frame without FCS
   decoded_packet p;
   REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
@@ -141,7 +140,7 @@ TEST_CASE("IPv4 and TCP fields are read from the right offsets", "[parser]") {
   t.flags = 0x12;
   t.window = 65535;
   t.options = linux_syn_options();
-  const bytes frame = ethernet(eth_ipv4, {{tpid_vlan, 42}}) + ipv4(v4, tcp(t));
+  const bytes frame = ethernet(ethertype::ipv4, {{tpid_vlan, 42}}) + ipv4(v4, tcp(t));
   decoded_packet p;
   REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
   CHECK(p.vlan_count == 1);
@@ -168,7 +167,7 @@ TEST_CASE("TCP options are kept in order with their values", "[parser]") {
   tcp_fields t;
   t.options = linux_syn_options();
   ipv4_fields v4;
-  const bytes frame = ethernet(eth_ipv4) + ipv4(v4, tcp(t));
+  const bytes frame = ethernet(ethertype::ipv4) + ipv4(v4, tcp(t));
   decoded_packet p;
   REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
   const tcp_options& o = p.options;
@@ -192,21 +191,21 @@ TEST_CASE("nmap's MSS-only SYN and an EOL-terminated list", "[parser]") {
   tcp_fields t;
   t.options = {2, 4, 0x05, 0xB4};
   ipv4_fields v4;
-  bytes frame = ethernet(eth_ipv4) + ipv4(v4, tcp(t));
+  bytes frame = ethernet(ethertype::ipv4) + ipv4(v4, tcp(t));
   decoded_packet p;
   REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
   CHECK(p.options.count == 1);
   CHECK(p.options.mss == 1460);
 
   t.options = {1, 1, 0, 0x77};  // NOP NOP EOL, then bytes after EOL are ignored
-  frame = ethernet(eth_ipv4) + ipv4(v4, tcp(t));
+  frame = ethernet(ethertype::ipv4) + ipv4(v4, tcp(t));
   REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
   CHECK(p.options.count == 3);
   CHECK(p.options.kinds[2] == tcp_option_kind::eol);
 }
 
 TEST_CASE("IPv6 addresses and hop limit", "[parser]") {
-  const bytes frame = ethernet(eth_ipv6) + ipv6(17, udp(1, 2), 255);
+  const bytes frame = ethernet(ethertype::ipv6) + ipv6(17, udp(1, 2), 255);
   decoded_packet p;
   REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
   CHECK(p.ttl == 255);
@@ -261,63 +260,63 @@ std::vector<bad_case> bad_cases() {
   tcp_fields t;
   std::vector<bad_case> cases;
 
-  bytes f = ethernet(eth_ipv4) + ipv4(v4, tcp(t));
+  bytes f = ethernet(ethertype::ipv4) + ipv4(v4, tcp(t));
   f[14] = 0x65;  // version 6 in an IPv4 EtherType
   cases.push_back({"ipv4 version 6", f, parse_result::bad_ipv4_version});
 
-  f = ethernet(eth_ipv4) + ipv4(v4, tcp(t));
+  f = ethernet(ethertype::ipv4) + ipv4(v4, tcp(t));
   f[14] = 0x44;  // IHL 4
   cases.push_back({"ipv4 ihl 4", f, parse_result::bad_ipv4_header_length});
 
-  f = ethernet(eth_ipv4) + ipv4(v4, tcp(t));
+  f = ethernet(ethertype::ipv4) + ipv4(v4, tcp(t));
   set16(f, 16, 19);  // total length below the header
   cases.push_back({"ipv4 total length 19", f, parse_result::bad_ipv4_total_length});
 
-  f = ethernet(eth_ipv4) + ipv4(v4, tcp(t));
+  f = ethernet(ethertype::ipv4) + ipv4(v4, tcp(t));
   set16(f, 16, 1500);  // beyond the frame
   cases.push_back({"ipv4 total length beyond frame", f, parse_result::bad_ipv4_total_length});
 
-  f = ethernet(eth_ipv4) + ipv4(v4, tcp(t));
+  f = ethernet(ethertype::ipv4) + ipv4(v4, tcp(t));
   f[14] = 0x4F;  // IHL 15: 60 bytes of header in a 40-byte packet
   cases.push_back({"ipv4 ihl beyond frame", f, parse_result::truncated_ipv4});
 
-  f = ethernet(eth_ipv4) + ipv4(v4, tcp(t));
+  f = ethernet(ethertype::ipv4) + ipv4(v4, tcp(t));
   f[34 + 12] = 0x40;  // data offset 4
   cases.push_back({"tcp data offset 4", f, parse_result::bad_tcp_data_offset});
 
-  f = ethernet(eth_ipv4) + ipv4(v4, tcp(t));
+  f = ethernet(ethertype::ipv4) + ipv4(v4, tcp(t));
   f[34 + 12] = 0xF0;  // data offset 15: 60 bytes in a 20-byte segment
   cases.push_back({"tcp data offset beyond segment", f, parse_result::bad_tcp_data_offset});
 
   t.options = {2, 0, 0, 0};  // option length 0 would loop forever in a naive parser
-  cases.push_back(
-      {"tcp option length 0", ethernet(eth_ipv4) + ipv4(v4, tcp(t)), parse_result::bad_tcp_option});
+  cases.push_back({"tcp option length 0", ethernet(ethertype::ipv4) + ipv4(v4, tcp(t)),
+                   parse_result::bad_tcp_option});
   t.options = {1, 1, 1, 2};  // MSS kind with no room for its length byte
-  cases.push_back({"tcp option without length", ethernet(eth_ipv4) + ipv4(v4, tcp(t)),
+  cases.push_back({"tcp option without length", ethernet(ethertype::ipv4) + ipv4(v4, tcp(t)),
                    parse_result::bad_tcp_option});
   t.options = {8, 10, 0, 0};  // timestamp option running past the header
-  cases.push_back({"tcp option past header", ethernet(eth_ipv4) + ipv4(v4, tcp(t)),
+  cases.push_back({"tcp option past header", ethernet(ethertype::ipv4) + ipv4(v4, tcp(t)),
                    parse_result::bad_tcp_option});
   t.options = {2, 3, 5, 1};  // MSS of length 3
-  cases.push_back(
-      {"tcp mss length 3", ethernet(eth_ipv4) + ipv4(v4, tcp(t)), parse_result::bad_tcp_option});
+  cases.push_back({"tcp mss length 3", ethernet(ethertype::ipv4) + ipv4(v4, tcp(t)),
+                   parse_result::bad_tcp_option});
   t.options = {3, 4, 7, 0};  // window scale of length 4
-  cases.push_back({"tcp window scale length 4", ethernet(eth_ipv4) + ipv4(v4, tcp(t)),
+  cases.push_back({"tcp window scale length 4", ethernet(ethertype::ipv4) + ipv4(v4, tcp(t)),
                    parse_result::bad_tcp_option});
 
   ipv4_fields v4u;
   v4u.proto = 17;
-  f = ethernet(eth_ipv4) + ipv4(v4u, udp(1, 53, {1, 2, 3, 4}));
+  f = ethernet(ethertype::ipv4) + ipv4(v4u, udp(1, 53, {1, 2, 3, 4}));
   set16(f, 34 + 4, 7);
   cases.push_back({"udp length 7", f, parse_result::bad_udp_length});
-  f = ethernet(eth_ipv4) + ipv4(v4u, udp(1, 53, {1, 2, 3, 4}));
+  f = ethernet(ethertype::ipv4) + ipv4(v4u, udp(1, 53, {1, 2, 3, 4}));
   set16(f, 34 + 4, 13);
   cases.push_back({"udp length beyond ip", f, parse_result::bad_udp_length});
 
-  f = ethernet(eth_ipv6) + ipv6(6, tcp(tcp_fields{}));
+  f = ethernet(ethertype::ipv6) + ipv6(6, tcp(tcp_fields{}));
   f[14] = 0x40;
   cases.push_back({"ipv6 version 4", f, parse_result::bad_ipv6_version});
-  f = ethernet(eth_ipv6) + ipv6(6, tcp(tcp_fields{}));
+  f = ethernet(ethertype::ipv6) + ipv6(6, tcp(tcp_fields{}));
   set16(f, 18, 400);
   cases.push_back({"ipv6 payload length beyond frame", f, parse_result::bad_ipv6_payload_length});
 
@@ -326,26 +325,28 @@ std::vector<bad_case> bad_cases() {
     chain = chain + ipv6_extension(60);
   }
   chain[chain.size() - 8] = 59;
-  cases.push_back({"nine ipv6 extension headers", ethernet(eth_ipv6) + ipv6(60, chain),
+  cases.push_back({"nine ipv6 extension headers", ethernet(ethertype::ipv6) + ipv6(60, chain),
                    parse_result::too_many_ipv6_extensions});
   cases.push_back({"tcp cut after an ipv6 extension",
-                   ethernet(eth_ipv6) + ipv6(0, ipv6_extension(6, 1) + bytes{0, 0}),
+                   ethernet(ethertype::ipv6) + ipv6(0, ipv6_extension(6, 1) + bytes{0, 0}),
                    parse_result::truncated_tcp});
   bytes long_ext = ipv6_extension(6, 1);
   long_ext[1] = 4;  // claims 40 bytes, 8 present
-  cases.push_back({"ipv6 extension length beyond payload", ethernet(eth_ipv6) + ipv6(0, long_ext),
+  cases.push_back({"ipv6 extension length beyond payload",
+                   ethernet(ethertype::ipv6) + ipv6(0, long_ext),
                    parse_result::truncated_ipv6_extension});
 
   cases.push_back({"three vlan tags",
-                   ethernet(eth_ipv4, {{tpid_qinq, 1}, {tpid_vlan, 2}, {tpid_vlan, 3}}) +
+                   ethernet(ethertype::ipv4, {{tpid_qinq, 1}, {tpid_vlan, 2}, {tpid_vlan, 3}}) +
                        ipv4(v4, tcp(tcp_fields{})),
                    parse_result::too_many_vlan_tags});
 
   ipv4_fields tiny;
   tiny.more_fragments = true;
-  cases.push_back({"tiny first fragment (8 bytes of TCP)",
-                   ethernet(eth_ipv4) + ipv4(tiny, bytes{0x9c, 0x40, 0x21, 0x61, 0, 0, 0, 1}),
-                   parse_result::tiny_first_fragment});
+  cases.push_back(
+      {"tiny first fragment (8 bytes of TCP)",
+       ethernet(ethertype::ipv4) + ipv4(tiny, bytes{0x9c, 0x40, 0x21, 0x61, 0, 0, 0, 1}),
+       parse_result::tiny_first_fragment});
   return cases;
 }
 

@@ -1,6 +1,5 @@
 // Reloading rules while counting: slots stay put, a scanner and a worker switch between packets.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "cluster/cluster_rules.hpp"
@@ -9,6 +8,7 @@
 #include "pipeline/worker.hpp"
 #include "signature/signature_db.hpp"
 #include "signature/signature_scanner.hpp"
+#include "signature_helpers.hpp"
 
 using namespace scanscope;
 using namespace scanscope::test;
@@ -54,16 +54,7 @@ bytes segment(uint16_t src_port, uint32_t seq, uint8_t flags, uint16_t window,
 /** Rule names that hit for one TCP segment to 8545. */
 std::vector<std::string> hits_of(signature_scanner& s, const signature_db& db, uint16_t src_port,
                                  uint32_t seq, const std::string& payload) {
-  const bytes frame = segment(src_port, seq, tcp_flag::psh | tcp_flag::ack, 1024, payload);
-  decoded_packet p;
-  REQUIRE(parse_frame(frame.data(), frame.size(), p) == parse_result::ok);
-  signature_hits hits;
-  s.scan(p, frame.data(), 1000, hits);
-  std::vector<std::string> names;
-  for (unsigned i = 0; i < hits.count; ++i) {
-    names.push_back(db.rules()[hits.rule[i]].name);
-  }
-  return names;
+  return rule_hits(s, db, segment(src_port, seq, tcp_flag::psh | tcp_flag::ack, 1024, payload));
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -9,32 +8,22 @@
 
 #include "export/series_files.hpp"
 #include "export/series_readback.hpp"
+#include "series_helpers.hpp"
 
 using namespace scanscope;
+using namespace scanscope::test;
 
 namespace {
 
 constexpr uint64_t hour_ns = 3600ULL * 1000000000ULL;
 
-struct folder {
-  std::string path = "/tmp/scanscope-series-test-" + std::to_string(::getpid());
-  folder() { std::filesystem::remove_all(path); }
-  ~folder() { std::filesystem::remove_all(path); }
-};
-
 }  // namespace
 
 // What the series files write comes back as the same points, whatever else a folder holds.
 TEST_CASE("series files are read back as written; damaged lines are counted", "[series]") {
-  std::string error;
-  auto ports = watched_ports::build({{8545, transport::tcp, "ethereum-jsonrpc"}}, error);
-  REQUIRE(ports);
-  series_names names;
-  names.ports = &*ports;
-  names.clusters = {"fixed-port-w1024", "other"};
-  names.signatures = {"eth-accounts"};
-  names.countries = {"ZZ", "RU", "US"};
-  const uint16_t p8545 = ports->index(transport::tcp, 8545);
+  const watched_ports ports = jsonrpc_ports();
+  const series_names names = jsonrpc_names(ports, {"ZZ", "RU", "US"});
+  const uint16_t p8545 = ports.index(transport::tcp, 8545);
   const int64_t bucket = 430000;  // 2019-01-20 16:00 UTC
   bucket_points points;
   points[series_key::make(series_key::kind::port, p8545, series_key::all, 1)] = {500, 480};
@@ -42,7 +31,7 @@ TEST_CASE("series files are read back as written; damaged lines are counted", "[
   points[series_key::make(series_key::kind::tool, p8545, 2, 1)] = {280, 270};
   points[series_key::make(series_key::kind::signature, p8545, 0, 2)] = {7, 5};
   points[series_key::make(series_key::kind::fingerprint, p8545, 0xbeef, 0)] = {60, 50};
-  folder dir;
+  scratch_folder dir("series");
   series_files files(dir.path, names, hour_ns);
   REQUIRE(files.append(bucket, points, false).empty());
   REQUIRE(files.append(bucket + 1, points, true).empty());

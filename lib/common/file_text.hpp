@@ -1,0 +1,40 @@
+#pragma once
+/**
+ * @file
+ * Reading a whole file (rules, scenarios, caches) into memory.
+ */
+
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+namespace scanscope {
+
+/** The bytes of the file at `path`, or nothing when it cannot be opened. */
+inline std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/**
+ * `parse(text)` of the file at `path`; a file that cannot be opened sets `error` to
+ * "cannot read WHAT 'PATH'" and gives an empty result (nullopt, nullptr).
+ */
+template <class Parse>
+auto parse_file(const std::string& path, const char* what, std::string& error, Parse&& parse)
+    -> decltype(parse(std::string())) {
+  const std::optional<std::string> text = read_file(path);
+  if (!text) {
+    error = std::string("cannot read ") + what + " '" + path + "'";
+    return {};
+  }
+  return parse(*text);
+}
+
+}  // namespace scanscope
