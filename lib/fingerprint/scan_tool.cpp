@@ -123,6 +123,11 @@ ip_id_rule classify_ip_id(const decoded_packet& p) {
 }
 
 scan_tool identify_tool(const decoded_packet& p) {
+  uint8_t doubts = 0;
+  return identify_tool(p, doubts);
+}
+
+scan_tool identify_tool(const decoded_packet& p, uint8_t& doubts) {
   if (p.l3 != l3_kind::ipv4) {
     return scan_tool::none;
   }
@@ -134,8 +139,12 @@ scan_tool identify_tool(const decoded_packet& p) {
     return scan_tool::mirai;
   }
   const ip_id_rule id = classify_ip_id(p);
-  if (tcp_no_ack && id == ip_id_rule::masscan && masscan_shape(p)) {
-    return scan_tool::masscan;
+  if (tcp_no_ack && masscan_shape(p)) {
+    if (id != ip_id_rule::masscan) {
+      doubts |= chance_rule::masscan;
+    } else if (!(doubts & chance_rule::masscan)) {
+      return scan_tool::masscan;
+    }
   }
   const tcp_options& o = p.options;
   // nmap's raw SYN probes (scan_engine_raw.cc) carry one option, MSS 1460, and a window
@@ -147,9 +156,12 @@ scan_tool identify_tool(const decoded_packet& p) {
     return scan_tool::nmap;
   }
   // ZMap never sets DF (packet.c: ip_off = 0); a DF datagram with ID 54321 is chance.
-  if (id == ip_id_rule::zmap && !p.dont_fragment &&
-      (!tcp || (tcp_no_ack && p.window == zmap_window && at_most_mss(o)))) {
-    return scan_tool::zmap;
+  if (!p.dont_fragment && (!tcp || (tcp_no_ack && p.window == zmap_window && at_most_mss(o)))) {
+    if (id != ip_id_rule::zmap) {
+      doubts |= chance_rule::zmap_ip_id;
+    } else if (!(doubts & chance_rule::zmap_ip_id)) {
+      return scan_tool::zmap;
+    }
   }
   if (syn && zmap4_shape(p)) {
     return scan_tool::zmap;

@@ -65,11 +65,30 @@ constexpr bool is_syn_probe(const decoded_packet& p) {
 }
 
 /**
+ * The rules whose relation a packet meets by chance once in 65,536 (a random IP ID), as bits.
+ * A source that sends the rule's shape without its relation is not that tool: it doubts the
+ * rule, and a later probe of its that meets the relation by chance names nothing by it.
+ */
+namespace chance_rule {
+inline constexpr uint8_t masscan = 1;    /**< masscan's IP ID relation, on masscan's shapes */
+inline constexpr uint8_t zmap_ip_id = 2; /**< IP ID 54321, on ZMap 2's shape */
+}  // namespace chance_rule
+
+/**
  * Name the tool that sent a packet, from its headers alone (docs/fingerprints.md).
  * Mirai's and masscan's relations first (each with the tool's own shape), then nmap's probes,
  * then ZMap (whose IP ID 54321 an nmap probe's random ID can hit), then hping3. TCP rules apply
  * to IPv4 packets that parsed completely; ZMap's IP ID rule alone to its UDP and ICMP probes.
  */
 scan_tool identify_tool(const decoded_packet& p);
+
+/**
+ * The same for a packet of a source whose probes so far are known: `doubts` (chance_rule bits,
+ * kept per source) gains the rules this packet shows the shape of without the relation, and
+ * the doubted rules name nothing. So a chance relation names a tool only while every probe of
+ * its shape the source sent held it: for a source of another tool, only when its first such
+ * probe meets the relation by chance.
+ */
+scan_tool identify_tool(const decoded_packet& p, uint8_t& doubts);
 
 }  // namespace scanscope

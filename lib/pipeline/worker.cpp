@@ -167,7 +167,9 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   source_state& s = *c.source;
   account_source(p, s, time_ns);
   c.source_hash = address_hash(s.key.bytes);
-  c.tool = identify_tool(p);
+  uint8_t doubts = s.tool_doubts;
+  c.tool = identify_tool(p, doubts);
+  s.tool_doubts = doubts & 3;
   c.bucket = bucket_of(time_ns);
   if (!p.has_ports) {
     c.combination =

@@ -69,6 +69,8 @@ struct alignas(64) source_state {
   uint8_t cluster_state;
   uint8_t referenced : 1; /**< seen again since the eviction hand last passed */
   uint8_t in_use : 1;     /**< slot holds a source */
+  /** chance_rule bits (fingerprint/scan_tool.hpp): tool rules this source's probes contradict */
+  uint8_t tool_doubts : 2;
 
   /** How the source picks source ports, decided from its first two probes. */
   source_port_behaviour src_port_behaviour() const {

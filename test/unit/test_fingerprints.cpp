@@ -142,6 +142,48 @@ TEST_CASE("today's tools, nmap's techniques and the order of the rules", "[finge
   }
 }
 
+TEST_CASE("a chance relation names a tool only while the source's probes keep it",
+          "[fingerprint]") {
+  decoded_packet p;
+  // masscan 1.3.2's SYN with another IP ID: masscan's shape without its relation, as a stack's
+  // window-1024 SYN without options would be.
+  const auto other_id = with(masscan_syn, ip_id_at, {0x12, 0x34});
+  REQUIRE(parse_frame(other_id.data(), other_id.size(), p) == parse_result::ok);
+  REQUIRE(classify_ip_id(p) != ip_id_rule::masscan);
+  decoded_packet real;
+  REQUIRE(parse_frame(masscan_syn.data(), masscan_syn.size(), real) == parse_result::ok);
+
+  SECTION("masscan's probes all meet the relation: named every time") {
+    uint8_t doubts = 0;
+    CHECK(identify_tool(real, doubts) == scan_tool::masscan);
+    CHECK(identify_tool(real, doubts) == scan_tool::masscan);
+    CHECK(doubts == 0);
+  }
+  SECTION("after a probe of the shape without the relation, a chance match names nothing") {
+    uint8_t doubts = 0;
+    CHECK(identify_tool(p, doubts) == scan_tool::none);
+    CHECK(doubts == chance_rule::masscan);
+    CHECK(identify_tool(real, doubts) == scan_tool::none);
+    CHECK(identify_tool(real) == scan_tool::masscan);  // one packet alone cannot tell
+  }
+  SECTION("ZMap 2's IP ID after a probe of its shape with another ID names nothing") {
+    decoded_packet z;
+    REQUIRE(parse_frame(zmap_syn.data(), zmap_syn.size(), z) == parse_result::ok);
+    const auto random_id = with(zmap_syn, ip_id_at, {0x43, 0x21});
+    decoded_packet y;
+    REQUIRE(parse_frame(random_id.data(), random_id.size(), y) == parse_result::ok);
+    uint8_t doubts = 0;
+    CHECK(identify_tool(z, doubts) == scan_tool::zmap);
+    CHECK(identify_tool(y, doubts) == scan_tool::none);
+    CHECK(doubts == chance_rule::zmap_ip_id);
+    CHECK(identify_tool(z, doubts) == scan_tool::none);
+    // ZMap 4 has its own shape, not a chance relation: a doubt does not touch it.
+    decoded_packet four;
+    REQUIRE(parse_frame(zmap4_syn.data(), zmap4_syn.size(), four) == parse_result::ok);
+    CHECK(identify_tool(four, doubts) == scan_tool::zmap);
+  }
+}
+
 TEST_CASE("scan techniques follow the TCP flags and the protocol", "[fingerprint]") {
   const auto technique_of = [](const std::vector<uint8_t>& f) {
     decoded_packet p;

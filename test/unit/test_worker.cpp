@@ -217,3 +217,36 @@ TEST_CASE("per-cluster sources add up to the port's sources", "[worker][clusters
   CHECK(cluster("other", true).sources == 0);
   CHECK(cluster("other", true).packets == 1);
 }
+
+TEST_CASE("a chance match of masscan's relation names no tool for a source that broke it",
+          "[worker]") {
+  const watched_ports ports = make_ports();
+  const cluster_rules clusters = default_clusters();
+  auto w = make_worker(ports, clusters, "chance_relation");
+  // Window 1024 and no options (frame_builder's default SYN): masscan 1.3.2's shape. Source A
+  // sends it with unrelated IP IDs, then one whose ID meets the relation by chance; source B,
+  // masscan, meets it on every probe.
+  auto probe = [](uint32_t src, uint32_t seq, bool relation) {
+    ipv4_fields v4;
+    v4.src = src;
+    tcp_fields t;
+    t.seq = seq;
+    v4.id = relation ? static_cast<uint16_t>(v4.dst ^ t.dst_port ^ t.seq)
+                     : static_cast<uint16_t>(0x1234 + seq);
+    return ethernet(0x0800) + ipv4(v4, tcp(t));
+  };
+  const uint32_t a = 0xC6336401, b = 0xC6336402;
+  feed(*w, probe(a, 1, false), 1000);
+  feed(*w, probe(a, 2, false), 1100);
+  feed(*w, probe(a, 3, true), 1200);
+  for (uint32_t seq = 10; seq < 13; ++seq) {
+    feed(*w, probe(b, seq, true), 1300 + seq);
+  }
+  const traffic_snapshot s = fold_counters({view_of(*w)}, ports.size(), 10);
+  const uint16_t port = ports.index(transport::tcp, 8545);
+  const auto& tools = s.tools[port];
+  CHECK(tools[static_cast<size_t>(scan_tool::none)].packets == 3);
+  CHECK(tools[static_cast<size_t>(scan_tool::none)].sources == 1);
+  CHECK(tools[static_cast<size_t>(scan_tool::masscan)].packets == 3);
+  CHECK(tools[static_cast<size_t>(scan_tool::masscan)].sources == 1);
+}
