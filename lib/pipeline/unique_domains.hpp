@@ -32,6 +32,8 @@ inline constexpr uint64_t technique = 14;   /**< scan technique, by (port, techn
 inline constexpr uint64_t technique_total = 15; /**< scan technique over all traffic */
 inline constexpr uint64_t actor = 16;           /**< actor slot, by (port, actor) */
 inline constexpr uint64_t actor_total = 17;     /**< actor slot over all traffic */
+/** a first probe's source count moved out of (port, provisional cluster): once per source */
+inline constexpr uint64_t cluster_moved = 18;
 
 }  // namespace scanscope::unique_domain
 

@@ -77,7 +77,12 @@ void worker::apply_offered() {
     }
     // Held clusters too: each source's next packet decides again under the new rules (one
     // pass over the source table, between two bursts).
-    sources_->for_each([](source_state& s) { s.cluster_state = 0; });
+    // A provisional one keeps its slot (slots outlive reloads): its move is still to come.
+    sources_->for_each([](source_state& s) {
+      if (s.cluster_state & source_state::cluster_decided) {
+        s.cluster_state = 0;
+      }
+    });
   }
   if (u->signatures && scanner_) {
     scanner_->switch_rules(*u->signatures);
@@ -268,8 +273,12 @@ void worker::move_first_probe(const packet_class& k) {
   // is open (series_.move_source). The first probe's frame stays where it was counted.
   lcore_counters& c = *stats_.block;
   const uint8_t country = k.source->country;
+  // A source that comes back after it was forgotten finds its keys in the set: its second
+  // provisional probe was not counted, so it must not leave the count a second time.
   if (uniques_.contains(
-          per_port_key(k.source_hash, unique_domain::cluster, k.moved_port, k.moved_from))) {
+          per_port_key(k.source_hash, unique_domain::cluster, k.moved_port, k.moved_from)) &&
+      uniques_.insert(
+          per_port_key(k.source_hash, unique_domain::cluster_moved, k.moved_port, k.moved_from))) {
     c.clusters[k.moved_port][k.moved_from].sources.sub();
   }
   if (uniques_.insert(

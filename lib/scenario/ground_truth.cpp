@@ -92,7 +92,10 @@ void ground_truth::add(const synthetic_packet& p) {
   const source_port_behaviour behaviour = observe(p, headers);
   const int64_t hour = static_cast<int64_t>(p.time_ns / 1000000000ULL) / scenario_generator::hour *
                        scenario_generator::hour;
-  // Every packet of a source decides or holds its cluster, on any port, as in scanscope.
+  // Every packet of a source decides or holds its cluster, on any port, as in scanscope. The
+  // generator sends TCP only, and a source's ACK and data go to its SYN's port: so the hour of
+  // the latest provisional packet is the hour scanscope finds the source counted under the
+  // provisional cluster at the first probe's port.
   port_memory& m = memory_[p.source];
   const cluster_decision d =
       decide_cluster(m.cluster_state, clusters_, p.tool, is_syn_probe(headers), false, behaviour,

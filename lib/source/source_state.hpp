@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "common/limits.hpp"
 #include "common/x_list.hpp"
 
 namespace scanscope {
@@ -88,6 +89,8 @@ struct alignas(64) source_state {
   uint8_t cluster_slot() const { return cluster_state & cluster_slot_mask; }
 };
 static_assert(sizeof(source_state) == 64, "one cache line per source");
+static_assert(max_clusters <= source_state::cluster_slot_mask + 1,
+              "a cluster slot fits cluster_state's low bits");
 
 /**
  * Update the source-port behaviour with one more TCP/UDP packet (seq is 0 for UDP). The second

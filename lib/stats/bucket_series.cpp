@@ -8,6 +8,8 @@ namespace {
 // Keep a combination's unique-set key apart from a series key's with the same value.
 constexpr uint64_t combination_salt = 0xC0B;
 constexpr uint64_t key_salt = 0xB0C;
+// Marks a source whose count already left a key in a bucket (move_source): once only.
+constexpr uint64_t moved_salt = 0xB0D;
 
 /** The unique-set key that tells whether a source showed a combination in a bucket. */
 uint64_t combination_key(uint64_t source_hash, uint64_t combination) {
@@ -105,10 +107,15 @@ source_arrival* bucket_series::find_arrival(series_slot& s, uint64_t key, const 
 
 void bucket_series::move_source(int64_t bucket, uint64_t from, uint64_t to, uint64_t source_hash,
                                 const uint8_t* source) {
+  // A closed bucket is the stats side's to read, as in slot_for().
+  if (bucket <= closed_through_.load(std::memory_order_acquire)) {
+    return;
+  }
   series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   if (s.bucket.load(std::memory_order_relaxed) != bucket ||
       s.collected.load(std::memory_order_acquire) ||
-      !s.uniques->contains(light_set_key(source_hash, from, key_salt))) {
+      !s.uniques->contains(light_set_key(source_hash, from, key_salt)) ||
+      s.uniques->contains(light_set_key(source_hash, from, moved_salt))) {
     return;
   }
   keyed_entry* to_entry = s.entries->find_or_add(to);
@@ -116,6 +123,9 @@ void bucket_series::move_source(int64_t bucket, uint64_t from, uint64_t to, uint
   if (to_entry == nullptr || from_entry == nullptr) {
     overflow_.add();
     return;
+  }
+  if (!s.uniques->insert(light_set_key(source_hash, from, moved_salt))) {
+    return;  // the bucket's set is full: leave the counts as they are
   }
   from_entry->sources.sub();
   const bool arrives = s.uniques->insert(light_set_key(source_hash, to, key_salt));

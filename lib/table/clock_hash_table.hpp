@@ -7,8 +7,8 @@
  * chance. Idle entries age out by a sweep the lcore runs a few slots at a time. Sources and TCP
  * flows both live in one of these.
  *
- * State needs the members `Key key`, `uint64_t last_seen_ns`, `uint8_t in_use` and
- * `uint8_t referenced`.
+ * State needs the members `Key key`, `uint64_t last_seen_ns`, and `in_use` and `referenced`
+ * (bytes or one-bit fields).
  */
 
 #include <rte_errno.h>

@@ -201,6 +201,40 @@ TEST_CASE("arrivals a bucket has no room for are counted, not lost silently", "[
   CHECK(closed.points.at(key).sources == 5);
 }
 
+TEST_CASE("a source moved between cluster keys takes its count and arrival along, once",
+          "[fleet]") {
+  bucket_series lcore(64, 1024, 16);
+  const uint64_t from = series_key::make(series_key::kind::cluster, 1, 7, 0);
+  const uint64_t to = series_key::make(series_key::kind::cluster, 1, 0, 0);
+  uint8_t a[16], b[16], c[16];
+  source(a, 1);
+  source(b, 2);
+  source(c, 3);
+  // Bucket 3: a's first probe counted under `from`, then moved (twice: the second does nothing).
+  lcore.add(3, from, &from, 1, 0x101, false, a);
+  lcore.move_source(3, from, to, 0x101, a);
+  lcore.move_source(3, from, to, 0x101, a);
+  // Bucket 4: b already arrived under `to` as well: its arrival under `from` goes; c's stays.
+  lcore.add(4, from, &from, 1, 0x102, false, b);
+  lcore.add(4, to, &to, 1, 0x102, false, b);
+  lcore.add(4, to, &to, 1, 0x103, false, c);
+  series_store store(24, surge_settings{});
+  const closed_bucket three = store.close(3, {&lcore});
+  CHECK(three.points.at(from).packets == 1);
+  CHECK(three.points.at(from).sources == 0);
+  CHECK(three.points.at(to).sources == 1);
+  REQUIRE(three.arrivals.size() == 1);
+  CHECK(three.arrivals[0].key == to);
+  lcore.move_source(4, from, to, 0x102, b);
+  const closed_bucket four = store.close(4, {&lcore});
+  CHECK(four.points.at(from).sources == 0);
+  CHECK(four.points.at(to).sources == 2);
+  CHECK(four.arrivals.size() == 2);
+  for (const source_arrival& arrival : four.arrivals) {
+    CHECK(arrival.key == to);
+  }
+}
+
 TEST_CASE("every fleet number is in the JSON report and in /metrics, with its value", "[fleet]") {
   const watched_ports ports = jsonrpc_ports();
   run_report r;

@@ -25,8 +25,10 @@ cluster_rules default_clusters() {
 
 std::unique_ptr<worker> make_worker(const watched_ports& ports, const cluster_rules& clusters,
                                     const std::string& name, uint32_t capacity = 1024,
-                                    const signature_db* signatures = nullptr) {
+                                    const signature_db* signatures = nullptr,
+                                    uint64_t source_idle_ns = 3600ULL * 1000000000ULL) {
   worker_config config;
+  config.source_idle_ns = source_idle_ns;
   config.signatures = signatures;
   config.ports = &ports;
   config.clusters = &clusters;
@@ -249,4 +251,38 @@ TEST_CASE("a chance match of masscan's relation names no tool for a source that 
   CHECK(tools[static_cast<size_t>(scan_tool::none)].sources == 1);
   CHECK(tools[static_cast<size_t>(scan_tool::masscan)].packets == 3);
   CHECK(tools[static_cast<size_t>(scan_tool::masscan)].sources == 1);
+}
+
+TEST_CASE("a source forgotten and back leaves a provisional cluster once", "[worker][clusters]") {
+  const watched_ports ports = make_ports();
+  const cluster_rules clusters = default_clusters();
+  constexpr uint64_t second = 1000000000ULL;
+  auto w = make_worker(ports, clusters, "cluster_return", 1024, nullptr, second);
+  auto probe = [](uint32_t dst, uint32_t seq) {
+    ipv4_fields v4;
+    v4.dst = dst;
+    tcp_fields t;
+    t.seq = seq;
+    return ethernet(0x0800) + ipv4(v4, tcp(t));
+  };
+  const bytes arp = ethernet(0x0806) + bytes(28, 0);
+  // Two probes from one port: provisional "other", then moved to fixed-port-w1024.
+  feed(*w, probe(0xCB007101, 1), 1000);
+  feed(*w, probe(0xCB007102, 2), 2000);
+  // Idle for longer than a second while the aging hand sweeps the whole table (4 slots a
+  // burst): the source is forgotten.
+  for (uint64_t i = 0; i < 600; ++i) {
+    feed(*w, arp, 3 * second + i);
+  }
+  REQUIRE(w->sources().counters().expired.read() == 1);
+  // Back: the same two steps again.
+  feed(*w, probe(0xCB007103, 3), 5 * second);
+  feed(*w, probe(0xCB007104, 4), 5 * second + 1000);
+
+  const traffic_snapshot s = fold_counters({view_of(*w)}, ports.size(), 10);
+  const uint16_t port = ports.index(transport::tcp, 8545);
+  for (size_t k = 0; k < clusters.size(); ++k) {
+    INFO(clusters.name(k));
+    CHECK(s.clusters[port][k].sources == (clusters.name(k) == "fixed-port-w1024" ? 1 : 0));
+  }
 }
