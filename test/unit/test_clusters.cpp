@@ -210,3 +210,33 @@ TEST_CASE("a source's cluster is decided once and held", "[clusters]") {
     CHECK(mirai.name(mirai.send(probe(1024, 40000, 2323, 2), scan_tool::mirai)) == "mirai");
   }
 }
+
+TEST_CASE("a UDP first probe waits and moves like a SYN", "[clusters]") {
+  std::string error;
+  auto r = cluster_rules::parse("cluster fixed-any sport=fixed\n", "udp.conf", error);
+  REQUIRE(r);
+  ipv4_fields v4;
+  v4.proto = 17;
+  static bytes first, second;
+  first = ethernet(0x0800) + ipv4(v4, udp(40000, 53, {1, 2}));
+  second = ethernet(0x0800) + ipv4(v4, udp(40000, 123, {1, 2}));
+  decoded_packet a, b;
+  parse_frame(first.data(), first.size(), a);
+  parse_frame(second.data(), second.size(), b);
+  source_state s{};
+  auto send = [&](const decoded_packet& p) {
+    observe_source_port(s, p.src_port, p.dst_port, 0);
+    return decide_cluster(s.cluster_state, *r, scan_tool::none, true, true, s.src_port_behaviour(),
+                          [&](source_port_behaviour behaviour) {
+                            return r->classify(packet_traits{&p, scan_tool::none, behaviour});
+                          });
+  };
+  const cluster_decision d1 = send(a);
+  CHECK(r->name(d1.cluster) == "other");
+  CHECK(s.cluster_state & source_state::provisional_udp);
+  const cluster_decision d2 = send(b);
+  CHECK(r->name(d2.cluster) == "fixed-any");
+  CHECK(d2.moves);
+  CHECK(d2.from_udp);
+  CHECK(r->name(d2.from) == "other");
+}
