@@ -296,6 +296,15 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
     put_double(w, "distinct_destinations", s.dst_addrs.estimate());
     put_double(w, "distinct_ports", s.dst_ports.estimate());
     put_string(w, "source_port", source_port_behaviour_name(s.src_port_behaviour()));
+    // The source's cluster (docs/fingerprints.md): held once decided, provisional while its
+    // first probe waits for the source-port behaviour; none before a TCP/UDP packet.
+    const uint8_t cluster = s.cluster_state;
+    const cluster_rules& rules = *c.tables->clusters;
+    const bool decided = cluster & source_state::cluster_decided;
+    const bool held = decided || (cluster & source_state::cluster_provisional);
+    const size_t slot = s.cluster_slot();
+    put_string(w, "cluster", held && slot < rules.size() ? rules.name(slot).c_str() : "");
+    put_bool(w, "cluster_decided", decided);
     put_string(w, "first_seen", format_utc(uint64_t{s.first_seen_s} * 1000000000ULL).c_str());
     put_string(w, "last_seen", format_utc(s.last_seen_ns).c_str());
     w.EndObject();

@@ -93,6 +93,9 @@ def check_endpoints(scanscope, data_dir):
             check("top source", top[0]["address"] if top else None, "10.99.0.1")
             check("top source packets", top[0]["packets"] if top else None,
                   len(tcpdump_lines(capture, "ip src 10.99.0.1")))
+            # masscan: its cluster is decided by its first probe and held.
+            check("top source cluster", (top[0]["cluster"], top[0]["cluster_decided"])
+                  if top else None, ("fixed-port-w1024", True))
         status, body = get("/api/v1/fingerprints/top?port=8545")
         check("fingerprint packets to 8545",
               sum(f["packets"] for f in json.loads(body)) if status == 200 else None, to_8545)
