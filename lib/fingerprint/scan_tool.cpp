@@ -31,6 +31,11 @@ bool options_are(const tcp_options& o, std::initializer_list<uint8_t> kinds) {
   return o.count == kinds.size() && std::equal(kinds.begin(), kinds.end(), o.kinds);
 }
 
+// masscan (src/templ-pkt.c): ip_id = ip_them ^ port_them ^ seqno, truncated to 16 bits.
+uint16_t masscan_ip_id(const decoded_packet& p) {
+  return static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ p.seq);
+}
+
 // masscan's template (src/templ-pkt.c, templ-tcp-hdr.c): SYNs with window 1024 and no option
 // in 1.3.2, window 1025 with an MSS option on master since November 2023; its resets carry
 // window 1200 and the SYN's options. Window 1024 with an MSS is nmap's SYN (the more specific
@@ -111,9 +116,7 @@ ip_id_rule classify_ip_id(const decoded_packet& p) {
   if (p.ip_id == zmap_ip_id) {
     return ip_id_rule::zmap;
   }
-  // masscan (src/templ-pkt.c): ip_id = ip_them ^ port_them ^ seqno, truncated to 16 bits.
-  if (p.l4 == l4_kind::tcp && p.has_ports &&
-      p.ip_id == static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ p.seq)) {
+  if (p.l4 == l4_kind::tcp && p.has_ports && p.ip_id == masscan_ip_id(p)) {
     return ip_id_rule::masscan;
   }
   if (p.ip_id == 0) {
@@ -140,7 +143,9 @@ scan_tool identify_tool(const decoded_packet& p, uint8_t& doubts) {
   }
   const ip_id_rule id = classify_ip_id(p);
   if (tcp_no_ack && masscan_shape(p)) {
-    if (id != ip_id_rule::masscan) {
+    // The relation itself: classify_ip_id() calls an ID of 54321 zmap first, and masscan's
+    // relation gives 54321 too, once in 65,536 probes.
+    if (p.ip_id != masscan_ip_id(p)) {
       doubts |= chance_rule::masscan;
     } else if (!(doubts & chance_rule::masscan)) {
       return scan_tool::masscan;

@@ -18,6 +18,7 @@ usage: test_campaigns.py SCANSCOPE SCANSCOPE_GEN SOURCE_DIR
 """
 
 import datetime as dt
+import collections
 import json
 import os
 import re
@@ -83,6 +84,25 @@ def matches(truth_campaign, reported, port):
         return reported["ongoing"]
     return (reported["end"] is not None and
             abs(when(reported["end"]) - when(truth_campaign["end"])) <= END_SLACK)
+
+
+def check_tools_against_truth(name, truth, report):
+    """Every probe of a masscan, ZMap or Mirai campaign is named its tool (their rules hold on
+    every probe: a chance relation must not take one away), counted per port where the
+    campaigns of that tool on the port each have that port alone. For scenarios without
+    payloads: a handshake's ACK and request are the campaign's frames too, and name no tool."""
+    expected = collections.Counter()
+    mixed = set()
+    for c in truth["campaigns"]:
+        if c["tool"] in ("masscan", "zmap", "mirai"):
+            for port in c["ports"]:
+                if len(c["ports"]) == 1:
+                    expected[(port, c["tool"])] += c["packets"]
+                else:
+                    mixed.add((port, c["tool"]))
+    got = {(p["port"], t["name"]): t["packets"] for p in report["ports"] for t in p["tools"]}
+    for key in sorted(set(expected) - mixed):
+        check(f"{name}: {key[1]} frames on {key[0]}", got.get(key, 0), expected[key])
 
 
 def check_against_truth(name, truth, report):
@@ -286,6 +306,8 @@ def main():
                 continue
             reports[name] = (pcap, report, report_path)
             check_against_truth(name, truth, report)
+            if name == "campaign-shapes":  # no payloads: every frame is a probe
+                check_tools_against_truth(name, truth, report)
         if "campaign-shapes" in reports:
             pcap, report, _ = reports["campaign-shapes"]
             check_shapes(report)

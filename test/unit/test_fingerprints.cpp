@@ -166,6 +166,22 @@ TEST_CASE("a chance relation names a tool only while the source's probes keep it
     CHECK(identify_tool(real, doubts) == scan_tool::none);
     CHECK(identify_tool(real) == scan_tool::masscan);  // one packet alone cannot tell
   }
+  SECTION("a masscan probe whose relation gives 54321 is masscan's, and raises no doubt") {
+    // Choose the sequence number so that (dst ^ dst port ^ seq) & 0xffff is 54321.
+    const uint32_t seq =
+        (real.seq & 0xFFFF0000u) | ((real.dst_v4 ^ real.dst_port ^ 54321u) & 0xFFFFu);
+    const auto f = with(with(masscan_syn, seq_at,
+                             {static_cast<uint8_t>(seq >> 24), static_cast<uint8_t>(seq >> 16),
+                              static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq)}),
+                        ip_id_at, {0xd4, 0x31});
+    decoded_packet q;
+    REQUIRE(parse_frame(f.data(), f.size(), q) == parse_result::ok);
+    REQUIRE(classify_ip_id(q) == ip_id_rule::zmap);
+    uint8_t doubts = 0;
+    CHECK(identify_tool(q, doubts) == scan_tool::masscan);
+    CHECK(doubts == 0);
+    CHECK(identify_tool(real, doubts) == scan_tool::masscan);
+  }
   SECTION("ZMap 2's IP ID after a probe of its shape with another ID names nothing") {
     decoded_packet z;
     REQUIRE(parse_frame(zmap_syn.data(), zmap_syn.size(), z) == parse_result::ok);
