@@ -10,7 +10,8 @@ known scanners (config/actors.conf) named in the report, /metrics and the API.
    relation, a sequence number) must not name these connections.
 3. Actors: nmap's capture rewritten so that its scanner sits in Censys's published range; the
    report, /metrics and /api/v1/actors count its frames under `censys`, and the target's own
-   frames (ARP, neighbour discovery) under `none`.
+   frames (ARP, neighbour discovery) under `none`. The masscan, ZMap and nmap captures moved
+   into Shadowserver's, Shodan's and Rapid7's listed ranges are counted under them, with kinds.
 4. With a folder of more captures (argument 3, e.g. nDPI's tests/cfgs/default/pcap), the same
    count over each, printed as a table: captures with tool names, by tool.
 
@@ -177,6 +178,30 @@ def check_actors(scanscope, data_dir, tmp):
         failures.append(f"actors: 8545's actors {on_8545}")
 
 
+# Scanners moved into other organisations' listed ranges (config/actors.conf): each capture's
+# scanner frames counted under the organisation, with its kind.
+LISTED = [("masscan-syn.pcap", "65.49.20.70", "shadowserver", "research"),
+          ("zmap-syn.pcap", "71.6.146.186", "shodan", "search-engine"),
+          ("nmap-techniques.pcap", "5.63.151.101", "rapid7", "research")]
+
+
+def check_listed_actors(scanscope, data_dir, tmp):
+    config = os.path.join(data_dir, "..", "..", "config", "scanscope.conf")
+    for capture, address, actor, kind in LISTED:
+        path = os.path.join(tmp, f"{actor}.pcap")
+        rewrite_source(os.path.join(data_dir, capture), path, "10.99.0.1", address)
+        report_path = os.path.join(tmp, f"{actor}.json")
+        subprocess.run([scanscope, "--config", config, "--pcap", path, "--geo-db", "none",
+                        "--signatures", "none", "--quiet", "--json-out", report_path],
+                       check=True, capture_output=True)
+        report = json.load(open(report_path))
+        got = {a["name"]: (a["packets"], a["sources"], a["kind"]) for a in report["actors"]}
+        want = (*tcpdump(path, f"src host {address}"), kind)
+        if got.get(actor) != want:
+            failures.append(f"actors: {capture} from {address}: {actor} {got.get(actor)}, "
+                            f"tcpdump {want}")
+
+
 def survey(scanscope, folder, tmp):
     """Tool names over a folder of captures, one run each; prints what it finds."""
     paths = sorted(p for p in glob.glob(os.path.join(folder, "*"))
@@ -202,6 +227,7 @@ def main():
         check_techniques(scanscope, data_dir, tmp)
         check_ordinary(scanscope, data_dir, tmp)
         check_actors(scanscope, data_dir, tmp)
+        check_listed_actors(scanscope, data_dir, tmp)
         if len(sys.argv) > 3:
             survey(scanscope, sys.argv[3], tmp)
     for f in failures:
