@@ -36,6 +36,16 @@ uint16_t masscan_ip_id(const decoded_packet& p) {
   return static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ p.seq);
 }
 
+/** A packet of a chance rule's shape: whether its relation names the tool. A source whose probe
+ *  of the shape breaks the relation doubts the rule from then on (chance_rule). */
+bool kept(bool relation, uint8_t rule, uint8_t& doubts) {
+  if (!relation) {
+    doubts |= rule;
+    return false;
+  }
+  return (doubts & rule) == 0;
+}
+
 // masscan's template (src/templ-pkt.c, templ-tcp-hdr.c): SYNs with window 1024 and no option
 // in 1.3.2, window 1025 with an MSS option on master since November 2023; its resets carry
 // window 1200 and the SYN's options. Window 1024 with an MSS is nmap's SYN (the more specific
@@ -142,14 +152,11 @@ scan_tool identify_tool(const decoded_packet& p, uint8_t& doubts) {
     return scan_tool::mirai;
   }
   const ip_id_rule id = classify_ip_id(p);
-  if (tcp_no_ack && masscan_shape(p)) {
-    // The relation itself: classify_ip_id() calls an ID of 54321 zmap first, and masscan's
-    // relation gives 54321 too, once in 65,536 probes.
-    if (p.ip_id != masscan_ip_id(p)) {
-      doubts |= chance_rule::masscan;
-    } else if (!(doubts & chance_rule::masscan)) {
-      return scan_tool::masscan;
-    }
+  // The relation itself: classify_ip_id() calls an ID of 54321 zmap first, and masscan's
+  // relation gives 54321 too, once in 65,536 probes.
+  if (tcp_no_ack && masscan_shape(p) &&
+      kept(p.ip_id == masscan_ip_id(p), chance_rule::masscan, doubts)) {
+    return scan_tool::masscan;
   }
   const tcp_options& o = p.options;
   // nmap's raw SYN probes (scan_engine_raw.cc) carry one option, MSS 1460, and a window
@@ -161,12 +168,9 @@ scan_tool identify_tool(const decoded_packet& p, uint8_t& doubts) {
     return scan_tool::nmap;
   }
   // ZMap never sets DF (packet.c: ip_off = 0); a DF datagram with ID 54321 is chance.
-  if (!p.dont_fragment && (!tcp || (tcp_no_ack && p.window == zmap_window && at_most_mss(o)))) {
-    if (id != ip_id_rule::zmap) {
-      doubts |= chance_rule::zmap_ip_id;
-    } else if (!(doubts & chance_rule::zmap_ip_id)) {
-      return scan_tool::zmap;
-    }
+  if (!p.dont_fragment && (!tcp || (tcp_no_ack && p.window == zmap_window && at_most_mss(o))) &&
+      kept(id == ip_id_rule::zmap, chance_rule::zmap_ip_id, doubts)) {
+    return scan_tool::zmap;
   }
   if (syn && zmap4_shape(p)) {
     return scan_tool::zmap;
