@@ -1,6 +1,7 @@
 #include "export/campaign_text.hpp"
 
 #include <cstdio>
+#include <iterator>
 
 #include "export/summary_table.hpp"
 #include "fingerprint/scan_tool.hpp"
@@ -14,26 +15,14 @@ std::string utc_of(const run_report& names, int64_t bucket) {
 }
 
 std::string what_of(const run_report& names, const watched_ports& ports, const campaign& c) {
+  // What follows the port, per scope (in SCANSCOPE_CAMPAIGN_SCOPES order).
+  static constexpr const char* before_value[] = {
+      nullptr, " from ", " cluster ", " tool ", " signature ",
+      " new tool (no built-in rule) with fingerprint "};
+  static_assert(std::size(before_value) == campaign_scope_count);
   std::string what = port_label(ports, c.port);
-  const std::string value = scope_value(names, c.scope, c.port, c.dim);
-  switch (c.scope) {
-    case campaign_scope::port:
-      break;
-    case campaign_scope::port_country:
-      what += " from " + value;
-      break;
-    case campaign_scope::port_cluster:
-      what += " cluster " + value;
-      break;
-    case campaign_scope::port_tool:
-      what += " tool " + value;
-      break;
-    case campaign_scope::port_signature:
-      what += " signature " + value;
-      break;
-    case campaign_scope::port_fingerprint:
-      what += " new tool (no built-in rule) with fingerprint " + value;
-      break;
+  if (const char* joint = before_value[static_cast<size_t>(c.scope)]) {
+    what += joint + scope_value(names, c.scope, c.port, c.dim);
   }
   return what;
 }

@@ -60,8 +60,10 @@ void append_address(std::string& out, const uint8_t* a) {
   out += '\t';
 }
 
-void end_row(std::string& out) {
-  out.back() = '\n';
+/** Closes the row being written (its last tab becomes the newline) and counts it. */
+void end_row(table_rows& t) {
+  t.body.back() = '\n';
+  ++t.rows;
 }
 
 uint16_t port_number(const series_labels& l) {
@@ -90,8 +92,7 @@ table_rows series_rows(const fleet_identity& identity, const closed_bucket& clos
     append_number(t.body, p.packets);
     append_number(t.body, p.sources);
     append_number(t.body, partial ? 1 : 0);
-    end_row(t.body);
-    ++t.rows;
+    end_row(t);
   }
   return t;
 }
@@ -144,8 +145,7 @@ table_rows source_rows(const fleet_identity& identity, std::vector<source_arriva
     append_array(t.body, r.tools);
     append_array(t.body, r.signatures);
     append_field(t.body, r.actor);
-    end_row(t.body);
-    ++t.rows;
+    end_row(t);
   }
   return t;
 }
@@ -186,8 +186,7 @@ table_rows make_campaign_rows(const fleet_identity& identity, const closed_bucke
     append_number(t.body, c.peak_sources);
     append_number(t.body, c.ramp ? 1 : 0);
     append_number(t.body, static_cast<uint64_t>(closed.bucket));
-    end_row(t.body);
-    ++t.rows;
+    end_row(t);
   }
   return t;
 }

@@ -64,18 +64,14 @@ rte_eth_conf rx_conf_for(uint16_t port, const rte_eth_dev_info& info, unsigned q
   conf.rx_adv_conf.rss_conf.rss_key = nullptr;
   // Hash on the source address only, so each source lives on one lcore and per-lcore
   // unique-source counts add up exactly.
-  if (info.flow_type_rss_offloads & RTE_ETH_RSS_L3_SRC_ONLY) {
-    conf.rx_adv_conf.rss_conf.rss_hf = offered | RTE_ETH_RSS_L3_SRC_ONLY;
-    std::fprintf(stderr, "port %u (%s): RSS on the source address over %u queues\n", port,
-                 name.c_str(), queues);
-  } else {
-    conf.rx_adv_conf.rss_conf.rss_hf = offered;
-    std::fprintf(
-        stderr,
-        "port %u (%s): RSS without L3_SRC_ONLY; hashing on both addresses over %u queues, so "
-        "unique-source counts may count a source once per lcore\n",
-        port, name.c_str(), queues);
-  }
+  const bool source_only = (info.flow_type_rss_offloads & RTE_ETH_RSS_L3_SRC_ONLY) != 0;
+  conf.rx_adv_conf.rss_conf.rss_hf = offered | (source_only ? RTE_ETH_RSS_L3_SRC_ONLY : 0);
+  std::fprintf(stderr,
+               source_only ? "port %u (%s): RSS on the source address over %u queues\n"
+                           : "port %u (%s): RSS without L3_SRC_ONLY; hashing on both addresses "
+                             "over %u queues, so unique-source counts may count a source once "
+                             "per lcore\n",
+               port, name.c_str(), queues);
   return conf;
 }
 

@@ -7,7 +7,7 @@
 namespace scanscope {
 
 option_error check_option_values(const app_options& o) {
-  auto in_range = [](const char* name, unsigned v, unsigned lo, unsigned hi) -> option_error {
+  auto in_range = [](const char* name, uint64_t v, uint64_t lo, uint64_t hi) -> option_error {
     if (v < lo || v > hi) {
       return {name, std::string("option '") + name + "' must be from " + std::to_string(lo) +
                         " to " + std::to_string(hi) + ", got " + std::to_string(v)};
@@ -32,13 +32,13 @@ option_error check_option_values(const app_options& o) {
            in_range("retention", o.retention, 1, 1u << 20),
            in_range("bucket-entries", o.bucket_entries, 64, 1u << 24),
            in_range("bucket-unique-slots", o.bucket_unique_slots, 1024, 1u << 28),
-           in_range("surge-window", o.surge_window, 1, 10000),
-           in_range("surge-min-history", o.surge_min_history, 1, 10000),
-           in_range("campaign-min-count", o.campaign_min_count, 1, 1u << 30),
-           in_range("campaign-window", o.campaign_window, 2, 10000),
-           in_range("campaign-min-history", o.campaign_min_history, 2, 10000),
-           in_range("campaign-end", o.campaign_end, 1, 1000),
-           in_range("lead-hold", o.lead_hold, 1, 1000),
+           in_range("surge-window", o.surge.window, 1, 10000),
+           in_range("surge-min-history", o.surge.min_history, 1, 10000),
+           in_range("campaign-min-count", o.campaign.min_count, 1, 1u << 30),
+           in_range("campaign-window", o.campaign.window, 2, 10000),
+           in_range("campaign-min-history", o.campaign.min_history, 2, 10000),
+           in_range("campaign-end", o.campaign.end_buckets, 1, 1000),
+           in_range("lead-hold", o.campaign.lead_hold, 1, 1000),
        }) {
     if (!e.message.empty()) {
       return e;
@@ -56,16 +56,16 @@ option_error check_option_values(const app_options& o) {
   if (!(o.bucket_grace >= 0 && o.bucket_grace < o.bucket)) {
     return {"bucket-grace", "option 'bucket-grace' must be from 0 to less than the bucket width"};
   }
-  if (!(o.surge_ratio > 1)) {
+  if (!(o.surge.ratio > 1)) {
     return {"surge-ratio", "option 'surge-ratio' must be above 1"};
   }
-  if (!(o.surge_iqr >= 0)) {
+  if (!(o.surge.iqr_k >= 0)) {
     return {"surge-iqr", "option 'surge-iqr' must not be negative"};
   }
-  if (!(o.campaign_ratio > 1)) {
+  if (!(o.campaign.ratio > 1)) {
     return {"campaign-ratio", "option 'campaign-ratio' must be above 1"};
   }
-  if (o.campaign_min_history > o.campaign_window) {
+  if (o.campaign.min_history > o.campaign.window) {
     return {"campaign-min-history",
             "option 'campaign-min-history' must not exceed 'campaign-window'"};
   }

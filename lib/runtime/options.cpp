@@ -119,37 +119,37 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "bucket-unique-slots",
       po::value(&o.bucket_unique_slots)->default_value(o.bucket_unique_slots)->value_name("N"),
       "per RX lcore: (source, key) pairs a bucket remembers for its distinct-source counts")(
-      "surge-ratio", po::value(&o.surge_ratio)->default_value(o.surge_ratio)->value_name("X"),
+      "surge-ratio", po::value(&o.surge.ratio)->default_value(o.surge.ratio)->value_name("X"),
       "a bucket surges at X times the median of the previous buckets...")(
-      "surge-iqr", po::value(&o.surge_iqr)->default_value(o.surge_iqr)->value_name("K"),
+      "surge-iqr", po::value(&o.surge.iqr_k)->default_value(o.surge.iqr_k)->value_name("K"),
       "...and at the median plus K interquartile ranges...")(
       "surge-min-count",
-      po::value(&o.surge_min_count)->default_value(o.surge_min_count)->value_name("N"),
+      po::value(&o.surge.min_count)->default_value(o.surge.min_count)->value_name("N"),
       "...and with at least N packets")(
       "surge-window",
-      po::value(&o.surge_window)->default_value(o.surge_window)->value_name("BUCKETS"),
+      po::value(&o.surge.window)->default_value(o.surge.window)->value_name("BUCKETS"),
       "previous buckets the baseline is taken from")(
       "surge-min-history",
-      po::value(&o.surge_min_history)->default_value(o.surge_min_history)->value_name("BUCKETS"),
+      po::value(&o.surge.min_history)->default_value(o.surge.min_history)->value_name("BUCKETS"),
       "buckets of history needed before anything can surge")(
       "campaign-ratio",
-      po::value(&o.campaign_ratio)->default_value(o.campaign_ratio)->value_name("X"),
+      po::value(&o.campaign.ratio)->default_value(o.campaign.ratio)->value_name("X"),
       "a campaign opens at X times the median of the buckets before it (docs/report.md)")(
       "campaign-min-count",
-      po::value(&o.campaign_min_count)->default_value(o.campaign_min_count)->value_name("N"),
+      po::value(&o.campaign.min_count)->default_value(o.campaign.min_count)->value_name("N"),
       "...and with at least N packets in the bucket")(
       "campaign-window",
-      po::value(&o.campaign_window)->default_value(o.campaign_window)->value_name("BUCKETS"),
+      po::value(&o.campaign.window)->default_value(o.campaign.window)->value_name("BUCKETS"),
       "buckets a campaign's baseline is taken from (default 7 days of hours)")(
       "campaign-min-history",
-      po::value(&o.campaign_min_history)
-          ->default_value(o.campaign_min_history)
+      po::value(&o.campaign.min_history)
+          ->default_value(o.campaign.min_history)
           ->value_name("BUCKETS"),
       "buckets of history needed before a campaign can open")(
       "campaign-end",
-      po::value(&o.campaign_end)->default_value(o.campaign_end)->value_name("BUCKETS"),
+      po::value(&o.campaign.end_buckets)->default_value(o.campaign.end_buckets)->value_name("BUCKETS"),
       "a campaign ends after this many buckets in a row back in its baseline's band")(
-      "lead-hold", po::value(&o.lead_hold)->default_value(o.lead_hold)->value_name("BUCKETS"),
+      "lead-hold", po::value(&o.campaign.lead_hold)->default_value(o.campaign.lead_hold)->value_name("BUCKETS"),
       "a new leader of a port's sources (country, cluster, tool) must lead this many buckets");
 
   po::options_description payload("Payload signatures");

@@ -12,6 +12,8 @@
 
 #include "runtime/conversation_options.hpp"
 #include "runtime/fleet_options.hpp"
+#include "stats/campaign_detector.hpp"
+#include "stats/series_store.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {
@@ -45,17 +47,8 @@ struct app_options {
   unsigned retention = 744;        /**< closed buckets kept (31 days of hours) */
   unsigned bucket_entries = 16384; /**< per lcore: series keys per bucket */
   unsigned bucket_unique_slots = 1u << 18; /**< per lcore: (source, key) pairs per bucket */
-  double surge_ratio = 10;                 /**< surge: times the baseline median */
-  double surge_iqr = 3;                    /**< surge: and median + this many IQRs */
-  unsigned surge_min_count = 100;          /**< surge: and at least this many packets */
-  unsigned surge_window = 24;              /**< surge: buckets in the baseline */
-  unsigned surge_min_history = 6;          /**< surge: buckets needed before any surge */
-  double campaign_ratio = 3;               /**< campaign: times the baseline median */
-  unsigned campaign_min_count = 50;        /**< campaign: and at least this many packets */
-  unsigned campaign_window = 168;          /**< campaign: buckets in the baseline */
-  unsigned campaign_min_history = 24;      /**< campaign: buckets needed before any opens */
-  unsigned campaign_end = 3;               /**< campaign: buckets back in band that end it */
-  unsigned lead_hold = 6;                  /**< lead change: buckets a new leader must hold */
+  surge_settings surge;       /**< surge detection (defaults in stats/series_store.hpp) */
+  campaign_settings campaign; /**< campaign detection (defaults in stats/campaign_detector.hpp) */
   std::string geo_db;                  /**< location database ("" : Debian's; "none": no lookups) */
   std::string geo_cache;               /**< folder for its built lookup tables ("" : no cache) */
   std::string signatures;              /**< payload rule file ("" or "none": no payload scanning) */

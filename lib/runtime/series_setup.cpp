@@ -10,27 +10,6 @@
 
 namespace scanscope {
 
-surge_settings surge_settings_of(const app_options& o) {
-  surge_settings s;
-  s.ratio = o.surge_ratio;
-  s.iqr_k = o.surge_iqr;
-  s.min_count = o.surge_min_count;
-  s.window = o.surge_window;
-  s.min_history = o.surge_min_history;
-  return s;
-}
-
-campaign_settings campaign_settings_of(const app_options& o) {
-  campaign_settings s;
-  s.ratio = o.campaign_ratio;
-  s.min_count = o.campaign_min_count;
-  s.window = o.campaign_window;
-  s.min_history = o.campaign_min_history;
-  s.end_buckets = o.campaign_end;
-  s.lead_hold = o.lead_hold;
-  return s;
-}
-
 namespace {
 
 /** One log line per surge that opens or ends. */

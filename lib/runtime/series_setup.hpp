@@ -1,9 +1,9 @@
 #pragma once
 /**
  * @file
- * The stats side's time series for a run: the detectors' settings from the options, the series
- * store read back from the series files, the clock that closes buckets and logs what the
- * detectors found, the series files it appends to, and the names behind series keys.
+ * The stats side's time series for a run: the series store read back from the series files,
+ * the clock that closes buckets and logs what the detectors found, the series files it appends
+ * to, and the names behind series keys.
  */
 
 #include <memory>
@@ -17,11 +17,6 @@
 #include "stats/series_store.hpp"
 
 namespace scanscope {
-
-/** The surge detector's settings from the options. */
-surge_settings surge_settings_of(const app_options& o);
-/** The campaign detector's settings from the options. */
-campaign_settings campaign_settings_of(const app_options& o);
 
 /**
  * With --series-dir, read back what earlier runs wrote there into `store` (before any bucket

@@ -43,25 +43,42 @@ baseline_stats stats_of(const std::deque<uint64_t>& history) {
   return b;
 }
 
+/** The campaign scope of a series kind that carries a dimension (cluster, tool, signature,
+ *  fingerprint); false for the port's own entries and for actors (not a campaign scope). */
+bool dimension_scope(series_key::kind kind, campaign_scope& out) {
+  using k = series_key::kind;
+  switch (kind) {
+    case k::cluster: out = campaign_scope::port_cluster; return true;
+    case k::tool: out = campaign_scope::port_tool; return true;
+    case k::signature: out = campaign_scope::port_signature; return true;
+    case k::fingerprint: out = campaign_scope::port_fingerprint; return true;
+    case k::port:
+    case k::actor: return false;
+  }
+  return false;
+}
+
 /** Whether a point belongs to the slice of traffic a campaign key stands for. */
 bool in_slice(campaign_scope scope, uint16_t dim, series_key::kind kind, uint16_t point_dim,
               uint8_t country) {
-  using k = series_key::kind;
-  switch (scope) {
-    case campaign_scope::port:
-      return true;
-    case campaign_scope::port_country:
-      return series_key::has_country(kind) && country == dim;
-    case campaign_scope::port_cluster:
-      return kind == k::cluster && point_dim == dim;
-    case campaign_scope::port_tool:
-      return kind == k::tool && point_dim == dim;
-    case campaign_scope::port_signature:
-      return kind == k::signature && point_dim == dim;
-    case campaign_scope::port_fingerprint:
-      return kind == k::fingerprint && point_dim == dim;
+  if (scope == campaign_scope::port) {
+    return true;
   }
-  return false;
+  if (scope == campaign_scope::port_country) {
+    return series_key::has_country(kind) && country == dim;
+  }
+  campaign_scope of_point;
+  return dimension_scope(kind, of_point) && of_point == scope && point_dim == dim;
+}
+
+/** The per-dimension counts of `d` for a scope with a dimension other than the country. */
+std::map<uint16_t, uint64_t>& dimension_counts(campaign_drivers& d, campaign_scope s) {
+  switch (s) {
+    case campaign_scope::port_cluster: return d.clusters;
+    case campaign_scope::port_tool: return d.tools;
+    case campaign_scope::port_signature: return d.signatures;
+    default: return d.fingerprints;
+  }
 }
 
 }  // namespace
@@ -86,25 +103,13 @@ std::map<uint64_t, series_point> campaign_values(const bucket_points& points) {
   for (const auto& [key, p] : points) {
     const uint16_t port = series_key::port_of(key);
     const uint16_t dim = series_key::dim_of(key);
-    switch (series_key::kind_of(key)) {
-      case series_key::kind::port:
-        add(campaign_scope::port, port, 0, p);
-        add(campaign_scope::port_country, port, series_key::country_of(key), p);
-        break;
-      case series_key::kind::cluster:
-        add(campaign_scope::port_cluster, port, dim, p);
-        break;
-      case series_key::kind::tool:
-        add(campaign_scope::port_tool, port, dim, p);
-        break;
-      case series_key::kind::signature:
-        add(campaign_scope::port_signature, port, dim, p);
-        break;
-      case series_key::kind::fingerprint:
-        add(campaign_scope::port_fingerprint, port, dim, p);
-        break;
-      case series_key::kind::actor:
-        break;  // in the report's series, not a campaign scope
+    const auto kind = series_key::kind_of(key);
+    campaign_scope scope;
+    if (kind == series_key::kind::port) {
+      add(campaign_scope::port, port, 0, p);
+      add(campaign_scope::port_country, port, series_key::country_of(key), p);
+    } else if (dimension_scope(kind, scope)) {
+      add(scope, port, dim, p);
     }
   }
   return values;
@@ -128,24 +133,11 @@ void add_drivers(uint64_t key, const bucket_points& points, campaign_drivers& d)
     if (!in_slice(scope, dim, kind, point_dim, country)) {
       continue;
     }
-    switch (kind) {
-      case series_key::kind::port:
-        d.countries[country] += p.packets;
-        break;
-      case series_key::kind::cluster:
-        d.clusters[point_dim] += p.packets;
-        break;
-      case series_key::kind::tool:
-        d.tools[point_dim] += p.packets;
-        break;
-      case series_key::kind::signature:
-        d.signatures[point_dim] += p.packets;
-        break;
-      case series_key::kind::fingerprint:
-        d.fingerprints[point_dim] += p.packets;
-        break;
-      case series_key::kind::actor:
-        break;
+    campaign_scope point_scope;
+    if (kind == series_key::kind::port) {
+      d.countries[country] += p.packets;
+    } else if (dimension_scope(kind, point_scope)) {
+      dimension_counts(d, point_scope)[point_dim] += p.packets;
     }
     if (!countries_from_port && series_key::has_country(kind)) {
       d.countries[country] += p.packets;
