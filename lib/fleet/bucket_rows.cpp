@@ -20,18 +20,18 @@ struct source_row {
   std::string actor;
 };
 
-void append_field(std::string& out, const std::string& text) {
+void append(std::string& out, const std::string& text) {
   out += tsv_escape(text);
   out += '\t';
 }
 
-void append_number(std::string& out, uint64_t n) {
+void append(std::string& out, uint64_t n) {
   out += std::to_string(n);
   out += '\t';
 }
 
 /** An Array(String) literal: ['a','b'], with quotes and backslashes escaped. */
-void append_array(std::string& out, const std::set<std::string>& items) {
+void append(std::string& out, const std::set<std::string>& items) {
   std::string literal = "[";
   bool first = true;
   for (const std::string& item : items) {
@@ -46,11 +46,16 @@ void append_array(std::string& out, const std::set<std::string>& items) {
     literal += '\'';
   }
   literal += ']';
-  append_field(out, literal);
+  append(out, literal);
 }
 
-/** 16 bytes as \xHH escapes (a FixedString(16) field). */
-void append_address(std::string& out, const uint8_t* a) {
+/** A source address: 16 bytes written as \xHH escapes (a FixedString(16) field). */
+struct address_field {
+  const uint8_t* bytes;
+};
+
+void append(std::string& out, address_field address) {
+  const uint8_t* a = address.bytes;
   static const char hex[] = "0123456789abcdef";
   for (size_t i = 0; i < 16; ++i) {
     out += "\\x";
@@ -60,8 +65,10 @@ void append_address(std::string& out, const uint8_t* a) {
   out += '\t';
 }
 
-/** Closes the row being written (its last tab becomes the newline) and counts it. */
-void end_row(table_rows& t) {
+/** One row of tab-separated fields: the last tab becomes the newline, and the row counts. */
+template <typename... Fields>
+void append_row(table_rows& t, const Fields&... fields) {
+  (append(t.body, fields), ...);
   t.body.back() = '\n';
   ++t.rows;
 }
@@ -70,29 +77,13 @@ uint16_t port_number(const series_labels& l) {
   return l.port == "other" ? 0 : static_cast<uint16_t>(std::stoul(l.port));
 }
 
-/** The leading columns of series and sources rows: sensor, run, bucket start, port, protocol. */
-void append_head(std::string& out, const fleet_identity& identity, uint64_t start_s,
-                 const series_labels& l) {
-  append_field(out, identity.sensor);
-  append_number(out, identity.run);
-  append_number(out, start_s);
-  append_number(out, port_number(l));
-  append_field(out, l.protocol);
-}
-
 table_rows series_rows(const fleet_identity& identity, const closed_bucket& closed, bool partial,
                        const series_names& names, uint64_t start_s) {
   table_rows t{"series", 0, {}};
   for (const auto& [key, p] : closed.points) {
     const series_labels l = label_series_key(names, key);
-    append_head(t.body, identity, start_s, l);
-    append_field(t.body, l.kind);
-    append_field(t.body, l.value);
-    append_field(t.body, l.country);
-    append_number(t.body, p.packets);
-    append_number(t.body, p.sources);
-    append_number(t.body, partial ? 1 : 0);
-    end_row(t);
+    append_row(t, identity.sensor, identity.run, start_s, port_number(l), l.protocol, l.kind,
+               l.value, l.country, p.packets, p.sources, partial ? 1u : 0u);
   }
   return t;
 }
@@ -138,14 +129,8 @@ table_rows source_rows(const fleet_identity& identity, std::vector<source_arriva
     }
     const series_labels l =
         label_series_key(names, series_key::make(series_key::kind::port, port, 0, 0));
-    append_head(t.body, identity, start_s, l);
-    append_address(t.body, first.source);
-    append_field(t.body, r.country);
-    append_array(t.body, r.clusters);
-    append_array(t.body, r.tools);
-    append_array(t.body, r.signatures);
-    append_field(t.body, r.actor);
-    end_row(t);
+    append_row(t, identity.sensor, identity.run, start_s, port_number(l), l.protocol,
+               address_field{first.source}, r.country, r.clusters, r.tools, r.signatures, r.actor);
   }
   return t;
 }
@@ -171,22 +156,11 @@ table_rows make_campaign_rows(const fleet_identity& identity, const closed_bucke
     }
     const series_labels l =
         label_series_key(ports, series_key::make(series_key::kind::port, c.port, 0, 0));
-    append_field(t.body, identity.sensor);
-    append_number(t.body, identity.run);
-    append_number(t.body, port_number(l));
-    append_field(t.body, l.protocol);
-    append_field(t.body, campaign_scope_name(c.scope));
-    append_field(t.body, scope_value(names, c.scope, c.port, c.dim));
-    append_number(t.body, start_of(identity, c.start));
-    append_number(t.body, c.end >= 0 ? start_of(identity, c.end) : 0);
-    append_number(t.body, c.end >= 0 ? 0 : 1);
-    append_number(t.body, start_of(identity, c.peak));
-    append_field(t.body, std::to_string(c.peak_ratio));
-    append_number(t.body, c.packets);
-    append_number(t.body, c.peak_sources);
-    append_number(t.body, c.ramp ? 1 : 0);
-    append_number(t.body, static_cast<uint64_t>(closed.bucket));
-    end_row(t);
+    append_row(t, identity.sensor, identity.run, port_number(l), l.protocol,
+               campaign_scope_name(c.scope), scope_value(names, c.scope, c.port, c.dim),
+               start_of(identity, c.start), c.end >= 0 ? start_of(identity, c.end) : 0,
+               c.end >= 0 ? 0u : 1u, start_of(identity, c.peak), std::to_string(c.peak_ratio),
+               c.packets, c.peak_sources, c.ramp ? 1u : 0u, static_cast<uint64_t>(closed.bucket));
   }
   return t;
 }

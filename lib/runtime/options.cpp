@@ -107,9 +107,10 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
   series.add_options()(
       "bucket", po::value(&o.bucket)->default_value(o.bucket)->value_name("SECONDS"),
       "width of a time bucket, whole seconds (10 to 86400); offline, buckets follow packet "
-      "time; live, the clock")("bucket-grace",
-               po::value(&o.bucket_grace)->default_value(o.bucket_grace)->value_name("SECONDS"),
-               "a bucket closes this long after its end; packets later still are counted as late")(
+      "time; live, the clock")(
+      "bucket-grace",
+      po::value(&o.bucket_grace)->default_value(o.bucket_grace)->value_name("SECONDS"),
+      "a bucket closes this long after its end; packets later still are counted as late")(
       "retention", po::value(&o.retention)->default_value(o.retention)->value_name("BUCKETS"),
       "closed buckets kept for the report (default 31 days of hours)")(
       "bucket-entries",
@@ -147,9 +148,12 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
           ->value_name("BUCKETS"),
       "buckets of history needed before a campaign can open")(
       "campaign-end",
-      po::value(&o.campaign.end_buckets)->default_value(o.campaign.end_buckets)->value_name("BUCKETS"),
+      po::value(&o.campaign.end_buckets)
+          ->default_value(o.campaign.end_buckets)
+          ->value_name("BUCKETS"),
       "a campaign ends after this many buckets in a row back in its baseline's band")(
-      "lead-hold", po::value(&o.campaign.lead_hold)->default_value(o.campaign.lead_hold)->value_name("BUCKETS"),
+      "lead-hold",
+      po::value(&o.campaign.lead_hold)->default_value(o.campaign.lead_hold)->value_name("BUCKETS"),
       "a new leader of a port's sources (country, cluster, tool) must lead this many buckets");
 
   po::options_description payload("Payload signatures");

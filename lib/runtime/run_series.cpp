@@ -6,8 +6,7 @@
 namespace scanscope {
 
 run_series::run_series(const app_options& o, const rules_and_databases& tables, const rx_lcores& rx)
-    : store(o.retention, o.surge, o.campaign),
-      clock(make_series_clock(store, o, tables, rx)) {}
+    : store(o.retention, o.surge, o.campaign), clock(make_series_clock(store, o, tables, rx)) {}
 
 std::unique_ptr<run_series> set_up_series(const app_options& o, const rules_and_databases& tables,
                                           const rx_lcores& rx, std::string& error) {

@@ -43,19 +43,31 @@ baseline_stats stats_of(const std::deque<uint64_t>& history) {
   return b;
 }
 
-/** The campaign scope of a series kind that carries a dimension (cluster, tool, signature,
- *  fingerprint); false for the port's own entries and for actors (not a campaign scope). */
-bool dimension_scope(series_key::kind kind, campaign_scope& out) {
-  using k = series_key::kind;
-  switch (kind) {
-    case k::cluster: out = campaign_scope::port_cluster; return true;
-    case k::tool: out = campaign_scope::port_tool; return true;
-    case k::signature: out = campaign_scope::port_signature; return true;
-    case k::fingerprint: out = campaign_scope::port_fingerprint; return true;
-    case k::port:
-    case k::actor: return false;
+/** A series kind that carries a dimension (cluster, tool, signature, fingerprint): the
+ *  campaign scope it is watched under and where a campaign's drivers count it. */
+struct dimension_kind {
+  series_key::kind kind;
+  campaign_scope scope;
+  std::map<uint16_t, uint64_t> campaign_drivers::*counts;
+};
+
+constexpr dimension_kind dimension_kinds[] = {
+    {series_key::kind::cluster, campaign_scope::port_cluster, &campaign_drivers::clusters},
+    {series_key::kind::tool, campaign_scope::port_tool, &campaign_drivers::tools},
+    {series_key::kind::signature, campaign_scope::port_signature, &campaign_drivers::signatures},
+    {series_key::kind::fingerprint, campaign_scope::port_fingerprint,
+     &campaign_drivers::fingerprints},
+};
+
+/** The entry of a kind with a dimension; null for the port's own entries and for actors (not a
+ *  campaign scope). */
+const dimension_kind* dimension_of(series_key::kind kind) {
+  for (const dimension_kind& d : dimension_kinds) {
+    if (d.kind == kind) {
+      return &d;
+    }
   }
-  return false;
+  return nullptr;
 }
 
 /** Whether a point belongs to the slice of traffic a campaign key stands for. */
@@ -67,18 +79,8 @@ bool in_slice(campaign_scope scope, uint16_t dim, series_key::kind kind, uint16_
   if (scope == campaign_scope::port_country) {
     return series_key::has_country(kind) && country == dim;
   }
-  campaign_scope of_point;
-  return dimension_scope(kind, of_point) && of_point == scope && point_dim == dim;
-}
-
-/** The per-dimension counts of `d` for a scope with a dimension other than the country. */
-std::map<uint16_t, uint64_t>& dimension_counts(campaign_drivers& d, campaign_scope s) {
-  switch (s) {
-    case campaign_scope::port_cluster: return d.clusters;
-    case campaign_scope::port_tool: return d.tools;
-    case campaign_scope::port_signature: return d.signatures;
-    default: return d.fingerprints;
-  }
+  const dimension_kind* d = dimension_of(kind);
+  return d != nullptr && d->scope == scope && point_dim == dim;
 }
 
 }  // namespace
@@ -104,12 +106,11 @@ std::map<uint64_t, series_point> campaign_values(const bucket_points& points) {
     const uint16_t port = series_key::port_of(key);
     const uint16_t dim = series_key::dim_of(key);
     const auto kind = series_key::kind_of(key);
-    campaign_scope scope;
     if (kind == series_key::kind::port) {
       add(campaign_scope::port, port, 0, p);
       add(campaign_scope::port_country, port, series_key::country_of(key), p);
-    } else if (dimension_scope(kind, scope)) {
-      add(scope, port, dim, p);
+    } else if (const dimension_kind* d = dimension_of(kind)) {
+      add(d->scope, port, dim, p);
     }
   }
   return values;
@@ -133,11 +134,10 @@ void add_drivers(uint64_t key, const bucket_points& points, campaign_drivers& d)
     if (!in_slice(scope, dim, kind, point_dim, country)) {
       continue;
     }
-    campaign_scope point_scope;
     if (kind == series_key::kind::port) {
       d.countries[country] += p.packets;
-    } else if (dimension_scope(kind, point_scope)) {
-      dimension_counts(d, point_scope)[point_dim] += p.packets;
+    } else if (const dimension_kind* x = dimension_of(kind)) {
+      (d.*(x->counts))[point_dim] += p.packets;
     }
     if (!countries_from_port && series_key::has_country(kind)) {
       d.countries[country] += p.packets;
