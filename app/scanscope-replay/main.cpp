@@ -3,6 +3,13 @@
 // scanscope on the same host (scripts/bench steps the rate up until scanscope falls behind).
 // A frame the port does not take (the receiver's ring is full) is counted as refused: on memif
 // that is the receiver not keeping up.
+//
+// The receiver must outlive the sender. DPDK's memif driver (22.11) tears a connection down on
+// its interrupt thread, freeing the shared rings while a transmit burst on the lcore may still
+// be writing them: a receiver that leaves mid-send made the sender fault inside the driver. The
+// replay checks the link before every burst and stops when it went down (exit code 3); a fault
+// inside a burst while the link is down (the window the check cannot close) ends it the same
+// way. scripts/bench stops each receiver only after the replay has finished.
 
 #include <pcap/pcap.h>
 #include <rte_cycles.h>
@@ -11,10 +18,12 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include <boost/program_options.hpp>
 #include <algorithm>
+#include <boost/program_options.hpp>
+#include <csetjmp>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -38,14 +47,17 @@ struct replay_options {
 volatile std::sig_atomic_t stop = 0;
 void on_signal(int) { stop = 1; }
 
-/** Exit codes: 0 done, 1 runtime failure, 2 bad usage. -1: go on. */
+/** Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 the link went down while sending.
+ *  -1: go on. */
 int parse_options(int argc, char** argv, replay_options& o) {
   po::options_description visible(
       "Usage: scanscope-replay [EAL options] -- --pcap FILE [options]\n\n"
       "Sends the frames of a capture out of a DPDK port at a fixed rate, looping over the file.\n"
       "EAL options name the port, e.g. --vdev net_memif0,role=server,socket=/run/ss.sock\n"
       "Every second it prints the offered, sent and refused rates; a refused frame is one the\n"
-      "port did not take (on net_memif: the receiver's ring was full).\n\nOptions");
+      "port did not take (on net_memif: the receiver's ring was full). Stop the receiver only\n"
+      "after the replay: if the link goes down while sending, it stops and exits with 3.\n\n"
+      "Options");
   visible.add_options()("help,h", "this help")(
       "pcap", po::value(&o.pcap)->value_name("FILE"), "capture to send (required)")(
       "rate", po::value(&o.rate_mpps)->value_name("MPPS"),
@@ -161,13 +173,34 @@ std::string start_port(uint16_t port, rte_mempool* pool, double link_wait) {
 struct totals {
   uint64_t sent = 0;
   uint64_t refused = 0;
+  bool link_lost = false; /**< the link went down while sending (the receiver left) */
+  bool faulted = false;   /**< ... and the driver faulted inside a burst (see the top) */
 };
+
+// Where a fault inside a transmit burst lands (see the top of the file). Any other fault, or one
+// while the link is still up, crashes as it would without the handler.
+sigjmp_buf burst_fault;
+volatile std::sig_atomic_t in_burst = 0;
+
+void on_fault(int signal) {
+  if (in_burst != 0) {
+    in_burst = 0;
+    siglongjmp(burst_fault, 1);
+  }
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+bool link_up(uint16_t port) {
+  rte_eth_link link{};
+  return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
 
 /**
  * Send until the duration is over. Bursts leave on a TSC schedule; a sender that falls behind
  * (the port is slower than the rate) does not try to catch up by more than a millisecond.
  */
-totals send_loop(const replay_options& o, const capture& c, rte_mempool* pool) {
+void send_loop(const replay_options& o, const capture& c, rte_mempool* pool, totals& t) {
   const uint64_t hz = rte_get_tsc_hz();
   const uint64_t begin = rte_rdtsc();
   const uint64_t end = begin + static_cast<uint64_t>(o.duration * static_cast<double>(hz));
@@ -176,7 +209,6 @@ totals send_loop(const replay_options& o, const capture& c, rte_mempool* pool) {
                       : 0;
   const uint64_t max_debt = hz / 1000;
   double next = static_cast<double>(begin);
-  totals t;
   totals last_t;
   uint64_t last_print = begin;
   size_t frame = 0;
@@ -188,6 +220,10 @@ totals send_loop(const replay_options& o, const capture& c, rte_mempool* pool) {
       }
       next = std::max(next, static_cast<double>(now - std::min(now, max_debt))) + cycles_per_burst;
     }
+    if (!link_up(o.port)) {
+      t.link_lost = true;  // no burst into rings the driver is about to free
+      break;
+    }
     if (rte_pktmbuf_alloc_bulk(pool, pkts, o.burst) != 0) {
       continue;
     }
@@ -198,7 +234,9 @@ totals send_loop(const replay_options& o, const capture& c, rte_mempool* pool) {
       pkts[i]->pkt_len = length;
       frame = frame + 1 == c.frames() ? 0 : frame + 1;
     }
+    in_burst = 1;
     const uint16_t sent = rte_eth_tx_burst(o.port, 0, pkts, static_cast<uint16_t>(o.burst));
+    in_burst = 0;
     if (sent < o.burst) {
       rte_pktmbuf_free_bulk(pkts + sent, o.burst - sent);
     }
@@ -215,7 +253,23 @@ totals send_loop(const replay_options& o, const capture& c, rte_mempool* pool) {
       last_print = now;
     }
   }
-  return t;
+}
+
+/** send_loop, with a fault inside a burst after the receiver left ending it (see the top). */
+void send_guarded(const replay_options& o, const capture& c, rte_mempool* pool, totals& t) {
+  std::signal(SIGSEGV, on_fault);
+  std::signal(SIGBUS, on_fault);
+  if (sigsetjmp(burst_fault, 1) == 0) {
+    send_loop(o, c, pool, t);
+  } else if (!link_up(o.port)) {
+    t.link_lost = true;
+    t.faulted = true;
+  } else {
+    std::signal(SIGSEGV, SIG_DFL);
+    std::raise(SIGSEGV);
+  }
+  std::signal(SIGSEGV, SIG_DFL);
+  std::signal(SIGBUS, SIG_DFL);
 }
 
 }  // namespace
@@ -268,7 +322,9 @@ int main(int argc, char** argv) {
   // A memif link is up once the peer connected, which may be before its lcores poll.
   rte_delay_us_sleep(static_cast<unsigned>(o.settle * 1e6));
   const uint64_t begin = rte_rdtsc();
-  const totals t = send_loop(o, c, pool);
+  // The counts live outside the guarded loop, so a jump out of a burst finds them written.
+  static totals t;
+  send_guarded(o, c, pool, t);
   const double seconds =
       static_cast<double>(rte_rdtsc() - begin) / static_cast<double>(rte_get_tsc_hz());
   const uint64_t offered = t.sent + t.refused;
@@ -279,8 +335,14 @@ int main(int argc, char** argv) {
               static_cast<double>(t.sent) / seconds / 1e6,
               static_cast<unsigned long long>(t.sent), static_cast<unsigned long long>(t.refused),
               offered ? 100.0 * static_cast<double>(t.refused) / static_cast<double>(offered) : 0);
+  if (t.link_lost) {
+    std::fprintf(stderr,
+                 "scanscope-replay: the link went down after %.2f s (the receiver left); "
+                 "stopped sending\n",
+                 seconds);
+  }
   rte_eth_dev_stop(o.port);
   rte_eth_dev_close(o.port);
   rte_eal_cleanup();
-  return 0;
+  return t.link_lost ? 3 : 0;
 }
