@@ -264,6 +264,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   put_uint(w, "retained", r.series ? r.series->buckets().size() : 0);
   put_uint(w, "late", r.bucket_late);
   put_uint(w, "overflow", r.bucket_overflow);
+  put_uint(w, "unique_overflow", r.bucket_unique_overflow);
   w.EndObject();
   w.Key("geo");
   w.StartObject();

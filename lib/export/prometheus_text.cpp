@@ -295,6 +295,10 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
     f.sample("", r.bucket_overflow);
   }
   {
+    family_writer f(out, counter_family::bucket_unique_overflow_total);
+    f.sample("", r.bucket_unique_overflow);
+  }
+  {
     // Counts that are lower bounds when these are not 0 (docs/report.md).
     family_writer f(out, counter_family::table_overflow_total);
     f.sample(label("table", "unique_sources"), t.unique_overflow);

@@ -75,6 +75,7 @@ struct run_report {
   uint64_t bucket_ns = 0;               /**< bucket width */
   uint64_t bucket_late = 0;             /**< packets too late for their bucket */
   uint64_t bucket_overflow = 0;         /**< packets whose key found no room in a bucket */
+  uint64_t bucket_unique_overflow = 0;  /**< distinct-source checks a bucket had no room for */
   std::vector<device_counters> devices; /**< per-ethdev drop counters (live runs) */
   std::vector<lcore_summary> lcores;    /**< per RX lcore */
   uint64_t input_errors = 0;      /**< offline: damaged captures and captures that cannot be read */

@@ -1,6 +1,8 @@
 #include "geo/actor_list.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <sstream>
 
 #include "common/file_text.hpp"
@@ -104,6 +106,7 @@ std::optional<actor_list> actor_list::parse(std::string_view text, const std::st
       return std::nullopt;
     }
   }
+  list.index_v4();
   return list;
 }
 
@@ -113,10 +116,79 @@ std::optional<actor_list> actor_list::load(const std::string& path, std::string&
                     [&](const std::string& text) { return parse(text, path, error, previous); });
 }
 
-uint8_t actor_list::match(const uint8_t* addr16, uint32_t asn) const {
+namespace {
+
+/** The IPv4 addresses [first, end) of a prefix's part inside ::ffff:0:0/96 (all of an IPv4
+ *  prefix; an IPv6 prefix as short as ::/0 covers every IPv4 address too); false: none. */
+bool v4_part(const address_prefix& p, uint64_t& first, uint64_t& end) {
+  for (size_t i = 0; i < sizeof v4_mapped_head; ++i) {
+    if ((v4_mapped_head[i] & p.mask[i]) != p.bytes[i]) {
+      return false;
+    }
+  }
+  const unsigned v4_length = p.length > 96 ? p.length - 96u : 0u;
+  first = load_be32(p.bytes + 12);  // host bits are clear
+  end = first + (uint64_t{1} << (32 - v4_length));
+  return true;
+}
+
+}  // namespace
+
+void actor_list::index_v4() {
+  struct range {
+    uint64_t first, end;  // [first, end)
+    uint8_t slot;
+  };
+  std::vector<range> ranges;
+  std::vector<uint64_t> edges{0};
   for (size_t i = 0; i < prefixes_.size(); ++i) {
-    if (!actors_[i].retired && prefixes_[i].contains(addr16)) {
-      return static_cast<uint8_t>(i + 1);
+    if (actors_[i].retired) {
+      continue;
+    }
+    for (const address_prefix& p : prefixes_[i].prefixes()) {
+      uint64_t first = 0, end = 0;
+      if (v4_part(p, first, end)) {
+        ranges.push_back({first, end, static_cast<uint8_t>(i + 1)});
+        edges.push_back(first);
+        edges.push_back(end);
+      }
+    }
+  }
+  std::sort(edges.begin(), edges.end());
+  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+  v4_spans_.clear();
+  for (const uint64_t edge : edges) {
+    if (edge > 0xFFFFFFFFULL) {
+      break;
+    }
+    // Ranges are in file order, so the first that holds the span's start is its actor.
+    uint8_t slot = 0;
+    for (const range& r : ranges) {
+      if (edge >= r.first && edge < r.end) {
+        slot = r.slot;
+        break;
+      }
+    }
+    if (v4_spans_.empty() || v4_spans_.back().slot != slot) {
+      v4_spans_.push_back({static_cast<uint32_t>(edge), slot});
+    }
+  }
+}
+
+uint8_t actor_list::match(const uint8_t* addr16, uint32_t asn) const {
+  if (is_v4_mapped(addr16)) {
+    const uint32_t a = load_be32(addr16 + 12);
+    // The last span starting at or before a (the first span starts at 0).
+    const auto after = std::upper_bound(v4_spans_.begin(), v4_spans_.end(), a,
+                                        [](uint32_t x, const v4_span& s) { return x < s.first; });
+    if (after != v4_spans_.begin() && std::prev(after)->slot != 0) {
+      return std::prev(after)->slot;
+    }
+  } else {
+    for (size_t i = 0; i < prefixes_.size(); ++i) {
+      if (!actors_[i].retired && prefixes_[i].contains_v6(addr16)) {
+        return static_cast<uint8_t>(i + 1);
+      }
     }
   }
   if (asn != 0) {

@@ -55,9 +55,21 @@ class actor_list {
   size_t as_count() const { return by_as_.size(); }
 
  private:
+  /** IPv4 addresses from `first` up to the next span's first belong to `slot` (0: none). */
+  struct v4_span {
+    uint32_t first;
+    uint8_t slot;
+  };
+  /** Fill v4_spans_ from the prefixes: the first actor in the file whose prefix holds an
+   *  address wins it, as the scan over the actors in order would decide. */
+  void index_v4();
+
   std::vector<scanning_actor> actors_;
   std::vector<prefix_set> prefixes_;  // per actor
   std::unordered_map<uint32_t, uint8_t> by_as_;
+  /** Sorted by first, from 0: a new source's IPv4 actor in one binary search, not a scan of
+   *  every prefix (hundreds, and a new source every few packets on a busy darknet). */
+  std::vector<v4_span> v4_spans_;
 };
 
 }  // namespace scanscope

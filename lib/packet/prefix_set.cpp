@@ -9,8 +9,6 @@ namespace scanscope {
 
 namespace {
 
-constexpr uint8_t v4_mapped_head[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
-
 bool parse_length(std::string_view text, unsigned limit, unsigned& out) {
   if (text.empty() || text.size() > 3) {
     return false;
@@ -120,7 +118,7 @@ bool prefix_set::contains_v6(const uint8_t* addr16) const {
 
 std::string format_address(const uint8_t* addr16) {
   char text[INET6_ADDRSTRLEN] = {};
-  if (std::memcmp(addr16, v4_mapped_head, sizeof v4_mapped_head) == 0) {
+  if (is_v4_mapped(addr16)) {
     inet_ntop(AF_INET, addr16 + 12, text, sizeof text);
   } else {
     inet_ntop(AF_INET6, addr16, text, sizeof text);

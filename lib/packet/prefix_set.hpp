@@ -16,6 +16,19 @@
 
 namespace scanscope {
 
+/** The first 12 bytes of an IPv4-mapped IPv6 address (::ffff:a.b.c.d). */
+inline constexpr uint8_t v4_mapped_head[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+
+/** Is a 16-byte address an IPv4 address mapped as ::ffff:a.b.c.d? */
+inline bool is_v4_mapped(const uint8_t* addr16) {
+  for (size_t i = 0; i < sizeof v4_mapped_head; ++i) {
+    if (addr16[i] != v4_mapped_head[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** One prefix, IPv4 held as ::ffff:a.b.c.d/(96 + length). */
 struct address_prefix {
   uint8_t bytes[16];  /**< network address, host bits cleared */

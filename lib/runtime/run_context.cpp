@@ -162,6 +162,7 @@ void fill_report(run_report& report, const rx_lcores& rx, const rules_and_databa
   for (const auto& w : rx.workers) {
     report.bucket_late += w->series().late().read();
     report.bucket_overflow += w->series().overflow().read();
+    report.bucket_unique_overflow += w->series().unique_overflow();
     report.fleet.arrivals_dropped += w->series().arrivals_dropped().read();
   }
   report.traffic = fold_counters(rx.views(), ports.size(), o.top_ports, tables.rule_count());
@@ -271,6 +272,37 @@ std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoin
   return server;
 }
 
+namespace {
+
+/** One line on standard error per table that ran out of room, with the option that sizes it:
+ *  the counts they feed are lower bounds, which the summary's figures alone do not show. */
+void warn_full_tables(const run_report& r, const app_options& o) {
+  const traffic_snapshot& t = r.traffic;
+  const struct {
+    uint64_t refused;
+    const char* what;
+    const char* option;
+    uint64_t size;
+  } tables[] = {
+      {t.unique_overflow, "distinct-source checks since start (sources per port, cluster, tool)",
+       "unique-slots", o.unique_slots},
+      {r.bucket_unique_overflow, "distinct-source checks in time buckets (sources per bucket)",
+       "bucket-unique-slots", o.bucket_unique_slots},
+      {r.bucket_overflow, "frames' series keys", "bucket-entries", o.bucket_entries},
+      {t.fingerprint_overflow, "frames' fingerprint entries", "fingerprint-slots",
+       o.fingerprint_slots},
+  };
+  for (const auto& table : tables) {
+    if (table.refused != 0) {
+      std::cerr << "scanscope: warning: " << table.refused << " " << table.what
+                << " found the table full: those counts are lower bounds; raise --" << table.option
+                << " (now " << table.size << " per RX lcore)\n";
+    }
+  }
+}
+
+}  // namespace
+
 int finish(run_report& report, const rx_lcores& rx, const rules_and_databases& tables,
            const app_options& o, const series_store& series, endpoints* pages) {
   const watched_ports& ports = tables.ports;
@@ -289,6 +321,7 @@ int finish(run_report& report, const rx_lcores& rx, const rules_and_databases& t
     }
     std::cerr << "scanscope: report written to " << o.json_out << "\n";
   }
+  warn_full_tables(report, o);
   // Problems were reported as they happened; the last lines say what they cost.
   if (report.series_write_errors != 0) {
     std::cerr << "scanscope: " << report.series_write_errors

@@ -50,6 +50,14 @@ series_slot* bucket_series::slot_for(int64_t bucket) {
   return &s;
 }
 
+uint64_t bucket_series::unique_overflow() const {
+  uint64_t n = 0;
+  for (const series_slot& s : slots_) {
+    n += s.uniques->overflow().read();
+  }
+  return n;
+}
+
 void bucket_series::record_arrival(series_slot& s, uint64_t key, const uint8_t* source) {
   const uint32_t n = s.arrival_count.load(std::memory_order_relaxed);
   if (n >= arrival_capacity_) {

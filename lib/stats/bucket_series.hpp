@@ -129,6 +129,9 @@ class bucket_series {
   const counter& late() const { return late_; }
   /** Packets whose key found no room in the bucket's table. */
   const counter& overflow() const { return overflow_; }
+  /** Distinct-source checks the buckets' source sets had no room for, over every bucket so far
+   *  (a set's refusals are kept across its clears); safe from the stats side. */
+  uint64_t unique_overflow() const;
   /** Source arrivals a bucket had no room to record (their counts are still counted). */
   const counter& arrivals_dropped() const { return arrivals_dropped_; }
   /** Arrivals recorded per bucket (0: none). */

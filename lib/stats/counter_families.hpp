@@ -166,6 +166,9 @@ namespace scanscope {
     "Frames too late for their time bucket.") \
   X(bucket_overflow_frames_total, counter, always, "", "buckets.overflow", \
     "Frames whose series key found no room in their time bucket.") \
+  X(bucket_unique_overflow_total, counter, always, "", "buckets.unique_overflow", \
+    "Distinct-source checks a time bucket's source set had no room for: that bucket's source " \
+    "counts are lower bounds (raise --bucket-unique-slots).") \
   X(table_overflow_total, counter, always, \
     "table", "unique_overflow fingerprint_overflow signature_country_overflow", \
     "Updates a full table could not place, by table.") \

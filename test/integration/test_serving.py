@@ -135,6 +135,7 @@ def check_endpoints(scanscope, data_dir):
                 report["signature_country_overflow"],
             'scanscope_bucket_overflow_frames_total': report["buckets"]["overflow"],
             'scanscope_bucket_late_frames_total': report["buckets"]["late"],
+            'scanscope_bucket_unique_overflow_total': report["buckets"]["unique_overflow"],
             'scanscope_payload_scan_events_total{event="stream_gap"}':
                 report["payload_scan"]["stream_gaps"],
             'scanscope_payload_scan_events_total{event="no_stream"}':
