@@ -3,7 +3,6 @@
 #include <pcap/pcap.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
-#include <rte_pause.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include "packet/parser.hpp"
 #include "pipeline/packet_meta.hpp"
+#include "pipeline/ring_wait.hpp"
 
 namespace scanscope {
 
@@ -52,6 +52,7 @@ struct stage {
 /** Enqueue everything staged, waiting while the ring is full. @return false if stopped. */
 bool flush(stage& s, rte_ring* ring, const std::atomic<bool>& stop) {
   unsigned done = 0;
+  unsigned waits = 0;
   while (done < s.count) {
     done += rte_ring_enqueue_burst(ring, reinterpret_cast<void**>(s.frames + done), s.count - done,
                                    nullptr);
@@ -61,7 +62,7 @@ bool flush(stage& s, rte_ring* ring, const std::atomic<bool>& stop) {
         s.count = 0;
         return false;
       }
-      rte_pause();
+      wait_for_ring(waits);
     }
   }
   s.count = 0;
@@ -137,6 +138,7 @@ feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*
       break;
     }
     rte_mbuf* m = rte_pktmbuf_alloc(pool);
+    unsigned pool_waits = 0;
     while (m == nullptr) {
       // Every mbuf is in flight: hand what is staged to the lcores so they can free some.
       for (size_t i = 0; i < rings.size() && !stopped; ++i) {
@@ -147,7 +149,7 @@ feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*
         stopped = true;
         break;
       }
-      rte_pause();
+      wait_for_ring(pool_waits);
       m = rte_pktmbuf_alloc(pool);
     }
     if (m == nullptr) {

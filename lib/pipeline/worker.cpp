@@ -16,6 +16,27 @@ namespace {
 // the sweep's cache misses stay below one line per eight packets.
 constexpr uint32_t aging_slots_per_burst = 4;
 
+/** A packet's series keys in its time bucket (TCP/UDP): cluster, port and tool by country;
+ *  the fingerprint key of a probe no rule names (a campaign of one key is a new tool found
+ *  without a rule; named tools' keys stay out, Mirai's random window alone would make a key
+ *  per packet, and so do segments after a handshake, every stack's); the source's actor
+ *  (known scanners split out per hour). @return how many of `keys` are set */
+size_t series_keys(const decoded_packet& p, uint16_t port, uint8_t cluster, scan_tool tool,
+                   uint64_t key_hash, uint8_t country, uint8_t actor, uint64_t (&keys)[5]) {
+  keys[0] = series_key::make(series_key::kind::cluster, port, cluster, country);
+  keys[1] = series_key::make(series_key::kind::port, port, series_key::all, country);
+  keys[2] = series_key::make(series_key::kind::tool, port, static_cast<uint16_t>(tool), country);
+  size_t n = 3;
+  if (tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p))) {
+    keys[n++] = series_key::make(series_key::kind::fingerprint, port,
+                                 series_key::fingerprint_short(key_hash), 0);
+  }
+  if (actor != 0) {
+    keys[n++] = series_key::make(series_key::kind::actor, port, actor, 0);
+  }
+  return n;
+}
+
 }  // namespace
 
 worker::worker(const worker_config& config, std::unique_ptr<source_table> sources)
@@ -201,7 +222,10 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
     // only take memory bandwidth (BENCHMARKS.md, "Loading count keys ahead").
     if (s.packets <= young_source_packets) {
       prefetch_count_keys(p, c);
-      series_.prefetch(c.bucket, c.combination, c.source_hash);
+      uint64_t keys[5];
+      const size_t key_count =
+          series_keys(p, c.port, c.cluster, c.tool, c.key_hash, s.country, s.actor(), keys);
+      series_.prefetch(c.bucket, c.combination, c.source_hash, keys, key_count);
     }
   }
   fingerprints_.prefetch(c.port, c.key_hash);
@@ -308,22 +332,9 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   if (k.moved_from != no_move) {
     move_first_probe(k);
   }
-  // Probes no rule names also count under their fingerprint key: a campaign of one key is a
-  // new tool found without a rule. Named tools' keys stay out (Mirai's random window alone
-  // would make a key per packet), and so do the segments after a handshake (every stack's).
-  uint64_t keys[5] = {
-      series_key::make(series_key::kind::cluster, k.port, k.cluster, country),
-      series_key::make(series_key::kind::port, k.port, series_key::all, country),
-      series_key::make(series_key::kind::tool, k.port, static_cast<uint16_t>(tool_index), country)};
-  size_t key_count = 3;
-  if (k.tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p))) {
-    keys[key_count++] = series_key::make(series_key::kind::fingerprint, k.port,
-                                         series_key::fingerprint_short(k.key_hash), 0);
-  }
-  // Known scanners' sources also count in a series of their own, so hours split them out.
-  if (actor != 0) {
-    keys[key_count++] = series_key::make(series_key::kind::actor, k.port, actor, 0);
-  }
+  uint64_t keys[5];
+  const size_t key_count =
+      series_keys(p, k.port, k.cluster, k.tool, k.key_hash, country, actor, keys);
   series_.add(k.bucket, k.combination, keys, key_count, k.source_hash, repeat, k.source->key.bytes);
   count_per_port(uniques_, c.clusters[k.port][k.cluster], new_combination, k.source_hash,
                  unique_domain::cluster, k.port, k.cluster);
@@ -376,7 +387,7 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
     h.rule = rule;
     std::memcpy(h.source, k.source->key.bytes, sizeof h.source);
     uniques_.prefetch(h.by_port);
-    series_.prefetch(h.bucket, h.series, h.source_hash);
+    series_.prefetch(h.bucket, h.series, h.source_hash, &h.series, 1);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "pipeline/burst.hpp"
+#include "pipeline/ring_wait.hpp"
 
 namespace scanscope {
 
@@ -89,6 +90,7 @@ void drain_ring(rx_task& t) {
   rte_mbuf* pkts[max_burst];
   lcore_counters& c = t.work->counters();
   uint64_t last = rte_rdtsc();
+  unsigned waits = 0;
   for (;;) {
     unsigned n = rte_ring_dequeue_burst(t.ring, reinterpret_cast<void**>(pkts), t.burst, nullptr);
     if (n == 0) {
@@ -100,13 +102,14 @@ void drain_ring(rx_task& t) {
           break;
         }
       } else {
-        rte_pause();
+        wait_for_ring(waits);
         const uint64_t now = rte_rdtsc();
         c.total_cycles.add(now - last);
         last = now;
         continue;
       }
     }
+    waits = 0;
     process_burst<frame_clock::recorded>(*t.work, pkts, static_cast<uint16_t>(n), 0);
     rte_pktmbuf_free_bulk(pkts, n);
     if (t.processed != nullptr) {

@@ -70,10 +70,14 @@ void bucket_series::record_arrival(series_slot& s, uint64_t key, const uint8_t* 
   s.arrival_count.store(n + 1, std::memory_order_release);
 }
 
-void bucket_series::prefetch(int64_t bucket, uint64_t combination, uint64_t source_hash) const {
+void bucket_series::prefetch(int64_t bucket, uint64_t combination, uint64_t source_hash,
+                             const uint64_t* keys, size_t n) const {
   const series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   if (s.bucket.load(std::memory_order_relaxed) == bucket) {
     s.uniques->prefetch(combination_key(source_hash, combination));
+    for (size_t i = 0; i < n; ++i) {
+      s.uniques->prefetch(light_set_key(source_hash, keys[i], key_salt));
+    }
   }
 }
 

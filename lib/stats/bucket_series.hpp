@@ -110,9 +110,11 @@ class bucket_series {
   void move_source(int64_t bucket, uint64_t from, uint64_t to, uint64_t source_hash,
                    const uint8_t* source);
 
-  /** Start loading the unique-set slot add() looks at first for this source and combination
-   *  (nothing when the bucket has no slot yet: add() will make one). */
-  void prefetch(int64_t bucket, uint64_t combination, uint64_t source_hash) const;
+  /** Start loading the unique-set slots add() looks at for this source, combination and keys
+   *  when the combination is new to the bucket (nothing when the bucket has no slot yet: add()
+   *  will make one). */
+  void prefetch(int64_t bucket, uint64_t combination, uint64_t source_hash, const uint64_t* keys,
+                size_t n) const;
 
   /** Visit the slots (stats side): fold those whose bucket has closed, then release them. */
   series_slot& slot(size_t i) { return slots_[i]; }
