@@ -4,12 +4,10 @@
 
 scripts/install-deps.sh --tools >/dev/null
 build=build-release
-# Link-time optimisation lets the parser, the tool rules and the fingerprint key inline into the
-# worker across files: about 8% fewer instructions and 6% fewer cycles per SYN (BENCHMARKS.md).
+# Without link-time optimisation: it took 8% of the instructions and 6% of the cycles off a SYN
+# in stage_bench, but made the offline run of the dense hour 20-40% slower (BENCHMARKS.md).
 if [[ ! -f "$build/build.ninja" ]]; then
-  meson setup "$build" --buildtype=release -Db_lto=true >/dev/null
-else
-  meson configure "$build" -Db_lto=true >/dev/null
+  meson setup "$build" --buildtype=release >/dev/null
 fi
 ninja -C "$build" >/dev/null
 bin=$build/app/scanscope/scanscope

@@ -8,7 +8,7 @@ destdir=${1:-/install}
 scripts/install-deps.sh --build
 build=build-image
 if [[ ! -f "$build/build.ninja" ]]; then
-  meson setup "$build" -Dtests=false --buildtype=release -Db_lto=true --prefix=/usr/local
+  meson setup "$build" -Dtests=false --buildtype=release --prefix=/usr/local
 fi
 ninja -C "$build"
 DESTDIR="$destdir" ninja -C "$build" install
