@@ -161,7 +161,8 @@ void actor_list::index_v4() {
     if (edge > 0xFFFFFFFFULL) {
       break;
     }
-    // Ranges are in file order, so the first that holds the span's start is its actor.
+    // Ranges are in file order, so the first that holds the span's start is its actor. Edges
+    // times ranges: a file of a few hundred prefixes indexes in well under a millisecond.
     uint8_t slot = 0;
     for (const range& r : ranges) {
       if (edge >= r.first && edge < r.end) {

@@ -54,8 +54,12 @@ bool flush(stage& s, rte_ring* ring, const std::atomic<bool>& stop) {
   unsigned done = 0;
   unsigned waits = 0;
   while (done < s.count) {
-    done += rte_ring_enqueue_burst(ring, reinterpret_cast<void**>(s.frames + done), s.count - done,
-                                   nullptr);
+    const unsigned taken = rte_ring_enqueue_burst(ring, reinterpret_cast<void**>(s.frames + done),
+                                                  s.count - done, nullptr);
+    done += taken;
+    if (taken != 0) {
+      waits = 0;
+    }
     if (done < s.count) {
       if (stop.load(std::memory_order_relaxed)) {
         rte_pktmbuf_free_bulk(s.frames + done, s.count - done);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "fingerprint/scan_tool.hpp"
+#include "packet/prefix_set.hpp"
 #include "pipeline/unique_domains.hpp"
 #include "pipeline/worker.hpp"
 
@@ -29,9 +30,8 @@ source_state* worker::resolve_source(const source_key& key, int32_t position, ui
       const location_db* geo = geo_;
       uint32_t asn = 0;
       if (geo != nullptr) {
-        static constexpr uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
         geo_result where;
-        if (std::memcmp(key.bytes, v4_mapped, sizeof v4_mapped) == 0) {
+        if (is_v4_mapped(key.bytes)) {
           where = geo->lookup_v4((uint32_t{key.bytes[12]} << 24) |
                                  (uint32_t{key.bytes[13]} << 16) |
                                  (uint32_t{key.bytes[14]} << 8) | key.bytes[15]);

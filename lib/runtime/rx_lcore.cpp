@@ -4,7 +4,6 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
-#include <rte_pause.h>
 
 #include <ctime>
 
