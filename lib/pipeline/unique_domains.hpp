@@ -21,8 +21,9 @@ inline constexpr uint64_t fingerprint = 3;
 inline constexpr uint64_t tool_total = 4;
 inline constexpr uint64_t signature = 5;
 inline constexpr uint64_t signature_total = 6;
-inline constexpr uint64_t country = 7;
-inline constexpr uint64_t country_total = 8;
+/** (country, actor) by port: both are the source's, so one key counts the source in both */
+inline constexpr uint64_t country_actor = 7;
+inline constexpr uint64_t country_actor_total = 8; /**< (country, actor) over all traffic */
 inline constexpr uint64_t syn = 9;          /**< SYNs to monitored addresses, by (port, tool) */
 inline constexpr uint64_t handshake = 10;   /**< completed handshakes, by (port, tool) */
 inline constexpr uint64_t payload = 11;     /**< payloads after the handshake, by (port, tool) */
@@ -30,8 +31,6 @@ inline constexpr uint64_t two_phase = 12;   /**< two-phase follow-ups, by (port,
 inline constexpr uint64_t exposure = 13;    /**< answered sources, by (host, port) */
 inline constexpr uint64_t technique = 14;   /**< scan technique, by (port, technique) */
 inline constexpr uint64_t technique_total = 15; /**< scan technique over all traffic */
-inline constexpr uint64_t actor = 16;           /**< actor slot, by (port, actor) */
-inline constexpr uint64_t actor_total = 17;     /**< actor slot over all traffic */
 /** a first probe's source count moved out of (port, provisional cluster): once per source */
 inline constexpr uint64_t cluster_moved = 18;
 
@@ -74,6 +73,13 @@ inline uint64_t overall_key(uint64_t source_hash, uint64_t domain, uint64_t valu
   return light_set_key(source_hash, domain, value);
 }
 
+/** The key of a source's country and actor (both set once, when the source is new): by port,
+ *  or over all traffic with `port` 0 and the `total` domain. */
+inline uint64_t country_actor_key(uint64_t source_hash, uint64_t domain, uint16_t port,
+                                  uint8_t country, uint8_t actor) {
+  return set_key(source_hash, domain, (uint64_t{port} << 16) | (uint64_t{country} << 8) | actor);
+}
+
 /** The key of a fingerprint slot's distinct sources. */
 inline uint64_t fingerprint_count_key(uint64_t source_hash, uint64_t key_hash, uint16_t port) {
   return set_key(source_hash, unique_domain::fingerprint, key_hash ^ port);
@@ -85,6 +91,17 @@ inline void count_per_port(unique_set& seen, source_counter& count, bool maybe_n
   count.packets.add();
   if (maybe_new && seen.insert(per_port_key(source_hash, domain, port, value))) {
     count.sources.add();
+  }
+}
+
+/** The country's and the actor's count of one source, by one key (country_actor_key). */
+inline void count_country_actor(unique_set& seen, source_counter& country_count,
+                                source_counter& actor_count, bool maybe_new, uint64_t key) {
+  country_count.packets.add();
+  actor_count.packets.add();
+  if (maybe_new && seen.insert(key)) {
+    country_count.sources.add();
+    actor_count.sources.add();
   }
 }
 

@@ -248,16 +248,16 @@ void worker::prefetch_count_keys(const decoded_packet& p, const packet_class& c)
   const uint8_t actor = c.source->actor();
   const auto technique = static_cast<uint64_t>(classify_technique(p));
   const auto tool = static_cast<uint64_t>(c.tool);
-  uniques_.prefetch(overall_key(source, unique_domain::actor_total, actor));
-  uniques_.prefetch(overall_key(source, unique_domain::country_total, country));
+  uniques_.prefetch(
+      country_actor_key(source, unique_domain::country_actor_total, 0, country, actor));
   uniques_.prefetch(overall_key(source, unique_domain::technique_total, technique));
   if (!p.has_ports) {
     return;
   }
   uniques_.prefetch(overall_key(source, unique_domain::tool_total, tool));
-  uniques_.prefetch(per_port_key(source, unique_domain::actor, c.port, actor));
   uniques_.prefetch(per_port_key(source, unique_domain::technique, c.port, technique));
-  uniques_.prefetch(per_port_key(source, unique_domain::country, c.port, country));
+  uniques_.prefetch(
+      country_actor_key(source, unique_domain::country_actor, c.port, country, actor));
   uniques_.prefetch(per_port_key(source, unique_domain::cluster, c.port, c.cluster));
   uniques_.prefetch(per_port_key(source, unique_domain::tool, c.port, tool));
   uniques_.prefetch(fingerprint_count_key(source, c.key_hash, c.port));
@@ -293,14 +293,14 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   const bool repeat = k.source->last_combination == k.repeat_memo;
   const bool new_combination = !repeat && uniques_.insert(k.combination);
   k.source->last_combination = k.repeat_memo;
-  // The country is the source's, so a combination the source showed before cannot be new here.
+  // The country and the actor are the source's (set once, when it is new): a combination the
+  // source showed before cannot be new to them, and one key serves both counts. (A source
+  // forgotten and back with another actor after a reload counts again under its country.)
   const uint8_t country = k.source->country;
-  // The actor is the source's too: the same reasoning as the country's.
   const uint8_t actor = k.source->actor();
-  count_overall(uniques_, c.actors_total[actor], new_combination, k.source_hash,
-                unique_domain::actor_total, actor);
-  count_overall(uniques_, stats_.country_totals[country], new_combination, k.source_hash,
-                unique_domain::country_total, country);
+  count_country_actor(
+      uniques_, stats_.country_totals[country], c.actors_total[actor], new_combination,
+      country_actor_key(k.source_hash, unique_domain::country_actor_total, 0, country, actor));
   // The technique follows from the TCP flags and whether a payload rode along, which the
   // fingerprint key in a TCP/UDP packet's combination holds; packets without ports have only
   // (source, tool) as their combination, so they always look.
@@ -314,8 +314,6 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
     }
     return;
   }
-  count_per_port(uniques_, c.actors[k.port][actor], new_combination, k.source_hash,
-                 unique_domain::actor, k.port, actor);
   count_per_port(uniques_, c.techniques[k.port][technique], new_combination, k.source_hash,
                  unique_domain::technique, k.port, technique);
   if (new_combination &&
@@ -326,8 +324,10 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   c.watched[k.port].add(wire_length);
   c.by_dst_port[static_cast<size_t>(t)][p.dst_port].add();
 
-  count_per_port(uniques_, stats_.country_counts[k.port * location_db::max_countries + country],
-                 new_combination, k.source_hash, unique_domain::country, k.port, country);
+  count_country_actor(
+      uniques_, stats_.country_counts[k.port * location_db::max_countries + country],
+      c.actors[k.port][actor], new_combination,
+      country_actor_key(k.source_hash, unique_domain::country_actor, k.port, country, actor));
   // Before this packet's own counts: they then find the source where it moved to.
   if (k.moved_from != no_move) {
     move_first_probe(k);
