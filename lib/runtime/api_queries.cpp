@@ -1,6 +1,5 @@
 #include "runtime/api_queries.hpp"
 
-#include <arpa/inet.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -16,6 +15,7 @@
 #include "export/json_series.hpp"
 #include "export/summary_table.hpp"
 #include "fingerprint/scan_tool.hpp"
+#include "packet/prefix_set.hpp"
 #include "runtime/series_setup.hpp"
 
 namespace scanscope {
@@ -281,16 +281,8 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
   w.StartArray();
   for (size_t i = 0; i < keep; ++i) {
     const source_state& s = *all[i];
-    char text[64];
-    static constexpr uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
-    if (std::equal(v4_mapped, v4_mapped + 12, s.key.bytes)) {
-      std::snprintf(text, sizeof text, "%u.%u.%u.%u", s.key.bytes[12], s.key.bytes[13],
-                    s.key.bytes[14], s.key.bytes[15]);
-    } else {
-      inet_ntop(AF_INET6, s.key.bytes, text, sizeof text);
-    }
     w.StartObject();
-    put_string(w, "address", text);
+    put_string(w, "address", format_address(s.key.bytes).c_str());
     put_string(w, "country", c.tables->geo ? c.tables->geo->country_code(s.country) : "ZZ");
     put_uint(w, "packets", s.packets);
     put_double(w, "distinct_destinations", s.dst_addrs.estimate());
