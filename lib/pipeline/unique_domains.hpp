@@ -63,26 +63,55 @@ inline uint32_t repeat_memo_of(uint64_t combination, int64_t bucket) {
  * and the look is saved.
  */
 
+/*
+ * Homes (set_entry): a source's counts on one port share a line of the set, and so do its
+ * counts over all traffic, so a new combination costs a miss for each group, not one per
+ * count. A group's keys are few (a source has one country and actor, a cluster or two, a few
+ * tools and techniques); per-fingerprint keys, which a source with a random window makes
+ * without bound, keep a home of their own.
+ */
+
+/** The home of a source's counts on one port. */
+inline uint64_t port_home(uint64_t source_hash, uint16_t port) {
+  return light_set_key(source_hash, port, 0x4031E);
+}
+
+/** The home of a source's keys for one fingerprint on one port (its combinations too). */
+inline uint64_t fingerprint_home(uint64_t source_hash, uint64_t key_hash, uint16_t port) {
+  return light_set_key(source_hash, key_hash ^ port, 0xF1A6);
+}
+
 /** The key of a count per watched port: the port above the value's 8 bits. */
-inline uint64_t per_port_key(uint64_t source_hash, uint64_t domain, uint16_t port, uint64_t value) {
-  return set_key(source_hash, domain, (uint64_t{port} << 8) | value);
+inline set_entry per_port_key(uint64_t source_hash, uint64_t domain, uint16_t port,
+                              uint64_t value) {
+  return {set_key(source_hash, domain, (uint64_t{port} << 8) | value),
+          port_home(source_hash, port)};
 }
 
 /** The key of a count over all traffic: checked on every packet without ports, so light. */
-inline uint64_t overall_key(uint64_t source_hash, uint64_t domain, uint64_t value) {
-  return light_set_key(source_hash, domain, value);
+inline set_entry overall_key(uint64_t source_hash, uint64_t domain, uint64_t value) {
+  return {light_set_key(source_hash, domain, value), source_hash};
 }
 
-/** The key of a source's country and actor (both set once, when the source is new): by port,
- *  or over all traffic with `port` 0 and the `total` domain. */
-inline uint64_t country_actor_key(uint64_t source_hash, uint64_t domain, uint16_t port,
-                                  uint8_t country, uint8_t actor) {
-  return set_key(source_hash, domain, (uint64_t{port} << 16) | (uint64_t{country} << 8) | actor);
+/** The key of a source's country and actor (both set once, when the source is new), by port. */
+inline set_entry country_actor_key(uint64_t source_hash, uint16_t port, uint8_t country,
+                                   uint8_t actor) {
+  return {set_key(source_hash, unique_domain::country_actor,
+                  (uint64_t{port} << 16) | (uint64_t{country} << 8) | actor),
+          port_home(source_hash, port)};
+}
+
+/** The same over all traffic. */
+inline set_entry country_actor_total_key(uint64_t source_hash, uint8_t country, uint8_t actor) {
+  return {
+      set_key(source_hash, unique_domain::country_actor_total, (uint64_t{country} << 8) | actor),
+      source_hash};
 }
 
 /** The key of a fingerprint slot's distinct sources. */
-inline uint64_t fingerprint_count_key(uint64_t source_hash, uint64_t key_hash, uint16_t port) {
-  return set_key(source_hash, unique_domain::fingerprint, key_hash ^ port);
+inline set_entry fingerprint_count_key(uint64_t source_hash, uint64_t key_hash, uint16_t port) {
+  return {set_key(source_hash, unique_domain::fingerprint, key_hash ^ port),
+          fingerprint_home(source_hash, key_hash, port)};
 }
 
 /** A count per watched port. */
@@ -96,7 +125,7 @@ inline void count_per_port(unique_set& seen, source_counter& count, bool maybe_n
 
 /** The country's and the actor's count of one source, by one key (country_actor_key). */
 inline void count_country_actor(unique_set& seen, source_counter& country_count,
-                                source_counter& actor_count, bool maybe_new, uint64_t key) {
+                                source_counter& actor_count, bool maybe_new, set_entry key) {
   country_count.packets.add();
   actor_count.packets.add();
   if (maybe_new && seen.insert(key)) {

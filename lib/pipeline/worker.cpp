@@ -197,13 +197,12 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   s.tool_doubts = doubts & 3;
   c.bucket = bucket_of(time_ns);
   if (!p.has_ports) {
+    // The combination of a packet without ports is (source, tool): the tool's own count key.
     c.combination =
-        light_set_key(c.source_hash, unique_domain::tool_total, static_cast<uint64_t>(c.tool));
-    c.repeat_memo = repeat_memo_of(c.combination, c.bucket);
+        overall_key(c.source_hash, unique_domain::tool_total, static_cast<uint64_t>(c.tool));
+    c.repeat_memo = repeat_memo_of(c.combination.key, c.bucket);
+    // The source's home: its counts over all traffic are all this packet has.
     uniques_.prefetch(c.combination);
-    if (s.packets <= young_source_packets) {
-      prefetch_count_keys(p, c);
-    }
     return;
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
@@ -211,22 +210,21 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   c.key = make_fingerprint_key(p);
   c.key_hash = c.key.hash();
   decide_source_cluster(p, s, c);
-  c.combination = light_set_key(c.source_hash, c.key_hash ^ c.port,
-                                (uint64_t{c.cluster} << 8) | static_cast<uint64_t>(c.tool));
-  c.repeat_memo = repeat_memo_of(c.combination, c.bucket);
+  c.combination = {light_set_key(c.source_hash, c.key_hash ^ c.port,
+                                 (uint64_t{c.cluster} << 8) | static_cast<uint64_t>(c.tool)),
+                   fingerprint_home(c.source_hash, c.key_hash, c.port)};
+  c.repeat_memo = repeat_memo_of(c.combination.key, c.bucket);
   __builtin_prefetch(&stats_.block->by_dst_port[static_cast<size_t>(t)][p.dst_port]);
   if (s.last_combination != c.repeat_memo) {
     uniques_.prefetch(c.combination);
-    // A young source's combinations are mostly new, so its count keys are worth loading
-    // ahead; an older source's are mostly repeats of earlier ones, and loading them would
-    // only take memory bandwidth (BENCHMARKS.md, "Loading count keys ahead").
-    if (s.packets <= young_source_packets) {
-      prefetch_count_keys(p, c);
-      uint64_t keys[5];
-      const size_t key_count =
-          series_keys(p, c.port, c.cluster, c.tool, c.key_hash, s.country, s.actor(), keys);
-      series_.prefetch(c.bucket, c.combination, c.source_hash, keys, key_count);
-    }
+    // Not a repeat of the source's last packet: the combination may be new, and then its
+    // count keys are looked at. They sit in two lines of the set (its homes), so loading them
+    // ahead is cheap enough for every source (BENCHMARKS.md, "One line per source and port").
+    prefetch_count_keys(c);
+    uint64_t keys[5];
+    const size_t key_count =
+        series_keys(p, c.port, c.cluster, c.tool, c.key_hash, s.country, s.actor(), keys);
+    series_.prefetch(c.bucket, c.combination.key, c.source_hash, keys, key_count);
   }
   fingerprints_.prefetch(c.port, c.key_hash);
   if (scanner_ && t == transport::tcp) {
@@ -238,29 +236,14 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   }
 }
 
-void worker::prefetch_count_keys(const decoded_packet& p, const packet_class& c) {
+void worker::prefetch_count_keys(const packet_class& c) {
   // The keys account() looks up when the packet's combination is new to its source: with a
-  // large table each is a cache miss, and loading them here, a burst ahead, overlaps them
-  // (the keys account() makes, through the same per_port_key / overall_key; a repeat skips
-  // them all).
-  const uint64_t source = c.source_hash;
-  const uint8_t country = c.source->country;
-  const uint8_t actor = c.source->actor();
-  const auto technique = static_cast<uint64_t>(classify_technique(p));
-  const auto tool = static_cast<uint64_t>(c.tool);
-  uniques_.prefetch(
-      country_actor_key(source, unique_domain::country_actor_total, 0, country, actor));
-  uniques_.prefetch(overall_key(source, unique_domain::technique_total, technique));
-  if (!p.has_ports) {
-    return;
-  }
-  uniques_.prefetch(overall_key(source, unique_domain::tool_total, tool));
-  uniques_.prefetch(per_port_key(source, unique_domain::technique, c.port, technique));
-  uniques_.prefetch(
-      country_actor_key(source, unique_domain::country_actor, c.port, country, actor));
-  uniques_.prefetch(per_port_key(source, unique_domain::cluster, c.port, c.cluster));
-  uniques_.prefetch(per_port_key(source, unique_domain::tool, c.port, tool));
-  uniques_.prefetch(fingerprint_count_key(source, c.key_hash, c.port));
+  // large table each home line is a cache miss, and loading them here, a burst ahead,
+  // overlaps them. The counts over all traffic share the source's home, the counts on the
+  // port the port's (unique_domains.hpp); the fingerprint's is the combination's, loaded
+  // with it.
+  uniques_.prefetch_home(c.source_hash);
+  uniques_.prefetch_home(port_home(c.source_hash, c.port));
 }
 
 void worker::account(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
@@ -298,9 +281,8 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   // forgotten and back with another actor after a reload counts again under its country.)
   const uint8_t country = k.source->country;
   const uint8_t actor = k.source->actor();
-  count_country_actor(
-      uniques_, stats_.country_totals[country], c.actors_total[actor], new_combination,
-      country_actor_key(k.source_hash, unique_domain::country_actor_total, 0, country, actor));
+  count_country_actor(uniques_, stats_.country_totals[country], c.actors_total[actor],
+                      new_combination, country_actor_total_key(k.source_hash, country, actor));
   // The technique follows from the TCP flags and whether a payload rode along, which the
   // fingerprint key in a TCP/UDP packet's combination holds; packets without ports have only
   // (source, tool) as their combination, so they always look.
@@ -324,10 +306,10 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   c.watched[k.port].add(wire_length);
   c.by_dst_port[static_cast<size_t>(t)][p.dst_port].add();
 
-  count_country_actor(
-      uniques_, stats_.country_counts[k.port * location_db::max_countries + country],
-      c.actors[k.port][actor], new_combination,
-      country_actor_key(k.source_hash, unique_domain::country_actor, k.port, country, actor));
+  count_country_actor(uniques_,
+                      stats_.country_counts[k.port * location_db::max_countries + country],
+                      c.actors[k.port][actor], new_combination,
+                      country_actor_key(k.source_hash, k.port, country, actor));
   // Before this packet's own counts: they then find the source where it moved to.
   if (k.moved_from != no_move) {
     move_first_probe(k);
@@ -335,7 +317,8 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   uint64_t keys[5];
   const size_t key_count =
       series_keys(p, k.port, k.cluster, k.tool, k.key_hash, country, actor, keys);
-  series_.add(k.bucket, k.combination, keys, key_count, k.source_hash, repeat, k.source->key.bytes);
+  series_.add(k.bucket, k.combination.key, keys, key_count, k.source_hash, repeat,
+              k.source->key.bytes);
   count_per_port(uniques_, c.clusters[k.port][k.cluster], new_combination, k.source_hash,
                  unique_domain::cluster, k.port, k.cluster);
   count_per_port(uniques_, c.tools[k.port][tool_index], new_combination, k.source_hash,

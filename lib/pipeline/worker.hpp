@@ -167,7 +167,7 @@ class worker {
   struct packet_class {
     source_state* source; /**< null for frames without an IP source */
     uint64_t source_hash; /**< hash of the source address */
-    uint64_t combination; /**< unique-set key of (source, port, cluster, tool, fingerprint) */
+    set_entry combination; /**< unique-set key of (source, port, cluster, tool, fingerprint) */
     int64_t bucket;       /**< time bucket of the packet */
     uint32_t repeat_memo; /**< combination and bucket in 32 bits: the source's repeat memo */
     fingerprint_key key;  /**< header fingerprint (TCP/UDP) */
@@ -224,10 +224,8 @@ class worker {
   static constexpr uint8_t no_move = 0xFF;
 
   uint8_t cluster_of(const decoded_packet& p, const packet_class& c, source_port_behaviour b);
-  /** Sources up to this many packets old get their count keys loaded ahead. */
-  static constexpr uint32_t young_source_packets = 4;
   /** Start loading the unique-set slots of the packet's distinct-source counts. */
-  void prefetch_count_keys(const decoded_packet& p, const packet_class& c);
+  void prefetch_count_keys(const packet_class& c);
   void apply_offered();
 
   const watched_ports& ports_;

@@ -15,6 +15,16 @@ constexpr uint64_t moved_salt = 0xB0D;
 uint64_t combination_key(uint64_t source_hash, uint64_t combination) {
   return light_set_key(source_hash, combination, combination_salt);
 }
+
+/** The unique-set key of a source under a series key (`salt`: counted, or moved). A source's
+ *  keys on one port share a line; fingerprint keys, without bound per source, keep their own. */
+set_entry source_under(uint64_t source_hash, uint64_t series, uint64_t salt) {
+  const uint64_t key = light_set_key(source_hash, series, salt);
+  if (series_key::kind_of(series) == series_key::kind::fingerprint) {
+    return {key, key};
+  }
+  return {key, light_set_key(source_hash, series_key::port_of(series), 0xB0E)};
+}
 }  // namespace
 
 bucket_series::bucket_series(uint32_t entries, uint32_t unique_slots, uint32_t arrivals)
@@ -75,8 +85,14 @@ void bucket_series::prefetch(int64_t bucket, uint64_t combination, uint64_t sour
   const series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   if (s.bucket.load(std::memory_order_relaxed) == bucket) {
     s.uniques->prefetch(combination_key(source_hash, combination));
+    // The keys of one packet are all on one port: one line, and fingerprint keys their own.
+    bool port_line = false;
     for (size_t i = 0; i < n; ++i) {
-      s.uniques->prefetch(light_set_key(source_hash, keys[i], key_salt));
+      const bool own = series_key::kind_of(keys[i]) == series_key::kind::fingerprint;
+      if (own || !port_line) {
+        s.uniques->prefetch(source_under(source_hash, keys[i], key_salt));
+        port_line = port_line || !own;
+      }
     }
   }
 }
@@ -96,7 +112,7 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
       continue;
     }
     e->packets.add();
-    if (fresh && s->uniques->insert(light_set_key(source_hash, keys[i], key_salt))) {
+    if (fresh && s->uniques->insert(source_under(source_hash, keys[i], key_salt))) {
       e->sources.add();
       // Fingerprint entries are a per-port question the series answer: no arrival needed.
       if (arrival_capacity_ != 0 && series_key::kind_of(keys[i]) != series_key::kind::fingerprint) {
@@ -126,8 +142,8 @@ void bucket_series::move_source(int64_t bucket, uint64_t from, uint64_t to, uint
   series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   if (s.bucket.load(std::memory_order_relaxed) != bucket ||
       s.collected.load(std::memory_order_acquire) ||
-      !s.uniques->contains(light_set_key(source_hash, from, key_salt)) ||
-      s.uniques->contains(light_set_key(source_hash, from, moved_salt))) {
+      !s.uniques->contains(source_under(source_hash, from, key_salt)) ||
+      s.uniques->contains(source_under(source_hash, from, moved_salt))) {
     return;
   }
   keyed_entry* to_entry = s.entries->find_or_add(to);
@@ -136,11 +152,11 @@ void bucket_series::move_source(int64_t bucket, uint64_t from, uint64_t to, uint
     overflow_.add();
     return;
   }
-  if (!s.uniques->insert(light_set_key(source_hash, from, moved_salt))) {
+  if (!s.uniques->insert(source_under(source_hash, from, moved_salt))) {
     return;  // the bucket's set is full: leave the counts as they are
   }
   from_entry->sources.sub();
-  const bool arrives = s.uniques->insert(light_set_key(source_hash, to, key_salt));
+  const bool arrives = s.uniques->insert(source_under(source_hash, to, key_salt));
   if (arrives) {
     to_entry->sources.add();
   }

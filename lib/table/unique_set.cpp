@@ -6,13 +6,13 @@ namespace scanscope {
 
 unique_set::unique_set(uint32_t slots) {
   const uint64_t n = table_slots(slots, 1024);
-  slots_.assign(n, 0);
-  mask_ = n - 1;
+  lines_.assign(n / slots_per_line, line_of_slots{});
+  line_mask_ = n / slots_per_line - 1;
   limit_ = n - n / 8;  // linear probing stays short below 7/8 load
 }
 
 void unique_set::clear() {
-  std::fill(slots_.begin(), slots_.end(), 0);
+  std::fill(lines_.begin(), lines_.end(), line_of_slots{});
   size_ = 0;
 }
 

@@ -2,7 +2,8 @@
 /**
  * @file
  * Exact "have I seen this (source, port, class) before?" for one RX lcore: an open-addressing
- * set of 64-bit hashes, fixed size, no deletion until reset. Since each source lives on one
+ * set of 64-bit hashes in cache lines of eight, probed line by line from a key's home line;
+ * fixed size, no deletion until reset. Since each source lives on one
  * lcore, per-lcore unique counts add up across lcores.
  */
 
@@ -22,6 +23,17 @@ inline uint64_t table_slots(uint64_t wanted, uint64_t least) {
   return n;
 }
 
+/**
+ * A unique-set key and its home, the hash that picks the cache line the key is kept in. Keys
+ * that are looked up together (one source's counts on one port) share a home, so one cache
+ * miss brings them all; a key that is its own home spreads like any hash. Every look at a key
+ * must give the same home: make both with one helper.
+ */
+struct set_entry {
+  uint64_t key;
+  uint64_t home;
+};
+
 class unique_set {
  public:
   /** @param slots capacity, rounded up to a power of two; it stops adding at 7/8 full */
@@ -31,49 +43,56 @@ class unique_set {
    * Add a key. @return true when the key was not in the set. When the set is too full to add,
    * returns false and counts the miss in overflow(): unique counts are then lower bounds.
    */
-  bool insert(uint64_t key) {
-    key |= 1;  // 0 marks an empty slot
-    uint64_t i = key & mask_;
-    for (unsigned probe = 0;; ++probe) {
-      const uint64_t k = slots_[i];
-      if (k == key) {
-        return false;
+  bool insert(set_entry e) {
+    const uint64_t key = e.key | 1;  // 0 marks an empty slot
+    // A key is placed in the first free slot of its probe lines (line_of()); no key is ever
+    // removed, so the first empty slot ends a search. A key with no room in its max_lines
+    // lines counts as overflow: a crowded neighbourhood counts as full.
+    for (unsigned probe = 0; probe < max_lines; ++probe) {
+      uint64_t* slot = lines_[line_of(e, probe)].slot;
+      for (unsigned i = 0; i < slots_per_line; ++i) {
+        if (slot[i] == key) {
+          return false;
+        }
+        if (slot[i] == 0) {
+          if (size_ >= limit_) {
+            overflow_.add();
+            return false;
+          }
+          slot[i] = key;
+          ++size_;
+          return true;
+        }
       }
-      if (k == 0) {
-        break;
-      }
-      // Keys are never placed further than this from their home slot, so a longer search
-      // would find nothing: a crowded neighbourhood counts as full.
-      if (probe == max_probe) {
-        overflow_.add();
-        return false;
-      }
-      i = (i + 1) & mask_;
     }
-    if (size_ >= limit_) {
-      overflow_.add();
-      return false;
-    }
-    slots_[i] = key;
-    ++size_;
-    return true;
+    overflow_.add();
+    return false;
   }
+  /** A key that is its own home. */
+  bool insert(uint64_t key) { return insert({key, key}); }
 
   /** Whether a key was added (and not refused as overflow). */
-  bool contains(uint64_t key) const {
-    key |= 1;
-    uint64_t i = key & mask_;
-    for (unsigned probe = 0; probe <= max_probe && slots_[i] != 0; ++probe) {
-      if (slots_[i] == key) {
-        return true;
+  bool contains(set_entry e) const {
+    const uint64_t key = e.key | 1;
+    for (unsigned probe = 0; probe < max_lines; ++probe) {
+      const uint64_t* slot = lines_[line_of(e, probe)].slot;
+      for (unsigned i = 0; i < slots_per_line; ++i) {
+        if (slot[i] == key) {
+          return true;
+        }
+        if (slot[i] == 0) {
+          return false;
+        }
       }
-      i = (i + 1) & mask_;
     }
     return false;
   }
+  bool contains(uint64_t key) const { return contains({key, key}); }
 
-  /** Start loading the slot a key would probe first. */
-  void prefetch(uint64_t key) const { __builtin_prefetch(&slots_[(key | 1) & mask_]); }
+  /** Start loading the line a home picks. */
+  void prefetch_home(uint64_t home) const { __builtin_prefetch(&lines_[home & line_mask_]); }
+  void prefetch(set_entry e) const { prefetch_home(e.home); }
+  void prefetch(uint64_t key) const { prefetch_home(key); }
 
   /** Forget every key (a new time bucket). */
   void clear();
@@ -83,9 +102,31 @@ class unique_set {
   const counter& overflow() const { return overflow_; }
 
  private:
-  static constexpr unsigned max_probe = 32;
-  std::vector<uint64_t> slots_;
-  uint64_t mask_;
+  static constexpr unsigned slots_per_line = 8;
+  /** Lines a key may be placed in: 64 slots. */
+  static constexpr unsigned max_lines = 8;
+  /**
+   * The probe-th line of a key: its home line first; then the lines after it for a key that
+   * is its own home (linear probing), and for a key that shares its home, lines picked by
+   * double hashing on the key's own bits. A group's keys come in bursts of several, and
+   * spilling them all into the next lines would build runs of full lines that reach
+   * max_lines (overflow) far more often than single keys do; spilled one by one to lines of
+   * their own they stay rare.
+   */
+  uint64_t line_of(set_entry e, unsigned probe) const {
+    if (probe == 0) {
+      return e.home & line_mask_;
+    }
+    if (e.home == e.key) {
+      return (e.home + probe) & line_mask_;
+    }
+    return ((e.key >> 24) + probe * ((e.key >> 44) | 1)) & line_mask_;
+  }
+  struct alignas(64) line_of_slots {
+    uint64_t slot[slots_per_line];
+  };
+  std::vector<line_of_slots> lines_;
+  uint64_t line_mask_;
   uint64_t size_ = 0;
   uint64_t limit_;
   counter overflow_;
