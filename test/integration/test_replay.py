@@ -9,6 +9,11 @@
    transmit burst may still write them; before the replay guarded against it, this made it die
    with a segmentation fault in most tries (the benchmark's "replay crashed" report). It must
    now end with exit code 3 and say the receiver left, in every try.
+3. The sender leaves first: the replay sends as fast as memif goes for 2 s and exits while
+   scanscope, still polling, is stopped a second later. The same driver frees the rings under
+   a receive burst: scanscope must not die of it; it exits 0 with its report, in every try.
+   (scripts/bench saw scanscope die once this way, at one step of a ramp; 27 tries after it did
+   not, so this check is a guard more than a reproduction.)
 
 usage: test_replay.py SCANSCOPE SCANSCOPE_REPLAY DATA_DIR
 """
@@ -28,6 +33,7 @@ from serve_helpers import exit_status, port_run  # noqa: E402
 SCANSCOPE, REPLAY, DATA_DIR = sys.argv[1], sys.argv[2], sys.argv[3]
 CAPTURE = os.path.join(DATA_DIR, "masscan-syn.pcap")
 EARLY_LEAVE_TRIES = 3
+SENDER_LEAVES_TRIES = 3
 
 
 def replay_command(sock, rate, seconds):
@@ -90,12 +96,42 @@ def early_leave(folder, attempt, failures):
                         f"(3 expected), sent {sent}: {err[-500:]!r}")
 
 
+def sender_leaves(folder, attempt, failures):
+    sock = os.path.join(folder, f"sender{attempt}.sock")
+    report = os.path.join(folder, f"sender{attempt}.json")
+    with open(os.path.join(folder, f"sender{attempt}.log"), "w") as log:
+        replay = subprocess.Popen(replay_command(sock, 0, 2), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        receiver = subprocess.Popen(receiver_command(sock, report, 0), stdout=log, stderr=log)
+        out, err = replay.communicate(timeout=120)
+        time.sleep(1)
+        receiver.send_signal(signal.SIGINT)
+        receiver.wait(timeout=60)
+    sent, _ = sent_count(out)
+    counted = None
+    if receiver.returncode == 0:
+        with open(report) as f:
+            counted = json.load(f)["totals"]["packets"]
+    print(f"sender left, try {attempt}: scanscope exited {receiver.returncode}, replay sent "
+          f"{sent}, scanscope counted {counted}")
+    if replay.returncode != 0 or not sent:
+        failures.append(f"sender left, try {attempt}: replay exited {replay.returncode}, "
+                        f"sent {sent}: {err[-500:]!r}")
+    elif receiver.returncode != 0 or not counted:
+        with open(os.path.join(folder, f"sender{attempt}.log")) as f:
+            failures.append(f"sender left, try {attempt}: scanscope exited "
+                            f"{receiver.returncode} (0 expected): {f.read()[-500:]!r}")
+
+
 def main():
     failures = []
     with tempfile.TemporaryDirectory(prefix="scanscope-replay-") as folder:
         paced_run(folder, failures)
         for attempt in range(1, EARLY_LEAVE_TRIES + 1):
             early_leave(folder, attempt, failures)
+        for attempt in range(1, SENDER_LEAVES_TRIES + 1):
+            sender_leaves(folder, attempt, failures)
     return exit_status(failures)
 
 
