@@ -55,73 +55,75 @@ def sent_count(replay_out):
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 
+class Pair:
+    """The replay (memif server) sending at `rate` Mpps (0: as fast as memif goes) for
+    `seconds`, and scanscope (memif client) started half a second later with --duration
+    `duration` (0: until stopped). After the replay exits, scanscope is interrupted
+    `interrupt_after` seconds later, or (None) left to stop on its own."""
+
+    def __init__(self, folder, name, rate, seconds, duration, interrupt_after):
+        sock = os.path.join(folder, f"{name}.sock")
+        self.report = os.path.join(folder, f"{name}.json")
+        self.log = os.path.join(folder, f"{name}.log")
+        with open(self.log, "w") as log:
+            replay = subprocess.Popen(replay_command(sock, rate, seconds), stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+            time.sleep(0.5)  # the server's socket first
+            receiver = subprocess.Popen(receiver_command(sock, self.report, duration),
+                                        stdout=log, stderr=log)
+            self.out, self.err = replay.communicate(timeout=120)
+            if interrupt_after is not None:
+                time.sleep(interrupt_after)
+                receiver.send_signal(signal.SIGINT)
+            receiver.wait(timeout=60)
+        self.replay_status, self.receiver_status = replay.returncode, receiver.returncode
+        self.sent, self.refused = sent_count(self.out)
+
+    def counted(self):
+        """Frames scanscope's report counted (None without a report)."""
+        if self.receiver_status != 0:
+            return None
+        with open(self.report) as f:
+            return json.load(f)["totals"]["packets"]
+
+    def receiver_log(self):
+        with open(self.log) as f:
+            return f.read()[-500:]
+
+
 def paced_run(folder, failures):
-    sock, report = os.path.join(folder, "paced.sock"), os.path.join(folder, "paced.json")
-    with open(os.path.join(folder, "paced.log"), "w") as log:
-        replay = subprocess.Popen(replay_command(sock, 0.2, 2), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
-        time.sleep(0.5)  # the server's socket first
-        receiver = subprocess.Popen(receiver_command(sock, report, 0), stdout=log, stderr=log)
-        out, err = replay.communicate(timeout=120)
-        receiver.send_signal(signal.SIGINT)  # the receiver outlives the sender
-        receiver.wait(timeout=60)
-    if replay.returncode != 0:
-        failures.append(f"paced: replay exited {replay.returncode}: {err[-1000:]}")
+    run = Pair(folder, "paced", 0.2, 2, 0, 0)  # the receiver outlives the sender
+    if run.replay_status != 0:
+        failures.append(f"paced: replay exited {run.replay_status}: {run.err[-1000:]}")
         return
-    sent, refused = sent_count(out)
-    if receiver.returncode != 0 or sent is None:
-        failures.append(f"paced: scanscope exited {receiver.returncode}, replay said {out!r}")
+    counted = run.counted()
+    if counted is None or run.sent is None:
+        failures.append(f"paced: scanscope exited {run.receiver_status}, replay said {run.out!r}")
         return
-    with open(report) as f:
-        counted = json.load(f)["totals"]["packets"]
-    print(f"paced: replay sent {sent} (refused {refused}), scanscope counted {counted}")
-    if sent < 100000 or counted != sent:
-        failures.append(f"paced: replay sent {sent} frames, scanscope counted {counted}")
+    print(f"paced: replay sent {run.sent} (refused {run.refused}), scanscope counted {counted}")
+    if run.sent < 100000 or counted != run.sent:
+        failures.append(f"paced: replay sent {run.sent} frames, scanscope counted {counted}")
 
 
 def early_leave(folder, attempt, failures):
-    sock = os.path.join(folder, f"leave{attempt}.sock")
-    report = os.path.join(folder, f"leave{attempt}.json")
-    with open(os.path.join(folder, f"leave{attempt}.log"), "w") as log:
-        replay = subprocess.Popen(replay_command(sock, 0, 8), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
-        time.sleep(0.5)
-        receiver = subprocess.Popen(receiver_command(sock, report, 2), stdout=log, stderr=log)
-        out, err = replay.communicate(timeout=120)
-        receiver.wait(timeout=60)
-    sent, _ = sent_count(out)
-    print(f"receiver left, try {attempt}: replay exited {replay.returncode}, sent {sent}")
-    if replay.returncode != 3 or "the receiver left" not in err or not sent:
-        failures.append(f"receiver left, try {attempt}: replay exited {replay.returncode} "
-                        f"(3 expected), sent {sent}: {err[-500:]!r}")
+    run = Pair(folder, f"leave{attempt}", 0, 8, 2, None)
+    print(f"receiver left, try {attempt}: replay exited {run.replay_status}, sent {run.sent}")
+    if run.replay_status != 3 or "the receiver left" not in run.err or not run.sent:
+        failures.append(f"receiver left, try {attempt}: replay exited {run.replay_status} "
+                        f"(3 expected), sent {run.sent}: {run.err[-500:]!r}")
 
 
 def sender_leaves(folder, attempt, failures):
-    sock = os.path.join(folder, f"sender{attempt}.sock")
-    report = os.path.join(folder, f"sender{attempt}.json")
-    with open(os.path.join(folder, f"sender{attempt}.log"), "w") as log:
-        replay = subprocess.Popen(replay_command(sock, 0, 2), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
-        time.sleep(0.5)
-        receiver = subprocess.Popen(receiver_command(sock, report, 0), stdout=log, stderr=log)
-        out, err = replay.communicate(timeout=120)
-        time.sleep(1)
-        receiver.send_signal(signal.SIGINT)
-        receiver.wait(timeout=60)
-    sent, _ = sent_count(out)
-    counted = None
-    if receiver.returncode == 0:
-        with open(report) as f:
-            counted = json.load(f)["totals"]["packets"]
-    print(f"sender left, try {attempt}: scanscope exited {receiver.returncode}, replay sent "
-          f"{sent}, scanscope counted {counted}")
-    if replay.returncode != 0 or not sent:
-        failures.append(f"sender left, try {attempt}: replay exited {replay.returncode}, "
-                        f"sent {sent}: {err[-500:]!r}")
-    elif receiver.returncode != 0 or not counted:
-        with open(os.path.join(folder, f"sender{attempt}.log")) as f:
-            failures.append(f"sender left, try {attempt}: scanscope exited "
-                            f"{receiver.returncode} (0 expected): {f.read()[-500:]!r}")
+    run = Pair(folder, f"sender{attempt}", 0, 2, 0, 1)
+    counted = run.counted()
+    print(f"sender left, try {attempt}: scanscope exited {run.receiver_status}, replay sent "
+          f"{run.sent}, scanscope counted {counted}")
+    if run.replay_status != 0 or not run.sent:
+        failures.append(f"sender left, try {attempt}: replay exited {run.replay_status}, "
+                        f"sent {run.sent}: {run.err[-500:]!r}")
+    elif not counted:
+        failures.append(f"sender left, try {attempt}: scanscope exited "
+                        f"{run.receiver_status} (0 expected): {run.receiver_log()!r}")
 
 
 def main():
