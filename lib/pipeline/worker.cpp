@@ -219,7 +219,7 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
     uniques_.prefetch(c.combination);
     // Not a repeat of the source's last packet: the combination may be new, and then its
     // count keys are looked at. They sit in two lines of the set (its homes), so loading them
-    // ahead is cheap enough for every source (BENCHMARKS.md, "One line per source and port").
+    // ahead is cheap enough for every source (docs/benchmarks/line-rate-goals.md).
     prefetch_count_keys(c);
     uint64_t keys[5];
     const size_t key_count =

@@ -8,7 +8,7 @@ unique_set::unique_set(uint32_t slots) {
   const uint64_t n = table_slots(slots, 1024);
   lines_.assign(n / slots_per_line, line_of_slots{});
   line_mask_ = n / slots_per_line - 1;
-  limit_ = n - n / 8;  // linear probing stays short below 7/8 load
+  limit_ = n - n / 8;  // probes stay short below 7/8 load (overflow: docs/operator-guide.md)
 }
 
 void unique_set::clear() {

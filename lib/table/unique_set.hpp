@@ -3,8 +3,8 @@
  * @file
  * Exact "have I seen this (source, port, class) before?" for one RX lcore: an open-addressing
  * set of 64-bit hashes in cache lines of eight, probed line by line from a key's home line;
- * fixed size, no deletion until reset. Since each source lives on one
- * lcore, per-lcore unique counts add up across lcores.
+ * fixed size, no deletion until reset. Since each source lives on one lcore, per-lcore unique
+ * counts add up across lcores.
  */
 
 #include <cstdint>
