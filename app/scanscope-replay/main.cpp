@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <csetjmp>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -29,7 +28,13 @@
 #include <string>
 #include <vector>
 
+#include "runtime/burst_guard.hpp"
+
 namespace po = boost::program_options;
+
+using scanscope::guarded_tx_burst;
+using scanscope::install_burst_guard;
+using scanscope::port_link_up;
 
 namespace {
 
@@ -177,25 +182,6 @@ struct totals {
   bool faulted = false;   /**< ... and the driver faulted inside a burst (see the top) */
 };
 
-// Where a fault inside a transmit burst lands (see the top of the file). Any other fault, or one
-// while the link is still up, crashes as it would without the handler.
-sigjmp_buf burst_fault;
-volatile std::sig_atomic_t in_burst = 0;
-
-void on_fault(int signal) {
-  if (in_burst != 0) {
-    in_burst = 0;
-    siglongjmp(burst_fault, 1);
-  }
-  std::signal(signal, SIG_DFL);
-  std::raise(signal);
-}
-
-bool link_up(uint16_t port) {
-  rte_eth_link link{};
-  return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
-}
-
 /**
  * Send until the duration is over. Bursts leave on a TSC schedule; a sender that falls behind
  * (the port is slower than the rate) does not try to catch up by more than a millisecond.
@@ -220,7 +206,7 @@ void send_loop(const replay_options& o, const capture& c, rte_mempool* pool, tot
       }
       next = std::max(next, static_cast<double>(now - std::min(now, max_debt))) + cycles_per_burst;
     }
-    if (!link_up(o.port)) {
+    if (!port_link_up(o.port)) {
       t.link_lost = true;  // no burst into rings the driver is about to free
       break;
     }
@@ -234,9 +220,14 @@ void send_loop(const replay_options& o, const capture& c, rte_mempool* pool, tot
       pkts[i]->pkt_len = length;
       frame = frame + 1 == c.frames() ? 0 : frame + 1;
     }
-    in_burst = 1;
-    const uint16_t sent = rte_eth_tx_burst(o.port, 0, pkts, static_cast<uint16_t>(o.burst));
-    in_burst = 0;
+    bool faulted = false;
+    const uint16_t sent =
+        guarded_tx_burst(o.port, 0, pkts, static_cast<uint16_t>(o.burst), faulted);
+    if (faulted) {
+      t.link_lost = true;  // in the window the link check cannot close (see the top)
+      t.faulted = true;
+      break;
+    }
     if (sent < o.burst) {
       rte_pktmbuf_free_bulk(pkts + sent, o.burst - sent);
     }
@@ -253,23 +244,6 @@ void send_loop(const replay_options& o, const capture& c, rte_mempool* pool, tot
       last_print = now;
     }
   }
-}
-
-/** send_loop, with a fault inside a burst after the receiver left ending it (see the top). */
-void send_guarded(const replay_options& o, const capture& c, rte_mempool* pool, totals& t) {
-  std::signal(SIGSEGV, on_fault);
-  std::signal(SIGBUS, on_fault);
-  if (sigsetjmp(burst_fault, 1) == 0) {
-    send_loop(o, c, pool, t);
-  } else if (!link_up(o.port)) {
-    t.link_lost = true;
-    t.faulted = true;
-  } else {
-    std::signal(SIGSEGV, SIG_DFL);
-    std::raise(SIGSEGV);
-  }
-  std::signal(SIGSEGV, SIG_DFL);
-  std::signal(SIGBUS, SIG_DFL);
 }
 
 }  // namespace
@@ -322,9 +296,9 @@ int main(int argc, char** argv) {
   // A memif link is up once the peer connected, which may be before its lcores poll.
   rte_delay_us_sleep(static_cast<unsigned>(o.settle * 1e6));
   const uint64_t begin = rte_rdtsc();
-  // The counts live outside the guarded loop, so a jump out of a burst finds them written.
-  static totals t;
-  send_guarded(o, c, pool, t);
+  install_burst_guard();
+  totals t;
+  send_loop(o, c, pool, t);
   const double seconds =
       static_cast<double>(rte_rdtsc() - begin) / static_cast<double>(rte_get_tsc_hz());
   const uint64_t offered = t.sent + t.refused;

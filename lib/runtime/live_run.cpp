@@ -5,14 +5,15 @@
 #include <iostream>
 #include <thread>
 
-#include "runtime/api_queries.hpp"
-#include "runtime/device_ports.hpp"
 #include "export/summary_table.hpp"
+#include "runtime/api_queries.hpp"
+#include "runtime/burst_guard.hpp"
+#include "runtime/device_ports.hpp"
+#include "runtime/fleet_setup.hpp"
 #include "runtime/kernel_drops.hpp"
 #include "runtime/reload.hpp"
 #include "runtime/run_context.hpp"
 #include "runtime/run_series.hpp"
-#include "runtime/fleet_setup.hpp"
 #include "runtime/series_setup.hpp"
 #include "runtime/telemetry.hpp"
 
@@ -81,6 +82,10 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
     }
     rx_task& t = rx.tasks.back();
     t.queue = q;
+    t.guarded = needs_burst_guard(q.port_id);
+    if (t.guarded) {
+      install_burst_guard();
+    }
     t.stop = &stop_requested;
     t.answer_pool = o.conversation.respond ? pool : nullptr;
   }
@@ -189,6 +194,11 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
   finish_fleet(fleet.get(), o);
   note_fleet(report, fleet.get());
   const int rc = finish(report, rx, tables, o, store, &pages);
+  if (const uint64_t lost = guarded_burst_faults(); lost != 0) {
+    std::cerr << "scanscope: warning: " << lost
+              << " receive bursts ended when a memif peer left under them (the driver freed "
+                 "its rings): the frames of those bursts are lost\n";
+  }
   rte_mempool_free(pool);
   return rc;
 }

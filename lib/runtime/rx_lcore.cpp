@@ -9,6 +9,7 @@
 
 #include "pipeline/burst.hpp"
 #include "pipeline/ring_wait.hpp"
+#include "runtime/burst_guard.hpp"
 
 namespace scanscope {
 
@@ -58,7 +59,8 @@ void poll_queue(rx_task& t) {
   uint64_t next_idle_tick = tsc_base;
   while (!t.stop->load(std::memory_order_relaxed)) {
     t.work->between_bursts();
-    const uint16_t n = rte_eth_rx_burst(t.queue.port_id, t.queue.queue, pkts, t.burst);
+    const uint16_t n = t.guarded ? guarded_rx_burst(t.queue.port_id, t.queue.queue, pkts, t.burst)
+                                 : rte_eth_rx_burst(t.queue.port_id, t.queue.queue, pkts, t.burst);
     const uint64_t start = rte_rdtsc();
     if (n != 0) {
       const uint64_t now_ns =

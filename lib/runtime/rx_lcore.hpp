@@ -24,6 +24,7 @@ struct rx_task {
   rte_ring* ring = nullptr;                      /**< offline: the ring to drain (else null) */
   rte_mempool* answer_pool = nullptr; /**< live, responding: mbufs for the answers (else null) */
   uint16_t burst = 32;                           /**< frames per poll */
+  bool guarded = false; /**< live: the port's driver may free its rings under a burst */
   const std::atomic<bool>* stop = nullptr;       /**< live: set to end the loop */
   const std::atomic<bool>* input_done = nullptr; /**< offline: no more frames will come */
   /** Offline: frames counted so far (the reader waits on it before a bucket closes). */

@@ -12,8 +12,8 @@
 3. The sender leaves first: the replay sends as fast as memif goes for 2 s and exits while
    scanscope, still polling, is stopped a second later. The same driver frees the rings under
    a receive burst: scanscope must not die of it; it exits 0 with its report, in every try.
-   (scripts/bench saw scanscope die once this way, at one step of a ramp; 27 tries after it did
-   not, so this check is a guard more than a reproduction.)
+   Before scanscope guarded its memif receive bursts (lib/runtime/burst_guard.hpp) it died
+   with SIGSEGV inside the driver's receive burst in one try of three to ten on a busy machine.
 
 usage: test_replay.py SCANSCOPE SCANSCOPE_REPLAY DATA_DIR
 """
