@@ -45,47 +45,25 @@ class unique_set {
    */
   bool insert(set_entry e) {
     const uint64_t key = e.key | 1;  // 0 marks an empty slot
-    // A key is placed in the first free slot of its probe lines (line_of()); no key is ever
-    // removed, so the first empty slot ends a search. A key with no room in its max_lines
-    // lines counts as overflow: a crowded neighbourhood counts as full.
-    for (unsigned probe = 0; probe < max_lines; ++probe) {
-      uint64_t* slot = lines_[line_of(e, probe)].slot;
-      for (unsigned i = 0; i < slots_per_line; ++i) {
-        if (slot[i] == key) {
-          return false;
-        }
-        if (slot[i] == 0) {
-          if (size_ >= limit_) {
-            overflow_.add();
-            return false;
-          }
-          slot[i] = key;
-          ++size_;
-          return true;
-        }
-      }
+    const uint64_t at = find(e);
+    if (at != none && slot(at) == key) {
+      return false;
     }
-    overflow_.add();
-    return false;
+    if (at == none || size_ >= limit_) {
+      overflow_.add();
+      return false;
+    }
+    lines_[at / slots_per_line].slot[at % slots_per_line] = key;
+    ++size_;
+    return true;
   }
   /** A key that is its own home. */
   bool insert(uint64_t key) { return insert({key, key}); }
 
   /** Whether a key was added (and not refused as overflow). */
   bool contains(set_entry e) const {
-    const uint64_t key = e.key | 1;
-    for (unsigned probe = 0; probe < max_lines; ++probe) {
-      const uint64_t* slot = lines_[line_of(e, probe)].slot;
-      for (unsigned i = 0; i < slots_per_line; ++i) {
-        if (slot[i] == key) {
-          return true;
-        }
-        if (slot[i] == 0) {
-          return false;
-        }
-      }
-    }
-    return false;
+    const uint64_t at = find(e);
+    return at != none && slot(at) == (e.key | 1);
   }
   bool contains(uint64_t key) const { return contains({key, key}); }
 
@@ -113,6 +91,26 @@ class unique_set {
    * max_lines (overflow) far more often than single keys do; spilled one by one to lines of
    * their own they stay rare.
    */
+  static constexpr uint64_t none = ~uint64_t{0};
+  /**
+   * The slot holding the key, or else the first empty slot of its probe lines (line_of()),
+   * where it belongs: no key is ever removed, so the first empty slot ends a search. `none`
+   * when all max_lines lines are full without it: a crowded neighbourhood counts as full.
+   */
+  uint64_t find(set_entry e) const {
+    const uint64_t key = e.key | 1;
+    for (unsigned probe = 0; probe < max_lines; ++probe) {
+      const uint64_t line = line_of(e, probe);
+      for (unsigned i = 0; i < slots_per_line; ++i) {
+        const uint64_t k = lines_[line].slot[i];
+        if (k == key || k == 0) {
+          return line * slots_per_line + i;
+        }
+      }
+    }
+    return none;
+  }
+  uint64_t slot(uint64_t at) const { return lines_[at / slots_per_line].slot[at % slots_per_line]; }
   uint64_t line_of(set_entry e, unsigned probe) const {
     if (probe == 0) {
       return e.home & line_mask_;
