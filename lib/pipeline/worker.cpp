@@ -16,28 +16,23 @@ namespace {
 // the sweep's cache misses stay below one line per eight packets.
 constexpr uint32_t aging_slots_per_burst = 4;
 
-/** A packet's series keys in its time bucket (TCP/UDP): cluster, port and tool by country;
- *  the fingerprint key of a probe no rule names (a campaign of one key is a new tool found
- *  without a rule; named tools' keys stay out, Mirai's random window alone would make a key
- *  per packet, and so do segments after a handshake, every stack's); the source's actor
- *  (known scanners split out per hour). @return how many of `keys` are set */
-size_t series_keys(const decoded_packet& p, uint16_t port, uint8_t cluster, scan_tool tool,
-                   uint64_t key_hash, uint8_t country, uint8_t actor, uint64_t (&keys)[5]) {
+}  // namespace
+
+size_t worker::series_keys(uint16_t port, uint8_t cluster, scan_tool tool, bool fingerprint,
+                           uint16_t key_short, uint8_t country, uint8_t actor,
+                           uint64_t (&keys)[5]) {
   keys[0] = series_key::make(series_key::kind::cluster, port, cluster, country);
   keys[1] = series_key::make(series_key::kind::port, port, series_key::all, country);
   keys[2] = series_key::make(series_key::kind::tool, port, static_cast<uint16_t>(tool), country);
   size_t n = 3;
-  if (tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p))) {
-    keys[n++] = series_key::make(series_key::kind::fingerprint, port,
-                                 series_key::fingerprint_short(key_hash), 0);
+  if (fingerprint) {
+    keys[n++] = series_key::make(series_key::kind::fingerprint, port, key_short, 0);
   }
   if (actor != 0) {
     keys[n++] = series_key::make(series_key::kind::actor, port, actor, 0);
   }
   return n;
 }
-
-}  // namespace
 
 worker::worker(const worker_config& config, std::unique_ptr<source_table> sources)
     : ports_(*config.ports),
@@ -48,6 +43,7 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
       stats_(config.ports->size() + 1, location_db::max_countries,
              config.signatures != nullptr ? signature_db::max_rules : 0),
       sources_(std::move(sources)),
+      repeats_(sources_->capacity(), config.repeat_lag_ns),
       uniques_(config.unique_slots),
       fingerprints_(config.fingerprint_slots),
       geo_(config.geo),
@@ -122,6 +118,13 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
     frames += max_burst;
     n = static_cast<uint16_t>(n - max_burst);
   }
+  uint64_t latest = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    latest = frames[i].time_ns > latest ? frames[i].time_ns : latest;
+  }
+  // Repeats wait at most the lag, and none outlives its bucket: a burst that enters a new
+  // bucket counts them all before its own packets.
+  fold_due(latest, latest >= bucket_end_ns_);
   // Phase 1: parse, and look every source up in one bulk call.
   decoded_packet packets[max_burst];
   source_key keys[max_burst];
@@ -148,6 +151,7 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
     for (uint16_t i = 0; i < keyed; ++i) {
       if (positions[i] >= 0) {
         sources_->prefetch(positions[i]);
+        repeats_.prefetch(static_cast<uint32_t>(positions[i]));
       }
     }
   }
@@ -155,14 +159,13 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   // so their cache misses overlap instead of queueing one after another.
   packet_class classes[max_burst];
   uint16_t k = 0;
-  uint64_t latest = 0;
   for (uint16_t i = 0; i < n; ++i) {
     const uint64_t t = frames[i].time_ns;
-    latest = t > latest ? t : latest;
     packet_class& c = classes[i];
     c.source = nullptr;
     if (scan_traffic[i]) {
       c.source = resolve_source(keys[k], positions[k], t);
+      c.position = sources_->position_of(*c.source);
       ++k;
       classify(packets[i], t, c);
     }
@@ -179,7 +182,7 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   if (!pending_hits_.empty()) {
     count_hits();
   }
-  sources_->expire(latest, aging_slots_per_burst, forget_source);
+  sources_->expire(latest, aging_slots_per_burst, [this](source_state& s) { retire_source(s); });
   if (responder_) {
     responder_->expire(latest, answers_, stats_.conversation);
   }
@@ -214,8 +217,11 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
                                  (uint64_t{c.cluster} << 8) | static_cast<uint64_t>(c.tool)),
                    fingerprint_home(c.source_hash, c.key_hash, c.port)};
   c.repeat_memo = repeat_memo_of(c.combination.key, c.bucket);
-  __builtin_prefetch(&stats_.block->by_dst_port[static_cast<size_t>(t)][p.dst_port]);
+  // A repeat of the source's last combination goes to its record (loaded with the source):
+  // the counters below are only the other packets' to touch.
   if (s.last_combination != c.repeat_memo) {
+    __builtin_prefetch(&stats_.block->by_dst_port[static_cast<size_t>(t)][p.dst_port]);
+    fingerprints_.prefetch(c.port, c.key_hash);
     uniques_.prefetch(c.combination);
     // Not a repeat of the source's last packet: the combination may be new, and then its
     // count keys are looked at. They sit in two lines of the set (its homes), so loading them
@@ -223,10 +229,10 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
     prefetch_count_keys(c);
     uint64_t keys[5];
     const size_t key_count =
-        series_keys(p, c.port, c.cluster, c.tool, c.key_hash, s.country, s.actor(), keys);
+        series_keys(c.port, c.cluster, c.tool, names_fingerprint(p, c.tool),
+                    series_key::fingerprint_short(c.key_hash), s.country, s.actor(), keys);
     series_.prefetch(c.bucket, c.combination.key, c.source_hash, keys, key_count);
   }
-  fingerprints_.prefetch(c.port, c.key_hash);
   if (scanner_ && t == transport::tcp) {
     c.flow_hash = signature_scanner::flow_hash(p);
     scanner_->prefetch(c.flow_hash);
@@ -265,6 +271,28 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   if (k.source == nullptr) {
     return;
   }
+  // A source's repeat of its last combination waits in its record, to be counted with the
+  // next ones (repeat_tally.hpp); the payload and the conversation are the packet's own.
+  const bool repeat = k.source->last_combination == k.repeat_memo;
+  const auto technique = static_cast<uint8_t>(classify_technique(p));
+  bool new_combination = false;
+  if (!p.has_ports || !repeat || !tally_repeat(p, f, k, technique)) {
+    new_combination = count_in_full(p, f, k, repeat, technique);
+  }
+  if (!p.has_ports) {
+    return;
+  }
+  if (scanner_) {
+    scan_payload(p, f, k);
+  }
+  if (monitored_ != nullptr && p.l4 == l4_kind::tcp) {
+    converse(p, f, k, new_combination);
+  }
+}
+
+bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const packet_class& k,
+                           bool repeat, uint8_t technique) {
+  lcore_counters& c = *stats_.block;
   const auto tool_index = static_cast<uint64_t>(k.tool);
   source_counter& tool_total = c.tools_total[tool_index];
   tool_total.packets.add();
@@ -273,7 +301,6 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   // last one, so the repeat costs no look at all; another repeat costs one look in the unique
   // set, and a first time five.
   // The memo holds the bucket too, so a repeat is also known not to be new to this bucket.
-  const bool repeat = k.source->last_combination == k.repeat_memo;
   const bool new_combination = !repeat && uniques_.insert(k.combination);
   k.source->last_combination = k.repeat_memo;
   // The country and the actor are the source's (set once, when it is new): a combination the
@@ -286,7 +313,6 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   // The technique follows from the TCP flags and whether a payload rode along, which the
   // fingerprint key in a TCP/UDP packet's combination holds; packets without ports have only
   // (source, tool) as their combination, so they always look.
-  const auto technique = static_cast<uint64_t>(classify_technique(p));
   count_overall(uniques_, c.techniques_total[technique], new_combination || !p.has_ports,
                 k.source_hash, unique_domain::technique_total, technique);
   if (!p.has_ports) {
@@ -294,7 +320,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
     if (new_combination) {
       tool_total.sources.add();
     }
-    return;
+    return new_combination;
   }
   count_per_port(uniques_, c.techniques[k.port][technique], new_combination, k.source_hash,
                  unique_domain::technique, k.port, technique);
@@ -303,7 +329,7 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
     tool_total.sources.add();
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
-  c.watched[k.port].add(wire_length);
+  c.watched[k.port].add(link_length(f));
   c.by_dst_port[static_cast<size_t>(t)][p.dst_port].add();
 
   count_country_actor(uniques_,
@@ -316,26 +342,24 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   }
   uint64_t keys[5];
   const size_t key_count =
-      series_keys(p, k.port, k.cluster, k.tool, k.key_hash, country, actor, keys);
+      series_keys(k.port, k.cluster, k.tool, names_fingerprint(p, k.tool),
+                  series_key::fingerprint_short(k.key_hash), country, actor, keys);
   series_.add(k.bucket, k.combination.key, keys, key_count, k.source_hash, repeat,
               k.source->key.bytes);
   count_per_port(uniques_, c.clusters[k.port][k.cluster], new_combination, k.source_hash,
                  unique_domain::cluster, k.port, k.cluster);
   count_per_port(uniques_, c.tools[k.port][tool_index], new_combination, k.source_hash,
                  unique_domain::tool, k.port, tool_index);
-  if (fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash)) {
+  fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash);
+  if (slot != nullptr) {
     slot->packets.add();
     if (new_combination &&
         uniques_.insert(fingerprint_count_key(k.source_hash, k.key_hash, k.port))) {
       slot->sources.add();
     }
   }
-  if (scanner_) {
-    scan_payload(p, f, k);
-  }
-  if (monitored_ != nullptr && t == transport::tcp) {
-    converse(p, f, k, new_combination);
-  }
+  start_record(p, k, technique, slot);
+  return new_combination;
 }
 
 void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k) {

@@ -16,9 +16,11 @@
 #include "converse/exposure_table.hpp"
 #include "converse/recent_memory.hpp"
 #include "converse/responder.hpp"
+#include "fingerprint/scan_tool.hpp"
 #include "geo/actor_list.hpp"
 #include "geo/location_db.hpp"
 #include "packet/parser.hpp"
+#include "pipeline/repeat_tally.hpp"
 #include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
 #include "stats/bucket_series.hpp"
@@ -83,6 +85,9 @@ struct worker_config {
   /** The responder's settings; null: never answer (offline runs, taps). */
   const responder_config* respond = nullptr;
   uint32_t exposure_slots = 4096; /**< (monitored host, port) pairs in the exposure view */
+  /** Longest a source's repeats wait before they are counted (repeat_tally.hpp): the lag of
+   *  every packet count behind the traffic, in packet time. */
+  uint64_t repeat_lag_ns = 1000000000ULL;
   int socket = -1;                /**< NUMA socket for DPDK memory (-1: any) */
   std::string name = "rx0";                      /**< unique per process: names DPDK objects */
 };
@@ -128,11 +133,16 @@ class worker {
     }
   }
 
-  /** Account one frame. */
+  /** Account one frame, its repeats counted at once (tests, tools: no lag). */
   void handle(const uint8_t* frame, uint32_t captured, uint32_t wire_length, uint64_t time_ns) {
     const frame_ref f{frame, captured, wire_length, time_ns};
     handle_burst(&f, 1);
+    fold_repeats();
   }
+
+  /** Count every repeat still waiting (repeat_tally.hpp): the owning lcore calls it when it
+   *  stops, before the last read of the counters. */
+  void fold_repeats() { fold_due(0, true); }
 
   /** Everything this worker counts; read it from another thread only through counter::read(). */
   const lcore_stats& stats() const { return stats_; }
@@ -153,8 +163,10 @@ class worker {
   const exposure_table& exposure() const { return exposure_; }
   /** Answers of the last bursts, for the lcore's loop to transmit and clear. */
   answer_queue& answers() { return answers_; }
-  /** The lcore saw no frame for a while (live, responding): reset silent connections. */
+  /** The lcore saw no frame for a while (live): count repeats whose wait is over, reset
+   *  silent connections. */
   void idle(uint64_t now_ns) {
+    fold_due(now_ns, false);
     if (responder_) {
       responder_->expire(now_ns, answers_, stats_.conversation);
     }
@@ -166,6 +178,7 @@ class worker {
   /** What the classify phase found out about one packet of a burst. */
   struct packet_class {
     source_state* source; /**< null for frames without an IP source */
+    uint32_t position;    /**< the source's position in the table (its repeat record) */
     uint64_t source_hash; /**< hash of the source address */
     set_entry combination; /**< unique-set key of (source, port, cluster, tool, fingerprint) */
     int64_t bucket;       /**< time bucket of the packet */
@@ -188,7 +201,38 @@ class worker {
   source_state* resolve_source(const source_key& key, int32_t position, uint64_t time_ns);
   void classify(const decoded_packet& p, uint64_t time_ns, packet_class& k);
   void account(const decoded_packet& p, const frame_ref& f, const packet_class& k);
+  /** Count a packet in every family (not a repeat its record took). @return its combination
+   *  is new to its source */
+  bool count_in_full(const decoded_packet& p, const frame_ref& f, const packet_class& k,
+                     bool repeat, uint8_t technique);
+  /** Does the packet count under its fingerprint key in the hour's series? A probe no rule
+   *  names does (a campaign of one key is a new tool found without a rule); named tools' keys
+   *  stay out (Mirai's random window alone would make a key per packet), and so do segments
+   *  after a handshake, every stack's. */
+  static bool names_fingerprint(const decoded_packet& p, scan_tool tool) {
+    return tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p));
+  }
+  /** A packet's series keys in its time bucket (TCP/UDP): cluster, port and tool by country;
+   *  the fingerprint key when names_fingerprint(); the source's actor (known scanners split
+   *  out per hour). @return how many of `keys` are set */
+  static size_t series_keys(uint16_t port, uint8_t cluster, scan_tool tool, bool fingerprint,
+                            uint16_t key_short, uint8_t country, uint8_t actor,
+                            uint64_t (&keys)[5]);
   void account_source(const decoded_packet& p, source_state& s, uint64_t time_ns);
+  // Repeats counted later (worker_repeats.cpp).
+  /** Add a repeat of the source's last combination to its record; false when the record
+   *  cannot take it (the packet is then counted in full). */
+  bool tally_repeat(const decoded_packet& p, const frame_ref& f, const packet_class& k,
+                    uint8_t technique);
+  /** The packet was counted in full: its combination's later repeats go to the record. */
+  void start_record(const decoded_packet& p, const packet_class& k, uint8_t technique,
+                    const fingerprint_slot* slot);
+  /** Count a record's waiting repeats. */
+  void fold_record(repeat_record& r);
+  /** Fold the queued records that are due at now_ns (all of them when `everything`). */
+  void fold_due(uint64_t now_ns, bool everything);
+  /** A source leaves the table: its repeats are counted, its record ends. */
+  void retire_source(source_state& s);
   void decide_source_cluster(const decoded_packet& p, source_state& s, packet_class& c);
   void move_first_probe(const packet_class& k);
   void scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k);
@@ -235,6 +279,7 @@ class worker {
   std::unique_ptr<cluster_memo[]> memo_;
   lcore_stats stats_;
   std::unique_ptr<source_table> sources_;
+  repeat_tally repeats_;
   unique_set uniques_;
   fingerprint_table fingerprints_;
   std::unique_ptr<signature_scanner> scanner_;

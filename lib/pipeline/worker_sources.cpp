@@ -23,7 +23,7 @@ source_state* worker::resolve_source(const source_key& key, int32_t position, ui
   // A source added or evicted earlier in this burst makes the bulk answer stale.
   if (s == nullptr || !s->in_use || std::memcmp(s->key.bytes, key.bytes, sizeof key.bytes) != 0) {
     bool is_new = false;
-    s = &sources_->touch(key, time_ns, is_new, forget_source);
+    s = &sources_->touch(key, time_ns, is_new, [this](source_state& gone) { retire_source(gone); });
     if (is_new) {
       // Once per source, not per packet: the location and the actor are the source's, and
       // lookups stay off the path of repeat packets.

@@ -75,8 +75,8 @@ void poll_queue(rx_task& t) {
     const uint64_t end = rte_rdtsc();
     c.total_cycles.add(end - last);
     last = end;
-    if (n == 0 && t.answer_pool != nullptr && end >= next_idle_tick) {
-      // No traffic: silent connections still time out.
+    if (n == 0 && end >= next_idle_tick) {
+      // No traffic: waiting repeats are still counted, silent connections still time out.
       next_idle_tick = end + idle_tick;
       t.work->idle(wall_base + static_cast<uint64_t>(static_cast<double>(end - tsc_base) *
                                                      ns_per_cycle));
@@ -85,6 +85,7 @@ void poll_queue(rx_task& t) {
       }
     }
   }
+  t.work->fold_repeats();
 }
 
 void drain_ring(rx_task& t) {
@@ -113,6 +114,11 @@ void drain_ring(rx_task& t) {
     waits = 0;
     process_burst<frame_clock::recorded>(*t.work, pkts, static_cast<uint16_t>(n), 0);
     rte_pktmbuf_free_bulk(pkts, n);
+    if (rte_ring_empty(t.ring)) {
+      // The reader may be waiting for these frames to close their bucket (or may be done):
+      // their repeats must be counted first.
+      t.work->fold_repeats();
+    }
     if (t.processed != nullptr) {
       // Single writer: a plain add, published with release for the reader's bucket barrier.
       t.processed->store(t.processed->load(std::memory_order_relaxed) + n,

@@ -98,20 +98,21 @@ void bucket_series::prefetch(int64_t bucket, uint64_t combination, uint64_t sour
 }
 
 bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
-                        uint64_t source_hash, bool known_repeat, const uint8_t* source) {
+                        uint64_t source_hash, bool known_repeat, const uint8_t* source,
+                        uint64_t packets) {
   series_slot* s = slot_for(bucket);
   if (s == nullptr) {
-    late_.add();
+    late_.add(packets);
     return false;
   }
   const bool fresh = !known_repeat && s->uniques->insert(combination_key(source_hash, combination));
   for (size_t i = 0; i < n; ++i) {
     keyed_entry* e = s->entries->find_or_add(keys[i]);
     if (e == nullptr) {
-      overflow_.add();
+      overflow_.add(packets);
       continue;
     }
-    e->packets.add();
+    e->packets.add(packets);
     if (fresh && s->uniques->insert(source_under(source_hash, keys[i], key_salt))) {
       e->sources.add();
       // Fingerprint entries are a per-port question the series answer: no arrival needed.

@@ -97,10 +97,11 @@ class bucket_series {
    *                    so repeats cost one unique-set look instead of one per key
    * @param known_repeat the caller knows the source showed this combination in this bucket
    * @param source      the source's address (16 bytes), recorded when arrivals are
+   * @param packets     packets to count (more than one: a source's repeats, known_repeat)
    * @return false when the bucket has no free slot (counted in late())
    */
   bool add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
-           uint64_t source_hash, bool known_repeat, const uint8_t* source);
+           uint64_t source_hash, bool known_repeat, const uint8_t* source, uint64_t packets = 1);
 
   /**
    * A source counted under `from` in an open `bucket` is counted under `to` instead: its

@@ -37,6 +37,14 @@ class fingerprint_table {
     return find_or_add(port_index, key, key.hash());
   }
 
+  /** A slot's index, for at(); slots never move nor change key. */
+  uint32_t index_of(const fingerprint_slot& s) const {
+    return static_cast<uint32_t>(&s - slots_.get());
+  }
+  fingerprint_slot& at(uint32_t index) { return slots_[index]; }
+  /** Count `n` more packets that found no slot (their key was refused before). */
+  void refused(uint64_t n) { overflow_.add(n); }
+
   /** Start loading the slot (port, key) would probe first. */
   void prefetch(uint16_t port_index, uint64_t key_hash) const {
     __builtin_prefetch(&slots_[slot_of(port_index, key_hash)]);

@@ -189,6 +189,8 @@ class clock_hash_table {
 
   const table_counters& counters() const { return counters_; }
   uint32_t capacity() const { return capacity_; }
+  /** The position of an entry of this table (what lookup_bulk() gives for its key). */
+  uint32_t position_of(const State& s) const { return static_cast<uint32_t>(&s - slots_.data()); }
 
  private:
   clock_hash_table(rte_hash* hash, uint32_t capacity, uint64_t idle_timeout_ns)

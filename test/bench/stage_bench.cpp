@@ -169,6 +169,28 @@ struct stage_result {
 int stage_number = 0;
 int only_stage = -1;
 
+/**
+ * Feed `packets` frames of `refs` to a worker in bursts of 32. The frames' time stands still,
+ * so the sources' waiting repeats (repeat_tally.hpp) are counted as a one-second wait would
+ * count them at 10GbE line rate: every 14.88 million packets, and once more at the end.
+ */
+void run_bursts(worker& w, const std::vector<frame_ref>& refs, uint64_t packets,
+                bool clear_answers = false) {
+  constexpr uint64_t line_rate_second = 14880000;
+  uint64_t next_fold = line_rate_second;
+  for (uint64_t n = 0, at = 0; n < packets; n += 32, at = at + 32 == refs.size() ? 0 : at + 32) {
+    w.handle_burst(&refs[at], 32);
+    if (clear_answers) {
+      w.answers().clear();
+    }
+    if (n >= next_fold) {
+      w.fold_repeats();
+      next_fold += line_rate_second;
+    }
+  }
+  w.fold_repeats();
+}
+
 template <typename F>
 stage_result measure(const char* name, uint64_t packets, F&& run) {
   if (only_stage >= 0 && stage_number++ != only_stage) {
@@ -309,36 +331,21 @@ int main(int argc, char** argv) {
     }
     sink = acc;
   }));
-  results.push_back(measure("whole worker (all stages, bursts of 32)", o.packets, [&] {
-    for (uint64_t n = 0, at = 0; n < o.packets; n += 32, at = at + 32 == laps_of ? 0 : at + 32) {
-      w->handle_burst(&refs[at], 32);
-    }
-  }));
+  results.push_back(measure("whole worker (all stages, bursts of 32)", o.packets,
+                            [&] { run_bursts(*w, refs, o.packets); }));
   // The same SYNs through the worker that scans payloads: what loading the default rules costs
   // packets that carry none (each SYN may end a tracked flow on its 4-tuple).
-  results.push_back(measure("whole worker, SYNs, default rules loaded", o.packets, [&] {
-    for (uint64_t n = 0, at = 0; n < o.packets; n += 32, at = at + 32 == laps_of ? 0 : at + 32) {
-      payload_worker->handle_burst(&refs[at], 32);
-    }
-  }));
+  results.push_back(measure("whole worker, SYNs, default rules loaded", o.packets,
+                            [&] { run_bursts(*payload_worker, refs, o.packets); }));
   const std::vector<frame_ref>& req = requests.refs;
   const uint64_t payload_packets = o.packets / 4;
-  results.push_back(measure("whole worker, payload packets, default rules", payload_packets, [&] {
-    for (uint64_t n = 0, at = 0; n < payload_packets;
-         n += 32, at = at + 32 == req.size() ? 0 : at + 32) {
-      payload_worker->handle_burst(&req[at], 32);
-    }
-  }));
+  results.push_back(measure("whole worker, payload packets, default rules", payload_packets,
+                            [&] { run_bursts(*payload_worker, req, payload_packets); }));
   // The same requests with the FIN in a segment of its own: the flow is followed from the
   // request to the FIN. Cycles per request (two frames).
   const std::vector<frame_ref>& req_fin = requests_then_fin.refs;
   results.push_back(measure("  the same, closed by a later FIN, per request", payload_packets,
-                            [&] {
-                              for (uint64_t n = 0, at = 0; n < 2 * payload_packets;
-                                   n += 32, at = at + 32 == req_fin.size() ? 0 : at + 32) {
-                                payload_worker->handle_burst(&req_fin[at], 32);
-                              }
-                            }));
+                            [&] { run_bursts(*payload_worker, req_fin, 2 * payload_packets); }));
 
   // Monitored prefixes (the darknet the SYNs go to), then the responder answering each SYN with
   // a SYN-ACK built in the worker's answer queue (the port's TX is scripts/bench-responder's).
@@ -362,12 +369,7 @@ int main(int argc, char** argv) {
   for (worker* each : {monitored_worker.get(), responder_worker.get()}) {
     const char* name = each->responding() ? "  the same, answered (SYN-ACK each)"
                                           : "whole worker, SYNs, monitored prefixes";
-    results.push_back(measure(name, o.packets, [&] {
-      for (uint64_t n = 0, at = 0; n < o.packets; n += 32, at = at + 32 == laps_of ? 0 : at + 32) {
-        each->handle_burst(&refs[at], 32);
-        each->answers().clear();
-      }
-    }));
+    results.push_back(measure(name, o.packets, [&] { run_bursts(*each, refs, o.packets, true); }));
   }
 
   // The location of a source is looked up once, when the source is new. Scan sources come from

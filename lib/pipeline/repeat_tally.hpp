@@ -1,0 +1,109 @@
+#pragma once
+/**
+ * @file
+ * Repeats counted later. A horizontal scan sends one combination (port, cluster, tool,
+ * fingerprint) to many addresses; counting each such repeat touches some twenty counter lines
+ * (per-port arrays, totals, the hour's series entries, the fingerprint slot). Instead a repeat
+ * adds to its source's record (one line, next to the source's own state), and the record is
+ * folded into those counters later, all its packets at once: when the source changes
+ * combination or leaves the table, when the record has waited max_lag, when its bucket ends,
+ * and when the lcore stops. Readers of the counters therefore lag by at most max_lag of packet
+ * time (live: wall time); a bucket is folded at its end, before the stats side can close it.
+ */
+
+#include <cstdint>
+#include <memory>
+
+namespace scanscope {
+
+/** The waiting repeats of a source's last combination, and where they are to be counted. */
+struct repeat_record {
+  uint32_t packets = 0;     /**< repeats not yet counted */
+  uint32_t bytes = 0;       /**< their bytes on the link */
+  int64_t bucket = 0;       /**< time bucket of the combination */
+  uint32_t fingerprint = 0; /**< fingerprint_table index, or no_slot */
+  uint16_t port = 0;        /**< watched-port counter index */
+  uint16_t dst_port = 0;    /**< destination port (unwatched ports share index 0) */
+  uint16_t key_short = 0;   /**< series_key::fingerprint_short of the fingerprint key */
+  uint8_t cluster = 0;
+  uint8_t tool = 0;      /**< scan_tool */
+  uint8_t technique = 0; /**< scan_technique */
+  uint8_t country = 0;   /**< the source's */
+  uint8_t actor = 0;     /**< the source's */
+  uint8_t flags = 0;
+
+  static constexpr uint32_t no_slot = UINT32_MAX;
+  static constexpr uint8_t valid = 1;             /**< describes the source's last combination */
+  static constexpr uint8_t tcp = 2;               /**< TCP (else UDP) */
+  static constexpr uint8_t names_fingerprint = 4; /**< has a fingerprint series entry */
+  static constexpr uint8_t queued = 8;            /**< in the fold queue */
+  /** Fold before the byte count could wrap: a frame is at most 64 KiB. */
+  static constexpr uint32_t byte_limit = UINT32_MAX - 65536;
+};
+static_assert(sizeof(repeat_record) == 32, "two records per cache line");
+
+/** One record per source-table position, and the queue of records with waiting repeats. */
+class repeat_tally {
+ public:
+  /** @param positions the source table's capacity; @param max_lag_ns longest wait */
+  repeat_tally(uint32_t positions, uint64_t max_lag_ns)
+      : records_(std::make_unique<repeat_record[]>(positions)),
+        queue_(std::make_unique<entry[]>(positions)),
+        capacity_(positions),
+        max_lag_ns_(max_lag_ns) {}
+
+  repeat_record& at(uint32_t position) { return records_[position]; }
+  void prefetch(uint32_t position) const { __builtin_prefetch(&records_[position]); }
+
+  /** The record at `position` now holds repeats (from `time_ns`): queue it once. Each position
+   *  is queued at most once, so the queue never overflows. */
+  void queue(uint32_t position, uint64_t time_ns) {
+    repeat_record& r = records_[position];
+    if (r.flags & repeat_record::queued) {
+      return;
+    }
+    r.flags |= repeat_record::queued;
+    queue_[tail_] = {position, time_ns};
+    tail_ = tail_ + 1 == capacity_ ? 0 : tail_ + 1;
+    ++size_;
+  }
+
+  /**
+   * The next queued record to fold at `now_ns` (all of them when `everything`): its wait is
+   * over, or the bucket it counts in has ended by then.
+   * @return nullptr when none is due
+   */
+  repeat_record* next_due(uint64_t now_ns, uint64_t bucket_ns, bool everything) {
+    if (size_ == 0) {
+      return nullptr;
+    }
+    const entry e = queue_[head_];
+    repeat_record& r = records_[e.position];
+    const uint64_t bucket_end = static_cast<uint64_t>(r.bucket + 1) * bucket_ns;
+    if (!everything && now_ns < e.time_ns + max_lag_ns_ && now_ns < bucket_end) {
+      return nullptr;
+    }
+    head_ = head_ + 1 == capacity_ ? 0 : head_ + 1;
+    --size_;
+    r.flags &= static_cast<uint8_t>(~repeat_record::queued);
+    return &r;
+  }
+
+  /** Records queued now. */
+  uint32_t queued() const { return size_; }
+
+ private:
+  struct entry {
+    uint32_t position;
+    uint64_t time_ns; /**< when its first waiting repeat came */
+  };
+  std::unique_ptr<repeat_record[]> records_;
+  std::unique_ptr<entry[]> queue_;
+  uint32_t capacity_;
+  uint64_t max_lag_ns_;
+  uint32_t head_ = 0;
+  uint32_t tail_ = 0;
+  uint32_t size_ = 0;
+};
+
+}  // namespace scanscope

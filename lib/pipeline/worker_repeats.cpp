@@ -1,0 +1,98 @@
+// The worker's repeats counted later (repeat_tally.hpp): a repeat of a source's last
+// combination adds to the source's record; the record is folded into every family at once.
+#include "fingerprint/scan_technique.hpp"
+#include "pipeline/worker.hpp"
+
+namespace scanscope {
+
+bool worker::tally_repeat(const decoded_packet& p, const frame_ref& f, const packet_class& k,
+                          uint8_t technique) {
+  repeat_record& r = repeats_.at(k.position);
+  const uint8_t tcp = p.l4 == l4_kind::tcp ? repeat_record::tcp : 0;
+  // The combination holds the fingerprint key (transport, flags, a payload or not) and the
+  // watched-port index; the unwatched ports share index 0, so the port itself is compared.
+  // The technique also depends on the parse result (a tiny fragment is "other").
+  if (!(r.flags & repeat_record::valid) || (r.flags & repeat_record::tcp) != tcp ||
+      r.dst_port != p.dst_port || r.technique != technique ||
+      r.bytes >= repeat_record::byte_limit) {
+    return false;
+  }
+  if (r.packets++ == 0) {
+    repeats_.queue(k.position, f.time_ns);
+  }
+  r.bytes += link_length(f);
+  return true;
+}
+
+void worker::start_record(const decoded_packet& p, const packet_class& k, uint8_t technique,
+                          const fingerprint_slot* slot) {
+  repeat_record& r = repeats_.at(k.position);
+  if (r.packets != 0) {
+    fold_record(r);  // the previous combination's
+  }
+  const uint8_t queued = r.flags & repeat_record::queued;
+  r.bucket = k.bucket;
+  r.fingerprint = slot != nullptr ? fingerprints_.index_of(*slot) : repeat_record::no_slot;
+  r.port = k.port;
+  r.dst_port = p.dst_port;
+  r.key_short = series_key::fingerprint_short(k.key_hash);
+  r.cluster = k.cluster;
+  r.tool = static_cast<uint8_t>(k.tool);
+  r.technique = technique;
+  r.country = k.source->country;
+  r.actor = k.source->actor();
+  r.flags = static_cast<uint8_t>(
+      repeat_record::valid | queued | (p.l4 == l4_kind::tcp ? repeat_record::tcp : 0) |
+      (names_fingerprint(p, k.tool) ? repeat_record::names_fingerprint : 0));
+}
+
+void worker::fold_record(repeat_record& r) {
+  const uint64_t n = r.packets;
+  lcore_counters& c = *stats_.block;
+  const auto t =
+      static_cast<size_t>((r.flags & repeat_record::tcp) ? transport::tcp : transport::udp);
+  c.tools_total[r.tool].packets.add(n);
+  c.tools[r.port][r.tool].packets.add(n);
+  c.techniques_total[r.technique].packets.add(n);
+  c.techniques[r.port][r.technique].packets.add(n);
+  stats_.country_totals[r.country].packets.add(n);
+  stats_.country_counts[r.port * location_db::max_countries + r.country].packets.add(n);
+  c.actors_total[r.actor].packets.add(n);
+  c.actors[r.port][r.actor].packets.add(n);
+  c.clusters[r.port][r.cluster].packets.add(n);
+  c.watched[r.port].packets.add(n);
+  c.watched[r.port].bytes.add(r.bytes);
+  c.by_dst_port[t][r.dst_port].add(n);
+  uint64_t keys[5];
+  const size_t key_count = series_keys(r.port, r.cluster, static_cast<scan_tool>(r.tool),
+                                       (r.flags & repeat_record::names_fingerprint) != 0,
+                                       r.key_short, r.country, r.actor, keys);
+  // Known repeats: no distinct-source look, so neither the source nor its hash is needed.
+  series_.add(r.bucket, 0, keys, key_count, 0, true, nullptr, n);
+  if (r.fingerprint != repeat_record::no_slot) {
+    fingerprints_.at(r.fingerprint).packets.add(n);
+  } else {
+    fingerprints_.refused(n);
+  }
+  r.packets = 0;
+  r.bytes = 0;
+}
+
+void worker::fold_due(uint64_t now_ns, bool everything) {
+  while (repeat_record* r = repeats_.next_due(now_ns, bucket_ns_, everything)) {
+    if (r->packets != 0) {
+      fold_record(*r);
+    }
+  }
+}
+
+void worker::retire_source(source_state& s) {
+  repeat_record& r = repeats_.at(sources_->position_of(s));
+  if (r.packets != 0) {
+    fold_record(r);
+  }
+  // Still queued, if it was: the queue skips records with nothing waiting.
+  r.flags &= repeat_record::queued;
+}
+
+}  // namespace scanscope
