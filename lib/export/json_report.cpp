@@ -316,6 +316,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
     put_uint(w, "ierrors", d.ierrors);
     put_uint(w, "rx_nombuf", d.rx_nombuf);
     put_uint(w, "kernel_dropped", d.kernel_dropped);
+    put_uint(w, "faulted_bursts", d.faulted_bursts);
     w.EndObject();
   }
   w.EndArray();

@@ -261,6 +261,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
       {counter_family::device_rx_kernel_dropped_total, &device_counters::kernel_dropped},
       {counter_family::device_rx_errors_total, &device_counters::ierrors},
       {counter_family::device_rx_nombuf_total, &device_counters::rx_nombuf},
+      {counter_family::device_rx_faulted_bursts_total, &device_counters::faulted_bursts},
   };
   for (const auto& [id, field] : device_families) {
     family_writer f(out, id);

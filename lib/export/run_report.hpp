@@ -29,6 +29,8 @@ struct device_counters {
   /** Frames the kernel interface behind a socket-backed port received that never reached the
    * port (the packet socket's ring overflowed); 0 for other ports. */
   uint64_t kernel_dropped = 0;
+  /** Bursts ended by a fault when the peer left under them (memif; their frames are lost). */
+  uint64_t faulted_bursts = 0;
 };
 
 /** Frames one RX lcore handled. */

@@ -187,11 +187,14 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
     out += format("  %-26s %11" PRIu64 "\n", parse_result_name(result), t.parse[i]);
   }
   if (!r.devices.empty()) {
-    out += "\n  device               ipackets    imissed    ierrors  rx_nombuf  kernel_dropped\n";
+    out +=
+        "\n  device               ipackets    imissed    ierrors  rx_nombuf  kernel_dropped"
+        "  faulted_bursts\n";
     for (const device_counters& d : r.devices) {
-      out +=
-          format("  %-16s %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %15" PRIu64 "\n",
-                 d.name.c_str(), d.ipackets, d.imissed, d.ierrors, d.rx_nombuf, d.kernel_dropped);
+      out += format("  %-16s %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %15" PRIu64
+                    " %15" PRIu64 "\n",
+                    d.name.c_str(), d.ipackets, d.imissed, d.ierrors, d.rx_nombuf, d.kernel_dropped,
+                    d.faulted_bursts);
     }
   }
   if (!r.lcores.empty()) {

@@ -15,7 +15,8 @@ namespace {
 // own burst in flight.
 thread_local sigjmp_buf burst_fault;
 thread_local volatile std::sig_atomic_t in_burst = 0;
-std::atomic<uint64_t> faults{0};
+// Per port: the device counters report them (scanscope_device_rx_faulted_bursts_total).
+std::atomic<uint64_t> faults[RTE_MAX_ETHPORTS];
 
 void on_fault(int signal) {
   if (in_burst != 0) {
@@ -38,7 +39,7 @@ uint16_t burst(direction d, uint16_t port_id, uint16_t queue, rte_mbuf** pkts, u
       std::signal(SIGSEGV, SIG_DFL);
       std::raise(SIGSEGV);
     }
-    faults.fetch_add(1, std::memory_order_relaxed);
+    faults[port_id].fetch_add(1, std::memory_order_relaxed);
     faulted = true;
     return 0;
   }
@@ -83,8 +84,16 @@ uint16_t guarded_tx_burst(uint16_t port_id, uint16_t queue, rte_mbuf** pkts, uin
   return burst(direction::transmit, port_id, queue, pkts, n, faulted);
 }
 
+uint64_t guarded_burst_faults(uint16_t port_id) {
+  return port_id < RTE_MAX_ETHPORTS ? faults[port_id].load(std::memory_order_relaxed) : 0;
+}
+
 uint64_t guarded_burst_faults() {
-  return faults.load(std::memory_order_relaxed);
+  uint64_t n = 0;
+  for (const std::atomic<uint64_t>& f : faults) {
+    n += f.load(std::memory_order_relaxed);
+  }
+  return n;
 }
 
 }  // namespace scanscope

@@ -38,7 +38,10 @@ uint16_t guarded_rx_burst(uint16_t port_id, uint16_t queue, rte_mbuf** pkts, uin
 uint16_t guarded_tx_burst(uint16_t port_id, uint16_t queue, rte_mbuf** pkts, uint16_t n,
                           bool& faulted);
 
-/** Bursts ended by a fault since start, over all lcores. */
+/** Bursts on the port ended by a fault since start, over all lcores. */
+uint64_t guarded_burst_faults(uint16_t port_id);
+
+/** The same over all ports. */
 uint64_t guarded_burst_faults();
 
 }  // namespace scanscope

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "runtime/burst_guard.hpp"
 #include "runtime/kernel_drops.hpp"
 
 namespace scanscope {
@@ -250,6 +251,7 @@ std::vector<device_counters> read_device_counters(const std::vector<uint16_t>& p
       d.rx_nombuf = st.rx_nombuf;
       d.kernel_dropped = kernel_dropped(port, st.ipackets);
     }
+    d.faulted_bursts = guarded_burst_faults(port);
     out.push_back(d);
   }
   return out;

@@ -154,6 +154,9 @@ namespace scanscope {
     "Erroneous frames the DPDK port counted (ierrors).") \
   X(device_rx_nombuf_total, counter, always, "device", "devices.*.rx_nombuf", \
     "Receive failures for lack of mbufs (rx_nombuf).") \
+  X(device_rx_faulted_bursts_total, counter, always, "device", "devices.*.faulted_bursts", \
+    "Receive bursts ended by a fault when a memif peer left under them (the driver freed its " \
+    "rings): their frames are lost.") \
   X(lcore_busy_ratio, gauge, always, "lcore", "lcores.*.busy_ratio", \
     "Share of an RX lcore's poll-loop cycles spent on bursts with frames.") \
   X(sources_live, gauge, always, "", "sources.live", \

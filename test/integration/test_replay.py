@@ -86,6 +86,14 @@ class Pair:
         with open(self.report) as f:
             return json.load(f)["totals"]["packets"]
 
+    def faulted(self):
+        """Receive bursts a fault ended, by the report's devices (None: not reported)."""
+        with open(self.report) as f:
+            devices = json.load(f)["devices"]
+        if not devices or any("faulted_bursts" not in d for d in devices):
+            return None
+        return sum(d["faulted_bursts"] for d in devices)
+
     def receiver_log(self):
         with open(self.log) as f:
             return f.read()[-500:]
@@ -124,6 +132,13 @@ def sender_leaves(folder, attempt, failures):
     elif not counted:
         failures.append(f"sender left, try {attempt}: scanscope exited "
                         f"{run.receiver_status} (0 expected): {run.receiver_log()!r}")
+    else:
+        # A burst the peer's leaving ended is counted per device, and named at the end.
+        faulted = run.faulted()
+        warned = "receive bursts ended when a memif peer left" in run.receiver_log()
+        if faulted is None or warned != (faulted > 0) or counted > run.sent:
+            failures.append(f"sender left, try {attempt}: faulted bursts {faulted}, warning "
+                            f"{warned}, counted {counted} of {run.sent} sent")
 
 
 def main():
