@@ -1,27 +1,25 @@
 #pragma once
 /**
  * @file
- * A bounded table owned by one RX lcore, on DPDK's cuckoo hash: the hash maps a key to a slot,
- * slots hold the state. Memory is fixed at creation. A full table evicts with a CLOCK hand:
- * entries never seen again since they were added go first, entries seen again get a second
- * chance. Idle entries age out by a sweep the lcore runs a few slots at a time. Sources and TCP
- * flows both live in one of these.
+ * A bounded table owned by one RX lcore: an index (key_index.hpp) maps a key's hash to a
+ * slot, slots hold the state and the key. Memory is fixed at creation. A full table evicts with a
+ * CLOCK hand: entries never seen again since they were added go first, entries seen again get a
+ * second chance. Idle entries age out by a sweep the lcore runs a few slots at a time. Sources and
+ * TCP flows both live in one of these.
  *
  * State needs the members `Key key`, `uint64_t last_seen_ns`, and `in_use` and `referenced`
  * (bytes or one-bit fields).
  */
 
-#include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
-
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "common/counter.hpp"
+#include "table/key_index.hpp"
 
 namespace scanscope {
 
@@ -36,55 +34,58 @@ struct table_counters {
 template <typename Key, typename State>
 class clock_hash_table {
  public:
-  ~clock_hash_table() { rte_hash_free(hash_); }
   clock_hash_table(const clock_hash_table&) = delete;
   clock_hash_table& operator=(const clock_hash_table&) = delete;
 
   /**
-   * @param name            unique per process (DPDK names its hash tables)
+   * @param name            unique per process, for messages
    * @param what            what the entries are, for the error message ("sources", "flows")
    * @param capacity        most entries held (at least 8)
-   * @param socket          NUMA socket for the memory (-1: any)
+   * @param socket          NUMA socket of the caller (the memory is the process's own)
    * @param idle_timeout_ns an entry idle this long is removed by expire()
    */
   static std::unique_ptr<clock_hash_table> create(const std::string& name, const char* what,
                                                   uint32_t capacity, int socket,
                                                   uint64_t idle_timeout_ns, std::string& error) {
+    (void)socket;
     if (capacity < 8) {
       capacity = 8;
     }
-    rte_hash_parameters params{};
-    params.name = name.c_str();
-    params.entries = capacity;
-    params.key_len = sizeof(Key);
-    params.hash_func = rte_hash_crc;
-    params.socket_id = socket;
-    // The extendable bucket table guarantees room for `capacity` keys whatever their hashes,
-    // so "full" means full and eviction is exact.
-    params.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-    rte_hash* h = rte_hash_create(&params);
-    if (h == nullptr) {
+    try {
+      return std::unique_ptr<clock_hash_table>(new clock_hash_table(capacity, idle_timeout_ns));
+    } catch (const std::bad_alloc&) {
       error = "cannot create table '" + name + "' of " + std::to_string(capacity) + " " + what +
-              ": " + rte_strerror(rte_errno);
+              ": out of memory";
       return nullptr;
     }
-    return std::unique_ptr<clock_hash_table>(new clock_hash_table(h, capacity, idle_timeout_ns));
   }
 
   /**
-   * Look up several keys at once (DPDK's bulk lookup hides memory latency).
+   * Look up several keys at once: their index buckets load together, then their entries.
    * @param positions filled with a slot per key, or a negative value when absent
    */
   void lookup_bulk(const Key* const* keys, unsigned n, int32_t* positions) const {
-    const void* raw[RTE_HASH_LOOKUP_BULK_MAX];
-    for (unsigned done = 0; done < n;) {
-      const unsigned chunk =
-          n - done < RTE_HASH_LOOKUP_BULK_MAX ? n - done : RTE_HASH_LOOKUP_BULK_MAX;
+    constexpr unsigned chunk_max = 64;
+    uint64_t hashes[chunk_max];
+    for (unsigned done = 0; done < n; done += chunk_max) {
+      const unsigned chunk = n - done < chunk_max ? n - done : chunk_max;
       for (unsigned i = 0; i < chunk; ++i) {
-        raw[i] = keys[done + i];
+        hashes[i] = key_hash64(*keys[done + i]);
+        index_.prefetch(hashes[i]);
       }
-      rte_hash_lookup_bulk(hash_, raw, chunk, positions + done);
-      done += chunk;
+      for (unsigned i = 0; i < chunk; ++i) {
+        positions[done + i] = index_.candidate(hashes[i]);
+        if (positions[done + i] >= 0) {
+          __builtin_prefetch(&slots_[static_cast<size_t>(positions[done + i])]);
+        }
+      }
+      for (unsigned i = 0; i < chunk; ++i) {
+        int32_t& pos = positions[done + i];
+        // A tag shared by chance, or a key past its home bucket: the full search (rare).
+        if (pos < 0 || !holds(pos, *keys[done + i])) {
+          pos = find_position(*keys[done + i], hashes[i]);
+        }
+      }
     }
   }
 
@@ -102,7 +103,7 @@ class clock_hash_table {
 
   /** The entry of `key`, or nullptr. Marks it as seen again. */
   State* find(const Key& key) {
-    const int32_t pos = rte_hash_lookup(hash_, &key);
+    const int32_t pos = find_position(key, key_hash64(key));
     return pos >= 0 ? &found(pos) : nullptr;
   }
 
@@ -112,15 +113,14 @@ class clock_hash_table {
    */
   template <typename F>
   State& insert(const Key& key, uint64_t now_ns, F&& on_remove) {
-    int32_t pos = rte_hash_add_key(hash_, &key);
-    if (pos < 0) {
+    if (free_count_ == 0) {
       evict_one(on_remove);
-      pos = rte_hash_add_key(hash_, &key);
     }
-    // With the extendable bucket table an add after an eviction cannot fail; should a DPDK
-    // change break that, slot 0 is reused rather than writing out of bounds.
-    const bool valid = pos >= 0 && static_cast<uint32_t>(pos) < capacity_;
-    State& s = slots_[valid ? static_cast<size_t>(pos) : 0];
+    const uint32_t pos = free_[free_head_];
+    free_head_ = free_head_ + 1 == capacity_ ? 0 : free_head_ + 1;
+    --free_count_;
+    index_.add(key_hash64(key), pos);
+    State& s = slots_[pos];
     s = State{};
     s.key = key;
     s.last_seen_ns = now_ns;
@@ -143,7 +143,11 @@ class clock_hash_table {
 
   /** Remove an entry (e.g. a TCP flow that ended). */
   void remove(State& s) {
-    rte_hash_del_key(hash_, &s.key);
+    const uint32_t pos = position_of(s);
+    index_.erase(key_hash64(s.key), pos);
+    const uint32_t tail = free_head_ + free_count_;
+    free_[tail >= capacity_ ? tail - capacity_ : tail] = pos;
+    ++free_count_;
     s.in_use = 0;
     counters_.live.set(counters_.live.read() - 1);
   }
@@ -193,8 +197,28 @@ class clock_hash_table {
   uint32_t position_of(const State& s) const { return static_cast<uint32_t>(&s - slots_.data()); }
 
  private:
-  clock_hash_table(rte_hash* hash, uint32_t capacity, uint64_t idle_timeout_ns)
-      : hash_(hash), capacity_(capacity), idle_timeout_ns_(idle_timeout_ns), slots_(capacity) {}
+  clock_hash_table(uint32_t capacity, uint64_t idle_timeout_ns)
+      : capacity_(capacity),
+        idle_timeout_ns_(idle_timeout_ns),
+        slots_(capacity),
+        index_(capacity),
+        free_(std::make_unique<uint32_t[]>(capacity)),
+        free_count_(capacity) {
+    // Positions are handed out in order and reused oldest-freed first, so an entry that just
+    // left is not at once replaced where the aging hand has just been.
+    for (uint32_t i = 0; i < capacity; ++i) {
+      free_[i] = i;
+    }
+  }
+
+  bool holds(int32_t pos, const Key& key) const {
+    const State& s = slots_[static_cast<size_t>(pos)];
+    return s.in_use && std::memcmp(&s.key, &key, sizeof(Key)) == 0;
+  }
+
+  int32_t find_position(const Key& key, uint64_t hash) const {
+    return index_.find(hash, [&](uint32_t pos) { return holds(static_cast<int32_t>(pos), key); });
+  }
 
   template <typename F>
   void evict_one(F&& on_remove) {
@@ -217,12 +241,16 @@ class clock_hash_table {
     }
   }
 
-  rte_hash* hash_;
   uint32_t capacity_;
   uint64_t idle_timeout_ns_;
   uint32_t clock_hand_ = 0;
   uint32_t aging_hand_ = 0;
   std::vector<State> slots_;
+  key_index index_;
+  /** Free positions, a ring: free_count_ of them from free_head_. */
+  std::unique_ptr<uint32_t[]> free_;
+  uint32_t free_head_ = 0;
+  uint32_t free_count_;
   table_counters counters_;
 };
 
