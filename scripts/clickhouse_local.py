@@ -39,6 +39,9 @@ class Server:
         self.folder = folder
         self.http_port = http_port or free_port()
         self.tcp_port = tcp_port or free_port()
+        # Ports picked here may be taken by another process before the server binds them;
+        # those (not the caller's) are picked again.
+        self.own_ports = http_port is None and tcp_port is None
         self.shards = shards_tcp_ports
         self.process = None
 
@@ -86,7 +89,29 @@ class Server:
         with open(os.path.join(self.folder, "users.xml"), "w") as f:
             f.write(users)
 
-    def start(self, timeout=60):
+    def _log_tail(self):
+        """The last lines the server wrote, for an error message."""
+        lines = []
+        for name in ("server.err.log", "stdout.log"):
+            try:
+                with open(os.path.join(self.folder, "log", name), errors="replace") as f:
+                    lines += f.read().splitlines()[-5:]
+            except OSError:
+                pass
+        return "\n".join(lines)
+
+    def start(self, timeout=60, tries=3):
+        for attempt in range(1, tries + 1):
+            try:
+                return self._start_once(timeout)
+            except RuntimeError as e:
+                taken = "Address already in use" in str(e)
+                if not (taken and self.own_ports and attempt < tries):
+                    raise
+                self.http_port, self.tcp_port = free_port(), free_port()
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout):
         self._write_config()
         log = open(os.path.join(self.folder, "log", "stdout.log"), "ab")
         self.process = subprocess.Popen(
@@ -95,8 +120,8 @@ class Server:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("clickhouse-server exited with %d; see %s/log" %
-                                   (self.process.returncode, self.folder))
+                raise RuntimeError("clickhouse-server exited with %d (its log in %s/log):\n%s" %
+                                   (self.process.returncode, self.folder, self._log_tail()))
             try:
                 with urllib.request.urlopen(self.url + "ping", timeout=2) as r:
                     if r.read().strip() == b"Ok.":
