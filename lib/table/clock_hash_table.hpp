@@ -141,8 +141,11 @@ class clock_hash_table {
     return insert(key, now_ns, on_remove);
   }
 
-  /** Remove an entry (e.g. a TCP flow that ended). */
+  /** Remove an entry (e.g. a TCP flow that ended); an entry already removed stays so. */
   void remove(State& s) {
+    if (!s.in_use) {
+      return;
+    }
     const uint32_t pos = position_of(s);
     index_.erase(key_hash64(s.key), pos);
     const uint32_t tail = free_head_ + free_count_;

@@ -105,17 +105,24 @@ class key_index {
     }
   }
 
-  /** Remove a position added under this hash. */
+  /** Remove a position added under this hash; nothing happens when it is not there. */
   void erase(uint64_t hash, uint32_t position) {
-    for (uint64_t b = hash & mask_;; b = (b + 1) & mask_) {
+    const uint64_t home = hash & mask_;
+    for (uint64_t b = home;; b = (b + 1) & mask_) {
       bucket& k = buckets_[b];
       for (unsigned i = 0; i < per_bucket; ++i) {
         if (k.position[i] == position + 1) {
           k.position[i] = 0;
+          // The key no longer goes past the buckets before its own.
+          for (uint64_t p = home; p != b; p = (p + 1) & mask_) {
+            --buckets_[p].passed;
+          }
           return;
         }
       }
-      --k.passed;
+      if (k.passed == 0) {
+        return;
+      }
     }
   }
 

@@ -63,6 +63,8 @@ TEST_CASE("keys crowding one bucket spill over and are found, erased without a t
     index.erase(hash_at(3, 1000 + i), i);
   }
   index.erase(hash_at(5, 77), 40);
+  index.erase(hash_at(5, 77), 40);  // twice: nothing more happens
+  index.erase(hash_at(3, 1001), 1);
   index.add(hash_at(3, 4242), 3);
   CHECK(index.candidate(hash_at(3, 4242)) == 3);
   CHECK(find_in(index, hash_at(3, 4242), 3) == 3);
