@@ -52,6 +52,8 @@ class veth_to_namespace:
         """False where this machine does not allow a namespace (the test skips)."""
         if not make_namespace(self.ns):
             return False
+        # The link's names are the test's own: one left by an interrupted run goes first.
+        subprocess.run(["ip", "link", "del", self.host_if], stderr=subprocess.DEVNULL)
         run("ip", "link", "add", self.host_if, "type", "veth", "peer", "name", self.peer_if)
         run("ip", "link", "set", self.peer_if, "netns", self.ns)
         if self.no_ipv6:
