@@ -89,9 +89,6 @@ class repeat_tally {
     return &r;
   }
 
-  /** Records queued now. */
-  uint32_t queued() const { return size_; }
-
  private:
   struct entry {
     uint32_t position;

@@ -60,15 +60,14 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
 
 std::unique_ptr<worker> worker::create(const worker_config& config, std::string& error) {
   auto sources = source_table::create("src_" + config.name, "sources", config.source_capacity,
-                                      config.socket, config.source_idle_ns, error);
+                                      config.source_idle_ns, error);
   if (!sources) {
     return nullptr;
   }
   std::unique_ptr<worker> w(new worker(config, std::move(sources)));
   if (config.signatures != nullptr) {
-    w->scanner_ =
-        signature_scanner::create(*config.signatures, config.name, config.flow_capacity,
-                                  config.flow_idle_ns, config.scan_bytes, config.socket, error);
+    w->scanner_ = signature_scanner::create(*config.signatures, config.name, config.flow_capacity,
+                                            config.flow_idle_ns, config.scan_bytes, error);
     if (!w->scanner_) {
       return nullptr;
     }

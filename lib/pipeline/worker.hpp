@@ -88,7 +88,6 @@ struct worker_config {
   /** Longest a source's repeats wait before they are counted (repeat_tally.hpp): the lag of
    *  every packet count behind the traffic, in packet time. */
   uint64_t repeat_lag_ns = 1000000000ULL;
-  int socket = -1;                /**< NUMA socket for DPDK memory (-1: any) */
   std::string name = "rx0";                      /**< unique per process: names DPDK objects */
 };
 

@@ -68,7 +68,6 @@ std::string rx_lcores::add_worker(const app_options& o, const rules_and_database
   }
   config.respond = respond.get();
   config.exposure_slots = o.conversation.exposure_slots;
-  config.socket = static_cast<int>(rte_socket_id());
   config.name = "rx" + std::to_string(workers.size());
   std::string error;
   auto w = worker::create(config, error);

@@ -89,14 +89,14 @@ signature_scanner::~signature_scanner() {
 
 std::unique_ptr<signature_scanner> signature_scanner::create(
     const signature_db& db, const std::string& name, uint32_t flow_capacity, uint64_t flow_idle_ns,
-    uint32_t scan_bytes, int socket, std::string& error) {
+    uint32_t scan_bytes, std::string& error) {
   std::unique_ptr<signature_scanner> s(new signature_scanner(db, scan_bytes, flow_capacity));
   s->scratch_ = db.clone_scratch(error);
   if (!s->scratch_) {
     return nullptr;
   }
-  s->flows_ = clock_hash_table<flow_key, flow_state>::create(
-      "flow_" + name, "TCP flows", flow_capacity, socket, flow_idle_ns, error);
+  s->flows_ = clock_hash_table<flow_key, flow_state>::create("flow_" + name, "TCP flows",
+                                                             flow_capacity, flow_idle_ns, error);
   if (!s->flows_) {
     return nullptr;
   }

@@ -96,8 +96,7 @@ class signature_scanner {
    */
   static std::unique_ptr<signature_scanner> create(const signature_db& db, const std::string& name,
                                                    uint32_t flow_capacity, uint64_t flow_idle_ns,
-                                                   uint32_t scan_bytes, int socket,
-                                                   std::string& error);
+                                                   uint32_t scan_bytes, std::string& error);
 
   /**
    * Scan one packet's payload (TCP or UDP to a port some rule applies to) and follow its TCP

@@ -40,14 +40,12 @@ class clock_hash_table {
   /**
    * @param name            unique per process, for messages
    * @param what            what the entries are, for the error message ("sources", "flows")
-   * @param capacity        most entries held (at least 8)
-   * @param socket          NUMA socket of the caller (the memory is the process's own)
+   * @param capacity        most entries held (at least 8); the memory is the process's own
    * @param idle_timeout_ns an entry idle this long is removed by expire()
    */
   static std::unique_ptr<clock_hash_table> create(const std::string& name, const char* what,
-                                                  uint32_t capacity, int socket,
-                                                  uint64_t idle_timeout_ns, std::string& error) {
-    (void)socket;
+                                                  uint32_t capacity, uint64_t idle_timeout_ns,
+                                                  std::string& error) {
     if (capacity < 8) {
       capacity = 8;
     }

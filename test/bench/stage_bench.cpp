@@ -282,8 +282,8 @@ int main(int argc, char** argv) {
   config.signatures = rules.get();
   config.name = "payload";
   auto payload_worker = worker::create(config, error);
-  auto table = source_table::create("bench_sources", "sources", o.capacity, -1,
-                                    3600ULL * 1000000000ULL, error);
+  auto table =
+      source_table::create("bench_sources", "sources", o.capacity, 3600ULL * 1000000000ULL, error);
   if (!w || !table || !payload_worker) {
     std::fprintf(stderr, "stage_bench: %s\n", error.c_str());
     return 1;

@@ -94,7 +94,7 @@ class connection {
 
 inline std::unique_ptr<signature_scanner> make_scanner(const std::string& name) {
   std::string error;
-  auto s = signature_scanner::create(default_db(), name, 256, 60000000000ULL, 65536, -1, error);
+  auto s = signature_scanner::create(default_db(), name, 256, 60000000000ULL, 65536, error);
   INFO(error);
   REQUIRE(s);
   return s;

@@ -74,8 +74,7 @@ TEST_CASE("keys crowding one bucket spill over and are found, erased without a t
 TEST_CASE("a table on the index agrees with a set under churn", "[key_index][source_table]") {
   std::string error;
   const uint32_t capacity = 512;
-  auto table =
-      source_table::create("churn", "sources", capacity, -1, 3600ULL * 1000000000ULL, error);
+  auto table = source_table::create("churn", "sources", capacity, 3600ULL * 1000000000ULL, error);
   REQUIRE(table);
   std::unordered_set<uint32_t> present;
   std::mt19937 random(20261203);

@@ -138,8 +138,8 @@ TEST_CASE("a request is matched only against its port's rules, also when the gro
       }
     }
     std::string error;
-    auto s = signature_scanner::create(*db, merged ? "merged" : "grouped", 16, 60000000000ULL,
-                                       4096, -1, error);
+    auto s = signature_scanner::create(*db, merged ? "merged" : "grouped", 16, 60000000000ULL, 4096,
+                                       error);
     INFO(error);
     REQUIRE(s);
     INFO((merged ? "merged" : "grouped"));

@@ -112,8 +112,8 @@ TEST_CASE("a scanner switches rules between packets, flows keep going", "[reload
   auto before = compile(rules_before, nullptr);
   auto after = compile(rules_after, before.get());
   std::string error;
-  auto scanner = signature_scanner::create(*before, "reload_scan", 16, 60000000000ULL, 65536, -1,
-                                           error);
+  auto scanner =
+      signature_scanner::create(*before, "reload_scan", 16, 60000000000ULL, 65536, error);
   REQUIRE(scanner);
   CHECK(hits_of(*scanner, *before, 30001, 100, "GET alpha-token") ==
         std::vector<std::string>{"alpha"});

@@ -107,8 +107,7 @@ TEST_CASE("a compiled database is cached and loaded on the next start", "[signat
   {
     // The loaded databases match as the compiled ones do: in stream mode and in each port's
     // block mode.
-    auto scanner = signature_scanner::create(*second, "cached", 8, 60000000000ULL, 65536, -1,
-                                             error);
+    auto scanner = signature_scanner::create(*second, "cached", 8, 60000000000ULL, 65536, error);
     INFO(error);
     REQUIRE(scanner);
     const std::string rpc_request = http_post("/", "{\"method\":\"net_version\"}");

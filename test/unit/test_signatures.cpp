@@ -237,8 +237,8 @@ TEST_CASE("a request closed in its own segment is scanned without taking a flow 
   // Eight slots, all holding connections in the middle of a method name; then a hundred
   // one-shot requests (payload with FIN, and with RST), each matching on its own.
   std::string error;
-  auto scanner = signature_scanner::create(default_db(), "oneshot", 8, 60000000000ULL, 65536, -1,
-                                           error);
+  auto scanner =
+      signature_scanner::create(default_db(), "oneshot", 8, 60000000000ULL, 65536, error);
   INFO(error);
   REQUIRE(scanner);
   std::vector<connection> followed;
@@ -312,7 +312,7 @@ TEST_CASE("the end of what --scan-bytes lets through is not the end of the data"
   const uint8_t fin = tcp_flag::fin | tcp_flag::ack;
   std::string error;
   auto scanner = signature_scanner::create(default_db(), "cut", 8, 60000000000ULL,
-                                           static_cast<uint32_t>(dropper.size()), -1, error);
+                                           static_cast<uint32_t>(dropper.size()), error);
   INFO(error);
   REQUIRE(scanner);
   // What is scanned ends right after the name in both; the data goes on.

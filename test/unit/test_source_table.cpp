@@ -16,7 +16,7 @@ source_key key_of(uint32_t v4) {
 std::unique_ptr<source_table> make_table(const char* name, uint32_t capacity,
                                          uint64_t idle_ns = 1000000000ULL) {
   std::string error;
-  auto t = source_table::create(name, "sources", capacity, -1, idle_ns, error);
+  auto t = source_table::create(name, "sources", capacity, idle_ns, error);
   REQUIRE(t);
   return t;
 }
