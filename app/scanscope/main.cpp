@@ -50,8 +50,8 @@ int run(int argc, char** argv) {
   }
   const app_options& o = *parsed.options;
   std::string error;
-  if (error = check_named_paths(o); !error.empty()) {
-    std::cerr << "scanscope: " << error << "\n";
+  if (const option_error e = check_named_paths(o); !e.message.empty()) {
+    std::cerr << "scanscope: " << parsed.origin_of(e.option) << e.message << "\n";
     return exit_usage;
   }
   const capture_check captures = check_captures(o.pcaps);
@@ -96,7 +96,8 @@ int run(int argc, char** argv) {
   if (!actors_file.empty() && actors_file != "none") {
     auto list = actor_list::load(actors_file, error);
     if (!list) {
-      std::cerr << "scanscope: option 'actors': " << error << "\n";
+      std::cerr << "scanscope: " << parsed.origin_of("actors") << "option 'actors': " << error
+                << "\n";
       return exit_usage;
     }
     actors = std::make_unique<actor_list>(std::move(*list));

@@ -151,7 +151,7 @@ std::unique_ptr<http_server> http_server::start(const std::string& address, uint
   beast::error_code ec;
   const auto ip = asio::ip::make_address(address, ec);
   if (ec) {
-    error = "--http: '" + address + "' is not an IP address";
+    error = "'" + address + "' is not an IP address";
     return nullptr;
   }
   const tcp::endpoint endpoint(ip, port);
@@ -166,8 +166,7 @@ std::unique_ptr<http_server> http_server::start(const std::string& address, uint
     p->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    error =
-        "--http: cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message();
+    error = "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message();
     return nullptr;
   }
   p->accept();

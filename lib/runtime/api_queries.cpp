@@ -52,7 +52,8 @@ http_response json(rapidjson::StringBuffer& b) {
   return {200, "application/json", std::string(b.GetString(), b.GetSize()) + "\n"};
 }
 
-/** Unix seconds, or ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" (the seconds and Z may be left out). */
+/** Unix seconds, or ISO 8601 UTC written out in full: "YYYY-MM-DDTHH:MM:SSZ". A date that
+ *  does not exist (month 13, 31 April, hour 24) is refused rather than rolled over. */
 bool parse_time(const std::string& text, uint64_t& seconds) {
   uint64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -60,16 +61,50 @@ bool parse_time(const std::string& text, uint64_t& seconds) {
     seconds = v;
     return true;
   }
-  std::tm tm{};
-  int parsed = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-                           &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
-  if (parsed < 3) {
+  static constexpr char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != sizeof shape - 1) {
     return false;
   }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  seconds = static_cast<uint64_t>(timegm(&tm));
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (shape[i] == 'd' ? !digit : text[i] != shape[i]) {
+      return false;
+    }
+  }
+  const auto number = [&text](size_t at, size_t n) { return std::stoi(text.substr(at, n)); };
+  std::tm tm{};
+  tm.tm_year = number(0, 4) - 1900;
+  tm.tm_mon = number(5, 2) - 1;
+  tm.tm_mday = number(8, 2);
+  tm.tm_hour = number(11, 2);
+  tm.tm_min = number(14, 2);
+  tm.tm_sec = number(17, 2);
+  const std::tm asked = tm;
+  const time_t t = timegm(&tm);
+  std::tm back{};
+  if (t < 0 || gmtime_r(&t, &back) == nullptr) {
+    return false;
+  }
+  // timegm() normalises: a field out of its range comes back changed.
+  if (back.tm_year != asked.tm_year || back.tm_mon != asked.tm_mon ||
+      back.tm_mday != asked.tm_mday || back.tm_hour != asked.tm_hour ||
+      back.tm_min != asked.tm_min || back.tm_sec != asked.tm_sec) {
+    return false;
+  }
+  seconds = static_cast<uint64_t>(t);
   return true;
+}
+
+/** `n=` as a count from 1 to `most` (`fallback` without the parameter); false when it is not. */
+bool count_parameter(const std::map<std::string, std::string>& p, size_t fallback, size_t most,
+                     size_t& n) {
+  n = fallback;
+  if (!p.count("n")) {
+    return true;
+  }
+  const std::string& text = p.at("n");
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return ec == std::errc{} && end == text.data() + text.size() && n >= 1 && n <= most;
 }
 
 /** The watched-port index `port=` names (number, name or "other"); -1 without the parameter,
@@ -232,19 +267,23 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
 
 http_response fingerprints_query(const std::map<std::string, std::string>& p,
                                  const api_context& c) {
-  size_t n = 10;
-  if (p.count("n")) {
-    n = static_cast<size_t>(std::strtoul(p.at("n").c_str(), nullptr, 10));
+  size_t n = 0;
+  if (!count_parameter(p, 10, 1000, n)) {
+    return bad("n '" + p.at("n") + "' is not a count from 1 to 1000");
   }
-  const traffic_snapshot s = fold_counters(c.rx->views(), c.tables->ports.size(),
-                                           std::min<size_t>(n, 1000), c.tables->rule_count());
+  const int only = port_parameter(p, c.tables->ports);
+  if (only == -2) {
+    return bad("port '" + p.at("port") + "' is not a watched port (or 'other')");
+  }
+  const traffic_snapshot s =
+      fold_counters(c.rx->views(), c.tables->ports.size(), n, c.tables->rule_count());
   rapidjson::StringBuffer b;
   writer w(b);
   w.StartArray();
   for (uint16_t i = 0; i < s.fingerprints.size(); ++i) {
     const std::string port =
         i == watched_ports::other_index ? "other" : std::to_string(c.tables->ports.at(i).port);
-    if (p.count("port") && p.at("port") != port) {
+    if (only >= 0 && i != only) {
       continue;
     }
     for (const fingerprint_count& f : s.fingerprints[i]) {
@@ -264,9 +303,9 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
     return {503, "text/plain; charset=utf-8",
             "source tables are read once the RX lcores have stopped (after an offline run)\n"};
   }
-  size_t n = 20;
-  if (p.count("n")) {
-    n = std::min<size_t>(std::strtoul(p.at("n").c_str(), nullptr, 10), 10000);
+  size_t n = 0;
+  if (!count_parameter(p, 20, 10000, n)) {
+    return bad("n '" + p.at("n") + "' is not a count from 1 to 10000");
   }
   std::vector<const source_state*> all;
   for (const auto& w : c.rx->workers) {

@@ -44,37 +44,48 @@ std::string try_write(const char* option, const std::string& path) {
 
 }  // namespace
 
-std::string check_named_paths(const app_options& o) {
+option_error check_named_paths(const app_options& o) {
   for (const auto& [option, path] : {std::pair<const char*, std::string>{"geo-db", o.geo_db},
                                      {"clusters", o.clusters},
-                                     {"signatures", o.signatures}}) {
+                                     {"signatures", o.signatures},
+                                     {"actors", o.conversation.actors}}) {
     if (std::string e = missing_file(option, path); !e.empty()) {
-      return e;
+      return {option, e};
     }
   }
   if (o.http != "none") {
     std::string address;
     uint16_t port = 0;
     if (!parse_listen_address(o.http, address, port)) {
-      return "option 'http': '" + o.http + "' is not ADDRESS:PORT (e.g. 127.0.0.1:9477)";
+      return {"http", "option 'http': '" + o.http + "' is not ADDRESS:PORT (e.g. 127.0.0.1:9477)"};
+    }
+    // A run that will serve listens once now, with the server's own code, and lets go: a bad
+    // address or a port in use is said before the slow start-up, not after the analysis.
+    const bool serves = o.pcaps.empty() ? !o.list_ports : o.serve;
+    std::string error;
+    if (serves && !http_server::start(
+                      address, port, [](const std::string&) { return http_response{}; },
+                      http_limits{}, error)) {
+      return {"http", "option 'http': " + error};
     }
   }
   if (!o.series_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.series_dir, ec);
     if (ec) {
-      return "option 'series-dir': cannot create '" + o.series_dir + "': " + ec.message();
+      return {"series-dir",
+              "option 'series-dir': cannot create '" + o.series_dir + "': " + ec.message()};
     }
     const std::string probe =
         o.series_dir + "/.scanscope-write-check-" + std::to_string(::getpid());
     if (std::string e = try_write("series-dir", probe); !e.empty()) {
-      return e;
+      return {"series-dir", e};
     }
   }
   if (!o.json_out.empty()) {
     // The report is written to FILE.tmp and renamed.
     if (std::string e = try_write("json-out", o.json_out + ".tmp"); !e.empty()) {
-      return e;
+      return {"json-out", e};
     }
   }
   return {};

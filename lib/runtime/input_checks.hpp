@@ -3,13 +3,14 @@
  * @file
  * Quick checks of what the options name, made before the slow start-up (payload rules,
  * location database, EAL), so a typing mistake is reported in a moment, not after seconds:
- * the files named exist, the listen address parses, the output folders are writable, the
+ * the files named exist, the listen address can be bound, the output folders are writable, the
  * captures open.
  */
 
 #include <string>
 #include <vector>
 
+#include "runtime/option_checks.hpp"
 #include "runtime/options.hpp"
 
 namespace scanscope {
@@ -21,10 +22,11 @@ struct capture_check {
 };
 
 /**
- * Check files, addresses and output folders.
- * @return empty, or the message of the first problem (a usage error: exit 2)
+ * Check files, the listen address (a run that will serve binds it once and lets go) and output
+ * folders.
+ * @return the first problem's option and message (a usage error: exit 2), or both empty
  */
-std::string check_named_paths(const app_options& o);
+option_error check_named_paths(const app_options& o);
 
 /** Open each capture of --pcap once (header and link type). */
 capture_check check_captures(const std::vector<std::string>& pcaps);

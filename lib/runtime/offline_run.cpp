@@ -76,6 +76,13 @@ feeder_result feed_captures(const app_options& o, rte_mempool* pool,
       total.interrupted = true;
       break;
     }
+    if (r.records == 0 && r.errors == 0) {
+      // A header and nothing after it: nothing to analyse, as with a file that is no capture.
+      const std::string empty = "capture '" + path + "' holds no records";
+      std::cerr << "scanscope: " << empty << "\n";
+      ++report.unreadable_inputs;
+      report.input_error = report.input_error.empty() ? empty : report.input_error;
+    }
   }
   return total;
 }
@@ -184,7 +191,10 @@ int run_offline(const app_options& o, const rules_and_databases& tables,
       std::cerr << "scanscope: " << error << "\n";
     }
   }
-  const int rc = finish(report, rx, tables, o, store, &pages);
+  int rc = finish(report, rx, tables, o, store, &pages);
+  if (o.serve && o.http != "none" && !server && rc == exit_ok) {
+    rc = exit_runtime_error;  // asked to serve, and the address was taken since the start
+  }
   if (server) {
     if (!o.quiet) {
       std::fprintf(stderr, "scanscope: serving until SIGINT or SIGTERM\n");

@@ -32,8 +32,8 @@ constexpr const char* usage_head =
     "  scanscope -l 0-2 -a 0000:3b:00.0 -- --queues 2\n"
     "  scanscope -l 0-1 --no-huge --no-pci --vdev net_pcap0,iface=eth1 -- --duration 60\n"
     "\n"
-    "Options (every option except --help, --version and --config can be set in the config\n"
-    "file as `name = value`; the command line wins):\n";
+    "Options (every option except --help, --version, --counter-families and --config can be\n"
+    "set in the config file as `name = value`; the command line wins):\n";
 
 /** Options that may also come from the config file. */
 po::options_description analysis_options(app_options& o, std::vector<std::string>& watch,
@@ -91,7 +91,7 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "cluster rule file (default: the built-in rules, the same as config/clusters.conf)")(
       "source-capacity",
       po::value(&o.source_capacity)->default_value(o.source_capacity)->value_name("N"),
-      "sources each RX lcore remembers; a full table evicts (counted). About 110 bytes each")(
+      "sources each RX lcore remembers; a full table evicts (counted). About 132 bytes each")(
       "source-idle", po::value(&o.source_idle)->default_value(o.source_idle)->value_name("SECONDS"),
       "a source silent this long is forgotten")(
       "unique-slots", po::value(&o.unique_slots)->default_value(o.unique_slots)->value_name("N"),
@@ -201,6 +201,41 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
   return all;
 }
 
+/**
+ * The config file's values alone, converted and checked for range as if the command line had
+ * set nothing: "FILE:LINE: message" for the first bad one, or "".
+ */
+std::string check_file_values(const std::string& path, const config_lines& lines) {
+  app_options file_only;
+  std::vector<std::string> watch;
+  std::vector<unsigned> ports;
+  // Parsed again against a description of its own: parsed options carry the description's
+  // targets, and these must be file_only's.
+  const po::options_description description = analysis_options(file_only, watch, ports);
+  po::variables_map vm;
+  // A value that does not convert throws, caught by the caller.
+  po::store(po::parse_config_file<char>(path.c_str(), description), vm);
+  po::notify(vm);
+  const auto at = [&](const std::string& option, const std::string& value = {}) {
+    const size_t line = lines.line_of(option, value);
+    return path + (line != 0 ? ":" + std::to_string(line) : std::string()) + ": ";
+  };
+  if (const option_error e = check_option_values(file_only); !e.message.empty()) {
+    // Only what the file sets: a relation with a default the command line changes is not the
+    // file's fault.
+    if (lines.line_of(e.option) != 0) {
+      return at(e.option) + e.message;
+    }
+  }
+  for (const std::string& w : watch) {
+    std::string error;
+    if (!parse_watched_port(w, error)) {
+      return at("watch-port", w) + "option 'watch-port': " + error;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 parse_outcome parse_options(int argc, char** argv, const std::string& default_config) {
@@ -215,7 +250,7 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
       break;
     }
   }
-  const auto fail = [](std::string m) { return parse_outcome{std::nullopt, 2, std::move(m)}; };
+  const auto fail = [](std::string m) { return parse_outcome{std::nullopt, 2, std::move(m), {}}; };
 
   std::vector<std::string> watch;
   std::vector<unsigned> ports;
@@ -245,22 +280,22 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
     std::vector<std::string> args(argv + first_app_arg, argv + argc);
     po::store(po::command_line_parser(args).options(cli).run(), vm);
   } catch (const po::unknown_option& e) {
-    return fail(std::string(e.what()) + eal_hint(e.get_option_name(), first_app_arg > 1) +
-                " (see --help)");
+    return fail("command line: " + std::string(e.what()) +
+                eal_hint(e.get_option_name(), first_app_arg > 1) + " (see --help)");
   } catch (const po::error& e) {
-    return fail(std::string(e.what()) + " (see --help)");
+    return fail("command line: " + std::string(e.what()) + " (see --help)");
   }
   if (vm.count("help")) {
     std::cout << usage_head << cli << "\n";
-    return {std::nullopt, 0, {}};
+    return {std::nullopt, 0, {}, {}};
   }
   if (vm.count("version")) {
     std::cout << "scanscope " SCANSCOPE_VERSION "\n";
-    return {std::nullopt, 0, {}};
+    return {std::nullopt, 0, {}, {}};
   }
   if (vm.count("counter-families")) {
     std::cout << counter_catalogue_json();
-    return {std::nullopt, 0, {}};
+    return {std::nullopt, 0, {}, {}};
   }
 
   if (vm.count("config")) {
@@ -322,10 +357,11 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
     try {
       const po::parsed_options parsed =
           po::parse_config_file<char>(config_path.c_str(), from_config);
-      // Every value of the file is converted on its own, also those the command line
-      // overrides: a bad value in the file must not hide behind a good one.
-      po::variables_map checked;
-      po::store(parsed, checked);
+      // Every value of the file is converted and range-checked on its own, also those the
+      // command line overrides: a bad value in the file must not hide behind a good one.
+      if (std::string e = check_file_values(config_path, lines); !e.empty()) {
+        return fail(e);
+      }
       po::store(parsed, vm);
     } catch (const po::error_with_option_name& e) {
       const size_t line = lines.line_of(e.get_option_name());
@@ -375,7 +411,16 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
       return fail(origin(name) + message);
     }
   }
-  return {o, 0, {}};
+  parse_outcome outcome{o, 0, {}, {}};
+  for (const auto& [name, value] : vm) {
+    outcome.origins[name] = origin(name);
+  }
+  return outcome;
+}
+
+std::string parse_outcome::origin_of(const std::string& option) const {
+  const auto at = origins.find(option);
+  return at == origins.end() ? std::string() : at->second;
 }
 
 }  // namespace scanscope

@@ -6,6 +6,7 @@
  */
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +74,11 @@ struct parse_outcome {
   std::optional<app_options> options; /**< set when the program should run */
   int exit_code = 0;                  /**< when options is empty: 0 after --help, 2 on error */
   std::string error; /**< on error: the message, naming the file and line or the command line */
+  /** Per option set: "command line: " or "FILE:LINE: ", the start of a message about it. */
+  std::map<std::string, std::string> origins;
+
+  /** Where `option` was set, as a message's start ("" when it was left at its default). */
+  std::string origin_of(const std::string& option) const;
 };
 
 /**

@@ -203,6 +203,21 @@ http_response endpoints::answer(const std::string& target) const {
   } else if (path == "/api/v1/report") {
     r.content_type = "application/json";
     r.body = json ? *json : std::string("{}\n");
+  } else if (path == "/api" || path == "/api/" || path == "/api/v1" || path == "/api/v1/") {
+    r.body =
+        "scanscope\n"
+        "/                         the console (charts, campaigns, signatures, devices)\n"
+        "/metrics                  Prometheus text format 0.0.4\n"
+        "/api/v1/report            the JSON report (docs/report.md)\n"
+        "/api/v1/series            closed buckets; port, cluster, signature, country, from, to, "
+        "group\n"
+        "/api/v1/surges            surge events\n"
+        "/api/v1/campaigns         campaigns and lead changes; port, scope, from, to\n"
+        "/api/v1/actors            known scanning organisations, overall and per port\n"
+        "/api/v1/conversation      direction, responder, two-phase and exposure counts\n"
+        "/api/v1/exposure          monitored hosts that answered scanners; port\n"
+        "/api/v1/fingerprints/top  top fingerprint keys per port; port, n\n"
+        "/api/v1/sources/top       busiest sources (after an offline run); n\n";
   } else if (path.rfind("/api/v1/", 0) == 0) {
     // The series store belongs to the main lcore: queue the query and wait for its answer.
     std::future<http_response> answer;
@@ -220,21 +235,6 @@ http_response endpoints::answer(const std::string& target) const {
     return answer.get();
   } else if (auto page = console_.answer(path)) {
     return *page;
-  } else if (path == "/api" || path == "/api/" || path == "/api/v1" || path == "/api/v1/") {
-    r.body =
-        "scanscope\n"
-        "/                         the console (charts, campaigns, signatures, devices)\n"
-        "/metrics                  Prometheus text format 0.0.4\n"
-        "/api/v1/report            the JSON report (docs/report.md)\n"
-        "/api/v1/series            closed buckets; port, cluster, signature, country, from, to, "
-        "group\n"
-        "/api/v1/surges            surge events\n"
-        "/api/v1/campaigns         campaigns and lead changes; port, scope, from, to\n"
-        "/api/v1/actors            known scanning organisations, overall and per port\n"
-        "/api/v1/conversation      direction, responder, two-phase and exposure counts\n"
-        "/api/v1/exposure          monitored hosts that answered scanners; port\n"
-        "/api/v1/fingerprints/top  top fingerprint keys per port; port, n\n"
-        "/api/v1/sources/top       busiest sources (after an offline run); n\n";
   } else {
     r.status = 404;
     r.body = "not found: " + path + "\n";
@@ -264,6 +264,9 @@ std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoin
   auto server = http_server::start(
       address, port, [&pages](const std::string& target) { return pages.answer(target); },
       http_limits{}, error);
+  if (!server) {
+    error = "option 'http': " + error;
+  }
   if (server && !o.quiet) {
     std::fprintf(stderr, "scanscope: serving /metrics and /api/v1/report on %s:%u\n",
                  address.c_str(), server->port());

@@ -151,8 +151,10 @@ series_clock make_series_clock(series_store& store, const app_options& o,
                        format_utc(static_cast<uint64_t>(closed.bucket) * width).c_str(),
                        o.series_dir.c_str());
         }
-        if (closed.surges.empty() && closed.campaigns.opened.empty() &&
-            closed.campaigns.ended.empty() && closed.campaigns.lead_changes.empty()) {
+        // Surges, campaigns and lead changes are news, not warnings: --quiet leaves them to
+        // the report, the API and /metrics.
+        if (o.quiet || (closed.surges.empty() && closed.campaigns.opened.empty() &&
+            closed.campaigns.ended.empty() && closed.campaigns.lead_changes.empty())) {
           return;
         }
         run_report names;

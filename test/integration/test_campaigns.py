@@ -13,6 +13,9 @@
   series folder gives the campaigns of a single run.
 - The API (/api/v1/campaigns with filters) and /metrics agree with the report; a bad filter is
   answered 400; scripts/print-report.py writes the narrative per port.
+- The guides say what the program does: every curl example of docs/api.md, run against the
+  December scenario, answers 200 with the JSON the doc shows (`...` stands for what it leaves
+  out); the campaign log lines of docs/report.md are what the run prints; --quiet prints none.
 
 usage: test_campaigns.py SCANSCOPE SCANSCOPE_GEN SOURCE_DIR
 """
@@ -268,6 +271,92 @@ def check_api(scanscope, pcap, report, tmp):
         proc.wait(timeout=30)
 
 
+def doc_examples(path):
+    """(url, answer or "") for each `curl 'URL'` line of a doc's code blocks; the answer is the
+    lines under it up to the next blank, comment or curl line, joined."""
+    examples = []
+    in_block = False
+    with open(path) as f:
+        lines = f.read().splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("```"):
+            in_block = not in_block
+            continue
+        m = re.match(r"curl '([^']+)'", line) if in_block else None
+        if not m:
+            continue
+        answer = []
+        for follow in lines[i + 1:]:
+            if not follow.strip() or follow.startswith(("#", "curl", "```")):
+                break
+            answer.append(follow.strip())
+        examples.append((m.group(1), "".join(answer)))
+    return examples
+
+
+def shown_in(shown, actual):
+    """Whether a doc's shortened answer fits the actual one: the pieces between its `...` appear
+    in the compact JSON in order."""
+    compact = json.dumps(actual, separators=(",", ":"))
+    at = 0
+    for piece in shown.split("..."):
+        found = compact.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return compact.startswith(shown.split("...")[0]) and compact.endswith(shown.split("...")[-1])
+
+
+def check_doc_examples(scanscope, pcap, source_dir, tmp):
+    """docs/api.md's examples and docs/report.md's log lines against the scenario they cite,
+    analysed with the shipped config as an operator would (no test options)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log_path = os.path.join(tmp, "doc-run.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", pcap,
+                                 "--serve", "--http", f"127.0.0.1:{port}"],
+                                stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 300
+        while time.time() < deadline and proc.poll() is None:
+            if get(base + "/api/v1/surges")[0] == 200:
+                break
+            time.sleep(0.5)
+        else:
+            failures.append("doc examples: the endpoints never came up")
+            return
+        examples = doc_examples(os.path.join(source_dir, "docs", "api.md"))
+        check("doc examples: curl lines in docs/api.md", len(examples) >= 6, True)
+        for url, shown in examples:
+            if "/api/v1/exposure" in url:
+                continue  # a tap's example; the scenario is a darknet's
+            status, body = get(url.replace("http://127.0.0.1:9477", base))
+            check(f"doc example {url}: status", status, 200)
+            if shown and status == 200 and not shown_in(shown, json.loads(body)):
+                failures.append(f"doc example {url}: the doc shows {shown[:300]}, the program "
+                                f"answers {body[:300]}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    with open(log_path) as f:
+        log = f.read().splitlines()
+    with open(os.path.join(source_dir, "docs", "report.md")) as f:
+        doc_lines = [line for line in f.read().splitlines()
+                     if line.startswith("scanscope: ") and ("campaign on" in line or
+                                                            " leads from " in line)]
+    check("doc log lines in docs/report.md", len(doc_lines) >= 3, True)
+    for line in doc_lines:
+        if line not in log:
+            failures.append(f"docs/report.md shows the log line {line!r}; the run printed no "
+                            "such line")
+
+
+EVENT_LINE = re.compile(r"campaign on |surge on | leads from ")
+
+
 def check_narrative(source_dir, report_path):
     out = subprocess.run([os.path.join(source_dir, "scripts", "print-report.py"), report_path],
                          capture_output=True, text=True, timeout=60)
@@ -301,9 +390,12 @@ def main():
             if truth is None:
                 continue
             report_path = os.path.join(tmp, name + ".json")
-            report, _ = analyse(scanscope, [pcap], report_path)
+            report, stderr = analyse(scanscope, [pcap], report_path)
             if report is None:
                 continue
+            # -q: errors, warnings and the report's line only; events are in the report.
+            check(f"{name}: event lines under --quiet",
+                  [line for line in stderr.splitlines() if EVENT_LINE.search(line)], [])
             reports[name] = (pcap, report, report_path)
             check_against_truth(name, truth, report)
             if name == "campaign-shapes":  # no payloads: every frame is a probe
@@ -318,6 +410,7 @@ def main():
             pcap, report, report_path = reports["ethereum-2018-12"]
             check_restart(scanscope, pcap, dt.datetime(2018, 12, 8), report, tmp)
             check_narrative(source_dir, report_path)
+            check_doc_examples(scanscope, pcap, source_dir, tmp)
     return exit_status(failures)
 
 

@@ -84,6 +84,14 @@ TEST_CASE("config errors name the file and the line", "[options]") {
       // A bad value in the file is an error even when the command line sets the option too.
       {"verbose = true\nquiet = maybe\n", {"--quiet"}, 2, "'maybe'"},
       {"bucket = 7200\n", {"--bucket", "5"}, 0, "option 'bucket'"},
+      // ...and a value out of range in the file too (the README's promise).
+      {"queues = 1\nbucket = 5\n", {"--bucket", "3600"}, 2,
+       "option 'bucket' must be whole seconds from 10 to 86400"},
+      {"retention = 0\n", {"--retention", "24"}, 1, "option 'retention' must be from 1"},
+      {"watch-port = 8545/tcp\n", {"--watch-port", "8545/tcp eth"}, 1, "option 'watch-port'"},
+      // Command-line mistakes say so.
+      {"queues = 1\n", {"--no-such-option"}, 0, "no-such-option"},
+      {"queues = 1\n", {"--queues", "many"}, 0, "'many'"},
   };
   for (const bad_config& c : table) {
     const std::string path = write_config(c.text);
@@ -114,4 +122,48 @@ TEST_CASE("option mistakes get a hint", "[options]") {
   p = parse({"--config", "no-such-file.conf", "--pcap", "x.pcap"});
   CHECK(p.exit_code == 2);
   CHECK(p.error.find("'no-such-file.conf' does not exist") != std::string::npos);
+}
+
+TEST_CASE("a file value the command line overrides is checked only for itself", "[options]") {
+  // The file's campaign-min-history fits the command line's campaign-window, not the default
+  // one; the file alone is not at fault for a relation the command line sets up.
+  const std::string path = write_config("campaign-min-history = 20\n");
+  parse_outcome p = parse({"--config", path, "--pcap", "x.pcap", "--campaign-window", "30"});
+  INFO(p.error);
+  REQUIRE(p.options);
+  CHECK(p.options->campaign.min_history == 20);
+  CHECK(p.options->campaign.window == 30);
+  // And the command line's value wins over a good file value.
+  const std::string good = write_config("bucket = 600\n");
+  p = parse({"--config", good, "--pcap", "x.pcap", "--bucket", "3600"});
+  REQUIRE(p.options);
+  CHECK(p.options->bucket == 3600);
+  std::remove(path.c_str());
+  std::remove(good.c_str());
+}
+
+TEST_CASE("each option says where it was set", "[options]") {
+  const std::string path = write_config("queues = 2\n\nactors = none\n");
+  const parse_outcome p =
+      parse({"--config", path, "--pcap", "x.pcap", "--http", "127.0.0.1:1"});
+  REQUIRE(p.options);
+  CHECK(p.origin_of("http") == "command line: ");
+  CHECK(p.origin_of("actors") == path + ":3: ");
+  CHECK(p.origin_of("bucket").empty());  // left at its default
+  std::remove(path.c_str());
+}
+
+TEST_CASE("--help's promise: every option but four can be set in the config file", "[options]") {
+  // list-ports is a config option like any other; counter-families, help, version and config
+  // are the command line's alone, and --help says so.
+  const std::string path = write_config("list-ports = true\n");
+  parse_outcome p = parse({"--config", path, "--pcap", "x.pcap"});
+  REQUIRE(p.options);
+  CHECK(p.options->list_ports);
+  std::remove(path.c_str());
+  const std::string actions = write_config("counter-families = true\n");
+  p = parse({"--config", actions, "--pcap", "x.pcap"});
+  CHECK_FALSE(p.options);
+  CHECK(p.error.find("counter-families") != std::string::npos);
+  std::remove(actions.c_str());
 }
