@@ -185,7 +185,8 @@ def check_bad_inputs(scanscope, data_dir):
     source = os.path.join(data_dir, "nmap-syn.pcap")
     for args, words in ((["--geo-db", "/nonexistent.db"], "'/nonexistent.db' does not exist"),
                         (["--signatures", "/nonexistent.rules"], "option 'signatures'"),
-                        (["--http", "localhost"], "option 'http'"),
+                        (["--http", "localhost"], "command line: option 'http'"),
+                        (["--serve", "--http", "300.1.1.1:9477"], "option 'http'"),
                         (["--series-dir", "/proc/nope"], "option 'series-dir'"),
                         (["--json-out", "/proc/nope/r.json"], "option 'json-out'")):
         proc = subprocess.run([scanscope, "--pcap", source, "-q", *args],
@@ -194,9 +195,29 @@ def check_bad_inputs(scanscope, data_dir):
         if words not in proc.stderr or "location database" in proc.stderr:
             failures.append(f"{args}: expected {words!r} before start-up, got {proc.stderr!r}")
 
+    # --serve on a port something else holds: refused before the analysis, not after it.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        taken = f"127.0.0.1:{held.getsockname()[1]}"
+        proc = subprocess.run([scanscope, "--pcap", source, "-q", "--serve", "--http", taken],
+                              capture_output=True, text=True, timeout=60)
+        check("--serve on a port in use: exit code", proc.returncode, 2)
+        if "cannot listen" not in proc.stderr or "location database" in proc.stderr:
+            failures.append(f"--serve on a port in use: {proc.stderr!r}")
+
     with tempfile.TemporaryDirectory() as tmp:
         with open(source, "rb") as f:
             data = f.read()
+        # A capture with its header and no record: nothing to analyse (exit 4, the file named).
+        empty = os.path.join(tmp, "empty.pcap")
+        with open(empty, "wb") as f:
+            f.write(data[:24])
+        proc = subprocess.run([scanscope, "--pcap", empty, "-q"], capture_output=True,
+                              text=True, timeout=60)
+        check("capture without records: exit code", proc.returncode, 4)
+        if f"'{empty}' holds no records" not in proc.stderr:
+            failures.append(f"capture without records: message: {proc.stderr!r}")
         damaged = os.path.join(tmp, "damaged.pcap")
         with open(damaged, "wb") as f:
             f.write(data[:-7])  # the last record loses its tail

@@ -86,6 +86,26 @@ def check_endpoints(scanscope, data_dir):
                                                 for g in b["groups"].values()), to_8545)
         check("series with an unknown port", get("/api/v1/series?port=nope")[0], 400)
         check("series with a bad time", get("/api/v1/series?from=yesterday")[0], 400)
+        # docs/api.md: YYYY-MM-DDTHH:MM:SSZ written out in full, and a date that exists.
+        for bad_time in ("2018-13-01T00:00:00Z", "2018-12-32T00:00:00Z", "2018-02-29T00:00:00Z",
+                         "2018-12-01T25:00:00Z", "2018-12-01T00:60:00Z", "2018-12-01",
+                         "2018-12-01T00:00:00", "2018-12-01T00:00Z", "2018-12-01T00:00:00Zx"):
+            for name in ("from", "to"):
+                check(f"series with {name}={bad_time}",
+                      get(f"/api/v1/series?{name}={bad_time}")[0], 400)
+        check("campaigns with an hour 24", get("/api/v1/campaigns?to=2018-12-01T24:00:00Z")[0],
+              400)
+        # A good date, and a leap day, are taken; so are unix seconds.
+        for good_time in ("2020-02-29T23:59:59Z", "1543795200"):
+            check(f"series with from={good_time}", get(f"/api/v1/series?from={good_time}")[0],
+                  200)
+        for bad_query in ("fingerprints/top?port=bogus", "fingerprints/top?n=abc",
+                          "fingerprints/top?n=0", "sources/top?n=abc", "sources/top?n=-1"):
+            check(f"GET /api/v1/{bad_query}", get(f"/api/v1/{bad_query}")[0], 400)
+        # The list of endpoints, at each of the paths docs/api.md names.
+        for listing in ("/api", "/api/", "/api/v1", "/api/v1/"):
+            status, body = get(listing)
+            check(f"GET {listing}", (status, "/api/v1/series" in body), (200, True))
         status, body = get("/api/v1/sources/top?n=1")
         check("GET /api/v1/sources/top status", status, 200)
         if status == 200:
