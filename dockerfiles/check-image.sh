@@ -7,8 +7,9 @@
 #
 #   dockerfiles/check-image.sh [WORK_DIR]     (default /var/tmp/scanscope-image-check; as root)
 #
-# The package mirror is the one this machine's apt uses. Takes a while the first time (two
-# debootstraps, the build dependencies, a release build); later runs reuse the roots.
+# The package mirror is the one this machine's apt uses. The first run takes about four
+# minutes on two cores with a nearby mirror (two debootstraps, the build dependencies, a release
+# build); later runs reuse the roots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-/var/tmp/scanscope-image-check}
@@ -75,7 +76,7 @@ mkdir -p "$runtime_root/data"
 cp test/data/nmap-syn.pcap "$runtime_root/data/"
 chroot "$runtime_root" /usr/local/bin/scanscope --pcap /data/nmap-syn.pcap \
   --json-out /data/report.json --quiet >/dev/null
-want=$(tcpdump -r test/data/nmap-syn.pcap -nn 2>/dev/null | wc -l)
+want=$(tcpdump --count -r test/data/nmap-syn.pcap 2>/dev/null | awk '{print $1}')
 got=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["totals"]["packets"])' \
   "$runtime_root/data/report.json")
 if [[ "$got" != "$want" ]]; then
