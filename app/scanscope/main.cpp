@@ -54,6 +54,10 @@ int run(int argc, char** argv) {
     std::cerr << "scanscope: " << parsed.origin_of(e.option) << e.message << "\n";
     return exit_usage;
   }
+  if (error = check_vdev_interfaces(o.eal_args); !error.empty()) {
+    std::cerr << "scanscope: command line: " << error << "\n";
+    return exit_usage;
+  }
   const capture_check captures = check_captures(o.pcaps);
   for (const std::string& problem : captures.problems) {
     std::cerr << "scanscope: " << problem

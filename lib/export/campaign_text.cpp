@@ -32,11 +32,12 @@ std::string what_of(const run_report& names, const watched_ports& ports, const c
 std::string ratio_text(double ratio, double median) {
   char text[128];
   if (median >= 1) {
-    std::snprintf(text, sizeof text, "%.1f times the median of %.1f", ratio, median);
+    std::snprintf(text, sizeof text, "%.1f times the median of %.1f packets a bucket", ratio,
+                  median);
   } else {
     std::snprintf(text, sizeof text,
-                  "%.0f times one packet (the median of the buckets before is %.1f)", ratio,
-                  median);
+                  "%.0f times one packet (the buckets before have a median of %.1f packets)",
+                  ratio, median);
   }
   return text;
 }
@@ -90,7 +91,7 @@ std::string describe_campaign(const run_report& names, const watched_ports& port
                               const campaign& c, bool opened) {
   char line[512];
   if (opened) {
-    std::snprintf(line, sizeof line, "campaign on %s started %s (%s: %s packets a bucket)",
+    std::snprintf(line, sizeof line, "campaign on %s started %s (%s: %s)",
                   what_of(names, ports, c).c_str(), utc_of(names, c.start).c_str(),
                   c.ramp ? "rising trend" : "step",
                   ratio_text(c.peak_ratio, c.baseline.median).c_str());

@@ -31,8 +31,9 @@ inline bool is_new_tool(const campaign& c) {
 }
 
 /**
- * "14.4 times the median of 43.5", or, when the median is under one packet (the ratio is then
- * taken against one packet): "568 times one packet (the median of the buckets before is 0.0)".
+ * "14.4 times the median of 43.5 packets a bucket", or, when the median is under one packet
+ * (the ratio is then taken against one packet): "568 times one packet (the buckets before have a
+ * median of 0.0 packets)". Whole: a log line ends with it.
  */
 std::string ratio_text(double ratio, double median);
 

@@ -247,7 +247,18 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
     w.StartObject();
     write_rule_head(w, r.rules[k], t.signature_totals[k]);
     w.Key("excerpt");
-    t.excerpts[k].empty() ? w.Null() : w.String(escape_excerpt(t.excerpts[k]).c_str());
+    if (t.excerpts[k].bytes.empty()) {
+      w.Null();
+    } else {
+      // The request's first line, then (after an ellipsis no payload byte can print as: every
+      // byte outside printable ASCII is written \xNN) the bytes up to the end of the match.
+      const payload_excerpt& e = t.excerpts[k];
+      const std::string text =
+          e.head == 0 ? escape_excerpt(e.bytes)
+                      : escape_excerpt(e.bytes.substr(0, e.head)) + " \u2026 " +
+                            escape_excerpt(e.bytes.substr(e.head));
+      w.String(text.c_str());
+    }
     w.EndObject();
   }
   w.EndArray();

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "packet/prefix_set.hpp"
+
 extern "C" {
 #include <libloc/database.h>
 #include <libloc/libloc.h>
@@ -376,6 +378,17 @@ std::unique_ptr<location_db> location_db::load(const std::string& requested, std
   return db;
 }
 
+geo_result location_db::locate(const uint8_t* addr16) const {
+  if (special_purpose_prefixes().contains(addr16)) {
+    return {};
+  }
+  if (is_v4_mapped(addr16)) {
+    return lookup_v4((uint32_t{addr16[12]} << 24) | (uint32_t{addr16[13]} << 16) |
+                     (uint32_t{addr16[14]} << 8) | addr16[15]);
+  }
+  return lookup_v6(addr16);
+}
+
 geo_result location_db::lookup_v4(uint32_t address) const {
   uint32_t v = tbl24_[address >> 8];
   if (v & tbl8_flag) {
@@ -393,7 +406,14 @@ std::vector<uint32_t> location_db::v4_blocks_of(uint8_t country) const {
   for (size_t i = 0; i < tbl24_.size(); ++i) {
     const uint32_t v = tbl24_[i];
     if (v != 0 && !(v & tbl8_flag) && places_[v - 1].country == country) {
-      blocks.push_back(static_cast<uint32_t>(i << 8));
+      const auto first = static_cast<uint32_t>(i << 8);
+      uint8_t addr16[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+      for (int b = 0; b < 4; ++b) {
+        addr16[12 + b] = static_cast<uint8_t>(first >> (24 - 8 * b));
+      }
+      if (!special_purpose_prefixes().contains(addr16)) {
+        blocks.push_back(first);
+      }
     }
   }
   return blocks;

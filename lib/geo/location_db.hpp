@@ -71,14 +71,21 @@ class location_db {
                                            const location_db* previous = nullptr,
                                            const std::string& cache_dir = {});
 
-  /** IPv4 address in host byte order. */
+  /**
+   * Where a source address is: unknown (ZZ, no AS) for special-purpose addresses
+   * (special_purpose_prefixes(): private, documentation, CGNAT, ...) whatever the database
+   * says (Debian's places 2001:db8::/32 and 203.0.113.0/24 in AU), else the database's answer.
+   * @param addr16 the address, IPv4 mapped to ::ffff:a.b.c.d
+   */
+  geo_result locate(const uint8_t* addr16) const;
+  /** IPv4 address in host byte order, as the database has it. */
   geo_result lookup_v4(uint32_t address) const;
-  /** IPv6 address, 16 bytes in network order. */
+  /** IPv6 address, 16 bytes in network order, as the database has it. */
   geo_result lookup_v6(const uint8_t* address) const;
 
   /**
    * First addresses (host order) of the IPv4 /24 blocks that lie wholly in networks of one
-   * country: every address in them looks up to that country. Scenario generators draw
+   * country: every address in them locates to that country (special-purpose blocks left out). Scenario generators draw
    * sources from these. One pass over the 16M-entry table.
    */
   std::vector<uint32_t> v4_blocks_of(uint8_t country) const;

@@ -110,8 +110,9 @@ void fold_signatures(const lcore_view& v, size_t watched_count, size_t rule_coun
   }
   for (size_t rule = 0; rule < rule_count; ++rule) {
     const signature_excerpt& e = v.scanner->excerpt(rule);
-    if (s.excerpts[rule].empty() && e.set.load(std::memory_order_acquire)) {
-      s.excerpts[rule].assign(reinterpret_cast<const char*>(e.bytes), e.length);
+    if (s.excerpts[rule].bytes.empty() && e.set.load(std::memory_order_acquire)) {
+      s.excerpts[rule].bytes.assign(reinterpret_cast<const char*>(e.bytes), e.length);
+      s.excerpts[rule].head = e.head;
     }
   }
   const scanner_counters& c = v.scanner->counters();
@@ -130,7 +131,7 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
                                size_t top_k, size_t rule_count) {
   traffic_snapshot s;
   s.signatures.assign(watched_count + 1, std::vector<source_total>(rule_count));
-  s.excerpts.assign(rule_count, std::string());
+  s.excerpts.assign(rule_count, payload_excerpt{});
   s.signature_totals.assign(rule_count, source_total{});
   constexpr size_t countries = 256;
   s.countries.assign(watched_count + 1, std::vector<source_total>(countries));

@@ -30,14 +30,7 @@ source_state* worker::resolve_source(const source_key& key, int32_t position, ui
       const location_db* geo = geo_;
       uint32_t asn = 0;
       if (geo != nullptr) {
-        geo_result where;
-        if (is_v4_mapped(key.bytes)) {
-          where = geo->lookup_v4((uint32_t{key.bytes[12]} << 24) |
-                                 (uint32_t{key.bytes[13]} << 16) |
-                                 (uint32_t{key.bytes[14]} << 8) | key.bytes[15]);
-        } else {
-          where = geo->lookup_v6(key.bytes);
-        }
+        const geo_result where = geo->locate(key.bytes);
         s->country = where.country;
         asn = where.asn;
       }

@@ -24,7 +24,30 @@ namespace {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-/** The query string as a map; later duplicates win. */
+/** %XX escapes decoded (browsers escape ':' in times, for one); a '%' not followed by two hex
+ *  digits is kept as it is, and then fails the parameter's own check. */
+std::string percent_decoded(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto hex = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
+        hex(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+/** The query string as a map, names and values percent-decoded; later duplicates win. */
 std::map<std::string, std::string> parameters(const std::string& target) {
   std::map<std::string, std::string> out;
   const size_t q = target.find('?');
@@ -37,7 +60,8 @@ std::map<std::string, std::string> parameters(const std::string& target) {
     const std::string pair = target.substr(at, amp - at);
     const size_t eq = pair.find('=');
     if (!pair.empty()) {
-      out[pair.substr(0, eq)] = eq == std::string::npos ? "" : pair.substr(eq + 1);
+      out[percent_decoded(pair.substr(0, eq))] =
+          eq == std::string::npos ? "" : percent_decoded(pair.substr(eq + 1));
     }
     at = amp + 1;
   }

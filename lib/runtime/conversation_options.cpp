@@ -145,8 +145,14 @@ std::string describe_conversation(const conversation_settings& s) {
                   "; responding on TCP %s (at most %g SYN-ACKs/s, %g/s per source)",
                   s.respond_ports.c_str(), s.respond_rate, s.respond_source_rate);
     line += caps;
+    // A lab's scanners sit in private or benchmark ranges: say before the run that they will
+    // not be answered, rather than letting a silent responder puzzle the operator.
+    line += "; never answered: sources in special-purpose ranges (RFC 6890: private, loopback, "
+            "CGNAT, benchmark, documentation, multicast; docs/responder.md)";
     if (!s.allow_prefixes.empty()) {
-      line += "; special-purpose sources answered in " + s.allow_prefixes.describe();
+      line += " except " + s.allow_prefixes.describe() + " (respond-allow)";
+    } else {
+      line += ", unless named in respond-allow";
     }
   }
   return line;

@@ -22,8 +22,8 @@ struct conversation_settings {
   std::string respond_ports = "all"; /**< --respond-ports as given */
   std::string respond_allow;       /**< --respond-allow as given */
   double respond_rate = 1000;      /**< SYN-ACKs per second, the whole sensor */
-  double respond_source_rate = 2;  /**< SYN-ACKs per second to one source */
-  unsigned respond_source_burst = 10; /**< ... of which this many at once */
+  double respond_source_rate = 250;    /**< SYN-ACKs per second to one source */
+  unsigned respond_source_burst = 256; /**< ... of which this many at once (a /24) */
   unsigned respond_window = 65535; /**< receive window of the answers */
   double respond_timeout = 10;     /**< seconds a completed connection may stay silent */
   unsigned exposure_slots = 4096;  /**< per RX lcore: (host, port) pairs of the exposure view */

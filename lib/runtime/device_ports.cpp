@@ -160,6 +160,17 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
               std::to_string(o.queues);
       return {};
     }
+    // DPDK's af_packet driver joins its sockets to a fanout group with the kernel's defrag flag
+    // (PACKET_FANOUT_FLAG_DEFRAG, not an option in DPDK 22.11): fragments reach it reassembled,
+    // and incomplete ones never. Said once per port; net_pcap,iface= sees them as sent.
+    if (std::string(info.driver_name) == "net_af_packet") {
+      std::fprintf(stderr,
+                   "port %u (%s): warning: the kernel reassembles IP fragments before "
+                   "net_af_packet sees them: fragments are counted (and answered) as whole "
+                   "packets and incomplete ones never arrive; use net_pcap,iface= where "
+                   "fragments matter (docs/responder.md)\n",
+                   port, port_name(port).c_str());
+    }
     // The responder answers out of the queue a frame came in on: a TX queue per RX queue.
     // Otherwise one, as some drivers refuse to start without any.
     const unsigned tx_queues = o.conversation.respond ? o.queues : 1;

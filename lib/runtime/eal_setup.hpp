@@ -21,4 +21,13 @@ std::vector<std::string> default_eal_args(const app_options& o, unsigned lcores)
  */
 std::string init_eal(const std::vector<std::string>& args);
 
+/**
+ * The network interfaces that `--vdev` arguments name (`iface=`, `rx_iface=`, `tx_iface=`,
+ * `rx_iface_in=` of net_af_packet and net_pcap) and that do not exist, checked before EAL
+ * starts: DPDK's own message names the device, not the interface, and is followed by a
+ * misleading "no DPDK ports".
+ * @return empty, or "EAL argument '--vdev ...': no network interface 'eth9' ..."
+ */
+std::string check_vdev_interfaces(const std::vector<std::string>& eal_args);
+
 }  // namespace scanscope

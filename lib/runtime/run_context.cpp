@@ -294,6 +294,17 @@ void warn_full_tables(const run_report& r, const app_options& o) {
       {t.fingerprint_overflow, "frames' fingerprint entries", "fingerprint-slots",
        o.fingerprint_slots},
   };
+  // A responder that answered nothing because every SYN came from a special-purpose range: a
+  // lab without respond-allow. Said once, at the end, with the remedy.
+  const conversation_totals& c = t.conversation;
+  const uint64_t refused = c.scalar(conversation_counter::responder_refused_special_source);
+  if (c.responding && refused != 0 &&
+      c.scalar(conversation_counter::responder_synacks_sent) == 0) {
+    std::cerr << "scanscope: warning: the responder answered no SYN: " << refused
+              << " came from special-purpose ranges (private, benchmark, documentation, ...), "
+                 "which are never answered; a test bed's sources need respond-allow (e.g. "
+                 "--respond-allow 198.18.0.0/15)\n";
+  }
   for (const auto& table : tables) {
     if (table.refused != 0) {
       std::cerr << "scanscope: warning: " << table.refused << " " << table.what

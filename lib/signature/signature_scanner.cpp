@@ -44,10 +44,18 @@ int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to
     // The bytes of this packet up to the end of the match (a match that began in an earlier
     // segment shows its tail).
     const uint64_t end = std::min<uint64_t>(to - c.base, c.length);
-    const uint64_t begin =
-        end > signature_excerpt::max_bytes ? end - signature_excerpt::max_bytes : 0;
-    std::memcpy(e.bytes, c.payload + begin, end - begin);
-    e.length = static_cast<uint8_t>(end - begin);
+    uint64_t head = 0;
+    if (end > signature_excerpt::max_bytes) {
+      // Too long to show whole: the request's first line, then what leads up to the match.
+      const uint64_t line_limit = std::min<uint64_t>(signature_excerpt::max_head, end);
+      const void* eol = std::memchr(c.payload, '\n', line_limit);
+      head = eol != nullptr ? static_cast<const uint8_t*>(eol) - c.payload + 1 : line_limit;
+      std::memcpy(e.bytes, c.payload, head);
+    }
+    const uint64_t begin = end - std::min<uint64_t>(end, signature_excerpt::max_bytes - head);
+    std::memcpy(e.bytes + head, c.payload + begin, end - begin);
+    e.length = static_cast<uint8_t>(head + end - begin);
+    e.head = static_cast<uint8_t>(head);
     e.set.store(1, std::memory_order_release);
   }
   return 0;

@@ -47,11 +47,17 @@ struct signature_hits {
   uint16_t rule[max_hits]; /**< rule indexes into signature_db::rules() */
 };
 
-/** The first payload bytes that matched a rule on this lcore, for analysts. */
+/**
+ * The first payload that matched a rule on this lcore, for analysts, read as a person reads a
+ * request: from its start to the end of the match. When that is longer than max_bytes, the
+ * payload's first line (up to max_head bytes) is kept, then the bytes that end at the match.
+ */
 struct signature_excerpt {
-  static constexpr unsigned max_bytes = 96;
-  std::atomic<uint8_t> set{0}; /**< written (release) after bytes and length */
+  static constexpr unsigned max_bytes = 128;
+  static constexpr unsigned max_head = 40;
+  std::atomic<uint8_t> set{0}; /**< written (release) after bytes and lengths */
   uint8_t length = 0;          /**< bytes used */
+  uint8_t head = 0;            /**< bytes of the first line before a gap; 0: no gap */
   uint8_t bytes[max_bytes];    /**< payload up to the end of the match */
 };
 

@@ -53,6 +53,13 @@ struct payload_scan_total {
   table_counters_total flows; /**< TCP flow tables */
 };
 
+/** A rule's first matching payload: raw bytes, the first `head` of them its request's first
+ *  line, then a gap before the rest (head 0: one run of bytes from the payload's start). */
+struct payload_excerpt {
+  std::string bytes;
+  size_t head = 0;
+};
+
 struct traffic_snapshot {
   traffic_total total;                                       /**< every frame */
   std::array<traffic_total, protocol_class_count> protocols; /**< by protocol class */
@@ -86,7 +93,7 @@ struct traffic_snapshot {
   /** [rule index]: hits and distinct sources over all ports */
   std::vector<source_total> signature_totals;
   /** Per rule: the first matching payload bytes any lcore kept (empty when none). */
-  std::vector<std::string> excerpts;
+  std::vector<payload_excerpt> excerpts;
   payload_scan_total payload; /**< scanner activity */
   /** [watched-port index][country index]: packets and distinct sources */
   std::vector<std::vector<source_total>> countries;

@@ -348,6 +348,9 @@ def check_doc_examples(scanscope, pcap, source_dir, tmp):
                      if line.startswith("scanscope: ") and ("campaign on" in line or
                                                             " leads from " in line)]
     check("doc log lines in docs/report.md", len(doc_lines) >= 3, True)
+    # Each campaign line ends with its ratio, the unit inside it (not "(... 0.0) packets").
+    check("campaign lines with a unit after the ratio's parenthesis",
+          [line for line in log if "campaign on" in line and ") packets" in line], [])
     for line in doc_lines:
         if line not in log:
             failures.append(f"docs/report.md shows the log line {line!r}; the run printed no "

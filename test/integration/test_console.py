@@ -9,12 +9,17 @@
   exists.
 - Every answer carries a Content-Security-Policy that allows only the sensor's own scripts;
   the page holds no inline script; the view is kept in the URL.
+- What a person reads: a watched port without traffic (?port=3333) is shown empty and said so,
+  not replaced by another; a series keeps its colour between the month and a three-day view;
+  legends say source-hours; the top sources' port counts are rounded estimates; the time range
+  is typed as UTC 24-hour text; a signature's excerpt starts with its request's first line.
 
 usage: test_console.py SCANSCOPE SCANSCOPE_GEN SOURCE_DIR
 """
 
 import html.parser
 import os
+import re
 import shutil
 import socket
 import struct
@@ -30,7 +35,8 @@ from test_pcap_report import check, failures  # noqa: E402
 from ip_frames import checksum  # noqa: E402
 from serve_helpers import cache_args, exit_status  # noqa: E402
 
-# The request's bytes as the excerpt keeps them: the 96 bytes that end where the rule matched.
+# The request's body: the excerpt keeps the request's first line, then the bytes that end where
+# the rule matched (128 in all), these among them.
 HOSTILE = (b'{"p":"<img src=x onerror=x()><script>document.title=\'pwned\'</script>",'
            b'"method":"eth_accounts","id":1}')
 
@@ -65,6 +71,8 @@ class page(html.parser.HTMLParser):
         super().__init__()
         self.stack, self.text, self.scripts, self.series, self.title = [], {}, [], [], ""
         self.images = []
+        self.colours = {}  # (legend id, series) -> the swatch's colour
+        self.inputs = {}   # input id -> its attributes
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -74,6 +82,10 @@ class page(html.parser.HTMLParser):
             self.images.append(a.get("src"))
         if tag == "li" and "data-series" in a:
             self.series.append((self.current_id(), a["data-series"]))
+        if tag == "span" and a.get("class") == "swatch" and self.series:
+            self.colours[self.series[-1]] = a.get("style", "")
+        if tag == "input":
+            self.inputs[a.get("id")] = a
         self.stack.append((tag, a.get("id")))
 
     def handle_endtag(self, tag):
@@ -106,6 +118,53 @@ def get(url):
         return e.code, dict(e.headers), e.read().decode()
     except (urllib.error.URLError, ConnectionError):
         return None, {}, ""
+
+
+def rendered_view(url):
+    dom = chromium("--dump-dom", url)
+    check(f"chromium --dump-dom {url} exit code", dom.returncode, 0)
+    r = page()
+    r.feed(dom.stdout)
+    return r
+
+
+def check_readable(base, month):
+    """What the page tells a person, beyond the numbers."""
+    # A series' colour is its name's: RU in the month view and in three days of it.
+    days = rendered_view(base + "/?port=8545&from=2018-12-12T00:00:00Z&to=2018-12-15T00:00:00Z")
+    for country in ("RU", "US"):
+        key = ("legend-country", country)
+        if key not in month.colours or key not in days.colours:
+            failures.append(f"colours: {country} is not in both views' legends")
+        elif month.colours[key] != days.colours[key]:
+            failures.append(f"colours: {country} is {month.colours[key]!r} over the month and "
+                            f"{days.colours[key]!r} over three days")
+    legend = month.text.get("legend-country", "")
+    check("legend totals labelled source-hours", "source-hours" in legend, True)
+    # Top sources' distinct ports: whole numbers, labelled estimates.
+    sources = month.text.get("sources", "")
+    # (addresses have at most three digits after a dot; the raw estimates have sixteen)
+    check("top sources with long decimals", re.findall(r"\d+\.\d{4,}", sources), [])
+    check("top sources' ports column says estimate", "estimate" in sources, True)
+    # The time range: typed text in UTC and 24 hours, not the browser's local datetime picker.
+    for field in ("from", "to"):
+        attrs = month.inputs.get(field, {})
+        check(f"the {field} field's type", attrs.get("type"), "text")
+        check(f"the {field} field's format", attrs.get("placeholder"), "YYYY-MM-DD HH:MM")
+    # A port without traffic is that port, empty, and said so.
+    quiet = rendered_view(base + "/?port=3333")
+    note = quiet.text.get("port-note", "")
+    check("?port=3333 says it has no traffic", ("3333" in note, "no traffic" in note),
+          (True, True))
+    check("?port=3333 draws no country series",
+          [s for where, s in quiet.series if where == "legend-country"], [])
+    if "3333" not in quiet.text.get("status", ""):
+        failures.append(f"?port=3333: the status line names another port: "
+                        f"{quiet.text.get('status')!r}")
+    # The excerpt reads from the request's start.
+    signatures = month.text.get("signatures", "")
+    if "POST / HTTP/1.1\\x0d\\x0a \u2026 " not in signatures:
+        failures.append(f"the excerpt does not start with the request line: {signatures!r}")
 
 
 def main():
@@ -177,6 +236,7 @@ def main():
             check("page title (no script from traffic ran)", rendered.title, "scanscope console")
             check("scripts in the rendered page", rendered.scripts, ["/ui/chart.js", "/ui/app.js"])
             check("images in the rendered page", rendered.images, [])
+            check_readable(base, rendered)
             if "8545" not in rendered.text.get("status", ""):
                 failures.append(f"status line: {rendered.text.get('status')!r}")
 

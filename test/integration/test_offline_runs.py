@@ -206,6 +206,41 @@ def check_bad_inputs(scanscope, data_dir):
         if "cannot listen" not in proc.stderr or "location database" in proc.stderr:
             failures.append(f"--serve on a port in use: {proc.stderr!r}")
 
+        # Live too: a taken --http port is said before the rules, the location database and EAL.
+        live = [scanscope, "-l", "0-1", "--no-huge", "--no-pci", "-m", "256",
+                f"--file-prefix=scanscope-offline-runs-{os.getpid()}", "--vdev", "net_null0", "--"]
+        proc = subprocess.run([*live, "--config", CONFIG, "--http", taken, "--duration", "1"],
+                              capture_output=True, text=True, timeout=60)
+        check("live run on a port in use: exit code", proc.returncode, 2)
+        if "cannot listen" not in proc.stderr or "payload rules" in proc.stderr:
+            failures.append(f"live run on a port in use: not refused first: {proc.stderr!r}")
+
+    # A mistyped interface: one message naming it, not DPDK's device error and "no DPDK ports".
+    proc = subprocess.run([scanscope, "-l", "0-1", "--no-huge", "--no-pci", "--vdev",
+                           "net_af_packet0,iface=nosuchif0", "--", "--config", CONFIG, "-q"],
+                          capture_output=True, text=True, timeout=60)
+    check("mistyped interface: exit code", proc.returncode, 2)
+    if "no network interface 'nosuchif0'" not in proc.stderr or "no DPDK ports" in proc.stderr:
+        failures.append(f"mistyped interface: {proc.stderr!r}")
+
+    # EAL with hugepages asked for (no --no-huge) on a host that has none reserved: the message
+    # says so and gives both remedies. Where hugepages are reserved, EAL starts.
+    reserved = 0
+    for size in glob.glob("/sys/kernel/mm/hugepages/hugepages-*/nr_hugepages"):
+        with open(size) as f:
+            reserved += int(f.read())
+    proc = subprocess.run([scanscope, "-l", "0-1", "--no-pci", "--in-memory", "--vdev",
+                           "net_null0", "--", "--config", CONFIG, "-q", "--duration", "1",
+                           "--http", "none", "--geo-db", "none", "--signatures", "none"],
+                          capture_output=True, text=True, timeout=60)
+    if reserved == 0:
+        check("no hugepages: exit code", proc.returncode, 1)
+        for words in ("no hugepages are reserved", "scripts/sensor-setup hugepages", "--no-huge"):
+            if words not in proc.stderr:
+                failures.append(f"no hugepages: {words!r} not in {proc.stderr!r}")
+    else:
+        check(f"{reserved} hugepages reserved: EAL starts", proc.returncode, 0)
+
     with tempfile.TemporaryDirectory() as tmp:
         with open(source, "rb") as f:
             data = f.read()

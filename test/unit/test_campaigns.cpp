@@ -226,7 +226,9 @@ TEST_CASE("campaigns: a restored bucket cut short is completed by the next run",
 }
 
 TEST_CASE("ratios against a median of zero say what they are taken against", "[campaigns]") {
-  CHECK(ratio_text(14.4, 43.5) == "14.4 times the median of 43.5");
-  // 568 packets over a median of 0: not "568.0 times the median of 0.0".
-  CHECK(ratio_text(568, 0) == "568 times one packet (the median of the buckets before is 0.0)");
+  CHECK(ratio_text(14.4, 43.5) == "14.4 times the median of 43.5 packets a bucket");
+  // 568 packets over a median of 0: not "568.0 times the median of 0.0", and no unit left
+  // dangling after the parenthesis ("... is 0.0) packets a bucket").
+  CHECK(ratio_text(568, 0) ==
+        "568 times one packet (the buckets before have a median of 0.0 packets)");
 }

@@ -269,3 +269,32 @@ TEST_CASE("built tables are cached, read back, and rebuilt when stale or damaged
   std::remove(path.c_str());
   REQUIRE(std::system(("rm -rf " + dir).c_str()) == 0);
 }
+
+// Debian's database places documentation ranges in a country (2001:db8::/32 and 203.0.113.0/24
+// in AU, read with python3-location); a source there is no one's, whatever the database says.
+TEST_CASE("special-purpose sources are located nowhere, whatever the database says", "[geo]") {
+  const location_db& db = default_db();
+  const in6_addr documentation_v4 = mapped_v4(0xCB007105u);  // 203.0.113.5
+  in6_addr documentation_v6{};
+  inet_pton(AF_INET6, "2001:db8::5", &documentation_v6);
+  in6_addr private_v4 = mapped_v4(0x0A000001u);  // 10.0.0.1
+  libloc_oracle oracle(db.path());
+  for (const in6_addr& a : {documentation_v4, documentation_v6, private_v4}) {
+    char text[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &a, text, sizeof text);
+    INFO("address " << text << ", libloc: " << oracle.lookup(a).first);
+    const geo_result where = db.locate(a.s6_addr);
+    CHECK(std::string(db.country_code(where.country)) == "ZZ");
+    CHECK(where.asn == 0);
+  }
+  // The test means something only while the database does place them: libloc's own answer.
+  CHECK(oracle.lookup(documentation_v6).first != "ZZ");
+  // An ordinary address locates as the database has it.
+  const in6_addr ordinary = mapped_v4(0x5FBC32F5u);  // 95.188.50.245
+  const geo_result where = db.locate(ordinary.s6_addr);
+  CHECK(std::string(db.country_code(where.country)) == oracle.lookup(ordinary).first);
+  // And the generator's country blocks hold none of them.
+  for (uint32_t first : db.v4_blocks_of(db.country_index("AU"))) {
+    REQUIRE((first >> 8) != 0xCB0071u);
+  }
+}

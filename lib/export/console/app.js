@@ -3,8 +3,12 @@
 // through textContent, never as HTML.
 "use strict";
 
-const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                "#7f7f7f", "#bcbd22", "#17becf"];
+// Kelly's twenty colours of maximum contrast. A series takes the one its name hashes to, so RU
+// (or a cluster) keeps its colour across ports, periods and reloads whatever its rank; two names
+// of one chart that hash alike take the next free colour, in the order of their names.
+const COLORS = ["#f3c300", "#875692", "#f38400", "#a1caf1", "#be0032", "#c2b280", "#848482",
+                "#008856", "#e68fac", "#0067a5", "#f99379", "#604e97", "#f6a600", "#b3446c",
+                "#dcd300", "#882d17", "#8db600", "#654522", "#e25822", "#2b3d26"];
 const SHADES = ["rgba(230,57,70,0.13)", "rgba(69,123,157,0.15)", "rgba(42,157,143,0.15)",
                 "rgba(233,196,106,0.2)", "rgba(131,56,236,0.12)"];
 const TOP_SERIES = 7;      // series drawn per chart; the rest are summed as "rest"
@@ -24,6 +28,25 @@ function el(tag, text, cls) {
 
 function setStatus(text) { $("status").textContent = text; }
 
+// FNV-1a over the name's code points.
+function hashOf(name) {
+  let h = 2166136261;
+  for (const c of name) h = Math.imul(h ^ c.codePointAt(0), 16777619) >>> 0;
+  return h;
+}
+
+// Each name's colour in one chart: its hash's, or the next one free.
+function coloursOf(names) {
+  const taken = new Set(), out = {};
+  for (const name of [...names].sort()) {
+    let i = hashOf(name) % COLORS.length;
+    for (let n = 0; n < COLORS.length && taken.has(i); ++n) i = (i + 1) % COLORS.length;
+    taken.add(i);
+    out[name] = COLORS[i];
+  }
+  return out;
+}
+
 async function getJson(path) {
   const r = await fetch(path, { headers: { "Accept": "application/json" } });
   if (!r.ok) throw new Error(path + ": " + r.status + " " + (await r.text()).trim());
@@ -32,9 +55,14 @@ async function getJson(path) {
 
 function hour(iso) { return iso ? iso.slice(0, 16).replace("T", " ") : "ongoing"; }
 
-// <input type="datetime-local"> values are read and written as UTC.
-function toInput(iso) { return iso ? iso.slice(0, 16) : ""; }
-function fromInput(value) { return value ? value + ":00Z" : ""; }
+// The from and to fields hold "YYYY-MM-DD HH:MM", UTC, 24-hour; the API takes ISO 8601.
+function toInput(iso) { return iso ? iso.slice(0, 16).replace("T", " ") : ""; }
+function fromInput(value) {
+  const v = value.trim();
+  if (!v) return "";
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(v)) throw new Error("dates are YYYY-MM-DD HH:MM, UTC: " + v);
+  return v.replace(" ", "T") + ":00Z";
+}
 
 function fillRows(tableId, rows) {
   const body = $(tableId).querySelector("tbody");
@@ -125,7 +153,8 @@ const marksPlugin = {
 };
 
 // Hourly stacked bars of distinct sources per group; the legend below lists each series with
-// its sources summed over the hours (a source active in two hours counts in both).
+// its sources summed over the hours, labelled source-hours (a source active in two hours
+// counts in both).
 function drawStacked(key, canvasId, legendId, buckets, marks) {
   const hours = buckets.map((b) => b.start);
   const totals = {};
@@ -135,8 +164,9 @@ function drawStacked(key, canvasId, legendId, buckets, marks) {
   const names = Object.keys(totals).sort((a, b) => totals[b] - totals[a]);
   const shown = names.slice(0, TOP_SERIES);
   const rest = names.slice(TOP_SERIES);
-  const datasets = shown.map((name, i) => ({
-    label: name, backgroundColor: COLORS[i % COLORS.length], borderWidth: 0,
+  const colours = coloursOf(shown);
+  const datasets = shown.map((name) => ({
+    label: name, backgroundColor: colours[name], borderWidth: 0,
     data: buckets.map((b) => (b.groups[name] ? b.groups[name].sources : 0)),
   }));
   if (rest.length) {
@@ -152,7 +182,7 @@ function drawStacked(key, canvasId, legendId, buckets, marks) {
     sw.style.backgroundColor = d.backgroundColor;
     li.appendChild(sw);
     li.appendChild(document.createTextNode(d.label + " " +
-      d.data.reduce((a, b) => a + b, 0).toLocaleString("en")));
+      d.data.reduce((a, b) => a + b, 0).toLocaleString("en") + " source-hours"));
     legend.appendChild(li);
   });
   if (!datasets.length) legend.appendChild(el("li", "no traffic in this period"));
@@ -189,9 +219,16 @@ function marksFor(buckets, campaigns, leads, dimension, surges) {
   return { spans, lines, surges: surgeBands };
 }
 
+// The port the view names, even without traffic (said so); else the busiest.
 function portOf(report, wanted) {
-  const ports = report.ports.filter((p) => p.packets > 0);
-  return ports.find((p) => String(p.port) === wanted) || ports[0] || report.ports[0];
+  const named = report.ports.find((p) => String(p.port) === wanted);
+  const label = (p) => p.port + "/" + p.protocol + (p.name ? " " + p.name : "");
+  if (named) {
+    return { port: named, note: named.packets ? "" : label(named) + ": no traffic in this run" };
+  }
+  const busiest = [...report.ports].sort((a, b) => b.packets - a.packets)[0];
+  return { port: busiest, note: wanted && busiest
+    ? "port " + wanted + " is not a watched port; showing " + label(busiest) : "" };
 }
 
 async function render() {
@@ -206,7 +243,9 @@ async function render() {
     o.value = String(p.port);
     select.appendChild(o);
   }
-  const port = portOf(report, v.port);
+  const chosen = portOf(report, v.port);
+  const port = chosen.port;
+  $("port-note").textContent = chosen.note;
   if (!port) { setStatus("no watched port"); return; }
   select.value = String(port.port);
   $("from").value = toInput(v.from);
@@ -256,7 +295,8 @@ async function render() {
   try {
     const sources = await getJson("/api/v1/sources/top?n=10");
     $("sources-note").textContent = "";
-    fillRows("sources", sources.map((s) => [s.address, s.country, s.packets, s.distinct_ports,
+    fillRows("sources", sources.map((s) => [s.address, s.country, s.packets,
+                                            Math.round(s.distinct_ports),
                                             hour(s.first_seen), hour(s.last_seen)]));
   } catch (e) {
     // Live, the RX lcores own the source tables: the API answers 503 until they stop.
@@ -290,8 +330,14 @@ async function refresh() {
 function main() {
   $("view").addEventListener("submit", (event) => {
     event.preventDefault();
-    const v = { port: $("port").value, from: fromInput($("from").value),
-                to: fromInput($("to").value), split: $("split").value };
+    let v;
+    try {
+      v = { port: $("port").value, from: fromInput($("from").value),
+            to: fromInput($("to").value), split: $("split").value };
+    } catch (e) {
+      setStatus(e.message);
+      return;
+    }
     window.history.pushState(null, "", viewQuery(v));
     render().catch((e) => setStatus(e.message));
   });
