@@ -13,7 +13,8 @@ def conversation_lines(report):
         return []
     d = c["direction"]
     lines = [f"\n  direction: {d['inbound']['packets']:,} frames in, "
-             f"{d['outbound']['packets']:,} out, {d['transit']['packets']:,} passing by"]
+             f"{d['outbound']['packets']:,} out, {d['transit']['packets']:,} passing by, "
+             f"{d.get('reply', {}).get('packets', 0):,} replies to the hosts' own connections"]
     n = c["counters"]
     if c.get("responding"):
         withheld = n["responder_withheld_rate"] + n["responder_withheld_source"]

@@ -23,6 +23,7 @@ void conversation_totals::add(const conversation_counters& c) {
   inbound.add(c.inbound);
   outbound.add(c.outbound);
   transit.add(c.transit);
+  reply.add(c.reply);
   for (size_t i = 0; i < conversation_counter_count; ++i) {
     scalars[i] += c.scalars[i].read();
   }

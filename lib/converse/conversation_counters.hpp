@@ -81,6 +81,7 @@ struct conversation_counters {
   traffic_counter inbound;  /**< frames to a monitored address */
   traffic_counter outbound; /**< frames from a monitored address */
   traffic_counter transit;  /**< frames neither to nor from one */
+  traffic_counter reply;    /**< frames to one answering a connection it opened */
   std::array<counter, conversation_counter_count> scalars;
   /** [watched-port index][tool] */
   std::vector<std::array<conversation_row, scan_tool_count>> rows;
@@ -109,6 +110,7 @@ struct conversation_totals {
   traffic_total inbound;
   traffic_total outbound;
   traffic_total transit;
+  traffic_total reply;
   std::array<uint64_t, conversation_counter_count> scalars{};
   std::vector<std::array<conversation_row_total, scan_tool_count>> rows;
   std::vector<exposure_total> exposure; /**< by host then port */

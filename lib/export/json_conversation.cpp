@@ -105,6 +105,7 @@ void write_conversation(json_writer& w, const run_report& r, const watched_ports
   write_direction(w, "inbound", c.inbound);
   write_direction(w, "outbound", c.outbound);
   write_direction(w, "transit", c.transit);
+  write_direction(w, "reply", c.reply);
   w.EndObject();
   put_counts(
       w, "counters", conversation_counter_count,

@@ -43,12 +43,14 @@ void write_conversation_families(std::string& out, const run_report& r,
     f.sample(label("direction", "inbound"), c.inbound.packets);
     f.sample(label("direction", "outbound"), c.outbound.packets);
     f.sample(label("direction", "transit"), c.transit.packets);
+    f.sample(label("direction", "reply"), c.reply.packets);
   }
   {
     family_writer f(out, counter_family::direction_bytes_total);
     f.sample(label("direction", "inbound"), c.inbound.bytes);
     f.sample(label("direction", "outbound"), c.outbound.bytes);
     f.sample(label("direction", "transit"), c.transit.bytes);
+    f.sample(label("direction", "reply"), c.reply.bytes);
   }
   for (size_t i = 0; i < conversation_counter_count; ++i) {
     const auto k = static_cast<conversation_counter>(i);

@@ -237,8 +237,14 @@ class worker {
   void scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   void count_hits();
   // Direction and conversation (worker_conversation.cpp).
-  /** Count the frame by direction; true when it is inbound (scan traffic). */
+  /** Count the frame by direction; true when it is inbound scan traffic (not a reply to a
+   *  connection a monitored host opened). Called in frame order, so a reply later in the
+   *  burst is known by the host's frame before it. */
   bool count_direction(const decoded_packet& p, const frame_ref& f);
+  /** A monitored host's frame: remember the connection when the host opened it. */
+  void note_opened(const decoded_packet& p, uint64_t time_ns);
+  /** Whether an inbound frame answers a connection a monitored host opened. */
+  bool is_reply(const decoded_packet& p, uint64_t time_ns);
   void observe_outbound(const decoded_packet& p, const frame_ref& f);
   void converse(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                 bool new_combination);
@@ -319,6 +325,14 @@ class worker {
   answer_queue answers_;
   recent_memory<probe_memo> probes_{1u << 14};
   recent_memory<syn_memo> syns_{1u << 14};
+  /** A connection a monitored host opened: its SYN, or a UDP datagram from an ephemeral port. */
+  struct opened_memo {
+    uint8_t unused = 0;
+  };
+  // 64K slots (1 MiB): a tap's hosts keep many client connections open at once, and one
+  // forgotten early turns its replies into scan traffic.
+  recent_memory<opened_memo> opened_{1u << 16};
+  bool opened_any_ = false;  /**< a monitored host has opened one: replies are looked for */
   exposure_table exposure_;
 };
 

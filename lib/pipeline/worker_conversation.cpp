@@ -15,6 +15,14 @@ namespace {
 constexpr uint32_t two_phase_window_s = 600;
 // A host's SYN-ACK answers a SYN seen at most this long before it (SYN retransmits included).
 constexpr uint32_t answer_window_s = 120;
+// A connection a monitored host opened is forgotten after this long without a frame from the
+// host; every frame it sends on it renews it, so only a long silence ends it early.
+constexpr uint32_t opened_window_s = 600;
+// UDP: a host's datagram from a port at least this high opens a flow (Linux's ephemeral range
+// starts at 32768, Windows' at 49152); a service answering a scanner answers from its own port.
+constexpr uint16_t first_ephemeral_port = 32768;
+// Mixed into a UDP flow's key, so a TCP and a UDP flow on the same ports stay apart.
+constexpr uint64_t udp_flow = 0x9E3779B97F4A7C15ULL;
 // The cookie's tag: the SYN's tool in the low bits, and whether it was a two-phase follow-up.
 constexpr uint32_t tag_two_phase = 8;
 static_assert(scan_tool_count <= tag_two_phase, "the tool must fit in the cookie's tag");
@@ -49,13 +57,52 @@ bool worker::count_direction(const decoded_packet& p, const frame_ref& f) {
   const uint32_t bytes = link_length(f);
   const bool v6 = p.l3 == l3_kind::ipv6;
   if (monitored_->contains_packet_address(p.dst_addr, v6)) {
+    if (opened_any_ && is_reply(p, f.time_ns)) {
+      stats_.conversation.reply.add(bytes);
+      return false;
+    }
     stats_.conversation.inbound.add(bytes);
     return true;
   }
   if (monitored_->contains_packet_address(p.src_addr, v6)) {
     stats_.conversation.outbound.add(bytes);
+    note_opened(p, f.time_ns);
   } else {
     stats_.conversation.transit.add(bytes);
+  }
+  return false;
+}
+
+void worker::note_opened(const decoded_packet& p, uint64_t time_ns) {
+  // The key as the reply will give it: the host is the client either way.
+  if (p.l4 == l4_kind::tcp) {
+    const uint64_t key = connection_key(p.src_addr, p.dst_addr, p.src_port, p.dst_port);
+    const bool opens = (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn;
+    // Later frames renew a connection the host opened; a SYN-ACK or data to a scanner never
+    // makes one.
+    if (opens || opened_.find(key, since(time_ns, opened_window_s)) != nullptr) {
+      opened_.put(key, seconds(time_ns), opened_memo{});
+      opened_any_ = true;
+    }
+  } else if (p.l4 == l4_kind::udp && p.src_port >= first_ephemeral_port) {
+    opened_.put(connection_key(p.src_addr, p.dst_addr, p.src_port, p.dst_port) ^ udp_flow,
+                seconds(time_ns), opened_memo{});
+    opened_any_ = true;
+  }
+}
+
+bool worker::is_reply(const decoded_packet& p, uint64_t time_ns) {
+  if (p.l4 == l4_kind::tcp) {
+    // A SYN opens; it answers nothing. Scans are mostly SYNs: they skip the lookup.
+    if ((p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn) {
+      return false;
+    }
+    return opened_.find(connection_key(p.dst_addr, p.src_addr, p.dst_port, p.src_port),
+                        since(time_ns, opened_window_s)) != nullptr;
+  }
+  if (p.l4 == l4_kind::udp) {
+    return opened_.find(connection_key(p.dst_addr, p.src_addr, p.dst_port, p.src_port) ^ udp_flow,
+                        since(time_ns, opened_window_s)) != nullptr;
   }
   return false;
 }

@@ -100,8 +100,8 @@ namespace scanscope {
     "port protocol name dimension", "lead_changes.*.dimension", \
     "Lead changes of a port's sources, by port and dimension.") \
   X(direction_frames_total, counter, always, "direction", "conversation.direction.*.packets", \
-    "IP frames to (inbound), from (outbound) and past (transit) the monitored prefixes; all 0 " \
-    "when none are set.") \
+    "IP frames to (inbound), from (outbound) and past (transit) the monitored prefixes, and to " \
+    "them answering connections they opened (reply); all 0 when none are set.") \
   X(direction_bytes_total, counter, always, "direction", "conversation.direction.*.bytes", \
     "Bytes of those frames on the wire.") \
   X(conversation_syns_total, counter, always, \

@@ -43,6 +43,7 @@ GATEWAY = "198.18.0.254"
 DARKNET = "198.19.0.0/24"
 SCANNER6 = "2001:db8:1::1"
 DARKNET6 = "2001:db8:ff::/48"
+SERVER = "192.0.2.2"
 TOOLS = ["curl", "nc", "adb", "nmap", "masscan", "zmap", "hping3", "tcpdump"]
 
 
@@ -75,6 +76,8 @@ def setup():
     in_ns(SCAN, "ip", "-6", "route", "add", DARKNET6, "via", "fe80::1", "dev", SCAN_IF)
     # The tap's pair: a host with a service, its scanner next to it.
     in_ns(SCAN, "ip", "addr", "add", "192.0.2.1/24", "dev", TAP_SCAN_IF)
+    # A server on the far side of the tap that the monitored host itself uses.
+    in_ns(SCAN, "ip", "addr", "add", f"{SERVER}/24", "dev", TAP_SCAN_IF)
     in_ns(HOST, "ip", "addr", "add", "192.0.2.10/24", "dev", TAP_HOST_IF)
     return True
 
@@ -388,14 +391,45 @@ def lab_without_allow(scanscope, source_dir, tmp, failures):
             failures.append(f"lab without respond-allow: {words!r} not in the log: {log[-800:]}")
 
 
+def host_client_traffic():
+    """The monitored host as a client, as on any real tap: it fetches a page from SERVER over
+    TCP and asks it a question over UDP (from an ephemeral port). Returns what failed."""
+    problems = []
+    r = in_ns(HOST, "curl", "-sS", "-m", "5", "-o", "/dev/null", f"http://{SERVER}:8080/",
+              check=False, capture_output=True, text=True, timeout=20)
+    if r.returncode != 0:
+        problems.append(f"the host's own curl failed: {r.stderr.strip()}")
+    r = in_ns(HOST, sys.executable, "-c",
+              "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+              "s.settimeout(5)\n"
+              f"s.sendto(b'query', ('{SERVER}', 5353))\nprint(s.recv(100).decode())\n",
+              check=False, capture_output=True, text=True, timeout=20)
+    if r.stdout.strip() != "answer":
+        problems.append(f"the host's own UDP question got no answer: {r.stderr.strip()}")
+    return problems
+
+
 def tap(scanscope, source_dir, tmp, failures):
-    """A host that answers, its scanners, and a capture of both directions read offline."""
+    """A host that answers, its scanners, the host's own connections to a server, and a capture
+    of both directions read offline."""
     listener = subprocess.Popen(["ip", "netns", "exec", HOST, sys.executable, "-c",
                                  "import socket\n"
                                  "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, "
                                  "socket.SO_REUSEADDR, 1)\ns.bind(('0.0.0.0', 8545)); s.listen(64)\n"
                                  "while True:\n    c, _ = s.accept(); c.recv(4096)\n"
                                  "    c.sendall(b'HTTP/1.0 200 OK\\r\\n\\r\\n{}'); c.close()\n"])
+    # The server the host uses: HTTP on 8080, and a UDP service on 5353 that answers "answer".
+    server = subprocess.Popen(["ip", "netns", "exec", SCAN, sys.executable, "-c",
+                               "import socket, threading, http.server\n"
+                               "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                               f"u.bind(('{SERVER}', 5353))\n"
+                               "def answer():\n"
+                               "    while True:\n"
+                               "        _, peer = u.recvfrom(100); u.sendto(b'answer', peer)\n"
+                               "threading.Thread(target=answer, daemon=True).start()\n"
+                               f"http.server.HTTPServer(('{SERVER}', 8080), "
+                               "http.server.SimpleHTTPRequestHandler).serve_forever()\n"],
+                              cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.5)
         path = os.path.join(tmp, "tap.pcap")
@@ -406,12 +440,14 @@ def tap(scanscope, source_dir, tmp, failures):
         asked = in_ns(SCAN, "curl", "-sS", "-m", "5", "-o", "/dev/null", "--data", body,
                       "http://192.0.2.10:8545/", check=False, capture_output=True, text=True,
                       timeout=20)
+        failures.extend(f"tap: {p}" for p in host_client_traffic())
         cap.stop()
         if asked.returncode != 0:
             failures.append(f"tap: curl to the listener failed: {asked.stderr.strip()}")
     finally:
-        listener.kill()
-        listener.wait()
+        for proc in (listener, server):
+            proc.kill()
+            proc.wait()
     report_path = os.path.join(tmp, "tap.json")
     r = run(scanscope, "--pcap", path, "--workers", "2", "--geo-db", "none", "--quiet",
             "--config", os.path.join(source_dir, "config", "scanscope.conf"), *cache_args(),
@@ -433,6 +469,7 @@ def tap(scanscope, source_dir, tmp, failures):
     try:
         api = json.loads(get(f"http://127.0.0.1:{port}/api/v1/exposure?port=8545"))
         conversation = json.loads(get(f"http://127.0.0.1:{port}/api/v1/conversation"))
+        top_sources = json.loads(get(f"http://127.0.0.1:{port}/api/v1/sources/top?n=100"))
     finally:
         served.send_signal(signal.SIGTERM)
         served.wait(timeout=30)
@@ -451,9 +488,33 @@ def tap(scanscope, source_dir, tmp, failures):
     ephemeral = [p for p in report["top_ports"] if p["port"] > 1024 and p["port"] != 8545]
     if ephemeral:
         failures.append(f"tap: the host's ephemeral ports among the top ports: {ephemeral}")
-    sources = report.get("top_sources", [])
-    if any(s.get("address") == "192.0.2.10" for s in sources):
-        failures.append("tap: the monitored host counted as a scan source")
+    addresses = [s["address"] for s in top_sources]
+    if "192.0.2.1" not in addresses:
+        failures.append(f"tap: the scanner is not among the sources: {addresses}")
+    for not_a_scanner in ("192.0.2.10", SERVER):
+        if not_a_scanner in addresses:
+            failures.append(f"tap: {not_a_scanner} counted as a scan source: {addresses}")
+    # The server's replies to the host's own connections: counted apart, exactly the frames
+    # tcpdump sees from the server to the host; none of them is a scan technique.
+    replies = subprocess.run(["tcpdump", "--count", "-r", path, f"ip src host {SERVER} and ip "
+                              "dst host 192.0.2.10"], capture_output=True, text=True, check=True)
+    want_replies = int(replies.stdout.split()[0])
+    if want_replies < 4:
+        failures.append(f"tap: only {want_replies} frames from the server in the capture")
+    got_replies = report["conversation"]["direction"].get("reply", {}).get("packets")
+    if got_replies != want_replies:
+        failures.append(f"tap: replies to the host's connections {got_replies}, tcpdump "
+                        f"{want_replies}")
+    techniques = {t["name"]: t["packets"] for t in report["techniques"]}
+    if techniques.get("synack", 0) != 0:
+        failures.append(f"tap: the server's SYN-ACK counted as a scan technique: {techniques}")
+    # Every frame to the host is a scan (the scanner's) or a reply (the server's).
+    to_host = subprocess.run(["tcpdump", "--count", "-r", path, "ip dst host 192.0.2.10"],
+                             capture_output=True, text=True, check=True)
+    direction = report["conversation"]["direction"]
+    if direction["inbound"]["packets"] + direction["reply"]["packets"] != \
+            int(to_host.stdout.split()[0]):
+        failures.append(f"tap: inbound + reply != frames to the host: {direction}")
     printed = run(sys.executable, os.path.join(source_dir, "scripts", "print-report.py"),
                   report_path, capture_output=True, text=True).stdout
     if "192.0.2.10:8545 answered 1 sources" not in printed or "eth-accounts" not in printed:

@@ -80,6 +80,60 @@ tcp_fields linux_syn(uint16_t sport, uint32_t seq) {
 
 }  // namespace
 
+// A tap's hosts open connections of their own; the servers' replies arrive inbound and must
+// not be taken for scans (synack, ack techniques, a new source, the host's ephemeral port).
+TEST_CASE("replies to connections a monitored host opened are not scan traffic", "[conversation]") {
+  bed b("conv_reply", false);
+  constexpr uint32_t server = 0x5DB8D822;  // 93.184.216.34
+  // The host opens a TCP connection from an ephemeral port: SYN, the server's SYN-ACK, the
+  // host's ACK and request, the server's data and FIN.
+  tcp_fields syn = linux_syn(51000, 7);
+  syn.dst_port = 443;
+  b.feed(segment(host, server, syn), t0);
+  tcp_fields answer = linux_syn(443, 90);
+  answer.dst_port = 51000;
+  answer.flags = 0x12;
+  b.feed(segment(server, host, answer), t0 + 1000);
+  tcp_fields ack = linux_syn(51000, 8);
+  ack.dst_port = 443;
+  ack.flags = 0x18;
+  ack.options = {};
+  b.feed(segment(host, server, ack, bytes(100, 'x')), t0 + 2000);
+  tcp_fields data = answer;
+  data.flags = 0x18;
+  data.options = {};
+  b.feed(segment(server, host, data, bytes(1000, 'y')), t0 + 3000);
+  data.flags = 0x11;
+  // Five minutes later, after the host's request renewed it: still a reply.
+  b.feed(segment(host, server, ack), t0 + 300 * second);
+  b.feed(segment(server, host, data), t0 + 301 * second);
+  // A DNS exchange: the host's query from an ephemeral port, the resolver's answer.
+  ipv4_fields query_ip;
+  query_ip.src = host;
+  query_ip.dst = 0x08080808;
+  query_ip.proto = 17;
+  b.feed(ethernet(0x0800) + ipv4(query_ip, udp(40001, 53, bytes(30, 'q'))), t0 + 4000);
+  ipv4_fields answer_ip;
+  answer_ip.src = 0x08080808;
+  answer_ip.dst = host;
+  answer_ip.proto = 17;
+  b.feed(ethernet(0x0800) + ipv4(answer_ip, udp(53, 40001, bytes(60, 'a'))), t0 + 5000);
+  // A scanner's SYN to the host, and its ACK to a port the host never opened from: scans.
+  b.feed(segment(scanner, host, nmap_syn(40000)), t0 + 6000);
+  tcp_fields stray = nmap_syn(40000);
+  stray.flags = 0x10;
+  stray.dst_port = 51001;
+  b.feed(segment(scanner, host, stray), t0 + 7000);
+  const traffic_snapshot s = b.fold();
+  CHECK(s.conversation.reply.packets == 4);
+  CHECK(s.conversation.outbound.packets == 4);
+  CHECK(s.conversation.inbound.packets == 2);
+  CHECK(s.total.packets == 10);
+  CHECK(s.sources.inserted == 1);  // the scanner only, not the server or the resolver
+  CHECK(s.watched[0].packets == 1);  // the stray ACK to 51001; nothing to 443's client port
+  CHECK(s.techniques_total[static_cast<size_t>(scan_technique::synack)].packets == 0);
+}
+
 TEST_CASE("with monitored prefixes only inbound frames are scan traffic", "[conversation]") {
   bed b("conv_dir", false);
   b.feed(segment(scanner, host, nmap_syn(40000)), t0);
