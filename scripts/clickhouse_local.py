@@ -129,8 +129,10 @@ class Server:
             except (urllib.error.URLError, ConnectionError, OSError):
                 pass
             time.sleep(0.2)
-        raise RuntimeError("clickhouse-server did not answer on %s within %d s" %
-                           (self.url, timeout))
+        # A server that never answered is still running: stop it, by its PID, before saying so.
+        self.stop()
+        raise RuntimeError("clickhouse-server did not answer on %s within %d s:\n%s" %
+                           (self.url, timeout, self._log_tail()))
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:

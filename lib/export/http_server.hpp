@@ -16,7 +16,8 @@ namespace scanscope {
 
 struct http_limits {
   unsigned max_connections = 64;   /**< more are closed at once (counted) */
-  size_t max_request_bytes = 8192; /**< request line and headers; more: 431 */
+  size_t max_request_bytes = 8192; /**< header fields and the blank line after them (the request
+                                      line not counted: Beast's header limit); more: 431 */
   std::chrono::seconds timeout{5}; /**< to read a request and write the answer */
 };
 

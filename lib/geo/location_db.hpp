@@ -85,8 +85,8 @@ class location_db {
 
   /**
    * First addresses (host order) of the IPv4 /24 blocks that lie wholly in networks of one
-   * country: every address in them locates to that country (special-purpose blocks left out). Scenario generators draw
-   * sources from these. One pass over the 16M-entry table.
+   * country: every address in them locates to that country (special-purpose blocks left out).
+   * Scenario generators draw sources from these. One pass over the 16M-entry table.
    */
   std::vector<uint32_t> v4_blocks_of(uint8_t country) const;
 

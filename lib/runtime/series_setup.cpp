@@ -1,6 +1,9 @@
 #include "runtime/series_setup.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <set>
 
@@ -94,6 +97,40 @@ void fill_names(run_report& report, const rx_lcores& rx, const rules_and_databas
   }
 }
 
+namespace {
+
+/**
+ * The folder's bucket width, written to DIR/bucket-width (one line: seconds) when a run first
+ * uses the folder: a folder read with another --bucket is refused even where the old bucket
+ * starts happen to fall on the new width (hours read as ten-minute buckets, say). A folder
+ * from before the file existed is checked by its bucket starts alone, then gets the file.
+ */
+std::string check_folder_width(const std::string& dir, uint64_t width_s) {
+  const std::string path = dir + "/bucket-width";
+  std::ifstream in(path);
+  if (in) {
+    uint64_t recorded = 0;
+    if (!(in >> recorded) || recorded == 0) {
+      return "series-dir: " + path + " does not hold a bucket width in seconds";
+    }
+    if (recorded != width_s) {
+      return "series-dir: " + path + ": the folder was written with --bucket " +
+             std::to_string(recorded) + ", this run's is " + std::to_string(width_s) +
+             "; use another --series-dir";
+    }
+    return {};
+  }
+  std::ofstream out(path);
+  out << width_s << "\n";
+  out.close();
+  if (!out) {
+    return "series-dir: cannot write " + path + ": " + std::strerror(errno);
+  }
+  return {};
+}
+
+}  // namespace
+
 std::string restore_series(series_store& store, const app_options& o,
                            const rules_and_databases& tables) {
   if (o.series_dir.empty()) {
@@ -103,6 +140,10 @@ std::string restore_series(series_store& store, const app_options& o,
   series_readback back = read_series_files(o.series_dir, names_of(tables), width, o.retention);
   if (!back.error.empty()) {
     return "series-dir: " + back.error;
+  }
+  if (std::string error = check_folder_width(o.series_dir, static_cast<uint64_t>(o.bucket));
+      !error.empty()) {
+    return error;
   }
   if (back.malformed + back.skipped != 0) {
     std::fprintf(stderr,

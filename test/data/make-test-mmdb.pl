@@ -22,13 +22,18 @@ my $tree = MaxMind::DB::Writer::Tree->new(
     remove_reserved_networks => 0,
 );
 # network => [country, ASN]; a later, more specific network overrides part of an earlier one.
-# The variant `moved` is the database a month later: 198.51.100.0/24 moved to Germany (a
-# country the first one lacks) and 203.0.113.0/24 to Russia; the reload test swaps it in.
+# The variant `moved` is the database a month later: 198.51.100.0/24 and 100.200.0.0/24 moved
+# to Germany (a country the first one lacks) and 203.0.113.0/24 to Russia; the reload test swaps
+# it in. The sensor locates no source in a special-purpose range (documentation ranges
+# included) whatever a database says, so the reload test's sources are in 100.200.0.0/24, an
+# ordinary range (its frames never leave the test's own link).
 my $moved = ($ARGV[1] // '') eq 'moved';
 my @networks = $moved ? (
     [ '198.51.100.0/24',   'DE', 64510 ],
     [ '203.0.113.0/24',    'RU', 64511 ],
+    [ '100.200.0.0/24',    'DE', 64512 ],
 ) : (
+    [ '100.200.0.0/24',    'RU', 64504 ],
     [ '198.51.100.0/24',   'RU', 64500 ],
     [ '198.51.100.128/25', 'US', 64501 ],
     [ '203.0.113.0/24',    'BG', 64502 ],

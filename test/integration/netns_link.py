@@ -21,6 +21,22 @@ def mac_of(ns, ifname):
     return out.stdout.strip()
 
 
+def skips_allowed():
+    """Whether a test may skip for want of namespaces: not where SCANSCOPE_NO_SKIP=1, which
+    scripts/test sets (its installer provides every tool, and it runs as root, so a skip there
+    is a broken machine or a broken test, never a pass)."""
+    return os.environ.get("SCANSCOPE_NO_SKIP") != "1"
+
+
+def skip_status():
+    """The exit status of a test that cannot run here: meson's SKIP (77), or a failure (1)
+    where skips are not allowed."""
+    if skips_allowed():
+        return 77
+    print("FAIL: the test would skip, and SCANSCOPE_NO_SKIP=1 allows no skip")
+    return 1
+
+
 def make_namespace(ns):
     """A new namespace; False (with a SKIP line) where this machine does not allow one."""
     made = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True)
@@ -41,6 +57,13 @@ def remove_namespace(ns):
     subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
+def link_names(tag):
+    """Names for a veth pair in the root namespace that no other run shares: the test's tag and
+    this process's ID (interface names hold 15 characters)."""
+    pid = os.getpid() % 1000000
+    return f"ss{tag}{pid}h", f"ss{tag}{pid}p"
+
+
 class veth_to_namespace:
     """`host_if` here, `peer_if` in the new namespace `ns`, both up. Without IPv6 (`no_ipv6`)
     the kernels send no solicitations or reports of their own on the link."""
@@ -49,9 +72,18 @@ class veth_to_namespace:
         self.ns, self.host_if, self.peer_if, self.no_ipv6 = ns, host_if, peer_if, no_ipv6
 
     def up(self):
-        """False where this machine does not allow a namespace (the test skips)."""
+        """False where this machine does not allow a namespace (the test skips). A set-up that
+        fails half way takes down what it made before it raises."""
         if not make_namespace(self.ns):
             return False
+        try:
+            self._link()
+        except BaseException:
+            self.down()
+            raise
+        return True
+
+    def _link(self):
         # The link's names are the test's own: one left by an interrupted run goes first.
         subprocess.run(["ip", "link", "del", self.host_if], stderr=subprocess.DEVNULL)
         run("ip", "link", "add", self.host_if, "type", "veth", "peer", "name", self.peer_if)
@@ -61,7 +93,6 @@ class veth_to_namespace:
             in_ns(self.ns, "sysctl", "-qw", f"net.ipv6.conf.{self.peer_if}.disable_ipv6=1")
         run("ip", "link", "set", self.host_if, "up")
         in_ns(self.ns, "ip", "link", "set", self.peer_if, "up")
-        return True
 
     def down(self):
         subprocess.run(["ip", "link", "del", self.host_if], stderr=subprocess.DEVNULL)
@@ -91,7 +122,18 @@ class capture:
         if not wait_for(log, "listening on", 10):
             raise RuntimeError("tcpdump did not start")
 
-    def stop(self):
-        time.sleep(0.5)
+    def stop(self, quiet_for=0.5, seconds=10):
+        """Stop once the capture has taken nothing new for `quiet_for` seconds (tcpdump writes
+        each packet as it comes, -U): the last answers are in the file, however busy the
+        machine, rather than whatever a fixed sleep happened to leave."""
+        deadline = time.time() + seconds
+        size, since = -1, time.time()
+        while time.time() < deadline:
+            now = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+            if now != size:
+                size, since = now, time.time()
+            elif time.time() - since >= quiet_for:
+                break
+            time.sleep(0.05)
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(timeout=10)

@@ -35,7 +35,7 @@ import urllib.request
 SOURCE_DIR = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(__file__), "..", "..")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
 import clickhouse_local  # noqa: E402
-from netns_link import veth_to_namespace  # noqa: E402
+from netns_link import link_names, skips_allowed, veth_to_namespace  # noqa: E402
 from serve_helpers import cache_args, check_counter_families, port_run  # noqa: E402
 
 SCHEMA = os.path.join(SOURCE_DIR, "config", "clickhouse", "schema.sql")
@@ -44,7 +44,7 @@ QUERIES = os.path.join(SOURCE_DIR, "config", "clickhouse", "queries")
 # Every run reads the shipped configuration (signatures, clusters, actors), wherever it starts.
 CONFIG = os.path.join(SOURCE_DIR, "config", "scanscope.conf")
 NS = f"scanscope-fleet-{os.getpid()}"
-HOST_IF, PEER_IF = "ssf0", "ssf1"
+HOST_IF, PEER_IF = link_names("f")  # this run's own
 
 failures = []
 
@@ -159,8 +159,9 @@ def exact_merge(scanscope, gen, tmp):
     check(proc.returncode == 0, f"the single run: exit {proc.returncode}: {proc.stderr[-500:]}")
     whole = series_lines(whole_dir)
 
-    one = clickhouse_local.Server(os.path.join(tmp, "ch-one")).start()
+    one = clickhouse_local.Server(os.path.join(tmp, "ch-one"))
     try:
+        one.start()
         one.run_file(SCHEMA)
         for sensor, half in zip("ab", halves):
             run_sensor(scanscope, half, sensor, one, tmp)
@@ -243,6 +244,9 @@ def metric(text, name):
 def outage(scanscope, tmp):
     link = veth_to_namespace(NS, HOST_IF, PEER_IF)
     if not link.up():
+        if not skips_allowed():
+            failures.append("outage: no network namespace, and SCANSCOPE_NO_SKIP=1 allows no "
+                            "skip")
         return
     server = clickhouse_local.Server(os.path.join(tmp, "ch-outage"))
     proc = None
@@ -343,8 +347,9 @@ def refusals(scanscope, tmp):
               f"--clickhouse {url}: exit {proc.returncode}, {proc.stderr.strip()!r}")
     # A table the server does not have: the server's message once in the log, the bucket
     # spooled and counted, nothing dropped.
-    server = clickhouse_local.Server(os.path.join(tmp, "ch-refuse")).start()
+    server = clickhouse_local.Server(os.path.join(tmp, "ch-refuse"))
     try:
+        server.start()
         server.query("CREATE DATABASE scanscope")
         spool = os.path.join(tmp, "refused-spool")
         report = os.path.join(tmp, "refused.json")

@@ -253,6 +253,42 @@ def check_bad_inputs(scanscope, data_dir):
         check("capture without records: exit code", proc.returncode, 4)
         if f"'{empty}' holds no records" not in proc.stderr:
             failures.append(f"capture without records: message: {proc.stderr!r}")
+        # The README's exit table, row 4: an empty file, one that is no capture, a link type
+        # scanscope does not read (802.11, 105); each named in the message.
+        zero = os.path.join(tmp, "zero.pcap")
+        open(zero, "wb").close()
+        text = os.path.join(tmp, "notes.pcap")
+        with open(text, "w") as f:
+            f.write("not a capture at all\n" * 10)
+        wifi = os.path.join(tmp, "wifi.pcap")
+        with open(wifi, "wb") as f:
+            f.write(data[:20] + struct.pack("<I", 105) + data[24:])
+        for what, path in (("an empty file", zero), ("a text file", text),
+                           ("link type 105", wifi)):
+            proc = subprocess.run([scanscope, "--pcap", path, "-q"], capture_output=True,
+                                  text=True, timeout=60)
+            check(f"{what}: exit code", proc.returncode, 4)
+            if path not in proc.stderr:
+                failures.append(f"{what}: the message does not name the file: {proc.stderr!r}")
+        # Row 1: the report that cannot be written at the end (its path is a folder that holds
+        # something, so the rename onto it fails) is an error naming the path.
+        taken = os.path.join(tmp, "report-folder")
+        os.makedirs(os.path.join(taken, "inside"))
+        proc = subprocess.run([scanscope, "--pcap", source, "-q", "--json-out", taken],
+                              capture_output=True, text=True, timeout=60)
+        check("a report that cannot be written: exit code", proc.returncode, 1)
+        if taken not in proc.stderr:
+            failures.append(f"a report that cannot be written: {proc.stderr!r}")
+        # Row 2: a series folder written with another bucket width.
+        widths = os.path.join(tmp, "widths")
+        proc = subprocess.run([scanscope, "--pcap", source, "-q", "--series-dir", widths,
+                               "--bucket", "3600"], capture_output=True, text=True, timeout=60)
+        check("series folder, first run: exit code", proc.returncode, 0)
+        proc = subprocess.run([scanscope, "--pcap", source, "-q", "--series-dir", widths,
+                               "--bucket", "600"], capture_output=True, text=True, timeout=60)
+        check("series folder of another bucket width: exit code", proc.returncode, 2)
+        if "series-dir" not in proc.stderr:
+            failures.append(f"series folder of another width: {proc.stderr!r}")
         damaged = os.path.join(tmp, "damaged.pcap")
         with open(damaged, "wb") as f:
             f.write(data[:-7])  # the last record loses its tail

@@ -18,17 +18,18 @@ usage: test_reload.py SCANSCOPE SOURCE_DIR
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 from ip_frames import syn_frame
-from netns_link import veth_to_namespace, wait_for
+from netns_link import link_names, skip_status, veth_to_namespace, wait_for
 from serve_helpers import cache_args, port_run
 
 NS = f"scanscope-reload-{os.getpid()}"
-HOST_IF, PEER_IF = "ssr0", "ssr1"
+HOST_IF, PEER_IF = link_names("r")  # this run's own
 LINK = veth_to_namespace(NS, HOST_IF, PEER_IF)
 
 
@@ -79,19 +80,20 @@ def main():
             f.write(CLUSTERS_BEFORE)
         report_path, log_path = os.path.join(tmp, "report.json"), os.path.join(tmp, "log")
         if not setup():
-            return 77  # meson: skipped
+            return skip_status()
+        proc = None
         try:
             with open(log_path, "w") as log:
                 proc = subprocess.Popen(
                     port_run(scanscope, "reload", f"net_af_packet0,iface={HOST_IF}",
                              ["--config", config, *cache_args(), "--geo-db", live_db,
-                              "--duration", "12", "--signatures", rules, "--clusters", clusters,
+                              "--duration", "0", "--signatures", rules, "--clusters", clusters,
                               "--mbufs", "4096", "--http", "none", "--json-out", report_path,
                               "--status-interval", "1"]),
                     stdout=subprocess.DEVNULL, stderr=log)
             if not wait_for(log_path, "pps", 20):
                 failures.append("scanscope did not start polling")
-            first = [f"198.51.100.{10 + i}" for i in range(5)]
+            first = [f"100.200.0.{10 + i}" for i in range(5)]
             send([syn_frame(a) for a in first] + [syn_frame(first[1], payload=PAYLOAD)])
             time.sleep(1)
             os.replace(after, live_db)
@@ -104,7 +106,7 @@ def main():
                 failures.append("no reload line for the location database after SIGHUP")
             if not wait_for(log_path, "reload: new rules in use", 10):
                 failures.append("no reload line for the rules after SIGHUP")
-            second = [f"198.51.100.{20 + i}" for i in range(5)]
+            second = [f"100.200.0.{20 + i}" for i in range(5)]
             # second[1]'s first frame (window 8192) decides its cluster under the new rules,
             # and its SYN of window 1024 after it stays there (a source's cluster is held).
             send([syn_frame(second[1], sport=40002, window=8192, payload=PAYLOAD)] +
@@ -115,8 +117,15 @@ def main():
             proc.send_signal(1)
             if not wait_for(log_path, "keeping the rules in use", 10):
                 failures.append("a broken rule file on reload was not reported")
+            # No time budget the sequence must fit into on a busy machine: the run lasts until
+            # the test has done its part, then stops as an operator stops it.
+            proc.send_signal(signal.SIGINT)
             proc.wait(timeout=30)
         finally:
+            # On any way out, no sensor is left running on the link it is about to lose.
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
             teardown()
         with open(log_path) as f:
             log = f.read()

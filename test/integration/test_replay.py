@@ -55,6 +55,13 @@ def sent_count(replay_out):
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 
+def wait_for_socket(path, seconds):
+    """Until the memif server's socket exists (bounded); its start is not timed by a sleep."""
+    deadline = time.time() + seconds
+    while not os.path.exists(path) and time.time() < deadline:
+        time.sleep(0.05)
+
+
 class Pair:
     """The replay (memif server) sending at `rate` Mpps (0: as fast as memif goes) for
     `seconds`, and scanscope (memif client) started half a second later with --duration
@@ -65,17 +72,26 @@ class Pair:
         sock = os.path.join(folder, f"{name}.sock")
         self.report = os.path.join(folder, f"{name}.json")
         self.log = os.path.join(folder, f"{name}.log")
-        with open(self.log, "w") as log:
-            replay = subprocess.Popen(replay_command(sock, rate, seconds), stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True)
-            time.sleep(0.5)  # the server's socket first
-            receiver = subprocess.Popen(receiver_command(sock, self.report, duration),
-                                        stdout=log, stderr=log)
-            self.out, self.err = replay.communicate(timeout=120)
-            if interrupt_after is not None:
-                time.sleep(interrupt_after)
-                receiver.send_signal(signal.SIGINT)
-            receiver.wait(timeout=60)
+        replay = receiver = None
+        try:
+            with open(self.log, "w") as log:
+                replay = subprocess.Popen(replay_command(sock, rate, seconds),
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          text=True)
+                wait_for_socket(sock, 10)  # the memif server's socket first
+                receiver = subprocess.Popen(receiver_command(sock, self.report, duration),
+                                            stdout=log, stderr=log)
+                self.out, self.err = replay.communicate(timeout=120)
+                if interrupt_after is not None:
+                    time.sleep(interrupt_after)
+                    receiver.send_signal(signal.SIGINT)
+                receiver.wait(timeout=60)
+        finally:
+            # A receiver with --duration 0 runs until stopped: on any way out, nothing is left.
+            for proc in (replay, receiver):
+                if proc is not None and proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
         self.replay_status, self.receiver_status = replay.returncode, receiver.returncode
         self.sent, self.refused = sent_count(self.out)
 

@@ -31,7 +31,8 @@ import sys
 import tempfile
 import time
 
-from netns_link import capture, in_ns, mac_of, make_namespace, remove_namespace, run, wait_for
+from netns_link import (capture, in_ns, mac_of, make_namespace, remove_namespace, run,
+                        skip_status, wait_for)
 from serve_helpers import cache_args, free_port, get
 
 PID = os.getpid()
@@ -551,9 +552,10 @@ def main():
     failures = []
     refusals(scanscope, source_dir, failures)
     with tempfile.TemporaryDirectory() as tmp:
-        if not setup():
-            return 77
         try:
+            # Inside the try: a set-up that fails half way is taken down like a finished one.
+            if not setup():
+                return skip_status()
             responder_on(scanscope, source_dir, tmp, failures)
             responder_off(scanscope, source_dir, tmp, failures)
             spoofed_flood(scanscope, source_dir, tmp, failures)

@@ -261,43 +261,48 @@ def check_live_run(scanscope, data_dir):
              "--http", f"127.0.0.1:{port}", "--json-out", report_path, "--quiet",
              "--series-dir", os.path.join(tmp, "series")],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        frames = len(tcpdump_lines(capture))
-        # Start-up (EAL, compiling the signatures) takes seconds under the sanitizers; the
-        # endpoints answer once the stats loop runs, and the run lasts --duration from there.
-        metrics = ""
-        live_input = None
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/metrics")
-                metrics = c.getresponse().read().decode()
-                if metrics:
-                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    c.request("GET", "/api/v1/report")
-                    live_input = json.loads(c.getresponse().read().decode()).get("input")
-                    break
-            except OSError:
-                continue
-        # The capture is read once; its frames are all counted within moments, and the stats
-        # loop republishes every second: ask until the count is whole or the run ends.
-        telemetry = None
-        path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
         try:
-            while proc.poll() is None:
-                with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as t:
-                    t.connect(path)
-                    json.loads(t.recv(16384).decode())  # greeting
-                    t.send(b"/scanscope/totals")
-                    telemetry = json.loads(t.recv(16384).decode())
-                if telemetry["/scanscope/totals"].get("frames") == frames:
-                    break
-                time.sleep(0.2)
-        except OSError as e:
-            if telemetry is None:
-                failures.append(f"live: telemetry socket {path}: {e}")
-        _, err = proc.communicate(timeout=30)
+            frames = len(tcpdump_lines(capture))
+            # Start-up (EAL, compiling the signatures) takes seconds under the sanitizers; the
+            # endpoints answer once the stats loop runs, and the run lasts --duration from there.
+            metrics = ""
+            live_input = None
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    c.request("GET", "/metrics")
+                    metrics = c.getresponse().read().decode()
+                    if metrics:
+                        c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                        c.request("GET", "/api/v1/report")
+                        live_input = json.loads(c.getresponse().read().decode()).get("input")
+                        break
+                except OSError:
+                    continue
+            # The capture is read once; its frames are all counted within moments, and the stats
+            # loop republishes every second: ask until the count is whole or the run ends.
+            telemetry = None
+            path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
+            try:
+                while proc.poll() is None:
+                    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as t:
+                        t.connect(path)
+                        json.loads(t.recv(16384).decode())  # greeting
+                        t.send(b"/scanscope/totals")
+                        telemetry = json.loads(t.recv(16384).decode())
+                    if telemetry["/scanscope/totals"].get("frames") == frames:
+                        break
+                    time.sleep(0.2)
+            except OSError as e:
+                if telemetry is None:
+                    failures.append(f"live: telemetry socket {path}: {e}")
+            _, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:  # any way out leaves no sensor running
+                proc.kill()
+                proc.wait()
         check("live: exit status", proc.returncode, 0)
         if not re.search(r"^scanscope_frames_total", metrics, re.M):
             failures.append("live: /metrics served nothing while running")

@@ -117,7 +117,16 @@ TEST_CASE("option mistakes get a hint", "[options]") {
   CHECK(p.error.find("EAL arguments go before '--'") != std::string::npos);
   // With the separator there is nothing to hint at.
   p = parse({"-l", "0-1", "--", "--no-such-option"});
+  CHECK_FALSE(p.options);
+  CHECK(p.exit_code == 2);
+  CHECK(p.error.find("command line: ") == 0);
+  CHECK(p.error.find("'--no-such-option'") != std::string::npos);
   CHECK(p.error.find("EAL arguments") == std::string::npos);
+  // The EAL arguments before the separator are kept for EAL, not parsed as options.
+  p = parse({"-l", "0-1", "--vdev", "net_null0", "--", "--duration", "1"});
+  REQUIRE(p.options);
+  CHECK(p.options->eal_args == std::vector<std::string>{"-l", "0-1", "--vdev", "net_null0"});
+  CHECK(p.options->duration == 1);
   // A config file that is not there is said to be missing.
   p = parse({"--config", "no-such-file.conf", "--pcap", "x.pcap"});
   CHECK(p.exit_code == 2);

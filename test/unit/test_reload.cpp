@@ -112,8 +112,9 @@ TEST_CASE("a scanner switches rules between packets, flows keep going", "[reload
   auto before = compile(rules_before, nullptr);
   auto after = compile(rules_after, before.get());
   std::string error;
-  auto scanner =
-      signature_scanner::create(*before, "reload_scan", 16, 60000000000ULL, 65536, error);
+  constexpr uint32_t flow_slots = 16;
+  auto scanner = signature_scanner::create(*before, "reload_scan", flow_slots, 60000000000ULL,
+                                           65536, error);
   REQUIRE(scanner);
   CHECK(hits_of(*scanner, *before, 30001, 100, "GET alpha-token") ==
         std::vector<std::string>{"alpha"});
@@ -123,7 +124,9 @@ TEST_CASE("a scanner switches rules between packets, flows keep going", "[reload
   REQUIRE(next);
   scanner->switch_rules(*next);
   CHECK(next->db == before.get());
-  CHECK(next->streams.size() == 16 + 1);  // every state of the old rules came back (and the spare)
+  // Every stream state of the old rules came back: one per flow slot, and the spare a flow
+  // takes while its slot's state is reset (signature_scanner.hpp's file comment).
+  CHECK(next->streams.size() == flow_slots + 1);
   CHECK(&scanner->rules() == after.get());
 
   // The flow on port 30002 goes on at the next sequence number under the new rules.

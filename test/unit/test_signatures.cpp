@@ -1,6 +1,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -191,6 +194,31 @@ TEST_CASE("signatures split over TCP segments match in stream mode", "[signature
     auto udp_db_scanner = make_scanner("udp");
     connection c(*udp_db_scanner, 69, false);
     CHECK(c.send("busybox tftp -g -r x 192.0.2.1").count("busybox-wget-tftp") == 0);  // tcp rule
+    // The shipped rules are all TCP: a rule file of its own proves UDP is scanned at all, each
+    // datagram whole and alone (half a pattern in one does not join the other half).
+    const std::string path = "test-udp-rules-" + std::to_string(std::rand()) + ".rules";
+    std::ofstream(path) << "rule 1 tftp-get download udp/69 /tftp -g -r/\n"
+                           "rule 2 any-port-probe recon any/any /probe-marker/\n";
+    std::string error;
+    auto db = signature_db::load(path, "", error);
+    std::remove(path.c_str());
+    INFO(error);
+    REQUIRE(db);
+    auto s = signature_scanner::create(*db, "udp-rules", 256, 60000000000ULL, 65536, error);
+    REQUIRE(s);
+    const auto datagram = [](uint16_t port, const std::string& text) {
+      ipv4_fields ip;
+      ip.proto = 17;
+      return ethernet(0x0800) + ipv4(ip, udp(40000, port, bytes(text.begin(), text.end())));
+    };
+    CHECK(rule_hits(*s, *db, datagram(69, "busybox tftp -g -r x 192.0.2.1")) ==
+          std::vector<std::string>{"tftp-get"});
+    CHECK(rule_hits(*s, *db, datagram(53, "tftp -g -r on another port")).empty());
+    CHECK(rule_hits(*s, *db, datagram(53, "a probe-marker")) ==
+          std::vector<std::string>{"any-port-probe"});
+    CHECK(rule_hits(*s, *db, datagram(69, "tftp -g")).empty());
+    CHECK(rule_hits(*s, *db, datagram(69, " -r x")).empty());
+    CHECK(s->counters().packets.read() == 5);
   }
   CHECK(scanner->counters().errors.read() == 0);
 }

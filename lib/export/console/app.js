@@ -60,7 +60,9 @@ function toInput(iso) { return iso ? iso.slice(0, 16).replace("T", " ") : ""; }
 function fromInput(value) {
   const v = value.trim();
   if (!v) return "";
-  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(v)) throw new Error("dates are YYYY-MM-DD HH:MM, UTC: " + v);
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(v)) {
+    throw new Error("dates are YYYY-MM-DD HH:MM, UTC: " + v);
+  }
   return v.replace(" ", "T") + ":00Z";
 }
 
