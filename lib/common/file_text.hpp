@@ -4,6 +4,8 @@
  * Reading a whole file (rules, scenarios, caches) into memory.
  */
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -24,14 +26,18 @@ inline std::optional<std::string> read_file(const std::string& path) {
 
 /**
  * `parse(text)` of the file at `path`; a file that cannot be opened sets `error` to
- * "cannot read WHAT 'PATH'" and gives an empty result (nullopt, nullptr).
+ * "cannot read WHAT 'PATH': REASON" (the system's, e.g. "No such file or directory") and gives
+ * an empty result (nullopt, nullptr).
  */
 template <class Parse>
 auto parse_file(const std::string& path, const char* what, std::string& error, Parse&& parse)
     -> decltype(parse(std::string())) {
+  errno = 0;
   const std::optional<std::string> text = read_file(path);
   if (!text) {
-    error = std::string("cannot read ") + what + " '" + path + "'";
+    const int reason = errno;
+    error = std::string("cannot read ") + what + " '" + path + "'" +
+            (reason != 0 ? std::string(": ") + std::strerror(reason) : std::string());
     return {};
   }
   return parse(*text);

@@ -5,6 +5,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <list>
+#include <memory>
 #include <thread>
 
 namespace scanscope {
@@ -14,6 +16,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+class session;
+}
+
 struct http_server::impl {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
@@ -22,8 +28,12 @@ struct http_server::impl {
   std::atomic<unsigned> open{0};
   std::atomic<uint64_t> refused{0};
   std::thread thread;
+  /** Sessions still reading their request, oldest first (touched on the io thread only). */
+  std::list<std::weak_ptr<session>> reading;
 
   void accept();
+  /** Close the session that has waited longest for its request; false when none waits. */
+  bool drop_oldest_reader();
 };
 
 namespace {
@@ -41,13 +51,29 @@ class session : public std::enable_shared_from_this<session> {
     parser_.header_limit(static_cast<uint32_t>(server_.limits.max_request_bytes));
     parser_.body_limit(0);  // GET and HEAD carry no body
     stream_.expires_after(server_.limits.timeout);
+    reading_at_ = server_.reading.insert(server_.reading.end(), weak_from_this());
+    in_reading_ = true;
     http::async_read(
         stream_, buffer_, parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
+  /** The server took this session off its list of readers (to drop it). */
+  void forget_reading_place() { in_reading_ = false; }
+
+  /** Make room: the request has not come in time for others to wait behind it. */
+  void drop() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
  private:
   void on_read(beast::error_code ec) {
+    if (in_reading_) {
+      server_.reading.erase(reading_at_);
+      in_reading_ = false;
+    }
     if (ec == http::error::header_limit) {
       return answer(431, "request header fields too large\n", false);
     }
@@ -108,6 +134,8 @@ class session : public std::enable_shared_from_this<session> {
 
   beast::tcp_stream stream_;
   http_server::impl& server_;
+  std::list<std::weak_ptr<session>>::iterator reading_at_;
+  bool in_reading_ = false;
   beast::flat_buffer buffer_;
   http::request_parser<http::empty_body> parser_;
   http::response<http::string_body> response_;
@@ -121,7 +149,10 @@ void http_server::impl::accept() {
       return;
     }
     if (!ec) {
-      if (open.load() >= limits.max_connections) {
+      // At the limit, the client that has held a place longest without finishing its request
+      // gives it up: slow or idle clients cannot keep a scrape out (they are counted as
+      // refused). Only when every place is busy answering is the newcomer refused.
+      if (open.load() >= limits.max_connections && !drop_oldest_reader()) {
         ++refused;
         beast::error_code ignored;
         socket.close(ignored);
@@ -131,6 +162,22 @@ void http_server::impl::accept() {
     }
     accept();
   });
+}
+
+bool http_server::impl::drop_oldest_reader() {
+  while (!reading.empty()) {
+    const std::shared_ptr<session> oldest = reading.front().lock();
+    reading.pop_front();
+    if (oldest) {
+      // Its read completes with an error and ends the session; the iterator it held is gone
+      // from the list already, so it must not erase it again.
+      oldest->forget_reading_place();
+      oldest->drop();
+      ++refused;
+      return true;
+    }
+  }
+  return false;
 }
 
 http_server::http_server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}

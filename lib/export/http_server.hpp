@@ -15,7 +15,9 @@
 namespace scanscope {
 
 struct http_limits {
-  unsigned max_connections = 64;   /**< more are closed at once (counted) */
+  /** At the limit, the connection waiting longest for its request is closed to make room (a
+   *  slow client cannot keep a scrape out); when all are answering, the newcomer (counted). */
+  unsigned max_connections = 64;
   size_t max_request_bytes = 8192; /**< header fields and the blank line after them (the request
                                       line not counted: Beast's header limit); more: 431 */
   std::chrono::seconds timeout{5}; /**< to read a request and write the answer */
@@ -46,7 +48,8 @@ class http_server {
 
   /** The port it listens on. */
   uint16_t port() const;
-  /** Connections closed at once because max_connections were open. */
+  /** Connections closed because max_connections were open: the newcomer, or the oldest one
+   *  still reading its request, closed to make room for it. */
   uint64_t refused() const;
 
   struct impl;

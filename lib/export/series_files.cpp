@@ -34,9 +34,25 @@ const char* kind_name(series_key::kind k) {
   return "port";
 }
 
-/** Append text to a file; the header goes first when the file is new. */
+/** Whether a file's last byte is not a newline: a write cut short (a full disk, a crash). */
+bool ends_torn(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    return false;
+  }
+  bool torn = false;
+  if (std::fseek(f, -1, SEEK_END) == 0) {
+    torn = std::fgetc(f) != '\n';
+  }
+  std::fclose(f);
+  return torn;
+}
+
+/** Append text to a file; the header goes first when the file is new. A torn last line gets its
+ *  newline first, so it stays one bad line and does not swallow the first new one. */
 std::string append_to(const std::string& path, const std::string& header, const std::string& text) {
   const bool fresh = !std::filesystem::exists(path);
+  const bool torn = !fresh && ends_torn(path);
   std::FILE* f = std::fopen(path.c_str(), "a");
   if (f == nullptr) {
     return "cannot append to '" + path + "': " + std::strerror(errno);
@@ -44,6 +60,9 @@ std::string append_to(const std::string& path, const std::string& header, const 
   bool ok = true;
   if (fresh && !header.empty()) {
     ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
+  }
+  if (torn) {
+    ok = ok && std::fputc('\n', f) == '\n';
   }
   ok = ok && std::fwrite(text.data(), 1, text.size(), f) == text.size();
   ok = (std::fclose(f) == 0) && ok;
@@ -115,7 +134,6 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
     csv += start + "," + l.port + "," + l.protocol + "," + l.kind + "," + l.value + "," + l.country +
            "," + std::to_string(p.packets) + "," + std::to_string(p.sources) + "," +
            (partial ? "true" : "false") + "\n";
-    ++lines_;
   }
   const std::string base = dir_ + "/scanscope-" + day;
   std::string error = append_to(base + ".jsonl", "", jsonl);
@@ -123,7 +141,9 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
     error = append_to(base + ".csv",
                       "start,port,protocol,kind,value,country,packets,sources,partial\n", csv);
   }
-  if (!error.empty() && write_errors_++ == 0) {
+  if (error.empty()) {
+    lines_ += points.size();  // only lines that reached the file
+  } else if (write_errors_++ == 0) {
     first_error_ = error;
   }
   return error;

@@ -148,7 +148,10 @@ bool is_series_line(const rapidjson::Document& d) {
 }  // namespace
 
 series_readback read_series_files(const std::string& dir, const series_names& names,
-                                  uint64_t bucket_ns, size_t retention) {
+                                  uint64_t bucket_ns, size_t retention, uint64_t not_after_ns) {
+  // More than 100 million packets a second for a whole bucket on one key: no port of any sensor
+  // carries that (10 GbE line rate is 14.88 M); such a count is damage, not traffic.
+  const uint64_t most_packets = 100000000ULL * (bucket_ns / 1000000000ULL);
   series_readback out;
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) {
@@ -197,6 +200,24 @@ series_readback read_series_files(const std::string& dir, const series_names& na
                     " s): the folder was written with another --bucket; use another --series-dir";
         return out;
       }
+      const uint64_t packets = d["packets"].GetUint64();
+      const uint64_t sources = d["sources"].GetUint64();
+      const auto set_aside = [&](const std::string& why) {
+        ++out.set_aside;
+        if (out.first_set_aside.empty()) {
+          out.first_set_aside = path + ":" + std::to_string(number) + ": " + why;
+        }
+      };
+      if (start_ns > not_after_ns) {
+        set_aside(std::string("bucket ") + d["start"].GetString() +
+                  " starts after the input does (a clock that jumped ahead?)");
+        continue;
+      }
+      if (packets > most_packets || sources > packets) {
+        set_aside(std::to_string(packets) + " packets from " + std::to_string(sources) +
+                  " sources in one bucket: not counts a sensor can reach");
+        continue;
+      }
       uint64_t key = 0;
       std::string why;
       if (!index.key_of(d, key, why)) {
@@ -205,8 +226,8 @@ series_readback read_series_files(const std::string& dir, const series_names& na
       }
       const auto bucket = static_cast<int64_t>(start_ns / bucket_ns);
       series_point& p = out.buckets[bucket][key];
-      p.packets += d["packets"].GetUint64();
-      p.sources += d["sources"].GetUint64();
+      p.packets += packets;
+      p.sources += sources;
       // A bucket is cut short when the last run to write it stopped inside it.
       partial[bucket] = d["partial"].GetBool();
       ++out.lines;

@@ -22,15 +22,21 @@ struct series_readback {
   uint64_t lines = 0;                       /**< lines taken */
   uint64_t skipped = 0;      /**< lines naming a port, cluster, rule or country not known now */
   uint64_t malformed = 0;    /**< lines that are not series lines (a torn last write) */
+  /** Lines set aside: a bucket after the input's start (a clock that jumped ahead, then back),
+   *  or counts no sensor can reach in one bucket. Detection goes on as if they were not there. */
+  uint64_t set_aside = 0;
   std::string first_problem; /**< FILE:LINE and the reason of the first skipped line */
+  std::string first_set_aside; /**< FILE:LINE and the reason of the first line set aside */
   std::string error;         /**< the folder or a file cannot be read, or another width */
 };
 
 /**
  * Read every `scanscope-DAY.jsonl` under `dir` (a missing folder reads as empty). Lines of the
  * same bucket and key add up: a bucket a restart cut in two is written by both runs.
+ * @param not_after_ns the input's start: a bucket starting later is set aside, not read
  */
 series_readback read_series_files(const std::string& dir, const series_names& names,
-                                  uint64_t bucket_ns, size_t retention);
+                                  uint64_t bucket_ns, size_t retention,
+                                  uint64_t not_after_ns = UINT64_MAX);
 
 }  // namespace scanscope

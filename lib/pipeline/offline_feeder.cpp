@@ -103,6 +103,19 @@ std::unique_ptr<offline_feeder> offline_feeder::open(const std::string& path, st
   return std::unique_ptr<offline_feeder>(new offline_feeder(p, *link, path));
 }
 
+std::optional<uint64_t> offline_feeder::first_record_ns(const std::string& path) {
+  std::string ignored;
+  const auto feeder = open(path, ignored);
+  pcap_pkthdr* header = nullptr;
+  const u_char* record = nullptr;
+  if (!feeder || pcap_next_ex(feeder->handle_, &header, &record) != 1) {
+    return std::nullopt;
+  }
+  // Nanoseconds: open() asks libpcap for nanosecond precision.
+  return static_cast<uint64_t>(header->ts.tv_sec) * 1000000000ULL +
+         static_cast<uint64_t>(header->ts.tv_usec);
+}
+
 std::string offline_feeder::link_name() const {
   const char* name = pcap_datalink_val_to_name(pcap_datalink(handle_));
   return name ? name : "unknown";

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,12 @@ class offline_feeder {
    * @param error set to a message naming the file when it cannot be read
    */
   static std::unique_ptr<offline_feeder> open(const std::string& path, std::string& error);
+
+  /**
+   * The time of a capture's first record (ns since the epoch), read by a feeder of its own;
+   * nothing for a capture that cannot be read or holds no record.
+   */
+  static std::optional<uint64_t> first_record_ns(const std::string& path);
 
   /** The link type of the capture, as libpcap names it (e.g. "EN10MB"). */
   std::string link_name() const;

@@ -248,7 +248,8 @@ void stop_ports(const std::vector<uint16_t>& ports) {
   }
 }
 
-std::vector<device_counters> read_device_counters(const std::vector<uint16_t>& ports) {
+std::vector<device_counters> read_device_counters(const std::vector<uint16_t>& ports,
+                                                  bool settled) {
   std::vector<device_counters> out;
   for (uint16_t port : ports) {
     rte_eth_stats st{};
@@ -260,7 +261,7 @@ std::vector<device_counters> read_device_counters(const std::vector<uint16_t>& p
       d.imissed = st.imissed;
       d.ierrors = st.ierrors;
       d.rx_nombuf = st.rx_nombuf;
-      d.kernel_dropped = kernel_dropped(port, st.ipackets);
+      d.kernel_dropped = kernel_dropped(port, st.ipackets, settled);
     }
     d.faulted_bursts = guarded_burst_faults(port);
     out.push_back(d);

@@ -47,7 +47,12 @@ std::string check_can_respond(const std::vector<uint16_t>& ports, unsigned queue
 /** Stop and close the ports. */
 void stop_ports(const std::vector<uint16_t>& ports);
 
-/** Read the devices' receive and drop counters. */
-std::vector<device_counters> read_device_counters(const std::vector<uint16_t>& ports);
+/**
+ * Read the devices' receive and drop counters.
+ * @param settled the RX lcores have stopped: a kernel interface's frames not delivered by now
+ *                never will be (kernel_drops.hpp)
+ */
+std::vector<device_counters> read_device_counters(const std::vector<uint16_t>& ports,
+                                                  bool settled = false);
 
 }  // namespace scanscope

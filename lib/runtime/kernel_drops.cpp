@@ -4,7 +4,9 @@
 #include <rte_devargs.h>
 #include <rte_ethdev.h>
 
+#include <chrono>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -13,10 +15,25 @@
 namespace scanscope {
 namespace {
 
+using steady = std::chrono::steady_clock;
+
+// A frame the interface received this long ago and the port has still not delivered was lost:
+// the packet ring holds frames for microseconds, not seconds. Younger ones may be in flight.
+constexpr std::chrono::milliseconds settle_time{1000};
+// How often the interface's counter is sampled for the lagged view.
+constexpr std::chrono::milliseconds sample_every{200};
+
+struct rx_sample {
+  steady::time_point at;
+  uint64_t rx_packets = 0;
+};
+
 struct baseline {
   std::string interface;
   uint64_t rx_packets = 0;
   uint64_t ipackets = 0;
+  std::deque<rx_sample> samples;  /**< newest last; the front is the newest settled one */
+  uint64_t reported = 0;          /**< the most said so far: the count never goes back */
 };
 
 std::mutex baselines_lock;
@@ -83,16 +100,35 @@ void note_kernel_baselines(const std::vector<uint16_t>& ports) {
   }
 }
 
-uint64_t kernel_dropped(uint16_t port, uint64_t ipackets) {
+uint64_t kernel_dropped(uint16_t port, uint64_t ipackets, bool settled) {
   std::lock_guard<std::mutex> guard(baselines_lock);
   const auto it = baselines.find(port);
   uint64_t rx = 0;
   if (it == baselines.end() || !read_rx_packets(it->second.interface, rx)) {
     return 0;
   }
-  const uint64_t received = rx - it->second.rx_packets;
-  const uint64_t delivered = ipackets - it->second.ipackets;
-  return received > delivered ? received - delivered : 0;
+  baseline& b = it->second;
+  const steady::time_point now = steady::now();
+  if (b.samples.empty() || now - b.samples.back().at >= sample_every) {
+    b.samples.push_back({now, rx});
+  }
+  // Keep one sample at least settle_time old at the front, and nothing older.
+  while (b.samples.size() > 1 && now - b.samples[1].at >= settle_time) {
+    b.samples.pop_front();
+  }
+  // Running: what the interface had received settle_time ago; stopped: everything it received.
+  uint64_t counted_rx = b.rx_packets;
+  if (settled) {
+    counted_rx = rx;
+  } else if (now - b.samples.front().at >= settle_time) {
+    counted_rx = b.samples.front().rx_packets;
+  }
+  const uint64_t received = counted_rx - b.rx_packets;
+  const uint64_t delivered = ipackets - b.ipackets;
+  if (received > delivered && received - delivered > b.reported) {
+    b.reported = received - delivered;
+  }
+  return b.reported;
 }
 
 }  // namespace scanscope

@@ -26,9 +26,13 @@ void note_kernel_baselines(const std::vector<uint16_t>& ports);
 
 /**
  * Frames the interface of `port` received since the baseline that the port did not deliver
- * (0 for ports not read through a kernel interface).
+ * (0 for ports not read through a kernel interface). While the port runs, only frames the
+ * interface received at least a second before count (younger ones may be on their way); once
+ * the RX lcores have stopped (`settled`), every frame received and not delivered. The value
+ * never goes back: a counter.
  * @param ipackets the port's frames delivered so far
+ * @param settled  the RX lcores have stopped polling the port
  */
-uint64_t kernel_dropped(uint16_t port, uint64_t ipackets);
+uint64_t kernel_dropped(uint16_t port, uint64_t ipackets, bool settled);
 
 }  // namespace scanscope

@@ -187,7 +187,7 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
   report.input = ports_input(port_ids);
   report.elapsed_seconds = seconds_since(start);
   report.interrupted = interrupted;
-  report.devices = read_device_counters(port_ids);
+  report.devices = read_device_counters(port_ids, true);  // the RX lcores have stopped
   stop_ports(port_ids);
   clock.close_all(wall_clock_ns(), true);
   note_series_files(report, files.get());

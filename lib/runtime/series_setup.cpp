@@ -1,15 +1,18 @@
 #include "runtime/series_setup.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "export/campaign_text.hpp"
 #include "export/series_readback.hpp"
 #include "export/summary_table.hpp"
+#include "pipeline/offline_feeder.hpp"
 
 namespace scanscope {
 
@@ -129,6 +132,21 @@ std::string check_folder_width(const std::string& dir, uint64_t width_s) {
   return {};
 }
 
+/** The input's start, after which no bucket of the folder can have been counted yet: offline,
+ *  the earliest first record of the captures; live, the clock. */
+uint64_t input_start_ns(const app_options& o) {
+  if (o.pcaps.empty()) {
+    return wall_clock_ns();
+  }
+  uint64_t earliest = UINT64_MAX;
+  for (const std::string& path : o.pcaps) {
+    if (const std::optional<uint64_t> t = offline_feeder::first_record_ns(path)) {
+      earliest = std::min(earliest, *t);
+    }
+  }
+  return earliest;
+}
+
 }  // namespace
 
 std::string restore_series(series_store& store, const app_options& o,
@@ -137,9 +155,16 @@ std::string restore_series(series_store& store, const app_options& o,
     return {};
   }
   const auto width = static_cast<uint64_t>(o.bucket * 1e9);
-  series_readback back = read_series_files(o.series_dir, names_of(tables), width, o.retention);
+  series_readback back =
+      read_series_files(o.series_dir, names_of(tables), width, o.retention, input_start_ns(o));
   if (!back.error.empty()) {
     return "series-dir: " + back.error;
+  }
+  if (back.set_aside != 0) {
+    std::fprintf(stderr,
+                 "scanscope: warning: series-dir: %llu lines set aside, not read back (buckets "
+                 "after the input's start, or counts no sensor reaches); first: %s\n",
+                 static_cast<unsigned long long>(back.set_aside), back.first_set_aside.c_str());
   }
   if (std::string error = check_folder_width(o.series_dir, static_cast<uint64_t>(o.bucket));
       !error.empty()) {

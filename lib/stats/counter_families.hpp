@@ -149,7 +149,8 @@ namespace scanscope {
     "Frames the DPDK port dropped because its RX queues were full (imissed).") \
   X(device_rx_kernel_dropped_total, counter, always, "device", "devices.*.kernel_dropped", \
     "Frames the kernel interface behind a socket-backed port (net_af_packet, net_pcap iface) " \
-    "received but the port never delivered.") \
+    "received but the port never delivered: while running, those received over a second " \
+    "before; it never goes back.") \
   X(device_rx_errors_total, counter, always, "device", "devices.*.ierrors", \
     "Erroneous frames the DPDK port counted (ierrors).") \
   X(device_rx_nombuf_total, counter, always, "device", "devices.*.rx_nombuf", \

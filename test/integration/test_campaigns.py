@@ -22,6 +22,7 @@ usage: test_campaigns.py SCANSCOPE SCANSCOPE_GEN SOURCE_DIR
 
 import datetime as dt
 import collections
+import glob
 import json
 import os
 import re
@@ -194,10 +195,21 @@ def check_restart(scanscope, pcap, at, single, tmp):
     series = os.path.join(tmp, "restart-series")
     one, _ = analyse(scanscope, [first], os.path.join(tmp, "first.json"),
                      ["--series-dir", series])
-    two, _ = analyse(scanscope, [second], os.path.join(tmp, "second.json"),
-                     ["--series-dir", series])
+    # A clock that jumped ahead and back left a line dated 2030, and a damaged line claims
+    # 9e18 packets: both are set aside with a warning, and detection goes on without them.
+    newest = sorted(glob.glob(os.path.join(series, "scanscope-*.jsonl")))[-1]
+    with open(newest) as f:
+        sample = json.loads(f.readline())
+    with open(newest, "a") as f:
+        f.write(json.dumps(dict(sample, start="2030-01-01T00:00:00.000Z")) + "\n")
+        f.write(json.dumps(dict(sample, packets=9 * 10 ** 18)) + "\n")
+    two, log = analyse(scanscope, [second], os.path.join(tmp, "second.json"),
+                       ["--series-dir", series])
     if one is None or two is None:
         return
+    if "2 lines set aside" not in log or "2030-01-01T00:00:00.000Z" not in log:
+        failures.append(f"restart: the lines from 2030 and with 9e18 packets were not set aside "
+                        f"with a warning: {log[-600:]!r}")
     open_at_cut = [c for c in one["campaigns"] if c["ongoing"]]
     if not open_at_cut:
         failures.append("restart: the first half ends with no campaign open (cut elsewhere)")

@@ -14,11 +14,13 @@ usage: test_drops.py SCANSCOPE SOURCE_DIR
 """
 
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
-import signal
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -76,6 +78,17 @@ def wait_until_serving(port, proc, seconds=60):
         time.sleep(0.1)
 
 
+def kernel_dropped_sample(port):
+    """scanscope_device_rx_kernel_dropped_total on /metrics now (None when not answered)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    m = re.search(r"^scanscope_device_rx_kernel_dropped_total\{[^}]*\} (\d+)$", text, re.M)
+    return int(m.group(1)) if m else None
+
+
 def rx_packets():
     with open(f"/sys/class/net/{HOST_IF}/statistics/rx_packets") as f:
         return int(f.read())
@@ -113,8 +126,14 @@ def main():
                               "--json-out", report_path, "--status-interval", "1"]),
                     stdout=subprocess.DEVNULL, stderr=log)
             wait_until_serving(port, proc)
-            send(300000, frames)
-            time.sleep(2)
+            # Scraped all through the burst and after it: a counter only rises.
+            burst = threading.Thread(target=send, args=(300000, frames))
+            burst.start()
+            scraped = []
+            while burst.is_alive() or len(scraped) < 15:
+                scraped.append(kernel_dropped_sample(port))
+                time.sleep(0.2)
+            burst.join()
             after_burst = rx_packets()
             send(10, frames[:10])
             time.sleep(1)
@@ -145,6 +164,11 @@ def main():
                                 f"{after_burst - before} frames")
             if "scanscope_device_rx_kernel_dropped_total" not in metrics:
                 failures.append("/metrics has no scanscope_device_rx_kernel_dropped_total")
+            values = [v for v in scraped if v is not None]
+            if not values or any(b < a for a, b in zip(values, values[1:])) or \
+                    values[-1] > dropped:
+                failures.append(f"kernel drops scraped through the burst went back, or past the "
+                                f"final {dropped}: {values}")
             # Live, with a device: every declared family in both exporters.
             failures.extend(check_counter_families(scanscope, metrics, report))
             print(f"drops: interface received {received}, port delivered {delivered}, "

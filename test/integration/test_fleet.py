@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
 import clickhouse_local  # noqa: E402
 from netns_link import link_names, skips_allowed, veth_to_namespace  # noqa: E402
 from serve_helpers import cache_args, check_counter_families, port_run  # noqa: E402
+from test_campaigns import split_pcap  # noqa: E402
 
 SCHEMA = os.path.join(SOURCE_DIR, "config", "clickhouse", "schema.sql")
 DISTRIBUTED = os.path.join(SOURCE_DIR, "config", "clickhouse", "distributed.sql")
@@ -143,6 +144,30 @@ def merge_checks(server, whole, suffix, label):
     print(f"{label}: {counted} cells equal to the single run")
 
 
+def restart_rows(scanscope, capture, server, tmp):
+    """A sensor restarted inside its campaigns (one series folder, two runs): the shipped
+    campaigns query gives each campaign once, in its final state, as the second run's report
+    has them (no stale "ongoing" row of the first run beside an ended one)."""
+    first, second = os.path.join(tmp, "before.pcap"), os.path.join(tmp, "after.pcap")
+    split_pcap(capture, datetime.datetime(2018, 12, 8), first, second)
+    series = os.path.join(tmp, "restart-series")
+    report = os.path.join(tmp, "restart.json")
+    for half in (first, second):
+        run_sensor(scanscope, half, "r", server, tmp,
+                   ["--series-dir", series, "--json-out", report])
+    with open(report) as f:
+        campaigns = json.load(f)["campaigns"]
+    rows = [line.split("\t") for line in server.query(
+        open(os.path.join(QUERIES, "campaigns-by-sensor.sql")).read()).splitlines()
+        if line.startswith("r\t")]
+    check(len(rows) == len(campaigns) and len(campaigns) > 0,
+          f"restart: {len(rows)} campaign rows for the {len(campaigns)} campaigns of the report")
+    ongoing = sum(1 for r in rows if r[7] == "1")
+    check(ongoing == sum(1 for c in campaigns if c["ongoing"]),
+          f"restart: {ongoing} rows ongoing, the report says "
+          f"{sum(1 for c in campaigns if c['ongoing'])}")
+
+
 def exact_merge(scanscope, gen, tmp):
     capture = os.path.join(tmp, "ethereum.pcap")
     subprocess.run([gen, os.path.join(SOURCE_DIR, "config", "scenarios", "ethereum-2018-12.scn"),
@@ -176,6 +201,7 @@ def exact_merge(scanscope, gen, tmp):
         campaigns = one.query(open(os.path.join(QUERIES, "campaigns-by-sensor.sql")).read())
         sensors = {line.split("\t")[0] for line in campaigns.splitlines()}
         check(sensors == {"a", "b"}, f"campaigns by sensor: sensors {sensors}")
+        restart_rows(scanscope, capture, one, tmp)
         # Retention on a server without TTL: the scenario's month is older than a month.
         retention = os.path.join(SOURCE_DIR, "scripts", "fleet-retention")
         proc = subprocess.run([retention, "--url", one.url, "--months", "1"],

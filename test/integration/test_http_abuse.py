@@ -110,6 +110,28 @@ def check_documented_limits(port):
                 failures.append(f"GET {path.decode()}: no {field.decode()!r}")
 
 
+def check_scrapes_among_slow_clients(port, clients=200, scrapes=10):
+    """Prometheus must not depend on other clients' manners: with `clients` slow clients holding
+    every place (each a request line, then silence), each of `scrapes` scrapes in a row is
+    answered, at once (the slow client that waited longest makes room)."""
+    slow = []
+    try:
+        for _ in range(clients):
+            s = socket.create_connection(("127.0.0.1", port), timeout=2)
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            slow.append(s)
+        answered = []
+        for _ in range(scrapes):
+            started = time.time()
+            status = request(port, b"GET /metrics HTTP/1.1\r\n\r\n")
+            answered.append((status, round(time.time() - started, 1)))
+        if any(status != 200 or took > 2 for status, took in answered):
+            failures.append(f"scrapes among {clients} slow clients (status, seconds): {answered}")
+    finally:
+        for s in slow:
+            s.close()
+
+
 def main():
     scanscope, source_dir = sys.argv[1:3]
     config = os.path.join(source_dir, "config", "scanscope.conf")
@@ -179,6 +201,8 @@ def main():
                 failures.append(f"only {len(slow)} of 200 slow clients connected")
             if closed_at and max(closed_at) > 8:
                 failures.append(f"slow clients held for {max(closed_at):.1f} s (limit 5 s)")
+
+            check_scrapes_among_slow_clients(port)
 
             big = b"GET /metrics HTTP/1.1\r\nX-Junk: " + b"a" * 20000 + b"\r\n\r\n"
             checks = [

@@ -117,6 +117,12 @@ def main():
             proc.send_signal(1)
             if not wait_for(log_path, "keeping the rules in use", 10):
                 failures.append("a broken rule file on reload was not reported")
+            # A rules file gone (a bad deployment): the reason, not only the name.
+            os.remove(rules)
+            proc.send_signal(1)
+            if not wait_for(log_path, f"cannot read signature rules '{rules}': No such file or "
+                            "directory; keeping the rules in use", 10):
+                failures.append("a missing rule file on reload was not reported with its reason")
             # No time budget the sequence must fit into on a busy machine: the run lasts until
             # the test has done its part, then stops as an operator stops it.
             proc.send_signal(signal.SIGINT)

@@ -63,10 +63,38 @@ TEST_CASE("series files are read back as written; damaged lines are counted", "[
   CHECK(back.first_problem.find(day + ":11: cluster 'gone'") == 0);
   CHECK(back.buckets.size() == 2);
 
+  // The next run appends after the torn line: the torn line stays one bad line, the new ones
+  // are all read (the torn line must not swallow the first of them).
+  REQUIRE(files.append(bucket + 2, points, false).empty());
+  back = read_series_files(dir.path, names, hour_ns, 744);
+  CHECK(back.malformed == 2);
+  CHECK(back.lines == 15);
+  REQUIRE(back.buckets.count(bucket + 2) == 1);
+  CHECK(back.buckets.at(bucket + 2) == points);
+  CHECK(files.lines() == 15);
+
+  // A bucket after the input's start, and impossible counts, are set aside, named.
+  {
+    std::ofstream out(day, std::ios::app);
+    out << "{\"start\":\"2030-01-01T00:00:00.000Z\",\"port\":\"8545\",\"protocol\":\"tcp\","
+           "\"kind\":\"port\",\"value\":\"\",\"country\":\"RU\",\"packets\":1,"
+           "\"sources\":1,\"partial\":false}\n";
+    out << "{\"start\":\"2019-01-20T20:00:00.000Z\",\"port\":\"8545\",\"protocol\":\"tcp\","
+           "\"kind\":\"port\",\"value\":\"\",\"country\":\"RU\",\"packets\":9000000000000000000,"
+           "\"sources\":1,\"partial\":false}\n";
+  }
+  const uint64_t input_start = static_cast<uint64_t>(bucket + 3) * hour_ns;
+  back = read_series_files(dir.path, names, hour_ns, 744, input_start);
+  CHECK(back.set_aside == 2);
+  CHECK(back.first_set_aside.find(day + ":19: bucket 2030-01-01T00:00:00.000Z starts after") ==
+        0);
+  CHECK(back.buckets.size() == 3);
+  CHECK(back.lines == 15);
+
   // Retention keeps the newest buckets.
-  back = read_series_files(dir.path, names, hour_ns, 1);
+  back = read_series_files(dir.path, names, hour_ns, 1, input_start);
   REQUIRE(back.buckets.size() == 1);
-  CHECK(back.buckets.begin()->first == bucket + 1);
+  CHECK(back.buckets.begin()->first == bucket + 2);
 
   // Another bucket width is refused, naming the file and line.
   back = read_series_files(dir.path, names, 7 * hour_ns, 744);

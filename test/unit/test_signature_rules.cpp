@@ -1,6 +1,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -65,6 +67,12 @@ TEST_CASE("bad rule files name the file, the line and the reason", "[signatures]
     CHECK_FALSE(parse_signature_rules(text, "f", error));
     CHECK(error.rfind(message, 0) == 0);
   }
+  // A file that is not there (a reload after a bad deployment): the reason, not only the name.
+  std::string error;
+  CHECK_FALSE(signature_db::load("no-such-dir/signatures.rules", "", error));
+  INFO(error);
+  CHECK(error.find("'no-such-dir/signatures.rules'") != std::string::npos);
+  CHECK(error.find(std::strerror(ENOENT)) != std::string::npos);
 }
 
 TEST_CASE("rules Hyperscan rejects stop start-up with its message", "[signatures]") {
