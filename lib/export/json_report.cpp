@@ -63,6 +63,20 @@ std::string escape_excerpt(const std::string& bytes) {
   return out;
 }
 
+/** A rule's excerpt as text, or null: the request's first line, then (after an ellipsis no
+ *  payload byte can print as: every byte outside printable ASCII is written \xNN) the bytes up
+ *  to the end of the match. */
+void write_excerpt(json_writer& w, const payload_excerpt& e) {
+  if (e.bytes.empty()) {
+    w.Null();
+    return;
+  }
+  const std::string text = e.head == 0 ? escape_excerpt(e.bytes)
+                                        : escape_excerpt(e.bytes.substr(0, e.head)) + " \u2026 " +
+                                              escape_excerpt(e.bytes.substr(e.head));
+  w.String(text.c_str());
+}
+
 /** Countries with traffic, most packets first, as {code, packets, sources}. */
 void write_countries(json_writer& w, const run_report& r, const std::vector<source_total>& by) {
   std::vector<size_t> order;
@@ -247,18 +261,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
     w.StartObject();
     write_rule_head(w, r.rules[k], t.signature_totals[k]);
     w.Key("excerpt");
-    if (t.excerpts[k].bytes.empty()) {
-      w.Null();
-    } else {
-      // The request's first line, then (after an ellipsis no payload byte can print as: every
-      // byte outside printable ASCII is written \xNN) the bytes up to the end of the match.
-      const payload_excerpt& e = t.excerpts[k];
-      const std::string text =
-          e.head == 0 ? escape_excerpt(e.bytes)
-                      : escape_excerpt(e.bytes.substr(0, e.head)) + " \u2026 " +
-                            escape_excerpt(e.bytes.substr(e.head));
-      w.String(text.c_str());
-    }
+    write_excerpt(w, t.excerpts[k]);
     w.EndObject();
   }
   w.EndArray();

@@ -236,6 +236,63 @@ std::string check_file_values(const std::string& path, const config_lines& lines
   return {};
 }
 
+/** The config file to read: --config's (which must exist), else the first default present
+ *  (none is fine). @return the error, or "" */
+std::string find_config_file(const po::variables_map& vm, const std::string& default_config,
+                             std::string& config_path) {
+  if (vm.count("config")) {
+    config_path = vm["config"].as<std::string>();
+    std::error_code ec;
+    if (!std::filesystem::exists(config_path, ec)) {
+      return "config file '" + config_path + "' does not exist";
+    }
+    if (!std::ifstream(config_path)) {
+      return "cannot read config file '" + config_path + "': " + std::strerror(errno);
+    }
+    return {};
+  }
+  for (const std::string& candidate :
+       {default_config, std::string(SCANSCOPE_SYSCONFDIR "/scanscope.conf")}) {
+    if (!candidate.empty() && std::ifstream(candidate)) {
+      config_path = candidate;
+      break;
+    }
+  }
+  return {};
+}
+
+/** Add the config file's values to `vm` (the command line's stay: they were stored first).
+ *  @return "FILE:LINE: message" for the first problem, or "" */
+std::string store_config_file(const std::string& config_path, const config_lines& lines,
+                              const po::options_description& from_config,
+                              po::variables_map& vm) {
+  if (!lines.error.empty()) {
+    return config_path + ":" + std::to_string(lines.error_line) + ": " + lines.error;
+  }
+  const std::string placeholder = placeholder_line(config_path);
+  if (!placeholder.empty()) {
+    return config_path + ":" + placeholder +
+           ": text of the form %name% is not accepted in the config file";
+  }
+  try {
+    const po::parsed_options parsed =
+        po::parse_config_file<char>(config_path.c_str(), from_config);
+    // Every value of the file is converted and range-checked on its own, also those the
+    // command line overrides: a bad value in the file must not hide behind a good one.
+    if (std::string e = check_file_values(config_path, lines); !e.empty()) {
+      return e;
+    }
+    po::store(parsed, vm);
+  } catch (const po::error_with_option_name& e) {
+    const size_t line = lines.line_of(e.get_option_name());
+    return config_path + (line != 0 ? ":" + std::to_string(line) : std::string()) + ": " +
+           e.what();
+  } catch (const po::error& e) {
+    return config_path + ": " + e.what();
+  }
+  return {};
+}
+
 }  // namespace
 
 parse_outcome parse_options(int argc, char** argv, const std::string& default_config) {
@@ -298,23 +355,8 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
     return {std::nullopt, 0, {}, {}};
   }
 
-  if (vm.count("config")) {
-    config_path = vm["config"].as<std::string>();
-    std::error_code ec;
-    if (!std::filesystem::exists(config_path, ec)) {
-      return fail("config file '" + config_path + "' does not exist");
-    }
-    if (!std::ifstream(config_path)) {
-      return fail("cannot read config file '" + config_path + "': " + std::strerror(errno));
-    }
-  } else {
-    for (const std::string& candidate :
-         {default_config, std::string(SCANSCOPE_SYSCONFDIR "/scanscope.conf")}) {
-      if (!candidate.empty() && std::ifstream(candidate)) {
-        config_path = candidate;
-        break;
-      }
-    }
+  if (std::string e = find_config_file(vm, default_config, config_path); !e.empty()) {
+    return fail(e);
   }
   // Paths in a config file are relative to the file's folder; on the command line, to the
   // working directory. Note which path options the command line set before the file fills in.
@@ -346,29 +388,8 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
     return line == 0 ? std::string() : config_path + ":" + std::to_string(line) + ": ";
   };
   if (!config_path.empty()) {
-    if (!lines.error.empty()) {
-      return fail(config_path + ":" + std::to_string(lines.error_line) + ": " + lines.error);
-    }
-    const std::string placeholder = placeholder_line(config_path);
-    if (!placeholder.empty()) {
-      return fail(config_path + ":" + placeholder +
-                  ": text of the form %name% is not accepted in the config file");
-    }
-    try {
-      const po::parsed_options parsed =
-          po::parse_config_file<char>(config_path.c_str(), from_config);
-      // Every value of the file is converted and range-checked on its own, also those the
-      // command line overrides: a bad value in the file must not hide behind a good one.
-      if (std::string e = check_file_values(config_path, lines); !e.empty()) {
-        return fail(e);
-      }
-      po::store(parsed, vm);
-    } catch (const po::error_with_option_name& e) {
-      const size_t line = lines.line_of(e.get_option_name());
-      return fail(config_path + (line != 0 ? ":" + std::to_string(line) : std::string()) + ": " +
-                  e.what());
-    } catch (const po::error& e) {
-      return fail(config_path + ": " + e.what());
+    if (std::string e = store_config_file(config_path, lines, from_config, vm); !e.empty()) {
+      return fail(e);
     }
   }
   try {
