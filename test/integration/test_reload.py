@@ -54,6 +54,22 @@ def send(frames):
                    check=True)
 
 
+# The known-scanner list before and after the reload (config/actors.conf's format).
+ACTORS_BEFORE = "early research prefix 100.200.0.10/32\n"
+ACTORS_AFTER = ("early research prefix 100.200.0.10/32\n"
+                "late research prefix 100.200.0.12/32,100.200.0.20/31\n")
+
+def wait_for_count(path, text, count, seconds):
+    """True once the file at `path` holds `text` `count` times; False after `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        with open(path, errors="replace") as f:
+            if f.read().count(text) >= count:
+                return True
+        time.sleep(0.1)
+    return False
+
+
 def setup():
     return LINK.up()
 
@@ -78,6 +94,9 @@ def main():
             f.write(RULES_BEFORE)
         with open(clusters, "w") as f:
             f.write(CLUSTERS_BEFORE)
+        actors = os.path.join(tmp, "actors.conf")
+        with open(actors, "w") as f:
+            f.write(ACTORS_BEFORE)
         report_path, log_path = os.path.join(tmp, "report.json"), os.path.join(tmp, "log")
         if not setup():
             return skip_status()
@@ -88,6 +107,7 @@ def main():
                     port_run(scanscope, "reload", f"net_af_packet0,iface={HOST_IF}",
                              ["--config", config, *cache_args(), "--geo-db", live_db,
                               "--duration", "0", "--signatures", rules, "--clusters", clusters,
+                              "--actors", actors,
                               "--mbufs", "4096", "--http", "none", "--json-out", report_path,
                               "--status-interval", "1"]),
                     stdout=subprocess.DEVNULL, stderr=log)
@@ -101,11 +121,19 @@ def main():
                 f.write(RULES_AFTER)
             with open(clusters, "w") as f:
                 f.write(CLUSTERS_AFTER)
+            with open(actors, "w") as f:
+                f.write(ACTORS_AFTER)
             proc.send_signal(1)  # SIGHUP
             if not wait_for(log_path, "reload: location database", 10):
                 failures.append("no reload line for the location database after SIGHUP")
             if not wait_for(log_path, "reload: new rules in use", 10):
                 failures.append("no reload line for the rules after SIGHUP")
+            if not wait_for(log_path, f"reload: actors {actors}: 2 known scanners", 10):
+                failures.append("no reload line for the actors after SIGHUP")
+            # The next SIGHUP only once this reload is wholly done (the location database is
+            # handed to the lcores last): one sent earlier is refused as "still going on".
+            if not wait_for(log_path, "reload: new location database in use", 10):
+                failures.append("the location database was not handed over after SIGHUP")
             second = [f"100.200.0.{20 + i}" for i in range(5)]
             # second[1]'s first frame (window 8192) decides its cluster under the new rules,
             # and its SYN of window 1024 after it stays there (a source's cluster is held).
@@ -117,6 +145,9 @@ def main():
             proc.send_signal(1)
             if not wait_for(log_path, "keeping the rules in use", 10):
                 failures.append("a broken rule file on reload was not reported")
+            # That reload still hands the location database over (read again on every SIGHUP).
+            if not wait_for_count(log_path, "reload: new location database in use", 2, 10):
+                failures.append("the second reload's location database was not handed over")
             # A rules file gone (a bad deployment): the reason, not only the name.
             os.remove(rules)
             proc.send_signal(1)
@@ -155,6 +186,13 @@ def main():
             want = {"w1024": 11, "w8192": 2}
             if got != want:
                 failures.append(f"clusters on 8545: {got}, expected {want}")
+            # Actors: a source keeps the actor it had when first seen (100.200.0.12, seen
+            # before the reload, stays "none" though the new list names it); new sources get
+            # the new list's (.20 and .21, three frames); .10 stays "early" (two frames).
+            got = {a["name"]: (a["packets"], a["sources"]) for a in port["actors"]}
+            want = {"none": (8, 7), "early": (2, 1), "late": (3, 2)}
+            if got != want:
+                failures.append(f"actors on 8545 after the reload: {got}, expected {want}")
     for f in failures:
         print("FAIL:", f)
     print("reload: checked" if not failures else "")
