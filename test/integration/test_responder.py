@@ -374,6 +374,39 @@ def sweeps(scanscope, source_dir, tmp, failures):
         failures.append(f"net_af_packet: no warning that fragments arrive reassembled: {log}")
 
 
+def handshake_edges(scanscope, source_dir, tmp, failures):
+    """docs/responder.md's answers to what ordinary clients rarely send, live: a FIN before any
+    data gets a FIN-ACK, that FIN again after ours an ACK; data a FIN-ACK acknowledging all of
+    it, more data after our FIN a RST."""
+    mac = mac_of(SENSOR, SENSOR_IF)
+    s = sensor(scanscope, source_dir, tmp, "edges",
+               ["--respond", "--respond-allow", "198.18.0.0/15"])
+    # From 198.18.0.99, which no interface holds: the scanner's kernel stays out of it.
+    r = in_ns(SCAN, sys.executable, os.path.join(os.path.dirname(__file__), "tcp_client_edges.py"),
+              SCAN_IF, mac_of(SCAN, SCAN_IF), mac, "198.18.0.99", "198.19.0.77", "8545",
+              check=False, capture_output=True, text=True, timeout=60)
+    s.stop()
+    try:
+        got = json.loads(r.stdout)
+    except ValueError:
+        failures.append(f"handshake edges: the client said {r.stdout!r} {r.stderr[-500:]!r}")
+        return
+    FIN, RST, ACK = 0x01, 0x04, 0x10
+    flags = {case: (got.get(case) or {}).get("flags") for case in
+             ("fin_before_data", "fin_after_our_fin", "data", "data_after_our_fin")}
+    # A reset may carry ACK (RST-ACK, as Linux sends): the RST bit is what ends it.
+    want = {"fin_before_data": FIN | ACK, "fin_after_our_fin": ACK, "data": FIN | ACK,
+            "data_after_our_fin": RST}
+    for case, value in want.items():
+        mask = FIN | RST if value == RST else FIN | RST | ACK
+        if flags[case] is None or flags[case] & mask != value:
+            failures.append(f"handshake edges: {case} answered with flags {flags[case]}, "
+                            f"docs/responder.md says {value:#x}: {got}")
+    if got.get("data") and got["data"]["ack"] != got["data_sent_to"]:
+        failures.append(f"handshake edges: the FIN-ACK to data acknowledges {got['data']['ack']}, "
+                        f"not all of it ({got['data_sent_to']})")
+
+
 def lab_without_allow(scanscope, source_dir, tmp, failures):
     """--respond in a lab whose scanner sits in a special-purpose range, without respond-allow:
     nothing is answered, and the log says why at the start and at the end."""
@@ -561,6 +594,7 @@ def main():
             spoofed_flood(scanscope, source_dir, tmp, failures)
             sweeps(scanscope, source_dir, tmp, failures)
             lab_without_allow(scanscope, source_dir, tmp, failures)
+            handshake_edges(scanscope, source_dir, tmp, failures)
             tap(scanscope, source_dir, tmp, failures)
         except Exception as e:  # noqa: BLE001 - report, then clean up
             failures.append(f"{type(e).__name__}: {e}")
