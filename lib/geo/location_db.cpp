@@ -4,6 +4,7 @@
 #include <maxminddb.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -379,14 +380,15 @@ std::unique_ptr<location_db> location_db::load(const std::string& requested, std
 }
 
 geo_result location_db::locate(const uint8_t* addr16) const {
-  if (special_purpose_prefixes().contains(addr16)) {
-    return {};
-  }
+  const prefix_set& special = special_purpose_prefixes();
   if (is_v4_mapped(addr16)) {
+    if (special.contains_v4(addr16 + 12)) {
+      return {};
+    }
     return lookup_v4((uint32_t{addr16[12]} << 24) | (uint32_t{addr16[13]} << 16) |
                      (uint32_t{addr16[14]} << 8) | addr16[15]);
   }
-  return lookup_v6(addr16);
+  return special.contains_v6(addr16) ? geo_result{} : lookup_v6(addr16);
 }
 
 geo_result location_db::lookup_v4(uint32_t address) const {
@@ -402,20 +404,43 @@ geo_result location_db::lookup_v4(uint32_t address) const {
 }
 
 std::vector<uint32_t> location_db::v4_blocks_of(uint8_t country) const {
-  std::vector<uint32_t> blocks;
-  for (size_t i = 0; i < tbl24_.size(); ++i) {
-    const uint32_t v = tbl24_[i];
-    if (v != 0 && !(v & tbl8_flag) && places_[v - 1].country == country) {
-      const auto first = static_cast<uint32_t>(i << 8);
-      uint8_t addr16[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-      for (int b = 0; b < 4; ++b) {
-        addr16[12 + b] = static_cast<uint8_t>(first >> (24 - 8 * b));
-      }
-      if (!special_purpose_prefixes().contains(addr16)) {
-        blocks.push_back(first);
-      }
+  return std::move(v4_blocks_of(std::set<uint8_t>{country})[country]);
+}
+
+std::map<uint8_t, std::vector<uint32_t>> location_db::v4_blocks_of(
+    const std::set<uint8_t>& countries) const {
+  // Special-purpose IPv4 prefixes as ranges of /24 indexes: the scan below skips them by index,
+  // with no test per block (it runs over 16M entries, a few times per scenario).
+  std::vector<std::pair<size_t, size_t>> skipped;
+  for (const address_prefix& p : special_purpose_prefixes().prefixes()) {
+    if (p.v4) {
+      const uint32_t net = load_be32(p.bytes + 12);
+      const uint32_t mask = load_be32(p.mask + 12);
+      skipped.emplace_back(net >> 8, (net | ~mask) >> 8);
     }
   }
+  std::sort(skipped.begin(), skipped.end());
+  std::map<uint8_t, std::vector<uint32_t>> blocks;
+  std::array<std::vector<uint32_t>*, 256> wanted{};
+  for (uint8_t c : countries) {
+    wanted[c] = &blocks[c];
+  }
+  const auto scan = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      const uint32_t v = tbl24_[i];
+      if (v != 0 && !(v & tbl8_flag)) {
+        if (std::vector<uint32_t>* out = wanted[places_[v - 1].country]) {
+          out->push_back(static_cast<uint32_t>(i << 8));
+        }
+      }
+    }
+  };
+  size_t at = 0;
+  for (const auto& [first, last] : skipped) {
+    scan(at, std::max(at, first));
+    at = std::max(at, last + 1);
+  }
+  scan(at, tbl24_.size());
   return blocks;
 }
 

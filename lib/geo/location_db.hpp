@@ -15,7 +15,9 @@
 
 #include <cstdint>
 #include <ctime>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -89,6 +91,8 @@ class location_db {
    * Scenario generators draw sources from these. One pass over the 16M-entry table.
    */
   std::vector<uint32_t> v4_blocks_of(uint8_t country) const;
+  /** The same for several countries in one pass over the table. */
+  std::map<uint8_t, std::vector<uint32_t>> v4_blocks_of(const std::set<uint8_t>& countries) const;
 
   /** Two-letter code of a country index ("ZZ" for unknown). */
   const char* country_code(uint8_t index) const { return countries_[index].code; }
