@@ -77,6 +77,21 @@ void write_excerpt(json_writer& w, const payload_excerpt& e) {
   w.String(text.c_str());
 }
 
+/** "signatures": every rule over all ports, with its excerpt. */
+void write_rule_totals(json_writer& w, const run_report& r) {
+  const traffic_snapshot& t = r.traffic;
+  w.Key("signatures");
+  w.StartArray();
+  for (size_t k = 0; k < r.rules.size(); ++k) {
+    w.StartObject();
+    write_rule_head(w, r.rules[k], t.signature_totals[k]);
+    w.Key("excerpt");
+    write_excerpt(w, t.excerpts[k]);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 /** Countries with traffic, most packets first, as {code, packets, sources}. */
 void write_countries(json_writer& w, const run_report& r, const std::vector<source_total>& by) {
   std::vector<size_t> order;
@@ -255,16 +270,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   write_actors(w, r, t.actors_total.data(), false);
   w.Key("sources");
   write_table(w, t.sources);
-  w.Key("signatures");
-  w.StartArray();
-  for (size_t k = 0; k < r.rules.size(); ++k) {
-    w.StartObject();
-    write_rule_head(w, r.rules[k], t.signature_totals[k]);
-    w.Key("excerpt");
-    write_excerpt(w, t.excerpts[k]);
-    w.EndObject();
-  }
-  w.EndArray();
+  write_rule_totals(w, r);
   w.Key("countries");
   write_countries(w, r, t.country_totals);
   write_surges(w, r, ports);
