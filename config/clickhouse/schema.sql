@@ -14,7 +14,8 @@
 CREATE DATABASE IF NOT EXISTS scanscope;
 
 -- The lines of the series files: packets and this sensor's distinct sources per
--- (bucket, port, kind, value, country). kind: port, cluster, tool, signature, fingerprint, actor.
+-- (bucket, port, kind, value, country). kind: port, cluster, tool, signature, fingerprint, actor,
+-- as (value: the AS number, 0 when none is known).
 CREATE TABLE IF NOT EXISTS scanscope.series
 (
     sensor String,
@@ -47,11 +48,14 @@ CREATE TABLE IF NOT EXISTS scanscope.sources
     clusters Array(String),
     tools Array(String),
     signatures Array(String),
-    actor String
+    actor String,
+    asn UInt32
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (sensor, run, bucket, port, protocol, source);
+-- Stores made before sources had an AS.
+ALTER TABLE scanscope.sources ADD COLUMN IF NOT EXISTS asn UInt32 AFTER actor;
 
 -- Campaigns as each sensor's detector sees them (started/ended, not start/end: END is a
 -- keyword). A campaign is written at every bucket it is open and when it ends: the row with the

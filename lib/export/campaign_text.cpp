@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "export/summary_table.hpp"
+#include "export/value_words.hpp"
 #include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
@@ -18,7 +19,7 @@ std::string what_of(const run_report& names, const watched_ports& ports, const c
   // What follows the port, per scope (in SCANSCOPE_CAMPAIGN_SCOPES order).
   static constexpr const char* before_value[] = {
       nullptr,  " from ",      " cluster ",
-      " tool ", " signature ", " new tool (no built-in rule) with fingerprint "};
+      " tool ", " signature ", " new tool (no built-in rule) with fingerprint ", " from AS "};
   static_assert(std::size(before_value) == campaign_scope_count);
   std::string what = port_label(ports, c.port);
   if (const char* joint = before_value[static_cast<size_t>(c.scope)]) {
@@ -50,41 +51,22 @@ std::string port_label(const watched_ports& ports, uint16_t index) {
 }
 
 std::string scope_value(const run_report& names, campaign_scope scope, uint16_t port,
-                        uint16_t dim) {
-  switch (scope) {
-    case campaign_scope::port:
-      return "";
-    case campaign_scope::port_country:
-      return dim < names.country_codes.size() ? names.country_codes[dim] : "ZZ";
-    case campaign_scope::port_cluster:
-      return dim < names.cluster_names.size() ? names.cluster_names[dim] : "?";
-    case campaign_scope::port_tool:
-      return dim < scan_tool_count ? scan_tool_name(static_cast<scan_tool>(dim)) : "?";
-    case campaign_scope::port_signature:
-      return dim < names.rules.size() ? names.rules[dim].name : "?";
-    case campaign_scope::port_fingerprint: {
-      const auto it = names.fingerprint_words.find((uint32_t{port} << 16) | dim);
-      if (it != names.fingerprint_words.end()) {
-        return it->second;
-      }
-      char hex[16];
-      std::snprintf(hex, sizeof hex, "#%04x", dim);
-      return hex;
-    }
+                        uint32_t dim) {
+  const report_names words{names};
+  if (scope == campaign_scope::port) {
+    return "";
   }
-  return "?";
+  if (scope == campaign_scope::port_country) {
+    return words.country(dim);
+  }
+  const series_dimension* d = dimension_of_scope(scope);
+  return d != nullptr ? value_words(words, d->form, port, dim) : "?";
 }
 
-std::string leader_name(const run_report& names, lead_dimension d, uint16_t index) {
-  switch (d) {
-    case lead_dimension::country:
-      return scope_value(names, campaign_scope::port_country, 0, index);
-    case lead_dimension::cluster:
-      return scope_value(names, campaign_scope::port_cluster, 0, index);
-    case lead_dimension::tool:
-      return scope_value(names, campaign_scope::port_tool, 0, index);
-  }
-  return "?";
+std::string leader_name(const run_report& names, lead_dimension d, uint32_t index) {
+  const series_dimension* of = dimension_of_lead(d);
+  return of != nullptr ? value_words(report_names{names}, of->form, 0, index)
+                       : report_names{names}.country(index);
 }
 
 std::string describe_campaign(const run_report& names, const watched_ports& ports,

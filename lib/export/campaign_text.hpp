@@ -20,10 +20,10 @@ std::string port_label(const watched_ports& ports, uint16_t index);
  * The name of `dim` in a scope: a country code, cluster, tool, rule name, or a fingerprint key
  * in words; "" for the port scope.
  */
-std::string scope_value(const run_report& names, campaign_scope scope, uint16_t port, uint16_t dim);
+std::string scope_value(const run_report& names, campaign_scope scope, uint16_t port, uint32_t dim);
 
 /** The name of a lead change's leader (country code, cluster or tool). */
-std::string leader_name(const run_report& names, lead_dimension d, uint16_t index);
+std::string leader_name(const run_report& names, lead_dimension d, uint32_t index);
 
 /** True when a fingerprint-scoped campaign's key names no built-in tool: a new tool. */
 inline bool is_new_tool(const campaign& c) {

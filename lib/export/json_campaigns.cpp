@@ -26,8 +26,8 @@ void write_time(json_writer& w, const run_report& r, const char* key, int64_t bu
 
 /** `key: [[name, packets], ...]`, most packets first. */
 void write_top(json_writer& w, const run_report& r, const char* key, campaign_scope as,
-               uint16_t port, const std::map<uint16_t, uint64_t>& counts) {
-  std::vector<std::pair<uint16_t, uint64_t>> v(counts.begin(), counts.end());
+               uint16_t port, const std::map<uint32_t, uint64_t>& counts) {
+  std::vector<std::pair<uint32_t, uint64_t>> v(counts.begin(), counts.end());
   std::stable_sort(v.begin(), v.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   v.resize(std::min(v.size(), top_drivers));
@@ -83,11 +83,12 @@ void write_campaigns(json_writer& w, const run_report& r, const watched_ports& p
     w.Key("top");
     w.StartObject();
     write_top(w, r, "countries", campaign_scope::port_country, c.port, c.drivers.countries);
-    write_top(w, r, "clusters", campaign_scope::port_cluster, c.port, c.drivers.clusters);
-    write_top(w, r, "tools", campaign_scope::port_tool, c.port, c.drivers.tools);
-    write_top(w, r, "signatures", campaign_scope::port_signature, c.port, c.drivers.signatures);
-    write_top(w, r, "fingerprints", campaign_scope::port_fingerprint, c.port,
-              c.drivers.fingerprints);
+    // Every dimension campaigns are looked for in drives them too (series_dimensions.hpp).
+    for (const series_dimension& d : series_dimensions) {
+      if (d.has_scope && d.kind != series_key::kind::port) {
+        write_top(w, r, d.plural, d.scope, c.port, c.drivers.of(d.kind));
+      }
+    }
     w.EndObject();
     w.EndObject();
   }

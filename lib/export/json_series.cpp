@@ -6,6 +6,7 @@
 
 #include "common/json_fields.hpp"
 #include "export/summary_table.hpp"
+#include "export/value_words.hpp"
 #include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
@@ -31,7 +32,7 @@ void write_pairs(json_writer& w, const char* key, const std::map<Index, source_t
   w.Key(key);
   w.StartObject();
   for (const auto& [index, t] : by) {
-    w.Key(name(index));
+    w.Key(std::string(name(index)).c_str());
     w.StartArray();
     w.Uint64(t.packets);
     w.Uint64(t.sources);
@@ -61,9 +62,9 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
     // Each source has one country, so summing distinct sources over countries stays exact.
     source_total total;
     std::map<uint8_t, source_total> countries;
-    // Cluster, signature, tool and actor entries: by kind, then by dimension (summed over
-    // countries).
-    std::map<series_key::kind, std::map<uint16_t, source_total>> dims;
+    // The entries of every dimension the buckets list (series_dimensions.hpp): by kind, then
+    // by value (summed over countries).
+    std::map<series_key::kind, std::map<uint32_t, source_total>> dims;
     for (const auto& [key, p] : points) {
       if (series_key::port_of(key) != index) {
         continue;
@@ -73,31 +74,24 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
       if (kind == series_key::kind::port) {
         countries[series_key::country_of(key)] = t;
         total += t;
-      } else if (kind != series_key::kind::fingerprint) {  // fingerprints: in the campaigns
+      } else if (dimension_of(kind).in_buckets) {
         dims[kind][series_key::dim_of(key)] += t;
       }
     }
     if (total.packets == 0) {
       continue;
     }
+    const report_names names{r};
     w.StartObject();
     put_string(w, "start", format_utc(static_cast<uint64_t>(bucket) * r.bucket_ns).c_str());
     put_packets_sources(w, total.packets, total.sources);
-    write_pairs(w, "clusters", dims[series_key::kind::cluster], [&](uint16_t c) {
-      return c < r.cluster_names.size() ? r.cluster_names[c].c_str() : "?";
-    });
-    write_pairs(w, "countries", countries, [&](uint8_t c) {
-      return c < r.country_codes.size() ? r.country_codes[c].c_str() : "ZZ";
-    });
-    write_pairs(w, "signatures", dims[series_key::kind::signature], [&](uint16_t rule) {
-      return rule < r.rules.size() ? r.rules[rule].name.c_str() : "?";
-    });
-    write_pairs(w, "tools", dims[series_key::kind::tool], [&](uint16_t tool) {
-      return tool < scan_tool_count ? scan_tool_name(static_cast<scan_tool>(tool)) : "?";
-    });
-    write_pairs(w, "actors", dims[series_key::kind::actor], [&](uint16_t slot) {
-      return slot >= 1 && slot <= r.actors.size() ? r.actors[slot - 1].name.c_str() : "?";
-    });
+    write_pairs(w, "countries", countries, [&](uint8_t c) { return names.country(c); });
+    for (const series_dimension& d : series_dimensions) {
+      if (d.in_buckets) {
+        write_pairs(w, d.plural, dims[d.kind],
+                    [&](uint32_t v) { return value_words(names, d.form, index, v); });
+      }
+    }
     w.EndObject();
   }
   w.EndArray();

@@ -6,6 +6,7 @@
  */
 
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -89,6 +90,32 @@ struct run_report {
   uint64_t series_write_errors = 0; /**< closed buckets the series files could not take */
   std::string series_write_error;   /**< the first such failure: path and reason */
   fleet_delivery fleet;             /**< the fleet store exporter */
+};
+
+/** The names behind a report's indexes, for value_words() (export/value_words.hpp). */
+struct report_names {
+  const run_report& r;
+
+  std::string cluster(uint32_t i) const {
+    return i < r.cluster_names.size() ? r.cluster_names[i] : "?";
+  }
+  std::string rule(uint32_t i) const { return i < r.rules.size() ? r.rules[i].name : "?"; }
+  std::string actor(uint32_t slot) const {
+    return slot >= 1 && slot <= r.actors.size() ? r.actors[slot - 1].name : "?";
+  }
+  /** The fingerprint key in words, or "#" and its hex when the report holds no words for it. */
+  std::string fingerprint(uint16_t port, uint32_t short_hash) const {
+    const auto it = r.fingerprint_words.find((uint32_t{port} << 16) | (short_hash & 0xFFFF));
+    if (it != r.fingerprint_words.end()) {
+      return it->second;
+    }
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "#%04x", short_hash & 0xFFFF);
+    return hex;
+  }
+  std::string country(uint32_t i) const {
+    return i < r.country_codes.size() ? r.country_codes[i] : "ZZ";
+  }
 };
 
 }  // namespace scanscope

@@ -10,29 +10,12 @@
 
 #include "common/json_fields.hpp"
 #include "export/summary_table.hpp"
+#include "export/value_words.hpp"
 #include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
 
 namespace {
-
-const char* kind_name(series_key::kind k) {
-  switch (k) {
-    case series_key::kind::cluster:
-      return "cluster";
-    case series_key::kind::signature:
-      return "signature";
-    case series_key::kind::tool:
-      return "tool";
-    case series_key::kind::fingerprint:
-      return "fingerprint";
-    case series_key::kind::actor:
-      return "actor";
-    case series_key::kind::port:
-      break;
-  }
-  return "port";
-}
 
 /** Whether a file's last byte is not a newline: a write cut short (a full disk, a crash). */
 bool ends_torn(const std::string& path) {
@@ -75,29 +58,16 @@ series_labels label_series_key(const series_names& names, uint64_t key) {
   series_labels l;
   const uint16_t port_index = series_key::port_of(key);
   const auto kind = series_key::kind_of(key);
-  const uint16_t dim = series_key::dim_of(key);
   const uint8_t country = series_key::country_of(key);
   if (port_index != watched_ports::other_index && port_index <= names.ports->size()) {
     l.port = std::to_string(names.ports->at(port_index).port);
     l.protocol = transport_name(names.ports->at(port_index).proto);
   }
-  l.kind = kind_name(kind);
-  if (kind == series_key::kind::cluster && dim < names.clusters.size()) {
-    l.value = names.clusters[dim];
-  } else if (kind == series_key::kind::signature && dim < names.signatures.size()) {
-    l.value = names.signatures[dim];
-  } else if (kind == series_key::kind::tool && dim < scan_tool_count) {
-    l.value = scan_tool_name(static_cast<scan_tool>(dim));
-  } else if (kind == series_key::kind::actor && dim >= 1 && dim <= names.actors.size()) {
-    l.value = names.actors[dim - 1];
-  } else if (kind == series_key::kind::fingerprint) {
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "%04x", dim);
-    l.value = hex;
-  }
-  // Fingerprint and actor entries are per port, not per country.
+  l.kind = dimension_of(kind).name;
+  l.value = value_words(names, kind, port_index, series_key::dim_of(key));
+  // Per-port kinds (fingerprint, actor, AS) have no country.
   if (series_key::has_country(kind)) {
-    l.country = country < names.countries.size() ? names.countries[country] : "ZZ";
+    l.country = names.country(country);
   }
   return l;
 }

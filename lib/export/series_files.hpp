@@ -18,22 +18,31 @@
 
 namespace scanscope {
 
-/** Names behind the indexes of series keys. */
+/** Names behind the indexes of series keys (the Names of value_words()). */
 struct series_names {
   const watched_ports* ports = nullptr; /**< watched-port index → port */
   std::vector<std::string> clusters;    /**< cluster index → name */
   std::vector<std::string> signatures;  /**< rule index → name */
   std::vector<std::string> countries;   /**< country index → ISO code */
   std::vector<std::string> actors;      /**< actor slot - 1 → name */
+
+  std::string cluster(uint32_t i) const { return i < clusters.size() ? clusters[i] : ""; }
+  std::string rule(uint32_t i) const { return i < signatures.size() ? signatures[i] : ""; }
+  std::string actor(uint32_t slot) const {
+    return slot >= 1 && slot <= actors.size() ? actors[slot - 1] : "";
+  }
+  /** Fingerprint entries are written as the hex of their short hash. */
+  std::string fingerprint(uint16_t, uint32_t) const { return ""; }
+  std::string country(uint32_t i) const { return i < countries.size() ? countries[i] : "ZZ"; }
 };
 
 /** A series key in words, as the series files and the fleet store write it. */
 struct series_labels {
   std::string port = "other"; /**< the port number, or "other" */
   std::string protocol = "any";
-  std::string kind;    /**< port, cluster, signature, tool, fingerprint, actor */
-  std::string value;   /**< the cluster, rule, tool or actor name, the fingerprint's hex */
-  std::string country; /**< ISO code; empty for per-port kinds (fingerprint, actor) */
+  std::string kind;    /**< the row's name in series_dimensions: port, cluster, tool, as ... */
+  std::string value;   /**< the value in words (value_words) */
+  std::string country; /**< ISO code; empty for per-port kinds (fingerprint, actor, as) */
 };
 
 /** Name the parts of a series key. */

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -68,8 +69,13 @@ struct name_index {
         return false;
       }
     }
+    const series_dimension* d = dimension_named(kind);
+    if (d == nullptr) {
+      why = "kind '" + kind + "' is unknown";
+      return false;
+    }
     uint8_t country_index = 0;
-    if (kind != "fingerprint" && kind != "actor") {  // per port, not per country
+    if (d->per_country) {
       const auto c = countries.find(country);
       if (c == countries.end()) {
         why = "country '" + country + "' is not in the location database";
@@ -77,49 +83,63 @@ struct name_index {
       }
       country_index = c->second;
     }
-    // Kinds whose value is a name in the rules in use, and the index of those names.
-    const std::tuple<const char*, series_key::kind, const name_map&> named[] = {
-        {"cluster", series_key::kind::cluster, clusters},
-        {"signature", series_key::kind::signature, signatures},
-        {"actor", series_key::kind::actor, actors}};
-    const auto by_name = std::find_if(std::begin(named), std::end(named),
-                                      [&](const auto& n) { return kind == std::get<0>(n); });
-    uint16_t dim = series_key::all;
-    series_key::kind k;
-    if (by_name != std::end(named)) {
-      const name_map& index = std::get<2>(*by_name);
-      const auto it = index.find(value);
-      if (it == index.end()) {
-        why = kind + " '" + value + "' is not in the rules now";
-        return false;
-      }
-      k = std::get<1>(*by_name);
-      dim = it->second;
-    } else if (kind == "port") {
-      k = series_key::kind::port;
-    } else if (kind == "tool") {
-      k = series_key::kind::tool;
-      scan_tool tool;
-      if (!scan_tool_from_name(value.data(), value.size(), tool)) {
-        why = "tool '" + value + "' is unknown";
-        return false;
-      }
-      dim = static_cast<uint16_t>(tool);
-    } else if (kind == "fingerprint") {
-      k = series_key::kind::fingerprint;
-      char* end = nullptr;
-      const unsigned long v = std::strtoul(value.c_str(), &end, 16);
-      if (value.size() != 4 || *end != '\0' || v > 0xFFFF) {
-        why = "fingerprint '" + value + "' is not 4 hex digits";
-        return false;
-      }
-      dim = static_cast<uint16_t>(v);
-    } else {
-      why = "kind '" + kind + "' is unknown";
+    uint32_t dim = series_key::all;
+    if (!value_of(*d, value, dim, why)) {
       return false;
     }
-    key = series_key::make(k, port_index, dim, country_index);
+    key = series_key::make(d->kind, port_index, dim, country_index);
     return true;
+  }
+
+  /** A line's value as the index or number its kind counts by. */
+  bool value_of(const series_dimension& d, const std::string& value, uint32_t& dim,
+                std::string& why) const {
+    const name_map* by_name = d.form == value_form::cluster ? &clusters
+                              : d.form == value_form::rule  ? &signatures
+                              : d.form == value_form::actor ? &actors
+                                                            : nullptr;
+    if (by_name != nullptr) {
+      const auto it = by_name->find(value);
+      if (it == by_name->end()) {
+        why = std::string(d.name) + " '" + value + "' is not in the rules now";
+        return false;
+      }
+      dim = it->second;
+      return true;
+    }
+    char* end = nullptr;
+    switch (d.form) {
+      case value_form::tool: {
+        scan_tool tool;
+        if (!scan_tool_from_name(value.data(), value.size(), tool)) {
+          why = "tool '" + value + "' is unknown";
+          return false;
+        }
+        dim = static_cast<uint32_t>(tool);
+        return true;
+      }
+      case value_form::fingerprint: {
+        const unsigned long v = std::strtoul(value.c_str(), &end, 16);
+        if (value.size() != 4 || *end != '\0' || v > 0xFFFF) {
+          why = "fingerprint '" + value + "' is not 4 hex digits";
+          return false;
+        }
+        dim = static_cast<uint32_t>(v);
+        return true;
+      }
+      case value_form::as_number: {
+        const unsigned long long v = std::strtoull(value.c_str(), &end, 10);
+        if (value.empty() || value.size() > 10 || *end != '\0' || v > UINT32_MAX ||
+            !std::isdigit(static_cast<unsigned char>(value[0]))) {
+          why = "AS '" + value + "' is not an AS number";
+          return false;
+        }
+        dim = static_cast<uint32_t>(v);
+        return true;
+      }
+      default:
+        return true;  // none: the port's own entries
+    }
   }
 
   using name_map = std::unordered_map<std::string, uint16_t>;

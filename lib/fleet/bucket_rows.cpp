@@ -11,13 +11,18 @@ namespace scanscope {
 
 namespace {
 
-/** The dimensions a (port, source) was counted under in one bucket. */
+/** The dimensions a (port, source) was counted under in one bucket: its country, and the
+ *  values of each kind its arrivals name (series_dimensions.hpp). */
 struct source_row {
   std::string country;
-  std::set<std::string> clusters;
-  std::set<std::string> tools;
-  std::set<std::string> signatures;
-  std::string actor;
+  std::set<std::string> values[series_key::kind_limit];
+
+  std::set<std::string>& of(series_key::kind k) { return values[static_cast<size_t>(k)]; }
+  /** The one value of a kind a source has at most one of (actor, AS), or `otherwise`. */
+  std::string only(series_key::kind k, const char* otherwise) {
+    const std::set<std::string>& v = of(k);
+    return v.empty() ? otherwise : *v.begin();
+  }
 };
 
 void append(std::string& out, const std::string& text) {
@@ -117,20 +122,14 @@ table_rows source_rows(const fleet_identity& identity, std::vector<source_arriva
       if (series_key::has_country(kind)) {
         r.country = l.country;
       }
-      if (kind == series_key::kind::cluster) {
-        r.clusters.insert(l.value);
-      } else if (kind == series_key::kind::tool) {
-        r.tools.insert(l.value);
-      } else if (kind == series_key::kind::signature) {
-        r.signatures.insert(l.value);
-      } else if (kind == series_key::kind::actor) {
-        r.actor = l.value;
-      }
+      r.of(kind).insert(l.value);
     }
     const series_labels l =
         label_series_key(names, series_key::make(series_key::kind::port, port, 0, 0));
     append_row(t, identity.sensor, identity.run, start_s, port_number(l), l.protocol,
-               address_field{first.source}, r.country, r.clusters, r.tools, r.signatures, r.actor);
+               address_field{first.source}, r.country, r.of(series_key::kind::cluster),
+               r.of(series_key::kind::tool), r.of(series_key::kind::signature),
+               r.only(series_key::kind::actor, ""), r.only(series_key::kind::as, "0"));
   }
   return t;
 }

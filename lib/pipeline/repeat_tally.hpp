@@ -20,7 +20,10 @@ namespace scanscope {
 struct repeat_record {
   uint32_t packets = 0;     /**< repeats not yet counted */
   uint32_t bytes = 0;       /**< their bytes on the link */
-  int64_t bucket = 0;       /**< time bucket of the combination */
+  uint32_t bucket = 0;      /**< time bucket of the combination (bucket numbers are >= 0) */
+  /** The source's AS number, set when the source is new and kept for as long as it holds the
+   *  position (the source's own line has no room; this one is loaded with it). */
+  uint32_t asn = 0;
   uint32_t fingerprint = 0; /**< fingerprint_table index, or no_slot */
   uint16_t port = 0;        /**< watched-port counter index */
   uint16_t dst_port = 0;    /**< destination port (unwatched ports share index 0) */
@@ -79,7 +82,7 @@ class repeat_tally {
     }
     const entry e = queue_[head_];
     repeat_record& r = records_[e.position];
-    const uint64_t bucket_end = static_cast<uint64_t>(r.bucket + 1) * bucket_ns;
+    const uint64_t bucket_end = (uint64_t{r.bucket} + 1) * bucket_ns;
     if (!everything && now_ns < e.time_ns + max_lag_ns_ && now_ns < bucket_end) {
       return nullptr;
     }

@@ -19,8 +19,8 @@ constexpr uint32_t aging_slots_per_burst = 4;
 }  // namespace
 
 size_t worker::series_keys(uint16_t port, uint8_t cluster, scan_tool tool, bool fingerprint,
-                           uint16_t key_short, uint8_t country, uint8_t actor,
-                           uint64_t (&keys)[5]) {
+                           uint16_t key_short, uint8_t country, uint8_t actor, uint32_t asn,
+                           uint64_t (&keys)[max_series_keys]) {
   keys[0] = series_key::make(series_key::kind::cluster, port, cluster, country);
   keys[1] = series_key::make(series_key::kind::port, port, series_key::all, country);
   keys[2] = series_key::make(series_key::kind::tool, port, static_cast<uint16_t>(tool), country);
@@ -31,6 +31,7 @@ size_t worker::series_keys(uint16_t port, uint8_t cluster, scan_tool tool, bool 
   if (actor != 0) {
     keys[n++] = series_key::make(series_key::kind::actor, port, actor, 0);
   }
+  keys[n++] = series_key::make(series_key::kind::as, port, asn, 0);
   return n;
 }
 
@@ -226,10 +227,11 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
     // count keys are looked at. They sit in two lines of the set (its homes), so loading them
     // ahead is cheap enough for every source (docs/benchmarks/line-rate-goals.md).
     prefetch_count_keys(c);
-    uint64_t keys[5];
-    const size_t key_count =
-        series_keys(c.port, c.cluster, c.tool, names_fingerprint(p, c.tool),
-                    series_key::fingerprint_short(c.key_hash), s.country, s.actor(), keys);
+    uint64_t keys[max_series_keys];
+    const size_t key_count = series_keys(
+        c.port, c.cluster, c.tool, names_fingerprint(p, c.tool),
+        series_key::fingerprint_short(c.key_hash), s.country, s.actor(),
+        repeats_.at(c.position).asn, keys);
     series_.prefetch(c.bucket, c.combination.key, c.source_hash, keys, key_count);
   }
   if (scanner_ && t == transport::tcp) {
@@ -339,10 +341,11 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   if (k.moved_from != no_move) {
     move_first_probe(k);
   }
-  uint64_t keys[5];
+  const uint32_t asn = repeats_.at(k.position).asn;
+  uint64_t keys[max_series_keys];
   const size_t key_count =
       series_keys(k.port, k.cluster, k.tool, names_fingerprint(p, k.tool),
-                  series_key::fingerprint_short(k.key_hash), country, actor, keys);
+                  series_key::fingerprint_short(k.key_hash), country, actor, asn, keys);
   series_.add(k.bucket, k.combination.key, keys, key_count, k.source_hash, repeat,
               k.source->key.bytes);
   count_per_port(uniques_, c.clusters[k.port][k.cluster], new_combination, k.source_hash,

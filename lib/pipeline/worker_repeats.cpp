@@ -31,7 +31,7 @@ void worker::start_record(const decoded_packet& p, const packet_class& k, uint8_
     fold_record(r);  // the previous combination's
   }
   const uint8_t queued = r.flags & repeat_record::queued;
-  r.bucket = k.bucket;
+  r.bucket = static_cast<uint32_t>(k.bucket);
   r.fingerprint = slot != nullptr ? fingerprints_.index_of(*slot) : repeat_record::no_slot;
   r.port = k.port;
   r.dst_port = p.dst_port;
@@ -63,10 +63,10 @@ void worker::fold_record(repeat_record& r) {
   c.watched[r.port].packets.add(n);
   c.watched[r.port].bytes.add(r.bytes);
   c.by_dst_port[t][r.dst_port].add(n);
-  uint64_t keys[5];
+  uint64_t keys[max_series_keys];
   const size_t key_count = series_keys(r.port, r.cluster, static_cast<scan_tool>(r.tool),
                                        (r.flags & repeat_record::names_fingerprint) != 0,
-                                       r.key_short, r.country, r.actor, keys);
+                                       r.key_short, r.country, r.actor, r.asn, keys);
   // Known repeats: no distinct-source look, so neither the source nor its hash is needed.
   series_.add(r.bucket, 0, keys, key_count, 0, true, nullptr, n);
   if (r.fingerprint != repeat_record::no_slot) {

@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <ctime>
 #include <map>
@@ -14,6 +15,7 @@
 #include "export/json_conversation.hpp"
 #include "export/json_series.hpp"
 #include "export/summary_table.hpp"
+#include "export/value_words.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "packet/prefix_set.hpp"
 #include "runtime/series_setup.hpp"
@@ -198,34 +200,56 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
       return bad("country '" + code + "' is not in the location database");
     }
   }
+  // group: a row of series_dimensions, or country (the port's own entries by country).
   const std::string group = p.count("group") ? p.at("group") : "port";
-  if (group != "port" && group != "cluster" && group != "signature" && group != "country" &&
-      group != "tool" && group != "actor") {
-    return bad("group must be port, cluster, signature, tool, actor or country");
+  const series_dimension* grouped = dimension_named(group);
+  if (grouped == nullptr && group != "country") {
+    std::string names;
+    for (const series_dimension& d : series_dimensions) {
+      if (d.in_buckets || d.kind == series_key::kind::port) {
+        names += std::string(d.name) + ", ";
+      }
+    }
+    return bad("group must be " + names + "or country");
   }
-  if (group == "actor" && (country >= 0 || cluster >= 0 || signature >= 0)) {
-    return bad("actor entries are per port: filter them by port and time only");
+  int64_t as_filter = -1;
+  if (p.count("as")) {
+    const std::string& v = p.at("as");
+    char* end = nullptr;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (v.empty() || v.size() > 10 || *end != '\0' || n > UINT32_MAX ||
+        !std::isdigit(static_cast<unsigned char>(v[0]))) {
+      return bad("as '" + v + "' is not an AS number");
+    }
+    as_filter = static_cast<int64_t>(n);
   }
-  if (cluster >= 0 && signature >= 0) {
-    return bad("filter by cluster or by signature, not both");
+  if ((cluster >= 0) + (signature >= 0) + (as_filter >= 0) > 1) {
+    return bad("filter by one of cluster, signature or as");
   }
   uint64_t from = 0;
   uint64_t to = UINT64_MAX;
   if (std::string error = period_parameters(p, from, to); !error.empty()) {
     return bad(error);
   }
-  // Which entries answer: cluster entries for cluster questions, signature entries for
-  // signature questions, per-(port, country) entries otherwise.
-  series_key::kind kind = series_key::kind::port;
-  if (cluster >= 0 || group == "cluster") {
+  // Which entries answer: a filter's kind (cluster, signature or AS entries), else the group's
+  // kind, else the per-(port, country) entries.
+  series_key::kind kind = grouped != nullptr ? grouped->kind : series_key::kind::port;
+  if (cluster >= 0) {
     kind = series_key::kind::cluster;
-  } else if (signature >= 0 || group == "signature") {
+  } else if (signature >= 0) {
     kind = series_key::kind::signature;
-  } else if (group == "tool") {
-    kind = series_key::kind::tool;
-  } else if (group == "actor") {
-    kind = series_key::kind::actor;
+  } else if (as_filter >= 0) {
+    kind = series_key::kind::as;
   }
+  if (grouped != nullptr && grouped->kind != kind && grouped->kind != series_key::kind::port) {
+    return bad("group " + group + " cannot be filtered by another dimension's value");
+  }
+  if (!series_key::has_country(kind) && country >= 0) {
+    return bad(std::string(dimension_of(kind).name) +
+               " entries are per port: filter them by port and time only");
+  }
+  const int64_t value_filter = cluster >= 0 ? cluster : signature >= 0 ? signature : as_filter;
+  const series_names names = names_of(t);
   const uint64_t width_s = static_cast<uint64_t>(c.options->bucket);
   rapidjson::StringBuffer b;
   writer w(b);
@@ -242,25 +266,17 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
     for (const auto& [key, point] : points) {
       if (series_key::kind_of(key) != kind || (port >= 0 && series_key::port_of(key) != port) ||
           (country >= 0 && series_key::country_of(key) != country) ||
-          (cluster >= 0 && series_key::dim_of(key) != cluster) ||
-          (signature >= 0 && series_key::dim_of(key) != signature)) {
+          (value_filter >= 0 && series_key::dim_of(key) != value_filter)) {
         continue;
       }
-      std::string name;
       const uint16_t pi = series_key::port_of(key);
-      if (group == "port") {
+      std::string name;
+      if (grouped == nullptr) {
+        name = names.country(series_key::country_of(key));
+      } else if (grouped->kind == series_key::kind::port) {
         name = pi == watched_ports::other_index ? "other" : std::to_string(t.ports.at(pi).port);
-      } else if (group == "cluster") {
-        name = t.clusters->name(series_key::dim_of(key));
-      } else if (group == "signature") {
-        name = t.signatures ? t.signatures->rules()[series_key::dim_of(key)].name : "?";
-      } else if (group == "tool") {
-        const uint16_t tool = series_key::dim_of(key);
-        name = tool < scan_tool_count ? scan_tool_name(static_cast<scan_tool>(tool)) : "?";
-      } else if (group == "actor") {
-        name = t.actors ? t.actors->name_of(static_cast<uint8_t>(series_key::dim_of(key))) : "?";
       } else {
-        name = t.geo ? t.geo->country_code(series_key::country_of(key)) : "ZZ";
+        name = value_words(names, kind, pi, series_key::dim_of(key));
       }
       // Sources add up over countries (one country per source); over ports and clusters a
       // source seen in two of them counts twice.

@@ -50,7 +50,7 @@ std::set<uint32_t> fingerprints_named(const series_store& series) {
     if (c.scope == campaign_scope::port_fingerprint) {
       wanted.insert((uint32_t{c.port} << 16) | c.dim);
     }
-    for (const auto& [dim, packets] : c.drivers.fingerprints) {
+    for (const auto& [dim, packets] : c.drivers.of(series_key::kind::fingerprint)) {
       wanted.insert((uint32_t{c.port} << 16) | dim);
     }
   }

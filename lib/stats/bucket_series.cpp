@@ -116,7 +116,7 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
     if (fresh && s->uniques->insert(source_under(source_hash, keys[i], key_salt))) {
       e->sources.add();
       // Fingerprint entries are a per-port question the series answer: no arrival needed.
-      if (arrival_capacity_ != 0 && series_key::kind_of(keys[i]) != series_key::kind::fingerprint) {
+      if (arrival_capacity_ != 0 && dimension_of(series_key::kind_of(keys[i])).in_arrivals) {
         record_arrival(*s, keys[i], source);
       }
     }

@@ -1,9 +1,8 @@
 #pragma once
 /**
  * @file
- * Time-bucketed counters of one RX lcore: packets and distinct sources per (port, cluster,
- * country), (port, country), (port, tool, country), (port, signature, country) and, for
- * packets no built-in tool names, (port, fingerprint key), for the few buckets still open.
+ * Time-bucketed counters of one RX lcore: packets and distinct sources per series key (the
+ * dimensions of stats/series_dimensions.hpp), for the few buckets still open.
  * A ring of slots, one bucket each; the stats side folds a bucket once it is closed and marks
  * its slot collected, after which the lcore may reuse the slot for a later bucket. Memory is
  * fixed at creation; an entry that finds no room, or a packet for a bucket whose slot is not
@@ -17,45 +16,10 @@
 
 #include "common/counter.hpp"
 #include "stats/keyed_counters.hpp"
+#include "stats/series_dimensions.hpp"
 #include "table/unique_set.hpp"
 
 namespace scanscope {
-
-/** What a series entry counts: its kind and dimensions packed into 64 bits. */
-struct series_key {
-  static constexpr uint16_t all = 0xFFFF; /**< dim value of per-(port, country) entries */
-
-  /**
-   * cluster, signature, tool: dim is the cluster index, rule slot or scan_tool. fingerprint:
-   * dim is fingerprint_short() of the key and the country byte is 0 (a new tool is looked for
-   * per port, not per country, which keeps these entries few).
-   */
-  enum class kind : uint8_t {
-    cluster = 1,
-    signature = 2,
-    port = 3,
-    tool = 4,
-    fingerprint = 5,
-    actor = 6,  /**< (port, actor slot), sources of known scanning organisations only */
-  };
-  /** Entries of this kind are split by country (the others hold country 0 for every source). */
-  static constexpr bool has_country(kind k) { return k != kind::fingerprint && k != kind::actor; }
-
-  /** The 16 bits of a fingerprint key's hash that stand for it in fingerprint entries. */
-  static constexpr uint16_t fingerprint_short(uint64_t key_hash) {
-    return static_cast<uint16_t>(key_hash >> 48);
-  }
-
-  /** Pack (kind, port index, dim, country); never 0. */
-  static constexpr uint64_t make(kind k, uint16_t port, uint16_t dim, uint8_t country) {
-    return (uint64_t{static_cast<uint8_t>(k)} << 48) | (uint64_t{port} << 32) |
-           (uint64_t{dim} << 16) | country;
-  }
-  static constexpr kind kind_of(uint64_t key) { return static_cast<kind>((key >> 48) & 0xFF); }
-  static constexpr uint16_t port_of(uint64_t key) { return (key >> 32) & 0xFFFF; }
-  static constexpr uint16_t dim_of(uint64_t key) { return (key >> 16) & 0xFFFF; }
-  static constexpr uint8_t country_of(uint64_t key) { return key & 0xFF; }
-};
 
 /**
  * A source counted for the first time under a series key in a bucket: what a fleet store needs

@@ -10,13 +10,13 @@ namespace scanscope {
 namespace {
 
 constexpr campaign_scope scope_of(uint64_t key) {
-  return static_cast<campaign_scope>((key >> 40) & 0xFF);
+  return static_cast<campaign_scope>((key >> 48) & 0xFF);
 }
 constexpr uint16_t port_of(uint64_t key) {
-  return static_cast<uint16_t>((key >> 16) & 0xFFFF);
+  return static_cast<uint16_t>((key >> 32) & 0xFFFF);
 }
-constexpr uint16_t dim_of(uint64_t key) {
-  return static_cast<uint16_t>(key & 0xFFFF);
+constexpr uint32_t dim_of(uint64_t key) {
+  return static_cast<uint32_t>(key);
 }
 
 /** A campaign ends once buckets are back under median + this many deviations. */
@@ -43,35 +43,15 @@ baseline_stats stats_of(const std::deque<uint64_t>& history) {
   return b;
 }
 
-/** A series kind that carries a dimension (cluster, tool, signature, fingerprint): the
- *  campaign scope it is watched under and where a campaign's drivers count it. */
-struct dimension_kind {
-  series_key::kind kind;
-  campaign_scope scope;
-  std::map<uint16_t, uint64_t> campaign_drivers::*counts;
-};
-
-constexpr dimension_kind dimension_kinds[] = {
-    {series_key::kind::cluster, campaign_scope::port_cluster, &campaign_drivers::clusters},
-    {series_key::kind::tool, campaign_scope::port_tool, &campaign_drivers::tools},
-    {series_key::kind::signature, campaign_scope::port_signature, &campaign_drivers::signatures},
-    {series_key::kind::fingerprint, campaign_scope::port_fingerprint,
-     &campaign_drivers::fingerprints},
-};
-
-/** The entry of a kind with a dimension; null for the port's own entries and for actors (not a
- *  campaign scope). */
-const dimension_kind* dimension_of(series_key::kind kind) {
-  for (const dimension_kind& d : dimension_kinds) {
-    if (d.kind == kind) {
-      return &d;
-    }
-  }
-  return nullptr;
+/** The row of a kind whose campaigns are watched per (port, value); null for the port's own
+ *  entries and for kinds without a campaign scope (actors). */
+const series_dimension* dimension_with_scope(series_key::kind kind) {
+  const series_dimension& d = dimension_of(kind);
+  return d.has_scope && kind != series_key::kind::port ? &d : nullptr;
 }
 
 /** Whether a point belongs to the slice of traffic a campaign key stands for. */
-bool in_slice(campaign_scope scope, uint16_t dim, series_key::kind kind, uint16_t point_dim,
+bool in_slice(campaign_scope scope, uint32_t dim, series_key::kind kind, uint32_t point_dim,
               uint8_t country) {
   if (scope == campaign_scope::port) {
     return true;
@@ -79,7 +59,7 @@ bool in_slice(campaign_scope scope, uint16_t dim, series_key::kind kind, uint16_
   if (scope == campaign_scope::port_country) {
     return series_key::has_country(kind) && country == dim;
   }
-  const dimension_kind* d = dimension_of(kind);
+  const series_dimension* d = dimension_with_scope(kind);
   return d != nullptr && d->scope == scope && point_dim == dim;
 }
 
@@ -97,19 +77,19 @@ const char* lead_dimension_name(lead_dimension d) {
 
 std::map<uint64_t, series_point> campaign_values(const bucket_points& points) {
   std::map<uint64_t, series_point> values;
-  auto add = [&](campaign_scope s, uint16_t port, uint16_t dim, const series_point& p) {
+  auto add = [&](campaign_scope s, uint16_t port, uint32_t dim, const series_point& p) {
     series_point& v = values[campaign_key(s, port, dim)];
     v.packets += p.packets;
     v.sources += p.sources;
   };
   for (const auto& [key, p] : points) {
     const uint16_t port = series_key::port_of(key);
-    const uint16_t dim = series_key::dim_of(key);
+    const uint32_t dim = series_key::dim_of(key);
     const auto kind = series_key::kind_of(key);
     if (kind == series_key::kind::port) {
       add(campaign_scope::port, port, 0, p);
       add(campaign_scope::port_country, port, series_key::country_of(key), p);
-    } else if (const dimension_kind* d = dimension_of(kind)) {
+    } else if (const series_dimension* d = dimension_with_scope(kind)) {
       add(d->scope, port, dim, p);
     }
   }
@@ -119,7 +99,7 @@ std::map<uint64_t, series_point> campaign_values(const bucket_points& points) {
 void add_drivers(uint64_t key, const bucket_points& points, campaign_drivers& d) {
   const campaign_scope scope = scope_of(key);
   const uint16_t port = port_of(key);
-  const uint16_t dim = dim_of(key);
+  const uint32_t dim = dim_of(key);
   // Countries come from the per-country entries for the whole port or one country, and from
   // the matched entries themselves for a cluster, tool or signature.
   const bool countries_from_port =
@@ -129,15 +109,15 @@ void add_drivers(uint64_t key, const bucket_points& points, campaign_drivers& d)
       continue;
     }
     const auto kind = series_key::kind_of(k);
-    const uint16_t point_dim = series_key::dim_of(k);
+    const uint32_t point_dim = series_key::dim_of(k);
     const uint8_t country = series_key::country_of(k);
     if (!in_slice(scope, dim, kind, point_dim, country)) {
       continue;
     }
     if (kind == series_key::kind::port) {
       d.countries[country] += p.packets;
-    } else if (const dimension_kind* x = dimension_of(kind)) {
-      (d.*(x->counts))[point_dim] += p.packets;
+    } else if (dimension_with_scope(kind) != nullptr) {
+      d.of(kind)[point_dim] += p.packets;
     }
     if (!countries_from_port && series_key::has_country(kind)) {
       d.countries[country] += p.packets;
@@ -181,22 +161,17 @@ campaign_detector::changes campaign_detector::observe(
         std::all_of(s.history.begin(), s.history.end(), [](uint64_t x) { return x == 0; });
     it = idle ? keys_.erase(it) : std::next(it);
   }
-  // Leaders by distinct sources per port.
-  std::map<uint16_t, std::map<uint16_t, uint64_t>> by[lead_dimension_count];
+  // Leaders by distinct sources per port: countries from the port's own entries, the other
+  // lead dimensions from their kinds' entries.
+  std::map<uint16_t, std::map<uint32_t, uint64_t>> by[lead_dimension_count];
   for (const auto& [key, p] : points) {
     const uint16_t port = series_key::port_of(key);
-    switch (series_key::kind_of(key)) {
-      case series_key::kind::port:
-        by[0][port][series_key::country_of(key)] += p.sources;
-        break;
-      case series_key::kind::cluster:
-        by[1][port][series_key::dim_of(key)] += p.sources;
-        break;
-      case series_key::kind::tool:
-        by[2][port][series_key::dim_of(key)] += p.sources;
-        break;
-      default:
-        break;
+    const series_key::kind kind = series_key::kind_of(key);
+    if (kind == series_key::kind::port) {
+      by[static_cast<size_t>(lead_dimension::country)][port][series_key::country_of(key)] +=
+          p.sources;
+    } else if (const series_dimension& d = dimension_of(kind); d.has_lead) {
+      by[static_cast<size_t>(d.lead)][port][series_key::dim_of(key)] += p.sources;
     }
   }
   for (size_t d = 0; d < lead_dimension_count; ++d) {
@@ -326,7 +301,7 @@ void campaign_detector::step_key(uint64_t key, key_state& s, int64_t bucket,
 }
 
 void campaign_detector::elect(uint16_t port, lead_dimension d,
-                              const std::map<uint16_t, uint64_t>& sources, int64_t bucket,
+                              const std::map<uint32_t, uint64_t>& sources, int64_t bucket,
                               changes& out) {
   lead_state& s = leads_[(uint32_t{port} << 8) | static_cast<uint32_t>(d)];
   uint64_t total = 0;
@@ -339,7 +314,7 @@ void campaign_detector::elect(uint16_t port, lead_dimension d,
       best = index;
     }
   }
-  const auto held = s.leader < 0 ? sources.end() : sources.find(static_cast<uint16_t>(s.leader));
+  const auto held = s.leader < 0 ? sources.end() : sources.find(static_cast<uint32_t>(s.leader));
   const double old_sources = held == sources.end() ? 0.0 : static_cast<double>(held->second);
   if (total < settings_.lead_min_sources || best < 0 || best == s.leader ||
       static_cast<double>(best_sources) < settings_.lead_margin * old_sources) {
@@ -357,7 +332,7 @@ void campaign_detector::elect(uint16_t port, lead_dimension d,
   }
   if (s.leader >= 0) {
     lead_changes_.push_back(
-        {port, d, s.candidate_since, static_cast<uint16_t>(s.leader), static_cast<uint16_t>(best)});
+        {port, d, s.candidate_since, static_cast<uint32_t>(s.leader), static_cast<uint32_t>(best)});
     out.lead_changes.push_back(lead_changes_.size() - 1);
   }
   s.leader = best;

@@ -1,10 +1,11 @@
 #pragma once
 /**
  * @file
- * Campaigns: waves of scanning with a start and an end, per port and per (port, country),
- * (port, cluster), (port, tool), (port, signature) and (port, fingerprint key), found on each
- * closed bucket against a baseline taken before the wave and frozen while it lasts; and lead
- * changes, when another country, cluster or tool takes over a port's sources and holds the lead.
+ * Campaigns: waves of scanning with a start and an end, per port, per (port, country) and per
+ * (port, value) of every dimension with a campaign scope (series_dimensions.hpp: cluster, tool,
+ * signature, fingerprint key, AS), found on each closed bucket against a baseline taken before
+ * the wave and frozen while it lasts; and lead changes, when another country or value of a
+ * dimension with a lead takes over a port's sources and holds the lead.
  * See docs/report.md ("Campaigns") for the tests and the reason behind each constant.
  */
 
@@ -67,28 +68,20 @@ struct campaign_settings {
   uint64_t lead_min_sources = 10;
 };
 
-/** What a campaign is about. */
-/** X(scope, what `dim` holds): where a campaign is found. */
-#define SCANSCOPE_CAMPAIGN_SCOPES(X)    \
-  X(port, "a watched port")             \
-  X(port_country, "dim: country index") \
-  X(port_cluster, "dim: cluster index") \
-  X(port_tool, "dim: scan_tool")        \
-  X(port_signature, "dim: rule slot")   \
-  X(port_fingerprint, "dim: series_key::fingerprint_short of a key no built-in tool names")
-
-SCANSCOPE_ENUM_OF_LIST(campaign_scope, SCANSCOPE_CAMPAIGN_SCOPES);
-
 /** Stable name of a scope ("port_country"), as in reports and metric labels. */
 const char* campaign_scope_name(campaign_scope s);
 
-/** Who drove a campaign, summed over its buckets: index → packets. */
+/** Who drove a campaign, summed over its buckets: value → packets, per dimension. */
 struct campaign_drivers {
-  std::map<uint16_t, uint64_t> countries;    /**< country index */
-  std::map<uint16_t, uint64_t> clusters;     /**< cluster index */
-  std::map<uint16_t, uint64_t> tools;        /**< scan_tool */
-  std::map<uint16_t, uint64_t> signatures;   /**< rule slot (hits) */
-  std::map<uint16_t, uint64_t> fingerprints; /**< fingerprint_short */
+  std::map<uint32_t, uint64_t> countries; /**< country index */
+  /** By series kind (series_dimensions.hpp): cluster index, scan_tool, rule slot (hits),
+   *  fingerprint_short, AS number, ... */
+  std::map<uint32_t, uint64_t> by_kind[series_key::kind_limit];
+
+  std::map<uint32_t, uint64_t>& of(series_key::kind k) { return by_kind[static_cast<size_t>(k)]; }
+  const std::map<uint32_t, uint64_t>& of(series_key::kind k) const {
+    return by_kind[static_cast<size_t>(k)];
+  }
 };
 
 /** The baseline a campaign was measured against, frozen when it opened. */
@@ -103,7 +96,7 @@ struct campaign_baseline {
 struct campaign {
   campaign_scope scope = campaign_scope::port;
   uint16_t port = 0;         /**< watched-port index */
-  uint16_t dim = 0;          /**< per scope */
+  uint32_t dim = 0;          /**< per scope */
   int64_t start = 0;         /**< first bucket of the wave */
   int64_t end = -1;          /**< first bucket back to normal (-1: ongoing) */
   int64_t peak = 0;          /**< bucket with the most packets */
@@ -115,23 +108,15 @@ struct campaign {
   campaign_drivers drivers;
 };
 
-/** Which dimension of a port's traffic changed leader. */
-/** X(dimension, what leads): the dimensions a port's lead can change in. */
-#define SCANSCOPE_LEAD_DIMENSIONS(X)                       \
-  X(country, "the country with the most distinct sources") \
-  X(cluster, "the cluster with the most distinct sources") \
-  X(tool, "the tool with the most distinct sources")
-
-SCANSCOPE_ENUM_OF_LIST(lead_dimension, SCANSCOPE_LEAD_DIMENSIONS);
 const char* lead_dimension_name(lead_dimension d);
 
-/** Another country, cluster or tool took over a port's distinct sources and held the lead. */
+/** Another country, cluster, tool or AS took over a port's distinct sources and held the lead. */
 struct lead_change {
   uint16_t port = 0; /**< watched-port index */
   lead_dimension dimension = lead_dimension::country;
   int64_t bucket = 0; /**< first bucket the new leader led */
-  uint16_t from = 0;  /**< previous leader */
-  uint16_t to = 0;    /**< new leader */
+  uint32_t from = 0;  /**< previous leader */
+  uint32_t to = 0;    /**< new leader */
 };
 
 class campaign_detector {
@@ -179,7 +164,7 @@ class campaign_detector {
   void step_key(uint64_t key, key_state& s, int64_t bucket, const series_point& now,
                 const bucket_points& points, const std::map<int64_t, bucket_points>& retained,
                 changes& out);
-  void elect(uint16_t port, lead_dimension d, const std::map<uint16_t, uint64_t>& sources,
+  void elect(uint16_t port, lead_dimension d, const std::map<uint32_t, uint64_t>& sources,
              int64_t bucket, changes& out);
 
   campaign_settings settings_;
@@ -192,9 +177,9 @@ class campaign_detector {
   uint64_t started_[campaign_scope_count] = {};
 };
 
-/** Detector key of (scope, port, dim). */
-constexpr uint64_t campaign_key(campaign_scope scope, uint16_t port, uint16_t dim) {
-  return (uint64_t{static_cast<uint8_t>(scope)} << 40) | (uint64_t{port} << 16) | dim;
+/** Detector key of (scope, port, dim): scope 8 bits, port 16, dim 32. */
+constexpr uint64_t campaign_key(campaign_scope scope, uint16_t port, uint32_t dim) {
+  return (uint64_t{static_cast<uint8_t>(scope)} << 48) | (uint64_t{port} << 32) | dim;
 }
 
 /**

@@ -151,19 +151,20 @@ TEST_CASE("a closed bucket becomes rows: series lines, and one row per (port, so
   const uint64_t keys[] = {series_key::make(series_key::kind::port, p, series_key::all, 1),
                            series_key::make(series_key::kind::cluster, p, 0, 1),
                            series_key::make(series_key::kind::tool, p,
-                                            static_cast<uint16_t>(scan_tool::masscan), 1)};
+                                            static_cast<uint16_t>(scan_tool::masscan), 1),
+                           series_key::make(series_key::kind::as, p, 4200000000u, 0)};
   uint8_t a[16], b[16];
   source(a, 1);
   source(b, 2);
   for (int i = 0; i < 3; ++i) {
-    lcore.add(10, 7, keys, 3, 0xA, false, a);  // three packets, one arrival per key
+    lcore.add(10, 7, keys, 4, 0xA, false, a);  // three packets, one arrival per key
   }
   lcore.add(10, 8, keys, 2, 0xB, false, b);
   const uint64_t hit = series_key::make(series_key::kind::signature, p, 0, 1);
   lcore.add(10, hit, &hit, 1, 0xB, false, b);
   series_store store(24, surge_settings{});
   const closed_bucket closed = store.close(10, {&lcore});
-  CHECK(closed.arrivals.size() == 6);
+  CHECK(closed.arrivals.size() == 7);
 
   const fleet_identity identity{"dark\tnet", 1700000000, 3600ULL * 1000000000ULL};
   const bucket_batch batch = make_bucket_batch(
@@ -179,9 +180,11 @@ TEST_CASE("a closed bucket becomes rows: series lines, and one row per (port, so
   REQUIRE(batch.tables[1].rows == 2);
   const std::string rows = batch.tables[1].body;
   const std::string a_text = "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xff\\xff"
-                             "\\xc6\\x33\\x64\\x01\tRU\t['fixed-port-w1024']\t['masscan']\t[]\t\n";
+                             "\\xc6\\x33\\x64\\x01\tRU\t['fixed-port-w1024']\t['masscan']\t[]\t\t"
+                             "4200000000\n";
+  // A source with no AS arrival (none known) is AS 0.
   const std::string b_text = "\\xc6\\x33\\x64\\x02\tRU\t['fixed-port-w1024']\t[]\t"
-                             "['eth-accounts']\t\n";
+                             "['eth-accounts']\t\t0\n";
   CHECK(rows.find(a_text) != std::string::npos);
   CHECK(rows.find(b_text) != std::string::npos);
   CHECK(batch.tables[2].rows == 0);  // no campaign

@@ -1,0 +1,170 @@
+#pragma once
+/**
+ * @file
+ * The dimensions scanscope counts a port's traffic by, declared once. A time bucket's counts
+ * are entries under a series_key (kind, watched port, value, country); each kind is a row of
+ * `series_dimensions`: what its value is, how it is written, whether its entries are split by
+ * country, where campaigns are looked for in it and whether a port's lead can change in it.
+ * The series files, the JSON report's buckets, the API's `group`, the fleet rows, the campaign
+ * detector and its writers walk this table; a new dimension is a new row (and its value in the
+ * worker's series_keys()).
+ */
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "common/x_list.hpp"
+
+namespace scanscope {
+
+/** What a series entry counts: its kind and dimensions packed into 64 bits. */
+struct series_key {
+  static constexpr uint16_t all = 0xFFFF; /**< value of per-(port, country) entries */
+
+  /** The row of series_dimensions each entry belongs to (codes are stable: they order the
+   *  series files' lines). */
+  enum class kind : uint8_t {
+    cluster = 1,
+    signature = 2,
+    port = 3,
+    tool = 4,
+    fingerprint = 5,
+    actor = 6,
+    as = 7,
+  };
+  /** Kinds are 1 .. kind_limit - 1. */
+  static constexpr size_t kind_limit = 8;
+
+  /** The 16 bits of a fingerprint key's hash that stand for it in fingerprint entries. */
+  static constexpr uint16_t fingerprint_short(uint64_t key_hash) {
+    return static_cast<uint16_t>(key_hash >> 48);
+  }
+
+  /** Pack (kind, port index, value, country); never 0. Layout, high to low: kind 8 bits,
+   *  port 16, value 32 (an AS number needs them all), country 8. */
+  static constexpr uint64_t make(kind k, uint16_t port, uint32_t value, uint8_t country) {
+    return (uint64_t{static_cast<uint8_t>(k)} << 56) | (uint64_t{port} << 40) |
+           (uint64_t{value} << 8) | country;
+  }
+  static constexpr kind kind_of(uint64_t key) { return static_cast<kind>(key >> 56); }
+  static constexpr uint16_t port_of(uint64_t key) { return (key >> 40) & 0xFFFF; }
+  static constexpr uint32_t dim_of(uint64_t key) { return (key >> 8) & 0xFFFFFFFF; }
+  static constexpr uint8_t country_of(uint64_t key) { return key & 0xFF; }
+  /** Entries of this kind are split by country (the others hold country 0 for every source):
+   *  its row's per_country. */
+  static constexpr bool has_country(kind k);
+};
+
+/** X(scope, what `dim` holds): where a campaign is found. */
+#define SCANSCOPE_CAMPAIGN_SCOPES(X)    \
+  X(port, "a watched port")             \
+  X(port_country, "dim: country index") \
+  X(port_cluster, "dim: cluster index") \
+  X(port_tool, "dim: scan_tool")        \
+  X(port_signature, "dim: rule slot")   \
+  X(port_fingerprint, "dim: series_key::fingerprint_short of a key no built-in tool names") \
+  X(port_as, "dim: the sources' AS number")
+
+SCANSCOPE_ENUM_OF_LIST(campaign_scope, SCANSCOPE_CAMPAIGN_SCOPES);
+
+/** X(dimension, what leads): the dimensions a port's lead can change in. */
+#define SCANSCOPE_LEAD_DIMENSIONS(X)                       \
+  X(country, "the country with the most distinct sources") \
+  X(cluster, "the cluster with the most distinct sources") \
+  X(tool, "the tool with the most distinct sources")       \
+  X(as, "the AS with the most distinct sources")
+
+SCANSCOPE_ENUM_OF_LIST(lead_dimension, SCANSCOPE_LEAD_DIMENSIONS);
+
+/** How a dimension's value is written in files, labels, JSON and the API. */
+enum class value_form : uint8_t {
+  none,        /**< no value (a port's own entries) */
+  cluster,     /**< cluster index → its name in clusters.conf */
+  rule,        /**< rule slot → its name in the signature file */
+  tool,        /**< scan_tool → its name */
+  actor,       /**< actor slot (1-based) → the organisation's name */
+  fingerprint, /**< fingerprint_short → 4 hex digits (campaigns: the key in words) */
+  as_number,   /**< the AS number in decimal; 0: no AS known (RFC 7607) */
+};
+
+/** One dimension: a row of series_dimensions. */
+struct series_dimension {
+  series_key::kind kind;
+  const char* name;   /**< kind in series files and fleet rows, the API's group, labels */
+  const char* plural; /**< key of the JSON objects by this dimension */
+  value_form form;
+  bool per_country;  /**< entries are split by the source's country (else country byte 0) */
+  bool in_buckets;   /**< listed in the report's per-port buckets (fingerprints: in campaigns) */
+  bool in_arrivals;  /**< recorded as a source's arrival for the fleet's distinct counts */
+  bool has_scope;    /**< campaigns are looked for per (port, value) ... */
+  campaign_scope scope; /**< ... under this scope */
+  bool has_lead;     /**< a port's lead can change in it ... */
+  lead_dimension lead;  /**< ... as this dimension */
+};
+
+inline constexpr series_dimension series_dimensions[] = {
+    // kind, name, plural, form, per country, in buckets, in arrivals, scope?, scope, lead?, lead
+    {series_key::kind::port, "port", "ports", value_form::none, true, false, true, true,
+     campaign_scope::port, false, lead_dimension::country},
+    {series_key::kind::cluster, "cluster", "clusters", value_form::cluster, true, true, true,
+     true, campaign_scope::port_cluster, true, lead_dimension::cluster},
+    {series_key::kind::signature, "signature", "signatures", value_form::rule, true, true, true,
+     true, campaign_scope::port_signature, false, lead_dimension::country},
+    {series_key::kind::tool, "tool", "tools", value_form::tool, true, true, true, true,
+     campaign_scope::port_tool, true, lead_dimension::tool},
+    {series_key::kind::fingerprint, "fingerprint", "fingerprints", value_form::fingerprint,
+     false, false, false, true, campaign_scope::port_fingerprint, false, lead_dimension::country},
+    {series_key::kind::actor, "actor", "actors", value_form::actor, false, true, true, false,
+     campaign_scope::port, false, lead_dimension::country},
+    {series_key::kind::as, "as", "ases", value_form::as_number, false, true, true, true,
+     campaign_scope::port_as, true, lead_dimension::as},
+};
+
+/** The row of a kind (every kind has one). */
+constexpr const series_dimension& dimension_of(series_key::kind k) {
+  for (const series_dimension& d : series_dimensions) {
+    if (d.kind == k) {
+      return d;
+    }
+  }
+  return series_dimensions[0];
+}
+
+/** The row named `name` ("cluster"), or null. */
+constexpr const series_dimension* dimension_named(std::string_view name) {
+  for (const series_dimension& d : series_dimensions) {
+    if (name == d.name) {
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+/** The row whose campaigns have `scope`, or null (port and port_country have none). */
+constexpr const series_dimension* dimension_of_scope(campaign_scope scope) {
+  for (const series_dimension& d : series_dimensions) {
+    if (d.has_scope && d.scope == scope && d.kind != series_key::kind::port) {
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+/** The row a port's lead changes in as `lead`, or null (country: the port's own entries). */
+constexpr const series_dimension* dimension_of_lead(lead_dimension lead) {
+  for (const series_dimension& d : series_dimensions) {
+    if (d.has_lead && d.lead == lead) {
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+constexpr bool series_key::has_country(kind k) { return dimension_of(k).per_country; }
+
+static_assert(sizeof(series_dimensions) / sizeof(series_dimensions[0]) ==
+                  series_key::kind_limit - 1,
+              "every kind has its row");
+
+}  // namespace scanscope
