@@ -16,6 +16,7 @@
 #include "export/json_conversation.hpp"
 #include "export/json_series.hpp"
 #include "export/summary_table.hpp"
+#include "export/top_values.hpp"
 #include "scanscope_build_config.hpp"
 
 namespace scanscope {
@@ -152,6 +153,16 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
   }
   w.EndArray();
   write_techniques(w, index < t.techniques.size() ? t.techniques[index].data() : nullptr, true);
+  uint64_t folded = 0;
+  w.Key("ases");
+  w.StartArray();
+  for (const named_total& as : top_values_of_port(t.port_ases, index, r.top_ases, folded)) {
+    w.StartObject();
+    put_string(w, "as", as.name.c_str());
+    put_packets_sources(w, as.total.packets, as.total.sources);
+    w.EndObject();
+  }
+  w.EndArray();
   write_actors(w, r, index < t.actors.size() ? t.actors[index].data() : nullptr, true);
   w.Key("fingerprints");
   w.StartArray();
@@ -201,6 +212,7 @@ void write_signature_countries(json_writer& w, const run_report& r, const watche
   }
   w.EndArray();
   put_uint(w, "signature_country_overflow", r.traffic.signature_country_overflow);
+  put_uint(w, "port_as_overflow", r.traffic.port_as_overflow);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "common/json_fields.hpp"
 #include "export/summary_table.hpp"
+#include "export/top_values.hpp"
 #include "export/value_words.hpp"
 #include "fingerprint/scan_tool.hpp"
 
@@ -36,6 +37,23 @@ void write_pairs(json_writer& w, const char* key, const std::map<Index, source_t
     w.StartArray();
     w.Uint64(t.packets);
     w.Uint64(t.sources);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+/** `key: {value: [packets, sources], ..., "other": [...]}` for a bounded dimension (AS
+ *  numbers): the `n` values with the most packets, the rest summed. */
+void write_top_pairs(json_writer& w, const char* key, const std::map<uint32_t, source_total>& by,
+                     size_t n) {
+  uint64_t folded = 0;
+  w.Key(key);
+  w.StartObject();
+  for (const named_total& v : top_values(by, n, folded)) {
+    w.Key(v.name.c_str());
+    w.StartArray();
+    w.Uint64(v.total.packets);
+    w.Uint64(v.total.sources);
     w.EndArray();
   }
   w.EndObject();
@@ -87,7 +105,9 @@ void write_port_series(json_writer& w, const run_report& r, uint16_t index) {
     put_packets_sources(w, total.packets, total.sources);
     write_pairs(w, "countries", countries, [&](uint8_t c) { return names.country(c); });
     for (const series_dimension& d : series_dimensions) {
-      if (d.in_buckets) {
+      if (d.in_buckets && d.bounded) {
+        write_top_pairs(w, d.plural, dims[d.kind], r.top_ases);
+      } else if (d.in_buckets) {
         write_pairs(w, d.plural, dims[d.kind],
                     [&](uint32_t v) { return value_words(names, d.form, index, v); });
       }

@@ -76,6 +76,8 @@ struct run_report {
   std::map<uint32_t, std::string> fingerprint_words;
   const series_store* series = nullptr; /**< closed buckets, surges, campaigns (may be null) */
   uint64_t bucket_ns = 0;               /**< bucket width */
+  /** ASes per port the report and /metrics list (per bucket too); the rest are "other". */
+  size_t top_ases = 10;
   uint64_t bucket_late = 0;             /**< packets too late for their bucket */
   uint64_t bucket_overflow = 0;         /**< packets whose key found no room in a bucket */
   uint64_t bucket_unique_overflow = 0;  /**< distinct-source checks a bucket had no room for */

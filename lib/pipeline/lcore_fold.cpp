@@ -178,6 +178,12 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
       t.packets += e.packets.read();
       t.sources += e.sources.read();
     });
+    s.port_as_overflow += st.port_as_overflow.read();
+    st.port_ases.for_each([&](uint64_t key, const keyed_entry& e) {
+      source_total& t = s.port_ases[key];
+      t.packets += e.packets.read();
+      t.sources += e.sources.read();
+    });
     const size_t lcore_countries = std::min(countries, st.countries);
     for (size_t port = 0; port <= watched_count; ++port) {
       for (size_t c = 0; c < lcore_countries; ++c) {

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common/counter.hpp"
+#include "stats/keyed_counters.hpp"
 #include "table/unique_set.hpp"
 
 namespace scanscope::unique_domain {
@@ -123,14 +124,31 @@ inline void count_per_port(unique_set& seen, source_counter& count, bool maybe_n
   }
 }
 
-/** The country's and the actor's count of one source, by one key (country_actor_key). */
-inline void count_country_actor(unique_set& seen, source_counter& country_count,
+/** The country's and the actor's count of one source, by one key (country_actor_key).
+ *  @return the source is new to the key (and so to anything else the source has one of, such
+ *  as its AS) */
+inline bool count_country_actor(unique_set& seen, source_counter& country_count,
                                 source_counter& actor_count, bool maybe_new, set_entry key) {
   country_count.packets.add();
   actor_count.packets.add();
   if (maybe_new && seen.insert(key)) {
     country_count.sources.add();
     actor_count.sources.add();
+    return true;
+  }
+  return false;
+}
+
+/** A count in a keyed table; a key the table has no room for adds to `overflow`. */
+inline void count_keyed(keyed_counters& table, counter& overflow, uint64_t key, uint64_t packets,
+                        bool new_source) {
+  if (keyed_entry* e = table.find_or_add(key)) {
+    e->packets.add(packets);
+    if (new_source) {
+      e->sources.add();
+    }
+  } else {
+    overflow.add(packets);
   }
 }
 

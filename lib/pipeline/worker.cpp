@@ -333,15 +333,19 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   c.watched[k.port].add(link_length(f));
   c.by_dst_port[static_cast<size_t>(t)][p.dst_port].add();
 
-  count_country_actor(uniques_,
-                      stats_.country_counts[k.port * location_db::max_countries + country],
-                      c.actors[k.port][actor], new_combination,
-                      country_actor_key(k.source_hash, k.port, country, actor));
+  // The source's AS is fixed with its country: new to the port's (country, actor) count is new
+  // to the port's AS count.
+  const uint32_t asn = repeats_.at(k.position).asn;
+  const bool new_on_port = count_country_actor(
+      uniques_, stats_.country_counts[k.port * location_db::max_countries + country],
+      c.actors[k.port][actor], new_combination,
+      country_actor_key(k.source_hash, k.port, country, actor));
+  count_keyed(stats_.port_ases, stats_.port_as_overflow,
+              series_key::make(series_key::kind::as, k.port, asn, 0), 1, new_on_port);
   // Before this packet's own counts: they then find the source where it moved to.
   if (k.moved_from != no_move) {
     move_first_probe(k);
   }
-  const uint32_t asn = repeats_.at(k.position).asn;
   uint64_t keys[max_series_keys];
   const size_t key_count =
       series_keys(k.port, k.cluster, k.tool, names_fingerprint(p, k.tool),

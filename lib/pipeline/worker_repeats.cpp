@@ -1,6 +1,7 @@
 // The worker's repeats counted later (repeat_tally.hpp): a repeat of a source's last
 // combination adds to the source's record; the record is folded into every family at once.
 #include "fingerprint/scan_technique.hpp"
+#include "pipeline/unique_domains.hpp"
 #include "pipeline/worker.hpp"
 
 namespace scanscope {
@@ -59,6 +60,8 @@ void worker::fold_record(repeat_record& r) {
   stats_.country_counts[r.port * location_db::max_countries + r.country].packets.add(n);
   c.actors_total[r.actor].packets.add(n);
   c.actors[r.port][r.actor].packets.add(n);
+  count_keyed(stats_.port_ases, stats_.port_as_overflow,
+              series_key::make(series_key::kind::as, r.port, r.asn, 0), n, false);
   c.clusters[r.port][r.cluster].packets.add(n);
   c.watched[r.port].packets.add(n);
   c.watched[r.port].bytes.add(r.bytes);

@@ -187,6 +187,10 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "offline: after the run, keep serving the endpoints until SIGINT or SIGTERM")(
       "top-countries", po::value(&o.top_countries)->default_value(o.top_countries)->value_name("K"),
       "countries per port in /metrics; the rest are summed into country=\"other\"")(
+      "top-ases", po::value(&o.top_ases)->default_value(o.top_ases)->value_name("N"),
+      "source ASes per port in /metrics, the report's port lists and its buckets (most frames "
+      "first); the rest are summed into asn=\"other\" (the series files and the API keep "
+      "every AS)")(
       "quiet,q", po::bool_switch(&o.quiet),
       "no status or progress lines and no summary table: errors, warnings and the line naming "
       "the report only")(

@@ -62,6 +62,7 @@ struct app_options {
   std::string http = "127.0.0.1:9477"; /**< where /metrics and the JSON API listen ("none": off) */
   bool serve = false;                  /**< offline: keep serving after the run until a signal */
   unsigned top_countries = 20;         /**< countries per port in /metrics; the rest: other */
+  unsigned top_ases = 10; /**< ASes per port in the report and /metrics; the rest: other */
   bool quiet = false;                  /**< no status lines */
   double status_interval = 1.0;        /**< seconds between status lines */
   bool verbose = false;                /**< keep DPDK's own informational log */

@@ -62,6 +62,7 @@ std::set<uint32_t> fingerprints_named(const series_store& series) {
 void fill_names(run_report& report, const rx_lcores& rx, const rules_and_databases& tables,
                 const app_options& o, const series_store& series) {
   report.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
+  report.top_ases = o.top_ases;
   report.cluster_names.clear();
   for (size_t i = 0; i < tables.clusters->size(); ++i) {
     report.cluster_names.push_back(tables.clusters->name(i));

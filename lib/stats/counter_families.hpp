@@ -57,6 +57,13 @@ namespace scanscope {
     "Distinct sources by destination port and source country since start.") \
   X(country_series_folded, gauge, always, "", "ports.*.countries", \
     "(port, country) series folded into country=\"other\" by the top-K cap.") \
+  X(port_as_frames_total, counter, always, "port protocol name asn", "ports.*.ases.*.packets", \
+    "TCP/UDP frames by destination port and source AS (top --top-ases per port, the rest " \
+    "asn=\"other\"; asn=\"0\": no AS known).") \
+  X(port_as_sources, gauge, always, "port protocol name asn", "ports.*.ases.*.sources", \
+    "Distinct sources by destination port and source AS since start.") \
+  X(port_as_series_folded, gauge, always, "", "ports.*.ases", \
+    "(port, AS) series folded into asn=\"other\" by the --top-ases cap.") \
   X(signature_hits_total, counter, always, \
     "port protocol name signature category", "ports.*.signatures.*.hits", \
     "Payload signature hits (TCP connections or UDP datagrams) by port and rule.") \
@@ -174,7 +181,7 @@ namespace scanscope {
     "Distinct-source checks a time bucket's source set had no room for: that bucket's source " \
     "counts are lower bounds (raise --bucket-unique-slots).") \
   X(table_overflow_total, counter, always, \
-    "table", "unique_overflow fingerprint_overflow signature_country_overflow", \
+    "table", "unique_overflow fingerprint_overflow signature_country_overflow port_as_overflow", \
     "Updates a full table could not place, by table.") \
   X(payload_scan_events_total, counter, always, \
     "event", "payload_scan.stream_gaps payload_scan.truncated " \

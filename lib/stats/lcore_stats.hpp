@@ -51,6 +51,11 @@ struct lcore_stats {
   keyed_counters signature_countries{4096};
   /** Hits the signature-country table had no room for. */
   counter signature_country_overflow;
+  /** Packets and sources by (port, origin AS), keyed as series_key::as: too many ASes to lay
+   *  out densely. */
+  keyed_counters port_ases{16384};
+  /** Packets the (port, AS) table had no room for. */
+  counter port_as_overflow;
   /** Direction, responder and two-phase counters. */
   conversation_counters conversation;
 };

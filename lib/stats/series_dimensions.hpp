@@ -97,6 +97,9 @@ struct series_dimension {
   bool per_country;  /**< entries are split by the source's country (else country byte 0) */
   bool in_buckets;   /**< listed in the report's per-port buckets (fingerprints: in campaigns) */
   bool in_arrivals;  /**< recorded as a source's arrival for the fleet's distinct counts */
+  /** Values without a small bound (AS numbers): the report's buckets and /metrics list the top
+   *  N of a port (--top-ases), the rest summed as "other". */
+  bool bounded;
   bool has_scope;    /**< campaigns are looked for per (port, value) ... */
   campaign_scope scope; /**< ... under this scope */
   bool has_lead;     /**< a port's lead can change in it ... */
@@ -104,20 +107,22 @@ struct series_dimension {
 };
 
 inline constexpr series_dimension series_dimensions[] = {
-    // kind, name, plural, form, per country, in buckets, in arrivals, scope?, scope, lead?, lead
-    {series_key::kind::port, "port", "ports", value_form::none, true, false, true, true,
+    // kind, name, plural, form, per country, in buckets, in arrivals, bounded,
+    // scope?, scope, lead?, lead
+    {series_key::kind::port, "port", "ports", value_form::none, true, false, true, false, true,
      campaign_scope::port, false, lead_dimension::country},
     {series_key::kind::cluster, "cluster", "clusters", value_form::cluster, true, true, true,
-     true, campaign_scope::port_cluster, true, lead_dimension::cluster},
+     false, true, campaign_scope::port_cluster, true, lead_dimension::cluster},
     {series_key::kind::signature, "signature", "signatures", value_form::rule, true, true, true,
-     true, campaign_scope::port_signature, false, lead_dimension::country},
-    {series_key::kind::tool, "tool", "tools", value_form::tool, true, true, true, true,
+     false, true, campaign_scope::port_signature, false, lead_dimension::country},
+    {series_key::kind::tool, "tool", "tools", value_form::tool, true, true, true, false, true,
      campaign_scope::port_tool, true, lead_dimension::tool},
     {series_key::kind::fingerprint, "fingerprint", "fingerprints", value_form::fingerprint,
-     false, false, false, true, campaign_scope::port_fingerprint, false, lead_dimension::country},
+     false, false, false, false, true, campaign_scope::port_fingerprint, false,
+     lead_dimension::country},
     {series_key::kind::actor, "actor", "actors", value_form::actor, false, true, true, false,
-     campaign_scope::port, false, lead_dimension::country},
-    {series_key::kind::as, "as", "ases", value_form::as_number, false, true, true, true,
+     false, campaign_scope::port, false, lead_dimension::country},
+    {series_key::kind::as, "as", "ases", value_form::as_number, false, true, true, true, true,
      campaign_scope::port_as, true, lead_dimension::as},
 };
 

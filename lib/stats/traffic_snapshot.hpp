@@ -103,6 +103,9 @@ struct traffic_snapshot {
   std::map<uint64_t, source_total> signature_countries;
   uint64_t signature_country_overflow =
       0; /**< hits the (port, rule, country) tables had no room for */
+  /** series_key::as key (port, AS number) → packets and distinct sources since start */
+  std::map<uint64_t, source_total> port_ases;
+  uint64_t port_as_overflow = 0; /**< packets the (port, AS) tables had no room for */
 
   conversation_totals conversation; /**< direction, responder, two-phase, exposure */
 
