@@ -407,8 +407,8 @@ std::vector<uint32_t> location_db::v4_blocks_of(uint8_t country) const {
   return std::move(v4_blocks_of(std::set<uint8_t>{country})[country]);
 }
 
-std::map<uint8_t, std::vector<uint32_t>> location_db::v4_blocks_of(
-    const std::set<uint8_t>& countries) const {
+template <typename Take>
+void location_db::for_each_v4_block(Take&& take) const {
   // Special-purpose IPv4 prefixes as ranges of /24 indexes: the scan below skips them by index,
   // with no test per block (it runs over 16M entries, a few times per scenario).
   std::vector<std::pair<size_t, size_t>> skipped;
@@ -420,18 +420,11 @@ std::map<uint8_t, std::vector<uint32_t>> location_db::v4_blocks_of(
     }
   }
   std::sort(skipped.begin(), skipped.end());
-  std::map<uint8_t, std::vector<uint32_t>> blocks;
-  std::array<std::vector<uint32_t>*, 256> wanted{};
-  for (uint8_t c : countries) {
-    wanted[c] = &blocks[c];
-  }
   const auto scan = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) {
       const uint32_t v = tbl24_[i];
       if (v != 0 && !(v & tbl8_flag)) {
-        if (std::vector<uint32_t>* out = wanted[places_[v - 1].country]) {
-          out->push_back(static_cast<uint32_t>(i << 8));
-        }
+        take(places_[v - 1], static_cast<uint32_t>(i << 8));
       }
     }
   };
@@ -441,6 +434,36 @@ std::map<uint8_t, std::vector<uint32_t>> location_db::v4_blocks_of(
     at = std::max(at, last + 1);
   }
   scan(at, tbl24_.size());
+}
+
+std::map<uint8_t, std::vector<uint32_t>> location_db::v4_blocks_of(
+    const std::set<uint8_t>& countries) const {
+  std::map<uint8_t, std::vector<uint32_t>> blocks;
+  std::array<std::vector<uint32_t>*, 256> wanted{};
+  for (uint8_t c : countries) {
+    wanted[c] = &blocks[c];
+  }
+  for_each_v4_block([&](const place& p, uint32_t first) {
+    if (std::vector<uint32_t>* out = wanted[p.country]) {
+      out->push_back(first);
+    }
+  });
+  return blocks;
+}
+
+std::map<uint32_t, std::vector<uint32_t>> location_db::v4_blocks_of_ases(
+    const std::set<uint32_t>& ases) const {
+  std::map<uint32_t, std::vector<uint32_t>> blocks;
+  for (uint32_t as : ases) {
+    blocks[as];
+  }
+  for_each_v4_block([&](const place& p, uint32_t first) {
+    if (p.asn != 0) {
+      if (const auto it = blocks.find(p.asn); it != blocks.end()) {
+        it->second.push_back(first);
+      }
+    }
+  });
   return blocks;
 }
 

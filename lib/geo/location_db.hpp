@@ -93,6 +93,8 @@ class location_db {
   std::vector<uint32_t> v4_blocks_of(uint8_t country) const;
   /** The same for several countries in one pass over the table. */
   std::map<uint8_t, std::vector<uint32_t>> v4_blocks_of(const std::set<uint8_t>& countries) const;
+  /** The /24 blocks wholly in networks of each of these AS numbers, in one pass. */
+  std::map<uint32_t, std::vector<uint32_t>> v4_blocks_of_ases(const std::set<uint32_t>& ases) const;
 
   /** Two-letter code of a country index ("ZZ" for unknown). */
   const char* country_code(uint8_t index) const { return countries_[index].code; }
@@ -134,6 +136,10 @@ class location_db {
   bool read_mmdb(std::vector<geo_detail::network_range>& v4,
                  std::vector<geo_detail::network_range>& v6, std::string& error);
   void build_v4(const std::vector<boundary>& ranges);
+  /** Call `take(place, first address)` for every /24 wholly in one place, special-purpose
+   *  blocks left out. */
+  template <typename Take>
+  void for_each_v4_block(Take&& take) const;
   /** Write the built tables to `file` (location_db_cache.cpp); empty, or why not. */
   std::string save_cache(const std::string& file, const std::string& key) const;
   /** Read tables written by save_cache for `key`; null when absent, stale or damaged. */

@@ -452,6 +452,31 @@ http_response exposure_query(const std::map<std::string, std::string>& p, const 
       true);
 }
 
+/** The rows of series_dimensions: what the series can be grouped by, campaigns are looked for
+ *  in and leads change in (the console builds its lists from this). */
+http_response dimensions_query() {
+  rapidjson::StringBuffer b;
+  writer w(b);
+  w.StartObject();
+  w.Key("dimensions");
+  w.StartArray();
+  for (const series_dimension& d : series_dimensions) {
+    w.StartObject();
+    put_string(w, "name", d.name);
+    put_string(w, "plural", d.plural);
+    put_bool(w, "per_country", d.per_country);
+    put_bool(w, "bounded", d.bounded);
+    w.Key("campaign_scope");
+    d.has_scope ? w.String(campaign_scope_name(d.scope)) : w.Null();
+    w.Key("lead");
+    d.has_lead ? w.String(lead_dimension_name(d.lead)) : w.Null();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return json(b);
+}
+
 }  // namespace
 
 http_response answer_api(const std::string& target, const api_context& c) {
@@ -459,6 +484,9 @@ http_response answer_api(const std::string& target, const api_context& c) {
   const auto p = parameters(target);
   if (path == "/api/v1/series") {
     return series_query(p, c);
+  }
+  if (path == "/api/v1/dimensions") {
+    return dimensions_query();
   }
   if (path == "/api/v1/surges") {
     return report_json(

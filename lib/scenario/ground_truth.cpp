@@ -45,12 +45,15 @@ void write_window(rapidjson::Writer<rapidjson::OStreamWrapper>& w, const scenari
       from = &other;
     }
   }
-  w.Key("countries");
-  w.StartArray();
-  for (const weighted_name& country : from->countries) {
-    w.String(country.name.c_str());
+  for (const auto& [key, names] : {std::pair{"countries", &from->countries},
+                                   std::pair{"ases", &from->ases}}) {
+    w.Key(key);
+    w.StartArray();
+    for (const weighted_name& n : *names) {
+      w.String(n.name.c_str());
+    }
+    w.EndArray();
   }
-  w.EndArray();
 }
 
 }  // namespace
@@ -118,6 +121,7 @@ void ground_truth::add(const synthetic_packet& p) {
   h.all.add(p.source);
   h.clusters[clusters_.name(d.cluster)].add(p.source);
   h.countries[generator_.sources()[p.source].country].add(p.source);
+  h.ases[std::to_string(generator_.sources()[p.source].asn)].add(p.source);
   if (p.payload) {
     ++payloads_;
     for (const expected_signature& e : p.payload->signatures) {
@@ -184,6 +188,7 @@ void ground_truth::write_json(std::ostream& out) const {
       put_packets_sources(w, h.all.packets, h.all.sources.size());
       map("clusters", h.clusters);
       map("countries", h.countries);
+      map("ases", h.ases);
       map("signatures", h.signatures);
       w.EndObject();
     }

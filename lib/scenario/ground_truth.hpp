@@ -54,6 +54,7 @@ class ground_truth {
     tally all;
     std::map<std::string, tally> clusters;
     std::map<std::string, tally> countries;
+    std::map<std::string, tally> ases; /**< by the AS each source was drawn for or is in */
     std::map<std::string, tally> signatures;
   };
   /** How a source picks ports, as far as its probes so far tell (docs/fingerprints.md). */

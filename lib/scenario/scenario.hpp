@@ -62,6 +62,9 @@ struct campaign {
   uint32_t sources = 1;     /**< distinct source addresses */
   std::string sources_from; /**< share the source pool of an earlier campaign */
   std::vector<weighted_name> countries;
+  /** Or the ASes the sources are in (names are AS numbers); their countries are the
+   *  database's. */
+  std::vector<weighted_name> ases;
   double rate = 1; /**< probes per hour at factor 1 */
   std::vector<rate_point> profile;
   double jitter = 0;            /**< each hour's rate varies by up to this share, at random */

@@ -83,10 +83,13 @@ bool scenario_reader::campaign_key(campaign& c, std::string_view key, std::strin
     return true;
   }
   if (key == "countries") {
-    return parse_weights(value, c.countries, false);
+    return parse_weights(value, c.countries, weight_names::country);
+  }
+  if (key == "ases") {
+    return parse_weights(value, c.ases, weight_names::as_number);
   }
   if (key == "payloads") {
-    return parse_weights(value, c.payloads, true);
+    return parse_weights(value, c.payloads, weight_names::payload);
   }
   if (key == "rate") {
     if (!parse_double(value, c.rate) || c.rate > 1e7) {
@@ -129,7 +132,7 @@ bool scenario_reader::campaign_key(campaign& c, std::string_view key, std::strin
   }
   return fail("unknown key '" + std::string(key) +
               "' in [campaign] (start, end, ports, tool, window, ttl, options, sport, sources, "
-              "sources-from, countries, rate, jitter, profile, payloads)");
+              "sources-from, countries, ases, rate, jitter, profile, payloads)");
 }
 
 bool scenario_reader::finish_campaign(campaign& c) {
@@ -158,12 +161,12 @@ bool scenario_reader::finish_campaign(campaign& c) {
       return done(fail("campaign '" + c.name + "': sources-from '" + c.sources_from +
                        "' names no earlier campaign"));
     }
-    if (sources_set_ || !c.countries.empty()) {
+    if (sources_set_ || !c.countries.empty() || !c.ases.empty()) {
       return done(fail("campaign '" + c.name +
-                       "': sources-from takes sources and countries from that campaign"));
+                       "': sources-from takes sources, countries and ASes from that campaign"));
     }
-  } else if (c.countries.empty()) {
-    return done(fail("campaign '" + c.name + "' has no countries"));
+  } else if (c.countries.empty() == c.ases.empty()) {
+    return done(fail("campaign '" + c.name + "' needs countries or ases (one of the two)"));
   }
   double percent = 0;
   for (const weighted_name& p : c.payloads) {

@@ -33,8 +33,9 @@ std::unique_ptr<scenario_generator> scenario_generator::create(const scenario& s
 }
 
 bool scenario_generator::draw_sources(const location_db& db, std::string& error) {
-  // Every campaign's countries' blocks, in one pass over the location table.
+  // Every campaign's countries' blocks, in one pass over the location table, and its ASes'.
   std::set<uint8_t> wanted;
+  std::set<uint32_t> wanted_ases;
   for (const campaign& c : scenario_.campaigns) {
     for (const weighted_name& w : c.countries) {
       const uint8_t index = db.country_index(w.name.c_str());
@@ -42,8 +43,15 @@ bool scenario_generator::draw_sources(const location_db& db, std::string& error)
         wanted.insert(index);
       }
     }
+    for (const weighted_name& w : c.ases) {
+      wanted_ases.insert(static_cast<uint32_t>(std::stoul(w.name)));
+    }
   }
   std::map<uint8_t, std::vector<uint32_t>> by_index = db.v4_blocks_of(wanted);
+  std::map<uint32_t, std::vector<uint32_t>> by_as =
+      wanted_ases.empty() ? std::map<uint32_t, std::vector<uint32_t>>{}
+                          : db.v4_blocks_of_ases(wanted_ases);
+  // Pools by "RU" or "AS16509".
   std::map<std::string, std::vector<uint32_t>> blocks;
   std::unordered_set<uint32_t> taken;
   const uint32_t darknet_size = uint32_t{1} << (32 - scenario_.darknet_bits);
@@ -60,17 +68,26 @@ bool scenario_generator::draw_sources(const location_db& db, std::string& error)
       states_.push_back(st);
       continue;
     }
+    const bool drawn_by_as = !c.ases.empty();
+    const std::vector<weighted_name>& places = drawn_by_as ? c.ases : c.countries;
+    const auto pool_name = [&](const weighted_name& w) {
+      return drawn_by_as ? "AS" + w.name : w.name;
+    };
     double total = 0;
-    for (const weighted_name& w : c.countries) {
+    for (const weighted_name& w : places) {
       total += w.weight;
-      if (blocks.count(w.name) == 0) {
+      const std::string name = pool_name(w);
+      if (blocks.count(name) == 0 && drawn_by_as) {
+        blocks[name] = std::move(by_as[static_cast<uint32_t>(std::stoul(w.name))]);
+      } else if (blocks.count(name) == 0) {
         const uint8_t index = db.country_index(w.name.c_str());
-        blocks[w.name] = index == location_db::unknown_country ? std::vector<uint32_t>{}
-                                                               : std::move(by_index[index]);
+        blocks[name] = index == location_db::unknown_country ? std::vector<uint32_t>{}
+                                                             : std::move(by_index[index]);
       }
-      if (blocks[w.name].empty()) {
+      if (blocks[name].empty()) {
         error = scenario_.origin + ":" + std::to_string(c.line) + ": campaign '" + c.name +
-                "': the location database has no IPv4 network of country " + w.name;
+                "': the location database has no IPv4 network of " +
+                (drawn_by_as ? "AS " : "country ") + w.name;
         return false;
       }
     }
@@ -83,15 +100,15 @@ bool scenario_generator::draw_sources(const location_db& db, std::string& error)
     st.source_count = c.sources;
     for (uint32_t n = 0; n < c.sources; ++n) {
       double pick = st.random.unit() * total;
-      const weighted_name* country = &c.countries.back();
-      for (const weighted_name& w : c.countries) {
+      const weighted_name* place = &places.back();
+      for (const weighted_name& w : places) {
         if (pick < w.weight) {
-          country = &w;
+          place = &w;
           break;
         }
         pick -= w.weight;
       }
-      const std::vector<uint32_t>& pool = blocks[country->name];
+      const std::vector<uint32_t>& pool = blocks[pool_name(*place)];
       synthetic_source src{};
       for (int attempt = 0;; ++attempt) {
         src.address =
@@ -102,11 +119,14 @@ bool scenario_generator::draw_sources(const location_db& db, std::string& error)
         }
         if (attempt == 1000) {
           error = scenario_.origin + ":" + std::to_string(c.line) + ": campaign '" + c.name +
-                  "': not enough distinct addresses in " + country->name;
+                  "': not enough distinct addresses in " + pool_name(*place);
           return false;
         }
       }
-      std::memcpy(src.country, country->name.c_str(), 3);
+      const geo_result where = db.lookup_v4(src.address);
+      std::memcpy(src.country, drawn_by_as ? db.country_code(where.country) : place->name.c_str(),
+                  3);
+      src.asn = drawn_by_as ? static_cast<uint32_t>(std::stoul(place->name)) : where.asn;
       src.fixed_port = static_cast<uint16_t>(1024 + st.random.below(64512));
       src.hops = static_cast<uint8_t>(4 + st.random.below(20));
       sources_.push_back(src);

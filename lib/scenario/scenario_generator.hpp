@@ -21,7 +21,8 @@ namespace scanscope {
 /** A scanning host of the scenario. */
 struct synthetic_source {
   uint32_t address;    /**< host order */
-  char country[3];     /**< ISO code it was drawn for */
+  char country[3];     /**< ISO code it was drawn for (drawn by AS: the database's) */
+  uint32_t asn;        /**< AS it was drawn for (drawn by country: the database's; 0: none) */
   uint16_t fixed_port; /**< source port of tools with a fixed one */
   uint8_t hops;        /**< routers on the way: TTL as received = initial TTL - hops */
 };

@@ -18,7 +18,7 @@ bool scenario_reader::parse_time(std::string_view value, int64_t& out) {
 }
 
 bool scenario_reader::parse_weights(std::string_view value, std::vector<weighted_name>& out,
-                                    bool payloads) {
+                                    weight_names names) {
   for (std::string_view item : split(value, ',')) {
     const size_t space = item.find_first_of(" \t");
     if (space == std::string_view::npos) {
@@ -28,13 +28,20 @@ bool scenario_reader::parse_weights(std::string_view value, std::vector<weighted
     if (!parse_double(trim(item.substr(space)), w.weight)) {
       return fail("'" + std::string(item) + "': the weight is not a non-negative number");
     }
-    if (payloads) {
+    if (names == weight_names::payload) {
       if (find_payload_template(w.name) == nullptr) {
         std::string known;
         for (const payload_template& t : payload_templates()) {
           known += known.empty() ? t.name : std::string(", ") + t.name;
         }
         return fail("unknown payload '" + w.name + "' (known: " + known + ")");
+      }
+    } else if (names == weight_names::as_number) {
+      char* end = nullptr;
+      const unsigned long long as = std::strtoull(w.name.c_str(), &end, 10);
+      if (w.name.empty() || !std::isdigit(static_cast<unsigned char>(w.name[0])) || *end != '\0' ||
+          as == 0 || as > UINT32_MAX) {
+        return fail("'" + w.name + "' is not an AS number such as 16509");
       }
     } else if (w.name.size() != 2 || !std::isupper(static_cast<unsigned char>(w.name[0])) ||
                !std::isupper(static_cast<unsigned char>(w.name[1]))) {

@@ -77,7 +77,9 @@ class scenario_reader {
   bool campaign_key(campaign& c, std::string_view key, std::string_view value);
   bool finish_campaign(campaign& c);
   bool parse_time(std::string_view value, int64_t& out);
-  bool parse_weights(std::string_view value, std::vector<weighted_name>& out, bool payloads);
+  /** What the names of a weighted list are. */
+  enum class weight_names { country, payload, as_number };
+  bool parse_weights(std::string_view value, std::vector<weighted_name>& out, weight_names names);
 
   const std::string& origin_;
   std::string& error_;

@@ -92,7 +92,7 @@ function fillRows(tableId, rows) {
 function currentView() {
   const q = new URLSearchParams(window.location.search);
   return { port: q.get("port") || "", from: q.get("from") || "", to: q.get("to") || "",
-           split: q.get("split") === "tool" ? "tool" : "cluster" };
+           split: q.get("split") || "cluster" };
 }
 
 function viewQuery(v) {
@@ -233,9 +233,25 @@ function portOf(report, wanted) {
     ? "port " + wanted + " is not a watched port; showing " + label(busiest) : "" };
 }
 
+// The dimensions a port's sources can be split by: those a lead can change in (the sensor's
+// own list, /api/v1/dimensions), so the split chart marks its lead changes.
+async function fillSplits(v) {
+  const { dimensions } = await getJson("/api/v1/dimensions");
+  const names = dimensions.filter((d) => d.lead).map((d) => d.name);
+  const select = $("split");
+  select.replaceChildren();
+  for (const name of names) {
+    const o = el("option", name === "as" ? "AS" : name);
+    o.value = name;
+    select.appendChild(o);
+  }
+  if (!names.includes(v.split)) v.split = names[0] || "cluster";
+}
+
 async function render() {
   const v = currentView();
   const report = await getJson("/api/v1/report");
+  await fillSplits(v);
   // The port picker: every watched port, busiest first.
   const select = $("port");
   select.replaceChildren();
@@ -253,7 +269,7 @@ async function render() {
   $("from").value = toInput(v.from);
   $("to").value = toInput(v.to);
   $("split").value = v.split;
-  $("split-caption").textContent = "Sources per hour by " + v.split;
+  $("split-caption").textContent = "Sources per hour by " + (v.split === "as" ? "AS" : v.split);
   $("permalink").href = viewQuery({ ...v, port: String(port.port) });
 
   const base = "port=" + encodeURIComponent(port.port) + range(v);
