@@ -9,6 +9,9 @@
 - The background raises nothing: no campaign on a port that only has background, and every
   campaign reported falls inside the window of a truth campaign on its port.
 - The unnamed tool is reported as a new tool, with its fingerprint key in words.
+- A wave moving from one AS to another (test/data/as-move.scn): a port_as campaign per AS, the
+  lead passing between them, each hour's counts by AS as the truth's in the report, the API and
+  /metrics (top --top-ases and "other").
 - Restart: a capture split at an hour inside a campaign and analysed in two runs sharing one
   series folder gives the campaigns of a single run.
 - The API (/api/v1/campaigns with filters) and /metrics agree with the report; a bad filter is
@@ -230,6 +233,108 @@ def get(url):
         return None, ""
 
 
+def serve(scanscope, pcap, extra=()):
+    """scanscope serving after an offline run of `pcap`: (process, base URL), once the campaigns
+    answer (start-up takes seconds under the sanitizers), or (process, None)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", pcap, "--serve",
+                             "--http", f"127.0.0.1:{port}", "-q", *NEVER_IDLE, *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        status, body = get(base + "/api/v1/campaigns")
+        if status == 200 and json.loads(body)["campaigns"]:
+            return proc, base
+        time.sleep(0.5)
+    return proc, None
+
+
+def check_as_move(scanscope, gen, source_dir, tmp):
+    """test/data/as-move.scn: a wave on 6379/TCP from one AS, then from another. Each AS's wave
+    is a port_as campaign over its own days, the port's lead passes from the first AS to the
+    second, every hour's sources and frames of each wave's AS are the truth's (the report's
+    buckets, the API's group=as), an hour's sources by AS add up to the port's, and /metrics
+    keeps the top --top-ases of the port plus "other", adding up to the port's frames."""
+    pcap = os.path.join(tmp, "as-move.pcap")
+    truth = generate(gen, os.path.join(source_dir, "test", "data", "as-move.scn"), pcap,
+                     os.path.join(tmp, "as-move.truth.json"))
+    if truth is None:
+        return
+    report, _ = analyse(scanscope, [pcap], os.path.join(tmp, "as-move.json"))
+    if report is None:
+        return
+    waves = [c for c in truth["campaigns"] if c["ases"]]
+    check("as-move: waves drawn by AS", len(waves), 2)
+    for c in waves:
+        if not any(r["scope"] == "port_as" and r["port"] == 6379 and r["value"] in c["ases"] and
+                   abs(when(r["start"]) - when(c["start"])) <= START_SLACK and
+                   r["end"] is not None and abs(when(r["end"]) - when(c["end"])) <= END_SLACK
+                   for r in report["campaigns"]):
+            failures.append(f"as-move: no port_as campaign for AS {c['ases']} from {c['start']} "
+                            f"to {c['end']}: {[(r['scope'], r['value'], r['start'], r['end']) for r in report['campaigns'] if r['scope'] == 'port_as']}")
+    first, second = waves[0]["ases"][0], waves[1]["ases"][0]
+    moved = [l for l in report["lead_changes"] if l["dimension"] == "as" and
+             l["from"] == first and l["to"] == second]
+    if not moved or abs(when(moved[0]["bucket"]) - when(waves[1]["start"])) > START_SLACK:
+        failures.append(f"as-move: no AS lead change {first} -> {second} at {waves[1]['start']}: "
+                        f"{[l for l in report['lead_changes'] if l['dimension'] == 'as']}")
+    truth_hours = {b["start"]: b for p in truth["ports"] if p["port"] == 6379 for b in p["series"]}
+    port = next(p for p in report["ports"] if p["port"] == 6379)
+    compared = 0
+    for b in port["series"]:
+        want = truth_hours.get(b["start"], {}).get("ases", {})
+        for asn in (first, second):
+            if asn in want and want[asn][1] >= 50:  # a wave's hour: among the top ASes
+                compared += 1
+                check(f"as-move: {b['start']} AS {asn} [frames, sources]", b["ases"].get(asn),
+                      want[asn])
+    check("as-move: wave hours compared", compared >= 200, True)
+    proc, base = serve(scanscope, pcap)
+    try:
+        if base is None:
+            failures.append("as-move: the API never answered")
+            return
+        by_as = json.loads(get(base + "/api/v1/series?port=6379&group=as")[1])["buckets"]
+        by_port = {b["start"]: b["groups"]["6379"]["sources"] for b in
+                   json.loads(get(base + "/api/v1/series?port=6379&group=port")[1])["buckets"]}
+        for b in by_as:
+            # One AS per source: distinct sources by AS add up to the port's.
+            check(f"as-move api: {b['start']} sources by AS add up",
+                  sum(g["sources"] for g in b["groups"].values()), by_port.get(b["start"]))
+            want = truth_hours.get(b["start"], {}).get("ases", {})
+            for asn in (first, second):
+                if asn in want:
+                    got = b["groups"].get(asn, {})
+                    check(f"as-move api: {b['start']} AS {asn}",
+                          [got.get("packets"), got.get("sources")], want[asn])
+        filtered = json.loads(get(base + f"/api/v1/series?port=6379&as={first}")[1])["buckets"]
+        check("as-move api: as= filter keeps that AS's buckets",
+              {b["start"] for b in filtered},
+              {b["start"] for b in by_as if first in b["groups"]})
+        check("as-move api: bad as", get(base + "/api/v1/series?as=AS16509")[0], 400)
+        check("as-move api: group=as with a country", get(
+            base + "/api/v1/series?group=as&country=US")[0], 400)
+        metrics = get(base + "/metrics")[1]
+        samples = {m.group(1): int(m.group(2)) for m in re.finditer(
+            r'^scanscope_port_as_frames_total\{port="6379",[^}]*asn="(\w+)"\} (\d+)$', metrics,
+            re.M)}
+        frames = re.search(r'^scanscope_port_frames_total\{port="6379",[^}]*\} (\d+)$', metrics,
+                           re.M)
+        check("as-move metrics: ASes of 6379 (top 10 and other)", len(samples), 11)
+        check("as-move metrics: 'other' among them", "other" in samples, True)
+        check("as-move metrics: AS frames add up to the port's",
+              sum(samples.values()), int(frames.group(1)) if frames else None)
+        check("as-move metrics: the first wave's AS frames",
+              samples.get(first), sum(h["ases"].get(first, [0])[0] for h in truth_hours.values()))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    print(f"as-move: {compared} wave hours compared, {len(by_as)} buckets by AS")
+
+
 def check_api(scanscope, pcap, report, tmp):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -421,6 +526,7 @@ def main():
             check_api(scanscope, pcap, report, tmp)
             if sanitized:
                 check_restart(scanscope, pcap, dt.datetime(2019, 3, 12), report, tmp)
+        check_as_move(scanscope, gen, source_dir, tmp)
         if "ethereum-2018-12" in reports:
             pcap, report, report_path = reports["ethereum-2018-12"]
             check_restart(scanscope, pcap, dt.datetime(2018, 12, 8), report, tmp)
