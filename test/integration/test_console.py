@@ -17,7 +17,9 @@
 usage: test_console.py SCANSCOPE SCANSCOPE_GEN SOURCE_DIR
 """
 
+import collections
 import html.parser
+import json
 import os
 import re
 import shutil
@@ -240,6 +242,21 @@ def main():
             if "8545" not in rendered.text.get("status", ""):
                 failures.append(f"status line: {rendered.text.get('status')!r}")
 
+            # Split by AS, a dimension the console learns from /api/v1/dimensions: the series
+            # are AS numbers, the busiest first as the API counts them.
+            by_as = chromium("--dump-dom", base + "/?port=8545&split=as")
+            as_view = page()
+            as_view.feed(by_as.stdout)
+            check("split=as caption", as_view.text.get("split-caption"), "Sources per hour by AS")
+            legend = [s for where, s in as_view.series if where == "legend-split"]
+            source_hours = collections.Counter()
+            for b in json.loads(get(base + "/api/v1/series?port=8545&group=as")[2])["buckets"]:
+                for asn, g in b["groups"].items():
+                    source_hours[asn] += g["sources"]
+            check("split=as: series are AS numbers (and the rest)",
+                  all(s.isdigit() or s == "rest" for s in legend) and len(legend) > 1, True)
+            check("split=as: the first series", legend[:1],
+                  [source_hours.most_common(1)[0][0]] if source_hours else [])
             os.makedirs(out_dir, exist_ok=True)
             shot = os.path.join(out_dir, "console.png")
             if os.path.exists(shot):
