@@ -54,8 +54,9 @@ CREATE TABLE IF NOT EXISTS scanscope.sources
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (sensor, run, bucket, port, protocol, source);
--- Stores made before sources had an AS.
-ALTER TABLE scanscope.sources ADD COLUMN IF NOT EXISTS asn UInt32 AFTER actor;
+-- A store made before sources had an AS takes it with
+--   ALTER TABLE scanscope.sources ADD COLUMN asn UInt32 AFTER actor;
+-- (and the same on scanscope.sources_all where there is one).
 
 -- Campaigns as each sensor's detector sees them (started/ended, not start/end: END is a
 -- keyword). A campaign is written at every bucket it is open and when it ends: the row with the

@@ -3,6 +3,7 @@
 #include "common/json_fields.hpp"
 #include "export/summary_table.hpp"
 #include "packet/prefix_set.hpp"
+#include "geo/unknown_country.hpp"
 
 namespace scanscope {
 
@@ -79,7 +80,7 @@ void write_exposure(json_writer& w, const run_report& r, uint16_t port) {
     w.Key("countries");
     w.StartArray();
     for (uint8_t c : e.countries) {
-      w.String(c < r.country_codes.size() ? r.country_codes[c].c_str() : "ZZ");
+      w.String(c < r.country_codes.size() ? r.country_codes[c].c_str() : unknown_country_code);
     }
     w.EndArray();
     // Rules that hit on a connection the host answered: it was asked for that.

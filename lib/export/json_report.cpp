@@ -18,6 +18,7 @@
 #include "export/summary_table.hpp"
 #include "export/top_values.hpp"
 #include "scanscope_build_config.hpp"
+#include "geo/unknown_country.hpp"
 
 namespace scanscope {
 
@@ -205,7 +206,7 @@ void write_signature_countries(json_writer& w, const run_report& r, const watche
     write_port(w, ports, series_key::port_of(key));
     put_string(w, "signature", r.rules[rule].name.c_str());
     put_string(w, "country",
-               country < r.country_codes.size() ? r.country_codes[country].c_str() : "ZZ");
+               country < r.country_codes.size() ? r.country_codes[country].c_str() : unknown_country_code);
     put_uint(w, "hits", v.packets);
     put_uint(w, "sources", v.sources);
     w.EndObject();

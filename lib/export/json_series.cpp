@@ -9,6 +9,7 @@
 #include "export/top_values.hpp"
 #include "export/value_words.hpp"
 #include "fingerprint/scan_tool.hpp"
+#include "geo/unknown_country.hpp"
 
 namespace scanscope {
 
@@ -133,7 +134,7 @@ void write_surges(json_writer& w, const run_report& r, const watched_ports& port
     return;
   }
   auto country = [&](uint16_t c) {
-    return c < r.country_codes.size() ? r.country_codes[c].c_str() : "ZZ";
+    return c < r.country_codes.size() ? r.country_codes[c].c_str() : unknown_country_code;
   };
   auto cluster = [&](uint16_t c) {
     return c < r.cluster_names.size() ? r.cluster_names[c].c_str() : "?";

@@ -16,6 +16,7 @@
 #include "stats/traffic_snapshot.hpp"
 #include "export/fleet_delivery.hpp"
 #include "stats/watched_ports.hpp"
+#include "geo/unknown_country.hpp"
 
 namespace scanscope {
 
@@ -116,7 +117,7 @@ struct report_names {
     return hex;
   }
   std::string country(uint32_t i) const {
-    return i < r.country_codes.size() ? r.country_codes[i] : "ZZ";
+    return i < r.country_codes.size() ? r.country_codes[i] : unknown_country_code;
   }
 };
 

@@ -16,9 +16,6 @@
 
 namespace scanscope {
 
-/** The country code written for sources in no network (and for out-of-range indexes). */
-inline constexpr const char* unknown_country_code = "ZZ";
-
 /** 4 hex digits of a fingerprint_short: how a fingerprint entry names its key. */
 inline std::string fingerprint_hex(uint32_t short_hash) {
   char hex[16];

@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "packet/prefix_set.hpp"
+#include "geo/unknown_country.hpp"
 
 extern "C" {
 #include <libloc/database.h>
@@ -162,7 +163,7 @@ uint32_t location_db::place_for(const char* code, size_t length, uint32_t asn) {
   if (code != nullptr && length == 2) {
     const char two[3] = {code[0], code[1], 0};
     country = country_index(two);
-    if (country == unknown_country && std::strncmp(two, "ZZ", 2) != 0 &&
+    if (country == unknown_country && std::strncmp(two, unknown_country_code, 2) != 0 &&
         countries_.size() < max_countries) {
       countries_.push_back({{code[0], code[1], 0}});
       country = static_cast<uint8_t>(countries_.size() - 1);
@@ -357,7 +358,7 @@ std::unique_ptr<location_db> location_db::load(const std::string& requested, std
   if (previous != nullptr) {
     db->countries_ = previous->countries_;
   } else {
-    db->countries_.push_back({{'Z', 'Z', 0}});
+    db->countries_.push_back({{unknown_country_code[0], unknown_country_code[1], 0}});
   }
   std::vector<network_range> v4;
   std::vector<network_range> v6;

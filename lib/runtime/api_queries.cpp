@@ -19,6 +19,7 @@
 #include "fingerprint/scan_tool.hpp"
 #include "packet/prefix_set.hpp"
 #include "runtime/series_setup.hpp"
+#include "geo/unknown_country.hpp"
 
 namespace scanscope {
 
@@ -195,8 +196,8 @@ http_response series_query(const std::map<std::string, std::string>& p, const ap
   int country = -1;
   if (p.count("country")) {
     const std::string& code = p.at("country");
-    country = code == "ZZ" ? 0 : (t.geo ? t.geo->country_index(code.c_str()) : 0);
-    if (country == 0 && code != "ZZ") {
+    country = code == unknown_country_code ? 0 : (t.geo ? t.geo->country_index(code.c_str()) : 0);
+    if (country == 0 && code != unknown_country_code) {
       return bad("country '" + code + "' is not in the location database");
     }
   }
@@ -362,7 +363,7 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
     const source_state& s = *all[i];
     w.StartObject();
     put_string(w, "address", format_address(s.key.bytes).c_str());
-    put_string(w, "country", c.tables->geo ? c.tables->geo->country_code(s.country) : "ZZ");
+    put_string(w, "country", c.tables->geo ? c.tables->geo->country_code(s.country) : unknown_country_code);
     put_uint(w, "packets", s.packets);
     put_double(w, "distinct_destinations", s.dst_addrs.estimate());
     put_double(w, "distinct_ports", s.dst_ports.estimate());

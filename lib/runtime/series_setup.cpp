@@ -13,6 +13,7 @@
 #include "export/series_readback.hpp"
 #include "export/summary_table.hpp"
 #include "pipeline/offline_feeder.hpp"
+#include "geo/unknown_country.hpp"
 
 namespace scanscope {
 
@@ -83,7 +84,7 @@ void fill_names(run_report& report, const rx_lcores& rx, const rules_and_databas
       report.country_codes.emplace_back(tables.geo->country_code(static_cast<uint8_t>(c)));
     }
   } else {
-    report.country_codes.emplace_back("ZZ");
+    report.country_codes.emplace_back(unknown_country_code);
   }
   const std::set<uint32_t> wanted = fingerprints_named(series);
   report.fingerprint_words.clear();
@@ -275,7 +276,7 @@ series_names names_of(const rules_and_databases& tables) {
       names.countries.emplace_back(tables.geo->country_code(static_cast<uint8_t>(c)));
     }
   } else {
-    names.countries.emplace_back("ZZ");
+    names.countries.emplace_back(unknown_country_code);
   }
   return names;
 }

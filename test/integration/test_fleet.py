@@ -4,7 +4,7 @@
 1. Exact merge. A seed scenario is cut into two darknet slices (even and odd last address
    byte): most scanners hit both, so the two sensors' sources overlap in part. Sensor A and
    sensor B each analyse one slice into one server. The shipped queries
-   (config/clickhouse/queries) must give, per hour, per port, country, cluster and signature,
+   (config/clickhouse/queries) must give, per hour, per port, country, cluster, signature and AS,
    exactly the packets and distinct sources of one scanscope run over the whole capture.
 2. Two shards. The same two sensors write to two servers, one each; the Distributed tables of
    config/clickhouse/distributed.sql answer the same queries with the same figures.
@@ -134,7 +134,8 @@ def merge_checks(server, whole, suffix, label):
             ("sources-by-country.sql", "port", True, 1),
             ("packets-by-cluster.sql", "cluster", False, 0),
             ("sources-by-cluster.sql", "cluster", False, 1),
-            ("sources-by-signature.sql", "signature", False, 1)):
+            ("sources-by-signature.sql", "signature", False, 1),
+            ("sources-by-as.sql", "as", False, 1)):
         want = expected(whole, kind, by_country)[what]
         want = {k: v for k, v in want.items() if v != 0}
         got = shipped(server, query, suffix)
