@@ -218,12 +218,11 @@ void write_signature_countries(json_writer& w, const run_report& r, const watche
 
 }  // namespace
 
-std::string render_json_report(const run_report& r, const watched_ports& ports) {
-  rapidjson::StringBuffer buffer;
-  json_writer w(buffer);
-  w.SetIndent(' ', 2);
+namespace {
+
+/** The run, its time span, totals, protocols and parse results. */
+void write_run_head(json_writer& w, const run_report& r) {
   const traffic_snapshot& t = r.traffic;
-  w.StartObject();
   put_string(w, "scanscope_version", SCANSCOPE_VERSION);
   put_string(w, "mode", r.mode.c_str());
   put_string(w, "input", r.input.c_str());
@@ -254,7 +253,11 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
       w, "parse", parse_result_count,
       [](size_t i) { return parse_result_name(static_cast<parse_result>(i)); },
       [&](size_t i) { return t.parse[i]; });
+}
 
+/** Every watched port, and the other ports as one. */
+void write_ports(json_writer& w, const run_report& r, const watched_ports& ports) {
+  const traffic_snapshot& t = r.traffic;
   w.Key("ports");
   w.StartArray();
   for (uint16_t i = 1; i <= ports.size(); ++i) {
@@ -266,7 +269,11 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   write_traffic(w, t.watched[watched_ports::other_index]);
   write_port_breakdown(w, r, watched_ports::other_index);
   w.EndObject();
+}
 
+/** Counts over all traffic: clusters, tools, techniques, actors, sources, rules, countries. */
+void write_overall(json_writer& w, const run_report& r) {
+  const traffic_snapshot& t = r.traffic;
   w.Key("clusters");
   w.StartArray();
   for (const std::string& name : r.cluster_names) {
@@ -286,11 +293,11 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   write_rule_totals(w, r);
   w.Key("countries");
   write_countries(w, r, t.country_totals);
-  write_surges(w, r, ports);
-  write_campaigns(w, r, ports);
-  write_lead_changes(w, r, ports);
-  write_conversation(w, r, ports);
-  write_fleet(w, r.fleet);
+}
+
+/** The state of the buckets, the location database, the payload scanner and the tables. */
+void write_tables(json_writer& w, const run_report& r, const watched_ports& ports) {
+  const traffic_snapshot& t = r.traffic;
   w.Key("buckets");
   w.StartObject();
   put_uint(w, "width_seconds", r.bucket_ns / 1000000000ULL);
@@ -323,7 +330,11 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   put_uint(w, "fingerprint_overflow", t.fingerprint_overflow);
   put_uint(w, "unique_overflow", t.unique_overflow);
   write_signature_countries(w, r, ports);
+}
 
+/** The busiest destination ports, watched or not. */
+void write_top_ports(json_writer& w, const run_report& r, const watched_ports& ports) {
+  const traffic_snapshot& t = r.traffic;
   w.Key("top_ports");
   w.StartArray();
   for (const port_count& pc : t.top_ports) {
@@ -337,7 +348,10 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
     w.EndObject();
   }
   w.EndArray();
+}
 
+/** Per device and per RX lcore. */
+void write_devices(json_writer& w, const run_report& r) {
   w.Key("devices");
   w.StartArray();
   for (const device_counters& d : r.devices) {
@@ -365,7 +379,10 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
     w.EndObject();
   }
   w.EndArray();
+}
 
+/** Damaged, unreadable and clipped input, and the series files. */
+void write_input_health(json_writer& w, const run_report& r) {
   put_uint(w, "input_errors", r.input_errors);
   w.Key("input_error");
   r.input_error.empty() ? w.Null() : w.String(r.input_error.c_str());
@@ -379,6 +396,27 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   w.Key("error");
   r.series_write_error.empty() ? w.Null() : w.String(r.series_write_error.c_str());
   w.EndObject();
+}
+
+}  // namespace
+
+std::string render_json_report(const run_report& r, const watched_ports& ports) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.SetIndent(' ', 2);
+  w.StartObject();
+  write_run_head(w, r);
+  write_ports(w, r, ports);
+  write_overall(w, r);
+  write_surges(w, r, ports);
+  write_campaigns(w, r, ports);
+  write_lead_changes(w, r, ports);
+  write_conversation(w, r, ports);
+  write_fleet(w, r.fleet);
+  write_tables(w, r, ports);
+  write_top_ports(w, r, ports);
+  write_devices(w, r);
+  write_input_health(w, r);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/text.hpp"
 #include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
@@ -128,13 +129,10 @@ struct name_index {
         return true;
       }
       case value_form::as_number: {
-        const unsigned long long v = std::strtoull(value.c_str(), &end, 10);
-        if (value.empty() || value.size() > 10 || *end != '\0' || v > UINT32_MAX ||
-            !std::isdigit(static_cast<unsigned char>(value[0]))) {
+        if (!parse_as_number(value, dim)) {
           why = "AS '" + value + "' is not an AS number";
           return false;
         }
-        dim = static_cast<uint32_t>(v);
         return true;
       }
       default:

@@ -53,9 +53,11 @@ std::string format_utc(uint64_t time_ns) {
   return format("%s.%03u", buf, static_cast<unsigned>((time_ns / 1000000ULL) % 1000)) + "Z";
 }
 
-std::string render_summary_table(const run_report& r, const watched_ports& ports) {
+namespace {
+
+/** The run, its frames and time span, and the share of each protocol. */
+void summary_head(std::string& out, const run_report& r) {
   const traffic_snapshot& t = r.traffic;
-  std::string out;
   out += format("scanscope summary (%s: %s)%s\n", r.mode.c_str(), r.input.c_str(),
                 r.interrupted ? " [interrupted]" : "");
   out += format(
@@ -76,6 +78,11 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
                   protocol_class_name(static_cast<protocol_class>(i)), p.packets, p.bytes,
                   percent(p.packets, t.total.packets));
   }
+}
+
+/** Frames and bytes per watched port with traffic, and the other ports. */
+void watched_port_rows(std::string& out, const run_report& r, const watched_ports& ports) {
+  const traffic_snapshot& t = r.traffic;
   out += "\n  watched port                   frames        bytes\n";
   for (uint16_t i = 1; i <= ports.size(); ++i) {
     const watched_port& p = ports.at(i);
@@ -89,6 +96,11 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
   out += format("  %-26s %11" PRIu64 " %12" PRIu64 "\n", "other tcp/udp ports",
                 t.watched[watched_ports::other_index].packets,
                 t.watched[watched_ports::other_index].bytes);
+}
+
+/** Frames and sources per cluster of each port with traffic. */
+void cluster_rows(std::string& out, const run_report& r, const watched_ports& ports) {
+  const traffic_snapshot& t = r.traffic;
   bool cluster_header = false;
   for (uint16_t i = 0; i <= ports.size(); ++i) {
     if (t.watched[i].packets == 0 || t.clusters.size() <= i) {
@@ -110,6 +122,11 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
       }
     }
   }
+}
+
+/** Frames and sources per built-in tool seen. */
+void tool_rows(std::string& out, const run_report& r) {
+  const traffic_snapshot& t = r.traffic;
   bool tool_header = false;
   for (size_t k = 1; k < scan_tool_count; ++k) {
     const source_total& c = t.tools_total[k];
@@ -123,6 +140,11 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
     out += format("  %-26s %11" PRIu64 " %10" PRIu64 "\n",
                   scan_tool_name(static_cast<scan_tool>(k)), c.packets, c.sources);
   }
+}
+
+/** The ten countries with the most frames. */
+void country_rows(std::string& out, const run_report& r) {
+  const traffic_snapshot& t = r.traffic;
   std::vector<size_t> countries;
   for (size_t c = 0; c < t.country_totals.size() && c < r.country_codes.size(); ++c) {
     if (t.country_totals[c].packets != 0) {
@@ -143,6 +165,11 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
       out += format("  (%zu more countries in the JSON report)\n", countries.size() - 10);
     }
   }
+}
+
+/** Hits and sources per (port, rule) with a hit. */
+void signature_rows(std::string& out, const run_report& r, const watched_ports& ports) {
+  const traffic_snapshot& t = r.traffic;
   bool rule_header = false;
   for (uint16_t i = 0; i < t.signatures.size(); ++i) {
     for (size_t k = 0; k < r.rules.size(); ++k) {
@@ -162,6 +189,11 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
       out += format("  %-36s %8" PRIu64 " %10" PRIu64 "\n", label.c_str(), c.packets, c.sources);
     }
   }
+}
+
+/** The source table, the busiest destination ports, frames not fully parsed. */
+void health_rows(std::string& out, const run_report& r, const watched_ports& ports) {
+  const traffic_snapshot& t = r.traffic;
   if (t.sources.inserted != 0) {
     out += format("\n  sources: %" PRIu64 " seen, %" PRIu64 " held of %" PRIu64 ", %" PRIu64
                   " evicted, %" PRIu64 " aged out\n",
@@ -186,6 +218,10 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
     }
     out += format("  %-26s %11" PRIu64 "\n", parse_result_name(result), t.parse[i]);
   }
+}
+
+/** Per device and per RX lcore, and input errors. */
+void device_rows(std::string& out, const run_report& r) {
   if (!r.devices.empty()) {
     out +=
         "\n  device               ipackets    imissed    ierrors  rx_nombuf  kernel_dropped"
@@ -207,6 +243,20 @@ std::string render_summary_table(const run_report& r, const watched_ports& ports
   if (r.input_errors != 0 || !r.input_error.empty()) {
     out += format("\n  input errors: %" PRIu64 " (%s)\n", r.input_errors, r.input_error.c_str());
   }
+}
+
+}  // namespace
+
+std::string render_summary_table(const run_report& r, const watched_ports& ports) {
+  std::string out;
+  summary_head(out, r);
+  watched_port_rows(out, r, ports);
+  cluster_rows(out, r, ports);
+  tool_rows(out, r);
+  country_rows(out, r);
+  signature_rows(out, r, ports);
+  health_rows(out, r, ports);
+  device_rows(out, r);
   return out;
 }
 

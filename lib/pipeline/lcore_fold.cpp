@@ -127,102 +127,87 @@ void fold_signatures(const lcore_view& v, size_t watched_count, size_t rule_coun
 
 }  // namespace
 
-traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t watched_count,
-                               size_t top_k, size_t rule_count) {
-  traffic_snapshot s;
-  s.signatures.assign(watched_count + 1, std::vector<source_total>(rule_count));
-  s.excerpts.assign(rule_count, payload_excerpt{});
-  s.signature_totals.assign(rule_count, source_total{});
-  constexpr size_t countries = 256;
-  s.countries.assign(watched_count + 1, std::vector<source_total>(countries));
-  s.country_totals.assign(countries, source_total{});
-  s.watched.resize(watched_count + 1);
-  s.clusters.resize(watched_count + 1);
-  s.tools.resize(watched_count + 1);
-  s.techniques.resize(watched_count + 1);
-  s.actors.resize(watched_count + 1);
-  std::vector<uint64_t> ports(2 * 65536, 0);
-  for (const lcore_view& v : lcores) {
-    const lcore_stats& st = *v.stats;
-    const lcore_counters* c = st.block.get();
-    for (size_t i = 0; i <= watched_count; ++i) {
-      for (size_t k = 0; k < max_clusters; ++k) {
-        s.clusters[i][k].add(c->clusters[i][k]);
-      }
-      for (size_t k = 0; k < scan_tool_count; ++k) {
-        s.tools[i][k].add(c->tools[i][k]);
-      }
-      for (size_t k = 0; k < scan_technique_count; ++k) {
-        s.techniques[i][k].add(c->techniques[i][k]);
-      }
-      for (size_t k = 0; k < actor_slots; ++k) {
-        s.actors[i][k].add(c->actors[i][k]);
-      }
+namespace {
+
+/** Per port and over all traffic: clusters, tools, techniques, actors. */
+void fold_dimensions(const lcore_counters& c, size_t watched_count, traffic_snapshot& s) {
+  for (size_t i = 0; i <= watched_count; ++i) {
+    for (size_t k = 0; k < max_clusters; ++k) {
+      s.clusters[i][k].add(c.clusters[i][k]);
     }
     for (size_t k = 0; k < scan_tool_count; ++k) {
-      s.tools_total[k].add(c->tools_total[k]);
+      s.tools[i][k].add(c.tools[i][k]);
     }
     for (size_t k = 0; k < scan_technique_count; ++k) {
-      s.techniques_total[k].add(c->techniques_total[k]);
+      s.techniques[i][k].add(c.techniques[i][k]);
     }
     for (size_t k = 0; k < actor_slots; ++k) {
-      s.actors_total[k].add(c->actors_total[k]);
+      s.actors[i][k].add(c.actors[i][k]);
     }
-    if (v.sources != nullptr) {
-      add_table(s.sources, v.sources->counters(), v.sources->capacity());
-    }
-    fold_signatures(v, watched_count, rule_count, s);
-    s.signature_country_overflow += st.signature_country_overflow.read();
-    st.signature_countries.for_each([&](uint64_t key, const keyed_entry& e) {
-      source_total& t = s.signature_countries[key];
-      t.packets += e.packets.read();
-      t.sources += e.sources.read();
-    });
-    s.port_as_overflow += st.port_as_overflow.read();
-    st.port_ases.for_each([&](uint64_t key, const keyed_entry& e) {
-      source_total& t = s.port_ases[key];
-      t.packets += e.packets.read();
-      t.sources += e.sources.read();
-    });
-    const size_t lcore_countries = std::min(countries, st.countries);
-    for (size_t port = 0; port <= watched_count; ++port) {
-      for (size_t c = 0; c < lcore_countries; ++c) {
-        s.countries[port][c].add(st.country_counts[port * st.countries + c]);
-      }
-    }
-    for (size_t c = 0; c < lcore_countries; ++c) {
-      s.country_totals[c].add(st.country_totals[c]);
-    }
-    if (v.uniques != nullptr) {
-      s.unique_overflow += v.uniques->overflow().read();
-    }
-    s.conversation.add(st.conversation);
-    if (v.exposure != nullptr) {
-      v.exposure->collect(s.conversation.exposure);
-    }
-    s.total.add(c->total);
-    for (size_t i = 0; i < protocol_class_count; ++i) {
-      s.protocols[i].add(c->protocols[i]);
-    }
-    for (size_t i = 0; i < parse_result_count; ++i) {
-      s.parse[i] += c->parse[i].read();
-    }
-    for (size_t i = 0; i <= watched_count; ++i) {
-      s.watched[i].add(c->watched[i]);
-    }
-    for (size_t t = 0; t < 2; ++t) {
-      for (size_t p = 0; p < 65536; ++p) {
-        ports[t * 65536 + p] += c->by_dst_port[t][p].read();
-      }
-    }
-    const uint64_t first = c->first_timestamp_ns.read();
-    if (first != 0 && (s.first_timestamp_ns == 0 || first < s.first_timestamp_ns)) {
-      s.first_timestamp_ns = first;
-    }
-    s.last_timestamp_ns = std::max(s.last_timestamp_ns, c->last_timestamp_ns.read());
-    s.busy_cycles += c->busy_cycles.read();
-    s.total_cycles += c->total_cycles.read();
   }
+  for (size_t k = 0; k < scan_tool_count; ++k) {
+    s.tools_total[k].add(c.tools_total[k]);
+  }
+  for (size_t k = 0; k < scan_technique_count; ++k) {
+    s.techniques_total[k].add(c.techniques_total[k]);
+  }
+  for (size_t k = 0; k < actor_slots; ++k) {
+    s.actors_total[k].add(c.actors_total[k]);
+  }
+}
+
+/** A keyed table's entries added to `into`, by key. */
+void fold_keyed(const keyed_counters& table, std::map<uint64_t, source_total>& into) {
+  table.for_each([&](uint64_t key, const keyed_entry& e) {
+    source_total& t = into[key];
+    t.packets += e.packets.read();
+    t.sources += e.sources.read();
+  });
+}
+
+/** Per (port, country) and per country. */
+void fold_countries(const lcore_stats& st, size_t watched_count, traffic_snapshot& s) {
+  const size_t lcore_countries = std::min(location_db::max_countries, st.countries);
+  for (size_t port = 0; port <= watched_count; ++port) {
+    for (size_t c = 0; c < lcore_countries; ++c) {
+      s.countries[port][c].add(st.country_counts[port * st.countries + c]);
+    }
+  }
+  for (size_t c = 0; c < lcore_countries; ++c) {
+    s.country_totals[c].add(st.country_totals[c]);
+  }
+}
+
+/** Frames and bytes by protocol, parse result and watched port; frames by destination port
+ *  into `ports` ([transport * 65536 + port]); the time span and the lcore's cycles. */
+void fold_traffic(const lcore_counters& c, size_t watched_count, std::vector<uint64_t>& ports,
+                  traffic_snapshot& s) {
+  s.total.add(c.total);
+  for (size_t i = 0; i < protocol_class_count; ++i) {
+    s.protocols[i].add(c.protocols[i]);
+  }
+  for (size_t i = 0; i < parse_result_count; ++i) {
+    s.parse[i] += c.parse[i].read();
+  }
+  for (size_t i = 0; i <= watched_count; ++i) {
+    s.watched[i].add(c.watched[i]);
+  }
+  for (size_t t = 0; t < 2; ++t) {
+    for (size_t p = 0; p < 65536; ++p) {
+      ports[t * 65536 + p] += c.by_dst_port[t][p].read();
+    }
+  }
+  const uint64_t first = c.first_timestamp_ns.read();
+  if (first != 0 && (s.first_timestamp_ns == 0 || first < s.first_timestamp_ns)) {
+    s.first_timestamp_ns = first;
+  }
+  s.last_timestamp_ns = std::max(s.last_timestamp_ns, c.last_timestamp_ns.read());
+  s.busy_cycles += c.busy_cycles.read();
+  s.total_cycles += c.total_cycles.read();
+}
+
+/** The `top_k` destination ports with the most frames (ties: lower port first). */
+void pick_top_ports(const std::vector<uint64_t>& ports, size_t top_k, traffic_snapshot& s) {
   for (size_t i = 0; i < ports.size(); ++i) {
     if (ports[i] != 0) {
       s.top_ports.push_back(port_count{i < 65536 ? transport::tcp : transport::udp,
@@ -235,6 +220,46 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
                       return a.packets != b.packets ? a.packets > b.packets : a.port < b.port;
                     });
   s.top_ports.resize(keep);
+}
+
+}  // namespace
+
+traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t watched_count,
+                               size_t top_k, size_t rule_count) {
+  traffic_snapshot s;
+  s.signatures.assign(watched_count + 1, std::vector<source_total>(rule_count));
+  s.excerpts.assign(rule_count, payload_excerpt{});
+  s.signature_totals.assign(rule_count, source_total{});
+  s.countries.assign(watched_count + 1, std::vector<source_total>(location_db::max_countries));
+  s.country_totals.assign(location_db::max_countries, source_total{});
+  s.watched.resize(watched_count + 1);
+  s.clusters.resize(watched_count + 1);
+  s.tools.resize(watched_count + 1);
+  s.techniques.resize(watched_count + 1);
+  s.actors.resize(watched_count + 1);
+  std::vector<uint64_t> ports(2 * 65536, 0);
+  for (const lcore_view& v : lcores) {
+    const lcore_stats& st = *v.stats;
+    fold_dimensions(*st.block, watched_count, s);
+    if (v.sources != nullptr) {
+      add_table(s.sources, v.sources->counters(), v.sources->capacity());
+    }
+    fold_signatures(v, watched_count, rule_count, s);
+    s.signature_country_overflow += st.signature_country_overflow.read();
+    fold_keyed(st.signature_countries, s.signature_countries);
+    s.port_as_overflow += st.port_as_overflow.read();
+    fold_keyed(st.port_ases, s.port_ases);
+    fold_countries(st, watched_count, s);
+    if (v.uniques != nullptr) {
+      s.unique_overflow += v.uniques->overflow().read();
+    }
+    s.conversation.add(st.conversation);
+    if (v.exposure != nullptr) {
+      v.exposure->collect(s.conversation.exposure);
+    }
+    fold_traffic(*st.block, watched_count, ports, s);
+  }
+  pick_top_ports(ports, top_k, s);
   fold_fingerprints(lcores, watched_count, top_k, s);
   merge_exposure(s.conversation.exposure);
   return s;

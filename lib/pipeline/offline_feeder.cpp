@@ -73,6 +73,59 @@ bool flush(stage& s, rte_ring* ring, const std::atomic<bool>& stop) {
   return true;
 }
 
+/** Enqueue every ring's staged frames, counted in `enqueued`. @return false if stopped. */
+bool flush_all(std::vector<stage>& stages, const std::vector<rte_ring*>& rings,
+               std::vector<uint64_t>& enqueued, const std::atomic<bool>& stop) {
+  for (size_t i = 0; i < rings.size(); ++i) {
+    enqueued[i] += stages[i].count;
+    if (!flush(stages[i], rings[i], stop)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** An mbuf from the pool; while every one is in flight, what is staged goes to the lcores so
+ *  they can free some. @return null when stopped */
+rte_mbuf* take_mbuf(rte_mempool* pool, std::vector<stage>& stages,
+                    const std::vector<rte_ring*>& rings, std::vector<uint64_t>& enqueued,
+                    const std::atomic<bool>& stop) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool);
+  unsigned pool_waits = 0;
+  while (m == nullptr) {
+    if (!flush_all(stages, rings, enqueued, stop) || stop.load(std::memory_order_relaxed)) {
+      return nullptr;
+    }
+    wait_for_ring(pool_waits);
+    m = rte_pktmbuf_alloc(pool);
+  }
+  return m;
+}
+
+/** A capture record into `m`, presented as an Ethernet frame (see capture_link.hpp), with its
+ *  time and lengths in the mbuf's metadata. @return false when it was clipped to the mbuf */
+bool fill_frame(rte_mbuf* m, capture_link link, const pcap_pkthdr& header, const u_char* record) {
+  const auto view = make_ethernet_view(link, record, header.caplen);
+  const size_t skip = view ? view->skip : header.caplen;
+  const size_t prefix = view && view->prepend ? ethernet_header_size : 0;
+  const size_t body = header.caplen - skip;
+  const size_t room = rte_pktmbuf_tailroom(m);
+  const size_t copy_prefix = std::min(prefix, room);
+  const size_t copy_body = std::min(body, room - copy_prefix);
+  auto* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, copy_prefix + copy_body));
+  if (copy_prefix != 0) {
+    std::memcpy(out, view->header, copy_prefix);
+  }
+  std::memcpy(out + copy_prefix, record + skip, copy_body);
+  const uint64_t wire = header.len > skip ? header.len - skip + prefix : prefix + body;
+  packet_meta& meta = meta_of(m);
+  meta.time_ns = static_cast<uint64_t>(header.ts.tv_sec) * 1000000000ULL +
+                 static_cast<uint64_t>(header.ts.tv_usec);  // nanoseconds (see open)
+  meta.wire_length = static_cast<uint32_t>(std::min<uint64_t>(wire, UINT32_MAX));
+  meta.link_bytes = static_cast<int32_t>(skip) - static_cast<int32_t>(prefix);
+  return copy_prefix + copy_body == prefix + body;
+}
+
 }  // namespace
 
 offline_feeder::offline_feeder(pcap* handle, capture_link link, std::string path)
@@ -154,59 +207,25 @@ feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*
                      std::to_string(result.records) + ": " + pcap_geterr(handle_);
       break;
     }
-    rte_mbuf* m = rte_pktmbuf_alloc(pool);
-    unsigned pool_waits = 0;
-    while (m == nullptr) {
-      // Every mbuf is in flight: hand what is staged to the lcores so they can free some.
-      for (size_t i = 0; i < rings.size() && !stopped; ++i) {
-        enqueued_[i] += stages[i].count;
-        stopped = !flush(stages[i], rings[i], stop);
-      }
-      if (stopped || stop.load(std::memory_order_relaxed)) {
+    rte_mbuf* m = take_mbuf(pool, stages, rings, enqueued_, stop);
+    if (m == nullptr) {
+      stopped = true;
+      break;
+    }
+    if (!fill_frame(m, link_, *header, record)) {
+      ++result.clipped_records;
+    }
+    const uint64_t time_ns = meta_of(m).time_ns;
+    if (buckets.due && buckets.due(time_ns)) {
+      if (!flush_all(stages, rings, enqueued_, stop)) {
+        rte_pktmbuf_free(m);
         stopped = true;
         break;
       }
-      wait_for_ring(pool_waits);
-      m = rte_pktmbuf_alloc(pool);
+      buckets.close(time_ns, enqueued_);
     }
-    if (m == nullptr) {
-      result.interrupted = true;
-      break;
-    }
-
-    // Present the record as an Ethernet frame (see capture_link.hpp).
-    const auto view = make_ethernet_view(link_, record, header->caplen);
-    const size_t skip = view ? view->skip : header->caplen;
-    const size_t prefix = view && view->prepend ? ethernet_header_size : 0;
-    const size_t body = header->caplen - skip;
-    const size_t room = rte_pktmbuf_tailroom(m);
-    const size_t copy_prefix = std::min(prefix, room);
-    const size_t copy_body = std::min(body, room - copy_prefix);
-    auto* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, copy_prefix + copy_body));
-    if (copy_prefix != 0) {
-      std::memcpy(out, view->header, copy_prefix);
-    }
-    std::memcpy(out + copy_prefix, record + skip, copy_body);
-    if (copy_prefix + copy_body < prefix + body) {
-      ++result.clipped_records;
-    }
-    const uint64_t wire = header->len > skip ? header->len - skip + prefix : prefix + body;
-    packet_meta& meta = meta_of(m);
-    meta.time_ns = static_cast<uint64_t>(header->ts.tv_sec) * 1000000000ULL +
-                   static_cast<uint64_t>(header->ts.tv_usec);  // nanoseconds (see open)
-    meta.wire_length = static_cast<uint32_t>(std::min<uint64_t>(wire, UINT32_MAX));
-    meta.link_bytes = static_cast<int32_t>(skip) - static_cast<int32_t>(prefix);
-
-    if (buckets.due && buckets.due(meta.time_ns)) {
-      for (size_t i = 0; i < rings.size() && !stopped; ++i) {
-        enqueued_[i] += stages[i].count;
-        stopped = !flush(stages[i], rings[i], stop);
-      }
-      if (!stopped) {
-        buckets.close(meta.time_ns, enqueued_);
-      }
-    }
-    const size_t r = ring_for(out, copy_prefix + copy_body, rings.size(), monitored_);
+    const size_t r = ring_for(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
+                              rings.size(), monitored_);
     stage& s = stages[r];
     s.frames[s.count++] = m;
     ++result.records;
@@ -225,13 +244,7 @@ feeder_result offline_feeder::run(rte_mempool* pool, const std::vector<rte_ring*
       next_tick = rte_get_timer_cycles() + tick_cycles;
     }
   }
-  for (size_t i = 0; i < rings.size(); ++i) {
-    enqueued_[i] += stages[i].count;
-    if (!flush(stages[i], rings[i], stop)) {
-      result.interrupted = true;
-    }
-  }
-  if (stopped) {
+  if (!flush_all(stages, rings, enqueued_, stop) || stopped) {
     result.interrupted = true;
   }
   return result;

@@ -20,6 +20,7 @@
 #include "packet/prefix_set.hpp"
 #include "runtime/series_setup.hpp"
 #include "geo/unknown_country.hpp"
+#include "common/text.hpp"
 
 namespace scanscope {
 
@@ -164,120 +165,142 @@ std::string period_parameters(const std::map<std::string, std::string>& p, uint6
   return {};
 }
 
-http_response series_query(const std::map<std::string, std::string>& p, const api_context& c) {
-  const rules_and_databases& t = *c.tables;
-  // Filters, each resolved to an index; -1: no filter.
-  const int port = port_parameter(p, t.ports);
-  if (port == -2) {
-    return bad("port '" + p.at("port") + "' is not a watched port (or 'other')");
-  }
+/** What a series query asks: its filters, each resolved to an index (-1: no filter), its
+ *  group, the entries that answer it, and its period. */
+struct series_request {
+  int port = -1;
   int cluster = -1;
+  int signature = -1;
+  int64_t as = -1;
+  int country = -1;
+  std::string group;
+  const series_dimension* grouped = nullptr; /**< null: by country */
+  series_key::kind kind = series_key::kind::port;
+  int64_t value = -1; /**< the cluster, signature or AS filter: the entries' value */
+  uint64_t from = 0;
+  uint64_t to = UINT64_MAX;
+
+  bool wants(uint64_t key) const {
+    return series_key::kind_of(key) == kind && (port < 0 || series_key::port_of(key) == port) &&
+           (country < 0 || series_key::country_of(key) == country) &&
+           (value < 0 || series_key::dim_of(key) == value);
+  }
+};
+
+/** A series query's parameters; the error, or "". */
+std::string parse_series_request(const std::map<std::string, std::string>& p,
+                                 const rules_and_databases& t, series_request& q) {
+  // Filters, each resolved to an index; -1: no filter.
+  q.port = port_parameter(p, t.ports);
+  if (q.port == -2) {
+    return "port '" + p.at("port") + "' is not a watched port (or 'other')";
+  }
   if (p.count("cluster")) {
     for (size_t i = 0; i < t.clusters->size(); ++i) {
       if (t.clusters->name(i) == p.at("cluster")) {
-        cluster = static_cast<int>(i);
+        q.cluster = static_cast<int>(i);
       }
     }
-    if (cluster < 0) {
-      return bad("cluster '" + p.at("cluster") + "' is not defined");
+    if (q.cluster < 0) {
+      return "cluster '" + p.at("cluster") + "' is not defined";
     }
   }
-  int signature = -1;
   if (p.count("signature")) {
     for (size_t i = 0; t.signatures && i < t.signatures->rules().size(); ++i) {
       if (t.signatures->rules()[i].name == p.at("signature")) {
-        signature = static_cast<int>(i);
+        q.signature = static_cast<int>(i);
       }
     }
-    if (signature < 0) {
-      return bad("signature '" + p.at("signature") + "' is not a rule");
+    if (q.signature < 0) {
+      return "signature '" + p.at("signature") + "' is not a rule";
     }
   }
-  int country = -1;
   if (p.count("country")) {
     const std::string& code = p.at("country");
-    country = code == unknown_country_code ? 0 : (t.geo ? t.geo->country_index(code.c_str()) : 0);
-    if (country == 0 && code != unknown_country_code) {
-      return bad("country '" + code + "' is not in the location database");
+    q.country = code == unknown_country_code ? 0 : (t.geo ? t.geo->country_index(code.c_str()) : 0);
+    if (q.country == 0 && code != unknown_country_code) {
+      return "country '" + code + "' is not in the location database";
     }
   }
   // group: a row of series_dimensions, or country (the port's own entries by country).
-  const std::string group = p.count("group") ? p.at("group") : "port";
-  const series_dimension* grouped = dimension_named(group);
-  if (grouped == nullptr && group != "country") {
+  q.group = p.count("group") ? p.at("group") : "port";
+  q.grouped = dimension_named(q.group);
+  if (q.grouped == nullptr && q.group != "country") {
     std::string names;
     for (const series_dimension& d : series_dimensions) {
       if (d.in_buckets || d.kind == series_key::kind::port) {
         names += std::string(d.name) + ", ";
       }
     }
-    return bad("group must be " + names + "or country");
+    return "group must be " + names + "or country";
   }
-  int64_t as_filter = -1;
   if (p.count("as")) {
-    const std::string& v = p.at("as");
-    char* end = nullptr;
-    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-    if (v.empty() || v.size() > 10 || *end != '\0' || n > UINT32_MAX ||
-        !std::isdigit(static_cast<unsigned char>(v[0]))) {
-      return bad("as '" + v + "' is not an AS number");
+    uint32_t as = 0;
+    if (!parse_as_number(p.at("as"), as)) {
+      return "as '" + p.at("as") + "' is not an AS number";
     }
-    as_filter = static_cast<int64_t>(n);
+    q.as = as;
   }
-  if ((cluster >= 0) + (signature >= 0) + (as_filter >= 0) > 1) {
-    return bad("filter by one of cluster, signature or as");
+  if ((q.cluster >= 0) + (q.signature >= 0) + (q.as >= 0) > 1) {
+    return "filter by one of cluster, signature or as";
   }
-  uint64_t from = 0;
-  uint64_t to = UINT64_MAX;
-  if (std::string error = period_parameters(p, from, to); !error.empty()) {
-    return bad(error);
+  if (std::string error = period_parameters(p, q.from, q.to); !error.empty()) {
+    return error;
   }
   // Which entries answer: a filter's kind (cluster, signature or AS entries), else the group's
   // kind, else the per-(port, country) entries.
-  series_key::kind kind = grouped != nullptr ? grouped->kind : series_key::kind::port;
-  if (cluster >= 0) {
-    kind = series_key::kind::cluster;
-  } else if (signature >= 0) {
-    kind = series_key::kind::signature;
-  } else if (as_filter >= 0) {
-    kind = series_key::kind::as;
+  q.kind = q.grouped != nullptr ? q.grouped->kind : series_key::kind::port;
+  if (q.cluster >= 0) {
+    q.kind = series_key::kind::cluster;
+  } else if (q.signature >= 0) {
+    q.kind = series_key::kind::signature;
+  } else if (q.as >= 0) {
+    q.kind = series_key::kind::as;
   }
-  if (grouped != nullptr && grouped->kind != kind && grouped->kind != series_key::kind::port) {
-    return bad("group " + group + " cannot be filtered by another dimension's value");
+  if (q.grouped != nullptr && q.grouped->kind != q.kind &&
+      q.grouped->kind != series_key::kind::port) {
+    return "group " + q.group + " cannot be filtered by another dimension's value";
   }
-  if (!series_key::has_country(kind) && country >= 0) {
-    return bad(std::string(dimension_of(kind).name) +
-               " entries are per port: filter them by port and time only");
+  if (!series_key::has_country(q.kind) && q.country >= 0) {
+    return std::string(dimension_of(q.kind).name) +
+           " entries are per port: filter them by port and time only";
   }
-  const int64_t value_filter = cluster >= 0 ? cluster : signature >= 0 ? signature : as_filter;
+  q.value = q.cluster >= 0 ? q.cluster : q.signature >= 0 ? q.signature : q.as;
+  return "";
+}
+
+http_response series_query(const std::map<std::string, std::string>& p, const api_context& c) {
+  const rules_and_databases& t = *c.tables;
+  series_request q;
+  if (std::string error = parse_series_request(p, t, q); !error.empty()) {
+    return bad(error);
+  }
   const series_names names = names_of(t);
   const uint64_t width_s = static_cast<uint64_t>(c.options->bucket);
   rapidjson::StringBuffer b;
   writer w(b);
   w.StartObject();
-  put_string(w, "group", group.c_str());
+  put_string(w, "group", q.group.c_str());
   w.Key("buckets");
   w.StartArray();
   for (const auto& [bucket, points] : c.store->buckets()) {
     const uint64_t start_s = static_cast<uint64_t>(bucket) * width_s;
-    if (start_s < from || start_s >= to) {
+    if (start_s < q.from || start_s >= q.to) {
       continue;
     }
     std::map<std::string, std::pair<uint64_t, uint64_t>> groups;
     for (const auto& [key, point] : points) {
-      if (series_key::kind_of(key) != kind || (port >= 0 && series_key::port_of(key) != port) ||
-          (country >= 0 && series_key::country_of(key) != country) ||
-          (value_filter >= 0 && series_key::dim_of(key) != value_filter)) {
+      if (!q.wants(key)) {
         continue;
       }
       const uint16_t pi = series_key::port_of(key);
       std::string name;
-      if (grouped == nullptr) {
+      if (q.grouped == nullptr) {
         name = names.country(series_key::country_of(key));
-      } else if (grouped->kind == series_key::kind::port) {
+      } else if (q.grouped->kind == series_key::kind::port) {
         name = pi == watched_ports::other_index ? "other" : std::to_string(t.ports.at(pi).port);
       } else {
-        name = value_words(names, kind, pi, series_key::dim_of(key));
+        name = value_words(names, q.kind, pi, series_key::dim_of(key));
       }
       // Sources add up over countries (one country per source); over ports and clusters a
       // source seen in two of them counts twice.

@@ -30,24 +30,145 @@ std::string ports_input(const std::vector<uint16_t>& port_ids) {
   return "ports " + list;
 }
 
+/** A worker per RX queue, each on its lcore; the lcores launched. @return the error, or "" */
+std::string launch_rx(const app_options& o, rules_and_databases& tables,
+                      const std::vector<rx_queue_ref>& queues, rte_mempool* pool,
+                      std::atomic<bool>& stop_requested, rx_lcores& rx) {
+  if (o.conversation.respond) {
+    rx.enable_responder(o, static_cast<unsigned>(queues.size()));
+  }
+  for (const rx_queue_ref& q : queues) {
+    const std::string source =
+        "port " + std::to_string(q.port_id) + " queue " + std::to_string(q.queue);
+    if (std::string error = rx.add_worker(o, tables, source); !error.empty()) {
+      return error;
+    }
+    rx_task& t = rx.tasks.back();
+    t.queue = q;
+    t.guarded = needs_burst_guard(q.port_id);
+    if (t.guarded) {
+      install_burst_guard();
+    }
+    t.stop = &stop_requested;
+    t.answer_pool = o.conversation.respond ? pool : nullptr;
+  }
+  return rx.launch();
+}
+
+/** What the main lcore works with once the RX lcores run. */
+struct live_context {
+  const app_options& o;
+  rules_and_databases& tables;
+  rx_lcores& rx;
+  const std::vector<uint16_t>& port_ids;
+  run_series& series;
+  endpoints& pages;
+  bool serving;
+  clock_type::time_point start;
+};
+
+/** The report of the run so far, to the endpoints and the telemetry. */
+void publish_live(const live_context& c) {
+  run_report live;
+  live.mode = "live";
+  live.input = ports_input(c.port_ids);
+  note_series_files(live, c.series.files.get());
+  note_fleet(live, c.series.fleet.get());
+  live.elapsed_seconds = seconds_since(c.start);
+  live.devices = read_device_counters(c.port_ids);
+  fill_report(live, c.rx, c.tables, c.o, c.series.store);
+  publish_telemetry(live, c.tables.ports);
+  if (c.serving) {
+    c.pages.publish(live, c.tables.ports, c.o.top_countries);
+  }
+}
+
+/**
+ * The stats loop on the main lcore, until a stop is asked for or --duration is over: reloads,
+ * closing buckets by the clock, the API's queries, status lines and the published pages.
+ * @return true when --duration ended it
+ */
+bool run_stats_loop(const live_context& c, std::atomic<bool>& stop_requested) {
+  const watched_ports& ports = c.tables.ports;
+  auto last_status = c.start;
+  traffic_snapshot before = fold_counters(c.rx.views(), ports.size(), 3, c.tables.rule_count());
+  reloader reload(c.o, c.tables, c.rx);
+  // The endpoints and telemetry answer from the first moment, not after the first status pass:
+  // a scrape or a telemetry query then sees every series at its start value, not nothing.
+  publish_live(c);
+  while (!stop_requested.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (reload_requested().exchange(false)) {
+      std::fprintf(stderr, "scanscope: reload requested\n");
+      reload.start();
+    }
+    if (reload.poll() && c.series.files) {
+      c.series.files->set_names(names_of(c.tables));
+    }
+    c.series.clock.close_until(wall_clock_ns());
+    c.pages.serve_pending([&](const std::string& target) {
+      return answer_api(target, api_context{&c.series.store, &c.tables, &c.rx, &c.o, false});
+    });
+    if (c.o.duration > 0 && seconds_since(c.start) >= c.o.duration) {
+      return true;
+    }
+    const double since = std::chrono::duration<double>(clock_type::now() - last_status).count();
+    if (since >= c.o.status_interval) {
+      traffic_snapshot now = fold_counters(c.rx.views(), ports.size(), 3, c.tables.rule_count());
+      uint64_t drops = 0;
+      for (const device_counters& d : read_device_counters(c.port_ids)) {
+        drops += d.imissed + d.ierrors + d.rx_nombuf + d.kernel_dropped;
+      }
+      if (!c.o.quiet) {
+        std::fprintf(stderr, "%s\n", render_status_line(now, before, since, drops, ports).c_str());
+      }
+      before = std::move(now);
+      last_status = clock_type::now();
+      publish_live(c);
+    }
+  }
+  return false;
+}
+
+/** The RX lcores have stopped: the final report, the series and the fleet's last buckets. */
+int finish_live(const live_context& c, bool interrupted) {
+  run_report report;
+  report.mode = "live";
+  report.input = ports_input(c.port_ids);
+  report.elapsed_seconds = seconds_since(c.start);
+  report.interrupted = interrupted;
+  report.devices = read_device_counters(c.port_ids, true);  // the RX lcores have stopped
+  stop_ports(c.port_ids);
+  c.series.clock.close_all(wall_clock_ns(), true);
+  note_series_files(report, c.series.files.get());
+  finish_fleet(c.series.fleet.get(), c.o);
+  note_fleet(report, c.series.fleet.get());
+  const int rc = finish(report, c.rx, c.tables, c.o, c.series.store, &c.pages);
+  if (const uint64_t lost = guarded_burst_faults(); lost != 0) {
+    std::cerr << "scanscope: warning: " << lost
+              << " receive bursts ended when a memif peer left under them (the driver freed "
+                 "its rings): the frames of those bursts are lost\n";
+  }
+  return rc;
+}
+
 }  // namespace
 
 int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool>& stop_requested) {
-  const watched_ports& ports = tables.ports;
   std::string error;
   const std::vector<uint16_t> port_ids = select_ports(o.ports, error);
   if (port_ids.empty()) {
     std::cerr << "scanscope: " << error << "\n";
     return exit_usage;
   }
-  if (o.conversation.respond) {
-    if (error = check_can_respond(port_ids, o.queues); !error.empty()) {
-      std::cerr << "scanscope: " << error << "\n";
-      return exit_usage;
-    }
-  }
   const unsigned rx_count = static_cast<unsigned>(port_ids.size()) * o.queues;
-  if (error = check_lcores(rx_count); !error.empty()) {
+  if (o.conversation.respond) {
+    error = check_can_respond(port_ids, o.queues);
+  }
+  if (error.empty()) {
+    error = check_lcores(rx_count);
+  }
+  if (!error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
     return exit_usage;
   }
@@ -69,30 +190,11 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
   }
   note_kernel_baselines(port_ids);
   rx_lcores rx;
-  if (o.conversation.respond) {
-    rx.enable_responder(o, rx_count);
-  }
-  for (const rx_queue_ref& q : queues) {
-    const std::string source =
-        "port " + std::to_string(q.port_id) + " queue " + std::to_string(q.queue);
-    if (error = rx.add_worker(o, tables, source); !error.empty()) {
-      std::cerr << "scanscope: " << error << "\n";
-      stop_ports(port_ids);
-      return exit_runtime_error;
-    }
-    rx_task& t = rx.tasks.back();
-    t.queue = q;
-    t.guarded = needs_burst_guard(q.port_id);
-    if (t.guarded) {
-      install_burst_guard();
-    }
-    t.stop = &stop_requested;
-    t.answer_pool = o.conversation.respond ? pool : nullptr;
-  }
-  if (error = rx.launch(); !error.empty()) {
+  if (error = launch_rx(o, tables, queues, pool, stop_requested, rx); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
     stop_requested = true;
     rte_eal_mp_wait_lcore();
+    stop_ports(port_ids);
     return exit_runtime_error;
   }
   // A set-up step that fails once the lcores run: stop them and the ports, then exit.
@@ -103,16 +205,10 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
     stop_ports(port_ids);
     return exit_usage;
   };
-
   const std::unique_ptr<run_series> series = set_up_series(o, tables, rx, error);
   if (!series) {
     return stop_for(error);
   }
-  series_store& store = series->store;
-  series_clock& clock = series->clock;
-  const auto& files = series->files;
-  const auto& fleet = series->fleet;
-
   endpoints pages;
   std::unique_ptr<http_server> server;
   if (o.http != "none") {
@@ -121,84 +217,12 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
       return stop_for(error);
     }
   }
-
-  // The stats loop: the main lcore folds, prints, publishes the endpoints' pages and watches
-  // the clock.
-  const auto start = clock_type::now();
-  auto last_status = start;
-  traffic_snapshot before = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
-  bool timed_out = false;
-  reloader reload(o, tables, rx);
-  // The endpoints and telemetry answer from the first moment, not after the first status pass:
-  // a scrape or a telemetry query then sees every series at its start value, not nothing.
-  const auto publish = [&] {
-    run_report live;
-    live.mode = "live";
-    live.input = ports_input(port_ids);
-    note_series_files(live, files.get());
-    note_fleet(live, fleet.get());
-    live.elapsed_seconds = seconds_since(start);
-    live.devices = read_device_counters(port_ids);
-    fill_report(live, rx, tables, o, store);
-    publish_telemetry(live, ports);
-    if (server) {
-      pages.publish(live, ports, o.top_countries);
-    }
-  };
-  publish();
-  while (!stop_requested.load(std::memory_order_relaxed)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (reload_requested().exchange(false)) {
-      std::fprintf(stderr, "scanscope: reload requested\n");
-      reload.start();
-    }
-    if (reload.poll() && files) {
-      files->set_names(names_of(tables));
-    }
-    clock.close_until(wall_clock_ns());
-    pages.serve_pending([&](const std::string& target) {
-      return answer_api(target, api_context{&store, &tables, &rx, &o, false});
-    });
-    if (o.duration > 0 && seconds_since(start) >= o.duration) {
-      timed_out = true;
-      break;
-    }
-    const double since = std::chrono::duration<double>(clock_type::now() - last_status).count();
-    if (since >= o.status_interval) {
-      traffic_snapshot now = fold_counters(rx.views(), ports.size(), 3, tables.rule_count());
-      uint64_t drops = 0;
-      for (const device_counters& d : read_device_counters(port_ids)) {
-        drops += d.imissed + d.ierrors + d.rx_nombuf + d.kernel_dropped;
-      }
-      if (!o.quiet) {
-        std::fprintf(stderr, "%s\n", render_status_line(now, before, since, drops, ports).c_str());
-      }
-      before = std::move(now);
-      last_status = clock_type::now();
-      publish();
-    }
-  }
-  const bool interrupted = !timed_out;
+  const live_context c{o, tables, rx, port_ids, *series, pages, server != nullptr,
+                       clock_type::now()};
+  const bool timed_out = run_stats_loop(c, stop_requested);
   stop_requested.store(true, std::memory_order_relaxed);
   rte_eal_mp_wait_lcore();
-
-  run_report report;
-  report.mode = "live";
-  report.input = ports_input(port_ids);
-  report.elapsed_seconds = seconds_since(start);
-  report.interrupted = interrupted;
-  report.devices = read_device_counters(port_ids, true);  // the RX lcores have stopped
-  stop_ports(port_ids);
-  clock.close_all(wall_clock_ns(), true);
-  note_series_files(report, files.get());
-  finish_fleet(fleet.get(), o);
-  note_fleet(report, fleet.get());
-  const int rc = finish(report, rx, tables, o, store, &pages);
-  if (const uint64_t lost = guarded_burst_faults(); lost != 0) {
-    std::cerr << "scanscope: warning: " << lost
-              << " receive bursts ended when a memif peer left under them (the driver freed "
-                 "its rings): the frames of those bursts are lost\n";
-  }
+  const int rc = finish_live(c, !timed_out);
   rte_mempool_free(pool);
   return rc;
 }

@@ -89,6 +89,67 @@ feeder_result feed_captures(const app_options& o, rte_mempool* pool,
 
 }  // namespace
 
+namespace {
+
+/** A ring and a worker per RX lcore, the lcores launched; the error, or "". */
+std::string launch_ring_workers(const app_options& o, const rules_and_databases& tables,
+                                rx_lcores& rx, std::vector<rte_ring*>& rings,
+                                std::deque<std::atomic<uint64_t>>& processed,
+                                std::atomic<bool>& input_done) {
+  for (unsigned i = 0; i < o.workers; ++i) {
+    const std::string name = "scanscope_rx" + std::to_string(i);
+    rte_ring* ring = rte_ring_create(name.c_str(), o.ring_size, static_cast<int>(rte_socket_id()),
+                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (ring == nullptr) {
+      return "cannot create ring " + name + ": " + rte_strerror(rte_errno);
+    }
+    rings.push_back(ring);
+    if (std::string error = rx.add_worker(o, tables, "pcap ring " + std::to_string(i));
+        !error.empty()) {
+      return error;
+    }
+    rx_task& t = rx.tasks.back();
+    t.ring = ring;
+    t.input_done = &input_done;
+    t.processed = &processed[i];
+  }
+  return rx.launch();
+}
+
+/** The final report, and with --serve the endpoints up until a stop is asked for. @return the
+ *  exit status */
+int finish_and_serve(const app_options& o, const rules_and_databases& tables, rx_lcores& rx,
+                     series_store& store, run_report& report,
+                     const std::atomic<bool>& stop_requested) {
+  std::string error;
+  // With --serve the endpoints stay up after the run, showing its final report.
+  endpoints pages;
+  std::unique_ptr<http_server> server;
+  if (o.serve && o.http != "none") {
+    server = start_endpoints(o, pages, error);
+    if (!server) {
+      std::cerr << "scanscope: " << error << "\n";
+    }
+  }
+  int rc = finish(report, rx, tables, o, store, &pages);
+  if (o.serve && o.http != "none" && !server && rc == exit_ok) {
+    rc = exit_runtime_error;  // asked to serve, and the address was taken since the start
+  }
+  if (server) {
+    if (!o.quiet) {
+      std::fprintf(stderr, "scanscope: serving until SIGINT or SIGTERM\n");
+    }
+    const api_context context{&store, &tables, &rx, &o, true};
+    while (!stop_requested.load(std::memory_order_relaxed)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      pages.serve_pending([&](const std::string& target) { return answer_api(target, context); });
+    }
+  }
+  return rc;
+}
+
+}  // namespace
+
 int run_offline(const app_options& o, const rules_and_databases& tables,
                 const std::atomic<bool>& stop_requested) {
   std::string error;
@@ -108,26 +169,7 @@ int run_offline(const app_options& o, const rules_and_databases& tables,
   rx_lcores rx;
   std::vector<rte_ring*> rings;
   std::deque<std::atomic<uint64_t>> processed(o.workers);
-  for (unsigned i = 0; i < o.workers; ++i) {
-    const std::string name = "scanscope_rx" + std::to_string(i);
-    rte_ring* ring = rte_ring_create(name.c_str(), o.ring_size, static_cast<int>(rte_socket_id()),
-                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
-    if (ring == nullptr) {
-      std::cerr << "scanscope: cannot create ring " << name << ": " << rte_strerror(rte_errno)
-                << "\n";
-      return exit_runtime_error;
-    }
-    rings.push_back(ring);
-    if (error = rx.add_worker(o, tables, "pcap ring " + std::to_string(i)); !error.empty()) {
-      std::cerr << "scanscope: " << error << "\n";
-      return exit_runtime_error;
-    }
-    rx_task& t = rx.tasks.back();
-    t.ring = ring;
-    t.input_done = &input_done;
-    t.processed = &processed[i];
-  }
-  if (error = rx.launch(); !error.empty()) {
+  if (error = launch_ring_workers(o, tables, rx, rings, processed, input_done); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
     input_done.store(true, std::memory_order_release);
     rte_eal_mp_wait_lcore();
@@ -182,29 +224,7 @@ int run_offline(const app_options& o, const rules_and_databases& tables,
   note_series_files(report, files.get());
   finish_fleet(fleet.get(), o);
   note_fleet(report, fleet.get());
-  // With --serve the endpoints stay up after the run, showing its final report.
-  endpoints pages;
-  std::unique_ptr<http_server> server;
-  if (o.serve && o.http != "none") {
-    server = start_endpoints(o, pages, error);
-    if (!server) {
-      std::cerr << "scanscope: " << error << "\n";
-    }
-  }
-  int rc = finish(report, rx, tables, o, store, &pages);
-  if (o.serve && o.http != "none" && !server && rc == exit_ok) {
-    rc = exit_runtime_error;  // asked to serve, and the address was taken since the start
-  }
-  if (server) {
-    if (!o.quiet) {
-      std::fprintf(stderr, "scanscope: serving until SIGINT or SIGTERM\n");
-    }
-    const api_context context{&store, &tables, &rx, &o, true};
-    while (!stop_requested.load(std::memory_order_relaxed)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      pages.serve_pending([&](const std::string& target) { return answer_api(target, context); });
-    }
-  }
+  const int rc = finish_and_serve(o, tables, rx, store, report, stop_requested);
   for (rte_ring* r : rings) {
     rte_ring_free(r);
   }

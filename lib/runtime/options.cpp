@@ -35,9 +35,8 @@ constexpr const char* usage_head =
     "Options (every option except --help, --version, --counter-families and --config can be\n"
     "set in the config file as `name = value`; the command line wins):\n";
 
-/** Options that may also come from the config file. */
-po::options_description analysis_options(app_options& o, std::vector<std::string>& watch,
-                                         std::vector<unsigned>& ports) {
+/** The input: captures or ports. */
+po::options_description input_options(app_options& o, std::vector<unsigned>& ports) {
   po::options_description input("Input");
   input.add_options()(
       "pcap", po::value(&o.pcaps)->multitoken()->value_name("FILE"),
@@ -54,7 +53,11 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "offline: RX lcores the capture is spread over by source address")(
       "duration", po::value(&o.duration)->default_value(o.duration)->value_name("SECONDS"),
       "live: stop after this many seconds (0: run until SIGINT/SIGTERM)");
+  return input;
+}
 
+/** Memory and queues. */
+po::options_description resource_options(app_options& o) {
   po::options_description resources("Resources");
   resources.add_options()("mbufs", po::value(&o.mbufs)->default_value(o.mbufs)->value_name("N"),
                           "mbufs in the packet pool (0: enough for every RX ring, ring and cache)")(
@@ -72,7 +75,11 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "frames per rx_burst or ring dequeue (1 to 64: the most a worker takes at once)")(
       "memory", po::value(&o.memory_mb)->default_value(o.memory_mb)->value_name("MB"),
       "memory EAL reserves when scanscope sets EAL up itself (no hugepages)");
+  return resources;
+}
 
+/** What is counted: watched ports, locations, clusters, tables. */
+po::options_description analysis_section(app_options& o, std::vector<std::string>& watch) {
   po::options_description analysis("Analysis");
   analysis.add_options()(
       "watch-port", po::value(&watch)->multitoken()->value_name("\"PORT/PROTO NAME\""),
@@ -102,7 +109,11 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       po::value(&o.fingerprint_slots)->default_value(o.fingerprint_slots)->value_name("N"),
       "per RX lcore: distinct (port, fingerprint) pairs counted; the rest is counted as "
       "fingerprint_overflow");
+  return analysis;
+}
 
+/** Time buckets, surges and campaigns. */
+po::options_description series_options(app_options& o) {
   po::options_description series("Time series, surges and campaigns");
   series.add_options()(
       "bucket", po::value(&o.bucket)->default_value(o.bucket)->value_name("SECONDS"),
@@ -155,7 +166,11 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "lead-hold",
       po::value(&o.campaign.lead_hold)->default_value(o.campaign.lead_hold)->value_name("BUCKETS"),
       "a new leader of a port's sources (country, cluster, tool) must lead this many buckets");
+  return series;
+}
 
+/** Payload signatures. */
+po::options_description payload_options(app_options& o) {
   po::options_description payload("Payload signatures");
   payload.add_options()(
       "signatures", po::value(&o.signatures)->value_name("FILE"),
@@ -172,7 +187,11 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       "scan-bytes", po::value(&o.scan_bytes)->default_value(o.scan_bytes)->value_name("BYTES"),
       "payload bytes scanned per UDP datagram and per TCP flow (the rest is counted as "
       "truncated)");
+  return payload;
+}
 
+/** Reports, files and endpoints. */
+po::options_description output_options(app_options& o) {
   po::options_description output("Output");
   output.add_options()("json-out", po::value(&o.json_out)->value_name("FILE"),
                        "write the final report as JSON (also after SIGINT/SIGTERM)")(
@@ -198,10 +217,20 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
       po::value(&o.status_interval)->default_value(o.status_interval)->value_name("SECONDS"),
       "seconds between status lines")("verbose,v", po::bool_switch(&o.verbose),
                                       "keep DPDK's informational log messages");
+  return output;
+}
 
+/** Options that may also come from the config file. */
+po::options_description analysis_options(app_options& o, std::vector<std::string>& watch,
+                                         std::vector<unsigned>& ports) {
   po::options_description all;
-  all.add(input).add(resources).add(analysis).add(series).add(payload).add(output).add(
-      conversation_options(o.conversation)).add(fleet_options(o.fleet));
+  all.add(input_options(o, ports));
+  all.add(resource_options(o));
+  all.add(analysis_section(o, watch));
+  all.add(series_options(o));
+  all.add(payload_options(o));
+  all.add(output_options(o));
+  all.add(conversation_options(o.conversation)).add(fleet_options(o.fleet));
   return all;
 }
 
@@ -299,23 +328,23 @@ std::string store_config_file(const std::string& config_path, const config_lines
 
 }  // namespace
 
-parse_outcome parse_options(int argc, char** argv, const std::string& default_config) {
-  app_options o;
-  int first_app_arg = 1;
+namespace {
+
+/** EAL's arguments, those before a `--`, into o.eal_args. @return the first of scanscope's */
+int split_eal_args(int argc, char** argv, app_options& o) {
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--") {
       for (int j = 1; j < i; ++j) {
         o.eal_args.emplace_back(argv[j]);
       }
-      first_app_arg = i + 1;
-      break;
+      return i + 1;
     }
   }
-  const auto fail = [](std::string m) { return parse_outcome{std::nullopt, 2, std::move(m), {}}; };
+  return 1;
+}
 
-  std::vector<std::string> watch;
-  std::vector<unsigned> ports;
-  std::string config_path;
+/** Options of the command line alone. */
+po::options_description general_options(std::string& config_path) {
   po::options_description general("General");
   general.add_options()("help,h", "show this help and exit")("version",
                                                              "show the version and exit")(
@@ -325,26 +354,120 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
       "config,c", po::value(&config_path)->value_name("FILE"),
       ("config file (default config/scanscope.conf if present, else " SCANSCOPE_SYSCONFDIR
        "/scanscope.conf if present)"));
-  po::options_description from_config = analysis_options(o, watch, ports);
-  po::options_description cli;
-  cli.add(general).add(from_config);
+  return general;
+}
 
-  po::variables_map vm;
-  for (int i = first_app_arg; i < argc; ++i) {
+/** scanscope's arguments into `vm`; the error, or "". */
+std::string store_command_line(int argc, char** argv, int first, const po::options_description& cli,
+                               po::variables_map& vm) {
+  for (int i = first; i < argc; ++i) {
     const std::string token = placeholder_in(argv[i]);
     if (!token.empty()) {
-      return fail(std::string("argument '") + argv[i] + "': text of the form '" + token +
-                  "' is not accepted in options");
+      return std::string("argument '") + argv[i] + "': text of the form '" + token +
+             "' is not accepted in options";
     }
   }
   try {
-    std::vector<std::string> args(argv + first_app_arg, argv + argc);
+    std::vector<std::string> args(argv + first, argv + argc);
     po::store(po::command_line_parser(args).options(cli).run(), vm);
   } catch (const po::unknown_option& e) {
-    return fail("command line: " + std::string(e.what()) +
-                eal_hint(e.get_option_name(), first_app_arg > 1) + " (see --help)");
+    return "command line: " + std::string(e.what()) + eal_hint(e.get_option_name(), first > 1) +
+           " (see --help)";
   } catch (const po::error& e) {
-    return fail("command line: " + std::string(e.what()) + " (see --help)");
+    return "command line: " + std::string(e.what()) + " (see --help)";
+  }
+  return "";
+}
+
+/** The path options the command line left to the config file: relative to the file's folder
+ *  once it has filled them in (on the command line, to the working directory). */
+std::vector<std::string*> paths_from_file(const po::variables_map& vm, app_options& o) {
+  const std::pair<const char*, std::string*> path_options[] = {
+      {"clusters", &o.clusters},     {"signatures", &o.signatures},
+      {"json-out", &o.json_out},     {"signature-cache", &o.signature_cache},
+      {"geo-db", &o.geo_db},         {"series-dir", &o.series_dir},
+      {"geo-cache", &o.geo_cache},   {"actors", &o.conversation.actors},
+      {"clickhouse-spool", &o.fleet.spool}};
+  std::vector<std::string*> from_file;
+  for (const auto& [name, value] : path_options) {
+    if (vm.count(name) == 0) {
+      from_file.push_back(value);
+    }
+  }
+  return from_file;
+}
+
+/** Where an option's value came from, for messages: "FILE:LINE: ", "command line: " or "". */
+struct option_origin {
+  const std::string& config_path;
+  const config_lines& lines;
+  std::set<std::string> on_command_line;
+
+  option_origin(const std::string& path, const config_lines& l, const po::variables_map& vm)
+      : config_path(path), lines(l) {
+    for (const auto& [name, value] : vm) {
+      if (!value.defaulted()) {
+        on_command_line.insert(name);
+      }
+    }
+  }
+  std::string operator()(const std::string& name, const std::string& value = {}) const {
+    if (on_command_line.count(name)) {
+      return "command line: ";
+    }
+    const size_t line = lines.line_of(name, value);
+    return line == 0 ? std::string() : config_path + ":" + std::to_string(line) + ": ";
+  }
+};
+
+/** The options given as lists and words (ports, watched ports), converted and checked with
+ *  every other value; the error, prefixed by where the value came from, or "". */
+std::string convert_and_check(app_options& o, const std::vector<unsigned>& ports,
+                              const std::vector<std::string>& watch, const option_origin& origin) {
+  for (unsigned p : ports) {
+    if (p > 65535) {
+      return origin("port") + "option 'port': " + std::to_string(p) + " is not a DPDK port id";
+    }
+    o.ports.push_back(static_cast<uint16_t>(p));
+  }
+  if (watch.empty()) {
+    o.watch = default_watched_ports();
+  }
+  for (const std::string& w : watch) {
+    std::string error;
+    auto parsed = parse_watched_port(w, error);
+    if (!parsed) {
+      return origin("watch-port", w) + "option 'watch-port': " + error;
+    }
+    o.watch.push_back(*parsed);
+  }
+  if (const option_error e = check_option_values(o); !e.message.empty()) {
+    return origin(e.option) + e.message;
+  }
+  for (const auto& [name, message] :
+       {check_conversation(o.conversation, !o.pcaps.empty()), check_fleet(o.fleet)}) {
+    if (!message.empty()) {
+      return origin(name) + message;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+parse_outcome parse_options(int argc, char** argv, const std::string& default_config) {
+  app_options o;
+  const int first_app_arg = split_eal_args(argc, argv, o);
+  const auto fail = [](std::string m) { return parse_outcome{std::nullopt, 2, std::move(m), {}}; };
+  std::vector<std::string> watch;
+  std::vector<unsigned> ports;
+  std::string config_path;
+  po::options_description from_config = analysis_options(o, watch, ports);
+  po::options_description cli;
+  cli.add(general_options(config_path)).add(from_config);
+  po::variables_map vm;
+  if (std::string e = store_command_line(argc, argv, first_app_arg, cli, vm); !e.empty()) {
+    return fail(e);
   }
   if (vm.count("help")) {
     std::cout << usage_head << cli << "\n";
@@ -358,39 +481,12 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
     std::cout << counter_catalogue_json();
     return {std::nullopt, 0, {}, {}};
   }
-
   if (std::string e = find_config_file(vm, default_config, config_path); !e.empty()) {
     return fail(e);
   }
-  // Paths in a config file are relative to the file's folder; on the command line, to the
-  // working directory. Note which path options the command line set before the file fills in.
-  const std::pair<const char*, std::string*> path_options[] = {
-      {"clusters", &o.clusters},     {"signatures", &o.signatures},
-      {"json-out", &o.json_out},     {"signature-cache", &o.signature_cache},
-      {"geo-db", &o.geo_db},         {"series-dir", &o.series_dir},
-      {"geo-cache", &o.geo_cache},   {"actors", &o.conversation.actors},
-      {"clickhouse-spool", &o.fleet.spool}};
-  std::vector<std::string*> from_file;
-  for (const auto& [name, value] : path_options) {
-    if (vm.count(name) == 0) {
-      from_file.push_back(value);
-    }
-  }
+  const std::vector<std::string*> from_file = paths_from_file(vm, o);
   const config_lines lines = config_path.empty() ? config_lines{} : read_config_lines(config_path);
-  // Where an option's value came from, for messages: "FILE:LINE" or "the command line".
-  std::set<std::string> on_command_line;
-  for (const auto& [name, value] : vm) {
-    if (!value.defaulted()) {
-      on_command_line.insert(name);
-    }
-  }
-  const auto origin = [&](const std::string& name, const std::string& value = {}) {
-    if (on_command_line.count(name)) {
-      return std::string("command line: ");
-    }
-    const size_t line = lines.line_of(name, value);
-    return line == 0 ? std::string() : config_path + ":" + std::to_string(line) + ": ";
-  };
+  const option_origin origin(config_path, lines, vm);
   if (!config_path.empty()) {
     if (std::string e = store_config_file(config_path, lines, from_config, vm); !e.empty()) {
       return fail(e);
@@ -408,33 +504,8 @@ parse_outcome parse_options(int argc, char** argv, const std::string& default_co
       *value = (config_dir / *value).string();
     }
   }
-
-  for (unsigned p : ports) {
-    if (p > 65535) {
-      return fail(origin("port") + "option 'port': " + std::to_string(p) +
-                  " is not a DPDK port id");
-    }
-    o.ports.push_back(static_cast<uint16_t>(p));
-  }
-  if (watch.empty()) {
-    o.watch = default_watched_ports();
-  }
-  for (const std::string& w : watch) {
-    std::string error;
-    auto parsed = parse_watched_port(w, error);
-    if (!parsed) {
-      return fail(origin("watch-port", w) + "option 'watch-port': " + error);
-    }
-    o.watch.push_back(*parsed);
-  }
-  if (const option_error e = check_option_values(o); !e.message.empty()) {
-    return fail(origin(e.option) + e.message);
-  }
-  for (const auto& [name, message] :
-       {check_conversation(o.conversation, !o.pcaps.empty()), check_fleet(o.fleet)}) {
-    if (!message.empty()) {
-      return fail(origin(name) + message);
-    }
+  if (std::string e = convert_and_check(o, ports, watch, origin); !e.empty()) {
+    return fail(e);
   }
   parse_outcome outcome{o, 0, {}, {}};
   for (const auto& [name, value] : vm) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "common/text.hpp"
 #include "scenario/payload_template.hpp"
 
 namespace scanscope::scenario_text {
@@ -37,10 +38,8 @@ bool scenario_reader::parse_weights(std::string_view value, std::vector<weighted
         return fail("unknown payload '" + w.name + "' (known: " + known + ")");
       }
     } else if (names == weight_names::as_number) {
-      char* end = nullptr;
-      const unsigned long long as = std::strtoull(w.name.c_str(), &end, 10);
-      if (w.name.empty() || !std::isdigit(static_cast<unsigned char>(w.name[0])) || *end != '\0' ||
-          as == 0 || as > UINT32_MAX) {
+      uint32_t as = 0;
+      if (!parse_as_number(w.name, as) || as == 0) {
         return fail("'" + w.name + "' is not an AS number such as 16509");
       }
     } else if (w.name.size() != 2 || !std::isupper(static_cast<unsigned char>(w.name[0])) ||

@@ -194,36 +194,11 @@ campaign_detector::changes campaign_detector::observe(
 void campaign_detector::step_key(uint64_t key, key_state& s, int64_t bucket,
                                  const series_point& now, const bucket_points& points,
                                  const std::map<int64_t, bucket_points>& retained, changes& out) {
-  const uint64_t x = now.packets;
   if (s.open >= 0) {
-    campaign& c = campaigns_[static_cast<size_t>(s.open)];
-    c.packets += x;
-    c.peak_sources = std::max(c.peak_sources, now.sources);
-    const double ratio = static_cast<double>(x) / std::max(c.baseline.median, 1.0);
-    if (ratio > c.peak_ratio) {
-      c.peak_ratio = ratio;
-      c.peak = bucket;
-    }
-    add_drivers(key, points, c.drivers);
-    const double band = c.baseline.median + end_band_k * c.baseline.deviation;
-    if (static_cast<double>(x) <= band) {
-      if (s.calm++ == 0) {
-        s.calm_since = bucket;
-      }
-      if (s.calm >= settings_.end_buckets) {
-        c.end = s.calm_since;
-        out.ended.push_back(static_cast<size_t>(s.open));
-        s.open = -1;
-        s.calm = 0;
-        s.cusum = 0;
-        s.rise = 0;
-        s.rise_start = -1;
-      }
-    } else {
-      s.calm = 0;
-    }
+    extend_campaign(key, s, bucket, now, points, out);
     return;  // the baseline stays frozen while the campaign is open
   }
+  const uint64_t x = now.packets;
   if (s.history.size() < settings_.min_history) {
     s.history.push_back(x);
     return;
@@ -253,6 +228,45 @@ void campaign_detector::step_key(uint64_t key, key_state& s, int64_t bucket,
     }
     return;
   }
+  open_campaign(key, s, bucket, now, points, retained, ramp, threshold, out);
+}
+
+void campaign_detector::extend_campaign(uint64_t key, key_state& s, int64_t bucket,
+                                        const series_point& now, const bucket_points& points,
+                                        changes& out) {
+  const uint64_t x = now.packets;
+  campaign& c = campaigns_[static_cast<size_t>(s.open)];
+  c.packets += x;
+  c.peak_sources = std::max(c.peak_sources, now.sources);
+  const double ratio = static_cast<double>(x) / std::max(c.baseline.median, 1.0);
+  if (ratio > c.peak_ratio) {
+    c.peak_ratio = ratio;
+    c.peak = bucket;
+  }
+  add_drivers(key, points, c.drivers);
+  const double band = c.baseline.median + end_band_k * c.baseline.deviation;
+  if (static_cast<double>(x) <= band) {
+    if (s.calm++ == 0) {
+      s.calm_since = bucket;
+    }
+    if (s.calm >= settings_.end_buckets) {
+      c.end = s.calm_since;
+      out.ended.push_back(static_cast<size_t>(s.open));
+      s.open = -1;
+      s.calm = 0;
+      s.cusum = 0;
+      s.rise = 0;
+      s.rise_start = -1;
+    }
+  } else {
+    s.calm = 0;
+  }
+}
+
+void campaign_detector::open_campaign(uint64_t key, key_state& s, int64_t bucket,
+                                      const series_point& now, const bucket_points& points,
+                                      const std::map<int64_t, bucket_points>& retained, bool ramp,
+                                      double threshold, changes& out) {
   campaign c;
   c.scope = scope_of(key);
   c.port = port_of(key);
@@ -266,7 +280,7 @@ void campaign_detector::step_key(uint64_t key, key_state& s, int64_t bucket,
   for (size_t i = 0; i < rising && s.history.size() > settings_.min_history; ++i) {
     s.history.pop_back();
   }
-  b = stats_of(s.history);
+  const baseline_stats b = stats_of(s.history);
   c.baseline = {b.median, b.iqr, b.deviation, threshold, s.history.size()};
   auto take = [&](int64_t at, const bucket_points& p) {
     series_point v = now;

@@ -164,6 +164,14 @@ class campaign_detector {
   void step_key(uint64_t key, key_state& s, int64_t bucket, const series_point& now,
                 const bucket_points& points, const std::map<int64_t, bucket_points>& retained,
                 changes& out);
+  /** A bucket of a key with an open campaign: its packets, peak and drivers; its end. */
+  void extend_campaign(uint64_t key, key_state& s, int64_t bucket, const series_point& now,
+                       const bucket_points& points, changes& out);
+  /** A step or ramp opens a campaign: dated, its rising buckets taken out of the baseline and
+   *  counted in. */
+  void open_campaign(uint64_t key, key_state& s, int64_t bucket, const series_point& now,
+                     const bucket_points& points, const std::map<int64_t, bucket_points>& retained,
+                     bool ramp, double threshold, changes& out);
   void elect(uint16_t port, lead_dimension d, const std::map<uint32_t, uint64_t>& sources,
              int64_t bucket, changes& out);
 

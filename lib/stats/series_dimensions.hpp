@@ -106,6 +106,7 @@ struct series_dimension {
   lead_dimension lead;  /**< ... as this dimension */
 };
 
+/** In the order writers list them (the report's campaign drivers: countries, then these). */
 inline constexpr series_dimension series_dimensions[] = {
     // kind, name, plural, form, per country, in buckets, in arrivals, bounded,
     // scope?, scope, lead?, lead
@@ -113,10 +114,10 @@ inline constexpr series_dimension series_dimensions[] = {
      campaign_scope::port, false, lead_dimension::country},
     {series_key::kind::cluster, "cluster", "clusters", value_form::cluster, true, true, true,
      false, true, campaign_scope::port_cluster, true, lead_dimension::cluster},
-    {series_key::kind::signature, "signature", "signatures", value_form::rule, true, true, true,
-     false, true, campaign_scope::port_signature, false, lead_dimension::country},
     {series_key::kind::tool, "tool", "tools", value_form::tool, true, true, true, false, true,
      campaign_scope::port_tool, true, lead_dimension::tool},
+    {series_key::kind::signature, "signature", "signatures", value_form::rule, true, true, true,
+     false, true, campaign_scope::port_signature, false, lead_dimension::country},
     {series_key::kind::fingerprint, "fingerprint", "fingerprints", value_form::fingerprint,
      false, false, false, false, true, campaign_scope::port_fingerprint, false,
      lead_dimension::country},
