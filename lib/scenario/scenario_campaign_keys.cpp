@@ -2,29 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <sstream>
 
 #include "scenario/payload_template.hpp"
 
 namespace scanscope::scenario_text {
 
-bool scenario_reader::campaign_key(campaign& c, std::string_view key, std::string_view value) {
-  if (key == "start") {
-    return parse_time(value, c.start);
-  }
-  if (key == "end") {
-    return parse_time(value, c.end);
-  }
-  if (key == "ports") {
-    for (std::string_view p : split(value, ',')) {
-      unsigned port = 0;
-      if (!parse_number(p, port) || port == 0 || port > 65535) {
-        return fail("port '" + std::string(p) + "' is not a number from 1 to 65535");
-      }
-      c.ports.push_back(static_cast<uint16_t>(port));
-    }
-    return true;
-  }
+std::optional<bool> scenario_reader::shape_key(campaign& c, std::string_view key,
+                                               std::string_view value) {
   if (key == "tool") {
     static const std::pair<const char*, probe_tool> tools[] = {{"mirai", probe_tool::mirai},
                                                                {"masscan", probe_tool::masscan},
@@ -71,6 +57,57 @@ bool scenario_reader::campaign_key(campaign& c, std::string_view key, std::strin
     sport_set_ = true;
     return true;
   }
+  return std::nullopt;
+}
+
+bool scenario_reader::parse_profile(std::string_view value, std::vector<rate_point>& profile) {
+  for (std::string_view item : split(value, ',')) {
+    std::istringstream in{std::string(item)};
+    std::string word;
+    rate_point p{0, 1, false};
+    std::vector<std::string> w;
+    while (in >> word) {
+      w.push_back(word);
+    }
+    if (w.size() < 2 || w.size() > 3 || w[1].size() < 2 || w[1][0] != 'x' ||
+        (w.size() == 3 && w[2] != "ramp")) {
+      return fail("profile point '" + std::string(item) + "' is not TIME xFACTOR [ramp]");
+    }
+    if (!parse_time(w[0], p.time)) {
+      return false;
+    }
+    if (!parse_double(std::string_view(w[1]).substr(1), p.factor)) {
+      return fail("profile point '" + std::string(item) + "': factor is not a number");
+    }
+    p.ramp = w.size() == 3;
+    if (!profile.empty() && p.time < profile.back().time) {
+      return fail("profile point '" + std::string(item) + "' is earlier than the one before");
+    }
+    profile.push_back(p);
+  }
+  return true;
+}
+
+bool scenario_reader::campaign_key(campaign& c, std::string_view key, std::string_view value) {
+  if (key == "start") {
+    return parse_time(value, c.start);
+  }
+  if (key == "end") {
+    return parse_time(value, c.end);
+  }
+  if (key == "ports") {
+    for (std::string_view p : split(value, ',')) {
+      unsigned port = 0;
+      if (!parse_number(p, port) || port == 0 || port > 65535) {
+        return fail("port '" + std::string(p) + "' is not a number from 1 to 65535");
+      }
+      c.ports.push_back(static_cast<uint16_t>(port));
+    }
+    return true;
+  }
+  if (const std::optional<bool> shaped = shape_key(c, key, value)) {
+    return *shaped;
+  }
   if (key == "sources") {
     if (!parse_number(value, c.sources) || c.sources == 0 || c.sources > 10000000) {
       return fail("sources '" + std::string(value) + "' is not a number from 1 to 10000000");
@@ -104,31 +141,7 @@ bool scenario_reader::campaign_key(campaign& c, std::string_view key, std::strin
     return true;
   }
   if (key == "profile") {
-    for (std::string_view item : split(value, ',')) {
-      std::istringstream in{std::string(item)};
-      std::string word;
-      rate_point p{0, 1, false};
-      std::vector<std::string> w;
-      while (in >> word) {
-        w.push_back(word);
-      }
-      if (w.size() < 2 || w.size() > 3 || w[1].size() < 2 || w[1][0] != 'x' ||
-          (w.size() == 3 && w[2] != "ramp")) {
-        return fail("profile point '" + std::string(item) + "' is not TIME xFACTOR [ramp]");
-      }
-      if (!parse_time(w[0], p.time)) {
-        return false;
-      }
-      if (!parse_double(std::string_view(w[1]).substr(1), p.factor)) {
-        return fail("profile point '" + std::string(item) + "': factor is not a number");
-      }
-      p.ramp = w.size() == 3;
-      if (!c.profile.empty() && p.time < c.profile.back().time) {
-        return fail("profile point '" + std::string(item) + "' is earlier than the one before");
-      }
-      c.profile.push_back(p);
-    }
-    return true;
+    return parse_profile(value, c.profile);
   }
   return fail("unknown key '" + std::string(key) +
               "' in [campaign] (start, end, ports, tool, window, ttl, options, sport, sources, "

@@ -32,27 +32,61 @@ std::unique_ptr<scenario_generator> scenario_generator::create(const scenario& s
   return g;
 }
 
-bool scenario_generator::draw_sources(const location_db& db, std::string& error) {
-  // Every campaign's countries' blocks, in one pass over the location table, and its ASes'.
-  std::set<uint8_t> wanted;
-  std::set<uint32_t> wanted_ases;
-  for (const campaign& c : scenario_.campaigns) {
-    for (const weighted_name& w : c.countries) {
-      const uint8_t index = db.country_index(w.name.c_str());
-      if (index != location_db::unknown_country) {
-        wanted.insert(index);
+namespace {
+
+/** The /24 blocks sources are drawn from, by "RU" or "AS16509": every campaign's countries'
+ *  and ASes', each found in one pass over the location table. */
+class source_pools {
+ public:
+  source_pools(const location_db& db, const std::vector<campaign>& campaigns) : db_(db) {
+    std::set<uint8_t> countries;
+    std::set<uint32_t> ases;
+    for (const campaign& c : campaigns) {
+      for (const weighted_name& w : c.countries) {
+        const uint8_t index = db.country_index(w.name.c_str());
+        if (index != location_db::unknown_country) {
+          countries.insert(index);
+        }
+      }
+      for (const weighted_name& w : c.ases) {
+        ases.insert(as_of(w));
       }
     }
-    for (const weighted_name& w : c.ases) {
-      wanted_ases.insert(static_cast<uint32_t>(std::stoul(w.name)));
+    by_country_ = db.v4_blocks_of(countries);
+    if (!ases.empty()) {
+      by_as_ = db.v4_blocks_of_ases(ases);
     }
   }
-  std::map<uint8_t, std::vector<uint32_t>> by_index = db.v4_blocks_of(wanted);
-  std::map<uint32_t, std::vector<uint32_t>> by_as =
-      wanted_ases.empty() ? std::map<uint32_t, std::vector<uint32_t>>{}
-                          : db.v4_blocks_of_ases(wanted_ases);
-  // Pools by "RU" or "AS16509".
-  std::map<std::string, std::vector<uint32_t>> blocks;
+
+  static uint32_t as_of(const weighted_name& w) { return static_cast<uint32_t>(std::stoul(w.name)); }
+  static std::string name_of(const weighted_name& w, bool by_as) {
+    return by_as ? "AS" + w.name : w.name;
+  }
+
+  /** The blocks of a campaign's country or AS (empty: the database has none). */
+  const std::vector<uint32_t>& of(const weighted_name& w, bool by_as) {
+    const std::string name = name_of(w, by_as);
+    if (pools_.count(name) == 0 && by_as) {
+      pools_[name] = std::move(by_as_[as_of(w)]);
+    } else if (pools_.count(name) == 0) {
+      const uint8_t index = db_.country_index(w.name.c_str());
+      pools_[name] = index == location_db::unknown_country ? std::vector<uint32_t>{}
+                                                           : std::move(by_country_[index]);
+    }
+    return pools_[name];
+  }
+
+ private:
+  const location_db& db_;
+  std::map<uint8_t, std::vector<uint32_t>> by_country_;
+  std::map<uint32_t, std::vector<uint32_t>> by_as_;
+  std::map<std::string, std::vector<uint32_t>> pools_;
+};
+
+}  // namespace
+
+bool scenario_generator::draw_sources(const location_db& db, std::string& error) {
+  source_pools pools(db, scenario_.campaigns);
   std::unordered_set<uint32_t> taken;
   const uint32_t darknet_size = uint32_t{1} << (32 - scenario_.darknet_bits);
   for (size_t i = 0; i < scenario_.campaigns.size(); ++i) {
@@ -68,32 +102,21 @@ bool scenario_generator::draw_sources(const location_db& db, std::string& error)
       states_.push_back(st);
       continue;
     }
-    const bool drawn_by_as = !c.ases.empty();
-    const std::vector<weighted_name>& places = drawn_by_as ? c.ases : c.countries;
-    const auto pool_name = [&](const weighted_name& w) {
-      return drawn_by_as ? "AS" + w.name : w.name;
-    };
+    const std::string where_in = scenario_.origin + ":" + std::to_string(c.line) +
+                                 ": campaign '" + c.name + "': ";
+    const bool by_as = !c.ases.empty();
+    const std::vector<weighted_name>& places = by_as ? c.ases : c.countries;
     double total = 0;
     for (const weighted_name& w : places) {
       total += w.weight;
-      const std::string name = pool_name(w);
-      if (blocks.count(name) == 0 && drawn_by_as) {
-        blocks[name] = std::move(by_as[static_cast<uint32_t>(std::stoul(w.name))]);
-      } else if (blocks.count(name) == 0) {
-        const uint8_t index = db.country_index(w.name.c_str());
-        blocks[name] = index == location_db::unknown_country ? std::vector<uint32_t>{}
-                                                             : std::move(by_index[index]);
-      }
-      if (blocks[name].empty()) {
-        error = scenario_.origin + ":" + std::to_string(c.line) + ": campaign '" + c.name +
-                "': the location database has no IPv4 network of " +
-                (drawn_by_as ? "AS " : "country ") + w.name;
+      if (pools.of(w, by_as).empty()) {
+        error = where_in + "the location database has no IPv4 network of " +
+                (by_as ? "AS " : "country ") + w.name;
         return false;
       }
     }
     if (total <= 0) {
-      error = scenario_.origin + ":" + std::to_string(c.line) + ": campaign '" + c.name +
-              "': country weights add up to 0";
+      error = where_in + (by_as ? "AS" : "country") + " weights add up to 0";
       return false;
     }
     st.first_source = static_cast<uint32_t>(sources_.size());
@@ -108,7 +131,7 @@ bool scenario_generator::draw_sources(const location_db& db, std::string& error)
         }
         pick -= w.weight;
       }
-      const std::vector<uint32_t>& pool = blocks[pool_name(*place)];
+      const std::vector<uint32_t>& pool = pools.of(*place, by_as);
       synthetic_source src{};
       for (int attempt = 0;; ++attempt) {
         src.address =
@@ -118,15 +141,14 @@ bool scenario_generator::draw_sources(const location_db& db, std::string& error)
           break;
         }
         if (attempt == 1000) {
-          error = scenario_.origin + ":" + std::to_string(c.line) + ": campaign '" + c.name +
-                  "': not enough distinct addresses in " + pool_name(*place);
+          error = where_in + "not enough distinct addresses in " +
+                  source_pools::name_of(*place, by_as);
           return false;
         }
       }
       const geo_result where = db.lookup_v4(src.address);
-      std::memcpy(src.country, drawn_by_as ? db.country_code(where.country) : place->name.c_str(),
-                  3);
-      src.asn = drawn_by_as ? static_cast<uint32_t>(std::stoul(place->name)) : where.asn;
+      std::memcpy(src.country, by_as ? db.country_code(where.country) : place->name.c_str(), 3);
+      src.asn = by_as ? source_pools::as_of(*place) : where.asn;
       src.fixed_port = static_cast<uint16_t>(1024 + st.random.below(64512));
       src.hops = static_cast<uint8_t>(4 + st.random.below(20));
       sources_.push_back(src);

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <sstream>
 
-#include "common/text.hpp"
 #include "scenario/payload_template.hpp"
 
 namespace scanscope::scenario_text {
@@ -91,6 +90,32 @@ bool scenario_reader::scenario_key(std::string_view key, std::string_view value)
 }
 
 
+bool scenario_reader::open_campaign(std::string_view name) {
+  if (!have_start_ || !have_end_ || !have_darknet_) {
+    fail("[scenario] needs start, end and darknet before the first campaign");
+    return false;
+  }
+  if (s_.start >= s_.end) {
+    fail("the scenario ends before it starts");
+    return false;
+  }
+  campaign c;
+  c.name = name;
+  c.line = line_;
+  for (const campaign& o : s_.campaigns) {
+    if (o.name == c.name) {
+      fail("a second campaign named '" + c.name + "'");
+      return false;
+    }
+  }
+  if (s_.campaigns.size() == 250) {
+    fail("more than 250 campaigns");
+    return false;
+  }
+  s_.campaigns.push_back(std::move(c));
+  return true;
+}
+
 std::optional<scenario> scenario_reader::read(std::string_view text) {
   s_.origin = origin_;
   enum class section { none, scenario, campaign } in = section::none;
@@ -127,28 +152,9 @@ std::optional<scenario> scenario_reader::read(std::string_view text) {
         have_scenario = true;
         in = section::scenario;
       } else if (header.substr(0, 9) == "campaign ") {
-        if (!have_start_ || !have_end_ || !have_darknet_) {
-          fail("[scenario] needs start, end and darknet before the first campaign");
+        if (!open_campaign(trim(header.substr(9)))) {
           return std::nullopt;
         }
-        if (s_.start >= s_.end) {
-          fail("the scenario ends before it starts");
-          return std::nullopt;
-        }
-        campaign c;
-        c.name = trim(header.substr(9));
-        c.line = line_;
-        for (const campaign& o : s_.campaigns) {
-          if (o.name == c.name) {
-            fail("a second campaign named '" + c.name + "'");
-            return std::nullopt;
-          }
-        }
-        if (s_.campaigns.size() == 250) {
-          fail("more than 250 campaigns");
-          return std::nullopt;
-        }
-        s_.campaigns.push_back(std::move(c));
         in = section::campaign;
       } else {
         fail("unknown section [" + std::string(header) + "] ([scenario] or [campaign NAME])");

@@ -76,6 +76,12 @@ class scenario_reader {
   bool scenario_key(std::string_view key, std::string_view value);
   bool campaign_key(campaign& c, std::string_view key, std::string_view value);
   bool finish_campaign(campaign& c);
+  /** A [campaign NAME] header: a new campaign, once the scenario's window is known. */
+  bool open_campaign(std::string_view name);
+  /** A key of the probes' shape (tool, window, ttl, options, sport); nullopt: not one. */
+  std::optional<bool> shape_key(campaign& c, std::string_view key, std::string_view value);
+  /** `TIME xFACTOR [ramp], ...` in time order. */
+  bool parse_profile(std::string_view value, std::vector<rate_point>& profile);
   bool parse_time(std::string_view value, int64_t& out);
   /** What the names of a weighted list are. */
   enum class weight_names { country, payload, as_number };

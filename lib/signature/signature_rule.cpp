@@ -79,6 +79,42 @@ bool signature_rule::applies(bool tcp, uint16_t dst_port) const {
   return false;
 }
 
+namespace {
+
+/** The rule's /PATTERN/FLAGS, from the first '/' after its scope to the last '/' of the line
+ *  (`word`: the first word after the fixed fields). @return the error, or "" */
+std::string parse_pattern(const std::string& line, const std::string& scope,
+                          const std::string& word, signature_rule& r) {
+  const size_t open = line.find('/', line.find(scope) + scope.size());
+  const size_t close = line.rfind('/');
+  if (word.empty() || word[0] != '/' || open == std::string::npos || close <= open) {
+    return "missing /PATTERN/FLAGS";
+  }
+  r.pattern = line.substr(open + 1, close - open - 1);
+  if (r.pattern.empty()) {
+    return "empty pattern";
+  }
+  for (char f : line.substr(close + 1)) {
+    switch (f) {
+      case 'i':
+        r.flags |= HS_FLAG_CASELESS;
+        break;
+      case 's':
+        r.flags |= HS_FLAG_DOTALL;
+        break;
+      case 'm':
+        r.flags |= HS_FLAG_MULTILINE;
+        break;
+      default:
+        return "unknown pattern flag '" + std::string(1, f) +
+               "' (i caseless, s dot-all, m multi-line)";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 std::optional<std::vector<signature_rule>> parse_signature_rules(std::string_view text,
                                                                  const std::string& origin,
                                                                  std::string& error) {
@@ -137,30 +173,8 @@ std::optional<std::vector<signature_rule>> parse_signature_rules(std::string_vie
       }
       (key == "offset" ? r.offset : r.depth) = value;
     }
-    const size_t open = line.find('/', line.find(scope) + scope.size());
-    const size_t close = line.rfind('/');
-    if (word.empty() || word[0] != '/' || open == std::string::npos || close <= open) {
-      return fail("rule " + id + ": missing /PATTERN/FLAGS");
-    }
-    r.pattern = line.substr(open + 1, close - open - 1);
-    if (r.pattern.empty()) {
-      return fail("rule " + id + ": empty pattern");
-    }
-    for (char f : line.substr(close + 1)) {
-      switch (f) {
-        case 'i':
-          r.flags |= HS_FLAG_CASELESS;
-          break;
-        case 's':
-          r.flags |= HS_FLAG_DOTALL;
-          break;
-        case 'm':
-          r.flags |= HS_FLAG_MULTILINE;
-          break;
-        default:
-          return fail("rule " + id + ": unknown pattern flag '" + std::string(1, f) +
-                      "' (i caseless, s dot-all, m multi-line)");
-      }
+    if (std::string e = parse_pattern(line, scope, word, r); !e.empty()) {
+      return fail("rule " + id + ": " + e);
     }
     if (r.depth != 0 && r.depth <= r.offset) {
       return fail("rule " + id + ": depth must be larger than offset");
