@@ -125,7 +125,7 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   // Repeats wait at most the lag, and none outlives its bucket: a burst that enters a new
   // bucket counts them all before its own packets.
   fold_due(latest, latest >= bucket_end_ns_);
-  // Phase 1: parse, and look every source up in one bulk call.
+  // Phase 1: parse and count every frame, and look every source up in one bulk call.
   decoded_packet packets[max_burst];
   source_key keys[max_burst];
   const source_key* key_ptrs[max_burst];
@@ -135,6 +135,7 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   for (uint16_t i = 0; i < n; ++i) {
     decoded_packet& p = packets[i];
     parse_frame(frames[i].data, frames[i].captured, frames[i].wire_length, p);
+    count_frame(p, frames[i]);
     scan_traffic[i] = p.l3 != l3_kind::none;
     if (monitored_ != nullptr && scan_traffic[i]) {
       // Only frames to a monitored address are scan traffic; the rest have counts of their own.
@@ -170,7 +171,7 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
       classify(packets[i], t, c);
     }
   }
-  // Phase 3: counters, and payload scans.
+  // Phase 3: each scan packet's counters, and payload scans.
   for (uint16_t i = 0; i < n; ++i) {
     account(packets[i], frames[i], classes[i]);
     // In frame order: a host's SYN-ACK may answer a SYN earlier in this very burst.
@@ -253,7 +254,7 @@ void worker::prefetch_count_keys(const packet_class& c) {
   uniques_.prefetch_home(port_home(c.source_hash, c.port));
 }
 
-void worker::account(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
+void worker::count_frame(const decoded_packet& p, const frame_ref& f) {
   lcore_counters& c = *stats_.block;
   // Bytes are the frame's length on its own link (the capture record's), not the length of the
   // Ethernet frame a raw-IP or cooked record is presented as.
@@ -269,6 +270,9 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   if (f.time_ns > c.last_timestamp_ns.read()) {
     c.last_timestamp_ns.set(f.time_ns);
   }
+}
+
+void worker::account(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
   if (k.source == nullptr) {
     return;
   }

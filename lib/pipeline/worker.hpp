@@ -199,6 +199,10 @@ class worker {
   worker(const worker_config& config, std::unique_ptr<source_table> sources);
   source_state* resolve_source(const source_key& key, int32_t position, uint64_t time_ns);
   void classify(const decoded_packet& p, uint64_t time_ns, packet_class& k);
+  /** Every frame's totals: bytes and frames by protocol, the parse result, the time span. */
+  void count_frame(const decoded_packet& p, const frame_ref& f);
+  /** A scan packet's counts (its source known): in full or as a repeat, then its payload and
+   *  conversation. */
   void account(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   /** Count a packet in every family (not a repeat its record took). @return its combination
    *  is new to its source */
