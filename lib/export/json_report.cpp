@@ -205,8 +205,9 @@ void write_signature_countries(json_writer& w, const run_report& r, const watche
     w.StartObject();
     write_port(w, ports, series_key::port_of(key));
     put_string(w, "signature", r.rules[rule].name.c_str());
-    put_string(w, "country",
-               country < r.country_codes.size() ? r.country_codes[country].c_str() : unknown_country_code);
+    put_string(
+        w, "country",
+        country < r.country_codes.size() ? r.country_codes[country].c_str() : unknown_country_code);
     put_uint(w, "hits", v.packets);
     put_uint(w, "sources", v.sources);
     w.EndObject();

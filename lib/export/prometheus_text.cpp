@@ -121,8 +121,8 @@ struct top_families {
 void write_top_families(std::string& out, const watched_ports& ports,
                         const std::vector<std::vector<named_total>>& by_port,
                         const top_families& ids, uint64_t folded) {
-  for (const auto& [id, field] :
-       {std::pair{ids.frames, &source_total::packets}, std::pair{ids.sources, &source_total::sources}}) {
+  for (const auto& [id, field] : {std::pair{ids.frames, &source_total::packets},
+                                  std::pair{ids.sources, &source_total::sources}}) {
     family_writer f(out, id);
     for (uint16_t i = 0; i < by_port.size(); ++i) {
       for (const named_total& v : by_port[i]) {

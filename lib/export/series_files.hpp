@@ -34,7 +34,9 @@ struct series_names {
   }
   /** Fingerprint entries are written as the hex of their short hash. */
   std::string fingerprint(uint16_t, uint32_t) const { return ""; }
-  std::string country(uint32_t i) const { return i < countries.size() ? countries[i] : unknown_country_code; }
+  std::string country(uint32_t i) const {
+    return i < countries.size() ? countries[i] : unknown_country_code;
+  }
 };
 
 /** A series key in words, as the series files and the fleet store write it. */

@@ -186,14 +186,13 @@ uint8_t location_db::country_index(const char* code) const {
   return unknown_country;
 }
 
-bool location_db::read_mmdb(std::vector<network_range>& v4, std::vector<network_range>& v6,
-                            std::string& error) {
+std::string location_db::read_mmdb(std::vector<network_range>& v4,
+                                   std::vector<network_range>& v6) {
   MMDB_s mmdb{};
   const int rc = MMDB_open(path_.c_str(), MMDB_MODE_MMAP, &mmdb);
   if (rc != MMDB_SUCCESS) {
-    error = "'" + path_ + "' is neither a libloc nor a MaxMind location database (" +
-            MMDB_strerror(rc) + ")";
-    return false;
+    return "'" + path_ + "' is neither a libloc nor a MaxMind location database (" +
+           MMDB_strerror(rc) + ")";
   }
   vendor_ = mmdb.metadata.database_type ? mmdb.metadata.database_type : "MaxMind DB";
   created_at_ = static_cast<std::time_t>(mmdb.metadata.build_epoch);
@@ -272,30 +271,26 @@ bool location_db::read_mmdb(std::vector<network_range>& v4, std::vector<network_
   }
   MMDB_close(&mmdb);
   if (corrupt) {
-    error = "MaxMind database '" + path_ + "' has a damaged search tree";
-    return false;
+    return "MaxMind database '" + path_ + "' has a damaged search tree";
   }
-  return true;
+  return {};
 }
 
-bool location_db::read_libloc(std::vector<network_range>& v4, std::vector<network_range>& v6,
-                              std::string& error) {
+std::string location_db::read_libloc(std::vector<network_range>& v4,
+                                     std::vector<network_range>& v6) {
   libloc_handles h;
   h.file = std::fopen(path_.c_str(), "r");
   if (h.file == nullptr) {
-    error = "cannot read location database '" + path_ + "': " + std::strerror(errno);
-    return false;
+    return "cannot read location database '" + path_ + "': " + std::strerror(errno);
   }
   if (loc_new(&h.ctx) != 0 || loc_database_new(h.ctx, &h.db, h.file) != 0) {
-    error = "'" + path_ + "' is not a libloc location database (or it is damaged)";
-    return false;
+    return "'" + path_ + "' is not a libloc location database (or it is damaged)";
   }
   // Without flattening, networks come nested (a /8 and the /24s inside it): longest-prefix
   // matching resolves that the way libloc's own lookup does, and enumeration takes under a
   // second instead of two minutes.
   if (loc_database_enumerator_new(&h.networks, h.db, LOC_DB_ENUMERATE_NETWORKS, 0) != 0) {
-    error = "cannot enumerate the networks of '" + path_ + "'";
-    return false;
+    return "cannot enumerate the networks of '" + path_ + "'";
   }
   const char* vendor = loc_database_get_vendor(h.db);
   vendor_ = vendor ? vendor : "";
@@ -315,7 +310,7 @@ bool location_db::read_libloc(std::vector<network_range>& v4, std::vector<networ
     }
     loc_network_unref(n);
   }
-  return true;
+  return {};
 }
 
 std::unique_ptr<location_db> location_db::load(const std::string& requested, std::string& error,
@@ -362,11 +357,8 @@ std::unique_ptr<location_db> location_db::load(const std::string& requested, std
   }
   std::vector<network_range> v4;
   std::vector<network_range> v6;
-  if (is_libloc_file(path)) {
-    if (!db->read_libloc(v4, v6, error)) {
-      return nullptr;
-    }
-  } else if (!db->read_mmdb(v4, v6, error)) {
+  error = is_libloc_file(path) ? db->read_libloc(v4, v6) : db->read_mmdb(v4, v6);
+  if (!error.empty()) {
     return nullptr;
   }
   db->networks_v4_ = v4.size();

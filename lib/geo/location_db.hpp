@@ -131,10 +131,11 @@ class location_db {
   uint32_t place_of(uint8_t country, uint32_t asn);
   /** The place of (country code, AS number), added on first sight. */
   uint32_t place_for(const char* code, size_t length, uint32_t asn);
-  bool read_libloc(std::vector<geo_detail::network_range>& v4,
-                   std::vector<geo_detail::network_range>& v6, std::string& error);
-  bool read_mmdb(std::vector<geo_detail::network_range>& v4,
-                 std::vector<geo_detail::network_range>& v6, std::string& error);
+  /** Read the networks of a libloc or a MaxMind file. @return the error, or "" */
+  std::string read_libloc(std::vector<geo_detail::network_range>& v4,
+                          std::vector<geo_detail::network_range>& v6);
+  std::string read_mmdb(std::vector<geo_detail::network_range>& v4,
+                        std::vector<geo_detail::network_range>& v6);
   void build_v4(const std::vector<boundary>& ranges);
   /** Call `take(place, first address)` for every /24 wholly in one place, special-purpose
    *  blocks left out. */

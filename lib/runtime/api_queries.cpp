@@ -386,7 +386,8 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
     const source_state& s = *all[i];
     w.StartObject();
     put_string(w, "address", format_address(s.key.bytes).c_str());
-    put_string(w, "country", c.tables->geo ? c.tables->geo->country_code(s.country) : unknown_country_code);
+    put_string(w, "country",
+               c.tables->geo ? c.tables->geo->country_code(s.country) : unknown_country_code);
     put_uint(w, "packets", s.packets);
     put_double(w, "distinct_destinations", s.dst_addrs.estimate());
     put_double(w, "distinct_ports", s.dst_ports.estimate());

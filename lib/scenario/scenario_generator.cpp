@@ -26,7 +26,8 @@ std::unique_ptr<scenario_generator> scenario_generator::create(const scenario& s
                                                                const location_db& db,
                                                                std::string& error) {
   std::unique_ptr<scenario_generator> g(new scenario_generator(s));
-  if (!g->draw_sources(db, error)) {
+  error = g->draw_sources(db);
+  if (!error.empty()) {
     return nullptr;
   }
   return g;
@@ -58,7 +59,9 @@ class source_pools {
     }
   }
 
-  static uint32_t as_of(const weighted_name& w) { return static_cast<uint32_t>(std::stoul(w.name)); }
+  static uint32_t as_of(const weighted_name& w) {
+    return static_cast<uint32_t>(std::stoul(w.name));
+  }
   static std::string name_of(const weighted_name& w, bool by_as) {
     return by_as ? "AS" + w.name : w.name;
   }
@@ -85,7 +88,7 @@ class source_pools {
 
 }  // namespace
 
-bool scenario_generator::draw_sources(const location_db& db, std::string& error) {
+std::string scenario_generator::draw_sources(const location_db& db) {
   source_pools pools(db, scenario_.campaigns);
   std::unordered_set<uint32_t> taken;
   const uint32_t darknet_size = uint32_t{1} << (32 - scenario_.darknet_bits);
@@ -110,14 +113,12 @@ bool scenario_generator::draw_sources(const location_db& db, std::string& error)
     for (const weighted_name& w : places) {
       total += w.weight;
       if (pools.of(w, by_as).empty()) {
-        error = where_in + "the location database has no IPv4 network of " +
-                (by_as ? "AS " : "country ") + w.name;
-        return false;
+        return where_in + "the location database has no IPv4 network of " +
+               (by_as ? "AS " : "country ") + w.name;
       }
     }
     if (total <= 0) {
-      error = where_in + (by_as ? "AS" : "country") + " weights add up to 0";
-      return false;
+      return where_in + (by_as ? "AS" : "country") + " weights add up to 0";
     }
     st.first_source = static_cast<uint32_t>(sources_.size());
     st.source_count = c.sources;
@@ -141,9 +142,8 @@ bool scenario_generator::draw_sources(const location_db& db, std::string& error)
           break;
         }
         if (attempt == 1000) {
-          error = where_in + "not enough distinct addresses in " +
-                  source_pools::name_of(*place, by_as);
-          return false;
+          return where_in + "not enough distinct addresses in " +
+                 source_pools::name_of(*place, by_as);
         }
       }
       const geo_result where = db.lookup_v4(src.address);
@@ -155,7 +155,7 @@ bool scenario_generator::draw_sources(const location_db& db, std::string& error)
     }
     states_.push_back(st);
   }
-  return true;
+  return {};
 }
 
 double scenario_generator::factor_at(const campaign& c, double t) {

@@ -69,7 +69,8 @@ class scenario_generator {
   };
 
   explicit scenario_generator(const scenario& s) : scenario_(s) {}
-  bool draw_sources(const location_db& db, std::string& error);
+  /** @return the error (file, line, campaign and reason), or "" */
+  std::string draw_sources(const location_db& db);
   /** Rate factor of a campaign's profile at time t. */
   static double factor_at(const campaign& c, double t);
   void add_probe(size_t index, uint64_t time_ns, std::vector<synthetic_packet>& out);
