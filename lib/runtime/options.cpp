@@ -201,7 +201,8 @@ po::options_description output_options(app_options& o) {
       "baselines and open campaigns survive a restart")(
       "http", po::value(&o.http)->default_value(o.http)->value_name("ADDRESS:PORT"),
       "serve /metrics (Prometheus) and /api/v1/report (JSON) here during live runs, and after an "
-      "offline run with --serve; 'none' serves nothing")(
+      "offline run with --serve; 'none' serves nothing; port 0: a free port, named on standard "
+      "error (also with --quiet)")(
       "serve", po::bool_switch(&o.serve),
       "offline: after the run, keep serving the endpoints until SIGINT or SIGTERM")(
       "top-countries", po::value(&o.top_countries)->default_value(o.top_countries)->value_name("K"),

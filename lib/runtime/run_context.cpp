@@ -269,7 +269,9 @@ std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoin
   if (!server) {
     error = "option 'http': " + error;
   }
-  if (server && !o.quiet) {
+  // Port 0 lets the system pick a free port: the line is then the only way to learn it, so it
+  // is printed under --quiet too.
+  if (server && (!o.quiet || port == 0)) {
     std::fprintf(stderr, "scanscope: serving /metrics and /api/v1/report on %s:%u\n",
                  address.c_str(), server->port());
   }

@@ -18,9 +18,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_helpers import cache_args, free_port, get  # noqa: E402
+from serve_helpers import cache_args, get, serving_port  # noqa: E402
 
 SEED_SCENARIOS = ("ethereum-2018-12", "claymore-satori-2018-01", "adb-mirai-2018-02")
 
@@ -68,22 +69,27 @@ def snapshot(scanscope, pcap, config, tmp):
     """Run scanscope on `pcap` with `config`, serving after the run, and read what it wrote."""
     report = os.path.join(tmp, "report.json")
     series = os.path.join(tmp, "series")
-    port = free_port()
-    proc = subprocess.Popen([scanscope, "--config", config, *cache_args(), "--pcap", pcap,
-                             "--json-out", report, "--series-dir", series, "--serve",
-                             "--http", f"127.0.0.1:{port}", "--quiet"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log_path = os.path.join(tmp, "scanscope.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([scanscope, "--config", config, *cache_args(), "--pcap", pcap,
+                                 "--json-out", report, "--series-dir", series, "--serve",
+                                 "--http", "127.0.0.1:0", "--quiet"],
+                                stdout=subprocess.DEVNULL, stderr=log)
     try:
-        deadline_s = 300
-        for _ in range(deadline_s * 10):
-            if os.path.exists(report) or proc.poll() is not None:
-                break
-            subprocess.run(["sleep", "0.1"])
-        metrics = get(f"http://127.0.0.1:{port}/metrics", seconds=60)
+        port = serving_port(proc, log_path)
+        metrics = ""
+        deadline = time.time() + 120
+        # The endpoints answer before the final report is published: an empty page until then.
+        while port and not metrics and time.time() < deadline:
+            metrics = get(f"http://127.0.0.1:{port}/metrics", seconds=60)
+            if not metrics:
+                time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
-    if proc.returncode != 0:
+        proc.wait(timeout=60)
+    with open(log_path, errors="replace") as f:
+        err = f.read()
+    if proc.returncode != 0 or not port:
         raise RuntimeError(f"scanscope on {pcap} exited {proc.returncode}: {err[-2000:]}")
     flat = {}
     with open(report) as f:

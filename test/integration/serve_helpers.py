@@ -39,6 +39,20 @@ def finished_report(proc, log_path, report_path, failures):
         return json.load(f)
 
 
+def serving_port(proc, log_path, seconds=300):
+    """The port a scanscope started with `--http 127.0.0.1:0` serves on, read from its log
+    ("serving ... on 127.0.0.1:PORT", printed under --quiet too), once it answers; None when it
+    exits first or `seconds` pass."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and proc.poll() is None:
+        with open(log_path, errors="replace") as f:
+            m = re.search(r"serving /metrics and /api/v1/report on 127\.0\.0\.1:(\d+)", f.read())
+        if m:
+            return int(m.group(1))
+        time.sleep(0.1)
+    return None
+
+
 def free_port():
     """A TCP port on 127.0.0.1 nothing listens on now."""
     with socket.socket() as s:

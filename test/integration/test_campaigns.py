@@ -29,7 +29,6 @@ import glob
 import json
 import os
 import re
-import socket
 import struct
 import subprocess
 import sys
@@ -40,7 +39,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
-from serve_helpers import cache_args, exit_status  # noqa: E402
+from serve_helpers import cache_args, exit_status, serving_port  # noqa: E402
 
 START_SLACK = dt.timedelta(hours=2)
 END_SLACK = dt.timedelta(hours=3)
@@ -233,15 +232,18 @@ def get(url):
         return None, ""
 
 
-def serve(scanscope, pcap, extra=()):
-    """scanscope serving after an offline run of `pcap`: (process, base URL), once the campaigns
-    answer (start-up takes seconds under the sanitizers), or (process, None)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", pcap, "--serve",
-                             "--http", f"127.0.0.1:{port}", "-q", *NEVER_IDLE, *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def serve(scanscope, pcap, tmp, extra=()):
+    """scanscope serving after an offline run of `pcap` on a port the system picks: (process,
+    base URL), once the campaigns answer (start-up takes seconds under the sanitizers), or
+    (process, None)."""
+    log_path = os.path.join(tmp, f"serve-{os.path.basename(pcap)}.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", pcap,
+                                 "--serve", "--http", "127.0.0.1:0", "-q", *NEVER_IDLE, *extra],
+                                stdout=subprocess.DEVNULL, stderr=log)
+    port = serving_port(proc, log_path)
+    if port is None:
+        return proc, None
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
@@ -292,7 +294,7 @@ def check_as_move(scanscope, gen, source_dir, tmp):
                 check(f"as-move: {b['start']} AS {asn} [frames, sources]", b["ases"].get(asn),
                       want[asn])
     check("as-move: wave hours compared", compared >= 200, True)
-    proc, base = serve(scanscope, pcap)
+    proc, base = serve(scanscope, pcap, tmp)
     try:
         if base is None:
             failures.append("as-move: the API never answered")
@@ -336,23 +338,9 @@ def check_as_move(scanscope, gen, source_dir, tmp):
 
 
 def check_api(scanscope, pcap, report, tmp):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", pcap, "--serve",
-                             "--http", f"127.0.0.1:{port}", "-q", *NEVER_IDLE],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, base = serve(scanscope, pcap, tmp)
     try:
-        base = f"http://127.0.0.1:{port}"
-        # The endpoints come up once the analysis has ended (start-up takes seconds under the
-        # sanitizers): wait for them, bounded.
-        deadline = time.time() + 300
-        while time.time() < deadline and proc.poll() is None:
-            status, body = get(base + "/api/v1/campaigns")
-            if status == 200 and json.loads(body)["campaigns"]:
-                break
-            time.sleep(0.5)
-        else:
+        if base is None:
             failures.append("api: /api/v1/campaigns never answered with the campaigns")
             return
         status, body = get(base + "/api/v1/campaigns?port=2323&scope=port_country")
@@ -427,15 +415,13 @@ def shown_in(shown, actual):
 def check_doc_examples(scanscope, pcap, source_dir, tmp):
     """docs/api.md's examples and docs/report.md's log lines against the scenario they cite,
     analysed with the shipped config as an operator would (no test options)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     log_path = os.path.join(tmp, "doc-run.log")
     with open(log_path, "w") as log:
         proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", pcap,
-                                 "--serve", "--http", f"127.0.0.1:{port}"],
+                                 "--serve", "--http", "127.0.0.1:0"],
                                 stdout=subprocess.DEVNULL, stderr=log)
     try:
+        port = serving_port(proc, log_path)
         base = f"http://127.0.0.1:{port}"
         deadline = time.time() + 300
         while time.time() < deadline and proc.poll() is None:

@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -35,7 +34,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
 from ip_frames import checksum  # noqa: E402
-from serve_helpers import cache_args, exit_status  # noqa: E402
+from serve_helpers import cache_args, exit_status, serving_port  # noqa: E402
 
 # The request's body: the excerpt keeps the request's first line, then the bytes that end where
 # the rule matched (128 in all), these among them.
@@ -184,14 +183,13 @@ def main():
         check("scanscope-gen exit code", proc.returncode, 0)
         hostile = os.path.join(tmp, "hostile.pcap")
         hostile_capture(hostile)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([scanscope, "--config", config, *cache_args(), "--pcap", hostile, december,
-                                   "--serve", "--http", f"127.0.0.1:{port}", "-q"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log_path = os.path.join(tmp, "serve.log")
+        with open(log_path, "w") as log:
+            server = subprocess.Popen([scanscope, "--config", config, *cache_args(), "--pcap",
+                                       hostile, december, "--serve", "--http", "127.0.0.1:0", "-q"],
+                                      stdout=subprocess.DEVNULL, stderr=log)
         try:
+            base = f"http://127.0.0.1:{serving_port(server, log_path)}"
             deadline = time.time() + 300
             while time.time() < deadline and server.poll() is None:
                 if get(base + "/api/v1/campaigns")[0] == 200:
