@@ -321,7 +321,7 @@ void write_tables(json_writer& w, const run_report& r, const watched_ports& port
   w.StartObject();
   put_uint(w, "packets", t.payload.packets);
   put_uint(w, "bytes", t.payload.bytes);
-  put_uint(w, "stream_gaps", t.payload.gaps);
+  put_uint(w, "stream_gaps", t.payload.stream_gaps);
   put_uint(w, "truncated", t.payload.truncated);
   put_uint(w, "errors", t.payload.errors);
   put_uint(w, "no_stream", t.payload.no_stream);

@@ -305,7 +305,7 @@ void write_health_families(std::string& out, const run_report& r) {
   overflow.sample(label("table", "signature_countries"), t.signature_country_overflow);
   overflow.sample(label("table", "port_ases"), t.port_as_overflow);
   family_writer events(out, counter_family::payload_scan_events_total);
-  events.sample(label("event", "stream_gap"), t.payload.gaps);
+  events.sample(label("event", "stream_gap"), t.payload.stream_gaps);
   events.sample(label("event", "truncated"), t.payload.truncated);
   events.sample(label("event", "error"), t.payload.errors);
   events.sample(label("event", "no_stream"), t.payload.no_stream);

@@ -118,7 +118,7 @@ void fold_signatures(const lcore_view& v, size_t watched_count, size_t rule_coun
   const scanner_counters& c = v.scanner->counters();
   s.payload.packets += c.packets.read();
   s.payload.bytes += c.bytes.read();
-  s.payload.gaps += c.gaps.read();
+  s.payload.stream_gaps += c.stream_gaps.read();
   s.payload.truncated += c.truncated.read();
   s.payload.errors += c.errors.read();
   s.payload.no_stream += c.no_stream.read();

@@ -299,7 +299,7 @@ void signature_scanner::scan_tcp(const decoded_packet& p, const uint8_t* payload
       return;
     }
   } else if (ahead > 0) {
-    counters_.gaps.add();
+    counters_.stream_gaps.add();
     hs_reset_stream(f->stream, 0, scratch_.get(), nullptr, nullptr);
     f->scanned = 0;
   }

@@ -65,7 +65,7 @@ struct signature_excerpt {
 struct scanner_counters {
   counter packets;   /**< payloads scanned */
   counter bytes;     /**< payload bytes scanned */
-  counter gaps;      /**< TCP segments after a hole: the stream restarted there */
+  counter stream_gaps; /**< TCP segments after a hole: the stream restarted there */
   counter truncated; /**< payloads cut to --scan-bytes (per datagram or flow) */
   counter errors;    /**< Hyperscan scan calls that failed */
   counter no_stream; /**< TCP payloads not scanned for want of a stream state */

@@ -46,7 +46,7 @@ struct table_counters_total {
 struct payload_scan_total {
   uint64_t packets = 0;       /**< payloads scanned */
   uint64_t bytes = 0;         /**< bytes scanned */
-  uint64_t gaps = 0;          /**< TCP holes that restarted a stream */
+  uint64_t stream_gaps = 0;   /**< TCP holes that restarted a stream */
   uint64_t truncated = 0;     /**< payloads cut to --scan-bytes */
   uint64_t errors = 0;        /**< failed scan calls */
   uint64_t no_stream = 0;     /**< TCP payloads without a stream state */

@@ -16,7 +16,6 @@ usage: test_drops.py SCANSCOPE SOURCE_DIR
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netns_link import link_names, run, skip_status, veth_to_namespace  # noqa: E402
 from serve_helpers import (  # noqa: E402
-    cache_args, check_counter_families, exit_status, finished_report, port_run)
+    cache_args, check_counter_families, exit_status, finished_report, port_run, serving_port)
 from ip_frames import syn_frame  # noqa: E402
 
 NS = f"scanscope-drops-{os.getpid()}"
@@ -89,6 +88,25 @@ def kernel_dropped_sample(port):
     return int(m.group(1)) if m else None
 
 
+def settled_metrics(port, received, seconds=30):
+    """/metrics once its device frames and kernel drops add up to `received` (or the last page
+    after `seconds`, for the checks to name what is missing)."""
+    deadline = time.monotonic() + seconds
+    text = ""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                text = r.read().decode()
+        except OSError:
+            pass
+        counts = [int(m.group(1)) for m in re.finditer(
+            r"^scanscope_device_rx_(?:frames|kernel_dropped)_total\{[^}]*\} (\d+)$", text, re.M)]
+        if len(counts) == 2 and sum(counts) == received:
+            return text
+        time.sleep(0.2)
+    return text
+
+
 def rx_packets():
     with open(f"/sys/class/net/{HOST_IF}/statistics/rx_packets") as f:
         return int(f.read())
@@ -99,9 +117,6 @@ def main():
     config = os.path.join(source_dir, "config", "scanscope.conf")
     failures = []
     frames = [syn_frame(f"198.51.{i}.9") + b"x" * 1200 for i in range(64)]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     with tempfile.TemporaryDirectory() as tmp:
         report_path, log_path = os.path.join(tmp, "report.json"), os.path.join(tmp, "log")
         if not setup():
@@ -122,9 +137,10 @@ def main():
                 proc = subprocess.Popen(
                     port_run(scanscope, "drops", f"net_af_packet0,iface={HOST_IF}",
                              ["--config", config, *cache_args(), "--geo-db", "none",
-                              "--duration", "0", "--http", f"127.0.0.1:{port}",
+                              "--duration", "0", "--http", "127.0.0.1:0",
                               "--json-out", report_path, "--status-interval", "1"]),
                     stdout=subprocess.DEVNULL, stderr=log)
+            port = serving_port(proc, log_path)
             wait_until_serving(port, proc)
             # Scraped all through the burst and after it: a counter only rises.
             burst = threading.Thread(target=send, args=(300000, frames))
@@ -136,9 +152,9 @@ def main():
             burst.join()
             after_burst = rx_packets()
             send(10, frames[:10])
-            time.sleep(1)
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-                metrics = r.read().decode()
+            # Until the published counts have caught up with what the interface received
+            # (delivered + dropped), not a fixed sleep: the pages refresh every status interval.
+            metrics = settled_metrics(port, rx_packets() - before)
             # Until the test has done its part (no budget to fit into), then as an operator stops it.
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=30)

@@ -137,7 +137,7 @@ TEST_CASE("a scanner switches rules between packets, flows keep going", "[reload
   CHECK(scanner->counters().packets.read() == 5);  // kept across the switch
   CHECK(scanner->excerpt(0).set.load());
   CHECK(scanner->excerpt(2).set.load());
-  CHECK(scanner->counters().gaps.read() == 0);
+  CHECK(scanner->counters().stream_gaps.read() == 0);
 }
 
 TEST_CASE("a worker takes new rules between bursts and keeps what it counted", "[reload]") {
