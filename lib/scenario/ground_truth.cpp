@@ -170,6 +170,18 @@ void ground_truth::write_json(std::ostream& out) const {
     w.EndObject();
   }
   w.EndArray();
+  // Which campaign drew each source: the generator's intent, for checks that work out a
+  // source's cluster from what its campaign declares (test_scenarios.py).
+  w.Key("sources");
+  w.StartObject();
+  for (const synthetic_source& src : generator_.sources()) {
+    const uint32_t a = src.address;
+    const std::string text = std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) +
+                             "." + std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
+    w.Key(text.c_str());
+    w.String(s.campaigns[src.campaign].name.c_str());
+  }
+  w.EndObject();
   w.Key("ports");
   w.StartArray();
   for (uint16_t port : watched_) {

@@ -151,6 +151,7 @@ std::string scenario_generator::draw_sources(const location_db& db) {
       src.asn = by_as ? source_pools::as_of(*place) : where.asn;
       src.fixed_port = static_cast<uint16_t>(1024 + st.random.below(64512));
       src.hops = static_cast<uint8_t>(4 + st.random.below(20));
+      src.campaign = static_cast<uint16_t>(i);
       sources_.push_back(src);
     }
     states_.push_back(st);

@@ -25,6 +25,7 @@ struct synthetic_source {
   uint32_t asn;        /**< AS it was drawn for (drawn by country: the database's; 0: none) */
   uint16_t fixed_port; /**< source port of tools with a fixed one */
   uint8_t hops;        /**< routers on the way: TTL as received = initial TTL - hops */
+  uint16_t campaign;   /**< index of the campaign that drew it */
 };
 
 class scenario_generator {

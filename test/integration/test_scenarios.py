@@ -6,6 +6,9 @@
   the generator's ground truth exactly. The ground truth itself is checked against the capture
   with independent readers: tcpdump counts the frames per hour and port and checks every
   checksum, and libloc's own Python reader places every source in the country it was drawn for.
+  The clusters compared are not the generator's (it uses scanscope's rules code) but those
+  cluster_truth.py works out from the rule file, tcpdump's headers and each source's declared
+  tool; the generator's must agree with them too.
 - Determinism: one scenario and seed give the same bytes; another seed gives others.
 - The seed scenarios in config/scenarios show what the reports saw: the 8545 surge from
   3 Dec 2018 20:00 led by Russia, then the United States, then Bulgaria from 19 Dec 23:00; the
@@ -28,6 +31,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
+import cluster_truth  # noqa: E402
 from serve_helpers import cache_args, exit_status  # noqa: E402
 
 LOCATION_DB = "/usr/share/libloc-location/location.db"
@@ -282,6 +286,29 @@ def check_truth_against_capture(name, pcap, truth):
     check(f"{name}: truth countries against libloc", got, countries)
 
 
+def use_independent_clusters(name, pcap, truth, scenario_text):
+    """The truth's clusters replaced by those worked out without scanscope's code
+    (cluster_truth.py: the rule file, tcpdump's headers, each source's declared tool); the
+    generator's own cluster counts, which use scanscope's rules code, must agree with them."""
+    rules = os.path.join(os.path.dirname(CONFIG), "clusters.conf")
+    try:
+        independent = cluster_truth.cluster_series(pcap, rules, truth, scenario_text)
+    except cluster_truth.UnsupportedRule as e:
+        failures.append(f"{name}: the independent cluster reader cannot follow: {e}")
+        return
+    buckets = 0
+    for tp in truth["ports"]:
+        for b in tp["series"]:
+            hour = int(dt.datetime.strptime(b["start"][:19], "%Y-%m-%dT%H:%M:%S")
+                       .replace(tzinfo=dt.timezone.utc).timestamp())
+            mine = independent.get((hour, tp["port"]), {})
+            check(f"{name}: {tp['port']} at {b['start']}: the generator's clusters against the "
+                  "independent reading", b["clusters"], mine)
+            b["clusters"] = mine
+            buckets += 1
+    check(f"{name}: buckets with independent clusters", buckets > 0, True)
+
+
 def check_round_trips(scanscope, gen, tmp):
     for name, text in ROUND_TRIPS.items():
         scenario = os.path.join(tmp, f"{name}.scn")
@@ -293,6 +320,7 @@ def check_round_trips(scanscope, gen, tmp):
         with open(truth_path) as f:
             truth = json.load(f)
         check_truth_against_capture(name, pcap, truth)
+        use_independent_clusters(name, pcap, truth, text)
         report = analyse(scanscope, pcap, os.path.join(tmp, f"{name}.report.json"), NEVER_IDLE)
         if report is None:
             continue
