@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_helpers import cache_args, get, serving_port  # noqa: E402
+from serve_helpers import get, serve_offline  # noqa: E402
 
 SEED_SCENARIOS = ("ethereum-2018-12", "claymore-satori-2018-01", "adb-mirai-2018-02")
 
@@ -70,18 +70,14 @@ def snapshot(scanscope, pcap, config, tmp):
     report = os.path.join(tmp, "report.json")
     series = os.path.join(tmp, "series")
     log_path = os.path.join(tmp, "scanscope.log")
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([scanscope, "--config", config, *cache_args(), "--pcap", pcap,
-                                 "--json-out", report, "--series-dir", series, "--serve",
-                                 "--http", "127.0.0.1:0", "--quiet"],
-                                stdout=subprocess.DEVNULL, stderr=log)
+    proc, base = serve_offline(scanscope, config, [pcap], log_path,
+                               ["--json-out", report, "--series-dir", series, "--quiet"])
     try:
-        port = serving_port(proc, log_path)
         metrics = ""
         deadline = time.time() + 120
         # The endpoints answer before the final report is published: an empty page until then.
-        while port and not metrics and time.time() < deadline:
-            metrics = get(f"http://127.0.0.1:{port}/metrics", seconds=60)
+        while base and not metrics and time.time() < deadline:
+            metrics = get(f"{base}/metrics", seconds=60)
             if not metrics:
                 time.sleep(0.1)
     finally:
@@ -89,7 +85,7 @@ def snapshot(scanscope, pcap, config, tmp):
         proc.wait(timeout=60)
     with open(log_path, errors="replace") as f:
         err = f.read()
-    if proc.returncode != 0 or not port:
+    if proc.returncode != 0 or not base:
         raise RuntimeError(f"scanscope on {pcap} exited {proc.returncode}: {err[-2000:]}")
     flat = {}
     with open(report) as f:

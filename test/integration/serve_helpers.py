@@ -39,6 +39,18 @@ def finished_report(proc, log_path, report_path, failures):
         return json.load(f)
 
 
+def serve_offline(scanscope, config, pcaps, log_path, extra=()):
+    """scanscope analysing `pcaps` with `config` and serving after the run on a port the system
+    picks (`--http 127.0.0.1:0`), standard error into `log_path`: (process, base URL), the URL
+    None when it never named its port."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([scanscope, "--config", config, *cache_args(), "--pcap", *pcaps,
+                                 "--serve", "--http", "127.0.0.1:0", *extra],
+                                stdout=subprocess.DEVNULL, stderr=log)
+    port = serving_port(proc, log_path)
+    return proc, f"http://127.0.0.1:{port}" if port else None
+
+
 def serving_port(proc, log_path, seconds=300):
     """The port a scanscope started with `--http 127.0.0.1:0` serves on, read from its log
     ("serving ... on 127.0.0.1:PORT", printed under --quiet too), once it answers; None when it

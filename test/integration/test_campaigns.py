@@ -39,7 +39,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
-from serve_helpers import cache_args, exit_status, serving_port  # noqa: E402
+from serve_helpers import cache_args, exit_status, serve_offline  # noqa: E402
 
 START_SLACK = dt.timedelta(hours=2)
 END_SLACK = dt.timedelta(hours=3)
@@ -236,15 +236,11 @@ def serve(scanscope, pcap, tmp, extra=()):
     """scanscope serving after an offline run of `pcap` on a port the system picks: (process,
     base URL), once the campaigns answer (start-up takes seconds under the sanitizers), or
     (process, None)."""
-    log_path = os.path.join(tmp, f"serve-{os.path.basename(pcap)}.log")
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", pcap,
-                                 "--serve", "--http", "127.0.0.1:0", "-q", *NEVER_IDLE, *extra],
-                                stdout=subprocess.DEVNULL, stderr=log)
-    port = serving_port(proc, log_path)
-    if port is None:
+    proc, base = serve_offline(scanscope, CONFIG, [pcap],
+                               os.path.join(tmp, f"serve-{os.path.basename(pcap)}.log"),
+                               ["-q", *NEVER_IDLE, *extra])
+    if base is None:
         return proc, None
-    base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
         status, body = get(base + "/api/v1/campaigns")
@@ -416,13 +412,11 @@ def check_doc_examples(scanscope, pcap, source_dir, tmp):
     """docs/api.md's examples and docs/report.md's log lines against the scenario they cite,
     analysed with the shipped config as an operator would (no test options)."""
     log_path = os.path.join(tmp, "doc-run.log")
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", pcap,
-                                 "--serve", "--http", "127.0.0.1:0"],
-                                stdout=subprocess.DEVNULL, stderr=log)
+    proc, base = serve_offline(scanscope, CONFIG, [pcap], log_path)
     try:
-        port = serving_port(proc, log_path)
-        base = f"http://127.0.0.1:{port}"
+        if base is None:
+            failures.append("doc examples: scanscope never named the port it serves on")
+            return
         deadline = time.time() + 300
         while time.time() < deadline and proc.poll() is None:
             if get(base + "/api/v1/surges")[0] == 200:

@@ -34,7 +34,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
 from ip_frames import checksum  # noqa: E402
-from serve_helpers import cache_args, exit_status, serving_port  # noqa: E402
+from serve_helpers import cache_args, exit_status, serve_offline  # noqa: E402
 
 # The request's body: the excerpt keeps the request's first line, then the bytes that end where
 # the rule matched (128 in all), these among them.
@@ -183,13 +183,12 @@ def main():
         check("scanscope-gen exit code", proc.returncode, 0)
         hostile = os.path.join(tmp, "hostile.pcap")
         hostile_capture(hostile)
-        log_path = os.path.join(tmp, "serve.log")
-        with open(log_path, "w") as log:
-            server = subprocess.Popen([scanscope, "--config", config, *cache_args(), "--pcap",
-                                       hostile, december, "--serve", "--http", "127.0.0.1:0", "-q"],
-                                      stdout=subprocess.DEVNULL, stderr=log)
+        server, base = serve_offline(scanscope, config, [hostile, december],
+                                     os.path.join(tmp, "serve.log"), ["-q"])
         try:
-            base = f"http://127.0.0.1:{serving_port(server, log_path)}"
+            if base is None:
+                failures.append("scanscope never named the port it serves on")
+                return exit_status(failures)
             deadline = time.time() + 300
             while time.time() < deadline and server.poll() is None:
                 if get(base + "/api/v1/campaigns")[0] == 200:
