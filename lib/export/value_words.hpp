@@ -4,8 +4,9 @@
  * A dimension's value in words (series_dimensions.hpp's value_form), the one place each form is
  * written: the series files, the fleet rows, the report's buckets and campaigns, and the API all
  * name values here. `Names` tells the names behind the indexes of the rules in use:
- * cluster(i), rule(i), actor(slot), each "?" when out of range, and fingerprint(port, short)
- * (empty: write the short's hex).
+ * cluster(i), rule(i), actor(slot) (what each writes for an index out of range is its own:
+ * the report "?", the series files ""), and fingerprint(port, short) (empty: write the short's
+ * hex).
  */
 
 #include <cstdio>
@@ -51,12 +52,6 @@ template <typename Names>
 std::string value_words(const Names& names, series_key::kind kind, uint16_t port,
                         uint32_t value) {
   return value_words(names, dimension_of(kind).form, port, value);
-}
-
-/** The text of a vector of names at `i`, or "?". */
-template <typename V, typename F>
-std::string name_at(const V& v, size_t i, F&& of) {
-  return i < v.size() ? std::string(of(v[i])) : std::string("?");
 }
 
 }  // namespace scanscope
