@@ -7,6 +7,7 @@
 
 #include "converse/conversation_counters.hpp"
 #include "export/fleet_delivery.hpp"
+#include "export/store_summary.hpp"
 #include "stats/counter_families.hpp"
 
 namespace scanscope {
@@ -30,6 +31,10 @@ std::vector<catalogued_family> make_catalogue() {
   all.push_back({metric, kind, "", "fleet." #field, "clickhouse", help});
   SCANSCOPE_FLEET_NUMBERS(SCANSCOPE_FLEET_ENTRY)
 #undef SCANSCOPE_FLEET_ENTRY
+#define SCANSCOPE_STORE_ENTRY(field, metric, kind, help) \
+  all.push_back({metric, kind, "", "source_store." #field, "source store", help});
+  SCANSCOPE_STORE_NUMBERS(SCANSCOPE_STORE_ENTRY)
+#undef SCANSCOPE_STORE_ENTRY
   return all;
 }
 

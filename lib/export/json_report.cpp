@@ -13,6 +13,7 @@
 #include "export/json_actors.hpp"
 #include "export/json_campaigns.hpp"
 #include "export/fleet_text.hpp"
+#include "export/store_text.hpp"
 #include "export/json_conversation.hpp"
 #include "export/json_series.hpp"
 #include "export/summary_table.hpp"
@@ -414,6 +415,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   write_lead_changes(w, r, ports);
   write_conversation(w, r, ports);
   write_fleet(w, r.fleet);
+  write_source_store(w, r.source_store);
   write_tables(w, r, ports);
   write_top_ports(w, r, ports);
   write_devices(w, r);

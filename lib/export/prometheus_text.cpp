@@ -8,6 +8,7 @@
 #include "export/prometheus_family.hpp"
 #include "export/prometheus_actors.hpp"
 #include "export/fleet_text.hpp"
+#include "export/store_text.hpp"
 #include "export/prometheus_conversation.hpp"
 #include "export/prometheus_techniques.hpp"
 #include "export/top_values.hpp"
@@ -344,6 +345,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
   }
   write_conversation_families(out, r, ports);
   append_fleet_metrics(out, r.fleet);
+  append_store_metrics(out, r.source_store);
   if (r.series != nullptr && !r.series->buckets().empty()) {
     write_last_bucket_families(out, r, ports);
   }

@@ -7,12 +7,15 @@
  *   /api/v1/campaigns?port=&scope=&from=&to=   (campaigns and lead changes)
  *   /api/v1/fingerprints/top?port=&n=
  *   /api/v1/sources/top?n=        (once the RX lcores have stopped: after an offline run)
+ *   /api/v1/sources/<address>, /api/v1/sources?class=&since=&format=  (the source store:
+ *                                 runtime/source_queries.hpp)
  * Examples are in docs/api.md.
  */
 
 #include <string>
 
 #include "runtime/run_context.hpp"
+#include "store/source_store.hpp"
 
 namespace scanscope {
 
@@ -22,6 +25,7 @@ struct api_context {
   const rules_and_databases* tables;
   const rx_lcores* rx;
   const app_options* options;
+  const source_store* sources; /**< null with --source-store none */
   bool lcores_stopped; /**< the source tables can be read (no RX lcore writes them any more) */
 };
 

@@ -28,11 +28,7 @@ po::options_description fleet_options(fleet_settings& s) {
       "clickhouse-timeout", po::value(&s.timeout)->default_value(s.timeout)->value_name("SECONDS"),
       "longest one INSERT may take, connection included")(
       "clickhouse-flush", po::value(&s.flush)->default_value(s.flush)->value_name("SECONDS"),
-      "at the end of a run, how long to go on delivering before the rest is left in the spool")(
-      "clickhouse-sources",
-      po::value(&s.sources)->default_value(s.sources)->value_name("N"),
-      "(port, source) arrivals listed per bucket and RX lcore for the store's exact distinct "
-      "counts; more are counted in the store's series rows only, and counted as dropped");
+      "at the end of a run, how long to go on delivering before the rest is left in the spool");
   return d;
 }
 
@@ -73,9 +69,6 @@ std::pair<std::string, std::string> check_fleet(fleet_settings& s) {
   }
   if (!(s.flush >= 0 && s.flush <= 3600)) {
     return {"clickhouse-flush", "option 'clickhouse-flush': must be in [0, 3600]"};
-  }
-  if (s.sources == 0 || s.sources > (1u << 24)) {
-    return {"clickhouse-sources", "option 'clickhouse-sources': must be 1 to 16777216"};
   }
   return {};
 }

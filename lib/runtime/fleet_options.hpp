@@ -23,7 +23,6 @@ struct fleet_settings {
   unsigned spool_mb = 256;        /**< --clickhouse-spool-mb */
   double timeout = 10;            /**< --clickhouse-timeout: seconds per INSERT */
   double flush = 10;              /**< --clickhouse-flush: seconds to deliver at the end */
-  unsigned sources = 262144;      /**< --clickhouse-sources: listed per bucket and RX lcore */
 
   clickhouse_url url;             /**< parsed --clickhouse */
 };

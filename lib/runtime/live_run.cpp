@@ -10,6 +10,7 @@
 #include "runtime/burst_guard.hpp"
 #include "runtime/device_ports.hpp"
 #include "runtime/fleet_setup.hpp"
+#include "runtime/store_setup.hpp"
 #include "runtime/kernel_drops.hpp"
 #include "runtime/reload.hpp"
 #include "runtime/run_context.hpp"
@@ -74,6 +75,7 @@ void publish_live(const live_context& c) {
   live.input = ports_input(c.port_ids);
   note_series_files(live, c.series.files.get());
   note_fleet(live, c.series.fleet.get());
+  note_source_store(live, c.series.sources.get(), c.rx);
   live.elapsed_seconds = seconds_since(c.start);
   live.devices = read_device_counters(c.port_ids);
   fill_report(live, c.rx, c.tables, c.o, c.series.store);
@@ -107,7 +109,9 @@ bool run_stats_loop(const live_context& c, std::atomic<bool>& stop_requested) {
     }
     c.series.clock.close_until(wall_clock_ns());
     c.pages.serve_pending([&](const std::string& target) {
-      return answer_api(target, api_context{&c.series.store, &c.tables, &c.rx, &c.o, false});
+      return answer_api(target, api_context{&c.series.store, &c.tables, &c.rx, &c.o,
+                                            c.series.sources ? &c.series.sources->store() : nullptr,
+                                            false});
     });
     if (c.o.duration > 0 && seconds_since(c.start) >= c.o.duration) {
       return true;
@@ -143,6 +147,8 @@ int finish_live(const live_context& c, bool interrupted) {
   note_series_files(report, c.series.files.get());
   finish_fleet(c.series.fleet.get(), c.o);
   note_fleet(report, c.series.fleet.get());
+  finish_source_store(c.series.sources.get(), c.o);
+  note_source_store(report, c.series.sources.get(), c.rx);
   const int rc = finish(report, c.rx, c.tables, c.o, c.series.store, &c.pages);
   if (const uint64_t lost = guarded_burst_faults(); lost != 0) {
     std::cerr << "scanscope: warning: " << lost

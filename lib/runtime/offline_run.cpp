@@ -13,6 +13,7 @@
 #include "runtime/run_context.hpp"
 #include "runtime/run_series.hpp"
 #include "runtime/fleet_setup.hpp"
+#include "runtime/store_setup.hpp"
 #include "runtime/series_setup.hpp"
 
 namespace scanscope {
@@ -119,7 +120,7 @@ std::string launch_ring_workers(const app_options& o, const rules_and_databases&
 /** The final report, and with --serve the endpoints up until a stop is asked for. @return the
  *  exit status */
 int finish_and_serve(const app_options& o, const rules_and_databases& tables, rx_lcores& rx,
-                     series_store& store, run_report& report,
+                     series_store& store, const store_feed* sources, run_report& report,
                      const std::atomic<bool>& stop_requested) {
   std::string error;
   // With --serve the endpoints stay up after the run, showing its final report.
@@ -139,7 +140,8 @@ int finish_and_serve(const app_options& o, const rules_and_databases& tables, rx
     if (!o.quiet) {
       std::fprintf(stderr, "scanscope: serving until SIGINT or SIGTERM\n");
     }
-    const api_context context{&store, &tables, &rx, &o, true};
+    const api_context context{&store, &tables, &rx, &o,
+                              sources != nullptr ? &sources->store() : nullptr, true};
     while (!stop_requested.load(std::memory_order_relaxed)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       pages.serve_pending([&](const std::string& target) { return answer_api(target, context); });
@@ -224,7 +226,15 @@ int run_offline(const app_options& o, const rules_and_databases& tables,
   note_series_files(report, files.get());
   finish_fleet(fleet.get(), o);
   note_fleet(report, fleet.get());
-  const int rc = finish_and_serve(o, tables, rx, store, report, stop_requested);
+  const std::string listed = finish_source_store(series->sources.get(), o);
+  if (!listed.empty()) {
+    std::cerr << "scanscope: " << listed << "\n";
+  }
+  note_source_store(report, series->sources.get(), rx);
+  int rc = finish_and_serve(o, tables, rx, store, series->sources.get(), report, stop_requested);
+  if (!listed.empty() && rc == exit_ok) {
+    rc = exit_runtime_error;
+  }
   for (rte_ring* r : rings) {
     rte_ring_free(r);
   }

@@ -231,7 +231,8 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
   all.add(series_options(o));
   all.add(payload_options(o));
   all.add(output_options(o));
-  all.add(conversation_options(o.conversation)).add(fleet_options(o.fleet));
+  all.add(conversation_options(o.conversation)).add(source_store_options(o.store));
+  all.add(fleet_options(o.fleet));
   return all;
 }
 
@@ -388,7 +389,8 @@ std::vector<std::string*> paths_from_file(const po::variables_map& vm, app_optio
       {"json-out", &o.json_out},     {"signature-cache", &o.signature_cache},
       {"geo-db", &o.geo_db},         {"series-dir", &o.series_dir},
       {"geo-cache", &o.geo_cache},   {"actors", &o.conversation.actors},
-      {"clickhouse-spool", &o.fleet.spool}};
+      {"clickhouse-spool", &o.fleet.spool}, {"source-store", &o.store.path},
+      {"sources-out", &o.store.sources_out}};
   std::vector<std::string*> from_file;
   for (const auto& [name, value] : path_options) {
     if (vm.count(name) == 0) {
@@ -446,7 +448,8 @@ std::string convert_and_check(app_options& o, const std::vector<unsigned>& ports
     return origin(e.option) + e.message;
   }
   for (const auto& [name, message] :
-       {check_conversation(o.conversation, !o.pcaps.empty()), check_fleet(o.fleet)}) {
+       {check_conversation(o.conversation, !o.pcaps.empty()), check_fleet(o.fleet),
+        check_store(o.store, !o.pcaps.empty())}) {
     if (!message.empty()) {
       return origin(name) + message;
     }

@@ -13,6 +13,7 @@
 
 #include "runtime/conversation_options.hpp"
 #include "runtime/fleet_options.hpp"
+#include "runtime/store_options.hpp"
 #include "stats/campaign_detector.hpp"
 #include "stats/series_store.hpp"
 #include "stats/watched_ports.hpp"
@@ -68,6 +69,7 @@ struct app_options {
   bool verbose = false;                /**< keep DPDK's own informational log */
   conversation_settings conversation;  /**< monitored prefixes, responder */
   fleet_settings fleet;                /**< the fleet store (ClickHouse) */
+  store_options store;                 /**< the source store */
 };
 
 /** What parse_options() decided. */

@@ -59,7 +59,9 @@ std::string rx_lcores::add_worker(const app_options& o, const rules_and_database
   config.bucket_ns = static_cast<uint64_t>(o.bucket * 1e9);
   config.bucket_entries = o.bucket_entries;
   config.bucket_unique_slots = o.bucket_unique_slots;
-  config.bucket_arrivals = o.fleet.clickhouse.empty() ? 0 : o.fleet.sources;
+  // The source store and the fleet store take a bucket's sources from its arrivals.
+  config.bucket_arrivals =
+      o.fleet.clickhouse.empty() && !o.store.enabled() ? 0 : o.store.arrivals;
   config.flow_capacity = o.flow_capacity;
   config.flow_idle_ns = static_cast<uint64_t>(o.flow_idle * 1e9);
   config.scan_bytes = o.scan_bytes;

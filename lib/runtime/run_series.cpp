@@ -2,6 +2,7 @@
 
 #include "runtime/fleet_setup.hpp"
 #include "runtime/series_setup.hpp"
+#include "runtime/store_setup.hpp"
 
 namespace scanscope {
 
@@ -17,6 +18,10 @@ std::unique_ptr<run_series> set_up_series(const app_options& o, const rules_and_
     return nullptr;
   }
   series->clock.set_lcores(rx.series());
+  series->sources = attach_source_store(series->clock, o, tables, error);
+  if (!error.empty()) {
+    return nullptr;
+  }
   series->files = attach_series_files(series->clock, o, tables);
   series->fleet = attach_fleet(series->clock, o, tables, rx, series->store, error);
   if (!error.empty()) {

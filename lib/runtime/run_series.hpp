@@ -11,6 +11,7 @@
 
 #include "export/series_files.hpp"
 #include "fleet/clickhouse_exporter.hpp"
+#include "store/store_feed.hpp"
 #include "runtime/options.hpp"
 #include "runtime/run_context.hpp"
 #include "stats/series_clock.hpp"
@@ -25,6 +26,7 @@ struct run_series {
   series_clock clock;                           /**< closes buckets of `store` */
   std::unique_ptr<series_files> files;          /**< null without --series-dir */
   std::unique_ptr<clickhouse_exporter> fleet;   /**< null without --clickhouse */
+  std::unique_ptr<store_feed> sources;          /**< null with --source-store none */
 };
 
 /**

@@ -1,0 +1,40 @@
+#include "export/store_text.hpp"
+
+#include "common/json_fields.hpp"
+#include "export/prometheus_family.hpp"
+
+namespace scanscope {
+
+void write_source_store(json_writer& w, const store_summary& s) {
+  w.Key("source_store");
+  if (!s.enabled) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  w.Key("path");
+  s.path.empty() ? w.Null() : w.String(s.path.c_str());
+#define SCANSCOPE_STORE_JSON(field, metric, kind, help) \
+  w.Key(#field);                                        \
+  w.Uint64(s.field);
+  SCANSCOPE_STORE_NUMBERS(SCANSCOPE_STORE_JSON)
+#undef SCANSCOPE_STORE_JSON
+  w.Key("first_error");
+  s.first_error.empty() ? w.Null() : w.String(s.first_error.c_str());
+  w.EndObject();
+}
+
+void append_store_metrics(std::string& out, const store_summary& s) {
+  if (!s.enabled) {
+    return;
+  }
+#define SCANSCOPE_STORE_METRIC(field, metric, kind, help) \
+  {                                                       \
+    family_writer f(out, metric, kind, help);             \
+    f.sample("", s.field);                                \
+  }
+  SCANSCOPE_STORE_NUMBERS(SCANSCOPE_STORE_METRIC)
+#undef SCANSCOPE_STORE_METRIC
+}
+
+}  // namespace scanscope

@@ -1,0 +1,37 @@
+#pragma once
+/**
+ * @file
+ * The source store for a run: opened at start (a store that cannot be opened stops the run
+ * before it starts), fed every bucket the clock closes, its counters in the report, and the
+ * list --sources-out writes after an offline run.
+ */
+
+#include <memory>
+#include <string>
+
+#include "export/run_report.hpp"
+#include "runtime/options.hpp"
+#include "runtime/run_context.hpp"
+#include "stats/series_clock.hpp"
+#include "store/store_feed.hpp"
+
+namespace scanscope {
+
+/**
+ * Open the store (unless --source-store none) and hand it every bucket `clock` closes.
+ * @return the feed (null with `error` set when the store cannot be used, or without a store)
+ */
+std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_options& o,
+                                                const rules_and_databases& tables,
+                                                std::string& error);
+
+/** The store's counters into the report, and the lcores' arrivals it had no room for. */
+void note_source_store(run_report& report, const store_feed* feed, const rx_lcores& rx);
+
+/**
+ * After an offline run: every bucket in the store, then --sources-out written.
+ * @return empty, or what went wrong (naming the file or the query)
+ */
+std::string finish_source_store(store_feed* feed, const app_options& o);
+
+}  // namespace scanscope

@@ -1,0 +1,363 @@
+#include "store/source_store.hpp"
+
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <ctime>
+
+namespace scanscope {
+
+namespace {
+
+constexpr int schema_version = 1;
+
+// Keys and columns are documented in docs/sources.md. Addresses are canonical text: what an
+// analyst types is what is stored, and a blocklist is a SELECT.
+constexpr const char* schema = R"(
+CREATE TABLE IF NOT EXISTS sources(
+  address TEXT PRIMARY KEY,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  buckets INTEGER NOT NULL,
+  country TEXT NOT NULL,
+  asn INTEGER NOT NULL,
+  actor TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sources_by_last_seen ON sources(last_seen);
+CREATE TABLE IF NOT EXISTS activity(
+  address TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  protocol TEXT NOT NULL,
+  value TEXT NOT NULL,
+  category TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  PRIMARY KEY(address, kind, port, protocol, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS activity_by_last_seen ON activity(last_seen);
+CREATE INDEX IF NOT EXISTS activity_by_value ON activity(kind, value, port);
+)";
+
+// Rows per transaction: a lookup waits for one chunk, not for a bucket of a million sources.
+constexpr size_t chunk_sources = 4096;
+
+std::string sqlite_reason(sqlite3* db, int rc) {
+  return db != nullptr && rc != SQLITE_CANTOPEN ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+}
+
+int64_t to_sql(uint64_t v) { return static_cast<int64_t>(v); }
+
+void bind_text(sqlite3_stmt* s, int i, const std::string& text) {
+  sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+std::string column_text(sqlite3_stmt* s, int i) {
+  const unsigned char* t = sqlite3_column_text(s, i);
+  return t != nullptr ? reinterpret_cast<const char*>(t) : "";
+}
+
+/** Open `path` and make sure it is a usable store; false with the reason otherwise. */
+bool open_checked(const std::string& path, sqlite3*& db, std::string& reason, bool& damaged) {
+  damaged = false;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc != SQLITE_OK) {
+    reason = sqlite_reason(db, rc);
+    return false;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* check = nullptr;
+  rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &check, nullptr);
+  std::string verdict;
+  if (rc == SQLITE_OK && sqlite3_step(check) == SQLITE_ROW) {
+    verdict = column_text(check, 0);
+  } else {
+    rc = sqlite3_errcode(db);
+  }
+  sqlite3_finalize(check);
+  if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT || (rc == SQLITE_OK && verdict != "ok")) {
+    damaged = true;
+    reason = rc == SQLITE_OK ? verdict : sqlite_reason(db, rc);
+    return false;
+  }
+  if (rc != SQLITE_OK) {
+    reason = sqlite_reason(db, rc);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<source_store> source_store::open(const source_store_settings& settings,
+                                                 std::string& error, std::string& notice) {
+  std::unique_ptr<source_store> store(new source_store(settings));
+  const std::string& path = settings.path;
+  std::string reason;
+  bool damaged = false;
+  if (!open_checked(path, store->db_, reason, damaged)) {
+    sqlite3_close(store->db_);
+    store->db_ = nullptr;
+    if (!damaged) {
+      error = "source store " + (path.empty() ? std::string("(temporary)") : path) +
+              ": cannot open: " + reason;
+      return nullptr;
+    }
+    // A damaged store is kept for a look, and the sensor starts anew rather than not at all.
+    const std::string aside = path + ".damaged-" + std::to_string(std::time(nullptr));
+    if (std::rename(path.c_str(), aside.c_str()) != 0) {
+      error = "source store " + path + " is damaged (" + reason + ") and cannot be moved aside";
+      return nullptr;
+    }
+    notice = "source store " + path + " is damaged (" + reason + "): moved to " + aside +
+             ", starting a new one";
+    if (!open_checked(path, store->db_, reason, damaged)) {
+      error = "source store " + path + ": cannot open: " + reason;
+      return nullptr;
+    }
+  }
+  if (!store->prepare(error)) {
+    error = "source store " + path + ": " + error;
+    return nullptr;
+  }
+  return store;
+}
+
+bool source_store::prepare(std::string& error) {
+  char* message = nullptr;
+  // WAL: a reader (sqlite3 at the command line, a backup) does not block the writer.
+  const std::string setup = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") +
+                            schema + "PRAGMA user_version;";
+  if (sqlite3_exec(db_, setup.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    error = message != nullptr ? message : "cannot create the tables";
+    sqlite3_free(message);
+    return false;
+  }
+  sqlite3_exec(db_, ("PRAGMA user_version=" + std::to_string(schema_version)).c_str(), nullptr,
+               nullptr, nullptr);
+  const auto make = [&](const char* sql, sqlite3_stmt*& s) {
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+      error = sqlite3_errmsg(db_);
+      return false;
+    }
+    return true;
+  };
+  // A bucket taken again (a restart completing it) moves last_seen nowhere: buckets counts once.
+  return make("UPDATE sources SET first_seen=min(first_seen, ?2), "
+              "buckets=buckets+(?3>last_seen), last_seen=max(last_seen, ?3), "
+              "country=?4, asn=?5, actor=?6 WHERE address=?1",
+              touch_) &&
+         make("INSERT INTO sources VALUES(?1, ?2, ?3, 1, ?4, ?5, ?6)", insert_) &&
+         make("INSERT INTO activity VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+              "ON CONFLICT DO UPDATE SET first_seen=min(first_seen, excluded.first_seen), "
+              "last_seen=max(last_seen, excluded.last_seen), category=excluded.category",
+              activity_) &&
+         make("SELECT address, first_seen, last_seen, buckets, country, asn, actor FROM sources "
+              "WHERE address=?1",
+              source_) &&
+         make("SELECT kind, port, protocol, value, category, first_seen, last_seen FROM activity "
+              "WHERE address=?1 ORDER BY kind, port, protocol, value",
+              its_activity_) &&
+         [&] {
+           sqlite3_stmt* n = nullptr;
+           if (!make("SELECT count(*) FROM sources", n)) {
+             return false;
+           }
+           if (sqlite3_step(n) == SQLITE_ROW) {
+             counts_.sources = static_cast<uint64_t>(sqlite3_column_int64(n, 0));
+           }
+           sqlite3_finalize(n);
+           return true;
+         }();
+}
+
+source_store::~source_store() {
+  for (sqlite3_stmt* s : {touch_, insert_, activity_, source_, its_activity_}) {
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db_);
+}
+
+void source_store::note_error(const char* what) {
+  ++counts_.write_errors;
+  if (first_error_.empty()) {
+    first_error_ = std::string(what) + ": " + sqlite3_errmsg(db_);
+    std::fprintf(stderr, "scanscope: source store %s: %s (counted from now on, not logged)\n",
+                 settings_.path.empty() ? "(temporary)" : settings_.path.c_str(),
+                 first_error_.c_str());
+  }
+}
+
+bool source_store::step_done(sqlite3_stmt* s) {
+  const int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return rc == SQLITE_DONE;
+}
+
+void source_store::add_bucket(uint64_t start_s, uint64_t end_s,
+                              const std::vector<source_sighting>& sources) {
+  for (size_t i = 0; i < sources.size(); i += chunk_sources) {
+    add_chunk(start_s, end_s, sources.data() + i, std::min(chunk_sources, sources.size() - i));
+  }
+  std::lock_guard<std::mutex> hold(lock_);
+  ++counts_.buckets;
+  if (end_s > settings_.retention_s && end_s - settings_.retention_s > expired_through_) {
+    expire(end_s - settings_.retention_s);
+  }
+}
+
+void source_store::add_chunk(uint64_t start_s, uint64_t end_s, const source_sighting* first,
+                             size_t n) {
+  std::lock_guard<std::mutex> hold(lock_);
+  if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    note_error("BEGIN");
+    return;
+  }
+  uint64_t added = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const source_sighting& s = first[i];
+    for (sqlite3_stmt* st : {touch_, insert_}) {
+      bind_text(st, 1, s.address);
+      sqlite3_bind_int64(st, 2, to_sql(start_s));
+      sqlite3_bind_int64(st, 3, to_sql(end_s));
+      bind_text(st, 4, s.country);
+      sqlite3_bind_int64(st, 5, s.asn);
+      bind_text(st, 6, s.actor);
+    }
+    if (!step_done(touch_)) {
+      note_error("update a source");
+      continue;
+    }
+    if (sqlite3_changes(db_) == 0) {
+      if (counts_.sources + added >= settings_.max_sources) {
+        ++counts_.dropped;
+        continue;
+      }
+      if (!step_done(insert_)) {
+        note_error("insert a source");
+        continue;
+      }
+      ++added;
+    }
+    for (const source_activity& a : s.activity) {
+      bind_text(activity_, 1, s.address);
+      bind_text(activity_, 2, a.kind);
+      sqlite3_bind_int(activity_, 3, a.port);
+      bind_text(activity_, 4, a.protocol);
+      bind_text(activity_, 5, a.value);
+      bind_text(activity_, 6, a.category);
+      sqlite3_bind_int64(activity_, 7, to_sql(start_s));
+      sqlite3_bind_int64(activity_, 8, to_sql(end_s));
+      if (!step_done(activity_)) {
+        note_error("store an activity");
+      }
+    }
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    note_error("COMMIT");
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return;
+  }
+  counts_.sources += added;
+}
+
+void source_store::expire(uint64_t cutoff_s) {
+  sqlite3_stmt* gone = nullptr;
+  sqlite3_prepare_v2(db_, "DELETE FROM sources WHERE last_seen<=?1", -1, &gone, nullptr);
+  sqlite3_stmt* old = nullptr;
+  sqlite3_prepare_v2(db_, "DELETE FROM activity WHERE last_seen<=?1", -1, &old, nullptr);
+  if (gone == nullptr || old == nullptr) {
+    note_error("expire");
+  } else {
+    sqlite3_bind_int64(old, 1, to_sql(cutoff_s));
+    sqlite3_bind_int64(gone, 1, to_sql(cutoff_s));
+    if (step_done(old) && step_done(gone)) {
+      const auto n = static_cast<uint64_t>(sqlite3_changes(db_));
+      counts_.expired += n;
+      counts_.sources -= std::min(counts_.sources, n);
+      expired_through_ = cutoff_s;
+    } else {
+      note_error("expire");
+    }
+  }
+  sqlite3_finalize(gone);
+  sqlite3_finalize(old);
+}
+
+void source_store::read_activity(stored_source& s) const {
+  bind_text(its_activity_, 1, s.address);
+  while (sqlite3_step(its_activity_) == SQLITE_ROW) {
+    stored_activity a;
+    a.what.kind = column_text(its_activity_, 0);
+    a.what.port = static_cast<uint16_t>(sqlite3_column_int(its_activity_, 1));
+    a.what.protocol = column_text(its_activity_, 2);
+    a.what.value = column_text(its_activity_, 3);
+    a.what.category = column_text(its_activity_, 4);
+    a.first_seen = static_cast<uint64_t>(sqlite3_column_int64(its_activity_, 5));
+    a.last_seen = static_cast<uint64_t>(sqlite3_column_int64(its_activity_, 6));
+    s.activity.push_back(std::move(a));
+  }
+  sqlite3_reset(its_activity_);
+}
+
+namespace {
+stored_source source_row(sqlite3_stmt* s) {
+  stored_source out;
+  out.address = column_text(s, 0);
+  out.first_seen = static_cast<uint64_t>(sqlite3_column_int64(s, 1));
+  out.last_seen = static_cast<uint64_t>(sqlite3_column_int64(s, 2));
+  out.buckets = static_cast<uint64_t>(sqlite3_column_int64(s, 3));
+  out.country = column_text(s, 4);
+  out.asn = static_cast<uint32_t>(sqlite3_column_int64(s, 5));
+  out.actor = column_text(s, 6);
+  return out;
+}
+}  // namespace
+
+std::optional<stored_source> source_store::lookup(const std::string& address) const {
+  std::lock_guard<std::mutex> hold(lock_);
+  bind_text(source_, 1, address);
+  std::optional<stored_source> found;
+  if (sqlite3_step(source_) == SQLITE_ROW) {
+    found = source_row(source_);
+  }
+  sqlite3_reset(source_);
+  if (found) {
+    read_activity(*found);
+  }
+  return found;
+}
+
+void source_store::for_each(uint64_t since_s,
+                            const std::function<bool(const stored_source&)>& visit) const {
+  std::lock_guard<std::mutex> hold(lock_);
+  sqlite3_stmt* all = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT address, first_seen, last_seen, buckets, country, asn, actor "
+                         "FROM sources WHERE last_seen>?1 ORDER BY address",
+                         -1, &all, nullptr) != SQLITE_OK) {
+    return;
+  }
+  sqlite3_bind_int64(all, 1, to_sql(since_s));
+  while (sqlite3_step(all) == SQLITE_ROW) {
+    stored_source s = source_row(all);
+    read_activity(s);
+    if (!visit(s)) {
+      break;
+    }
+  }
+  sqlite3_finalize(all);
+}
+
+source_store_counts source_store::counts() const {
+  std::lock_guard<std::mutex> hold(lock_);
+  return counts_;
+}
+
+std::string source_store::first_error() const {
+  std::lock_guard<std::mutex> hold(lock_);
+  return first_error_;
+}
+
+}  // namespace scanscope

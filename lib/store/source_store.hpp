@@ -1,0 +1,137 @@
+#pragma once
+/**
+ * @file
+ * The source store: every source address the sensor has seen within the retention period, what
+ * it did (the ports it probed, its clusters, tools and signatures, each with when it was first
+ * and last seen), where it comes from (country, AS) and whose it is (actor). The memory of the
+ * sensor, where an RX lcore's source table is a cache that forgets.
+ *
+ * An SQLite database (docs/sources.md has its tables). It is fed once per closed time bucket,
+ * from the sources that arrived in it (off the RX path), in chunks of its own transactions so a
+ * lookup never waits for a whole bucket. One connection, shared under a lock by the writer and
+ * the HTTP API's lookups. Times are those of buckets: a source's first_seen is the start of the
+ * first bucket it showed in, its last_seen the end of the last one.
+ */
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace scanscope {
+
+/** One thing a source did in a bucket: probed a port, under a cluster, tool or signature. */
+struct source_activity {
+  std::string kind;     /**< port, cluster, tool, signature (series_dimensions' names) */
+  uint16_t port = 0;    /**< destination port; 0: one of the unwatched ports */
+  std::string protocol; /**< tcp, udp or any */
+  std::string value;    /**< the cluster, tool or signature name; empty for kind port */
+  std::string category; /**< a signature's category in the rule file; else empty */
+};
+
+/** A source as one closed bucket saw it. */
+struct source_sighting {
+  std::string address; /**< canonical text (IPv4 dotted, IPv6 RFC 5952) */
+  std::string country; /**< ISO code, or the unknown code */
+  uint32_t asn = 0;
+  std::string actor;   /**< empty: none */
+  std::vector<source_activity> activity;
+};
+
+/** A stored activity, as a lookup returns it. */
+struct stored_activity {
+  source_activity what;
+  uint64_t first_seen = 0; /**< seconds since the epoch */
+  uint64_t last_seen = 0;
+};
+
+/** A stored source, as a lookup returns it. */
+struct stored_source {
+  std::string address;
+  uint64_t first_seen = 0; /**< seconds since the epoch: start of its first bucket */
+  uint64_t last_seen = 0;  /**< end of its last bucket */
+  uint64_t buckets = 0;    /**< buckets it showed in */
+  std::string country;
+  uint32_t asn = 0;
+  std::string actor;
+  std::vector<stored_activity> activity;
+};
+
+struct source_store_settings {
+  std::string path;               /**< database file; empty: a temporary one, gone at exit */
+  uint64_t max_sources = 10000000; /**< sources kept; new ones past it are dropped, counted */
+  uint64_t retention_s = 744 * 3600; /**< sources (and activities) silent longer are deleted */
+};
+
+/** What the store has done, for /metrics and the report. */
+struct source_store_counts {
+  uint64_t sources = 0;        /**< sources held now */
+  uint64_t buckets = 0;        /**< buckets taken */
+  uint64_t dropped = 0;        /**< new sources the budget had no room for */
+  uint64_t expired = 0;        /**< sources deleted past the retention period */
+  uint64_t write_errors = 0;   /**< statements that failed (a full disk, say): logged once */
+};
+
+class source_store {
+ public:
+  /**
+   * Open (or create) the store at settings.path. A file that is not an SQLite database, or fails
+   * SQLite's quick check, is renamed to PATH.damaged-SECONDS and a new store started; `notice`
+   * says so.
+   * @return null with `error` naming the path and SQLite's reason when it cannot be used
+   */
+  static std::unique_ptr<source_store> open(const source_store_settings& settings,
+                                            std::string& error, std::string& notice);
+  ~source_store();
+  source_store(const source_store&) = delete;
+  source_store& operator=(const source_store&) = delete;
+
+  /**
+   * Take the sources of one closed bucket [start_s, end_s). Taking a bucket again (a restart
+   * completing a bucket cut short) adds what is new and counts nothing twice.
+   */
+  void add_bucket(uint64_t start_s, uint64_t end_s, const std::vector<source_sighting>& sources);
+
+  /** The source at `address` (canonical text), with its activity; nothing when never seen. */
+  std::optional<stored_source> lookup(const std::string& address) const;
+
+  /**
+   * Visit stored sources seen after `since_s`, by address: `visit` gets each with its
+   * activity, and returns false to stop.
+   */
+  void for_each(uint64_t since_s, const std::function<bool(const stored_source&)>& visit) const;
+
+  source_store_counts counts() const;
+  /** The first write error (SQLite's message), empty while there was none. */
+  std::string first_error() const;
+  const std::string& path() const { return settings_.path; }
+
+ private:
+  explicit source_store(source_store_settings settings) : settings_(std::move(settings)) {}
+  bool prepare(std::string& error);
+  void add_chunk(uint64_t start_s, uint64_t end_s, const source_sighting* first, size_t n);
+  bool step_done(sqlite3_stmt* s);
+  void expire(uint64_t cutoff_s);
+  void read_activity(stored_source& s) const;
+  void note_error(const char* what);
+
+  source_store_settings settings_;
+  sqlite3* db_ = nullptr;
+  mutable std::mutex lock_;
+  sqlite3_stmt* touch_ = nullptr;    // UPDATE a known source
+  sqlite3_stmt* insert_ = nullptr;   // INSERT a new one
+  sqlite3_stmt* activity_ = nullptr; // upsert an activity
+  sqlite3_stmt* source_ = nullptr;   // SELECT one source
+  sqlite3_stmt* its_activity_ = nullptr;
+  source_store_counts counts_;
+  uint64_t expired_through_ = 0;
+  std::string first_error_;
+};
+
+}  // namespace scanscope

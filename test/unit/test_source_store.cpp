@@ -1,0 +1,257 @@
+// The source store: what a source did over buckets, the verdict on it, its budget, retention,
+// a restart, a damaged file; the endpoints' answers and the arrivals it is fed from.
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "runtime/source_queries.hpp"
+#include "stats/series_dimensions.hpp"
+#include "stats/watched_ports.hpp"
+#include "store/source_sightings.hpp"
+#include "store/source_store.hpp"
+#include "store/source_verdict.hpp"
+
+using namespace scanscope;
+
+namespace {
+
+constexpr uint64_t hour = 3600;
+constexpr uint64_t t0 = 1515369600;  // 2018-01-08T00:00:00Z
+
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    char name[] = "/tmp/scanscope-store-XXXXXX";
+    path = mkdtemp(name);
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+  std::string file(const char* name) const { return (path / name).string(); }
+};
+
+source_activity port(uint16_t p) { return {"port", p, "tcp", "", ""}; }
+source_activity signature(uint16_t p, const char* name, const char* category) {
+  return {"signature", p, "tcp", name, category};
+}
+source_activity tool(uint16_t p, const char* name) { return {"tool", p, "tcp", name, ""}; }
+
+source_sighting sighting(const char* address, std::vector<source_activity> what,
+                         const char* actor = "") {
+  return {address, "KR", 4766, actor, std::move(what)};
+}
+
+std::unique_ptr<source_store> open_store(const source_store_settings& s) {
+  std::string error, notice;
+  auto store = source_store::open(s, error, notice);
+  INFO(error);
+  REQUIRE(store);
+  return store;
+}
+
+const stored_activity* find(const stored_source& s, const std::string& kind, uint16_t port,
+                            const std::string& value = "") {
+  for (const stored_activity& a : s.activity) {
+    if (a.what.kind == kind && a.what.port == port && a.what.value == value) {
+      return &a;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a source's activity over buckets, and a bucket taken twice counts once") {
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 100, 744 * hour});
+  store->add_bucket(t0, t0 + hour,
+                    {sighting("198.51.100.7", {port(3333), tool(3333, "mirai"),
+                                               signature(3333, "claymore-getstat1", "recon")})});
+  const std::vector<source_sighting> second = {sighting(
+      "198.51.100.7", {port(52869), signature(52869, "realtek-upnp-addportmapping", "exploit")})};
+  store->add_bucket(t0 + 5 * hour, t0 + 6 * hour, second);
+  store->add_bucket(t0 + 5 * hour, t0 + 6 * hour, second);  // a restart completing it
+
+  const auto s = store->lookup("198.51.100.7");
+  REQUIRE(s);
+  CHECK(s->first_seen == t0);
+  CHECK(s->last_seen == t0 + 6 * hour);
+  CHECK(s->buckets == 2);
+  CHECK(s->country == "KR");
+  CHECK(s->asn == 4766);
+  REQUIRE(find(*s, "port", 3333));
+  CHECK(find(*s, "port", 3333)->last_seen == t0 + hour);
+  REQUIRE(find(*s, "port", 52869));
+  CHECK(find(*s, "port", 52869)->first_seen == t0 + 5 * hour);
+  CHECK(find(*s, "signature", 3333, "claymore-getstat1"));
+  CHECK(find(*s, "signature", 52869, "realtek-upnp-addportmapping"));
+  CHECK_FALSE(store->lookup("198.51.100.8"));
+  CHECK(store->counts().sources == 1);
+  CHECK(store->counts().buckets == 3);
+}
+
+TEST_CASE("verdicts: an actor is benign, a signature past reconnaissance malicious") {
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 100, 744 * hour});
+  store->add_bucket(
+      t0, t0 + hour,
+      {sighting("192.0.2.1", {port(3333), signature(3333, "claymore-getstat1", "recon")}),
+       sighting("192.0.2.2", {port(52869), tool(52869, "mirai"),
+                              signature(52869, "realtek-upnp-addportmapping", "exploit")}),
+       sighting("192.0.2.3", {port(8545), signature(8545, "eth-sendtransaction", "theft")},
+                "Shadowserver")});
+  const source_verdict recon = judge_source(*store->lookup("192.0.2.1"));
+  CHECK(recon.verdict == source_class::unknown);
+  const source_verdict exploit = judge_source(*store->lookup("192.0.2.2"));
+  CHECK(exploit.verdict == source_class::malicious);
+  CHECK(exploit.reason == "signature realtek-upnp-addportmapping (exploit) to 52869/tcp");
+  CHECK(exploit.tags == std::vector<std::string>{"mirai", "realtek-upnp-addportmapping"});
+  const source_verdict actor = judge_source(*store->lookup("192.0.2.3"));
+  CHECK(actor.verdict == source_class::benign);
+  CHECK(actor.reason.find("Shadowserver") != std::string::npos);
+}
+
+TEST_CASE("the budget drops new sources and counts them; known ones still update") {
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 2, 744 * hour});
+  store->add_bucket(t0, t0 + hour,
+                    {sighting("192.0.2.1", {port(23)}), sighting("192.0.2.2", {port(23)}),
+                     sighting("192.0.2.3", {port(23)})});
+  CHECK(store->counts().sources == 2);
+  CHECK(store->counts().dropped == 1);
+  CHECK_FALSE(store->lookup("192.0.2.3"));
+  store->add_bucket(t0 + hour, t0 + 2 * hour, {sighting("192.0.2.1", {port(2323)})});
+  CHECK(find(*store->lookup("192.0.2.1"), "port", 2323));
+  CHECK(store->counts().dropped == 1);
+}
+
+TEST_CASE("sources and activities silent past the retention period are deleted") {
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 100, 3 * hour});
+  store->add_bucket(t0, t0 + hour,
+                    {sighting("192.0.2.1", {port(23)}), sighting("192.0.2.2", {port(22)})});
+  store->add_bucket(t0 + 2 * hour, t0 + 3 * hour, {sighting("192.0.2.2", {port(80)})});
+  CHECK(store->lookup("192.0.2.1"));
+  store->add_bucket(t0 + 4 * hour, t0 + 5 * hour, {sighting("192.0.2.3", {port(443)})});
+  CHECK_FALSE(store->lookup("192.0.2.1"));
+  const auto kept = store->lookup("192.0.2.2");
+  REQUIRE(kept);
+  CHECK_FALSE(find(*kept, "port", 22));  // its first bucket is past the period
+  CHECK(find(*kept, "port", 80));
+  CHECK(store->counts().expired == 1);
+  CHECK(store->counts().sources == 2);
+}
+
+TEST_CASE("the store survives a restart, and a damaged one is set aside") {
+  temp_dir dir;
+  const std::string path = dir.file("s.db");
+  {
+    auto store = open_store({path, 100, 744 * hour});
+    store->add_bucket(t0, t0 + hour, {sighting("2001:db8::5", {port(5555)})});
+  }
+  {
+    auto store = open_store({path, 100, 744 * hour});
+    CHECK(store->counts().sources == 1);
+    const auto s = store->lookup("2001:db8::5");
+    REQUIRE(s);
+    CHECK(find(*s, "port", 5555));
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path + suffix);
+  }
+  std::ofstream(path) << std::string(8192, 'x');
+  std::string error, notice;
+  auto store = source_store::open({path, 100, 744 * hour}, error, notice);
+  REQUIRE(store);
+  CHECK(error.empty());
+  CHECK(notice.find(path + ".damaged-") != std::string::npos);
+  CHECK(store->counts().sources == 0);
+  size_t aside = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path)) {
+    aside += e.path().filename().string().find("s.db.damaged-") == 0;
+  }
+  CHECK(aside == 1);
+}
+
+TEST_CASE("a store that cannot be opened is an error naming its path") {
+  std::string error, notice;
+  auto store = source_store::open({"/nonexistent-folder/s.db", 100, hour}, error, notice);
+  CHECK_FALSE(store);
+  CHECK(error.find("/nonexistent-folder/s.db") != std::string::npos);
+}
+
+TEST_CASE("the endpoints: a lookup, 404, 400, and lists by class and format") {
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 100, 744 * hour});
+  store->add_bucket(
+      t0, t0 + hour,
+      {sighting("192.0.2.2", {port(52869), signature(52869, "upnp-picsdesc-post", "exploit")}),
+       sighting("192.0.2.9", {port(23)}),
+       sighting("2001:db8::1", {port(5555), signature(5555, "adb-shell", "download")})});
+  const http_response one = source_lookup("192.0.2.2", *store);
+  CHECK(one.status == 200);
+  CHECK(one.body.find("\"classification\":\"malicious\"") != std::string::npos);
+  CHECK(source_lookup("2001:0db8:0:0::1", *store).status == 200);  // any spelling of it
+  CHECK(source_lookup("192.0.2.3", *store).status == 404);
+  const http_response malformed = source_lookup("192.0.2.300", *store);
+  CHECK(malformed.status == 400);
+  CHECK(malformed.body.find("192.0.2.300") != std::string::npos);
+
+  CHECK(list_sources("?class=malicious&format=txt", *store).body ==
+        "192.0.2.2\n2001:db8::1\n");
+  CHECK(list_sources("?class=unknown&format=txt", *store).body == "192.0.2.9\n");
+  CHECK(list_sources("?format=txt&n=1", *store).body == "192.0.2.2\n");
+  CHECK(list_sources("?format=txt&since=" + std::to_string(t0 + hour), *store)
+            .body.empty());
+  const std::string nft = list_sources("?class=malicious&format=nft", *store).body;
+  CHECK(nft.find("set malicious_v4") != std::string::npos);
+  CHECK(nft.find("elements = { 192.0.2.2 }") != std::string::npos);
+  CHECK(nft.find("elements = { 2001:db8::1 }") != std::string::npos);
+  const std::string csv = list_sources("?format=csv", *store).body;
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 4);
+  for (const char* q : {"?class=evil", "?since=yesterday", "?format=xml", "?n=0", "?colour=red"}) {
+    const http_response r = list_sources(q, *store);
+    INFO(q);
+    CHECK(r.status == 400);
+  }
+}
+
+TEST_CASE("a bucket's arrivals become one sighting per source, keys in words") {
+  std::string error;
+  const auto ports = watched_ports::build({{3333, transport::tcp, "claymore"}}, error);
+  REQUIRE(ports);
+  series_names names;
+  names.ports = &*ports;
+  names.signatures = {"claymore-getstat1"};
+  names.countries = {"ZZ", "KR"};
+  names.actors = {"Shadowserver"};
+  const uint16_t p = ports->index(transport::tcp, 3333);
+  source_arrival a[4] = {};
+  const uint8_t addr[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 7};
+  for (source_arrival& x : a) {
+    std::memcpy(x.source, addr, 16);
+  }
+  a[0].key = series_key::make(series_key::kind::port, p, series_key::all, 1);
+  a[1].key = series_key::make(series_key::kind::signature, p, 0, 1);
+  a[2].key = series_key::make(series_key::kind::actor, p, 1, 0);
+  a[3].key = series_key::make(series_key::kind::as, p, 4766, 0);
+  const auto out = sightings_of({a, a + 4}, names, {"recon"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].address == "198.51.100.7");
+  CHECK(out[0].country == "KR");
+  CHECK(out[0].actor == "Shadowserver");
+  CHECK(out[0].asn == 4766);
+  REQUIRE(out[0].activity.size() == 2);
+  for (const source_activity& what : out[0].activity) {
+    CHECK(what.port == 3333);
+    CHECK(what.protocol == "tcp");
+    if (what.kind == "signature") {
+      CHECK(what.value == "claymore-getstat1");
+      CHECK(what.category == "recon");
+    } else {
+      CHECK(what.kind == "port");
+      CHECK(what.value.empty());
+    }
+  }
+}
