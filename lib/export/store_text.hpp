@@ -12,7 +12,7 @@
 
 namespace scanscope {
 
-/** The "source_store" object: null with --source-store none. */
+/** The "source_store" object: null without --source-store. */
 void write_source_store(json_writer& w, const store_summary& s);
 
 /** The scanscope_source_store_* families (nothing without a store). */

@@ -439,10 +439,11 @@ http_response answer_api(const std::string& target, const api_context& c) {
   }
   if (path == "/api/v1/sources" || path.rfind("/api/v1/sources/", 0) == 0) {
     if (c.sources == nullptr) {
-      return {503, "text/plain; charset=utf-8", "no source store (--source-store none)\n"};
+      return {503, "text/plain; charset=utf-8", "no source store (start with --source-store FILE)\n"};
     }
     return path == "/api/v1/sources"
-               ? list_sources(target, *c.sources)
+               ? list_sources(target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1),
+                            *c.sources)
                : source_lookup(path.substr(std::strlen("/api/v1/sources/")), *c.sources);
   }
   if (path == "/api/v1/exposure") {

@@ -158,8 +158,8 @@ http_response source_lookup(const std::string& address, const source_store& stor
   return json_answer(b);
 }
 
-http_response list_sources(const std::string& target, const source_store& store) {
-  const auto p = parameters(target.find('?') == std::string::npos ? "?" + target : target);
+http_response list_sources(const std::string& query, const source_store& store) {
+  const auto p = parameters("?" + query);
   static const std::set<std::string> known = {"class", "since", "format", "n"};
   for (const auto& [name, value] : p) {
     if (!known.count(name)) {

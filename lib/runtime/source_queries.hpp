@@ -17,9 +17,9 @@ namespace scanscope {
 http_response source_lookup(const std::string& address, const source_store& store);
 
 /**
- * The sources `target`'s query selects (a path with a query, or "?class=..."), in its format;
- * 400 naming a bad parameter.
+ * The sources a query ("class=malicious&format=txt", the part after '?') selects, in its
+ * format; 400 naming a bad parameter.
  */
-http_response list_sources(const std::string& target, const source_store& store);
+http_response list_sources(const std::string& query, const source_store& store);
 
 }  // namespace scanscope

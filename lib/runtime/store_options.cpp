@@ -11,8 +11,8 @@ po::options_description source_store_options(store_options& s) {
   d.add_options()(
       "source-store", po::value(&s.path)->value_name("FILE"),
       "keep every source seen within --retention here (SQLite): its ports, clusters, tools, "
-      "signatures, country, AS, actor and verdict, for /api/v1/sources (docs/sources.md); read "
-      "back at start. Unset: a temporary store for this run; 'none': no store")(
+      "signatures, country, AS, actor and verdict, for /api/v1/sources (docs/sources.md); kept "
+      "across restarts. Unset or 'none': no store")(
       "source-store-max", po::value(&s.max_sources)->default_value(s.max_sources)->value_name("N"),
       "most sources the store keeps; new sources past it are dropped and counted")(
       "bucket-sources", po::value(&s.arrivals)->default_value(s.arrivals)->value_name("N"),
@@ -39,8 +39,7 @@ std::pair<std::string, std::string> check_store(const store_options& s, bool off
                            "GET /api/v1/sources"};
   }
   if (!s.sources_out.empty() && !s.enabled()) {
-    return {"sources-out", "option 'sources-out': needs a source store (--source-store is "
-                           "'none')"};
+    return {"sources-out", "option 'sources-out': needs a source store (--source-store FILE)"};
   }
   return {};
 }

@@ -16,14 +16,14 @@ class options_description;
 namespace scanscope {
 
 struct store_options {
-  /** --source-store as given: a file; "" a temporary one; "none" no store at all */
+  /** --source-store as given: a file; "" or "none": no store */
   std::string path;
   uint64_t max_sources = 10000000; /**< --source-store-max */
   unsigned arrivals = 262144;      /**< --bucket-sources: listed per bucket and RX lcore */
   std::string sources_out;         /**< --sources-out: a list written after an offline run */
   std::string sources_query;       /**< --sources-query: which sources, and in what form */
 
-  bool enabled() const { return path != "none"; }
+  bool enabled() const { return !path.empty() && path != "none"; }
 };
 
 /** The "Source store" option group, writing into `s`. */

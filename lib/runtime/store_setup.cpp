@@ -42,13 +42,11 @@ std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_o
   if (!notice.empty()) {
     std::fprintf(stderr, "scanscope: warning: %s\n", notice.c_str());
   }
-  auto feed = std::make_unique<store_feed>(std::move(store));
+  auto feed = std::make_unique<store_feed>(std::move(store), clock.width_ns() / 1000000000ULL);
   store_feed* raw = feed.get();
-  const uint64_t width_s = clock.width_ns() / 1000000000ULL;
-  clock.on_closed([raw, width_s, &tables](const closed_bucket& closed, bool) {
+  clock.on_closed([raw, &tables](const closed_bucket& closed, bool) {
     store_bucket b;
-    b.start_s = static_cast<uint64_t>(closed.bucket) * width_s;
-    b.end_s = b.start_s + width_s;
+    b.bucket = closed.bucket;
     b.arrivals = closed.arrivals;
     b.names = names_of(tables);
     b.categories = categories_of(tables);

@@ -142,12 +142,12 @@ bool source_store::prepare(std::string& error) {
     }
     return true;
   };
-  // A bucket taken again (a restart completing it) moves last_seen nowhere: buckets counts once.
+  // A first bucket the store has already (a restart completing it) is not counted again.
   return make("UPDATE sources SET first_seen=min(first_seen, ?2), "
-              "buckets=buckets+(?3>last_seen), last_seen=max(last_seen, ?3), "
+              "buckets=buckets+?7-(?8<=last_seen), last_seen=max(last_seen, ?3), "
               "country=?4, asn=?5, actor=?6 WHERE address=?1",
               touch_) &&
-         make("INSERT INTO sources VALUES(?1, ?2, ?3, 1, ?4, ?5, ?6)", insert_) &&
+         make("INSERT INTO sources VALUES(?1, ?2, ?3, ?7, ?4, ?5, ?6)", insert_) &&
          make("INSERT INTO activity VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
               "ON CONFLICT DO UPDATE SET first_seen=min(first_seen, excluded.first_seen), "
               "last_seen=max(last_seen, excluded.last_seen), category=excluded.category",
@@ -196,19 +196,36 @@ bool source_store::step_done(sqlite3_stmt* s) {
 }
 
 void source_store::add_bucket(uint64_t start_s, uint64_t end_s,
-                              const std::vector<source_sighting>& sources) {
-  for (size_t i = 0; i < sources.size(); i += chunk_sources) {
-    add_chunk(start_s, end_s, sources.data() + i, std::min(chunk_sources, sources.size() - i));
+                              std::vector<source_sighting> sources) {
+  for (source_sighting& s : sources) {
+    s.first_seen = start_s;
+    s.first_end = s.last_seen = end_s;
+    s.buckets = 1;
   }
+  add(sources);
+  count_bucket();
+}
+
+void source_store::count_bucket() {
   std::lock_guard<std::mutex> hold(lock_);
   ++counts_.buckets;
-  if (end_s > settings_.retention_s && end_s - settings_.retention_s > expired_through_) {
-    expire(end_s - settings_.retention_s);
+}
+
+void source_store::add(const std::vector<source_sighting>& sources) {
+  uint64_t latest = 0;
+  for (size_t i = 0; i < sources.size(); i += chunk_sources) {
+    add_chunk(sources.data() + i, std::min(chunk_sources, sources.size() - i));
+  }
+  for (const source_sighting& s : sources) {
+    latest = std::max(latest, s.last_seen);
+  }
+  std::lock_guard<std::mutex> hold(lock_);
+  if (latest > settings_.retention_s && latest - settings_.retention_s > expired_through_) {
+    expire(latest - settings_.retention_s);
   }
 }
 
-void source_store::add_chunk(uint64_t start_s, uint64_t end_s, const source_sighting* first,
-                             size_t n) {
+void source_store::add_chunk(const source_sighting* first, size_t n) {
   std::lock_guard<std::mutex> hold(lock_);
   if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
     note_error("BEGIN");
@@ -219,12 +236,14 @@ void source_store::add_chunk(uint64_t start_s, uint64_t end_s, const source_sigh
     const source_sighting& s = first[i];
     for (sqlite3_stmt* st : {touch_, insert_}) {
       bind_text(st, 1, s.address);
-      sqlite3_bind_int64(st, 2, to_sql(start_s));
-      sqlite3_bind_int64(st, 3, to_sql(end_s));
+      sqlite3_bind_int64(st, 2, to_sql(s.first_seen));
+      sqlite3_bind_int64(st, 3, to_sql(s.last_seen));
       bind_text(st, 4, s.country);
       sqlite3_bind_int64(st, 5, s.asn);
       bind_text(st, 6, s.actor);
+      sqlite3_bind_int64(st, 7, to_sql(s.buckets));
     }
+    sqlite3_bind_int64(touch_, 8, to_sql(s.first_end));
     if (!step_done(touch_)) {
       note_error("update a source");
       continue;
@@ -247,8 +266,8 @@ void source_store::add_chunk(uint64_t start_s, uint64_t end_s, const source_sigh
       bind_text(activity_, 4, a.protocol);
       bind_text(activity_, 5, a.value);
       bind_text(activity_, 6, a.category);
-      sqlite3_bind_int64(activity_, 7, to_sql(start_s));
-      sqlite3_bind_int64(activity_, 8, to_sql(end_s));
+      sqlite3_bind_int64(activity_, 7, to_sql(a.first_seen != 0 ? a.first_seen : s.first_seen));
+      sqlite3_bind_int64(activity_, 8, to_sql(a.last_seen != 0 ? a.last_seen : s.last_seen));
       if (!step_done(activity_)) {
         note_error("store an activity");
       }

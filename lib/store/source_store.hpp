@@ -33,11 +33,17 @@ struct source_activity {
   std::string protocol; /**< tcp, udp or any */
   std::string value;    /**< the cluster, tool or signature name; empty for kind port */
   std::string category; /**< a signature's category in the rule file; else empty */
+  uint64_t first_seen = 0; /**< start of the first bucket it showed in (0: the source's) */
+  uint64_t last_seen = 0;  /**< end of the last one (0: the source's) */
 };
 
-/** A source as one closed bucket saw it. */
+/** A source as one or more closed buckets saw it. */
 struct source_sighting {
   std::string address; /**< canonical text (IPv4 dotted, IPv6 RFC 5952) */
+  uint64_t first_seen = 0; /**< start of the first bucket, seconds since the epoch */
+  uint64_t first_end = 0;  /**< end of the first bucket */
+  uint64_t last_seen = 0;  /**< end of the last bucket */
+  uint64_t buckets = 1;    /**< buckets it showed in */
   std::string country; /**< ISO code, or the unknown code */
   uint32_t asn = 0;
   std::string actor;   /**< empty: none */
@@ -64,7 +70,7 @@ struct stored_source {
 };
 
 struct source_store_settings {
-  std::string path;               /**< database file; empty: a temporary one, gone at exit */
+  std::string path;               /**< database file */
   uint64_t max_sources = 10000000; /**< sources kept; new ones past it are dropped, counted */
   uint64_t retention_s = 744 * 3600; /**< sources (and activities) silent longer are deleted */
 };
@@ -93,10 +99,17 @@ class source_store {
   source_store& operator=(const source_store&) = delete;
 
   /**
-   * Take the sources of one closed bucket [start_s, end_s). Taking a bucket again (a restart
-   * completing a bucket cut short) adds what is new and counts nothing twice.
+   * Take sources as closed buckets saw them, then delete what is past the retention period
+   * from the latest end on. A bucket taken again (a restart completing a bucket cut short)
+   * adds what is new and counts nothing twice.
    */
-  void add_bucket(uint64_t start_s, uint64_t end_s, const std::vector<source_sighting>& sources);
+  void add(const std::vector<source_sighting>& sources);
+
+  /** One more closed bucket was taken (its sources added now or later). */
+  void count_bucket();
+
+  /** add() the sources of one closed bucket [start_s, end_s), as they are, and count it. */
+  void add_bucket(uint64_t start_s, uint64_t end_s, std::vector<source_sighting> sources);
 
   /** The source at `address` (canonical text), with its activity; nothing when never seen. */
   std::optional<stored_source> lookup(const std::string& address) const;
@@ -115,7 +128,7 @@ class source_store {
  private:
   explicit source_store(source_store_settings settings) : settings_(std::move(settings)) {}
   bool prepare(std::string& error);
-  void add_chunk(uint64_t start_s, uint64_t end_s, const source_sighting* first, size_t n);
+  void add_chunk(const source_sighting* first, size_t n);
   bool step_done(sqlite3_stmt* s);
   void expire(uint64_t cutoff_s);
   void read_activity(stored_source& s) const;

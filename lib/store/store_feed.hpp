@@ -2,10 +2,13 @@
 /**
  * @file
  * Feeds the source store from a thread of its own: the stats loop hands a closed bucket's
- * arrivals over (a lock and a move) and never waits for SQLite. Buckets are taken in the order
- * they closed; finish() takes what is left before the run ends.
+ * arrivals over (a lock and a move) and never waits for SQLite. Buckets are merged in memory
+ * (pending_sources) and written every few seconds, or sooner when many are waiting, so a source
+ * that shows every hour costs one upsert per write rather than one per hour; drain() and
+ * finish() write everything.
  */
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -17,45 +20,57 @@
 
 #include "export/series_files.hpp"
 #include "stats/bucket_series.hpp"
+#include "store/pending_sources.hpp"
 #include "store/source_store.hpp"
 
 namespace scanscope {
 
 /** One closed bucket for the store. */
 struct store_bucket {
-  uint64_t start_s = 0;
-  uint64_t end_s = 0;
+  int64_t bucket = 0;
   std::vector<source_arrival> arrivals;
-  series_names names;                 /**< the names behind its keys when it closed */
+  series_names names;                  /**< the names behind its keys when it closed */
   std::vector<std::string> categories; /**< rule slot → category when it closed */
 };
 
 class store_feed {
  public:
-  explicit store_feed(std::unique_ptr<source_store> store);
+  /**
+   * @param width_s    the buckets' width in seconds
+   * @param write_every longest a closed bucket waits in memory before it is written
+   */
+  store_feed(std::unique_ptr<source_store> store, uint64_t width_s,
+             std::chrono::milliseconds write_every = std::chrono::seconds(5));
   ~store_feed();
 
   /** Stats side: take a closed bucket after the ones before it. */
   void submit(store_bucket bucket);
-  /** Take every bucket submitted so far, then end the thread. */
-  void finish();
-  /** Wait until every bucket submitted so far is in the store. */
+  /** Wait until every bucket submitted so far is written to the store. */
   void drain();
+  /** drain(), then end the thread. */
+  void finish();
 
   source_store& store() { return *store_; }
   const source_store& store() const { return *store_; }
-  /** Buckets waiting for the store. */
+  /** Buckets handed over and not yet written. */
   size_t waiting() const;
 
  private:
   void run();
+  /** Write what is pending (the lock is not held). */
+  void write(const series_names& names, const std::vector<std::string>& categories);
 
   std::unique_ptr<source_store> store_;
+  uint64_t width_s_;
+  std::chrono::milliseconds write_every_;
+  pending_sources pending_;     // the thread's own
+  size_t pending_buckets_ = 0;  // merged, not written (under lock_)
   mutable std::mutex lock_;
   std::condition_variable wake_;
   std::condition_variable idle_;
   std::deque<store_bucket> queue_;
   bool busy_ = false;
+  bool write_now_ = false;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -16,6 +16,8 @@
   series folder gives the campaigns of a single run.
 - The API (/api/v1/campaigns with filters) and /metrics agree with the report; a bad filter is
   answered 400; scripts/print-report.py writes the narrative per port.
+- The source store (source_checks.py): what the Satori sources did, their verdicts and the
+  blocklist, answered after a restart.
 - The guides say what the program does: every curl example of docs/api.md, run against the
   December scenario, answers 200 with the JSON the doc shows (`...` stands for what it leaves
   out); the campaign log lines of docs/report.md are what the run prints; --quiet prints none.
@@ -40,6 +42,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_pcap_report import check, failures  # noqa: E402
 from serve_helpers import cache_args, exit_status, serve_offline  # noqa: E402
+from source_checks import check_sources, store_args  # noqa: E402
 
 START_SLACK = dt.timedelta(hours=2)
 END_SLACK = dt.timedelta(hours=3)
@@ -490,7 +493,11 @@ def main():
             if truth is None:
                 continue
             report_path = os.path.join(tmp, name + ".json")
-            report, stderr = analyse(scanscope, [pcap], report_path)
+            extra = []
+            if name == "claymore-satori-2018-01":
+                extra, background = store_args(tmp, truth, os.path.join(source_dir, "config",
+                                                                        "actors.conf"))
+            report, stderr = analyse(scanscope, [pcap], report_path, extra)
             if report is None:
                 continue
             # -q: errors, warnings and the report's line only; events are in the report.
@@ -500,6 +507,8 @@ def main():
             check_against_truth(name, truth, report)
             if name == "campaign-shapes":  # no payloads: every frame is a probe
                 check_tools_against_truth(name, truth, report)
+            if extra:
+                check_sources(scanscope, CONFIG, pcap, extra, background, tmp)
         if "campaign-shapes" in reports:
             pcap, report, _ = reports["campaign-shapes"]
             check_shapes(report)

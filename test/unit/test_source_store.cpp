@@ -10,7 +10,7 @@
 #include "runtime/source_queries.hpp"
 #include "stats/series_dimensions.hpp"
 #include "stats/watched_ports.hpp"
-#include "store/source_sightings.hpp"
+#include "store/pending_sources.hpp"
 #include "store/source_store.hpp"
 #include "store/source_verdict.hpp"
 
@@ -39,7 +39,13 @@ source_activity tool(uint16_t p, const char* name) { return {"tool", p, "tcp", n
 
 source_sighting sighting(const char* address, std::vector<source_activity> what,
                          const char* actor = "") {
-  return {address, "KR", 4766, actor, std::move(what)};
+  source_sighting s;
+  s.address = address;
+  s.country = "KR";
+  s.asn = 4766;
+  s.actor = actor;
+  s.activity = std::move(what);
+  return s;
 }
 
 std::unique_ptr<source_store> open_store(const source_store_settings& s) {
@@ -198,26 +204,30 @@ TEST_CASE("the endpoints: a lookup, 404, 400, and lists by class and format") {
   CHECK(malformed.status == 400);
   CHECK(malformed.body.find("192.0.2.300") != std::string::npos);
 
-  CHECK(list_sources("?class=malicious&format=txt", *store).body ==
+  CHECK(list_sources("class=malicious&format=txt", *store).body ==
         "192.0.2.2\n2001:db8::1\n");
-  CHECK(list_sources("?class=unknown&format=txt", *store).body == "192.0.2.9\n");
-  CHECK(list_sources("?format=txt&n=1", *store).body == "192.0.2.2\n");
-  CHECK(list_sources("?format=txt&since=" + std::to_string(t0 + hour), *store)
+  CHECK(list_sources("class=unknown&format=txt", *store).body == "192.0.2.9\n");
+  const http_response all = list_sources("", *store);  // no query: every source, JSON
+  CHECK(all.status == 200);
+  // Objects: three sources, their three ports and two signatures.
+  CHECK(std::count(all.body.begin(), all.body.end(), '{') == 3 + 3 + 2);
+  CHECK(list_sources("format=txt&n=1", *store).body == "192.0.2.2\n");
+  CHECK(list_sources("format=txt&since=" + std::to_string(t0 + hour), *store)
             .body.empty());
-  const std::string nft = list_sources("?class=malicious&format=nft", *store).body;
+  const std::string nft = list_sources("class=malicious&format=nft", *store).body;
   CHECK(nft.find("set malicious_v4") != std::string::npos);
   CHECK(nft.find("elements = { 192.0.2.2 }") != std::string::npos);
   CHECK(nft.find("elements = { 2001:db8::1 }") != std::string::npos);
-  const std::string csv = list_sources("?format=csv", *store).body;
+  const std::string csv = list_sources("format=csv", *store).body;
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 4);
-  for (const char* q : {"?class=evil", "?since=yesterday", "?format=xml", "?n=0", "?colour=red"}) {
+  for (const char* q : {"class=evil", "since=yesterday", "format=xml", "n=0", "colour=red"}) {
     const http_response r = list_sources(q, *store);
     INFO(q);
     CHECK(r.status == 400);
   }
 }
 
-TEST_CASE("a bucket's arrivals become one sighting per source, keys in words") {
+TEST_CASE("arrivals of several buckets merge into one sighting per source, keys in words") {
   std::string error;
   const auto ports = watched_ports::build({{3333, transport::tcp, "claymore"}}, error);
   REQUIRE(ports);
@@ -227,31 +237,53 @@ TEST_CASE("a bucket's arrivals become one sighting per source, keys in words") {
   names.countries = {"ZZ", "KR"};
   names.actors = {"Shadowserver"};
   const uint16_t p = ports->index(transport::tcp, 3333);
-  source_arrival a[4] = {};
   const uint8_t addr[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 7};
-  for (source_arrival& x : a) {
-    std::memcpy(x.source, addr, 16);
-  }
-  a[0].key = series_key::make(series_key::kind::port, p, series_key::all, 1);
-  a[1].key = series_key::make(series_key::kind::signature, p, 0, 1);
-  a[2].key = series_key::make(series_key::kind::actor, p, 1, 0);
-  a[3].key = series_key::make(series_key::kind::as, p, 4766, 0);
-  const auto out = sightings_of({a, a + 4}, names, {"recon"});
+  const auto arrival = [&](uint64_t key) {
+    source_arrival a{};
+    std::memcpy(a.source, addr, 16);
+    a.key = key;
+    return a;
+  };
+  const uint64_t on_port = series_key::make(series_key::kind::port, p, series_key::all, 1);
+  const uint64_t getstat = series_key::make(series_key::kind::signature, p, 0, 1);
+  pending_sources pending;
+  const int64_t b0 = static_cast<int64_t>(t0 / hour);
+  pending.add(b0, {arrival(on_port), arrival(getstat),
+                   arrival(series_key::make(series_key::kind::actor, p, 1, 0)),
+                   arrival(series_key::make(series_key::kind::as, p, 4766, 0))});
+  pending.add(b0 + 3, {arrival(on_port)});
+  CHECK(pending.size() == 4);
+  const auto out = pending.take(names, {"recon"}, hour);
+  CHECK(pending.empty());
   REQUIRE(out.size() == 1);
-  CHECK(out[0].address == "198.51.100.7");
-  CHECK(out[0].country == "KR");
-  CHECK(out[0].actor == "Shadowserver");
-  CHECK(out[0].asn == 4766);
-  REQUIRE(out[0].activity.size() == 2);
-  for (const source_activity& what : out[0].activity) {
+  const source_sighting& s = out[0];
+  CHECK(s.address == "198.51.100.7");
+  CHECK(s.country == "KR");
+  CHECK(s.actor == "Shadowserver");
+  CHECK(s.asn == 4766);
+  CHECK(s.first_seen == t0);
+  CHECK(s.first_end == t0 + hour);
+  CHECK(s.last_seen == t0 + 4 * hour);
+  CHECK(s.buckets == 2);
+  REQUIRE(s.activity.size() == 2);
+  for (const source_activity& what : s.activity) {
     CHECK(what.port == 3333);
     CHECK(what.protocol == "tcp");
+    CHECK(what.first_seen == t0);
     if (what.kind == "signature") {
       CHECK(what.value == "claymore-getstat1");
       CHECK(what.category == "recon");
+      CHECK(what.last_seen == t0 + hour);
     } else {
       CHECK(what.kind == "port");
       CHECK(what.value.empty());
+      CHECK(what.last_seen == t0 + 4 * hour);
     }
   }
+  // Into a store that has the first bucket already (a restart): that bucket counts once.
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 100, 744 * hour});
+  store->add_bucket(t0, t0 + hour, {sighting("198.51.100.7", {port(3333)})});
+  store->add(out);
+  CHECK(store->lookup("198.51.100.7")->buckets == 2);
 }

@@ -1,0 +1,67 @@
+#pragma once
+/**
+ * @file
+ * The sources of closed buckets not yet written to the source store, merged: a source seen in
+ * every hour of a day is one row of spans, not 24 rows of upserts. Kept as the lcores record
+ * them (16-byte address, series key), put in words only when taken for the store.
+ */
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "export/series_files.hpp"
+#include "stats/bucket_series.hpp"
+#include "store/source_store.hpp"
+
+namespace scanscope {
+
+class pending_sources {
+ public:
+  /** The arrivals of closed bucket `bucket` (buckets come in increasing order). */
+  void add(int64_t bucket, const std::vector<source_arrival>& arrivals);
+
+  /** (source, key) pairs held: what a flush writes. */
+  size_t size() const { return activity_.size(); }
+  bool empty() const { return sources_.empty(); }
+
+  /**
+   * Everything held, in words, then nothing is.
+   * @param names      the names behind series keys
+   * @param categories rule slot → its category in the rule file
+   * @param width_s    the buckets' width (bucket b spans [b * width_s, (b + 1) * width_s))
+   */
+  std::vector<source_sighting> take(const series_names& names,
+                                    const std::vector<std::string>& categories, uint64_t width_s);
+
+ private:
+  struct address {
+    uint64_t hi, lo;
+    bool operator==(const address& o) const { return hi == o.hi && lo == o.lo; }
+  };
+  struct activity_id {
+    address source;
+    uint64_t key;
+    bool operator==(const activity_id& o) const { return source == o.source && key == o.key; }
+  };
+  struct hash {
+    size_t operator()(const address& a) const {
+      return static_cast<size_t>((a.hi * 0x9E3779B97F4A7C15ULL) ^ (a.lo * 0xC2B2AE3D27D4EB4FULL));
+    }
+    size_t operator()(const activity_id& k) const {
+      return (*this)(k.source) ^ static_cast<size_t>(k.key * 0x165667B19E3779F9ULL);
+    }
+  };
+  struct span {
+    int64_t first = 0;
+    int64_t last = 0;
+    uint32_t buckets = 0;
+  };
+
+  std::unordered_map<address, span, hash> sources_;
+  std::unordered_map<activity_id, span, hash> activity_;
+};
+
+}  // namespace scanscope
