@@ -34,7 +34,7 @@
   X(queued, uint64_t, "scanscope_clickhouse_queued_buckets", "gauge",                           \
     "Closed buckets handed to the exporter and not yet sent or spooled.")                      \
   X(arrivals_dropped, uint64_t, "scanscope_clickhouse_source_rows_dropped_total", "counter",    \
-    "(port, source) arrivals a bucket had no room to list (raise --clickhouse-sources).")
+    "(port, source) arrivals a bucket had no room to list (raise --bucket-sources).")
 
 namespace scanscope {
 
