@@ -11,6 +11,8 @@ two namespaces.
    over IPv6 too). The
    signatures fire, the scanners see open ports, tcpdump on the scanner side sees the SYN-ACKs,
    curl connects (it fails after connecting: empty reply, not a timeout).
+   The source store (--source-store), read with sqlite3 after the run, holds the scanner's
+   address with the ports it probed and the signatures of its requests, IPv4 and IPv6.
 2. Responder off: the same clients; tcpdump sees no frame from the sensor.
 3. Spoofed flood: hping3 --rand-source, a bounded count; answers stay within the caps, the
    withheld ones are counted, every frame is counted.
@@ -28,6 +30,7 @@ import signal
 import struct
 import subprocess
 import sys
+import sqlite3
 import tempfile
 import time
 
@@ -213,10 +216,11 @@ def clients(tmp, sensor_mac):
 
 def responder_on(scanscope, source_dir, tmp, failures):
     mac = mac_of(SENSOR, SENSOR_IF)
+    store = os.path.join(tmp, "on-sources.db")
     s = sensor(scanscope, source_dir, tmp, "on",
                ["--respond", "--respond-allow", "198.18.0.0/15,2001:db8:1::/64",
                 "--respond-source-rate", "500",
-                "--respond-source-burst", "200"])
+                "--respond-source-burst", "200", "--source-store", store])
     cap = capture(SCAN, SCAN_IF, os.path.join(tmp, "on.pcap"), os.path.join(tmp, "on.tcpdump"))
     got = clients(tmp, mac)
     cap.stop()
@@ -257,7 +261,24 @@ def responder_on(scanscope, source_dir, tmp, failures):
     for tool in ("nmap", "masscan"):
         if not any(t == tool and row["synacks_sent"] > 0 for (_, t), row in rows.items()):
             failures.append(f"no SYN-ACK counted for {tool}'s SYNs: {sorted(rows)}")
+    check_live_store(store, failures)
     return synacks
+
+
+def check_live_store(path, failures):
+    """The source store as sqlite3 shows it after the live run: the scanner's address with the
+    ports it probed and the requests it made after the handshakes, over IPv4 and IPv6."""
+    with sqlite3.connect(path) as db:
+        seen = set(db.execute("SELECT address, kind, port, value FROM activity"))
+        sources = {a for (a,) in db.execute("SELECT address FROM sources")}
+    want = {(SCANNER, "port", 8545, ""), (SCANNER, "port", 3333, ""),
+            (SCANNER, "port", 5555, ""), (SCANNER, "signature", 8545, "eth-accounts"),
+            (SCANNER, "signature", 3333, "claymore-getstat1"),
+            (SCANNER, "signature", 5555, "adb-cnxn"), (SCANNER6, "signature", 8545, "eth-accounts")}
+    if not want <= seen:
+        failures.append(f"source store after the live run lacks {sorted(want - seen)}")
+    if {SCANNER, SCANNER6} - sources:
+        failures.append(f"source store after the live run: sources {sorted(sources)}")
 
 
 def responder_off(scanscope, source_dir, tmp, failures):
