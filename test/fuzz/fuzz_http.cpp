@@ -37,9 +37,15 @@ struct fixture {
         "127.0.0.1", 0, [this](const std::string& target) { return answer(target); }, limits,
         error_);
   }
+  // An empty store in memory: the source endpoints parse what they are asked, as with a file.
+  std::unique_ptr<source_store> sources = [] {
+    std::string error, notice;
+    return source_store::open({":memory:", 1000, 3600}, error, notice);
+  }();
   http_response answer(const std::string& target) {
     if (target.rfind("/api/v1/", 0) == 0) {
-      return answer_api(target, api_context{&store, &tables, &rx, &options, true});
+      return answer_api(target,
+                        api_context{&store, &tables, &rx, &options, sources.get(), true});
     }
     return {404, "text/plain", "not found\n"};
   }
