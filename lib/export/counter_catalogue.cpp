@@ -7,6 +7,7 @@
 
 #include "converse/conversation_counters.hpp"
 #include "export/fleet_delivery.hpp"
+#include "export/event_summary.hpp"
 #include "export/store_summary.hpp"
 #include "stats/counter_families.hpp"
 
@@ -35,6 +36,10 @@ std::vector<catalogued_family> make_catalogue() {
   all.push_back({metric, kind, "", "source_store." #field, "source store", help});
   SCANSCOPE_STORE_NUMBERS(SCANSCOPE_STORE_ENTRY)
 #undef SCANSCOPE_STORE_ENTRY
+#define SCANSCOPE_EVENT_ENTRY(field, metric, kind, help) \
+  all.push_back({metric, kind, "", "events." #field, "events", help});
+  SCANSCOPE_EVENT_NUMBERS(SCANSCOPE_EVENT_ENTRY)
+#undef SCANSCOPE_EVENT_ENTRY
   return all;
 }
 

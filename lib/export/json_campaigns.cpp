@@ -50,6 +50,42 @@ bool wanted(const campaign& c, const campaign_filter& f) {
 
 }  // namespace
 
+void write_campaign(json_writer& w, const run_report& r, const watched_ports& ports,
+                    const campaign& c) {
+  w.StartObject();
+  put_string(w, "scope", campaign_scope_name(c.scope));
+  write_port(w, ports, c.port);
+  put_string(w, "value", scope_value(r, c.scope, c.port, c.dim).c_str());
+  write_time(w, r, "start", c.start);
+  write_time(w, r, "end", c.end);
+  put_bool(w, "ongoing", c.end < 0);
+  write_time(w, r, "peak", c.peak);
+  put_double(w, "peak_ratio", c.peak_ratio);
+  put_uint(w, "packets", c.packets);
+  put_uint(w, "peak_sources", c.peak_sources);
+  put_string(w, "detected_by", c.ramp ? "trend" : "step");
+  put_bool(w, "new_tool", is_new_tool(c));
+  w.Key("baseline");
+  w.StartObject();
+  put_double(w, "median", c.baseline.median);
+  put_double(w, "iqr", c.baseline.iqr);
+  put_double(w, "deviation", c.baseline.deviation);
+  put_double(w, "threshold", c.baseline.threshold);
+  put_uint(w, "buckets", c.baseline.buckets);
+  w.EndObject();
+  w.Key("top");
+  w.StartObject();
+  write_top(w, r, "countries", campaign_scope::port_country, c.port, c.drivers.countries);
+  // Every dimension campaigns are looked for in drives them too (series_dimensions.hpp).
+  for (const series_dimension& d : series_dimensions) {
+    if (d.has_scope && d.kind != series_key::kind::port) {
+      write_top(w, r, d.plural, d.scope, c.port, c.drivers.of(d.kind));
+    }
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
 void write_campaigns(json_writer& w, const run_report& r, const watched_ports& ports,
                      const campaign_filter& f) {
   if (!start_series_array(w, "campaigns", r)) {
@@ -59,40 +95,20 @@ void write_campaigns(json_writer& w, const run_report& r, const watched_ports& p
     if (!wanted(c, f)) {
       continue;
     }
-    w.StartObject();
-    put_string(w, "scope", campaign_scope_name(c.scope));
-    write_port(w, ports, c.port);
-    put_string(w, "value", scope_value(r, c.scope, c.port, c.dim).c_str());
-    write_time(w, r, "start", c.start);
-    write_time(w, r, "end", c.end);
-    put_bool(w, "ongoing", c.end < 0);
-    write_time(w, r, "peak", c.peak);
-    put_double(w, "peak_ratio", c.peak_ratio);
-    put_uint(w, "packets", c.packets);
-    put_uint(w, "peak_sources", c.peak_sources);
-    put_string(w, "detected_by", c.ramp ? "trend" : "step");
-    put_bool(w, "new_tool", is_new_tool(c));
-    w.Key("baseline");
-    w.StartObject();
-    put_double(w, "median", c.baseline.median);
-    put_double(w, "iqr", c.baseline.iqr);
-    put_double(w, "deviation", c.baseline.deviation);
-    put_double(w, "threshold", c.baseline.threshold);
-    put_uint(w, "buckets", c.baseline.buckets);
-    w.EndObject();
-    w.Key("top");
-    w.StartObject();
-    write_top(w, r, "countries", campaign_scope::port_country, c.port, c.drivers.countries);
-    // Every dimension campaigns are looked for in drives them too (series_dimensions.hpp).
-    for (const series_dimension& d : series_dimensions) {
-      if (d.has_scope && d.kind != series_key::kind::port) {
-        write_top(w, r, d.plural, d.scope, c.port, c.drivers.of(d.kind));
-      }
-    }
-    w.EndObject();
-    w.EndObject();
+    write_campaign(w, r, ports, c);
   }
   w.EndArray();
+}
+
+void write_lead_change(json_writer& w, const run_report& r, const watched_ports& ports,
+                       const lead_change& l) {
+  w.StartObject();
+  write_port(w, ports, l.port);
+  put_string(w, "dimension", lead_dimension_name(l.dimension));
+  write_time(w, r, "bucket", l.bucket);
+  put_string(w, "from", leader_name(r, l.dimension, l.from).c_str());
+  put_string(w, "to", leader_name(r, l.dimension, l.to).c_str());
+  w.EndObject();
 }
 
 void write_lead_changes(json_writer& w, const run_report& r, const watched_ports& ports,
@@ -104,13 +120,7 @@ void write_lead_changes(json_writer& w, const run_report& r, const watched_ports
     if ((f.port >= 0 && l.port != f.port) || l.bucket < f.from || l.bucket > f.to) {
       continue;
     }
-    w.StartObject();
-    write_port(w, ports, l.port);
-    put_string(w, "dimension", lead_dimension_name(l.dimension));
-    write_time(w, r, "bucket", l.bucket);
-    put_string(w, "from", leader_name(r, l.dimension, l.from).c_str());
-    put_string(w, "to", leader_name(r, l.dimension, l.to).c_str());
-    w.EndObject();
+    write_lead_change(w, r, ports, l);
   }
   w.EndArray();
 }

@@ -19,6 +19,14 @@ struct campaign_filter {
   int64_t to = std::numeric_limits<int64_t>::max();   /**< last bucket of the period */
 };
 
+/** One campaign as an object (the API's and the report's). */
+void write_campaign(json_writer& w, const run_report& r, const watched_ports& ports,
+                    const campaign& c);
+
+/** One lead change as an object. */
+void write_lead_change(json_writer& w, const run_report& r, const watched_ports& ports,
+                       const lead_change& l);
+
 /** `"campaigns": [...]`: campaigns that overlap the period, oldest first. */
 void write_campaigns(json_writer& w, const run_report& r, const watched_ports& ports,
                      const campaign_filter& f = {});

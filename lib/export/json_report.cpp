@@ -416,6 +416,7 @@ std::string render_json_report(const run_report& r, const watched_ports& ports) 
   write_conversation(w, r, ports);
   write_fleet(w, r.fleet);
   write_source_store(w, r.source_store);
+  write_events(w, r.events);
   write_tables(w, r, ports);
   write_top_ports(w, r, ports);
   write_devices(w, r);

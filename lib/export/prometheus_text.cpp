@@ -346,6 +346,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
   write_conversation_families(out, r, ports);
   append_fleet_metrics(out, r.fleet);
   append_store_metrics(out, r.source_store);
+  append_event_metrics(out, r.events);
   if (r.series != nullptr && !r.series->buckets().empty()) {
     write_last_bucket_families(out, r, ports);
   }

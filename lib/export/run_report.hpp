@@ -15,6 +15,7 @@
 #include "stats/series_store.hpp"
 #include "stats/traffic_snapshot.hpp"
 #include "export/fleet_delivery.hpp"
+#include "export/event_summary.hpp"
 #include "export/store_summary.hpp"
 #include "stats/watched_ports.hpp"
 #include "geo/unknown_country.hpp"
@@ -95,6 +96,7 @@ struct run_report {
   std::string series_write_error;   /**< the first such failure: path and reason */
   fleet_delivery fleet;             /**< the fleet store exporter */
   store_summary source_store;       /**< the source store */
+  event_summary events;             /**< the event log */
 };
 
 /** The names behind a report's indexes, for value_words() (export/value_words.hpp). */

@@ -24,6 +24,35 @@ void write_source_store(json_writer& w, const store_summary& s) {
   w.EndObject();
 }
 
+void write_events(json_writer& w, const event_summary& e) {
+  w.Key("events");
+  if (!e.enabled) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  put_string(w, "path", e.path.c_str());
+#define SCANSCOPE_EVENT_JSON(field, metric, kind, help) \
+  w.Key(#field);                                        \
+  w.Uint64(e.field);
+  SCANSCOPE_EVENT_NUMBERS(SCANSCOPE_EVENT_JSON)
+#undef SCANSCOPE_EVENT_JSON
+  w.EndObject();
+}
+
+void append_event_metrics(std::string& out, const event_summary& e) {
+  if (!e.enabled) {
+    return;
+  }
+#define SCANSCOPE_EVENT_METRIC(field, metric, kind, help) \
+  {                                                       \
+    family_writer f(out, metric, kind, help);             \
+    f.sample("", e.field);                                \
+  }
+  SCANSCOPE_EVENT_NUMBERS(SCANSCOPE_EVENT_METRIC)
+#undef SCANSCOPE_EVENT_METRIC
+}
+
 void append_store_metrics(std::string& out, const store_summary& s) {
   if (!s.enabled) {
     return;

@@ -73,6 +73,9 @@ std::unique_ptr<worker> worker::create(const worker_config& config, std::string&
       return nullptr;
     }
     w->pending_hits_.reserve(size_t{max_burst} * signature_hits::max_hits);
+    if (config.alert_slots != 0) {
+      w->alerts_ = std::make_unique<alert_ring>(config.alert_slots);
+    }
   }
   return w;
 }
@@ -395,6 +398,9 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
     if (monitored_ != nullptr) {
       note_exposed_hit(p, rule);
     }
+    if (alerts_) {
+      alert(p, f, k, rule);
+    }
     pending_hit& h = pending_hits_.emplace_back();  // reserved for a whole burst
     h.by_port = set_key(k.source_hash, unique_domain::signature, (uint64_t{k.port} << 16) | rule);
     h.series = series_key::make(series_key::kind::signature, k.port, rule, k.source->country);
@@ -406,6 +412,29 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
     uniques_.prefetch(h.by_port);
     series_.prefetch(h.bucket, h.series, h.source_hash, &h.series, 1);
   }
+}
+
+void worker::alert(const decoded_packet& p, const frame_ref& f, const packet_class& k,
+                   uint16_t rule) {
+  const uint64_t where = (static_cast<uint64_t>(k.bucket) << 32) | (uint64_t{k.port} << 16) | rule;
+  if (!uniques_.insert(set_key(k.source_hash, unique_domain::alert, where))) {
+    return;  // alerted in this bucket already
+  }
+  alert_record* a = alerts_->claim();
+  if (a == nullptr) {
+    return;  // counted by the ring
+  }
+  a->time_ns = f.time_ns;
+  std::memcpy(a->source, k.source->key.bytes, sizeof a->source);
+  map_address(p.dst_addr, p.l3 == l3_kind::ipv6, a->destination);
+  a->src_port = p.src_port;
+  a->dst_port = p.dst_port;
+  a->rule = rule;
+  a->tcp = p.l4 == l4_kind::tcp;
+  a->excerpt_length = static_cast<uint16_t>(
+      std::min<uint32_t>(p.payload_length, alert_record::max_excerpt));
+  std::memcpy(a->excerpt, f.data + p.payload_offset, a->excerpt_length);
+  alerts_->publish();
 }
 
 void worker::count_hits() {

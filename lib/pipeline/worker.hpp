@@ -20,6 +20,7 @@
 #include "geo/actor_list.hpp"
 #include "geo/location_db.hpp"
 #include "packet/parser.hpp"
+#include "pipeline/alert_ring.hpp"
 #include "pipeline/repeat_tally.hpp"
 #include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
@@ -80,6 +81,8 @@ struct worker_config {
   uint32_t bucket_unique_slots = 1u << 18;       /**< distinct (source, key) pairs per bucket */
   /** Source arrivals recorded per bucket for a fleet store (0: none, no cost). */
   uint32_t bucket_arrivals = 0;
+  /** Signature alerts the lcore's ring holds for the event log (0: no alerts, no cost). */
+  uint32_t alert_slots = 0;
   /** Monitored prefixes: only frames to them are scan traffic; null: every frame is. */
   const prefix_set* monitored = nullptr;
   /** The responder's settings; null: never answer (offline runs, taps). */
@@ -156,6 +159,8 @@ class worker {
   /** Time-bucketed counters; the stats side folds and releases closed buckets. */
   bucket_series& series() { return series_; }
   const bucket_series& series() const { return series_; }
+  /** Signature alerts for the event log; null without --events. */
+  alert_ring* alerts() const { return alerts_.get(); }
   /** Direction, responder and two-phase counters (in stats()). */
   conversation_counters& conversation() { return stats_.conversation; }
   /** Monitored hosts that answered scanners (taps). */
@@ -256,6 +261,8 @@ class worker {
   void converse(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                 bool new_combination);
   void note_exposed_hit(const decoded_packet& p, uint16_t rule);
+  /** The first hit of (source, bucket, port, rule) to the event log, with its payload. */
+  void alert(const decoded_packet& p, const frame_ref& f, const packet_class& k, uint16_t rule);
   void prefetch_conversation(const decoded_packet& p, packet_class& c);
   void count_step(uint64_t source_hash, uint16_t port, uint32_t syn_tag, int what);
 
@@ -300,6 +307,7 @@ class worker {
   std::atomic<rule_update*> applied_{nullptr};
   /** Hits waiting for the end of their burst; reserved for a whole burst, so never grows. */
   std::vector<pending_hit> pending_hits_;
+  std::unique_ptr<alert_ring> alerts_;
   /** Read once per new source; swapped by a rule_update. */
   const location_db* geo_;
   uint64_t bucket_ns_;

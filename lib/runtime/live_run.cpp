@@ -10,6 +10,7 @@
 #include "runtime/burst_guard.hpp"
 #include "runtime/device_ports.hpp"
 #include "runtime/fleet_setup.hpp"
+#include "runtime/event_setup.hpp"
 #include "runtime/store_setup.hpp"
 #include "runtime/kernel_drops.hpp"
 #include "runtime/reload.hpp"
@@ -76,6 +77,7 @@ void publish_live(const live_context& c) {
   note_series_files(live, c.series.files.get());
   note_fleet(live, c.series.fleet.get());
   note_source_store(live, c.series.sources.get(), c.rx);
+  note_events(live, c.series.events.get());
   live.elapsed_seconds = seconds_since(c.start);
   live.devices = read_device_counters(c.port_ids);
   fill_report(live, c.rx, c.tables, c.o, c.series.store);
@@ -103,9 +105,17 @@ bool run_stats_loop(const live_context& c, std::atomic<bool>& stop_requested) {
     if (reload_requested().exchange(false)) {
       std::fprintf(stderr, "scanscope: reload requested\n");
       reload.start();
+      if (c.series.events) {
+        c.series.events->reopen();  // logrotate's SIGHUP
+      }
     }
-    if (reload.poll() && c.series.files) {
-      c.series.files->set_names(names_of(c.tables));
+    if (reload.poll()) {
+      if (c.series.files) {
+        c.series.files->set_names(names_of(c.tables));
+      }
+      if (c.series.events) {
+        c.series.events->set_rules(alert_rules_of(c.tables));
+      }
     }
     c.series.clock.close_until(wall_clock_ns());
     c.pages.serve_pending([&](const std::string& target) {
@@ -149,6 +159,10 @@ int finish_live(const live_context& c, bool interrupted) {
   note_fleet(report, c.series.fleet.get());
   finish_source_store(c.series.sources.get(), c.o);
   note_source_store(report, c.series.sources.get(), c.rx);
+  if (c.series.events) {
+    c.series.events->finish();
+  }
+  note_events(report, c.series.events.get());
   const int rc = finish(report, c.rx, c.tables, c.o, c.series.store, &c.pages);
   if (const uint64_t lost = guarded_burst_faults(); lost != 0) {
     std::cerr << "scanscope: warning: " << lost

@@ -13,6 +13,7 @@
 #include "runtime/run_context.hpp"
 #include "runtime/run_series.hpp"
 #include "runtime/fleet_setup.hpp"
+#include "runtime/event_setup.hpp"
 #include "runtime/store_setup.hpp"
 #include "runtime/series_setup.hpp"
 
@@ -231,6 +232,10 @@ int run_offline(const app_options& o, const rules_and_databases& tables,
     std::cerr << "scanscope: " << listed << "\n";
   }
   note_source_store(report, series->sources.get(), rx);
+  if (series->events) {
+    series->events->finish();
+  }
+  note_events(report, series->events.get());
   int rc = finish_and_serve(o, tables, rx, store, series->sources.get(), report, stop_requested);
   if (!listed.empty() && rc == exit_ok) {
     rc = exit_runtime_error;

@@ -232,7 +232,7 @@ po::options_description analysis_options(app_options& o, std::vector<std::string
   all.add(payload_options(o));
   all.add(output_options(o));
   all.add(conversation_options(o.conversation)).add(source_store_options(o.store));
-  all.add(fleet_options(o.fleet));
+  all.add(event_log_options(o.events)).add(fleet_options(o.fleet));
   return all;
 }
 
@@ -390,7 +390,7 @@ std::vector<std::string*> paths_from_file(const po::variables_map& vm, app_optio
       {"geo-db", &o.geo_db},         {"series-dir", &o.series_dir},
       {"geo-cache", &o.geo_cache},   {"actors", &o.conversation.actors},
       {"clickhouse-spool", &o.fleet.spool}, {"source-store", &o.store.path},
-      {"sources-out", &o.store.sources_out}};
+      {"sources-out", &o.store.sources_out}, {"events", &o.events.path}};
   std::vector<std::string*> from_file;
   for (const auto& [name, value] : path_options) {
     if (vm.count(name) == 0) {
@@ -449,7 +449,7 @@ std::string convert_and_check(app_options& o, const std::vector<unsigned>& ports
   }
   for (const auto& [name, message] :
        {check_conversation(o.conversation, !o.pcaps.empty()), check_fleet(o.fleet),
-        check_store(o.store, !o.pcaps.empty())}) {
+        check_store(o.store, !o.pcaps.empty()), check_events(o.events)}) {
     if (!message.empty()) {
       return origin(name) + message;
     }

@@ -13,6 +13,7 @@
 
 #include "runtime/conversation_options.hpp"
 #include "runtime/fleet_options.hpp"
+#include "runtime/event_options.hpp"
 #include "runtime/store_options.hpp"
 #include "stats/campaign_detector.hpp"
 #include "stats/series_store.hpp"
@@ -70,6 +71,7 @@ struct app_options {
   conversation_settings conversation;  /**< monitored prefixes, responder */
   fleet_settings fleet;                /**< the fleet store (ClickHouse) */
   store_options store;                 /**< the source store */
+  event_options events;                /**< the event log */
 };
 
 /** What parse_options() decided. */

@@ -60,6 +60,7 @@ std::string rx_lcores::add_worker(const app_options& o, const rules_and_database
   config.bucket_entries = o.bucket_entries;
   config.bucket_unique_slots = o.bucket_unique_slots;
   // The source store and the fleet store take a bucket's sources from its arrivals.
+  config.alert_slots = o.events.enabled() ? o.events.alert_slots : 0;
   config.bucket_arrivals =
       o.fleet.clickhouse.empty() && !o.store.enabled() ? 0 : o.store.arrivals;
   config.flow_capacity = o.flow_capacity;

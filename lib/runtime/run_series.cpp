@@ -2,6 +2,7 @@
 
 #include "runtime/fleet_setup.hpp"
 #include "runtime/series_setup.hpp"
+#include "runtime/event_setup.hpp"
 #include "runtime/store_setup.hpp"
 
 namespace scanscope {
@@ -19,6 +20,10 @@ std::unique_ptr<run_series> set_up_series(const app_options& o, const rules_and_
   }
   series->clock.set_lcores(rx.series());
   series->sources = attach_source_store(series->clock, o, tables, error);
+  if (!error.empty()) {
+    return nullptr;
+  }
+  series->events = attach_event_log(series->clock, o, tables, rx, series->store, error);
   if (!error.empty()) {
     return nullptr;
   }

@@ -11,6 +11,7 @@
 
 #include "export/series_files.hpp"
 #include "fleet/clickhouse_exporter.hpp"
+#include "runtime/event_log.hpp"
 #include "store/store_feed.hpp"
 #include "runtime/options.hpp"
 #include "runtime/run_context.hpp"
@@ -26,7 +27,8 @@ struct run_series {
   series_clock clock;                           /**< closes buckets of `store` */
   std::unique_ptr<series_files> files;          /**< null without --series-dir */
   std::unique_ptr<clickhouse_exporter> fleet;   /**< null without --clickhouse */
-  std::unique_ptr<store_feed> sources;          /**< null with --source-store none */
+  std::unique_ptr<store_feed> sources;          /**< null without --source-store */
+  std::unique_ptr<event_log> events;            /**< null without --events */
 };
 
 /**

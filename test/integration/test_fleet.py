@@ -14,6 +14,8 @@
    the frames sent, and the spool counters must show the outage.
 4. Refusals: a bad URL stops the run (exit 2, naming the option); a schema the server rejects
    is logged with the server's message, spooled and counted.
+5. Events (event_checks.py): the event log of real captures goes into the same server through
+   JSONEachRow, every line taken, each alert matched against tcpdump and the rule file.
 
 usage: test_fleet.py SCANSCOPE SCANSCOPE_GEN SOURCE_DIR
 """
@@ -38,6 +40,7 @@ import clickhouse_local  # noqa: E402
 from netns_link import link_names, skips_allowed, veth_to_namespace  # noqa: E402
 from serve_helpers import cache_args, check_counter_families, port_run  # noqa: E402
 from test_campaigns import split_pcap  # noqa: E402
+from event_checks import check_events  # noqa: E402
 
 SCHEMA = os.path.join(SOURCE_DIR, "config", "clickhouse", "schema.sql")
 DISTRIBUTED = os.path.join(SOURCE_DIR, "config", "clickhouse", "distributed.sql")
@@ -415,6 +418,7 @@ def refusals(scanscope, tmp):
                             "WHERE kind = 'port' GROUP BY run ORDER BY run").split()
         check(len(sums) == 4 and sums[1] == sums[3] and int(sums[1]) > 0,
               f"a bucket delivered twice counts twice: per run {sums}")
+        check_events(scanscope, CONFIG, SOURCE_DIR, server, cache_args(), tmp, check)
     finally:
         server.stop()
 
