@@ -84,6 +84,29 @@ def campaign_phrase(group, leads):
     return text
 
 
+def pivot_phrase(c):
+    """"3333 claymore-getstat1 from 2018-01-08 06:00: 2,971 of 3,000 sources also sent
+    realtek-upnp-addportmapping to 52869": what else a campaign's sources did (with a source
+    store), the two signatures on other ports most of them sent, else the two other ports."""
+    p = c.get("pivots")
+    if not p or not p["sources"]:
+        return None
+    # Most sources first; among as many, what does harm before what looks.
+    harm = ["exploit", "hijack", "theft", "credential", "download", "malware"]
+    signatures = sorted((s for s in p["signatures"] if s["port"] != c["port"]),
+                        key=lambda s: (-s["sources"], harm.index(s["category"])
+                                       if s.get("category") in harm else len(harm), s["name"]))
+    also = [f"{s['sources']:,} of {p['sources']:,} sources also sent {s['name']} to {s['port']}"
+            for s in signatures[:2]]
+    if not also:
+        also = [f"{x['sources']:,} of {p['sources']:,} sources also probed {x['port']}"
+                for x in p["ports"][:2]]
+    if not also:
+        return None
+    what = c["value"] or "all sources"
+    return f"{c['port']} {what} from {hour(c['start'])}: " + "; ".join(also)
+
+
 def print_campaigns(report):
     """Per port: the country campaigns in order (or the port's own when no country stands
     out), then tools no rule names, then lead changes of tool and cluster."""
@@ -109,6 +132,13 @@ def print_campaigns(report):
             if l["dimension"] != "country":
                 print(f"      {l['dimension']} {l['to']} leads from {hour(l['bucket'])} "
                       f"(was {l['from']})")
+        # What else the sources did: the signature campaigns' pivots, else the port's own.
+        pivoted = [c for c in mine if c["scope"] == "port_signature"] or \
+            [c for c in mine if c["scope"] == "port"]
+        for c in pivoted:
+            phrase = pivot_phrase(c)
+            if phrase:
+                print(f"      {phrase}")
 
 
 def main():

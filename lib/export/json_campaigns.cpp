@@ -42,16 +42,45 @@ void write_top(json_writer& w, const run_report& r, const char* key, campaign_sc
   w.EndArray();
 }
 
-bool wanted(const campaign& c, const campaign_filter& f) {
-  const int64_t end = c.end < 0 ? std::numeric_limits<int64_t>::max() : c.end - 1;
-  return (f.port < 0 || c.port == f.port) &&
-         (f.scope < 0 || static_cast<int>(c.scope) == f.scope) && c.start <= f.to && end >= f.from;
+}  // namespace
+
+namespace {
+
+/** "pivots": the campaign's sources the store holds, and their other ports, signatures and
+ *  tools with how many and what share of them. */
+void write_pivots(json_writer& w, const campaign_pivots& p) {
+  w.Key("pivots");
+  w.StartObject();
+  put_uint(w, "sources", p.sources);
+  for (const char* kind : {"port", "signature", "tool"}) {
+    w.Key((std::string(kind) + "s").c_str());
+    w.StartArray();
+    for (const campaign_pivot& row : p.rows) {
+      if (row.kind != kind) {
+        continue;
+      }
+      w.StartObject();
+      put_uint(w, "port", row.port);
+      put_string(w, "protocol", row.protocol.c_str());
+      if (!row.name.empty()) {
+        put_string(w, "name", row.name.c_str());
+      }
+      if (!row.category.empty()) {
+        put_string(w, "category", row.category.c_str());
+      }
+      put_uint(w, "sources", row.sources);
+      put_double(w, "share", p.sources == 0 ? 0.0 : double(row.sources) / double(p.sources));
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
 }
 
 }  // namespace
 
 void write_campaign(json_writer& w, const run_report& r, const watched_ports& ports,
-                    const campaign& c) {
+                    const campaign& c, const campaign_pivots* pivots) {
   w.StartObject();
   put_string(w, "scope", campaign_scope_name(c.scope));
   write_port(w, ports, c.port);
@@ -83,7 +112,16 @@ void write_campaign(json_writer& w, const run_report& r, const watched_ports& po
     }
   }
   w.EndObject();
+  if (pivots != nullptr) {
+    write_pivots(w, *pivots);
+  }
   w.EndObject();
+}
+
+bool wanted(const campaign& c, const campaign_filter& f) {
+  const int64_t end = c.end < 0 ? std::numeric_limits<int64_t>::max() : c.end - 1;
+  return (f.port < 0 || c.port == f.port) &&
+         (f.scope < 0 || static_cast<int>(c.scope) == f.scope) && c.start <= f.to && end >= f.from;
 }
 
 void write_campaigns(json_writer& w, const run_report& r, const watched_ports& ports,
@@ -91,11 +129,13 @@ void write_campaigns(json_writer& w, const run_report& r, const watched_ports& p
   if (!start_series_array(w, "campaigns", r)) {
     return;
   }
-  for (const campaign& c : r.series->campaigns().campaigns()) {
-    if (!wanted(c, f)) {
+  const auto& all = r.series->campaigns().campaigns();
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!wanted(all[i], f)) {
       continue;
     }
-    write_campaign(w, r, ports, c);
+    const auto p = r.pivots.find(i);
+    write_campaign(w, r, ports, all[i], p != r.pivots.end() ? &p->second : nullptr);
   }
   w.EndArray();
 }

@@ -19,9 +19,12 @@ struct campaign_filter {
   int64_t to = std::numeric_limits<int64_t>::max();   /**< last bucket of the period */
 };
 
-/** One campaign as an object (the API's and the report's). */
+/** Whether `c` is one `f` selects (it overlaps the period). */
+bool wanted(const campaign& c, const campaign_filter& f);
+
+/** One campaign as an object (the API's and the report's), with its pivots when there are. */
 void write_campaign(json_writer& w, const run_report& r, const watched_ports& ports,
-                    const campaign& c);
+                    const campaign& c, const campaign_pivots* pivots = nullptr);
 
 /** One lead change as an object. */
 void write_lead_change(json_writer& w, const run_report& r, const watched_ports& ports,

@@ -63,6 +63,22 @@ struct geo_summary {
   double load_seconds = 0;  /**< time to build the lookup tables */
 };
 
+/** Another activity of a campaign's sources (the source store's pivot). */
+struct campaign_pivot {
+  std::string kind;     /**< port, signature, tool */
+  uint16_t port = 0;    /**< where (0: an unwatched port) */
+  std::string protocol;
+  std::string name;     /**< the signature or tool; empty for a port */
+  std::string category; /**< a signature's category */
+  uint64_t sources = 0; /**< the campaign's sources that had it */
+};
+
+/** What else a campaign's sources did while it lasted (docs/sources.md, "Pivots"). */
+struct campaign_pivots {
+  uint64_t sources = 0; /**< the campaign's sources the store holds */
+  std::vector<campaign_pivot> rows;
+};
+
 struct run_report {
   std::string mode;                       /**< "pcap" (offline) or "live" */
   std::string input;                      /**< capture path, or the device list */
@@ -97,6 +113,8 @@ struct run_report {
   fleet_delivery fleet;             /**< the fleet store exporter */
   store_summary source_store;       /**< the source store */
   event_summary events;             /**< the event log */
+  /** Per campaign (index into the detector's campaigns), with a source store. */
+  std::map<size_t, campaign_pivots> pivots;
 };
 
 /** The names behind a report's indexes, for value_words() (export/value_words.hpp). */

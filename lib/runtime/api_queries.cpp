@@ -21,6 +21,7 @@
 #include "runtime/query_parameters.hpp"
 #include "runtime/series_setup.hpp"
 #include "runtime/source_queries.hpp"
+#include "runtime/store_setup.hpp"
 #include "geo/unknown_country.hpp"
 #include "common/text.hpp"
 
@@ -322,10 +323,14 @@ http_response sources_query(const std::map<std::string, std::string>& p, const a
 
 /** A JSON object written by `body` from a report that holds the series store and the names. */
 template <typename Body>
-http_response report_json(const api_context& c, Body&& body, bool with_traffic = false) {
+http_response report_json(const api_context& c, Body&& body, bool with_traffic = false,
+                          const campaign_filter* pivots_of = nullptr) {
   run_report r;
   r.series = c.store;
   fill_names(r, *c.rx, *c.tables, *c.options, *c.store);
+  if (pivots_of != nullptr && c.sources != nullptr) {
+    fill_pivots(r, *c.sources, c.tables->ports, *pivots_of);
+  }
   if (with_traffic) {
     // The lcores' counters now, folded as the status pass folds them.
     r.traffic = fold_counters(c.rx->views(), c.tables->ports.size(), c.options->top_ports,
@@ -368,7 +373,7 @@ http_response campaigns_query(const std::map<std::string, std::string>& p, const
   return report_json(c, [&](json_writer& w, const run_report& r) {
     write_campaigns(w, r, c.tables->ports, f);
     write_lead_changes(w, r, c.tables->ports, f);
-  });
+  }, false, &f);
 }
 
 /** /api/v1/exposure?port=N: monitored hosts that answered scanners (on TCP port N). */

@@ -163,7 +163,8 @@ int finish_live(const live_context& c, bool interrupted) {
     c.series.events->finish();
   }
   note_events(report, c.series.events.get());
-  const int rc = finish(report, c.rx, c.tables, c.o, c.series.store, &c.pages);
+  const int rc = finish(report, c.rx, c.tables, c.o, c.series.store, &c.pages,
+                        c.series.sources ? &c.series.sources->store() : nullptr);
   if (const uint64_t lost = guarded_burst_faults(); lost != 0) {
     std::cerr << "scanscope: warning: " << lost
               << " receive bursts ended when a memif peer left under them (the driver freed "

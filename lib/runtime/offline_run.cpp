@@ -133,7 +133,8 @@ int finish_and_serve(const app_options& o, const rules_and_databases& tables, rx
       std::cerr << "scanscope: " << error << "\n";
     }
   }
-  int rc = finish(report, rx, tables, o, store, &pages);
+  int rc = finish(report, rx, tables, o, store, &pages,
+                  sources != nullptr ? &sources->store() : nullptr);
   if (o.serve && o.http != "none" && !server && rc == exit_ok) {
     rc = exit_runtime_error;  // asked to serve, and the address was taken since the start
   }

@@ -13,6 +13,7 @@
 #include "export/prometheus_text.hpp"
 #include "export/summary_table.hpp"
 #include "runtime/series_setup.hpp"
+#include "runtime/store_setup.hpp"
 
 namespace scanscope {
 
@@ -222,7 +223,9 @@ http_response endpoints::answer(const std::string& target) const {
         "/api/v1/conversation      direction, responder, two-phase and exposure counts\n"
         "/api/v1/exposure          monitored hosts that answered scanners; port\n"
         "/api/v1/fingerprints/top  top fingerprint keys per port; port, n\n"
-        "/api/v1/sources/top       busiest sources (after an offline run); n\n";
+        "/api/v1/sources/top       busiest sources (after an offline run); n\n"
+        "/api/v1/sources/ADDRESS   one source from the source store, with its verdict\n"
+        "/api/v1/sources           the store's sources; class, since, format, n\n";
   } else if (path.rfind("/api/v1/", 0) == 0) {
     // The series store belongs to the main lcore: queue the query and wait for its answer.
     std::future<http_response> answer;
@@ -324,9 +327,13 @@ void warn_full_tables(const run_report& r, const app_options& o) {
 }  // namespace
 
 int finish(run_report& report, const rx_lcores& rx, const rules_and_databases& tables,
-           const app_options& o, const series_store& series, endpoints* pages) {
+           const app_options& o, const series_store& series, endpoints* pages,
+           const source_store* sources) {
   const watched_ports& ports = tables.ports;
   fill_report(report, rx, tables, o, series);
+  if (sources != nullptr) {
+    fill_pivots(report, *sources, ports);
+  }
   if (pages != nullptr) {
     pages->publish(report, ports, o.top_countries);
   }

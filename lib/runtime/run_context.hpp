@@ -35,6 +35,9 @@
 
 namespace scanscope {
 
+class source_store;
+
+
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_runtime_error = 1;
 inline constexpr int exit_usage = 2;
@@ -132,11 +135,13 @@ std::unique_ptr<http_server> start_endpoints(const app_options& o, const endpoin
                                              std::string& error);
 
 /**
- * End a run: fold the counters, publish the pages, print the summary, write the JSON report.
+ * End a run: fold the counters (and the campaigns' pivots, with a source store), publish the
+ * pages, print the summary, write the JSON report.
  * @return the exit status
  */
 int finish(run_report& report, const rx_lcores& rx, const rules_and_databases& tables,
-           const app_options& o, const series_store& series, endpoints* pages = nullptr);
+           const app_options& o, const series_store& series, endpoints* pages = nullptr,
+           const source_store* sources = nullptr);
 
 /** Analyse the captures of `o.pcaps`; `stop` is set by SIGINT/SIGTERM. */
 int run_offline(const app_options& o, const rules_and_databases& tables,

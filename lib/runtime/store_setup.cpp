@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "export/campaign_text.hpp"
 #include "runtime/series_setup.hpp"
 #include "runtime/source_queries.hpp"
 
@@ -53,6 +54,56 @@ std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_o
     raw->submit(std::move(b));
   });
   return feed;
+}
+
+void fill_pivots(run_report& r, const source_store& store, const watched_ports& ports,
+                 const campaign_filter& only) {
+  if (r.series == nullptr) {
+    return;
+  }
+  const uint64_t width_s = r.bucket_ns / 1000000000ULL;
+  const auto& all = r.series->campaigns().campaigns();
+  const int64_t through = r.series->last_closed();
+  for (size_t i = 0; i < all.size(); ++i) {
+    const campaign& c = all[i];
+    if (c.scope == campaign_scope::port_fingerprint || !wanted(c, only)) {
+      continue;
+    }
+    pivot_question q;
+    q.under.kind = "port";
+    if (c.port != watched_ports::other_index) {
+      q.under.port = ports.at(c.port).port;
+      q.under.protocol = transport_name(ports.at(c.port).proto);
+    } else {
+      q.under.protocol = "any";
+    }
+    const std::string value = scope_value(r, c.scope, c.port, c.dim);
+    switch (c.scope) {
+      case campaign_scope::port_country:
+        q.country = value;
+        break;
+      case campaign_scope::port_as:
+        q.asn = c.dim;
+        break;
+      case campaign_scope::port_cluster:
+      case campaign_scope::port_tool:
+      case campaign_scope::port_signature:
+        q.under.kind = dimension_of_scope(c.scope)->name;
+        q.under.value = value;
+        break;
+      default:
+        break;
+    }
+    q.from_s = static_cast<uint64_t>(c.start) * width_s;
+    q.to_s = static_cast<uint64_t>((c.end >= 0 ? c.end : through + 1)) * width_s;
+    const pivot_answer a = store.pivot(q);
+    campaign_pivots& p = r.pivots[i];
+    p.sources = a.sources;
+    for (const pivot_row& row : a.rows) {
+      p.rows.push_back({row.what.kind, row.what.port, row.what.protocol, row.what.value,
+                        row.what.category, row.sources});
+    }
+  }
 }
 
 void note_source_store(run_report& report, const store_feed* feed, const rx_lcores& rx) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "export/json_campaigns.hpp"
 #include "export/run_report.hpp"
 #include "runtime/options.hpp"
 #include "runtime/run_context.hpp"
@@ -24,6 +25,14 @@ namespace scanscope {
 std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_options& o,
                                                 const rules_and_databases& tables,
                                                 std::string& error);
+
+/**
+ * Every campaign's pivots (what else its sources did while it lasted) from the store, into
+ * `r.pivots`. `r` holds the series store and the names (fill_names()). Fingerprint campaigns
+ * have none: the store keeps no fingerprints.
+ */
+void fill_pivots(run_report& r, const source_store& store, const watched_ports& ports,
+                 const campaign_filter& only = {});
 
 /** The store's counters into the report, and the lcores' arrivals it had no room for. */
 void note_source_store(run_report& report, const store_feed* feed, const rx_lcores& rx);

@@ -69,6 +69,27 @@ struct stored_source {
   std::vector<stored_activity> activity;
 };
 
+/** Whose other activity a pivot lists: the sources seen under one activity in a period. */
+struct pivot_question {
+  source_activity under;   /**< kind, port, protocol and value (category ignored) */
+  std::string country;     /**< ... and of this country (empty: any) */
+  int64_t asn = -1;        /**< ... and of this AS (-1: any) */
+  uint64_t from_s = 0;     /**< the period [from_s, to_s) */
+  uint64_t to_s = 0;
+  size_t top = 10;         /**< rows per kind */
+};
+
+/** One other activity of a pivot's sources, and how many of them had it. */
+struct pivot_row {
+  source_activity what;
+  uint64_t sources = 0;
+};
+
+struct pivot_answer {
+  uint64_t sources = 0;          /**< the sources seen under the activity in the period */
+  std::vector<pivot_row> rows;   /**< ports, signatures, tools: most sources first */
+};
+
 struct source_store_settings {
   std::string path;               /**< database file */
   uint64_t max_sources = 10000000; /**< sources kept; new ones past it are dropped, counted */
@@ -119,6 +140,13 @@ class source_store {
    * activity, and returns false to stop.
    */
   void for_each(uint64_t since_s, const std::function<bool(const stored_source&)>& visit) const;
+
+  /**
+   * The other ports, signatures and tools of the sources seen under `q.under` in the period,
+   * each with how many of them: an activity counts when its span (first to last seen) overlaps
+   * the period.
+   */
+  pivot_answer pivot(const pivot_question& q) const;
 
   source_store_counts counts() const;
   /** The first write error (SQLite's message), empty while there was none. */

@@ -5,9 +5,11 @@
   answered by GET /api/v1/sources/<address> with both ports, both signatures, `malicious` and
   the reason; a background source put in an actor's range is `benign`; an address never seen is
   404 and a malformed one 400.
-- The answers come from the store after a restart: the serving run reads only the first hour
-  of the month, before any of those sources started.
+- The answers come from the store after a restart: the serving run reads one frame dated after
+  the month, with the first run's series folder and store.
 - The store's families in /metrics and the report (its "source_store" object) agree.
+- Pivots: the claymore-getstat1 campaign on 3333 lists exactly the sources tcpdump saw send
+  the request, and how many of them probed 52869 and sent the UPnP injection there.
 - The blocklist (format=txt, class=malicious) is exactly the sources whose payloads matched a
   signature past reconnaissance, and --sources-out writes the same list offline.
 """
@@ -41,37 +43,77 @@ def store_args(tmp, truth, actors_conf):
     with open(actors_conf) as f, open(path, "w") as out:
         out.write(f.read() + f"\n{ACTOR} research prefix {background}/32\n")
     store = os.path.join(tmp, "sources.db")
-    return ["--source-store", store, "--actors", path,
+    return ["--source-store", store, "--actors", path, "--series-dir", os.path.join(tmp, "series"),
             "--sources-out", os.path.join(tmp, "malicious.txt"),
             "--sources-query", "class=malicious&format=txt"], background
 
 
-def records_before(path, at, out):
-    """Write the pcap records of `path` before `at` (a datetime) to `out`."""
+def one_frame_at(path, at, out):
+    """Write the first record of `path` to `out`, dated `at` (a datetime)."""
     with open(path, "rb") as f, open(out, "wb") as o:
         header = f.read(24)
-        per_second = 1e9 if struct.unpack("<I", header[:4])[0] == 0xa1b23c4d else 1e6
-        cut = (at - dt.datetime(1970, 1, 1)).total_seconds()
-        o.write(header)
-        while True:
-            record = f.read(16)
-            if len(record) < 16:
-                break
-            seconds, fraction, captured, _ = struct.unpack("<IIII", record)
-            if seconds + fraction / per_second >= cut:
-                break
-            o.write(record + f.read(captured))
+        _, _, captured, length = struct.unpack("<IIII", f.read(16))
+        seconds = int((at - dt.datetime(1970, 1, 1)).total_seconds())
+        o.write(header + struct.pack("<IIII", seconds, 0, captured, length) + f.read(captured))
 
 
 def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    """(status, body); a 503 (the main lcore busy past the server's wait) is asked again."""
+    for _ in range(5):
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, body = e.code, e.read().decode()
+            if status != 503:
+                return status, body
+    return status, body
 
 
-def check_sources(scanscope, config, pcap, args, background, tmp):
+def probe_sources(pcap, port):
+    """Sources of TCP SYNs to `port`."""
+    out = subprocess.run(["tcpdump", "-nn", "-q", "-r", pcap,
+                          f"tcp dst port {port} and tcp[tcpflags] & tcp-syn != 0"],
+                         capture_output=True, text=True, timeout=300).stdout
+    return {line.split()[2].rsplit(".", 1)[0] for line in out.splitlines() if " IP " in line}
+
+
+def check_pivots(base, pcap, report_path):
+    """The campaign of claymore-getstat1 on 3333: its sources are those that sent the request
+    (tcpdump), and its pivots count exactly those of them that probed 52869 and sent the UPnP
+    injection there (the campaign lasts to the end of the month, past every such packet)."""
+    status, body = get(f"{base}/api/v1/campaigns?port=3333&scope=port_signature")
+    found = [c for c in json.loads(body)["campaigns"] if c["value"] == "claymore-getstat1"]
+    if status != 200 or not found or "pivots" not in found[0]:
+        failures.append(f"pivots: no claymore-getstat1 campaign with pivots on 3333 ({status})")
+        return
+    p = found[0]["pivots"]
+    members = payload_sources(pcap, 3333, b'{"id')
+    check("pivots: the campaign's sources", p["sources"], len(members))
+    ports = {x["port"]: x["sources"] for x in p["ports"]}
+    check("pivots: of them, probed 52869", ports.get(52869), len(members & probe_sources(pcap, 52869)))
+    signatures = {(x["port"], x["name"]): x for x in p["signatures"]}
+    upnp = signatures.get((52869, "realtek-upnp-addportmapping"), {})
+    posted = members & payload_sources(pcap, 52869, b"POST")
+    check("pivots: of them, sent the UPnP injection to 52869", upnp.get("sources"), len(posted))
+    check("pivots: share", round(upnp.get("share", 0), 6), round(len(posted) / len(members), 6))
+    check_narrative(report_path, posted, members)
+    print(f"pivots: 3333 claymore-getstat1 from {found[0]['start']}: {len(posted)} of "
+          f"{len(members)} sources also sent realtek-upnp-addportmapping to 52869")
+
+
+def check_narrative(report_path, posted, members):
+    """scripts/print-report.py tells the pivot in words, with the counts tcpdump gives."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = subprocess.run([os.path.join(here, "..", "..", "scripts", "print-report.py"),
+                          report_path], capture_output=True, text=True, timeout=60).stdout
+    want = (f"{len(posted):,} of {len(members):,} sources also sent "
+            f"realtek-upnp-addportmapping to 52869")
+    check("pivots: print-report's narrative", any(want in line for line in out.splitlines()),
+          True)
+
+
+def check_sources(scanscope, config, pcap, args, background, tmp, report_path):
     both = payload_sources(pcap, 3333, b'{"id') & payload_sources(pcap, 52869, b"POST")
     if not both:
         failures.append("sources: no source sent both payloads (the scenario changed?)")
@@ -82,10 +124,12 @@ def check_sources(scanscope, config, pcap, args, background, tmp):
     with open(args[args.index("--sources-out") + 1]) as f:
         check("sources: --sources-out class=malicious", sorted(f.read().split()),
               sorted(exploiters))
-    first_hour = os.path.join(tmp, "first-hour.pcap")
-    records_before(pcap, dt.datetime(2018, 1, 1, 1), first_hour)
+    # The restart: one frame after the month (the series and the store read back from the
+    # first run's folder and file) is all the second run sees.
+    later = os.path.join(tmp, "after-the-month.pcap")
+    one_frame_at(pcap, dt.datetime(2018, 2, 1, 0, 30), later)
     keep = args[:args.index("--sources-out")]
-    proc, base = serve_offline(scanscope, config, [first_hour], os.path.join(tmp, "store.log"),
+    proc, base = serve_offline(scanscope, config, [later], os.path.join(tmp, "store.log"),
                                ["-q", *keep])
     try:
         if base is None:
@@ -114,6 +158,7 @@ def check_sources(scanscope, config, pcap, args, background, tmp):
               (json.loads(body)["classification"], json.loads(body)["actor"]), ("benign", ACTOR))
         check("sources: never seen", get(f"{base}/api/v1/sources/203.0.113.254")[0], 404)
         check("sources: malformed", get(f"{base}/api/v1/sources/203.0.113.2544")[0], 400)
+        check_pivots(base, pcap, report_path)
         status, body = get(f"{base}/api/v1/sources?class=malicious&format=txt")
         check("sources: blocklist after the restart", sorted(body.split()), sorted(exploiters))
         status, metrics = get(f"{base}/metrics")
