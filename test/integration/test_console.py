@@ -129,6 +129,23 @@ def rendered_view(url):
     return r
 
 
+def check_pivot_cell(base, campaigns_text):
+    """The campaign rows show each campaign's pivots as the API gives them."""
+    found = json.loads(get(base + "/api/v1/campaigns?port=8545&scope=port_country")[2])
+    ru = [c for c in found["campaigns"] if c["value"] == "RU"]
+    if not ru or "pivots" not in ru[0]:
+        failures.append("the RU campaign has no pivots in the API (source store)")
+        return
+    unlock = [s for s in ru[0]["pivots"]["signatures"] if s["name"] == "personal-unlockaccount"]
+    if not unlock:
+        failures.append(f"the RU campaign's sources sent no personal-unlockaccount: {ru[0]['pivots']}")
+        return
+    # As the page rounds (Math.round: halves up).
+    cell = f"personal-unlockaccount on 8545 {int(100 * unlock[0]['share'] + 0.5)}%"
+    if cell not in campaigns_text:
+        failures.append(f"the campaign rows do not show {cell!r}: {campaigns_text[:400]!r}")
+
+
 def check_readable(base, month):
     """What the page tells a person, beyond the numbers."""
     # A series' colour is its name's: RU in the month view and in three days of it.
@@ -184,7 +201,8 @@ def main():
         hostile = os.path.join(tmp, "hostile.pcap")
         hostile_capture(hostile)
         server, base = serve_offline(scanscope, config, [hostile, december],
-                                     os.path.join(tmp, "serve.log"), ["-q"])
+                                     os.path.join(tmp, "serve.log"),
+                                     ["-q", "--source-store", os.path.join(tmp, "sources.db")])
         try:
             if base is None:
                 failures.append("scanscope never named the port it serves on")
@@ -227,6 +245,9 @@ def main():
             campaigns = rendered.text.get("campaigns", "")
             if "RU" not in campaigns or "2018-12-03 20:00" not in campaigns:
                 failures.append(f"the campaign list does not name the RU campaign: {campaigns!r}")
+            # The RU wave's sources unlocked accounts too (the scenario's ru-masscan payloads):
+            # the row shows the share the API's pivots give.
+            check_pivot_cell(base, campaigns)
             # The hostile bytes are text in the signature table, nothing more.
             signatures = rendered.text.get("signatures", "")
             if "<script>document.title='pwned'</script>" not in signatures or \

@@ -7,7 +7,8 @@
    (config/clickhouse/queries) must give, per hour, per port, country, cluster, signature and AS,
    exactly the packets and distinct sources of one scanscope run over the whole capture.
 2. Two shards. The same two sensors write to two servers, one each; the Distributed tables of
-   config/clickhouse/distributed.sql answer the same queries with the same figures.
+   config/clickhouse/distributed.sql answer the same queries with the same figures. The pivot
+   and address queries over the two sensors give what the single run's source store holds.
 3. Outage. A live run (net_af_packet on a veth pair, 10 s buckets) while frames come at a steady
    pace from a network namespace for 30 s; the server is stopped for 13 s mid-run. Every
    bucket must arrive once, the store's figures must equal the sensor's own series files and
@@ -28,6 +29,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -172,6 +174,45 @@ def restart_rows(scanscope, capture, server, tmp):
           f"{sum(1 for c in campaigns if c['ongoing'])}")
 
 
+def pivot_queries(server, store):
+    """The shipped pivot and address queries over the two sensors against the single run's
+    source store: the December sources that sent eth-accounts to 8545, and what else they sent
+    (the whole month: every activity counts); one of them looked up."""
+    sql = open(os.path.join(QUERIES, "pivot-across-sensors.sql")).read()
+    for old, new in (("3333", "8545"), ("claymore-getstat1", "eth-accounts"),
+                     ("2018-01-01 00:00:00", "2018-12-01 00:00:00"),
+                     ("2018-02-01 00:00:00", "2019-01-01 00:00:00")):
+        sql = sql.replace(old, new)
+    got = {}
+    for line in server.query(sql).splitlines():
+        port, protocol, what, sources = line.split("\t")
+        got[(int(port), what)] = int(sources)
+    with sqlite3.connect(store) as db:
+        members = {a for (a,) in db.execute(
+            "SELECT address FROM activity WHERE kind = 'signature' AND port = 8545 "
+            "AND value = 'eth-accounts'")}
+        want = collections.Counter()
+        for address, kind, port, value in db.execute(
+                "SELECT address, kind, port, value FROM activity "
+                "WHERE kind IN ('port', 'signature')"):
+            if address in members:
+                want[(port, value)] += 1
+    check(got == dict(want) and got.get((8545, "eth-accounts")) == len(members),
+          f"pivot across sensors {sorted(got.items())[:6]} against the store's "
+          f"{sorted(want.items())[:6]}")
+    address = sorted(members)[0]
+    sql = open(os.path.join(QUERIES, "address-lookup.sql")).read().replace(
+        "1.105.11.10", address)
+    signatures = set()
+    for line in server.query(sql).splitlines():
+        signatures |= set(json.loads(line.split("\t")[6].replace("'", '"')))
+    with sqlite3.connect(store) as db:
+        stored = {v for (v,) in db.execute("SELECT value FROM activity WHERE address = ? AND "
+                                           "kind = 'signature'", (address,))}
+    check(signatures == stored, f"address lookup {address}: {signatures} against {stored}")
+    print(f"pivot across sensors: {len(members)} sources sent eth-accounts; {address} looked up")
+
+
 def exact_merge(scanscope, gen, tmp):
     capture = os.path.join(tmp, "ethereum.pcap")
     subprocess.run([gen, os.path.join(SOURCE_DIR, "config", "scenarios", "ethereum-2018-12.scn"),
@@ -182,8 +223,10 @@ def exact_merge(scanscope, gen, tmp):
     subprocess.run(["tcpdump", "-r", capture, "-w", halves[1], "not (ip[19] & 1 = 0)"],
                    check=True, stderr=subprocess.DEVNULL)
     whole_dir = os.path.join(tmp, "whole-series")
+    whole_store = os.path.join(tmp, "whole-sources.db")
     proc = subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--pcap", capture, "--quiet",
-                           "--http", "none", "--series-dir", whole_dir],
+                           "--http", "none", "--series-dir", whole_dir,
+                           "--source-store", whole_store],
                           capture_output=True, text=True, timeout=600)
     check(proc.returncode == 0, f"the single run: exit {proc.returncode}: {proc.stderr[-500:]}")
     whole = series_lines(whole_dir)
@@ -205,6 +248,7 @@ def exact_merge(scanscope, gen, tmp):
         campaigns = one.query(open(os.path.join(QUERIES, "campaigns-by-sensor.sql")).read())
         sensors = {line.split("\t")[0] for line in campaigns.splitlines()}
         check(sensors == {"a", "b"}, f"campaigns by sensor: sensors {sensors}")
+        pivot_queries(one, whole_store)
         restart_rows(scanscope, capture, one, tmp)
         # Retention on a server without TTL: the scenario's month is older than a month.
         retention = os.path.join(SOURCE_DIR, "scripts", "fleet-retention")

@@ -288,10 +288,20 @@ async function render() {
   drawStacked("signature", "chart-signature", "legend-signature", bySignature.buckets,
               marksFor(bySignature.buckets, campaigns, [], "signature"));
 
+  // What else a campaign's sources did (docs/sources.md, "Pivots"): signatures, then ports.
+  const also = (c) => {
+    if (!c.pivots || !c.pivots.sources) return "";
+    const pct = (x) => Math.round(100 * x.share) + "%";
+    const sigs = c.pivots.signatures.filter((s) => !(s.port === c.port && s.name === c.value))
+      .slice(0, 3).map((s) => s.name + " on " + s.port + " " + pct(s));
+    const ports = c.pivots.ports.slice(0, 2).map((p) => "port " + p.port + " " + pct(p));
+    return sigs.concat(ports).join("; ");
+  };
   fillRows("campaigns", campaigns.map((c) => [
     c.scope.replace("port_", "") || "port", c.new_tool ? "new tool: " + c.value : c.value || "all sources",
     hour(c.start), c.end ? hour(c.end) : "ongoing", "x" + c.peak_ratio.toFixed(1) + " at " + hour(c.peak),
     c.packets, c.peak_sources, c.top.tools.map((t) => t[0]).filter((t) => t !== "none").join(" + "),
+    also(c),
   ]));
   fillRows("leads", leads.map((l) => [hour(l.bucket), l.dimension, l.from, l.to]));
   fillRows("surges", report.surges.filter((s) => s.port === port.port).map((s) => [
