@@ -1,9 +1,10 @@
 #pragma once
 /**
  * @file
- * Signature alerts from one RX lcore to the event log (--events): the first hit of each
- * (source, port, rule) in a time bucket, with the packet's addresses, ports and the start of its
- * payload. One producer (the lcore), one consumer (the event log's thread); a full ring drops
+ * Events from one RX lcore to the event log (--events): signature alerts, the first hit of
+ * each (source, port, rule) in a time bucket, with the packet's addresses, ports and the start
+ * of its payload; and exposures, a monitored host answering a scanner on a port the lcore had
+ * not seen it answer on. One producer (the lcore), one consumer (the event log's thread); a full ring drops
  * the alert and counts it, never waits.
  */
 
@@ -18,6 +19,8 @@ namespace scanscope {
 
 struct alert_record {
   static constexpr size_t max_excerpt = 256;
+  /** `rule` of an exposure: the scanner is `source`, the host that answered `destination`. */
+  static constexpr uint16_t exposure = UINT16_MAX;
   uint64_t time_ns = 0;
   uint8_t source[16];      /**< IPv4 mapped */
   uint8_t destination[16]; /**< IPv4 mapped */
@@ -25,6 +28,7 @@ struct alert_record {
   uint16_t dst_port = 0;
   uint16_t rule = 0;       /**< rule slot */
   uint8_t tcp = 0;         /**< 1: TCP, 0: UDP */
+  uint8_t tool = 0;        /**< exposure: the scanner's SYN's scan_tool */
   uint16_t excerpt_length = 0;
   uint8_t excerpt[max_excerpt]; /**< the payload's first bytes */
 };

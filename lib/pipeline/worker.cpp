@@ -73,9 +73,9 @@ std::unique_ptr<worker> worker::create(const worker_config& config, std::string&
       return nullptr;
     }
     w->pending_hits_.reserve(size_t{max_burst} * signature_hits::max_hits);
-    if (config.alert_slots != 0) {
-      w->alerts_ = std::make_unique<alert_ring>(config.alert_slots);
-    }
+  }
+  if (config.alert_slots != 0) {
+    w->alerts_ = std::make_unique<alert_ring>(config.alert_slots);
   }
   return w;
 }

@@ -1,6 +1,8 @@
 // The worker's side of direction and conversation: which frames are scan traffic when
 // monitored prefixes are set, the responder's answers and what they are counted under, the
 // two-phase join, and the exposure view of a tap.
+#include <cstring>
+
 #include "fingerprint/scan_tool.hpp"
 #include "pipeline/unique_domains.hpp"
 #include "pipeline/worker.hpp"
@@ -130,6 +132,21 @@ void worker::observe_outbound(const decoded_packet& p, const frame_ref& f) {
   exposure_table::entry& e = exposure_.touch(
       host, p.src_port, f.time_ns,
       stats_.conversation.scalars[static_cast<size_t>(conversation_counter::exposure_evicted)]);
+  if (alerts_ && e.answers.read() == 0) {
+    // First seen answering here: the event log's (it keeps one per host and port).
+    if (alert_record* a = alerts_->claim()) {
+      a->time_ns = f.time_ns;
+      std::memcpy(a->source, client, sizeof a->source);
+      std::memcpy(a->destination, host, sizeof a->destination);
+      a->src_port = p.dst_port;
+      a->dst_port = p.src_port;
+      a->rule = alert_record::exposure;
+      a->tcp = 1;
+      a->tool = syn->tool;
+      a->excerpt_length = 0;
+      alerts_->publish();
+    }
+  }
   const bool new_source = uniques_.insert(
       set_key(address_hash(client), unique_domain::exposure, address_hash(host) ^ p.src_port));
   exposure_table::record_answer(e, f.time_ns, syn->tool, syn->country, new_source);

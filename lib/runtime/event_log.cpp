@@ -12,6 +12,7 @@
 #include "export/campaign_text.hpp"
 #include "export/json_campaigns.hpp"
 #include "export/summary_table.hpp"
+#include "fingerprint/scan_tool.hpp"
 #include "packet/prefix_set.hpp"
 
 namespace scanscope {
@@ -171,13 +172,43 @@ std::string event_log::alert_line(const alert_record& a) {
   return line_of(b);
 }
 
+std::string event_log::exposure_line(const alert_record& a) {
+  const std::string host = format_address(a.destination);
+  // Lcores see different scanners: the same host and port can be new to several of them.
+  if (!exposed_.insert({host, a.dst_port}).second) {
+    return {};
+  }
+  rapidjson::StringBuffer b;
+  writer w(b);
+  w.StartObject();
+  put_string(w, "timestamp", eve_time(a.time_ns).c_str());
+  put_string(w, "event_type", "exposure");
+  put_string(w, "src_ip", format_address(a.source).c_str());
+  put_uint(w, "src_port", a.src_port);
+  put_string(w, "dest_ip", host.c_str());
+  put_uint(w, "dest_port", a.dst_port);
+  put_string(w, "proto", "TCP");
+  w.Key("exposure");
+  w.StartObject();
+  put_string(w, "host", host.c_str());
+  put_uint(w, "port", a.dst_port);
+  put_string(w, "first_answered", format_address(a.source).c_str());
+  put_string(w, "tool", scan_tool_name(static_cast<scan_tool>(a.tool)));
+  w.EndObject();
+  w.EndObject();
+  return line_of(b);
+}
+
 bool event_log::pass() {
   bool found = false;
   for (alert_ring* r : rings_) {
     while (const alert_record* a = r->peek()) {
-      const std::string line = alert_line(*a);
+      const std::string line =
+          a->rule == alert_record::exposure ? exposure_line(*a) : alert_line(*a);
       r->release();
-      write(line);
+      if (!line.empty()) {
+        write(line);
+      }
       found = true;
     }
   }

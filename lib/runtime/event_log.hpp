@@ -4,6 +4,7 @@
  * The event log (--events FILE, docs/events.md): JSON lines a SIEM takes, in Suricata EVE's
  * field names where they exist. `alert`: the first hit of a signature by a source on a port in
  * a time bucket, with the destination and the payload's start, from the RX lcores' alert rings;
+ * `exposure`: a monitored host first seen answering a scanner on a port (a tap);
  * `campaign` (start, end), `lead_change` and `new_tool`, from each closed bucket. Written by a
  * thread of its own; at most --events-rate lines a second (the rest counted as dropped); the
  * file is reopened on SIGHUP (logrotate's convention).
@@ -16,6 +17,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -72,6 +74,8 @@ class event_log {
   bool pass();
   void write(const std::string& line);
   std::string alert_line(const alert_record& a);
+  /** An exposure, once per (host, port) over the run; empty when it was written already. */
+  std::string exposure_line(const alert_record& a);
 
   std::string path_;
   std::FILE* file_ = nullptr;
@@ -83,6 +87,7 @@ class event_log {
   std::condition_variable wake_;
   std::deque<std::string> queue_;
   std::vector<alert_rule> rules_;
+  std::set<std::pair<std::string, uint16_t>> exposed_;  // the thread's own
   event_counts counts_;
   std::atomic<bool> reopen_{false};
   bool stopping_ = false;

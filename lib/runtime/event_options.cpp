@@ -12,7 +12,8 @@ po::options_description event_log_options(event_options& e) {
       "events", po::value(&e.path)->value_name("FILE"),
       "append events as JSON lines in Suricata EVE's field names (docs/events.md): alert (the "
       "first hit of a signature by a source on a port in a bucket, with the destination and "
-      "the payload's start), campaign (start, end), lead_change, new_tool. SIGHUP reopens the "
+      "the payload's start), exposure (a monitored host first answering on a port), campaign "
+      "(start, end), lead_change, new_tool. SIGHUP reopens the "
       "file (config/logrotate/scanscope)")(
       "events-rate", po::value(&e.rate)->default_value(e.rate)->value_name("N"),
       "most event lines a second (a burst of as many); the rest are counted as dropped");

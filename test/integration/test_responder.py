@@ -19,7 +19,8 @@ two namespaces.
 4. Tap: SCAN and a HOST namespace with a listener on 8545; scanners probe it while tcpdump
    records both directions, and scanscope reads the capture with --monitored set to the host.
    The exposure view lists the host and port with the eth_accounts hit; none of the host's
-   answers count as scan traffic.
+   answers count as scan traffic. The event log (--events) has the exposure once and the
+   request as an alert from the scanner to the host.
 
 usage: test_responder.py SCANSCOPE SOURCE_DIR
 """
@@ -464,6 +465,22 @@ def host_client_traffic():
     return problems
 
 
+def check_tap_events(path, failures):
+    """The event log of the tap: one exposure, the host's 8545 first answering the scanner,
+    and the eth_accounts request as an alert from the scanner to the host."""
+    events = [json.loads(line) for line in open(path)]
+    exposures = [(e["dest_ip"], e["dest_port"], e["src_ip"]) for e in events
+                 if e["event_type"] == "exposure"]
+    if exposures != [("192.0.2.10", 8545, "192.0.2.1")]:
+        failures.append(f"tap: exposure events {exposures}")
+    alerts = [e for e in events if e["event_type"] == "alert" and
+              e["alert"]["signature"] == "eth-accounts"]
+    if len(alerts) != 1 or (alerts[0]["src_ip"], alerts[0]["dest_ip"], alerts[0]["dest_port"]) \
+            != ("192.0.2.1", "192.0.2.10", 8545) or \
+            "eth_accounts" not in alerts[0]["payload_printable"]:
+        failures.append(f"tap: eth-accounts alert events {alerts}")
+
+
 def tap(scanscope, source_dir, tmp, failures):
     """A host that answers, its scanners, the host's own connections to a server, and a capture
     of both directions read offline."""
@@ -504,11 +521,12 @@ def tap(scanscope, source_dir, tmp, failures):
             proc.kill()
             proc.wait()
     report_path = os.path.join(tmp, "tap.json")
+    events_path = os.path.join(tmp, "tap-events.json")
     r = run(scanscope, "--pcap", path, "--workers", "2", "--geo-db", "none", "--quiet",
             "--config", os.path.join(source_dir, "config", "scanscope.conf"), *cache_args(),
             "--signatures", os.path.join(source_dir, "config", "signatures.rules"),
-            "--monitored", "192.0.2.10/32", "--json-out", report_path, check=False,
-            capture_output=True, text=True, timeout=120)
+            "--monitored", "192.0.2.10/32", "--json-out", report_path,
+            "--events", events_path, check=False, capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
         failures.append(f"tap: scanscope exited {r.returncode}: {r.stderr[-500:]}")
         return
@@ -540,6 +558,7 @@ def tap(scanscope, source_dir, tmp, failures):
         failures.append(f"tap: exposure entry lacks the hit or the source: {entry}")
     if any(e["port"] != 8545 for e in exposure):
         failures.append(f"tap: ports that never answered are exposed: {exposure}")
+    check_tap_events(events_path, failures)
     ephemeral = [p for p in report["top_ports"] if p["port"] > 1024 and p["port"] != 8545]
     if ephemeral:
         failures.append(f"tap: the host's ephemeral ports among the top ports: {ephemeral}")
