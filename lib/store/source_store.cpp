@@ -108,6 +108,10 @@ std::unique_ptr<source_store> source_store::open(const source_store_settings& se
       error = "source store " + path + " is damaged (" + reason + ") and cannot be moved aside";
       return nullptr;
     }
+    // Its journal goes with it: the new store must not replay the old one's pages.
+    for (const char* suffix : {"-wal", "-shm"}) {
+      std::rename((path + suffix).c_str(), (aside + suffix).c_str());
+    }
     notice = "source store " + path + " is damaged (" + reason + "): moved to " + aside +
              ", starting a new one";
     if (!open_checked(path, store->db_, reason, damaged)) {
