@@ -32,7 +32,7 @@ inline constexpr uint64_t two_phase = 12;   /**< two-phase follow-ups, by (port,
 inline constexpr uint64_t exposure = 13;    /**< answered sources, by (host, port) */
 inline constexpr uint64_t technique = 14;   /**< scan technique, by (port, technique) */
 inline constexpr uint64_t technique_total = 15; /**< scan technique over all traffic */
-/** a signature alert sent to the event log: once per (source, bucket, port, rule) */
+/** a signature alert sent to the event log: once per (source, port, rule) in a bucket's set */
 inline constexpr uint64_t alert = 16;
 /** a first probe's source count moved out of (port, provisional cluster): once per source */
 inline constexpr uint64_t cluster_moved = 18;

@@ -416,8 +416,10 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
 
 void worker::alert(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                    uint16_t rule) {
-  const uint64_t where = (static_cast<uint64_t>(k.bucket) << 32) | (uint64_t{k.port} << 16) | rule;
-  if (!uniques_.insert(set_key(k.source_hash, unique_domain::alert, where))) {
+  // Once per bucket: the bucket's own set, cleared with it (the lcore's long-lived set would
+  // fill with a key per bucket).
+  if (!series_.first_in_bucket(
+          k.bucket, set_key(k.source_hash, unique_domain::alert, (uint64_t{k.port} << 16) | rule))) {
     return;  // alerted in this bucket already
   }
   alert_record* a = alerts_->claim();

@@ -121,7 +121,7 @@ void event_log::finish() {
   thread_.join();
 }
 
-void event_log::write(const std::string& line) {
+bool event_log::write(const std::string& line) {
   // A token bucket: `rate` lines a second, a burst of `rate`.
   const uint64_t now = now_ns();
   if (last_refill_ns_ != 0) {
@@ -131,14 +131,15 @@ void event_log::write(const std::string& line) {
   std::lock_guard<std::mutex> hold(lock_);
   if (tokens_ < 1) {
     ++counts_.rate_dropped;
-    return;
+    return false;
   }
   tokens_ -= 1;
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
     ++counts_.write_errors;
-    return;
+    return false;
   }
   ++counts_.written;
+  return true;
 }
 
 std::string event_log::alert_line(const alert_record& a) {
@@ -175,7 +176,7 @@ std::string event_log::alert_line(const alert_record& a) {
 std::string event_log::exposure_line(const alert_record& a) {
   const std::string host = format_address(a.destination);
   // Lcores see different scanners: the same host and port can be new to several of them.
-  if (!exposed_.insert({host, a.dst_port}).second) {
+  if (exposed_.count({host, a.dst_port}) != 0) {
     return {};
   }
   rapidjson::StringBuffer b;
@@ -203,11 +204,13 @@ bool event_log::pass() {
   bool found = false;
   for (alert_ring* r : rings_) {
     while (const alert_record* a = r->peek()) {
-      const std::string line =
-          a->rule == alert_record::exposure ? exposure_line(*a) : alert_line(*a);
+      const bool exposure = a->rule == alert_record::exposure;
+      const std::pair<std::string, uint16_t> where{format_address(a->destination), a->dst_port};
+      const std::string line = exposure ? exposure_line(*a) : alert_line(*a);
       r->release();
-      if (!line.empty()) {
-        write(line);
+      // An exposure counts as told once written: one the rate cap dropped comes again.
+      if (!line.empty() && write(line) && exposure) {
+        exposed_.insert(where);
       }
       found = true;
     }

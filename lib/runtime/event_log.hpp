@@ -72,9 +72,10 @@ class event_log {
   void run();
   /** One pass over the rings and the queue; true when it found anything. */
   bool pass();
-  void write(const std::string& line);
+  /** Write one line within the rate; false when it was dropped (counted). */
+  bool write(const std::string& line);
   std::string alert_line(const alert_record& a);
-  /** An exposure, once per (host, port) over the run; empty when it was written already. */
+  /** An exposure; empty when one of its (host, port) was written already. */
   std::string exposure_line(const alert_record& a);
 
   std::string path_;

@@ -6,10 +6,8 @@
 
 namespace scanscope {
 
-namespace {
-
-/** %XX escapes decoded (browsers escape ':' in times, for one); a '%' not followed by two hex
- *  digits is kept as it is, and then fails the parameter's own check. */
+/* %XX escapes decoded (browsers escape ':' in times, for one); a '%' not followed by two hex
+ * digits is kept as it is, and then fails the parameter's own check. */
 std::string percent_decoded(const std::string& text) {
   std::string out;
   out.reserve(text.size());
@@ -31,7 +29,6 @@ std::string percent_decoded(const std::string& text) {
   return out;
 }
 
-}  // namespace
 
 std::map<std::string, std::string> parameters(const std::string& target) {
   std::map<std::string, std::string> out;

@@ -17,6 +17,9 @@ namespace scanscope {
  *  win. */
 std::map<std::string, std::string> parameters(const std::string& target);
 
+/** %XX escapes decoded; a '%' not followed by two hex digits is kept as it is. */
+std::string percent_decoded(const std::string& text);
+
 /** 400, naming what is wrong. */
 http_response bad(const std::string& why);
 

@@ -10,6 +10,8 @@ constexpr uint64_t combination_salt = 0xC0B;
 constexpr uint64_t key_salt = 0xB0C;
 // Marks a source whose count already left a key in a bucket (move_source): once only.
 constexpr uint64_t moved_salt = 0xB0D;
+// Keys callers ask first_in_bucket() about (the event log's alerts).
+constexpr uint64_t first_salt = 0xB0F;
 
 /** The unique-set key that tells whether a source showed a combination in a bucket. */
 uint64_t combination_key(uint64_t source_hash, uint64_t combination) {
@@ -58,6 +60,11 @@ series_slot* bucket_series::slot_for(int64_t bucket) {
   s.collected.store(false, std::memory_order_relaxed);
   s.bucket.store(bucket, std::memory_order_release);
   return &s;
+}
+
+bool bucket_series::first_in_bucket(int64_t bucket, uint64_t key) {
+  series_slot* s = slot_for(bucket);
+  return s != nullptr && s->uniques->insert(light_set_key(key, 0, first_salt));
 }
 
 uint64_t bucket_series::unique_overflow() const {

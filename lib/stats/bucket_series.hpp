@@ -75,6 +75,13 @@ class bucket_series {
   void move_source(int64_t bucket, uint64_t from, uint64_t to, uint64_t source_hash,
                    const uint8_t* source);
 
+  /**
+   * Whether `key` is new to open bucket `bucket`'s set of distinct pairs (the set is cleared
+   * with the bucket's slot, so a key per bucket costs nothing past the bucket). False when it
+   * was there, or the bucket has no slot (too late).
+   */
+  bool first_in_bucket(int64_t bucket, uint64_t key);
+
   /** Start loading the unique-set slots add() looks at for this source, combination and keys
    *  when the combination is new to the bucket (nothing when the bucket has no slot yet: add()
    *  will make one). */

@@ -51,7 +51,6 @@ std::vector<source_sighting> pending_sources::take(const series_names& names,
     std::memcpy(bytes + 8, &a.lo, 8);
     source_sighting sighting;
     sighting.address = format_address(bytes);
-    sighting.country = names.country(0);
     sighting.first_seen = start(s.first);
     sighting.first_end = start(s.first) + width_s;
     sighting.last_seen = start(s.last) + width_s;

@@ -10,6 +10,9 @@ namespace scanscope {
 namespace {
 
 constexpr int schema_version = 1;
+/** A new source's country when no per-country key told it (ISO 3166's user-assigned ZZ, as
+ *  geo/unknown_country.hpp). */
+const std::string unknown_country = "ZZ";
 
 // Keys and columns are documented in docs/sources.md. Addresses are canonical text: what an
 // analyst types is what is stored, and a blocklist is a SELECT.
@@ -148,9 +151,13 @@ bool source_store::prepare(std::string& error) {
     return true;
   };
   // A first bucket the store has already (a restart completing it) is not counted again.
+  // Country, AS and actor are kept when a sighting does not bring them (its arrivals under
+  // those keys were dropped by a full bucket): a known actor never turns into a stranger.
   return make("UPDATE sources SET first_seen=min(first_seen, ?2), "
               "buckets=buckets+?7-(?8<=last_seen), last_seen=max(last_seen, ?3), "
-              "country=?4, asn=?5, actor=?6 WHERE address=?1",
+              "country=CASE WHEN ?4='' THEN country ELSE ?4 END, "
+              "asn=CASE WHEN ?5=0 THEN asn ELSE ?5 END, "
+              "actor=CASE WHEN ?6='' THEN actor ELSE ?6 END WHERE address=?1",
               touch_) &&
          make("INSERT INTO sources VALUES(?1, ?2, ?3, ?7, ?4, ?5, ?6)", insert_) &&
          make("INSERT INTO activity VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
@@ -232,35 +239,42 @@ void source_store::add(const std::vector<source_sighting>& sources) {
 
 void source_store::add_chunk(const source_sighting* first, size_t n) {
   std::lock_guard<std::mutex> hold(lock_);
-  if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
+  // IMMEDIATE: the write lock now, or a busy error now, not halfway through the chunk.
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
     note_error("BEGIN");
     return;
   }
-  uint64_t added = 0;
+  // A chunk is all or nothing: a statement that fails (a full disk) rolls it back, and the
+  // counts stay as the store is.
+  const auto fail = [this](const char* what) {
+    note_error(what);
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  };
+  uint64_t added = 0, dropped = 0;
   for (size_t i = 0; i < n; ++i) {
     const source_sighting& s = first[i];
+    // A source no per-country key brought is of an unknown country when it is new.
+    const std::string& country = s.country.empty() ? unknown_country : s.country;
     for (sqlite3_stmt* st : {touch_, insert_}) {
       bind_text(st, 1, s.address);
       sqlite3_bind_int64(st, 2, to_sql(s.first_seen));
       sqlite3_bind_int64(st, 3, to_sql(s.last_seen));
-      bind_text(st, 4, s.country);
+      bind_text(st, 4, st == insert_ ? country : s.country);
       sqlite3_bind_int64(st, 5, s.asn);
       bind_text(st, 6, s.actor);
       sqlite3_bind_int64(st, 7, to_sql(s.buckets));
     }
     sqlite3_bind_int64(touch_, 8, to_sql(s.first_end));
     if (!step_done(touch_)) {
-      note_error("update a source");
-      continue;
+      return fail("update a source");
     }
     if (sqlite3_changes(db_) == 0) {
       if (counts_.sources + added >= settings_.max_sources) {
-        ++counts_.dropped;
+        ++dropped;
         continue;
       }
       if (!step_done(insert_)) {
-        note_error("insert a source");
-        continue;
+        return fail("insert a source");
       }
       ++added;
     }
@@ -274,16 +288,15 @@ void source_store::add_chunk(const source_sighting* first, size_t n) {
       sqlite3_bind_int64(activity_, 7, to_sql(a.first_seen != 0 ? a.first_seen : s.first_seen));
       sqlite3_bind_int64(activity_, 8, to_sql(a.last_seen != 0 ? a.last_seen : s.last_seen));
       if (!step_done(activity_)) {
-        note_error("store an activity");
+        return fail("store an activity");
       }
     }
   }
   if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    note_error("COMMIT");
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return;
+    return fail("COMMIT");
   }
   counts_.sources += added;
+  counts_.dropped += dropped;
 }
 
 void source_store::expire(uint64_t cutoff_s) {
@@ -403,8 +416,11 @@ pivot_answer source_store::pivot(const pivot_question& q) const {
   sqlite3_bind_int64(fill, 6, to_sql(q.to_s));
   bind_text(fill, 7, q.country);
   sqlite3_bind_int64(fill, 8, q.asn);
-  sqlite3_step(fill);
+  const bool filled = sqlite3_step(fill) == SQLITE_DONE;
   sqlite3_finalize(fill);
+  if (!filled) {
+    return out;
+  }
   out.sources = static_cast<uint64_t>(sqlite3_changes(db_));
   sqlite3_stmt* rows = nullptr;
   const std::string others =

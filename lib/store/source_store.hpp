@@ -44,7 +44,7 @@ struct source_sighting {
   uint64_t first_end = 0;  /**< end of the first bucket */
   uint64_t last_seen = 0;  /**< end of the last bucket */
   uint64_t buckets = 1;    /**< buckets it showed in */
-  std::string country; /**< ISO code, or the unknown code */
+  std::string country; /**< ISO code; empty: not told (kept as stored, ZZ when new) */
   uint32_t asn = 0;
   std::string actor;   /**< empty: none */
   std::vector<source_activity> activity;

@@ -118,6 +118,31 @@ TEST_CASE("verdicts: an actor is benign, a signature past reconnaissance malicio
   CHECK(actor.reason.find("Shadowserver") != std::string::npos);
 }
 
+TEST_CASE("a sighting that does not bring country, AS or actor keeps what the store has") {
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 100, 744 * hour});
+  store->add_bucket(t0, t0 + hour, {sighting("192.0.2.3", {port(8545)}, "Shadowserver")});
+  // The next bucket's arrivals under the actor, AS and country keys were dropped (a full
+  // bucket): the source is still the actor's.
+  source_sighting bare = sighting("192.0.2.3", {port(8545)});
+  bare.country.clear();
+  bare.asn = 0;
+  store->add_bucket(t0 + hour, t0 + 2 * hour, {bare});
+  const auto s = store->lookup("192.0.2.3");
+  REQUIRE(s);
+  CHECK(s->actor == "Shadowserver");
+  CHECK(s->asn == 4766);
+  CHECK(s->country == "KR");
+  CHECK(judge_source(*s).verdict == source_class::benign);
+  // New, and no country told: the unknown code.
+  store->add_bucket(t0 + hour, t0 + 2 * hour, {bare, [] {
+                      source_sighting x;
+                      x.address = "192.0.2.4";
+                      return x;
+                    }()});
+  CHECK(store->lookup("192.0.2.4")->country == "ZZ");
+}
+
 TEST_CASE("the budget drops new sources and counts them; known ones still update") {
   temp_dir dir;
   auto store = open_store({dir.file("s.db"), 2, 744 * hour});
