@@ -62,6 +62,17 @@ uint64_t now_ns() {
                                    .count());
 }
 
+/** The fields every flow event opens with, in EVE's names: when, what, and between whom. */
+void flow_head(writer& w, const char* type, const alert_record& a, const std::string& dest) {
+  put_string(w, "timestamp", eve_time(a.time_ns).c_str());
+  put_string(w, "event_type", type);
+  put_string(w, "src_ip", format_address(a.source).c_str());
+  put_uint(w, "src_port", a.src_port);
+  put_string(w, "dest_ip", dest.c_str());
+  put_uint(w, "dest_port", a.dst_port);
+  put_string(w, "proto", a.tcp ? "TCP" : "UDP");
+}
+
 std::string line_of(const rapidjson::StringBuffer& b) {
   return std::string(b.GetString(), b.GetSize()) + "\n";
 }
@@ -153,13 +164,7 @@ std::string event_log::alert_line(const alert_record& a) {
   rapidjson::StringBuffer b;
   writer w(b);
   w.StartObject();
-  put_string(w, "timestamp", eve_time(a.time_ns).c_str());
-  put_string(w, "event_type", "alert");
-  put_string(w, "src_ip", format_address(a.source).c_str());
-  put_uint(w, "src_port", a.src_port);
-  put_string(w, "dest_ip", format_address(a.destination).c_str());
-  put_uint(w, "dest_port", a.dst_port);
-  put_string(w, "proto", a.tcp ? "TCP" : "UDP");
+  flow_head(w, "alert", a, format_address(a.destination));
   w.Key("alert");
   w.StartObject();
   put_string(w, "action", "allowed");
@@ -182,13 +187,7 @@ std::string event_log::exposure_line(const alert_record& a) {
   rapidjson::StringBuffer b;
   writer w(b);
   w.StartObject();
-  put_string(w, "timestamp", eve_time(a.time_ns).c_str());
-  put_string(w, "event_type", "exposure");
-  put_string(w, "src_ip", format_address(a.source).c_str());
-  put_uint(w, "src_port", a.src_port);
-  put_string(w, "dest_ip", host.c_str());
-  put_uint(w, "dest_port", a.dst_port);
-  put_string(w, "proto", "TCP");
+  flow_head(w, "exposure", a, host);  // a.tcp is set: an exposure is a SYN-ACK
   w.Key("exposure");
   w.StartObject();
   put_string(w, "host", host.c_str());
