@@ -37,6 +37,8 @@ packages=(
   prometheus
   # the fleet store's tests and demo start their own ClickHouse servers
   clickhouse-server clickhouse-client
+  # the event log's syslog output is read by an rsyslogd the test starts
+  rsyslog
   # bounded fuzzing in the test command (libFuzzer comes with clang's runtime)
   clang libclang-rt-14-dev
 )

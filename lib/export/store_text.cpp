@@ -31,7 +31,10 @@ void write_events(json_writer& w, const event_summary& e) {
     return;
   }
   w.StartObject();
-  put_string(w, "path", e.path.c_str());
+  w.Key("path");
+  e.path.empty() ? w.Null() : w.String(e.path.c_str());
+  w.Key("syslog");
+  e.syslog.empty() ? w.Null() : w.String(e.syslog.c_str());
 #define SCANSCOPE_EVENT_JSON(field, metric, kind, help) \
   w.Key(#field);                                        \
   w.Uint64(e.field);

@@ -4,6 +4,7 @@
 // cut short or holds an index out of range is ignored and the tables are built again.
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -112,7 +113,9 @@ std::string location_db::save_cache(const std::string& file, const std::string& 
   if (key.empty()) {
     return "cannot read the database's size and time";
   }
-  const std::string tmp = file + ".tmp";
+  // A name of this process's own: two sensors (or test runs) sharing a cache folder may write
+  // the same entry at once; each renames a whole file into place.
+  const std::string tmp = file + ".tmp." + std::to_string(::getpid());
   file_ptr f(std::fopen(tmp.c_str(), "wb"));
   if (!f) {
     return "cannot write '" + tmp + "': " + std::strerror(errno);

@@ -79,13 +79,17 @@ std::string line_of(const rapidjson::StringBuffer& b) {
 
 }  // namespace
 
-std::unique_ptr<event_log> event_log::open(const std::string& path, uint32_t rate,
+std::unique_ptr<event_log> event_log::open(const std::string& path,
+                                           std::unique_ptr<syslog_sink> syslog, uint32_t rate,
                                            std::vector<alert_ring*> rings, std::string& error) {
   std::unique_ptr<event_log> log(new event_log(path, rate, std::move(rings)));
-  log->file_ = std::fopen(path.c_str(), "a");
-  if (log->file_ == nullptr) {
-    error = "events: cannot open " + path + ": " + std::strerror(errno);
-    return nullptr;
+  log->syslog_ = std::move(syslog);
+  if (!path.empty()) {
+    log->file_ = std::fopen(path.c_str(), "a");
+    if (log->file_ == nullptr) {
+      error = "events: cannot open " + path + ": " + std::strerror(errno);
+      return nullptr;
+    }
   }
   log->thread_ = std::thread([raw = log.get()] { raw->run(); });
   return log;
@@ -133,24 +137,30 @@ void event_log::finish() {
 }
 
 bool event_log::write(const std::string& line) {
-  // A token bucket: `rate` lines a second, a burst of `rate`.
+  // A token bucket: `rate` lines a second, a burst of `rate`. The tokens, the file and the
+  // socket are this thread's own; the lock guards the counts the stats loop reads.
   const uint64_t now = now_ns();
   if (last_refill_ns_ != 0) {
     tokens_ = std::min<double>(rate_, tokens_ + (now - last_refill_ns_) * 1e-9 * rate_);
   }
   last_refill_ns_ = now;
-  std::lock_guard<std::mutex> hold(lock_);
   if (tokens_ < 1) {
+    std::lock_guard<std::mutex> hold(lock_);
     ++counts_.rate_dropped;
     return false;
   }
   tokens_ -= 1;
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
-    ++counts_.write_errors;
-    return false;
+  const bool filed =
+      file_ != nullptr && std::fwrite(line.data(), 1, line.size(), file_) == line.size();
+  const bool sent = syslog_ != nullptr && syslog_->send(line);
+  std::lock_guard<std::mutex> hold(lock_);
+  if (file_ != nullptr) {
+    ++(filed ? counts_.written : counts_.write_errors);
   }
-  ++counts_.written;
-  return true;
+  if (syslog_ != nullptr) {
+    ++(sent ? counts_.syslog_sent : counts_.syslog_errors);
+  }
+  return filed || sent;
 }
 
 std::string event_log::alert_line(const alert_record& a) {
@@ -223,7 +233,7 @@ bool event_log::pass() {
     write(line);
     found = true;
   }
-  if (found) {
+  if (found && file_ != nullptr) {
     std::fflush(file_);
   }
   return found;
@@ -231,7 +241,7 @@ bool event_log::pass() {
 
 void event_log::run() {
   for (;;) {
-    if (reopen_.exchange(false, std::memory_order_acq_rel)) {
+    if (reopen_.exchange(false, std::memory_order_acq_rel) && file_ != nullptr) {
       // logrotate has moved the file: the next lines go to a new one under the same name.
       std::FILE* fresh = std::fopen(path_.c_str(), "a");
       std::lock_guard<std::mutex> hold(lock_);

@@ -7,7 +7,8 @@
  * `exposure`: a monitored host first seen answering a scanner on a port (a tap);
  * `campaign` (start, end), `lead_change` and `new_tool`, from each closed bucket. Written by a
  * thread of its own; at most --events-rate lines a second (the rest counted as dropped); the
- * file is reopened on SIGHUP (logrotate's convention).
+ * file is reopened on SIGHUP (logrotate's convention); the same lines go to syslog with
+ * --events-syslog.
  */
 
 #include <atomic>
@@ -24,6 +25,7 @@
 
 #include "export/run_report.hpp"
 #include "pipeline/alert_ring.hpp"
+#include "runtime/syslog_sink.hpp"
 
 namespace scanscope {
 
@@ -41,16 +43,20 @@ struct event_counts {
   uint64_t ring_dropped = 0; /**< alerts an lcore's ring had no room for */
   uint64_t write_errors = 0; /**< lines the file did not take */
   uint64_t reopened = 0;     /**< reopens on SIGHUP */
+  uint64_t syslog_sent = 0;  /**< messages sent to syslog */
+  uint64_t syslog_errors = 0; /**< messages the syslog socket refused */
 };
 
 class event_log {
  public:
   /**
-   * Open `path` for appending and start the thread.
+   * Open `path` for appending (none when empty) and start the thread.
+   * @param syslog where the same lines go as syslog messages (null: nowhere)
    * @param rate most lines a second (a burst of as many is allowed)
    * @return null with `error` naming the path when it cannot be opened
    */
-  static std::unique_ptr<event_log> open(const std::string& path, uint32_t rate,
+  static std::unique_ptr<event_log> open(const std::string& path,
+                                         std::unique_ptr<syslog_sink> syslog, uint32_t rate,
                                          std::vector<alert_ring*> rings, std::string& error);
   ~event_log();
 
@@ -65,6 +71,8 @@ class event_log {
 
   event_counts counts() const;
   const std::string& path() const { return path_; }
+  /** Where the syslog messages go; empty without. */
+  std::string syslog_target() const { return syslog_ ? syslog_->target() : std::string(); }
 
  private:
   event_log(std::string path, uint32_t rate, std::vector<alert_ring*> rings)
@@ -80,6 +88,7 @@ class event_log {
 
   std::string path_;
   std::FILE* file_ = nullptr;
+  std::unique_ptr<syslog_sink> syslog_;
   uint32_t rate_;
   double tokens_;
   uint64_t last_refill_ns_ = 0;

@@ -27,7 +27,15 @@ std::unique_ptr<event_log> attach_event_log(series_clock& clock, const app_optio
       rings.push_back(w->alerts());
     }
   }
-  auto log = event_log::open(o.events.path, o.events.rate, std::move(rings), error);
+  std::unique_ptr<syslog_sink> syslog;
+  if (o.events.to_syslog()) {
+    syslog = syslog_sink::open(o.events.syslog, syslog_facility(o.events.syslog_facility), error);
+    if (!syslog) {
+      return nullptr;
+    }
+  }
+  auto log = event_log::open(o.events.to_file() ? o.events.path : "", std::move(syslog),
+                             o.events.rate, std::move(rings), error);
   if (!log) {
     return nullptr;
   }
@@ -57,12 +65,15 @@ void note_events(run_report& report, const event_log* log) {
   event_summary& e = report.events;
   e.enabled = true;
   e.path = log->path();
+  e.syslog = log->syslog_target();
   const event_counts c = log->counts();
   e.written = c.written;
   e.rate_dropped = c.rate_dropped;
   e.ring_dropped = c.ring_dropped;
   e.write_errors = c.write_errors;
   e.reopened = c.reopened;
+  e.syslog_sent = c.syslog_sent;
+  e.syslog_errors = c.syslog_errors;
 }
 
 }  // namespace scanscope

@@ -18,6 +18,10 @@ po::options_description source_store_options(store_options& s) {
       "bucket-sources", po::value(&s.arrivals)->default_value(s.arrivals)->value_name("N"),
       "(port, source) arrivals listed per bucket and RX lcore for the source store and the "
       "fleet store's exact distinct counts; more are counted as dropped")(
+      // The option's first name: config files written for it still start.
+      "clickhouse-sources",
+      po::value<unsigned>()->value_name("N")->notifier([&s](unsigned n) { s.arrivals = n; }),
+      "the former name of --bucket-sources")(
       "sources-out", po::value(&s.sources_out)->value_name("FILE"),
       "offline: after the run write the store's sources that --sources-query selects here "
       "('-': standard output)")(

@@ -1,12 +1,14 @@
 """The event log (--events) read by a real consumer, for test_fleet.py: ClickHouse takes every
 line into config/clickhouse/events.sql's table (JSONEachRow), and each alert names a source,
 destination and port that tcpdump saw carry a payload, the rule file's signature and category,
-and the payload's start. One alert per (source, port, signature, hour)."""
+and the payload's start. One alert per (source, port, signature, hour). The same run sends
+them to rsyslogd (--events-syslog): every line arrives as one RFC 5424 message."""
 
 import json
 import os
 import re
 import subprocess
+import time
 import urllib.parse
 import urllib.request
 
@@ -35,15 +37,93 @@ def categories(rules_path):
     return out
 
 
+# rsyslogd reads the messages from a socket of its own and writes, per message, the RFC 5424
+# fields it parsed: app-name, procid, msgid, facility, severity, then the message.
+RSYSLOG_CONF = """
+global(workDirectory="{tmp}" maxMessageSize="64k")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="{sock}" UseSpecialParser="off" RateLimit.Interval="0")
+template(name="fields" type="list") {{
+  property(name="app-name") constant(value="\\t") property(name="procid")
+  constant(value="\\t") property(name="msgid") constant(value="\\t")
+  property(name="syslogfacility-text") constant(value="\\t")
+  property(name="syslogseverity-text") constant(value="\\t")
+  property(name="msg" droplastlf="on") constant(value="\\n")
+}}
+action(type="omfile" file="{out}" template="fields")
+"""
+
+
+class Rsyslog:
+    """Debian's rsyslogd on a Unix socket in `tmp`, writing what it parsed to a file; stopped
+    by its PID."""
+
+    def __init__(self, tmp):
+        self.sock = os.path.join(tmp, "syslog.sock")
+        self.out = os.path.join(tmp, "syslog.out")
+        conf = os.path.join(tmp, "rsyslog.conf")
+        with open(conf, "w") as f:
+            f.write(RSYSLOG_CONF.format(tmp=tmp, sock=self.sock, out=self.out))
+        self.log = open(os.path.join(tmp, "rsyslogd.log"), "w")
+        self.proc = subprocess.Popen(["rsyslogd", "-n", "-f", conf, "-i",
+                                      os.path.join(tmp, "rsyslogd.pid")],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while not os.path.exists(self.sock) and time.time() < deadline:
+            time.sleep(0.05)
+
+    def records(self, want):
+        """The parsed messages, once `want` of them are written (or 20 s have passed)."""
+        deadline = time.time() + 20
+        while True:
+            lines = open(self.out).read().splitlines() if os.path.exists(self.out) else []
+            if len(lines) >= want or time.time() > deadline:
+                return [line.split("\t", 5) for line in lines]
+            time.sleep(0.1)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        self.log.close()
+
+
+def check_syslog(records, lines, pid, report, check):
+    """Every event line reached rsyslogd as one RFC 5424 message: scanscope's app-name and
+    PID, the event type as MSGID, facility local0, warning for harm and exposures."""
+    check(len(records) == len(lines), f"rsyslogd took {len(records)} of {len(lines)} events")
+    check(report["events"]["syslog_sent"] == len(lines) and
+          report["events"]["syslog_errors"] == 0,
+          f"report: {report['events']} for {len(lines)} lines")
+    for record, line in zip(records, lines):
+        event = json.loads(line)
+        harm = event["event_type"] == "exposure" or event.get("alert", {}).get("severity") == 1
+        want = ["scanscope", str(pid), event["event_type"], "local0",
+                "warning" if harm else "notice", line]
+        if record != want:
+            check(False, f"rsyslogd parsed {record!r}, the event file has {want!r}")
+            return
+    print(f"events: {len(records)} RFC 5424 messages taken by rsyslogd")
+
+
 def check_events(scanscope, config, source_dir, server, cache, tmp, check):
     data = os.path.join(source_dir, "test", "data")
     pcaps = [os.path.join(data, c) for c in CAPTURES]
     events = os.path.join(tmp, "events.json")
-    proc = subprocess.run([scanscope, "--config", config, *cache, "--http", "none", "--quiet",
-                           "--geo-db", "none", "--events", events, "--pcap", *pcaps],
-                          capture_output=True, text=True, timeout=300)
-    check(proc.returncode == 0, f"--events run: exit {proc.returncode}: {proc.stderr[-400:]}")
-    lines = open(events).read().splitlines()
+    report = os.path.join(tmp, "events-report.json")
+    rsyslog = Rsyslog(tmp)
+    try:
+        proc = subprocess.Popen([scanscope, "--config", config, *cache, "--http", "none",
+                                 "--quiet", "--geo-db", "none", "--events", events,
+                                 "--events-syslog", rsyslog.sock, "--json-out", report,
+                                 "--pcap", *pcaps], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        _, err = proc.communicate(timeout=300)
+        check(proc.returncode == 0, f"--events run: exit {proc.returncode}: {err[-400:]}")
+        lines = open(events).read().splitlines()
+        check_syslog(rsyslog.records(len(lines)), lines, proc.pid, json.load(open(report)),
+                     check)
+    finally:
+        rsyslog.stop()
     server.run_file(os.path.join(source_dir, "config", "clickhouse", "events.sql"))
     url = server.url + "?" + urllib.parse.urlencode({
         "query": "INSERT INTO scanscope.events FORMAT JSONEachRow",

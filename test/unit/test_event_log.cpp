@@ -44,7 +44,7 @@ TEST_CASE("an alert from an lcore's ring, in EVE's field names") {
   temp_file f;
   alert_ring ring(8);
   std::string error;
-  auto log = event_log::open(f.path, 100, {&ring}, error);
+  auto log = event_log::open(f.path, nullptr, 100, {&ring}, error);
   REQUIRE(log);
   log->set_rules({{"eth-accounts", "recon", 1001}, {"claymore-file", "exploit", 2003}});
   alert_record* a = ring.claim();
@@ -78,7 +78,7 @@ TEST_CASE("the rate cap writes a burst of N and counts the rest") {
   temp_file f;
   std::string error;
   // One a second: the 20 lines are written within one pass, far under a second.
-  auto log = event_log::open(f.path, 1, {}, error);
+  auto log = event_log::open(f.path, nullptr, 1, {}, error);
   REQUIRE(log);
   for (int i = 0; i < 20; ++i) {
     log->submit("{\"n\":" + std::to_string(i) + "}\n");
@@ -92,7 +92,7 @@ TEST_CASE("the rate cap writes a burst of N and counts the rest") {
 TEST_CASE("a reopen after the file was moved writes to a new file of the same name") {
   temp_file f;
   std::string error;
-  auto log = event_log::open(f.path, 100, {}, error);
+  auto log = event_log::open(f.path, nullptr, 100, {}, error);
   REQUIRE(log);
   log->submit("{\"before\":1}\n");
   wait_written(*log, 1);
@@ -111,6 +111,6 @@ TEST_CASE("a reopen after the file was moved writes to a new file of the same na
 
 TEST_CASE("an event file that cannot be opened is an error naming it") {
   std::string error;
-  CHECK_FALSE(event_log::open("/nonexistent-folder/events.json", 10, {}, error));
+  CHECK_FALSE(event_log::open("/nonexistent-folder/events.json", nullptr, 10, {}, error));
   CHECK(error.find("/nonexistent-folder/events.json") != std::string::npos);
 }

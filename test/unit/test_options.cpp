@@ -176,3 +176,29 @@ TEST_CASE("--help's promise: every option but four can be set in the config file
   CHECK(p.error.find("counter-families") != std::string::npos);
   std::remove(actions.c_str());
 }
+
+TEST_CASE("--clickhouse-sources, the former name of --bucket-sources, still sets it",
+          "[options]") {
+  const parse_outcome old_name = parse({"--pcap", "x.pcap", "--clickhouse-sources", "4096"});
+  REQUIRE(old_name.options);
+  CHECK(old_name.options->store.arrivals == 4096);
+  const std::string path = write_config("clickhouse-sources = 8192\n");
+  const parse_outcome in_file = parse({"--config", path, "--pcap", "x.pcap"});
+  std::remove(path.c_str());
+  REQUIRE(in_file.options);
+  CHECK(in_file.options->store.arrivals == 8192);
+  const parse_outcome new_name = parse({"--pcap", "x.pcap", "--bucket-sources", "1024"});
+  REQUIRE(new_name.options);
+  CHECK(new_name.options->store.arrivals == 1024);
+}
+
+TEST_CASE("--events-syslog alone turns the event log on; a facility is checked",
+          "[options]") {
+  const parse_outcome p = parse({"--pcap", "x.pcap", "--events-syslog", "/dev/log"});
+  REQUIRE(p.options);
+  CHECK(p.options->events.enabled());
+  CHECK_FALSE(p.options->events.to_file());
+  const parse_outcome bad = parse({"--pcap", "x.pcap", "--events-syslog-facility", "local8"});
+  CHECK_FALSE(bad.options);
+  CHECK(bad.error.find("'local8' is not local0 to local7") != std::string::npos);
+}
