@@ -450,7 +450,7 @@ http_response answer_api(const std::string& target, const api_context& c) {
                ? list_sources(target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1),
                             *c.sources)
                : source_lookup(percent_decoded(path.substr(std::strlen("/api/v1/sources/"))),
-                               *c.sources);
+                               *c.sources, c.unwritten);
   }
   if (path == "/api/v1/exposure") {
     return exposure_query(p, c);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "runtime/run_context.hpp"
+#include "runtime/source_queries.hpp"
 #include "store/source_store.hpp"
 
 namespace scanscope {
@@ -27,6 +28,7 @@ struct api_context {
   const app_options* options;
   const source_store* sources; /**< null with --source-store none */
   bool lcores_stopped; /**< the source tables can be read (no RX lcore writes them any more) */
+  unwritten_lookup unwritten = {}; /**< live: what the source store has not taken yet */
 };
 
 /** Answer one query (404 for an unknown path, 400 naming a bad parameter). */

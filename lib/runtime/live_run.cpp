@@ -97,6 +97,9 @@ bool run_stats_loop(const live_context& c, std::atomic<bool>& stop_requested) {
   auto last_status = c.start;
   traffic_snapshot before = fold_counters(c.rx.views(), ports.size(), 3, c.tables.rule_count());
   reloader reload(c.o, c.tables, c.rx);
+  // A source looked up while it is active is found in the buckets not written yet too.
+  const unwritten_lookup unwritten =
+      c.series.sources ? live_unwritten(*c.series.sources, c.rx, c.tables) : unwritten_lookup{};
   // The endpoints and telemetry answer from the first moment, not after the first status pass:
   // a scrape or a telemetry query then sees every series at its start value, not nothing.
   publish_live(c);
@@ -121,7 +124,7 @@ bool run_stats_loop(const live_context& c, std::atomic<bool>& stop_requested) {
     c.pages.serve_pending([&](const std::string& target) {
       return answer_api(target, api_context{&c.series.store, &c.tables, &c.rx, &c.o,
                                             c.series.sources ? &c.series.sources->store() : nullptr,
-                                            false});
+                                            false, unwritten});
     });
     if (c.o.duration > 0 && seconds_since(c.start) >= c.o.duration) {
       return true;

@@ -23,9 +23,8 @@ using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 std::string utc(uint64_t seconds) { return format_utc(seconds * 1000000000ULL); }
 
 /** The canonical text of an IPv4 or IPv6 address; false when `text` is neither. */
-bool canonical_address(const std::string& text, std::string& out) {
+bool canonical_address(const std::string& text, std::string& out, uint8_t* mapped) {
   uint8_t raw[16] = {};
-  uint8_t mapped[16];
   if (inet_pton(AF_INET, text.c_str(), raw) == 1) {
     map_address(raw, false, mapped);
   } else if (inet_pton(AF_INET6, text.c_str(), raw) == 1) {
@@ -142,12 +141,24 @@ std::string nft_text(const std::vector<std::string>& v4, const std::vector<std::
 
 }  // namespace
 
-http_response source_lookup(const std::string& address, const source_store& store) {
+http_response source_lookup(const std::string& address, const source_store& store,
+                            const unwritten_lookup& unwritten) {
   std::string canonical;
-  if (!canonical_address(address, canonical)) {
+  uint8_t source[16];
+  if (!canonical_address(address, canonical, source)) {
     return bad("'" + address + "' is not an IPv4 or IPv6 address");
   }
-  const std::optional<stored_source> s = store.lookup(canonical);
+  // The unwritten part first: what is written meanwhile is in the store's answer too, the
+  // sighting being written told apart by last_seen. (A queued bucket written within these
+  // microseconds would count twice in `buckets`.)
+  const unwritten_sightings later = unwritten ? unwritten(canonical, source) : unwritten_sightings{};
+  std::optional<stored_source> s = store.lookup(canonical);
+  if (later.writing && (!s || later.writing->last_seen > s->last_seen)) {
+    add_sighting(s ? *s : s.emplace(), *later.writing);
+  }
+  if (later.recent) {
+    add_sighting(s ? *s : s.emplace(), *later.recent);
+  }
   if (!s) {
     return {404, "text/plain; charset=utf-8", canonical + ": never seen (or not within the "
                                                           "retention period)\n"};

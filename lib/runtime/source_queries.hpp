@@ -6,6 +6,9 @@
  *   /api/v1/sources?class=&since=&format=&n=        a list: json, csv, txt (a blocklist), nft
  */
 
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "export/http_server.hpp"
@@ -13,8 +16,22 @@
 
 namespace scanscope {
 
-/** One source by address (IPv4 or IPv6 text): 404 when never seen, 400 when not an address. */
-http_response source_lookup(const std::string& address, const source_store& store);
+/** What the store has not taken yet of one source, while the sensor runs. */
+struct unwritten_sightings {
+  std::optional<source_sighting> writing; /**< in the write under way (maybe written already) */
+  std::optional<source_sighting> recent;  /**< closed buckets queued, and the open ones */
+};
+
+/** A source's unwritten sightings by its canonical text and its 16 bytes (IPv4 mapped). */
+using unwritten_lookup =
+    std::function<unwritten_sightings(const std::string& address, const uint8_t* source)>;
+
+/**
+ * One source by address (IPv4 or IPv6 text): 404 when never seen, 400 when not an address.
+ * @param unwritten what is not in the store yet (live); empty: the store is all (offline)
+ */
+http_response source_lookup(const std::string& address, const source_store& store,
+                            const unwritten_lookup& unwritten = {});
 
 /**
  * The sources a query ("class=malicious&format=txt", the part after '?') selects, in its

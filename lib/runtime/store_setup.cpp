@@ -1,6 +1,8 @@
 #include "runtime/store_setup.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -54,6 +56,38 @@ std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_o
     raw->submit(std::move(b));
   });
   return feed;
+}
+
+unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
+                                const rules_and_databases& tables) {
+  return [&feed, &rx, &tables](const std::string& address, const uint8_t* source) {
+    unwritten_source u = feed.unwritten(source, address);
+    std::vector<std::pair<int64_t, uint64_t>> open;
+    for (const auto& w : rx.workers) {
+      w->series().open_arrivals(source, open);
+    }
+    // The open buckets after the closed ones, oldest first (an lcore holds a late bucket too).
+    std::sort(open.begin(), open.end());
+    for (size_t i = 0; i < open.size();) {
+      std::vector<source_arrival> bucket;
+      const int64_t b = open[i].first;
+      for (; i < open.size() && open[i].first == b; ++i) {
+        source_arrival a;
+        std::memcpy(a.source, source, sizeof a.source);
+        a.key = open[i].second;
+        bucket.push_back(a);
+      }
+      u.waiting.add(b, bucket);
+    }
+    unwritten_sightings out;
+    out.writing = std::move(u.writing);
+    std::vector<source_sighting> recent =
+        u.waiting.take(names_of(tables), categories_of(tables), feed.width_s());
+    if (!recent.empty()) {
+      out.recent = std::move(recent.front());
+    }
+    return out;
+  };
 }
 
 void fill_pivots(run_report& r, const source_store& store, const watched_ports& ports,

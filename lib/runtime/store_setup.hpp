@@ -13,6 +13,7 @@
 #include "export/run_report.hpp"
 #include "runtime/options.hpp"
 #include "runtime/run_context.hpp"
+#include "runtime/source_queries.hpp"
 #include "stats/series_clock.hpp"
 #include "store/store_feed.hpp"
 
@@ -25,6 +26,14 @@ namespace scanscope {
 std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_options& o,
                                                 const rules_and_databases& tables,
                                                 std::string& error);
+
+/**
+ * A live run's lookups beyond the store: the buckets `feed` has not written yet and the ones
+ * the lcores still fill, named with the current rules. Called on the stats loop's thread (the
+ * one that folds buckets), as the HTTP queries are.
+ */
+unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
+                                const rules_and_databases& tables);
 
 /**
  * Every campaign's pivots (what else its sources did while it lasted) from the store, into

@@ -131,6 +131,29 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
   return true;
 }
 
+void bucket_series::open_arrivals(const uint8_t* source,
+                                  std::vector<std::pair<int64_t, uint64_t>>& out) const {
+  if (arrival_capacity_ == 0) {
+    return;
+  }
+  for (const series_slot& s : slots_) {
+    const int64_t bucket = s.bucket.load(std::memory_order_acquire);
+    if (bucket < 0 || s.collected.load(std::memory_order_acquire)) {
+      continue;
+    }
+    // Entries below the published count are written; move_source() may rewrite one as it is
+    // read here (a provisional cluster replaced), which at worst shows the one it replaces.
+    const uint32_t n = s.arrival_count.load(std::memory_order_acquire);
+    for (uint32_t i = 0; i < n; ++i) {
+      source_arrival a;
+      std::memcpy(&a, &s.arrivals[i], sizeof a);
+      if (std::memcmp(a.source, source, sizeof a.source) == 0) {
+        out.emplace_back(bucket, a.key);
+      }
+    }
+  }
+}
+
 source_arrival* bucket_series::find_arrival(series_slot& s, uint64_t key, const uint8_t* source) {
   for (uint32_t i = s.arrival_count.load(std::memory_order_relaxed); i-- > 0;) {
     source_arrival& a = s.arrivals[i];

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "common/counter.hpp"
@@ -110,6 +111,14 @@ class bucket_series {
   const counter& arrivals_dropped() const { return arrivals_dropped_; }
   /** Arrivals recorded per bucket (0: none). */
   uint32_t arrival_capacity() const { return arrival_capacity_; }
+
+  /**
+   * Stats side, while the lcore runs: the arrivals of `source` (16 bytes) in the buckets not yet
+   * folded, as far as the lcore has published them, as (bucket, key) pairs appended to `out`.
+   * What a lookup adds to the source store's answer. Call only from the thread that folds
+   * (series_store::close): a slot is reused only after that thread has folded it.
+   */
+  void open_arrivals(const uint8_t* source, std::vector<std::pair<int64_t, uint64_t>>& out) const;
 
  private:
   series_slot* slot_for(int64_t bucket);

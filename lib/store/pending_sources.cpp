@@ -37,6 +37,23 @@ void pending_sources::add(int64_t bucket, const std::vector<source_arrival>& arr
   }
 }
 
+void pending_sources::add_source_of(const pending_sources& from, const uint8_t* source) {
+  address a;
+  std::memcpy(&a.hi, source, 8);
+  std::memcpy(&a.lo, source + 8, 8);
+  const auto s = from.sources_.find(a);
+  if (s == from.sources_.end()) {
+    return;
+  }
+  sources_[a] = s->second;
+  // The activity is keyed by (source, key): one pass finds the source's keys.
+  for (const auto& [id, span] : from.activity_) {
+    if (id.source == a) {
+      activity_[id] = span;
+    }
+  }
+}
+
 std::vector<source_sighting> pending_sources::take(const series_names& names,
                                                    const std::vector<std::string>& categories,
                                                    uint64_t width_s) {

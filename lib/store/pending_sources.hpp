@@ -23,6 +23,9 @@ class pending_sources {
   /** The arrivals of closed bucket `bucket` (buckets come in increasing order). */
   void add(int64_t bucket, const std::vector<source_arrival>& arrivals);
 
+  /** What `from` holds of `source` (16 bytes), into this one (empty of it): a lookup's copy. */
+  void add_source_of(const pending_sources& from, const uint8_t* source);
+
   /** (source, key) pairs held: what a flush writes. */
   size_t size() const { return activity_.size(); }
   bool empty() const { return sources_.empty(); }

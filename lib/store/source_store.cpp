@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <tuple>
 
 namespace scanscope {
 
@@ -90,6 +92,50 @@ bool open_checked(const std::string& path, sqlite3*& db, std::string& reason, bo
 }
 
 }  // namespace
+
+void add_sighting(stored_source& s, const source_sighting& x) {
+  if (s.address.empty()) {
+    s.address = x.address;
+    s.first_seen = x.first_seen;
+    s.last_seen = x.last_seen;
+    s.buckets = x.buckets;
+    s.country = x.country.empty() ? unknown_country : x.country;
+    s.asn = x.asn;
+    s.actor = x.actor;
+  } else {
+    s.buckets += x.buckets - (x.first_end <= s.last_seen ? 1 : 0);
+    s.first_seen = std::min(s.first_seen, x.first_seen);
+    s.last_seen = std::max(s.last_seen, x.last_seen);
+    s.country = x.country.empty() ? s.country : x.country;
+    s.asn = x.asn == 0 ? s.asn : x.asn;
+    s.actor = x.actor.empty() ? s.actor : x.actor;
+  }
+  const auto key = [](const source_activity& a) {
+    return std::tie(a.kind, a.port, a.protocol, a.value);
+  };
+  for (const source_activity& a : x.activity) {
+    const uint64_t first = a.first_seen != 0 ? a.first_seen : x.first_seen;
+    const uint64_t last = a.last_seen != 0 ? a.last_seen : x.last_seen;
+    auto held = std::find_if(s.activity.begin(), s.activity.end(),
+                             [&](const stored_activity& h) { return key(h.what) == key(a); });
+    if (held == s.activity.end()) {
+      stored_activity added;
+      added.what = a;
+      added.first_seen = first;
+      added.last_seen = last;
+      s.activity.push_back(std::move(added));
+    } else {
+      held->what.category = a.category;
+      held->first_seen = std::min(held->first_seen, first);
+      held->last_seen = std::max(held->last_seen, last);
+    }
+  }
+  // In the order a lookup reads them from the store.
+  std::sort(s.activity.begin(), s.activity.end(),
+            [&](const stored_activity& a, const stored_activity& b) {
+              return key(a.what) < key(b.what);
+            });
+}
 
 std::unique_ptr<source_store> source_store::open(const source_store_settings& settings,
                                                  std::string& error, std::string& notice) {

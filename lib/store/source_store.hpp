@@ -69,6 +69,13 @@ struct stored_source {
   std::vector<stored_activity> activity;
 };
 
+/**
+ * What the store's add() makes of `s` with `x`, in memory: spans widened, buckets added (a first
+ * bucket `s` has already is not counted again), country, AS and actor taken when `x` brings
+ * them. An empty `s` (no address) becomes `x`. A lookup adds what is not written yet this way.
+ */
+void add_sighting(stored_source& s, const source_sighting& x);
+
 /** Whose other activity a pivot lists: the sources seen under one activity in a period. */
 struct pivot_question {
   source_activity under;   /**< kind, port, protocol and value (category ignored) */

@@ -1,5 +1,8 @@
 #include "store/store_feed.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace scanscope {
 
 namespace {
@@ -52,7 +55,36 @@ void store_feed::finish() {
 }
 
 void store_feed::write(const series_names& names, const std::vector<std::string>& categories) {
-  store_->add(pending_.take(names, categories, width_s_));
+  {
+    std::lock_guard<std::mutex> view(view_lock_);
+    writing_ = pending_.take(names, categories, width_s_);
+  }
+  store_->add(writing_);  // lookups read writing_ meanwhile; nobody changes it
+  std::lock_guard<std::mutex> view(view_lock_);
+  writing_.clear();
+}
+
+unwritten_source store_feed::unwritten(const uint8_t* source, const std::string& address) const {
+  unwritten_source out;
+  std::lock_guard<std::mutex> view(view_lock_);
+  const auto w = std::lower_bound(
+      writing_.begin(), writing_.end(), address,
+      [](const source_sighting& s, const std::string& a) { return s.address < a; });
+  if (w != writing_.end() && w->address == address) {
+    out.writing = *w;
+  }
+  out.waiting.add_source_of(pending_, source);
+  std::lock_guard<std::mutex> hold(lock_);
+  for (const store_bucket& b : queue_) {
+    std::vector<source_arrival> its;
+    for (const source_arrival& a : b.arrivals) {
+      if (std::memcmp(a.source, source, sizeof a.source) == 0) {
+        its.push_back(a);
+      }
+    }
+    out.waiting.add(b.bucket, its);
+  }
+  return out;
 }
 
 void store_feed::run() {
@@ -64,14 +96,21 @@ void store_feed::run() {
   for (;;) {
     wake_.wait_until(hold, due, [this] { return stopping_ || write_now_ || !queue_.empty(); });
     if (!queue_.empty()) {
-      store_bucket b = std::move(queue_.front());
-      queue_.pop_front();
+      // The bucket stays queued until it is merged, both under view_lock_: a lookup finds it
+      // in one place or the other. (A deque's push_back keeps references to its elements.)
+      store_bucket& b = queue_.front();
       busy_ = true;
       hold.unlock();
-      pending_.add(b.bucket, b.arrivals);
+      {
+        std::lock_guard<std::mutex> view(view_lock_);
+        pending_.add(b.bucket, b.arrivals);
+        names = std::move(b.names);
+        categories = std::move(b.categories);
+        hold.lock();
+        queue_.pop_front();
+      }
+      hold.unlock();
       store_->count_bucket();
-      names = std::move(b.names);
-      categories = std::move(b.categories);
       hold.lock();
       busy_ = false;
       ++pending_buckets_;

@@ -14,6 +14,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +34,14 @@ struct store_bucket {
   std::vector<std::string> categories; /**< rule slot → category when it closed */
 };
 
+/** What the store has not taken yet of one source: for a lookup to add to the store's answer. */
+struct unwritten_source {
+  /** Its sighting in the write under way (the store may hold it already: compare last_seen). */
+  std::optional<source_sighting> writing;
+  /** Its closed buckets merged or queued, not yet written (later than `writing`). */
+  pending_sources waiting;
+};
+
 class store_feed {
  public:
   /**
@@ -50,10 +59,17 @@ class store_feed {
   /** drain(), then end the thread. */
   void finish();
 
+  uint64_t width_s() const { return width_s_; }
   source_store& store() { return *store_; }
   const source_store& store() const { return *store_; }
   /** Buckets handed over and not yet written. */
   size_t waiting() const;
+
+  /**
+   * What is not written yet of `source` (16 bytes; `address` its canonical text). Waits at most
+   * for one bucket's merge or the start of a write, never for SQLite.
+   */
+  unwritten_source unwritten(const uint8_t* source, const std::string& address) const;
 
  private:
   void run();
@@ -61,9 +77,13 @@ class store_feed {
   void write(const series_names& names, const std::vector<std::string>& categories);
 
   std::unique_ptr<source_store> store_;
+  // Lookups see every closed bucket in exactly one place: queued, merged (pending_), being
+  // written (writing_), or in the store. view_lock_ is taken before lock_, never after.
+  mutable std::mutex view_lock_;
+  std::vector<source_sighting> writing_;  // sorted by address (view_lock_)
   uint64_t width_s_;
   std::chrono::milliseconds write_every_;
-  pending_sources pending_;     // the thread's own
+  pending_sources pending_;     // the thread's; changed under view_lock_
   size_t pending_buckets_ = 0;  // merged, not written (under lock_)
   mutable std::mutex lock_;
   std::condition_variable wake_;

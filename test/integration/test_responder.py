@@ -49,6 +49,7 @@ DARKNET = "198.19.0.0/24"
 SCANNER6 = "2001:db8:1::1"
 DARKNET6 = "2001:db8:ff::/48"
 SERVER = "192.0.2.2"
+SENSOR_HTTP = 9477  # in the sensor's own namespace
 TOOLS = ["curl", "nc", "adb", "nmap", "masscan", "zmap", "hping3", "tcpdump"]
 
 
@@ -58,7 +59,8 @@ def setup():
         return False
     for ns in (SCAN, HOST):
         run("ip", "netns", "add", ns)
-        in_ns(ns, "ip", "link", "set", "lo", "up")
+    for ns in (SENSOR, SCAN, HOST):
+        in_ns(ns, "ip", "link", "set", "lo", "up")  # the sensor's API answers on its loopback
     run("ip", "link", "add", SENSOR_IF, "netns", SENSOR, "type", "veth", "peer", "name", SCAN_IF,
         "netns", SCAN)
     run("ip", "link", "add", TAP_SCAN_IF, "netns", SCAN, "type", "veth", "peer", "name",
@@ -139,7 +141,8 @@ class sensor:
                 "--no-pci", f"--file-prefix=ssrsp-{name}-{PID}",
                 "--vdev", f"net_af_packet0,iface={SENSOR_IF}", "--",
                 "--config", os.path.join(source_dir, "config", "scanscope.conf"), *cache_args(),
-                "--geo-db", "none", "--duration", "120", "--http", "none",
+                "--geo-db", "none", "--duration", "120",
+                *([] if "--http" in extra else ["--http", "none"]),
                 "--signatures", os.path.join(source_dir, "config", "signatures.rules"),
                 "--mbufs", "8192", "--json-out", self.report, "--status-interval", "1",
                 "--monitored", f"{DARKNET},{DARKNET6}"] + extra
@@ -221,9 +224,11 @@ def responder_on(scanscope, source_dir, tmp, failures):
     s = sensor(scanscope, source_dir, tmp, "on",
                ["--respond", "--respond-allow", "198.18.0.0/15,2001:db8:1::/64",
                 "--respond-source-rate", "500",
-                "--respond-source-burst", "200", "--source-store", store])
+                "--respond-source-burst", "200", "--source-store", store,
+                "--http", f"127.0.0.1:{SENSOR_HTTP}"])
     cap = capture(SCAN, SCAN_IF, os.path.join(tmp, "on.pcap"), os.path.join(tmp, "on.tcpdump"))
     got = clients(tmp, mac)
+    live_lookup(failures)
     cap.stop()
     report = s.stop()
     synacks = synacks_from(read_pcap(cap.path), mac)
@@ -264,6 +269,40 @@ def responder_on(scanscope, source_dir, tmp, failures):
             failures.append(f"no SYN-ACK counted for {tool}'s SYNs: {sorted(rows)}")
     check_live_store(store, failures)
     return synacks
+
+
+def live_lookup(failures):
+    """While the sensor runs, within the hour's bucket: the scanner sends Realtek's UPnP exploit
+    to 52869 after its Claymore request to 3333 (clients()), and an analyst asks about it. The
+    answer has both ports, both signatures, `malicious` and the exploit as the reason."""
+    body = ('<?xml version="1.0"?><s:Envelope><s:Body><u:AddPortMapping><NewRemoteHost>'
+            '</NewRemoteHost><NewExternalPort>47450</NewExternalPort><NewInternalClient>'
+            '`cd /tmp; echo probe`</NewInternalClient></u:AddPortMapping></s:Body></s:Envelope>')
+    in_ns(SCAN, "curl", "-sS", "-m", "3", "-o", "/dev/null", "-X", "POST", "-H",
+          "SOAPAction: urn:schemas-upnp-org:service:WANIPConnection:1#AddPortMapping",
+          "--data", body, "http://198.19.0.13:52869/picsdesc.xml", check=False,
+          capture_output=True, timeout=20)
+    url = f"http://127.0.0.1:{SENSOR_HTTP}/api/v1/sources/{SCANNER}"
+    answer, deadline = None, time.time() + 10
+    while time.time() < deadline:
+        r = in_ns(SENSOR, "curl", "-s", "-m", "5", url, check=False, capture_output=True,
+                  text=True, timeout=20)
+        answer = json.loads(r.stdout) if r.stdout.startswith("{") else r.stdout
+        if isinstance(answer, dict) and answer["classification"] == "malicious":
+            break
+        time.sleep(0.5)
+    if not isinstance(answer, dict):
+        failures.append(f"live lookup of {SCANNER}: {answer!r}")
+        return
+    ports = {p["port"] for p in answer["ports"]}
+    signatures = {(s["port"], s["name"]) for s in answer["signatures"]}
+    want = {(3333, "claymore-getstat1"), (52869, "realtek-upnp-addportmapping")}
+    if not {3333, 52869} <= ports or not want <= signatures or \
+            answer["classification"] != "malicious" or \
+            "realtek-upnp-addportmapping" not in answer["reason"]:
+        failures.append(f"live lookup of {SCANNER} in the open bucket: {answer}")
+    else:
+        print(f"live lookup: {SCANNER} malicious ({answer['reason']}), ports {sorted(ports)}")
 
 
 def check_live_store(path, failures):
