@@ -169,7 +169,8 @@ http_response source_lookup(const std::string& address, const source_store& stor
   return json_answer(b);
 }
 
-http_response list_sources(const std::string& query, const source_store& store) {
+http_response list_sources(const std::string& query, const source_store& store,
+                           size_t default_n) {
   const auto p = parameters("?" + query);
   static const std::set<std::string> known = {"class", "since", "format", "n"};
   for (const auto& [name, value] : p) {
@@ -193,7 +194,7 @@ http_response list_sources(const std::string& query, const source_store& store) 
   if (format != "json" && format != "csv" && format != "txt" && format != "nft") {
     return bad("format '" + format + "' is not json, csv, txt or nft");
   }
-  size_t n = 0;
+  size_t n = default_n;
   if (p.count("n")) {
     const std::string& t = p.at("n");
     const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);

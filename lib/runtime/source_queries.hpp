@@ -33,10 +33,15 @@ using unwritten_lookup =
 http_response source_lookup(const std::string& address, const source_store& store,
                             const unwritten_lookup& unwritten = {});
 
+/** The most sources a list over HTTP gives without `n`: the stats loop answers it. */
+inline constexpr size_t http_list_sources = 100000;
+
 /**
  * The sources a query ("class=malicious&format=txt", the part after '?') selects, in its
  * format; 400 naming a bad parameter.
+ * @param default_n the most listed when the query has no `n` (0: every one)
  */
-http_response list_sources(const std::string& query, const source_store& store);
+http_response list_sources(const std::string& query, const source_store& store,
+                           size_t default_n = http_list_sources);
 
 }  // namespace scanscope

@@ -169,7 +169,8 @@ std::string finish_source_store(store_feed* feed, const app_options& o) {
   if (o.store.sources_out.empty()) {
     return {};
   }
-  const http_response answer = list_sources(o.store.sources_query, feed->store());
+  // Offline, nothing waits on the list: without n, every source it selects.
+  const http_response answer = list_sources(o.store.sources_query, feed->store(), 0);
   if (answer.status != 200) {
     return "sources-query: " + answer.body;
   }

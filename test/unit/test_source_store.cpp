@@ -237,6 +237,9 @@ TEST_CASE("the endpoints: a lookup, 404, 400, and lists by class and format") {
   // Objects: three sources, their three ports and two signatures.
   CHECK(std::count(all.body.begin(), all.body.end(), '{') == 3 + 3 + 2);
   CHECK(list_sources("format=txt&n=1", *store).body == "192.0.2.2\n");
+  // Without n: at most http_list_sources over HTTP, every one when asked with 0 (offline).
+  CHECK(list_sources("format=txt", *store, 2).body == "192.0.2.2\n192.0.2.9\n");
+  CHECK(list_sources("format=txt", *store, 0).body == list_sources("format=txt", *store).body);
   CHECK(list_sources("format=txt&since=" + std::to_string(t0 + hour), *store)
             .body.empty());
   const std::string nft = list_sources("class=malicious&format=nft", *store).body;
