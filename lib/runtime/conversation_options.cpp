@@ -81,6 +81,11 @@ po::options_description conversation_options(conversation_settings& s) {
       po::value(&s.respond_timeout)->default_value(s.respond_timeout)->value_name("SECONDS"),
       "a completed connection that sends nothing this long is reset (clients that wait for a "
       "banner)")(
+      "respond-waiting",
+      po::value(&s.respond_waiting)->default_value(s.respond_waiting)->value_name("N"),
+      "per RX lcore: completed connections remembered until they speak or --respond-timeout "
+      "resets them (a power of two, about 100 bytes each); one whose slot a newer connection "
+      "takes is never reset, counted as responder_timeouts_forgotten")(
       "exposure-slots",
       po::value(&s.exposure_slots)->default_value(s.exposure_slots)->value_name("N"),
       "per RX lcore: (monitored host, port) pairs the exposure view holds (a power of two); "
@@ -115,6 +120,10 @@ std::pair<std::string, std::string> check_conversation(conversation_settings& s,
   }
   if (!(s.respond_timeout >= 0.1 && s.respond_timeout <= 3600)) {
     return {"respond-timeout", "option 'respond-timeout' must be from 0.1 to 3600 seconds"};
+  }
+  if (s.respond_waiting < 64 || s.respond_waiting > (1u << 20) ||
+      (s.respond_waiting & (s.respond_waiting - 1)) != 0) {
+    return {"respond-waiting", "option 'respond-waiting' must be a power of two from 64 to 2^20"};
   }
   if (s.exposure_slots < 64 || s.exposure_slots > (1u << 24) ||
       (s.exposure_slots & (s.exposure_slots - 1)) != 0) {

@@ -26,6 +26,7 @@ struct conversation_settings {
   unsigned respond_source_burst = 256; /**< ... of which this many at once (a /24) */
   unsigned respond_window = 65535; /**< receive window of the answers */
   double respond_timeout = 10;     /**< seconds a completed connection may stay silent */
+  unsigned respond_waiting = 4096; /**< per RX lcore: silent connections remembered */
   unsigned exposure_slots = 4096;  /**< per RX lcore: (host, port) pairs of the exposure view */
   std::string actors;              /**< known scanners file ("" or "none": no actors) */
 

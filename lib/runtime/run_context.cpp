@@ -101,6 +101,7 @@ void rx_lcores::enable_responder(const app_options& o, unsigned lcores) {
   respond->source_burst = c.respond_source_burst;
   respond->cookies = &cookies;
   respond->timeout_ns = static_cast<uint64_t>(c.respond_timeout * 1e9);
+  respond->waiting_slots = c.respond_waiting;
 }
 
 std::string rx_lcores::launch() {

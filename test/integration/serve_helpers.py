@@ -65,13 +65,6 @@ def serving_port(proc, log_path, seconds=300):
     return None
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(url, seconds=20):
     """The body of a GET, retried until the server answers or `seconds` pass."""
     deadline = time.time() + seconds

@@ -26,6 +26,7 @@ import csv
 import datetime
 import glob
 import json
+import math
 import os
 import shutil
 import signal
@@ -40,7 +41,7 @@ SOURCE_DIR = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(
 sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
 import clickhouse_local  # noqa: E402
 from netns_link import link_names, skips_allowed, veth_to_namespace  # noqa: E402
-from serve_helpers import cache_args, check_counter_families, port_run  # noqa: E402
+from serve_helpers import cache_args, check_counter_families, port_run, serving_port  # noqa: E402
 from test_campaigns import split_pcap  # noqa: E402
 from event_checks import check_events  # noqa: E402
 
@@ -329,27 +330,29 @@ def outage(scanscope, tmp):
         server.run_file(SCHEMA)
         series_dir, spool = os.path.join(tmp, "live-series"), os.path.join(tmp, "live-spool")
         report, log_path = os.path.join(tmp, "live.json"), os.path.join(tmp, "live.log")
-        http = clickhouse_local.free_port()
         with open(log_path, "w") as log:
             proc = subprocess.Popen(
                 port_run(scanscope, "fleet", f"net_af_packet0,iface={HOST_IF}",
                          ["--config", CONFIG, *cache_args(), "--geo-db", "none", "--bucket", "10",
-                          "--bucket-grace", "1", "--mbufs", "4096", "--http", f"127.0.0.1:{http}",
+                          "--bucket-grace", "1", "--mbufs", "4096", "--http", "127.0.0.1:0",
                           "--json-out", report, "--series-dir", series_dir,
                           "--status-interval", "1",
                           "--clickhouse", server.url + "?database=scanscope", "--sensor", "live",
                           "--clickhouse-spool", spool, "--clickhouse-timeout", "2",
                           "--clickhouse-flush", "30"]),
                 stdout=subprocess.DEVNULL, stderr=log)
+        http = serving_port(proc, log_path, 60)  # port 0: the log names the one it got
         deadline = time.time() + 30
         while time.time() < deadline and "pps" not in open(log_path).read():
             time.sleep(0.2)
         send = sender(30, 40, 25)
         time.sleep(6)
         server.stop()  # the outage: buckets close while the server is down (10 s buckets)
+        stopped = time.time()
         time.sleep(13)
         with urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10) as r:
             during = r.read().decode()
+        outage_s = time.time() - stopped
         with urllib.request.urlopen(f"http://127.0.0.1:{http}/api/v1/report", timeout=10) as r:
             served = json.loads(r.read().decode())
         # The fleet store's families too, in both exporters.
@@ -359,8 +362,13 @@ def outage(scanscope, tmp):
         spooled = metric(during, "scanscope_clickhouse_spool_buckets")
         check(spooled is not None and spooled >= 1,
               f"during the outage the spool should hold buckets, /metrics says {spooled}")
-        check((metric(during, "scanscope_clickhouse_retries_total") or 0) >= 1,
-              "during the outage retries should be counted")
+        # The back-off (docs/fleet.md): a failure waits 1 s, then each pause doubles (to 30 s).
+        # The k-th failure comes at least 2^(k-1) - 1 s after the first, so an outage of W
+        # seconds holds at most 1 + log2(W + 1) of them; a fixed 1 s pause would give W.
+        retried = metric(during, "scanscope_clickhouse_retries_total") or 0
+        most = 1 + int(math.log2(outage_s + 1))
+        check(1 <= retried <= most,
+              f"{retried} retries in a {outage_s:.1f} s outage: 1 to {most} with the back-off")
         server.start()  # same folder and ports: the sensor delivers its spool
         sent = int(send.communicate(timeout=60)[0].strip())
         time.sleep(2)

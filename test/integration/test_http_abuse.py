@@ -22,15 +22,9 @@ import sys
 import tempfile
 import time
 
-from serve_helpers import cache_args, exit_status, finished_report, port_run
+from serve_helpers import cache_args, exit_status, finished_report, port_run, serving_port
 
 failures = []
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(port, data, timeout=3):
@@ -136,17 +130,20 @@ def main():
     scanscope, source_dir = sys.argv[1:3]
     config = os.path.join(source_dir, "config", "scanscope.conf")
     capture = os.path.join(source_dir, "test", "data", "nmap-syn.pcap")
-    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         log_path, report_path = os.path.join(tmp, "log"), os.path.join(tmp, "report.json")
         with open(log_path, "w") as log:
             proc = subprocess.Popen(
                 port_run(scanscope, "http", f"net_pcap0,rx_pcap={capture},infinite_rx=1",
                          ["--config", config, *cache_args(), "--geo-db", "none", "--duration", "22",
-                          "--mbufs", "8192", "--http", f"127.0.0.1:{port}",
+                          "--mbufs", "8192", "--http", "127.0.0.1:0",
                           "--json-out", report_path, "--status-interval", "1"]),
                 stdout=subprocess.DEVNULL, stderr=log)
         try:
+            # Port 0: the system picks a free one, and scanscope's log names it.
+            port = serving_port(proc, log_path, 60)
+            if port is None:
+                raise RuntimeError(f"scanscope named no port: {open(log_path).read()[-1000:]}")
             deadline = time.time() + 20
             while time.time() < deadline:
                 try:

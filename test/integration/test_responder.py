@@ -37,7 +37,7 @@ import time
 
 from netns_link import (capture, in_ns, mac_of, make_namespace, remove_namespace, run,
                         skip_status, wait_for)
-from serve_helpers import cache_args, free_port, get
+from serve_helpers import cache_args, get, serving_port
 
 PID = os.getpid()
 SENSOR, SCAN, HOST = f"ssrsp-sensor-{PID}", f"ssrsp-scan-{PID}", f"ssrsp-host-{PID}"
@@ -468,6 +468,59 @@ def handshake_edges(scanscope, source_dir, tmp, failures):
                         f"not all of it ({got['data_sent_to']})")
 
 
+# Silent connections opened by the scanner's kernel, kept open past --respond-timeout; each
+# then says whether the sensor reset it. Prints "opened reset".
+SILENT_CLIENTS = """
+import socket, struct, sys, time
+n, timeout = int(sys.argv[1]), float(sys.argv[2])
+socks = []
+for i in range(n):
+    s = socket.create_connection((f"198.19.0.{100 + i % 100}", 8545), timeout=10)
+    socks.append(s)
+time.sleep(timeout + 3)  # the timeout, and the sweep of the waiting table
+reset = 0
+for s in socks:
+    s.setblocking(False)
+    try:
+        s.recv(1)
+    except ConnectionResetError:
+        reset += 1
+    except BlockingIOError:
+        pass
+print(len(socks), reset)
+for s in socks:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST, no wait
+    s.close()
+"""
+
+
+def waiting_eviction(scanscope, source_dir, tmp, failures):
+    """More silent connections than the waiting table holds (--respond-waiting 64, one RX
+    lcore): every one is either reset at --respond-timeout (the client's kernel says so) or
+    counted forgotten, and at least all but 64 are forgotten."""
+    slots, n, timeout = 64, 256, 2
+    s = sensor(scanscope, source_dir, tmp, "waiting",
+               ["--respond", "--respond-allow", "198.18.0.0/15", "--respond-waiting", str(slots),
+                "--respond-timeout", str(timeout), "--respond-rate", "100000",
+                "--respond-source-rate", "100000", "--respond-source-burst", "1000"])
+    r = in_ns(SCAN, sys.executable, "-c", SILENT_CLIENTS, str(n), str(timeout), check=False,
+              capture_output=True, text=True, timeout=120)
+    report = s.stop()
+    try:
+        opened, reset = (int(x) for x in r.stdout.split())
+    except ValueError:
+        failures.append(f"waiting table: the clients said {r.stdout!r} {r.stderr[-500:]!r}")
+        return
+    c = report["conversation"]["counters"]
+    told = (c["responder_handshakes"], c["responder_timeouts"], c["responder_timeouts_forgotten"])
+    print(f"waiting table of {slots}: {opened} silent connections, {reset} reset by the sensor, "
+          f"counters (handshakes, timeouts, forgotten) {told}")
+    if opened != n or told[0] != n or told[1] != reset or told[1] + told[2] != n or \
+            told[2] < n - slots:
+        failures.append(f"waiting table of {slots}: {opened} opened, {reset} reset as the "
+                        f"clients saw it; handshakes, timeouts, forgotten {told}")
+
+
 def lab_without_allow(scanscope, source_dir, tmp, failures):
     """--respond in a lab whose scanner sits in a special-purpose range, without respond-allow:
     nothing is answered, and the log says why at the start and at the end."""
@@ -571,14 +624,15 @@ def tap(scanscope, source_dir, tmp, failures):
         return
     report = json.load(open(report_path))
     # The same through the API, served after the run.
-    port = free_port()
-    served = subprocess.Popen([scanscope, "--pcap", path, "--geo-db", "none", "--quiet",
-                               "--signatures", os.path.join(source_dir, "config",
-                                                            "signatures.rules"),
-                               "--monitored", "192.0.2.10/32", "--serve", "--http",
-                               f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    served_log = os.path.join(tmp, "tap-served.log")
+    with open(served_log, "w") as log:
+        served = subprocess.Popen([scanscope, "--pcap", path, "--geo-db", "none", "--quiet",
+                                   "--signatures", os.path.join(source_dir, "config",
+                                                                "signatures.rules"),
+                                   "--monitored", "192.0.2.10/32", "--serve", "--http",
+                                   "127.0.0.1:0"], stdout=subprocess.DEVNULL, stderr=log)
     try:
+        port = serving_port(served, served_log)
         api = json.loads(get(f"http://127.0.0.1:{port}/api/v1/exposure?port=8545"))
         conversation = json.loads(get(f"http://127.0.0.1:{port}/api/v1/conversation"))
         top_sources = json.loads(get(f"http://127.0.0.1:{port}/api/v1/sources/top?n=100"))
@@ -674,6 +728,7 @@ def main():
             sweeps(scanscope, source_dir, tmp, failures)
             lab_without_allow(scanscope, source_dir, tmp, failures)
             handshake_edges(scanscope, source_dir, tmp, failures)
+            waiting_eviction(scanscope, source_dir, tmp, failures)
             tap(scanscope, source_dir, tmp, failures)
         except Exception as e:  # noqa: BLE001 - report, then clean up
             failures.append(f"{type(e).__name__}: {e}")

@@ -15,7 +15,8 @@ import subprocess
 import sys
 import tempfile
 
-from serve_helpers import cache_args, check_counter_families, exit_status
+from serve_helpers import (cache_args, check_counter_families, exit_status, serve_offline,
+                           serving_port)
 from test_pcap_report import check, failures, tcpdump_lines
 
 CONFIG = None  # the shipped config/scanscope.conf, set in main()
@@ -28,13 +29,12 @@ def check_endpoints(scanscope, data_dir):
     import shutil
     import signal
     import time
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     capture = os.path.join(data_dir, "masscan-syn.pcap")
-    proc = subprocess.Popen([scanscope, "--config", CONFIG, *cache_args(), "--pcap", capture, "--geo-db", "none",
-                             "--serve", "--http", f"127.0.0.1:{port}", "--quiet"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log_dir = tempfile.TemporaryDirectory()
+    log_path = os.path.join(log_dir.name, "serve.log")
+    # Port 0: the system picks a free one, and scanscope names it (no port probed and freed).
+    proc, _ = serve_offline(scanscope, CONFIG, [capture], log_path, ["--geo-db", "none"])
+    port = serving_port(proc, log_path) or 0
     try:
         def get(path, method="GET", headers=None):
             for _ in range(600):  # start-up takes seconds under the sanitizers
@@ -173,7 +173,9 @@ def check_endpoints(scanscope, data_dir):
             rc = proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
             rc = None
+        log_dir.cleanup()
     check("--serve exit status after SIGTERM", rc, 0)
 
 
@@ -247,21 +249,22 @@ def check_live_run(scanscope, data_dir):
     runs, answers DPDK telemetry, and stops at --duration with its report."""
     import http.client
     import time
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     capture = os.path.join(data_dir, "nmap-syn.pcap")
     prefix = f"scanscope-live-test-{os.getpid()}"
     with tempfile.TemporaryDirectory() as tmp:
         report_path = os.path.join(tmp, "live.json")
+        log_path = os.path.join(tmp, "live.log")
+        log = open(log_path, "w")
         proc = subprocess.Popen(
             [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
              f"--file-prefix={prefix}", "--vdev", f"net_pcap0,rx_pcap={capture}", "--",
              "--config", CONFIG, *cache_args(), "--geo-db", "none", "--duration", "4", "--mbufs", "4096",
-             "--http", f"127.0.0.1:{port}", "--json-out", report_path, "--quiet",
+             "--http", "127.0.0.1:0", "--json-out", report_path, "--quiet",
              "--series-dir", os.path.join(tmp, "series")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL, stderr=log)
+        log.close()
         try:
+            port = serving_port(proc, log_path, 60)
             frames = len(tcpdump_lines(capture))
             # Start-up (EAL, compiling the signatures) takes seconds under the sanitizers; the
             # endpoints answer once the stats loop runs, and the run lasts --duration from there.
@@ -298,7 +301,7 @@ def check_live_run(scanscope, data_dir):
             except OSError as e:
                 if telemetry is None:
                     failures.append(f"live: telemetry socket {path}: {e}")
-            _, err = proc.communicate(timeout=30)
+            proc.wait(timeout=30)
         finally:
             if proc.poll() is None:  # any way out leaves no sensor running
                 proc.kill()
@@ -340,20 +343,30 @@ def check_prometheus_scrape(scanscope_port, want):
     if not shutil.which("prometheus"):
         failures.append("prometheus is not installed (Debian package prometheus)")
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        prom_port = probe.getsockname()[1]
     with tempfile.TemporaryDirectory() as tmp:
         config = os.path.join(tmp, "prometheus.yml")
         with open(config, "w") as f:
             f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: scanscope\n"
                     f"    static_configs:\n      - targets: ['127.0.0.1:{scanscope_port}']\n"
                     "        labels:\n          sensor: test\n")
-        prom = subprocess.Popen(["prometheus", f"--config.file={config}",
-                                 f"--storage.tsdb.path={tmp}/data",
-                                 f"--web.listen-address=127.0.0.1:{prom_port}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        prom_log = os.path.join(tmp, "prometheus.log")
+        with open(prom_log, "w") as log:
+            # Port 0, as for scanscope: Prometheus logs the one it got ("Listening on").
+            prom = subprocess.Popen(["prometheus", f"--config.file={config}",
+                                     f"--storage.tsdb.path={tmp}/data",
+                                     "--web.listen-address=127.0.0.1:0"],
+                                    stdout=subprocess.DEVNULL, stderr=log)
         try:
+            prom_port = None
+            deadline = time.time() + 60
+            while prom_port is None and prom.poll() is None and time.time() < deadline:
+                m = re.search(r'msg="Listening on" address=127\.0\.0\.1:(\d+)',
+                              open(prom_log).read())
+                prom_port = int(m.group(1)) if m else None
+                time.sleep(0.1)
+            if prom_port is None:
+                failures.append(f"prometheus named no port: {open(prom_log).read()[-500:]}")
+                return
             query = urllib.parse.quote('scanscope_port_frames_total{port="8545",sensor="test"}')
             value = None
             for _ in range(60):

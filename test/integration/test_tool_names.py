@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-from serve_helpers import free_port, get
+from serve_helpers import get, serving_port
 
 # Technique -> tcpdump filter selecting its frames (IPv4 and IPv6 alike where tcpdump can).
 TECHNIQUES = {
@@ -154,15 +154,17 @@ def check_actors(scanscope, data_dir, tmp):
     path = os.path.join(tmp, "censys-nmap.pcap")
     rewrite_source(os.path.join(data_dir, "nmap-syn.pcap"), path, "10.99.0.1", "162.142.125.7")
     want = tcpdump(path, "src host 162.142.125.7")
-    port = free_port()
     report_path = os.path.join(tmp, "actors.json")
-    proc = subprocess.Popen([scanscope, "--config", os.path.join(source_dir, "config",
-                                                                  "scanscope.conf"),
-                             "--pcap", path, "--geo-db", "none", "--signatures", "none",
-                             "--quiet", "--serve", "--http", f"127.0.0.1:{port}",
-                             "--json-out", report_path],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log_path = os.path.join(tmp, "actors.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([scanscope, "--config", os.path.join(source_dir, "config",
+                                                                      "scanscope.conf"),
+                                 "--pcap", path, "--geo-db", "none", "--signatures", "none",
+                                 "--quiet", "--serve", "--http", "127.0.0.1:0",
+                                 "--json-out", report_path],
+                                stdout=subprocess.DEVNULL, stderr=log)
     try:
+        port = serving_port(proc, log_path)
         metrics = get(f"http://127.0.0.1:{port}/metrics")
         api = json.loads(get(f"http://127.0.0.1:{port}/api/v1/actors"))
         by_actor = json.loads(get(f"http://127.0.0.1:{port}/api/v1/series?port=8545&group=actor"))

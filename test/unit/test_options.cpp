@@ -202,3 +202,15 @@ TEST_CASE("--events-syslog alone turns the event log on; a facility is checked",
   CHECK_FALSE(bad.options);
   CHECK(bad.error.find("'local8' is not local0 to local7") != std::string::npos);
 }
+
+TEST_CASE("--respond-waiting is a power of two from 64", "[options]") {
+  const parse_outcome p = parse({"--pcap", "x.pcap", "--respond-waiting", "64"});
+  REQUIRE(p.options);
+  CHECK(p.options->conversation.respond_waiting == 64);
+  for (const char* bad : {"100", "32", "2097152"}) {
+    const parse_outcome q = parse({"--pcap", "x.pcap", "--respond-waiting", bad});
+    CHECK_FALSE(q.options);
+    CHECK(q.error.find("'respond-waiting' must be a power of two from 64 to 2^20") !=
+          std::string::npos);
+  }
+}
