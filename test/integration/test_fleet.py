@@ -12,11 +12,15 @@
 3. Outage. A live run (net_af_packet on a veth pair, 10 s buckets) while frames come at a steady
    pace from a network namespace for 30 s; the server is stopped for 13 s mid-run. Every
    bucket must arrive once, the store's figures must equal the sensor's own series files and
-   the frames sent, and the spool counters must show the outage.
-4. Refusals: a bad URL stops the run (exit 2, naming the option); a schema the server rejects
+   the frames sent, and the spool counters must show the outage; the retries fit the
+   doubling pauses of the back-off.
+4. Spool bound. A live run whose server stays down, with a 1 MB spool: it never holds more,
+   each bucket is kept or counted dropped, and a later start delivers the newest ones.
+5. Refusals: a bad URL stops the run (exit 2, naming the option); a schema the server rejects
    is logged with the server's message, spooled and counted.
-5. Events (event_checks.py): the event log of real captures goes into the same server through
-   JSONEachRow, every line taken, each alert matched against tcpdump and the rule file.
+6. Events (event_checks.py): the event log of real captures goes into the same server through
+   JSONEachRow, every line taken, each alert matched against tcpdump and the rule file; the
+   same run's syslog messages into rsyslogd, every line taken.
 
 usage: test_fleet.py SCANSCOPE SCANSCOPE_GEN SOURCE_DIR
 """
@@ -294,7 +298,7 @@ s.bind(('{PEER_IF}', 0))
 sent = 0
 start = time.time()
 while time.time() - start < {seconds}:
-    src = socket.inet_aton('198.51.100.%d' % (10 + sent % {sources}))
+    src = struct.pack('!I', 0xC633640A + sent % {sources})  # 198.51.100.10 on
     dst = socket.inet_aton('192.0.2.%d' % (1 + sent % 200))
     tcp = struct.pack('!HHIIBBHHH', 40000, 8545, sent, 0, 5 << 4, 2, 1024, 0, 0)
     tcp = tcp[:16] + struct.pack('!H', checksum(src + dst + struct.pack('!BBH', 0, 6, 20) + tcp)) + tcp[18:]
@@ -417,6 +421,79 @@ def outage(scanscope, tmp):
         link.down()
 
 
+def spool_bound(scanscope, tmp):
+    """A live run whose server is down throughout, with a 1 MB spool (--clickhouse-spool-mb 1)
+    and buckets of 3,000 sources each (two fit): the spool never holds more than 1 MB
+    (/metrics while it runs, the files at the end), every spooled bucket is kept or counted
+    dropped, and what a later start delivers once the server is back is the newest buckets."""
+    link = veth_to_namespace(NS, HOST_IF, PEER_IF)
+    if not link.up():
+        check(skips_allowed(), "spool bound: no network namespace, and SCANSCOPE_NO_SKIP=1")
+        return
+    bound = 1 << 20
+    server = clickhouse_local.Server(os.path.join(tmp, "ch-bound"))
+    proc = None
+    try:
+        server.start()
+        server.run_file(SCHEMA)
+        server.stop()  # its address stays: nothing answers there until it starts again
+        series_dir, spool = os.path.join(tmp, "bound-series"), os.path.join(tmp, "bound-spool")
+        report, log_path = os.path.join(tmp, "bound.json"), os.path.join(tmp, "bound.log")
+        url = server.url + "?database=scanscope"
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(
+                port_run(scanscope, "bound", f"net_af_packet0,iface={HOST_IF}",
+                         ["--config", CONFIG, *cache_args(), "--geo-db", "none", "--bucket", "10",
+                          "--bucket-grace", "1", "--mbufs", "4096", "--http", "127.0.0.1:0",
+                          "--json-out", report, "--series-dir", series_dir, "--quiet",
+                          "--clickhouse", url, "--sensor", "bound", "--clickhouse-spool", spool,
+                          "--clickhouse-spool-mb", "1", "--clickhouse-timeout", "2",
+                          "--clickhouse-flush", "1"]),
+                stdout=subprocess.DEVNULL, stderr=log)
+        http = serving_port(proc, log_path, 60)
+        send = sender(32, 600, 3000)
+        most = 0
+        while send.poll() is None:
+            with urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10) as r:
+                most = max(most, metric(r.read().decode(), "scanscope_clickhouse_spool_bytes"))
+            time.sleep(1)
+        sent = int(send.communicate(timeout=60)[0].strip())
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=90)
+        check(proc.returncode == 0, f"spool bound: exit {proc.returncode}")
+        fleet = json.load(open(report))["fleet"]
+        files = [os.path.join(spool, n) for n in os.listdir(spool) if not n.endswith(".tmp")]
+        on_disk = sum(os.path.getsize(p) for p in files)
+        print(f"spool bound: {sent} frames sent, at most {most:.0f} bytes spooled while running, "
+              f"{len(files)} files of {on_disk} bytes at the end, fleet {fleet}")
+        check(0 < most <= bound and on_disk <= bound and on_disk == fleet["spool_bytes"],
+              f"spool bound: {most} bytes while running, {on_disk} on disk, {fleet}")
+        check(fleet["buckets_dropped"] >= 1 and fleet["buckets_delivered"] == 0 and
+              fleet["buckets_spooled"] == fleet["buckets_dropped"] + fleet["spool_buckets"] and
+              len(files) == fleet["spool_buckets"],
+              f"spool bound: every bucket kept or counted dropped: {fleet}, {len(files)} files")
+        # The server back: a start with the same spool delivers what it kept, the newest buckets.
+        server.start()
+        subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--geo-db", "none",
+                        "--quiet", "--pcap", os.path.join(SOURCE_DIR, "test", "data",
+                                                          "claymore.pcap"),
+                        "--clickhouse", url, "--sensor", "bound-later",
+                        "--clickhouse-spool", spool], check=True, capture_output=True,
+                       timeout=120)
+        own = sorted({k[0] for k in series_lines(series_dir)})
+        kept = set(own[len(own) - fleet["spool_buckets"]:])
+        stored = {int(b) for b in server.query(
+            "SELECT DISTINCT toUnixTimestamp(bucket) FROM scanscope.series FINAL "
+            "WHERE sensor = 'bound'").split()}
+        check(stored == kept, f"spool bound: delivered buckets {sorted(stored)}, the newest "
+                              f"{fleet['spool_buckets']} of {own} expected")
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        server.stop()
+        link.down()
+
+
 def refusals(scanscope, tmp):
     capture = os.path.join(SOURCE_DIR, "test", "data", "masscan-syn.pcap")
     for url, words in (("ftp://127.0.0.1:8123/", "scheme 'ftp'"),
@@ -486,6 +563,7 @@ def main():
         else:
             exact_merge(scanscope, gen, tmp)
         outage(scanscope, tmp)
+        spool_bound(scanscope, tmp)
     for f in failures:
         print("FAIL:", f)
     print("fleet:", "ok" if not failures else f"{len(failures)} failures")
