@@ -1,6 +1,8 @@
 // The source store at scale: N sources with K activities each written as the store's feed
 // writes them (merged batches, in address order), then lookups of stored and unknown addresses.
-// Prints write rate, file size, peak RSS and lookup latency; never run as a test.
+// Prints write rate, file size, peak RSS and lookup latency, and the cost of what a live lookup
+// adds beyond the store (an lcore's open buckets, the merged buckets not yet written); never run
+// as a test.
 //
 //   store_bench [--sources N] [--activities K] [--batch B] [--path FILE]
 #include <sys/resource.h>
@@ -9,10 +11,15 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "packet/prefix_set.hpp"
+#include "stats/bucket_series.hpp"
+#include "stats/series_dimensions.hpp"
+#include "store/pending_sources.hpp"
 #include "store/source_store.hpp"
 
 using namespace scanscope;
@@ -28,6 +35,65 @@ std::string address_of(uint64_t i) {
 
 double seconds_since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+/**
+ * What a live lookup adds to the store's answer, at its bounds on one RX lcore: every slot of
+ * the lcore's bucket series holding --bucket-sources (262,144) arrivals, and 2 million (source,
+ * key) pairs merged on the store's thread and waiting for their write. Times the two scans a
+ * lookup makes (bucket_series::open_arrivals, pending_sources::add_source_of).
+ */
+template <class Percentile>
+void unwritten_cost(Percentile pct) {
+  constexpr uint32_t arrivals = 262144;
+  constexpr uint64_t waiting_sources = 500000, keys_each = 4;
+  const auto bytes_of = [](uint64_t i, uint8_t* out) {
+    std::memcpy(out, v4_mapped_head, 12);
+    const uint32_t a = static_cast<uint32_t>((i + 1) * 2654435761u);
+    std::memcpy(out + 12, &a, 4);
+  };
+  bucket_series lcore(1 << 12, 1 << 21, arrivals);
+  const uint64_t key = series_key::make(series_key::kind::port, 1, series_key::all, 0);
+  uint8_t source[16];
+  for (int64_t b = 0; b < static_cast<int64_t>(bucket_series::slots); ++b) {
+    for (uint64_t i = 0; i < arrivals; ++i) {
+      bytes_of(i + static_cast<uint64_t>(b) * arrivals, source);
+      lcore.add(b, i, &key, 1, i * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(b), false,
+                source);
+    }
+  }
+  pending_sources waiting;
+  std::vector<source_arrival> closed;
+  for (uint64_t i = 0; i < waiting_sources; ++i) {
+    source_arrival a{};
+    bytes_of(i, a.source);
+    for (uint64_t k = 0; k < keys_each; ++k) {
+      a.key = series_key::make(series_key::kind::port, static_cast<uint16_t>(k), series_key::all,
+                               0);
+      closed.push_back(a);
+    }
+  }
+  waiting.add(0, closed);
+  std::vector<double> open_us, waiting_us;
+  for (uint64_t i = 0; i < 200; ++i) {
+    bytes_of(i * 7919, source);
+    std::vector<std::pair<int64_t, uint64_t>> found;
+    auto t = clock_type::now();
+    lcore.open_arrivals(source, found);
+    open_us.push_back(seconds_since(t) * 1e6);
+    pending_sources one;
+    t = clock_type::now();
+    one.add_source_of(waiting, source);
+    waiting_us.push_back(seconds_since(t) * 1e6);
+  }
+  std::sort(open_us.begin(), open_us.end());
+  std::sort(waiting_us.begin(), waiting_us.end());
+  std::printf("store_bench: a live lookup beyond the store: the lcore's open buckets (%u x %u "
+              "arrivals) median %.0f us, p99 %.0f us; %llu merged pairs waiting: median %.0f us, "
+              "p99 %.0f us (per RX lcore and per lookup)\n",
+              static_cast<unsigned>(bucket_series::slots), arrivals, pct(open_us, 0.5),
+              pct(open_us, 0.99), static_cast<unsigned long long>(waiting.size()),
+              pct(waiting_us, 0.5), pct(waiting_us, 0.99));
 }
 
 }  // namespace
@@ -113,5 +179,6 @@ int main(int argc, char** argv) {
   std::printf("store_bench: lookup of a stored source: median %.0f us, p99 %.0f us (%zu); of an "
               "unknown one: median %.0f us, p99 %.0f us\n",
               pct(hit, 0.5), pct(hit, 0.99), hit.size(), pct(miss, 0.5), pct(miss, 0.99));
+  unwritten_cost(pct);
   return 0;
 }

@@ -218,6 +218,27 @@ def pivot_queries(server, store):
     print(f"pivot across sensors: {len(members)} sources sent eth-accounts; {address} looked up")
 
 
+def start_shards(tmp, tries=3):
+    """Two servers that know each other's ports (the cluster in their configs): ports are
+    picked before the servers bind them, so both start again on new ones when one was taken
+    meanwhile."""
+    for attempt in range(1, tries + 1):
+        ports = [clickhouse_local.free_port(), clickhouse_local.free_port()]
+        shards = [clickhouse_local.Server(os.path.join(tmp, f"ch-shard{i}-{attempt}"),
+                                          shards_tcp_ports=ports, tcp_port=ports[i])
+                  for i in range(2)]
+        try:
+            for s in shards:
+                s.start(tries=1)
+            return shards
+        except RuntimeError as e:
+            for s in shards:
+                s.stop()
+            if "Address already in use" not in str(e) or attempt == tries:
+                raise
+    raise AssertionError("unreachable")
+
+
 def exact_merge(scanscope, gen, tmp):
     capture = os.path.join(tmp, "ethereum.pcap")
     subprocess.run([gen, os.path.join(SOURCE_DIR, "config", "scenarios", "ethereum-2018-12.scn"),
@@ -265,12 +286,9 @@ def exact_merge(scanscope, gen, tmp):
     finally:
         one.stop()
 
-    ports = [clickhouse_local.free_port(), clickhouse_local.free_port()]
-    shards = [clickhouse_local.Server(os.path.join(tmp, f"ch-shard{i}"), shards_tcp_ports=ports,
-                                      tcp_port=ports[i]) for i in range(2)]
+    shards = start_shards(tmp)
     try:
         for s in shards:
-            s.start()
             s.run_file(SCHEMA)
             s.run_file(DISTRIBUTED)
         for sensor, half, s in zip("ab", halves, shards):
