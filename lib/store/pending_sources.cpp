@@ -31,9 +31,17 @@ void pending_sources::add(int64_t bucket, const std::vector<source_arrival>& arr
     std::memcpy(&source.hi, a.source, 8);
     std::memcpy(&source.lo, a.source + 8, 8);
     auto [s, new_source] = sources_.try_emplace(source);
-    stretch(s->second, bucket, new_source);
-    auto [k, new_key] = activity_.try_emplace(activity_id{source, a.key});
-    stretch(k->second, bucket, new_key);
+    stretch(s->second.when, bucket, new_source);
+    std::vector<keyed_span>& keys = s->second.keys;
+    auto k = std::find_if(keys.begin(), keys.end(),
+                          [&](const keyed_span& held) { return held.key == a.key; });
+    if (k == keys.end()) {
+      keys.push_back({a.key, {}});
+      stretch(keys.back().when, bucket, true);
+      ++pairs_;
+    } else {
+      stretch(k->when, bucket, false);
+    }
   }
 }
 
@@ -45,13 +53,9 @@ void pending_sources::add_source_of(const pending_sources& from, const uint8_t* 
   if (s == from.sources_.end()) {
     return;
   }
-  sources_[a] = s->second;
-  // The activity is keyed by (source, key): one pass finds the source's keys.
-  for (const auto& [id, span] : from.activity_) {
-    if (id.source == a) {
-      activity_[id] = span;
-    }
-  }
+  source_entry& mine = sources_[a];
+  pairs_ += s->second.keys.size() - mine.keys.size();
+  mine = s->second;
 }
 
 std::vector<source_sighting> pending_sources::take(const series_names& names,
@@ -60,54 +64,50 @@ std::vector<source_sighting> pending_sources::take(const series_names& names,
   const auto start = [width_s](int64_t b) { return static_cast<uint64_t>(b) * width_s; };
   std::vector<source_sighting> out;
   out.reserve(sources_.size());
-  std::unordered_map<address, size_t, hash> index;
-  index.reserve(sources_.size());
-  for (const auto& [a, s] : sources_) {
+  for (const auto& [a, entry] : sources_) {
     uint8_t bytes[16];
     std::memcpy(bytes, &a.hi, 8);
     std::memcpy(bytes + 8, &a.lo, 8);
     source_sighting sighting;
     sighting.address = format_address(bytes);
-    sighting.first_seen = start(s.first);
-    sighting.first_end = start(s.first) + width_s;
-    sighting.last_seen = start(s.last) + width_s;
-    sighting.buckets = s.buckets;
-    index.emplace(a, out.size());
+    sighting.first_seen = start(entry.when.first);
+    sighting.first_end = start(entry.when.first) + width_s;
+    sighting.last_seen = start(entry.when.last) + width_s;
+    sighting.buckets = entry.when.buckets;
+    for (const keyed_span& k : entry.keys) {
+      const series_key::kind kind = series_key::kind_of(k.key);
+      const series_labels l = label_series_key(names, k.key);
+      if (series_key::has_country(kind)) {
+        sighting.country = l.country;
+      }
+      if (kind == series_key::kind::actor) {
+        sighting.actor = l.value;
+        continue;
+      }
+      if (kind == series_key::kind::as) {
+        uint32_t asn = 0;
+        sighting.asn = parse_as_number(l.value, asn) ? asn : 0;
+        continue;
+      }
+      source_activity what;
+      what.kind = l.kind;
+      what.port = l.port == "other" ? 0 : static_cast<uint16_t>(std::stoul(l.port));
+      what.protocol = l.protocol;
+      if (kind != series_key::kind::port) {
+        what.value = l.value;
+      }
+      if (kind == series_key::kind::signature) {
+        const uint32_t slot = series_key::dim_of(k.key);
+        what.category = slot < categories.size() ? categories[slot] : "";
+      }
+      what.first_seen = start(k.when.first);
+      what.last_seen = start(k.when.last) + width_s;
+      sighting.activity.push_back(std::move(what));
+    }
     out.push_back(std::move(sighting));
   }
-  for (const auto& [id, s] : activity_) {
-    source_sighting& sighting = out[index.at(id.source)];
-    const series_key::kind kind = series_key::kind_of(id.key);
-    const series_labels l = label_series_key(names, id.key);
-    if (series_key::has_country(kind)) {
-      sighting.country = l.country;
-    }
-    if (kind == series_key::kind::actor) {
-      sighting.actor = l.value;
-      continue;
-    }
-    if (kind == series_key::kind::as) {
-      uint32_t asn = 0;
-      sighting.asn = parse_as_number(l.value, asn) ? asn : 0;
-      continue;
-    }
-    source_activity a;
-    a.kind = l.kind;
-    a.port = l.port == "other" ? 0 : static_cast<uint16_t>(std::stoul(l.port));
-    a.protocol = l.protocol;
-    if (kind != series_key::kind::port) {
-      a.value = l.value;
-    }
-    if (kind == series_key::kind::signature) {
-      const uint32_t slot = series_key::dim_of(id.key);
-      a.category = slot < categories.size() ? categories[slot] : "";
-    }
-    a.first_seen = start(s.first);
-    a.last_seen = start(s.last) + width_s;
-    sighting.activity.push_back(std::move(a));
-  }
   sources_.clear();
-  activity_.clear();
+  pairs_ = 0;
   // In key order, the store's B-trees are walked once per write rather than at random.
   std::sort(out.begin(), out.end(), [](const source_sighting& a, const source_sighting& b) {
     return a.address < b.address;

@@ -27,7 +27,7 @@ class pending_sources {
   void add_source_of(const pending_sources& from, const uint8_t* source);
 
   /** (source, key) pairs held: what a flush writes. */
-  size_t size() const { return activity_.size(); }
+  size_t size() const { return pairs_; }
   bool empty() const { return sources_.empty(); }
 
   /**
@@ -44,17 +44,9 @@ class pending_sources {
     uint64_t hi, lo;
     bool operator==(const address& o) const { return hi == o.hi && lo == o.lo; }
   };
-  struct activity_id {
-    address source;
-    uint64_t key;
-    bool operator==(const activity_id& o) const { return source == o.source && key == o.key; }
-  };
   struct hash {
     size_t operator()(const address& a) const {
       return static_cast<size_t>((a.hi * 0x9E3779B97F4A7C15ULL) ^ (a.lo * 0xC2B2AE3D27D4EB4FULL));
-    }
-    size_t operator()(const activity_id& k) const {
-      return (*this)(k.source) ^ static_cast<size_t>(k.key * 0x165667B19E3779F9ULL);
     }
   };
   struct span {
@@ -62,9 +54,19 @@ class pending_sources {
     int64_t last = 0;
     uint32_t buckets = 0;
   };
+  struct keyed_span {
+    uint64_t key;
+    span when;
+  };
+  /** A source's span and its keys' (a handful: searched in place), found by one lookup: what
+   *  a live lookup copies without walking every pair. */
+  struct source_entry {
+    span when;
+    std::vector<keyed_span> keys;
+  };
 
-  std::unordered_map<address, span, hash> sources_;
-  std::unordered_map<activity_id, span, hash> activity_;
+  std::unordered_map<address, source_entry, hash> sources_;
+  size_t pairs_ = 0;
 };
 
 }  // namespace scanscope
