@@ -16,6 +16,7 @@ usage: test_http_abuse.py SCANSCOPE SOURCE_DIR
 import selectors
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -135,7 +136,7 @@ def main():
         with open(log_path, "w") as log:
             proc = subprocess.Popen(
                 port_run(scanscope, "http", f"net_pcap0,rx_pcap={capture},infinite_rx=1",
-                         ["--config", config, *cache_args(), "--geo-db", "none", "--duration", "22",
+                         ["--config", config, *cache_args(), "--geo-db", "none", "--duration", "0",
                           "--mbufs", "8192", "--http", "127.0.0.1:0",
                           "--json-out", report_path, "--status-interval", "1"]),
                 stdout=subprocess.DEVNULL, stderr=log)
@@ -216,6 +217,8 @@ def main():
                 got = request(port, data)
                 if got != want:
                     failures.append(f"{what}: status {got}, expected {want}")
+            # Until stopped (--duration 0): no budget the sequence must fit into.
+            proc.send_signal(signal.SIGINT)
             proc.wait(timeout=40)
         finally:
             if proc.poll() is None:
