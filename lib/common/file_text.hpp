@@ -1,10 +1,13 @@
 #pragma once
 /**
  * @file
- * Reading a whole file (rules, scenarios, caches) into memory.
+ * Reading a whole file (rules, scenarios, caches) into memory, and naming one to write.
  */
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -12,6 +15,16 @@
 #include <string>
 
 namespace scanscope {
+
+/**
+ * A name beside `path` for writing it whole before renaming it into place, this writer's own:
+ * two processes writing the same entry of a shared folder (sensors in containers may both be
+ * PID 1) never write into one file.
+ */
+inline std::string private_temporary(const std::string& path) {
+  return path + ".tmp." + std::to_string(::getpid()) + "." +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
 
 /** The bytes of the file at `path`, or nothing when it cannot be opened. */
 inline std::optional<std::string> read_file(const std::string& path) {

@@ -4,7 +4,6 @@
 // cut short or holds an index out of range is ignored and the tables are built again.
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -14,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/file_text.hpp"
 #include "geo/location_db.hpp"
 
 namespace scanscope {
@@ -113,9 +113,9 @@ std::string location_db::save_cache(const std::string& file, const std::string& 
   if (key.empty()) {
     return "cannot read the database's size and time";
   }
-  // A name of this process's own: two sensors (or test runs) sharing a cache folder may write
-  // the same entry at once; each renames a whole file into place.
-  const std::string tmp = file + ".tmp." + std::to_string(::getpid());
+  // Sensors (or test runs) sharing a cache folder may write the same entry at once: each
+  // writes a file of its own and renames it whole into place.
+  const std::string tmp = private_temporary(file);
   file_ptr f(std::fopen(tmp.c_str(), "wb"));
   if (!f) {
     return "cannot write '" + tmp + "': " + std::strerror(errno);

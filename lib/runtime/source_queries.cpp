@@ -149,10 +149,18 @@ http_response source_lookup(const std::string& address, const source_store& stor
     return bad("'" + address + "' is not an IPv4 or IPv6 address");
   }
   // The unwritten part first: what is written meanwhile is in the store's answer too, the
-  // sighting being written told apart by last_seen. (A queued bucket written within these
-  // microseconds would count twice in `buckets`.)
-  const unwritten_sightings later = unwritten ? unwritten(canonical, source) : unwritten_sightings{};
-  std::optional<stored_source> s = store.lookup(canonical);
+  // sighting being written told apart by last_seen. Merged buckets taken into a write between
+  // the two would be counted twice: then both are asked again.
+  unwritten_sightings later;
+  std::optional<stored_source> s;
+  for (int attempt = 0;; ++attempt) {
+    const uint64_t generation = unwritten ? unwritten.generation() : 0;
+    later = unwritten ? unwritten.find(canonical, source) : unwritten_sightings{};
+    s = store.lookup(canonical);
+    if (!unwritten || unwritten.generation() == generation || attempt == 2) {
+      break;
+    }
+  }
   if (later.writing && (!s || later.writing->last_seen > s->last_seen)) {
     add_sighting(s ? *s : s.emplace(), *later.writing);
   }

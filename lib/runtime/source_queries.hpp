@@ -22,9 +22,16 @@ struct unwritten_sightings {
   std::optional<source_sighting> recent;  /**< closed buckets queued, and the open ones */
 };
 
-/** A source's unwritten sightings by its canonical text and its 16 bytes (IPv4 mapped). */
-using unwritten_lookup =
-    std::function<unwritten_sightings(const std::string& address, const uint8_t* source)>;
+/** Where a live lookup finds what the store has not taken yet. */
+struct unwritten_lookup {
+  /** A source's unwritten sightings by its canonical text and its 16 bytes (IPv4 mapped). */
+  std::function<unwritten_sightings(const std::string& address, const uint8_t* source)> find;
+  /** Changes each time merged buckets are taken into a write: a lookup that saw it change
+   *  between find() and the store's answer may have counted them twice, and asks again. */
+  std::function<uint64_t()> generation;
+
+  explicit operator bool() const { return static_cast<bool>(find); }
+};
 
 /**
  * One source by address (IPv4 or IPv6 text): 404 when never seen, 400 when not an address.

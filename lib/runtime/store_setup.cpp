@@ -60,7 +60,9 @@ std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_o
 
 unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
                                 const rules_and_databases& tables) {
-  return [&feed, &rx, &tables](const std::string& address, const uint8_t* source) {
+  unwritten_lookup lookup;
+  lookup.generation = [&feed] { return feed.generation(); };
+  lookup.find = [&feed, &rx, &tables](const std::string& address, const uint8_t* source) {
     unwritten_source u = feed.unwritten(source, address);
     std::vector<std::pair<int64_t, uint64_t>> open;
     for (const auto& w : rx.workers) {
@@ -88,6 +90,7 @@ unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
     }
     return out;
   };
+  return lookup;
 }
 
 void fill_pivots(run_report& r, const source_store& store, const watched_ports& ports,

@@ -122,6 +122,7 @@ std::unique_ptr<syslog_sink> syslog_sink::open(const std::string& target, int fa
     std::memcpy(&s->peer_, &un, sizeof un);
     s->peer_length_ = sizeof un;
     s->fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    s->local_ = true;
   } else {
     const size_t colon = target.rfind(':');
     std::string host = colon == std::string::npos ? "" : target.substr(0, colon);
@@ -166,17 +167,28 @@ bool syslog_sink::send(const std::string& line) {
           std::chrono::system_clock::now().time_since_epoch())
           .count());
   const std::string message = rfc5424_message(facility_, host_, pid_, now, line);
+  // After a send that waited its whole second, the next ones for a while do not wait: a daemon
+  // that stopped reading costs the event thread one second per stall, not one per line.
+  const int flags = MSG_NOSIGNAL | (now < stalled_until_ns_ ? MSG_DONTWAIT : 0);
   const auto sent = [&] {
-    return ::send(fd_, message.data(), message.size(), MSG_NOSIGNAL) ==
+    return ::send(fd_, message.data(), message.size(), flags) ==
            static_cast<ssize_t>(message.size());
   };
   if (sent()) {
     return true;
   }
-  // A restarted daemon made its socket anew (or a collector came back): connect again, once.
-  if (errno != ECONNREFUSED && errno != ENOTCONN && errno != ENOENT) {
+  if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    if ((flags & MSG_DONTWAIT) == 0) {
+      stalled_until_ns_ = now + stall_pause_ns;
+    }
     return false;
   }
+  // UDP: a refusal reports an earlier datagram the collector's host turned away; this one is
+  // counted as not sent too, so a collector that is down never counts as reached.
+  if (!local_ || (errno != ECONNREFUSED && errno != ENOTCONN && errno != ENOENT)) {
+    return false;
+  }
+  // A restarted daemon made its socket anew: connect to it again, once.
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&peer_), peer_length_) != 0) {
     return false;
   }

@@ -43,8 +43,8 @@ class syslog_sink {
   syslog_sink(const syslog_sink&) = delete;
   syslog_sink& operator=(const syslog_sink&) = delete;
 
-  /** Send one event line; false when the socket refused it (a full queue past 1 s, no
-   *  listener). */
+  /** Send one event line; false when the socket refused it (a full queue past 1 s, and for
+   *  10 s after that any full queue at once; no listener). */
   bool send(const std::string& line);
   const std::string& target() const { return target_; }
 
@@ -56,8 +56,11 @@ class syslog_sink {
   int fd_ = -1;
   sockaddr_storage peer_{};
   socklen_t peer_length_ = 0;
+  bool local_ = false;             // a Unix socket (else UDP)
+  uint64_t stalled_until_ns_ = 0;  // sends do not wait before this (system clock)
   std::string host_;
   long pid_;
+  static constexpr uint64_t stall_pause_ns = 10000000000ULL;
 };
 
 }  // namespace scanscope

@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include "common/file_text.hpp"
 
@@ -152,9 +151,9 @@ void save_cache(const std::string& path, const std::vector<const hs_database_t*>
     bytes.append(data, n);
     std::free(data);
   }
-  // A name of this process's own: two sensors (or test runs) sharing a cache folder may write
-  // the same entry at once; each renames a whole file into place.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  // Sensors (or test runs) sharing a cache folder may write the same entry at once: each
+  // writes a file of its own and renames it whole into place.
+  const std::string tmp = private_temporary(path);
   std::ofstream out(tmp, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();

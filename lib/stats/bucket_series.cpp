@@ -136,20 +136,28 @@ void bucket_series::open_arrivals(const uint8_t* source,
   if (arrival_capacity_ == 0) {
     return;
   }
+  // Every bucket up to closed_through_ was folded by this (the calling) thread: only later ones
+  // are open, and their slots are not reused until folded. Checking the bucket, not only the
+  // slot's flag, keeps a slot the lcore is taking for a new bucket from reading as the old one.
+  const int64_t closed = closed_through_.load(std::memory_order_acquire);
   for (const series_slot& s : slots_) {
     const int64_t bucket = s.bucket.load(std::memory_order_acquire);
-    if (bucket < 0 || s.collected.load(std::memory_order_acquire)) {
+    if (bucket < 0 || bucket <= closed || s.collected.load(std::memory_order_acquire)) {
       continue;
     }
     // Entries below the published count are written; move_source() may rewrite one as it is
     // read here (a provisional cluster replaced), which at worst shows the one it replaces.
     const uint32_t n = s.arrival_count.load(std::memory_order_acquire);
+    const size_t before = out.size();
     for (uint32_t i = 0; i < n; ++i) {
       source_arrival a;
       std::memcpy(&a, &s.arrivals[i], sizeof a);
       if (std::memcmp(a.source, source, sizeof a.source) == 0) {
         out.emplace_back(bucket, a.key);
       }
+    }
+    if (s.bucket.load(std::memory_order_acquire) != bucket) {
+      out.resize(before);  // taken for another bucket meanwhile
     }
   }
 }

@@ -58,10 +58,16 @@ void store_feed::write(const series_names& names, const std::vector<std::string>
   {
     std::lock_guard<std::mutex> view(view_lock_);
     writing_ = pending_.take(names, categories, width_s_);
+    ++generation_;
   }
   store_->add(writing_);  // lookups read writing_ meanwhile; nobody changes it
   std::lock_guard<std::mutex> view(view_lock_);
   writing_.clear();
+}
+
+uint64_t store_feed::generation() const {
+  std::lock_guard<std::mutex> view(view_lock_);
+  return generation_;
 }
 
 unwritten_source store_feed::unwritten(const uint8_t* source, const std::string& address) const {

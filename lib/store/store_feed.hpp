@@ -70,6 +70,8 @@ class store_feed {
    * for one bucket's merge or the start of a write, never for SQLite.
    */
   unwritten_source unwritten(const uint8_t* source, const std::string& address) const;
+  /** How many times merged buckets were taken into a write (see unwritten_lookup). */
+  uint64_t generation() const;
 
  private:
   void run();
@@ -81,6 +83,7 @@ class store_feed {
   // written (writing_), or in the store. view_lock_ is taken before lock_, never after.
   mutable std::mutex view_lock_;
   std::vector<source_sighting> writing_;  // sorted by address (view_lock_)
+  uint64_t generation_ = 0;               // writes begun (view_lock_)
   uint64_t width_s_;
   std::chrono::milliseconds write_every_;
   pending_sources pending_;     // the thread's; changed under view_lock_

@@ -7,6 +7,7 @@ them to rsyslogd (--events-syslog): every line arrives as one RFC 5424 message."
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 import urllib.parse
@@ -83,7 +84,11 @@ class Rsyslog:
 
     def stop(self):
         self.proc.terminate()
-        self.proc.wait(timeout=20)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         self.log.close()
 
 
@@ -110,15 +115,28 @@ def check_events(scanscope, config, source_dir, server, cache, tmp, check):
     pcaps = [os.path.join(data, c) for c in CAPTURES]
     events = os.path.join(tmp, "events.json")
     report = os.path.join(tmp, "events-report.json")
+    if shutil.which("rsyslogd") is None:
+        check(False, "rsyslogd is missing (Debian package rsyslog; scripts/install-deps.sh)")
+        return
     rsyslog = Rsyslog(tmp)
     try:
+        if not os.path.exists(rsyslog.sock):
+            check(False, f"rsyslogd made no socket {rsyslog.sock}")
+            return
         proc = subprocess.Popen([scanscope, "--config", config, *cache, "--http", "none",
                                  "--quiet", "--geo-db", "none", "--events", events,
                                  "--events-syslog", rsyslog.sock, "--json-out", report,
                                  "--pcap", *pcaps], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
-        _, err = proc.communicate(timeout=300)
+        try:
+            _, err = proc.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
         check(proc.returncode == 0, f"--events run: exit {proc.returncode}: {err[-400:]}")
+        if proc.returncode != 0:
+            return
         lines = open(events).read().splitlines()
         check_syslog(rsyslog.records(len(lines)), lines, proc.pid, json.load(open(report)),
                      check)

@@ -369,8 +369,8 @@ def outage(scanscope, tmp):
             time.sleep(0.2)
         send = sender(30, 40, 25)
         time.sleep(6)
+        stopped = time.time()  # before: the server refuses while it shuts down
         server.stop()  # the outage: buckets close while the server is down (10 s buckets)
-        stopped = time.time()
         time.sleep(13)
         with urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10) as r:
             during = r.read().decode()

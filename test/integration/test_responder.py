@@ -289,7 +289,9 @@ def live_lookup(failures):
         r = in_ns(SENSOR, "curl", "-s", "-m", "5", url, check=False, capture_output=True,
                   text=True, timeout=20)
         answer = json.loads(r.stdout) if r.stdout.startswith("{") else r.stdout
-        if isinstance(answer, dict) and answer["classification"] == "malicious":
+        if isinstance(answer, dict) and answer.get("classification") == "malicious" and \
+                {s["name"] for s in answer.get("signatures", [])} >= \
+                {"claymore-getstat1", "realtek-upnp-addportmapping"}:
             break
         time.sleep(0.5)
     if not isinstance(answer, dict):
@@ -504,9 +506,11 @@ def waiting_eviction(scanscope, source_dir, tmp, failures):
                ["--respond", "--respond-allow", "198.18.0.0/15", "--respond-waiting", str(slots),
                 "--respond-timeout", str(timeout), "--respond-rate", "100000",
                 "--respond-source-rate", "100000", "--respond-source-burst", "1000"])
-    r = in_ns(SCAN, sys.executable, "-c", SILENT_CLIENTS, str(n), str(timeout), check=False,
-              capture_output=True, text=True, timeout=120)
-    report = s.stop()
+    try:
+        r = in_ns(SCAN, sys.executable, "-c", SILENT_CLIENTS, str(n), str(timeout), check=False,
+                  capture_output=True, text=True, timeout=120)
+    finally:
+        report = s.stop()
     try:
         opened, reset = (int(x) for x in r.stdout.split())
     except ValueError:

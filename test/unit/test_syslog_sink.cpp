@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -77,6 +78,16 @@ TEST_CASE("a Unix datagram socket receives each line as one message") {
   CHECK(got.rfind("<132>1 ", 0) == 0);
   CHECK(got.find(" scanscope " + std::to_string(getpid()) + " alert - {") != std::string::npos);
   CHECK(got.back() == '}');
+  // A daemon that stops reading: once its queue is full a send waits a second and fails, and
+  // for a while after that sends fail at once instead of waiting again.
+  int taken = 0;
+  while (sink->send(alert_line) && taken < 100000) {
+    ++taken;
+  }
+  CHECK(taken > 0);
+  const auto before = std::chrono::steady_clock::now();
+  CHECK_FALSE(sink->send(alert_line));
+  CHECK(std::chrono::steady_clock::now() - before < std::chrono::milliseconds(500));
   close(server);
   // The daemon gone: the message is refused (counted by the caller), not blocking.
   std::filesystem::remove(path);

@@ -162,7 +162,9 @@ TEST_CASE("a lookup finds a source the feed has not written yet, then in the sto
   b.arrivals.push_back(a);
   feed.submit(std::move(b));
 
-  const unwritten_lookup from_feed = [&](const std::string& address, const uint8_t* source) {
+  unwritten_lookup from_feed;
+  from_feed.generation = [&] { return feed.generation(); };
+  from_feed.find = [&](const std::string& address, const uint8_t* source) {
     unwritten_source u = feed.unwritten(source, address);
     unwritten_sightings out;
     out.writing = u.writing;
@@ -179,7 +181,9 @@ TEST_CASE("a lookup finds a source the feed has not written yet, then in the sto
   CHECK(live.body.find("\"realtek-upnp-addportmapping\"") != std::string::npos);
   CHECK(live.body.find("\"classification\":\"malicious\"") != std::string::npos);
 
+  CHECK(feed.generation() == 0);
   feed.drain();
+  CHECK(feed.generation() == 1);  // one write took the merged bucket
   CHECK(feed.store().lookup("198.51.100.7"));
   const unwritten_source after = feed.unwritten(scanner, "198.51.100.7");
   CHECK_FALSE(after.writing);
