@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "temp_dir.hpp"
 #include "runtime/source_queries.hpp"
 #include "stats/series_dimensions.hpp"
 #include "stats/watched_ports.hpp"
@@ -15,21 +16,12 @@
 #include "store/source_verdict.hpp"
 
 using namespace scanscope;
+using scanscope::test::temp_dir;
 
 namespace {
 
 constexpr uint64_t hour = 3600;
 constexpr uint64_t t0 = 1515369600;  // 2018-01-08T00:00:00Z
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    char name[] = "/tmp/scanscope-store-XXXXXX";
-    path = mkdtemp(name);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-  std::string file(const char* name) const { return (path / name).string(); }
-};
 
 source_activity port(uint16_t p) { return {"port", p, "tcp", "", ""}; }
 source_activity signature(uint16_t p, const char* name, const char* category) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "temp_dir.hpp"
 #include "runtime/source_queries.hpp"
 #include "stats/bucket_series.hpp"
 #include "stats/series_dimensions.hpp"
@@ -14,6 +15,7 @@
 #include "store/store_feed.hpp"
 
 using namespace scanscope;
+using scanscope::test::temp_dir;
 
 namespace {
 
@@ -22,16 +24,6 @@ constexpr uint64_t t0 = 1515369600;  // 2018-01-08T00:00:00Z
 const int64_t b0 = static_cast<int64_t>(t0 / hour);
 const uint8_t scanner[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 7};
 const uint8_t other[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 8};
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    char name[] = "/tmp/scanscope-unwritten-XXXXXX";
-    path = mkdtemp(name);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-  std::string file(const char* name) const { return (path / name).string(); }
-};
 
 std::unique_ptr<source_store> open_store(const std::string& path) {
   std::string error, notice;
