@@ -10,6 +10,7 @@ import glob
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -246,7 +247,8 @@ METRIC_NAMES_SEEN = set()
 
 def check_live_run(scanscope, data_dir):
     """A live run on a net_pcap port: it counts the capture's frames, serves /metrics while it
-    runs, answers DPDK telemetry, and stops at --duration with its report."""
+    runs, answers DPDK telemetry, and stops on SIGINT with its report (run until stopped: no
+    budget the queries must fit into on a busy machine)."""
     import http.client
     import time
     capture = os.path.join(data_dir, "nmap-syn.pcap")
@@ -258,7 +260,7 @@ def check_live_run(scanscope, data_dir):
         proc = subprocess.Popen(
             [scanscope, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
              f"--file-prefix={prefix}", "--vdev", f"net_pcap0,rx_pcap={capture}", "--",
-             "--config", CONFIG, *cache_args(), "--geo-db", "none", "--duration", "4", "--mbufs", "4096",
+             "--config", CONFIG, *cache_args(), "--geo-db", "none", "--duration", "0", "--mbufs", "4096",
              "--http", "127.0.0.1:0", "--json-out", report_path, "--quiet",
              "--series-dir", os.path.join(tmp, "series")],
             stdout=subprocess.DEVNULL, stderr=log)
@@ -267,7 +269,7 @@ def check_live_run(scanscope, data_dir):
             port = serving_port(proc, log_path, 60)
             frames = len(tcpdump_lines(capture))
             # Start-up (EAL, compiling the signatures) takes seconds under the sanitizers; the
-            # endpoints answer once the stats loop runs, and the run lasts --duration from there.
+            # endpoints answer once the stats loop runs, and the run goes on until stopped.
             metrics = ""
             live_input = None
             deadline = time.monotonic() + 60
@@ -288,8 +290,9 @@ def check_live_run(scanscope, data_dir):
             # loop republishes every second: ask until the count is whole or the run ends.
             telemetry = None
             path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
+            deadline = time.monotonic() + 60
             try:
-                while proc.poll() is None:
+                while proc.poll() is None and time.monotonic() < deadline:
                     with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as t:
                         t.connect(path)
                         json.loads(t.recv(16384).decode())  # greeting
@@ -301,6 +304,7 @@ def check_live_run(scanscope, data_dir):
             except OSError as e:
                 if telemetry is None:
                     failures.append(f"live: telemetry socket {path}: {e}")
+            proc.send_signal(signal.SIGINT)
             proc.wait(timeout=30)
         finally:
             if proc.poll() is None:  # any way out leaves no sensor running
