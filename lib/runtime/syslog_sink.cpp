@@ -151,7 +151,7 @@ std::unique_ptr<syslog_sink> syslog_sink::open(const std::string& target, int fa
     error = "events-syslog: " + target + ": " + std::strerror(errno);
     return nullptr;
   }
-  // A syslog daemon that stops reading holds the event thread at most a second per line.
+  // A syslog daemon that stops reading holds the event thread a second (then see send()).
   timeval wait{1, 0};
   ::setsockopt(s->fd_, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof wait);
   if (::connect(s->fd_, reinterpret_cast<const sockaddr*>(&s->peer_), s->peer_length_) != 0) {
