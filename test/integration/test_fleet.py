@@ -13,7 +13,7 @@
    pace from a network namespace for 30 s; the server is stopped for 13 s mid-run. Every
    bucket must arrive once, the store's figures must equal the sensor's own series files and
    the frames sent, and the spool counters must show the outage; the retries fit the
-   doubling pauses of the back-off.
+   doubling pauses of the back-off, and the spool is delivered while the run goes on.
 4. Spool bound. A live run whose server stays down, with a 1 MB spool: it never holds more,
    each bucket is kept or counted dropped, and a later start delivers the newest ones.
 5. Refusals: a bad URL stops the run (exit 2, naming the option); a schema the server rejects
@@ -392,6 +392,17 @@ def outage(scanscope, tmp):
         check(1 <= retried <= most,
               f"{retried} retries in a {outage_s:.1f} s outage: 1 to {most} with the back-off")
         server.start()  # same folder and ports: the sensor delivers its spool
+        # ... while it goes on running, within one pause of the back-off (at most 30 s), not
+        # only when it stops.
+        restarted, resumed = time.time(), None
+        while proc.poll() is None and time.time() - restarted < 40:
+            with urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10) as r:
+                if metric(r.read().decode(), "scanscope_clickhouse_spool_buckets") == 0:
+                    resumed = time.time() - restarted
+                    break
+            time.sleep(0.5)
+        check(resumed is not None and proc.poll() is None,
+              "the spool was not delivered while the run went on, within 40 s of the restart")
         sent = int(send.communicate(timeout=60)[0].strip())
         time.sleep(2)
         proc.send_signal(signal.SIGTERM)
@@ -401,7 +412,9 @@ def outage(scanscope, tmp):
         fleet = r["fleet"]
         own = series_lines(series_dir)
         buckets = {k[0] for k in own}
-        print(f"outage: {sent} frames sent, {len(buckets)} buckets, fleet {fleet}")
+        print(f"outage: {sent} frames sent, {len(buckets)} buckets, the spool delivered "
+              f"{resumed if resumed is None else round(resumed, 1)} s after the server came back, "
+              f"fleet {fleet}")
         check(fleet["buckets_spooled"] >= 1, f"no bucket was spooled: {fleet}")
         check(fleet["retries"] >= 1, f"no retry counted: {fleet}")
         check(fleet["spool_buckets"] == 0 and fleet["buckets_dropped"] == 0,
