@@ -175,12 +175,14 @@ void clickhouse_exporter::run() {
       retries_at_finish = retries_.load(std::memory_order_relaxed);
     }
     const bool out_of_time = finishing && steady_seconds() >= deadline;
-    // A bucket behind spooled ones goes behind them on disk, so the order holds.
+    // A bucket behind spooled ones goes behind them, so the order holds: on disk while the
+    // server is away (a full spool drops its oldest), but while it answers and the spool has
+    // no room, in memory until the spool has gone: nothing is dropped for want of room then.
     if (!spool_.empty() || out_of_time) {
-      for (const bucket_batch& b : ready) {
-        spool(b);
+      while (!ready.empty() && (failing_ || out_of_time || spool_.fits(ready.front()))) {
+        spool(ready.front());
+        ready.pop_front();
       }
-      ready.clear();
     }
     queued_.store(ready.size(), std::memory_order_relaxed);
     if (finishing &&

@@ -42,6 +42,9 @@ class delivery_spool {
   /** Remove the oldest bucket (delivered). */
   void pop();
 
+  /** Whether `b` fits beside what is spooled without dropping any (its header counted at a
+   *  generous 4 KiB). */
+  bool fits(const bucket_batch& b) const { return bytes_ + b.bytes() + 4096 <= max_bytes_; }
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }
   uint64_t bytes() const { return bytes_; }

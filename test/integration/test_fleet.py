@@ -34,7 +34,9 @@ import math
 import os
 import shutil
 import signal
+import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -302,27 +304,38 @@ def exact_merge(scanscope, gen, tmp):
             s.stop()
 
 
-def sender(seconds, rate, sources):
-    """A process in the namespace sending SYNs to 8545 at `rate` a second for `seconds`."""
-    code = f"""
-import socket, struct, time
+# A SYN to 8545 from `source` (an IPv4 address as a number), as one Ethernet frame: shared by
+# the sender in the namespace (as code) and the captures written here.
+SYN_FRAME = """
 def checksum(data):
     total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF
+
+
+def syn_frame(source, seq):
+    src = struct.pack('!I', source)
+    dst = socket.inet_aton('192.0.2.%d' % (1 + seq % 200))
+    tcp = struct.pack('!HHIIBBHHH', 40000, 8545, seq, 0, 5 << 4, 2, 1024, 0, 0)
+    tcp = tcp[:16] + struct.pack('!H', checksum(src + dst + struct.pack('!BBH', 0, 6, 20) + tcp)) + tcp[18:]
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, 1, 0, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack('!H', checksum(ip)) + ip[12:]
+    return b'\\x02\\0\\0\\0\\0\\x01\\x02\\0\\0\\0\\0\\x02\\x08\\x00' + ip + tcp
+"""
+exec(SYN_FRAME)  # checksum() and syn_frame() here too
+
+
+def sender(seconds, rate, sources):
+    """A process in the namespace sending SYNs to 8545 at `rate` a second for `seconds`, from
+    `sources` addresses (198.51.100.10 on)."""
+    code = "import socket, struct, time\n" + SYN_FRAME + f"""
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(('{PEER_IF}', 0))
 sent = 0
 start = time.time()
 while time.time() - start < {seconds}:
-    src = struct.pack('!I', 0xC633640A + sent % {sources})  # 198.51.100.10 on
-    dst = socket.inet_aton('192.0.2.%d' % (1 + sent % 200))
-    tcp = struct.pack('!HHIIBBHHH', 40000, 8545, sent, 0, 5 << 4, 2, 1024, 0, 0)
-    tcp = tcp[:16] + struct.pack('!H', checksum(src + dst + struct.pack('!BBH', 0, 6, 20) + tcp)) + tcp[18:]
-    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, 1, 0, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack('!H', checksum(ip)) + ip[12:]
-    s.send(b'\\x02\\0\\0\\0\\0\\x01\\x02\\0\\0\\0\\0\\x02\\x08\\x00' + ip + tcp)
+    s.send(syn_frame(0xC633640A + sent % {sources}, sent))
     sent += 1
     time.sleep(max(0, start + sent / {rate} - time.time()))
 print(sent)
@@ -452,6 +465,21 @@ def outage(scanscope, tmp):
         link.down()
 
 
+def write_syn_capture(path, buckets, sources, width):
+    """A classic pcap of SYNs to 8545: `sources` sources in each of `buckets` buckets of
+    `width` seconds. Returns the buckets' starts (unix seconds)."""
+    start = 1700000000 - 1700000000 % width
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for b in range(buckets):
+            for i in range(sources):
+                frame = syn_frame(0xC633640A + i, i)  # noqa: F821 (SYN_FRAME's)
+                t = start + b * width + i * (width - 1) / sources
+                f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(frame), len(frame)))
+                f.write(frame)
+    return {start + b * width for b in range(buckets)}
+
+
 def spool_bound(scanscope, tmp):
     """A live run whose server is down throughout, with a 1 MB spool (--clickhouse-spool-mb 1)
     and buckets of 3,000 sources each (two fit): the spool never holds more than 1 MB
@@ -503,21 +531,33 @@ def spool_bound(scanscope, tmp):
               fleet["buckets_spooled"] == fleet["buckets_dropped"] + fleet["spool_buckets"] and
               len(files) == fleet["spool_buckets"],
               f"spool bound: every bucket kept or counted dropped: {fleet}, {len(files)} files")
-        # The server back: a start with the same spool delivers what it kept, the newest buckets.
+        # The server back: a start with the same, full spool delivers what it kept (the newest
+        # buckets), and its own buckets, as big, wait behind them: none is dropped for want of
+        # room while the server answers.
         server.start()
+        later = os.path.join(tmp, "bound-later.pcap")
+        later_buckets = write_syn_capture(later, buckets=3, sources=3000, width=10)
+        later_report = os.path.join(tmp, "bound-later.json")
         subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--geo-db", "none",
-                        "--quiet", "--pcap", os.path.join(SOURCE_DIR, "test", "data",
-                                                          "claymore.pcap"),
-                        "--clickhouse", url, "--sensor", "bound-later",
-                        "--clickhouse-spool", spool], check=True, capture_output=True,
+                        "--quiet", "--pcap", later, "--bucket", "10", "--bucket-grace", "1",
+                        "--json-out", later_report,
+                        "--clickhouse", url, "--sensor", "bound-later", "--clickhouse-spool",
+                        spool, "--clickhouse-spool-mb", "1"], check=True, capture_output=True,
                        timeout=120)
         own = sorted({k[0] for k in series_lines(series_dir)})
         kept = set(own[len(own) - fleet["spool_buckets"]:])
-        stored = {int(b) for b in server.query(
-            "SELECT DISTINCT toUnixTimestamp(bucket) FROM scanscope.series FINAL "
-            "WHERE sensor = 'bound'").split()}
-        check(stored == kept, f"spool bound: delivered buckets {sorted(stored)}, the newest "
-                              f"{fleet['spool_buckets']} of {own} expected")
+
+        def stored(sensor):
+            return {int(b) for b in server.query(
+                "SELECT DISTINCT toUnixTimestamp(bucket) FROM scanscope.series FINAL "
+                f"WHERE sensor = '{sensor}'").split()}
+        check(stored("bound") == kept, f"spool bound: delivered buckets {sorted(stored('bound'))}"
+                                       f", the newest {fleet['spool_buckets']} of {own} expected")
+        after = json.load(open(later_report))["fleet"]
+        check(stored("bound-later") == later_buckets and after["buckets_dropped"] == 0 and
+              after["spool_buckets"] == 0,
+              f"spool bound: the next run's buckets {sorted(stored('bound-later'))} of "
+              f"{sorted(later_buckets)}, its fleet {after}")
     finally:
         if proc is not None and proc.poll() is None:
             proc.kill()
