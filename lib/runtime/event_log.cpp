@@ -214,12 +214,13 @@ bool event_log::pass() {
   for (alert_ring* r : rings_) {
     while (const alert_record* a = r->peek()) {
       const bool exposure = a->rule == alert_record::exposure;
-      const std::pair<std::string, uint16_t> where{format_address(a->destination), a->dst_port};
       const std::string line = exposure ? exposure_line(*a) : alert_line(*a);
+      const std::string host = exposure ? format_address(a->destination) : std::string();
+      const uint16_t port = a->dst_port;
       r->release();
       // An exposure counts as told once written: one the rate cap dropped comes again.
       if (!line.empty() && write(line) && exposure) {
-        exposed_.insert(where);
+        exposed_.emplace(host, port);
       }
       found = true;
     }

@@ -7,14 +7,15 @@
 #include <ctime>
 #include <tuple>
 
+#include "geo/unknown_country.hpp"
+
 namespace scanscope {
 
 namespace {
 
 constexpr int schema_version = 1;
-/** A new source's country when no per-country key told it (ISO 3166's user-assigned ZZ, as
- *  geo/unknown_country.hpp). */
-const std::string unknown_country = "ZZ";
+/** A new source's country when no per-country key told it. */
+const std::string unknown_country = unknown_country_code;
 
 // Keys and columns are documented in docs/sources.md. Addresses are canonical text: what an
 // analyst types is what is stored, and a blocklist is a SELECT.
