@@ -5,7 +5,8 @@
 --   clickhouse-client --multiquery < config/clickhouse/schema.sql
 --
 -- Every row carries the sensor and its run (the start of the sensor process, microseconds since
--- the epoch). A bucket delivered twice (a retry after a lost answer) has the same sorting key
+-- the epoch; for a run over captures, the captures' identity, so a rerun of the same captures
+-- after a crash replaces its rows). A bucket delivered twice (a retry after a lost answer) has the same sorting key
 -- twice, and ReplacingMergeTree keeps one: read series and campaigns with FINAL for exact sums
 -- before the background merge has run. Distinct sources (uniqExact over `sources`) are exact either way.
 -- Tables are partitioned by month: retention drops whole months (scripts/fleet-retention, or

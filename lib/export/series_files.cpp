@@ -80,6 +80,10 @@ series_files::series_files(std::string dir, series_names names, uint64_t bucket_
 
 std::string series_files::append(int64_t bucket, const std::map<uint64_t, series_point>& points,
                                  bool partial) {
+  if (ledger_ && skip_written_ && ledger_->written(bucket)) {
+    ++written_before_;
+    return {};
+  }
   const std::string start = format_utc(static_cast<uint64_t>(bucket) * bucket_ns_);
   const std::string day = start.substr(0, 10);
   std::string jsonl;
@@ -105,11 +109,22 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
            "," + std::to_string(p.packets) + "," + std::to_string(p.sources) + "," +
            (partial ? "true" : "false") + "\n";
   }
-  const std::string base = dir_ + "/scanscope-" + day;
-  std::string error = append_to(base + ".jsonl", "", jsonl);
+  const std::string base = series_ledger::day_base(dir_, day);
+  std::string error = ledger_ ? ledger_->begin(bucket, day) : std::string();
+  if (error.empty()) {
+    error = append_to(base + ".jsonl", "", jsonl);
+  }
   if (error.empty()) {
     error = append_to(base + ".csv",
                       "start,port,protocol,kind,value,country,packets,sources,partial\n", csv);
+  }
+  if (ledger_) {
+    // Whole or not at all: a failed write takes back what reached the files.
+    const std::string closing =
+        error.empty() ? ledger_->end(bucket, points.size()) : ledger_->undo(bucket);
+    if (error.empty()) {
+      error = closing;
+    }
   }
   if (error.empty()) {
     lines_ += points.size();  // only lines that reached the file

@@ -9,10 +9,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "export/series_ledger.hpp"
 #include "stats/series_store.hpp"
 #include "stats/watched_ports.hpp"
 #include "geo/unknown_country.hpp"
@@ -57,6 +59,16 @@ class series_files {
   series_files(std::string dir, series_names names, uint64_t bucket_ns);
 
   /**
+   * Write through `ledger` (opened): each bucket whole or not at all. With `skip_written`, a
+   * bucket this input wrote in an earlier run is not written again (a rerun fills what is
+   * missing).
+   */
+  void use_ledger(std::unique_ptr<series_ledger> ledger, bool skip_written) {
+    ledger_ = std::move(ledger);
+    skip_written_ = skip_written;
+  }
+
+  /**
    * Append one closed bucket.
    * @return empty on success, else a message naming the file and the OS error
    */
@@ -67,6 +79,8 @@ class series_files {
 
   /** Lines written so far. */
   uint64_t lines() const { return lines_; }
+  /** Buckets not written because this input wrote them in an earlier run. */
+  uint64_t written_before() const { return written_before_; }
   /** Buckets that could not be written, and the first failure (path and reason). */
   uint64_t write_errors() const { return write_errors_; }
   const std::string& first_error() const { return first_error_; }
@@ -76,6 +90,9 @@ class series_files {
   series_names names_;
   uint64_t bucket_ns_;
   uint64_t lines_ = 0;
+  uint64_t written_before_ = 0;
+  std::unique_ptr<series_ledger> ledger_; /**< null: append without a record */
+  bool skip_written_ = false;
   uint64_t write_errors_ = 0;
   std::string first_error_;
 };

@@ -82,12 +82,15 @@ void clickhouse_exporter::mirror_spool() {
   damaged_.store(spool_.damaged(), std::memory_order_relaxed);
 }
 
-void clickhouse_exporter::spool(const bucket_batch& b) {
+void clickhouse_exporter::spool(const bucket_batch& b, bool waits) {
   const std::string error = spool_.push(b);
+  untried_ = std::min<uint64_t>(untried_, spool_.size());
   if (!error.empty()) {
     std::fprintf(stderr, "scanscope: %s\n", error.c_str());
-  } else {
+  } else if (waits) {
     spooled_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    ++untried_;
   }
   mirror_spool();
 }
@@ -146,7 +149,7 @@ bool clickhouse_exporter::deliver(const bucket_batch& b, size_t& first_table) {
 void clickhouse_exporter::run() {
   double retry_at = 0;
   uint64_t retries_at_finish = UINT64_MAX;  // failures counted when finishing began
-  std::deque<bucket_batch> ready;           // made, in the order the buckets closed
+  std::deque<bucket_batch> ready;           // made, not in the spool yet (it had no room)
   for (;;) {
     std::unique_lock<std::mutex> lock(mutex_);
     const auto has_work = [&] {
@@ -175,43 +178,30 @@ void clickhouse_exporter::run() {
       retries_at_finish = retries_.load(std::memory_order_relaxed);
     }
     const bool out_of_time = finishing && steady_seconds() >= deadline;
-    // A bucket behind spooled ones goes behind them, so the order holds: on disk while the
-    // server is away (a full spool drops its oldest), but while it answers and the spool has
-    // no room, in memory until the spool has gone: nothing is dropped for want of room then.
-    if (!spool_.empty() || out_of_time) {
-      while (!ready.empty() && (failing_ || out_of_time || spool_.fits(ready.front()))) {
-        spool(ready.front());
-        ready.pop_front();
-      }
+    // Write-ahead: a bucket is on disk, in the spool, before its first delivery, so a crash
+    // loses none whose rows were made. In the order they closed: while the server answers and
+    // the spool has no room, a bucket waits in memory until deliveries make room (nothing is
+    // dropped for want of room then); while it is away, or at the end, a full spool drops
+    // its oldest.
+    while (!ready.empty() && (failing_ || out_of_time || spool_.fits(ready.front()))) {
+      spool(ready.front(), failing_ || out_of_time);
+      ready.pop_front();
     }
     queued_.store(ready.size(), std::memory_order_relaxed);
     if (finishing &&
         (out_of_time || retries_.load(std::memory_order_relaxed) > retries_at_finish)) {
       // Out of time, or the server is down: what is left waits in the spool.
       for (const bucket_batch& b : ready) {
-        spool(b);
+        spool(b, true);
       }
       queued_.store(0, std::memory_order_relaxed);
       return;
     }
     if (!spool_.empty()) {
-      if (!finishing && steady_seconds() < retry_at) {
-        continue;
-      }
-      bucket_batch head;
-      const std::string damaged = spool_.front(head);
-      if (!damaged.empty()) {
-        std::fprintf(stderr, "scanscope: %s\n", damaged.c_str());
-        head_done_ = 0;
-        mirror_spool();
-        continue;
-      }
-      if (deliver(head, head_done_)) {
-        spool_.pop();
-        head_done_ = 0;
-        mirror_spool();
-      } else {
-        retry_at = steady_seconds() + pause_s_;
+      if (finishing || steady_seconds() >= retry_at) {
+        if (!deliver_spooled()) {
+          retry_at = steady_seconds() + pause_s_;
+        }
       }
       continue;
     }
@@ -221,24 +211,56 @@ void clickhouse_exporter::run() {
       }
       continue;
     }
-    // Buckets that closed together (an offline replay closes many a second) go in one INSERT
-    // per table: fewer requests, and fewer parts for the server to merge.
-    std::vector<bucket_batch> group;
-    uint64_t group_bytes = 0;
-    while (!ready.empty() &&
-           (group.empty() || group_bytes + ready.front().bytes() <= max_group_bytes)) {
-      group_bytes += ready.front().bytes();
-      group.push_back(std::move(ready.front()));
-      ready.pop_front();
-    }
-    queued_.store(ready.size(), std::memory_order_relaxed);
-    if (!deliver_group(group)) {
-      for (const bucket_batch& b : group) {
-        spool(b);
-      }
+    // Only a bucket larger than the spool's whole bound is here: it goes from memory.
+    size_t done = 0;
+    if (!deliver(ready.front(), done)) {
+      spool(ready.front(), true);
       retry_at = steady_seconds() + pause_s_;
     }
+    ready.pop_front();
+    queued_.store(ready.size(), std::memory_order_relaxed);
   }
+}
+
+bool clickhouse_exporter::deliver_spooled() {
+  bucket_batch head;
+  if (const std::string damaged = spool_.front(head); !damaged.empty()) {
+    std::fprintf(stderr, "scanscope: %s\n", damaged.c_str());
+    head_done_ = 0;
+    untried_ = std::min<uint64_t>(untried_, spool_.size());
+    mirror_spool();
+    return true;
+  }
+  // Buckets that closed together (an offline replay closes many a second) go in one INSERT
+  // per table: fewer requests, and fewer parts for the server to merge. A bucket part of
+  // which went already goes alone, from the table where it stopped.
+  std::vector<bucket_batch> group;
+  uint64_t group_bytes = head.bytes();
+  group.push_back(std::move(head));
+  for (size_t i = 1; head_done_ == 0 && i < spool_.size(); ++i) {
+    bucket_batch next;
+    if (!spool_.peek(i, next).empty() || group_bytes + next.bytes() > max_group_bytes) {
+      break;
+    }
+    group_bytes += next.bytes();
+    group.push_back(std::move(next));
+  }
+  const bool ok = group.size() == 1 ? deliver(group.front(), head_done_) : deliver_group(group);
+  if (!ok) {
+    // The buckets written ahead that this attempt reached now wait because of the server.
+    const uint64_t tried_before = spool_.size() - untried_;
+    const uint64_t newly = group.size() > tried_before ? group.size() - tried_before : 0;
+    untried_ -= newly;
+    spooled_.fetch_add(newly, std::memory_order_relaxed);
+    return false;
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    spool_.pop();
+  }
+  head_done_ = 0;
+  untried_ = std::min<uint64_t>(untried_, spool_.size());
+  mirror_spool();
+  return true;
 }
 
 bool clickhouse_exporter::deliver_group(const std::vector<bucket_batch>& group) {

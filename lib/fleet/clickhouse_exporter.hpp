@@ -2,10 +2,11 @@
 /**
  * @file
  * Ships closed buckets to ClickHouse from a thread of its own: the stats loop only hands a
- * bucket's rows over (a lock and a move). Buckets are delivered in the order they closed;
- * one the server does not take (down, or an error) goes to the on-disk spool with the ones
- * behind it, and the spool is retried with a growing pause until the server takes it. At the
- * end of a run what is left is delivered within a deadline, or spooled for the next run.
+ * bucket's rows over (a lock and a move). Each bucket is written to the on-disk spool as soon
+ * as its rows are made (write-ahead: a crash loses none), delivered from there in the order
+ * they closed, and taken off once the server took it; while the server does not take them
+ * (down, or an error) the spool is retried with a growing pause. At the end of a run what is
+ * left is delivered within a deadline, or stays spooled for the next run.
  */
 
 #include <atomic>
@@ -71,8 +72,12 @@ class clickhouse_exporter {
   bool deliver_group(const std::vector<bucket_batch>& group);
   void note_failure(const insert_result& r, const std::string& table);
   void note_success();
+  /** Deliver the spool's oldest buckets; false when the server did not take them. */
+  bool deliver_spooled();
   void mirror_spool();
-  void spool(const bucket_batch& b);
+  /** Write `b` to the spool; `waits`: because the server is away (counted as spooled), not
+   *  ahead of its first delivery. */
+  void spool(const bucket_batch& b, bool waits);
 
   exporter_settings settings_;
   clickhouse_client client_;
@@ -104,6 +109,7 @@ class clickhouse_exporter {
   double pause_s_ = 0;
   std::set<std::string> logged_;  /**< server messages logged already */
   size_t head_done_ = 0;          /**< tables of the spool's oldest bucket already delivered */
+  uint64_t untried_ = 0;          /**< the spool's newest buckets, written ahead, not yet tried */
 };
 
 }  // namespace scanscope

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <vector>
 
@@ -188,11 +189,15 @@ std::string delivery_spool::push(const bucket_batch& b) {
   return {};
 }
 
+std::string delivery_spool::peek(size_t i, bucket_batch& out) const {
+  std::ifstream in(path_of(entries_.at(i).sequence), std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return in.bad() || (!in.is_open()) ? "cannot be read" : parse(text, out);
+}
+
 std::string delivery_spool::front(bucket_batch& out) {
   const std::string path = path_of(entries_.front().sequence);
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string why = in.bad() || (!in.is_open()) ? "cannot be read" : parse(text, out);
+  std::string why = peek(0, out);
   if (why.empty()) {
     return {};
   }

@@ -39,6 +39,11 @@ class delivery_spool {
    *         taken off the spool; call again for the next)
    */
   std::string front(bucket_batch& out);
+  /**
+   * Read the `i`-th oldest bucket into `out` (0 is front()'s), leaving it in place.
+   * @return empty, or why it cannot be read (front() sets it aside when it gets there)
+   */
+  std::string peek(size_t i, bucket_batch& out) const;
   /** Remove the oldest bucket (delivered). */
   void pop();
 

@@ -10,6 +10,7 @@ namespace scanscope {
 std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app_options& o,
                                                   const rules_and_databases& tables,
                                                   const rx_lcores& rx, const series_store& store,
+                                                  std::optional<uint64_t> input,
                                                   std::string& error) {
   if (o.fleet.clickhouse.empty()) {
     return nullptr;
@@ -27,9 +28,13 @@ std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app
   fleet_identity identity;
   identity.sensor = o.fleet.sensor;
   // Microseconds: two runs of one sensor a second apart (a restart) must not share rows' keys.
-  identity.run = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count());
+  // A run over captures takes their identity instead: a rerun of the same captures (after a
+  // crash) writes rows with the same keys, which the tables' replacing merge keeps once.
+  identity.run = input && o.rerun == "fill"
+                     ? *input
+                     : static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count());
   identity.bucket_ns = clock.width_ns();
   if (!o.quiet) {
     std::fprintf(stderr, "scanscope: closed buckets go to ClickHouse at %s as sensor '%s'\n",

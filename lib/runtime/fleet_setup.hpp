@@ -6,6 +6,7 @@
  */
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "export/run_report.hpp"
@@ -18,13 +19,15 @@
 namespace scanscope {
 
 /**
- * With --clickhouse, start the exporter and hand it every bucket `clock` closes.
+ * With --clickhouse, start the exporter and hand it every bucket `clock` closes. With
+ * `input` (the captures' identity) and --rerun fill, it is the rows' `run` key.
  * @return the exporter (null without --clickhouse, or with `error` set when its spool folder
  *         cannot be used)
  */
 std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app_options& o,
                                                   const rules_and_databases& tables,
                                                   const rx_lcores& rx, const series_store& store,
+                                                  std::optional<uint64_t> input,
                                                   std::string& error);
 
 /** The exporter's counters into the report; call before fill_report(), which adds the

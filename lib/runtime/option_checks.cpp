@@ -56,6 +56,9 @@ option_error check_option_values(const app_options& o) {
   if (!(o.bucket_grace >= 0 && o.bucket_grace < o.bucket)) {
     return {"bucket-grace", "option 'bucket-grace' must be from 0 to less than the bucket width"};
   }
+  if (o.rerun != "fill" && o.rerun != "append") {
+    return {"rerun", "option 'rerun' must be 'fill' or 'append', got '" + o.rerun + "'"};
+  }
   if (!(o.surge.ratio > 1)) {
     return {"surge-ratio", "option 'surge-ratio' must be above 1"};
   }

@@ -199,6 +199,11 @@ po::options_description output_options(app_options& o) {
       "append each closed time bucket to DIR/scanscope-YYYY-MM-DD.jsonl and .csv (UTC days); "
       "a bucket cut short by a stop is marked partial; at start the folder is read back, so "
       "baselines and open campaigns survive a restart")(
+      "rerun", po::value(&o.rerun)->default_value(o.rerun)->value_name("fill|append"),
+      "a run over captures this series folder or fleet store has counted before (recognised by "
+      "the captures' contents): 'fill' writes only the buckets an earlier run did not (after a "
+      "crash, say) and replaces its rows in ClickHouse, so every frame is counted once; "
+      "'append' counts them again as a new run")(
       "http", po::value(&o.http)->default_value(o.http)->value_name("ADDRESS:PORT"),
       "serve /metrics (Prometheus) and /api/v1/report (JSON) here during live runs, and after an "
       "offline run with --serve; 'none' serves nothing; port 0: a free port, named on standard "

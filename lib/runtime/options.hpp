@@ -61,6 +61,9 @@ struct app_options {
   unsigned scan_bytes = 65536;         /**< payload bytes scanned per datagram and per TCP flow */
   std::string json_out;                /**< write the final report here */
   std::string series_dir;              /**< append closed buckets here ("" : no files) */
+  /** A run over captures already counted: "fill" (what is written stays; the fleet store's rows
+   *  are replaced) or "append" (counted again, as a new run). */
+  std::string rerun = "fill";
   std::string http = "127.0.0.1:9477"; /**< where /metrics and the JSON API listen ("none": off) */
   bool serve = false;                  /**< offline: keep serving after the run until a signal */
   unsigned top_countries = 20;         /**< countries per port in /metrics; the rest: other */

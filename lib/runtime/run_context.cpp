@@ -357,6 +357,15 @@ int finish(run_report& report, const rx_lcores& rx, const rules_and_databases& t
               << report.series_write_error << "\n";
     return exit_runtime_error;
   }
+  if (const uint64_t lost = report.fleet.buckets_dropped + report.fleet.buckets_damaged;
+      lost != 0) {
+    std::cerr << "scanscope: " << lost << " closed buckets will never reach ClickHouse ("
+              << report.fleet.buckets_dropped
+              << " dropped from the spool, full or not writable: raise --clickhouse-spool-mb; "
+              << report.fleet.buckets_damaged
+              << " spool files unreadable, set aside as *.bad); the series files have them\n";
+    return exit_runtime_error;
+  }
   if (report.damaged_inputs != 0) {
     std::cerr << "scanscope: " << report.damaged_inputs
               << " captures were damaged (read up to the damage); first: " << report.input_error

@@ -7,6 +7,7 @@
  */
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "export/series_files.hpp"
@@ -23,6 +24,8 @@ namespace scanscope {
 struct run_series {
   run_series(const app_options& o, const rules_and_databases& tables, const rx_lcores& rx);
 
+  /** What the captures are (capture_identity); none for a live run, or captures not read. */
+  std::optional<uint64_t> input;
   series_store store;
   series_clock clock;                           /**< closes buckets of `store` */
   std::unique_ptr<series_files> files;          /**< null without --series-dir */

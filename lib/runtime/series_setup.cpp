@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -149,18 +150,84 @@ uint64_t input_start_ns(const app_options& o) {
   return earliest;
 }
 
+/**
+ * Buckets the record says have lines that the files did not give back (a day file removed or
+ * lost): said on standard error, for the detectors to pass over.
+ */
+std::set<int64_t> lost_buckets(const series_ledger* ledger, const series_readback& back,
+                               const std::set<int64_t>* recounted, uint64_t input_start,
+                               uint64_t width) {
+  std::set<int64_t> lost;
+  if (ledger == nullptr || back.buckets.empty()) {
+    return lost;
+  }
+  for (int64_t b : ledger->buckets_with_lines(back.buckets.begin()->first)) {
+    if (static_cast<uint64_t>(b) * width <= input_start && back.buckets.count(b) == 0 &&
+        (recounted == nullptr || recounted->count(b) == 0)) {
+      lost.insert(b);
+    }
+  }
+  if (!lost.empty()) {
+    const std::string first = format_utc(static_cast<uint64_t>(*lost.begin()) * width);
+    std::fprintf(stderr,
+                 "scanscope: warning: series-dir: %zu buckets the folder's written-buckets "
+                 "record lists have no lines in the files (a day file removed?), the first "
+                 "%s (scanscope-%s.jsonl); campaigns and surges pass over them instead of "
+                 "taking them for silence\n",
+                 lost.size(), first.c_str(), first.substr(0, 10).c_str());
+  }
+  return lost;
+}
+
 }  // namespace
 
+std::unique_ptr<series_ledger> open_series_ledger(const app_options& o,
+                                                  std::optional<uint64_t> input,
+                                                  std::string& error) {
+  if (o.series_dir.empty()) {
+    return nullptr;
+  }
+  char name[32] = "live";
+  if (input) {
+    std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(*input));
+  }
+  auto ledger = std::make_unique<series_ledger>(o.series_dir, name,
+                                                static_cast<uint64_t>(o.bucket * 1e9));
+  if (std::string e = ledger->open(); !e.empty()) {
+    error = "series-dir: " + e;
+    return nullptr;
+  }
+  if (!ledger->repaired().empty()) {
+    std::fprintf(stderr, "scanscope: warning: series-dir: %s\n", ledger->repaired().c_str());
+  }
+  return ledger;
+}
+
 std::string restore_series(series_store& store, const app_options& o,
-                           const rules_and_databases& tables) {
+                           const rules_and_databases& tables, const series_ledger* ledger) {
   if (o.series_dir.empty()) {
     return {};
   }
   const auto width = static_cast<uint64_t>(o.bucket * 1e9);
-  series_readback back =
-      read_series_files(o.series_dir, names_of(tables), width, o.retention, input_start_ns(o));
+  // A rerun over the same captures counts their buckets again: what it wrote before is not
+  // read back (with --rerun append, it is, and the counts add up as before).
+  const std::set<int64_t>* recounted =
+      ledger != nullptr && o.rerun == "fill" ? &ledger->written_buckets() : nullptr;
+  const uint64_t input_start = input_start_ns(o);
+  series_readback back = read_series_files(o.series_dir, names_of(tables), width, o.retention,
+                                           input_start, recounted);
   if (!back.error.empty()) {
     return "series-dir: " + back.error;
+  }
+  const size_t counted_before = ledger != nullptr ? ledger->written_buckets().size() : 0;
+  if (counted_before != 0) {
+    std::fprintf(stderr,
+                 "scanscope: series-dir: these captures were counted here before (%zu buckets "
+                 "written by an earlier run); %s\n",
+                 counted_before,
+                 o.rerun == "fill" ? "only the buckets it did not write are written (--rerun "
+                                     "append counts them again)"
+                                   : "--rerun append: they are counted and written again");
   }
   if (back.set_aside != 0) {
     std::fprintf(stderr,
@@ -186,7 +253,12 @@ std::string restore_series(series_store& store, const app_options& o,
   const int64_t first = back.buckets.begin()->first;
   const int64_t last = back.buckets.rbegin()->first;
   const size_t buckets = back.buckets.size();
-  store.restore(std::move(back.buckets), back.partial_last);
+  const std::set<int64_t> lost = lost_buckets(ledger, back, recounted, input_start, width);
+  // The last bucket is completed by this run when a stop cut it short, and also when this
+  // input starts inside it (a capture cut mid-hour): detected once, with both runs' counts.
+  const bool completed_now =
+      back.partial_last || static_cast<uint64_t>(last) == input_start / width;
+  store.restore(std::move(back.buckets), completed_now, lost);
   size_t open = 0;
   for (const campaign& c : store.campaigns().campaigns()) {
     open += c.end < 0;
@@ -197,7 +269,7 @@ std::string restore_series(series_store& store, const app_options& o,
                  "%zu campaigns open\n",
                  buckets, format_utc(static_cast<uint64_t>(first) * width).c_str(),
                  format_utc(static_cast<uint64_t>(last) * width).c_str(),
-                 back.partial_last ? ", the last cut short" : "", back.files, o.series_dir.c_str(),
+                 completed_now ? ", the last cut short" : "", back.files, o.series_dir.c_str(),
                  open);
   }
   return {};
@@ -282,11 +354,13 @@ series_names names_of(const rules_and_databases& tables) {
 }
 
 std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
-                                                  const rules_and_databases& tables) {
+                                                  const rules_and_databases& tables,
+                                                  std::unique_ptr<series_ledger> ledger) {
   if (o.series_dir.empty()) {
     return nullptr;
   }
   auto files = std::make_unique<series_files>(o.series_dir, names_of(tables), clock.width_ns());
+  files->use_ledger(std::move(ledger), o.rerun == "fill");
   series_files* raw = files.get();
   clock.on_closed(
       [raw](const closed_bucket& closed, bool partial) {

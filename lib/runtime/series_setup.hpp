@@ -7,10 +7,12 @@
  */
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "export/run_report.hpp"
 #include "export/series_files.hpp"
+#include "export/series_ledger.hpp"
 #include "runtime/options.hpp"
 #include "runtime/run_context.hpp"
 #include "stats/series_clock.hpp"
@@ -24,7 +26,17 @@ namespace scanscope {
  * @return empty, or why the folder cannot be used (the run should not start)
  */
 std::string restore_series(series_store& store, const app_options& o,
-                           const rules_and_databases& tables);
+                           const rules_and_databases& tables, const series_ledger* ledger);
+
+/**
+ * With --series-dir, open the folder's written-buckets record for this input (a capture
+ * identity, or none for a live run): a bucket whose write a crash cut short is taken back
+ * (said on standard error). Call before restore_series.
+ * @return null without --series-dir, or with `error` set when the record cannot be used
+ */
+std::unique_ptr<series_ledger> open_series_ledger(const app_options& o,
+                                                  std::optional<uint64_t> input,
+                                                  std::string& error);
 
 /** A series clock that logs surges, campaigns and lead changes with their names. */
 series_clock make_series_clock(series_store& store, const app_options& o,
@@ -38,7 +50,8 @@ series_names names_of(const rules_and_databases& tables);
  * @return the writer (null without --series-dir); keep it for the run
  */
 std::unique_ptr<series_files> attach_series_files(series_clock& clock, const app_options& o,
-                                                  const rules_and_databases& tables);
+                                                  const rules_and_databases& tables,
+                                                  std::unique_ptr<series_ledger> ledger);
 
 /** What the series files wrote and failed to write, into the report (files may be null). */
 void note_series_files(run_report& report, const series_files* files);

@@ -9,6 +9,7 @@
  * See docs/report.md ("Campaigns") for the tests and the reason behind each constant.
  */
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -137,6 +138,12 @@ class campaign_detector {
    */
   changes observe(int64_t bucket, const bucket_points& points,
                   const std::map<int64_t, bucket_points>& retained);
+
+  /**
+   * A bucket that was counted but whose counts are lost (a series day file gone): passed over,
+   * neither seen nor taken for silence, so it does not end the campaigns open across it.
+   */
+  void pass_over(int64_t bucket) { last_bucket_ = std::max(last_bucket_, bucket); }
 
   const std::deque<campaign>& campaigns() const { return campaigns_; }
   const std::vector<lead_change>& lead_changes() const { return lead_changes_; }

@@ -80,9 +80,17 @@ closed_bucket series_store::close(int64_t bucket, const std::vector<bucket_serie
   return out;
 }
 
-void series_store::restore(std::map<int64_t, bucket_points> buckets, bool partial_last) {
+void series_store::restore(std::map<int64_t, bucket_points> buckets, bool partial_last,
+                           const std::set<int64_t>& lost) {
   const int64_t last = buckets.empty() ? -1 : buckets.rbegin()->first;
+  auto gone = lost.begin();
   for (auto& [bucket, points] : buckets) {
+    for (; gone != lost.end() && *gone < bucket; ++gone) {
+      if (*gone > last_closed_) {
+        last_closed_ = *gone;  // no zeros for the surge baseline either
+        campaigns_.pass_over(*gone);
+      }
+    }
     if (bucket <= last_closed_) {
       continue;
     }
@@ -93,6 +101,12 @@ void series_store::restore(std::map<int64_t, bucket_points> buckets, bool partia
     }
     closed_bucket ignored;
     take(bucket, ignored);
+  }
+  for (; partial_ < 0 && gone != lost.end(); ++gone) {
+    if (*gone > last_closed_) {
+      last_closed_ = *gone;
+      campaigns_.pass_over(*gone);
+    }
   }
 }
 

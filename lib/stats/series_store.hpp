@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,8 +88,11 @@ class series_store {
    * they had just closed (nothing is reported as new). Call before the first close().
    * @param partial_last the last bucket was cut short by a stop: it is completed by the
    *                     first close() of the same bucket, and detected then
+   * @param lost buckets that were counted but whose counts are gone (a day file removed): the
+   *             detectors pass over them instead of taking them for silence
    */
-  void restore(std::map<int64_t, bucket_points> buckets, bool partial_last);
+  void restore(std::map<int64_t, bucket_points> buckets, bool partial_last,
+               const std::set<int64_t>& lost = {});
 
   /** Closed buckets still retained: bucket → series key → point. */
   const std::map<int64_t, bucket_points>& buckets() const { return buckets_; }

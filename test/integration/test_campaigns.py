@@ -225,6 +225,43 @@ def check_restart(scanscope, pcap, at, single, tmp):
           f"{len(two['campaigns'])} after the second run")
 
 
+def check_missing_day(scanscope, single, tmp, day):
+    """The halves check_restart cut, with the first half's day file of `day` removed between the
+    runs: a warning names the missing file, and the campaigns open across that day are not
+    split there (the day reads as unknown, not as silence)."""
+    first, second = os.path.join(tmp, "first.pcap"), os.path.join(tmp, "second.pcap")
+    series = os.path.join(tmp, "missing-day-series")
+    analyse(scanscope, [first], os.path.join(tmp, "md-first.json"), ["--series-dir", series])
+    removed = glob.glob(os.path.join(series, f"scanscope-{day}.*"))
+    for path in removed:
+        os.remove(path)
+    two, log = analyse(scanscope, [second], os.path.join(tmp, "md-second.json"),
+                       ["--series-dir", series])
+    if two is None:
+        return
+    if len(removed) != 2 or f"scanscope-{day}.jsonl" not in log:
+        failures.append(f"missing day: removed {removed}; no warning naming the day file: "
+                        f"{log[-600:]!r}")
+    day_start = when(day + "T00:00:00.000Z")
+    day_end = day_start + dt.timedelta(days=1)
+    across = [c for c in single["campaigns"] if when(c["start"]) < day_start and
+              (c["end"] is None or when(c["end"]) > day_end)]
+    # Split: ended on the missing day (or just after it) where one run over the capture goes on.
+    ends = {(c["scope"], c["port"], c["value"], c["start"], c["end"])
+            for c in single["campaigns"]}
+    split = [c for c in two["campaigns"] if c["end"] is not None and
+             day_start <= when(c["end"]) <= day_end + dt.timedelta(hours=12) and
+             (c["scope"], c["port"], c["value"], c["start"], c["end"]) not in ends]
+    if not across or split:
+        failures.append(f"missing day: {len(split)} campaigns ended on {day} or just after it, "
+                        f"where one run over the capture goes on, e.g. {split[:2]}")
+    if len(two["campaigns"]) > len(single["campaigns"]):
+        failures.append(f"missing day: {len(two['campaigns'])} campaigns, one run over the "
+                        f"capture has {len(single['campaigns'])}")
+    print(f"missing day {day}: {len(across)} campaigns open across it, none ended there; "
+          f"{len(two['campaigns'])} campaigns")
+
+
 def get(url):
     try:
         with urllib.request.urlopen(url, timeout=10) as r:
@@ -518,7 +555,9 @@ def main():
         check_as_move(scanscope, gen, source_dir, tmp)
         if "ethereum-2018-12" in reports:
             pcap, report, report_path = reports["ethereum-2018-12"]
-            check_restart(scanscope, pcap, dt.datetime(2018, 12, 8), report, tmp)
+            # Cut mid-hour: the second run completes the first run's last bucket.
+            check_restart(scanscope, pcap, dt.datetime(2018, 12, 8, 0, 30), report, tmp)
+            check_missing_day(scanscope, report, tmp, "2018-12-05")
             check_narrative(source_dir, report_path)
             check_doc_examples(scanscope, pcap, source_dir, tmp)
     return exit_status(failures)

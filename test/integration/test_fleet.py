@@ -18,7 +18,9 @@
    each bucket is kept or counted dropped, and a later start delivers the newest ones.
 5. Refusals: a bad URL stops the run (exit 2, naming the option); a schema the server rejects
    is logged with the server's message, spooled and counted.
-6. Events (event_checks.py): the event log of real captures goes into the same server through
+6. Crash and rerun: a run over the capture killed (SIGKILL) midway, then run again: files and
+   store hold every frame once.
+7. Events (event_checks.py): the event log of real captures goes into the same server through
    JSONEachRow, every line taken, each alert matched against tcpdump and the rule file; the
    same run's syslog messages into rsyslogd, every line taken.
 
@@ -181,6 +183,61 @@ def restart_rows(scanscope, capture, server, tmp):
           f"{sum(1 for c in campaigns if c['ongoing'])}")
 
 
+def crash_rerun(scanscope, capture, server, tmp, whole):
+    """kill -9 in the middle of a run over the capture, then the same run again: the series
+    files and the store (FINAL) hold every frame once, equal to one run over the capture; the
+    campaigns query gives the rerun's campaigns once each."""
+    series = os.path.join(tmp, "crash-series")
+    record = os.path.join(series, "written-buckets")
+    spool = os.path.join(tmp, f"spool-k-{server.http_port}")  # run_sensor's, for the rerun
+    proc = subprocess.Popen(
+        [scanscope, "--config", CONFIG, *cache_args(), "--pcap", capture, "--quiet", "--http",
+         "none", "--clickhouse", server.url + "?database=scanscope", "--sensor", "k",
+         "--clickhouse-spool", spool, "--series-dir", series],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    written = 0
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and written < 250 and time.monotonic() < deadline:
+        time.sleep(0.002)
+        if os.path.exists(record):
+            with open(record) as f:
+                written = sum(1 for line in f if line.startswith("end "))
+    if not check(proc.poll() is None, f"crash: the run ended (exit {proc.returncode}) before "
+                                      f"the kill, {written} buckets written"):
+        return
+    proc.kill()
+    proc.wait()
+    stored = int(server.query("SELECT uniqExact(bucket) FROM scanscope.series WHERE sensor = 'k'"))
+    report = os.path.join(tmp, "crash-rerun.json")
+    rerun = run_sensor(scanscope, capture, "k", server, tmp,
+                       ["--series-dir", series, "--json-out", report])
+    check("counted here before" in rerun.stderr,
+          f"crash: the rerun did not say it recognised the capture: {rerun.stderr[-300:]}")
+    files = series_lines(series)
+    compare("crash and rerun: series files", {k: tuple(v) for k, v in files.items()},
+            {k: tuple(v) for k, v in whole.items()})
+    got = {}
+    for line in server.query(
+            "SELECT toUnixTimestamp(bucket), port, protocol, kind, value, country, packets, "
+            "sources FROM scanscope.series FINAL WHERE sensor = 'k'").splitlines():
+        start, port, protocol, kind, value, country, packets, sources = line.split("\t")
+        key = (int(start), int(port), protocol, kind, value, country)
+        check(key not in got, f"crash and rerun: two rows for {key} after FINAL")
+        got[key] = (int(packets), int(sources))
+    compare("crash and rerun: ClickHouse", got, {k: tuple(v) for k, v in whole.items()})
+    with open(report) as f:
+        campaigns = json.load(f)["campaigns"]
+    rows = [line for line in server.query(
+        open(os.path.join(QUERIES, "campaigns-by-sensor.sql")).read()).splitlines()
+        if line.startswith("k\t")]
+    check(len(rows) == len(campaigns) > 0,
+          f"crash and rerun: {len(rows)} campaign rows for the {len(campaigns)} campaigns")
+    frames = sum(p for (_, _, _, kind, _, _), (p, _) in whole.items() if kind == "port")
+    print(f"crash and rerun: killed after {written} buckets written ({stored} in ClickHouse); "
+          f"after the rerun files and ClickHouse hold the single run's {len(whole)} lines, "
+          f"{frames} frames")
+
+
 def pivot_queries(server, store):
     """The shipped pivot and address queries over the two sensors against the single run's
     source store: the December sources that sent eth-accounts to 8545, and what else they sent
@@ -278,6 +335,7 @@ def exact_merge(scanscope, gen, tmp):
         check(sensors == {"a", "b"}, f"campaigns by sensor: sensors {sensors}")
         pivot_queries(one, whole_store)
         restart_rows(scanscope, capture, one, tmp)
+        crash_rerun(scanscope, capture, one, tmp, whole)
         # Retention on a server without TTL: the scenario's month is older than a month.
         retention = os.path.join(SOURCE_DIR, "scripts", "fleet-retention")
         proc = subprocess.run([retention, "--url", one.url, "--months", "1"],
@@ -519,8 +577,12 @@ def spool_bound(scanscope, tmp):
         sent = int(send.communicate(timeout=60)[0].strip())
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=90)
-        check(proc.returncode == 0, f"spool bound: exit {proc.returncode}")
         fleet = json.load(open(report))["fleet"]
+        # Buckets dropped are data lost: exit 1, saying how many.
+        with open(log_path) as f:
+            said = f"{fleet['buckets_dropped']} closed buckets will never reach ClickHouse"
+            check(proc.returncode == 1 and said in f.read(),
+                  f"spool bound: exit {proc.returncode}, and the log should say '{said}'")
         files = [os.path.join(spool, n) for n in os.listdir(spool) if not n.endswith(".tmp")]
         on_disk = sum(os.path.getsize(p) for p in files)
         print(f"spool bound: {sent} frames sent, at most {most:.0f} bytes spooled while running, "
@@ -610,14 +672,19 @@ def refusals(scanscope, tmp):
             capture_output=True, text=True, timeout=120)
         check("from an earlier run" in proc.stderr, "the spool left over was not announced")
         fleet = json.load(open(report))["fleet"]
+        # Both runs read the same capture: one run key (the capture's identity), so the spooled
+        # buckets, one of them twice, and the rerun's own count each frame once.
         runs = int(server.query("SELECT uniqExact(run) FROM scanscope.series"))
-        check(fleet["spool_buckets"] == 0 and runs == 2,
-              f"spooled buckets of the first run not delivered: runs {runs}, {fleet}")
-        # Both runs read the same capture: with the duplicate dropped, their sums agree.
-        sums = server.query("SELECT run, sum(packets) FROM scanscope.series FINAL "
-                            "WHERE kind = 'port' GROUP BY run ORDER BY run").split()
-        check(len(sums) == 4 and sums[1] == sums[3] and int(sums[1]) > 0,
-              f"a bucket delivered twice counts twice: per run {sums}")
+        check(fleet["spool_buckets"] == 0 and runs == 1,
+              f"spooled buckets of the first run not delivered, or two run keys for one "
+              f"capture: runs {runs}, {fleet}")
+        with open(report) as f:
+            counted = json.load(f)
+        want = sum(p["packets"] for p in counted["ports"]) + counted["other_ports"]["packets"]
+        got = int(server.query("SELECT sum(packets) FROM scanscope.series FINAL "
+                               "WHERE kind = 'port'"))
+        check(got == want > 0, f"a bucket delivered twice, or a rerun, counts twice: {got} "
+                               f"packets stored, the run counted {want}")
         check_events(scanscope, CONFIG, SOURCE_DIR, server, cache_args(), tmp, check)
     finally:
         server.stop()

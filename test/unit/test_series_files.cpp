@@ -107,3 +107,95 @@ TEST_CASE("a missing series folder reads as empty", "[series]") {
   CHECK(back.error.empty());
   CHECK(back.buckets.empty());
 }
+
+namespace {
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+/** A writer over `dir` through the written-buckets record of `input`. */
+series_files recorded_files(const std::string& dir, const series_names& names,
+                            const std::string& input, std::string& repaired) {
+  auto ledger = std::make_unique<series_ledger>(dir, input, hour_ns);
+  const std::string error = ledger->open();
+  INFO(error);
+  REQUIRE(error.empty());
+  repaired = ledger->repaired();
+  series_files files(dir, names, hour_ns);
+  files.use_ledger(std::move(ledger), true);
+  return files;
+}
+
+}  // namespace
+
+// A crash between a bucket's first and last line leaves half a bucket; the next start takes
+// it back, and a rerun of the same input writes only the buckets it did not write before.
+TEST_CASE("the written-buckets record keeps buckets whole and reruns from counting twice",
+          "[series]") {
+  const watched_ports ports = jsonrpc_ports();
+  const series_names names = jsonrpc_names(ports, {"ZZ", "RU", "US"});
+  const uint16_t p8545 = ports.index(transport::tcp, 8545);
+  const int64_t bucket = 430000;  // 2019-01-20 16:00 UTC
+  bucket_points points;
+  points[series_key::make(series_key::kind::port, p8545, series_key::all, 1)] = {500, 480};
+  points[series_key::make(series_key::kind::cluster, p8545, 0, 1)] = {300, 290};
+  scratch_folder dir("ledger");
+  const std::string jsonl = dir.path + "/scanscope-2019-01-20.jsonl";
+  const std::string csv = dir.path + "/scanscope-2019-01-20.csv";
+  std::string repaired;
+  std::string whole_jsonl;
+  std::string whole_csv;
+  {
+    series_files files = recorded_files(dir.path, names, "00000000000000aa", repaired);
+    CHECK(repaired.empty());
+    REQUIRE(files.append(bucket, points, false).empty());
+    REQUIRE(files.append(bucket + 1, points, false).empty());
+    whole_jsonl = read_all(jsonl);
+    whole_csv = read_all(csv);
+  }
+  // What a kill -9 halfway through bucket + 2 leaves: its begin, and half its lines.
+  {
+    series_ledger ledger(dir.path, "00000000000000aa", hour_ns);
+    REQUIRE(ledger.open().empty());
+    REQUIRE(ledger.begin(bucket + 2, "2019-01-20").empty());
+    std::ofstream(jsonl, std::ios::app) << "{\"start\":\"2019-01-20T18:00:00.000Z\",\"port\":";
+    std::ofstream(csv, std::ios::app) << "2019-01-20T18:00:00.000Z,8545,tcp,port,,RU,500,480,f\n";
+  }
+  {
+    series_files files = recorded_files(dir.path, names, "00000000000000aa", repaired);
+    CHECK(repaired.find("bucket 2019-01-20T18:00:00.000Z was cut short") != std::string::npos);
+    CHECK(read_all(jsonl) == whole_jsonl);
+    CHECK(read_all(csv) == whole_csv);
+    // The rerun: the two buckets written are not written again, the third is.
+    REQUIRE(files.append(bucket, points, false).empty());
+    REQUIRE(files.append(bucket + 1, points, false).empty());
+    CHECK(files.written_before() == 2);
+    CHECK(read_all(jsonl) == whole_jsonl);
+    REQUIRE(files.append(bucket + 2, points, false).empty());
+    CHECK(files.lines() == 2);
+  }
+  series_readback back = read_series_files(dir.path, names, hour_ns, 744);
+  CHECK(back.malformed == 0);
+  REQUIRE(back.buckets.size() == 3);
+  CHECK(back.buckets.at(bucket + 2) == points);
+  // Another input's buckets are its own: written, even where they share an hour.
+  {
+    series_files files = recorded_files(dir.path, names, "live", repaired);
+    REQUIRE(files.append(bucket, points, true).empty());
+    CHECK(files.written_before() == 0);
+    CHECK(files.lines() == 2);
+  }
+  back = read_series_files(dir.path, names, hour_ns, 744);
+  CHECK(back.buckets.at(bucket).at(series_key::make(series_key::kind::port, p8545,
+                                                    series_key::all, 1))
+            .packets == 1000);
+  // A record whose last line was torn (a crash inside it) reads as if that line were not there.
+  std::ofstream(dir.path + "/written-buckets", std::ios::app) << "begin 00000000000000aa 15";
+  series_files files = recorded_files(dir.path, names, "00000000000000aa", repaired);
+  CHECK(repaired.empty());
+  CHECK(files.append(bucket + 3, points, false).empty());
+  CHECK(read_all(dir.path + "/written-buckets").find("15\nbegin 00000000000000aa") !=
+        std::string::npos);
+}
