@@ -22,10 +22,11 @@ uint64_t size_of(const std::string& path) {
   return ec ? 0 : static_cast<uint64_t>(n);
 }
 
-/** Cut `path` back to `bytes`; a file that did not exist then is removed. */
+/** Cut `path` back to `bytes`; a file that did not exist then is removed. Only a regular
+ *  file: anything else in its place was never written by us. */
 std::string cut_file(const std::string& path, uint64_t bytes) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) {
+  if (!fs::is_regular_file(path, ec)) {
     return {};
   }
   if (bytes == 0) {
@@ -91,9 +92,16 @@ std::string series_ledger::open() {
   }
   // Only whole lines count: a last line without its newline was torn by a crash (a torn `end`
   // may even read as another bucket's), so it is left out and the next line starts afresh.
-  const bool torn = !all.empty() && all.back() != '\n';
-  std::istringstream in(all.substr(0, all.rfind('\n') == std::string::npos ? 0
-                                                                           : all.rfind('\n') + 1));
+  const size_t whole = all.rfind('\n') == std::string::npos ? 0 : all.rfind('\n') + 1;
+  if (whole < all.size()) {
+    // Cut the torn line off, so the record holds whole lines only from here on.
+    std::error_code ec;
+    fs::resize_file(path_, whole, ec);
+    if (ec) {
+      return "cannot cut the torn last line off '" + path_ + "': " + ec.message();
+    }
+  }
+  std::istringstream in(all.substr(0, whole));
   std::string text;
   size_t number = 0;
   bool last_open = false;  // the last whole line is a begin with nothing after it
@@ -108,7 +116,7 @@ std::string series_ledger::open() {
     if (last_open) {
       pending = r;
     } else if (r.event == "end") {
-      if (r.input == input_) {
+      if (r.input == input_ && input_ != "live") {  // a live run is never recognised
         done_.insert(bucket_of(r.start_s));
       }
       if (r.lines != 0) {
@@ -119,9 +127,6 @@ std::string series_ledger::open() {
   out_ = std::fopen(path_.c_str(), "a");
   if (out_ == nullptr) {
     return "cannot append to '" + path_ + "': " + std::strerror(errno);
-  }
-  if (torn && std::fputc('\n', out_) != '\n') {
-    return "cannot write '" + path_ + "': " + std::strerror(errno);
   }
   if (!last_open) {
     return {};

@@ -194,6 +194,8 @@ void clickhouse_exporter::run() {
       for (const bucket_batch& b : ready) {
         spool(b, true);
       }
+      spooled_.fetch_add(untried_, std::memory_order_relaxed);  // they wait for the next run
+      untried_ = 0;
       queued_.store(0, std::memory_order_relaxed);
       return;
     }
@@ -247,11 +249,9 @@ bool clickhouse_exporter::deliver_spooled() {
   }
   const bool ok = group.size() == 1 ? deliver(group.front(), head_done_) : deliver_group(group);
   if (!ok) {
-    // The buckets written ahead that this attempt reached now wait because of the server.
-    const uint64_t tried_before = spool_.size() - untried_;
-    const uint64_t newly = group.size() > tried_before ? group.size() - tried_before : 0;
-    untried_ -= newly;
-    spooled_.fetch_add(newly, std::memory_order_relaxed);
+    // Every bucket written ahead now waits because of the server.
+    spooled_.fetch_add(untried_, std::memory_order_relaxed);
+    untried_ = 0;
     return false;
   }
   for (size_t i = 0; i < group.size(); ++i) {

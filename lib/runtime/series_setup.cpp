@@ -162,7 +162,8 @@ std::set<int64_t> lost_buckets(const series_ledger* ledger, const series_readbac
     return lost;
   }
   for (int64_t b : ledger->buckets_with_lines(back.buckets.begin()->first)) {
-    if (static_cast<uint64_t>(b) * width <= input_start && back.buckets.count(b) == 0 &&
+    // Before the input's own first bucket: that one this run counts.
+    if (static_cast<uint64_t>(b) < input_start / width && back.buckets.count(b) == 0 &&
         (recounted == nullptr || recounted->count(b) == 0)) {
       lost.insert(b);
     }

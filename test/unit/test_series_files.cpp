@@ -196,6 +196,14 @@ TEST_CASE("the written-buckets record keeps buckets whole and reruns from counti
   series_files files = recorded_files(dir.path, names, "00000000000000aa", repaired);
   CHECK(repaired.empty());
   CHECK(files.append(bucket + 3, points, false).empty());
-  CHECK(read_all(dir.path + "/written-buckets").find("15\nbegin 00000000000000aa") !=
-        std::string::npos);
+  const std::string record = read_all(dir.path + "/written-buckets");
+  CHECK(record.find("aa 15\n") == std::string::npos);
+  CHECK(record.find("aa 15begin") == std::string::npos);
+  CHECK(record.find("\nend 00000000000000aa 1548007200 2\n") != std::string::npos);
+  // A live run is never taken for an earlier one: what it wrote is read back, not skipped.
+  {
+    series_files live = recorded_files(dir.path, names, "live", repaired);
+    REQUIRE(live.append(bucket, points, true).empty());
+    CHECK(live.written_before() == 0);
+  }
 }
