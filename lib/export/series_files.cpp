@@ -54,6 +54,14 @@ std::string append_to(const std::string& path, const std::string& header, const 
 
 }  // namespace
 
+std::string series_csv_line(const std::string& start, const series_labels& l, uint64_t packets,
+                            uint64_t sources, bool partial) {
+  // Names are labels (letters, digits, '-', '_', '.'): no CSV quoting needed.
+  return start + "," + l.port + "," + l.protocol + "," + l.kind + "," + l.value + "," +
+         l.country + "," + std::to_string(packets) + "," + std::to_string(sources) + "," +
+         (partial ? "true" : "false") + "\n";
+}
+
 series_labels label_series_key(const series_names& names, uint64_t key) {
   series_labels l;
   const uint16_t port_index = series_key::port_of(key);
@@ -101,13 +109,13 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
     put_string(w, "country", l.country.c_str());
     put_packets_sources(w, p.packets, p.sources);
     put_bool(w, "partial", partial);
+    if (ledger_) {
+      put_string(w, "input", ledger_->input().c_str());  // which run's lines: a rerun's filter
+    }
     w.EndObject();
     jsonl.append(buffer.GetString(), buffer.GetSize());
     jsonl += '\n';
-    // Names are labels (letters, digits, '-', '_', '.'): no CSV quoting needed.
-    csv += start + "," + l.port + "," + l.protocol + "," + l.kind + "," + l.value + "," + l.country +
-           "," + std::to_string(p.packets) + "," + std::to_string(p.sources) + "," +
-           (partial ? "true" : "false") + "\n";
+    csv += series_csv_line(start, l, p.packets, p.sources, partial);
   }
   const std::string base = series_ledger::day_base(dir_, day);
   std::string error = ledger_ ? ledger_->begin(bucket, day) : std::string();
@@ -121,7 +129,7 @@ std::string series_files::append(int64_t bucket, const std::map<uint64_t, series
   if (ledger_) {
     // Whole or not at all: a failed write takes back what reached the files.
     const std::string closing =
-        error.empty() ? ledger_->end(bucket, points.size()) : ledger_->undo(bucket);
+        error.empty() ? ledger_->end(bucket, points.size(), partial) : ledger_->undo(bucket);
     if (error.empty()) {
       error = closing;
     }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +53,20 @@ struct series_labels {
 
 /** Name the parts of a series key. */
 series_labels label_series_key(const series_names& names, uint64_t key);
+
+/** One line of the CSV day files, newline included. */
+std::string series_csv_line(const std::string& start, const series_labels& l, uint64_t packets,
+                            uint64_t sources, bool partial);
+
+/**
+ * Take the lines `input` wrote for `buckets` out of the day files (JSON Lines by their `input`
+ * field; in the CSV files, as many lines equal to theirs), rewriting each file changed.
+ * @param removed lines taken out of the JSON Lines files
+ * @return empty, or why a file could not be rewritten (naming it)
+ */
+std::string take_back_lines(const std::string& dir, const std::string& input,
+                            const std::set<int64_t>& buckets, uint64_t bucket_ns,
+                            uint64_t& removed);
 
 class series_files {
  public:

@@ -48,6 +48,7 @@ struct record_line {
   uint64_t jsonl = 0;
   uint64_t csv = 0;
   uint64_t lines = 0;
+  int partial = 0;
 };
 
 bool parse_line(const std::string& text, record_line& r) {
@@ -59,7 +60,7 @@ bool parse_line(const std::string& text, record_line& r) {
     return static_cast<bool>(in >> r.day >> r.jsonl >> r.csv);
   }
   if (r.event == "end") {
-    return static_cast<bool>(in >> r.lines);
+    return static_cast<bool>(in >> r.lines >> r.partial) && (r.partial == 0 || r.partial == 1);
   }
   return r.event == "undone";
 }
@@ -116,11 +117,20 @@ std::string series_ledger::open() {
     if (last_open) {
       pending = r;
     } else if (r.event == "end") {
+      const int64_t bucket = bucket_of(r.start_s);
       if (r.input == input_ && input_ != "live") {  // a live run is never recognised
-        done_.insert(bucket_of(r.start_s));
+        if (r.partial != 0) {
+          partial_.insert(bucket);
+        } else {
+          done_.insert(bucket);
+          partial_.erase(bucket);  // a rerun completed it
+          if (r.lines != 0) {
+            done_lines_.insert(bucket);
+          }
+        }
       }
       if (r.lines != 0) {
-        with_lines_.insert(bucket_of(r.start_s));
+        with_lines_.insert(bucket);
       }
     }
   }
@@ -175,9 +185,17 @@ std::string series_ledger::begin(int64_t bucket, const std::string& day) {
              std::to_string(open_jsonl_) + " " + std::to_string(open_csv_));
 }
 
-std::string series_ledger::end(int64_t bucket, uint64_t lines) {
+std::string series_ledger::end(int64_t bucket, uint64_t lines, bool partial) {
   return put("end " + input_ + " " + std::to_string(start_of(bucket)) + " " +
-             std::to_string(lines));
+             std::to_string(lines) + (partial ? " 1" : " 0"));
+}
+
+void series_ledger::forget(const std::set<int64_t>& buckets) {
+  for (int64_t b : buckets) {
+    done_.erase(b);
+    done_lines_.erase(b);
+    partial_.erase(b);
+  }
 }
 
 std::set<int64_t> series_ledger::buckets_with_lines(int64_t first) const {

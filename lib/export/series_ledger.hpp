@@ -10,7 +10,7 @@
  *
  * Lines (text, one event each; INPUT is the capture identity in hex, or `live`):
  *   begin INPUT START_S DAY JSONL_BYTES CSV_BYTES
- *   end INPUT START_S LINES
+ *   end INPUT START_S LINES PARTIAL   (PARTIAL 1: a stop cut the bucket short)
  *   undone INPUT START_S        (its lines were taken back)
  */
 
@@ -40,15 +40,24 @@ class series_ledger {
   /** What open() took back, in words ("" when nothing). */
   const std::string& repaired() const { return repaired_; }
 
+  /** This run's input, as its lines and the record name it. */
+  const std::string& input() const { return input_; }
+
   /** Whether this input wrote bucket `bucket` whole in an earlier run. */
   bool written(int64_t bucket) const { return done_.count(bucket) != 0; }
-  /** Buckets this input wrote in earlier runs. */
+  /** Buckets this input wrote whole in earlier runs. */
   const std::set<int64_t>& written_buckets() const { return done_; }
+  /** Of those, the ones with lines (a bucket with nothing counted writes none). */
+  const std::set<int64_t>& written_with_lines() const { return done_lines_; }
+  /** Buckets this input wrote cut short by a stop (an interrupted run over captures). */
+  const std::set<int64_t>& written_partial() const { return partial_; }
+  /** Take `buckets` as not written (their lines were taken back or are gone). */
+  void forget(const std::set<int64_t>& buckets);
 
   /** Before appending `bucket` to the files of `day`: note their sizes. */
   std::string begin(int64_t bucket, const std::string& day);
   /** After all `lines` lines of `bucket` reached the files. */
-  std::string end(int64_t bucket, uint64_t lines);
+  std::string end(int64_t bucket, uint64_t lines, bool partial);
 
   /** Buckets with lines in the files by the record (any input's), from `first` on. */
   std::set<int64_t> buckets_with_lines(int64_t first) const;
@@ -69,7 +78,9 @@ class series_ledger {
   std::string input_;
   uint64_t bucket_ns_;
   std::FILE* out_ = nullptr;
-  std::set<int64_t> done_;          /**< this input's buckets */
+  std::set<int64_t> done_;          /**< this input's buckets, whole */
+  std::set<int64_t> done_lines_;    /**< of those, the ones with lines */
+  std::set<int64_t> partial_;       /**< this input's buckets cut short by a stop */
   std::set<int64_t> with_lines_;    /**< any input's buckets that wrote lines */
   std::string repaired_;
   // The bucket being written (between begin and end).

@@ -167,7 +167,7 @@ bool is_series_line(const rapidjson::Document& d) {
 
 series_readback read_series_files(const std::string& dir, const series_names& names,
                                   uint64_t bucket_ns, size_t retention, uint64_t not_after_ns,
-                                  const std::set<int64_t>* recounted) {
+                                  const recount_filter* recounted) {
   // More than 100 million packets a second for a whole bucket on one key: no port of any sensor
   // carries that (10 GbE line rate is 14.88 M); such a count is damage, not traffic.
   const uint64_t most_packets = 100000000ULL * (bucket_ns / 1000000000ULL);
@@ -219,8 +219,11 @@ series_readback read_series_files(const std::string& dir, const series_names& na
                     " s): the folder was written with another --bucket; use another --series-dir";
         return out;
       }
-      if (recounted != nullptr && recounted->count(static_cast<int64_t>(start_ns / bucket_ns))) {
+      if (recounted != nullptr && d.HasMember("input") && d["input"].IsString() &&
+          recounted->input == d["input"].GetString() &&
+          recounted->buckets->count(static_cast<int64_t>(start_ns / bucket_ns))) {
         ++out.recounted;
+        out.recounted_buckets.insert(static_cast<int64_t>(start_ns / bucket_ns));
         continue;
       }
       const uint64_t packets = d["packets"].GetUint64();

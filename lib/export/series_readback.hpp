@@ -15,6 +15,12 @@
 
 namespace scanscope {
 
+/** The lines a rerun over the same captures counts again: its input's, of these buckets. */
+struct recount_filter {
+  std::string input;                        /**< the lines' `input` field */
+  const std::set<int64_t>* buckets = nullptr;
+};
+
 /** What was read back. */
 struct series_readback {
   std::map<int64_t, bucket_points> buckets; /**< the newest `retention` buckets */
@@ -26,7 +32,8 @@ struct series_readback {
   /** Lines set aside: a bucket after the input's start (a clock that jumped ahead, then back),
    *  or counts no sensor can reach in one bucket. Detection goes on as if they were not there. */
   uint64_t set_aside = 0;
-  uint64_t recounted = 0;    /**< lines of buckets this run counts again (a rerun), not read */
+  uint64_t recounted = 0;    /**< lines this run counts again (a rerun's own), not read */
+  std::set<int64_t> recounted_buckets; /**< the buckets those lines were of */
   std::string first_problem; /**< FILE:LINE and the reason of the first skipped line */
   std::string first_set_aside; /**< FILE:LINE and the reason of the first line set aside */
   std::string error;         /**< the folder or a file cannot be read, or another width */
@@ -36,11 +43,11 @@ struct series_readback {
  * Read every `scanscope-DAY.jsonl` under `dir` (a missing folder reads as empty). Lines of the
  * same bucket and key add up: a bucket a restart cut in two is written by both runs.
  * @param not_after_ns the input's start: a bucket starting later is set aside, not read
- * @param recounted buckets this run counts again (a rerun over the same captures): not read
+ * @param recounted lines this run counts again (a rerun over the same captures): not read
  */
 series_readback read_series_files(const std::string& dir, const series_names& names,
                                   uint64_t bucket_ns, size_t retention,
                                   uint64_t not_after_ns = UINT64_MAX,
-                                  const std::set<int64_t>* recounted = nullptr);
+                                  const struct recount_filter* recounted = nullptr);
 
 }  // namespace scanscope

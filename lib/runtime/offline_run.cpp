@@ -224,7 +224,8 @@ int run_offline(const app_options& o, const rules_and_databases& tables,
     std::cerr << "scanscope: " << fed.clipped_records
               << " records were longer than an mbuf and were clipped (raise --mbuf-size)\n";
   }
-  clock.close_all(rx.last_time_ns());
+  // Interrupted, the last bucket is cut short (marked partial): a rerun completes it.
+  clock.close_all(rx.last_time_ns(), fed.interrupted);
   note_series_files(report, files.get());
   finish_fleet(fleet.get(), o);
   note_fleet(report, fleet.get());

@@ -180,6 +180,26 @@ std::set<int64_t> lost_buckets(const series_ledger* ledger, const series_readbac
   return lost;
 }
 
+/** Buckets these captures wrote whose lines are gone from the files (a day file removed): the
+ *  rerun writes them again. */
+void forget_missing(series_ledger& ledger, const series_readback& back, uint64_t width) {
+  std::set<int64_t> missing;
+  for (int64_t b : ledger.written_with_lines()) {
+    if (back.recounted_buckets.count(b) == 0) {
+      missing.insert(b);
+    }
+  }
+  if (missing.empty()) {
+    return;
+  }
+  ledger.forget(missing);
+  std::fprintf(stderr,
+               "scanscope: warning: series-dir: %zu buckets these captures wrote before have no "
+               "lines in the files (a day file removed?), the first %s: written again\n",
+               missing.size(),
+               format_utc(static_cast<uint64_t>(*missing.begin()) * width).c_str());
+}
+
 }  // namespace
 
 std::unique_ptr<series_ledger> open_series_ledger(const app_options& o,
@@ -198,6 +218,23 @@ std::unique_ptr<series_ledger> open_series_ledger(const app_options& o,
     error = "series-dir: " + e;
     return nullptr;
   }
+  // An interrupted run over these captures wrote its last bucket cut short: a rerun that
+  // fills takes those lines back and writes the bucket whole.
+  if (input && o.rerun == "fill" && !ledger->written_partial().empty()) {
+    uint64_t removed = 0;
+    const std::set<int64_t> cut = ledger->written_partial();
+    if (std::string e = take_back_lines(o.series_dir, name, cut,
+                                        static_cast<uint64_t>(o.bucket * 1e9), removed);
+        !e.empty()) {
+      error = "series-dir: " + e;
+      return nullptr;
+    }
+    ledger->forget(cut);
+    std::fprintf(stderr,
+                 "scanscope: series-dir: %zu buckets an interrupted run over these captures "
+                 "left cut short were taken back (%llu lines); they are written whole\n",
+                 cut.size(), static_cast<unsigned long long>(removed));
+  }
   if (!ledger->repaired().empty()) {
     std::fprintf(stderr, "scanscope: warning: series-dir: %s\n", ledger->repaired().c_str());
   }
@@ -205,20 +242,24 @@ std::unique_ptr<series_ledger> open_series_ledger(const app_options& o,
 }
 
 std::string restore_series(series_store& store, const app_options& o,
-                           const rules_and_databases& tables, const series_ledger* ledger) {
+                           const rules_and_databases& tables, series_ledger* ledger) {
   if (o.series_dir.empty()) {
     return {};
   }
   const auto width = static_cast<uint64_t>(o.bucket * 1e9);
   // A rerun over the same captures counts their buckets again: what it wrote before is not
   // read back (with --rerun append, it is, and the counts add up as before).
-  const std::set<int64_t>* recounted =
-      ledger != nullptr && o.rerun == "fill" ? &ledger->written_buckets() : nullptr;
+  const bool refill = ledger != nullptr && o.rerun == "fill" && ledger->input() != "live";
+  const std::set<int64_t>* recounted = refill ? &ledger->written_buckets() : nullptr;
+  const recount_filter own{refill ? ledger->input() : "", recounted};
   const uint64_t input_start = input_start_ns(o);
   series_readback back = read_series_files(o.series_dir, names_of(tables), width, o.retention,
-                                           input_start, recounted);
+                                           input_start, refill ? &own : nullptr);
   if (!back.error.empty()) {
     return "series-dir: " + back.error;
+  }
+  if (refill) {
+    forget_missing(*ledger, back, width);
   }
   const size_t counted_before = ledger != nullptr ? ledger->written_buckets().size() : 0;
   if (counted_before != 0) {

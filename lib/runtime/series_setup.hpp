@@ -26,7 +26,7 @@ namespace scanscope {
  * @return empty, or why the folder cannot be used (the run should not start)
  */
 std::string restore_series(series_store& store, const app_options& o,
-                           const rules_and_databases& tables, const series_ledger* ledger);
+                           const rules_and_databases& tables, series_ledger* ledger);
 
 /**
  * With --series-dir, open the folder's written-buckets record for this input (a capture

@@ -35,6 +35,9 @@ VOLATILE_METRICS = re.compile(r"^(process_|scanscope_(build_info|start_time|upti
                               r"http_|lcore_|elapsed|run_seconds))")
 
 
+# A series line's `input` (the identity of the captures that wrote it) is no count.
+INPUT_FIELD = re.compile(r',"input":"[^"]*"')
+
 # The fields that tell one element of a report list from another (ports, campaigns, lead
 # changes, series buckets, named counts); lists of other things are compared by position.
 ID_FIELDS = ("scope", "dimension", "port", "protocol", "name", "code", "value", "start", "bucket")
@@ -93,7 +96,7 @@ def snapshot(scanscope, pcap, config, tmp):
     for path in sorted(glob.glob(os.path.join(series, "*.jsonl"))):
         with open(path) as f:
             for line in f:
-                flat["series|" + line.strip()] = 1
+                flat["series|" + INPUT_FIELD.sub("", line.strip())] = 1
     for line in metrics.splitlines():
         if line and not line.startswith("#") and not VOLATILE_METRICS.match(line):
             name_labels, _, value = line.rpartition(" ")

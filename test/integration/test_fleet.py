@@ -18,8 +18,8 @@
    each bucket is kept or counted dropped, and a later start delivers the newest ones.
 5. Refusals: a bad URL stops the run (exit 2, naming the option); a schema the server rejects
    is logged with the server's message, spooled and counted.
-6. Crash and rerun: a run over the capture killed (SIGKILL) midway, then run again: files and
-   store hold every frame once.
+6. Crash and rerun: a run over the capture killed (SIGKILL) midway, or interrupted (SIGINT),
+   then run again: files and store hold every frame once.
 7. Events (event_checks.py): the event log of real captures goes into the same server through
    JSONEachRow, every line taken, each alert matched against tcpdump and the rule file; the
    same run's syslog messages into rsyslogd, every line taken.
@@ -183,16 +183,18 @@ def restart_rows(scanscope, capture, server, tmp):
           f"{sum(1 for c in campaigns if c['ongoing'])}")
 
 
-def crash_rerun(scanscope, capture, server, tmp, whole):
-    """kill -9 in the middle of a run over the capture, then the same run again: the series
-    files and the store (FINAL) hold every frame once, equal to one run over the capture; the
-    campaigns query gives the rerun's campaigns once each."""
-    series = os.path.join(tmp, "crash-series")
+def crash_rerun(scanscope, capture, server, tmp, whole, stop, sensor):
+    """A run over the capture stopped in the middle (`stop`: SIGKILL, a crash; SIGINT, an
+    operator), then the same run again: the series files and the store (FINAL) hold every
+    frame once, equal to one run over the capture; the campaigns query gives the rerun's
+    campaigns once each."""
+    how = "crash" if stop == signal.SIGKILL else "interrupt"
+    series = os.path.join(tmp, f"{how}-series")
     record = os.path.join(series, "written-buckets")
-    spool = os.path.join(tmp, f"spool-k-{server.http_port}")  # run_sensor's, for the rerun
+    spool = os.path.join(tmp, f"spool-{sensor}-{server.http_port}")  # run_sensor's
     proc = subprocess.Popen(
         [scanscope, "--config", CONFIG, *cache_args(), "--pcap", capture, "--quiet", "--http",
-         "none", "--clickhouse", server.url + "?database=scanscope", "--sensor", "k",
+         "none", "--clickhouse", server.url + "?database=scanscope", "--sensor", sensor,
          "--clickhouse-spool", spool, "--series-dir", series],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     written = 0
@@ -202,38 +204,43 @@ def crash_rerun(scanscope, capture, server, tmp, whole):
         if os.path.exists(record):
             with open(record) as f:
                 written = sum(1 for line in f if line.startswith("end "))
-    if not check(proc.poll() is None, f"crash: the run ended (exit {proc.returncode}) before "
-                                      f"the kill, {written} buckets written"):
+    if not check(proc.poll() is None, f"{how}: the run ended (exit {proc.returncode}) before "
+                                      f"the signal, {written} buckets written"):
         return
-    proc.kill()
-    proc.wait()
-    stored = int(server.query("SELECT uniqExact(bucket) FROM scanscope.series WHERE sensor = 'k'"))
-    report = os.path.join(tmp, "crash-rerun.json")
-    rerun = run_sensor(scanscope, capture, "k", server, tmp,
+    proc.send_signal(stop)
+    proc.wait(timeout=120)
+    stored = int(server.query(
+        f"SELECT uniqExact(bucket) FROM scanscope.series WHERE sensor = '{sensor}'"))
+    report = os.path.join(tmp, f"{how}-rerun.json")
+    rerun = run_sensor(scanscope, capture, sensor, server, tmp,
                        ["--series-dir", series, "--json-out", report])
     check("counted here before" in rerun.stderr,
-          f"crash: the rerun did not say it recognised the capture: {rerun.stderr[-300:]}")
+          f"{how}: the rerun did not say it recognised the capture: {rerun.stderr[-300:]}")
+    if stop == signal.SIGINT:
+        # The interrupted run's last bucket was cut short: taken back, written whole.
+        check("were taken back" in rerun.stderr,
+              f"interrupt: the cut-short bucket was not taken back: {rerun.stderr[-300:]}")
     files = series_lines(series)
-    compare("crash and rerun: series files", {k: tuple(v) for k, v in files.items()},
+    compare(f"{how} and rerun: series files", {k: tuple(v) for k, v in files.items()},
             {k: tuple(v) for k, v in whole.items()})
     got = {}
     for line in server.query(
             "SELECT toUnixTimestamp(bucket), port, protocol, kind, value, country, packets, "
-            "sources FROM scanscope.series FINAL WHERE sensor = 'k'").splitlines():
+            f"sources FROM scanscope.series FINAL WHERE sensor = '{sensor}'").splitlines():
         start, port, protocol, kind, value, country, packets, sources = line.split("\t")
         key = (int(start), int(port), protocol, kind, value, country)
-        check(key not in got, f"crash and rerun: two rows for {key} after FINAL")
+        check(key not in got, f"{how} and rerun: two rows for {key} after FINAL")
         got[key] = (int(packets), int(sources))
-    compare("crash and rerun: ClickHouse", got, {k: tuple(v) for k, v in whole.items()})
+    compare(f"{how} and rerun: ClickHouse", got, {k: tuple(v) for k, v in whole.items()})
     with open(report) as f:
         campaigns = json.load(f)["campaigns"]
     rows = [line for line in server.query(
         open(os.path.join(QUERIES, "campaigns-by-sensor.sql")).read()).splitlines()
-        if line.startswith("k\t")]
+        if line.startswith(sensor + "\t")]
     check(len(rows) == len(campaigns) > 0,
-          f"crash and rerun: {len(rows)} campaign rows for the {len(campaigns)} campaigns")
+          f"{how} and rerun: {len(rows)} campaign rows for the {len(campaigns)} campaigns")
     frames = sum(p for (_, _, _, kind, _, _), (p, _) in whole.items() if kind == "port")
-    print(f"crash and rerun: killed after {written} buckets written ({stored} in ClickHouse); "
+    print(f"{how} and rerun: stopped after {written} buckets written ({stored} in ClickHouse); "
           f"after the rerun files and ClickHouse hold the single run's {len(whole)} lines, "
           f"{frames} frames")
 
@@ -335,7 +342,8 @@ def exact_merge(scanscope, gen, tmp):
         check(sensors == {"a", "b"}, f"campaigns by sensor: sensors {sensors}")
         pivot_queries(one, whole_store)
         restart_rows(scanscope, capture, one, tmp)
-        crash_rerun(scanscope, capture, one, tmp, whole)
+        crash_rerun(scanscope, capture, one, tmp, whole, signal.SIGKILL, "k")
+        crash_rerun(scanscope, capture, one, tmp, whole, signal.SIGINT, "i")
         # Retention on a server without TTL: the scenario's month is older than a month.
         retention = os.path.join(SOURCE_DIR, "scripts", "fleet-retention")
         proc = subprocess.run([retention, "--url", one.url, "--months", "1"],

@@ -199,11 +199,48 @@ TEST_CASE("the written-buckets record keeps buckets whole and reruns from counti
   const std::string record = read_all(dir.path + "/written-buckets");
   CHECK(record.find("aa 15\n") == std::string::npos);
   CHECK(record.find("aa 15begin") == std::string::npos);
-  CHECK(record.find("\nend 00000000000000aa 1548007200 2\n") != std::string::npos);
+  CHECK(record.find("\nend 00000000000000aa 1548007200 2 0\n") != std::string::npos);
   // A live run is never taken for an earlier one: what it wrote is read back, not skipped.
   {
     series_files live = recorded_files(dir.path, names, "live", repaired);
     REQUIRE(live.append(bucket, points, true).empty());
     CHECK(live.written_before() == 0);
   }
+}
+
+// An interrupted run over captures wrote its last bucket cut short; a rerun takes exactly its
+// lines back out of both day files, leaving another input's lines of the same hour.
+TEST_CASE("a run's cut-short bucket is taken back from the day files", "[series]") {
+  const watched_ports ports = jsonrpc_ports();
+  const series_names names = jsonrpc_names(ports, {"ZZ", "RU", "US"});
+  const uint16_t p8545 = ports.index(transport::tcp, 8545);
+  const int64_t bucket = 430000;  // 2019-01-20 16:00 UTC
+  bucket_points points;
+  points[series_key::make(series_key::kind::port, p8545, series_key::all, 1)] = {500, 480};
+  points[series_key::make(series_key::kind::cluster, p8545, 0, 1)] = {300, 290};
+  scratch_folder dir("takeback");
+  const std::string jsonl = dir.path + "/scanscope-2019-01-20.jsonl";
+  const std::string csv = dir.path + "/scanscope-2019-01-20.csv";
+  std::string repaired;
+  std::string before_jsonl;
+  std::string before_csv;
+  {
+    series_files other = recorded_files(dir.path, names, "00000000000000bb", repaired);
+    REQUIRE(other.append(bucket + 1, points, false).empty());
+    series_files files = recorded_files(dir.path, names, "00000000000000aa", repaired);
+    REQUIRE(files.append(bucket, points, false).empty());
+    before_jsonl = read_all(jsonl);
+    before_csv = read_all(csv);
+    REQUIRE(files.append(bucket + 1, points, true).empty());  // the stop cut it short
+  }
+  series_ledger ledger(dir.path, "00000000000000aa", hour_ns);
+  REQUIRE(ledger.open().empty());
+  CHECK(ledger.written_partial() == std::set<int64_t>{bucket + 1});
+  CHECK(ledger.written_buckets() == std::set<int64_t>{bucket});
+  uint64_t removed = 0;
+  REQUIRE(take_back_lines(dir.path, "00000000000000aa", ledger.written_partial(), hour_ns,
+                          removed).empty());
+  CHECK(removed == 2);
+  CHECK(read_all(jsonl) == before_jsonl);
+  CHECK(read_all(csv) == before_csv);
 }
