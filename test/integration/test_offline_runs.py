@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Offline runs over captures made here, against what was written into them: bad inputs (exit
 codes and messages), several captures in sequence, frames far apart in time, countries from a
-test location database, hourly buckets and surges, and a flood of distinct sources larger than
-the source table.
+test location database, hourly buckets and surges, a series folder on a disk that fills, and a
+flood of distinct sources larger than the source table.
 
 usage: test_offline_runs.py SCANSCOPE DATA_DIR [STAGE_BENCH]
 (STAGE_BENCH writes the capture of distinct spoofed sources for the source-table flood check)
@@ -169,6 +169,76 @@ def check_buckets_and_surges(scanscope):
                     check("step: surge ratio", round(surges[0]["ratio"], 1), 15.0)
                     check("step: surge baseline", surges[0]["baseline"], 20.0)
                     check("step: surge end", surges[0]["end"], "2018-12-04T03:00:00.000Z")
+
+
+def check_full_disk(scanscope):
+    """The series folder on a 64 KB tmpfs that fills after a few of 200 hourly buckets: exit 1
+    naming the reason, and what reached the disk is whole buckets only (each bucket's lines as
+    many as the written-buckets record says, the report's line count equal to the files'). Moved
+    to a disk with room and run again over the same capture, the folder holds every hour once."""
+    import csv
+    import shutil
+    rates = [20] * 200
+    with tempfile.TemporaryDirectory() as tmp:
+        capture = os.path.join(tmp, "hours.pcap")
+        write_timed_syns(capture, hourly_traffic(rates))
+        small = os.path.join(tmp, "small")
+        os.makedirs(small)
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", small],
+                                 capture_output=True, text=True)
+        if mounted.returncode != 0:
+            if os.environ.get("SCANSCOPE_NO_SKIP") == "1":
+                failures.append(f"full disk: cannot mount a tmpfs: {mounted.stderr.strip()}")
+            else:
+                print(f"full disk: skipped, cannot mount a tmpfs: {mounted.stderr.strip()}")
+            return
+        try:
+            series = os.path.join(small, "series")
+            report_path = os.path.join(tmp, "full.json")
+            proc = subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--geo-db", "none",
+                                   "--pcap", capture, "--series-dir", series, "-q",
+                                   "--json-out", report_path],
+                                  capture_output=True, text=True, timeout=120)
+            check("full disk: exit code", proc.returncode, 1)
+            if "No space left on device" not in proc.stderr:
+                failures.append(f"full disk: the reason is not named: {proc.stderr[-300:]!r}")
+            lines = {}
+            for path in glob.glob(os.path.join(series, "*.jsonl")):
+                with open(path) as f:
+                    for line in f:
+                        start = json.loads(line)["start"]  # a torn line fails here
+                        lines[start] = lines.get(start, 0) + 1
+            ended = {}
+            with open(os.path.join(series, "written-buckets")) as f:
+                for line in f.read().split("\n")[:-1]:
+                    word = line.split()
+                    if word[0] == "end":
+                        start = dt.datetime.fromtimestamp(int(word[2]), dt.timezone.utc)
+                        ended[start.strftime("%Y-%m-%dT%H:%M:%S.000Z")] = int(word[3])
+            check("full disk: whole buckets only", lines, {k: n for k, n in ended.items() if n})
+            with open(report_path) as f:
+                check("full disk: lines counted", json.load(f)["series_files"]["lines"],
+                      sum(lines.values()))
+            if not 0 < len(lines) < len(rates):
+                failures.append(f"full disk: {len(lines)} of {len(rates)} buckets written")
+            roomy = os.path.join(tmp, "series")
+            shutil.copytree(series, roomy)
+        finally:
+            subprocess.run(["umount", small], check=False)
+        proc = subprocess.run([scanscope, "--config", CONFIG, *cache_args(), "--geo-db", "none",
+                               "--pcap", capture, "--series-dir", roomy, "-q"],
+                              capture_output=True, text=True, timeout=120)
+        check("full disk, then room: exit code", proc.returncode, 0)
+        per_hour = {}
+        for path in glob.glob(os.path.join(roomy, "scanscope-*.csv")):
+            with open(path) as f:
+                for row in csv.DictReader(f):
+                    if row["kind"] == "port" and row["port"] == "8545":
+                        per_hour[row["start"]] = per_hour.get(row["start"], 0) + int(row["packets"])
+        check("full disk, then room: packets per hour",
+              [per_hour[k] for k in sorted(per_hour)], rates)
+        print(f"full disk: {len(lines)} of {len(rates)} buckets whole on the 64 KB disk; every "
+              f"hour once after a rerun with room")
 
 
 def check_bad_inputs(scanscope, data_dir):
@@ -453,6 +523,7 @@ def main():
     check_capture_sequence(scanscope)
     check_countries(scanscope)
     check_buckets_and_surges(scanscope)
+    check_full_disk(scanscope)
     if len(sys.argv) > 3:
         check_source_flood(scanscope, sys.argv[3])
     return exit_status(failures)
