@@ -57,7 +57,8 @@ void poll_queue(rx_task& t) {
   uint64_t last = tsc_base;
   const uint64_t idle_tick = rte_get_tsc_hz() / 1000;
   uint64_t next_idle_tick = tsc_base;
-  while (!t.stop->load(std::memory_order_relaxed)) {
+  // One receive burst, processed; how many frames it held.
+  const auto take_burst = [&]() -> uint16_t {
     t.work->between_bursts();
     const uint16_t n = t.guarded ? guarded_rx_burst(t.queue.port_id, t.queue.queue, pkts, t.burst)
                                  : rte_eth_rx_burst(t.queue.port_id, t.queue.queue, pkts, t.burst);
@@ -72,6 +73,10 @@ void poll_queue(rx_task& t) {
       }
       c.busy_cycles.add(rte_rdtsc() - last);
     }
+    return n;
+  };
+  while (!t.stop->load(std::memory_order_relaxed)) {
+    const uint16_t n = take_burst();
     const uint64_t end = rte_rdtsc();
     c.total_cycles.add(end - last);
     last = end;
@@ -84,6 +89,11 @@ void poll_queue(rx_task& t) {
         transmit_answers(t);
       }
     }
+  }
+  // Frames that arrived before the stop still wait in the queue: they are counted too, until
+  // the queue is empty or for at most 20 ms (traffic that goes on must not hold the stop).
+  const uint64_t drain_until = rte_rdtsc() + rte_get_tsc_hz() / 50;
+  while (take_burst() != 0 && rte_rdtsc() < drain_until) {
   }
   t.work->fold_repeats();
 }
