@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/text.hpp"
+#include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
@@ -126,6 +127,15 @@ struct name_index {
           return false;
         }
         dim = static_cast<uint32_t>(v);
+        return true;
+      }
+      case value_form::technique: {
+        scan_technique technique;
+        if (!scan_technique_from_name(value, technique)) {
+          why = "technique '" + value + "' is unknown";
+          return false;
+        }
+        dim = static_cast<uint32_t>(technique);
         return true;
       }
       case value_form::as_number: {

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <string>
 
+#include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "stats/series_dimensions.hpp"
 
@@ -43,6 +44,9 @@ std::string value_words(const Names& names, value_form form, uint16_t port, uint
     }
     case value_form::as_number:
       return std::to_string(value);
+    case value_form::technique:
+      return value < scan_technique_count ? scan_technique_name(static_cast<scan_technique>(value))
+                                          : "?";
   }
   return "?";
 }

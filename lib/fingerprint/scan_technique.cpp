@@ -15,6 +15,16 @@ const char* scan_technique_name(scan_technique t) {
   return name_in(names, static_cast<size_t>(t));
 }
 
+bool scan_technique_from_name(std::string_view name, scan_technique& out) {
+  for (size_t i = 0; i < scan_technique_count; ++i) {
+    if (name == names[i]) {
+      out = static_cast<scan_technique>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
 scan_technique classify_technique(const decoded_packet& p) {
   switch (p.l4) {
     case l4_kind::tcp: {

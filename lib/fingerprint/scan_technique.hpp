@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "common/x_list.hpp"
 #include "packet/decoded_packet.hpp"
@@ -34,6 +35,9 @@ SCANSCOPE_ENUM_OF_LIST(scan_technique, SCANSCOPE_SCAN_TECHNIQUES);
 
 /** Stable name for reports and metric labels ("syn", "xmas", ...). */
 const char* scan_technique_name(scan_technique t);
+
+/** The technique named `name` (scan_technique_name's); false when there is none. */
+bool scan_technique_from_name(std::string_view name, scan_technique& out);
 
 /** The technique of an IP packet (parsed as far as it goes). */
 scan_technique classify_technique(const decoded_packet& p);

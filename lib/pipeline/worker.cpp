@@ -18,13 +18,14 @@ constexpr uint32_t aging_slots_per_burst = 4;
 
 }  // namespace
 
-size_t worker::series_keys(uint16_t port, uint8_t cluster, scan_tool tool, bool fingerprint,
-                           uint16_t key_short, uint8_t country, uint8_t actor, uint32_t asn,
-                           uint64_t (&keys)[max_series_keys]) {
+size_t worker::series_keys(uint16_t port, uint8_t cluster, scan_tool tool, uint8_t technique,
+                           bool fingerprint, uint16_t key_short, uint8_t country, uint8_t actor,
+                           uint32_t asn, uint64_t (&keys)[max_series_keys]) {
   keys[0] = series_key::make(series_key::kind::cluster, port, cluster, country);
   keys[1] = series_key::make(series_key::kind::port, port, series_key::all, country);
   keys[2] = series_key::make(series_key::kind::tool, port, static_cast<uint16_t>(tool), country);
-  size_t n = 3;
+  keys[3] = series_key::make(series_key::kind::technique, port, technique, 0);
+  size_t n = 4;
   if (fingerprint) {
     keys[n++] = series_key::make(series_key::kind::fingerprint, port, key_short, 0);
   }
@@ -233,9 +234,9 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
     prefetch_count_keys(c);
     uint64_t keys[max_series_keys];
     const size_t key_count = series_keys(
-        c.port, c.cluster, c.tool, names_fingerprint(p, c.tool),
-        series_key::fingerprint_short(c.key_hash), s.country, s.actor(),
-        repeats_.at(c.position).asn, keys);
+        c.port, c.cluster, c.tool, static_cast<uint8_t>(classify_technique(p)),
+        names_fingerprint(p, c.tool), series_key::fingerprint_short(c.key_hash), s.country,
+        s.actor(), repeats_.at(c.position).asn, keys);
     series_.prefetch(c.bucket, c.combination.key, c.source_hash, keys, key_count);
   }
   if (scanner_ && t == transport::tcp) {
@@ -355,7 +356,7 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   }
   uint64_t keys[max_series_keys];
   const size_t key_count =
-      series_keys(k.port, k.cluster, k.tool, names_fingerprint(p, k.tool),
+      series_keys(k.port, k.cluster, k.tool, technique, names_fingerprint(p, k.tool),
                   series_key::fingerprint_short(k.key_hash), country, actor, asn, keys);
   series_.add(k.bucket, k.combination.key, keys, key_count, k.source_hash, repeat,
               k.source->key.bytes);

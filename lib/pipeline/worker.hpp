@@ -221,14 +221,14 @@ class worker {
     return tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p));
   }
   /** The most series keys one packet counts under. */
-  static constexpr size_t max_series_keys = 6;
+  static constexpr size_t max_series_keys = 7;
   /** A packet's series keys in its time bucket (TCP/UDP), one per row of series_dimensions
-   *  that holds it: cluster, port and tool by country; the fingerprint key when
-   *  names_fingerprint(); the source's actor (known scanners split out per hour); the
-   *  source's AS. @return how many of `keys` are set */
-  static size_t series_keys(uint16_t port, uint8_t cluster, scan_tool tool, bool fingerprint,
-                            uint16_t key_short, uint8_t country, uint8_t actor, uint32_t asn,
-                            uint64_t (&keys)[max_series_keys]);
+   *  that holds it: cluster, port and tool by country; the technique (scan_technique); the
+   *  fingerprint key when names_fingerprint(); the source's actor (known scanners split out
+   *  per hour); the source's AS. @return how many of `keys` are set */
+  static size_t series_keys(uint16_t port, uint8_t cluster, scan_tool tool, uint8_t technique,
+                            bool fingerprint, uint16_t key_short, uint8_t country, uint8_t actor,
+                            uint32_t asn, uint64_t (&keys)[max_series_keys]);
   void account_source(const decoded_packet& p, source_state& s, uint64_t time_ns);
   // Repeats counted later (worker_repeats.cpp).
   /** Add a repeat of the source's last combination to its record; false when the record

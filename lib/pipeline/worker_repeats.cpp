@@ -68,6 +68,7 @@ void worker::fold_record(repeat_record& r) {
   c.by_dst_port[t][r.dst_port].add(n);
   uint64_t keys[max_series_keys];
   const size_t key_count = series_keys(r.port, r.cluster, static_cast<scan_tool>(r.tool),
+                                       r.technique,
                                        (r.flags & repeat_record::names_fingerprint) != 0,
                                        r.key_short, r.country, r.actor, r.asn, keys);
   // Known repeats: no distinct-source look, so neither the source nor its hash is needed.

@@ -11,6 +11,7 @@
 #include "common/json_fields.hpp"
 #include "export/summary_table.hpp"
 #include "packet/prefix_set.hpp"
+#include "stats/series_dimensions.hpp"
 #include "runtime/query_parameters.hpp"
 #include "store/source_verdict.hpp"
 
@@ -78,10 +79,12 @@ void write_source(writer& w, const stored_source& s, const source_verdict& v) {
   put_uint(w, "asn", s.asn);
   w.Key("actor");
   s.actor.empty() ? w.Null() : w.String(s.actor.c_str());
-  write_activity(w, s, "ports", "port");
-  write_activity(w, s, "clusters", "cluster");
-  write_activity(w, s, "tools", "tool");
-  write_activity(w, s, "signatures", "signature");
+  // What a source's arrivals record, a list per dimension; its actor and AS are its own fields.
+  for (const series_dimension& d : series_dimensions) {
+    if (d.in_arrivals && d.kind != series_key::kind::actor && d.kind != series_key::kind::as) {
+      write_activity(w, s, d.plural, d.name);
+    }
+  }
   w.EndObject();
 }
 

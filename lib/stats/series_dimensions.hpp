@@ -32,9 +32,10 @@ struct series_key {
     fingerprint = 5,
     actor = 6,
     as = 7,
+    technique = 8,
   };
   /** Kinds are 1 .. kind_limit - 1. */
-  static constexpr size_t kind_limit = 8;
+  static constexpr size_t kind_limit = 9;
 
   /** The 16 bits of a fingerprint key's hash that stand for it in fingerprint entries. */
   static constexpr uint16_t fingerprint_short(uint64_t key_hash) {
@@ -86,6 +87,7 @@ enum class value_form : uint8_t {
   actor,       /**< actor slot (1-based) → the organisation's name */
   fingerprint, /**< fingerprint_short → 4 hex digits (campaigns: the key in words) */
   as_number,   /**< the AS number in decimal; 0: no AS known (RFC 7607) */
+  technique,   /**< scan_technique → its name (syn, fin, xmas, udp, ...) */
 };
 
 /** One dimension: a row of series_dimensions. */
@@ -125,6 +127,8 @@ inline constexpr series_dimension series_dimensions[] = {
      false, campaign_scope::port, false, lead_dimension::country},
     {series_key::kind::as, "as", "ases", value_form::as_number, false, true, true, true, true,
      campaign_scope::port_as, true, lead_dimension::as},
+    {series_key::kind::technique, "technique", "techniques", value_form::technique, false, true,
+     true, false, false, campaign_scope::port, false, lead_dimension::country},
 };
 
 /** The row of a kind (every kind has one). */

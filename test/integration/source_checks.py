@@ -36,6 +36,16 @@ def payload_sources(pcap, port, first_bytes):
     return {line.split()[2].rsplit(".", 1)[0] for line in out.splitlines() if " IP " in line}
 
 
+def syn_sources(pcap, port=None):
+    """Sources of TCP SYNs without ACK (technique `syn`), to `port` or to any."""
+    bpf = "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn"
+    if port is not None:
+        bpf = f"tcp dst port {port} and {bpf}"
+    out = subprocess.run(["tcpdump", "-nn", "-q", "-r", pcap, bpf], capture_output=True,
+                         text=True, timeout=300).stdout
+    return {line.split()[2].rsplit(".", 1)[0] for line in out.splitlines() if " IP " in line}
+
+
 def store_args(tmp, truth, actors_conf):
     """The options the scenario's run takes: a store, and actors with one background source."""
     background = sorted(a for a, c in truth["sources"].items() if c == "background")[0]
@@ -135,6 +145,7 @@ def check_sources(scanscope, config, pcap, args, background, tmp, report_path):
         if base is None:
             failures.append("sources: the restarted scanscope never served")
             return
+        syn_to_3333, syn_anywhere = syn_sources(pcap, 3333), syn_sources(pcap)
         for address in sorted(both)[:5]:
             status, body = get(f"{base}/api/v1/sources/{address}")
             check(f"sources: GET /api/v1/sources/{address}", status, 200)
@@ -148,6 +159,11 @@ def check_sources(scanscope, config, pcap, args, background, tmp, report_path):
                   {(3333, "claymore-getstat1"), (52869, "realtek-upnp-addportmapping")} <= names,
                   True)
             check(f"sources: {address} classification", s["classification"], "malicious")
+            # Techniques from what the capture holds: a SYN to 3333 is `syn` there, and a tag.
+            sent_syn = address in syn_to_3333
+            check(f"sources: {address} technique syn on 3333",
+                  (3333, "syn") in {(t["port"], t["name"]) for t in s["techniques"]}, sent_syn)
+            check(f"sources: {address} tag syn", "syn" in s["tags"], address in syn_anywhere)
             # The reason is one of its signatures past reconnaissance (docs/sources.md).
             past_recon = [f"signature {g['name']} ({g['category']}) to {g['port']}/tcp"
                           for g in s["signatures"] if g["category"] not in ("recon", "handshake")]

@@ -108,6 +108,13 @@ def check_techniques(scanscope, data_dir, tmp):
                 if (t["packets"], t["sources"]) != want:
                     failures.append(f"{name}: port {port['port']} {t['name']} "
                                     f"{(t['packets'], t['sources'])}, tcpdump counts {want}")
+                # The hourly series by technique: its packets add up to the same frames, and
+                # in a capture of one hour its sources are the same sources.
+                hours = [b["techniques"].get(t["name"], [0, 0]) for b in port["series"]]
+                in_series = (sum(h[0] for h in hours), hours[0][1] if len(hours) == 1 else None)
+                if in_series[0] != want[0] or (len(hours) == 1 and in_series[1] != want[1]):
+                    failures.append(f"{name}: port {port['port']} {t['name']} in the series "
+                                    f"{hours}, tcpdump counts {want}")
         # The per-port comparison must have compared something: these captures probe ports.
         if compared == 0:
             failures.append(f"{name}: no per-port technique to compare with tcpdump")
