@@ -164,6 +164,12 @@ http_response source_lookup(const std::string& address, const source_store& stor
       break;
     }
   }
+  if (!s && store.full()) {
+    // A new source past the budget is dropped when written (counted): it is not shown now
+    // only to go missing later.
+    return {404, "text/plain; charset=utf-8",
+            canonical + ": not kept: the store's budget (--source-store-max) is spent\n"};
+  }
   if (later.writing && (!s || later.writing->last_seen > s->last_seen)) {
     add_sighting(s ? *s : s.emplace(), *later.writing);
   }

@@ -156,6 +156,8 @@ class source_store {
   pivot_answer pivot(const pivot_question& q) const;
 
   source_store_counts counts() const;
+  /** Whether the budget is spent: a source not in the store now would be dropped. */
+  bool full() const { return counts().sources >= settings_.max_sources; }
   /** The first write error (SQLite's message), empty while there was none. */
   std::string first_error() const;
   const std::string& path() const { return settings_.path; }

@@ -183,3 +183,44 @@ TEST_CASE("a lookup finds a source the feed has not written yet, then in the sto
   // Written: the same answer, counted once.
   CHECK(source_lookup("198.51.100.7", feed.store(), from_feed).body == live.body);
 }
+
+// Past the budget a new source is dropped when written: a live lookup does not show it first.
+TEST_CASE("a lookup does not show a source the store's budget will drop") {
+  const claymore_ports c = two_ports();
+  temp_dir dir;
+  std::string error, notice;
+  auto full = source_store::open({dir.file("s.db"), 1, 744 * hour}, error, notice);
+  REQUIRE(full);
+  source_sighting known = sighting(t0, 1, {port(3333)});
+  known.address = "198.51.100.8";
+  full->add({known});
+  REQUIRE(full->full());
+  store_feed feed(std::move(full), hour, std::chrono::hours(1));
+  store_bucket b;
+  b.bucket = b0;
+  b.names = c.names;
+  b.categories = {"recon", "exploit"};
+  source_arrival a{};
+  std::memcpy(a.source, scanner, 16);
+  a.key = series_key::make(series_key::kind::port, c.p52869, series_key::all, 1);
+  b.arrivals.push_back(a);
+  feed.submit(std::move(b));
+  unwritten_lookup from_feed;
+  from_feed.generation = [&] { return feed.generation(); };
+  from_feed.find = [&](const std::string& address, const uint8_t* source) {
+    unwritten_source u = feed.unwritten(source, address);
+    unwritten_sightings out;
+    out.writing = u.writing;
+    auto taken = u.waiting.take(c.names, {"recon", "exploit"}, hour);
+    if (!taken.empty()) {
+      out.recent = taken.front();
+    }
+    return out;
+  };
+  CHECK(source_lookup("198.51.100.7", feed.store(), from_feed).status == 404);
+  feed.drain();
+  CHECK(feed.store().counts().dropped == 1);
+  CHECK(source_lookup("198.51.100.7", feed.store(), from_feed).status == 404);
+  // A source the store holds still shows what it did since.
+  CHECK(source_lookup("198.51.100.8", feed.store(), from_feed).status == 200);
+}
