@@ -60,7 +60,11 @@ bool parse_line(const std::string& text, record_line& r) {
     return static_cast<bool>(in >> r.day >> r.jsonl >> r.csv);
   }
   if (r.event == "end") {
-    return static_cast<bool>(in >> r.lines >> r.partial) && (r.partial == 0 || r.partial == 1);
+    if (!(in >> r.lines)) {
+      return false;
+    }
+    in >> r.partial;  // absent in the record's first form: whole
+    return r.partial == 0 || r.partial == 1;
   }
   return r.event == "undone";
 }
@@ -132,6 +136,9 @@ std::string series_ledger::open() {
       if (r.lines != 0) {
         with_lines_.insert(bucket);
       }
+    } else if (r.event == "undone") {
+      // Its lines were taken back: none are due in the files (another input's may be).
+      with_lines_.erase(bucket_of(r.start_s));
     }
   }
   out_ = std::fopen(path_.c_str(), "a");
@@ -190,12 +197,19 @@ std::string series_ledger::end(int64_t bucket, uint64_t lines, bool partial) {
              std::to_string(lines) + (partial ? " 1" : " 0"));
 }
 
-void series_ledger::forget(const std::set<int64_t>& buckets) {
+std::string series_ledger::forget(const std::set<int64_t>& buckets) {
+  std::string error;
   for (int64_t b : buckets) {
     done_.erase(b);
     done_lines_.erase(b);
     partial_.erase(b);
+    with_lines_.erase(b);
+    if (std::string e = put("undone " + input_ + " " + std::to_string(start_of(b)));
+        error.empty()) {
+      error = e;
+    }
   }
+  return error;
 }
 
 std::set<int64_t> series_ledger::buckets_with_lines(int64_t first) const {

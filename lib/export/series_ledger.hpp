@@ -51,8 +51,9 @@ class series_ledger {
   const std::set<int64_t>& written_with_lines() const { return done_lines_; }
   /** Buckets this input wrote cut short by a stop (an interrupted run over captures). */
   const std::set<int64_t>& written_partial() const { return partial_; }
-  /** Take `buckets` as not written (their lines were taken back or are gone). */
-  void forget(const std::set<int64_t>& buckets);
+  /** Take `buckets` as not written (their lines were taken back or are gone), in the record
+   *  too. @return empty, or why the record could not be written */
+  std::string forget(const std::set<int64_t>& buckets);
 
   /** Before appending `bucket` to the files of `day`: note their sizes. */
   std::string begin(int64_t bucket, const std::string& day);

@@ -129,6 +129,16 @@ struct name_index {
         dim = static_cast<uint32_t>(v);
         return true;
       }
+      case value_form::conversation_step: {
+        for (uint32_t i = 0; i < conversation_stage_count; ++i) {
+          if (value == conversation_stage_names[i]) {
+            dim = i;
+            return true;
+          }
+        }
+        why = "conversation stage '" + value + "' is unknown";
+        return false;
+      }
       case value_form::technique: {
         scan_technique technique;
         if (!scan_technique_from_name(value, technique)) {
@@ -173,6 +183,28 @@ bool is_series_line(const rapidjson::Document& d) {
   return d.HasMember("partial") && d["partial"].IsBool();
 }
 
+/** The folder's JSON Lines day files, oldest first (one file per UTC day: names sort by time). */
+std::string day_files(const std::string& dir, std::vector<std::string>& paths) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("scanscope-", 0) == 0 && entry.path().extension() == ".jsonl") {
+      paths.push_back(entry.path().string());
+    }
+  }
+  if (ec) {
+    return "cannot list '" + dir + "': " + ec.message();
+  }
+  std::sort(paths.begin(), paths.end());
+  return {};
+}
+
+/** Whether a line is one a rerun counts again: its input's, of a bucket it finished. */
+bool is_recounted(const recount_filter* recounted, const rapidjson::Document& d, int64_t bucket) {
+  return recounted != nullptr && d.HasMember("input") && d["input"].IsString() &&
+         recounted->input == d["input"].GetString() && recounted->buckets->count(bucket) != 0;
+}
+
 }  // namespace
 
 series_readback read_series_files(const std::string& dir, const series_names& names,
@@ -187,17 +219,9 @@ series_readback read_series_files(const std::string& dir, const series_names& na
     return out;
   }
   std::vector<std::string> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("scanscope-", 0) == 0 && entry.path().extension() == ".jsonl") {
-      paths.push_back(entry.path().string());
-    }
-  }
-  if (ec) {
-    out.error = "cannot list '" + dir + "': " + ec.message();
+  if (out.error = day_files(dir, paths); !out.error.empty()) {
     return out;
   }
-  std::sort(paths.begin(), paths.end());  // one file per UTC day: names sort by time
   const name_index index(names);
   std::map<int64_t, bool> partial;
   for (const std::string& path : paths) {
@@ -229,11 +253,10 @@ series_readback read_series_files(const std::string& dir, const series_names& na
                     " s): the folder was written with another --bucket; use another --series-dir";
         return out;
       }
-      if (recounted != nullptr && d.HasMember("input") && d["input"].IsString() &&
-          recounted->input == d["input"].GetString() &&
-          recounted->buckets->count(static_cast<int64_t>(start_ns / bucket_ns))) {
+      const auto bucket = static_cast<int64_t>(start_ns / bucket_ns);
+      if (is_recounted(recounted, d, bucket)) {
         ++out.recounted;
-        out.recounted_buckets.insert(static_cast<int64_t>(start_ns / bucket_ns));
+        out.recounted_buckets.insert(bucket);
         continue;
       }
       const uint64_t packets = d["packets"].GetUint64();
@@ -260,7 +283,6 @@ series_readback read_series_files(const std::string& dir, const series_names& na
         problem(out.skipped, why);
         continue;
       }
-      const auto bucket = static_cast<int64_t>(start_ns / bucket_ns);
       series_point& p = out.buckets[bucket][key];
       p.packets += packets;
       p.sources += sources;

@@ -44,6 +44,8 @@ std::string value_words(const Names& names, value_form form, uint16_t port, uint
     }
     case value_form::as_number:
       return std::to_string(value);
+    case value_form::conversation_step:
+      return name_in(conversation_stage_names, value, "?");
     case value_form::technique:
       return value < scan_technique_count ? scan_technique_name(static_cast<scan_technique>(value))
                                           : "?";

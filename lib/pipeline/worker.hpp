@@ -264,7 +264,7 @@ class worker {
   /** The first hit of (source, bucket, port, rule) to the event log, with its payload. */
   void alert(const decoded_packet& p, const frame_ref& f, const packet_class& k, uint16_t rule);
   void prefetch_conversation(const decoded_packet& p, packet_class& c);
-  void count_step(uint64_t source_hash, uint16_t port, uint32_t syn_tag, int what);
+  void count_step(const packet_class& k, uint32_t syn_tag, int what);
 
   /** A signature hit of the burst, counted once the burst's scans are done. */
   struct pending_hit {

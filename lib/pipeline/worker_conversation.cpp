@@ -174,7 +174,22 @@ void worker::prefetch_conversation(const decoded_packet& p, packet_class& c) {
   syns_.prefetch(c.connection);
 }
 
-void worker::count_step(uint64_t source_hash, uint16_t port, uint32_t syn_tag, int what) {
+void worker::count_step(const packet_class& k, uint32_t syn_tag, int what) {
+  const uint64_t source_hash = k.source_hash;
+  const uint16_t port = k.port;
+  // The hour's series by stage, whatever the tool: a source that sent data went through the
+  // handshake too (its ACK may have carried the data), counted there as a source only.
+  const uint64_t handshake =
+      series_key::make(series_key::kind::conversation, port,
+                       static_cast<uint32_t>(conversation_stage::handshake), 0);
+  series_.add(k.bucket, handshake, &handshake, 1, source_hash, false, k.source->key.bytes,
+              what == count_handshake ? 1 : 0);
+  if (what == count_payload) {
+    const uint64_t payload =
+        series_key::make(series_key::kind::conversation, port,
+                         static_cast<uint32_t>(conversation_stage::payload), 0);
+    series_.add(k.bucket, payload, &payload, 1, source_hash, false, k.source->key.bytes);
+  }
   const uint32_t tool = syn_tag & (tag_two_phase - 1);
   if (tool >= scan_tool_count) {
     return;
@@ -230,10 +245,10 @@ void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_
       stats_.conversation.rows[k.port][static_cast<size_t>(k.tool)].synacks_withheld.add();
       break;
     case conversation_step::handshake:
-      count_step(k.source_hash, k.port, e.tag, count_handshake);
+      count_step(k, e.tag, count_handshake);
       break;
     case conversation_step::payload:
-      count_step(k.source_hash, k.port, e.tag, count_payload);
+      count_step(k, e.tag, count_payload);
       break;
     case conversation_step::none:
     case conversation_step::closing:

@@ -93,7 +93,11 @@ void poll_queue(rx_task& t) {
   // Frames that arrived before the stop still wait in the queue: they are counted too, until
   // the queue is empty or for at most 20 ms (traffic that goes on must not hold the stop).
   const uint64_t drain_until = rte_rdtsc() + rte_get_tsc_hz() / 50;
-  while (take_burst() != 0 && rte_rdtsc() < drain_until) {
+  for (uint16_t n = 1; n != 0 && last < drain_until;) {
+    n = take_burst();
+    const uint64_t now = rte_rdtsc();
+    c.total_cycles.add(now - last);
+    last = now;
   }
   t.work->fold_repeats();
 }

@@ -110,8 +110,9 @@ namespace {
  * uses the folder: a folder read with another --bucket is refused even where the old bucket
  * starts happen to fall on the new width (hours read as ten-minute buckets, say). A folder
  * from before the file existed is checked by its bucket starts alone, then gets the file.
+ * @param record write the file when it is missing (else only compare with it)
  */
-std::string check_folder_width(const std::string& dir, uint64_t width_s) {
+std::string check_folder_width(const std::string& dir, uint64_t width_s, bool record = true) {
   const std::string path = dir + "/bucket-width";
   std::ifstream in(path);
   if (in) {
@@ -124,6 +125,9 @@ std::string check_folder_width(const std::string& dir, uint64_t width_s) {
              std::to_string(recorded) + ", this run's is " + std::to_string(width_s) +
              "; use another --series-dir";
     }
+    return {};
+  }
+  if (!record) {
     return {};
   }
   std::ofstream out(path);
@@ -192,7 +196,9 @@ void forget_missing(series_ledger& ledger, const series_readback& back, uint64_t
   if (missing.empty()) {
     return;
   }
-  ledger.forget(missing);
+  if (std::string e = ledger.forget(missing); !e.empty()) {
+    std::fprintf(stderr, "scanscope: warning: series-dir: %s\n", e.c_str());
+  }
   std::fprintf(stderr,
                "scanscope: warning: series-dir: %zu buckets these captures wrote before have no "
                "lines in the files (a day file removed?), the first %s: written again\n",
@@ -212,6 +218,13 @@ std::unique_ptr<series_ledger> open_series_ledger(const app_options& o,
   if (input) {
     std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(*input));
   }
+  // A folder of another width is refused before anything in it changes (it is recorded at the
+  // read-back, which checks old folders' lines first).
+  if (std::string e = check_folder_width(o.series_dir, static_cast<uint64_t>(o.bucket), false);
+      !e.empty()) {
+    error = e;
+    return nullptr;
+  }
   auto ledger = std::make_unique<series_ledger>(o.series_dir, name,
                                                 static_cast<uint64_t>(o.bucket * 1e9));
   if (std::string e = ledger->open(); !e.empty()) {
@@ -229,7 +242,10 @@ std::unique_ptr<series_ledger> open_series_ledger(const app_options& o,
       error = "series-dir: " + e;
       return nullptr;
     }
-    ledger->forget(cut);
+    if (std::string e = ledger->forget(cut); !e.empty()) {
+      error = "series-dir: " + e;
+      return nullptr;
+    }
     std::fprintf(stderr,
                  "scanscope: series-dir: %zu buckets an interrupted run over these captures "
                  "left cut short were taken back (%llu lines); they are written whole\n",

@@ -33,9 +33,10 @@ struct series_key {
     actor = 6,
     as = 7,
     technique = 8,
+    conversation = 9,
   };
   /** Kinds are 1 .. kind_limit - 1. */
-  static constexpr size_t kind_limit = 9;
+  static constexpr size_t kind_limit = 10;
 
   /** The 16 bits of a fingerprint key's hash that stand for it in fingerprint entries. */
   static constexpr uint16_t fingerprint_short(uint64_t key_hash) {
@@ -88,7 +89,18 @@ enum class value_form : uint8_t {
   fingerprint, /**< fingerprint_short → 4 hex digits (campaigns: the key in words) */
   as_number,   /**< the AS number in decimal; 0: no AS known (RFC 7607) */
   technique,   /**< scan_technique → its name (syn, fin, xmas, udp, ...) */
+  conversation_step, /**< conversation_stage → its name (handshake, payload) */
 };
+
+/** X(stage, meaning): how far a source went with the responder (--respond). */
+#define SCANSCOPE_CONVERSATION_STAGES(X)                                                    \
+  X(handshake, "completed the TCP handshake the responder's SYN-ACK opened")               \
+  X(payload, "sent data over it (a request, an exploit), after the handshake")
+
+SCANSCOPE_ENUM_OF_LIST(conversation_stage, SCANSCOPE_CONVERSATION_STAGES);
+
+inline constexpr const char* conversation_stage_names[] = {
+    SCANSCOPE_CONVERSATION_STAGES(SCANSCOPE_X_NAME)};
 
 /** One dimension: a row of series_dimensions. */
 struct series_dimension {
@@ -129,6 +141,9 @@ inline constexpr series_dimension series_dimensions[] = {
      campaign_scope::port_as, true, lead_dimension::as},
     {series_key::kind::technique, "technique", "techniques", value_form::technique, false, true,
      true, false, false, campaign_scope::port, false, lead_dimension::country},
+    {series_key::kind::conversation, "conversation", "conversations",
+     value_form::conversation_step, false, true, true, false, false, campaign_scope::port, false,
+     lead_dimension::country},
 };
 
 /** The row of a kind (every kind has one). */

@@ -310,7 +310,8 @@ def live_lookup(failures):
 
 def check_live_store(path, failures):
     """The source store as sqlite3 shows it after the live run: the scanner's address with the
-    ports it probed and the requests it made after the handshakes, over IPv4 and IPv6."""
+    ports it probed, the requests it made after the handshakes and the conversation stages it
+    reached, over IPv4 and IPv6."""
     with sqlite3.connect(path) as db:
         seen = set(db.execute("SELECT address, kind, port, value FROM activity"))
         sources = {a for (a,) in db.execute("SELECT address FROM sources")}
@@ -318,6 +319,10 @@ def check_live_store(path, failures):
             (SCANNER, "port", 5555, ""), (SCANNER, "signature", 8545, "eth-accounts"),
             (SCANNER, "signature", 3333, "claymore-getstat1"),
             (SCANNER, "signature", 5555, "adb-cnxn"), (SCANNER6, "signature", 8545, "eth-accounts")}
+    # The clients' requests each came over a handshake the responder completed.
+    want |= {(address, "conversation", port, stage) for address, port in
+             ((SCANNER, 8545), (SCANNER, 3333), (SCANNER, 5555), (SCANNER6, 8545))
+             for stage in ("handshake", "payload")}
     if not want <= seen:
         failures.append(f"source store after the live run lacks {sorted(want - seen)}")
     if {SCANNER, SCANNER6} - sources:
