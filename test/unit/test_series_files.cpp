@@ -115,6 +115,19 @@ std::string read_all(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+/** A bucket of two lines on 8545 (2019-01-20 16:00 UTC) and the names to write it with. */
+struct two_lines_a_bucket {
+  const watched_ports ports = jsonrpc_ports();
+  const series_names names = jsonrpc_names(ports, {"ZZ", "RU", "US"});
+  const uint16_t p8545 = ports.index(transport::tcp, 8545);
+  const int64_t bucket = 430000;
+  bucket_points points;
+  two_lines_a_bucket() {
+    points[series_key::make(series_key::kind::port, p8545, series_key::all, 1)] = {500, 480};
+    points[series_key::make(series_key::kind::cluster, p8545, 0, 1)] = {300, 290};
+  }
+};
+
 /** A writer over `dir` through the written-buckets record of `input`. */
 series_files recorded_files(const std::string& dir, const series_names& names,
                             const std::string& input, std::string& repaired) {
@@ -134,13 +147,11 @@ series_files recorded_files(const std::string& dir, const series_names& names,
 // it back, and a rerun of the same input writes only the buckets it did not write before.
 TEST_CASE("the written-buckets record keeps buckets whole and reruns from counting twice",
           "[series]") {
-  const watched_ports ports = jsonrpc_ports();
-  const series_names names = jsonrpc_names(ports, {"ZZ", "RU", "US"});
-  const uint16_t p8545 = ports.index(transport::tcp, 8545);
-  const int64_t bucket = 430000;  // 2019-01-20 16:00 UTC
-  bucket_points points;
-  points[series_key::make(series_key::kind::port, p8545, series_key::all, 1)] = {500, 480};
-  points[series_key::make(series_key::kind::cluster, p8545, 0, 1)] = {300, 290};
+  const two_lines_a_bucket t;
+  const series_names& names = t.names;
+  const uint16_t p8545 = t.p8545;
+  const int64_t bucket = t.bucket;
+  const bucket_points& points = t.points;
   scratch_folder dir("ledger");
   const std::string jsonl = dir.path + "/scanscope-2019-01-20.jsonl";
   const std::string csv = dir.path + "/scanscope-2019-01-20.csv";
@@ -211,13 +222,10 @@ TEST_CASE("the written-buckets record keeps buckets whole and reruns from counti
 // An interrupted run over captures wrote its last bucket cut short; a rerun takes exactly its
 // lines back out of both day files, leaving another input's lines of the same hour.
 TEST_CASE("a run's cut-short bucket is taken back from the day files", "[series]") {
-  const watched_ports ports = jsonrpc_ports();
-  const series_names names = jsonrpc_names(ports, {"ZZ", "RU", "US"});
-  const uint16_t p8545 = ports.index(transport::tcp, 8545);
-  const int64_t bucket = 430000;  // 2019-01-20 16:00 UTC
-  bucket_points points;
-  points[series_key::make(series_key::kind::port, p8545, series_key::all, 1)] = {500, 480};
-  points[series_key::make(series_key::kind::cluster, p8545, 0, 1)] = {300, 290};
+  const two_lines_a_bucket t;
+  const series_names& names = t.names;
+  const int64_t bucket = t.bucket;
+  const bucket_points& points = t.points;
   scratch_folder dir("takeback");
   const std::string jsonl = dir.path + "/scanscope-2019-01-20.jsonl";
   const std::string csv = dir.path + "/scanscope-2019-01-20.csv";

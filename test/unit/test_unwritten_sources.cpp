@@ -90,6 +90,23 @@ claymore_ports two_ports() {
   return c;
 }
 
+/** What a live lookup asks the feed: what it has not written yet, merged as the store merges. */
+unwritten_lookup lookup_in(store_feed& feed, const claymore_ports& c) {
+  unwritten_lookup from_feed;
+  from_feed.generation = [&feed] { return feed.generation(); };
+  from_feed.find = [&feed, &c](const std::string& address, const uint8_t* source) {
+    unwritten_source u = feed.unwritten(source, address);
+    unwritten_sightings out;
+    out.writing = u.writing;
+    auto taken = u.waiting.take(c.names, {"recon", "exploit"}, hour);
+    if (!taken.empty()) {
+      out.recent = taken.front();
+    }
+    return out;
+  };
+  return from_feed;
+}
+
 }  // namespace
 
 TEST_CASE("a sighting added in memory is what the store makes of it") {
@@ -154,18 +171,7 @@ TEST_CASE("a lookup finds a source the feed has not written yet, then in the sto
   b.arrivals.push_back(a);
   feed.submit(std::move(b));
 
-  unwritten_lookup from_feed;
-  from_feed.generation = [&] { return feed.generation(); };
-  from_feed.find = [&](const std::string& address, const uint8_t* source) {
-    unwritten_source u = feed.unwritten(source, address);
-    unwritten_sightings out;
-    out.writing = u.writing;
-    auto taken = u.waiting.take(c.names, {"recon", "exploit"}, hour);
-    if (!taken.empty()) {
-      out.recent = taken.front();
-    }
-    return out;
-  };
+  const unwritten_lookup from_feed = lookup_in(feed, c);
   CHECK_FALSE(feed.store().lookup("198.51.100.7"));
   CHECK(source_lookup("198.51.100.7", feed.store()).status == 404);
   const http_response live = source_lookup("198.51.100.7", feed.store(), from_feed);
@@ -205,18 +211,7 @@ TEST_CASE("a lookup does not show a source the store's budget will drop") {
   a.key = series_key::make(series_key::kind::port, c.p52869, series_key::all, 1);
   b.arrivals.push_back(a);
   feed.submit(std::move(b));
-  unwritten_lookup from_feed;
-  from_feed.generation = [&] { return feed.generation(); };
-  from_feed.find = [&](const std::string& address, const uint8_t* source) {
-    unwritten_source u = feed.unwritten(source, address);
-    unwritten_sightings out;
-    out.writing = u.writing;
-    auto taken = u.waiting.take(c.names, {"recon", "exploit"}, hour);
-    if (!taken.empty()) {
-      out.recent = taken.front();
-    }
-    return out;
-  };
+  const unwritten_lookup from_feed = lookup_in(feed, c);
   CHECK(source_lookup("198.51.100.7", feed.store(), from_feed).status == 404);
   feed.drain();
   CHECK(feed.store().counts().dropped == 1);
