@@ -177,19 +177,15 @@ void worker::prefetch_conversation(const decoded_packet& p, packet_class& c) {
 void worker::count_step(const packet_class& k, uint32_t syn_tag, int what) {
   const uint64_t source_hash = k.source_hash;
   const uint16_t port = k.port;
-  // The hour's series by stage, whatever the tool: a source that sent data went through the
-  // handshake too (its ACK may have carried the data), counted there as a source only.
-  const uint64_t handshake =
-      series_key::make(series_key::kind::conversation, port,
-                       static_cast<uint32_t>(conversation_stage::handshake), 0);
-  series_.add(k.bucket, handshake, &handshake, 1, source_hash, false, k.source->key.bytes,
-              what == count_handshake ? 1 : 0);
-  if (what == count_payload) {
-    const uint64_t payload =
-        series_key::make(series_key::kind::conversation, port,
-                         static_cast<uint32_t>(conversation_stage::payload), 0);
-    series_.add(k.bucket, payload, &payload, 1, source_hash, false, k.source->key.bytes);
-  }
+  // The hour's series by stage, whatever the tool: the ACK that completed a handshake, and
+  // the data after one. (A source whose data rode on that ACK is under payload only: a packet
+  // is one event, and no entry may have more sources than packets.)
+  const uint64_t stage = series_key::make(
+      series_key::kind::conversation, port,
+      static_cast<uint32_t>(what == count_handshake ? conversation_stage::handshake
+                                                    : conversation_stage::payload),
+      0);
+  series_.add(k.bucket, stage, &stage, 1, source_hash, false, k.source->key.bytes);
   const uint32_t tool = syn_tag & (tag_two_phase - 1);
   if (tool >= scan_tool_count) {
     return;

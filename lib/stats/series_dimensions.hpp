@@ -94,7 +94,7 @@ enum class value_form : uint8_t {
 
 /** X(stage, meaning): how far a source went with the responder (--respond). */
 #define SCANSCOPE_CONVERSATION_STAGES(X)                                                    \
-  X(handshake, "completed the TCP handshake the responder's SYN-ACK opened")               \
+  X(handshake, "completed the responder's handshake with an ACK of its own")               \
   X(payload, "sent data over it (a request, an exploit), after the handshake")
 
 SCANSCOPE_ENUM_OF_LIST(conversation_stage, SCANSCOPE_CONVERSATION_STAGES);
