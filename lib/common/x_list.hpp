@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #define SCANSCOPE_X_ENUM(name, ...) name,
 #define SCANSCOPE_X_COUNT(name, ...) 1 +
@@ -24,6 +25,18 @@ template <size_t N>
 constexpr const char* name_in(const char* const (&names)[N], size_t i,
                               const char* otherwise = "unknown") {
   return i < N ? names[i] : otherwise;
+}
+
+/** The entry of a name table named `name`, as an enum of its list: false when none is. */
+template <typename Enum, size_t N>
+constexpr bool named_in(const char* const (&names)[N], std::string_view name, Enum& out) {
+  for (size_t i = 0; i < N; ++i) {
+    if (name == names[i]) {
+      out = static_cast<Enum>(i);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** `enum class type : uint8_t` with an entry per list item, and `type_count`. */

@@ -130,14 +130,13 @@ struct name_index {
         return true;
       }
       case value_form::conversation_step: {
-        for (uint32_t i = 0; i < conversation_stage_count; ++i) {
-          if (value == conversation_stage_names[i]) {
-            dim = i;
-            return true;
-          }
+        conversation_stage stage;
+        if (!named_in(conversation_stage_names, value, stage)) {
+          why = "conversation stage '" + value + "' is unknown";
+          return false;
         }
-        why = "conversation stage '" + value + "' is unknown";
-        return false;
+        dim = static_cast<uint32_t>(stage);
+        return true;
       }
       case value_form::technique: {
         scan_technique technique;

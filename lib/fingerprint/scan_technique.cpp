@@ -16,13 +16,7 @@ const char* scan_technique_name(scan_technique t) {
 }
 
 bool scan_technique_from_name(std::string_view name, scan_technique& out) {
-  for (size_t i = 0; i < scan_technique_count; ++i) {
-    if (name == names[i]) {
-      out = static_cast<scan_technique>(i);
-      return true;
-    }
-  }
-  return false;
+  return named_in(names, name, out);
 }
 
 scan_technique classify_technique(const decoded_packet& p) {

@@ -105,13 +105,7 @@ const char* scan_tool_name(scan_tool t) {
 }
 
 bool scan_tool_from_name(const char* name, size_t length, scan_tool& out) {
-  for (size_t i = 0; i < scan_tool_count; ++i) {
-    if (std::strlen(tool_names[i]) == length && std::memcmp(tool_names[i], name, length) == 0) {
-      out = static_cast<scan_tool>(i);
-      return true;
-    }
-  }
-  return false;
+  return named_in(tool_names, std::string_view(name, length), out);
 }
 
 const char* ip_id_rule_name(ip_id_rule r) {

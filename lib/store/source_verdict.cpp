@@ -15,13 +15,7 @@ std::string port_text(const source_activity& a) {
 const char* source_class_name(source_class c) { return class_names[static_cast<size_t>(c)]; }
 
 bool parse_source_class(std::string_view name, source_class& out) {
-  for (size_t i = 0; i < source_class_count; ++i) {
-    if (name == class_names[i]) {
-      out = static_cast<source_class>(i);
-      return true;
-    }
-  }
-  return false;
+  return named_in(class_names, name, out);
 }
 
 const std::vector<std::string>& reconnaissance_categories() {

@@ -90,6 +90,19 @@ claymore_ports two_ports() {
   return c;
 }
 
+/** The first hour's closed bucket: the scanner arrived on 52869. */
+store_bucket bucket_b0(const claymore_ports& c) {
+  store_bucket b;
+  b.bucket = b0;
+  b.names = c.names;
+  b.categories = {"recon", "exploit"};
+  source_arrival a{};
+  std::memcpy(a.source, scanner, 16);
+  a.key = series_key::make(series_key::kind::port, c.p52869, series_key::all, 1);
+  b.arrivals.push_back(a);
+  return b;
+}
+
 /** What a live lookup asks the feed: what it has not written yet, merged as the store merges. */
 unwritten_lookup lookup_in(store_feed& feed, const claymore_ports& c) {
   unwritten_lookup from_feed;
@@ -157,14 +170,8 @@ TEST_CASE("a lookup finds a source the feed has not written yet, then in the sto
   temp_dir dir;
   // Writes only when drained: the bucket stays unwritten for the lookups below.
   store_feed feed(open_store(dir.file("s.db")), hour, std::chrono::hours(1));
-  store_bucket b;
-  b.bucket = b0;
-  b.names = c.names;
-  b.categories = {"recon", "exploit"};
-  source_arrival a{};
-  std::memcpy(a.source, scanner, 16);
-  a.key = series_key::make(series_key::kind::port, c.p52869, series_key::all, 1);
-  b.arrivals.push_back(a);
+  store_bucket b = bucket_b0(c);
+  source_arrival a = b.arrivals.front();
   a.key = series_key::make(series_key::kind::signature, c.p52869, 1, 1);
   b.arrivals.push_back(a);
   std::memcpy(a.source, other, 16);
@@ -202,15 +209,7 @@ TEST_CASE("a lookup does not show a source the store's budget will drop") {
   full->add({known});
   REQUIRE(full->full());
   store_feed feed(std::move(full), hour, std::chrono::hours(1));
-  store_bucket b;
-  b.bucket = b0;
-  b.names = c.names;
-  b.categories = {"recon", "exploit"};
-  source_arrival a{};
-  std::memcpy(a.source, scanner, 16);
-  a.key = series_key::make(series_key::kind::port, c.p52869, series_key::all, 1);
-  b.arrivals.push_back(a);
-  feed.submit(std::move(b));
+  feed.submit(bucket_b0(c));
   const unwritten_lookup from_feed = lookup_in(feed, c);
   CHECK(source_lookup("198.51.100.7", feed.store(), from_feed).status == 404);
   feed.drain();
