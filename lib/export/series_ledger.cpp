@@ -115,7 +115,9 @@ std::string series_ledger::open() {
     ++number;
     record_line r;
     if (!parse_line(text, r)) {
-      return path_ + ":" + std::to_string(number) + ": not a line of the written-buckets record";
+      return path_ + ":" + std::to_string(number) +
+             ": not a line of the written-buckets record (move the file aside to start a new "
+             "record: reruns then write their buckets again)";
     }
     last_open = r.event == "begin";
     if (last_open) {
