@@ -24,7 +24,9 @@
   X(write_errors, "scanscope_source_store_write_errors_total", "counter",                      \
     "Store writes that failed (a full disk, say); the first is logged.")                      \
   X(arrivals_dropped, "scanscope_bucket_sources_dropped_total", "counter",                     \
-    "(port, source) arrivals a bucket had no room to list for the stores (--bucket-sources).")
+    "(port, source) arrivals a bucket had no room to list for the stores (--bucket-sources).") \
+  X(untallied, "scanscope_source_store_untallied_packets_total", "counter",                    \
+    "Packets left out of their source's count: the bucket had no room for one more source.")
 
 namespace scanscope {
 

@@ -3,8 +3,8 @@
  * @file
  * The worker's keys into its unique-source set and its one counting policy: a domain per count
  * keeps the keys of different counts apart (the combination key of a TCP/UDP packet uses the
- * fingerprint hash in this place instead), and the source address hash that every key starts
- * from.
+ * fingerprint hash in this place instead). Every key starts from the source's address_hash
+ * (table/unique_set.hpp).
  */
 
 #include <cstdint>
@@ -40,17 +40,6 @@ inline constexpr uint64_t cluster_moved = 18;
 }  // namespace scanscope::unique_domain
 
 namespace scanscope {
-
-inline uint64_t load64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-/** Hash of a 16-byte address (IPv4 mapped). */
-inline uint64_t address_hash(const uint8_t* addr16) {
-  return light_set_key(load64(addr16), load64(addr16 + 8), 0x5CA9);
-}
 
 /** A packet's combination and time bucket in 32 bits, the source's memo of its last packet.
  *  Never 0, so a new source's memo (0) is never taken for a repeat. */

@@ -238,6 +238,7 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
         names_fingerprint(p, c.tool), series_key::fingerprint_short(c.key_hash), s.country,
         s.actor(), repeats_.at(c.position).asn, keys);
     series_.prefetch(c.bucket, c.combination.key, c.source_hash, keys, key_count);
+    series_.prefetch_tally(c.bucket, c.source_hash);
   }
   if (scanner_ && t == transport::tcp) {
     c.flow_hash = signature_scanner::flow_hash(p);
@@ -305,6 +306,7 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   const auto tool_index = static_cast<uint64_t>(k.tool);
   source_counter& tool_total = c.tools_total[tool_index];
   tool_total.packets.add();
+  series_.tally_source(k.bucket, k.source_hash, 1);
   // A source can only be new to a count through a combination it never showed before. A
   // horizontal scan repeats one combination over many addresses: the source remembers its
   // last one, so the repeat costs no look at all; another repeat costs one look in the unique

@@ -75,6 +75,7 @@ void write_source(writer& w, const stored_source& s, const source_verdict& v) {
   put_string(w, "first_seen", utc(s.first_seen).c_str());
   put_string(w, "last_seen", utc(s.last_seen).c_str());
   put_uint(w, "buckets", s.buckets);
+  put_uint(w, "packets", s.packets);
   put_string(w, "country", s.country.c_str());
   put_uint(w, "asn", s.asn);
   w.Key("actor");
@@ -117,7 +118,7 @@ std::string csv_line(const stored_source& s, const source_verdict& v) {
     tags += (tags.empty() ? "" : " ") + t;
   }
   return csv_field(s.address) + "," + source_class_name(v.verdict) + "," + utc(s.first_seen) +
-         "," + utc(s.last_seen) + "," + csv_field(s.country) + "," + std::to_string(s.asn) +
+         "," + utc(s.last_seen) + "," + std::to_string(s.packets) + "," + csv_field(s.country) + "," + std::to_string(s.asn) +
          "," + csv_field(s.actor) + "," + csv_field(ports) + "," + csv_field(tags) + "," +
          csv_field(v.reason) + "\n";
 }
@@ -221,7 +222,7 @@ http_response list_sources(const std::string& query, const source_store& store,
   }
   rapidjson::StringBuffer b;
   writer w(b);
-  std::string text = format == "csv" ? "address,classification,first_seen,last_seen,country,asn,"
+  std::string text = format == "csv" ? "address,classification,first_seen,last_seen,packets,country,asn,"
                                        "actor,ports,tags,reason\n"
                                      : "";
   std::vector<std::string> v4, v6;

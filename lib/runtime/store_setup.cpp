@@ -51,6 +51,7 @@ std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_o
     store_bucket b;
     b.bucket = closed.bucket;
     b.arrivals = closed.arrivals;
+    b.tallies = closed.tallies;
     b.names = names_of(tables);
     b.categories = categories_of(tables);
     raw->submit(std::move(b));
@@ -65,9 +66,12 @@ unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
   lookup.find = [&feed, &rx, &tables](const std::string& address, const uint8_t* source) {
     unwritten_source u = feed.unwritten(source, address);
     std::vector<std::pair<int64_t, uint64_t>> open;
+    std::vector<std::pair<int64_t, uint64_t>> packets;
     for (const auto& w : rx.workers) {
       w->series().open_arrivals(source, open);
+      w->series().open_tallies(source, packets);
     }
+    const uint64_t tally = bucket_series::tally_key(address_hash(source));
     // The open buckets after the closed ones, oldest first (an lcore holds a late bucket too).
     std::sort(open.begin(), open.end());
     for (size_t i = 0; i < open.size();) {
@@ -79,7 +83,13 @@ unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
         a.key = open[i].second;
         bucket.push_back(a);
       }
-      u.waiting.add(b, bucket);
+      std::vector<source_tally> its;
+      for (const auto& [at, n] : packets) {
+        if (at == b) {
+          its.push_back({tally, n});
+        }
+      }
+      u.waiting.add(b, bucket, its);
     }
     unwritten_sightings out;
     out.writing = std::move(u.writing);
@@ -159,8 +169,10 @@ void note_source_store(run_report& report, const store_feed* feed, const rx_lcor
   s.write_errors = c.write_errors;
   s.first_error = feed->store().first_error();
   s.arrivals_dropped = 0;
+  s.untallied = 0;
   for (const auto& w : rx.workers) {
     s.arrivals_dropped += w->series().arrivals_dropped().read();
+    s.untallied += w->series().untallied().read();
   }
 }
 

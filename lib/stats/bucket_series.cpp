@@ -1,5 +1,6 @@
 #include "stats/bucket_series.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace scanscope {
@@ -12,6 +13,29 @@ constexpr uint64_t key_salt = 0xB0C;
 constexpr uint64_t moved_salt = 0xB0D;
 // Keys callers ask first_in_bucket() about (the event log's alerts).
 constexpr uint64_t first_salt = 0xB0F;
+
+/**
+ * Stats side: call `read(bucket, slot)` for each slot of `slots` whose bucket is open (after
+ * `closed`), appending to `out`; what it appended is taken back when the slot was taken for
+ * another bucket meanwhile. Checking the bucket, not only the slot's flag, keeps a slot the
+ * lcore is taking for a new bucket from reading as the old one.
+ */
+template <typename Read>
+void read_open(const series_slot* slots, int64_t closed,
+               std::vector<std::pair<int64_t, uint64_t>>& out, Read&& read) {
+  for (size_t i = 0; i < bucket_series::slots; ++i) {
+    const series_slot& s = slots[i];
+    const int64_t bucket = s.bucket.load(std::memory_order_acquire);
+    if (bucket < 0 || bucket <= closed || s.collected.load(std::memory_order_acquire)) {
+      continue;
+    }
+    const size_t before = out.size();
+    read(bucket, s);
+    if (s.bucket.load(std::memory_order_acquire) != bucket) {
+      out.resize(before);
+    }
+  }
+}
 
 /** The unique-set key that tells whether a source showed a combination in a bucket. */
 uint64_t combination_key(uint64_t source_hash, uint64_t combination) {
@@ -36,6 +60,8 @@ bucket_series::bucket_series(uint32_t entries, uint32_t unique_slots, uint32_t a
     s.uniques = std::make_unique<unique_set>(unique_slots);
     if (arrivals != 0) {
       s.arrivals = std::make_unique<source_arrival[]>(arrivals);
+      // A source records several arrivals (its port, cluster, tool, technique, country, ...).
+      s.tallies = std::make_unique<keyed_counters>(std::max(arrivals / 4, 64u));
     }
   }
 }
@@ -57,6 +83,9 @@ series_slot* bucket_series::slot_for(int64_t bucket) {
   s.entries->clear();
   s.uniques->clear();
   s.arrival_count.store(0, std::memory_order_relaxed);
+  if (s.tallies) {
+    s.tallies->clear();
+  }
   s.collected.store(false, std::memory_order_relaxed);
   s.bucket.store(bucket, std::memory_order_release);
   return &s;
@@ -131,35 +160,64 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
   return true;
 }
 
+void bucket_series::tally_source(int64_t bucket, uint64_t source_hash, uint64_t packets) {
+  if (arrival_capacity_ == 0) {
+    return;
+  }
+  series_slot* s = slot_for(bucket);
+  if (s == nullptr) {
+    return;
+  }
+  keyed_entry* e = s->tallies->find_or_add(tally_key(source_hash));
+  if (e == nullptr) {
+    untallied_.add(packets);
+    return;
+  }
+  e->packets.add(packets);
+}
+
+void bucket_series::prefetch_tally(int64_t bucket, uint64_t source_hash) const {
+  const series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
+  if (s.tallies && s.bucket.load(std::memory_order_relaxed) == bucket) {
+    s.tallies->prefetch(tally_key(source_hash));
+  }
+}
+
 void bucket_series::open_arrivals(const uint8_t* source,
                                   std::vector<std::pair<int64_t, uint64_t>>& out) const {
   if (arrival_capacity_ == 0) {
     return;
   }
   // Every bucket up to closed_through_ was folded by this (the calling) thread: only later ones
-  // are open, and their slots are not reused until folded. Checking the bucket, not only the
-  // slot's flag, keeps a slot the lcore is taking for a new bucket from reading as the old one.
-  const int64_t closed = closed_through_.load(std::memory_order_acquire);
-  for (const series_slot& s : slots_) {
-    const int64_t bucket = s.bucket.load(std::memory_order_acquire);
-    if (bucket < 0 || bucket <= closed || s.collected.load(std::memory_order_acquire)) {
-      continue;
-    }
-    // Entries below the published count are written; move_source() may rewrite one as it is
-    // read here (a provisional cluster replaced), which at worst shows the one it replaces.
-    const uint32_t n = s.arrival_count.load(std::memory_order_acquire);
-    const size_t before = out.size();
-    for (uint32_t i = 0; i < n; ++i) {
-      source_arrival a;
-      std::memcpy(&a, &s.arrivals[i], sizeof a);
-      if (std::memcmp(a.source, source, sizeof a.source) == 0) {
-        out.emplace_back(bucket, a.key);
-      }
-    }
-    if (s.bucket.load(std::memory_order_acquire) != bucket) {
-      out.resize(before);  // taken for another bucket meanwhile
-    }
+  // are open, and their slots are not reused until folded.
+  read_open(slots_, closed_through_.load(std::memory_order_acquire), out,
+            [&](int64_t bucket, const series_slot& s) {
+              // Entries below the published count are written; move_source() may rewrite one as
+              // it is read here (a provisional cluster replaced), which at worst shows the one
+              // it replaces.
+              const uint32_t n = s.arrival_count.load(std::memory_order_acquire);
+              for (uint32_t i = 0; i < n; ++i) {
+                source_arrival a;
+                std::memcpy(&a, &s.arrivals[i], sizeof a);
+                if (std::memcmp(a.source, source, sizeof a.source) == 0) {
+                  out.emplace_back(bucket, a.key);
+                }
+              }
+            });
+}
+
+void bucket_series::open_tallies(const uint8_t* source,
+                                 std::vector<std::pair<int64_t, uint64_t>>& out) const {
+  if (arrival_capacity_ == 0) {
+    return;
   }
+  const uint64_t key = tally_key(address_hash(source));
+  read_open(slots_, closed_through_.load(std::memory_order_acquire), out,
+            [&](int64_t bucket, const series_slot& s) {
+              if (const keyed_entry* e = s.tallies->find(key)) {
+                out.emplace_back(bucket, e->packets.read());
+              }
+            });
 }
 
 source_arrival* bucket_series::find_arrival(series_slot& s, uint64_t key, const uint8_t* source) {

@@ -31,6 +31,15 @@ struct source_arrival {
   uint64_t key;       /**< the series key it arrived under */
 };
 
+/**
+ * A source's packets in one bucket, under bucket_series::tally_key of its address_hash
+ * (table/unique_set.hpp): what the source store adds up per source.
+ */
+struct source_tally {
+  uint64_t key;
+  uint64_t packets;
+};
+
 /** The counters of one bucket on one lcore. */
 struct series_slot {
   std::atomic<int64_t> bucket{-1};         /**< bucket held (-1: none) */
@@ -41,6 +50,8 @@ struct series_slot {
    *  count; the stats side reads the count once the bucket is closed. */
   std::unique_ptr<source_arrival[]> arrivals;
   std::atomic<uint32_t> arrival_count{0};
+  /** tally_key → the source's packets in this bucket, when arrivals are recorded */
+  std::unique_ptr<keyed_counters> tallies;
 };
 
 class bucket_series {
@@ -67,6 +78,16 @@ class bucket_series {
    */
   bool add(int64_t bucket, uint64_t combination, const uint64_t* keys, size_t n,
            uint64_t source_hash, bool known_repeat, const uint8_t* source, uint64_t packets = 1);
+
+  /**
+   * Count `packets` more of the source whose address_hash is `source_hash` in `bucket` (when
+   * arrivals are recorded; a bucket with no slot counts nothing here: add() counts it late).
+   */
+  void tally_source(int64_t bucket, uint64_t source_hash, uint64_t packets);
+  /** Start loading the line tally_source() looks at (when the bucket has its slot). */
+  void prefetch_tally(int64_t bucket, uint64_t source_hash) const;
+  /** The key a source's tally is kept under (never 0, the empty key). */
+  static uint64_t tally_key(uint64_t source_hash) { return source_hash != 0 ? source_hash : 1; }
 
   /**
    * A source counted under `from` in an open `bucket` is counted under `to` instead: its
@@ -109,6 +130,8 @@ class bucket_series {
   uint64_t unique_overflow() const;
   /** Source arrivals a bucket had no room to record (their counts are still counted). */
   const counter& arrivals_dropped() const { return arrivals_dropped_; }
+  /** Packets whose source's tally found no room in the bucket's table (--bucket-sources). */
+  const counter& untallied() const { return untallied_; }
   /** Arrivals recorded per bucket (0: none). */
   uint32_t arrival_capacity() const { return arrival_capacity_; }
 
@@ -119,6 +142,8 @@ class bucket_series {
    * (series_store::close): a slot is reused only after that thread has folded it.
    */
   void open_arrivals(const uint8_t* source, std::vector<std::pair<int64_t, uint64_t>>& out) const;
+  /** The same for the packets of `source` (16 bytes): (bucket, packets) pairs. */
+  void open_tallies(const uint8_t* source, std::vector<std::pair<int64_t, uint64_t>>& out) const;
 
  private:
   series_slot* slot_for(int64_t bucket);
@@ -131,6 +156,7 @@ class bucket_series {
   counter late_;
   counter overflow_;
   counter arrivals_dropped_;
+  counter untallied_;
   uint32_t arrival_capacity_;
 };
 

@@ -1,7 +1,5 @@
 #include "stats/keyed_counters.hpp"
 
-#include "table/unique_set.hpp"
-
 namespace scanscope {
 
 keyed_counters::keyed_counters(uint32_t entries) {
@@ -11,8 +9,7 @@ keyed_counters::keyed_counters(uint32_t entries) {
 }
 
 keyed_entry* keyed_counters::find_or_add(uint64_t key) {
-  constexpr unsigned max_probe = 16;
-  uint64_t i = light_set_key(key, 0x5e7, 0) & mask_;
+  uint64_t i = home(key);
   for (unsigned probe = 0; probe <= max_probe; ++probe, i = (i + 1) & mask_) {
     keyed_entry& e = entries_[i];
     const uint64_t k = e.key.load(std::memory_order_relaxed);
@@ -26,6 +23,20 @@ keyed_entry* keyed_counters::find_or_add(uint64_t key) {
       ++used_;
       e.key.store(key, std::memory_order_release);
       return &e;
+    }
+  }
+  return nullptr;
+}
+
+const keyed_entry* keyed_counters::find(uint64_t key) const {
+  uint64_t i = home(key);
+  for (unsigned probe = 0; probe <= max_probe; ++probe, i = (i + 1) & mask_) {
+    const uint64_t k = entries_[i].key.load(std::memory_order_acquire);
+    if (k == key) {
+      return &entries_[i];
+    }
+    if (k == 0) {
+      return nullptr;
     }
   }
   return nullptr;

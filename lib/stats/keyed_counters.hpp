@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "common/counter.hpp"
+#include "table/unique_set.hpp"
 
 namespace scanscope {
 
@@ -30,6 +31,12 @@ class keyed_counters {
   /** The entry of a non-zero key, added if new; null when there is no room. */
   keyed_entry* find_or_add(uint64_t key);
 
+  /** The entry of `key` when present, else null; safe from another thread. */
+  const keyed_entry* find(uint64_t key) const;
+
+  /** Start loading the line find_or_add(key) looks at first. */
+  void prefetch(uint64_t key) const { __builtin_prefetch(&entries_[home(key)]); }
+
   /** Forget every entry (owning lcore only, when no reader looks: see bucket_series). */
   void clear();
 
@@ -47,6 +54,9 @@ class keyed_counters {
   uint64_t capacity() const { return mask_ + 1; }
 
  private:
+  static constexpr unsigned max_probe = 16;
+  uint64_t home(uint64_t key) const { return light_set_key(key, 0x5e7, 0) & mask_; }
+
   std::unique_ptr<keyed_entry[]> entries_;
   uint64_t mask_;
   uint64_t used_ = 0;

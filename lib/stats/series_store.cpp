@@ -51,6 +51,9 @@ closed_bucket series_store::close(int64_t bucket, const std::vector<bucket_serie
       if (slot.arrivals) {
         const uint32_t n = slot.arrival_count.load(std::memory_order_acquire);
         out.arrivals.insert(out.arrivals.end(), slot.arrivals.get(), slot.arrivals.get() + n);
+        slot.tallies->for_each([&](uint64_t key, const keyed_entry& entry) {
+          out.tallies.push_back({key, entry.packets.read()});
+        });
       }
       slot.collected.store(true, std::memory_order_release);
     }

@@ -63,6 +63,7 @@ struct closed_bucket {
   /** The sources that arrived under each key, when the lcores record them (one per key and
    *  source: an lcore holds every packet of a source) */
   std::vector<source_arrival> arrivals;
+  std::vector<source_tally> tallies;      /**< each source's packets, with the arrivals */
   std::vector<const surge_event*> surges; /**< surges that opened or ended */
   campaign_detector::changes campaigns;   /**< campaigns opened or ended, lead changes */
   bool detected = true; /**< false: the bucket was read back already and was added to */

@@ -25,12 +25,23 @@ void stretch(Span& s, int64_t bucket, bool is_new) {
 
 }  // namespace
 
-void pending_sources::add(int64_t bucket, const std::vector<source_arrival>& arrivals) {
+void pending_sources::add(int64_t bucket, const std::vector<source_arrival>& arrivals,
+                          const std::vector<source_tally>& tallies) {
+  std::unordered_map<uint64_t, uint64_t> packets;
+  packets.reserve(tallies.size());
+  for (const source_tally& t : tallies) {
+    packets[t.key] += t.packets;
+  }
   for (const source_arrival& a : arrivals) {
     address source;
     std::memcpy(&source.hi, a.source, 8);
     std::memcpy(&source.lo, a.source + 8, 8);
     auto [s, new_source] = sources_.try_emplace(source);
+    if (new_source || bucket > s->second.when.last) {
+      // The source's first arrival in this bucket brings its packets in it.
+      const auto p = packets.find(bucket_series::tally_key(address_hash(a.source)));
+      s->second.packets += p != packets.end() ? p->second : 0;
+    }
     stretch(s->second.when, bucket, new_source);
     std::vector<keyed_span>& keys = s->second.keys;
     auto k = std::find_if(keys.begin(), keys.end(),
@@ -74,6 +85,7 @@ std::vector<source_sighting> pending_sources::take(const series_names& names,
     sighting.first_end = start(entry.when.first) + width_s;
     sighting.last_seen = start(entry.when.last) + width_s;
     sighting.buckets = entry.when.buckets;
+    sighting.packets = entry.packets;
     for (const keyed_span& k : entry.keys) {
       const series_key::kind kind = series_key::kind_of(k.key);
       const series_labels l = label_series_key(names, k.key);

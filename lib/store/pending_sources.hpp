@@ -20,8 +20,12 @@ namespace scanscope {
 
 class pending_sources {
  public:
-  /** The arrivals of closed bucket `bucket` (buckets come in increasing order). */
-  void add(int64_t bucket, const std::vector<source_arrival>& arrivals);
+  /**
+   * The arrivals of closed bucket `bucket` (buckets come in increasing order), and its sources'
+   * packets: a tally counts for the source whose arrivals in the bucket match its key.
+   */
+  void add(int64_t bucket, const std::vector<source_arrival>& arrivals,
+           const std::vector<source_tally>& tallies);
 
   /** What `from` holds of `source` (16 bytes), into this one (empty of it): a lookup's copy. */
   void add_source_of(const pending_sources& from, const uint8_t* source);
@@ -62,6 +66,7 @@ class pending_sources {
    *  a live lookup copies without walking every pair. */
   struct source_entry {
     span when;
+    uint64_t packets = 0;
     std::vector<keyed_span> keys;
   };
 

@@ -13,7 +13,8 @@ namespace scanscope {
 
 namespace {
 
-constexpr int schema_version = 1;
+// 2: sources.packets (added to a version 1 store at start).
+constexpr int schema_version = 2;
 /** A new source's country when no per-country key told it. */
 const std::string unknown_country = unknown_country_code;
 
@@ -27,7 +28,8 @@ CREATE TABLE IF NOT EXISTS sources(
   buckets INTEGER NOT NULL,
   country TEXT NOT NULL,
   asn INTEGER NOT NULL,
-  actor TEXT NOT NULL
+  actor TEXT NOT NULL,
+  packets INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sources_by_last_seen ON sources(last_seen);
 CREATE TABLE IF NOT EXISTS activity(
@@ -100,11 +102,13 @@ void add_sighting(stored_source& s, const source_sighting& x) {
     s.first_seen = x.first_seen;
     s.last_seen = x.last_seen;
     s.buckets = x.buckets;
+    s.packets = x.packets;
     s.country = x.country.empty() ? unknown_country : x.country;
     s.asn = x.asn;
     s.actor = x.actor;
   } else {
     s.buckets += x.buckets - (x.first_end <= s.last_seen ? 1 : 0);
+    s.packets += x.packets;
     s.first_seen = std::min(s.first_seen, x.first_seen);
     s.last_seen = std::max(s.last_seen, x.last_seen);
     s.country = x.country.empty() ? s.country : x.country;
@@ -188,6 +192,18 @@ bool source_store::prepare(std::string& error) {
     sqlite3_free(message);
     return false;
   }
+  // A version 1 store has no packets column: its sources count from now on.
+  sqlite3_stmt* probe = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT packets FROM sources LIMIT 0", -1, &probe, nullptr) !=
+          SQLITE_OK &&
+      sqlite3_exec(db_, "ALTER TABLE sources ADD COLUMN packets INTEGER NOT NULL DEFAULT 0",
+                   nullptr, nullptr, &message) != SQLITE_OK) {
+    error = std::string("cannot add the packets column: ") +
+            (message != nullptr ? message : sqlite3_errmsg(db_));
+    sqlite3_free(message);
+    return false;
+  }
+  sqlite3_finalize(probe);
   sqlite3_exec(db_, ("PRAGMA user_version=" + std::to_string(schema_version)).c_str(), nullptr,
                nullptr, nullptr);
   const auto make = [&](const char* sql, sqlite3_stmt*& s) {
@@ -202,17 +218,20 @@ bool source_store::prepare(std::string& error) {
   // those keys were dropped by a full bucket): a known actor never turns into a stranger.
   return make("UPDATE sources SET first_seen=min(first_seen, ?2), "
               "buckets=buckets+?7-(?8<=last_seen), last_seen=max(last_seen, ?3), "
+              "packets=packets+?9, "
               "country=CASE WHEN ?4='' THEN country ELSE ?4 END, "
               "asn=CASE WHEN ?5=0 THEN asn ELSE ?5 END, "
               "actor=CASE WHEN ?6='' THEN actor ELSE ?6 END WHERE address=?1",
               touch_) &&
-         make("INSERT INTO sources VALUES(?1, ?2, ?3, ?7, ?4, ?5, ?6)", insert_) &&
+         make("INSERT INTO sources(address, first_seen, last_seen, buckets, country, asn, actor, "
+              "packets) VALUES(?1, ?2, ?3, ?7, ?4, ?5, ?6, ?9)",
+              insert_) &&
          make("INSERT INTO activity VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
               "ON CONFLICT DO UPDATE SET first_seen=min(first_seen, excluded.first_seen), "
               "last_seen=max(last_seen, excluded.last_seen), category=excluded.category",
               activity_) &&
-         make("SELECT address, first_seen, last_seen, buckets, country, asn, actor FROM sources "
-              "WHERE address=?1",
+         make("SELECT address, first_seen, last_seen, buckets, country, asn, actor, packets "
+              "FROM sources WHERE address=?1",
               source_) &&
          make("SELECT kind, port, protocol, value, category, first_seen, last_seen FROM activity "
               "WHERE address=?1 ORDER BY kind, port, protocol, value",
@@ -310,6 +329,7 @@ void source_store::add_chunk(const source_sighting* first, size_t n) {
       sqlite3_bind_int64(st, 5, s.asn);
       bind_text(st, 6, s.actor);
       sqlite3_bind_int64(st, 7, to_sql(s.buckets));
+      sqlite3_bind_int64(st, 9, to_sql(s.packets));
     }
     sqlite3_bind_int64(touch_, 8, to_sql(s.first_end));
     if (!step_done(touch_)) {
@@ -395,6 +415,7 @@ stored_source source_row(sqlite3_stmt* s) {
   out.country = column_text(s, 4);
   out.asn = static_cast<uint32_t>(sqlite3_column_int64(s, 5));
   out.actor = column_text(s, 6);
+  out.packets = static_cast<uint64_t>(sqlite3_column_int64(s, 7));
   return out;
 }
 }  // namespace
@@ -418,8 +439,8 @@ void source_store::for_each(uint64_t since_s,
   std::lock_guard<std::mutex> hold(lock_);
   sqlite3_stmt* all = nullptr;
   if (sqlite3_prepare_v2(db_,
-                         "SELECT address, first_seen, last_seen, buckets, country, asn, actor "
-                         "FROM sources WHERE last_seen>?1 ORDER BY address",
+                         "SELECT address, first_seen, last_seen, buckets, country, asn, actor, "
+                         "packets FROM sources WHERE last_seen>?1 ORDER BY address",
                          -1, &all, nullptr) != SQLITE_OK) {
     return;
   }

@@ -44,6 +44,7 @@ struct source_sighting {
   uint64_t first_end = 0;  /**< end of the first bucket */
   uint64_t last_seen = 0;  /**< end of the last bucket */
   uint64_t buckets = 1;    /**< buckets it showed in */
+  uint64_t packets = 0;    /**< packets it sent in them (each bucket's, added up) */
   std::string country; /**< ISO code; empty: not told (kept as stored, ZZ when new) */
   uint32_t asn = 0;
   std::string actor;   /**< empty: none */
@@ -63,6 +64,7 @@ struct stored_source {
   uint64_t first_seen = 0; /**< seconds since the epoch: start of its first bucket */
   uint64_t last_seen = 0;  /**< end of its last bucket */
   uint64_t buckets = 0;    /**< buckets it showed in */
+  uint64_t packets = 0;    /**< packets it sent in them */
   std::string country;
   uint32_t asn = 0;
   std::string actor;

@@ -81,6 +81,7 @@ unwritten_source store_feed::unwritten(const uint8_t* source, const std::string&
   }
   out.waiting.add_source_of(pending_, source);
   std::lock_guard<std::mutex> hold(lock_);
+  const uint64_t tally = bucket_series::tally_key(address_hash(source));
   for (const store_bucket& b : queue_) {
     std::vector<source_arrival> its;
     for (const source_arrival& a : b.arrivals) {
@@ -88,7 +89,13 @@ unwritten_source store_feed::unwritten(const uint8_t* source, const std::string&
         its.push_back(a);
       }
     }
-    out.waiting.add(b.bucket, its);
+    std::vector<source_tally> packets;
+    for (const source_tally& t : b.tallies) {
+      if (t.key == tally) {
+        packets.push_back(t);
+      }
+    }
+    out.waiting.add(b.bucket, its, packets);
   }
   return out;
 }
@@ -109,7 +116,7 @@ void store_feed::run() {
       hold.unlock();
       {
         std::lock_guard<std::mutex> view(view_lock_);
-        pending_.add(b.bucket, b.arrivals);
+        pending_.add(b.bucket, b.arrivals, b.tallies);
         names = std::move(b.names);
         categories = std::move(b.categories);
         hold.lock();

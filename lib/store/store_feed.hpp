@@ -30,6 +30,7 @@ namespace scanscope {
 struct store_bucket {
   int64_t bucket = 0;
   std::vector<source_arrival> arrivals;
+  std::vector<source_tally> tallies;   /**< its sources' packets */
   series_names names;                  /**< the names behind its keys when it closed */
   std::vector<std::string> categories; /**< rule slot → category when it closed */
 };

@@ -94,6 +94,9 @@ class clock_hash_table {
     return s;
   }
 
+  /** The entry at `position`, as it is (not marked as seen again). */
+  const State& at(uint32_t position) const { return slots_[position]; }
+
   /** Start loading the entry at a position from lookup_bulk(). */
   void prefetch(int32_t position) const {
     __builtin_prefetch(&slots_[static_cast<size_t>(position)]);

@@ -8,6 +8,7 @@
  */
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "common/counter.hpp"
@@ -152,6 +153,17 @@ inline uint64_t light_set_key(uint64_t a, uint64_t b, uint64_t c) {
   x ^= x >> 31;
   x *= 0xBF58476D1CE4E5B9ULL;
   return x ^ (x >> 29);
+}
+
+inline uint64_t load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/** Hash of a 16-byte source address (IPv4 mapped): what the per-source keys start from. */
+inline uint64_t address_hash(const uint8_t* addr16) {
+  return light_set_key(load64(addr16), load64(addr16 + 8), 0x5CA9);
 }
 
 }  // namespace scanscope

@@ -73,7 +73,7 @@ void unwritten_cost(Percentile pct) {
       closed.push_back(a);
     }
   }
-  waiting.add(0, closed);
+  waiting.add(0, closed, {});
   std::vector<double> open_us, waiting_us;
   for (uint64_t i = 0; i < 200; ++i) {
     bytes_of(i * 7919, source);

@@ -5,6 +5,7 @@
   answered by GET /api/v1/sources/<address> with both ports, both signatures, `malicious` and
   the reason; a background source put in an actor's range is `benign`; an address never seen is
   404 and a malformed one 400.
+- Each answer's packets are the frames tcpdump counts from the address.
 - The answers come from the store after a restart: the serving run reads one frame dated after
   the month, with the first run's series folder and store.
 - The store's families in /metrics and the report (its "source_store" object) agree.
@@ -44,6 +45,21 @@ def syn_sources(pcap, port=None):
     out = subprocess.run(["tcpdump", "-nn", "-q", "-r", pcap, bpf], capture_output=True,
                          text=True, timeout=300).stdout
     return {line.split()[2].rsplit(".", 1)[0] for line in out.splitlines() if " IP " in line}
+
+
+def packets_from(pcaps, addresses):
+    """Frames each of `addresses` sent in the captures `pcaps`, as tcpdump reads them."""
+    counts = dict.fromkeys(addresses, 0)
+    bpf = " or ".join(f"src host {a}" for a in addresses)
+    for pcap in pcaps:
+        out = subprocess.run(["tcpdump", "-nn", "-q", "-r", pcap, bpf], capture_output=True,
+                             text=True, timeout=300).stdout
+        for line in out.splitlines():
+            sender = line.split()[2]  # ADDRESS.PORT, or ADDRESS for a packet without ports
+            sender = sender if sender in counts else sender.rsplit(".", 1)[0]
+            if sender in counts:
+                counts[sender] += 1
+    return counts
 
 
 def store_args(tmp, truth, actors_conf):
@@ -146,7 +162,9 @@ def check_sources(scanscope, config, pcap, args, background, tmp, report_path):
             failures.append("sources: the restarted scanscope never served")
             return
         syn_to_3333, syn_anywhere = syn_sources(pcap, 3333), syn_sources(pcap)
-        for address in sorted(both)[:5]:
+        looked_up = sorted(both)[:5]
+        sent = packets_from([pcap, later], looked_up + [background])
+        for address in looked_up:
             status, body = get(f"{base}/api/v1/sources/{address}")
             check(f"sources: GET /api/v1/sources/{address}", status, 200)
             if status != 200:
@@ -159,6 +177,7 @@ def check_sources(scanscope, config, pcap, args, background, tmp, report_path):
                   {(3333, "claymore-getstat1"), (52869, "realtek-upnp-addportmapping")} <= names,
                   True)
             check(f"sources: {address} classification", s["classification"], "malicious")
+            check(f"sources: {address} packets (tcpdump's)", s["packets"], sent[address])
             # Techniques from what the capture holds: a SYN to 3333 is `syn` there, and a tag.
             sent_syn = address in syn_to_3333
             check(f"sources: {address} technique syn on 3333",
@@ -171,7 +190,8 @@ def check_sources(scanscope, config, pcap, args, background, tmp, report_path):
                   s["reason"] in past_recon, True)
         status, body = get(f"{base}/api/v1/sources/{background}")
         check(f"sources: actor's {background}", status == 200 and
-              (json.loads(body)["classification"], json.loads(body)["actor"]), ("benign", ACTOR))
+              (json.loads(body)["classification"], json.loads(body)["actor"],
+               json.loads(body)["packets"]), ("benign", ACTOR, sent[background]))
         check("sources: never seen", get(f"{base}/api/v1/sources/203.0.113.254")[0], 404)
         check("sources: malformed", get(f"{base}/api/v1/sources/203.0.113.2544")[0], 400)
         check_pivots(base, pcap, report_path)

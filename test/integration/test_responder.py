@@ -127,6 +127,14 @@ def synacks_from(frames, mac):
     return out
 
 
+def from_address(frames, address):
+    """Ethernet frames whose IPv4 or IPv6 source is `address` (text)."""
+    import ipaddress
+    want = ipaddress.ip_address(address).packed
+    ethertype, at = (b"\x08\x00", 26) if len(want) == 4 else (b"\x86\xdd", 22)
+    return [f for _, f in frames if f[12:14] == ethertype and f[at:at + len(want)] == want]
+
+
 def from_mac(frames, mac):
     want = bytes.fromhex(mac.replace(":", ""))
     return [f for _, f in frames if f[6:12] == want]
@@ -230,9 +238,11 @@ def responder_on(scanscope, source_dir, tmp, failures):
     cap = capture(SCAN, SCAN_IF, os.path.join(tmp, "on.pcap"), os.path.join(tmp, "on.tcpdump"))
     got = clients(tmp, mac)
     live_lookup(failures)
-    cap.stop()
+    # The capture ends after the sensor: it holds every frame the sensor may have counted.
     report = s.stop()
-    synacks = synacks_from(read_pcap(cap.path), mac)
+    cap.stop()
+    frames = read_pcap(cap.path)
+    synacks = synacks_from(frames, mac)
     if len(synacks) == 0:
         failures.append("responder on: tcpdump saw no SYN-ACK from the sensor")
     for client in ("curl", "curl6"):
@@ -268,7 +278,8 @@ def responder_on(scanscope, source_dir, tmp, failures):
     for tool in ("nmap", "masscan"):
         if not any(t == tool and row["synacks_sent"] > 0 for (_, t), row in rows.items()):
             failures.append(f"no SYN-ACK counted for {tool}'s SYNs: {sorted(rows)}")
-    check_live_store(store, failures)
+    check_live_store(store, {a: len(from_address(frames, a)) for a in (SCANNER, SCANNER6)},
+                     failures)
     return synacks
 
 
@@ -300,21 +311,28 @@ def live_lookup(failures):
     ports = {p["port"] for p in answer["ports"]}
     signatures = {(s["port"], s["name"]) for s in answer["signatures"]}
     want = {(3333, "claymore-getstat1"), (52869, "realtek-upnp-addportmapping")}
-    if not {3333, 52869} <= ports or not want <= signatures or \
+    # Packets from the open bucket's tally: nothing is written to the store yet.
+    if not {3333, 52869} <= ports or not want <= signatures or answer["packets"] == 0 or \
             answer["classification"] != "malicious" or \
             "realtek-upnp-addportmapping" not in answer["reason"]:
         failures.append(f"live lookup of {SCANNER} in the open bucket: {answer}")
     else:
-        print(f"live lookup: {SCANNER} malicious ({answer['reason']}), ports {sorted(ports)}")
+        print(f"live lookup: {SCANNER} malicious ({answer['reason']}), ports {sorted(ports)}, "
+              f"{answer['packets']} packets")
 
 
-def check_live_store(path, failures):
+def check_live_store(path, sent, failures):
     """The source store as sqlite3 shows it after the live run: the scanner's address with the
     ports it probed, the requests it made after the handshakes and the conversation stages it
-    reached, over IPv4 and IPv6."""
+    reached, over IPv4 and IPv6; its packets are the frames tcpdump saw it send (`sent`)."""
     with sqlite3.connect(path) as db:
         seen = set(db.execute("SELECT address, kind, port, value FROM activity"))
         sources = {a for (a,) in db.execute("SELECT address FROM sources")}
+        packets = dict(db.execute("SELECT address, packets FROM sources"))
+    if {a: packets.get(a) for a in sent} != sent:
+        failures.append(f"source store after the live run: packets {packets}, tcpdump saw {sent}")
+    else:
+        print(f"live store: packets per source as tcpdump saw them sent: {sent}")
     want = {(SCANNER, "port", 8545, ""), (SCANNER, "port", 3333, ""),
             (SCANNER, "port", 5555, ""), (SCANNER, "signature", 8545, "eth-accounts"),
             (SCANNER, "signature", 3333, "claymore-getstat1"),

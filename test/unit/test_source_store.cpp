@@ -1,6 +1,8 @@
 // The source store: what a source did over buckets, the verdict on it, its budget, retention,
 // a restart, a damaged file; the endpoints' answers and the arrivals it is fed from.
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -63,19 +65,25 @@ const stored_activity* find(const stored_source& s, const std::string& kind, uin
 TEST_CASE("a source's activity over buckets, and a bucket taken twice counts once") {
   temp_dir dir;
   auto store = open_store({dir.file("s.db"), 100, 744 * hour});
-  store->add_bucket(t0, t0 + hour,
-                    {sighting("198.51.100.7", {port(3333), tool(3333, "mirai"),
-                                               signature(3333, "claymore-getstat1", "recon")})});
-  const std::vector<source_sighting> second = {sighting(
+  source_sighting first = sighting(
+      "198.51.100.7",
+      {port(3333), tool(3333, "mirai"), signature(3333, "claymore-getstat1", "recon")});
+  first.packets = 3;
+  store->add_bucket(t0, t0 + hour, {first});
+  std::vector<source_sighting> second = {sighting(
       "198.51.100.7", {port(52869), signature(52869, "realtek-upnp-addportmapping", "exploit")})};
+  second[0].packets = 4;
   store->add_bucket(t0 + 5 * hour, t0 + 6 * hour, second);
-  store->add_bucket(t0 + 5 * hour, t0 + 6 * hour, second);  // a restart completing it
+  // A restart completing it: the packets are the second run's own, so they add up.
+  second[0].packets = 2;
+  store->add_bucket(t0 + 5 * hour, t0 + 6 * hour, second);
 
   const auto s = store->lookup("198.51.100.7");
   REQUIRE(s);
   CHECK(s->first_seen == t0);
   CHECK(s->last_seen == t0 + 6 * hour);
   CHECK(s->buckets == 2);
+  CHECK(s->packets == 3 + 4 + 2);
   CHECK(s->country == "KR");
   CHECK(s->asn == 4766);
   REQUIRE(find(*s, "port", 3333));
@@ -197,6 +205,34 @@ TEST_CASE("the store survives a restart, and a damaged one is set aside") {
   CHECK(aside == 1);
 }
 
+TEST_CASE("a store of the first schema gains the packets column and keeps its sources") {
+  temp_dir dir;
+  const std::string path = dir.file("v1.db");
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  // The first schema's sources table, as a store of that version has it.
+  const char* v1 =
+      "CREATE TABLE sources(address TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, "
+      "last_seen INTEGER NOT NULL, buckets INTEGER NOT NULL, country TEXT NOT NULL, "
+      "asn INTEGER NOT NULL, actor TEXT NOT NULL) WITHOUT ROWID;"
+      "INSERT INTO sources VALUES('192.0.2.77', 1515369600, 1515373200, 1, 'JP', 2516, '');"
+      "PRAGMA user_version=1;";
+  REQUIRE(sqlite3_exec(db, v1, nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto store = open_store({path, 100, 744 * hour});
+  auto s = store->lookup("192.0.2.77");
+  REQUIRE(s);
+  CHECK(s->country == "JP");
+  CHECK(s->packets == 0);
+  source_sighting more = sighting("192.0.2.77", {port(23)});
+  more.packets = 12;
+  store->add_bucket(t0 + hour, t0 + 2 * hour, {more});
+  s = store->lookup("192.0.2.77");
+  REQUIRE(s);
+  CHECK(s->packets == 12);
+  CHECK(s->buckets == 2);
+}
+
 TEST_CASE("a store that cannot be opened is an error naming its path") {
   std::string error, notice;
   auto store = source_store::open({"/nonexistent-folder/s.db", 100, hour}, error, notice);
@@ -268,10 +304,16 @@ TEST_CASE("arrivals of several buckets merge into one sighting per source, keys 
   const uint64_t getstat = series_key::make(series_key::kind::signature, p, 0, 1);
   pending_sources pending;
   const int64_t b0 = static_cast<int64_t>(t0 / hour);
-  pending.add(b0, {arrival(on_port), arrival(getstat),
-                   arrival(series_key::make(series_key::kind::actor, p, 1, 0)),
-                   arrival(series_key::make(series_key::kind::as, p, 4766, 0))});
-  pending.add(b0 + 3, {arrival(on_port)});
+  // Its packets per bucket, beside another source's (an address that brings no arrival).
+  const uint64_t its = bucket_series::tally_key(address_hash(addr));
+  const uint8_t other[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 8};
+  const uint64_t others = bucket_series::tally_key(address_hash(other));
+  pending.add(b0,
+              {arrival(on_port), arrival(getstat),
+               arrival(series_key::make(series_key::kind::actor, p, 1, 0)),
+               arrival(series_key::make(series_key::kind::as, p, 4766, 0))},
+              {{others, 100}, {its, 5}});
+  pending.add(b0 + 3, {arrival(on_port)}, {{its, 2}, {others, 9}});
   CHECK(pending.size() == 4);
   const auto out = pending.take(names, {"recon"}, hour);
   CHECK(pending.empty());
@@ -285,6 +327,7 @@ TEST_CASE("arrivals of several buckets merge into one sighting per source, keys 
   CHECK(s.first_end == t0 + hour);
   CHECK(s.last_seen == t0 + 4 * hour);
   CHECK(s.buckets == 2);
+  CHECK(s.packets == 7);
   REQUIRE(s.activity.size() == 2);
   for (const source_activity& what : s.activity) {
     CHECK(what.port == 3333);

@@ -1,10 +1,12 @@
 // A source's repeats of its last combination skip every distinct-source look (the source's
 // repeat memo): their packets must still count in the hour's series and the fingerprint slot,
-// a closed hour must take none of them, and the next hour must count the combination anew.
+// a closed hour must take none of them, and the next hour must count the combination anew;
+// each source's packets in a bucket are tallied for the source store, its repeats included.
 #include <catch2/catch.hpp>
 
 #include "frame_builder.hpp"
 #include "pipeline/worker.hpp"
+#include "stats/series_store.hpp"
 
 using namespace scanscope;
 using namespace scanscope::test;
@@ -98,4 +100,75 @@ TEST_CASE("a source's repeats count where a search would count them", "[worker]"
   CHECK(port_entry(*w, hour + 1, port) == std::make_pair(uint64_t{40}, uint64_t{1}));
   CHECK(fingerprint_packets(*w, port) == 305);
   CHECK(w->series().late().read() == 25);
+}
+
+TEST_CASE("each source's packets in a bucket are tallied, its waiting repeats included",
+          "[worker]") {
+  std::string error;
+  const auto ports = watched_ports::build({{8545, transport::tcp, "ethereum-jsonrpc"}}, error);
+  REQUIRE(ports);
+  const auto clusters = cluster_rules::parse(cluster_rules::default_text(), "built-in", error);
+  REQUIRE(clusters);
+  worker_config config;
+  config.ports = &*ports;
+  config.clusters = &*clusters;
+  config.source_capacity = 64;
+  config.unique_slots = 1 << 12;
+  config.fingerprint_slots = 64;
+  config.bucket_arrivals = 1024;
+  config.name = "tallies";
+  auto w = worker::create(config, error);
+  REQUIRE(w);
+
+  // Source A sweeps 8545 (repeats that wait in its record), sends UDP to an unwatched port and
+  // ICMP echoes; source B's SYNs interleave with A's sweep. Bursts of 32, as an lcore takes them.
+  const int64_t hour = 400000;
+  const uint64_t start = static_cast<uint64_t>(hour) * hour_ns + 1000;
+  const uint32_t a = 0xC6336401, b = 0xC6336402;  // 198.51.100.1, .2
+  std::vector<bytes> frames;
+  for (uint32_t i = 0; i < 300; ++i) {
+    ipv4_fields v4;
+    v4.src = i % 6 == 5 ? b : a;
+    v4.dst = 0xCB007100u + i;
+    frames.push_back(ethernet(0x0800) + ipv4(v4, tcp(tcp_fields{})));
+  }
+  for (uint32_t i = 0; i < 20; ++i) {
+    ipv4_fields v4;
+    v4.proto = 17;
+    v4.dst = 0xCB007100u + i;
+    frames.push_back(ethernet(0x0800) + ipv4(v4, udp(5000, 53)));
+  }
+  for (uint32_t i = 0; i < 7; ++i) {
+    ipv4_fields v4;
+    v4.proto = 1;
+    frames.push_back(ethernet(0x0800) + ipv4(v4, icmp(8, 0)));
+  }
+  std::vector<frame_ref> refs;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const auto n = static_cast<uint32_t>(frames[i].size());
+    refs.push_back({frames[i].data(), n, n, start + i});
+  }
+  for (size_t i = 0; i < refs.size(); i += 32) {
+    w->handle_burst(&refs[i], static_cast<uint16_t>(std::min<size_t>(32, refs.size() - i)));
+  }
+  w->fold_repeats();
+
+  series_store store(24, surge_settings{});
+  const closed_bucket closed = store.close(hour, {&w->series()});
+  const auto tally_of = [&](uint32_t v4) {
+    uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    for (int i = 0; i < 4; ++i) {
+      mapped[12 + i] = static_cast<uint8_t>(v4 >> (24 - 8 * i));
+    }
+    const uint64_t key = bucket_series::tally_key(address_hash(mapped));
+    uint64_t n = 0;
+    for (const source_tally& t : closed.tallies) {
+      n += t.key == key ? t.packets : 0;
+    }
+    return n;
+  };
+  CHECK(tally_of(a) == 250 + 20 + 7);
+  CHECK(tally_of(b) == 50);
+  CHECK(closed.tallies.size() == 2);
+  CHECK(w->series().untallied().read() == 0);
 }
