@@ -160,10 +160,7 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
   return true;
 }
 
-void bucket_series::tally_source(int64_t bucket, uint64_t source_hash, uint64_t packets) {
-  if (arrival_capacity_ == 0) {
-    return;
-  }
+void bucket_series::tally(int64_t bucket, uint64_t source_hash, uint64_t packets) {
   series_slot* s = slot_for(bucket);
   if (s == nullptr) {
     return;
@@ -176,9 +173,9 @@ void bucket_series::tally_source(int64_t bucket, uint64_t source_hash, uint64_t 
   e->packets.add(packets);
 }
 
-void bucket_series::prefetch_tally(int64_t bucket, uint64_t source_hash) const {
+void bucket_series::prefetch_tally_line(int64_t bucket, uint64_t source_hash) const {
   const series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
-  if (s.tallies && s.bucket.load(std::memory_order_relaxed) == bucket) {
+  if (s.bucket.load(std::memory_order_relaxed) == bucket) {
     s.tallies->prefetch(tally_key(source_hash));
   }
 }

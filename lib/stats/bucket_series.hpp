@@ -83,9 +83,17 @@ class bucket_series {
    * Count `packets` more of the source whose address_hash is `source_hash` in `bucket` (when
    * arrivals are recorded; a bucket with no slot counts nothing here: add() counts it late).
    */
-  void tally_source(int64_t bucket, uint64_t source_hash, uint64_t packets);
+  void tally_source(int64_t bucket, uint64_t source_hash, uint64_t packets) {
+    if (arrival_capacity_ != 0) {
+      tally(bucket, source_hash, packets);
+    }
+  }
   /** Start loading the line tally_source() looks at (when the bucket has its slot). */
-  void prefetch_tally(int64_t bucket, uint64_t source_hash) const;
+  void prefetch_tally(int64_t bucket, uint64_t source_hash) const {
+    if (arrival_capacity_ != 0) {
+      prefetch_tally_line(bucket, source_hash);
+    }
+  }
   /** The key a source's tally is kept under (never 0, the empty key). */
   static uint64_t tally_key(uint64_t source_hash) { return source_hash != 0 ? source_hash : 1; }
 
@@ -147,6 +155,8 @@ class bucket_series {
 
  private:
   series_slot* slot_for(int64_t bucket);
+  void tally(int64_t bucket, uint64_t source_hash, uint64_t packets);
+  void prefetch_tally_line(int64_t bucket, uint64_t source_hash) const;
   void record_arrival(series_slot& s, uint64_t key, const uint8_t* source);
   /** The arrival of `source` under `key`, searched from the latest (nullptr: none). */
   source_arrival* find_arrival(series_slot& s, uint64_t key, const uint8_t* source);

@@ -1,7 +1,7 @@
 // Cycles per packet of each RX stage on frames held in memory (no I/O): parse, built-in tool
 // fingerprint and fingerprint key, source-table lookup, and the whole worker. Prints a table.
 //
-//   build/test/stage_bench [--packets N] [--sources N] [--capacity N]
+//   build/test/stage_bench [--packets N] [--sources N] [--capacity N] [--bucket-sources N]
 //
 // Frames are SYNs from `sources` addresses in a mix of tools (masscan, ZMap, nmap, Mirai,
 // plain Linux stacks) to watched and random ports, built in memory before timing starts. The
@@ -10,7 +10,9 @@
 // or plain HTTP payload, closed in the same segment, PSH|ACK|FIN, or by a FIN of their own)
 // through a worker with the payload rules (--rules FILE, default config/signatures.rules of the
 // source tree). A last stage times the location lookup a new source costs (--geo-db FILE,
-// default Debian's libloc database).
+// default Debian's libloc database). --bucket-sources N times the workers as a sensor with a
+// source store or a fleet store runs them: each bucket lists its sources' arrivals and tallies
+// (0, the default: as without either).
 
 #include <rte_cycles.h>
 #include <unistd.h>
@@ -39,6 +41,7 @@ struct options {
   uint64_t packets = 20000000;
   uint32_t sources = 100000;
   uint32_t capacity = 262144;
+  uint32_t bucket_sources = 0;  // --bucket-sources: arrivals listed per bucket (0: none)
   int only = -1;           // run one stage (0-9) only, e.g. under a profiler
   std::string write_pcap;  // write the synthetic frames as a capture and exit
   uint32_t payload_every = 0;  // with --write-pcap: every Nth frame a one-shot request
@@ -225,9 +228,12 @@ int main(int argc, char** argv) {
       o.geo_db = argv[i + 1];
     } else if (a == "--capacity") {
       o.capacity = static_cast<uint32_t>(v);
+    } else if (a == "--bucket-sources") {
+      o.bucket_sources = static_cast<uint32_t>(v);
     } else {
       std::fprintf(stderr,
                    "usage: stage_bench [--packets N] [--sources N] [--capacity N] [--only 0-9]"
+                   " [--bucket-sources N]"
                    " [--write-pcap FILE [--payload-every N]] [--rules FILE]"
                    " [--geo-db FILE|none]\n");
       return 2;
@@ -273,6 +279,7 @@ int main(int argc, char** argv) {
   config.ports = &*ports;
   config.clusters = &*clusters;
   config.source_capacity = o.capacity;
+  config.bucket_arrivals = o.bucket_sources;
   auto w = worker::create(config, error);
   auto rules = signature_db::load(o.rules, "", error);
   if (!rules) {
