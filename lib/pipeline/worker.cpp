@@ -340,6 +340,10 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
     tool_total.sources.add();
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
+  if (k.port == watched_ports::other_index) {
+    series_.note_unwatched(k.bucket, k.source_hash, k.source->key.bytes, p.dst_port,
+                           t == transport::tcp);
+  }
   c.watched[k.port].add(link_length(f));
   c.by_dst_port[static_cast<size_t>(t)][p.dst_port].add();
 

@@ -129,6 +129,7 @@ void worker::observe_outbound(const decoded_packet& p, const frame_ref& f) {
   uint8_t client[16];
   map_address(p.src_addr, v6, host);
   map_address(p.dst_addr, v6, client);
+  series_.note_answer(bucket_of(f.time_ns), client, host, p.src_port);
   exposure_table::entry& e = exposure_.touch(
       host, p.src_port, f.time_ns,
       stats_.conversation.scalars[static_cast<size_t>(conversation_counter::exposure_evicted)]);

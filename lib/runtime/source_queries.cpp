@@ -37,8 +37,10 @@ bool canonical_address(const std::string& text, std::string& out, uint8_t* mappe
   return true;
 }
 
-/** The activities of one kind ("ports": kind port), each with where and when. */
-void write_activity(writer& w, const stored_source& s, const char* key, const char* kind) {
+/** The activities of one kind ("ports": kind port), each with where and when; the value
+ *  under `value_key`. */
+void write_activity(writer& w, const stored_source& s, const char* key, const char* kind,
+                    const char* value_key = "name") {
   w.Key(key);
   w.StartArray();
   for (const stored_activity& a : s.activity) {
@@ -49,7 +51,7 @@ void write_activity(writer& w, const stored_source& s, const char* key, const ch
     put_uint(w, "port", a.what.port);
     put_string(w, "protocol", a.what.protocol.c_str());
     if (!a.what.value.empty()) {
-      put_string(w, "name", a.what.value.c_str());
+      put_string(w, value_key, a.what.value.c_str());
     }
     if (!a.what.category.empty()) {
       put_string(w, "category", a.what.category.c_str());
@@ -86,6 +88,10 @@ void write_source(writer& w, const stored_source& s, const source_verdict& v) {
       write_activity(w, s, d.plural, d.name);
     }
   }
+  // What no series key holds: unwatched ports it probed (a bounded list), and the monitored
+  // hosts that answered it (the exposure view's join).
+  write_activity(w, s, "unwatched_ports", "unwatched");
+  write_activity(w, s, "exposures", "exposure", "host");
   w.EndObject();
 }
 

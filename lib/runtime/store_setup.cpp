@@ -52,6 +52,7 @@ std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_o
     b.bucket = closed.bucket;
     b.arrivals = closed.arrivals;
     b.tallies = closed.tallies;
+    b.facts = closed.facts;
     b.names = names_of(tables);
     b.categories = categories_of(tables);
     raw->submit(std::move(b));
@@ -67,9 +68,11 @@ unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
     unwritten_source u = feed.unwritten(source, address);
     std::vector<std::pair<int64_t, uint64_t>> open;
     std::vector<std::pair<int64_t, uint64_t>> packets;
+    std::vector<std::pair<int64_t, source_fact>> facts;
     for (const auto& w : rx.workers) {
       w->series().open_arrivals(source, open);
       w->series().open_tallies(source, packets);
+      w->series().open_facts(source, facts);
     }
     const uint64_t tally = bucket_series::tally_key(address_hash(source));
     // The open buckets after the closed ones, oldest first (an lcore holds a late bucket too).
@@ -89,7 +92,13 @@ unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
           its.push_back({tally, n});
         }
       }
-      u.waiting.add(b, bucket, its);
+      std::vector<source_fact> its_facts;
+      for (const auto& [at, f] : facts) {
+        if (at == b) {
+          its_facts.push_back(f);
+        }
+      }
+      u.waiting.add(b, bucket, its, its_facts);
     }
     unwritten_sightings out;
     out.writing = std::move(u.writing);

@@ -13,6 +13,8 @@ constexpr uint64_t key_salt = 0xB0C;
 constexpr uint64_t moved_salt = 0xB0D;
 // Keys callers ask first_in_bucket() about (the event log's alerts).
 constexpr uint64_t first_salt = 0xB0F;
+// A source's fact listed in a bucket: once per (source, port) or (client, host, port).
+constexpr uint64_t fact_salt = 0xB10;
 
 /**
  * Stats side: call `read(bucket, slot)` for each slot of `slots` whose bucket is open (after
@@ -20,9 +22,8 @@ constexpr uint64_t first_salt = 0xB0F;
  * another bucket meanwhile. Checking the bucket, not only the slot's flag, keeps a slot the
  * lcore is taking for a new bucket from reading as the old one.
  */
-template <typename Read>
-void read_open(const series_slot* slots, int64_t closed,
-               std::vector<std::pair<int64_t, uint64_t>>& out, Read&& read) {
+template <typename Out, typename Read>
+void read_open(const series_slot* slots, int64_t closed, Out& out, Read&& read) {
   for (size_t i = 0; i < bucket_series::slots; ++i) {
     const series_slot& s = slots[i];
     const int64_t bucket = s.bucket.load(std::memory_order_acquire);
@@ -61,7 +62,8 @@ bucket_series::bucket_series(uint32_t entries, uint32_t unique_slots, uint32_t a
     if (arrivals != 0) {
       s.arrivals = std::make_unique<source_arrival[]>(arrivals);
       // A source records several arrivals (its port, cluster, tool, technique, country, ...).
-      s.tallies = std::make_unique<keyed_counters>(std::max(arrivals / 4, 64u));
+      s.tallies = std::make_unique<keyed_counters>(fact_capacity());
+      s.facts = std::make_unique<source_fact[]>(fact_capacity());
     }
   }
 }
@@ -86,6 +88,7 @@ series_slot* bucket_series::slot_for(int64_t bucket) {
   if (s.tallies) {
     s.tallies->clear();
   }
+  s.fact_count.store(0, std::memory_order_relaxed);
   s.collected.store(false, std::memory_order_relaxed);
   s.bucket.store(bucket, std::memory_order_release);
   return &s;
@@ -173,6 +176,57 @@ void bucket_series::tally(int64_t bucket, uint64_t source_hash, uint64_t packets
   e->packets.add(packets);
 }
 
+void bucket_series::record_fact(series_slot& s, const source_fact& f) {
+  const uint32_t n = s.fact_count.load(std::memory_order_relaxed);
+  if (n >= fact_capacity()) {
+    arrivals_dropped_.add();
+    return;
+  }
+  s.facts[n] = f;
+  s.fact_count.store(n + 1, std::memory_order_release);
+}
+
+void bucket_series::unwatched(int64_t bucket, uint64_t source_hash, const uint8_t* source,
+                              uint16_t port, bool tcp) {
+  series_slot* s = slot_for(bucket);
+  if (s == nullptr) {
+    return;
+  }
+  keyed_entry* e = s->tallies->find_or_add(tally_key(source_hash));
+  // The bound first: a sweep past it costs no look in the bucket's set.
+  if (e == nullptr || e->sources.read() >= unwatched_per_source ||
+      !s->uniques->insert(light_set_key(source_hash, port | (tcp ? 0x10000u : 0u), fact_salt))) {
+    return;
+  }
+  e->sources.add();
+  source_fact f{};
+  std::memcpy(f.source, source, sizeof f.source);
+  f.port = port;
+  f.kind = source_fact::unwatched;
+  f.tcp = tcp ? 1 : 0;
+  record_fact(*s, f);
+}
+
+void bucket_series::note_answer(int64_t bucket, const uint8_t* client, const uint8_t* host,
+                                uint16_t port) {
+  if (arrival_capacity_ == 0) {
+    return;
+  }
+  series_slot* s = slot_for(bucket);
+  if (s == nullptr ||
+      !s->uniques->insert(light_set_key(address_hash(client), address_hash(host) ^ port,
+                                        fact_salt))) {
+    return;
+  }
+  source_fact f{};
+  std::memcpy(f.source, client, sizeof f.source);
+  std::memcpy(f.host, host, sizeof f.host);
+  f.port = port;
+  f.kind = source_fact::exposure;
+  f.tcp = 1;
+  record_fact(*s, f);
+}
+
 void bucket_series::prefetch_tally_line(int64_t bucket, uint64_t source_hash) const {
   const series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   if (s.bucket.load(std::memory_order_relaxed) == bucket) {
@@ -198,6 +252,22 @@ void bucket_series::open_arrivals(const uint8_t* source,
                 std::memcpy(&a, &s.arrivals[i], sizeof a);
                 if (std::memcmp(a.source, source, sizeof a.source) == 0) {
                   out.emplace_back(bucket, a.key);
+                }
+              }
+            });
+}
+
+void bucket_series::open_facts(const uint8_t* source,
+                               std::vector<std::pair<int64_t, source_fact>>& out) const {
+  if (arrival_capacity_ == 0) {
+    return;
+  }
+  read_open(slots_, closed_through_.load(std::memory_order_acquire), out,
+            [&](int64_t bucket, const series_slot& s) {
+              const uint32_t n = s.fact_count.load(std::memory_order_acquire);
+              for (uint32_t i = 0; i < n; ++i) {
+                if (std::memcmp(s.facts[i].source, source, sizeof s.facts[i].source) == 0) {
+                  out.emplace_back(bucket, s.facts[i]);
                 }
               }
             });

@@ -9,6 +9,7 @@
  * free, is counted, never silently dropped.
  */
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -40,6 +41,20 @@ struct source_tally {
   uint64_t packets;
 };
 
+/**
+ * What a source did in a bucket that no series key holds, for the source store: an unwatched
+ * port it probed (a bounded number per source), or a monitored host that answered it.
+ */
+struct source_fact {
+  static constexpr uint8_t unwatched = 1; /**< it probed `port`, an unwatched one */
+  static constexpr uint8_t exposure = 2;  /**< monitored `host` answered it from `port` */
+  uint8_t source[16];
+  uint8_t host[16]; /**< exposure: the host (IPv4 mapped); else zero */
+  uint16_t port;
+  uint8_t kind;
+  uint8_t tcp; /**< 1: TCP, 0: UDP */
+};
+
 /** The counters of one bucket on one lcore. */
 struct series_slot {
   std::atomic<int64_t> bucket{-1};         /**< bucket held (-1: none) */
@@ -50,8 +65,12 @@ struct series_slot {
    *  count; the stats side reads the count once the bucket is closed. */
   std::unique_ptr<source_arrival[]> arrivals;
   std::atomic<uint32_t> arrival_count{0};
-  /** tally_key → the source's packets in this bucket, when arrivals are recorded */
+  /** tally_key → the source's packets in this bucket (and, as `sources`, the unwatched ports
+   *  listed for it), when arrivals are recorded */
   std::unique_ptr<keyed_counters> tallies;
+  /** Facts of this bucket, published like the arrivals */
+  std::unique_ptr<source_fact[]> facts;
+  std::atomic<uint32_t> fact_count{0};
 };
 
 class bucket_series {
@@ -94,6 +113,22 @@ class bucket_series {
       prefetch_tally_line(bucket, source_hash);
     }
   }
+  /** Unwatched ports listed per source and bucket: a full-port sweep lists these, not 65,535. */
+  static constexpr uint32_t unwatched_per_source = 16;
+
+  /**
+   * The source whose address_hash is `source_hash` probed unwatched `port` in `bucket`: listed
+   * once per bucket, up to unwatched_per_source ports per source (when arrivals are recorded).
+   */
+  void note_unwatched(int64_t bucket, uint64_t source_hash, const uint8_t* source, uint16_t port,
+                      bool tcp) {
+    if (arrival_capacity_ != 0) {
+      unwatched(bucket, source_hash, source, port, tcp);
+    }
+  }
+  /** Monitored `host` answered `client` from TCP `port` in `bucket`: listed once per bucket. */
+  void note_answer(int64_t bucket, const uint8_t* client, const uint8_t* host, uint16_t port);
+
   /** The key a source's tally is kept under (never 0, the empty key). */
   static uint64_t tally_key(uint64_t source_hash) { return source_hash != 0 ? source_hash : 1; }
 
@@ -136,7 +171,8 @@ class bucket_series {
   /** Distinct-source checks the buckets' source sets had no room for, over every bucket so far
    *  (a set's refusals are kept across its clears); safe from the stats side. */
   uint64_t unique_overflow() const;
-  /** Source arrivals a bucket had no room to record (their counts are still counted). */
+  /** Source arrivals (and facts) a bucket had no room to record (their counts are still
+   *  counted). */
   const counter& arrivals_dropped() const { return arrivals_dropped_; }
   /** Packets whose source's tally found no room in the bucket's table (--bucket-sources). */
   const counter& untallied() const { return untallied_; }
@@ -152,10 +188,17 @@ class bucket_series {
   void open_arrivals(const uint8_t* source, std::vector<std::pair<int64_t, uint64_t>>& out) const;
   /** The same for the packets of `source` (16 bytes): (bucket, packets) pairs. */
   void open_tallies(const uint8_t* source, std::vector<std::pair<int64_t, uint64_t>>& out) const;
+  /** The same for the facts of `source`. */
+  void open_facts(const uint8_t* source, std::vector<std::pair<int64_t, source_fact>>& out) const;
 
  private:
   series_slot* slot_for(int64_t bucket);
+  /** Facts listed per bucket: as many as sources have tallies. */
+  uint32_t fact_capacity() const { return std::max(arrival_capacity_ / 4, 64u); }
   void tally(int64_t bucket, uint64_t source_hash, uint64_t packets);
+  void unwatched(int64_t bucket, uint64_t source_hash, const uint8_t* source, uint16_t port,
+                 bool tcp);
+  void record_fact(series_slot& s, const source_fact& f);
   void prefetch_tally_line(int64_t bucket, uint64_t source_hash) const;
   void record_arrival(series_slot& s, uint64_t key, const uint8_t* source);
   /** The arrival of `source` under `key`, searched from the latest (nullptr: none). */

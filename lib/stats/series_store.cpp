@@ -54,6 +54,8 @@ closed_bucket series_store::close(int64_t bucket, const std::vector<bucket_serie
         slot.tallies->for_each([&](uint64_t key, const keyed_entry& entry) {
           out.tallies.push_back({key, entry.packets.read()});
         });
+        const uint32_t facts = slot.fact_count.load(std::memory_order_acquire);
+        out.facts.insert(out.facts.end(), slot.facts.get(), slot.facts.get() + facts);
       }
       slot.collected.store(true, std::memory_order_release);
     }

@@ -64,6 +64,7 @@ struct closed_bucket {
    *  source: an lcore holds every packet of a source) */
   std::vector<source_arrival> arrivals;
   std::vector<source_tally> tallies;      /**< each source's packets, with the arrivals */
+  std::vector<source_fact> facts;         /**< unwatched ports and answers, with them */
   std::vector<const surge_event*> surges; /**< surges that opened or ended */
   campaign_detector::changes campaigns;   /**< campaigns opened or ended, lead changes */
   bool detected = true; /**< false: the bucket was read back already and was added to */

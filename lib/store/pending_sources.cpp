@@ -26,7 +26,8 @@ void stretch(Span& s, int64_t bucket, bool is_new) {
 }  // namespace
 
 void pending_sources::add(int64_t bucket, const std::vector<source_arrival>& arrivals,
-                          const std::vector<source_tally>& tallies) {
+                          const std::vector<source_tally>& tallies,
+                          const std::vector<source_fact>& facts) {
   std::unordered_map<uint64_t, uint64_t> packets;
   packets.reserve(tallies.size());
   for (const source_tally& t : tallies) {
@@ -54,6 +55,38 @@ void pending_sources::add(int64_t bucket, const std::vector<source_arrival>& arr
       stretch(k->when, bucket, false);
     }
   }
+  add_facts(bucket, facts);
+}
+
+void pending_sources::add_facts(int64_t bucket, const std::vector<source_fact>& facts) {
+  for (const source_fact& f : facts) {
+    address source;
+    std::memcpy(&source.hi, f.source, 8);
+    std::memcpy(&source.lo, f.source + 8, 8);
+    auto [s, new_source] = sources_.try_emplace(source);
+    if (new_source) {  // (a host's answer in the bucket after the probe's: no arrival here)
+      stretch(s->second.when, bucket, true);
+    }
+    std::vector<fact_span>& held = s->second.facts;
+    const auto same = [&](const fact_span& h) {
+      return h.fact.kind == f.kind && h.fact.port == f.port && h.fact.tcp == f.tcp &&
+             std::memcmp(h.fact.host, f.host, sizeof f.host) == 0;
+    };
+    auto k = std::find_if(held.begin(), held.end(), same);
+    if (k != held.end()) {
+      stretch(k->when, bucket, false);
+      continue;
+    }
+    if (f.kind == source_fact::unwatched &&
+        std::count_if(held.begin(), held.end(), [](const fact_span& h) {
+          return h.fact.kind == source_fact::unwatched;
+        }) >= static_cast<std::ptrdiff_t>(unwatched_ports_kept)) {
+      continue;
+    }
+    held.push_back({f, {}});
+    stretch(held.back().when, bucket, true);
+    ++pairs_;
+  }
 }
 
 void pending_sources::add_source_of(const pending_sources& from, const uint8_t* source) {
@@ -65,7 +98,8 @@ void pending_sources::add_source_of(const pending_sources& from, const uint8_t* 
     return;
   }
   source_entry& mine = sources_[a];
-  pairs_ += s->second.keys.size() - mine.keys.size();
+  pairs_ += s->second.keys.size() + s->second.facts.size() - mine.keys.size() -
+            mine.facts.size();
   mine = s->second;
 }
 
@@ -114,6 +148,18 @@ std::vector<source_sighting> pending_sources::take(const series_names& names,
       }
       what.first_seen = start(k.when.first);
       what.last_seen = start(k.when.last) + width_s;
+      sighting.activity.push_back(std::move(what));
+    }
+    for (const fact_span& f : entry.facts) {
+      source_activity what;
+      what.kind = f.fact.kind == source_fact::exposure ? "exposure" : "unwatched";
+      what.port = f.fact.port;
+      what.protocol = f.fact.tcp ? "tcp" : "udp";
+      if (f.fact.kind == source_fact::exposure) {
+        what.value = format_address(f.fact.host);  // the monitored host that answered
+      }
+      what.first_seen = start(f.when.first);
+      what.last_seen = start(f.when.last) + width_s;
       sighting.activity.push_back(std::move(what));
     }
     out.push_back(std::move(sighting));

@@ -21,11 +21,12 @@ namespace scanscope {
 class pending_sources {
  public:
   /**
-   * The arrivals of closed bucket `bucket` (buckets come in increasing order), and its sources'
-   * packets: a tally counts for the source whose arrivals in the bucket match its key.
+   * The arrivals of closed bucket `bucket` (buckets come in increasing order), its sources'
+   * packets (a tally counts for the source whose arrivals in the bucket match its key) and
+   * their facts (at most unwatched_ports_kept unwatched ports per source are held).
    */
   void add(int64_t bucket, const std::vector<source_arrival>& arrivals,
-           const std::vector<source_tally>& tallies);
+           const std::vector<source_tally>& tallies, const std::vector<source_fact>& facts = {});
 
   /** What `from` holds of `source` (16 bytes), into this one (empty of it): a lookup's copy. */
   void add_source_of(const pending_sources& from, const uint8_t* source);
@@ -62,13 +63,20 @@ class pending_sources {
     uint64_t key;
     span when;
   };
+  struct fact_span {
+    source_fact fact; /**< its source bytes unused: the entry's */
+    span when;
+  };
   /** A source's span and its keys' (a handful: searched in place), found by one lookup: what
    *  a live lookup copies without walking every pair. */
   struct source_entry {
     span when;
     uint64_t packets = 0;
     std::vector<keyed_span> keys;
+    std::vector<fact_span> facts;
   };
+
+  void add_facts(int64_t bucket, const std::vector<source_fact>& facts);
 
   std::unordered_map<address, source_entry, hash> sources_;
   size_t pairs_ = 0;

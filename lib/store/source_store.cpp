@@ -230,6 +230,16 @@ bool source_store::prepare(std::string& error) {
               "ON CONFLICT DO UPDATE SET first_seen=min(first_seen, excluded.first_seen), "
               "last_seen=max(last_seen, excluded.last_seen), category=excluded.category",
               activity_) &&
+         // SELECT ... WHERE: a new unwatched port only while the source has room for one.
+         make(("INSERT INTO activity SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE "
+               "(SELECT count(*) FROM activity WHERE address=?1 AND kind=?2) < " +
+               std::to_string(unwatched_ports_kept) +
+               " OR EXISTS (SELECT 1 FROM activity WHERE address=?1 AND kind=?2 AND port=?3 "
+               "AND protocol=?4 AND value=?5) "
+               "ON CONFLICT DO UPDATE SET first_seen=min(first_seen, excluded.first_seen), "
+               "last_seen=max(last_seen, excluded.last_seen)")
+                  .c_str(),
+              unwatched_) &&
          make("SELECT address, first_seen, last_seen, buckets, country, asn, actor, packets "
               "FROM sources WHERE address=?1",
               source_) &&
@@ -250,7 +260,7 @@ bool source_store::prepare(std::string& error) {
 }
 
 source_store::~source_store() {
-  for (sqlite3_stmt* s : {touch_, insert_, activity_, source_, its_activity_}) {
+  for (sqlite3_stmt* s : {touch_, insert_, activity_, unwatched_, source_, its_activity_}) {
     sqlite3_finalize(s);
   }
   sqlite3_close(db_);
@@ -346,15 +356,16 @@ void source_store::add_chunk(const source_sighting* first, size_t n) {
       ++added;
     }
     for (const source_activity& a : s.activity) {
-      bind_text(activity_, 1, s.address);
-      bind_text(activity_, 2, a.kind);
-      sqlite3_bind_int(activity_, 3, a.port);
-      bind_text(activity_, 4, a.protocol);
-      bind_text(activity_, 5, a.value);
-      bind_text(activity_, 6, a.category);
-      sqlite3_bind_int64(activity_, 7, to_sql(a.first_seen != 0 ? a.first_seen : s.first_seen));
-      sqlite3_bind_int64(activity_, 8, to_sql(a.last_seen != 0 ? a.last_seen : s.last_seen));
-      if (!step_done(activity_)) {
+      sqlite3_stmt* st = a.kind == "unwatched" ? unwatched_ : activity_;
+      bind_text(st, 1, s.address);
+      bind_text(st, 2, a.kind);
+      sqlite3_bind_int(st, 3, a.port);
+      bind_text(st, 4, a.protocol);
+      bind_text(st, 5, a.value);
+      bind_text(st, 6, a.category);
+      sqlite3_bind_int64(st, 7, to_sql(a.first_seen != 0 ? a.first_seen : s.first_seen));
+      sqlite3_bind_int64(st, 8, to_sql(a.last_seen != 0 ? a.last_seen : s.last_seen));
+      if (!step_done(st)) {
         return fail("store an activity");
       }
     }

@@ -26,10 +26,15 @@ struct sqlite3_stmt;
 
 namespace scanscope {
 
+/** Unwatched ports kept per source: a sweep over the hours lists these, not 65,535. */
+constexpr size_t unwatched_ports_kept = 64;
+
 /** One thing a source did in a bucket: probed a port, under a cluster, tool or signature. */
 struct source_activity {
-  std::string kind;     /**< port, cluster, tool, signature (series_dimensions' names) */
-  uint16_t port = 0;    /**< destination port; 0: one of the unwatched ports */
+  /** port, cluster, tool, signature, ... (series_dimensions' names); unwatched (it probed
+   *  `port`, an unwatched one); exposure (monitored host `value` answered it from `port`) */
+  std::string kind;
+  uint16_t port = 0;    /**< destination port; 0 for kind port: one of the unwatched ports */
   std::string protocol; /**< tcp, udp or any */
   std::string value;    /**< the cluster, tool or signature name; empty for kind port */
   std::string category; /**< a signature's category in the rule file; else empty */
@@ -179,6 +184,7 @@ class source_store {
   sqlite3_stmt* touch_ = nullptr;    // UPDATE a known source
   sqlite3_stmt* insert_ = nullptr;   // INSERT a new one
   sqlite3_stmt* activity_ = nullptr; // upsert an activity
+  sqlite3_stmt* unwatched_ = nullptr; // ... an unwatched port, within unwatched_ports_kept
   sqlite3_stmt* source_ = nullptr;   // SELECT one source
   sqlite3_stmt* its_activity_ = nullptr;
   source_store_counts counts_;

@@ -95,7 +95,13 @@ unwritten_source store_feed::unwritten(const uint8_t* source, const std::string&
         packets.push_back(t);
       }
     }
-    out.waiting.add(b.bucket, its, packets);
+    std::vector<source_fact> facts;
+    for (const source_fact& f : b.facts) {
+      if (std::memcmp(f.source, source, sizeof f.source) == 0) {
+        facts.push_back(f);
+      }
+    }
+    out.waiting.add(b.bucket, its, packets, facts);
   }
   return out;
 }
@@ -116,7 +122,7 @@ void store_feed::run() {
       hold.unlock();
       {
         std::lock_guard<std::mutex> view(view_lock_);
-        pending_.add(b.bucket, b.arrivals, b.tallies);
+        pending_.add(b.bucket, b.arrivals, b.tallies, b.facts);
         names = std::move(b.names);
         categories = std::move(b.categories);
         hold.lock();

@@ -31,6 +31,7 @@ struct store_bucket {
   int64_t bucket = 0;
   std::vector<source_arrival> arrivals;
   std::vector<source_tally> tallies;   /**< its sources' packets */
+  std::vector<source_fact> facts;      /**< its sources' unwatched ports and answers */
   series_names names;                  /**< the names behind its keys when it closed */
   std::vector<std::string> categories; /**< rule slot → category when it closed */
 };

@@ -25,6 +25,7 @@ two namespaces.
 usage: test_responder.py SCANSCOPE SOURCE_DIR
 """
 
+import ipaddress
 import json
 import os
 import shutil
@@ -51,6 +52,7 @@ SCANNER6 = "2001:db8:1::1"
 DARKNET6 = "2001:db8:ff::/48"
 SERVER = "192.0.2.2"
 SENSOR_HTTP = 9477  # in the sensor's own namespace
+UNWATCHED_LISTED = 16  # unwatched ports listed per source and bucket (docs/sources.md)
 TOOLS = ["curl", "nc", "adb", "nmap", "masscan", "zmap", "hping3", "tcpdump"]
 
 
@@ -127,12 +129,16 @@ def synacks_from(frames, mac):
     return out
 
 
-def from_address(frames, address):
-    """Ethernet frames whose IPv4 or IPv6 source is `address` (text)."""
-    import ipaddress
+def from_address_timed(frames, address):
+    """(time, frame) of the Ethernet frames whose IPv4 or IPv6 source is `address` (text)."""
     want = ipaddress.ip_address(address).packed
     ethertype, at = (b"\x08\x00", 26) if len(want) == 4 else (b"\x86\xdd", 22)
-    return [f for _, f in frames if f[12:14] == ethertype and f[at:at + len(want)] == want]
+    return [(t, f) for t, f in frames if f[12:14] == ethertype and f[at:at + len(want)] == want]
+
+
+def from_address(frames, address):
+    """Ethernet frames whose IPv4 or IPv6 source is `address` (text)."""
+    return [f for _, f in from_address_timed(frames, address)]
 
 
 def from_mac(frames, mac):
@@ -646,7 +652,8 @@ def tap(scanscope, source_dir, tmp, failures):
             "--config", os.path.join(source_dir, "config", "scanscope.conf"), *cache_args(),
             "--signatures", os.path.join(source_dir, "config", "signatures.rules"),
             "--monitored", "192.0.2.10/32", "--json-out", report_path,
-            "--events", events_path, check=False, capture_output=True, text=True, timeout=120)
+            "--events", events_path, "--source-store", os.path.join(tmp, "tap-sources.db"),
+            check=False, capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
         failures.append(f"tap: scanscope exited {r.returncode}: {r.stderr[-500:]}")
         return
@@ -680,6 +687,7 @@ def tap(scanscope, source_dir, tmp, failures):
     if any(e["port"] != 8545 for e in exposure):
         failures.append(f"tap: ports that never answered are exposed: {exposure}")
     check_tap_events(events_path, failures)
+    check_tap_store(os.path.join(tmp, "tap-sources.db"), path, report, failures)
     ephemeral = [p for p in report["top_ports"] if p["port"] > 1024 and p["port"] != 8545]
     if ephemeral:
         failures.append(f"tap: the host's ephemeral ports among the top ports: {ephemeral}")
@@ -717,6 +725,42 @@ def tap(scanscope, source_dir, tmp, failures):
     direction = report["conversation"]["direction"]
     if direction["outbound"]["packets"] == 0 or direction["inbound"]["packets"] == 0:
         failures.append(f"tap: directions not split: {direction}")
+
+
+def check_tap_store(db_path, pcap, report, failures):
+    """The scanner's record in the source store after the tap run: the monitored host and port
+    that answered it (the SYN-ACKs in the capture), and its unwatched ports, the first
+    UNWATCHED_LISTED distinct ones of each hour in capture order (the lcore's bound)."""
+    scanner, host = "192.0.2.1", "192.0.2.10"
+    watched = {(p["port"], p["protocol"]) for p in report["ports"]}
+    frames = read_pcap(pcap)
+    answered, per_hour = set(), {}
+    for t, f in from_address_timed(frames, host):
+        if f[23] == 6 and f[30:34] == bytes(map(int, scanner.split("."))) and \
+                f[47] & 0x12 == 0x12:
+            answered.add((host, struct.unpack(">H", f[34:36])[0]))
+    for t, f in from_address_timed(frames, scanner):
+        if f[23] not in (6, 17):
+            continue
+        port = (struct.unpack(">H", f[36:38])[0], "tcp" if f[23] == 6 else "udp")
+        listed = per_hour.setdefault(int(t) // 3600, [])
+        if port not in watched and port not in listed and len(listed) < UNWATCHED_LISTED:
+            listed.append(port)
+    want_unwatched = {p for listed in per_hour.values() for p in listed}
+    with sqlite3.connect(db_path) as db:
+        rows = list(db.execute("SELECT kind, port, protocol, value FROM activity WHERE "
+                               "address=? AND kind IN ('exposure', 'unwatched')", (scanner,)))
+    got_answered = {(v, port) for kind, port, _, v in rows if kind == "exposure"}
+    got_unwatched = {(port, proto) for kind, port, proto, _ in rows if kind == "unwatched"}
+    if not answered or got_answered != answered:
+        failures.append(f"tap store: {scanner} answered by {sorted(got_answered)}, the capture's "
+                        f"SYN-ACKs say {sorted(answered)}")
+    if len(want_unwatched) < UNWATCHED_LISTED or got_unwatched != want_unwatched:
+        failures.append(f"tap store: {scanner}'s unwatched ports {sorted(got_unwatched)}, the "
+                        f"capture's first of each hour {sorted(want_unwatched)}")
+    else:
+        print(f"tap store: {scanner} answered by {sorted(answered)}, {len(got_unwatched)} "
+              "unwatched ports listed")
 
 
 def refusals(scanscope, source_dir, failures):

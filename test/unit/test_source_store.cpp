@@ -12,6 +12,7 @@
 #include "temp_dir.hpp"
 #include "runtime/source_queries.hpp"
 #include "stats/series_dimensions.hpp"
+#include "stats/series_store.hpp"
 #include "stats/watched_ports.hpp"
 #include "store/pending_sources.hpp"
 #include "store/source_store.hpp"
@@ -349,4 +350,81 @@ TEST_CASE("arrivals of several buckets merge into one sighting per source, keys 
   store->add_bucket(t0, t0 + hour, {sighting("198.51.100.7", {port(3333)})});
   store->add(out);
   CHECK(store->lookup("198.51.100.7")->buckets == 2);
+}
+
+TEST_CASE("unwatched ports: a bounded list per source; a host's answer once per bucket") {
+  std::string error;
+  const auto ports = watched_ports::build({{3333, transport::tcp, "claymore"}}, error);
+  REQUIRE(ports);
+  series_names names;
+  names.ports = &*ports;
+  names.countries = {"ZZ"};
+  const uint8_t sweeper[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 9};
+  const uint8_t host[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 192, 0, 2, 10};
+  const uint64_t hash = address_hash(sweeper);
+  const int64_t b0 = static_cast<int64_t>(t0 / hour);
+  const uint64_t other_port =
+      series_key::make(series_key::kind::port, watched_ports::other_index, series_key::all, 0);
+
+  // A full-port sweep on one lcore, each hour: 16 ports listed per bucket, each once.
+  bucket_series lcore(64, 1 << 16, 4096);
+  series_store folded(24, surge_settings{});
+  pending_sources pending;
+  for (int64_t b = b0; b < b0 + 6; ++b) {
+    for (uint32_t port = 1; port <= 1000; ++port) {
+      lcore.add(b, 7, &other_port, 1, hash, false, sweeper);
+      lcore.note_unwatched(b, hash, sweeper, static_cast<uint16_t>(port), true);
+      lcore.note_unwatched(b, hash, sweeper, static_cast<uint16_t>(port), true);  // again
+    }
+    lcore.note_answer(b, sweeper, host, 3333);
+    lcore.note_answer(b, sweeper, host, 3333);
+    const closed_bucket closed = folded.close(b, {&lcore});
+    const auto listed = std::count_if(closed.facts.begin(), closed.facts.end(), [](auto& f) {
+      return f.kind == source_fact::unwatched;
+    });
+    CHECK(listed == bucket_series::unwatched_per_source);
+    CHECK(closed.facts.size() == bucket_series::unwatched_per_source + 1);
+    pending.add(b, closed.arrivals, closed.tallies, closed.facts);
+  }
+  CHECK(lcore.arrivals_dropped().read() == 0);
+  const auto out = pending.take(names, {}, hour);
+  REQUIRE(out.size() == 1);
+  size_t unwatched = 0, exposures = 0;
+  for (const source_activity& a : out[0].activity) {
+    unwatched += a.kind == "unwatched";
+    if (a.kind == "exposure") {
+      ++exposures;
+      CHECK(a.value == "192.0.2.10");
+      CHECK(a.port == 3333);
+      CHECK(a.first_seen == t0);
+      CHECK(a.last_seen == t0 + 6 * hour);
+    }
+  }
+  // The same 16 ports every hour (the sweep starts at 1 each time): listed once.
+  CHECK(unwatched == bucket_series::unwatched_per_source);
+  CHECK(exposures == 1);
+
+  // The store keeps unwatched_ports_kept per source over many writes; known ones update.
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 100, 744 * hour});
+  for (uint64_t b = 0; b < 10; ++b) {
+    source_sighting s = sighting("198.51.100.9", {});
+    for (uint16_t p = 0; p < 16; ++p) {
+      s.activity.push_back({"unwatched", static_cast<uint16_t>(1000 + b * 16 + p), "tcp", "", ""});
+    }
+    s.activity.push_back({"unwatched", 1000, "tcp", "", ""});  // the first one, seen again
+    store->add_bucket(t0 + b * hour, t0 + (b + 1) * hour, {s});
+  }
+  const auto s = store->lookup("198.51.100.9");
+  REQUIRE(s);
+  CHECK(std::count_if(s->activity.begin(), s->activity.end(), [](const stored_activity& a) {
+          return a.what.kind == "unwatched";
+        }) == static_cast<std::ptrdiff_t>(unwatched_ports_kept));
+  const stored_activity* first = find(*s, "unwatched", 1000);
+  REQUIRE(first);
+  CHECK(first->last_seen == t0 + 10 * hour);
+  CHECK_FALSE(find(*s, "unwatched", 1000 + 64));
+  const std::string answer = source_lookup("198.51.100.9", *store, {}).body;
+  CHECK(answer.find("\"unwatched_ports\":[{\"port\":1000,\"protocol\":\"tcp\"") !=
+        std::string::npos);
 }
