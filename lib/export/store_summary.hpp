@@ -26,7 +26,8 @@
   X(arrivals_dropped, "scanscope_bucket_sources_dropped_total", "counter",                     \
     "(port, source) arrivals a bucket had no room to list for the stores (--bucket-sources).") \
   X(untallied, "scanscope_source_store_untallied_packets_total", "counter",                    \
-    "Packets left out of their source's count: the bucket had no room for one more source.")
+    "Packets in no stored source's count: the bucket had no room for one more source, or the " \
+    "source listed nothing there (packets without ports only, or its arrivals dropped).")
 
 namespace scanscope {
 

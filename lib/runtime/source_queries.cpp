@@ -124,9 +124,9 @@ std::string csv_line(const stored_source& s, const source_verdict& v) {
     tags += (tags.empty() ? "" : " ") + t;
   }
   return csv_field(s.address) + "," + source_class_name(v.verdict) + "," + utc(s.first_seen) +
-         "," + utc(s.last_seen) + "," + std::to_string(s.packets) + "," + csv_field(s.country) + "," + std::to_string(s.asn) +
+         "," + utc(s.last_seen) + "," + csv_field(s.country) + "," + std::to_string(s.asn) +
          "," + csv_field(s.actor) + "," + csv_field(ports) + "," + csv_field(tags) + "," +
-         csv_field(v.reason) + "\n";
+         csv_field(v.reason) + "," + std::to_string(s.packets) + "\n";
 }
 
 /** An nftables table with one set per address family, for `nft -f`. */
@@ -228,8 +228,8 @@ http_response list_sources(const std::string& query, const source_store& store,
   }
   rapidjson::StringBuffer b;
   writer w(b);
-  std::string text = format == "csv" ? "address,classification,first_seen,last_seen,packets,country,asn,"
-                                       "actor,ports,tags,reason\n"
+  std::string text = format == "csv" ? "address,classification,first_seen,last_seen,country,asn,"
+                                       "actor,ports,tags,reason,packets\n"
                                      : "";
   std::vector<std::string> v4, v6;
   size_t listed = 0;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include "export/campaign_text.hpp"
 #include "runtime/series_setup.hpp"
@@ -75,21 +76,32 @@ unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
       w->series().open_facts(source, facts);
     }
     const uint64_t tally = bucket_series::tally_key(address_hash(source));
-    // The open buckets after the closed ones, oldest first (an lcore holds a late bucket too).
-    std::sort(open.begin(), open.end());
-    for (size_t i = 0; i < open.size();) {
-      std::vector<source_arrival> bucket;
-      const int64_t b = open[i].first;
-      for (; i < open.size() && open[i].first == b; ++i) {
-        source_arrival a;
-        std::memcpy(a.source, source, sizeof a.source);
-        a.key = open[i].second;
-        bucket.push_back(a);
+    // The open buckets after the closed ones, oldest first (an lcore holds a late bucket too);
+    // a bucket may hold the source's packets or facts without an arrival.
+    std::set<int64_t> buckets;
+    for (const auto& o : open) {
+      buckets.insert(o.first);
+    }
+    for (const auto& p : packets) {
+      buckets.insert(p.first);
+    }
+    for (const auto& f : facts) {
+      buckets.insert(f.first);
+    }
+    for (const int64_t b : buckets) {
+      std::vector<source_arrival> its_arrivals;
+      for (const auto& [at, key] : open) {
+        if (at == b) {
+          source_arrival a;
+          std::memcpy(a.source, source, sizeof a.source);
+          a.key = key;
+          its_arrivals.push_back(a);
+        }
       }
-      std::vector<source_tally> its;
+      std::vector<source_tally> its_packets;
       for (const auto& [at, n] : packets) {
         if (at == b) {
-          its.push_back({tally, n});
+          its_packets.push_back({tally, n});
         }
       }
       std::vector<source_fact> its_facts;
@@ -98,7 +110,7 @@ unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
           its_facts.push_back(f);
         }
       }
-      u.waiting.add(b, bucket, its, its_facts);
+      u.waiting.add(b, its_arrivals, its_packets, its_facts);
     }
     unwritten_sightings out;
     out.writing = std::move(u.writing);
@@ -183,6 +195,7 @@ void note_source_store(run_report& report, const store_feed* feed, const rx_lcor
     s.arrivals_dropped += w->series().arrivals_dropped().read();
     s.untallied += w->series().untallied().read();
   }
+  s.untallied += feed->untallied();
 }
 
 std::string finish_source_store(store_feed* feed, const app_options& o) {

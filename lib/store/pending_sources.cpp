@@ -38,12 +38,17 @@ void pending_sources::add(int64_t bucket, const std::vector<source_arrival>& arr
     std::memcpy(&source.hi, a.source, 8);
     std::memcpy(&source.lo, a.source + 8, 8);
     auto [s, new_source] = sources_.try_emplace(source);
-    if (new_source || bucket > s->second.when.last) {
+    // An entry only facts made (buckets 0) has no span of its own yet.
+    const bool fresh = new_source || s->second.when.buckets == 0;
+    if (fresh || bucket > s->second.when.last) {
       // The source's first arrival in this bucket brings its packets in it.
       const auto p = packets.find(bucket_series::tally_key(address_hash(a.source)));
-      s->second.packets += p != packets.end() ? p->second : 0;
+      if (p != packets.end()) {
+        s->second.packets += p->second;
+        p->second = 0;  // taken
+      }
     }
-    stretch(s->second.when, bucket, new_source);
+    stretch(s->second.when, bucket, fresh);
     std::vector<keyed_span>& keys = s->second.keys;
     auto k = std::find_if(keys.begin(), keys.end(),
                           [&](const keyed_span& held) { return held.key == a.key; });
@@ -55,6 +60,11 @@ void pending_sources::add(int64_t bucket, const std::vector<source_arrival>& arr
       stretch(k->when, bucket, false);
     }
   }
+  // Packets of sources with no arrival here (packets without ports only, or their arrivals
+  // dropped): no stored source takes them.
+  for (const auto& [key, n] : packets) {
+    untallied_ += n;
+  }
   add_facts(bucket, facts);
 }
 
@@ -63,11 +73,9 @@ void pending_sources::add_facts(int64_t bucket, const std::vector<source_fact>& 
     address source;
     std::memcpy(&source.hi, f.source, 8);
     std::memcpy(&source.lo, f.source + 8, 8);
-    auto [s, new_source] = sources_.try_emplace(source);
-    if (new_source) {  // (a host's answer in the bucket after the probe's: no arrival here)
-      stretch(s->second.when, bucket, true);
-    }
-    std::vector<fact_span>& held = s->second.facts;
+    // A source with no arrival in this bucket (a host's answer in the bucket after the
+    // probe's) gains no bucket by it: a new entry keeps buckets 0, facts only.
+    std::vector<fact_span>& held = sources_[source].facts;
     const auto same = [&](const fact_span& h) {
       return h.fact.kind == f.kind && h.fact.port == f.port && h.fact.tcp == f.tcp &&
              std::memcmp(h.fact.host, f.host, sizeof f.host) == 0;
@@ -115,10 +123,12 @@ std::vector<source_sighting> pending_sources::take(const series_names& names,
     std::memcpy(bytes + 8, &a.lo, 8);
     source_sighting sighting;
     sighting.address = format_address(bytes);
-    sighting.first_seen = start(entry.when.first);
-    sighting.first_end = start(entry.when.first) + width_s;
-    sighting.last_seen = start(entry.when.last) + width_s;
-    sighting.buckets = entry.when.buckets;
+    sighting.buckets = entry.when.buckets;  // 0: facts only, no bucket of its own
+    if (sighting.buckets != 0) {
+      sighting.first_seen = start(entry.when.first);
+      sighting.first_end = start(entry.when.first) + width_s;
+      sighting.last_seen = start(entry.when.last) + width_s;
+    }
     sighting.packets = entry.packets;
     for (const keyed_span& k : entry.keys) {
       const series_key::kind kind = series_key::kind_of(k.key);

@@ -31,6 +31,10 @@ class pending_sources {
   /** What `from` holds of `source` (16 bytes), into this one (empty of it): a lookup's copy. */
   void add_source_of(const pending_sources& from, const uint8_t* source);
 
+  /** Packets of closed buckets whose source brought no arrival there, so no stored source
+   *  takes them (its packets had no ports, or its arrivals were dropped). */
+  uint64_t untallied() const { return untallied_; }
+
   /** (source, key) pairs held: what a flush writes. */
   size_t size() const { return pairs_; }
   bool empty() const { return sources_.empty(); }
@@ -80,6 +84,7 @@ class pending_sources {
 
   std::unordered_map<address, source_entry, hash> sources_;
   size_t pairs_ = 0;
+  uint64_t untallied_ = 0;
 };
 
 }  // namespace scanscope

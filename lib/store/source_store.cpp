@@ -97,7 +97,12 @@ bool open_checked(const std::string& path, sqlite3*& db, std::string& reason, bo
 }  // namespace
 
 void add_sighting(stored_source& s, const source_sighting& x) {
-  if (s.address.empty()) {
+  if (x.buckets == 0 && s.address.empty()) {
+    return;  // facts about a source not held
+  }
+  if (x.buckets == 0) {
+    // Facts only: the activities below, no span.
+  } else if (s.address.empty()) {
     s.address = x.address;
     s.first_seen = x.first_seen;
     s.last_seen = x.last_seen;
@@ -123,6 +128,14 @@ void add_sighting(stored_source& s, const source_sighting& x) {
     const uint64_t last = a.last_seen != 0 ? a.last_seen : x.last_seen;
     auto held = std::find_if(s.activity.begin(), s.activity.end(),
                              [&](const stored_activity& h) { return key(h.what) == key(a); });
+    const auto kept = [&](const std::string& kind) {
+      return std::count_if(s.activity.begin(), s.activity.end(),
+                           [&](const stored_activity& h) { return h.what.kind == kind; });
+    };
+    if (held == s.activity.end() && a.kind == "unwatched" &&
+        kept(a.kind) >= static_cast<std::ptrdiff_t>(unwatched_ports_kept)) {
+      continue;  // as the store keeps them
+    }
     if (held == s.activity.end()) {
       stored_activity added;
       added.what = a;
@@ -331,29 +344,39 @@ void source_store::add_chunk(const source_sighting* first, size_t n) {
     const source_sighting& s = first[i];
     // A source no per-country key brought is of an unknown country when it is new.
     const std::string& country = s.country.empty() ? unknown_country : s.country;
-    for (sqlite3_stmt* st : {touch_, insert_}) {
-      bind_text(st, 1, s.address);
-      sqlite3_bind_int64(st, 2, to_sql(s.first_seen));
-      sqlite3_bind_int64(st, 3, to_sql(s.last_seen));
-      bind_text(st, 4, st == insert_ ? country : s.country);
-      sqlite3_bind_int64(st, 5, s.asn);
-      bind_text(st, 6, s.actor);
-      sqlite3_bind_int64(st, 7, to_sql(s.buckets));
-      sqlite3_bind_int64(st, 9, to_sql(s.packets));
-    }
-    sqlite3_bind_int64(touch_, 8, to_sql(s.first_end));
-    if (!step_done(touch_)) {
-      return fail("update a source");
-    }
-    if (sqlite3_changes(db_) == 0) {
-      if (counts_.sources + added >= settings_.max_sources) {
-        ++dropped;
+    if (s.buckets == 0) {
+      // Facts only: for a source the store holds, its activities alone.
+      bind_text(source_, 1, s.address);
+      const bool held = sqlite3_step(source_) == SQLITE_ROW;
+      sqlite3_reset(source_);
+      if (!held) {
         continue;
       }
-      if (!step_done(insert_)) {
-        return fail("insert a source");
+    } else {
+      for (sqlite3_stmt* st : {touch_, insert_}) {
+        bind_text(st, 1, s.address);
+        sqlite3_bind_int64(st, 2, to_sql(s.first_seen));
+        sqlite3_bind_int64(st, 3, to_sql(s.last_seen));
+        bind_text(st, 4, st == insert_ ? country : s.country);
+        sqlite3_bind_int64(st, 5, s.asn);
+        bind_text(st, 6, s.actor);
+        sqlite3_bind_int64(st, 7, to_sql(s.buckets));
+        sqlite3_bind_int64(st, 9, to_sql(s.packets));
       }
-      ++added;
+      sqlite3_bind_int64(touch_, 8, to_sql(s.first_end));
+      if (!step_done(touch_)) {
+        return fail("update a source");
+      }
+      if (sqlite3_changes(db_) == 0) {
+        if (counts_.sources + added >= settings_.max_sources) {
+          ++dropped;
+          continue;
+        }
+        if (!step_done(insert_)) {
+          return fail("insert a source");
+        }
+        ++added;
+      }
     }
     for (const source_activity& a : s.activity) {
       sqlite3_stmt* st = a.kind == "unwatched" ? unwatched_ : activity_;

@@ -48,7 +48,9 @@ struct source_sighting {
   uint64_t first_seen = 0; /**< start of the first bucket, seconds since the epoch */
   uint64_t first_end = 0;  /**< end of the first bucket */
   uint64_t last_seen = 0;  /**< end of the last bucket */
-  uint64_t buckets = 1;    /**< buckets it showed in */
+  /** Buckets it showed in; 0: none, only facts about it (a host's answer in the bucket after
+   *  its probe's) that go to a source the store holds, and change nothing else */
+  uint64_t buckets = 1;
   uint64_t packets = 0;    /**< packets it sent in them (each bucket's, added up) */
   std::string country; /**< ISO code; empty: not told (kept as stored, ZZ when new) */
   uint32_t asn = 0;
@@ -79,7 +81,9 @@ struct stored_source {
 /**
  * What the store's add() makes of `s` with `x`, in memory: spans widened, buckets added (a first
  * bucket `s` has already is not counted again), country, AS and actor taken when `x` brings
- * them. An empty `s` (no address) becomes `x`. A lookup adds what is not written yet this way.
+ * them. An empty `s` (no address) becomes `x`; a sighting of facts only (no buckets) adds its
+ * activities to a source `s` holds, and nothing to an empty one. A lookup adds what is not
+ * written yet this way.
  */
 void add_sighting(stored_source& s, const source_sighting& x);
 

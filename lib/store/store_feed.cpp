@@ -70,6 +70,11 @@ uint64_t store_feed::generation() const {
   return generation_;
 }
 
+uint64_t store_feed::untallied() const {
+  std::lock_guard<std::mutex> view(view_lock_);
+  return pending_.untallied();
+}
+
 unwritten_source store_feed::unwritten(const uint8_t* source, const std::string& address) const {
   unwritten_source out;
   std::lock_guard<std::mutex> view(view_lock_);

@@ -72,6 +72,8 @@ class store_feed {
    * for one bucket's merge or the start of a write, never for SQLite.
    */
   unwritten_source unwritten(const uint8_t* source, const std::string& address) const;
+  /** Packets of closed buckets no source took (pending_sources::untallied). */
+  uint64_t untallied() const;
   /** How many times merged buckets were taken into a write (see unwritten_lookup). */
   uint64_t generation() const;
 

@@ -428,3 +428,73 @@ TEST_CASE("unwatched ports: a bounded list per source; a host's answer once per 
   CHECK(answer.find("\"unwatched_ports\":[{\"port\":1000,\"protocol\":\"tcp\"") !=
         std::string::npos);
 }
+
+TEST_CASE("facts without an arrival add no bucket; packets without one are counted apart") {
+  std::string error;
+  const auto ports = watched_ports::build({{3333, transport::tcp, "claymore"}}, error);
+  REQUIRE(ports);
+  series_names names;
+  names.ports = &*ports;
+  names.countries = {"ZZ"};
+  const uint8_t scanner[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 7};
+  const uint8_t pinger[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 8};
+  const uint8_t stranger[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 9};
+  const int64_t b0 = static_cast<int64_t>(t0 / hour);
+  source_arrival probe{};
+  std::memcpy(probe.source, scanner, 16);
+  probe.key = series_key::make(series_key::kind::port, ports->index(transport::tcp, 3333),
+                               series_key::all, 0);
+  const auto answer = [](const uint8_t* client) {
+    source_fact f{};
+    std::memcpy(f.source, client, 16);
+    const uint8_t host[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 192, 0, 2, 10};
+    std::memcpy(f.host, host, 16);
+    f.port = 3333;
+    f.kind = source_fact::exposure;
+    f.tcp = 1;
+    return f;
+  };
+  const auto tally = [](const uint8_t* a, uint64_t n) {
+    return source_tally{bucket_series::tally_key(address_hash(a)), n};
+  };
+
+  pending_sources pending;
+  // The scanner probes at the end of one hour; the pinger sends ICMP only (no arrival).
+  pending.add(b0, {probe}, {tally(scanner, 5), tally(pinger, 3)});
+  CHECK(pending.untallied() == 3);
+  // The host answers in the next hour; a stranger the store never held is answered too.
+  pending.add(b0 + 1, {}, {}, {answer(scanner), answer(stranger)});
+  auto out = pending.take(names, {}, hour);
+  std::sort(out.begin(), out.end(),
+            [](const source_sighting& a, const source_sighting& b) { return a.address < b.address; });
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].address == "198.51.100.7");
+  CHECK(out[0].buckets == 1);
+  CHECK(out[0].last_seen == t0 + hour);
+  CHECK(out[0].packets == 5);
+  CHECK(out[1].address == "198.51.100.9");
+  CHECK(out[1].buckets == 0);  // facts only
+
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 100, 744 * hour});
+  store->add(out);
+  const auto s = store->lookup("198.51.100.7");
+  REQUIRE(s);
+  CHECK(s->buckets == 1);
+  CHECK(s->last_seen == t0 + hour);
+  const stored_activity* answered = find(*s, "exposure", 3333, "192.0.2.10");
+  REQUIRE(answered);
+  CHECK(answered->first_seen == t0 + hour);
+  CHECK_FALSE(store->lookup("198.51.100.9"));  // not held: its facts are not a source
+
+  // Facts first, the source's arrivals after: its span starts with its own bucket.
+  pending.add(b0 + 2, {}, {}, {answer(stranger)});
+  source_arrival later = probe;
+  std::memcpy(later.source, stranger, 16);
+  pending.add(b0 + 3, {later}, {tally(stranger, 2)});
+  out = pending.take(names, {}, hour);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].first_seen == t0 + 3 * hour);
+  CHECK(out[0].buckets == 1);
+  CHECK(out[0].packets == 2);
+}

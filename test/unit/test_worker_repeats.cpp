@@ -44,24 +44,37 @@ uint64_t fingerprint_packets(const worker& w, uint16_t port) {
   return n;
 }
 
+/** A small worker watching 8545/tcp; `arrivals` per bucket listed (0: none). */
+struct small_worker {
+  std::optional<watched_ports> ports;
+  std::optional<cluster_rules> clusters;
+  std::unique_ptr<worker> w;
+
+  explicit small_worker(uint32_t arrivals = 0) {
+    std::string error;
+    ports = watched_ports::build({{8545, transport::tcp, "ethereum-jsonrpc"}}, error);
+    REQUIRE(ports);
+    clusters = cluster_rules::parse(cluster_rules::default_text(), "built-in", error);
+    REQUIRE(clusters);
+    worker_config config;
+    config.ports = &*ports;
+    config.clusters = &*clusters;
+    config.source_capacity = 64;
+    config.unique_slots = 1 << 12;
+    config.fingerprint_slots = 64;
+    config.bucket_arrivals = arrivals;
+    config.name = "repeats";
+    w = worker::create(config, error);
+    REQUIRE(w);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a source's repeats count where a search would count them", "[worker]") {
-  std::string error;
-  const auto ports = watched_ports::build({{8545, transport::tcp, "ethereum-jsonrpc"}}, error);
-  REQUIRE(ports);
-  const auto clusters = cluster_rules::parse(cluster_rules::default_text(), "built-in", error);
-  REQUIRE(clusters);
-  worker_config config;
-  config.ports = &*ports;
-  config.clusters = &*clusters;
-  config.source_capacity = 64;
-  config.unique_slots = 1 << 12;
-  config.fingerprint_slots = 64;
-  config.name = "repeats";
-  auto w = worker::create(config, error);
-  REQUIRE(w);
-  const uint16_t port = ports->index(transport::tcp, 8545);
+  small_worker made;
+  worker* w = made.w.get();
+  const uint16_t port = made.ports->index(transport::tcp, 8545);
 
   // One source scans 8545 over 200 addresses: one combination, so all but its first packets
   // (and the one that decides its source-port behaviour) are repeats.
@@ -104,21 +117,8 @@ TEST_CASE("a source's repeats count where a search would count them", "[worker]"
 
 TEST_CASE("each source's packets in a bucket are tallied, its waiting repeats included",
           "[worker]") {
-  std::string error;
-  const auto ports = watched_ports::build({{8545, transport::tcp, "ethereum-jsonrpc"}}, error);
-  REQUIRE(ports);
-  const auto clusters = cluster_rules::parse(cluster_rules::default_text(), "built-in", error);
-  REQUIRE(clusters);
-  worker_config config;
-  config.ports = &*ports;
-  config.clusters = &*clusters;
-  config.source_capacity = 64;
-  config.unique_slots = 1 << 12;
-  config.fingerprint_slots = 64;
-  config.bucket_arrivals = 1024;
-  config.name = "tallies";
-  auto w = worker::create(config, error);
-  REQUIRE(w);
+  small_worker made(1024);
+  worker* w = made.w.get();
 
   // Source A sweeps 8545 (repeats that wait in its record), sends UDP to an unwatched port and
   // ICMP echoes; source B's SYNs interleave with A's sweep. Bursts of 32, as an lcore takes them.
