@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "temp_dir.hpp"
@@ -60,6 +61,21 @@ const stored_activity* find(const stored_source& s, const std::string& kind, uin
   }
   return nullptr;
 }
+
+/** Names for series keys of one watched port, 3333/tcp, and the unknown country. */
+struct claymore_port {
+  std::optional<watched_ports> ports;
+  series_names names;
+
+  claymore_port() {
+    std::string error;
+    ports = watched_ports::build({{3333, transport::tcp, "claymore"}}, error);
+    REQUIRE(ports);
+    names.ports = &*ports;
+    names.countries = {"ZZ"};
+  }
+  claymore_port(const claymore_port&) = delete;
+};
 
 }  // namespace
 
@@ -353,12 +369,8 @@ TEST_CASE("arrivals of several buckets merge into one sighting per source, keys 
 }
 
 TEST_CASE("unwatched ports: a bounded list per source; a host's answer once per bucket") {
-  std::string error;
-  const auto ports = watched_ports::build({{3333, transport::tcp, "claymore"}}, error);
-  REQUIRE(ports);
-  series_names names;
-  names.ports = &*ports;
-  names.countries = {"ZZ"};
+  const claymore_port claymore;
+  const series_names& names = claymore.names;
   const uint8_t sweeper[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 9};
   const uint8_t host[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 192, 0, 2, 10};
   const uint64_t hash = address_hash(sweeper);
@@ -430,19 +442,15 @@ TEST_CASE("unwatched ports: a bounded list per source; a host's answer once per 
 }
 
 TEST_CASE("facts without an arrival add no bucket; packets without one are counted apart") {
-  std::string error;
-  const auto ports = watched_ports::build({{3333, transport::tcp, "claymore"}}, error);
-  REQUIRE(ports);
-  series_names names;
-  names.ports = &*ports;
-  names.countries = {"ZZ"};
+  const claymore_port claymore;
+  const series_names& names = claymore.names;
   const uint8_t scanner[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 7};
   const uint8_t pinger[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 8};
   const uint8_t stranger[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 198, 51, 100, 9};
   const int64_t b0 = static_cast<int64_t>(t0 / hour);
   source_arrival probe{};
   std::memcpy(probe.source, scanner, 16);
-  probe.key = series_key::make(series_key::kind::port, ports->index(transport::tcp, 3333),
+  probe.key = series_key::make(series_key::kind::port, claymore.ports->index(transport::tcp, 3333),
                                series_key::all, 0);
   const auto answer = [](const uint8_t* client) {
     source_fact f{};
