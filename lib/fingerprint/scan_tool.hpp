@@ -21,7 +21,8 @@ namespace scanscope {
   X(mirai, "Mirai and variants: TCP sequence number equals the destination IPv4 address")     \
   X(masscan,                                                                                  \
     "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence), window 1024 "   \
-    "without options (1.3.2), 1025 with an MSS (master) or 1200 (its resets)")                \
+    "without options (1.3.2), 1025 with an MSS (master) or 1200 (its resets); an empty UDP "  \
+    "datagram with TTL 255 and DF clear")                                                     \
   X(zmap,                                                                                     \
     "ZMap: IP ID 54321 with window 65535 (before 3.0), or window 65535, DF clear and one of " \
     "ZMap 4's option layouts")                                                                \

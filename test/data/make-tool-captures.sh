@@ -15,6 +15,9 @@ capture nmap-techniques bash -c "
   for t in -sF -sN -sX -sA -sM; do nmap \$t -Pn -n -p 22,8545,5555 --max-retries 0 $target_ip; done"
 capture masscan-syn masscan "$target_ip" -p22,23,80,443,2323,3333,5555,8545,37215,52869 \
   --rate 100 --wait 1 --adapter ssc_s --router-mac "$target_mac"
+# masscan's UDP scan: its table's payloads where it has one, an empty datagram elsewhere.
+capture masscan-udp masscan "$target_ip" -pU:0-1000 --rate 1000 --wait 1 --adapter ssc_s \
+  --router-mac "$target_mac"
 capture zmap-syn zmap -p 8545 -i ssc_s -G "$target_mac" -b "$blocklist" -P 4 -c 1 \
   "$target_ip/32"
 capture hping3-mix bash -c "

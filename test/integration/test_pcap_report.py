@@ -144,7 +144,12 @@ TOOL_CAPTURES = {
     "nmap-techniques.pcap": ("tcp and tcp[tcpflags] & tcp-syn == 0", "nmap", None),
     "mirai-like.pcap": ("tcp[tcpflags] == tcp-syn", "mirai", None),
     "hping3-mix.pcap": ("tcp[tcpflags] == tcp-syn and ip[6:2] & 0x3fff == 0", "hping3", None),
+    # masscan -pU:0-1000: its empty datagrams (the ports its payload table has nothing for).
+    "masscan-udp.pcap": ("udp and udp[4:2] == 8", "masscan", None),
 }
+# Of a tool capture's frames matching the filter, at least 95% must be named its tool (the
+# probes with a payload from masscan's table carry no mark: they stay unnamed).
+TOOL_SHARES = {"masscan-udp.pcap": "udp"}
 
 
 def check_tool_capture(scanscope, path):
@@ -162,6 +167,10 @@ def check_tool_capture(scanscope, path):
     for other, t in tools.items():
         if other not in (tool, "none"):
             check(f"{name} packets named {other}", t["packets"], 0)
+    if name in TOOL_SHARES:
+        all_probes = len(tcpdump_lines(path, TOOL_SHARES[name]))
+        check(f"{name} share of its probes named {tool} (at least 95%)",
+              tools[tool]["packets"] >= 0.95 * all_probes > 0, True)
     if cluster:
         # The cluster holds the scanner: its SYNs, and the resets it (or its kernel) sends
         # when a target answers.
