@@ -129,6 +129,11 @@ ip_id_rule classify_ip_id(const decoded_packet& p) {
   return ip_id_rule::other;
 }
 
+bool nmap_udp_shape(const decoded_packet& p) {
+  return p.l3 == l3_kind::ipv4 && p.l4 == l4_kind::udp && p.result == parse_result::ok &&
+         p.payload_length == 0 && !p.dont_fragment && p.ttl <= 64;
+}
+
 scan_tool identify_tool(const decoded_packet& p) {
   uint8_t doubts = 0;
   return identify_tool(p, doubts);

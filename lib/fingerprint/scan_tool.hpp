@@ -28,10 +28,20 @@ namespace scanscope {
     "ZMap 4's option layouts")                                                                \
   X(nmap,                                                                                     \
     "nmap: SYN with only an MSS 1460 option, or FIN/NULL/XMAS/ACK/Maimon probe without "      \
-    "options and DF; window 1024/2048/3072/4096")                                             \
+    "options and DF; window 1024/2048/3072/4096; an empty UDP datagram without DF, TTL "      \
+    "below 65, from a source that keeps one source port")                                     \
   X(hping3, "hping3: no TCP options, window 512 or an ACK number without the ACK flag")
 
 SCANSCOPE_ENUM_OF_LIST(scan_tool, SCANSCOPE_SCAN_TOOLS);
+
+/**
+ * nmap's UDP scan probe (-sU, scan_engine_raw.cc): an empty datagram with DF clear and a TTL
+ * of at most 64 (nmap picks 37-59, and hops take some off). It names nmap only for a source
+ * whose source port is known to be fixed, and from that port (nmap keeps one for the whole
+ * scan; hping3 -2 counts its up), which the worker checks: a source's first probe stays
+ * unnamed.
+ */
+bool nmap_udp_shape(const decoded_packet& p);
 
 /** Stable name of a tool ("masscan"), as used in configs, reports and metric labels. */
 const char* scan_tool_name(scan_tool t);

@@ -202,6 +202,10 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   c.source_hash = address_hash(s.key.bytes);
   uint8_t doubts = s.tool_doubts;
   c.tool = identify_tool(p, doubts);
+  if (c.tool == scan_tool::none && s.src_port_behaviour() == source_port_behaviour::fixed &&
+      p.src_port == s.first_src_port && nmap_udp_shape(p)) {
+    c.tool = scan_tool::nmap;  // its UDP probe, from the port its source keeps (scan_tool.hpp)
+  }
   s.tool_doubts = doubts & 3;
   c.bucket = bucket_of(time_ns);
   if (!p.has_ports) {

@@ -10,6 +10,8 @@ out=${1:-$(dirname "$0")}
 netns_setup_with_blocklist
 
 capture nmap-syn nmap -sS -Pn -n -p 22,23,80,443,2323,3333,5555,8545,37215,52869 "$target_ip"
+# nmap's UDP scan: empty datagrams, and its nmap-payloads probes where it has them.
+capture nmap-udp nmap -sU -Pn -n -p 1-1000 --max-retries 0 --min-rate 1000 "$target_ip"
 # nmap's other TCP scans: FIN, NULL, XMAS, ACK and Maimon probes.
 capture nmap-techniques bash -c "
   for t in -sF -sN -sX -sA -sM; do nmap \$t -Pn -n -p 22,8545,5555 --max-retries 0 $target_ip; done"

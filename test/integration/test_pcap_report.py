@@ -147,9 +147,34 @@ TOOL_CAPTURES = {
     # masscan -pU:0-1000: its empty datagrams (the ports its payload table has nothing for).
     "masscan-udp.pcap": ("udp and udp[4:2] == 8", "masscan", None),
 }
-# Of a tool capture's frames matching the filter, at least 95% must be named its tool (the
-# probes with a payload from masscan's table carry no mark: they stay unnamed).
-TOOL_SHARES = {"masscan-udp.pcap": "udp"}
+# Captures of one tool whose every probe is not named: of the frames matching the filter, at
+# least 95% must be named the tool, from as many sources, and none another tool. masscan's
+# probes with a payload from its table carry no mark; nmap -sU's first probe comes before its
+# source is known to keep one source port, and its nmap-payloads probes carry a payload.
+TOOL_SHARES = {"masscan-udp.pcap": ("udp", "masscan"), "nmap-udp.pcap": ("udp", "nmap")}
+
+
+def no_other_tool(name, tools, tool):
+    """No frame of a one-tool capture is named another tool."""
+    for other, t in tools.items():
+        if other not in (tool, "none"):
+            check(f"{name} packets named {other}", t["packets"], 0)
+
+
+def check_tool_share(scanscope, path):
+    name = os.path.basename(path)
+    bpf, tool = TOOL_SHARES[name]
+    report = run_scanscope(scanscope, path)
+    if report is None:
+        return
+    probes = len(tcpdump_lines(path, bpf))
+    tools = {t["name"]: t for t in report["tools"]}
+    named = tools[tool]["packets"]
+    check(f"{name}: {named} of {probes} probes named {tool}, at least 95%",
+          0.95 * probes <= named <= probes and probes > 0, True)
+    check(f"{name} sources named {tool}", tools[tool]["sources"],
+          len(tcpdump_sources(path, bpf)))
+    no_other_tool(name, tools, tool)
 
 
 def check_tool_capture(scanscope, path):
@@ -164,13 +189,7 @@ def check_tool_capture(scanscope, path):
     tools = {t["name"]: t for t in report["tools"]}
     check(f"{name} packets named {tool}", tools[tool]["packets"], probes)
     check(f"{name} sources named {tool}", tools[tool]["sources"], sources)
-    for other, t in tools.items():
-        if other not in (tool, "none"):
-            check(f"{name} packets named {other}", t["packets"], 0)
-    if name in TOOL_SHARES:
-        all_probes = len(tcpdump_lines(path, TOOL_SHARES[name]))
-        check(f"{name} share of its probes named {tool} (at least 95%)",
-              tools[tool]["packets"] >= 0.95 * all_probes > 0, True)
+    no_other_tool(name, tools, tool)
     if cluster:
         # The cluster holds the scanner: its SYNs, and the resets it (or its kernel) sends
         # when a target answers.
@@ -244,6 +263,8 @@ def main():
             check_against_tcpdump(scanscope, path)
         if os.path.basename(path) in TOOL_CAPTURES:
             check_tool_capture(scanscope, path)
+        if os.path.basename(path) in TOOL_SHARES:
+            check_tool_share(scanscope, path)
         if os.path.basename(path) in PAYLOAD_CAPTURES:
             check_payload_capture(scanscope, path)
         print(f"checked {os.path.basename(path)}")

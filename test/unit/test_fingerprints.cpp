@@ -72,6 +72,11 @@ const std::vector<uint8_t> masscan_udp_ntp = {
     0x2a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+// nmap -sU's probe to a port without an nmap-payloads entry (nmap-udp.pcap): empty, TTL 55.
+const std::vector<uint8_t> nmap_udp = {
+    0x5e, 0x3c, 0x94, 0x45, 0x6f, 0x55, 0x6e, 0x65, 0xd2, 0x32, 0xa7, 0xed, 0x08, 0x00, 0x45,
+    0x00, 0x00, 0x1c, 0x0e, 0x09, 0x00, 0x00, 0x37, 0x11, 0x61, 0x00, 0x0a, 0x63, 0x00, 0x01,
+    0x0a, 0x63, 0x00, 0x02, 0xae, 0x3a, 0x01, 0x49, 0x00, 0x08, 0x3b, 0x92};
 
 // Offsets in these Ethernet + IPv4 (IHL 5) + TCP frames.
 constexpr size_t ip_id_at = 18;
@@ -118,6 +123,22 @@ TEST_CASE("masscan's empty UDP probe, and what it is not", "[fingerprint]") {
   CHECK(tool_of(with(masscan_udp, ip_id_at, {0xd4, 0x31})) == scan_tool::zmap);
   // A datagram with a payload (its NTP probe; a router's syslog or mDNS at TTL 255): no tool.
   CHECK(tool_of(masscan_udp_ntp) == scan_tool::none);
+}
+
+TEST_CASE("nmap's UDP probe shape (named only with a fixed source port)", "[fingerprint]") {
+  constexpr size_t df_at = 20;
+  const auto shape = [](const std::vector<uint8_t>& f) {
+    decoded_packet p;
+    REQUIRE(parse_frame(f.data(), f.size(), p) == parse_result::ok);
+    return nmap_udp_shape(p);
+  };
+  CHECK(shape(nmap_udp));
+  CHECK(tool_of(nmap_udp) == scan_tool::none);  // the headers alone do not name it
+  CHECK(shape(with(nmap_udp, ttl_at, {30})));   // 25 hops later
+  CHECK_FALSE(shape(with(nmap_udp, df_at, {0x40})));
+  CHECK_FALSE(shape(masscan_udp));      // TTL 255
+  CHECK_FALSE(shape(masscan_udp_ntp));  // a payload
+  CHECK_FALSE(shape(nmap_syn));
 }
 
 TEST_CASE("today's tools, nmap's techniques and the order of the rules", "[fingerprint]") {
