@@ -160,7 +160,8 @@ scan_tool identify_tool(const decoded_packet& p, uint8_t& doubts) {
   // masscan's UDP template (src/templ-pkt.c, default_udp_template, 1.3.2 and master): TTL 255,
   // DF clear, and no payload on the ports its payload table (templ-payloads.c) has none for;
   // its IP ID is the TCP relation with a cookie an empty datagram does not carry. ZMap's UDP
-  // probes carry a payload (and ID 54321 before 3.0); nmap's and hping3's start below TTL 64.
+  // probes carry a payload (and ID 54321 before 3.0); nmap's and hping3's start at TTL 64 or
+  // below.
   if (p.l4 == l4_kind::udp && p.result == parse_result::ok && p.payload_length == 0 &&
       !p.dont_fragment && initial_ttl(p.ttl) == 255 && id != ip_id_rule::zmap) {
     return scan_tool::masscan;
