@@ -12,7 +12,7 @@
 // X(field, type, metric name, metric type, help)
 #define SCANSCOPE_FLEET_NUMBERS(X)                                                              \
   X(buckets_delivered, uint64_t, "scanscope_clickhouse_buckets_delivered_total", "counter",     \
-    "Closed buckets ClickHouse took.")                                                          \
+    "Closed buckets ClickHouse took (a bucket without rows has nothing to send).")              \
   X(rows_delivered, uint64_t, "scanscope_clickhouse_rows_delivered_total", "counter",           \
     "Rows of the buckets ClickHouse took, all tables.")                                        \
   X(retries, uint64_t, "scanscope_clickhouse_retries_total", "counter",                         \

@@ -172,7 +172,12 @@ void clickhouse_exporter::run() {
     lock.unlock();
     // The rows are made here, not on the stats loop: a dense hour has a million sources.
     for (auto& make : makers) {
-      ready.push_back(make());
+      bucket_batch b = make();
+      // A bucket without rows (a quiet last bucket of a live run) has nothing to send: it is
+      // neither spooled nor counted delivered, as the series files write no line for it.
+      if (b.rows() > 0) {
+        ready.push_back(std::move(b));
+      }
     }
     if (finishing && retries_at_finish == UINT64_MAX) {
       retries_at_finish = retries_.load(std::memory_order_relaxed);

@@ -55,11 +55,22 @@ def sent_count(replay_out):
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 
+def listening(path):
+    """Is a Unix socket bound at `path`? DPDK's memif binds it in the abstract namespace by
+    default (socket-abstract=yes): no file appears, /proc/net/unix shows it as @path."""
+    if os.path.exists(path):
+        return True
+    with open("/proc/net/unix") as f:
+        return any(line.split()[-1] == "@" + path for line in f if len(line.split()) > 7)
+
+
 def wait_for_socket(path, seconds):
-    """Until the memif server's socket exists (bounded); its start is not timed by a sleep."""
+    """Until the memif server's socket is bound (bounded); its start is not timed by a sleep."""
     deadline = time.time() + seconds
-    while not os.path.exists(path) and time.time() < deadline:
+    while not listening(path) and time.time() < deadline:
         time.sleep(0.05)
+    if not listening(path):
+        raise AssertionError(f"the replay bound no memif socket at {path} in {seconds} s")
 
 
 class Pair:

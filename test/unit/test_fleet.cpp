@@ -11,6 +11,7 @@
 #include "export/prometheus_text.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "fleet/bucket_rows.hpp"
+#include "fleet/clickhouse_exporter.hpp"
 #include "fleet/clickhouse_url.hpp"
 #include "fleet/delivery_spool.hpp"
 #include "pipeline/lcore_fold.hpp"
@@ -110,6 +111,32 @@ TEST_CASE("the spool keeps buckets in order, across a restart, within its bound"
   CHECK(spool.size() + spool.dropped() == 11);
   REQUIRE(spool.front(b).empty());
   CHECK(b.bucket == static_cast<int64_t>(12 - spool.size() + 1));
+}
+
+TEST_CASE("a bucket without rows is neither spooled nor counted delivered", "[fleet]") {
+  scratch_folder dir("empty-bucket");
+  exporter_settings settings;
+  // Port 1 on loopback: nothing listens, so every bucket with rows waits in the spool.
+  REQUIRE(parse_clickhouse_url("http://127.0.0.1:1/?database=scanscope", settings.url).empty());
+  settings.sensor = "s1";
+  settings.spool_dir = dir.path;
+  settings.request_timeout_s = 1;
+  std::string error;
+  auto exporter = clickhouse_exporter::start(settings, error);
+  REQUIRE(exporter != nullptr);
+  bucket_batch empty = batch_of(1, 100);
+  empty.tables[0] = {"series", 0, ""};
+  exporter->submit([empty] { return empty; });
+  exporter->submit([] { return batch_of(2, 100); });
+  exporter->finish(0);
+  const fleet_delivery d = exporter->snapshot();
+  CHECK(d.spool_buckets == 1);
+  CHECK(d.buckets_delivered == 0);
+  delivery_spool spool(dir.path, 1 << 20);
+  REQUIRE(spool.open().empty());
+  bucket_batch b;
+  REQUIRE(spool.front(b).empty());
+  CHECK(b.bucket == 2);
 }
 
 TEST_CASE("a spool folder that cannot be made is refused at start, named", "[fleet]") {
