@@ -238,8 +238,9 @@ http_response endpoints::answer(const std::string& target) const {
       queries_.push_back({target, std::promise<http_response>()});
       answer = queries_.back().answer.get_future();
     }
-    // Generous: a campaigns answer computes pivots from the source store on the main lcore,
-    // seconds on a slow (sanitizer) build while the console's other queries wait their turn.
+    // Generous: a campaigns answer reads the whole source store for its pivots on the main
+    // lcore (one pass: 0.1 s for the December seed's store, more for a store of millions or on
+    // a sanitizer build) while the console's other queries wait their turn.
     if (answer.wait_for(std::chrono::seconds(15)) != std::future_status::ready) {
       return {503, "text/plain; charset=utf-8", "the main lcore did not answer in time\n"};
     }

@@ -132,6 +132,8 @@ void fill_pivots(run_report& r, const source_store& store, const watched_ports& 
   const uint64_t width_s = r.bucket_ns / 1000000000ULL;
   const auto& all = r.series->campaigns().campaigns();
   const int64_t through = r.series->last_closed();
+  std::vector<size_t> asked;
+  std::vector<pivot_question> questions;
   for (size_t i = 0; i < all.size(); ++i) {
     const campaign& c = all[i];
     if (c.scope == campaign_scope::port_fingerprint || !wanted(c, only)) {
@@ -164,10 +166,14 @@ void fill_pivots(run_report& r, const source_store& store, const watched_ports& 
     }
     q.from_s = static_cast<uint64_t>(c.start) * width_s;
     q.to_s = static_cast<uint64_t>((c.end >= 0 ? c.end : through + 1)) * width_s;
-    const pivot_answer a = store.pivot(q);
-    campaign_pivots& p = r.pivots[i];
-    p.sources = a.sources;
-    for (const pivot_row& row : a.rows) {
+    asked.push_back(i);
+    questions.push_back(std::move(q));
+  }
+  const std::vector<pivot_answer> answers = store.pivots(questions);
+  for (size_t k = 0; k < asked.size(); ++k) {
+    campaign_pivots& p = r.pivots[asked[k]];
+    p.sources = answers[k].sources;
+    for (const pivot_row& row : answers[k].rows) {
       p.rows.push_back({row.what.kind, row.what.port, row.what.protocol, row.what.value,
                         row.what.category, row.sources});
     }

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "geo/unknown_country.hpp"
+#include "store/sqlite_values.hpp"
 
 namespace scanscope {
 
@@ -51,17 +52,6 @@ constexpr size_t chunk_sources = 4096;
 
 std::string sqlite_reason(sqlite3* db, int rc) {
   return db != nullptr && rc != SQLITE_CANTOPEN ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-}
-
-int64_t to_sql(uint64_t v) { return static_cast<int64_t>(v); }
-
-void bind_text(sqlite3_stmt* s, int i, const std::string& text) {
-  sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-}
-
-std::string column_text(sqlite3_stmt* s, int i) {
-  const unsigned char* t = sqlite3_column_text(s, i);
-  return t != nullptr ? reinterpret_cast<const char*>(t) : "";
 }
 
 /** Open `path` and make sure it is a usable store; false with the reason otherwise. */
@@ -487,79 +477,6 @@ void source_store::for_each(uint64_t since_s,
     }
   }
   sqlite3_finalize(all);
-}
-
-pivot_answer source_store::pivot(const pivot_question& q) const {
-  std::lock_guard<std::mutex> hold(lock_);
-  pivot_answer out;
-  // The members once, in a table of this connection, then their other activities, member by
-  // member (CROSS JOIN keeps that order; `+0` keeps SQLite off the last_seen index, whose
-  // random lookups cost more than a scan).
-  std::string members =
-      "CREATE TEMP TABLE IF NOT EXISTS pivot_members(address TEXT PRIMARY KEY) WITHOUT ROWID;"
-      "DELETE FROM pivot_members;";
-  if (sqlite3_exec(db_, members.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return out;
-  }
-  sqlite3_stmt* fill = nullptr;
-  const std::string select =
-      "INSERT OR IGNORE INTO pivot_members SELECT a.address FROM activity a "
-      "JOIN sources s ON s.address = a.address WHERE a.kind=?1 AND a.port=?2 AND a.protocol=?3 "
-      "AND a.value=?4 AND a.first_seen<?6 AND a.last_seen+0>?5 AND (?7='' OR s.country=?7) "
-      "AND (?8<0 OR s.asn=?8)";
-  if (sqlite3_prepare_v2(db_, select.c_str(), -1, &fill, nullptr) != SQLITE_OK) {
-    return out;
-  }
-  bind_text(fill, 1, q.under.kind);
-  sqlite3_bind_int(fill, 2, q.under.port);
-  bind_text(fill, 3, q.under.protocol);
-  bind_text(fill, 4, q.under.value);
-  sqlite3_bind_int64(fill, 5, to_sql(q.from_s));
-  sqlite3_bind_int64(fill, 6, to_sql(q.to_s));
-  bind_text(fill, 7, q.country);
-  sqlite3_bind_int64(fill, 8, q.asn);
-  const bool filled = sqlite3_step(fill) == SQLITE_DONE;
-  sqlite3_finalize(fill);
-  if (!filled) {
-    return out;
-  }
-  out.sources = static_cast<uint64_t>(sqlite3_changes(db_));
-  sqlite3_stmt* rows = nullptr;
-  const std::string others =
-      "SELECT a.kind, a.port, a.protocol, a.value, count(*) AS n, max(a.category) "
-      "FROM pivot_members m "
-      "CROSS JOIN activity a ON m.address = a.address "
-      "WHERE a.kind IN ('port', 'signature', 'tool') AND a.first_seen<?2 AND a.last_seen+0>?1 "
-      "AND NOT (a.kind=?3 AND a.port=?4 AND a.protocol=?5 AND a.value=?6) "
-      "AND NOT (a.kind='port' AND a.port=?4 AND a.protocol=?5) "
-      "GROUP BY a.kind, a.port, a.protocol, a.value ORDER BY a.kind, n DESC, a.port, a.value";
-  if (sqlite3_prepare_v2(db_, others.c_str(), -1, &rows, nullptr) != SQLITE_OK) {
-    return out;
-  }
-  sqlite3_bind_int64(rows, 1, to_sql(q.from_s));
-  sqlite3_bind_int64(rows, 2, to_sql(q.to_s));
-  bind_text(rows, 3, q.under.kind);
-  sqlite3_bind_int(rows, 4, q.under.port);
-  bind_text(rows, 5, q.under.protocol);
-  bind_text(rows, 6, q.under.value);
-  std::string kind;
-  size_t of_kind = 0;
-  while (sqlite3_step(rows) == SQLITE_ROW) {
-    pivot_row r;
-    r.what.kind = column_text(rows, 0);
-    r.what.port = static_cast<uint16_t>(sqlite3_column_int(rows, 1));
-    r.what.protocol = column_text(rows, 2);
-    r.what.value = column_text(rows, 3);
-    r.sources = static_cast<uint64_t>(sqlite3_column_int64(rows, 4));
-    r.what.category = column_text(rows, 5);
-    of_kind = r.what.kind == kind ? of_kind + 1 : 1;
-    kind = r.what.kind;
-    if (of_kind <= q.top) {
-      out.rows.push_back(std::move(r));
-    }
-  }
-  sqlite3_finalize(rows);
-  return out;
 }
 
 source_store_counts source_store::counts() const {

@@ -165,6 +165,9 @@ class source_store {
    * the period.
    */
   pivot_answer pivot(const pivot_question& q) const;
+  /** The same for many questions in one pass over the store (source_pivots.cpp): a campaigns
+   *  answer asks one per campaign, and one scan serves them all. */
+  std::vector<pivot_answer> pivots(const std::vector<pivot_question>& qs) const;
 
   source_store_counts counts() const;
   /** Whether the budget is spent: a source not in the store now would be dropped. */

@@ -506,3 +506,61 @@ TEST_CASE("facts without an arrival add no bucket; packets without one are count
   CHECK(out[0].buckets == 1);
   CHECK(out[0].packets == 2);
 }
+
+TEST_CASE("pivots: each question's members and their other activities, many in one pass") {
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 100, 744 * hour});
+  // Three sources on 3333 in the first hour: two also on 52869 with the UPnP exploit, one of
+  // them from another country; a fourth on 52869 only, and one on 3333 hours later.
+  source_sighting a = sighting("198.51.100.1", {port(3333), port(52869),
+                                                 signature(52869, "upnp", "exploit")});
+  source_sighting b = sighting("198.51.100.2", {port(3333), port(52869),
+                                                 signature(52869, "upnp", "exploit")});
+  b.country = "RU";
+  source_sighting c = sighting("198.51.100.3", {port(3333), tool(3333, "masscan")});
+  source_sighting d = sighting("198.51.100.4", {port(52869)});
+  store->add_bucket(t0, t0 + hour, {a, b, c, d});
+  store->add_bucket(t0 + 9 * hour, t0 + 10 * hour,
+                    {sighting("198.51.100.5", {port(3333), port(80)})});
+
+  pivot_question on_3333;
+  on_3333.under = port(3333);
+  on_3333.from_s = t0;
+  on_3333.to_s = t0 + hour;
+  pivot_question korean = on_3333;
+  korean.country = "KR";
+  pivot_question later = on_3333;
+  later.from_s = t0 + 9 * hour;
+  later.to_s = t0 + 10 * hour;
+  pivot_question by_tool = on_3333;
+  by_tool.under = tool(3333, "masscan");
+
+  const std::vector<pivot_answer> all = store->pivots({on_3333, korean, later, by_tool});
+  REQUIRE(all.size() == 4);
+  // The first hour on 3333: a, b and c; 52869 and the exploit from a and b, c's tool.
+  CHECK(all[0].sources == 3);
+  REQUIRE(all[0].rows.size() == 3);
+  CHECK((all[0].rows[0].what.kind == "port" && all[0].rows[0].what.port == 52869 &&
+         all[0].rows[0].sources == 2));
+  CHECK((all[0].rows[1].what.value == "upnp" && all[0].rows[1].what.category == "exploit" &&
+         all[0].rows[1].sources == 2));
+  CHECK((all[0].rows[2].what.value == "masscan" && all[0].rows[2].sources == 1));
+  // Korean sources only: b is not one.
+  CHECK(all[1].sources == 2);
+  CHECK(all[1].rows[0].sources == 1);
+  // Hours later: the fifth source, and its port 80.
+  CHECK(all[2].sources == 1);
+  REQUIRE(all[2].rows.size() == 1);
+  CHECK(all[2].rows[0].what.port == 80);
+  // Under a tool: c alone, whose port 3333 is the question's own port and so not listed.
+  CHECK(all[3].sources == 1);
+  CHECK(all[3].rows.empty());
+  // One question at a time gives the same answers.
+  for (size_t i = 0; i < all.size(); ++i) {
+    const pivot_answer one = store->pivot(std::vector<pivot_question>{on_3333, korean, later,
+                                                                      by_tool}[i]);
+    CHECK(one.sources == all[i].sources);
+    CHECK(one.rows.size() == all[i].rows.size());
+  }
+  CHECK(store->pivots({}).empty());
+}
