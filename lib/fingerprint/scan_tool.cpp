@@ -17,6 +17,8 @@ constexpr uint16_t nmap_mss = 1460;
 constexpr uint16_t hping3_window = 512;
 
 constexpr uint16_t zmap_window = 65535;
+/** Data bytes of masscan's ping template after the echo header (a 76-byte datagram). */
+constexpr uint32_t masscan_ping_data = 48;
 
 bool nmap_window(uint16_t w) {
   return w == 1024 || w == 2048 || w == 3072 || w == 4096;
@@ -98,6 +100,17 @@ bool nmap_technique_probe(const decoded_packet& p) {
          !p.dont_fragment && nmap_window(p.window);
 }
 
+// masscan's ping (--ping; src/templ-pkt.c, default_icmp_ping_template, 1.3.2 and master): an
+// echo request at TTL 255 with DF clear and 48 data bytes counting up from 0x08 (each byte is
+// its offset in the ICMP message); its identifier and sequence number carry the cookie. Ping
+// programs send a timestamp first (Linux: 16 bytes, then 0x10, 0x11, ...), nmap -PE and hping3
+// -1 no data, ZMap 20 bytes.
+bool masscan_ping(const decoded_packet& p) {
+  return p.l4 == l4_kind::icmp && p.icmp_type == 8 && p.icmp_code == 0 &&
+         p.payload_length == masscan_ping_data && p.payload_head == 0x08090A0B &&
+         !p.dont_fragment && initial_ttl(p.ttl) == 255;
+}
+
 }  // namespace
 
 const char* scan_tool_name(scan_tool t) {
@@ -164,6 +177,9 @@ scan_tool identify_tool(const decoded_packet& p, uint8_t& doubts) {
   // below.
   if (p.l4 == l4_kind::udp && p.result == parse_result::ok && p.payload_length == 0 &&
       !p.dont_fragment && initial_ttl(p.ttl) == 255 && id != ip_id_rule::zmap) {
+    return scan_tool::masscan;
+  }
+  if (masscan_ping(p)) {
     return scan_tool::masscan;
   }
   const tcp_options& o = p.options;

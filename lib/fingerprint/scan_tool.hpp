@@ -22,7 +22,7 @@ namespace scanscope {
   X(masscan,                                                                                  \
     "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence), window 1024 "   \
     "without options (1.3.2), 1025 with an MSS (master) or 1200 (its resets); an empty UDP "  \
-    "datagram with TTL 255 and DF clear")                                                     \
+    "datagram with TTL 255 and DF clear; its ping, 48 data bytes counting up from 0x08")                                                     \
   X(zmap,                                                                                     \
     "ZMap: IP ID 54321 with window 65535 (before 3.0), or window 65535, DF clear and one of " \
     "ZMap 4's option layouts")                                                                \

@@ -135,6 +135,9 @@ struct decoded_packet {
   uint16_t l4_offset;         /**< offset of the transport header in the frame */
   uint32_t payload_offset;    /**< offset of the transport payload in the frame */
   uint32_t payload_length;    /**< payload bytes present in the captured frame */
+  /** The first 4 payload bytes of a UDP datagram or ICMP message, big-endian (0 when it has
+   *  fewer): the tools' rules read a probe's fixed payload start without the frame. */
+  uint32_t payload_head;
   tcp_options options;        /**< TCP options, when l4 == tcp; kept last (see tcp_options) */
 };
 

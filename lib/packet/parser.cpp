@@ -175,6 +175,9 @@ parse_result parse_udp(const uint8_t* f, const segment& s, decoded_packet& out) 
   const size_t end = off + udp_length < s.captured_end ? off + udp_length : s.captured_end;
   out.payload_offset = static_cast<uint32_t>(off + udp_header_length);
   out.payload_length = static_cast<uint32_t>(end - (off + udp_header_length));
+  if (out.payload_length >= 4) {
+    out.payload_head = load_be32(f + out.payload_offset);
+  }
   return parse_result::ok;
 }
 
@@ -191,6 +194,9 @@ parse_result parse_icmp(const uint8_t* f, const segment& s, decoded_packet& out)
                                    : icmp_min_header_length;
   out.payload_offset = static_cast<uint32_t>(off + header_length);
   out.payload_length = static_cast<uint32_t>(s.captured_end - (off + header_length));
+  if (out.payload_length >= 4) {
+    out.payload_head = load_be32(f + out.payload_offset);
+  }
   return parse_result::ok;
 }
 

@@ -20,6 +20,16 @@ capture masscan-syn masscan "$target_ip" -p22,23,80,443,2323,3333,5555,8545,3721
 # masscan's UDP scan: its table's payloads where it has one, an empty datagram elsewhere.
 capture masscan-udp masscan "$target_ip" -pU:0-1000 --rate 1000 --wait 1 --adapter ssc_s \
   --router-mac "$target_mac"
+# ZMap's UDP module with the DNS probe file Debian ships, and its ICMP echo module.
+capture zmap-udp zmap -M udp -p 53 -i ssc_s -G "$target_mac" -b "$blocklist" -P 8 -c 1 \
+  --probe-args=file:/usr/share/doc/zmap/examples/udp-probes/dns_53.pkt "$target_ip/32"
+capture zmap-icmp zmap -M icmp_echoscan -i ssc_s -G "$target_mac" -b "$blocklist" -P 8 -c 1 \
+  "$target_ip/32"
+# masscan's ping: one echo request per run to the one target, so ten runs (each its own cookie).
+capture masscan-ping bash -c "
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    timeout 5 masscan $target_ip --ping --rate 100 --wait 1 --adapter ssc_s --router-mac $target_mac
+  done"
 capture zmap-syn zmap -p 8545 -i ssc_s -G "$target_mac" -b "$blocklist" -P 4 -c 1 \
   "$target_ip/32"
 capture hping3-mix bash -c "

@@ -146,6 +146,10 @@ TOOL_CAPTURES = {
     "hping3-mix.pcap": ("tcp[tcpflags] == tcp-syn and ip[6:2] & 0x3fff == 0", "hping3", None),
     # masscan -pU:0-1000: its empty datagrams (the ports its payload table has nothing for).
     "masscan-udp.pcap": ("udp and udp[4:2] == 8", "masscan", None),
+    # ZMap 2.1.1's UDP (a DNS probe) and ICMP echo modules, and masscan --ping.
+    "zmap-udp.pcap": ("udp dst port 53", "zmap", None),
+    "zmap-icmp.pcap": ("icmp[icmptype] == icmp-echo", "zmap", None),
+    "masscan-ping.pcap": ("icmp[icmptype] == icmp-echo", "masscan", None),
 }
 # Captures of one tool whose every probe is not named: of the frames matching the filter, at
 # least 95% must be named the tool, from as many sources, and none another tool. masscan's

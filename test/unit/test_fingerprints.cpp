@@ -78,6 +78,15 @@ const std::vector<uint8_t> nmap_udp = {
     0x00, 0x00, 0x1c, 0x0e, 0x09, 0x00, 0x00, 0x37, 0x11, 0x61, 0x00, 0x0a, 0x63, 0x00, 0x01,
     0x0a, 0x63, 0x00, 0x02, 0xae, 0x3a, 0x01, 0x49, 0x00, 0x08, 0x3b, 0x92};
 
+// masscan 1.3.2's ping (masscan-ping.pcap): TTL 255, DF clear, 48 data bytes from 0x08 up.
+const std::vector<uint8_t> masscan_ping = {
+    0x4a, 0x0f, 0x07, 0x00, 0xcd, 0xbd, 0x82, 0xd5, 0x34, 0xde, 0x6b, 0x88, 0x08, 0x00, 0x45,
+    0x00, 0x00, 0x4c, 0xd5, 0xa4, 0x00, 0x00, 0xff, 0x01, 0xd1, 0x43, 0x0a, 0x63, 0x00, 0x01,
+    0x0a, 0x63, 0x00, 0x02, 0x08, 0x00, 0xbe, 0xb2, 0xf1, 0xf3, 0x5c, 0x56, 0x08, 0x09, 0x0a,
+    0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
+    0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
+    0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37};
+
 // Offsets in these Ethernet + IPv4 (IHL 5) + TCP frames.
 constexpr size_t ip_id_at = 18;
 constexpr size_t ttl_at = 22;
@@ -111,6 +120,7 @@ TEST_CASE("real tool SYNs are named", "[fingerprint]") {
   CHECK(tool_of(masscan_master_syn) == scan_tool::masscan);
   CHECK(tool_of(nmap_xmas) == scan_tool::nmap);
   CHECK(tool_of(masscan_udp) == scan_tool::masscan);
+  CHECK(tool_of(masscan_ping) == scan_tool::masscan);
 }
 
 TEST_CASE("masscan's empty UDP probe, and what it is not", "[fingerprint]") {
@@ -123,6 +133,25 @@ TEST_CASE("masscan's empty UDP probe, and what it is not", "[fingerprint]") {
   CHECK(tool_of(with(masscan_udp, ip_id_at, {0xd4, 0x31})) == scan_tool::zmap);
   // A datagram with a payload (its NTP probe; a router's syslog or mDNS at TTL 255): no tool.
   CHECK(tool_of(masscan_udp_ntp) == scan_tool::none);
+}
+
+TEST_CASE("masscan's ping, and the echo requests of ping programs", "[fingerprint]") {
+  constexpr size_t df_at = 20;
+  constexpr size_t data_at = 42;
+  CHECK(tool_of(masscan_ping) == scan_tool::masscan);
+  CHECK(tool_of(with(masscan_ping, ttl_at, {230})) == scan_tool::masscan);  // 25 hops later
+  // A stack's TTL, DF set, or data that is not the template's (iputils ping: a 16-byte
+  // timestamp, then 0x10, 0x11, ...).
+  CHECK(tool_of(with(masscan_ping, ttl_at, {64})) == scan_tool::none);
+  CHECK(tool_of(with(masscan_ping, df_at, {0x40})) == scan_tool::none);
+  std::vector<uint8_t> timestamp(16, 0x5a);
+  CHECK(tool_of(with(masscan_ping, data_at, timestamp)) == scan_tool::none);
+  // One data byte fewer: another length.
+  std::vector<uint8_t> shorter(masscan_ping.begin(), masscan_ping.end() - 1);
+  shorter[17] = 0x4b;
+  CHECK(tool_of(shorter) == scan_tool::none);
+  // An echo reply with the same data (the target's answer) is not a probe.
+  CHECK(tool_of(with(masscan_ping, 34, {0x00})) == scan_tool::none);
 }
 
 TEST_CASE("nmap's UDP probe shape (named only with a fixed source port)", "[fingerprint]") {
