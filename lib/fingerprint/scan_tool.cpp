@@ -100,6 +100,24 @@ bool nmap_technique_probe(const decoded_packet& p) {
          !p.dont_fragment && nmap_window(p.window);
 }
 
+// What masscan's UDP template carries (src/templ-payloads.c, 1.3.2 and master): nothing on the
+// ports its payload table has no probe for; "masscan-test" to echo, qotd and chargen; and
+// probes whose first two bytes are the cookie (DNS and NetBIOS transaction IDs, memcached's
+// request ID), which its IP ID then holds as it holds the TCP sequence number: ID = low 16
+// bits of (destination ^ port ^ cookie). Its NTP and SNMP probes show neither.
+bool masscan_udp_payload(const decoded_packet& p) {
+  if (p.payload_length == 0) {
+    return true;
+  }
+  constexpr uint32_t mass = 0x6D617373;  // "mass", of "masscan-test"
+  if (p.payload_length == 12 && p.payload_head == mass) {
+    return true;
+  }
+  const uint32_t cookie = p.payload_length >= 4 ? p.payload_head >> 16 : 0;
+  return p.payload_length >= 4 &&
+         p.ip_id == static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ cookie);
+}
+
 // masscan's ping (--ping; src/templ-pkt.c, default_icmp_ping_template, 1.3.2 and master): an
 // echo request at TTL 255 with DF clear and 48 data bytes counting up from 0x08 (each byte is
 // its offset in the ICMP message); its identifier and sequence number carry the cookie. Ping
@@ -175,8 +193,8 @@ scan_tool identify_tool(const decoded_packet& p, uint8_t& doubts) {
   // its IP ID is the TCP relation with a cookie an empty datagram does not carry. ZMap's UDP
   // probes carry a payload (and ID 54321 before 3.0); nmap's and hping3's start at TTL 64 or
   // below.
-  if (p.l4 == l4_kind::udp && p.result == parse_result::ok && p.payload_length == 0 &&
-      !p.dont_fragment && initial_ttl(p.ttl) == 255 && id != ip_id_rule::zmap) {
+  if (p.l4 == l4_kind::udp && p.result == parse_result::ok && !p.dont_fragment &&
+      initial_ttl(p.ttl) == 255 && id != ip_id_rule::zmap && masscan_udp_payload(p)) {
     return scan_tool::masscan;
   }
   if (masscan_ping(p)) {

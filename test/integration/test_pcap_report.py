@@ -144,8 +144,9 @@ TOOL_CAPTURES = {
     "nmap-techniques.pcap": ("tcp and tcp[tcpflags] & tcp-syn == 0", "nmap", None),
     "mirai-like.pcap": ("tcp[tcpflags] == tcp-syn", "mirai", None),
     "hping3-mix.pcap": ("tcp[tcpflags] == tcp-syn and ip[6:2] & 0x3fff == 0", "hping3", None),
-    # masscan -pU:0-1000: its empty datagrams (the ports its payload table has nothing for).
-    "masscan-udp.pcap": ("udp and udp[4:2] == 8", "masscan", None),
+    # masscan -pU:0-1000: every datagram but its NTP and SNMP probes, which carry no mark
+    # (templ-payloads.c: the others are empty, "masscan-test", or start with the cookie).
+    "masscan-udp.pcap": ("udp and not dst port 123 and not dst port 161", "masscan", None),
     # ZMap 2.1.1's UDP (a DNS probe) and ICMP echo modules, and masscan --ping.
     "zmap-udp.pcap": ("udp dst port 53", "zmap", None),
     "zmap-icmp.pcap": ("icmp[icmptype] == icmp-echo", "zmap", None),

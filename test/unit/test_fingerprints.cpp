@@ -108,6 +108,20 @@ std::vector<uint8_t> with(std::vector<uint8_t> f, size_t at, std::vector<uint8_t
   return f;
 }
 
+/** An Ethernet + IPv4 (IHL 5) + UDP frame `f` with `payload` after its UDP header, the IP
+ *  total length and UDP length set to match. */
+std::vector<uint8_t> udp_with_payload(std::vector<uint8_t> f, const std::vector<uint8_t>& payload) {
+  f.resize(42);
+  f.insert(f.end(), payload.begin(), payload.end());
+  const size_t ip_length = f.size() - 14;
+  const size_t udp_length = f.size() - 34;
+  f[16] = static_cast<uint8_t>(ip_length >> 8);
+  f[17] = static_cast<uint8_t>(ip_length);
+  f[38] = static_cast<uint8_t>(udp_length >> 8);
+  f[39] = static_cast<uint8_t>(udp_length);
+  return f;
+}
+
 }  // namespace
 
 TEST_CASE("real tool SYNs are named", "[fingerprint]") {
@@ -133,6 +147,17 @@ TEST_CASE("masscan's empty UDP probe, and what it is not", "[fingerprint]") {
   CHECK(tool_of(with(masscan_udp, ip_id_at, {0xd4, 0x31})) == scan_tool::zmap);
   // A datagram with a payload (its NTP probe; a router's syslog or mDNS at TTL 255): no tool.
   CHECK(tool_of(masscan_udp_ntp) == scan_tool::none);
+  // Its echo/qotd/chargen text, and a DNS query whose transaction ID is the cookie its IP ID
+  // holds: ID 0x4deb = low 16 bits of (10.99.0.2 ^ port 893 ^ 0x4e94).
+  CHECK(tool_of(udp_with_payload(masscan_udp, {'m', 'a', 's', 's', 'c', 'a', 'n', '-', 't', 'e',
+                                               's', 't'})) == scan_tool::masscan);
+  const std::vector<uint8_t> query = {0x4e, 0x94, 0x01, 0x20, 0x00, 0x01, 0x00, 0x00,
+                                      0x00, 0x00, 0x00, 0x00};
+  CHECK(tool_of(udp_with_payload(masscan_udp, query)) == scan_tool::masscan);
+  // Another transaction ID (any resolver's query) does not hold the relation.
+  std::vector<uint8_t> other = query;
+  other[1] = 0x95;
+  CHECK(tool_of(udp_with_payload(masscan_udp, other)) == scan_tool::none);
 }
 
 TEST_CASE("masscan's ping, and the echo requests of ping programs", "[fingerprint]") {
