@@ -179,6 +179,32 @@ TEST_CASE("masscan's ping, and the echo requests of ping programs", "[fingerprin
   CHECK(tool_of(with(masscan_ping, 34, {0x00})) == scan_tool::none);
 }
 
+TEST_CASE("Mirai's UDP floods are not scans: no tool named", "[fingerprint]") {
+  // attack_udp_generic (attack_udp.c in the published source) with its defaults: TTL 64, DF
+  // clear, a random IP ID and 512 random bytes to a random port.
+  uint32_t state = 12345;
+  const auto next = [&state] {
+    state = state * 1103515245 + 12345;
+    return static_cast<uint8_t>(state >> 16);
+  };
+  for (int i = 0; i < 200; ++i) {
+    std::vector<uint8_t> data(512);
+    for (uint8_t& b : data) {
+      b = next();
+    }
+    std::vector<uint8_t> f = udp_with_payload(with(masscan_udp, ttl_at, {64}), data);
+    f = with(f, ip_id_at, {next(), next()});
+    f = with(f, 36, {next(), next()});  // destination port
+    decoded_packet p;
+    REQUIRE(parse_frame(f.data(), f.size(), p) == parse_result::ok);
+    if (p.ip_id == 54321) {
+      continue;  // ZMap 2's ID by chance: a source's other datagrams doubt it (below)
+    }
+    CHECK(identify_tool(p) == scan_tool::none);
+    CHECK_FALSE(nmap_udp_shape(p));
+  }
+}
+
 TEST_CASE("nmap's UDP probe shape (named only with a fixed source port)", "[fingerprint]") {
   constexpr size_t df_at = 20;
   const auto shape = [](const std::vector<uint8_t>& f) {
