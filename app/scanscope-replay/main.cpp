@@ -161,6 +161,10 @@ std::string start_port(uint16_t port, rte_mempool* pool, double link_wait) {
   if (rc != 0) {
     return "port " + std::to_string(port) + ": " + rte_strerror(-rc);
   }
+  // Said under --quiet too: a receiver started before this line may reach a memif port that
+  // is not started yet (the driver binds its socket at probe).
+  std::fprintf(stderr, "scanscope-replay: port %u started, waiting up to %g s for the link\n",
+               static_cast<unsigned>(port), link_wait);
   const uint64_t deadline = rte_get_timer_cycles() + static_cast<uint64_t>(
                                                          link_wait * rte_get_timer_hz());
   rte_eth_link link{};

@@ -19,6 +19,8 @@ constexpr uint16_t hping3_window = 512;
 constexpr uint16_t zmap_window = 65535;
 /** Data bytes of masscan's ping template after the echo header (a 76-byte datagram). */
 constexpr uint32_t masscan_ping_data = 48;
+/** Data bytes of ZMap 4's echo request (icmp_payload_default_len). */
+constexpr uint32_t zmap4_echo_data = 20;
 
 bool nmap_window(uint16_t w) {
   return w == 1024 || w == 2048 || w == 3072 || w == 4096;
@@ -118,6 +120,15 @@ bool masscan_udp_payload(const decoded_packet& p) {
          p.ip_id == static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ cookie);
 }
 
+// ZMap 4.x's ICMP echo module (src/probe_modules/module_icmp_echo.c): 20 data bytes of zeros
+// by default, TTL 64 and DF clear (packet.c), its identifier and sequence number from the
+// validation bits. Ping programs send a timestamp and a pattern, with DF set on Linux.
+bool zmap4_echo(const decoded_packet& p) {
+  return p.l4 == l4_kind::icmp && p.icmp_type == 8 && p.icmp_code == 0 &&
+         p.payload_length == zmap4_echo_data && p.payload_head == 0 && !p.dont_fragment &&
+         initial_ttl(p.ttl) == 64;
+}
+
 // masscan's ping (--ping; src/templ-pkt.c, default_icmp_ping_template, 1.3.2 and master): an
 // echo request at TTL 255 with DF clear and 48 data bytes counting up from 0x08 (each byte is
 // its offset in the ICMP message); its identifier and sequence number carry the cookie. Ping
@@ -214,7 +225,7 @@ scan_tool identify_tool(const decoded_packet& p, uint8_t& doubts) {
       kept(id == ip_id_rule::zmap, chance_rule::zmap_ip_id, doubts)) {
     return scan_tool::zmap;
   }
-  if (syn && zmap4_shape(p)) {
+  if ((syn && zmap4_shape(p)) || zmap4_echo(p)) {
     return scan_tool::zmap;
   }
   // hping3 (sendtcp.c) sends no options, window 512 unless -w, and a random acknowledgment

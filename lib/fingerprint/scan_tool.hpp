@@ -26,7 +26,7 @@ namespace scanscope {
     "holds; its ping, 48 data bytes counting up from 0x08")                                   \
   X(zmap,                                                                                     \
     "ZMap: IP ID 54321 with window 65535 (before 3.0), or window 65535, DF clear and one of " \
-    "ZMap 4's option layouts")                                                                \
+    "ZMap 4's option layouts; ZMap 4's echo request, 20 zero data bytes at TTL 64")            \
   X(nmap,                                                                                     \
     "nmap: SYN with only an MSS 1460 option, or FIN/NULL/XMAS/ACK/Maimon probe without "      \
     "options and DF; window 1024/2048/3072/4096; an empty UDP datagram without DF, TTL "      \

@@ -22,6 +22,10 @@ netns_setup_with_blocklist
 # ZMap's defaults: Windows-style TCP options, 16 probes to the one address.
 capture zmap4-syn "$zmap_bin" -p 8545 -i ssc_s -G "$target_mac" -b "$blocklist" -P 16 -c 1 \
   --disable-syslog "$target_ip/32"
+# ZMap 4's ICMP echo module: 20 zero data bytes, TTL 64, DF clear (an empty file as its config:
+# the system's may be Debian's 2.1.1 one).
+capture zmap4-icmp "$zmap_bin" -C "$blocklist" -M icmp_echoscan -i ssc_s -G "$target_mac" \
+  -b "$blocklist" -P 8 -c 1 --disable-syslog "$target_ip/32"
 capture masscan-master-syn "$masscan_bin" "$target_ip" \
   -p22,23,80,443,2323,3333,5555,8545,37215,52869 --rate 100 --wait 1 --adapter ssc_s \
   --router-mac "$target_mac"

@@ -151,6 +151,7 @@ TOOL_CAPTURES = {
     "zmap-udp.pcap": ("udp dst port 53", "zmap", None),
     "zmap-icmp.pcap": ("icmp[icmptype] == icmp-echo", "zmap", None),
     "masscan-ping.pcap": ("icmp[icmptype] == icmp-echo", "masscan", None),
+    "zmap4-icmp.pcap": ("icmp[icmptype] == icmp-echo", "zmap", None),
 }
 # Captures of one tool whose every probe is not named: of the frames matching the filter, at
 # least 95% must be named the tool, from as many sources, and none another tool. masscan's

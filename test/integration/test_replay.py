@@ -2,8 +2,8 @@
 """scanscope-replay feeding scanscope through net_memif, the way scripts/bench ramps the load.
 
 1. Paced: the replay (memif server) sends a capture at 0.2 Mpps for 2 s into scanscope (memif
-   client), which is stopped with SIGINT only after the replay has finished. The replay exits 0,
-   and scanscope counts exactly the frames the replay says it sent.
+   client), which is stopped with SIGINT a second after the replay has finished. The replay
+   exits 0, and scanscope counts exactly the frames the replay says it sent.
 2. The receiver leaves first: scanscope stops after 2 s while the replay sends as fast as memif
    goes for 8 s. DPDK's memif driver frees the shared rings on its interrupt thread while a
    transmit burst may still write them; before the replay guarded against it, this made it die
@@ -55,28 +55,26 @@ def sent_count(replay_out):
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 
-def listening(path):
-    """Is a Unix socket bound at `path`? DPDK's memif binds it in the abstract namespace by
-    default (socket-abstract=yes): no file appears, /proc/net/unix shows it as @path."""
-    if os.path.exists(path):
-        return True
-    with open("/proc/net/unix") as f:
-        return any(line.split()[-1] == "@" + path for line in f if len(line.split()) > 7)
+READY = "waiting up to"
 
 
-def wait_for_socket(path, seconds):
-    """Until the memif server's socket is bound (bounded); its start is not timed by a sleep."""
+def wait_until_started(err_path, seconds):
+    """Until the replay says its port is started and waits for the link (bounded): the memif
+    driver binds its socket (in the abstract namespace, no file) at probe, before the port is
+    started, and a receiver that connects then can meet rings not set up yet."""
     deadline = time.time() + seconds
-    while not listening(path) and time.time() < deadline:
+    while time.time() < deadline:
+        with open(err_path) as f:
+            if READY in f.read():
+                return
         time.sleep(0.05)
-    if not listening(path):
-        raise AssertionError(f"the replay bound no memif socket at {path} in {seconds} s")
+    raise AssertionError(f"the replay did not start its port in {seconds} s")
 
 
 class Pair:
     """The replay (memif server) sending at `rate` Mpps (0: as fast as memif goes) for
-    `seconds`, and scanscope (memif client) started half a second later with --duration
-    `duration` (0: until stopped). After the replay exits, scanscope is interrupted
+    `seconds`, and scanscope (memif client) started once the replay has started its port, with
+    --duration `duration` (0: until stopped). After the replay exits, scanscope is interrupted
     `interrupt_after` seconds later, or (None) left to stop on its own."""
 
     def __init__(self, folder, name, rate, seconds, duration, interrupt_after):
@@ -85,14 +83,17 @@ class Pair:
         self.log = os.path.join(folder, f"{name}.log")
         replay = receiver = None
         try:
-            with open(self.log, "w") as log:
+            err_path = os.path.join(folder, f"{name}.replay.err")
+            with open(self.log, "w") as log, open(err_path, "w") as replay_err:
                 replay = subprocess.Popen(replay_command(sock, rate, seconds),
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=replay_err,
                                           text=True)
-                wait_for_socket(sock, 10)  # the memif server's socket first
+                wait_until_started(err_path, 30)  # the memif server's port first
                 receiver = subprocess.Popen(receiver_command(sock, self.report, duration),
                                             stdout=log, stderr=log)
-                self.out, self.err = replay.communicate(timeout=120)
+                self.out = replay.communicate(timeout=120)[0]
+            with open(err_path) as f:
+                self.err = f.read()
                 if interrupt_after is not None:
                     time.sleep(interrupt_after)
                     receiver.send_signal(signal.SIGINT)
@@ -127,7 +128,8 @@ class Pair:
 
 
 def paced_run(folder, failures):
-    run = Pair(folder, "paced", 0.2, 2, 0, 0)  # the receiver outlives the sender
+    # The receiver outlives the sender by a second: it reads what is still in the ring.
+    run = Pair(folder, "paced", 0.2, 2, 0, 1)
     if run.replay_status != 0:
         failures.append(f"paced: replay exited {run.replay_status}: {run.err[-1000:]}")
         return
