@@ -131,7 +131,8 @@ bool zmap4_echo(const decoded_packet& p) {
 
 // masscan's ping (--ping; src/templ-pkt.c, default_icmp_ping_template, 1.3.2 and master): an
 // echo request at TTL 255 with DF clear and 48 data bytes counting up from 0x08 (each byte is
-// its offset in the ICMP message); its identifier and sequence number carry the cookie. Ping
+// its offset in the ICMP message; the rule reads the length and the first four); its
+// identifier and sequence number carry the cookie. Ping
 // programs send a timestamp first (Linux: 16 bytes, then 0x10, 0x11, ...), nmap -PE and hping3
 // -1 no data, ZMap 20 bytes.
 bool masscan_ping(const decoded_packet& p) {
@@ -200,10 +201,8 @@ scan_tool identify_tool(const decoded_packet& p, uint8_t& doubts) {
     return scan_tool::masscan;
   }
   // masscan's UDP template (src/templ-pkt.c, default_udp_template, 1.3.2 and master): TTL 255,
-  // DF clear, and no payload on the ports its payload table (templ-payloads.c) has none for;
-  // its IP ID is the TCP relation with a cookie an empty datagram does not carry. ZMap's UDP
-  // probes carry a payload (and ID 54321 before 3.0); nmap's and hping3's start at TTL 64 or
-  // below.
+  // DF clear, and what masscan_udp_payload() reads. ZMap 2's UDP probes carry ID 54321 (its
+  // rule below), ZMap 4's start at TTL 64, nmap's and hping3's at 64 or below.
   if (p.l4 == l4_kind::udp && p.result == parse_result::ok && !p.dont_fragment &&
       initial_ttl(p.ttl) == 255 && id != ip_id_rule::zmap && masscan_udp_payload(p)) {
     return scan_tool::masscan;

@@ -23,7 +23,7 @@ namespace scanscope {
     "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence), window 1024 "   \
     "without options (1.3.2), 1025 with an MSS (master) or 1200 (its resets); a UDP datagram " \
     "with TTL 255 and DF clear, empty, 'masscan-test' or starting with the cookie its IP ID "  \
-    "holds; its ping, 48 data bytes counting up from 0x08")                                   \
+    "holds; its ping, 48 data bytes starting 08 09 0a 0b")                                    \
   X(zmap,                                                                                     \
     "ZMap: IP ID 54321 with window 65535 (before 3.0), or window 65535, DF clear and one of " \
     "ZMap 4's option layouts; ZMap 4's echo request, 20 zero data bytes at TTL 64")            \

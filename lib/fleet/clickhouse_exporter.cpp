@@ -173,8 +173,9 @@ void clickhouse_exporter::run() {
     // The rows are made here, not on the stats loop: a dense hour has a million sources.
     for (auto& make : makers) {
       bucket_batch b = make();
-      // A bucket without rows (a quiet last bucket of a live run) has nothing to send: it is
-      // neither spooled nor counted delivered, as the series files write no line for it.
+      // A bucket without rows in any table (a quiet last bucket of a live run, no campaign
+      // open) has nothing to send: it is neither spooled nor counted delivered, as the series
+      // files write no line for it.
       if (b.rows() > 0) {
         ready.push_back(std::move(b));
       }

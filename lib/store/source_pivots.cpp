@@ -60,7 +60,8 @@ void count_others(const std::vector<source_activity>& rows, const pivot_question
   }
 }
 
-/** Kinds in name order, each by most sources first, then port and value; `top` per kind. */
+/** Kinds in name order, each by most sources first, then port, protocol and value; `top` per
+ *  kind. */
 pivot_answer answer_of(const pivot_tally& t, size_t top) {
   pivot_answer a;
   a.sources = t.sources;
@@ -72,8 +73,8 @@ pivot_answer answer_of(const pivot_tally& t, size_t top) {
     a.rows.push_back(std::move(r));
   }
   std::sort(a.rows.begin(), a.rows.end(), [](const pivot_row& x, const pivot_row& y) {
-    return std::tie(x.what.kind, y.sources, x.what.port, x.what.value) <
-           std::tie(y.what.kind, x.sources, y.what.port, y.what.value);
+    return std::tie(x.what.kind, y.sources, x.what.port, x.what.protocol, x.what.value) <
+           std::tie(y.what.kind, x.sources, y.what.port, y.what.protocol, y.what.value);
   });
   std::vector<pivot_row> kept;
   size_t of_kind = 0;

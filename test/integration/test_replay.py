@@ -58,17 +58,19 @@ def sent_count(replay_out):
 READY = "waiting up to"
 
 
-def wait_until_started(err_path, seconds):
+def wait_until_started(replay, err_path, seconds):
     """Until the replay says its port is started and waits for the link (bounded): the memif
     driver binds its socket (in the abstract namespace, no file) at probe, before the port is
     started, and a receiver that connects then can meet rings not set up yet."""
     deadline = time.time() + seconds
-    while time.time() < deadline:
+    while time.time() < deadline and replay.poll() is None:
         with open(err_path) as f:
             if READY in f.read():
                 return
         time.sleep(0.05)
-    raise AssertionError(f"the replay did not start its port in {seconds} s")
+    with open(err_path) as f:
+        said = f.read()[-500:]
+    raise AssertionError(f"the replay did not start its port (exit {replay.poll()}): {said!r}")
 
 
 class Pair:
@@ -88,7 +90,7 @@ class Pair:
                 replay = subprocess.Popen(replay_command(sock, rate, seconds),
                                           stdout=subprocess.PIPE, stderr=replay_err,
                                           text=True)
-                wait_until_started(err_path, 30)  # the memif server's port first
+                wait_until_started(replay, err_path, 30)  # the memif server's port first
                 receiver = subprocess.Popen(receiver_command(sock, self.report, duration),
                                             stdout=log, stderr=log)
                 self.out = replay.communicate(timeout=120)[0]

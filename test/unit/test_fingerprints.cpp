@@ -198,7 +198,8 @@ TEST_CASE("ZMap 4's echo request, and what it is not", "[fingerprint]") {
 
 TEST_CASE("Mirai's UDP floods are not scans: no tool named", "[fingerprint]") {
   // attack_udp_generic (attack_udp.c in the published source) with its defaults: TTL 64, DF
-  // clear, a random IP ID and 512 random bytes to a random port.
+  // clear, a random IP ID and 512 random bytes to a random port; every other one with its TTL
+  // option at 255, where masscan's payload rule (text, cookie relation) is tried too.
   uint32_t state = 12345;
   const auto next = [&state] {
     state = state * 1103515245 + 12345;
@@ -209,7 +210,8 @@ TEST_CASE("Mirai's UDP floods are not scans: no tool named", "[fingerprint]") {
     for (uint8_t& b : data) {
       b = next();
     }
-    std::vector<uint8_t> f = udp_with_payload(with(masscan_udp, ttl_at, {64}), data);
+    const uint8_t ttl = i % 2 == 0 ? 64 : 255;
+    std::vector<uint8_t> f = udp_with_payload(with(masscan_udp, ttl_at, {ttl}), data);
     f = with(f, ip_id_at, {next(), next()});
     f = with(f, 36, {next(), next()});  // destination port
     decoded_packet p;
