@@ -35,9 +35,16 @@ bool options_are(const tcp_options& o, std::initializer_list<uint8_t> kinds) {
   return o.count == kinds.size() && std::equal(kinds.begin(), kinds.end(), o.kinds);
 }
 
-// masscan (src/templ-pkt.c): ip_id = ip_them ^ port_them ^ seqno, truncated to 16 bits.
-uint16_t masscan_ip_id(const decoded_packet& p) {
-  return static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ p.seq);
+// masscan (src/templ-pkt.c): ip_id = ip_them ^ port_them ^ seqno, truncated to 16 bits; the
+// "seqno" is the SYN's sequence number, or the cookie a UDP probe carries.
+uint16_t masscan_ip_id(const decoded_packet& p, uint32_t seqno) {
+  return static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ seqno);
+}
+uint16_t masscan_ip_id(const decoded_packet& p) { return masscan_ip_id(p, p.seq); }
+
+/** An ICMP (IPv4) echo request: the ping probes' own message. */
+bool icmp_echo_request(const decoded_packet& p) {
+  return p.l4 == l4_kind::icmp && p.icmp_type == 8 && p.icmp_code == 0;
 }
 
 /** A packet of a chance rule's shape: whether its relation names the tool. A source whose probe
@@ -115,29 +122,24 @@ bool masscan_udp_payload(const decoded_packet& p) {
   if (p.payload_length == 12 && p.payload_head == mass) {
     return true;
   }
-  const uint32_t cookie = p.payload_length >= 4 ? p.payload_head >> 16 : 0;
-  return p.payload_length >= 4 &&
-         p.ip_id == static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ cookie);
+  return p.payload_length >= 4 && p.ip_id == masscan_ip_id(p, p.payload_head >> 16);
 }
 
 // ZMap 4.x's ICMP echo module (src/probe_modules/module_icmp_echo.c): 20 data bytes of zeros
 // by default, TTL 64 and DF clear (packet.c), its identifier and sequence number from the
 // validation bits. Ping programs send a timestamp and a pattern, with DF set on Linux.
 bool zmap4_echo(const decoded_packet& p) {
-  return p.l4 == l4_kind::icmp && p.icmp_type == 8 && p.icmp_code == 0 &&
-         p.payload_length == zmap4_echo_data && p.payload_head == 0 && !p.dont_fragment &&
+  return icmp_echo_request(p) && p.payload_length == zmap4_echo_data && p.payload_head == 0 && !p.dont_fragment &&
          initial_ttl(p.ttl) == 64;
 }
 
 // masscan's ping (--ping; src/templ-pkt.c, default_icmp_ping_template, 1.3.2 and master): an
 // echo request at TTL 255 with DF clear and 48 data bytes counting up from 0x08 (each byte is
 // its offset in the ICMP message; the rule reads the length and the first four); its
-// identifier and sequence number carry the cookie. Ping
-// programs send a timestamp first (Linux: 16 bytes, then 0x10, 0x11, ...), nmap -PE and hping3
-// -1 no data, ZMap 20 bytes.
+// identifier and sequence number carry the cookie. Ping programs send a timestamp first
+// (Linux: 16 bytes, then 0x10, 0x11, ...), nmap -PE and hping3 -1 no data, ZMap 20 bytes.
 bool masscan_ping(const decoded_packet& p) {
-  return p.l4 == l4_kind::icmp && p.icmp_type == 8 && p.icmp_code == 0 &&
-         p.payload_length == masscan_ping_data && p.payload_head == 0x08090A0B &&
+  return icmp_echo_request(p) && p.payload_length == masscan_ping_data && p.payload_head == 0x08090A0B &&
          !p.dont_fragment && initial_ttl(p.ttl) == 255;
 }
 
