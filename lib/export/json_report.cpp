@@ -40,6 +40,15 @@ void write_table(json_writer& w, const table_counters_total& t) {
   w.EndObject();
 }
 
+/** {name, hits, sources}: a tool payloads named, counted as its rules' hits are. */
+void write_hit_total(json_writer& w, const char* name, const source_total& t) {
+  w.StartObject();
+  put_string(w, "name", name);
+  put_uint(w, "hits", t.packets);
+  put_uint(w, "sources", t.sources);
+  w.EndObject();
+}
+
 void write_rule_head(json_writer& w, const rule_summary& rule, const source_total& t) {
   put_uint(w, "id", rule.id);
   put_string(w, "name", rule.name.c_str());
@@ -151,6 +160,14 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
   for (size_t k = 0; k < scan_tool_count; ++k) {
     if (t.tools[index][k].packets != 0) {
       write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.tools[index][k]);
+    }
+  }
+  w.EndArray();
+  w.Key("payload_tools");
+  w.StartArray();
+  for (size_t k = 0; k < scan_tool_count; ++k) {
+    if (t.payload_tools[index][k].packets != 0) {
+      write_hit_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.payload_tools[index][k]);
     }
   }
   w.EndArray();
@@ -286,6 +303,12 @@ void write_overall(json_writer& w, const run_report& r) {
   w.StartArray();
   for (size_t k = 0; k < scan_tool_count; ++k) {
     write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.tools_total[k]);
+  }
+  w.EndArray();
+  w.Key("payload_tools");
+  w.StartArray();
+  for (size_t k = 1; k < scan_tool_count; ++k) {
+    write_hit_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.payload_tools_total[k]);
   }
   w.EndArray();
   write_techniques(w, t.techniques_total.data(), false);

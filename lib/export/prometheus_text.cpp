@@ -235,6 +235,22 @@ void write_surge_families(std::string& out, const run_report& r, const watched_p
   write_campaign_families(out, r, ports);
 }
 
+/** Tools named by payload: every tool over all ports (none has no row: no rule names it), and
+ *  per port those a port has seen. */
+void write_payload_tool_families(std::string& out, const traffic_snapshot& t,
+                                 const watched_ports& ports) {
+  const auto tool_label = [](size_t k) {
+    return label("tool", scan_tool_name(static_cast<scan_tool>(k + 1)));
+  };
+  write_totals(out,
+               {counter_family::payload_tool_hits_total, counter_family::payload_tool_sources},
+               t.payload_tools_total.data() + 1, scan_tool_count - 1, tool_label);
+  write_seen_per_port(
+      out, {counter_family::port_payload_tool_hits_total, counter_family::port_payload_tool_sources},
+      ports, t.payload_tools, scan_tool_count,
+      [](size_t k) { return label("tool", scan_tool_name(static_cast<scan_tool>(k))); });
+}
+
 /** The last closed bucket: distinct sources per hour are not sums, so they are gauges of the
  *  latest bucket, which dashboards sample once per bucket (max_over_time over the width). */
 void write_last_bucket_families(std::string& out, const run_report& r,
@@ -338,6 +354,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
   write_totals(out, {counter_family::tool_frames_total, counter_family::tool_sources},
                r.traffic.tools_total, scan_tool_count,
                [](size_t k) { return label("tool", scan_tool_name(static_cast<scan_tool>(k))); });
+  write_payload_tool_families(out, r.traffic, ports);
   write_technique_families(out, r.traffic, ports);
   write_actor_families(out, r, ports);
   if (r.series != nullptr) {

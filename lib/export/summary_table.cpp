@@ -124,22 +124,29 @@ void cluster_rows(std::string& out, const run_report& r, const watched_ports& po
   }
 }
 
-/** Frames and sources per built-in tool seen. */
-void tool_rows(std::string& out, const run_report& r) {
-  const traffic_snapshot& t = r.traffic;
+/** Per tool seen, under `header`: frames (or hits) and sources. */
+void tool_rows(std::string& out, const char* header,
+               const std::array<source_total, scan_tool_count>& totals) {
   bool tool_header = false;
   for (size_t k = 1; k < scan_tool_count; ++k) {
-    const source_total& c = t.tools_total[k];
+    const source_total& c = totals[k];
     if (c.packets == 0) {
       continue;
     }
     if (!tool_header) {
-      out += "\n  tool                           frames    sources\n";
+      out += header;
       tool_header = true;
     }
     out += format("  %-26s %11" PRIu64 " %10" PRIu64 "\n",
                   scan_tool_name(static_cast<scan_tool>(k)), c.packets, c.sources);
   }
+}
+
+/** The tools headers named, then those payloads named. */
+void tool_rows(std::string& out, const run_report& r) {
+  tool_rows(out, "\n  tool                           frames    sources\n", r.traffic.tools_total);
+  tool_rows(out, "\n  tool by payload                  hits    sources\n",
+            r.traffic.payload_tools_total);
 }
 
 /** The ten countries with the most frames. */

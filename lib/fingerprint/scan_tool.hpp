@@ -14,8 +14,10 @@
 
 namespace scanscope {
 
-/** X(name, description): the tools scanscope names. Rules are tried from the most specific
- *  (a shape and a relation) to the least (a relation that holds by chance once in 65,536). */
+/** X(name, description): the tools scanscope names. Header rules are tried from the most
+ *  specific (a shape and a relation) to the least (a relation that holds by chance once in
+ *  65,536); signature rules with tool=NAME name tools by payload (docs/fingerprints.md), the
+ *  last two only that way. */
 #define SCANSCOPE_SCAN_TOOLS(X)                                                               \
   X(none, "no built-in rule matched")                                                         \
   X(mirai, "Mirai and variants: TCP sequence number equals the destination IPv4 address")     \
@@ -31,7 +33,11 @@ namespace scanscope {
     "nmap: SYN with only an MSS 1460 option, or FIN/NULL/XMAS/ACK/Maimon probe without "      \
     "options and DF; window 1024/2048/3072/4096; an empty UDP datagram without DF, TTL "      \
     "below 65, from a source that keeps one source port")                                     \
-  X(hping3, "hping3: no TCP options, window 512 or an ACK number without the ACK flag")
+  X(hping3, "hping3: no TCP options, window 512 or an ACK number without the ACK flag")    \
+  X(zgrab2, "ZGrab2: named by payload only (its HTTP module's User-Agent)")                  \
+  X(http_client,                                                                             \
+    "an HTTP library's default request (curl, Python, Go): named by payload only, a generic " \
+    "client rather than a scanner")
 
 SCANSCOPE_ENUM_OF_LIST(scan_tool, SCANSCOPE_SCAN_TOOLS);
 

@@ -129,7 +129,8 @@ void fold_signatures(const lcore_view& v, size_t watched_count, size_t rule_coun
 
 namespace {
 
-/** Per port and over all traffic: clusters, tools, techniques, actors. */
+/** Per port and over all traffic: clusters, tools (by headers and by payload), techniques,
+ *  actors. */
 void fold_dimensions(const lcore_counters& c, size_t watched_count, traffic_snapshot& s) {
   for (size_t i = 0; i <= watched_count; ++i) {
     for (size_t k = 0; k < max_clusters; ++k) {
@@ -137,6 +138,7 @@ void fold_dimensions(const lcore_counters& c, size_t watched_count, traffic_snap
     }
     for (size_t k = 0; k < scan_tool_count; ++k) {
       s.tools[i][k].add(c.tools[i][k]);
+      s.payload_tools[i][k].add(c.payload_tools[i][k]);
     }
     for (size_t k = 0; k < scan_technique_count; ++k) {
       s.techniques[i][k].add(c.techniques[i][k]);
@@ -147,6 +149,7 @@ void fold_dimensions(const lcore_counters& c, size_t watched_count, traffic_snap
   }
   for (size_t k = 0; k < scan_tool_count; ++k) {
     s.tools_total[k].add(c.tools_total[k]);
+    s.payload_tools_total[k].add(c.payload_tools_total[k]);
   }
   for (size_t k = 0; k < scan_technique_count; ++k) {
     s.techniques_total[k].add(c.techniques_total[k]);
@@ -235,6 +238,7 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
   s.watched.resize(watched_count + 1);
   s.clusters.resize(watched_count + 1);
   s.tools.resize(watched_count + 1);
+  s.payload_tools.resize(watched_count + 1);
   s.techniques.resize(watched_count + 1);
   s.actors.resize(watched_count + 1);
   std::vector<uint64_t> ports(2 * 65536, 0);

@@ -36,6 +36,8 @@ inline constexpr uint64_t technique_total = 15; /**< scan technique over all tra
 inline constexpr uint64_t alert = 16;
 /** a first probe's source count moved out of (port, provisional cluster): once per source */
 inline constexpr uint64_t cluster_moved = 18;
+inline constexpr uint64_t payload_tool = 19;       /**< a tool a payload named, by (port, tool) */
+inline constexpr uint64_t payload_tool_total = 20; /**< a tool a payload named, all ports */
 
 }  // namespace scanscope::unique_domain
 

@@ -402,6 +402,7 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
   }
   signature_hits hits;
   scanner_->scan(p, f.data, f.time_ns, hits, tcp ? k.flow_hash : 0);
+  uint32_t tools_named = 0;  // tools this packet's hits named already (bit per scan_tool)
   // A hit's counts wait for the end of the burst: the unique-set slot they look at is a likely
   // miss in a set far larger than the cache, and the rest of the burst's scans hide it.
   for (unsigned i = 0; i < hits.count; ++i) {
@@ -419,6 +420,11 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
     h.bucket = k.bucket;
     h.port = k.port;
     h.rule = rule;
+    h.tool = scanner_->rules().rules()[rule].tool;
+    if (tools_named & (1u << static_cast<unsigned>(h.tool))) {
+      h.tool = scan_tool::none;
+    }
+    tools_named |= 1u << static_cast<unsigned>(h.tool);
     std::memcpy(h.source, k.source->key.bytes, sizeof h.source);
     uniques_.prefetch(h.by_port);
     series_.prefetch(h.bucket, h.series, h.source_hash, &h.series, 1);
@@ -477,8 +483,28 @@ void worker::count_hits() {
         uniques_.insert(set_key(h.source_hash, unique_domain::signature_total, h.rule))) {
       total.sources.add();
     }
+    if (h.tool != scan_tool::none) {
+      count_payload_tool(h);
+    }
   }
   pending_hits_.clear();
+}
+
+void worker::count_payload_tool(const pending_hit& h) {
+  const auto tool = static_cast<unsigned>(h.tool);
+  lcore_counters& c = *stats_.block;
+  const bool first_here = uniques_.insert(
+      set_key(h.source_hash, unique_domain::payload_tool, (uint64_t{h.port} << 8) | tool));
+  c.payload_tools[h.port][tool].packets.add();
+  c.payload_tools_total[tool].packets.add();
+  if (first_here) {
+    c.payload_tools[h.port][tool].sources.add();
+    if (uniques_.insert(set_key(h.source_hash, unique_domain::payload_tool_total, tool))) {
+      c.payload_tools_total[tool].sources.add();
+    }
+  }
+  const uint64_t key = series_key::make(series_key::kind::payload_tool, h.port, tool, 0);
+  series_.add(h.bucket, key, &key, 1, h.source_hash, false, h.source);
 }
 
 }  // namespace scanscope

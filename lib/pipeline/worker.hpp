@@ -274,8 +274,13 @@ class worker {
     int64_t bucket;   /**< time bucket of the packet */
     uint16_t port;    /**< watched-port counter index */
     uint16_t rule;    /**< rule slot */
+    /** The tool the rule names by payload, or none (also for a second rule of the same tool
+     *  on one packet: the packet counts under its tool once). */
+    scan_tool tool;
     uint8_t source[16]; /**< the source's address, for the bucket's arrivals */
   };
+  /** A hit's count under the tool its rule names by payload (after count_hits' own). */
+  void count_payload_tool(const pending_hit& h);
 
   /** Cluster of a recent (fingerprint key, tool, source-port behaviour); key 0 is empty. */
   struct cluster_memo {

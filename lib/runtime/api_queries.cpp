@@ -357,9 +357,12 @@ http_response campaigns_query(const std::map<std::string, std::string>& p, const
       }
     }
     if (f.scope < 0) {
-      return bad(
-          "scope must be port, port_country, port_cluster, port_tool, port_signature or "
-          "port_fingerprint");
+      std::string scopes;
+      for (size_t s = 0; s < campaign_scope_count; ++s) {
+        scopes += (s == 0 ? "" : s + 1 == campaign_scope_count ? " or " : ", ") +
+                  std::string(campaign_scope_name(static_cast<campaign_scope>(s)));
+      }
+      return bad("scope must be " + scopes);
     }
   }
   const auto width_s = static_cast<uint64_t>(c.options->bucket);

@@ -158,6 +158,7 @@ void fill_pivots(run_report& r, const source_store& store, const watched_ports& 
       case campaign_scope::port_cluster:
       case campaign_scope::port_tool:
       case campaign_scope::port_signature:
+      case campaign_scope::port_payload_tool:
         q.under.kind = dimension_of_scope(c.scope)->name;
         q.under.value = value;
         break;

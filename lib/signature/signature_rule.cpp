@@ -113,6 +113,20 @@ std::string parse_pattern(const std::string& line, const std::string& scope,
   return "";
 }
 
+/** tool=NAME: a tool scanscope knows, other than none. @return the error, or "" */
+std::string parse_tool(const std::string& name, signature_rule& r) {
+  scan_tool t;
+  if (scan_tool_from_name(name.data(), name.size(), t) && t != scan_tool::none) {
+    r.tool = t;
+    return "";
+  }
+  std::string names;
+  for (size_t i = 1; i < scan_tool_count; ++i) {
+    names += (i > 1 ? ", " : "") + std::string(scan_tool_name(static_cast<scan_tool>(i)));
+  }
+  return "tool '" + name + "' is not one of " + names;
+}
+
 }  // namespace
 
 std::optional<std::vector<signature_rule>> parse_signature_rules(std::string_view text,
@@ -142,7 +156,8 @@ std::optional<std::vector<signature_rule>> parse_signature_rules(std::string_vie
     std::string keyword, id, scope;
     if (!(words >> keyword) || keyword != "rule") {
       return fail(
-          "expected 'rule ID NAME CATEGORY PROTO/PORTS [offset=N] [depth=N] /PATTERN/FLAGS'");
+          "expected 'rule ID NAME CATEGORY PROTO/PORTS [offset=N] [depth=N] [tool=TOOL] "
+          "/PATTERN/FLAGS'");
     }
     uint64_t id_value = 0;
     if (!(words >> id) || !parse_uint(id, UINT32_MAX, id_value) || id_value == 0) {
@@ -165,11 +180,17 @@ std::optional<std::vector<signature_rule>> parse_signature_rules(std::string_vie
     while (words >> word && word[0] != '/') {
       const size_t eq = word.find('=');
       const std::string key = word.substr(0, eq);
+      if (key == "tool" && eq != std::string::npos) {
+        if (std::string e = parse_tool(word.substr(eq + 1), r); !e.empty()) {
+          return fail("rule " + id + ": " + e);
+        }
+        continue;
+      }
       uint64_t value = 0;
       if (eq == std::string::npos || (key != "offset" && key != "depth") ||
           !parse_uint(std::string_view(word).substr(eq + 1), 1u << 30, value)) {
         return fail("rule " + id + ": '" + word +
-                    "' is neither offset=N, depth=N nor /PATTERN/FLAGS");
+                    "' is neither offset=N, depth=N, tool=TOOL nor /PATTERN/FLAGS");
       }
       (key == "offset" ? r.offset : r.depth) = value;
     }

@@ -4,12 +4,14 @@
  * Payload signature rules as people write them (config/signatures.rules), parsed with the file
  * and line of every problem. One rule per line:
  *
- *   rule ID NAME CATEGORY PROTO/PORTS [offset=N] [depth=N] /PATTERN/FLAGS
+ *   rule ID NAME CATEGORY PROTO/PORTS [offset=N] [depth=N] [tool=TOOL] /PATTERN/FLAGS
  *
  * PROTO is tcp, udp or any; PORTS is `any` or a list of ports and ranges (8545,8546,30000-30100)
  * of the destination. PATTERN is Hyperscan (PCRE-like) syntax between the first and the last
  * '/'; FLAGS are letters: i caseless, s dot matches newline, m multi-line. offset and depth
  * bound where a match may start / end, counted from the start of the TCP stream or datagram.
+ * tool names the scanning tool (a scan_tool name) whose payloads the rule recognises: a hit
+ * also counts under that tool "by payload", apart from the tools headers name.
  */
 
 #include <cstdint>
@@ -18,6 +20,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
 
@@ -33,6 +37,7 @@ struct signature_rule {
   unsigned flags = 0;                               /**< HS_FLAG_* from the FLAGS letters */
   uint64_t offset = 0; /**< a match must start at or after this byte (0: anywhere) */
   uint64_t depth = 0;  /**< a match must end within this many bytes (0: anywhere) */
+  scan_tool tool = scan_tool::none; /**< the tool a hit names by payload (none: no tool) */
   size_t line = 0;     /**< line in the rule file */
   bool retired = false; /**< dropped by a reload: kept for its counts, never matched */
 

@@ -74,6 +74,17 @@ namespace scanscope {
     "IP frames by the scanning tool their headers name.") \
   X(tool_sources, gauge, always, "tool", "tools.*.sources", \
     "Distinct sources by the scanning tool their headers name since start.") \
+  X(payload_tool_hits_total, counter, always, "tool", "payload_tools.*.hits", \
+    "Signature hits (TCP connections or UDP datagrams) of rules that name a tool by payload " \
+    "(tool= in the rule file), by that tool.") \
+  X(payload_tool_sources, gauge, always, "tool", "payload_tools.*.sources", \
+    "Distinct sources a payload named the tool of, by tool, since start.") \
+  X(port_payload_tool_hits_total, counter, always, \
+    "port protocol name tool", "ports.*.payload_tools.*.hits", \
+    "Signature hits of rules that name a tool by payload, by destination port and tool.") \
+  X(port_payload_tool_sources, gauge, always, \
+    "port protocol name tool", "ports.*.payload_tools.*.sources", \
+    "Distinct sources a payload named the tool of, by destination port and tool.") \
   X(technique_frames_total, counter, always, "technique", "techniques.*.packets", \
     "IP frames by scan technique (syn, fin, null, xmas, ack, maimon, udp, icmp_echo, ...).") \
   X(technique_sources, gauge, always, "technique", "techniques.*.sources", \

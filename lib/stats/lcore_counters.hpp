@@ -48,6 +48,12 @@ struct alignas(64) lcore_counters {
   std::array<std::array<source_counter, scan_tool_count>, watched_ports::max_ports + 1> tools;
   /** Per built-in tool over all IP traffic (ICMP included). */
   std::array<source_counter, scan_tool_count> tools_total;
+  /** Per (watched-port index, tool a payload named): hits of signature rules with tool=, a
+   *  TCP connection or UDP datagram each, and distinct sources. */
+  std::array<std::array<source_counter, scan_tool_count>, watched_ports::max_ports + 1>
+      payload_tools;
+  /** Per tool a payload named, over all ports. */
+  std::array<source_counter, scan_tool_count> payload_tools_total;
   /** Per (watched-port index, scan technique), TCP and UDP. */
   std::array<std::array<source_counter, scan_technique_count>, watched_ports::max_ports + 1>
       techniques;

@@ -34,9 +34,10 @@ struct series_key {
     as = 7,
     technique = 8,
     conversation = 9,
+    payload_tool = 10,
   };
   /** Kinds are 1 .. kind_limit - 1. */
-  static constexpr size_t kind_limit = 10;
+  static constexpr size_t kind_limit = 11;
 
   /** The 16 bits of a fingerprint key's hash that stand for it in fingerprint entries. */
   static constexpr uint16_t fingerprint_short(uint64_t key_hash) {
@@ -66,7 +67,8 @@ struct series_key {
   X(port_tool, "dim: scan_tool")        \
   X(port_signature, "dim: rule slot")   \
   X(port_fingerprint, "dim: series_key::fingerprint_short of a key no built-in tool names") \
-  X(port_as, "dim: the sources' AS number")
+  X(port_as, "dim: the sources' AS number")                                                 \
+  X(port_payload_tool, "dim: scan_tool a payload named")
 
 SCANSCOPE_ENUM_OF_LIST(campaign_scope, SCANSCOPE_CAMPAIGN_SCOPES);
 
@@ -144,6 +146,10 @@ inline constexpr series_dimension series_dimensions[] = {
     {series_key::kind::conversation, "conversation", "conversations",
      value_form::conversation_step, false, true, true, false, false, campaign_scope::port, false,
      lead_dimension::country},
+    // Tools named by what they send (signature rules with tool=), apart from `tool`: a source
+    // nmap's SYNs name and its service probes name counts in both, each its own way.
+    {series_key::kind::payload_tool, "payload_tool", "payload_tools", value_form::tool, false,
+     true, true, false, true, campaign_scope::port_payload_tool, false, lead_dimension::country},
 };
 
 /** The row of a kind (every kind has one). */

@@ -75,6 +75,10 @@ struct traffic_snapshot {
   /** [watched-port index][tool] */
   std::vector<std::array<source_total, scan_tool_count>> tools;
   std::array<source_total, scan_tool_count> tools_total{}; /**< per tool, all IP traffic */
+  /** [watched-port index][tool]: hits of rules with tool= and distinct sources */
+  std::vector<std::array<source_total, scan_tool_count>> payload_tools;
+  /** per tool a payload named, all ports */
+  std::array<source_total, scan_tool_count> payload_tools_total{};
   /** [watched-port index][technique] */
   std::vector<std::array<source_total, scan_technique_count>> techniques;
   /** per technique, all IP traffic */

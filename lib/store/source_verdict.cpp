@@ -30,7 +30,8 @@ source_verdict judge_source(const stored_source& s) {
     const std::string& kind = a.what.kind;
     // "none" (no tool told) and "other" (no cluster rule) say nothing about the source.
     const bool says = a.what.value != "none" && a.what.value != "other";
-    if ((kind == "tool" || kind == "technique" || kind == "cluster" || kind == "signature") &&
+    if ((kind == "tool" || kind == "payload_tool" || kind == "technique" || kind == "cluster" ||
+         kind == "signature") &&
         says) {
       v.tags.push_back(a.what.value);
     }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Listeners that answer just enough for real clients to send what scanners send, so their
 requests can be captured: a geth-like JSON-RPC endpoint (8545), a Claymore miner manager (3333),
-an adbd that accepts connections and shell commands (5555), and two HTTP endpoints that take any
-request (52869 UPnP, 37215 Huawei HG532). Binds to the address given; for captures only.
+an adbd that accepts connections and shell commands (5555), and three HTTP endpoints that take
+any request (52869 UPnP, 37215 Huawei HG532, 80 a web server). Binds to the address given; for
+captures only.
 
 usage: fake_services.py ADDRESS
 """
@@ -128,7 +129,7 @@ class ThreadedHttp(socketserver.ThreadingMixIn, HTTPServer):
 def main():
     servers = [ThreadedHttp((ADDRESS, 8545), JsonRpc), Threaded((ADDRESS, 3333), Claymore),
                Threaded((ADDRESS, 5555), Adbd), ThreadedHttp((ADDRESS, 52869), AnyHttp),
-               ThreadedHttp((ADDRESS, 37215), AnyHttp)]
+               ThreadedHttp((ADDRESS, 37215), AnyHttp), ThreadedHttp((ADDRESS, 80), AnyHttp)]
     for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     print("listening", flush=True)

@@ -214,7 +214,8 @@ PAYLOAD_CAPTURES = {
         "eth-accounts", "eth-blocknumber", "eth-getbalance", "net-version", "web3-clientversion",
         "jsonrpc-batch", "personal-unlockaccount", "eth-sendtransaction", "personal-newaccount",
         "miner-setetherbase", "miner-start"]},
-    "jsonrpc-curl.pcap": {"eth-accounts": 1, "personal-unlockaccount": 1},
+    "jsonrpc-curl.pcap": {"eth-accounts": 1, "personal-unlockaccount": 1,
+                          "http-client-user-agent": 2},
     "claymore.pcap": {"claymore-getstat1": 1, "claymore-getstat2": 1, "claymore-control-gpu": 1,
                       "claymore-restart": 1},
     "adb.pcap": {"adb-cnxn": 1, "adb-host-banner": 1, "adb-shell-download": 1,
@@ -223,9 +224,64 @@ PAYLOAD_CAPTURES = {
     "exploits.pcap": {"realtek-upnp-addportmapping": 1, "upnp-picsdesc-post": 1, "wget-http": 1,
                       "mirai-family-binary": 2, "bins-directory-binary": 2, "selfrep-marker": 2,
                       "huawei-hg532-deviceupgrade": 1, "huawei-hg532-injection": 1,
-                      "busybox-wget-tftp": 1},
-    "benign.pcap": {},
+                      "busybox-wget-tftp": 1, "http-client-user-agent": 2},
+    # curl's requests: ordinary calls, but curl's own User-Agent.
+    "benign.pcap": {"http-client-user-agent": 4},
 }
+
+# Captures of tools that name themselves in their payloads (make-payload-tool-captures.sh): per
+# tool, the frames that carry one of its marks, as tcpdump finds them (a BPF filter on the
+# payload's first bytes, and text the frame must hold, or None). Each mark travels in a
+# connection of its own, so the frames are the hits the tool must count by payload.
+TCP_DATA = "tcp[tcpflags] & tcp-push != 0"
+PROBE_START = "tcp[((tcp[12] & 0xf0) >> 2):4]"  # a TCP payload's first four bytes
+# nmap-service-probes (Nmap 7.93), probes whose bytes are nmap's own: the 404 request
+# ("GET /nic"), SIP's OPTIONS ("OPTIONS sip:"), the RDP cookie, the TLS and SSL hellos, RPC and Kerberos.
+NMAP_PROBES = " or ".join(f"({PROBE_START} = {v})" for v in (
+    "0x47455420 and tcp[((tcp[12] & 0xf0) >> 2) + 4:4] = 0x2f6e6963",
+    "0x4f505449 and tcp[((tcp[12] & 0xf0) >> 2) + 8:4] = 0x7369703a",
+    "0x0300002a", "0x16030000", "0x80000028", "0x00000071"))
+PAYLOAD_TOOL_CAPTURES = {
+    "nmap-version.pcap": {"nmap": [(f"{TCP_DATA} and ({NMAP_PROBES})", None)]},
+    "nmap-scripts.pcap": {"nmap": [(TCP_DATA, "Nmap Scripting Engine"),
+                                   (f"{TCP_DATA} and {PROBE_START} = 0x16030000", None)]},
+    "masscan-banners.pcap": {"masscan": [(TCP_DATA, "User-Agent: masscan/")]},
+    "http-clients.pcap": {"zgrab2": [(TCP_DATA, "User-Agent: Mozilla/5.0 zgrab/")],
+                          "http_client": [(TCP_DATA, "User-Agent: curl/"),
+                                          (TCP_DATA, "User-Agent: Python-urllib/"),
+                                          (TCP_DATA, "User-Agent: Go-http-client/")]},
+}
+
+
+def tcpdump_frames_holding(path, bpf, text):
+    """Frames matching bpf whose payload, as tcpdump -A prints it, holds text (None: all)."""
+    out = subprocess.run(["tcpdump", "-r", path, "-nn", "-A", bpf], capture_output=True,
+                         check=True).stdout.decode("latin-1")
+    frames = re.split(r"\n(?=\d\d:\d\d:\d\d\.\d+ )", "\n" + out)[1:]
+    return sum(1 for f in frames if text is None or text in f)
+
+
+def check_payload_tool_capture(scanscope, path):
+    name = os.path.basename(path)
+    report = run_scanscope(scanscope, path)
+    if report is None:
+        return
+    named = {t["name"]: t for t in report["payload_tools"] if t["hits"]}
+    want = PAYLOAD_TOOL_CAPTURES[name]
+    check(f"{name} tools named by payload", sorted(named), sorted(want))
+    for tool, marks in want.items():
+        frames = sum(tcpdump_frames_holding(path, bpf, text) for bpf, text in marks)
+        if frames == 0:
+            failures.append(f"{name}: tcpdump finds no frame of {tool}'s marks")
+        if tool in named:
+            check(f"{name} hits named {tool} by payload", named[tool]["hits"], frames)
+            check(f"{name} sources named {tool} by payload", named[tool]["sources"], 1)
+    # The same source's SYNs keep the tool their headers name: nmap's SYN scan before -sV and
+    # -sC, masscan's SYN before its banner request.
+    headers = {t["name"]: t["packets"] for t in report["tools"]}
+    for tool in ("nmap", "masscan"):
+        if tool in want and headers.get(tool, 0) == 0:
+            failures.append(f"{name}: no SYN named {tool} by its headers")
 
 
 def check_payload_capture(scanscope, path):
@@ -273,6 +329,8 @@ def main():
             check_tool_share(scanscope, path)
         if os.path.basename(path) in PAYLOAD_CAPTURES:
             check_payload_capture(scanscope, path)
+        if os.path.basename(path) in PAYLOAD_TOOL_CAPTURES:
+            check_payload_tool_capture(scanscope, path)
         print(f"checked {os.path.basename(path)}")
     return exit_status(failures)
 

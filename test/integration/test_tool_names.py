@@ -7,13 +7,15 @@ known scanners (config/actors.conf) named in the report, /metrics and the API.
    tcpdump counts with the technique's BPF filter.
 2. Ordinary traffic: the captures of real clients (curl, ethers, nc, adb: Linux stacks talking
    to services) must name no tool on any frame. A built-in rule that holds by chance (an IP ID
-   relation, a sequence number) must not name these connections.
+   relation, a sequence number) must not name these connections. By payload, with the shipped
+   rules, only curl's requests are named (a generic client, as many as tcpdump finds).
 3. Actors: nmap's capture rewritten so that its scanner sits in Censys's published range; the
    report, /metrics and /api/v1/actors count its frames under `censys`, and the target's own
    frames (ARP, neighbour discovery) under `none`. The masscan, ZMap and nmap captures moved
    into Shadowserver's, Shodan's and Rapid7's listed ranges are counted under them, with kinds.
 4. With a folder of more captures (argument 3, e.g. nDPI's tests/cfgs/default/pcap), the same
-   count over each, printed as a table: captures with tool names, by tool.
+   count over each with the shipped rules, printed as a table: captures with tool names, by
+   tool, by headers and by payload.
 
 usage: test_tool_names.py SCANSCOPE DATA_DIR [MORE_CAPTURES_DIR]
 """
@@ -28,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 
-from serve_helpers import get, serving_port
+from serve_helpers import cache_args, get, serving_port
 
 # Technique -> tcpdump filter selecting its frames (IPv4 and IPv6 alike where tcpdump can).
 TECHNIQUES = {
@@ -66,12 +68,13 @@ def tcpdump_count(path):
     return int(out.split()[0])
 
 
-def report_of(scanscope, paths, tmp, allowed=(0,)):
+def report_of(scanscope, paths, tmp, allowed=(0,), signatures="none"):
     """The report of one run; None (a failure) when scanscope exits other than `allowed`: the
     project's captures must read whole (0); a survey of foreign captures may meet damaged or
-    unreadable ones (3, 4)."""
+    unreadable ones (3, 4). `signatures`: a rule file (the tools payloads name), or none."""
     out = os.path.join(tmp, "report.json")
-    r = subprocess.run([scanscope, "--pcap", *paths, "--geo-db", "none", "--signatures", "none",
+    r = subprocess.run([scanscope, "--pcap", *paths, "--geo-db", "none", "--signatures", signatures,
+                        *cache_args(),
                         "--quiet", "--http", "none", "--memory", "256", "--mbufs", "8192",
                         "--source-capacity", "65536", "--unique-slots", "1048576",
                         "--json-out", out], capture_output=True, text=True, timeout=300)
@@ -124,10 +127,26 @@ def named_tools(report):
     return {t["name"]: t["packets"] for t in report["tools"] if t["name"] != "none" and t["packets"]}
 
 
+def payload_tools(report):
+    return {t["name"]: t["hits"] for t in report.get("payload_tools", []) if t["hits"]}
+
+
+def shipped_rules(data_dir):
+    return os.path.join(data_dir, "..", "..", "config", "signatures.rules")
+
+
+def curl_requests(path):
+    """Frames that carry curl's User-Agent, as tcpdump prints them."""
+    out = subprocess.run(["tcpdump", "-r", path, "-nn", "-A", "tcp"], capture_output=True,
+                         check=True).stdout
+    return out.count(b"User-Agent: curl/")
+
+
 def check_ordinary(scanscope, data_dir, tmp):
+    rules = shipped_rules(data_dir)
     for name in ORDINARY_CAPTURES:
         path = os.path.join(data_dir, name)
-        report = report_of(scanscope, [path], tmp)
+        report = report_of(scanscope, [path], tmp, signatures=rules)
         if report is None:
             continue
         # "No tool named" says something only about a capture that was read whole.
@@ -136,6 +155,12 @@ def check_ordinary(scanscope, data_dir, tmp):
                             f"{tcpdump_count(path)}")
         if named_tools(report):
             failures.append(f"{name}: ordinary connections named {named_tools(report)}")
+        # By payload, the clients' own libraries only: curl's requests are a generic client's
+        # (http_client), and no payload names a scanner.
+        want = {"http_client": curl_requests(path)} if curl_requests(path) else {}
+        if payload_tools(report) != want:
+            failures.append(f"{name}: named by payload {payload_tools(report)}, tcpdump finds "
+                            f"{want}")
 
 
 def rewrite_source(src_path, dst_path, old, new):
@@ -235,16 +260,18 @@ def check_listed_actors(scanscope, data_dir, tmp):
                             f"tcpdump {want}")
 
 
-def survey(scanscope, folder, tmp):
-    """Tool names over a folder of captures, one run each; prints what it finds."""
+def survey(scanscope, folder, tmp, rules):
+    """Tool names over a folder of captures, one run each with the shipped rules; prints what
+    it finds, by headers and by payload."""
     paths = sorted(p for p in glob.glob(os.path.join(folder, "*"))
                    if p.endswith((".pcap", ".pcapng", ".cap")))
     by_tool, named = {}, []
     for path in paths:
-        report = report_of(scanscope, [path], tmp, allowed=(0, 3, 4))
+        report = report_of(scanscope, [path], tmp, allowed=(0, 3, 4), signatures=rules)
         if report is None:
             continue
         tools = named_tools(report)
+        tools.update({f"{t} (payload)": n for t, n in payload_tools(report).items()})
         if tools:
             named.append((os.path.basename(path), tools))
         for tool, n in tools.items():
@@ -262,7 +289,7 @@ def main():
         check_actors(scanscope, data_dir, tmp)
         check_listed_actors(scanscope, data_dir, tmp)
         if len(sys.argv) > 3:
-            survey(scanscope, sys.argv[3], tmp)
+            survey(scanscope, sys.argv[3], tmp, shipped_rules(data_dir))
     for f in failures:
         print("FAIL:", f)
     if not failures:

@@ -54,7 +54,12 @@ TEST_CASE("bad rule files name the file, the line and the reason", "[signatures]
       {"rule 1 a recon sctp/80 /x/\n", "f:1: rule 1: protocol 'sctp'"},
       {"rule 1 a recon tcp/70000 /x/\n", "f:1: rule 1: port '70000'"},
       {"rule 1 a recon tcp/80 depth=x /x/\n", "f:1: rule 1: 'depth=x' is neither"},
-      {"rule 1 a recon tcp/80 x\n", "f:1: rule 1: 'x' is neither offset=N, depth=N nor /PATTERN"},
+      {"rule 1 a recon tcp/80 x\n",
+       "f:1: rule 1: 'x' is neither offset=N, depth=N, tool=TOOL nor /PATTERN"},
+      {"rule 1 a recon tcp/80 tool=nessus /x/\n",
+       "f:1: rule 1: tool 'nessus' is not one of mirai, masscan, zmap, nmap, hping3, zgrab2, "
+       "http_client"},
+      {"rule 1 a recon tcp/80 tool=none /x/\n", "f:1: rule 1: tool 'none' is not one of"},
       {"rule 1 a recon tcp/80\n", "f:1: rule 1: missing /PATTERN/FLAGS"},
       {"rule 1 a recon tcp/80 /x/q\n", "f:1: rule 1: unknown pattern flag 'q'"},
       {"rule 1 a recon tcp/80 /x/\nrule 1 b recon tcp/80 /y/\n", "f:2: rule id 1 is used twice"},
@@ -73,6 +78,18 @@ TEST_CASE("bad rule files name the file, the line and the reason", "[signatures]
   INFO(error);
   CHECK(error.find("'no-such-dir/signatures.rules'") != std::string::npos);
   CHECK(error.find(std::strerror(ENOENT)) != std::string::npos);
+}
+
+TEST_CASE("tool=TOOL names the tool a rule's payloads come from", "[signatures]") {
+  std::string error;
+  const auto rules = parse_signature_rules(
+      "rule 1 nse recon tcp/any depth=4096 tool=nmap /Nmap Scripting Engine/\n"
+      "rule 2 plain recon tcp/80 /x/\n",
+      "f", error);
+  REQUIRE(rules);
+  CHECK((*rules)[0].tool == scan_tool::nmap);
+  CHECK((*rules)[0].depth == 4096);
+  CHECK((*rules)[1].tool == scan_tool::none);
 }
 
 TEST_CASE("rules Hyperscan rejects stop start-up with its message", "[signatures]") {
