@@ -120,6 +120,47 @@ std::vector<positive> positives() {
       {"mirai-family-binary", 52869, upnp},
       {"bins-directory-binary", 37215, hg532},
       {"selfrep-marker", 37215, hg532},
+      // Tools named by payload (make-payload-tool-captures.sh): nmap -sC's NSE request
+      // (nmap-scripts.pcap), nmap -sV's service probes (nmap-version.pcap, as
+      // nmap-service-probes has them), masscan --banners (masscan-banners.pcap), and the
+      // requests of http-clients.pcap.
+      {"nmap-nse-user-agent", 80,
+       "GET / HTTP/1.1\r\nConnection: close\r\nUser-Agent: Mozilla/5.0 (compatible; Nmap "
+       "Scripting Engine; https://nmap.org/book/nse.html)\r\nHost: 10.99.0.2\r\n\r\n"},
+      {"nmap-probe-404", 3333, "GET /nice%20ports%2C/Tri%6Eity.txt%2ebak HTTP/1.0\r\n\r\n"},
+      {"nmap-probe-sip", 3333,
+       "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/TCP nm;branch=foo\r\nFrom: <sip:nm@nm>;tag=root\r\n"
+       "To: <sip:nm2@nm2>\r\nCall-ID: 50000\r\nCSeq: 42 OPTIONS\r\n\r\n"},
+      {"nmap-probe-rdp-cookie", 3333,
+       std::string("\x03\x00\x00\x2a\x25\xe0\x00\x00\x00\x00\x00" "Cookie: mstshash=nmap\r\n"
+                   "\x01\x00\x08\x00\x03\x00\x00\x00",
+                   42)},
+      {"nmap-probe-tls-hello", 3333,
+       std::string("\x16\x03\x00\x00\x69\x01\x00\x00\x65\x03\x03\x55\x1c\xa7\xe4random1random2"
+                   "random3random4\x00\x00\x0c\x00\x2f",
+                   48)},
+      {"nmap-probe-ssl-hello", 3333,
+       std::string("\x16\x03\x00\x00\x53\x01\x00\x00\x4f\x03\x00\x3f\x47\xd7\xf7\xba\x2c\xee"
+                   "\xea\xb2\x60\x7e\xf3\x00\xfd\x82\x7b\xb9\xd5\x96\xc8",
+                   32)},
+      {"nmap-probe-rpc", 3333,
+       std::string("\x80\x00\x00\x28\x72\xfe\x1d\x13\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01"
+                   "\x86\xa0\x00\x01\x97\x7c",
+                   24)},
+      {"nmap-probe-kerberos", 3333,
+       std::string("\x00\x00\x00\x71\x6a\x81\x6e\x30\x81\x6b\xa1\x03\x02\x01\x05\xa2\x03\x02"
+                   "\x01\x0a\xa4\x81\x5e\x30\x5c\xa0\x07\x03\x05\x00\x50\x80\x00\x10\xa2\x04"
+                   "\x1b\x02NM\xa3\x17\x30\x15\xa0\x03\x02\x01\x00\xa1\x0e\x30\x0c\x1b\x06krbtgt"
+                   "\x1b\x02NM",
+                   65)},
+      {"masscan-user-agent", 80,
+       "GET / HTTP/1.0\r\nUser-Agent: masscan/1.3 (https://github.com/robertdavidgraham/masscan)"
+       "\r\nAccept: */*\r\n\r\n"},
+      {"zgrab2-user-agent", 37215,
+       "GET / HTTP/1.1\r\nHost: 10.99.0.2:37215\r\nUser-Agent: Mozilla/5.0 zgrab/0.x\r\n"
+       "Accept-Encoding: gzip\r\n\r\n"},
+      {"http-client-user-agent", 52869,
+       "GET / HTTP/1.1\r\nHost: 10.99.0.2:52869\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n"},
   };
 }
 
@@ -144,7 +185,21 @@ TEST_CASE("every default rule fires on real client bytes", "[signatures]") {
 TEST_CASE("benign look-alikes fire no rule", "[signatures]") {
   auto scanner = make_scanner("negatives");
   const std::pair<uint16_t, std::string> negatives[] = {
-      {52869, "GET / HTTP/1.1\r\nHost: 10.99.0.2:52869\r\nUser-Agent: curl/7.88.1\r\n\r\n"},
+      {52869,
+       "GET / HTTP/1.1\r\nHost: 10.99.0.2:52869\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64; "
+       "rv:115.0) Gecko/20100101 Firefox/115.0\r\n\r\n"},
+      // Near misses of the tools' marks: nmap's generic probes (other tools send them too), a
+      // SIP OPTIONS and an RDP cookie of other names, an RPC call with another transaction
+      // ID, User-Agents that only mention a tool.
+      {3333, "OPTIONS / RTSP/1.0\r\n\r\n"},
+      {5060, "OPTIONS sip:alice@example.test SIP/2.0\r\nVia: SIP/2.0/TCP pc33;branch=z9hG4bK\r\n"},
+      {3389, std::string("\x03\x00\x00\x2b\x26\xe0\x00\x00\x00\x00\x00" "Cookie: mstshash=Admin\r\n",
+                         35)},
+      {111, std::string("\x80\x00\x00\x28\x3e\xec\xe3\xca\x00\x00\x00\x00\x00\x00\x00\x02\x00"
+                        "\x01\x86\xa0",
+                        20)},
+      {80, "GET /search?q=masscan/1.3+zgrab/0.x+curl/8 HTTP/1.1\r\nUser-Agent: Mozilla/5.0 "
+           "(compatible; a nmap and zgrab/0.x reader)\r\n\r\n"},
       {37215,
        "POST / HTTP/1.1\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?><s:Envelope>"
        "<s:Body><u:GetExternalIPAddress/></s:Body></s:Envelope>"},

@@ -9,6 +9,7 @@
 #include "signature/signature_db.hpp"
 #include "stats/bucket_series.hpp"
 #include "stats/traffic_snapshot.hpp"
+#include "stats/series_store.hpp"
 
 using namespace scanscope;
 using namespace scanscope::test;
@@ -322,4 +323,65 @@ TEST_CASE("a worker scans UDP datagrams: each one on its own, counted per rule a
   CHECK(on_69.packets.read() == 3);
   CHECK(on_69.sources.read() == 2);
   CHECK(w->stats().signature_totals[0].packets.read() == 3);
+}
+
+TEST_CASE("a tool named by payload counts once per datagram and once per source", "[worker]") {
+  // Two nmap rules and a masscan rule. Source A sends a datagram both nmap rules match and one
+  // only the first matches, to 5060; source B one to 53; source C a datagram no rule matches.
+  const std::string path = "test-worker-tools-" + std::to_string(std::rand()) + ".rules";
+  std::ofstream(path) << "rule 1 sip-nm recon udp/any tool=nmap /sip:nm /\n"
+                         "rule 2 sip-branch recon udp/any tool=nmap /nm;branch=foo/\n"
+                         "rule 3 masscan-ua recon udp/any tool=masscan /masscan\\//\n"
+                         "rule 4 plain recon udp/any /OPTIONS/\n";
+  std::string error;
+  auto rules = signature_db::load(path, "", error);
+  std::remove(path.c_str());
+  INFO(error);
+  REQUIRE(rules);
+  const watched_ports ports = *watched_ports::build(
+      {{5060, transport::udp, "sip"}, {53, transport::udp, "dns"}}, error);
+  const cluster_rules clusters = default_clusters();
+  auto w = make_worker(ports, clusters, "payload_tools", 1024, rules.get());
+  const auto send = [&](uint32_t source, uint16_t dst_port, const std::string& text) {
+    ipv4_fields ip;
+    ip.src = source;
+    ip.proto = 17;
+    feed(*w, ethernet(0x0800) + ipv4(ip, udp(40000, dst_port, bytes(text.begin(), text.end()))),
+         1000);
+  };
+  send(0xC6336401, 5060, "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=foo");
+  send(0xC6336401, 5060, "OPTIONS sip:nm SIP/2.0\r\n");
+  send(0xC6336402, 53, "OPTIONS sip:nm SIP/2.0\r\n");
+  send(0xC6336403, 5060, "OPTIONS sip:other SIP/2.0\r\n");
+
+  const auto nmap = static_cast<size_t>(scan_tool::nmap);
+  const auto masscan = static_cast<size_t>(scan_tool::masscan);
+  const lcore_counters& c = *w->stats().block;
+  const uint16_t sip = ports.index(transport::udp, 5060);
+  const uint16_t dns = ports.index(transport::udp, 53);
+  CHECK(c.payload_tools[sip][nmap].packets.read() == 2);
+  CHECK(c.payload_tools[sip][nmap].sources.read() == 1);
+  CHECK(c.payload_tools[dns][nmap].packets.read() == 1);
+  CHECK(c.payload_tools[dns][nmap].sources.read() == 1);
+  CHECK(c.payload_tools_total[nmap].packets.read() == 3);
+  CHECK(c.payload_tools_total[nmap].sources.read() == 2);
+  CHECK(c.payload_tools_total[masscan].packets.read() == 0);
+  // Each rule still counts its own hits; the header tool is not touched.
+  CHECK(w->stats().signature_totals[0].packets.read() == 3);
+  CHECK(w->stats().signature_totals[1].packets.read() == 1);
+  CHECK(w->stats().signature_totals[3].packets.read() == 4);
+  CHECK(c.tools_total[nmap].packets.read() == 0);
+
+  // The series: a payload_tool entry per port, with its sources.
+  series_store store(24, surge_settings{});
+  const closed_bucket closed = store.close(0, {&w->series()});
+  const auto point = [&](uint16_t port) {
+    const auto it = closed.points.find(
+        series_key::make(series_key::kind::payload_tool, port, static_cast<uint32_t>(nmap), 0));
+    return it == closed.points.end() ? series_point{} : it->second;
+  };
+  CHECK(point(sip).packets == 2);
+  CHECK(point(sip).sources == 1);
+  CHECK(point(dns).packets == 1);
+  CHECK(point(dns).sources == 1);
 }
