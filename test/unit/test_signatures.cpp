@@ -24,6 +24,7 @@ struct positive {
   const char* rule;     // the rule that must fire
   uint16_t port;        // destination port
   std::string payload;  // what a real client sent (see the capture named in each comment)
+  bool tcp = true;      // false: a UDP datagram
 };
 
 // Bytes real clients sent, copied from the captures made by test/data/make-payload-captures.sh.
@@ -159,6 +160,17 @@ std::vector<positive> positives() {
       {"zgrab2-user-agent", 37215,
        "GET / HTTP/1.1\r\nHost: 10.99.0.2:37215\r\nUser-Agent: Mozilla/5.0 zgrab/0.x\r\n"
        "Accept-Encoding: gzip\r\n\r\n"},
+      // nmap -sU's payloads (nmap-udp.pcap: to 111; nmap-payloads' SIP probe to 5060).
+      {"nmap-probe-rpc-udp", 111,
+       std::string("\x72\xfe\x1d\x13\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01\x86\xa0\x00\x01"
+                   "\x97\x7c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+                   "\x00\x00\x00",
+                   40),
+       false},
+      {"nmap-probe-sip-udp", 5060,
+       "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=foo;rport\r\nFrom: <sip:nm@nm>;"
+       "tag=root\r\nTo: <sip:nm2@nm2>\r\nCall-ID: 50000\r\nCSeq: 42 OPTIONS\r\n\r\n",
+       false},
       {"http-client-user-agent", 52869,
        "GET / HTTP/1.1\r\nHost: 10.99.0.2:52869\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n"},
   };
@@ -170,7 +182,7 @@ TEST_CASE("every default rule fires on real client bytes", "[signatures]") {
   auto scanner = make_scanner("positives");
   std::set<std::string> covered;
   for (const positive& p : positives()) {
-    connection c(*scanner, p.port);
+    connection c(*scanner, p.port, p.tcp);
     const auto hits = c.send(p.payload);
     INFO(p.rule << " on port " << p.port);
     CHECK(hits.count(p.rule) == 1);
