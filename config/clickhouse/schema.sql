@@ -16,7 +16,7 @@ CREATE DATABASE IF NOT EXISTS scanscope;
 
 -- The lines of the series files: packets and this sensor's distinct sources per
 -- (bucket, port, kind, value, country). kind: port, cluster, tool, signature, fingerprint, actor, technique,
--- conversation (with --respond: handshake, payload),
+-- conversation (with --respond: handshake, payload), payload_tool (tools named by payload),
 -- as (value: the AS number, 0 when none is known).
 CREATE TABLE IF NOT EXISTS scanscope.series
 (

@@ -41,9 +41,14 @@ netns_setup_with_blocklist() {
 
 # capture NAME COMMAND...: run COMMAND in the scanner namespace while tcpdump records the
 # frames arriving at the target (`-Q in`: a darknet sensor's view) into $out/NAME.pcap.
+# With ONLY set (names separated by spaces), the other captures are skipped: remaking one
+# capture leaves the others, and the counts recorded from them, as they are.
 capture() {
   local name=$1
   shift
+  if [[ -n "${ONLY:-}" && " $ONLY " != *" $name "* ]]; then
+    return 0
+  fi
   ip netns exec "$target" tcpdump -i ssc_t -Q in -U -s 0 -w "$out/$name.pcap" 2>/dev/null &
   local dump=$!
   sleep 1

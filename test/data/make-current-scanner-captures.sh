@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Capture the SYNs of today's scanner releases, which Debian 12 does not ship: ZMap 4.x (every
-# release since 4.1.0, May 2024) and masscan's master branch (window 1025 since November 2023).
+# Capture the probes of today's scanner releases, which Debian 12 does not ship: ZMap 4.x (every
+# release since 4.1.0, May 2024) and masscan's master branch (window 1025 and another banner
+# User-Agent since November 2023).
 # Build them from their public sources first, never vendor them:
 #   git clone --branch v4.3.4 https://github.com/zmap/zmap && cmake -S zmap -B zmap/build &&
 #     make -C zmap/build          (Debian: cmake libgmp3-dev gengetopt flex byacc libjson-c-dev
@@ -11,6 +12,7 @@
 # `apt-get install --reinstall -o Dpkg::Options::=--force-confmiss zmap` after removing it.)
 # then, as root:
 #   test/data/make-current-scanner-captures.sh ZMAP_BINARY MASSCAN_BINARY [OUT_DIR]
+# (ONLY="NAME ..." remakes only those captures: capture-lib.sh)
 # Same namespaces and capture as make-tool-captures.sh (capture-lib.sh).
 set -euo pipefail
 zmap_bin=$1
@@ -29,3 +31,14 @@ capture zmap4-icmp "$zmap_bin" -C "$blocklist" -M icmp_echoscan -i ssc_s -G "$ta
 capture masscan-master-syn "$masscan_bin" "$target_ip" \
   -p22,23,80,443,2323,3333,5555,8545,37215,52869 --rate 100 --wait 1 --adapter ssc_s \
   --router-mac "$target_mac"
+# masscan master's banner grab against a web server (its User-Agent changed after 1.3.2), from
+# an address of its own as in make-payload-tool-captures.sh.
+ip netns exec "$target" python3 "$(dirname "$0")/fake_services.py" "$target_ip" >/dev/null &
+services=$!
+trap 'kill $services 2>/dev/null; netns_cleanup; rm -f "$blocklist"' EXIT
+sleep 2
+banner_ip=10.99.0.3
+scanner_mac=$(ip -n "$scanner" -br link show ssc_s | awk '{print $3}')
+ip -n "$target" neigh replace "$banner_ip" lladdr "$scanner_mac" dev ssc_t
+capture masscan-master-banners timeout 30 "$masscan_bin" "$target_ip" -p80 --banners \
+  --source-ip "$banner_ip" --rate 100 --wait 12 --adapter ssc_s --router-mac "$target_mac"

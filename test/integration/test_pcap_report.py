@@ -246,6 +246,8 @@ PAYLOAD_TOOL_CAPTURES = {
     "nmap-scripts.pcap": {"nmap": [(TCP_DATA, "Nmap Scripting Engine"),
                                    (f"{TCP_DATA} and {PROBE_START} = 0x16030000", None)]},
     "masscan-banners.pcap": {"masscan": [(TCP_DATA, "User-Agent: masscan/")]},
+    # masscan's master (make-current-scanner-captures.sh): its agent changed after 1.3.2.
+    "masscan-master-banners.pcap": {"masscan": [(TCP_DATA, "User-Agent: ivre-masscan/")]},
     "http-clients.pcap": {"zgrab2": [(TCP_DATA, "User-Agent: Mozilla/5.0 zgrab/")],
                           "http_client": [(TCP_DATA, "User-Agent: curl/"),
                                           (TCP_DATA, "User-Agent: Python-urllib/"),

@@ -157,6 +157,9 @@ std::vector<positive> positives() {
       {"masscan-user-agent", 80,
        "GET / HTTP/1.0\r\nUser-Agent: masscan/1.3 (https://github.com/robertdavidgraham/masscan)"
        "\r\nAccept: */*\r\n\r\n"},
+      {"masscan-user-agent", 80,
+       "GET / HTTP/1.0\r\nUser-Agent: ivre-masscan/1.3 https://github.com/robertdavidgraham/\r\n"
+       "Accept: */*\r\n\r\n"},
       {"zgrab2-user-agent", 37215,
        "GET / HTTP/1.1\r\nHost: 10.99.0.2:37215\r\nUser-Agent: Mozilla/5.0 zgrab/0.x\r\n"
        "Accept-Encoding: gzip\r\n\r\n"},

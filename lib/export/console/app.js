@@ -300,7 +300,8 @@ async function render() {
   fillRows("campaigns", campaigns.map((c) => [
     c.scope.replace("port_", "") || "port", c.new_tool ? "new tool: " + c.value : c.value || "all sources",
     hour(c.start), c.end ? hour(c.end) : "ongoing", "x" + c.peak_ratio.toFixed(1) + " at " + hour(c.peak),
-    c.packets, c.peak_sources, c.top.tools.map((t) => t[0]).filter((t) => t !== "none").join(" + "),
+    c.packets, c.peak_sources, c.top.tools.map((t) => t[0]).filter((t) => t !== "none")
+      .concat(c.top.payload_tools.map((t) => t[0] + " (payload)")).join(" + "),
     also(c),
   ]));
   fillRows("leads", leads.map((l) => [hour(l.bucket), l.dimension, l.from, l.to]));
