@@ -28,6 +28,12 @@ capture zmap4-syn "$zmap_bin" -p 8545 -i ssc_s -G "$target_mac" -b "$blocklist" 
 # the system's may be Debian's 2.1.1 one).
 capture zmap4-icmp "$zmap_bin" -C "$blocklist" -M icmp_echoscan -i ssc_s -G "$target_mac" \
   -b "$blocklist" -P 8 -c 1 --disable-syslog "$target_ip/32"
+# ZMap 4's UDP module with the DNS probe of its examples (the file Debian's 2.1.1 ships too):
+# no mark in its headers (TTL 64, an IP ID and source port from the validation bits), the
+# probe file's bytes in its payload.
+capture zmap4-udp "$zmap_bin" -C "$blocklist" -M udp -p 53 -i ssc_s -G "$target_mac" \
+  -b "$blocklist" -P 8 -c 1 --disable-syslog \
+  --probe-args=file:/usr/share/doc/zmap/examples/udp-probes/dns_53.pkt "$target_ip/32"
 capture masscan-master-syn "$masscan_bin" "$target_ip" \
   -p22,23,80,443,2323,3333,5555,8545,37215,52869 --rate 100 --wait 1 --adapter ssc_s \
   --router-mac "$target_mac"

@@ -246,6 +246,10 @@ PAYLOAD_TOOL_CAPTURES = {
     "nmap-scripts.pcap": {"nmap": [(TCP_DATA, "Nmap Scripting Engine"),
                                    (f"{TCP_DATA} and {PROBE_START} = 0x16030000", None)]},
     "masscan-banners.pcap": {"masscan": [(TCP_DATA, "User-Agent: masscan/")]},
+    # ZMap's UDP module with its example DNS probe (transaction ID 0x34ef): 2.1.1 (its headers
+    # name it too) and 4.3.4 (make-current-scanner-captures.sh: only the payload names it).
+    "zmap-udp.pcap": {"zmap": [("udp dst port 53 and udp[8:2] = 0x34ef", None)]},
+    "zmap4-udp.pcap": {"zmap": [("udp dst port 53 and udp[8:2] = 0x34ef", None)]},
     # masscan's master (make-current-scanner-captures.sh): its agent changed after 1.3.2.
     "masscan-master-banners.pcap": {"masscan": [(TCP_DATA, "User-Agent: ivre-masscan/")]},
     "http-clients.pcap": {"zgrab2": [(TCP_DATA, "User-Agent: Mozilla/5.0 zgrab/")],
@@ -284,6 +288,9 @@ def check_payload_tool_capture(scanscope, path):
     for tool in ("nmap", "masscan"):
         if tool in want and headers.get(tool, 0) == 0:
             failures.append(f"{name}: no SYN named {tool} by its headers")
+    # ZMap 4's UDP probes carry no header mark: only their payload names them.
+    if name == "zmap4-udp.pcap" and headers.get("zmap", 0) != 0:
+        failures.append(f"{name}: {headers['zmap']} frames named zmap by their headers")
 
 
 def check_payload_capture(scanscope, path):

@@ -160,6 +160,21 @@ std::vector<positive> positives() {
       {"masscan-user-agent", 80,
        "GET / HTTP/1.0\r\nUser-Agent: ivre-masscan/1.3 https://github.com/robertdavidgraham/\r\n"
        "Accept: */*\r\n\r\n"},
+      // ZMap's example probe files (examples/udp-probes): dns_53.pkt as zmap4-udp.pcap and
+      // zmap-udp.pcap carry it, memcache_11211.pkt and portmap_111.pkt as the files hold them.
+      {"zmap-probe-dns", 53,
+       std::string("\x34\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07VERSION\x04" "BIND\x00"
+                   "\x00\x10\x00\x03",
+                   30),
+       false},
+      {"zmap-probe-memcached", 11211,
+       std::string("ZM\x00\x00\x00\x01\x00\x00stats items\r\n", 21), false},
+      {"zmap-probe-portmap", 111,
+       std::string("\x1a\xa9\xff\xe1\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01\x86\xa0\x00\x00"
+                   "\x00\x02\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+                   "\x00\x00\x00\x00",
+                   40),
+       false},
       {"zgrab2-user-agent", 37215,
        "GET / HTTP/1.1\r\nHost: 10.99.0.2:37215\r\nUser-Agent: Mozilla/5.0 zgrab/0.x\r\n"
        "Accept-Encoding: gzip\r\n\r\n"},
