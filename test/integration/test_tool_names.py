@@ -9,7 +9,10 @@ known scanners (config/actors.conf) named in the report, /metrics and the API.
    to services) must name no tool on any frame. A built-in rule that holds by chance (an IP ID
    relation, a sequence number) must not name these connections. By payload, with the shipped
    rules, only curl's requests are named (a generic client, as many as tcpdump finds).
-3. Actors: nmap's capture rewritten so that its scanner sits in Censys's published range; the
+3. Tools named by payload: nmap -sV's capture served with a source store; /metrics, the series
+   API and the source's page count its service probes under nmap as tcpdump finds them, and its
+   SYN scan under nmap by headers.
+   Actors: nmap's capture rewritten so that its scanner sits in Censys's published range; the
    report, /metrics and /api/v1/actors count its frames under `censys`, and the target's own
    frames (ARP, neighbour discovery) under `none`. The masscan, ZMap and nmap captures moved
    into Shadowserver's, Shodan's and Rapid7's listed ranges are counted under them, with kinds.
@@ -31,6 +34,7 @@ import sys
 import tempfile
 
 from serve_helpers import cache_args, get, serving_port
+from test_pcap_report import NMAP_PROBES, TCP_DATA
 
 # Technique -> tcpdump filter selecting its frames (IPv4 and IPv6 alike where tcpdump can).
 TECHNIQUES = {
@@ -236,6 +240,48 @@ def check_actors(scanscope, data_dir, tmp):
         failures.append(f"actors: 8545's actors {on_8545}")
 
 
+def check_payload_tools(scanscope, data_dir, tmp):
+    """nmap -sV as an analyst meets it: its service probes counted under nmap by payload in
+    /metrics, the series API and the source's own page, beside the SYNs its headers name."""
+    source_dir = os.path.join(data_dir, "..", "..")
+    path = os.path.join(data_dir, "nmap-version.pcap")
+    probes = tcpdump(path, f"{TCP_DATA} and ({NMAP_PROBES})")[0]
+    syns = tcpdump(path, "tcp[tcpflags] == tcp-syn and tcp[14:2] == 1024")[0]
+    log_path = os.path.join(tmp, "payload-tools.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([scanscope, "--config", os.path.join(source_dir, "config",
+                                                                      "scanscope.conf"),
+                                 *cache_args(), "--pcap", path, "--geo-db", "none", "--quiet",
+                                 "--serve", "--http", "127.0.0.1:0", "--source-store",
+                                 os.path.join(tmp, "payload-tools.db")],
+                                stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        port = serving_port(proc, log_path)
+        get(f"http://127.0.0.1:{port}/api/v1/sources/top")  # 503 until the run is whole
+        metrics = get(f"http://127.0.0.1:{port}/metrics")
+        series = json.loads(get(f"http://127.0.0.1:{port}/api/v1/series?port=3333&"
+                                "group=payload_tool"))
+        source = json.loads(get(f"http://127.0.0.1:{port}/api/v1/sources/10.99.0.1"))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    for line in (f'scanscope_payload_tool_hits_total{{tool="nmap"}} {probes}',
+                 'scanscope_payload_tool_sources{tool="nmap"} 1',
+                 f'scanscope_tool_frames_total{{tool="nmap"}} {syns}'):
+        if line not in metrics:
+            failures.append(f"payload tools: /metrics lacks {line!r}")
+    groups = [b["groups"] for b in series["buckets"]]
+    if groups != [{"nmap": {"packets": probes, "sources": 1}}]:
+        failures.append(f"payload tools: /api/v1/series?group=payload_tool says {series}")
+    named = {(a["port"], a["name"]) for a in source.get("payload_tools", [])}
+    if named != {(3333, "nmap")}:
+        failures.append(f"payload tools: the source's payload_tools {source.get('payload_tools')}")
+    if not any(a["name"] == "nmap" for a in source.get("tools", [])) or \
+            "nmap" not in source.get("tags", []):
+        failures.append(f"payload tools: the source's tools {source.get('tools')} and tags "
+                        f"{source.get('tags')} lack its SYN scan's nmap")
+
+
 # Scanners moved into other organisations' listed ranges (config/actors.conf): each capture's
 # scanner frames counted under the organisation, with its kind.
 LISTED = [("masscan-syn.pcap", "65.49.20.70", "shadowserver", "research"),
@@ -287,6 +333,7 @@ def main():
         check_techniques(scanscope, data_dir, tmp)
         check_ordinary(scanscope, data_dir, tmp)
         check_actors(scanscope, data_dir, tmp)
+        check_payload_tools(scanscope, data_dir, tmp)
         check_listed_actors(scanscope, data_dir, tmp)
         if len(sys.argv) > 3:
             survey(scanscope, sys.argv[3], tmp, shipped_rules(data_dir))
