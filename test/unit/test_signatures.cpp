@@ -175,6 +175,10 @@ std::vector<positive> positives() {
                    "\x00\x00\x00\x00",
                    40),
        false},
+      // Censys's agent as web logs record its scanners' requests.
+      {"censys-user-agent", 80,
+       "GET / HTTP/1.1\r\nHost: 192.0.2.7\r\nUser-Agent: Mozilla/5.0 (compatible; "
+       "CensysInspect/1.1; +https://about.censys.io/)\r\nAccept: */*\r\n\r\n"},
       {"zgrab2-user-agent", 37215,
        "GET / HTTP/1.1\r\nHost: 10.99.0.2:37215\r\nUser-Agent: Mozilla/5.0 zgrab/0.x\r\n"
        "Accept-Encoding: gzip\r\n\r\n"},
