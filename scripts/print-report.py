@@ -74,6 +74,9 @@ def campaign_phrase(group, leads):
     tools = []
     for g in group:
         tools += [name for name, _ in g["top"]["tools"] if name != "none" and name not in tools]
+    for g in group:  # what the sources' payloads named, after what their headers named
+        tools += [f"{name} (payload)" for name, _ in g["top"].get("payload_tools", [])
+                  if f"{name} (payload)" not in tools]
     if tools:
         text += ", " + " + ".join(tools[:3])
     if len(group) == 1:

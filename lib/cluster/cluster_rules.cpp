@@ -112,15 +112,16 @@ std::string parse_value(cluster_field f, const std::string& v, uint64_t& out) {
       return "'" + v + "' is not a source-port behaviour (fixed, random, unknown)";
     case cluster_field::tool: {
       scan_tool t;
-      if (scan_tool_from_name(v.data(), v.size(), t)) {
+      if (scan_tool_from_name(v.data(), v.size(), t) && named_by_headers(t)) {
         out = static_cast<uint64_t>(t);
         return "";
       }
       std::string names;
-      for (size_t i = 0; i < scan_tool_count; ++i) {
+      for (size_t i = 0; i < scan_tool_count && named_by_headers(static_cast<scan_tool>(i)); ++i) {
         names += (i ? ", " : "") + std::string(scan_tool_name(static_cast<scan_tool>(i)));
       }
-      return "'" + v + "' is not a tool (" + names + ")";
+      // A cluster is decided from a source's first probe's headers, before any payload.
+      return "'" + v + "' is not a tool headers name (" + names + ")";
     }
     case cluster_field::proto: {
       const std::pair<const char*, l4_kind> protos[] = {{"tcp", l4_kind::tcp},

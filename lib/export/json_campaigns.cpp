@@ -46,13 +46,13 @@ void write_top(json_writer& w, const run_report& r, const char* key, campaign_sc
 
 namespace {
 
-/** "pivots": the campaign's sources the store holds, and their other ports, signatures and
- *  tools with how many and what share of them. */
+/** "pivots": the campaign's sources the store holds, and their other ports, signatures, tools
+ *  and tools by payload with how many and what share of them. */
 void write_pivots(json_writer& w, const campaign_pivots& p) {
   w.Key("pivots");
   w.StartObject();
   put_uint(w, "sources", p.sources);
-  for (const char* kind : {"port", "signature", "tool"}) {
+  for (const char* kind : {"port", "signature", "tool", "payload_tool"}) {
     w.Key((std::string(kind) + "s").c_str());
     w.StartArray();
     for (const campaign_pivot& row : p.rows) {

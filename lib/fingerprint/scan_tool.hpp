@@ -41,6 +41,9 @@ namespace scanscope {
 
 SCANSCOPE_ENUM_OF_LIST(scan_tool, SCANSCOPE_SCAN_TOOLS);
 
+/** Whether a header rule can name `t` (the tools from zgrab2 on are named by payload only). */
+constexpr bool named_by_headers(scan_tool t) { return t < scan_tool::zgrab2; }
+
 /**
  * nmap's UDP scan probe (-sU, scan_engine_raw.cc): an empty datagram with DF clear and a TTL
  * of at most 64 (nmap picks 37-59, and hops take some off). It names nmap only for a source

@@ -63,6 +63,12 @@ const std::vector<uint16_t> upnp_ports{52869};
 const std::vector<uint16_t> hg532_ports{37215};
 const std::vector<uint16_t> any_port{};
 
+/** A JSON-RPC call's rule on the JSON-RPC ports, and on every port the rule that names
+ *  jsonrpc_post's Go-http-client agent a generic client (tool=http_client). */
+std::vector<expected_signature> jsonrpc_rules(const char* rule) {
+  return {{rule, jsonrpc_ports}, {"http-client-user-agent", any_port}};
+}
+
 std::vector<payload_template> make_templates() {
   // Download addresses are from the documentation range 198.51.100.0/24.
   const std::string adb_cnxn = adb_message("CNXN", 0x01000000, 4096, std::string("host::\0", 7));
@@ -70,40 +76,40 @@ std::vector<payload_template> make_templates() {
       {"eth_accounts",
        "JSON-RPC account discovery",
        jsonrpc_call("eth_accounts", "[]"),
-       {{"eth-accounts", jsonrpc_ports}}},
+       jsonrpc_rules("eth-accounts")},
       {"eth_blockNumber",
        "JSON-RPC node probe",
        jsonrpc_call("eth_blockNumber", "[]"),
-       {{"eth-blocknumber", jsonrpc_ports}}},
+       jsonrpc_rules("eth-blocknumber")},
       {"net_version",
        "JSON-RPC network probe",
        jsonrpc_call("net_version", "[]"),
-       {{"net-version", jsonrpc_ports}}},
+       jsonrpc_rules("net-version")},
       {"eth_getBalance",
        "JSON-RPC balance check",
        jsonrpc_call("eth_getBalance",
                     "[\"0x3f1a0c58b9f5e6a4c2d1b0e9f8a7c6b5d4e3f201\",\"latest\"]"),
-       {{"eth-getbalance", jsonrpc_ports}}},
+       jsonrpc_rules("eth-getbalance")},
       {"personal_unlockAccount",
        "JSON-RPC unlock by dictionary",
        jsonrpc_call("personal_unlockAccount",
                     "[\"0x3f1a0c58b9f5e6a4c2d1b0e9f8a7c6b5d4e3f201\",\"123456\",600]"),
-       {{"personal-unlockaccount", jsonrpc_ports}}},
+       jsonrpc_rules("personal-unlockaccount")},
       {"eth_sendTransaction",
        "JSON-RPC theft from an unlocked account",
        jsonrpc_call("eth_sendTransaction",
                     "[{\"from\":\"0x3f1a0c58b9f5e6a4c2d1b0e9f8a7c6b5d4e3f201\","
                     "\"to\":\"0x9e4b1d2c3a4f5e6d7c8b9a0f1e2d3c4b5a697887\",\"gas\":\"0x5208\","
                     "\"value\":\"0x1bc16d674ec80000\"}]"),
-       {{"eth-sendtransaction", jsonrpc_ports}}},
+       jsonrpc_rules("eth-sendtransaction")},
       {"personal_newAccount",
        "JSON-RPC hijack: an account for the attacker",
        jsonrpc_call("personal_newAccount", "[\"ppp\"]"),
-       {{"personal-newaccount", jsonrpc_ports}}},
+       jsonrpc_rules("personal-newaccount")},
       {"miner_setEtherbase",
        "JSON-RPC hijack: mining reward to the attacker",
        jsonrpc_call("miner_setEtherbase", "[\"0x9e4b1d2c3a4f5e6d7c8b9a0f1e2d3c4b5a697887\"]"),
-       {{"miner-setetherbase", jsonrpc_ports}}},
+       jsonrpc_rules("miner-setetherbase")},
       {"claymore_getstat1",
        "Claymore miner management status request",
        "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_getstat1\"}\n",

@@ -44,12 +44,14 @@ bool is_member(const std::vector<source_activity>& rows, const std::string& coun
   });
 }
 
-/** A member's other ports, signatures and tools in the period; not the question's own
- *  activity, nor other activities on the question's port. */
+/** A member's other ports, signatures and tools (by headers and by payload) in the period; not
+ *  the question's own activity, nor other activities on the question's port. */
 void count_others(const std::vector<source_activity>& rows, const pivot_question& q,
                   pivot_tally& t) {
   for (const source_activity& w : rows) {
-    if ((w.kind != "port" && w.kind != "signature" && w.kind != "tool") || !in_period(w, q) ||
+    if ((w.kind != "port" && w.kind != "signature" && w.kind != "tool" &&
+         w.kind != "payload_tool") ||
+        !in_period(w, q) ||
         same_activity(w, q.under) ||
         (w.kind == "port" && w.port == q.under.port && w.protocol == q.under.protocol)) {
       continue;

@@ -249,6 +249,8 @@ PAYLOAD_TOOL_CAPTURES = {
     # ZMap's UDP module with its example DNS probe (transaction ID 0x34ef): 2.1.1 (its headers
     # name it too) and 4.3.4 (make-current-scanner-captures.sh: only the payload names it).
     "zmap-udp.pcap": {"zmap": [("udp dst port 53 and udp[8:2] = 0x34ef", None)]},
+    # nmap -sU: its RPC probe to 111 (nmap-payloads), the one of its payloads with a rule.
+    "nmap-udp.pcap": {"nmap": [("udp dst port 111 and udp[8:4] = 0x72fe1d13", None)]},
     "zmap4-udp.pcap": {"zmap": [("udp dst port 53 and udp[8:2] = 0x34ef", None)]},
     # masscan's master (make-current-scanner-captures.sh): its agent changed after 1.3.2.
     "masscan-master-banners.pcap": {"masscan": [(TCP_DATA, "User-Agent: ivre-masscan/")]},
@@ -287,7 +289,7 @@ def check_payload_tool_capture(scanscope, path):
     headers = {t["name"]: t["packets"] for t in report["tools"]}
     for tool in ("nmap", "masscan"):
         if tool in want and headers.get(tool, 0) == 0:
-            failures.append(f"{name}: no SYN named {tool} by its headers")
+            failures.append(f"{name}: no probe named {tool} by its headers")
     # ZMap 4's UDP probes carry no header mark: only their payload names them.
     if name == "zmap4-udp.pcap" and headers.get("zmap", 0) != 0:
         failures.append(f"{name}: {headers['zmap']} frames named zmap by their headers")

@@ -87,6 +87,7 @@ TEST_CASE("bad rule files name the file, the line and the problem", "[clusters]"
       {"cluster a windw=1024\n", "f:1: unknown field 'windw'"},
       {"cluster a window=70000\n", "f:1: field 'window': '70000'"},
       {"cluster a tool=zgrab\n", "f:1: field 'tool': 'zgrab' is not a tool"},
+      {"cluster a tool=zgrab2\n", "f:1: field 'tool': 'zgrab2' is not a tool headers name"},
       {"cluster a sport=sometimes\n", "f:1: field 'sport'"},
       {"cluster a options=MQ\n", "f:1: field 'options'"},
       {"cluster a tool<mirai\n", "f:1: field 'tool' takes = or != only"},

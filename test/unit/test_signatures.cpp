@@ -142,7 +142,7 @@ std::vector<positive> positives() {
                    48)},
       {"nmap-probe-ssl-hello", 3333,
        std::string("\x16\x03\x00\x00\x53\x01\x00\x00\x4f\x03\x00\x3f\x47\xd7\xf7\xba\x2c\xee"
-                   "\xea\xb2\x60\x7e\xf3\x00\xfd\x82\x7b\xb9\xd5\x96\xc8",
+                   "\xea\xb2\x60\x7e\xf3\x00\xfd\x82\x7b\xb9\xd5\x96\xc8w",
                    32)},
       {"nmap-probe-rpc", 3333,
        std::string("\x80\x00\x00\x28\x72\xfe\x1d\x13\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01"
@@ -179,6 +179,11 @@ std::vector<positive> positives() {
       {"censys-user-agent", 80,
        "GET / HTTP/1.1\r\nHost: 192.0.2.7\r\nUser-Agent: Mozilla/5.0 (compatible; "
        "CensysInspect/1.1; +https://about.censys.io/)\r\nAccept: */*\r\n\r\n"},
+      {"zmap-probe-portmap", 111,
+       std::string("er\n7\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01\x86\xa0\x00\x00\x00\x02\x00\x00"
+                   "\x00\x04",
+                   24),
+       false},
       {"zgrab2-user-agent", 37215,
        "GET / HTTP/1.1\r\nHost: 10.99.0.2:37215\r\nUser-Agent: Mozilla/5.0 zgrab/0.x\r\n"
        "Accept-Encoding: gzip\r\n\r\n"},
@@ -227,8 +232,8 @@ TEST_CASE("benign look-alikes fire no rule", "[signatures]") {
       // ID, User-Agents that only mention a tool.
       {3333, "OPTIONS / RTSP/1.0\r\n\r\n"},
       {5060, "OPTIONS sip:alice@example.test SIP/2.0\r\nVia: SIP/2.0/TCP pc33;branch=z9hG4bK\r\n"},
-      {3389, std::string("\x03\x00\x00\x2b\x26\xe0\x00\x00\x00\x00\x00" "Cookie: mstshash=Admin\r\n",
-                         35)},
+      {3389, std::string("\x03\x00\x00\x2a\x25\xe0\x00\x00\x00\x00\x00" "Cookie: mstshash=nmaq\r\n",
+                         34)},
       {111, std::string("\x80\x00\x00\x28\x3e\xec\xe3\xca\x00\x00\x00\x00\x00\x00\x00\x02\x00"
                         "\x01\x86\xa0",
                         20)},
@@ -252,6 +257,21 @@ TEST_CASE("benign look-alikes fire no rule", "[signatures]") {
   for (const auto& [port, payload] : negatives) {
     connection c(*scanner, port);
     INFO(payload);
+    CHECK(c.send(payload).empty());
+  }
+  // UDP near misses of the tools' probes: a VERSION.BIND query with another transaction ID, a
+  // portmapper call with another XID, SIP from other names, memcached from another client.
+  const std::pair<uint16_t, std::string> udp_negatives[] = {
+      {53, std::string("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07VERSION\x04" "BIND\x00"
+                       "\x00\x10\x00\x03",
+                       30)},
+      {111, std::string("\x3e\xec\xe3\xca\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01\x86\xa0", 16)},
+      {5060, "OPTIONS sip:alice@example.test SIP/2.0\r\nVia: SIP/2.0/UDP pc33;branch=z9hG4bK\r\n"},
+      {11211, std::string("\x00\x01\x00\x00\x00\x01\x00\x00stats\r\n", 15)},
+  };
+  for (const auto& [port, payload] : udp_negatives) {
+    connection c(*scanner, port, false);
+    INFO(port);
     CHECK(c.send(payload).empty());
   }
   // The rules are port-bound: Claymore's request to a web port is not Claymore.
@@ -283,8 +303,9 @@ TEST_CASE("signatures split over TCP segments match in stream mode", "[signature
     auto udp_db_scanner = make_scanner("udp");
     connection c(*udp_db_scanner, 69, false);
     CHECK(c.send("busybox tftp -g -r x 192.0.2.1").count("busybox-wget-tftp") == 0);  // tcp rule
-    // The shipped rules are all TCP: a rule file of its own proves UDP is scanned at all, each
-    // datagram whole and alone (half a pattern in one does not join the other half).
+    // The shipped UDP rules are bound to a few ports: a rule file of its own proves UDP is
+    // scanned on any port, each datagram whole and alone (half a pattern in one does not join
+    // the other half).
     const std::string path = "test-udp-rules-" + std::to_string(std::rand()) + ".rules";
     std::ofstream(path) << "rule 1 tftp-get download udp/69 /tftp -g -r/\n"
                            "rule 2 any-port-probe recon any/any /probe-marker/\n";

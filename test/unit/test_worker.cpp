@@ -327,7 +327,8 @@ TEST_CASE("a worker scans UDP datagrams: each one on its own, counted per rule a
 
 TEST_CASE("a tool named by payload counts once per datagram and once per source", "[worker]") {
   // Two nmap rules and a masscan rule. Source A sends a datagram both nmap rules match and one
-  // only the first matches, to 5060; source B one to 53; source C a datagram no rule matches.
+  // only the first matches, to 5060; source B one to 53 that names nmap and masscan both; source
+  // C a datagram no tool's rule matches.
   const std::string path = "test-worker-tools-" + std::to_string(std::rand()) + ".rules";
   std::ofstream(path) << "rule 1 sip-nm recon udp/any tool=nmap /sip:nm /\n"
                          "rule 2 sip-branch recon udp/any tool=nmap /nm;branch=foo/\n"
@@ -351,7 +352,7 @@ TEST_CASE("a tool named by payload counts once per datagram and once per source"
   };
   send(0xC6336401, 5060, "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=foo");
   send(0xC6336401, 5060, "OPTIONS sip:nm SIP/2.0\r\n");
-  send(0xC6336402, 53, "OPTIONS sip:nm SIP/2.0\r\n");
+  send(0xC6336402, 53, "OPTIONS sip:nm SIP/2.0\r\nUser-Agent: masscan/1.3\r\n");
   send(0xC6336403, 5060, "OPTIONS sip:other SIP/2.0\r\n");
 
   const auto nmap = static_cast<size_t>(scan_tool::nmap);
@@ -365,10 +366,13 @@ TEST_CASE("a tool named by payload counts once per datagram and once per source"
   CHECK(c.payload_tools[dns][nmap].sources.read() == 1);
   CHECK(c.payload_tools_total[nmap].packets.read() == 3);
   CHECK(c.payload_tools_total[nmap].sources.read() == 2);
-  CHECK(c.payload_tools_total[masscan].packets.read() == 0);
+  CHECK(c.payload_tools[dns][masscan].packets.read() == 1);
+  CHECK(c.payload_tools_total[masscan].packets.read() == 1);
+  CHECK(c.payload_tools_total[masscan].sources.read() == 1);
   // Each rule still counts its own hits; the header tool is not touched.
   CHECK(w->stats().signature_totals[0].packets.read() == 3);
   CHECK(w->stats().signature_totals[1].packets.read() == 1);
+  CHECK(w->stats().signature_totals[2].packets.read() == 1);
   CHECK(w->stats().signature_totals[3].packets.read() == 4);
   CHECK(c.tools_total[nmap].packets.read() == 0);
 
