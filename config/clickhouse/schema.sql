@@ -51,13 +51,16 @@ CREATE TABLE IF NOT EXISTS scanscope.sources
     tools Array(String),
     signatures Array(String),
     actor String,
-    asn UInt32
+    asn UInt32,
+    payload_tools Array(String)
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (sensor, run, bucket, port, protocol, source);
 -- A store made before sources had an AS takes it with
 --   ALTER TABLE scanscope.sources ADD COLUMN asn UInt32 AFTER actor;
+-- and one made before tools named by payload takes them with
+--   ALTER TABLE scanscope.sources ADD COLUMN payload_tools Array(String) AFTER asn;
 -- (and the same on scanscope.sources_all where there is one).
 
 -- Campaigns as each sensor's detector sees them (started/ended, not start/end: END is a

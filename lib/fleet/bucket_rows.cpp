@@ -129,7 +129,8 @@ table_rows source_rows(const fleet_identity& identity, std::vector<source_arriva
     append_row(t, identity.sensor, identity.run, start_s, port_number(l), l.protocol,
                address_field{first.source}, r.country, r.of(series_key::kind::cluster),
                r.of(series_key::kind::tool), r.of(series_key::kind::signature),
-               r.only(series_key::kind::actor, ""), r.only(series_key::kind::as, "0"));
+               r.only(series_key::kind::actor, ""), r.only(series_key::kind::as, "0"),
+               r.of(series_key::kind::payload_tool));
   }
   return t;
 }

@@ -208,10 +208,10 @@ TEST_CASE("a closed bucket becomes rows: series lines, and one row per (port, so
   const std::string rows = batch.tables[1].body;
   const std::string a_text = "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xff\\xff"
                              "\\xc6\\x33\\x64\\x01\tRU\t['fixed-port-w1024']\t['masscan']\t[]\t\t"
-                             "4200000000\n";
+                             "4200000000\t[]\n";
   // A source with no AS arrival (none known) is AS 0.
   const std::string b_text = "\\xc6\\x33\\x64\\x02\tRU\t['fixed-port-w1024']\t[]\t"
-                             "['eth-accounts']\t\t0\n";
+                             "['eth-accounts']\t\t0\t[]\n";
   CHECK(rows.find(a_text) != std::string::npos);
   CHECK(rows.find(b_text) != std::string::npos);
   CHECK(batch.tables[2].rows == 0);  // no campaign
