@@ -58,3 +58,15 @@ capture() {
   wait "$dump" || true
   echo "$name.pcap: $(tcpdump -r "$out/$name.pcap" 2>/dev/null | wc -l) frames"
 }
+
+# start_services: fake_services.py answering in the target namespace, so a client goes as far
+# as a service lets it ($services: its PID); stop_services ends it.
+start_services() {
+  ip netns exec "$target" python3 "$(dirname "${BASH_SOURCE[0]}")/fake_services.py" \
+    "$target_ip" >/dev/null &
+  services=$!
+  sleep 2
+}
+stop_services() {
+  [[ -n "${services:-}" ]] && kill "$services" 2>/dev/null || true
+}

@@ -39,10 +39,8 @@ capture masscan-master-syn "$masscan_bin" "$target_ip" \
   --router-mac "$target_mac"
 # masscan master's banner grab against a web server (its User-Agent changed after 1.3.2), from
 # an address of its own as in make-payload-tool-captures.sh.
-ip netns exec "$target" python3 "$(dirname "$0")/fake_services.py" "$target_ip" >/dev/null &
-services=$!
-trap 'kill $services 2>/dev/null; netns_cleanup; rm -f "$blocklist"' EXIT
-sleep 2
+trap 'stop_services; netns_cleanup; rm -f "$blocklist"' EXIT
+start_services
 banner_ip=10.99.0.3
 scanner_mac=$(ip -n "$scanner" -br link show ssc_s | awk '{print $3}')
 ip -n "$target" neigh replace "$banner_ip" lladdr "$scanner_mac" dev ssc_t

@@ -10,17 +10,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here}
 node_modules=${NODE_MODULES:-/opt/ssnode/node_modules}
 . "$here/capture-lib.sh"
-services=""
 cleanup() {
-  [[ -n "$services" ]] && kill "$services" 2>/dev/null || true
+  stop_services
   ip netns exec "$scanner" adb kill-server >/dev/null 2>&1 || true
   netns_cleanup
 }
 trap cleanup EXIT
 netns_setup
-ip netns exec "$target" python3 "$here/fake_services.py" "$target_ip" &
-services=$!
-sleep 2
+start_services
 
 capture jsonrpc-ethers env NODE_PATH="$node_modules" node "$here/jsonrpc-client.cjs" \
   "http://$target_ip:8545"

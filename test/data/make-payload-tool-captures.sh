@@ -8,16 +8,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here}
 . "$here/capture-lib.sh"
-services=""
-cleanup() {
-  [[ -n "$services" ]] && kill "$services" 2>/dev/null || true
-  netns_cleanup
-}
-trap cleanup EXIT
+trap 'stop_services; netns_cleanup' EXIT
 netns_setup
-ip netns exec "$target" python3 "$here/fake_services.py" "$target_ip" &
-services=$!
-sleep 2
+start_services
 
 # nmap's version detection: its service probes (nmap-service-probes) to an HTTP service, a
 # line-based JSON service that answers none of them, and a closed port.

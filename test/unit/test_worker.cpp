@@ -50,6 +50,27 @@ void feed(worker& w, const bytes& f, uint64_t t) {
   w.handle(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()), t);
 }
 
+/** A rule set from a rule file's text (written to a file of its own, and removed). */
+std::unique_ptr<signature_db> rules_from(const std::string& text) {
+  const std::string path = "test-worker-" + std::to_string(std::rand()) + ".rules";
+  std::ofstream(path) << text;
+  std::string error;
+  auto rules = signature_db::load(path, "", error);
+  std::remove(path.c_str());
+  INFO(error);
+  REQUIRE(rules);
+  return rules;
+}
+
+/** A UDP datagram from `source` to `dst_port` carrying `text`, fed to `w`. */
+void send_udp(worker& w, uint32_t source, uint16_t dst_port, const std::string& text) {
+  ipv4_fields ip;
+  ip.src = source;
+  ip.proto = 17;
+  feed(w, ethernet(0x0800) + ipv4(ip, udp(40000, dst_port, bytes(text.begin(), text.end()))),
+       1000);
+}
+
 }  // namespace
 
 TEST_CASE("a worker counts frames by protocol, port and parse result", "[worker]") {
@@ -295,23 +316,14 @@ TEST_CASE("a worker scans UDP datagrams: each one on its own, counted per rule a
           "[worker]") {
   // Two sources send TFTP's busybox download line to 69/udp, the first twice; a datagram with
   // half of it and one to another port match nothing.
-  const std::string path = "test-worker-udp-" + std::to_string(std::rand()) + ".rules";
-  std::ofstream(path) << "rule 1 tftp-get download udp/69 /tftp -g -r/\n";
+  const auto rules = rules_from("rule 1 tftp-get download udp/69 /tftp -g -r/\n");
   std::string error;
-  auto rules = signature_db::load(path, "", error);
-  std::remove(path.c_str());
-  INFO(error);
-  REQUIRE(rules);
   const watched_ports ports = *watched_ports::build(
       {{69, transport::udp, "tftp"}, {53, transport::udp, "dns"}}, error);
   const cluster_rules clusters = default_clusters();
   auto w = make_worker(ports, clusters, "udp_signatures", 1024, rules.get());
   const auto send = [&](uint32_t source, uint16_t dst_port, const std::string& text) {
-    ipv4_fields ip;
-    ip.src = source;
-    ip.proto = 17;
-    feed(*w, ethernet(0x0800) + ipv4(ip, udp(40000, dst_port, bytes(text.begin(), text.end()))),
-         1000);
+    send_udp(*w, source, dst_port, text);
   };
   send(0xC6336401, 69, "busybox tftp -g -r mips 192.0.2.1");
   send(0xC6336401, 69, "busybox tftp -g -r arm7 192.0.2.1");
@@ -329,26 +341,17 @@ TEST_CASE("a tool named by payload counts once per datagram and once per source"
   // Two nmap rules and a masscan rule. Source A sends a datagram both nmap rules match and one
   // only the first matches, to 5060; source B one to 53 that names nmap and masscan both; source
   // C a datagram no tool's rule matches.
-  const std::string path = "test-worker-tools-" + std::to_string(std::rand()) + ".rules";
-  std::ofstream(path) << "rule 1 sip-nm recon udp/any tool=nmap /sip:nm /\n"
-                         "rule 2 sip-branch recon udp/any tool=nmap /nm;branch=foo/\n"
-                         "rule 3 masscan-ua recon udp/any tool=masscan /masscan\\//\n"
-                         "rule 4 plain recon udp/any /OPTIONS/\n";
+  const auto rules = rules_from("rule 1 sip-nm recon udp/any tool=nmap /sip:nm /\n"
+                                 "rule 2 sip-branch recon udp/any tool=nmap /nm;branch=foo/\n"
+                                 "rule 3 masscan-ua recon udp/any tool=masscan /masscan\\//\n"
+                                 "rule 4 plain recon udp/any /OPTIONS/\n");
   std::string error;
-  auto rules = signature_db::load(path, "", error);
-  std::remove(path.c_str());
-  INFO(error);
-  REQUIRE(rules);
   const watched_ports ports = *watched_ports::build(
       {{5060, transport::udp, "sip"}, {53, transport::udp, "dns"}}, error);
   const cluster_rules clusters = default_clusters();
   auto w = make_worker(ports, clusters, "payload_tools", 1024, rules.get());
   const auto send = [&](uint32_t source, uint16_t dst_port, const std::string& text) {
-    ipv4_fields ip;
-    ip.src = source;
-    ip.proto = 17;
-    feed(*w, ethernet(0x0800) + ipv4(ip, udp(40000, dst_port, bytes(text.begin(), text.end()))),
-         1000);
+    send_udp(*w, source, dst_port, text);
   };
   send(0xC6336401, 5060, "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=foo");
   send(0xC6336401, 5060, "OPTIONS sip:nm SIP/2.0\r\n");
