@@ -116,12 +116,9 @@ std::string parse_value(cluster_field f, const std::string& v, uint64_t& out) {
         out = static_cast<uint64_t>(t);
         return "";
       }
-      std::string names;
-      for (size_t i = 0; i < scan_tool_count && named_by_headers(static_cast<scan_tool>(i)); ++i) {
-        names += (i ? ", " : "") + std::string(scan_tool_name(static_cast<scan_tool>(i)));
-      }
       // A cluster is decided from a source's first probe's headers, before any payload.
-      return "'" + v + "' is not a tool headers name (" + names + ")";
+      return "'" + v + "' is not a tool headers name (" + scan_tool_names(0, header_tool_count) +
+             ")";
     }
     case cluster_field::proto: {
       const std::pair<const char*, l4_kind> protos[] = {{"tcp", l4_kind::tcp},

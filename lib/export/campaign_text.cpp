@@ -18,9 +18,9 @@ std::string utc_of(const run_report& names, int64_t bucket) {
 std::string what_of(const run_report& names, const watched_ports& ports, const campaign& c) {
   // What follows the port, per scope (in SCANSCOPE_CAMPAIGN_SCOPES order).
   static constexpr const char* before_value[] = {
-      nullptr,  " from ",      " cluster ",
-      " tool ", " signature ", " new tool (no built-in rule) with fingerprint ", " from AS ",
-      " tool by payload "};
+      nullptr,     " from ",           " cluster ",
+      " tool ",    " signature ",      " new tool (no built-in rule) with fingerprint ",
+      " from AS ", " tool by payload "};
   static_assert(std::size(before_value) == campaign_scope_count);
   std::string what = port_label(ports, c.port);
   if (const char* joint = before_value[static_cast<size_t>(c.scope)]) {

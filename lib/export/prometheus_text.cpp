@@ -240,15 +240,15 @@ void write_surge_families(std::string& out, const run_report& r, const watched_p
 void write_payload_tool_families(std::string& out, const traffic_snapshot& t,
                                  const watched_ports& ports) {
   const auto tool_label = [](size_t k) {
-    return label("tool", scan_tool_name(static_cast<scan_tool>(k + 1)));
+    return label("tool", scan_tool_name(static_cast<scan_tool>(k)));
   };
-  write_totals(out,
-               {counter_family::payload_tool_hits_total, counter_family::payload_tool_sources},
-               t.payload_tools_total.data() + 1, scan_tool_count - 1, tool_label);
+  write_totals(out, {counter_family::payload_tool_hits_total, counter_family::payload_tool_sources},
+               t.payload_tools_total.data() + 1, scan_tool_count - 1,
+               [&](size_t k) { return tool_label(k + 1); });
   write_seen_per_port(
-      out, {counter_family::port_payload_tool_hits_total, counter_family::port_payload_tool_sources},
-      ports, t.payload_tools, scan_tool_count,
-      [](size_t k) { return label("tool", scan_tool_name(static_cast<scan_tool>(k))); });
+      out,
+      {counter_family::port_payload_tool_hits_total, counter_family::port_payload_tool_sources},
+      ports, t.payload_tools, scan_tool_count, tool_label);
 }
 
 /** The last closed bucket: distinct sources per hour are not sums, so they are gauges of the

@@ -40,7 +40,9 @@ bool options_are(const tcp_options& o, std::initializer_list<uint8_t> kinds) {
 uint16_t masscan_ip_id(const decoded_packet& p, uint32_t seqno) {
   return static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ seqno);
 }
-uint16_t masscan_ip_id(const decoded_packet& p) { return masscan_ip_id(p, p.seq); }
+uint16_t masscan_ip_id(const decoded_packet& p) {
+  return masscan_ip_id(p, p.seq);
+}
 
 /** An ICMP (IPv4) echo request: the ping probes' own message. */
 bool icmp_echo_request(const decoded_packet& p) {
@@ -129,8 +131,8 @@ bool masscan_udp_payload(const decoded_packet& p) {
 // by default, TTL 64 and DF clear (packet.c), its identifier and sequence number from the
 // validation bits. Ping programs send a timestamp and a pattern, with DF set on Linux.
 bool zmap4_echo(const decoded_packet& p) {
-  return icmp_echo_request(p) && p.payload_length == zmap4_echo_data && p.payload_head == 0 && !p.dont_fragment &&
-         initial_ttl(p.ttl) == 64;
+  return icmp_echo_request(p) && p.payload_length == zmap4_echo_data && p.payload_head == 0 &&
+         !p.dont_fragment && initial_ttl(p.ttl) == 64;
 }
 
 // masscan's ping (--ping; src/templ-pkt.c, default_icmp_ping_template, 1.3.2 and master): an
@@ -139,14 +141,22 @@ bool zmap4_echo(const decoded_packet& p) {
 // identifier and sequence number carry the cookie. Ping programs send a timestamp first
 // (Linux: 16 bytes, then 0x10, 0x11, ...), nmap -PE and hping3 -1 no data, ZMap 20 bytes.
 bool masscan_ping(const decoded_packet& p) {
-  return icmp_echo_request(p) && p.payload_length == masscan_ping_data && p.payload_head == 0x08090A0B &&
-         !p.dont_fragment && initial_ttl(p.ttl) == 255;
+  return icmp_echo_request(p) && p.payload_length == masscan_ping_data &&
+         p.payload_head == 0x08090A0B && !p.dont_fragment && initial_ttl(p.ttl) == 255;
 }
 
 }  // namespace
 
 const char* scan_tool_name(scan_tool t) {
   return name_in(tool_names, static_cast<size_t>(t));
+}
+
+std::string scan_tool_names(size_t first, size_t end) {
+  std::string names;
+  for (size_t i = first; i < end && i < scan_tool_count; ++i) {
+    names += (i > first ? ", " : "") + std::string(scan_tool_name(static_cast<scan_tool>(i)));
+  }
+  return names;
 }
 
 bool scan_tool_from_name(const char* name, size_t length, scan_tool& out) {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "common/x_list.hpp"
 #include "packet/decoded_packet.hpp"
@@ -18,31 +19,35 @@ namespace scanscope {
  *  specific (a shape and a relation) to the least (a relation that holds by chance once in
  *  65,536); signature rules with tool=NAME name tools by payload (docs/fingerprints.md), the
  *  last two only that way. */
-#define SCANSCOPE_SCAN_TOOLS(X)                                                               \
-  X(none, "no built-in rule matched")                                                         \
-  X(mirai, "Mirai and variants: TCP sequence number equals the destination IPv4 address")     \
-  X(masscan,                                                                                  \
-    "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence), window 1024 "   \
+#define SCANSCOPE_SCAN_TOOLS(X)                                                                \
+  X(none, "no built-in rule matched")                                                          \
+  X(mirai, "Mirai and variants: TCP sequence number equals the destination IPv4 address")      \
+  X(masscan,                                                                                   \
+    "masscan: IP ID = low 16 bits of (dst address ^ dst port ^ TCP sequence), window 1024 "    \
     "without options (1.3.2), 1025 with an MSS (master) or 1200 (its resets); a UDP datagram " \
     "with TTL 255 and DF clear, empty, 'masscan-test' or starting with the cookie its IP ID "  \
-    "holds; its ping, 48 data bytes starting 08 09 0a 0b")                                    \
-  X(zmap,                                                                                     \
-    "ZMap: IP ID 54321 with window 65535 (before 3.0), or window 65535, DF clear and one of " \
+    "holds; its ping, 48 data bytes starting 08 09 0a 0b")                                     \
+  X(zmap,                                                                                      \
+    "ZMap: IP ID 54321 with window 65535 (before 3.0), or window 65535, DF clear and one of "  \
     "ZMap 4's option layouts; ZMap 4's echo request, 20 zero data bytes at TTL 64")            \
-  X(nmap,                                                                                     \
-    "nmap: SYN with only an MSS 1460 option, or FIN/NULL/XMAS/ACK/Maimon probe without "      \
-    "options and DF; window 1024/2048/3072/4096; an empty UDP datagram without DF, TTL "      \
-    "below 65, from a source that keeps one source port")                                     \
-  X(hping3, "hping3: no TCP options, window 512 or an ACK number without the ACK flag")    \
-  X(zgrab2, "ZGrab2: named by payload only (its HTTP module's User-Agent)")                  \
-  X(http_client,                                                                             \
-    "an HTTP library's default request (curl, Python, Go): named by payload only, a generic " \
+  X(nmap,                                                                                      \
+    "nmap: SYN with only an MSS 1460 option, or FIN/NULL/XMAS/ACK/Maimon probe without "       \
+    "options and DF; window 1024/2048/3072/4096; an empty UDP datagram without DF, TTL "       \
+    "below 65, from a source that keeps one source port")                                      \
+  X(hping3, "hping3: no TCP options, window 512 or an ACK number without the ACK flag")        \
+  X(zgrab2, "ZGrab2: named by payload only (its HTTP module's User-Agent)")                    \
+  X(http_client,                                                                               \
+    "an HTTP library's default request (curl, Python, Go): named by payload only, a generic "  \
     "client rather than a scanner")
 
 SCANSCOPE_ENUM_OF_LIST(scan_tool, SCANSCOPE_SCAN_TOOLS);
 
-/** Whether a header rule can name `t` (the tools from zgrab2 on are named by payload only). */
-constexpr bool named_by_headers(scan_tool t) { return t < scan_tool::zgrab2; }
+/** The tools header rules can name come first (none included); those from zgrab2 on are named
+ *  by payload only. */
+inline constexpr size_t header_tool_count = static_cast<size_t>(scan_tool::zgrab2);
+constexpr bool named_by_headers(scan_tool t) {
+  return static_cast<size_t>(t) < header_tool_count;
+}
 
 /**
  * nmap's UDP scan probe (-sU, scan_engine_raw.cc): an empty datagram with DF clear and a TTL
@@ -55,6 +60,9 @@ bool nmap_udp_shape(const decoded_packet& p);
 
 /** Stable name of a tool ("masscan"), as used in configs, reports and metric labels. */
 const char* scan_tool_name(scan_tool t);
+
+/** The names of the tools [first, end) ("mirai, masscan, ..."), for messages. */
+std::string scan_tool_names(size_t first, size_t end);
 
 /** Look a tool up by name; false when unknown. */
 bool scan_tool_from_name(const char* name, size_t length, scan_tool& out);

@@ -359,10 +359,10 @@ http_response campaigns_query(const std::map<std::string, std::string>& p, const
     if (f.scope < 0) {
       std::string scopes;
       for (size_t s = 0; s < campaign_scope_count; ++s) {
-        scopes += (s == 0 ? "" : s + 1 == campaign_scope_count ? " or " : ", ") +
+        scopes += (s == 0 ? "" : ", ") +
                   std::string(campaign_scope_name(static_cast<campaign_scope>(s)));
       }
-      return bad("scope must be " + scopes);
+      return bad("scope must be one of " + scopes);
     }
   }
   const auto width_s = static_cast<uint64_t>(c.options->bucket);

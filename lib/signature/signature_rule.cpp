@@ -120,11 +120,7 @@ std::string parse_tool(const std::string& name, signature_rule& r) {
     r.tool = t;
     return "";
   }
-  std::string names;
-  for (size_t i = 1; i < scan_tool_count; ++i) {
-    names += (i > 1 ? ", " : "") + std::string(scan_tool_name(static_cast<scan_tool>(i)));
-  }
-  return "tool '" + name + "' is not one of " + names;
+  return "tool '" + name + "' is not one of " + scan_tool_names(1, scan_tool_count);
 }
 
 }  // namespace

@@ -3,10 +3,10 @@
  * @file
  * Campaigns: waves of scanning with a start and an end, per port, per (port, country) and per
  * (port, value) of every dimension with a campaign scope (series_dimensions.hpp: cluster, tool,
- * signature, fingerprint key, AS, tool by payload), found on each closed bucket against a baseline taken before
- * the wave and frozen while it lasts; and lead changes, when another country or value of a
- * dimension with a lead takes over a port's sources and holds the lead.
- * See docs/report.md ("Campaigns") for the tests and the reason behind each constant.
+ * signature, fingerprint key, AS, tool by payload), found on each closed bucket against a baseline
+ * taken before the wave and frozen while it lasts; and lead changes, when another country or value
+ * of a dimension with a lead takes over a port's sources and holds the lead. See docs/report.md
+ * ("Campaigns") for the tests and the reason behind each constant.
  */
 
 #include <algorithm>

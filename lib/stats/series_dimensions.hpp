@@ -60,12 +60,12 @@ struct series_key {
 };
 
 /** X(scope, what `dim` holds): where a campaign is found. */
-#define SCANSCOPE_CAMPAIGN_SCOPES(X)    \
-  X(port, "a watched port")             \
-  X(port_country, "dim: country index") \
-  X(port_cluster, "dim: cluster index") \
-  X(port_tool, "dim: scan_tool")        \
-  X(port_signature, "dim: rule slot")   \
+#define SCANSCOPE_CAMPAIGN_SCOPES(X)                                                        \
+  X(port, "a watched port")                                                                 \
+  X(port_country, "dim: country index")                                                     \
+  X(port_cluster, "dim: cluster index")                                                     \
+  X(port_tool, "dim: scan_tool")                                                            \
+  X(port_signature, "dim: rule slot")                                                       \
   X(port_fingerprint, "dim: series_key::fingerprint_short of a key no built-in tool names") \
   X(port_as, "dim: the sources' AS number")                                                 \
   X(port_payload_tool, "dim: scan_tool a payload named")

@@ -51,8 +51,7 @@ void count_others(const std::vector<source_activity>& rows, const pivot_question
   for (const source_activity& w : rows) {
     if ((w.kind != "port" && w.kind != "signature" && w.kind != "tool" &&
          w.kind != "payload_tool") ||
-        !in_period(w, q) ||
-        same_activity(w, q.under) ||
+        !in_period(w, q) || same_activity(w, q.under) ||
         (w.kind == "port" && w.port == q.under.port && w.protocol == q.under.protocol)) {
       continue;
     }

@@ -133,7 +133,8 @@ std::vector<positive> positives() {
        "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/TCP nm;branch=foo\r\nFrom: <sip:nm@nm>;tag=root\r\n"
        "To: <sip:nm2@nm2>\r\nCall-ID: 50000\r\nCSeq: 42 OPTIONS\r\n\r\n"},
       {"nmap-probe-rdp-cookie", 3333,
-       std::string("\x03\x00\x00\x2a\x25\xe0\x00\x00\x00\x00\x00" "Cookie: mstshash=nmap\r\n"
+       std::string("\x03\x00\x00\x2a\x25\xe0\x00\x00\x00\x00\x00"
+                   "Cookie: mstshash=nmap\r\n"
                    "\x01\x00\x08\x00\x03\x00\x00\x00",
                    42)},
       {"nmap-probe-tls-hello", 3333,
@@ -163,12 +164,13 @@ std::vector<positive> positives() {
       // ZMap's example probe files (examples/udp-probes): dns_53.pkt as zmap4-udp.pcap and
       // zmap-udp.pcap carry it, memcache_11211.pkt and portmap_111.pkt as the files hold them.
       {"zmap-probe-dns", 53,
-       std::string("\x34\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07VERSION\x04" "BIND\x00"
+       std::string("\x34\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07VERSION\x04"
+                   "BIND\x00"
                    "\x00\x10\x00\x03",
                    30),
        false},
-      {"zmap-probe-memcached", 11211,
-       std::string("ZM\x00\x00\x00\x01\x00\x00stats items\r\n", 21), false},
+      {"zmap-probe-memcached", 11211, std::string("ZM\x00\x00\x00\x01\x00\x00stats items\r\n", 21),
+       false},
       {"zmap-probe-portmap", 111,
        std::string("\x1a\xa9\xff\xe1\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01\x86\xa0\x00\x00"
                    "\x00\x02\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
@@ -232,13 +234,15 @@ TEST_CASE("benign look-alikes fire no rule", "[signatures]") {
       // ID, User-Agents that only mention a tool.
       {3333, "OPTIONS / RTSP/1.0\r\n\r\n"},
       {5060, "OPTIONS sip:alice@example.test SIP/2.0\r\nVia: SIP/2.0/TCP pc33;branch=z9hG4bK\r\n"},
-      {3389, std::string("\x03\x00\x00\x2a\x25\xe0\x00\x00\x00\x00\x00" "Cookie: mstshash=nmaq\r\n",
+      {3389, std::string("\x03\x00\x00\x2a\x25\xe0\x00\x00\x00\x00\x00"
+                         "Cookie: mstshash=nmaq\r\n",
                          34)},
       {111, std::string("\x80\x00\x00\x28\x3e\xec\xe3\xca\x00\x00\x00\x00\x00\x00\x00\x02\x00"
                         "\x01\x86\xa0",
                         20)},
-      {80, "GET /search?q=masscan/1.3+zgrab/0.x+curl/8 HTTP/1.1\r\nUser-Agent: Mozilla/5.0 "
-           "(compatible; a nmap and zgrab/0.x reader)\r\n\r\n"},
+      {80,
+       "GET /search?q=masscan/1.3+zgrab/0.x+curl/8 HTTP/1.1\r\nUser-Agent: Mozilla/5.0 "
+       "(compatible; a nmap and zgrab/0.x reader)\r\n\r\n"},
       {37215,
        "POST / HTTP/1.1\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?><s:Envelope>"
        "<s:Body><u:GetExternalIPAddress/></s:Body></s:Envelope>"},
@@ -262,7 +266,8 @@ TEST_CASE("benign look-alikes fire no rule", "[signatures]") {
   // UDP near misses of the tools' probes: a VERSION.BIND query with another transaction ID, a
   // portmapper call with another XID, SIP from other names, memcached from another client.
   const std::pair<uint16_t, std::string> udp_negatives[] = {
-      {53, std::string("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07VERSION\x04" "BIND\x00"
+      {53, std::string("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07VERSION\x04"
+                       "BIND\x00"
                        "\x00\x10\x00\x03",
                        30)},
       {111, std::string("\x3e\xec\xe3\xca\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01\x86\xa0", 16)},

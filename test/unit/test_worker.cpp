@@ -8,8 +8,8 @@
 #include "pipeline/worker.hpp"
 #include "signature/signature_db.hpp"
 #include "stats/bucket_series.hpp"
-#include "stats/traffic_snapshot.hpp"
 #include "stats/series_store.hpp"
+#include "stats/traffic_snapshot.hpp"
 
 using namespace scanscope;
 using namespace scanscope::test;
@@ -67,8 +67,7 @@ void send_udp(worker& w, uint32_t source, uint16_t dst_port, const std::string& 
   ipv4_fields ip;
   ip.src = source;
   ip.proto = 17;
-  feed(w, ethernet(0x0800) + ipv4(ip, udp(40000, dst_port, bytes(text.begin(), text.end()))),
-       1000);
+  feed(w, ethernet(0x0800) + ipv4(ip, udp(40000, dst_port, bytes(text.begin(), text.end()))), 1000);
 }
 
 }  // namespace
@@ -341,13 +340,14 @@ TEST_CASE("a tool named by payload counts once per datagram and once per source"
   // Two nmap rules and a masscan rule. Source A sends a datagram both nmap rules match and one
   // only the first matches, to 5060; source B one to 53 that names nmap and masscan both; source
   // C a datagram no tool's rule matches.
-  const auto rules = rules_from("rule 1 sip-nm recon udp/any tool=nmap /sip:nm /\n"
-                                 "rule 2 sip-branch recon udp/any tool=nmap /nm;branch=foo/\n"
-                                 "rule 3 masscan-ua recon udp/any tool=masscan /masscan\\//\n"
-                                 "rule 4 plain recon udp/any /OPTIONS/\n");
+  const auto rules = rules_from(
+      "rule 1 sip-nm recon udp/any tool=nmap /sip:nm /\n"
+      "rule 2 sip-branch recon udp/any tool=nmap /nm;branch=foo/\n"
+      "rule 3 masscan-ua recon udp/any tool=masscan /masscan\\//\n"
+      "rule 4 plain recon udp/any /OPTIONS/\n");
   std::string error;
-  const watched_ports ports = *watched_ports::build(
-      {{5060, transport::udp, "sip"}, {53, transport::udp, "dns"}}, error);
+  const watched_ports ports =
+      *watched_ports::build({{5060, transport::udp, "sip"}, {53, transport::udp, "dns"}}, error);
   const cluster_rules clusters = default_clusters();
   auto w = make_worker(ports, clusters, "payload_tools", 1024, rules.get());
   const auto send = [&](uint32_t source, uint16_t dst_port, const std::string& text) {
