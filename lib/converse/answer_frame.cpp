@@ -46,7 +46,10 @@ size_t write_tcp(uint8_t* tcp, const decoded_packet& p, const answer_segment& a)
     tcp[21] = 4;
     put16(tcp + 22, a.mss);
   }
-  return length;
+  if (a.data_length != 0) {
+    std::memcpy(tcp + length, a.data, a.data_length);
+  }
+  return length + a.data_length;
 }
 
 }  // namespace
@@ -68,7 +71,8 @@ uint32_t ones_complement_sum(const uint8_t* data, size_t length, uint32_t initia
 
 size_t build_answer(const uint8_t* frame, const decoded_packet& p, const answer_segment& a,
                     uint8_t* out) {
-  if (p.l4 != l4_kind::tcp || p.l3_offset < 14 || p.l3_offset > 22) {
+  if (p.l4 != l4_kind::tcp || p.l3_offset < 14 || p.l3_offset > 22 ||
+      a.data_length > max_segment_data) {
     return 0;
   }
   // Link header: the received one with the MAC addresses swapped (VLAN tags kept).

@@ -21,10 +21,16 @@ struct answer_segment {
   uint32_t ack = 0;     /**< what we acknowledge (with tcp_flag::ack) */
   uint16_t window = 0;  /**< receive window, unscaled */
   uint16_t mss = 0;     /**< MSS option value (0: no option) */
+  const uint8_t* data = nullptr; /**< bytes the segment carries (an emulated answer) */
+  uint16_t data_length = 0;      /**< at most max_segment_data */
 };
 
 /** Room for the largest answer: two VLAN tags, IPv6, TCP with an MSS option. */
 inline constexpr size_t max_answer_bytes = 14 + 8 + 40 + 24;
+/** Data one answer segment carries at most: below any MSS a client on an Ethernet path takes. */
+inline constexpr size_t max_segment_data = 1400;
+/** Room for the largest answer with data. */
+inline constexpr size_t max_answer_frame_bytes = max_answer_bytes + max_segment_data;
 
 /**
  * Write the answer to `p` (parsed from `frame`, an Ethernet frame) into `out`.

@@ -35,6 +35,14 @@ void conversation_totals::add(const conversation_counters& c) {
       rows[port][tool].add(c.rows[port][tool]);
     }
   }
+  if (steps.size() < c.steps.size()) {
+    steps.resize(c.steps.size());
+  }
+  for (size_t port = 0; port < c.steps.size(); ++port) {
+    for (size_t step = 0; step < emulated_step_count; ++step) {
+      steps[port][step].add(c.steps[port][step]);
+    }
+  }
 }
 
 }  // namespace scanscope

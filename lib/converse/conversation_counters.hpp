@@ -13,6 +13,7 @@
 
 #include "common/counter.hpp"
 #include "common/x_list.hpp"
+#include "converse/emulation.hpp"
 #include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
@@ -38,7 +39,25 @@ namespace scanscope {
     "silent connections never reset: a newer one took their slot in the waiting table")        \
   X(outbound_synacks, "SYN-ACKs sent by monitored hosts")                                       \
   X(exposure_answers, "SYN-ACKs of monitored hosts that answered a scanner's SYN")              \
-  X(exposure_evicted, "exposure entries pushed out of a full table")
+  X(exposure_evicted, "exposure entries pushed out of a full table")                           \
+  X(emulation_conversations, "connections an emulated protocol (--emulate) took past the first " \
+                             "payload")                                                          \
+  X(emulation_requests, "requests an emulated protocol answered")                               \
+  X(emulation_malformed_http, "emulated HTTP requests that were not HTTP/1.x or had framing "   \
+                              "it cannot trust (answered 400, closed)")                          \
+  X(emulation_malformed_json, "emulated JSON-RPC or Claymore requests that were not JSON")      \
+  X(emulation_too_large, "emulated requests or answers over the size bound (closed)")           \
+  X(emulation_table_full, "connections closed after the first payload: no conversation slot "   \
+                          "was free (emulate-conversations)")                                    \
+  X(emulation_source_cap, "connections closed after the first payload: the source holds its "   \
+                          "most conversations already (emulate-source-conversations)")           \
+  X(emulation_request_cap, "conversations closed after their most requests or bytes")           \
+  X(emulation_out_of_order, "segments of emulated conversations ahead of what was expected "   \
+                            "(answered with a duplicate ACK)")                                    \
+  X(emulation_retransmissions, "segments of emulated conversations already taken (ACKed "      \
+                               "again)")                                                          \
+  X(emulation_buffers_full, "partial requests closed: no request buffer was free")             \
+  X(emulation_indicators_dropped, "indicators beyond a request's bound, or a full ring")
 
 SCANSCOPE_ENUM_OF_LIST(conversation_counter, SCANSCOPE_CONVERSATION_COUNTERS);
 
@@ -85,8 +104,11 @@ struct conversation_counters {
   std::array<counter, conversation_counter_count> scalars;
   /** [watched-port index][tool] */
   std::vector<std::array<conversation_row, scan_tool_count>> rows;
+  /** [watched-port index][emulated_step]: segments that reached the step, and their sources */
+  std::vector<std::array<source_counter, emulated_step_count>> steps;
 
-  explicit conversation_counters(size_t port_indexes) : rows(port_indexes) {}
+  explicit conversation_counters(size_t port_indexes)
+      : rows(port_indexes), steps(port_indexes) {}
   void add(conversation_counter c, uint64_t n = 1) { scalars[static_cast<size_t>(c)].add(n); }
 };
 
@@ -113,6 +135,8 @@ struct conversation_totals {
   traffic_total reply;
   std::array<uint64_t, conversation_counter_count> scalars{};
   std::vector<std::array<conversation_row_total, scan_tool_count>> rows;
+  /** [watched-port index][emulated_step] */
+  std::vector<std::array<source_total, emulated_step_count>> steps;
   std::vector<exposure_total> exposure; /**< by host then port */
 
   uint64_t scalar(conversation_counter c) const { return scalars[static_cast<size_t>(c)]; }

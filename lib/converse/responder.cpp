@@ -13,6 +13,8 @@ constexpr uint16_t mss_ipv6 = 1440;
 // millisecond when idle) the table is swept in well under a second.
 constexpr unsigned sweep_slots = 8;
 
+}  // namespace
+
 uint64_t tuple_key(const connection_tuple& t) {
   uint64_t words[4];
   std::memcpy(words, t.client, 16);
@@ -23,8 +25,6 @@ uint64_t tuple_key(const connection_tuple& t) {
   x *= 0xBF58476D1CE4E5B9ULL;
   return x ^ (x >> 29);
 }
-
-}  // namespace
 
 connection_tuple tuple_of(const decoded_packet& p) {
   connection_tuple t{};
@@ -40,7 +40,14 @@ responder::responder(const responder_config& config)
     : config_(config),
       lcore_cap_(config.rate, config.burst),
       source_caps_(config.source_rate, config.source_burst, config.source_slots),
-      waiting_(config.waiting_slots, config.timeout_ns) {}
+      waiting_(config.waiting_slots, config.timeout_ns) {
+  if (config.emulation != nullptr && config.emulation->any()) {
+    conversations_ = std::make_unique<conversation_table>(
+        config.conversation_slots, config.conversation_buffers, config.source_conversations,
+        config.timeout_ns);
+    scratch_ = std::make_unique<emulation_scratch>();
+  }
+}
 
 void responder::expire(uint64_t now_ns, answer_queue& out, conversation_counters& counts) {
   const unsigned reset = waiting_.sweep(now_ns, sweep_slots, [&](const uint8_t* f, size_t n) {
@@ -53,6 +60,9 @@ void responder::expire(uint64_t now_ns, answer_queue& out, conversation_counters
     ++out.count;
   });
   counts.add(conversation_counter::responder_timeouts, reset);
+  if (conversations_ != nullptr) {
+    conversations_->sweep(now_ns, sweep_slots);
+  }
 }
 
 conversation_event responder::handle(const uint8_t* frame, const decoded_packet& p,
@@ -75,7 +85,7 @@ conversation_event responder::handle(const uint8_t* frame, const decoded_packet&
     return answer_syn(frame, p, time_ns, source_hash, tag, out, counts);
   }
   if ((flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::ack) {
-    return answer_segment_after_syn(frame, p, time_ns, out, counts);
+    return answer_segment_after_syn(frame, p, time_ns, source_hash, out, counts);
   }
   return {};
 }
@@ -121,10 +131,18 @@ conversation_event responder::answer_syn(const uint8_t* frame, const decoded_pac
 
 conversation_event responder::answer_segment_after_syn(const uint8_t* frame,
                                                        const decoded_packet& p, uint64_t time_ns,
-                                                       answer_queue& out,
+                                                       uint64_t source_hash, answer_queue& out,
                                                        conversation_counters& counts) {
-  // The ACK number is our ISN + 1 until we have sent our FIN, then + 2.
   const connection_tuple t = tuple_of(p);
+  const uint64_t key = tuple_key(t);
+  emulated_protocol protocol{};
+  const bool emulated = emulates(p.dst_port, protocol);
+  if (emulated) {
+    if (emulated_conversation* c = conversations_->find(key, time_ns)) {
+      return continue_conversation(*c, frame, p, time_ns, out, counts);
+    }
+  }
+  // The ACK number is our ISN + 1 until we have sent our FIN, then + 2.
   uint32_t tag = 0;
   uint32_t after_fin = 0;
   if (!config_.cookies->check(t, time_ns, p.ack - 1, tag)) {
@@ -136,7 +154,6 @@ conversation_event responder::answer_segment_after_syn(const uint8_t* frame,
   }
   const bool fin = (p.tcp_flags & tcp_flag::fin) != 0;
   const uint32_t length = p.payload_length;
-  const uint64_t key = tuple_key(t);
   if (length == 0 && !fin) {
     if (after_fin == 0) {
       counts.add(conversation_counter::responder_handshakes);
@@ -155,6 +172,13 @@ conversation_event responder::answer_segment_after_syn(const uint8_t* frame,
     return {};  // the client's ACK of our FIN: done
   }
   waiting_.forget(key);
+  if (emulated && after_fin == 0 && length != 0) {
+    const conversation_event e = start_conversation(frame, p, time_ns, source_hash, key, tag,
+                                                    protocol, out, counts);
+    if (e.step != conversation_step::none) {
+      return e;
+    }
+  }
   // Data or FIN: acknowledge all of it and close. Before our FIN it goes with this answer;
   // after it, a FIN gets its ACK and more data gets a RST.
   answer_segment a;

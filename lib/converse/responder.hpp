@@ -15,9 +15,12 @@
 
 #include <bitset>
 #include <cstdint>
+#include <memory>
 
 #include "converse/answer_frame.hpp"
 #include "converse/conversation_counters.hpp"
+#include "converse/conversation_table.hpp"
+#include "converse/emulation.hpp"
 #include "converse/rate_cap.hpp"
 #include "converse/syn_cookie.hpp"
 #include "converse/waiting_connections.hpp"
@@ -39,12 +42,18 @@ struct responder_config {
   const syn_cookies* cookies = nullptr;  /**< shared by the lcores (read-only) */
   uint64_t timeout_ns = 10ULL * 1000000000ULL; /**< a silent connection is reset after this */
   uint32_t waiting_slots = 4096;         /**< silent connections remembered (a power of two) */
+  /** What the emulated protocols answer (--emulate); null or none: every connection closes
+   *  after its first payload. */
+  const emulation_plan* emulation = nullptr;
+  uint32_t conversation_slots = 4096;   /**< emulated connections held (a power of two) */
+  uint32_t conversation_buffers = 256;  /**< partial requests held at once */
+  uint32_t source_conversations = 16;   /**< emulated connections one source may hold */
 };
 
 /** Frames to transmit after a burst: fixed room, no allocation. */
 struct answer_queue {
   static constexpr unsigned capacity = 64;
-  uint8_t frames[capacity][max_answer_bytes];
+  uint8_t frames[capacity][max_answer_frame_bytes];
   uint16_t lengths[capacity];
   unsigned count = 0;
 
@@ -65,6 +74,10 @@ enum class conversation_step : uint8_t {
 struct conversation_event {
   conversation_step step = conversation_step::none;
   uint32_t tag = 0; /**< the SYN's tag, recovered from the cookie (handshake, payload, closing) */
+  uint32_t steps = 0; /**< emulated: bit per emulated_step the segment's requests reached */
+  /** emulated: what the requests gave away (valid until the next handle()) */
+  const emulated_indicator* indicators = nullptr;
+  unsigned indicator_count = 0;
 };
 
 class responder {
@@ -91,18 +104,53 @@ class responder {
                                 uint64_t source_hash, uint32_t tag, answer_queue& out,
                                 conversation_counters& counts);
   conversation_event answer_segment_after_syn(const uint8_t* frame, const decoded_packet& p,
-                                              uint64_t time_ns, answer_queue& out,
-                                              conversation_counters& counts);
+                                              uint64_t time_ns, uint64_t source_hash,
+                                              answer_queue& out, conversation_counters& counts);
   void queue(const uint8_t* frame, const decoded_packet& p, const answer_segment& a,
              answer_queue& out, conversation_counters& counts);
+
+  // Emulated conversations (responder_emulation.cpp).
+  bool emulates(uint16_t port, emulated_protocol& protocol) const {
+    return conversations_ != nullptr && config_.emulation->protocol_of(port, protocol);
+  }
+  conversation_event start_conversation(const uint8_t* frame, const decoded_packet& p,
+                                        uint64_t time_ns, uint64_t source_hash, uint64_t key,
+                                        uint32_t tag, emulated_protocol protocol,
+                                        answer_queue& out, conversation_counters& counts);
+  conversation_event continue_conversation(emulated_conversation& c, const uint8_t* frame,
+                                           const decoded_packet& p, uint64_t time_ns,
+                                           answer_queue& out, conversation_counters& counts);
+  /** Run the requests in what the client sent; the answers' bytes, or close on a fault. */
+  size_t take_requests(emulated_conversation& c, const uint8_t* data, size_t length,
+                       uint64_t time_ns, bool& close, conversation_counters& counts);
+  /** Our answer bytes as segments, the last with FIN when `fin`. */
+  void send_answer(emulated_conversation& c, const uint8_t* frame, const decoded_packet& p,
+                   size_t length, bool fin, answer_queue& out, conversation_counters& counts);
+  /** Remember the RST that ends the conversation should it fall silent. */
+  void arm_timeout(const emulated_conversation& c, const uint8_t* frame, const decoded_packet& p,
+                   uint64_t time_ns, conversation_counters& counts);
 
   responder_config config_;
   rate_cap lcore_cap_;
   per_source_caps source_caps_;
   waiting_connections waiting_;
+  std::unique_ptr<conversation_table> conversations_;  /**< null: no --emulate */
+  /** Answers of one segment's requests, and what they gave away. */
+  struct emulation_scratch {
+    static constexpr unsigned max_requests = 4; /**< per segment; the rest wait in a buffer */
+    static constexpr unsigned max_indicators = 32;
+    uint8_t answer[max_requests * max_answer_data];
+    emulated_indicator indicators[max_indicators];
+    unsigned indicator_count = 0;
+    uint32_t steps = 0;
+  };
+  std::unique_ptr<emulation_scratch> scratch_;
 };
 
 /** The connection a received segment belongs to, as the cookie sees it. */
 connection_tuple tuple_of(const decoded_packet& p);
+
+/** A connection's key in the waiting and conversation tables; never 0 in practice. */
+uint64_t tuple_key(const connection_tuple& t);
 
 }  // namespace scanscope

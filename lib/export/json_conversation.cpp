@@ -53,6 +53,24 @@ void write_row(json_writer& w, size_t tool, const conversation_row_total& row) {
   w.EndObject();
 }
 
+/** How many segments and sources reached each step of an emulated protocol on the port. */
+void write_steps(json_writer& w, const conversation_totals& c, size_t index) {
+  w.Key("steps");
+  w.StartArray();
+  for (size_t step = 0; index < c.steps.size() && step < emulated_step_count; ++step) {
+    const source_total& t = c.steps[index][step];
+    if (t.packets == 0) {
+      continue;
+    }
+    w.StartObject();
+    put_string(w, "step", emulated_step_names[step]);
+    put_uint(w, "packets", t.packets);
+    put_uint(w, "sources", t.sources);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 }  // namespace
 
 void write_exposure(json_writer& w, const run_report& r, uint16_t port) {
@@ -132,6 +150,7 @@ void write_conversation(json_writer& w, const run_report& r, const watched_ports
       }
     }
     w.EndArray();
+    write_steps(w, c, index);
     w.EndObject();
   }
   w.EndArray();

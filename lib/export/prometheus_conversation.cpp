@@ -33,6 +33,24 @@ void row_family(std::string& out, const run_report& r, const watched_ports& port
   }
 }
 
+/** One family over every (port, step) an emulated conversation reached. */
+template <class Value>
+void step_family(std::string& out, const run_report& r, const watched_ports& ports,
+                 counter_family family, Value value) {
+  family_writer f(out, family);
+  const conversation_totals& c = r.traffic.conversation;
+  for (size_t index = 0; index < c.steps.size(); ++index) {
+    for (size_t step = 0; step < emulated_step_count; ++step) {
+      const source_total& t = c.steps[index][step];
+      if (t.packets != 0) {
+        f.sample(port_labels(ports, static_cast<uint16_t>(index)) + "," +
+                     label("step", emulated_step_names[step]),
+                 value(t));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void write_conversation_families(std::string& out, const run_report& r,
@@ -76,6 +94,11 @@ void write_conversation_families(std::string& out, const run_report& r,
              [](const row& x) { return x.synacks_sent; });
   row_family(out, r, ports, counter_family::conversation_synacks_withheld_total,
              [](const row& x) { return x.synacks_withheld; });
+
+  step_family(out, r, ports, counter_family::conversation_step_requests_total,
+              [](const source_total& x) { return x.packets; });
+  step_family(out, r, ports, counter_family::conversation_step_sources,
+              [](const source_total& x) { return x.sources; });
 
   std::map<uint16_t, uint64_t> hosts_by_port;
   for (const exposure_total& e : c.exposure) {

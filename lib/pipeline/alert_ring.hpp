@@ -21,6 +21,9 @@ struct alert_record {
   static constexpr size_t max_excerpt = 256;
   /** `rule` of an exposure: the scanner is `source`, the host that answered `destination`. */
   static constexpr uint16_t exposure = UINT16_MAX;
+  /** `rule` of an indicator an emulated conversation gave: `tool` is its indicator_kind, the
+   *  excerpt its text. */
+  static constexpr uint16_t indicator = UINT16_MAX - 1;
   uint64_t time_ns = 0;
   uint8_t source[16];      /**< IPv4 mapped */
   uint8_t destination[16]; /**< IPv4 mapped */

@@ -265,6 +265,9 @@ class worker {
   void alert(const decoded_packet& p, const frame_ref& f, const packet_class& k, uint16_t rule);
   void prefetch_conversation(const decoded_packet& p, packet_class& c);
   void count_step(const packet_class& k, uint32_t syn_tag, int what);
+  /** The steps an emulated conversation's requests reached, and what they gave away. */
+  void count_emulated(const decoded_packet& p, const frame_ref& f, const packet_class& k,
+                      const conversation_event& e);
 
   /** A signature hit of the burst, counted once the burst's scans are done. */
   struct pending_hit {

@@ -206,6 +206,41 @@ void worker::count_step(const packet_class& k, uint32_t syn_tag, int what) {
   }
 }
 
+void worker::count_emulated(const decoded_packet& p, const frame_ref& f, const packet_class& k,
+                            const conversation_event& e) {
+  for (uint32_t bits = e.steps; bits != 0; bits &= bits - 1) {
+    const auto step = static_cast<unsigned>(__builtin_ctz(bits));
+    const uint64_t stage = series_key::make(
+        series_key::kind::conversation, k.port,
+        static_cast<uint32_t>(stage_of(static_cast<emulated_step>(step))), 0);
+    series_.add(k.bucket, stage, &stage, 1, k.source_hash, false, k.source->key.bytes);
+    count_per_port(uniques_, stats_.conversation.steps[k.port][step], true, k.source_hash,
+                   unique_domain::emulated_step, k.port, step);
+  }
+  if (!alerts_) {
+    return;
+  }
+  // What the requests gave away goes to the event log, one event each.
+  for (unsigned i = 0; i < e.indicator_count; ++i) {
+    alert_record* a = alerts_->claim();
+    if (a == nullptr) {
+      return;  // counted by the ring
+    }
+    const emulated_indicator& indicator = e.indicators[i];
+    a->time_ns = f.time_ns;
+    std::memcpy(a->source, k.source->key.bytes, sizeof a->source);
+    map_address(p.dst_addr, p.l3 == l3_kind::ipv6, a->destination);
+    a->src_port = p.src_port;
+    a->dst_port = p.dst_port;
+    a->rule = alert_record::indicator;
+    a->tcp = 1;
+    a->tool = static_cast<uint8_t>(indicator.kind);
+    a->excerpt_length = indicator.length;
+    std::memcpy(a->excerpt, indicator.text, indicator.length);
+    alerts_->publish();
+  }
+}
+
 void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                       bool new_combination) {
   uint32_t tag = static_cast<uint32_t>(k.tool);
@@ -246,9 +281,12 @@ void worker::converse(const decoded_packet& p, const frame_ref& f, const packet_
       break;
     case conversation_step::payload:
       count_step(k, e.tag, count_payload);
+      count_emulated(p, f, k, e);
+      break;
+    case conversation_step::closing:
+      count_emulated(p, f, k, e);
       break;
     case conversation_step::none:
-    case conversation_step::closing:
       break;
   }
 }

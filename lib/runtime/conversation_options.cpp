@@ -4,45 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "converse/port_list.hpp"
+
 namespace po = boost::program_options;
 
 namespace scanscope {
-
-namespace {
-
-/** "all", or ports and ranges: "8545,3333,5555,8000-8100". */
-std::string parse_ports(const std::string& text, std::bitset<65536>& out) {
-  out.reset();
-  if (text == "all") {
-    out.set();
-    return {};
-  }
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = text.find(',', start);
-    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                           : comma - start);
-    char* end = nullptr;
-    const unsigned long first = std::strtoul(item.c_str(), &end, 10);
-    unsigned long last = first;
-    if (end != item.c_str() && *end == '-') {
-      last = std::strtoul(end + 1, &end, 10);
-    }
-    if (item.empty() || *end != '\0' || first == 0 || last > 65535 || last < first) {
-      return "'" + item + "' is not a port (1-65535) or range (A-B)";
-    }
-    for (unsigned long p = first; p <= last; ++p) {
-      out.set(p);
-    }
-    if (comma == std::string::npos) {
-      break;
-    }
-    start = comma + 1;
-  }
-  return {};
-}
-
-}  // namespace
 
 po::options_description conversation_options(conversation_settings& s) {
   po::options_description d("Monitored prefixes, responder and known scanners");
@@ -86,6 +52,30 @@ po::options_description conversation_options(conversation_settings& s) {
       "per RX lcore: completed connections remembered until they speak or --respond-timeout "
       "resets them (a power of two, about 100 bytes each); one whose slot a newer connection "
       "takes is never reset, counted as responder_timeouts_forgotten")(
+      "emulate", po::value(&s.emulate)->default_value(s.emulate)->value_name("LIST"),
+      "with --respond: protocols spoken past the first payload, so scanners go on to what "
+      "they came for: ethereum (JSON-RPC, 8545), claymore (3333), http (80, 8080, 37215, "
+      "52869), or all, or none; each answers on its ports among --respond-ports "
+      "(docs/responder.md)")(
+      "emulate-port", po::value(&s.emulate_ports)->composing()->value_name("PROTOCOL=PORTS"),
+      "more ports for a protocol --emulate names, e.g. ethereum=8546 or http=8000-8100 "
+      "(repeat the option for several protocols)")(
+      "emulate-conversations",
+      po::value(&s.emulate_conversations)->default_value(s.emulate_conversations)
+          ->value_name("N"),
+      "per RX lcore: emulated connections held at once (a power of two, 56 bytes each); a "
+      "connection finding no room is closed after its first payload, counted")(
+      "emulate-buffers",
+      po::value(&s.emulate_buffers)->default_value(s.emulate_buffers)->value_name("N"),
+      "per RX lcore: requests still arriving held at once (4 KiB each)")(
+      "emulate-source-conversations",
+      po::value(&s.emulate_source_conversations)
+          ->default_value(s.emulate_source_conversations)
+          ->value_name("N"),
+      "emulated connections one source may hold at once (1-255)")(
+      "emulate-keep-secrets", po::bool_switch(&s.emulate_keep_secrets),
+      "keep the passphrases scanners try as indicators (they are secrets of a kind: without "
+      "this they are counted, their text withheld)")(
       "exposure-slots",
       po::value(&s.exposure_slots)->default_value(s.exposure_slots)->value_name("N"),
       "per RX lcore: (monitored host, port) pairs the exposure view holds (a power of two); "
@@ -102,7 +92,7 @@ std::pair<std::string, std::string> check_conversation(conversation_settings& s,
   if (std::string e = s.allow_prefixes.add_list(s.respond_allow); !e.empty()) {
     return {"respond-allow", "option 'respond-allow': " + e};
   }
-  if (std::string e = parse_ports(s.respond_ports, s.ports); !e.empty()) {
+  if (std::string e = parse_port_list(s.respond_ports, s.ports); !e.empty()) {
     return {"respond-ports", "option 'respond-ports': " + e};
   }
   if (!(s.respond_rate > 0 && s.respond_rate <= 1e8)) {
@@ -128,6 +118,29 @@ std::pair<std::string, std::string> check_conversation(conversation_settings& s,
   if (s.exposure_slots < 64 || s.exposure_slots > (1u << 24) ||
       (s.exposure_slots & (s.exposure_slots - 1)) != 0) {
     return {"exposure-slots", "option 'exposure-slots' must be a power of two from 64 to 2^24"};
+  }
+  if (std::string e = plan_emulation(s.emulate, s.emulate_ports, s.emulation); !e.empty()) {
+    return {"emulate", "option 'emulate': " + e};
+  }
+  s.emulation.keep_secrets = s.emulate_keep_secrets;
+  if (s.emulation.any()) {
+    if (!s.respond) {
+      return {"emulate", "option 'emulate' needs 'respond': only the responder's connections "
+                         "are emulated"};
+    }
+    draw_emulation_secret(s.emulation.secret);
+  }
+  if (s.emulate_conversations < 64 || s.emulate_conversations > (1u << 20) ||
+      (s.emulate_conversations & (s.emulate_conversations - 1)) != 0) {
+    return {"emulate-conversations",
+            "option 'emulate-conversations' must be a power of two from 64 to 2^20"};
+  }
+  if (s.emulate_buffers < 1 || s.emulate_buffers > 65535) {
+    return {"emulate-buffers", "option 'emulate-buffers' must be from 1 to 65535"};
+  }
+  if (s.emulate_source_conversations < 1 || s.emulate_source_conversations > 255) {
+    return {"emulate-source-conversations",
+            "option 'emulate-source-conversations' must be from 1 to 255"};
   }
   if (s.respond && s.monitored_prefixes.empty()) {
     return {"respond",
@@ -162,6 +175,9 @@ std::string describe_conversation(const conversation_settings& s) {
       line += " except " + s.allow_prefixes.describe() + " (respond-allow)";
     } else {
       line += ", unless named in respond-allow";
+    }
+    if (s.emulation.any()) {
+      line += "; speaking " + s.emulate + " past the first payload (emulate)";
     }
   }
   return line;

@@ -7,7 +7,9 @@
 
 #include <bitset>
 #include <string>
+#include <vector>
 
+#include "converse/emulation.hpp"
 #include "packet/prefix_set.hpp"
 
 namespace boost::program_options {
@@ -28,11 +30,18 @@ struct conversation_settings {
   double respond_timeout = 10;     /**< seconds a completed connection may stay silent */
   unsigned respond_waiting = 4096; /**< per RX lcore: silent connections remembered */
   unsigned exposure_slots = 4096;  /**< per RX lcore: (host, port) pairs of the exposure view */
+  std::string emulate = "none";    /**< --emulate: protocols spoken past the first payload */
+  std::vector<std::string> emulate_ports; /**< --emulate-port PROTOCOL=PORTS, each */
+  unsigned emulate_conversations = 4096;  /**< per RX lcore: emulated connections held */
+  unsigned emulate_buffers = 256;  /**< per RX lcore: partial requests held at once */
+  unsigned emulate_source_conversations = 16; /**< emulated connections one source may hold */
+  bool emulate_keep_secrets = false; /**< passphrases tried are kept as indicators */
   std::string actors;              /**< known scanners file ("" or "none": no actors) */
 
   prefix_set monitored_prefixes;   /**< parsed --monitored */
   prefix_set allow_prefixes;       /**< parsed --respond-allow */
   std::bitset<65536> ports;        /**< parsed --respond-ports */
+  emulation_plan emulation;        /**< parsed --emulate and --emulate-port */
 };
 
 /** The "Monitored prefixes and responder" option group, writing into `s`. */

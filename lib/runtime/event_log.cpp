@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "common/json_fields.hpp"
+#include "converse/emulation.hpp"
 #include "export/campaign_text.hpp"
 #include "export/json_campaigns.hpp"
 #include "export/summary_table.hpp"
@@ -209,12 +210,29 @@ std::string event_log::exposure_line(const alert_record& a) {
   return line_of(b);
 }
 
+std::string event_log::indicator_line(const alert_record& a) {
+  rapidjson::StringBuffer b;
+  writer w(b);
+  w.StartObject();
+  flow_head(w, "indicator", a, format_address(a.destination));
+  w.Key("indicator");
+  w.StartObject();
+  put_string(w, "kind", name_in(indicator_kind_names, a.tool));
+  // The client's own bytes: written as printable text, never interpreted.
+  put_string(w, "value", printable(a.excerpt, a.excerpt_length).c_str());
+  w.EndObject();
+  w.EndObject();
+  return line_of(b);
+}
+
 bool event_log::pass() {
   bool found = false;
   for (alert_ring* r : rings_) {
     while (const alert_record* a = r->peek()) {
       const bool exposure = a->rule == alert_record::exposure;
-      const std::string line = exposure ? exposure_line(*a) : alert_line(*a);
+      const std::string line = exposure                                ? exposure_line(*a)
+                               : a->rule == alert_record::indicator ? indicator_line(*a)
+                                                                    : alert_line(*a);
       const std::string host = exposure ? format_address(a->destination) : std::string();
       const uint16_t port = a->dst_port;
       r->release();

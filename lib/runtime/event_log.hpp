@@ -85,6 +85,8 @@ class event_log {
   std::string alert_line(const alert_record& a);
   /** An exposure; empty when one of its (host, port) was written already. */
   std::string exposure_line(const alert_record& a);
+  /** An indicator an emulated conversation gave (kind and value). */
+  static std::string indicator_line(const alert_record& a);
 
   std::string path_;
   std::FILE* file_ = nullptr;

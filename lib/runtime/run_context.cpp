@@ -102,6 +102,10 @@ void rx_lcores::enable_responder(const app_options& o, unsigned lcores) {
   respond->cookies = &cookies;
   respond->timeout_ns = static_cast<uint64_t>(c.respond_timeout * 1e9);
   respond->waiting_slots = c.respond_waiting;
+  respond->emulation = &c.emulation;
+  respond->conversation_slots = c.emulate_conversations;
+  respond->conversation_buffers = c.emulate_buffers;
+  respond->source_conversations = c.emulate_source_conversations;
 }
 
 std::string rx_lcores::launch() {

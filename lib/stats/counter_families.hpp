@@ -148,6 +148,13 @@ namespace scanscope {
   X(conversation_synacks_withheld_total, counter, always, \
     "port protocol name tool", "conversation.ports.*.tools.*.synacks_withheld", \
     "SYN-ACKs a rate cap withheld, by port and the SYN's tool.") \
+  X(conversation_step_requests_total, counter, always, \
+    "port protocol name step", "conversation.ports.*.steps.*.packets", \
+    "Segments of emulated conversations (--emulate) whose requests reached a step of an " \
+    "attack (eth_recon, eth_unlock, eth_send, ...), by port.") \
+  X(conversation_step_sources, gauge, always, \
+    "port protocol name step", "conversation.ports.*.steps.*.sources", \
+    "Distinct sources that reached each step of an emulated protocol, by port.") \
   X(exposed_hosts, gauge, always, "port protocol", "conversation.exposure.*.port", \
     "Monitored hosts that answered a scanner's SYN with a SYN-ACK, by TCP port.") \
   X(exposure_sources, gauge, always, "host port protocol", "conversation.exposure.*.sources", \

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "common/x_list.hpp"
+#include "converse/emulation.hpp"
 
 namespace scanscope {
 
@@ -94,12 +95,23 @@ enum class value_form : uint8_t {
   conversation_step, /**< conversation_stage → its name (handshake, payload) */
 };
 
-/** X(stage, meaning): how far a source went with the responder (--respond). */
+/** X(stage, meaning): how far a source went with the responder (--respond), and in the
+ *  protocols it emulates (--emulate). */
 #define SCANSCOPE_CONVERSATION_STAGES(X)                                                    \
   X(handshake, "completed the responder's handshake with an ACK of its own")               \
-  X(payload, "sent data over it (a request, an exploit), after the handshake")
+  X(payload, "sent data over it (a request, an exploit), after the handshake")             \
+  SCANSCOPE_EMULATED_STEPS(X)
 
 SCANSCOPE_ENUM_OF_LIST(conversation_stage, SCANSCOPE_CONVERSATION_STAGES);
+
+/** The stage an emulated step is among the conversation stages. */
+constexpr conversation_stage stage_of(emulated_step s) {
+  return static_cast<conversation_stage>(static_cast<unsigned>(conversation_stage::eth_recon) +
+                                         static_cast<unsigned>(s));
+}
+static_assert(static_cast<unsigned>(conversation_stage::eth_recon) == 2 &&
+                  conversation_stage_count == 2 + emulated_step_count,
+              "the emulated steps follow handshake and payload");
 
 inline constexpr const char* conversation_stage_names[] = {
     SCANSCOPE_CONVERSATION_STAGES(SCANSCOPE_X_NAME)};

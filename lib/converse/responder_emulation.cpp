@@ -1,0 +1,232 @@
+// The responder past the first payload (--emulate): a connection on an emulated port gets an
+// entry in the conversation table, its requests are answered, and it stays open for the next
+// until the client closes, falls silent, or reaches its bounds.
+#include <algorithm>
+#include <cstring>
+
+#include "converse/emulator.hpp"
+#include "converse/responder.hpp"
+
+namespace scanscope {
+
+namespace {
+
+// Past these a conversation is closed (counted): a scanner's dialogue is a handful of requests.
+constexpr uint16_t max_requests = 64;
+constexpr uint32_t max_bytes = 64 * 1024;
+
+bool seq_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
+
+}  // namespace
+
+conversation_event responder::start_conversation(const uint8_t* frame, const decoded_packet& p,
+                                                 uint64_t time_ns, uint64_t source_hash,
+                                                 uint64_t key, uint32_t tag,
+                                                 emulated_protocol protocol, answer_queue& out,
+                                                 conversation_counters& counts) {
+  conversation_counter refusal{};
+  emulated_conversation* c = conversations_->open(key, source_hash, time_ns, refusal);
+  if (c == nullptr) {
+    counts.add(refusal);
+    return {};
+  }
+  counts.add(conversation_counter::emulation_conversations);
+  c->our_next = p.ack;  // our ISN + 1: nothing sent yet but the SYN-ACK
+  c->their_next = p.seq;
+  c->tag = tag;
+  c->protocol = static_cast<uint8_t>(protocol);
+  return continue_conversation(*c, frame, p, time_ns, out, counts);
+}
+
+conversation_event responder::continue_conversation(emulated_conversation& c,
+                                                    const uint8_t* frame,
+                                                    const decoded_packet& p, uint64_t time_ns,
+                                                    answer_queue& out,
+                                                    conversation_counters& counts) {
+  const bool fin = (p.tcp_flags & tcp_flag::fin) != 0;
+  const uint32_t length = p.payload_length;
+  c.last_ns = time_ns;
+  scratch_->indicator_count = 0;
+  scratch_->steps = 0;
+  const conversation_event event{conversation_step::payload, c.tag};
+  if (c.closing) {
+    // Our FIN is out: the client's ACK of it ends the conversation, its FIN gets an ACK, and
+    // anything more a RST.
+    answer_segment a;
+    a.seq = c.our_next;
+    a.ack = p.seq + length + (fin ? 1 : 0);
+    a.window = config_.window;
+    if (length == 0 && !fin) {
+      waiting_.forget(c.key);
+      conversations_->close(c);
+      return {};
+    }
+    a.flags = length == 0 ? tcp_flag::ack : tcp_flag::rst | tcp_flag::ack;
+    queue(frame, p, a, out, counts);
+    counts.add(conversation_counter::responder_closing_answers);
+    waiting_.forget(c.key);
+    conversations_->close(c);
+    return {length != 0 ? conversation_step::payload : conversation_step::closing, c.tag};
+  }
+  if (length == 0 && !fin) {
+    return {};  // the client's ACK of our answer
+  }
+  if (p.seq != c.their_next) {
+    // Already taken (the client missed our ACK) or ahead of a gap: say again what we have.
+    counts.add(seq_before(p.seq, c.their_next) ? conversation_counter::emulation_retransmissions
+                                               : conversation_counter::emulation_out_of_order);
+    answer_segment a;
+    a.flags = tcp_flag::ack;
+    a.seq = c.our_next;
+    a.ack = c.their_next;
+    a.window = config_.window;
+    queue(frame, p, a, out, counts);
+    return {};
+  }
+  counts.add(conversation_counter::responder_payload_segments);
+  c.their_next = p.seq + length + (fin ? 1 : 0);
+  c.bytes += length;
+  bool close = fin;
+  const size_t answer =
+      take_requests(c, frame + p.payload_offset, length, time_ns, close, counts);
+  if (c.requests >= max_requests || c.bytes >= max_bytes) {
+    counts.add(conversation_counter::emulation_request_cap);
+    close = true;
+  }
+  send_answer(c, frame, p, answer, close, out, counts);
+  if (close) {
+    c.closing = true;
+    conversations_->release_buffer(c);
+  }
+  arm_timeout(c, frame, p, time_ns, counts);
+  conversation_event e = event;
+  if (length == 0) {
+    e.step = conversation_step::closing;
+  }
+  e.steps = scratch_->steps;
+  e.indicators = scratch_->indicators;
+  e.indicator_count = scratch_->indicator_count;
+  return e;
+}
+
+size_t responder::take_requests(emulated_conversation& c, const uint8_t* data, size_t length,
+                                uint64_t time_ns, bool& close, conversation_counters& counts) {
+  // A request still arriving waits in a buffer; what came now is added to it.
+  const uint8_t* input = data;
+  size_t input_length = length;
+  if (c.buffer != 0) {
+    uint8_t* buffer = conversations_->buffer_of(c);
+    const size_t room = max_request_bytes - c.buffered;
+    const size_t taken = std::min(room, length);
+    std::memcpy(buffer + c.buffered, data, taken);
+    c.buffered = static_cast<uint16_t>(c.buffered + taken);
+    input = buffer;
+    input_length = c.buffered;
+    if (taken < length) {
+      counts.add(conversation_counter::emulation_too_large);
+      close = true;
+      return 0;
+    }
+  }
+  const auto protocol = static_cast<emulated_protocol>(c.protocol);
+  size_t offset = 0;
+  size_t answer = 0;
+  for (unsigned i = 0; i < emulation_scratch::max_requests && offset < input_length; ++i) {
+    emulation_context context{config_.emulation, time_ns, c.key, c.requests};
+    const emulation_turn turn = emulate_request(protocol, context, input + offset,
+                                                input_length - offset, scratch_->answer + answer);
+    if (turn.faulty) {
+      counts.add(turn.fault);
+    }
+    if (turn.consumed == 0 && !turn.faulty) {
+      break;  // not whole yet
+    }
+    offset += turn.consumed;
+    answer += turn.answer_length;
+    if (turn.answer_length != 0) {
+      ++c.requests;
+      counts.add(conversation_counter::emulation_requests);
+    }
+    scratch_->steps |= turn.steps;
+    c.steps |= turn.steps;
+    unsigned dropped = turn.indicators_dropped;
+    for (unsigned k = 0; k < turn.indicator_count; ++k) {
+      if (scratch_->indicator_count == emulation_scratch::max_indicators) {
+        ++dropped;
+        continue;
+      }
+      scratch_->indicators[scratch_->indicator_count++] = turn.indicators[k];
+    }
+    counts.add(conversation_counter::emulation_indicators_dropped, dropped);
+    if (turn.close) {
+      close = true;
+      offset = input_length;
+      break;
+    }
+  }
+  const size_t left = input_length - offset;
+  if (left == 0 || close) {
+    conversations_->release_buffer(c);
+    return answer;
+  }
+  if (left >= max_request_bytes) {
+    counts.add(conversation_counter::emulation_too_large);
+    close = true;
+    conversations_->release_buffer(c);
+    return answer;
+  }
+  uint8_t* buffer = conversations_->buffer_of(c);
+  if (buffer == nullptr) {
+    counts.add(conversation_counter::emulation_buffers_full);
+    close = true;
+    return answer;
+  }
+  std::memmove(buffer, input + offset, left);
+  c.buffered = static_cast<uint16_t>(left);
+  return answer;
+}
+
+void responder::send_answer(emulated_conversation& c, const uint8_t* frame,
+                            const decoded_packet& p, size_t length, bool fin, answer_queue& out,
+                            conversation_counters& counts) {
+  size_t sent = 0;
+  do {
+    const size_t n = std::min(length - sent, max_segment_data);
+    const bool last = sent + n == length;
+    answer_segment a;
+    a.seq = c.our_next;
+    a.ack = c.their_next;
+    a.window = config_.window;
+    a.flags = tcp_flag::ack;
+    if (n != 0) {
+      a.flags |= tcp_flag::psh;
+    }
+    if (last && fin) {
+      a.flags |= tcp_flag::fin;
+    }
+    a.data = scratch_->answer + sent;
+    a.data_length = static_cast<uint16_t>(n);
+    queue(frame, p, a, out, counts);
+    c.our_next += static_cast<uint32_t>(n) + ((last && fin) ? 1 : 0);
+    sent += n;
+  } while (sent < length);
+  if (fin) {
+    counts.add(conversation_counter::responder_closing_answers);
+  }
+}
+
+void responder::arm_timeout(const emulated_conversation& c, const uint8_t* frame,
+                            const decoded_packet& p, uint64_t time_ns,
+                            conversation_counters& counts) {
+  answer_segment rst;
+  rst.flags = tcp_flag::rst | tcp_flag::ack;
+  rst.seq = c.our_next;
+  rst.ack = c.their_next;
+  uint8_t frame_out[max_answer_bytes];
+  const size_t n = build_answer(frame, p, rst, frame_out);
+  if (n != 0 && waiting_.add(c.key, time_ns, frame_out, n)) {
+    counts.add(conversation_counter::responder_timeouts_forgotten);
+  }
+}
+
+}  // namespace scanscope

