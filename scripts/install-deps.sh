@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install what scanscope needs from Debian 12's packages. Idempotent: when every package is
-# already there it changes nothing and needs no network.
+# Install what scanscope needs from Debian 12's packages (and, for the tests, ethers from npm).
+# Idempotent: when everything is already there it changes nothing and needs no network.
 #
 #   scripts/install-deps.sh            build, run and test
 #   scripts/install-deps.sh --build    only what building needs (the container's build stage)
@@ -29,7 +29,8 @@ packages=(
   systemd chromium
   # the live reload test: a veth pair into a network namespace
   iproute2
-  # the responder test: real clients and scanners in network namespaces
+  # the responder test: real clients and scanners in network namespaces; the emulated
+  # Ethereum node's test runs ethers (npm) under Node.js
   curl netcat-openbsd adb nmap masscan zmap hping3
   # a MaxMind-format database built for the tests, and mmdblookup as their oracle
   libmaxmind-db-writer-perl mmdb-bin
@@ -51,6 +52,11 @@ runtime_packages=(
   libhyperscan5 libloc1 libloc-database libmaxminddb0 libpcap0.8
   libboost-program-options1.74.0 libcurl4 libsqlite3-0 dpdk libjs-chart.js
 )
+# Node.js and npm: Debian's, unless a Node.js with its own npm is installed already (a
+# packaged build from elsewhere conflicts with Debian's npm).
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  packages+=(nodejs npm)
+fi
 if [[ "${1:-}" == "--build" ]]; then
   packages=("${build_packages[@]}")
 elif [[ "${1:-}" == "--runtime" ]]; then
@@ -59,20 +65,33 @@ elif [[ "${1:-}" == "--tools" ]]; then
   packages+=(dpdk dpdk-dev python3-scapy ethtool libndpi-bin linux-perf valgrind)
 fi
 
+# ethers, the Ethereum client library the emulation test drives, comes from npm into a folder
+# of its own (SCANSCOPE_NODE_DIR, default /opt/ssnode): Debian does not package it.
+node_dir=${SCANSCOPE_NODE_DIR:-/opt/ssnode}
+install_ethers() {
+  if [[ -f $node_dir/node_modules/ethers/package.json ]]; then
+    return
+  fi
+  echo "installing ethers 6 from npm into $node_dir"
+  $sudo mkdir -p "$node_dir"
+  $sudo npm install --prefix "$node_dir" --no-audit --no-fund --loglevel=error ethers@6
+}
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  sudo="sudo"
+fi
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
 done
-if ((${#missing[@]} == 0)); then
-  exit 0
+if ((${#missing[@]} != 0)); then
+  echo "installing: ${missing[*]}"
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
 fi
-
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then
-  sudo="sudo"
+if [[ -z "${1:-}" || "${1:-}" == "--tools" ]]; then
+  install_ethers
 fi
-echo "installing: ${missing[*]}"
-$sudo apt-get update
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"

@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <string>
 
 #include "converse/answer_frame.hpp"
+#include "converse/emulation.hpp"
 #include "converse/responder.hpp"
 #include "converse/syn_cookie.hpp"
 #include "frame_builder.hpp"
@@ -384,4 +386,170 @@ TEST_CASE("a connection that stays silent is reset after the timeout", "[respond
   CHECK(rst.dst_port == 40000);
   CHECK(rst.seq == isn[0] + 1);
   CHECK(bed.count(conversation_counter::responder_timeouts) == 1);
+}
+
+namespace {
+
+/** The data an answer segment carries. */
+std::string data_of(const answer_queue& out, unsigned i, decoded_packet& p) {
+  parse_frame(out.frames[i], out.lengths[i], p);
+  return std::string(reinterpret_cast<const char*>(out.frames[i]) + p.payload_offset,
+                     p.payload_length);
+}
+
+std::string rpc_post(const std::string& body) {
+  return "POST / HTTP/1.1\r\nHost: 198.19.0.5:8545\r\nContent-Type: application/json\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+bytes bytes_of(const std::string& s) { return bytes(s.begin(), s.end()); }
+
+/** A handshake on `sport`: the responder's ISN. */
+uint32_t handshake(responder& r, responder_bed& bed, uint16_t sport) {
+  bed.out.clear();
+  feed(r, bed, segment(scanner, darknet, syn(sport, 8545)), t0, 1, 3);
+  decoded_packet answer;
+  parse_frame(bed.out.frames[0], bed.out.lengths[0], answer);
+  bed.out.clear();
+  return answer.seq;
+}
+
+tcp_fields data_from(uint16_t sport, uint32_t seq, uint32_t ack) {
+  tcp_fields t = syn(sport, 8545);
+  t.flags = 0x18;
+  t.seq = seq;
+  t.ack = ack;
+  t.options = {};
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("an emulated conversation answers request after request until the client closes",
+          "[responder][emulation]") {
+  responder_bed bed;
+  emulation_plan plan;
+  REQUIRE(plan_emulation("ethereum", {}, plan).empty());
+  bed.config.emulation = &plan;
+  bed.config.conversation_slots = 64;
+  responder r(bed.config);
+  const uint32_t isn = handshake(r, bed, 40000);
+
+  // The first request: answered with data, the connection left open.
+  const std::string first = rpc_post(R"({"jsonrpc":"2.0","id":1,"method":"eth_accounts"})");
+  conversation_event e = feed(r, bed, segment(scanner, darknet, data_from(40000, 1001, isn + 1),
+                                              bytes_of(first)),
+                              t0 + second);
+  CHECK(e.step == conversation_step::payload);
+  CHECK(e.tag == 3);
+  CHECK(e.steps == step_bit(emulated_step::eth_recon));
+  REQUIRE(bed.out.count == 1);
+  decoded_packet answer;
+  const std::string reply = data_of(bed.out, 0, answer);
+  CHECK(answer.tcp_flags == (0x10 | 0x08));  // ACK, PSH: no FIN
+  CHECK(answer.seq == isn + 1);
+  CHECK(answer.ack == 1001 + first.size());
+  CHECK(reply.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK_THAT(reply, Catch::Contains(R"("id":1,"result":["0x)"));
+
+  // The second, in two segments: nothing but an ACK for the first half, the answer after
+  // the second, its sequence number after the first answer.
+  const std::string second_request = rpc_post(
+      R"({"jsonrpc":"2.0","id":2,"method":"eth_sendTransaction","params":[{"to":")"
+      R"(0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","value":"0x1"}]})");
+  const uint32_t seq2 = 1001 + static_cast<uint32_t>(first.size());
+  const uint32_t ack2 = isn + 1 + static_cast<uint32_t>(reply.size());
+  const size_t half = 40;
+  bed.out.clear();
+  e = feed(r, bed, segment(scanner, darknet, data_from(40000, seq2, ack2),
+                           bytes_of(second_request.substr(0, half))),
+           t0 + 2 * second);
+  CHECK(e.steps == 0);
+  REQUIRE(bed.out.count == 1);
+  CHECK(data_of(bed.out, 0, answer).empty());
+  CHECK(answer.ack == seq2 + half);
+  bed.out.clear();
+  e = feed(r, bed, segment(scanner, darknet, data_from(40000, seq2 + half, ack2),
+                           bytes_of(second_request.substr(half))),
+           t0 + 2 * second);
+  CHECK(e.steps == step_bit(emulated_step::eth_send));
+  REQUIRE(e.indicator_count == 1);
+  CHECK(e.indicators[0].value() == "0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd");
+  REQUIRE(bed.out.count == 1);
+  const std::string reply2 = data_of(bed.out, 0, answer);
+  CHECK(answer.seq == ack2);
+  CHECK(answer.ack == seq2 + second_request.size());
+  CHECK_THAT(reply2, Catch::Contains(R"("id":2,"result":"0x)"));
+
+  // A retransmission of what was taken: ACKed again, not answered again.
+  bed.out.clear();
+  feed(r, bed, segment(scanner, darknet, data_from(40000, 1001, isn + 1), bytes_of(first)),
+       t0 + 3 * second);
+  REQUIRE(bed.out.count == 1);
+  CHECK(data_of(bed.out, 0, answer).empty());
+  CHECK(bed.count(conversation_counter::emulation_retransmissions) == 1);
+
+  // The client closes: our FIN with the ACK of its; its ACK of ours ends the conversation.
+  const uint32_t end_seq = seq2 + static_cast<uint32_t>(second_request.size());
+  const uint32_t our_end = ack2 + static_cast<uint32_t>(reply2.size());
+  tcp_fields fin = data_from(40000, end_seq, our_end);
+  fin.flags = 0x11;
+  bed.out.clear();
+  e = feed(r, bed, segment(scanner, darknet, fin), t0 + 4 * second);
+  CHECK(e.step == conversation_step::closing);
+  REQUIRE(bed.out.count == 1);
+  parse_frame(bed.out.frames[0], bed.out.lengths[0], answer);
+  CHECK(answer.tcp_flags == (0x10 | 0x01));
+  CHECK(answer.seq == our_end);
+  CHECK(answer.ack == end_seq + 1);
+  tcp_fields last = fin;
+  last.flags = 0x10;
+  last.seq = end_seq + 1;
+  last.ack = our_end + 1;
+  bed.out.clear();
+  CHECK(feed(r, bed, segment(scanner, darknet, last), t0 + 4 * second).step ==
+        conversation_step::none);
+  CHECK(bed.out.count == 0);
+  CHECK(bed.count(conversation_counter::emulation_conversations) == 1);
+  CHECK(bed.count(conversation_counter::emulation_requests) == 2);
+  CHECK(bed.count(conversation_counter::responder_unknown_acks) == 0);
+}
+
+TEST_CASE("emulated conversations are bounded per source and in all", "[responder][emulation]") {
+  responder_bed bed;
+  emulation_plan plan;
+  REQUIRE(plan_emulation("ethereum", {}, plan).empty());
+  bed.config.emulation = &plan;
+  bed.config.conversation_slots = 64;
+  bed.config.source_conversations = 3;
+  responder r(bed.config);
+  const std::string request = rpc_post(R"({"id":1,"method":"net_version"})");
+  for (uint16_t i = 0; i < 5; ++i) {
+    const uint16_t sport = static_cast<uint16_t>(41000 + i);
+    const uint32_t isn = handshake(r, bed, sport);
+    feed(r, bed, segment(scanner, darknet, data_from(sport, 1001, isn + 1), bytes_of(request)),
+         t0 + second);
+    REQUIRE(bed.out.count == 1);
+    decoded_packet answer;
+    const std::string reply = data_of(bed.out, 0, answer);
+    if (i < 3) {
+      CHECK(reply.rfind("HTTP/1.1 200 OK", 0) == 0);
+      CHECK((answer.tcp_flags & 0x01) == 0);
+    } else {
+      // Over the source's cap: the first payload is acknowledged and the connection closed.
+      CHECK(reply.empty());
+      CHECK(answer.tcp_flags == (0x10 | 0x01));
+    }
+  }
+  CHECK(bed.count(conversation_counter::emulation_conversations) == 3);
+  CHECK(bed.count(conversation_counter::emulation_source_cap) == 2);
+  // Past the timeout the sweep frees the slots and the source's count.
+  for (int i = 0; i < 8; ++i) {
+    r.expire(t0 + 30 * second, bed.out, bed.counts);
+  }
+  const uint32_t isn = handshake(r, bed, 42000);
+  feed(r, bed, segment(scanner, darknet, data_from(42000, 1001, isn + 1), bytes_of(request)),
+       t0 + 30 * second);
+  CHECK(bed.count(conversation_counter::emulation_conversations) == 4);
 }

