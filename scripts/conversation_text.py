@@ -6,6 +6,34 @@ def pct(part, whole):
     return f"{100 * part / whole:.0f}%" if whole else "-"
 
 
+# What a source did to reach each step of an emulated protocol (--emulate), in the order of
+# an attack.
+STEP_WORDS = {
+    "eth_recon": "asked the node about itself or its accounts",
+    "eth_unlock": "tried to unlock an account",
+    "eth_send": "sent a transaction",
+    "eth_miner": "redirected its mining",
+    "miner_status": "asked the miner for its status",
+    "miner_control": "sent the miner a control command",
+    "http_request": "sent a whole HTTP request",
+}
+
+
+def step_lines(ports):
+    """One line per port whose emulated conversations reached a step: "8545/tcp: 412 sources
+    asked the node about itself or its accounts, 37 tried to unlock an account, ..."."""
+    lines = []
+    for port in ports:
+        steps = {s["step"]: s for s in port.get("steps", [])}
+        said = [f"{steps[k]['sources']:,} {'source' if steps[k]['sources'] == 1 else 'sources'}"
+                f" {words}" if not said_before else f"{steps[k]['sources']:,} {words}"
+                for said_before, (k, words) in enumerate(
+                    (k, w) for k, w in STEP_WORDS.items() if k in steps)]
+        if said:
+            lines.append(f"    {port['port']}/{port['protocol']} emulated: " + ", ".join(said))
+    return lines
+
+
 def conversation_lines(report):
     """The lines, or [] when the run had no monitored prefixes."""
     c = report.get("conversation")
@@ -33,6 +61,7 @@ def conversation_lines(report):
                     f"{t['handshakes']['sources']:,} completed a handshake, "
                     f"{pct(t['payloads']['sources'], t['handshakes']['sources'])} of them sent "
                     f"a payload; {t['two_phase']['sources']:,} came back as two-phase scanners")
+        lines += step_lines(c["ports"])
     exposure = c.get("exposure", [])
     if exposure:
         lines.append("  exposure (monitored hosts that answered scanners):")

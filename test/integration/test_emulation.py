@@ -190,6 +190,16 @@ def check_report(report, failures):
             failures.append(f"{bad} = {counters[bad]}: {counters}")
 
 
+def check_narrative(source_dir, report_path, failures):
+    """print-report.py's line for 8545, as an analyst reads it."""
+    r = run(sys.executable, os.path.join(source_dir, "scripts", "print-report.py"), report_path,
+            capture_output=True, text=True)
+    want = ("8545/tcp emulated: 2 sources asked the node about itself or its accounts, "
+            "1 tried to unlock an account, 1 sent a transaction, 1 redirected its mining")
+    if want not in r.stdout:
+        failures.append(f"print-report.py does not say {want!r}: {r.stdout[-800:]}")
+
+
 def check_metrics(metrics, failures):
     want = 'scanscope_conversation_step_sources{port="8545",protocol="tcp",name="",step="eth_send"} 1'
     samples = [line for line in metrics.splitlines() if "step=\"eth_send\"" in line]
@@ -251,6 +261,7 @@ def main():
             report = stop_sensor(proc, paths)
             check_clients(got, failures)
             check_report(report, failures)
+            check_narrative(source_dir, paths["report.json"], failures)
             check_metrics(r.stdout, failures)
             check_events(paths["events.json"], failures)
             check_store(paths["sources.db"], failures)
