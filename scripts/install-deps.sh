@@ -17,7 +17,7 @@ set -euo pipefail
 build_packages=(
   build-essential pkg-config meson ninja-build
   libdpdk-dev libhyperscan-dev libboost-program-options-dev rapidjson-dev libpcap-dev
-  libloc-dev libmaxminddb-dev libcurl4-openssl-dev libsqlite3-dev
+  libloc-dev libmaxminddb-dev libcurl4-openssl-dev libsqlite3-dev nettle-dev
 )
 packages=(
   "${build_packages[@]}"
@@ -50,7 +50,7 @@ runtime_packages=(
   librte-net-pcap23 librte-net-memif23 librte-net-af-packet23 librte-net-null23
   librte-net-ixgbe23 librte-net-i40e23 librte-net-ice23 librte-net-mlx5-23
   libhyperscan5 libloc1 libloc-database libmaxminddb0 libpcap0.8
-  libboost-program-options1.74.0 libcurl4 libsqlite3-0 dpdk libjs-chart.js
+  libboost-program-options1.74.0 libcurl4 libsqlite3-0 libnettle8 dpdk libjs-chart.js
 )
 # Node.js and npm: Debian's, unless a Node.js with its own npm is installed already (a
 # packaged build from elsewhere conflicts with Debian's npm).

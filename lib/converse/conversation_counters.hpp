@@ -46,6 +46,7 @@ namespace scanscope {
   X(emulation_malformed_http, "emulated HTTP requests that were not HTTP/1.x or had framing "   \
                               "it cannot trust (answered 400, closed)")                          \
   X(emulation_malformed_json, "emulated JSON-RPC or Claymore requests that were not JSON")      \
+  X(emulation_malformed_adb, "emulated ADB messages whose header did not check (closed)")       \
   X(emulation_too_large, "emulated requests or answers over the size bound (closed)")           \
   X(emulation_table_full, "connections closed after the first payload: no conversation slot "   \
                           "was free (emulate-conversations)")                                    \
@@ -57,6 +58,7 @@ namespace scanscope {
   X(emulation_retransmissions, "segments of emulated conversations already taken (ACKed "      \
                                "again)")                                                          \
   X(emulation_buffers_full, "partial requests closed: no request buffer was free")             \
+  X(emulation_states_full, "ADB or telnet conversations closed: no state block was free")     \
   X(emulation_indicators_dropped, "indicators beyond a request's bound, or a full ring")
 
 SCANSCOPE_ENUM_OF_LIST(conversation_counter, SCANSCOPE_CONVERSATION_COUNTERS);

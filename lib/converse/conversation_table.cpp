@@ -1,6 +1,7 @@
 #include "converse/conversation_table.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "converse/emulator.hpp"
 
@@ -13,10 +14,11 @@ constexpr uint32_t source_slots = 1u << 16;
 
 }  // namespace
 
-conversation_table::conversation_table(uint32_t slots, uint32_t buffers, uint32_t per_source,
-                                       uint64_t timeout_ns)
+conversation_table::conversation_table(uint32_t slots, uint32_t buffers, uint32_t states,
+                                       uint32_t per_source, uint64_t timeout_ns)
     : slots_(std::max(slots, ways)),
       buffers_(size_t{buffers} * max_request_bytes),
+      states_(size_t{states} * max_state_bytes),
       per_source_(source_slots),
       set_mask_(static_cast<uint32_t>(slots_.size() / ways - 1)),
       per_source_cap_(std::min<uint32_t>(per_source, 255)),
@@ -24,6 +26,10 @@ conversation_table::conversation_table(uint32_t slots, uint32_t buffers, uint32_
   free_buffers_.reserve(buffers);
   for (uint32_t i = buffers; i > 0; --i) {
     free_buffers_.push_back(static_cast<uint16_t>(i - 1));
+  }
+  free_states_.reserve(states);
+  for (uint32_t i = states; i > 0; --i) {
+    free_states_.push_back(static_cast<uint16_t>(i - 1));
   }
 }
 
@@ -75,6 +81,10 @@ void conversation_table::close(emulated_conversation& c) {
     return;
   }
   release_buffer(c);
+  if (c.state != 0) {
+    free_states_.push_back(static_cast<uint16_t>(c.state - 1));
+    c.state = 0;
+  }
   --per_source_[c.source];
   c.key = 0;
 }
@@ -99,6 +109,18 @@ void conversation_table::release_buffer(emulated_conversation& c) {
   }
 }
 
+uint8_t* conversation_table::state_of(emulated_conversation& c) {
+  if (c.state == 0) {
+    if (free_states_.empty()) {
+      return nullptr;
+    }
+    c.state = static_cast<uint16_t>(free_states_.back() + 1);
+    free_states_.pop_back();
+    std::memset(states_.data() + size_t{c.state - 1u} * max_state_bytes, 0, max_state_bytes);
+  }
+  return states_.data() + size_t{c.state - 1u} * max_state_bytes;
+}
+
 void conversation_table::sweep(uint64_t now_ns, unsigned count) {
   for (unsigned i = 0; i < count; ++i) {
     emulated_conversation& c = slots_[hand_];
@@ -111,7 +133,8 @@ void conversation_table::sweep(uint64_t now_ns, unsigned count) {
 
 size_t conversation_table::memory_bytes() const {
   return slots_.size() * sizeof(emulated_conversation) + buffers_.size() +
-         free_buffers_.capacity() * sizeof(uint16_t) + per_source_.size();
+         free_buffers_.capacity() * sizeof(uint16_t) + states_.size() +
+         free_states_.capacity() * sizeof(uint16_t) + per_source_.size();
 }
 
 }  // namespace scanscope

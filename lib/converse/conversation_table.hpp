@@ -16,7 +16,7 @@
 
 namespace scanscope {
 
-/** One connection past its first payload (56 bytes). */
+/** One connection past its first payload, or greeted at its handshake (56 bytes). */
 struct emulated_conversation {
   uint64_t key = 0;        /**< the connection (tuple key); 0: a free slot */
   uint64_t last_ns = 0;    /**< the client's latest segment */
@@ -29,6 +29,7 @@ struct emulated_conversation {
   uint16_t buffer = 0;     /**< 1 + the request buffer holding a partial request; 0: none */
   uint16_t buffered = 0;   /**< bytes in it */
   uint16_t requests = 0;   /**< requests answered */
+  uint16_t state = 0;      /**< 1 + the state block of a protocol that keeps one; 0: none */
   uint8_t protocol = 0;    /**< emulated_protocol */
   bool closing = false;    /**< our FIN is sent: the client's ACK or FIN ends it */
 };
@@ -38,10 +39,12 @@ class conversation_table {
   /**
    * @param slots      connections held (a power of two, at least 4)
    * @param buffers    partial requests held at once (each max_request_bytes)
+   * @param states     protocol states held at once (each max_state_bytes: ADB, telnet)
    * @param per_source connections one source may hold
    * @param timeout_ns an entry silent this long is free
    */
-  conversation_table(uint32_t slots, uint32_t buffers, uint32_t per_source, uint64_t timeout_ns);
+  conversation_table(uint32_t slots, uint32_t buffers, uint32_t states, uint32_t per_source,
+                     uint64_t timeout_ns);
 
   /** The live entry of `key`, or null. */
   emulated_conversation* find(uint64_t key, uint64_t now_ns);
@@ -59,6 +62,9 @@ class conversation_table {
   /** The entry's partial request is done: its buffer goes back. */
   void release_buffer(emulated_conversation& c);
 
+  /** The entry's protocol state, zeroed when first taken; null: no block free. */
+  uint8_t* state_of(emulated_conversation& c);
+
   /** Free the entries silent past the timeout among the next `count` slots. */
   void sweep(uint64_t now_ns, unsigned count);
 
@@ -73,6 +79,8 @@ class conversation_table {
   std::vector<emulated_conversation> slots_;
   std::vector<uint8_t> buffers_;
   std::vector<uint16_t> free_buffers_;
+  std::vector<uint8_t> states_;
+  std::vector<uint16_t> free_states_;
   std::vector<uint8_t> per_source_;
   uint32_t set_mask_;
   uint32_t per_source_cap_;

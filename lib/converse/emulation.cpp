@@ -30,6 +30,10 @@ std::vector<uint16_t> default_emulated_ports(emulated_protocol p) {
       // Web servers, and the two router exploits Mirai's kin send: Realtek's UPnP SOAP
       // (52869) and Huawei HG532's (37215).
       return {80, 8080, 37215, 52869};
+    case emulated_protocol::adb:
+      return {5555};
+    case emulated_protocol::telnet:
+      return {23, 2323};
   }
   return {};
 }

@@ -18,15 +18,21 @@
 namespace scanscope {
 
 /** A request and its answer must each fit in these (bigger requests are refused, counted). */
-inline constexpr size_t max_request_bytes = 4096;
+inline constexpr size_t max_request_bytes = 8192;
 inline constexpr size_t max_answer_data = 6144;
+/** A protocol's own state per conversation (ADB's streams and file hash, telnet's phase). */
+inline constexpr size_t max_state_bytes = 512;
 
 /** X(name, help): the protocols --emulate names. */
 #define SCANSCOPE_EMULATED_PROTOCOLS(X)                                                      \
   X(ethereum, "Ethereum JSON-RPC over HTTP, answered as a Geth node would (8545)")           \
   X(claymore, "the Claymore miner's remote management API, JSON over TCP (3333)")            \
   X(http, "a plain web server: 200 OK to any request, so an exploit's body arrives whole "   \
-          "(80, 8080, 37215, 52869)")
+          "(80, 8080, 37215, 52869)")                                                        \
+  X(adb, "an Android device's debug bridge without authentication: shell commands, pushed "  \
+         "files (5555)")                                                                     \
+  X(telnet, "a BusyBox device's telnet: login and password prompts, a shell prompt (23, "    \
+            "2323)")
 
 SCANSCOPE_ENUM_OF_LIST(emulated_protocol, SCANSCOPE_EMULATED_PROTOCOLS);
 
@@ -45,7 +51,13 @@ inline constexpr const char* emulated_protocol_names[] = {
   X(miner_status, "asked the Claymore miner for its status (miner_getstat1, miner_getstat2)") \
   X(miner_control, "sent the Claymore miner a control command (miner_restart, miner_reboot, " \
                    "miner_file, control_gpu)")                                               \
-  X(http_request, "sent a whole HTTP request to the plain web server")
+  X(http_request, "sent a whole HTTP request to the plain web server")                       \
+  X(adb_connect, "connected to the Android debug bridge (CNXN)")                             \
+  X(adb_shell, "ran a shell command over it (OPEN shell:)")                                  \
+  X(adb_push, "pushed a file to the device (sync SEND)")                                     \
+  X(telnet_login, "sent a user name and a password at the telnet prompts")                   \
+  X(telnet_shell, "ran a command at the shell prompt after logging in")                      \
+  X(telnet_download, "ran a download at the shell prompt (wget, curl, tftp, ftpget)")
 
 SCANSCOPE_ENUM_OF_LIST(emulated_step, SCANSCOPE_EMULATED_STEPS);
 
@@ -60,7 +72,11 @@ constexpr uint32_t step_bit(emulated_step s) { return 1u << static_cast<unsigned
   X(eth_etherbase, "the address mining rewards were redirected to (miner_setEtherbase)")    \
   X(eth_passphrase, "a passphrase tried on an account (kept only with --emulate-keep-secrets)") \
   X(miner_command, "a control command sent to the Claymore miner (miner_file: with the file)") \
-  X(url, "a URL a request carried (an exploit's download, a script's source)")
+  X(url, "a URL a request carried (an exploit's download, a script's source)")               \
+  X(shell_command, "a shell command, its white space collapsed (ADB shell, telnet)")         \
+  X(credential, "a user name and password tried at the telnet prompts, as user:password")    \
+  X(file_sha256, "the SHA-256 of a file pushed over ADB (the file is never kept)")           \
+  X(file_name, "where a pushed file was to go on the device, and its size")
 
 SCANSCOPE_ENUM_OF_LIST(indicator_kind, SCANSCOPE_INDICATOR_KINDS);
 

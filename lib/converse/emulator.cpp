@@ -4,9 +4,11 @@
 #include <cstring>
 #include <ctime>
 
+#include "converse/adb_device.hpp"
 #include "converse/claymore_api.hpp"
 #include "converse/ethereum_node.hpp"
 #include "converse/http_request.hpp"
+#include "converse/telnet_shell.hpp"
 
 namespace scanscope {
 
@@ -166,6 +168,24 @@ emulation_turn emulate_request(emulated_protocol protocol, const emulation_conte
       return answer_http(protocol, context, data, length, answer);
     case emulated_protocol::claymore:
       return answer_claymore(context, data, length, answer);
+    case emulated_protocol::adb:
+      return answer_adb(context, data, length, answer);
+    case emulated_protocol::telnet:
+      return answer_telnet(context, data, length, answer);
+  }
+  return {};
+}
+
+bool needs_state(emulated_protocol protocol) {
+  return protocol == emulated_protocol::adb || protocol == emulated_protocol::telnet;
+}
+
+bool speaks_first(emulated_protocol protocol) { return protocol == emulated_protocol::telnet; }
+
+emulation_turn greet(emulated_protocol protocol, const emulation_context& context,
+                     uint8_t* answer) {
+  if (protocol == emulated_protocol::telnet) {
+    return greet_telnet(context, answer);
   }
   return {};
 }

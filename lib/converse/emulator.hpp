@@ -22,7 +22,16 @@ struct emulation_context {
   uint64_t time_ns = 0;      /**< the request's arrival (the Date header, the block number) */
   uint64_t conversation = 0; /**< the connection's key: hashes differ between conversations */
   uint32_t request = 0;      /**< requests answered before on this connection */
+  /** The protocol's state (max_state_bytes, zeroed when the conversation began); null for
+   *  the protocols that keep none (needs_state). */
+  uint8_t* state = nullptr;
 };
+
+/** Whether a protocol keeps state between requests (ADB, telnet). */
+bool needs_state(emulated_protocol protocol);
+/** Whether the server speaks first, right after the handshake (telnet's login prompt). */
+bool speaks_first(emulated_protocol protocol);
+
 
 struct emulation_turn {
   static constexpr unsigned max_indicators = 8;
@@ -52,6 +61,10 @@ struct emulation_turn {
  */
 emulation_turn emulate_request(emulated_protocol protocol, const emulation_context& context,
                                const uint8_t* data, size_t length, uint8_t* answer);
+
+/** What the server says first, into `answer`. */
+emulation_turn greet(emulated_protocol protocol, const emulation_context& context,
+                     uint8_t* answer);
 
 /** The URLs (http, https, ftp, tftp) in `text`, each an indicator of the turn. */
 void note_urls(std::string_view text, emulation_turn& turn);

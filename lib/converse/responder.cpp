@@ -1,6 +1,9 @@
 #include "converse/responder.hpp"
 
+#include <algorithm>
 #include <cstring>
+
+#include "converse/emulator.hpp"
 
 namespace scanscope {
 
@@ -42,8 +45,11 @@ responder::responder(const responder_config& config)
       source_caps_(config.source_rate, config.source_burst, config.source_slots),
       waiting_(config.waiting_slots, config.timeout_ns) {
   if (config.emulation != nullptr && config.emulation->any()) {
+    // ADB and telnet keep a state block for their whole conversation: one for every fourth
+    // slot.
     conversations_ = std::make_unique<conversation_table>(
-        config.conversation_slots, config.conversation_buffers, config.source_conversations,
+        config.conversation_slots, config.conversation_buffers,
+        std::min<uint32_t>(config.conversation_slots / 4, 65535), config.source_conversations,
         config.timeout_ns);
     scratch_ = std::make_unique<emulation_scratch>();
   }
@@ -157,6 +163,12 @@ conversation_event responder::answer_segment_after_syn(const uint8_t* frame,
   if (length == 0 && !fin) {
     if (after_fin == 0) {
       counts.add(conversation_counter::responder_handshakes);
+      if (emulated && speaks_first(protocol) &&
+          start_conversation(frame, p, time_ns, source_hash, key, tag, protocol, out, counts)
+                  .step != conversation_step::none) {
+        // The server speaks first (telnet's login prompt): the conversation started.
+        return {conversation_step::handshake, tag};
+      }
       // Its RST, should it stay silent: our next sequence number, acknowledging nothing new.
       answer_segment rst;
       rst.flags = tcp_flag::rst | tcp_flag::ack;

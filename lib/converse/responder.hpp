@@ -137,9 +137,9 @@ class responder {
   std::unique_ptr<conversation_table> conversations_;  /**< null: no --emulate */
   /** Answers of one segment's requests, and what they gave away. */
   struct emulation_scratch {
-    static constexpr unsigned max_requests = 4; /**< per segment; the rest wait in a buffer */
     static constexpr unsigned max_indicators = 32;
-    uint8_t answer[max_requests * max_answer_data];
+    /** Room for four of the largest answers; smaller ones share it (a telnet prompt each). */
+    uint8_t answer[4 * max_answer_data];
     emulated_indicator indicators[max_indicators];
     unsigned indicator_count = 0;
     uint32_t steps = 0;

@@ -35,6 +35,20 @@ conversation_event responder::start_conversation(const uint8_t* frame, const dec
   c->their_next = p.seq;
   c->tag = tag;
   c->protocol = static_cast<uint8_t>(protocol);
+  if (needs_state(protocol) && conversations_->state_of(*c) == nullptr) {
+    counts.add(conversation_counter::emulation_states_full);
+    conversations_->close(*c);
+    return {};
+  }
+  if (p.payload_length == 0) {
+    // A server that speaks first greets the completed handshake.
+    const emulation_context context{config_.emulation, time_ns, c->key, 0,
+                                    conversations_->state_of(*c)};
+    const emulation_turn turn = greet(protocol, context, scratch_->answer);
+    send_answer(*c, frame, p, turn.answer_length, false, out, counts);
+    arm_timeout(*c, frame, p, time_ns, counts);
+    return {conversation_step::handshake, tag};
+  }
   return continue_conversation(*c, frame, p, time_ns, out, counts);
 }
 
@@ -131,8 +145,10 @@ size_t responder::take_requests(emulated_conversation& c, const uint8_t* data, s
   const auto protocol = static_cast<emulated_protocol>(c.protocol);
   size_t offset = 0;
   size_t answer = 0;
-  for (unsigned i = 0; i < emulation_scratch::max_requests && offset < input_length; ++i) {
-    emulation_context context{config_.emulation, time_ns, c.key, c.requests};
+  uint8_t* state = needs_state(protocol) ? conversations_->state_of(c) : nullptr;
+  // Requests while the answers have room for one more of the largest.
+  while (offset < input_length && answer + max_answer_data <= sizeof scratch_->answer) {
+    emulation_context context{config_.emulation, time_ns, c.key, c.requests, state};
     const emulation_turn turn = emulate_request(protocol, context, input + offset,
                                                 input_length - offset, scratch_->answer + answer);
     if (turn.faulty) {
