@@ -16,6 +16,12 @@ STEP_WORDS = {
     "miner_status": "asked the miner for its status",
     "miner_control": "sent the miner a control command",
     "http_request": "sent a whole HTTP request",
+    "adb_connect": "connected to the debug bridge",
+    "adb_shell": "ran a shell command",
+    "adb_push": "pushed a file",
+    "telnet_login": "logged in",
+    "telnet_shell": "ran a command",
+    "telnet_download": "ran a download",
 }
 
 

