@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/counter.hpp"
@@ -127,6 +128,18 @@ struct exposure_total {
   std::vector<uint16_t> rules;    /**< signature rule slots that hit on answered connections */
 };
 
+/** One indicator summed over lcores. */
+struct indicator_total {
+  indicator_kind kind = indicator_kind::url;
+  uint16_t port = 0;          /**< the TCP port it came on */
+  std::string value;          /**< its text ("" for a withheld passphrase) */
+  uint64_t count = 0;         /**< requests that gave it */
+  uint64_t sources = 0;       /**< distinct sources that gave it */
+  uint64_t first_seen_ns = 0;
+  uint64_t last_seen_ns = 0;
+  uint8_t first_source[16] = {}; /**< the first source that gave it (IPv4 mapped) */
+};
+
 /** Everything the lcores counted about direction and conversation, summed. */
 struct conversation_totals {
   bool monitored = false;  /**< monitored prefixes were given */
@@ -140,6 +153,8 @@ struct conversation_totals {
   /** [watched-port index][emulated_step] */
   std::vector<std::array<source_total, emulated_step_count>> steps;
   std::vector<exposure_total> exposure; /**< by host then port */
+  /** What emulated conversations gave away: most sources first (indicator_table.hpp) */
+  std::vector<indicator_total> indicators;
 
   uint64_t scalar(conversation_counter c) const { return scalars[static_cast<size_t>(c)]; }
   /** Fold one lcore's counters in. */

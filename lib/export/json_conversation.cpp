@@ -113,6 +113,28 @@ void write_exposure(json_writer& w, const run_report& r, uint16_t port) {
   w.EndArray();
 }
 
+void write_indicators(json_writer& w, const run_report& r, const indicator_filter& f) {
+  w.Key("indicators");
+  w.StartArray();
+  for (const indicator_total& i : r.traffic.conversation.indicators) {
+    if ((!f.any_kind && i.kind != f.kind) || (f.port != 0 && i.port != f.port) ||
+        i.last_seen_ns < f.since_ns) {
+      continue;
+    }
+    w.StartObject();
+    put_string(w, "kind", name_in(indicator_kind_names, static_cast<size_t>(i.kind)));
+    put_string(w, "value", i.value.c_str());
+    put_uint(w, "port", i.port);
+    put_uint(w, "count", i.count);
+    put_uint(w, "sources", i.sources);
+    put_string(w, "first_seen", format_utc(i.first_seen_ns).c_str());
+    put_string(w, "last_seen", format_utc(i.last_seen_ns).c_str());
+    put_string(w, "first_source", format_address(i.first_source).c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void write_conversation(json_writer& w, const run_report& r, const watched_ports& ports) {
   const conversation_totals& c = r.traffic.conversation;
   w.Key("conversation");
@@ -155,6 +177,7 @@ void write_conversation(json_writer& w, const run_report& r, const watched_ports
   }
   w.EndArray();
   write_exposure(w, r);
+  write_indicators(w, r);
   w.EndObject();
 }
 

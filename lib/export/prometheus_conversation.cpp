@@ -1,6 +1,7 @@
 #include "export/prometheus_conversation.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "export/prometheus_family.hpp"
@@ -99,6 +100,19 @@ void write_conversation_families(std::string& out, const run_report& r,
               [](const source_total& x) { return x.packets; });
   step_family(out, r, ports, counter_family::conversation_step_sources,
               [](const source_total& x) { return x.sources; });
+
+  {
+    std::array<uint64_t, indicator_kind_count> values{};
+    for (const indicator_total& i : c.indicators) {
+      ++values[static_cast<size_t>(i.kind)];
+    }
+    family_writer f(out, counter_family::indicator_values);
+    for (size_t k = 0; k < indicator_kind_count; ++k) {
+      if (values[k] != 0) {
+        f.sample(label("kind", indicator_kind_names[k]), values[k]);
+      }
+    }
+  }
 
   std::map<uint16_t, uint64_t> hosts_by_port;
   for (const exposure_total& e : c.exposure) {

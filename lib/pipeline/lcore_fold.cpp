@@ -261,16 +261,21 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
     if (v.exposure != nullptr) {
       v.exposure->collect(s.conversation.exposure);
     }
+    if (v.indicators != nullptr) {
+      v.indicators->collect(s.conversation.indicators);
+    }
     fold_traffic(*st.block, watched_count, ports, s);
   }
   pick_top_ports(ports, top_k, s);
   fold_fingerprints(lcores, watched_count, top_k, s);
   merge_exposure(s.conversation.exposure);
+  merge_indicators(s.conversation.indicators);
   return s;
 }
 
 lcore_view view_of(const worker& w) {
-  return {&w.stats(), &w.fingerprints(), &w.sources(), &w.uniques(), w.scanner(), &w.exposure()};
+  return {&w.stats(),   &w.fingerprints(), &w.sources(),   &w.uniques(),
+          w.scanner(),  &w.exposure(),     w.indicators()};
 }
 
 }  // namespace scanscope

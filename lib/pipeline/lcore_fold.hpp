@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "converse/exposure_table.hpp"
+#include "converse/indicator_table.hpp"
 #include "pipeline/worker.hpp"
 #include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
@@ -28,6 +29,7 @@ struct lcore_view {
   const unique_set* uniques;             /**< may be null */
   const signature_scanner* scanner;      /**< may be null (no payload rules) */
   const exposure_table* exposure;        /**< may be null */
+  const indicator_table* indicators;     /**< may be null (no --emulate) */
 };
 
 /** What a worker exposes, every pointer set that the worker has. */

@@ -11,6 +11,13 @@ namespace scanscope {
 
 namespace {
 
+// Indicators one RX lcore holds (about 170 bytes each); more are dropped, counted.
+constexpr uint32_t indicator_slots = 4096;
+
+}  // namespace
+
+namespace {
+
 // Aging looks at this many source slots per burst: a table of 256k sources is swept once per
 // 64k bursts (under a second at 5 Mpps), far more often than any sensible idle timeout, while
 // the sweep's cache misses stay below one line per eight packets.
@@ -57,6 +64,9 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
   if (config.respond != nullptr) {
     responder_ = std::make_unique<responder>(*config.respond);
     stats_.conversation.responding = true;
+    if (config.respond->emulation != nullptr && config.respond->emulation->any()) {
+      indicators_ = std::make_unique<indicator_table>(indicator_slots);
+    }
   }
 }
 

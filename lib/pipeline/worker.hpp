@@ -14,6 +14,7 @@
 #include "cluster/cluster_rules.hpp"
 #include "converse/conversation_counters.hpp"
 #include "converse/exposure_table.hpp"
+#include "converse/indicator_table.hpp"
 #include "converse/recent_memory.hpp"
 #include "converse/responder.hpp"
 #include "fingerprint/scan_tool.hpp"
@@ -165,6 +166,8 @@ class worker {
   conversation_counters& conversation() { return stats_.conversation; }
   /** Monitored hosts that answered scanners (taps). */
   const exposure_table& exposure() const { return exposure_; }
+  /** What emulated conversations gave away; null without --emulate. */
+  const indicator_table* indicators() const { return indicators_.get(); }
   /** Answers of the last bursts, for the lcore's loop to transmit and clear. */
   answer_queue& answers() { return answers_; }
   /** The lcore saw no frame for a while (live): count repeats whose wait is over, reset
@@ -357,6 +360,7 @@ class worker {
   recent_memory<opened_memo> opened_{1u << 16};
   bool opened_any_ = false;  /**< a monitored host has opened one: replies are looked for */
   exposure_table exposure_;
+  std::unique_ptr<indicator_table> indicators_;  /**< with --emulate */
 };
 
 }  // namespace scanscope

@@ -217,16 +217,23 @@ void worker::count_emulated(const decoded_packet& p, const frame_ref& f, const p
     count_per_port(uniques_, stats_.conversation.steps[k.port][step], true, k.source_hash,
                    unique_domain::emulated_step, k.port, step);
   }
-  if (!alerts_) {
-    return;
-  }
-  // What the requests gave away goes to the event log, one event each.
+  // What the requests gave away: counted per (kind, port, value), and an event each.
   for (unsigned i = 0; i < e.indicator_count; ++i) {
-    alert_record* a = alerts_->claim();
-    if (a == nullptr) {
-      return;  // counted by the ring
-    }
     const emulated_indicator& indicator = e.indicators[i];
+    if (indicators_) {
+      const uint64_t hash =
+          indicator_table::hash_of(indicator.kind, p.dst_port, indicator.value());
+      const bool new_source =
+          uniques_.insert(set_key(k.source_hash, unique_domain::indicator, hash));
+      if (!indicators_->record(hash, indicator.kind, p.dst_port, indicator.value(),
+                               k.source->key.bytes, f.time_ns, new_source)) {
+        stats_.conversation.add(conversation_counter::emulation_indicators_dropped);
+      }
+    }
+    alert_record* a = alerts_ ? alerts_->claim() : nullptr;
+    if (a == nullptr) {
+      continue;  // no event log, or a full ring (counted by the ring)
+    }
     a->time_ns = f.time_ns;
     std::memcpy(a->source, k.source->key.bytes, sizeof a->source);
     map_address(p.dst_addr, p.l3 == l3_kind::ipv6, a->destination);

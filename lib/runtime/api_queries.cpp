@@ -396,6 +396,39 @@ http_response exposure_query(const std::map<std::string, std::string>& p, const 
       true);
 }
 
+/** /api/v1/indicators?kind=K&port=N&since=T: what emulated conversations gave away. */
+http_response indicators_query(const std::map<std::string, std::string>& p,
+                               const api_context& c) {
+  indicator_filter f;
+  if (p.count("kind")) {
+    f.any_kind = false;
+    if (!named_in(indicator_kind_names, p.at("kind"), f.kind)) {
+      std::string kinds;
+      for (const char* k : indicator_kind_names) {
+        kinds += (kinds.empty() ? "" : ", ") + std::string(k);
+      }
+      return bad("kind '" + p.at("kind") + "' is not one of " + kinds);
+    }
+  }
+  if (p.count("port")) {
+    char* end = nullptr;
+    const unsigned long port = std::strtoul(p.at("port").c_str(), &end, 10);
+    if (p.at("port").empty() || *end != '\0' || port == 0 || port > 65535) {
+      return bad("port '" + p.at("port") + "' is not a TCP port number (1-65535)");
+    }
+    f.port = static_cast<uint16_t>(port);
+  }
+  if (p.count("since")) {
+    uint64_t since = 0;
+    if (!parse_time(p.at("since"), since)) {
+      return bad("since '" + p.at("since") + "' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ");
+    }
+    f.since_ns = since * 1000000000ULL;
+  }
+  return report_json(
+      c, [&](json_writer& w, const run_report& r) { write_indicators(w, r, f); }, true);
+}
+
 /** The rows of series_dimensions: what the series can be grouped by, campaigns are looked for
  *  in and leads change in (the console builds its lists from this). */
 http_response dimensions_query() {
@@ -457,6 +490,9 @@ http_response answer_api(const std::string& target, const api_context& c) {
   }
   if (path == "/api/v1/exposure") {
     return exposure_query(p, c);
+  }
+  if (path == "/api/v1/indicators") {
+    return indicators_query(p, c);
   }
   if (path == "/api/v1/actors") {
     // Every actor over all traffic, then per watched port the actors seen there.

@@ -227,6 +227,7 @@ http_response endpoints::answer(const std::string& target) const {
         "/api/v1/actors            known scanning organisations, overall and per port\n"
         "/api/v1/conversation      direction, responder, two-phase and exposure counts\n"
         "/api/v1/exposure          monitored hosts that answered scanners; port\n"
+        "/api/v1/indicators        what emulated conversations gave away; kind, port, since\n"
         "/api/v1/fingerprints/top  top fingerprint keys per port; port, n\n"
         "/api/v1/sources/top       busiest sources (after an offline run); n\n"
         "/api/v1/sources/ADDRESS   one source from the source store, with its verdict\n"

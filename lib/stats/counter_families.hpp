@@ -155,6 +155,9 @@ namespace scanscope {
   X(conversation_step_sources, gauge, always, \
     "port protocol name step", "conversation.ports.*.steps.*.sources", \
     "Distinct sources that reached each step of an emulated protocol, by port.") \
+  X(indicator_values, gauge, always, "kind", "conversation.indicators.*.kind", \
+    "Distinct indicators emulated conversations gave away (recipient addresses, URLs, " \
+    "file hashes, commands, ...), by kind; GET /api/v1/indicators lists them.") \
   X(exposed_hosts, gauge, always, "port protocol", "conversation.exposure.*.port", \
     "Monitored hosts that answered a scanner's SYN with a SYN-ACK, by TCP port.") \
   X(exposure_sources, gauge, always, "host port protocol", "conversation.exposure.*.sources", \

@@ -249,12 +249,58 @@ def check_narrative(source_dir, report_path, failures):
         failures.append(f"print-report.py does not say {want!r}: {r.stdout[-800:]}")
 
 
+def api(query):
+    r = in_ns(SENSOR, "curl", "-s", "-m", "5", "-w", "\n%{http_code}",
+              f"http://127.0.0.1:{SENSOR_HTTP}/api/v1/{query}", check=False,
+              capture_output=True, text=True, timeout=20)
+    body, _, code = r.stdout.rpartition("\n")
+    return int(code or 0), body
+
+
+def check_api(failures):
+    """An analyst asks for the addresses transactions went to, and for the file hashes."""
+    code, body = api("indicators?kind=eth_recipient")
+    got = json.loads(body)["indicators"] if code == 200 else body
+    if code != 200 or [(i["value"], i["port"], i["count"], i["sources"], i["first_source"])
+                       for i in got] != [(THIEF, 8545, 1, 1, SCANNER)]:
+        failures.append(f"/api/v1/indicators?kind=eth_recipient: {code} {got}")
+    code, body = api("indicators?kind=file_sha256&port=5555&since=2020-01-01T00:00:00Z")
+    digest = hashlib.sha256(PUSHED).hexdigest()
+    if code != 200 or [i["value"] for i in json.loads(body)["indicators"]] != [digest]:
+        failures.append(f"/api/v1/indicators?kind=file_sha256: {code} {body[:300]}")
+    code, body = api("indicators?since=2099-01-01T00:00:00Z")
+    if code != 200 or json.loads(body)["indicators"] != []:
+        failures.append(f"/api/v1/indicators?since=2099: {code} {body[:300]}")
+    for bad in ("indicators?kind=wallet", "indicators?port=0", "indicators?since=yesterday"):
+        code, body = api(bad)
+        if code != 400:
+            failures.append(f"/api/v1/{bad}: {code}, not 400")
+
+
 def check_metrics(metrics, failures):
-    want = 'scanscope_conversation_step_sources{port="8545",protocol="tcp",name="",step="eth_send"} 1'
+    want = 'scanscope_conversation_step_sources{port="8545",...,step="eth_send"} 1'
     samples = [line for line in metrics.splitlines() if "step=\"eth_send\"" in line]
     if not any(line.startswith("scanscope_conversation_step_sources") and line.endswith(" 1")
                for line in samples):
         failures.append(f"/metrics lacks {want}: {samples}")
+    # One recipient address, one etherbase, one pushed file: distinct values by kind.
+    for kind in ("eth_recipient", "eth_etherbase", "file_sha256", "credential"):
+        if f'scanscope_indicator_values{{kind="{kind}"}} 1' not in metrics:
+            failures.append(f"/metrics: no indicator_values of {kind} at 1")
+
+
+def check_report_indicators(report, failures):
+    """The report's indicators: each the clients gave, with its count and sources."""
+    got = {(i["kind"], i["port"], i["value"]): (i["count"], i["sources"])
+           for i in report["conversation"]["indicators"]}
+    want = {("eth_recipient", 8545, THIEF): (1, 1), ("eth_etherbase", 8545, THIEF): (1, 1),
+            ("eth_sender", 8545, VICTIM): (1, 1), ("eth_passphrase", 8545, ""): (3, 1),
+            ("url", 52869, DOWNLOAD): (1, 1),
+            ("file_sha256", 5555, hashlib.sha256(PUSHED).hexdigest()): (1, 1),
+            ("credential", 23, ":".join(TELNET_LOGIN)): (1, 1)}
+    wrong = {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
+    if wrong:
+        failures.append(f"report indicators (got, want): {wrong}")
 
 
 def check_events(path, failures):
@@ -313,11 +359,14 @@ def main():
                 return skip_status()
             proc, paths = start_sensor(scanscope, source_dir, tmp)
             got = clients(source_dir, tmp)
+            time.sleep(1.5)  # the stats loop's next pass publishes what the clients did
             r = in_ns(SENSOR, "curl", "-s", "-m", "5", f"http://127.0.0.1:{SENSOR_HTTP}/metrics",
                       check=False, capture_output=True, text=True, timeout=20)
+            check_api(failures)
             report = stop_sensor(proc, paths)
             check_clients(got, failures)
             check_report(report, failures)
+            check_report_indicators(report, failures)
             check_narrative(source_dir, paths["report.json"], failures)
             check_metrics(r.stdout, failures)
             check_events(paths["events.json"], failures)
