@@ -153,7 +153,10 @@ void note_urls(std::string_view text, emulation_turn& turn) {
     while (end < text.size() && !ends_url(text[end])) {
       ++end;
     }
-    if (end > found + scheme_length) {
+    // An attribute's value (xmlns="http://schemas.xmlsoap.org/...") names a schema, not a
+    // download: every SOAP exploit carries two.
+    const bool attribute = found >= 2 && text[found - 1] == '"' && text[found - 2] == '=';
+    if (end > found + scheme_length && !attribute) {
       turn.add_indicator(indicator_kind::url, text.substr(found, end - found));
     }
     at = end;

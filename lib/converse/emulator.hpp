@@ -66,7 +66,8 @@ emulation_turn emulate_request(emulated_protocol protocol, const emulation_conte
 emulation_turn greet(emulated_protocol protocol, const emulation_context& context,
                      uint8_t* answer);
 
-/** The URLs (http, https, ftp, tftp) in `text`, each an indicator of the turn. */
+/** The URLs (http, https, ftp, tftp) in `text`, each an indicator of the turn; not those that
+ *  are an attribute's value (XML namespaces). */
 void note_urls(std::string_view text, emulation_turn& turn);
 
 }  // namespace scanscope

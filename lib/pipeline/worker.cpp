@@ -67,6 +67,10 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
     if (config.respond->emulation != nullptr && config.respond->emulation->any()) {
       indicators_ = std::make_unique<indicator_table>(indicator_slots);
     }
+  } else if (config.observe != nullptr && config.observe->any()) {
+    observe_ = config.observe;
+    observation_ = std::make_unique<observation>();
+    indicators_ = std::make_unique<indicator_table>(indicator_slots);
   }
 }
 
@@ -308,6 +312,9 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   }
   if (scanner_) {
     scan_payload(p, f, k);
+  }
+  if (observe_ != nullptr && p.l4 == l4_kind::tcp && p.payload_length != 0) {
+    observe_payload(p, f, k);
   }
   if (monitored_ != nullptr && p.l4 == l4_kind::tcp) {
     converse(p, f, k, new_combination);

@@ -88,6 +88,9 @@ struct worker_config {
   const prefix_set* monitored = nullptr;
   /** The responder's settings; null: never answer (offline runs, taps). */
   const responder_config* respond = nullptr;
+  /** Without a responder: the requests --emulate's protocols would read on their ports are
+   *  read from what passes (taps, captures), a segment at a time, never answered. */
+  const emulation_plan* observe = nullptr;
   uint32_t exposure_slots = 4096; /**< (monitored host, port) pairs in the exposure view */
   /** Longest a source's repeats wait before they are counted (repeat_tally.hpp): the lag of
    *  every packet count behind the traffic, in packet time. */
@@ -271,6 +274,8 @@ class worker {
   /** The steps an emulated conversation's requests reached, and what they gave away. */
   void count_emulated(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                       const conversation_event& e);
+  /** Read a passing request as its emulated protocol would (no answer), and count it. */
+  void observe_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k);
 
   /** A signature hit of the burst, counted once the burst's scans are done. */
   struct pending_hit {
@@ -361,6 +366,14 @@ class worker {
   bool opened_any_ = false;  /**< a monitored host has opened one: replies are looked for */
   exposure_table exposure_;
   std::unique_ptr<indicator_table> indicators_;  /**< with --emulate */
+  const emulation_plan* observe_ = nullptr;
+  /** What observe_payload() reads into: the answers it throws away, what it finds. */
+  struct observation {
+    uint8_t answer[max_answer_data];
+    uint8_t state[max_state_bytes];
+    emulated_indicator indicators[16];
+  };
+  std::unique_ptr<observation> observation_;
 };
 
 }  // namespace scanscope

