@@ -130,7 +130,9 @@ void emulation_turn::add_indicator(indicator_kind kind, std::string_view text) {
   emulated_indicator& i = indicators[indicator_count++];
   i.kind = kind;
   i.length = static_cast<uint8_t>(std::min(text.size(), emulated_indicator::max_text));
-  std::memcpy(i.text, text.data(), i.length);
+  if (i.length != 0) {  // an empty text may have no bytes at all (a withheld passphrase)
+    std::memcpy(i.text, text.data(), i.length);
+  }
 }
 
 void note_urls(std::string_view text, emulation_turn& turn) {

@@ -12,7 +12,7 @@ indicator_table::indicator_table(uint32_t slots) : slots_(slots), mask_(slots - 
 
 uint64_t indicator_table::hash_of(indicator_kind kind, uint16_t port, std::string_view value) {
   static constexpr uint64_t key[2] = {0x696e646963ULL, 0x61746f72ULL};
-  uint64_t h = siphash24(key, value.data(), value.size());
+  uint64_t h = value.empty() ? 0 : siphash24(key, value.data(), value.size());
   return h ^ (uint64_t{static_cast<uint8_t>(kind)} << 56) ^ (uint64_t{port} << 32);
 }
 
@@ -25,7 +25,7 @@ bool indicator_table::record(uint64_t hash, indicator_kind kind, uint16_t port,
     entry& e = slots_[(hash + i) & mask_];
     const uint64_t k = e.key.load(std::memory_order_relaxed);
     if (k == key && e.kind == kind && e.port == port && e.length == length &&
-        std::memcmp(e.text, value.data(), length) == 0) {
+        (length == 0 || std::memcmp(e.text, value.data(), length) == 0)) {
       e.count.add();
       if (new_source) {
         e.sources.add();
@@ -37,7 +37,9 @@ bool indicator_table::record(uint64_t hash, indicator_kind kind, uint16_t port,
       e.kind = kind;
       e.port = port;
       e.length = static_cast<uint8_t>(length);
-      std::memcpy(e.text, value.data(), length);
+      if (length != 0) {
+        std::memcpy(e.text, value.data(), length);
+      }
       std::memcpy(e.first_source, source16, 16);
       e.count.add();
       e.sources.add();

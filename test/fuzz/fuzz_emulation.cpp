@@ -1,5 +1,5 @@
 // libFuzzer target: any bytes as what a client sends on an emulated connection, for each
-// protocol (the first byte picks it): the requests are read and answered one after another, as
+// protocol (the first byte picks it: ethereum, claymore, http, adb, telnet): the requests are read and answered one after another, as
 // the responder does, and every answer must fit its bound.
 #include <cstddef>
 #include <cstdint>
@@ -26,9 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The client's bytes in a buffer of their own size, so an over-read is caught.
   std::vector<uint8_t> sent(data + 1, data + size);
   std::vector<uint8_t> answer(max_answer_data);
+  std::vector<uint8_t> state(max_state_bytes, 0);  // ADB's and telnet's, for the whole input
+  if (speaks_first(protocol)) {
+    greet(protocol, {&plan, 0, 42, 0, state.data()}, answer.data());
+  }
   size_t offset = 0;
   for (uint32_t request = 0; offset < sent.size(); ++request) {
-    const emulation_context context{&plan, 1700000000ULL * 1000000000ULL, 42, request};
+    const emulation_context context{&plan, 1700000000ULL * 1000000000ULL, 42, request,
+                                    state.data()};
     const emulation_turn turn = emulate_request(protocol, context, sent.data() + offset,
                                                 sent.size() - offset, answer.data());
     if (turn.answer_length > max_answer_data || turn.consumed > sent.size() - offset ||
