@@ -3,7 +3,7 @@
  * @file
  * The connections an emulated protocol keeps talking on, one table per RX lcore. Only a
  * connection whose handshake the SYN cookie proved and that then sent data gets an entry, so a
- * spoofed flood never reaches it. Bounded every way: a fixed number of slots (4-way sets), a
+ * spoofed flood never reaches it. Bounded every way: a fixed number of slots (8-way sets), a
  * cap per source (sources hashed into 65,536 counters), a few request buffers shared by the
  * connections whose request is still arriving, and the idle timeout (an entry silent that long
  * is free again; its RST is the waiting table's).
@@ -37,7 +37,7 @@ struct emulated_conversation {
 class conversation_table {
  public:
   /**
-   * @param slots      connections held (a power of two, at least 4)
+   * @param slots      connections held (a power of two, at least 8)
    * @param buffers    partial requests held at once (each max_request_bytes)
    * @param states     protocol states held at once (each max_state_bytes: ADB, telnet)
    * @param per_source connections one source may hold
