@@ -69,7 +69,7 @@ emulation_turn answer_claymore(const emulation_context& context, const uint8_t* 
   rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof pool);
   rapidjson::Document d(&allocator);
   rapidjson::MemoryStream in(reinterpret_cast<const char*>(data + start), length - start);
-  d.ParseStream<rapidjson::kParseStopWhenDoneFlag>(in);
+  d.ParseStream<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag>(in);
   if (d.HasParseError()) {
     // Input that ran out mid-object is a request still arriving.
     if (d.GetErrorOffset() >= length - start && length < max_request_bytes) {

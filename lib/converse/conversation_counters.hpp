@@ -58,6 +58,9 @@ namespace scanscope {
                             "(answered with a duplicate ACK)")                                    \
   X(emulation_retransmissions, "segments of emulated conversations already taken (ACKed "      \
                                "again)")                                                          \
+  X(emulation_deferred, "requests left for the client to send again: the burst's answer "      \
+                        "queue had no room for their answers")                                   \
+  X(emulation_resets, "emulated conversations the client reset, or replaced with a new SYN")    \
   X(emulation_buffers_full, "partial requests closed: no request buffer was free")             \
   X(emulation_states_full, "ADB or telnet conversations closed: no state block was free")     \
   X(emulation_indicators_dropped, "indicators beyond a request's bound, or a full ring")

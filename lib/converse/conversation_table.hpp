@@ -31,7 +31,8 @@ struct emulated_conversation {
   uint16_t requests = 0;   /**< requests answered */
   uint16_t state = 0;      /**< 1 + the state block of a protocol that keeps one; 0: none */
   uint8_t protocol = 0;    /**< emulated_protocol */
-  bool closing = false;    /**< our FIN is sent: the client's ACK or FIN ends it */
+  bool closing = false;    /**< our FIN is sent */
+  bool their_fin = false;  /**< the client's FIN is taken (their_next counts it) */
 };
 
 class conversation_table {

@@ -130,8 +130,11 @@ void emulation_turn::add_indicator(indicator_kind kind, std::string_view text) {
   emulated_indicator& i = indicators[indicator_count++];
   i.kind = kind;
   i.length = static_cast<uint8_t>(std::min(text.size(), emulated_indicator::max_text));
-  if (i.length != 0) {  // an empty text may have no bytes at all (a withheld passphrase)
-    std::memcpy(i.text, text.data(), i.length);
+  // Printable ASCII only, every other byte as '.' (as the event log writes payloads): the
+  // text goes into JSON, events and the console as it is.
+  for (size_t k = 0; k < i.length; ++k) {
+    const auto c = static_cast<unsigned char>(text[k]);
+    i.text[k] = c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '.';
   }
 }
 

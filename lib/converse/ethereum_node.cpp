@@ -336,7 +336,8 @@ void answer_ethereum_rpc(std::string_view body, const emulation_context& context
   char pool[6 * max_request_bytes];
   rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof pool);
   rapidjson::Document d(&allocator);
-  d.Parse(body.data(), body.size());
+  // Iterative: a body of nested brackets must not recurse on the lcore's stack.
+  d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   json_writer w(out);
   if (d.HasParseError()) {
     turn.fail(conversation_counter::emulation_malformed_json);

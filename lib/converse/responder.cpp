@@ -84,7 +84,11 @@ conversation_event responder::handle(const uint8_t* frame, const decoded_packet&
   // Never answer a RST (that is how loops between two responders start) or a SYN-ACK
   // (backscatter of someone else's spoofed SYN).
   const uint8_t flags = p.tcp_flags;
+  emulated_protocol protocol{};
   if (flags & tcp_flag::rst) {
+    if (emulates(p.dst_port, protocol)) {
+      drop_conversation(p, time_ns, true, counts);  // never answered, but its entry ends
+    }
     return {};
   }
   if ((flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn) {
@@ -102,6 +106,10 @@ conversation_event responder::answer_syn(const uint8_t* frame, const decoded_pac
   if (!config_.ports.test(p.dst_port)) {
     counts.add(conversation_counter::responder_refused_port);
     return {};
+  }
+  emulated_protocol protocol{};
+  if (emulates(p.dst_port, protocol)) {
+    drop_conversation(p, time_ns, false, counts);  // a new connection on the same tuple
   }
   const bool v6 = p.l3 == l3_kind::ipv6;
   // The parser's own address form: an IPv4 source is one mask and compare per IPv4 prefix.

@@ -120,6 +120,13 @@ class responder {
   conversation_event continue_conversation(emulated_conversation& c, const uint8_t* frame,
                                            const decoded_packet& p, uint64_t time_ns,
                                            answer_queue& out, conversation_counters& counts);
+  /** A segment after our FIN: the closing handshake. */
+  conversation_event close_conversation(emulated_conversation& c, const uint8_t* frame,
+                                        const decoded_packet& p, answer_queue& out,
+                                        conversation_counters& counts);
+  /** A client's RST, or a new SYN on the tuple: its conversation, if any, ends. */
+  void drop_conversation(const decoded_packet& p, uint64_t time_ns, bool rst,
+                         conversation_counters& counts);
   /** Run the requests in what the client sent; the answers' bytes, or close on a fault. */
   size_t take_requests(emulated_conversation& c, const uint8_t* data, size_t length,
                        uint64_t time_ns, bool& close, conversation_counters& counts);

@@ -12,8 +12,15 @@ namespace scanscope {
 namespace {
 
 // Past these a conversation is closed (counted): a scanner's dialogue is a handful of requests.
+// ADB pushes files (a miner's binary is megabytes, in 4 KiB messages each acknowledged).
 constexpr uint16_t max_requests = 64;
 constexpr uint32_t max_bytes = 64 * 1024;
+constexpr uint16_t max_adb_requests = 8192;
+constexpr uint32_t max_adb_bytes = 16 * 1024 * 1024;
+// The most segments one client segment's answers take (the scratch's room at 1,400 bytes
+// each): a burst whose queue has less room leaves the segment for the client to send again.
+constexpr unsigned max_answer_segments =
+    (4 * max_answer_data + max_segment_data - 1) / max_segment_data + 1;
 
 bool seq_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
 
@@ -64,26 +71,16 @@ conversation_event responder::continue_conversation(emulated_conversation& c,
   scratch_->steps = 0;
   const conversation_event event{conversation_step::payload, c.tag};
   if (c.closing) {
-    // Our FIN is out: the client's ACK of it ends the conversation, its FIN gets an ACK, and
-    // anything more a RST.
-    answer_segment a;
-    a.seq = c.our_next;
-    a.ack = p.seq + length + (fin ? 1 : 0);
-    a.window = config_.window;
-    if (length == 0 && !fin) {
-      waiting_.forget(c.key);
-      conversations_->close(c);
-      return {};
-    }
-    a.flags = length == 0 ? tcp_flag::ack : tcp_flag::rst | tcp_flag::ack;
-    queue(frame, p, a, out, counts);
-    counts.add(conversation_counter::responder_closing_answers);
-    waiting_.forget(c.key);
-    conversations_->close(c);
-    return {length != 0 ? conversation_step::payload : conversation_step::closing, c.tag};
+    return close_conversation(c, frame, p, out, counts);
   }
   if (length == 0 && !fin) {
     return {};  // the client's ACK of our answer
+  }
+  if (answer_queue::capacity - out.count < max_answer_segments) {
+    // No room for the answers in this burst: not taken, not acknowledged; the client sends
+    // it again.
+    counts.add(conversation_counter::emulation_deferred);
+    return {};
   }
   if (p.seq != c.their_next) {
     // Already taken (the client missed our ACK) or ahead of a gap: say again what we have.
@@ -99,11 +96,14 @@ conversation_event responder::continue_conversation(emulated_conversation& c,
   }
   counts.add(conversation_counter::responder_payload_segments);
   c.their_next = p.seq + length + (fin ? 1 : 0);
+  c.their_fin = fin;
   c.bytes += length;
   bool close = fin;
   const size_t answer =
       take_requests(c, frame + p.payload_offset, length, time_ns, close, counts);
-  if (c.requests >= max_requests || c.bytes >= max_bytes) {
+  const bool adb = c.protocol == static_cast<uint8_t>(emulated_protocol::adb);
+  if (c.requests >= (adb ? max_adb_requests : max_requests) ||
+      c.bytes >= (adb ? max_adb_bytes : max_bytes)) {
     counts.add(conversation_counter::emulation_request_cap);
     close = true;
   }
@@ -121,6 +121,60 @@ conversation_event responder::continue_conversation(emulated_conversation& c,
   e.indicators = scratch_->indicators;
   e.indicator_count = scratch_->indicator_count;
   return e;
+}
+
+void responder::drop_conversation(const decoded_packet& p, uint64_t time_ns, bool rst,
+                                  conversation_counters& counts) {
+  const uint64_t key = tuple_key(tuple_of(p));
+  emulated_conversation* c = conversations_->find(key, time_ns);
+  // A RST counts when it is where the client's data would go next (RFC 5961's exact match).
+  if (c == nullptr || (rst && p.seq != c->their_next)) {
+    return;
+  }
+  counts.add(conversation_counter::emulation_resets);
+  waiting_.forget(key);
+  conversations_->close(*c);
+}
+
+conversation_event responder::close_conversation(emulated_conversation& c,
+                                                 const uint8_t* frame, const decoded_packet& p,
+                                                 answer_queue& out,
+                                                 conversation_counters& counts) {
+  // Our FIN is out (our_next counts it). The conversation ends when both FINs are acknowledged:
+  // the client's ACK of ours after its own FIN, or its FIN after our FIN was acknowledged.
+  const bool fin = (p.tcp_flags & tcp_flag::fin) != 0;
+  const uint32_t length = p.payload_length;
+  answer_segment a;
+  a.seq = c.our_next;
+  a.window = config_.window;
+  if (length != 0) {
+    // Data after our FIN: refused.
+    a.flags = tcp_flag::rst | tcp_flag::ack;
+    a.ack = p.seq + length + (fin ? 1 : 0);
+    queue(frame, p, a, out, counts);
+    counts.add(conversation_counter::responder_closing_answers);
+    waiting_.forget(c.key);
+    conversations_->close(c);
+    return {conversation_step::payload, c.tag};
+  }
+  if (fin) {
+    // The client's FIN (or its FIN again): acknowledged; after it nothing is left to wait for.
+    if (!c.their_fin) {
+      c.their_next = p.seq + 1;
+    }
+    a.flags = tcp_flag::ack;
+    a.ack = c.their_next;
+    queue(frame, p, a, out, counts);
+    counts.add(conversation_counter::responder_closing_answers);
+    waiting_.forget(c.key);
+    conversations_->close(c);
+    return {conversation_step::closing, c.tag};
+  }
+  if (c.their_fin && p.ack == c.our_next) {
+    waiting_.forget(c.key);  // the last ACK: both sides closed
+    conversations_->close(c);
+  }
+  return {};  // an ACK of our data or FIN: the client's FIN is still to come
 }
 
 size_t responder::take_requests(emulated_conversation& c, const uint8_t* data, size_t length,

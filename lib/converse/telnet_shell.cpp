@@ -27,6 +27,7 @@ enum class phase : uint8_t { user, password, shell };
 /** What the conversation's state block holds. */
 struct telnet_state {
   phase at;
+  bool after_cr;  /**< the last line ended with a CR the segment ended on: its LF may follow */
   uint8_t user_length;
   char user[max_user];
 };
@@ -50,6 +51,13 @@ emulation_turn answer_telnet(const emulation_context& context, const uint8_t* da
                              size_t length, uint8_t* answer) {
   emulation_turn turn;
   auto& state = *reinterpret_cast<telnet_state*>(context.state);
+  if (state.after_cr && length != 0 && (data[0] == '\n' || data[0] == '\0')) {
+    // The rest of the last line's end, come in a segment of its own.
+    state.after_cr = false;
+    turn.consumed = 1;
+    return turn;
+  }
+  state.after_cr = false;
   // The line, without IAC sequences, up to its end: "\r\n", "\r\0" or "\n".
   char line[max_line];
   size_t n = 0;
@@ -82,6 +90,8 @@ emulation_turn answer_telnet(const emulation_context& context, const uint8_t* da
     if (c == '\n' || c == '\r') {
       if (c == '\r' && at < length && (data[at] == '\n' || data[at] == '\0')) {
         ++at;
+      } else if (c == '\r' && at == length) {
+        state.after_cr = true;
       }
       whole = true;
       break;
@@ -106,6 +116,10 @@ emulation_turn answer_telnet(const emulation_context& context, const uint8_t* da
   const std::string_view text(line, n);
   switch (state.at) {
     case phase::user:
+      if (n == 0) {
+        put(login_prompt.substr(2), answer, turn);  // an empty name: asked again
+        return turn;
+      }
       state.user_length = static_cast<uint8_t>(std::min(n, max_user));
       std::memcpy(state.user, line, state.user_length);
       state.at = phase::password;

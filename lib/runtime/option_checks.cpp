@@ -44,6 +44,15 @@ option_error check_option_values(const app_options& o) {
       return e;
     }
   }
+  // An emulated answer's segment carries up to max_segment_data bytes: its mbuf must hold the
+  // whole frame after the headroom.
+  if (o.conversation.respond && o.conversation.emulation.any() &&
+      o.mbuf_size < 128 + max_answer_frame_bytes) {
+    return {"mbuf-size", "option 'mbuf-size' must be at least " +
+                             std::to_string(128 + max_answer_frame_bytes) +
+                             " with 'emulate': an answer's segment carries up to " +
+                             std::to_string(max_segment_data) + " bytes"};
+  }
   if ((o.ring_size & (o.ring_size - 1)) != 0) {
     return {"ring-size",
             "option 'ring-size' must be a power of two, got " + std::to_string(o.ring_size)};

@@ -37,6 +37,11 @@ void transmit_answers(rx_task& t) {
   }
   for (unsigned i = 0; i < n; ++i) {
     char* room = rte_pktmbuf_append(out[i], q.lengths[i]);
+    if (room == nullptr) {  // never with the checked --mbuf-size; counted all the same
+      rte_pktmbuf_free_bulk(out, n);
+      c.add(conversation_counter::responder_answers_not_sent, n);
+      return;
+    }
     rte_memcpy(room, q.frames[i], q.lengths[i]);
   }
   const uint16_t sent = rte_eth_tx_burst(t.queue.port_id, t.queue.queue, out,

@@ -185,6 +185,22 @@ def check_readable(base, month):
         failures.append(f"the excerpt does not start with the request line: {signatures!r}")
 
 
+def check_second_stages(base, rendered):
+    """The steps and indicators of 8545 (read with --emulate all) as the API gives them: the
+    scenario's thieves sent transactions to one address, and the page says so."""
+    thief = "0x9e4b1d2c3a4f5e6d7c8b9a0f1e2d3c4b5a697887"
+    found = json.loads(get(base + "/api/v1/indicators?port=8545&kind=eth_recipient")[2])
+    rows = [i for i in found["indicators"] if i["value"] == thief]
+    indicators = rendered.text.get("indicators", "")
+    if not rows or f"eth_recipient{thief}{rows[0]['count']}{rows[0]['sources']}" not in indicators:
+        failures.append(f"the indicator rows do not show {thief} as the API does ({rows}): "
+                        f"{indicators[:400]!r}")
+    steps = rendered.text.get("steps", "")
+    for step in ("eth_recon", "eth_unlock", "eth_send"):
+        if step not in steps:
+            failures.append(f"the steps table lacks {step}: {steps!r}")
+
+
 def main():
     scanscope, gen, source_dir = sys.argv[1:4]
     config = os.path.join(source_dir, "config", "scanscope.conf")
@@ -202,7 +218,8 @@ def main():
         hostile_capture(hostile)
         server, base = serve_offline(scanscope, config, [hostile, december],
                                      os.path.join(tmp, "serve.log"),
-                                     ["-q", "--source-store", os.path.join(tmp, "sources.db")])
+                                     ["-q", "--source-store", os.path.join(tmp, "sources.db"),
+                                      "--emulate", "all"])
         try:
             if base is None:
                 failures.append("scanscope never named the port it serves on")
@@ -257,6 +274,7 @@ def main():
             check("scripts in the rendered page", rendered.scripts, ["/ui/chart.js", "/ui/app.js"])
             check("images in the rendered page", rendered.images, [])
             check_readable(base, rendered)
+            check_second_stages(base, rendered)
             if "8545" not in rendered.text.get("status", ""):
                 failures.append(f"status line: {rendered.text.get('status')!r}")
 

@@ -456,3 +456,25 @@ TEST_CASE("the telnet device prompts, logs in and takes commands without echoing
   x = telnet.ask("exit\r\n");
   CHECK(x.turn.close);
 }
+
+TEST_CASE("telnet takes a line end split over segments, and asks again for an empty name",
+          "[emulation]") {
+  stateful telnet(emulated_protocol::telnet);
+  exchange x = telnet.ask("\r\n");
+  CHECK(x.answer == "login: ");
+  x = telnet.ask("root\r");
+  CHECK(x.answer == "Password: ");
+  x = telnet.ask("\n");  // the rest of the line end: not an empty password
+  CHECK(x.turn.consumed == 1);
+  CHECK(x.answer.empty());
+  x = telnet.ask("admin\r\n");
+  REQUIRE(x.turn.indicator_count == 1);
+  CHECK(x.turn.indicators[0].value() == "root:admin");
+}
+
+TEST_CASE("indicator text is printable ASCII", "[emulation]") {
+  emulation_turn turn;
+  turn.add_indicator(indicator_kind::credential, std::string("ro\0ot:\xff\x1b[31m", 12));
+  REQUIRE(turn.indicator_count == 1);
+  CHECK(turn.indicators[0].value() == "ro.ot:..[31m");
+}

@@ -553,3 +553,61 @@ TEST_CASE("emulated conversations are bounded per source and in all", "[responde
        t0 + 30 * second);
   CHECK(bed.count(conversation_counter::emulation_conversations) == 4);
 }
+
+TEST_CASE("an emulated conversation the server closes waits for the client's FIN; a RST ends it",
+          "[responder][emulation]") {
+  responder_bed bed;
+  emulation_plan plan;
+  REQUIRE(plan_emulation("ethereum", {}, plan).empty());
+  bed.config.emulation = &plan;
+  bed.config.conversation_slots = 64;
+  bed.config.source_conversations = 1;  // so a leaked entry would refuse the next connection
+  responder r(bed.config);
+  const std::string body = R"({"id":1,"method":"net_version"})";
+  const std::string request = "POST / HTTP/1.0\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  uint32_t isn = handshake(r, bed, 43000);
+  feed(r, bed, segment(scanner, darknet, data_from(43000, 1001, isn + 1), bytes_of(request)),
+       t0 + second);
+  REQUIRE(bed.out.count == 1);
+  decoded_packet answer;
+  const std::string reply = data_of(bed.out, 0, answer);
+  CHECK(answer.tcp_flags == (0x10 | 0x08 | 0x01));  // HTTP/1.0: the answer carries our FIN
+  const uint32_t our_end = isn + 1 + static_cast<uint32_t>(reply.size()) + 1;
+  const uint32_t their_end = 1001 + static_cast<uint32_t>(request.size());
+  // The client's ACK of our data and FIN: the conversation waits for its FIN.
+  tcp_fields ack = data_from(43000, their_end, our_end);
+  ack.flags = 0x10;
+  bed.out.clear();
+  CHECK(feed(r, bed, segment(scanner, darknet, ack), t0 + second).step ==
+        conversation_step::none);
+  CHECK(bed.out.count == 0);
+  tcp_fields fin = ack;
+  fin.flags = 0x11;
+  CHECK(feed(r, bed, segment(scanner, darknet, fin), t0 + second).step ==
+        conversation_step::closing);
+  REQUIRE(bed.out.count == 1);
+  parse_frame(bed.out.frames[0], bed.out.lengths[0], answer);
+  CHECK(answer.tcp_flags == 0x10);
+  CHECK(answer.ack == their_end + 1);
+  CHECK(answer.seq == our_end);
+  CHECK(bed.count(conversation_counter::responder_unknown_acks) == 0);
+
+  // The source's one conversation slot is free again; its next conversation ends with a RST.
+  isn = handshake(r, bed, 43001);
+  feed(r, bed, segment(scanner, darknet, data_from(43001, 1001, isn + 1), bytes_of(rpc_post(body))),
+       t0 + 2 * second);
+  CHECK(bed.count(conversation_counter::emulation_conversations) == 2);
+  tcp_fields rst = data_from(43001, 1001 + static_cast<uint32_t>(rpc_post(body).size()), 0);
+  rst.flags = 0x04;
+  bed.out.clear();
+  feed(r, bed, segment(scanner, darknet, rst), t0 + 2 * second);
+  CHECK(bed.out.count == 0);  // never answered
+  CHECK(bed.count(conversation_counter::emulation_resets) == 1);
+  // ... and a third finds the slot free.
+  isn = handshake(r, bed, 43002);
+  feed(r, bed, segment(scanner, darknet, data_from(43002, 1001, isn + 1), bytes_of(rpc_post(body))),
+       t0 + 3 * second);
+  CHECK(bed.count(conversation_counter::emulation_conversations) == 3);
+  CHECK(bed.count(conversation_counter::emulation_source_cap) == 0);
+}

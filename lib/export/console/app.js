@@ -315,6 +315,15 @@ async function render() {
     s.name, s.category, s.hits, s.sources,
     { text: rules[s.name] && rules[s.name].excerpt ? rules[s.name].excerpt : "", cls: "bytes" }]));
 
+  // The steps and indicators of --emulate (empty without it); the values are the clients'
+  // bytes, so they go into the page as text only (el() sets textContent).
+  const talked = ((report.conversation || {}).ports || []).find((p) => p.port === port.port);
+  fillRows("steps", ((talked || {}).steps || []).map((s) => [s.step, s.packets, s.sources]));
+  const given = await getJson("/api/v1/indicators?port=" + port.port);
+  fillRows("indicators", given.indicators.slice(0, 20).map((i) => [
+    i.kind, { text: i.value || "(withheld)", cls: "bytes" }, i.count, i.sources,
+    hour(i.first_seen), hour(i.last_seen), i.first_source]));
+
   try {
     const fingerprints = await getJson("/api/v1/fingerprints/top?n=10&port=" + port.port);
     fillRows("fingerprints", fingerprints.map((f) => [{ text: f.key, cls: "bytes" }, f.packets, f.sources]));
