@@ -178,15 +178,7 @@ conversation_event responder::answer_segment_after_syn(const uint8_t* frame,
         return {conversation_step::handshake, tag};
       }
       // Its RST, should it stay silent: our next sequence number, acknowledging nothing new.
-      answer_segment rst;
-      rst.flags = tcp_flag::rst | tcp_flag::ack;
-      rst.seq = p.ack;
-      rst.ack = p.seq;
-      uint8_t frame_out[max_answer_bytes];
-      const size_t n = build_answer(frame, p, rst, frame_out);
-      if (n != 0 && waiting_.add(key, time_ns, frame_out, n)) {
-        counts.add(conversation_counter::responder_timeouts_forgotten);
-      }
+      arm_timeout(key, p.ack, p.seq, frame, p, time_ns, counts);
       return {conversation_step::handshake, tag};
     }
     return {};  // the client's ACK of our FIN: done
@@ -219,6 +211,20 @@ conversation_event responder::answer_segment_after_syn(const uint8_t* frame,
     return {conversation_step::payload, tag};
   }
   return {conversation_step::closing, tag};
+}
+
+void responder::arm_timeout(uint64_t key, uint32_t seq, uint32_t ack, const uint8_t* frame,
+                            const decoded_packet& p, uint64_t time_ns,
+                            conversation_counters& counts) {
+  answer_segment rst;
+  rst.flags = tcp_flag::rst | tcp_flag::ack;
+  rst.seq = seq;
+  rst.ack = ack;
+  uint8_t frame_out[max_answer_bytes];
+  const size_t n = build_answer(frame, p, rst, frame_out);
+  if (n != 0 && waiting_.add(key, time_ns, frame_out, n)) {
+    counts.add(conversation_counter::responder_timeouts_forgotten);
+  }
 }
 
 void responder::queue(const uint8_t* frame, const decoded_packet& p, const answer_segment& a,

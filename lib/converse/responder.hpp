@@ -133,9 +133,10 @@ class responder {
   /** Our answer bytes as segments, the last with FIN when `fin`. */
   void send_answer(emulated_conversation& c, const uint8_t* frame, const decoded_packet& p,
                    size_t length, bool fin, answer_queue& out, conversation_counters& counts);
-  /** Remember the RST that ends the conversation should it fall silent. */
-  void arm_timeout(const emulated_conversation& c, const uint8_t* frame, const decoded_packet& p,
-                   uint64_t time_ns, conversation_counters& counts);
+  /** Remember the RST (our `seq`, acknowledging `ack`) that ends the connection `key` should it
+   *  fall silent for the timeout. */
+  void arm_timeout(uint64_t key, uint32_t seq, uint32_t ack, const uint8_t* frame,
+                   const decoded_packet& p, uint64_t time_ns, conversation_counters& counts);
 
   responder_config config_;
   rate_cap lcore_cap_;

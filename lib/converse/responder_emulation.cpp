@@ -53,7 +53,7 @@ conversation_event responder::start_conversation(const uint8_t* frame, const dec
                                     conversations_->state_of(*c)};
     const emulation_turn turn = greet(protocol, context, scratch_->answer);
     send_answer(*c, frame, p, turn.answer_length, false, out, counts);
-    arm_timeout(*c, frame, p, time_ns, counts);
+    arm_timeout(c->key, c->our_next, c->their_next, frame, p, time_ns, counts);
     return {conversation_step::handshake, tag};
   }
   return continue_conversation(*c, frame, p, time_ns, out, counts);
@@ -112,7 +112,7 @@ conversation_event responder::continue_conversation(emulated_conversation& c,
     c.closing = true;
     conversations_->release_buffer(c);
   }
-  arm_timeout(c, frame, p, time_ns, counts);
+  arm_timeout(c.key, c.our_next, c.their_next, frame, p, time_ns, counts);
   conversation_event e = event;
   if (length == 0) {
     e.step = conversation_step::closing;
@@ -282,20 +282,6 @@ void responder::send_answer(emulated_conversation& c, const uint8_t* frame,
   } while (sent < length);
   if (fin) {
     counts.add(conversation_counter::responder_closing_answers);
-  }
-}
-
-void responder::arm_timeout(const emulated_conversation& c, const uint8_t* frame,
-                            const decoded_packet& p, uint64_t time_ns,
-                            conversation_counters& counts) {
-  answer_segment rst;
-  rst.flags = tcp_flag::rst | tcp_flag::ack;
-  rst.seq = c.our_next;
-  rst.ack = c.their_next;
-  uint8_t frame_out[max_answer_bytes];
-  const size_t n = build_answer(frame, p, rst, frame_out);
-  if (n != 0 && waiting_.add(c.key, time_ns, frame_out, n)) {
-    counts.add(conversation_counter::responder_timeouts_forgotten);
   }
 }
 

@@ -141,3 +141,18 @@ class capture:
             time.sleep(0.05)
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(timeout=10)
+
+
+def route_darknet(ns, ifname, sensor_mac, scanner, darknet, scanner6=None, darknet6=None,
+                  gateway="198.18.0.254"):
+    """The scanner's side of a darknet: `scanner`/24 on `ifname`, `darknet` routed through a
+    gateway whose neighbour entry is the sensor's MAC; the same for IPv6 when given."""
+    in_ns(ns, "ip", "addr", "add", f"{scanner}/24", "dev", ifname)
+    in_ns(ns, "ip", "neigh", "add", gateway, "lladdr", sensor_mac, "dev", ifname, "nud",
+          "permanent")
+    in_ns(ns, "ip", "route", "add", darknet, "via", gateway)
+    if scanner6:
+        in_ns(ns, "ip", "-6", "addr", "add", f"{scanner6}/64", "dev", ifname, "nodad")
+        in_ns(ns, "ip", "-6", "neigh", "add", "fe80::1", "lladdr", sensor_mac, "dev", ifname,
+              "nud", "permanent")
+        in_ns(ns, "ip", "-6", "route", "add", darknet6, "via", "fe80::1", "dev", ifname)

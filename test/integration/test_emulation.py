@@ -37,7 +37,8 @@ import tempfile
 import time
 import urllib.request
 
-from netns_link import in_ns, mac_of, make_namespace, remove_namespace, run, skip_status, wait_for
+from netns_link import (in_ns, mac_of, make_namespace, remove_namespace, route_darknet, run,
+                        skip_status, wait_for)
 from serve_helpers import cache_args
 
 PID = os.getpid()
@@ -69,15 +70,8 @@ def setup():
     in_ns(SENSOR, "sysctl", "-qw", f"net.ipv6.conf.{SENSOR_IF}.disable_ipv6=1")
     in_ns(SENSOR, "ip", "link", "set", SENSOR_IF, "up")
     in_ns(SCAN, "ip", "link", "set", SCAN_IF, "up")
-    sensor_mac = mac_of(SENSOR, SENSOR_IF)
-    in_ns(SCAN, "ip", "addr", "add", f"{SCANNER}/24", "dev", SCAN_IF)
-    in_ns(SCAN, "ip", "neigh", "add", GATEWAY, "lladdr", sensor_mac, "dev", SCAN_IF, "nud",
-          "permanent")
-    in_ns(SCAN, "ip", "route", "add", DARKNET, "via", GATEWAY)
-    in_ns(SCAN, "ip", "-6", "addr", "add", f"{SCANNER6}/64", "dev", SCAN_IF, "nodad")
-    in_ns(SCAN, "ip", "-6", "neigh", "add", "fe80::1", "lladdr", sensor_mac, "dev", SCAN_IF,
-          "nud", "permanent")
-    in_ns(SCAN, "ip", "-6", "route", "add", DARKNET6, "via", "fe80::1", "dev", SCAN_IF)
+    route_darknet(SCAN, SCAN_IF, mac_of(SENSOR, SENSOR_IF), SCANNER, DARKNET, SCANNER6,
+                  DARKNET6, GATEWAY)
     return True
 
 

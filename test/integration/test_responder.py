@@ -37,8 +37,8 @@ import sqlite3
 import tempfile
 import time
 
-from netns_link import (capture, in_ns, mac_of, make_namespace, remove_namespace, run,
-                        skip_status, wait_for)
+from netns_link import (capture, in_ns, mac_of, make_namespace, remove_namespace,
+                        route_darknet, run, skip_status, wait_for)
 from serve_helpers import cache_args, get, serving_port
 
 PID = os.getpid()
@@ -75,15 +75,8 @@ def setup():
     for ns, ifname in ((SENSOR, SENSOR_IF), (SCAN, SCAN_IF), (SCAN, TAP_SCAN_IF),
                        (HOST, TAP_HOST_IF)):
         in_ns(ns, "ip", "link", "set", ifname, "up")
-    sensor_mac = mac_of(SENSOR, SENSOR_IF)
-    in_ns(SCAN, "ip", "addr", "add", f"{SCANNER}/24", "dev", SCAN_IF)
-    in_ns(SCAN, "ip", "neigh", "add", GATEWAY, "lladdr", sensor_mac, "dev", SCAN_IF, "nud",
-          "permanent")
-    in_ns(SCAN, "ip", "route", "add", DARKNET, "via", GATEWAY)
-    in_ns(SCAN, "ip", "-6", "addr", "add", f"{SCANNER6}/64", "dev", SCAN_IF, "nodad")
-    in_ns(SCAN, "ip", "-6", "neigh", "add", "fe80::1", "lladdr", sensor_mac, "dev", SCAN_IF,
-          "nud", "permanent")
-    in_ns(SCAN, "ip", "-6", "route", "add", DARKNET6, "via", "fe80::1", "dev", SCAN_IF)
+    route_darknet(SCAN, SCAN_IF, mac_of(SENSOR, SENSOR_IF), SCANNER, DARKNET, SCANNER6,
+                  DARKNET6, GATEWAY)
     # The tap's pair: a host with a service, its scanner next to it.
     in_ns(SCAN, "ip", "addr", "add", "192.0.2.1/24", "dev", TAP_SCAN_IF)
     # A server on the far side of the tap that the monitored host itself uses.
