@@ -11,3 +11,6 @@ ENGINE = Distributed(scanscope, scanscope, sources, rand());
 
 CREATE TABLE IF NOT EXISTS scanscope.campaigns_all AS scanscope.campaigns
 ENGINE = Distributed(scanscope, scanscope, campaigns, rand());
+
+CREATE TABLE IF NOT EXISTS scanscope.indicators_all AS scanscope.indicators
+ENGINE = Distributed(scanscope, scanscope, indicators, rand());

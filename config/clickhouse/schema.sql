@@ -87,3 +87,25 @@ CREATE TABLE IF NOT EXISTS scanscope.campaigns
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(started)
 ORDER BY (sensor, run, port, protocol, scope, value, started);
+
+-- What each sensor's emulated conversations (--emulate), or the requests it read as they
+-- passed, gave away: one row per (kind, port, value) each bucket it came again, counted since
+-- the run began; the row with the highest version is the latest. Sum `count` over sensors for
+-- requests; `sources` are each sensor's own. A store made before indicators takes this table
+-- by running this file again (every statement is IF NOT EXISTS).
+CREATE TABLE IF NOT EXISTS scanscope.indicators
+(
+    sensor String,
+    run UInt64,
+    kind String,
+    port UInt16,
+    value String,
+    first_seen DateTime('UTC'),
+    last_seen DateTime('UTC'),
+    count UInt64,
+    sources UInt64,
+    first_source FixedString(16),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (sensor, run, kind, port, value);

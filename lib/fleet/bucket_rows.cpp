@@ -165,6 +165,22 @@ table_rows make_campaign_rows(const fleet_identity& identity, const closed_bucke
   return t;
 }
 
+table_rows make_indicator_rows(const fleet_identity& identity, const closed_bucket& closed,
+                               const std::vector<indicator_total>& indicators) {
+  table_rows t{"indicators", 0, {}};
+  const uint64_t start_ns = static_cast<uint64_t>(closed.bucket) * identity.bucket_ns;
+  for (const indicator_total& i : indicators) {
+    if (i.last_seen_ns < start_ns) {
+      continue;  // sent with the bucket it last came in
+    }
+    append_row(t, identity.sensor, identity.run,
+               std::string(name_in(indicator_kind_names, static_cast<size_t>(i.kind))), i.port,
+               i.value, i.first_seen_ns / 1000000000ULL, i.last_seen_ns / 1000000000ULL, i.count,
+               i.sources, address_field{i.first_source}, static_cast<uint64_t>(closed.bucket));
+  }
+  return t;
+}
+
 std::string tsv_escape(const std::string& text) {
   std::string out;
   out.reserve(text.size());
@@ -203,7 +219,8 @@ uint64_t bucket_batch::rows() const {
 }
 
 bucket_batch make_bucket_batch(const fleet_identity& identity, const closed_bucket& closed,
-                               bool partial, const series_names& names, table_rows campaigns) {
+                               bool partial, const series_names& names, table_rows campaigns,
+                               table_rows indicators) {
   bucket_batch b;
   b.sensor = identity.sensor;
   b.run = identity.run;
@@ -212,6 +229,7 @@ bucket_batch make_bucket_batch(const fleet_identity& identity, const closed_buck
   b.tables.push_back(series_rows(identity, closed, partial, names, b.start_s));
   b.tables.push_back(source_rows(identity, closed.arrivals, names, b.start_s));
   b.tables.push_back(std::move(campaigns));
+  b.tables.push_back(std::move(indicators));
   return b;
 }
 

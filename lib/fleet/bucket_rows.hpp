@@ -7,7 +7,9 @@
  * - sources: one row per (port, source) that showed in the bucket, with its country and the
  *   clusters, tools, signatures and actor it was counted under, so that distinct sources
  *   across sensors are exact (uniqExact over the rows of every sensor);
- * - campaigns: each campaign open in the bucket or ended by it, as it stands after it.
+ * - campaigns: each campaign open in the bucket or ended by it, as it stands after it;
+ * - indicators: with --emulate, each indicator that came again in the bucket, as it stands
+ *   after it (its count and sources since the run began).
  * Every row carries the sensor and the run (the start of the sensor process, in microseconds):
  * a table that drops duplicate keys (ReplacingMergeTree) makes a retried bucket count once,
  * while a bucket cut short by a stop and completed by the next run adds up.
@@ -59,11 +61,19 @@ table_rows make_campaign_rows(const fleet_identity& identity, const closed_bucke
                               const campaign_detector& campaigns);
 
 /**
+ * The indicators last seen in `closed` or after it, as rows: a row per indicator each bucket it
+ * comes again, the highest version its latest state.
+ */
+table_rows make_indicator_rows(const fleet_identity& identity, const closed_bucket& closed,
+                               const std::vector<indicator_total>& indicators);
+
+/**
  * The rows of `closed`: its series and sources, and `campaigns` (make_campaign_rows()).
  * @param names the names behind series keys
  */
 bucket_batch make_bucket_batch(const fleet_identity& identity, const closed_bucket& closed,
-                               bool partial, const series_names& names, table_rows campaigns);
+                               bool partial, const series_names& names, table_rows campaigns,
+                               table_rows indicators);
 
 /** `text` escaped for a TabSeparated field. */
 std::string tsv_escape(const std::string& text);

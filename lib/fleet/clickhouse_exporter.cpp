@@ -276,10 +276,17 @@ bool clickhouse_exporter::deliver_group(const std::vector<bucket_batch>& group) 
   }
   bucket_batch joined;
   joined.tables = group.front().tables;
+  // By name: a bucket spooled by an older version may lack a table a newer one has.
   for (size_t i = 1; i < group.size(); ++i) {
-    for (size_t t = 0; t < joined.tables.size() && t < group[i].tables.size(); ++t) {
-      joined.tables[t].rows += group[i].tables[t].rows;
-      joined.tables[t].body += group[i].tables[t].body;
+    for (const table_rows& t : group[i].tables) {
+      auto same = std::find_if(joined.tables.begin(), joined.tables.end(),
+                               [&](const table_rows& j) { return j.table == t.table; });
+      if (same == joined.tables.end()) {
+        joined.tables.push_back(t);
+      } else {
+        same->rows += t.rows;
+        same->body += t.body;
+      }
     }
   }
   size_t done = 0;

@@ -52,13 +52,25 @@ std::unique_ptr<clickhouse_exporter> attach_fleet(series_clock& clock, const app
         }
         auto campaigns = std::make_shared<table_rows>(make_campaign_rows(
             identity, closed, names_of(tables), campaign_names, store.campaigns()));
+        // What emulated conversations gave away, as the lcores hold it now.
+        std::vector<indicator_total> indicators;
+        for (const auto& w : rx.workers) {
+          if (const indicator_table* t = w->indicators()) {
+            t->collect(indicators);
+          }
+        }
+        merge_indicators(indicators);
+        auto indicator_rows =
+            std::make_shared<table_rows>(make_indicator_rows(identity, closed, indicators));
         auto bucket = std::make_shared<closed_bucket>();
         bucket->bucket = closed.bucket;
         bucket->points = closed.points;
         bucket->arrivals = closed.arrivals;
-        raw->submit([identity, bucket, partial, names = names_of(tables), campaigns] {
-          return make_bucket_batch(identity, *bucket, partial, names, std::move(*campaigns));
-        });
+        raw->submit(
+            [identity, bucket, partial, names = names_of(tables), campaigns, indicator_rows] {
+              return make_bucket_batch(identity, *bucket, partial, names, std::move(*campaigns),
+                                       std::move(*indicator_rows));
+            });
       });
   return exporter;
 }

@@ -284,6 +284,22 @@ def pivot_queries(server, store):
     print(f"pivot across sensors: {len(members)} sources sent eth-accounts; {address} looked up")
 
 
+def indicator_merge(server, truth_path):
+    """Two sensors' indicators (--emulate all, each on its slice): the shipped query's requests
+    per indicator are the scenario's, as its generator counted them."""
+    with open(truth_path) as f:
+        want = {(i["kind"], i["port"], i["value"]): i["count"] for i in json.load(f)["indicators"]}
+    got, sensors = {}, {}
+    for line in server.query(open(os.path.join(QUERIES, "indicators.sql")).read()).splitlines():
+        kind, port, value, requests, _, _, seen_by = line.split("\t")
+        got[(kind, int(port), value)] = int(requests)
+        sensors[(kind, int(port), value)] = int(seen_by)
+    check(len(want) > 0 and got == want, f"indicators.sql: {got}, the scenario holds {want}")
+    check(all(n == 2 for n in sensors.values()),
+          f"indicators.sql: sensors per indicator {sensors}, both slices hold each")
+    print(f"indicators: {len(got)} from two sensors, requests as the scenario holds them")
+
+
 def start_shards(tmp, tries=3):
     """Two servers that know each other's ports (the cluster in their configs): ports are
     picked before the servers bind them, so both start again on new ones when one was taken
@@ -306,9 +322,9 @@ def start_shards(tmp, tries=3):
 
 
 def exact_merge(scanscope, gen, tmp):
-    capture = os.path.join(tmp, "ethereum.pcap")
+    capture, truth = os.path.join(tmp, "ethereum.pcap"), os.path.join(tmp, "ethereum.truth")
     subprocess.run([gen, os.path.join(SOURCE_DIR, "config", "scenarios", "ethereum-2018-12.scn"),
-                    "-o", capture, "-q"], check=True)
+                    "-o", capture, "-q", "-t", truth], check=True)
     halves = [os.path.join(tmp, "slice-a.pcap"), os.path.join(tmp, "slice-b.pcap")]
     subprocess.run(["tcpdump", "-r", capture, "-w", halves[0], "ip[19] & 1 = 0"], check=True,
                    stderr=subprocess.DEVNULL)
@@ -328,7 +344,8 @@ def exact_merge(scanscope, gen, tmp):
         one.start()
         one.run_file(SCHEMA)
         for sensor, half in zip("ab", halves):
-            run_sensor(scanscope, half, sensor, one, tmp)
+            run_sensor(scanscope, half, sensor, one, tmp, ["--emulate", "all"])
+        indicator_merge(one, truth)
         per_sensor = one.query("SELECT sensor, uniqExact(source) FROM scanscope.sources "
                                "GROUP BY sensor ORDER BY sensor").split()
         both = int(one.query("SELECT uniqExact(source) FROM scanscope.sources"))

@@ -194,11 +194,30 @@ TEST_CASE("a closed bucket becomes rows: series lines, and one row per (port, so
   CHECK(closed.arrivals.size() == 7);
 
   const fleet_identity identity{"dark\tnet", 1700000000, 3600ULL * 1000000000ULL};
+  // Two indicators: one came in this bucket (10, from 36000 s), one only before it.
+  std::vector<indicator_total> indicators(2);
+  indicators[0].kind = indicator_kind::eth_recipient;
+  indicators[0].port = 8545;
+  indicators[0].value = "0xcd\tcd";
+  indicators[0].count = 3;
+  indicators[0].sources = 2;
+  indicators[0].first_seen_ns = 35000ULL * 1000000000ULL;
+  indicators[0].last_seen_ns = 36500ULL * 1000000000ULL;
+  indicators[1] = indicators[0];
+  indicators[1].value = "old";
+  indicators[1].last_seen_ns = 35999ULL * 1000000000ULL;
   const bucket_batch batch = make_bucket_batch(
       identity, closed, false, names,
-      make_campaign_rows(identity, closed, names, run_report{}, store.campaigns()));
+      make_campaign_rows(identity, closed, names, run_report{}, store.campaigns()),
+      make_indicator_rows(identity, closed, indicators));
   CHECK(batch.start_s == 36000);
-  REQUIRE(batch.tables.size() == 3);
+  REQUIRE(batch.tables.size() == 4);
+  CHECK(batch.tables[3].table == "indicators");
+  REQUIRE(batch.tables[3].rows == 1);
+  CHECK(batch.tables[3].body.rfind(
+            "dark\\tnet\t1700000000\teth_recipient\t8545\t0xcd\\tcd\t35000\t36500\t3\t2\t", 0) == 0);
+  CHECK(batch.tables[3].body.size() > 20);
+  CHECK(batch.tables[3].body.substr(batch.tables[3].body.size() - 4) == "\t10\n");
   CHECK(batch.tables[0].table == "series");
   CHECK(batch.tables[0].rows == closed.points.size());
   // The sensor name is escaped, so a tab in it cannot shift the columns.
