@@ -25,9 +25,10 @@ STEP_WORDS = {
 }
 
 
-def step_lines(ports):
+def step_lines(ports, indicators=()):
     """One line per port whose emulated conversations reached a step: "8545/tcp: 412 sources
-    asked the node about itself or its accounts, 37 tried to unlock an account, ..."."""
+    asked the node about itself or its accounts, 37 tried to unlock an account, 9 sent a
+    transaction to 2 addresses"."""
     lines = []
     for port in ports:
         steps = {s["step"]: s for s in port.get("steps", [])}
@@ -35,16 +36,28 @@ def step_lines(ports):
                 f" {words}" if not said_before else f"{steps[k]['sources']:,} {words}"
                 for said_before, (k, words) in enumerate(
                     (k, w) for k, w in STEP_WORDS.items() if k in steps)]
+        recipients = {i["value"] for i in indicators
+                      if i["kind"] == "eth_recipient" and i["port"] == port["port"]}
+        if "eth_send" in steps and recipients:
+            at = [n for n, (k, _) in enumerate((k, w) for k, w in STEP_WORDS.items()
+                                               if k in steps) if k == "eth_send"][0]
+            n = len(recipients)
+            said[at] += f" to {n} {'address' if n == 1 else 'addresses'}"
         if said:
             lines.append(f"    {port['port']}/{port['protocol']} emulated: " + ", ".join(said))
     return lines
 
 
 def conversation_lines(report):
-    """The lines, or [] when the run had no monitored prefixes."""
+    """The lines, or [] when the run had no monitored prefixes and read no requests
+    (--emulate)."""
     c = report.get("conversation")
-    if not c or not c.get("monitored"):
+    if not c:
         return []
+    if not c.get("monitored"):
+        # Requests read as they passed (a capture, --emulate): the steps alone.
+        steps = step_lines(c.get("ports", []), c.get("indicators", []))
+        return ["\n  requests read as they passed:"] + steps if steps else []
     d = c["direction"]
     lines = [f"\n  direction: {d['inbound']['packets']:,} frames in, "
              f"{d['outbound']['packets']:,} out, {d['transit']['packets']:,} passing by, "
@@ -67,7 +80,7 @@ def conversation_lines(report):
                     f"{t['handshakes']['sources']:,} completed a handshake, "
                     f"{pct(t['payloads']['sources'], t['handshakes']['sources'])} of them sent "
                     f"a payload; {t['two_phase']['sources']:,} came back as two-phase scanners")
-        lines += step_lines(c["ports"])
+        lines += step_lines(c["ports"], c.get("indicators", []))
     exposure = c.get("exposure", [])
     if exposure:
         lines.append("  exposure (monitored hosts that answered scanners):")

@@ -238,7 +238,8 @@ def check_narrative(source_dir, report_path, failures):
     r = run(sys.executable, os.path.join(source_dir, "scripts", "print-report.py"), report_path,
             capture_output=True, text=True)
     want = ("8545/tcp emulated: 2 sources asked the node about itself or its accounts, "
-            "1 tried to unlock an account, 1 sent a transaction, 1 redirected its mining")
+            "1 tried to unlock an account, 1 sent a transaction to 1 address, "
+            "1 redirected its mining")
     if want not in r.stdout:
         failures.append(f"print-report.py does not say {want!r}: {r.stdout[-800:]}")
 
