@@ -226,8 +226,12 @@ void worker::count_emulated(const decoded_packet& p, const frame_ref& f, const p
           indicator_table::hash_of(indicator.kind, p.dst_port, indicator.value());
       const bool new_source =
           uniques_.insert(set_key(k.source_hash, unique_domain::indicator, hash));
-      if (!indicators_->record(hash, indicator.kind, p.dst_port, indicator.value(),
-                               k.source->key.bytes, f.time_ns, new_source)) {
+      if (indicators_->record(hash, indicator.kind, p.dst_port, indicator.value(),
+                              k.source->key.bytes, f.time_ns, new_source)) {
+        // The source's own record (the source store): its text stays in the table.
+        series_.note_indicator(k.bucket, k.source->key.bytes, p.dst_port,
+                               static_cast<uint8_t>(indicator.kind), hash);
+      } else {
         stats_.conversation.add(conversation_counter::emulation_indicators_dropped);
       }
     }

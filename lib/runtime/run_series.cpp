@@ -28,7 +28,7 @@ std::unique_ptr<run_series> set_up_series(const app_options& o, const rules_and_
     return nullptr;
   }
   series->clock.set_lcores(rx.series());
-  series->sources = attach_source_store(series->clock, o, tables, error);
+  series->sources = attach_source_store(series->clock, o, rx, tables, error);
   if (!error.empty()) {
     return nullptr;
   }

@@ -92,6 +92,8 @@ void write_source(writer& w, const stored_source& s, const source_verdict& v) {
   // hosts that answered it (the exposure view's join).
   write_activity(w, s, "unwatched_ports", "unwatched");
   write_activity(w, s, "exposures", "exposure", "host");
+  // What its requests gave away (--emulate): "kind value", e.g. "eth_recipient 0x...".
+  write_activity(w, s, "indicators", "indicator", "value");
   w.EndObject();
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <unordered_map>
 
 #include "export/campaign_text.hpp"
 #include "runtime/series_setup.hpp"
@@ -26,9 +27,41 @@ std::vector<std::string> categories_of(const rules_and_databases& tables) {
   return out;
 }
 
+/** "kind value" of each indicator `facts` name, from the lcores' tables (none without
+ *  --emulate: no fact names one). */
+std::unordered_map<uint64_t, std::string> indicator_texts(const rx_lcores& rx,
+                                                          const std::vector<source_fact>& facts) {
+  std::unordered_map<uint64_t, std::string> out;
+  for (const source_fact& f : facts) {
+    if (f.kind == source_fact::indicator) {
+      uint64_t hash;
+      std::memcpy(&hash, f.host, sizeof hash);
+      out.emplace(hash, std::string());
+    }
+  }
+  if (out.empty()) {
+    return out;
+  }
+  std::vector<indicator_total> all;
+  for (const auto& w : rx.workers) {
+    if (const indicator_table* t = w->indicators()) {
+      t->collect(all);
+    }
+  }
+  for (const indicator_total& i : all) {
+    const auto wanted = out.find(indicator_table::hash_of(i.kind, i.port, i.value));
+    if (wanted != out.end()) {
+      wanted->second = std::string(name_in(indicator_kind_names, static_cast<size_t>(i.kind))) +
+                       (i.value.empty() ? "" : " " + i.value);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_options& o,
+                                                const rx_lcores& rx,
                                                 const rules_and_databases& tables,
                                                 std::string& error) {
   if (!o.store.enabled()) {
@@ -48,12 +81,13 @@ std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_o
   }
   auto feed = std::make_unique<store_feed>(std::move(store), clock.width_ns() / 1000000000ULL);
   store_feed* raw = feed.get();
-  clock.on_closed([raw, &tables](const closed_bucket& closed, bool) {
+  clock.on_closed([raw, &tables, &rx](const closed_bucket& closed, bool) {
     store_bucket b;
     b.bucket = closed.bucket;
     b.arrivals = closed.arrivals;
     b.tallies = closed.tallies;
     b.facts = closed.facts;
+    b.indicator_texts = indicator_texts(rx, closed.facts);
     b.names = names_of(tables);
     b.categories = categories_of(tables);
     raw->submit(std::move(b));
@@ -111,6 +145,7 @@ unwritten_lookup live_unwritten(const store_feed& feed, const rx_lcores& rx,
         }
       }
       u.waiting.add(b, its_arrivals, its_packets, its_facts);
+      u.waiting.add_texts(indicator_texts(rx, its_facts));
     }
     unwritten_sightings out;
     out.writing = std::move(u.writing);

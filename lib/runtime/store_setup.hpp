@@ -24,6 +24,7 @@ namespace scanscope {
  * @return the feed (null with `error` set when the store cannot be used, or without a store)
  */
 std::unique_ptr<store_feed> attach_source_store(series_clock& clock, const app_options& o,
+                                                const rx_lcores& rx,
                                                 const rules_and_databases& tables,
                                                 std::string& error);
 

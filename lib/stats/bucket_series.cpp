@@ -227,6 +227,26 @@ void bucket_series::note_answer(int64_t bucket, const uint8_t* client, const uin
   record_fact(*s, f);
 }
 
+void bucket_series::note_indicator(int64_t bucket, const uint8_t* source, uint16_t port,
+                                   uint8_t kind, uint64_t hash) {
+  if (arrival_capacity_ == 0) {
+    return;
+  }
+  series_slot* s = slot_for(bucket);
+  if (s == nullptr ||
+      !s->uniques->insert(light_set_key(address_hash(source), hash ^ port, fact_salt ^ 3))) {
+    return;
+  }
+  source_fact f{};
+  std::memcpy(f.source, source, sizeof f.source);
+  std::memcpy(f.host, &hash, sizeof hash);
+  f.host[8] = kind;
+  f.port = port;
+  f.kind = source_fact::indicator;
+  f.tcp = 1;
+  record_fact(*s, f);
+}
+
 void bucket_series::prefetch_tally_line(int64_t bucket, uint64_t source_hash) const {
   const series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   if (s.bucket.load(std::memory_order_relaxed) == bucket) {

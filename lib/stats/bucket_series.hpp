@@ -48,6 +48,9 @@ struct source_tally {
 struct source_fact {
   static constexpr uint8_t unwatched = 1; /**< it probed `port`, an unwatched one */
   static constexpr uint8_t exposure = 2;  /**< monitored `host` answered it from `port` */
+  /** it gave an indicator on `port`: `host` holds the indicator's hash (8 bytes, its key in
+   *  the lcores' indicator tables, where its text is) and its indicator_kind (byte 8) */
+  static constexpr uint8_t indicator = 3;
   uint8_t source[16];
   uint8_t host[16]; /**< exposure: the host (IPv4 mapped); else zero */
   uint16_t port;
@@ -128,6 +131,10 @@ class bucket_series {
   }
   /** Monitored `host` answered `client` from TCP `port` in `bucket`: listed once per bucket. */
   void note_answer(int64_t bucket, const uint8_t* client, const uint8_t* host, uint16_t port);
+  /** `source` gave the indicator `hash` (of `kind`) on TCP `port` in `bucket`: listed once per
+   *  bucket. */
+  void note_indicator(int64_t bucket, const uint8_t* source, uint16_t port, uint8_t kind,
+                      uint64_t hash);
 
   /** The key a source's tally is kept under (never 0, the empty key). */
   static uint64_t tally_key(uint64_t source_hash) { return source_hash != 0 ? source_hash : 1; }

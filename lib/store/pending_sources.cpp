@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "common/text.hpp"
+#include "converse/emulation.hpp"
 #include "packet/prefix_set.hpp"
 
 namespace scanscope {
@@ -85,10 +86,13 @@ void pending_sources::add_facts(int64_t bucket, const std::vector<source_fact>& 
       stretch(k->when, bucket, false);
       continue;
     }
-    if (f.kind == source_fact::unwatched &&
-        std::count_if(held.begin(), held.end(), [](const fact_span& h) {
-          return h.fact.kind == source_fact::unwatched;
-        }) >= static_cast<std::ptrdiff_t>(unwatched_ports_kept)) {
+    const size_t kept = f.kind == source_fact::unwatched   ? unwatched_ports_kept
+                        : f.kind == source_fact::indicator ? indicators_kept
+                                                           : SIZE_MAX;
+    if (kept != SIZE_MAX &&
+        std::count_if(held.begin(), held.end(), [&](const fact_span& h) {
+          return h.fact.kind == f.kind;
+        }) >= static_cast<std::ptrdiff_t>(kept)) {
       continue;
     }
     held.push_back({f, {}});
@@ -109,6 +113,11 @@ void pending_sources::add_source_of(const pending_sources& from, const uint8_t* 
   pairs_ += s->second.keys.size() + s->second.facts.size() - mine.keys.size() -
             mine.facts.size();
   mine = s->second;
+  add_texts(from.texts_);
+}
+
+void pending_sources::add_texts(const std::unordered_map<uint64_t, std::string>& texts) {
+  texts_.insert(texts.begin(), texts.end());
 }
 
 std::vector<source_sighting> pending_sources::take(const series_names& names,
@@ -162,11 +171,21 @@ std::vector<source_sighting> pending_sources::take(const series_names& names,
     }
     for (const fact_span& f : entry.facts) {
       source_activity what;
-      what.kind = f.fact.kind == source_fact::exposure ? "exposure" : "unwatched";
+      what.kind = f.fact.kind == source_fact::exposure    ? "exposure"
+                  : f.fact.kind == source_fact::indicator ? "indicator"
+                                                          : "unwatched";
       what.port = f.fact.port;
       what.protocol = f.fact.tcp ? "tcp" : "udp";
       if (f.fact.kind == source_fact::exposure) {
         what.value = format_address(f.fact.host);  // the monitored host that answered
+      } else if (f.fact.kind == source_fact::indicator) {
+        uint64_t hash;
+        std::memcpy(&hash, f.fact.host, sizeof hash);
+        const auto text = texts_.find(hash);
+        // "kind value" (docs/sources.md); a text the tables no longer had: the kind alone.
+        what.value = text != texts_.end()
+                         ? text->second
+                         : name_in(indicator_kind_names, f.fact.host[8], "indicator");
       }
       what.first_seen = start(f.when.first);
       what.last_seen = start(f.when.last) + width_s;
@@ -175,6 +194,7 @@ std::vector<source_sighting> pending_sources::take(const series_names& names,
     out.push_back(std::move(sighting));
   }
   sources_.clear();
+  texts_.clear();
   pairs_ = 0;
   // In key order, the store's B-trees are walked once per write rather than at random.
   std::sort(out.begin(), out.end(), [](const source_sighting& a, const source_sighting& b) {

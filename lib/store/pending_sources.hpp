@@ -31,6 +31,9 @@ class pending_sources {
   /** What `from` holds of `source` (16 bytes), into this one (empty of it): a lookup's copy. */
   void add_source_of(const pending_sources& from, const uint8_t* source);
 
+  /** The texts of indicator facts: hash → "kind value" (kept until take()). */
+  void add_texts(const std::unordered_map<uint64_t, std::string>& texts);
+
   /** Packets of closed buckets whose source brought no arrival there, so no stored source
    *  takes them (its packets had no ports, or its arrivals were dropped). */
   uint64_t untallied() const { return untallied_; }
@@ -83,6 +86,7 @@ class pending_sources {
   void add_facts(int64_t bucket, const std::vector<source_fact>& facts);
 
   std::unordered_map<address, source_entry, hash> sources_;
+  std::unordered_map<uint64_t, std::string> texts_; /**< indicator facts' texts by hash */
   size_t pairs_ = 0;
   uint64_t untallied_ = 0;
 };

@@ -28,6 +28,9 @@ namespace scanscope {
 
 /** Unwatched ports kept per source: a sweep over the hours lists these, not 65,535. */
 constexpr size_t unwatched_ports_kept = 64;
+/** Indicators held per source in one write (a source that sends a new command each time
+ *  cannot grow its record without bound; the indicator table counts them all). */
+constexpr size_t indicators_kept = 32;
 
 /** One thing a source did in a bucket: probed a port, under a cluster, tool or signature. */
 struct source_activity {

@@ -107,6 +107,7 @@ unwritten_source store_feed::unwritten(const uint8_t* source, const std::string&
       }
     }
     out.waiting.add(b.bucket, its, packets, facts);
+    out.waiting.add_texts(b.indicator_texts);
   }
   return out;
 }
@@ -128,6 +129,7 @@ void store_feed::run() {
       {
         std::lock_guard<std::mutex> view(view_lock_);
         pending_.add(b.bucket, b.arrivals, b.tallies, b.facts);
+        pending_.add_texts(b.indicator_texts);
         names = std::move(b.names);
         categories = std::move(b.categories);
         hold.lock();

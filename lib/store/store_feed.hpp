@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "export/series_files.hpp"
@@ -34,6 +35,8 @@ struct store_bucket {
   std::vector<source_fact> facts;      /**< its sources' unwatched ports and answers */
   series_names names;                  /**< the names behind its keys when it closed */
   std::vector<std::string> categories; /**< rule slot → category when it closed */
+  /** The indicators its facts name: hash → "kind value" (the lcores' tables hold the text) */
+  std::unordered_map<uint64_t, std::string> indicator_texts;
 };
 
 /** What the store has not taken yet of one source: for a lookup to add to the store's answer. */

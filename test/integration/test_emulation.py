@@ -266,6 +266,13 @@ def check_api(failures):
     code, body = api("indicators?since=2099-01-01T00:00:00Z")
     if code != 200 or json.loads(body)["indicators"] != []:
         failures.append(f"/api/v1/indicators?since=2099: {code} {body[:300]}")
+    # An analyst asks about the scanner: what it gave away is on its page, from the open bucket.
+    code, body = api(f"sources/{SCANNER}")
+    given = {(i["port"], i["value"]) for i in json.loads(body).get("indicators", [])} \
+        if code == 200 else body
+    if code != 200 or not {(8545, f"eth_recipient {THIEF}"), (23, "credential root:xc3511"),
+                           (5555, f"file_sha256 {digest}")} <= given:
+        failures.append(f"/api/v1/sources/{SCANNER}: {code} indicators {given}")
     for bad in ("indicators?kind=wallet", "indicators?port=0", "indicators?since=yesterday"):
         code, body = api(bad)
         if code != 400:
@@ -332,9 +339,14 @@ def check_events(path, failures):
 def check_store(path, failures):
     with sqlite3.connect(path) as db:
         seen = set(db.execute("SELECT address, kind, port, value FROM activity "
-                              "WHERE kind = 'conversation'"))
+                              "WHERE kind IN ('conversation', 'indicator')"))
     want = {(SCANNER, "conversation", 8545, s) for s in ("eth_recon", "eth_unlock", "eth_send")}
     want |= {(SCANNER6, "conversation", 8545, "eth_recon")}
+    # What the scanner gave away, each under its kind; the passphrases without their text.
+    want |= {(SCANNER, "indicator", 8545, f"eth_recipient {THIEF}"),
+             (SCANNER, "indicator", 8545, "eth_passphrase"),
+             (SCANNER, "indicator", 52869, f"url {DOWNLOAD}"),
+             (SCANNER, "indicator", 23, "credential " + ":".join(TELNET_LOGIN))}
     if not want <= seen:
         failures.append(f"source store lacks {sorted(want - seen)}: {sorted(seen)}")
 
