@@ -14,10 +14,6 @@ namespace {
 // Indicators one RX lcore holds (about 170 bytes each); more are dropped, counted.
 constexpr uint32_t indicator_slots = 4096;
 
-}  // namespace
-
-namespace {
-
 // Aging looks at this many source slots per burst: a table of 256k sources is swept once per
 // 64k bursts (under a second at 5 Mpps), far more often than any sensible idle timeout, while
 // the sweep's cache misses stay below one line per eight packets.
