@@ -57,18 +57,18 @@ struct sync_reply {
 
 /** What a conversation's state block holds. */
 struct adb_state {
-  uint32_t next_id;     /**< our next stream id (0: none given yet, the first is 1) */
-  uint32_t sync_local;  /**< the sync stream, ours and the client's id; 0: none open */
+  uint32_t next_id;    /**< our next stream id (0: none given yet, the first is 1) */
+  uint32_t sync_local; /**< the sync stream, ours and the client's id; 0: none open */
   uint32_t sync_remote;
-  uint8_t header[8];    /**< a sync request's header as read so far */
+  uint8_t header[8]; /**< a sync request's header as read so far */
   uint8_t header_have;
-  bool in_body;         /**< reading the body of `request` */
-  bool hashing;         /**< a SEND is under way */
-  uint32_t request;     /**< the sync request being read */
-  uint32_t left;        /**< bytes of its body still to come */
+  bool in_body;     /**< reading the body of `request` */
+  bool hashing;     /**< a SEND is under way */
+  uint32_t request; /**< the sync request being read */
+  uint32_t left;    /**< bytes of its body still to come */
   uint16_t path_length;
-  char path[160];       /**< STAT's path, or SEND's "path,mode", as far as kept */
-  uint64_t size;        /**< bytes of the file pushed so far */
+  char path[160]; /**< STAT's path, or SEND's "path,mode", as far as kept */
+  uint64_t size;  /**< bytes of the file pushed so far */
   sha256_ctx sha;
 };
 static_assert(sizeof(adb_state) <= max_state_bytes, "ADB's state fits its block");
@@ -115,8 +115,7 @@ bool is_directory(std::string_view path) {
 }
 
 /** The answer to a whole sync request (body read), appended to `reply`. */
-void answer_sync_request(adb_state& s, uint64_t time_ns, sync_reply& reply,
-                         emulation_turn& turn) {
+void answer_sync_request(adb_state& s, uint64_t time_ns, sync_reply& reply, emulation_turn& turn) {
   const std::string_view path(s.path, s.path_length);
   uint8_t word[16];
   if (s.request == sync_stat) {
@@ -300,8 +299,7 @@ emulation_turn answer_adb(const emulation_context& context, const uint8_t* data,
         sync_reply reply;
         read_sync(s, body, data_length, context.time_ns, reply, turn);
         if (!reply.empty()) {
-          put_message(answer, turn, a_wrte, s.sync_local, s.sync_remote, reply.bytes,
-                      reply.length);
+          put_message(answer, turn, a_wrte, s.sync_local, s.sync_remote, reply.bytes, reply.length);
         }
       }
       break;

@@ -18,12 +18,15 @@ using json_writer = rapidjson::Writer<fixed_json_output>;
 // A six-GPU rig on an Ethereum pool, as miner_getstat1 lists it: version, minutes up, total
 // hashrate;shares;rejected, per-GPU hashrates, the second coin's, temperatures;fans, pool,
 // invalid shares and pool switches.
-constexpr const char* rig_status[] = {
-    "15.0 - ETH",         "1742",
-    "182724;4113;0",      "30502;30457;30297;30481;30479;30505",
-    "0;0;0",              "off;off;off;off;off;off",
-    "61;55;63;58;60;54;64;60;59;53;62;57",
-    "eth-eu1.nanopool.org:9999", "0;0;0;0"};
+constexpr const char* rig_status[] = {"15.0 - ETH",
+                                      "1742",
+                                      "182724;4113;0",
+                                      "30502;30457;30297;30481;30479;30505",
+                                      "0;0;0",
+                                      "off;off;off;off;off;off",
+                                      "61;55;63;58;60;54;64;60;59;53;62;57",
+                                      "eth-eu1.nanopool.org:9999",
+                                      "0;0;0;0"};
 
 bool is_control(std::string_view method) {
   return method == "miner_restart" || method == "miner_reboot" || method == "miner_file" ||
@@ -53,8 +56,8 @@ void note_command(const rapidjson::Document& d, std::string_view method, emulati
 
 }  // namespace
 
-emulation_turn answer_claymore(const emulation_context& context, const uint8_t* data,
-                               size_t length, uint8_t* answer) {
+emulation_turn answer_claymore(const emulation_context& context, const uint8_t* data, size_t length,
+                               uint8_t* answer) {
   (void)context;
   emulation_turn turn;
   size_t start = 0;

@@ -14,7 +14,7 @@
 namespace scanscope {
 
 /** Read the JSON object at the start of `data` and answer it into `answer`. */
-emulation_turn answer_claymore(const emulation_context& context, const uint8_t* data,
-                               size_t length, uint8_t* answer);
+emulation_turn answer_claymore(const emulation_context& context, const uint8_t* data, size_t length,
+                               uint8_t* answer);
 
 }  // namespace scanscope

@@ -49,8 +49,8 @@ emulated_conversation* conversation_table::find(uint64_t key, uint64_t now_ns) {
   return nullptr;
 }
 
-emulated_conversation* conversation_table::open(uint64_t key, uint64_t source_hash,
-                                                uint64_t now_ns, conversation_counter& refusal) {
+emulated_conversation* conversation_table::open(uint64_t key, uint64_t source_hash, uint64_t now_ns,
+                                                conversation_counter& refusal) {
   const auto source = static_cast<uint16_t>(source_hash ^ (source_hash >> 32));
   if (per_source_[source] >= per_source_cap_) {
     refusal = conversation_counter::emulation_source_cap;

@@ -24,15 +24,18 @@ inline constexpr size_t max_answer_data = 6144;
 inline constexpr size_t max_state_bytes = 512;
 
 /** X(name, help): the protocols --emulate names. */
-#define SCANSCOPE_EMULATED_PROTOCOLS(X)                                                      \
-  X(ethereum, "Ethereum JSON-RPC over HTTP, answered as a Geth node would (8545)")           \
-  X(claymore, "the Claymore miner's remote management API, JSON over TCP (3333)")            \
-  X(http, "a plain web server: 200 OK to any request, so an exploit's body arrives whole "   \
-          "(80, 8080, 37215, 52869)")                                                        \
-  X(adb, "an Android device's debug bridge without authentication: shell commands, pushed "  \
-         "files (5555)")                                                                     \
-  X(telnet, "a BusyBox device's telnet: login and password prompts, a shell prompt (23, "    \
-            "2323)")
+#define SCANSCOPE_EMULATED_PROTOCOLS(X)                                                \
+  X(ethereum, "Ethereum JSON-RPC over HTTP, answered as a Geth node would (8545)")     \
+  X(claymore, "the Claymore miner's remote management API, JSON over TCP (3333)")      \
+  X(http,                                                                              \
+    "a plain web server: 200 OK to any request, so an exploit's body arrives whole "   \
+    "(80, 8080, 37215, 52869)")                                                        \
+  X(adb,                                                                               \
+    "an Android device's debug bridge without authentication: shell commands, pushed " \
+    "files (5555)")                                                                    \
+  X(telnet,                                                                            \
+    "a BusyBox device's telnet: login and password prompts, a shell prompt (23, "      \
+    "2323)")
 
 SCANSCOPE_ENUM_OF_LIST(emulated_protocol, SCANSCOPE_EMULATED_PROTOCOLS);
 
@@ -41,47 +44,51 @@ inline constexpr const char* emulated_protocol_names[] = {
 
 /** X(step, meaning): how far a source went in an emulated protocol. They follow `handshake`
  *  and `payload` among the conversation stages (series_dimensions.hpp). */
-#define SCANSCOPE_EMULATED_STEPS(X)                                                          \
-  X(eth_recon, "asked the Ethereum node about itself or its accounts (eth_accounts, "        \
-               "eth_getBalance, net_version, ...)")                                          \
-  X(eth_unlock, "tried a passphrase on an account (personal_unlockAccount)")                 \
-  X(eth_send, "sent a transaction (eth_sendTransaction, personal_sendTransaction, "          \
-              "eth_sendRawTransaction)")                                                     \
-  X(eth_miner, "redirected the node's mining (miner_setEtherbase, miner_start)")             \
+#define SCANSCOPE_EMULATED_STEPS(X)                                                           \
+  X(eth_recon,                                                                                \
+    "asked the Ethereum node about itself or its accounts (eth_accounts, "                    \
+    "eth_getBalance, net_version, ...)")                                                      \
+  X(eth_unlock, "tried a passphrase on an account (personal_unlockAccount)")                  \
+  X(eth_send,                                                                                 \
+    "sent a transaction (eth_sendTransaction, personal_sendTransaction, "                     \
+    "eth_sendRawTransaction)")                                                                \
+  X(eth_miner, "redirected the node's mining (miner_setEtherbase, miner_start)")              \
   X(miner_status, "asked the Claymore miner for its status (miner_getstat1, miner_getstat2)") \
-  X(miner_control, "sent the Claymore miner a control command (miner_restart, miner_reboot, " \
-                   "miner_file, control_gpu)")                                               \
-  X(http_request, "sent a whole HTTP request to the plain web server")                       \
-  X(adb_connect, "connected to the Android debug bridge (CNXN)")                             \
-  X(adb_shell, "ran a shell command over it (OPEN shell:)")                                  \
-  X(adb_push, "pushed a file to the device (sync SEND)")                                     \
-  X(telnet_login, "sent a user name and a password at the telnet prompts")                   \
-  X(telnet_shell, "ran a command at the shell prompt after logging in")                      \
+  X(miner_control,                                                                            \
+    "sent the Claymore miner a control command (miner_restart, miner_reboot, "                \
+    "miner_file, control_gpu)")                                                               \
+  X(http_request, "sent a whole HTTP request to the plain web server")                        \
+  X(adb_connect, "connected to the Android debug bridge (CNXN)")                              \
+  X(adb_shell, "ran a shell command over it (OPEN shell:)")                                   \
+  X(adb_push, "pushed a file to the device (sync SEND)")                                      \
+  X(telnet_login, "sent a user name and a password at the telnet prompts")                    \
+  X(telnet_shell, "ran a command at the shell prompt after logging in")                       \
   X(telnet_download, "ran a download at the shell prompt (wget, curl, tftp, ftpget)")
 
 SCANSCOPE_ENUM_OF_LIST(emulated_step, SCANSCOPE_EMULATED_STEPS);
 
 inline constexpr const char* emulated_step_names[] = {SCANSCOPE_EMULATED_STEPS(SCANSCOPE_X_NAME)};
 
-constexpr uint32_t step_bit(emulated_step s) { return 1u << static_cast<unsigned>(s); }
+constexpr uint32_t step_bit(emulated_step s) {
+  return 1u << static_cast<unsigned>(s);
+}
 
 /** X(kind, meaning): what an emulated conversation gives away. */
-#define SCANSCOPE_INDICATOR_KINDS(X)                                                        \
-  X(eth_recipient, "the address an Ethereum transaction was sent to (its `to`)")            \
-  X(eth_sender, "the account a transaction was sent from (its `from`)")                     \
-  X(eth_etherbase, "the address mining rewards were redirected to (miner_setEtherbase)")    \
+#define SCANSCOPE_INDICATOR_KINDS(X)                                                            \
+  X(eth_recipient, "the address an Ethereum transaction was sent to (its `to`)")                \
+  X(eth_sender, "the account a transaction was sent from (its `from`)")                         \
+  X(eth_etherbase, "the address mining rewards were redirected to (miner_setEtherbase)")        \
   X(eth_passphrase, "a passphrase tried on an account (kept only with --emulate-keep-secrets)") \
-  X(miner_command, "a control command sent to the Claymore miner (miner_file: with the file)") \
-  X(url, "a URL a request carried (an exploit's download, a script's source)")               \
-  X(shell_command, "a shell command, its white space collapsed (ADB shell, telnet)")         \
-  X(credential, "a user name and password tried at the telnet prompts, as user:password")    \
-  X(file_sha256, "the SHA-256 of a file pushed over ADB (the file is never kept)")           \
+  X(miner_command, "a control command sent to the Claymore miner (miner_file: with the file)")  \
+  X(url, "a URL a request carried (an exploit's download, a script's source)")                  \
+  X(shell_command, "a shell command, its white space collapsed (ADB shell, telnet)")            \
+  X(credential, "a user name and password tried at the telnet prompts, as user:password")       \
+  X(file_sha256, "the SHA-256 of a file pushed over ADB (the file is never kept)")              \
   X(file_name, "where a pushed file was to go on the device, and its size")
 
 SCANSCOPE_ENUM_OF_LIST(indicator_kind, SCANSCOPE_INDICATOR_KINDS);
 
-inline constexpr const char* indicator_kind_names[] = {
-    SCANSCOPE_INDICATOR_KINDS(SCANSCOPE_X_NAME)};
+inline constexpr const char* indicator_kind_names[] = {SCANSCOPE_INDICATOR_KINDS(SCANSCOPE_X_NAME)};
 
 /** One indicator as a request gave it: its kind and its text (never longer than max_text). */
 struct emulated_indicator {

@@ -19,8 +19,8 @@ constexpr std::string_view index_page =
     "<html><head><title>Index</title></head><body><h1>It works</h1></body></html>\n";
 
 /** Status line and headers, as Go's net/http (Geth's server) writes them. */
-size_t write_head(uint8_t* answer, const char* status, const char* content_type,
-                  size_t body_length, bool keep_alive, uint64_t time_ns) {
+size_t write_head(uint8_t* answer, const char* status, const char* content_type, size_t body_length,
+                  bool keep_alive, uint64_t time_ns) {
   const time_t seconds = static_cast<time_t>(time_ns / 1000000000ULL);
   tm utc{};
   gmtime_r(&seconds, &utc);
@@ -110,8 +110,8 @@ emulation_turn answer_http(emulated_protocol protocol, const emulation_context& 
     return turn;
   }
   body[out.length()] = '\n';  // Geth ends its answers with a newline
-  put_http_answer(answer, "200 OK", "application/json", body, out.length() + 1,
-                  request.keep_alive, context.time_ns, turn);
+  put_http_answer(answer, "200 OK", "application/json", body, out.length() + 1, request.keep_alive,
+                  context.time_ns, turn);
   return turn;
 }
 
@@ -188,7 +188,9 @@ bool needs_state(emulated_protocol protocol) {
   return protocol == emulated_protocol::adb || protocol == emulated_protocol::telnet;
 }
 
-bool speaks_first(emulated_protocol protocol) { return protocol == emulated_protocol::telnet; }
+bool speaks_first(emulated_protocol protocol) {
+  return protocol == emulated_protocol::telnet;
+}
 
 emulation_turn greet(emulated_protocol protocol, const emulation_context& context,
                      uint8_t* answer) {

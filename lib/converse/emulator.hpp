@@ -32,7 +32,6 @@ bool needs_state(emulated_protocol protocol);
 /** Whether the server speaks first, right after the handshake (telnet's login prompt). */
 bool speaks_first(emulated_protocol protocol);
 
-
 struct emulation_turn {
   static constexpr unsigned max_indicators = 8;
 
@@ -41,7 +40,7 @@ struct emulation_turn {
   bool close = false;       /**< close the connection after the answer */
   bool faulty = false;      /**< the request was malformed or too large ... */
   conversation_counter fault = conversation_counter::emulation_malformed_http; /**< ... so */
-  uint32_t steps = 0;       /**< bit per emulated_step the request reached */
+  uint32_t steps = 0; /**< bit per emulated_step the request reached */
   unsigned indicator_count = 0;
   emulated_indicator indicators[max_indicators];
   unsigned indicators_dropped = 0; /**< beyond max_indicators */
@@ -63,8 +62,7 @@ emulation_turn emulate_request(emulated_protocol protocol, const emulation_conte
                                const uint8_t* data, size_t length, uint8_t* answer);
 
 /** What the server says first, into `answer`. */
-emulation_turn greet(emulated_protocol protocol, const emulation_context& context,
-                     uint8_t* answer);
+emulation_turn greet(emulated_protocol protocol, const emulation_context& context, uint8_t* answer);
 
 /** The URLs (http, https, ftp, tftp) in `text`, each an indicator of the turn; not those that
  *  are an attribute's value (XML namespaces). */

@@ -178,11 +178,11 @@ void note_indicators(const rpc_method& m, const rapidjson::Value& call,
   } else if (m.step == emulated_step::eth_unlock) {
     const rapidjson::Value* passphrase = param(call, 1);
     if (passphrase != nullptr && passphrase->IsString()) {
-      turn.add_indicator(indicator_kind::eth_passphrase,
-                         context.plan->keep_secrets
-                             ? std::string_view(passphrase->GetString(),
-                                                passphrase->GetStringLength())
-                             : std::string_view());
+      turn.add_indicator(
+          indicator_kind::eth_passphrase,
+          context.plan->keep_secrets
+              ? std::string_view(passphrase->GetString(), passphrase->GetStringLength())
+              : std::string_view());
     }
   }
 }

@@ -13,8 +13,8 @@ std::string parse_port_list(const std::string& text, std::bitset<65536>& out) {
   size_t start = 0;
   while (start <= text.size()) {
     const size_t comma = text.find(',', start);
-    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                           : comma - start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     char* end = nullptr;
     const unsigned long first = std::strtoul(item.c_str(), &end, 10);
     unsigned long last = first;

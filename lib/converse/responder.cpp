@@ -185,8 +185,8 @@ conversation_event responder::answer_segment_after_syn(const uint8_t* frame,
   }
   waiting_.forget(key);
   if (emulated && after_fin == 0 && length != 0) {
-    const conversation_event e = start_conversation(frame, p, time_ns, source_hash, key, tag,
-                                                    protocol, out, counts);
+    const conversation_event e =
+        start_conversation(frame, p, time_ns, source_hash, key, tag, protocol, out, counts);
     if (e.step != conversation_step::none) {
       return e;
     }

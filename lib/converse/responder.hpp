@@ -45,9 +45,9 @@ struct responder_config {
   /** What the emulated protocols answer (--emulate); null or none: every connection closes
    *  after its first payload. */
   const emulation_plan* emulation = nullptr;
-  uint32_t conversation_slots = 4096;   /**< emulated connections held (a power of two) */
-  uint32_t conversation_buffers = 256;  /**< partial requests held at once */
-  uint32_t source_conversations = 16;   /**< emulated connections one source may hold */
+  uint32_t conversation_slots = 4096;  /**< emulated connections held (a power of two) */
+  uint32_t conversation_buffers = 256; /**< partial requests held at once */
+  uint32_t source_conversations = 16;  /**< emulated connections one source may hold */
 };
 
 /** Frames to transmit after a burst: fixed room, no allocation. */
@@ -115,8 +115,8 @@ class responder {
   }
   conversation_event start_conversation(const uint8_t* frame, const decoded_packet& p,
                                         uint64_t time_ns, uint64_t source_hash, uint64_t key,
-                                        uint32_t tag, emulated_protocol protocol,
-                                        answer_queue& out, conversation_counters& counts);
+                                        uint32_t tag, emulated_protocol protocol, answer_queue& out,
+                                        conversation_counters& counts);
   conversation_event continue_conversation(emulated_conversation& c, const uint8_t* frame,
                                            const decoded_packet& p, uint64_t time_ns,
                                            answer_queue& out, conversation_counters& counts);
@@ -142,7 +142,7 @@ class responder {
   rate_cap lcore_cap_;
   per_source_caps source_caps_;
   waiting_connections waiting_;
-  std::unique_ptr<conversation_table> conversations_;  /**< null: no --emulate */
+  std::unique_ptr<conversation_table> conversations_; /**< null: no --emulate */
   /** Answers of one segment's requests, and what they gave away. */
   struct emulation_scratch {
     static constexpr unsigned max_indicators = 32;

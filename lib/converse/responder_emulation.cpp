@@ -22,7 +22,9 @@ constexpr uint32_t max_adb_bytes = 16 * 1024 * 1024;
 constexpr unsigned max_answer_segments =
     (4 * max_answer_data + max_segment_data - 1) / max_segment_data + 1;
 
-bool seq_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
+bool seq_before(uint32_t a, uint32_t b) {
+  return static_cast<int32_t>(a - b) < 0;
+}
 
 }  // namespace
 
@@ -59,8 +61,7 @@ conversation_event responder::start_conversation(const uint8_t* frame, const dec
   return continue_conversation(*c, frame, p, time_ns, out, counts);
 }
 
-conversation_event responder::continue_conversation(emulated_conversation& c,
-                                                    const uint8_t* frame,
+conversation_event responder::continue_conversation(emulated_conversation& c, const uint8_t* frame,
                                                     const decoded_packet& p, uint64_t time_ns,
                                                     answer_queue& out,
                                                     conversation_counters& counts) {
@@ -99,8 +100,7 @@ conversation_event responder::continue_conversation(emulated_conversation& c,
   c.their_fin = fin;
   c.bytes += length;
   bool close = fin;
-  const size_t answer =
-      take_requests(c, frame + p.payload_offset, length, time_ns, close, counts);
+  const size_t answer = take_requests(c, frame + p.payload_offset, length, time_ns, close, counts);
   const bool adb = c.protocol == static_cast<uint8_t>(emulated_protocol::adb);
   if (c.requests >= (adb ? max_adb_requests : max_requests) ||
       c.bytes >= (adb ? max_adb_bytes : max_bytes)) {
@@ -136,9 +136,8 @@ void responder::drop_conversation(const decoded_packet& p, uint64_t time_ns, boo
   conversations_->close(*c);
 }
 
-conversation_event responder::close_conversation(emulated_conversation& c,
-                                                 const uint8_t* frame, const decoded_packet& p,
-                                                 answer_queue& out,
+conversation_event responder::close_conversation(emulated_conversation& c, const uint8_t* frame,
+                                                 const decoded_packet& p, answer_queue& out,
                                                  conversation_counters& counts) {
   // Our FIN is out (our_next counts it). The conversation ends when both FINs are acknowledged:
   // the client's ACK of ours after its own FIN, or its FIN after our FIN was acknowledged.
@@ -256,8 +255,8 @@ size_t responder::take_requests(emulated_conversation& c, const uint8_t* data, s
   return answer;
 }
 
-void responder::send_answer(emulated_conversation& c, const uint8_t* frame,
-                            const decoded_packet& p, size_t length, bool fin, answer_queue& out,
+void responder::send_answer(emulated_conversation& c, const uint8_t* frame, const decoded_packet& p,
+                            size_t length, bool fin, answer_queue& out,
                             conversation_counters& counts) {
   size_t sent = 0;
   do {

@@ -6,7 +6,9 @@ namespace scanscope {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0';
+}
 
 /** The word starting at `at`, and where the next one may start. */
 std::string_view word_at(std::string_view s, size_t& at) {

@@ -27,7 +27,7 @@ enum class phase : uint8_t { user, password, shell };
 /** What the conversation's state block holds. */
 struct telnet_state {
   phase at;
-  bool after_cr;  /**< the last line ended with a CR the segment ended on: its LF may follow */
+  bool after_cr; /**< the last line ended with a CR the segment ended on: its LF may follow */
   uint8_t user_length;
   char user[max_user];
 };
@@ -47,8 +47,8 @@ emulation_turn greet_telnet(const emulation_context& context, uint8_t* answer) {
   return turn;
 }
 
-emulation_turn answer_telnet(const emulation_context& context, const uint8_t* data,
-                             size_t length, uint8_t* answer) {
+emulation_turn answer_telnet(const emulation_context& context, const uint8_t* data, size_t length,
+                             uint8_t* answer) {
   emulation_turn turn;
   auto& state = *reinterpret_cast<telnet_state*>(context.state);
   if (state.after_cr && length != 0 && (data[0] == '\n' || data[0] == '\0')) {
@@ -75,8 +75,8 @@ emulation_turn answer_telnet(const emulation_context& context, const uint8_t* da
         continue;
       }
       if (command == sb) {
-        const uint8_t* end = static_cast<const uint8_t*>(
-            memmem(data + at, length - at, "\xff\xf0", 2));
+        const uint8_t* end =
+            static_cast<const uint8_t*>(memmem(data + at, length - at, "\xff\xf0", 2));
         if (end == nullptr) {
           return turn;
         }

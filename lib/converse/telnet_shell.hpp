@@ -19,7 +19,7 @@ namespace scanscope {
 emulation_turn greet_telnet(const emulation_context& context, uint8_t* answer);
 
 /** Read one line at the start of `data` (IAC sequences dropped) and answer it. */
-emulation_turn answer_telnet(const emulation_context& context, const uint8_t* data,
-                             size_t length, uint8_t* answer);
+emulation_turn answer_telnet(const emulation_context& context, const uint8_t* data, size_t length,
+                             uint8_t* answer);
 
 }  // namespace scanscope

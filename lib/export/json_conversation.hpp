@@ -21,8 +21,8 @@ void write_exposure(json_writer& w, const run_report& r, uint16_t port = 0);
 struct indicator_filter {
   bool any_kind = true;
   indicator_kind kind = indicator_kind::url;
-  uint16_t port = 0;         /**< 0: every port */
-  uint64_t since_ns = 0;     /**< last seen at or after */
+  uint16_t port = 0;     /**< 0: every port */
+  uint64_t since_ns = 0; /**< last seen at or after */
 };
 
 /** `"indicators": [...]`: what emulated conversations gave away, most sources first. */

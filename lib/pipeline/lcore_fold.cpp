@@ -274,8 +274,8 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
 }
 
 lcore_view view_of(const worker& w) {
-  return {&w.stats(),   &w.fingerprints(), &w.sources(),   &w.uniques(),
-          w.scanner(),  &w.exposure(),     w.indicators()};
+  return {&w.stats(),  &w.fingerprints(), &w.sources(),  &w.uniques(),
+          w.scanner(), &w.exposure(),     w.indicators()};
 }
 
 }  // namespace scanscope

@@ -38,7 +38,7 @@ inline constexpr uint64_t alert = 16;
 inline constexpr uint64_t cluster_moved = 18;
 inline constexpr uint64_t payload_tool = 19;       /**< a tool a payload named, by (port, tool) */
 inline constexpr uint64_t payload_tool_total = 20; /**< a tool a payload named, all ports */
-inline constexpr uint64_t emulated_step = 21; /**< a step of an emulated protocol, by port */
+inline constexpr uint64_t emulated_step = 21;      /**< a step of an emulated protocol, by port */
 inline constexpr uint64_t indicator = 22; /**< an indicator, by its hash (kind, port, value) */
 
 }  // namespace scanscope::unique_domain

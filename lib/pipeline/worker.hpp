@@ -365,7 +365,7 @@ class worker {
   recent_memory<opened_memo> opened_{1u << 16};
   bool opened_any_ = false;  /**< a monitored host has opened one: replies are looked for */
   exposure_table exposure_;
-  std::unique_ptr<indicator_table> indicators_;  /**< with --emulate */
+  std::unique_ptr<indicator_table> indicators_; /**< with --emulate */
   const emulation_plan* observe_ = nullptr;
   /** What observe_payload() reads into: the answers it throws away, what it finds. */
   struct observation {

@@ -211,9 +211,9 @@ void worker::count_emulated(const decoded_packet& p, const frame_ref& f, const p
                             const conversation_event& e) {
   for (uint32_t bits = e.steps; bits != 0; bits &= bits - 1) {
     const auto step = static_cast<unsigned>(__builtin_ctz(bits));
-    const uint64_t stage = series_key::make(
-        series_key::kind::conversation, k.port,
-        static_cast<uint32_t>(stage_of(static_cast<emulated_step>(step))), 0);
+    const uint64_t stage =
+        series_key::make(series_key::kind::conversation, k.port,
+                         static_cast<uint32_t>(stage_of(static_cast<emulated_step>(step))), 0);
     series_.add(k.bucket, stage, &stage, 1, k.source_hash, false, k.source->key.bytes);
     count_per_port(uniques_, stats_.conversation.steps[k.port][step], true, k.source_hash,
                    unique_domain::emulated_step, k.port, step);
@@ -222,8 +222,7 @@ void worker::count_emulated(const decoded_packet& p, const frame_ref& f, const p
   for (unsigned i = 0; i < e.indicator_count; ++i) {
     const emulated_indicator& indicator = e.indicators[i];
     if (indicators_) {
-      const uint64_t hash =
-          indicator_table::hash_of(indicator.kind, p.dst_port, indicator.value());
+      const uint64_t hash = indicator_table::hash_of(indicator.kind, p.dst_port, indicator.value());
       const bool new_source =
           uniques_.insert(set_key(k.source_hash, unique_domain::indicator, hash));
       if (indicators_->record(hash, indicator.kind, p.dst_port, indicator.value(),
@@ -269,8 +268,8 @@ void worker::observe_payload(const decoded_packet& p, const frame_ref& f, const 
   // does not hold whole is not read.
   for (unsigned turn = 0; turn < 8 && offset < p.payload_length; ++turn) {
     const emulation_context context{observe_, f.time_ns, k.flow_hash, turn, o.state};
-    const emulation_turn t = emulate_request(protocol, context, data + offset,
-                                             p.payload_length - offset, o.answer);
+    const emulation_turn t =
+        emulate_request(protocol, context, data + offset, p.payload_length - offset, o.answer);
     if (t.consumed == 0) {
       break;
     }

@@ -397,8 +397,7 @@ http_response exposure_query(const std::map<std::string, std::string>& p, const 
 }
 
 /** /api/v1/indicators?kind=K&port=N&since=T: what emulated conversations gave away. */
-http_response indicators_query(const std::map<std::string, std::string>& p,
-                               const api_context& c) {
+http_response indicators_query(const std::map<std::string, std::string>& p, const api_context& c) {
   indicator_filter f;
   if (p.count("kind")) {
     f.any_kind = false;

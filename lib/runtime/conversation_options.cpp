@@ -25,8 +25,8 @@ po::options_description conversation_options(conversation_settings& s) {
       "live: answer SYNs to monitored addresses with SYN cookies, acknowledge the first "
       "payload and close, so scanners send what they came for. Needs --monitored and a port "
       "that can transmit")(
-      "respond-ports", po::value(&s.respond_ports)->default_value(s.respond_ports)->value_name(
-                           "all|PORTS"),
+      "respond-ports",
+      po::value(&s.respond_ports)->default_value(s.respond_ports)->value_name("all|PORTS"),
       "TCP ports answered: 'all', or ports and ranges such as 8545,3333,5555,8000-8100")(
       "respond-allow", po::value(&s.respond_allow)->value_name("PREFIX[,PREFIX...]"),
       "special-purpose source ranges (private, benchmark, documentation, ...) that may be "
@@ -63,8 +63,7 @@ po::options_description conversation_options(conversation_settings& s) {
       "more ports for a protocol --emulate names, e.g. ethereum=8546 or http=8000-8100 "
       "(repeat the option for several protocols)")(
       "emulate-conversations",
-      po::value(&s.emulate_conversations)->default_value(s.emulate_conversations)
-          ->value_name("N"),
+      po::value(&s.emulate_conversations)->default_value(s.emulate_conversations)->value_name("N"),
       "per RX lcore: emulated connections held at once (a power of two, 56 bytes each); a "
       "connection finding no room is closed after its first payload, counted")(
       "emulate-buffers",

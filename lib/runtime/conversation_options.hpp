@@ -31,11 +31,11 @@ struct conversation_settings {
   unsigned respond_waiting = 4096; /**< per RX lcore: silent connections remembered */
   unsigned exposure_slots = 4096;  /**< per RX lcore: (host, port) pairs of the exposure view */
   std::string emulate = "none";    /**< --emulate: protocols spoken past the first payload */
-  std::vector<std::string> emulate_ports; /**< --emulate-port PROTOCOL=PORTS, each */
-  unsigned emulate_conversations = 4096;  /**< per RX lcore: emulated connections held */
-  unsigned emulate_buffers = 256;  /**< per RX lcore: partial requests held at once */
+  std::vector<std::string> emulate_ports;     /**< --emulate-port PROTOCOL=PORTS, each */
+  unsigned emulate_conversations = 4096;      /**< per RX lcore: emulated connections held */
+  unsigned emulate_buffers = 256;             /**< per RX lcore: partial requests held at once */
   unsigned emulate_source_conversations = 16; /**< emulated connections one source may hold */
-  bool emulate_keep_secrets = false; /**< passphrases tried are kept as indicators */
+  bool emulate_keep_secrets = false;          /**< passphrases tried are kept as indicators */
   std::string actors;              /**< known scanners file ("" or "none": no actors) */
 
   prefix_set monitored_prefixes;   /**< parsed --monitored */

@@ -230,7 +230,7 @@ bool event_log::pass() {
   for (alert_ring* r : rings_) {
     while (const alert_record* a = r->peek()) {
       const bool exposure = a->rule == alert_record::exposure;
-      const std::string line = exposure                                ? exposure_line(*a)
+      const std::string line = exposure                             ? exposure_line(*a)
                                : a->rule == alert_record::indicator ? indicator_line(*a)
                                                                     : alert_line(*a);
       const std::string host = exposure ? format_address(a->destination) : std::string();

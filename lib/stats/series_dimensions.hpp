@@ -97,9 +97,9 @@ enum class value_form : uint8_t {
 
 /** X(stage, meaning): how far a source went with the responder (--respond), and in the
  *  protocols it emulates (--emulate). */
-#define SCANSCOPE_CONVERSATION_STAGES(X)                                                    \
-  X(handshake, "completed the responder's handshake with an ACK of its own")               \
-  X(payload, "sent data over it (a request, an exploit), after the handshake")             \
+#define SCANSCOPE_CONVERSATION_STAGES(X)                                       \
+  X(handshake, "completed the responder's handshake with an ACK of its own")   \
+  X(payload, "sent data over it (a request, an exploit), after the handshake") \
   SCANSCOPE_EMULATED_STEPS(X)
 
 SCANSCOPE_ENUM_OF_LIST(conversation_stage, SCANSCOPE_CONVERSATION_STAGES);

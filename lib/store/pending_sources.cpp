@@ -89,10 +89,9 @@ void pending_sources::add_facts(int64_t bucket, const std::vector<source_fact>& 
     const size_t kept = f.kind == source_fact::unwatched   ? unwatched_ports_kept
                         : f.kind == source_fact::indicator ? indicators_kept
                                                            : SIZE_MAX;
-    if (kept != SIZE_MAX &&
-        std::count_if(held.begin(), held.end(), [&](const fact_span& h) {
-          return h.fact.kind == f.kind;
-        }) >= static_cast<std::ptrdiff_t>(kept)) {
+    if (kept != SIZE_MAX && std::count_if(held.begin(), held.end(), [&](const fact_span& h) {
+                              return h.fact.kind == f.kind;
+                            }) >= static_cast<std::ptrdiff_t>(kept)) {
       continue;
     }
     held.push_back({f, {}});

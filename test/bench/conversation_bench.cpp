@@ -74,7 +74,7 @@ struct bed {
 
 /** One connection's frames, parsed once. */
 struct connection {
-  uint32_t source = 0;  /**< its address, also its hash for the per-source caps */
+  uint32_t source = 0; /**< its address, also its hash for the per-source caps */
   bytes first, second, fin;
   decoded_packet p_first, p_second, p_fin;
 };
@@ -84,8 +84,8 @@ double tsc_ghz() {
   const uint64_t c0 = rte_rdtsc();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const uint64_t c1 = rte_rdtsc();
-  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start)
-                        .count();
+  const double ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
   return static_cast<double>(c1 - c0) / ns;
 }
 
@@ -169,38 +169,44 @@ int main(int argc, char** argv) {
     std::vector<connection> conns = open_connections(r, emulating, n);
     std::vector<uint32_t> answered(conns.size());
     size_t at = 0;
-    first = std::min(first, cycles_per(conns, [&](connection& c) {
-      r.handle(c.first.data(), c.p_first, t0 + 1, c.source, 0, emulating.out, emulating.counts);
-      for (unsigned k = 0; k < emulating.out.count; ++k) {
-        answered[at] += emulating.out.lengths[k] - 54u;  // Ethernet, IPv4, TCP headers
-      }
-      ++at;
-      emulating.out.clear();
-    }));
+    first = std::min(
+        first, cycles_per(conns, [&](connection& c) {
+          r.handle(c.first.data(), c.p_first, t0 + 1, c.source, 0, emulating.out, emulating.counts);
+          for (unsigned k = 0; k < emulating.out.count; ++k) {
+            answered[at] += emulating.out.lengths[k] - 54u;  // Ethernet, IPv4, TCP headers
+          }
+          ++at;
+          emulating.out.clear();
+        }));
     for (size_t i = 0; i < conns.size(); ++i) {
       prepare_rest(conns[i], answered[i]);
     }
     second = std::min(second, cycles_per(conns, [&](connection& c) {
-      r.handle(c.second.data(), c.p_second, t0 + 2, c.source, 0, emulating.out, emulating.counts);
-      emulating.out.clear();
-    }));
+                        r.handle(c.second.data(), c.p_second, t0 + 2, c.source, 0, emulating.out,
+                                 emulating.counts);
+                        emulating.out.clear();
+                      }));
     close = std::min(close, cycles_per(conns, [&](connection& c) {
-      r.handle(c.fin.data(), c.p_fin, t0 + 3, c.source, 0, emulating.out, emulating.counts);
-      emulating.out.clear();
-    }));
-    requests = emulating.counts.scalars[static_cast<size_t>(conversation_counter::emulation_requests)]
-                   .read();
-    refused = emulating.counts.scalars[static_cast<size_t>(conversation_counter::emulation_table_full)]
-                  .read();
+                       r.handle(c.fin.data(), c.p_fin, t0 + 3, c.source, 0, emulating.out,
+                                emulating.counts);
+                       emulating.out.clear();
+                     }));
+    requests =
+        emulating.counts.scalars[static_cast<size_t>(conversation_counter::emulation_requests)]
+            .read();
+    refused =
+        emulating.counts.scalars[static_cast<size_t>(conversation_counter::emulation_table_full)]
+            .read();
     memory = conversation_table(4096, 256, 1024, 16, 1).memory_bytes();
 
     bed plain(false);
     responder s(plain.config);
     std::vector<connection> closing = open_connections(s, plain, n);
     stateless = std::min(stateless, cycles_per(closing, [&](connection& c) {
-      s.handle(c.first.data(), c.p_first, t0 + 1, c.source, 0, plain.out, plain.counts);
-      plain.out.clear();
-    }));
+                           s.handle(c.first.data(), c.p_first, t0 + 1, c.source, 0, plain.out,
+                                    plain.counts);
+                           plain.out.clear();
+                         }));
   }
   std::printf("emulated conversations, %u connections, TSC %.2f GHz, best of 5 runs\n", n, ghz);
   std::printf("  %-58s %10s\n", "segment", "cycles");
@@ -210,12 +216,13 @@ int main(int argc, char** argv) {
               first);
   std::printf("  %-58s %10.0f\n", "second request on the connection (eth_blockNumber)", second);
   std::printf("  %-58s %10.0f\n", "client's FIN (FIN-ACK, entry closing)", close);
-  std::printf("  requests answered in the last run: %llu of %u (%llu connections found their "
-              "set full)\n",
-              static_cast<unsigned long long>(requests), 2 * n,
-              static_cast<unsigned long long>(refused));
-  std::printf("  conversation table at the defaults (4096 slots, 256 buffers, 1024 states): "
-              "%.2f MiB per RX lcore\n",
-              static_cast<double>(memory) / (1024.0 * 1024.0));
+  std::printf(
+      "  requests answered in the last run: %llu of %u (%llu connections found their "
+      "set full)\n",
+      static_cast<unsigned long long>(requests), 2 * n, static_cast<unsigned long long>(refused));
+  std::printf(
+      "  conversation table at the defaults (4096 slots, 256 buffers, 1024 states): "
+      "%.2f MiB per RX lcore\n",
+      static_cast<double>(memory) / (1024.0 * 1024.0));
   return requests + 2 * refused == 2ULL * n ? 0 : 1;
 }

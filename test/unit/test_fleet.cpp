@@ -215,7 +215,8 @@ TEST_CASE("a closed bucket becomes rows: series lines, and one row per (port, so
   CHECK(batch.tables[3].table == "indicators");
   REQUIRE(batch.tables[3].rows == 1);
   CHECK(batch.tables[3].body.rfind(
-            "dark\\tnet\t1700000000\teth_recipient\t8545\t0xcd\\tcd\t35000\t36500\t3\t2\t", 0) == 0);
+            "dark\\tnet\t1700000000\teth_recipient\t8545\t0xcd\\tcd\t35000\t36500\t3\t2\t", 0) ==
+        0);
   CHECK(batch.tables[3].body.size() > 20);
   CHECK(batch.tables[3].body.substr(batch.tables[3].body.size() - 4) == "\t10\n");
   CHECK(batch.tables[0].table == "series");

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cstring>
 #include <string>
 
@@ -403,7 +402,9 @@ std::string rpc_post(const std::string& body) {
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-bytes bytes_of(const std::string& s) { return bytes(s.begin(), s.end()); }
+bytes bytes_of(const std::string& s) {
+  return bytes(s.begin(), s.end());
+}
 
 /** A handshake on `sport`: the responder's ISN. */
 uint32_t handshake(responder& r, responder_bed& bed, uint16_t sport) {
@@ -438,9 +439,9 @@ TEST_CASE("an emulated conversation answers request after request until the clie
 
   // The first request: answered with data, the connection left open.
   const std::string first = rpc_post(R"({"jsonrpc":"2.0","id":1,"method":"eth_accounts"})");
-  conversation_event e = feed(r, bed, segment(scanner, darknet, data_from(40000, 1001, isn + 1),
-                                              bytes_of(first)),
-                              t0 + second);
+  conversation_event e =
+      feed(r, bed, segment(scanner, darknet, data_from(40000, 1001, isn + 1), bytes_of(first)),
+           t0 + second);
   CHECK(e.step == conversation_step::payload);
   CHECK(e.tag == 3);
   CHECK(e.steps == step_bit(emulated_step::eth_recon));
@@ -455,23 +456,25 @@ TEST_CASE("an emulated conversation answers request after request until the clie
 
   // The second, in two segments: nothing but an ACK for the first half, the answer after
   // the second, its sequence number after the first answer.
-  const std::string second_request = rpc_post(
-      R"({"jsonrpc":"2.0","id":2,"method":"eth_sendTransaction","params":[{"to":")"
-      R"(0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","value":"0x1"}]})");
+  const std::string second_request =
+      rpc_post(R"({"jsonrpc":"2.0","id":2,"method":"eth_sendTransaction","params":[{"to":")"
+               R"(0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","value":"0x1"}]})");
   const uint32_t seq2 = 1001 + static_cast<uint32_t>(first.size());
   const uint32_t ack2 = isn + 1 + static_cast<uint32_t>(reply.size());
   const size_t half = 40;
   bed.out.clear();
-  e = feed(r, bed, segment(scanner, darknet, data_from(40000, seq2, ack2),
-                           bytes_of(second_request.substr(0, half))),
+  e = feed(r, bed,
+           segment(scanner, darknet, data_from(40000, seq2, ack2),
+                   bytes_of(second_request.substr(0, half))),
            t0 + 2 * second);
   CHECK(e.steps == 0);
   REQUIRE(bed.out.count == 1);
   CHECK(data_of(bed.out, 0, answer).empty());
   CHECK(answer.ack == seq2 + half);
   bed.out.clear();
-  e = feed(r, bed, segment(scanner, darknet, data_from(40000, seq2 + half, ack2),
-                           bytes_of(second_request.substr(half))),
+  e = feed(r, bed,
+           segment(scanner, darknet, data_from(40000, seq2 + half, ack2),
+                   bytes_of(second_request.substr(half))),
            t0 + 2 * second);
   CHECK(e.steps == step_bit(emulated_step::eth_send));
   REQUIRE(e.indicator_count == 1);
@@ -564,8 +567,8 @@ TEST_CASE("an emulated conversation the server closes waits for the client's FIN
   bed.config.source_conversations = 1;  // so a leaked entry would refuse the next connection
   responder r(bed.config);
   const std::string body = R"({"id":1,"method":"net_version"})";
-  const std::string request = "POST / HTTP/1.0\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request =
+      "POST / HTTP/1.0\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   uint32_t isn = handshake(r, bed, 43000);
   feed(r, bed, segment(scanner, darknet, data_from(43000, 1001, isn + 1), bytes_of(request)),
        t0 + second);
@@ -579,8 +582,7 @@ TEST_CASE("an emulated conversation the server closes waits for the client's FIN
   tcp_fields ack = data_from(43000, their_end, our_end);
   ack.flags = 0x10;
   bed.out.clear();
-  CHECK(feed(r, bed, segment(scanner, darknet, ack), t0 + second).step ==
-        conversation_step::none);
+  CHECK(feed(r, bed, segment(scanner, darknet, ack), t0 + second).step == conversation_step::none);
   CHECK(bed.out.count == 0);
   tcp_fields fin = ack;
   fin.flags = 0x11;
