@@ -146,6 +146,33 @@ void ground_truth::add(const synthetic_packet& p) {
   }
 }
 
+template <class Writer>
+void ground_truth::write_stages(Writer& w) const {
+  // What a reader of each protocol (scanscope --emulate) finds in the payloads.
+  w.Key("steps");
+  w.StartArray();
+  for (const auto& [key, t] : steps_) {
+    w.StartObject();
+    put_uint(w, "port", key.first);
+    put_string(w, "step", key.second.c_str());
+    put_packets_sources(w, t.packets, t.sources.size());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("indicators");
+  w.StartArray();
+  for (const auto& [key, t] : indicators_) {
+    w.StartObject();
+    put_string(w, "kind", std::get<0>(key).c_str());
+    put_uint(w, "port", std::get<1>(key));
+    put_string(w, "value", std::get<2>(key).c_str());
+    put_uint(w, "count", t.packets);
+    put_uint(w, "sources", t.sources.size());
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void ground_truth::write_json(std::ostream& out) const {
   rapidjson::OStreamWrapper stream(out);
   rapidjson::Writer<rapidjson::OStreamWrapper> w(stream);
@@ -196,29 +223,7 @@ void ground_truth::write_json(std::ostream& out) const {
     w.String(s.campaigns[src.campaign].name.c_str());
   }
   w.EndObject();
-  // What a reader of each protocol (scanscope --emulate) finds in the payloads.
-  w.Key("steps");
-  w.StartArray();
-  for (const auto& [key, t] : steps_) {
-    w.StartObject();
-    put_uint(w, "port", key.first);
-    put_string(w, "step", key.second.c_str());
-    put_packets_sources(w, t.packets, t.sources.size());
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("indicators");
-  w.StartArray();
-  for (const auto& [key, t] : indicators_) {
-    w.StartObject();
-    put_string(w, "kind", std::get<0>(key).c_str());
-    put_uint(w, "port", std::get<1>(key));
-    put_string(w, "value", std::get<2>(key).c_str());
-    put_uint(w, "count", t.packets);
-    put_uint(w, "sources", t.sources.size());
-    w.EndObject();
-  }
-  w.EndArray();
+  write_stages(w);
   w.Key("ports");
   w.StartArray();
   for (uint16_t port : watched_) {

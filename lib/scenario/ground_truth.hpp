@@ -70,6 +70,9 @@ class ground_truth {
   };
 
   source_port_behaviour observe(const synthetic_packet& p, const decoded_packet& headers);
+  /** `steps` and `indicators`: what a reader of each protocol (--emulate) finds. */
+  template <class Writer>
+  void write_stages(Writer& w) const;
 
   const scenario_generator& generator_;
   const cluster_rules& clusters_;

@@ -85,9 +85,8 @@ std::vector<expected_signature> jsonrpc_rules(const char* rule) {
   return {{rule, jsonrpc_ports}, {"http-client-user-agent", any_port}};
 }
 
-std::vector<payload_template> make_templates() {
-  // Download addresses are from the documentation range 198.51.100.0/24.
-  const std::string adb_cnxn = adb_message("CNXN", 0x01000000, 4096, std::string("host::\0", 7));
+/** The JSON-RPC calls of the Ethereum report's stages. */
+std::vector<payload_template> ethereum_templates() {
   return {
       {"eth_accounts", "JSON-RPC account discovery", jsonrpc_call("eth_accounts", "[]"),
        jsonrpc_rules("eth-accounts"), jsonrpc_steps("eth_recon")},
@@ -124,6 +123,14 @@ std::vector<payload_template> make_templates() {
        jsonrpc_rules("miner-setetherbase"),
        jsonrpc_steps("eth_miner"),
        {{"eth_etherbase", thief, ethereum_read}}},
+  };
+}
+
+std::vector<payload_template> make_templates() {
+  // Download addresses are from the documentation range 198.51.100.0/24.
+  const std::string adb_cnxn = adb_message("CNXN", 0x01000000, 4096, std::string("host::\0", 7));
+  std::vector<payload_template> all = ethereum_templates();
+  std::vector<payload_template> rest = {
       {"claymore_getstat1",
        "Claymore miner management status request",
        "{\"id\":0,\"jsonrpc\":\"2.0\",\"method\":\"miner_getstat1\"}\n",
@@ -188,6 +195,8 @@ std::vector<payload_template> make_templates() {
          adb_read},
         {"url", "http://198.51.100.7/ad.sh", adb_read}}},
   };
+  all.insert(all.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+  return all;
 }
 
 }  // namespace
