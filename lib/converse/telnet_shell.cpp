@@ -76,7 +76,11 @@ telnet_line read_line(const uint8_t* data, size_t length, telnet_state& state) {
         at = static_cast<size_t>(end - data) + 2;
       } else {
         // An escaped 255 is no text a shell would take; WILL/WONT/DO/DONT take an option.
-        at += command >= 251 && command <= 254 ? 3 : 2;
+        const size_t size = command >= 251 && command <= 254 ? 3 : 2;
+        if (at + size > length) {
+          return l;  // its option byte is still coming
+        }
+        at += size;
       }
       l.read = l.length == 0 ? at : l.read;  // negotiation alone is taken as it comes
       continue;

@@ -466,6 +466,10 @@ TEST_CASE("telnet takes a line end split over segments, and asks again for an em
   x = telnet.ask("admin\r\n");
   REQUIRE(x.turn.indicator_count == 1);
   CHECK(x.turn.indicators[0].value() == "root:admin");
+  // An option command whose option byte is still coming waits (found by fuzz_emulation): the
+  // two whole sequences before it are taken, never more than was sent.
+  stateful other(emulated_protocol::telnet);
+  CHECK(other.ask("\xff\x04\xff\xff\xff\xfd").turn.consumed == 4);
 }
 
 TEST_CASE("indicator text is printable ASCII", "[emulation]") {
