@@ -16,24 +16,32 @@ constexpr uint32_t source_slots = 1u << 16;
 
 }  // namespace
 
+block_pool::block_pool(uint32_t blocks, size_t block_bytes)
+    : bytes_(size_t{blocks} * block_bytes), block_bytes_(block_bytes) {
+  free_.reserve(blocks);
+  for (uint32_t i = blocks; i > 0; --i) {
+    free_.push_back(static_cast<uint16_t>(i - 1));
+  }
+}
+
+uint16_t block_pool::take() {
+  if (free_.empty()) {
+    return 0;
+  }
+  const auto number = static_cast<uint16_t>(free_.back() + 1);
+  free_.pop_back();
+  return number;
+}
+
 conversation_table::conversation_table(uint32_t slots, uint32_t buffers, uint32_t states,
                                        uint32_t per_source, uint64_t timeout_ns)
     : slots_(std::max(slots, ways)),
-      buffers_(size_t{buffers} * max_request_bytes),
-      states_(size_t{states} * max_state_bytes),
+      buffers_(buffers, max_request_bytes),
+      states_(states, max_state_bytes),
       per_source_(source_slots),
       set_mask_(static_cast<uint32_t>(slots_.size() / ways - 1)),
       per_source_cap_(std::min<uint32_t>(per_source, 255)),
-      timeout_ns_(timeout_ns) {
-  free_buffers_.reserve(buffers);
-  for (uint32_t i = buffers; i > 0; --i) {
-    free_buffers_.push_back(static_cast<uint16_t>(i - 1));
-  }
-  free_states_.reserve(states);
-  for (uint32_t i = states; i > 0; --i) {
-    free_states_.push_back(static_cast<uint16_t>(i - 1));
-  }
-}
+      timeout_ns_(timeout_ns) {}
 
 emulated_conversation* conversation_table::find(uint64_t key, uint64_t now_ns) {
   emulated_conversation* set = &slots_[(static_cast<uint32_t>(key >> 32) & set_mask_) * ways];
@@ -83,44 +91,38 @@ void conversation_table::close(emulated_conversation& c) {
     return;
   }
   release_buffer(c);
-  if (c.state != 0) {
-    free_states_.push_back(static_cast<uint16_t>(c.state - 1));
-    c.state = 0;
-  }
+  states_.give_back(c.state);
+  c.state = 0;
   --per_source_[c.source];
   c.key = 0;
 }
 
 uint8_t* conversation_table::buffer_of(emulated_conversation& c) {
   if (c.buffer == 0) {
-    if (free_buffers_.empty()) {
+    c.buffer = buffers_.take();
+    c.buffered = 0;
+    if (c.buffer == 0) {
       return nullptr;
     }
-    c.buffer = static_cast<uint16_t>(free_buffers_.back() + 1);
-    free_buffers_.pop_back();
-    c.buffered = 0;
   }
-  return buffers_.data() + size_t{c.buffer - 1u} * max_request_bytes;
+  return buffers_.bytes(c.buffer);
 }
 
 void conversation_table::release_buffer(emulated_conversation& c) {
-  if (c.buffer != 0) {
-    free_buffers_.push_back(static_cast<uint16_t>(c.buffer - 1));
-    c.buffer = 0;
-    c.buffered = 0;
-  }
+  buffers_.give_back(c.buffer);
+  c.buffer = 0;
+  c.buffered = 0;
 }
 
 uint8_t* conversation_table::state_of(emulated_conversation& c) {
   if (c.state == 0) {
-    if (free_states_.empty()) {
+    c.state = states_.take();
+    if (c.state == 0) {
       return nullptr;
     }
-    c.state = static_cast<uint16_t>(free_states_.back() + 1);
-    free_states_.pop_back();
-    std::memset(states_.data() + size_t{c.state - 1u} * max_state_bytes, 0, max_state_bytes);
+    std::memset(states_.bytes(c.state), 0, max_state_bytes);
   }
-  return states_.data() + size_t{c.state - 1u} * max_state_bytes;
+  return states_.bytes(c.state);
 }
 
 void conversation_table::sweep(uint64_t now_ns, unsigned count) {
@@ -134,9 +136,8 @@ void conversation_table::sweep(uint64_t now_ns, unsigned count) {
 }
 
 size_t conversation_table::memory_bytes() const {
-  return slots_.size() * sizeof(emulated_conversation) + buffers_.size() +
-         free_buffers_.capacity() * sizeof(uint16_t) + states_.size() +
-         free_states_.capacity() * sizeof(uint16_t) + per_source_.size();
+  return slots_.size() * sizeof(emulated_conversation) + buffers_.memory_bytes() +
+         states_.memory_bytes() + per_source_.size();
 }
 
 }  // namespace scanscope

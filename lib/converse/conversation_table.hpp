@@ -35,6 +35,28 @@ struct emulated_conversation {
   bool their_fin = false;  /**< the client's FIN is taken (their_next counts it) */
 };
 
+/** Fixed-size blocks handed out by number (1-based: 0 is "none") from a free list. */
+class block_pool {
+ public:
+  block_pool(uint32_t blocks, size_t block_bytes);
+
+  /** A free block's number, or 0 when none is free. */
+  uint16_t take();
+  /** Block `number` is free again (0: nothing to do). */
+  void give_back(uint16_t number) {
+    if (number != 0) {
+      free_.push_back(static_cast<uint16_t>(number - 1));
+    }
+  }
+  uint8_t* bytes(uint16_t number) { return bytes_.data() + (number - 1u) * block_bytes_; }
+  size_t memory_bytes() const { return bytes_.size() + free_.capacity() * sizeof(uint16_t); }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  std::vector<uint16_t> free_;
+  size_t block_bytes_;
+};
+
 class conversation_table {
  public:
   /**
@@ -78,10 +100,8 @@ class conversation_table {
   }
 
   std::vector<emulated_conversation> slots_;
-  std::vector<uint8_t> buffers_;
-  std::vector<uint16_t> free_buffers_;
-  std::vector<uint8_t> states_;
-  std::vector<uint16_t> free_states_;
+  block_pool buffers_; /**< requests still arriving, max_request_bytes each */
+  block_pool states_;  /**< protocols' state (ADB, telnet), max_state_bytes each */
   std::vector<uint8_t> per_source_;
   uint32_t set_mask_;
   uint32_t per_source_cap_;
