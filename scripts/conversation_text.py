@@ -25,27 +25,56 @@ STEP_WORDS = {
 }
 
 
+def steps_said(steps, recipients):
+    """["412 sources asked the node about itself or its accounts", "37 tried to unlock an
+    account", "9 sent a transaction to 2 addresses"]: `steps` maps a step's name to its
+    distinct sources, in the order of an attack; `recipients` the eth_recipient values."""
+    said = []
+    for key, words in STEP_WORDS.items():
+        if key not in steps:
+            continue
+        n = steps[key]
+        phrase = f"{n:,} {'source' if n == 1 else 'sources'} {words}" if not said else \
+            f"{n:,} {words}"
+        if key == "eth_send" and recipients:
+            k = len(recipients)
+            phrase += f" to {k} {'address' if k == 1 else 'addresses'}"
+        said.append(phrase)
+    return said
+
+
 def step_lines(ports, indicators=()):
     """One line per port whose emulated conversations reached a step: "8545/tcp: 412 sources
     asked the node about itself or its accounts, 37 tried to unlock an account, 9 sent a
     transaction to 2 addresses"."""
     lines = []
     for port in ports:
-        steps = {s["step"]: s for s in port.get("steps", [])}
-        said = [f"{steps[k]['sources']:,} {'source' if steps[k]['sources'] == 1 else 'sources'}"
-                f" {words}" if not said_before else f"{steps[k]['sources']:,} {words}"
-                for said_before, (k, words) in enumerate(
-                    (k, w) for k, w in STEP_WORDS.items() if k in steps)]
+        steps = {s["step"]: s["sources"] for s in port.get("steps", [])}
         recipients = {i["value"] for i in indicators
                       if i["kind"] == "eth_recipient" and i["port"] == port["port"]}
-        if "eth_send" in steps and recipients:
-            at = [n for n, (k, _) in enumerate((k, w) for k, w in STEP_WORDS.items()
-                                               if k in steps) if k == "eth_send"][0]
-            n = len(recipients)
-            said[at] += f" to {n} {'address' if n == 1 else 'addresses'}"
+        said = steps_said(steps, recipients)
         if said:
             lines.append(f"    {port['port']}/{port['protocol']} emulated: " + ", ".join(said))
     return lines
+
+
+def campaign_step_phrase(c):
+    """"of its 3,000 sources, on 3333: 3,000 sources asked the miner for its status; on 52869:
+    2,971 sent a whole HTTP request": how far a campaign's sources went in the conversations
+    (its pivots, with a source store and --emulate), its own port first."""
+    p = c.get("pivots") or {}
+    steps, indicators = p.get("steps", []), p.get("indicators", [])
+    if not steps:
+        return None
+    ports = sorted({s["port"] for s in steps}, key=lambda port: (port != c["port"], port))
+    parts = []
+    for port in ports:
+        recipients = {i["value"] for i in indicators
+                      if i["kind"] == "eth_recipient" and i["port"] == port}
+        said = steps_said({s["step"]: s["sources"] for s in steps if s["port"] == port},
+                          recipients)
+        parts.append(f"on {port}: " + ", ".join(said))
+    return f"of its {p['sources']:,} sources, " + "; ".join(parts)
 
 
 def conversation_lines(report):

@@ -10,7 +10,7 @@ import argparse
 import json
 
 from campaign_waves import names, story, waves
-from conversation_text import conversation_lines
+from conversation_text import campaign_step_phrase, conversation_lines
 
 
 def share(part, whole):
@@ -142,6 +142,10 @@ def print_campaigns(report):
             phrase = pivot_phrase(c)
             if phrase:
                 print(f"      {phrase}")
+            steps = campaign_step_phrase(c)
+            if steps:
+                what = c["value"] or "all sources"
+                print(f"      {c['port']} {what} from {hour(c['start'])}, emulated: {steps}")
 
 
 def main():

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "converse/raw_transaction.hpp"
 #include "converse/syn_cookie.hpp"
 
 namespace scanscope {
@@ -165,7 +166,11 @@ void note_indicators(const rpc_method& m, const rapidjson::Value& call,
                      const emulation_context& context, emulation_turn& turn) {
   if (m.step == emulated_step::eth_send) {
     const rapidjson::Value* tx = param(call, 0);
-    if (tx != nullptr && tx->IsObject()) {
+    if (tx != nullptr && tx->IsString()) {  // eth_sendRawTransaction: signed bytes in hex
+      if (const auto to = raw_transaction_recipient({tx->GetString(), tx->GetStringLength()})) {
+        turn.add_indicator(indicator_kind::eth_recipient, *to);
+      }
+    } else if (tx != nullptr && tx->IsObject()) {
       const auto to = tx->FindMember("to");
       note_address(to == tx->MemberEnd() ? nullptr : &to->value, indicator_kind::eth_recipient,
                    turn);

@@ -46,14 +46,38 @@ void write_top(json_writer& w, const run_report& r, const char* key, campaign_sc
 
 namespace {
 
+/** One pivot row's own fields: what it is, under the key its list names it by. */
+void write_pivot_what(json_writer& w, const campaign_pivot& row) {
+  if (row.kind == "conversation") {
+    put_string(w, "step", row.name.c_str());
+  } else if (row.kind == "indicator") {
+    // Stored as "kind value" (docs/sources.md); a kind alone when its text was not kept.
+    const size_t space = row.name.find(' ');
+    put_string(w, "kind", row.name.substr(0, space).c_str());
+    if (space != std::string::npos) {
+      put_string(w, "value", row.name.substr(space + 1).c_str());
+    }
+  } else if (!row.name.empty()) {
+    put_string(w, "name", row.name.c_str());
+  }
+  if (!row.category.empty()) {
+    put_string(w, "category", row.category.c_str());
+  }
+}
+
 /** "pivots": the campaign's sources the store holds, and their other ports, signatures, tools
- *  and tools by payload with how many and what share of them. */
+ *  and tools by payload, and the steps their conversations reached and the indicators they
+ *  gave (--emulate), with how many and what share of them. */
 void write_pivots(json_writer& w, const campaign_pivots& p) {
   w.Key("pivots");
   w.StartObject();
   put_uint(w, "sources", p.sources);
-  for (const char* kind : {"port", "signature", "tool", "payload_tool"}) {
-    w.Key((std::string(kind) + "s").c_str());
+  const std::pair<const char*, const char*> lists[] = {
+      {"port", "ports"},         {"signature", "signatures"},
+      {"tool", "tools"},         {"payload_tool", "payload_tools"},
+      {"conversation", "steps"}, {"indicator", "indicators"}};
+  for (const auto& [kind, key] : lists) {
+    w.Key(key);
     w.StartArray();
     for (const campaign_pivot& row : p.rows) {
       if (row.kind != kind) {
@@ -62,12 +86,7 @@ void write_pivots(json_writer& w, const campaign_pivots& p) {
       w.StartObject();
       put_uint(w, "port", row.port);
       put_string(w, "protocol", row.protocol.c_str());
-      if (!row.name.empty()) {
-        put_string(w, "name", row.name.c_str());
-      }
-      if (!row.category.empty()) {
-        put_string(w, "category", row.category.c_str());
-      }
+      write_pivot_what(w, row);
       put_uint(w, "sources", row.sources);
       put_double(w, "share", p.sources == 0 ? 0.0 : double(row.sources) / double(p.sources));
       w.EndObject();

@@ -65,10 +65,11 @@ struct geo_summary {
 
 /** Another activity of a campaign's sources (the source store's pivot). */
 struct campaign_pivot {
-  std::string kind;     /**< port, signature, tool */
+  std::string kind;     /**< port, signature, tool, payload_tool, conversation, indicator */
   uint16_t port = 0;    /**< where (0: an unwatched port) */
   std::string protocol;
-  std::string name;     /**< the signature or tool; empty for a port */
+  /** The signature, tool, step or "indicator-kind value"; empty for a port */
+  std::string name;
   std::string category; /**< a signature's category */
   uint64_t sources = 0; /**< the campaign's sources that had it */
 };

@@ -44,14 +44,20 @@ bool is_member(const std::vector<source_activity>& rows, const std::string& coun
   });
 }
 
-/** A member's other ports, signatures and tools (by headers and by payload) in the period; not
- *  the question's own activity, nor other activities on the question's port. */
+/** Kinds a pivot lists: what else the members probed, sent and were named by, and how far
+ *  their conversations went and what those gave away (--emulate), on any port. */
+bool pivoted(const std::string& kind) {
+  return kind == "port" || kind == "signature" || kind == "tool" || kind == "payload_tool" ||
+         kind == "conversation" || kind == "indicator";
+}
+
+/** A member's other ports, signatures, tools (by headers and by payload), conversation steps
+ *  and indicators in the period; not the question's own activity, nor the question's port
+ *  itself (its steps and indicators are what a campaign there led to, and are kept). */
 void count_others(const std::vector<source_activity>& rows, const pivot_question& q,
                   pivot_tally& t) {
   for (const source_activity& w : rows) {
-    if ((w.kind != "port" && w.kind != "signature" && w.kind != "tool" &&
-         w.kind != "payload_tool") ||
-        !in_period(w, q) || same_activity(w, q.under) ||
+    if (!pivoted(w.kind) || !in_period(w, q) || same_activity(w, q.under) ||
         (w.kind == "port" && w.port == q.under.port && w.protocol == q.under.protocol)) {
       continue;
     }

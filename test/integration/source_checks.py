@@ -10,7 +10,8 @@
   the month, with the first run's series folder and store.
 - The store's families in /metrics and the report (its "source_store" object) agree.
 - Pivots: the claymore-getstat1 campaign on 3333 lists exactly the sources tcpdump saw send
-  the request, and how many of them probed 52869 and sent the UPnP injection there.
+  the request, and how many of them probed 52869 and sent the UPnP injection there; with
+  --emulate all, the steps its sources reached on each port and the injection's download URL.
 - The blocklist (format=txt, class=malicious) is exactly the sources whose payloads matched a
   signature past reconnaissance, and --sources-out writes the same list offline.
 """
@@ -71,7 +72,7 @@ def store_args(tmp, truth, actors_conf):
     store = os.path.join(tmp, "sources.db")
     return ["--source-store", store, "--actors", path, "--series-dir", os.path.join(tmp, "series"),
             "--sources-out", os.path.join(tmp, "malicious.txt"),
-            "--sources-query", "class=malicious&format=txt"], background
+            "--sources-query", "class=malicious&format=txt", "--emulate", "all"], background
 
 
 def one_frame_at(path, at, out):
@@ -104,7 +105,7 @@ def probe_sources(pcap, port):
     return {line.split()[2].rsplit(".", 1)[0] for line in out.splitlines() if " IP " in line}
 
 
-def check_pivots(base, pcap, report_path):
+def check_pivots(base, pcap, report_path, truth):
     """The campaign of claymore-getstat1 on 3333: its sources are those that sent the request
     (tcpdump), and its pivots count exactly those of them that probed 52869 and sent the UPnP
     injection there (the campaign lasts to the end of the month, past every such packet)."""
@@ -123,9 +124,29 @@ def check_pivots(base, pcap, report_path):
     posted = members & payload_sources(pcap, 52869, b"POST")
     check("pivots: of them, sent the UPnP injection to 52869", upnp.get("sources"), len(posted))
     check("pivots: share", round(upnp.get("share", 0), 6), round(len(posted) / len(members), 6))
+    check_campaign_steps(p, pcap, truth, members, posted)
     check_narrative(report_path, posted, members)
     print(f"pivots: 3333 claymore-getstat1 from {found[0]['start']}: {len(posted)} of "
           f"{len(members)} sources also sent realtek-upnp-addportmapping to 52869")
+
+
+def check_campaign_steps(p, pcap, truth, members, posted):
+    """How far the campaign's sources went (read with --emulate all as the requests passed):
+    each step's sources are those of the members tcpdump saw send the step's request; the
+    UPnP injection's download URL (the truth's, the generator's template) was sent by every
+    member that posted it."""
+    hg532 = members & payload_sources(pcap, 37215, b"POST")
+    want = {(3333, "miner_status"): len(members), (52869, "http_request"): len(posted),
+            (37215, "http_request"): len(hg532)}
+    check("pivots: the campaign's steps",
+          {(s["port"], s["step"]): s["sources"] for s in p.get("steps", [])}, want)
+    urls = {i["value"] for i in truth["indicators"] if i["kind"] == "url" and i["port"] == 52869}
+    want = {("url", 52869, url): len(posted) for url in urls}
+    check("pivots: the campaign's indicators",
+          {(i["kind"], i["port"], i.get("value")): i["sources"] for i in p.get("indicators", [])},
+          want)
+    if not urls:
+        failures.append("pivots: the truth declares no URL on 52869 (the scenario changed?)")
 
 
 def check_narrative(report_path, posted, members):
@@ -137,9 +158,13 @@ def check_narrative(report_path, posted, members):
             f"realtek-upnp-addportmapping to 52869")
     check("pivots: print-report's narrative", any(want in line for line in out.splitlines()),
           True)
+    want = (f"of its {len(members):,} sources, on 3333: {len(members):,} sources asked the "
+            f"miner for its status; on 37215")
+    check("pivots: print-report's steps of the campaign",
+          any(want in line for line in out.splitlines()), True)
 
 
-def check_sources(scanscope, config, pcap, args, background, tmp, report_path):
+def check_sources(scanscope, config, pcap, args, background, tmp, report_path, truth):
     both = payload_sources(pcap, 3333, b'{"id') & payload_sources(pcap, 52869, b"POST")
     if not both:
         failures.append("sources: no source sent both payloads (the scenario changed?)")
@@ -194,7 +219,7 @@ def check_sources(scanscope, config, pcap, args, background, tmp, report_path):
                json.loads(body)["packets"]), ("benign", ACTOR, sent[background]))
         check("sources: never seen", get(f"{base}/api/v1/sources/203.0.113.254")[0], 404)
         check("sources: malformed", get(f"{base}/api/v1/sources/203.0.113.2544")[0], 400)
-        check_pivots(base, pcap, report_path)
+        check_pivots(base, pcap, report_path, truth)
         status, body = get(f"{base}/api/v1/sources?class=malicious&format=txt")
         check("sources: blocklist after the restart", sorted(body.split()), sorted(exploiters))
         status, metrics = get(f"{base}/metrics")

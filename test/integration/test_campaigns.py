@@ -545,7 +545,7 @@ def main():
             if name == "campaign-shapes":  # no payloads: every frame is a probe
                 check_tools_against_truth(name, truth, report)
             if extra:
-                check_sources(scanscope, CONFIG, pcap, extra, background, tmp, report_path)
+                check_sources(scanscope, CONFIG, pcap, extra, background, tmp, report_path, truth)
         if "campaign-shapes" in reports:
             pcap, report, _ = reports["campaign-shapes"]
             check_shapes(report)

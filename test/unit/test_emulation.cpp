@@ -8,6 +8,7 @@
 #include "converse/emulator.hpp"
 #include "converse/ethereum_node.hpp"
 #include "converse/http_request.hpp"
+#include "converse/raw_transaction.hpp"
 
 using namespace scanscope;
 
@@ -161,6 +162,57 @@ TEST_CASE("the Ethereum node answers the recon, unlock and send steps", "[emulat
   CHECK(x.turn.steps == step_bit(emulated_step::eth_miner));
   REQUIRE(x.turn.indicator_count == 1);
   CHECK(x.turn.indicators[0].kind == indicator_kind::eth_etherbase);
+}
+
+TEST_CASE("a raw transaction's recipient is read from its RLP, of every type", "[emulation]") {
+  // Signed by ethers 6 (Wallet.signTransaction, key 0x22..22, nonce 7, value 5).
+  const char* legacy =
+      "0xf864078504a817c800825208943a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a058026a0109847f640d5c002"
+      "2e2ea8d50359ac6dc8b8caccdd03700dfe454a31bf0bf207a07f30485c4990f305234b7895731755a0cefd94030c"
+      "4"
+      "5adf9c535d90055b0edec";
+  const char* access_list =
+      "0x01f86601078504a817c800825208944b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b0580c001a03aa7f8a493"
+      "e91b22fb0e7a33d3fb4fce4d3925604efceb41f1958aa66fcd0e5ca0676cd93d2b5e2e63d3c598274e0097e5e9a7"
+      "4"
+      "cd3fff9f5221dd1f178f8ecdcd3";
+  const std::string eip1559 =
+      "0x02f86201070103825208945c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c0580c001a0f7fe8df81fd1c2be"
+      "40dd3a7ca32f64a121e0e030076f48d667afa648cc05f08aa003103a96ec10f603d41ad3c1bc4fdf6a38d148cdf"
+      "caf35b86eb9c6b7e9b7ffbd";
+  const char* creation =
+      "0x02f85101070103830186a08005826001c080a0643d4d527fb7ca02400a6fa77015aa18f8c9d3e6492beafeefa7"
+      "98612c4e6d24a0242090e0d1559b7bed09e5cd49b231b057644d4d9608ccc8e01e4685c08d5448";
+  CHECK(raw_transaction_recipient(legacy) == "0x3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a");
+  CHECK(raw_transaction_recipient(access_list) == "0x4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b");
+  CHECK(raw_transaction_recipient(eip1559) == "0x5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c");
+  // EIP-155's own example: to 0x3535...35.
+  CHECK(raw_transaction_recipient(
+            "0xf86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a7640000"
+            "8025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f76"
+            "1aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83") ==
+        "0x3535353535353535353535353535353535353535");
+  // A contract creation names no recipient; neither do texts that are not a transaction.
+  CHECK_FALSE(raw_transaction_recipient(creation));
+  for (const std::string& bad :
+       {std::string(""), std::string("0x"), std::string("f864"), std::string("0xf86"),
+        std::string("0xzz"), eip1559.substr(0, 60), "0x05" + eip1559.substr(4),
+        "0x02f9ffff" + eip1559.substr(8), "0x02ff" + eip1559.substr(6),
+        "0x02f862010701038252089f" + eip1559.substr(24), std::string("0x02f8620107010382520894")}) {
+    CAPTURE(bad);
+    CHECK_FALSE(raw_transaction_recipient(bad));
+  }
+  CHECK_FALSE(raw_transaction_recipient("0x" + std::string(max_raw_transaction_hex + 2, 'f')));
+
+  // The node takes the recipient as it takes eth_sendTransaction's `to`.
+  const emulation_plan plan = test_plan();
+  const exchange x =
+      ask(plan, emulated_protocol::ethereum,
+          post(R"({"id":9,"method":"eth_sendRawTransaction","params":[")" + eip1559 + R"("]})"));
+  CHECK(x.turn.steps == step_bit(emulated_step::eth_send));
+  REQUIRE(x.turn.indicator_count == 1);
+  CHECK(x.turn.indicators[0].kind == indicator_kind::eth_recipient);
+  CHECK(x.turn.indicators[0].value() == "0x5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c");
 }
 
 TEST_CASE("the Ethereum node answers batches, errors and never says the client's words back",

@@ -1,16 +1,17 @@
 // The source store: what a source did over buckets, the verdict on it, its budget, retention,
 // a restart, a damaged file; the endpoints' answers and the arrivals it is fed from.
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 
-#include "temp_dir.hpp"
 #include "runtime/source_queries.hpp"
 #include "stats/series_dimensions.hpp"
 #include "stats/series_store.hpp"
@@ -18,6 +19,7 @@
 #include "store/pending_sources.hpp"
 #include "store/source_store.hpp"
 #include "store/source_verdict.hpp"
+#include "temp_dir.hpp"
 
 using namespace scanscope;
 using scanscope::test::temp_dir;
@@ -570,4 +572,50 @@ TEST_CASE("pivots: each question's members and their other activities, many in o
     }
   }
   CHECK(store->pivots({}).empty());
+}
+
+TEST_CASE("pivots: the steps and indicators of a campaign's sources, on its own port too") {
+  temp_dir dir;
+  auto store = open_store({dir.file("s.db"), 100, 744 * hour});
+  const auto step = [](uint16_t p, const char* name) {
+    return source_activity{"conversation", p, "tcp", name, ""};
+  };
+  const auto indicator = [](uint16_t p, const char* text) {
+    return source_activity{"indicator", p, "tcp", text, ""};
+  };
+  // Three sources on 8545: all asked for the accounts, two tried to unlock, one sent a
+  // transaction to an address; one of the three also ran a telnet download elsewhere.
+  const char* to = "eth_recipient 0x00000000000000000000000000000000000000aa";
+  source_sighting a =
+      sighting("198.51.100.1", {port(8545), step(8545, "eth_recon"), step(8545, "eth_unlock"),
+                                step(8545, "eth_send"), indicator(8545, to)});
+  source_sighting b =
+      sighting("198.51.100.2", {port(8545), step(8545, "eth_recon"), step(8545, "eth_unlock")});
+  source_sighting c = sighting(
+      "198.51.100.3", {port(8545), step(8545, "eth_recon"), port(23), step(23, "telnet_download"),
+                       indicator(23, "url http://192.0.2.9/x.sh")});
+  // Another source sent a transaction, but never to 8545's campaign period.
+  source_sighting d = sighting("198.51.100.4", {port(8545), step(8545, "eth_send")});
+  store->add_bucket(t0, t0 + hour, {a, b, c});
+  store->add_bucket(t0 + 9 * hour, t0 + 10 * hour, {d});
+
+  pivot_question on_8545;
+  on_8545.under = port(8545);
+  on_8545.from_s = t0;
+  on_8545.to_s = t0 + hour;
+  const pivot_answer p = store->pivot(on_8545);
+  CHECK(p.sources == 3);
+  std::map<std::tuple<std::string, uint16_t, std::string>, uint64_t> got;
+  for (const pivot_row& r : p.rows) {
+    got[{r.what.kind, r.what.port, r.what.value}] = r.sources;
+  }
+  const std::map<std::tuple<std::string, uint16_t, std::string>, uint64_t> want = {
+      {{"conversation", 8545, "eth_recon"}, 3},
+      {{"conversation", 8545, "eth_unlock"}, 2},
+      {{"conversation", 8545, "eth_send"}, 1},
+      {{"indicator", 8545, to}, 1},
+      {{"port", 23, ""}, 1},
+      {{"conversation", 23, "telnet_download"}, 1},
+      {{"indicator", 23, "url http://192.0.2.9/x.sh"}, 1}};
+  CHECK(got == want);
 }

@@ -295,7 +295,10 @@ async function render() {
     const sigs = c.pivots.signatures.filter((s) => !(s.port === c.port && s.name === c.value))
       .slice(0, 3).map((s) => s.name + " on " + s.port + " " + pct(s));
     const ports = c.pivots.ports.slice(0, 2).map((p) => "port " + p.port + " " + pct(p));
-    return sigs.concat(ports).join("; ");
+    // How far they went on the campaign's own port (--emulate): most sources first.
+    const steps = (c.pivots.steps || []).filter((s) => s.port === c.port)
+      .map((s) => s.step + " " + pct(s));
+    return sigs.concat(ports, steps.length ? ["steps: " + steps.join(", ")] : []).join("; ");
   };
   fillRows("campaigns", campaigns.map((c) => [
     c.scope.replace("port_", "") || "port", c.new_tool ? "new tool: " + c.value : c.value || "all sources",
