@@ -119,19 +119,9 @@ inline void count_per_port(unique_set& seen, source_counter& count, bool maybe_n
   }
 }
 
-/** The country's and the actor's count of one source, by one key (country_actor_key).
- *  @return the source is new to the key (and so to anything else the source has one of, such
- *  as its AS) */
-inline bool count_country_actor(unique_set& seen, source_counter& country_count,
-                                source_counter& actor_count, bool maybe_new, set_entry key) {
-  country_count.packets.add();
-  actor_count.packets.add();
-  if (maybe_new && seen.insert(key)) {
-    country_count.sources.add();
-    actor_count.sources.add();
-    return true;
-  }
-  return false;
+/** Whether a source is new to a key: looked up (and added) only when it may be. */
+inline bool new_to(unique_set& seen, bool maybe_new, set_entry key) {
+  return maybe_new && seen.insert(key);
 }
 
 /** A count in a keyed table; a key the table has no room for adds to `overflow`. */
@@ -144,15 +134,6 @@ inline void count_keyed(keyed_counters& table, counter& overflow, uint64_t key, 
     }
   } else {
     overflow.add(packets);
-  }
-}
-
-/** A count over all traffic. */
-inline void count_overall(unique_set& seen, source_counter& count, bool maybe_new,
-                          uint64_t source_hash, uint64_t domain, uint64_t value) {
-  count.packets.add();
-  if (maybe_new && seen.insert(overall_key(source_hash, domain, value))) {
-    count.sources.add();
   }
 }
 

@@ -321,8 +321,14 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
                            bool repeat, uint8_t technique) {
   lcore_counters& c = *stats_.block;
   const auto tool_index = static_cast<uint64_t>(k.tool);
-  source_counter& tool_total = c.tools_total[tool_index];
-  tool_total.packets.add();
+  // The country, the actor and the AS are the source's (set once, when it is new).
+  const uint8_t country = k.source->country;
+  const uint8_t actor = k.source->actor();
+  const uint32_t asn = repeats_.at(k.position).asn;
+  const bool tcp = p.l4 == l4_kind::tcp;
+  add_packets({k.port, p.dst_port, asn, k.cluster, static_cast<uint8_t>(tool_index), technique,
+               country, actor, tcp},
+              1, link_length(f), p.has_ports);
   series_.tally_source(k.bucket, k.source_hash, 1);
   // A source can only be new to a count through a combination it never showed before. A
   // horizontal scan repeats one combination over many addresses: the source remembers its
@@ -331,46 +337,46 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   // The memo holds the bucket too, so a repeat is also known not to be new to this bucket.
   const bool new_combination = !repeat && uniques_.insert(k.combination);
   k.source->last_combination = k.repeat_memo;
-  // The country and the actor are the source's (set once, when it is new): a combination the
-  // source showed before cannot be new to them, and one key serves both counts. (A source
-  // forgotten and back with another actor after a reload counts again under its country.)
-  const uint8_t country = k.source->country;
-  const uint8_t actor = k.source->actor();
-  count_country_actor(uniques_, stats_.country_totals[country], c.actors_total[actor],
-                      new_combination, country_actor_total_key(k.source_hash, country, actor));
+  // A combination the source showed before cannot be new to its country or actor, and one key
+  // serves both counts. (A source forgotten and back with another actor after a reload counts
+  // again under its country.)
+  if (new_to(uniques_, new_combination, country_actor_total_key(k.source_hash, country, actor))) {
+    stats_.country_totals[country].sources.add();
+    c.actors_total[actor].sources.add();
+  }
   // The technique follows from the TCP flags and whether a payload rode along, which the
   // fingerprint key in a TCP/UDP packet's combination holds; packets without ports have only
   // (source, tool) as their combination, so they always look.
-  count_overall(uniques_, c.techniques_total[technique], new_combination || !p.has_ports,
-                k.source_hash, unique_domain::technique_total, technique);
+  if (new_to(uniques_, new_combination || !p.has_ports,
+             overall_key(k.source_hash, unique_domain::technique_total, technique))) {
+    c.techniques_total[technique].sources.add();
+  }
   if (!p.has_ports) {
     // For packets without ports the combination is (source, tool) itself.
     if (new_combination) {
-      tool_total.sources.add();
+      c.tools_total[tool_index].sources.add();
     }
     return new_combination;
   }
-  count_per_port(uniques_, c.techniques[k.port][technique], new_combination, k.source_hash,
-                 unique_domain::technique, k.port, technique);
-  if (new_combination &&
-      uniques_.insert(overall_key(k.source_hash, unique_domain::tool_total, tool_index))) {
-    tool_total.sources.add();
+  if (new_to(uniques_, new_combination,
+             per_port_key(k.source_hash, unique_domain::technique, k.port, technique))) {
+    c.techniques[k.port][technique].sources.add();
   }
-  const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
+  if (new_to(uniques_, new_combination,
+             overall_key(k.source_hash, unique_domain::tool_total, tool_index))) {
+    c.tools_total[tool_index].sources.add();
+  }
   if (k.port == watched_ports::other_index) {
-    series_.note_unwatched(k.bucket, k.source_hash, k.source->key.bytes, p.dst_port,
-                           t == transport::tcp);
+    series_.note_unwatched(k.bucket, k.source_hash, k.source->key.bytes, p.dst_port, tcp);
   }
-  c.watched[k.port].add(link_length(f));
-  c.by_dst_port[static_cast<size_t>(t)][p.dst_port].add();
-
-  // The source's AS is fixed with its country: new to the port's (country, actor) count is new
-  // to the port's AS count.
-  const uint32_t asn = repeats_.at(k.position).asn;
-  const bool new_on_port = count_country_actor(
-      uniques_, stats_.country_counts[k.port * location_db::max_countries + country],
-      c.actors[k.port][actor], new_combination,
-      country_actor_key(k.source_hash, k.port, country, actor));
+  // New to the port's (country, actor) count is new to the port's AS count: the source's AS is
+  // fixed with its country.
+  const bool new_on_port =
+      new_to(uniques_, new_combination, country_actor_key(k.source_hash, k.port, country, actor));
+  if (new_on_port) {
+    stats_.country_counts[k.port * location_db::max_countries + country].sources.add();
+    c.actors[k.port][actor].sources.add();
+  }
   count_keyed(stats_.port_ases, stats_.port_as_overflow,
               series_key::make(series_key::kind::as, k.port, asn, 0), 1, new_on_port);
   // Before this packet's own counts: they then find the source where it moved to.
@@ -383,20 +389,43 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
                   series_key::fingerprint_short(k.key_hash), country, actor, asn, keys);
   series_.add(k.bucket, k.combination.key, keys, key_count, k.source_hash, repeat,
               k.source->key.bytes);
-  count_per_port(uniques_, c.clusters[k.port][k.cluster], new_combination, k.source_hash,
-                 unique_domain::cluster, k.port, k.cluster);
-  count_per_port(uniques_, c.tools[k.port][tool_index], new_combination, k.source_hash,
-                 unique_domain::tool, k.port, tool_index);
+  if (new_to(uniques_, new_combination,
+             per_port_key(k.source_hash, unique_domain::cluster, k.port, k.cluster))) {
+    c.clusters[k.port][k.cluster].sources.add();
+  }
+  if (new_to(uniques_, new_combination,
+             per_port_key(k.source_hash, unique_domain::tool, k.port, tool_index))) {
+    c.tools[k.port][tool_index].sources.add();
+  }
   fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash);
   if (slot != nullptr) {
     slot->packets.add();
-    if (new_combination &&
-        uniques_.insert(fingerprint_count_key(k.source_hash, k.key_hash, k.port))) {
+    if (new_to(uniques_, new_combination,
+               fingerprint_count_key(k.source_hash, k.key_hash, k.port))) {
       slot->sources.add();
     }
   }
   start_record(p, k, technique, slot);
   return new_combination;
+}
+
+void worker::add_packets(const count_point& at, uint64_t n, uint64_t bytes, bool has_ports) {
+  lcore_counters& c = *stats_.block;
+  c.tools_total[at.tool].packets.add(n);
+  c.techniques_total[at.technique].packets.add(n);
+  stats_.country_totals[at.country].packets.add(n);
+  c.actors_total[at.actor].packets.add(n);
+  if (!has_ports) {
+    return;
+  }
+  c.tools[at.port][at.tool].packets.add(n);
+  c.techniques[at.port][at.technique].packets.add(n);
+  stats_.country_counts[at.port * location_db::max_countries + at.country].packets.add(n);
+  c.actors[at.port][at.actor].packets.add(n);
+  c.clusters[at.port][at.cluster].packets.add(n);
+  c.watched[at.port].packets.add(n);
+  c.watched[at.port].bytes.add(bytes);
+  c.by_dst_port[static_cast<size_t>(at.tcp ? transport::tcp : transport::udp)][at.dst_port].add(n);
 }
 
 void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k) {

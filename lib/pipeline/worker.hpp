@@ -219,6 +219,24 @@ class worker {
    *  is new to its source */
   bool count_in_full(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                      bool repeat, uint8_t technique);
+  /** Where the packets of one combination count: each family's value (what a repeat record
+   *  keeps of it). */
+  struct count_point {
+    uint16_t port; /**< watched-port index */
+    uint16_t dst_port;
+    uint32_t asn;
+    uint8_t cluster;
+    uint8_t tool;      /**< scan_tool */
+    uint8_t technique; /**< scan_technique */
+    uint8_t country;
+    uint8_t actor;
+    bool tcp;
+  };
+  /** `n` packets (`bytes` on the link) into every family's packet count at `at`: the one list
+   *  of them, for packets counted in full and folded repeats alike (the keyed AS count, the
+   *  series and the fingerprint slot are each caller's). Without ports, only the totals over
+   *  all traffic. */
+  void add_packets(const count_point& at, uint64_t n, uint64_t bytes, bool has_ports);
   /** Does the packet count under its fingerprint key in the hour's series? A probe no rule
    *  names does (a campaign of one key is a new tool found without a rule); named tools' keys
    *  stay out (Mirai's random window alone would make a key per packet), and so do segments

@@ -49,23 +49,12 @@ void worker::start_record(const decoded_packet& p, const packet_class& k, uint8_
 
 void worker::fold_record(repeat_record& r) {
   const uint64_t n = r.packets;
-  lcore_counters& c = *stats_.block;
-  const auto t =
-      static_cast<size_t>((r.flags & repeat_record::tcp) ? transport::tcp : transport::udp);
-  c.tools_total[r.tool].packets.add(n);
-  c.tools[r.port][r.tool].packets.add(n);
-  c.techniques_total[r.technique].packets.add(n);
-  c.techniques[r.port][r.technique].packets.add(n);
-  stats_.country_totals[r.country].packets.add(n);
-  stats_.country_counts[r.port * location_db::max_countries + r.country].packets.add(n);
-  c.actors_total[r.actor].packets.add(n);
-  c.actors[r.port][r.actor].packets.add(n);
+  add_packets({r.port, r.dst_port, r.asn, r.cluster, r.tool, r.technique, r.country, r.actor,
+               (r.flags & repeat_record::tcp) != 0},
+              n, r.bytes, true);
+  // The AS count is keyed: its packets and its sources go in one find-or-add.
   count_keyed(stats_.port_ases, stats_.port_as_overflow,
               series_key::make(series_key::kind::as, r.port, r.asn, 0), n, false);
-  c.clusters[r.port][r.cluster].packets.add(n);
-  c.watched[r.port].packets.add(n);
-  c.watched[r.port].bytes.add(r.bytes);
-  c.by_dst_port[t][r.dst_port].add(n);
   uint64_t keys[max_series_keys];
   const size_t key_count = series_keys(r.port, r.cluster, static_cast<scan_tool>(r.tool),
                                        r.technique,
