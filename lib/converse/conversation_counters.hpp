@@ -64,6 +64,9 @@ namespace scanscope {
   X(emulation_retransmissions,                                                                   \
     "segments of emulated conversations already taken (ACKed "                                   \
     "again)")                                                                                    \
+  X(emulation_answers_resent,                                                                    \
+    "answers sent again: the client sent its request again without "                             \
+    "having received any of the answer")                                                         \
   X(emulation_deferred,                                                                          \
     "requests left for the client to send again: the burst's answer "                            \
     "queue had no room for their answers")                                                       \

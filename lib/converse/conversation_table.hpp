@@ -33,7 +33,17 @@ struct emulated_conversation {
   uint8_t protocol = 0;    /**< emulated_protocol */
   bool closing = false;    /**< our FIN is sent */
   bool their_fin = false;  /**< the client's FIN is taken (their_next counts it) */
+  // The last answer, made again if the client sends its segment again without having seen any
+  // of it (the answer was lost): where the segment and the answer began, the requests answered
+  // before it, the segment's length and time (0: not to be made again). Answers are made from
+  // these alone (emulator.hpp), so the bytes are the same.
+  uint16_t answered_number = 0;
+  uint16_t answered_length = 0;
+  uint32_t answered_seq = 0;
+  uint32_t answer_from = 0;
+  uint64_t answered_ns = 0;
 };
+static_assert(sizeof(emulated_conversation) == 72, "an 8-way set is nine cache lines");
 
 /** Fixed-size blocks handed out by number (1-based: 0 is "none") from a free list. */
 class block_pool {

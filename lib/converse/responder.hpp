@@ -130,6 +130,10 @@ class responder {
   /** Run the requests in what the client sent; the answers' bytes, or close on a fault. */
   size_t take_requests(emulated_conversation& c, const uint8_t* data, size_t length,
                        uint64_t time_ns, bool& close, conversation_counters& counts);
+  /** A segment sent again whose answer the client has not seen: the answer sent again, the
+   *  same bytes at the same sequence numbers. @return false when it is not that case */
+  bool resend_answer(emulated_conversation& c, const uint8_t* frame, const decoded_packet& p,
+                     answer_queue& out, conversation_counters& counts);
   /** Our answer bytes as segments, the last with FIN when `fin`. */
   void send_answer(emulated_conversation& c, const uint8_t* frame, const decoded_packet& p,
                    size_t length, bool fin, answer_queue& out, conversation_counters& counts);

@@ -87,6 +87,9 @@ conversation_event responder::continue_conversation(emulated_conversation& c, co
     // Already taken (the client missed our ACK) or ahead of a gap: say again what we have.
     counts.add(seq_before(p.seq, c.their_next) ? conversation_counter::emulation_retransmissions
                                                : conversation_counter::emulation_out_of_order);
+    if (resend_answer(c, frame, p, out, counts)) {
+      return {};
+    }
     answer_segment a;
     a.flags = tcp_flag::ack;
     a.seq = c.our_next;
@@ -100,7 +103,18 @@ conversation_event responder::continue_conversation(emulated_conversation& c, co
   c.their_fin = fin;
   c.bytes += length;
   bool close = fin;
+  // What an answer made again needs: the segment held whole requests only, and the protocol
+  // keeps no state a request changes.
+  const bool alone =
+      c.buffer == 0 && !fin && !needs_state(static_cast<emulated_protocol>(c.protocol));
+  const uint16_t number = c.requests;
+  const uint32_t answer_from = c.our_next;
   const size_t answer = take_requests(c, frame + p.payload_offset, length, time_ns, close, counts);
+  c.answered_ns = alone && !close && c.buffer == 0 && answer != 0 ? time_ns : 0;
+  c.answered_seq = p.seq;
+  c.answer_from = answer_from;
+  c.answered_number = number;
+  c.answered_length = static_cast<uint16_t>(length);
   const bool adb = c.protocol == static_cast<uint8_t>(emulated_protocol::adb);
   if (c.requests >= (adb ? max_adb_requests : max_requests) ||
       c.bytes >= (adb ? max_adb_bytes : max_bytes)) {
@@ -253,6 +267,43 @@ size_t responder::take_requests(emulated_conversation& c, const uint8_t* data, s
   std::memmove(buffer, input + offset, left);
   c.buffered = static_cast<uint16_t>(left);
   return answer;
+}
+
+bool responder::resend_answer(emulated_conversation& c, const uint8_t* frame,
+                              const decoded_packet& p, answer_queue& out,
+                              conversation_counters& counts) {
+  // The very segment answered last, and an ACK that says none of the answer arrived.
+  if (c.answered_ns == 0 || p.seq != c.answered_seq || p.payload_length != c.answered_length ||
+      p.ack != c.answer_from || c.closing) {
+    return false;
+  }
+  const auto protocol = static_cast<emulated_protocol>(c.protocol);
+  const uint8_t* input = frame + p.payload_offset;
+  size_t offset = 0;
+  size_t answer = 0;
+  uint16_t number = c.answered_number;
+  // As take_requests() made it, from what it was made of; nothing counted again.
+  while (offset < p.payload_length && answer + max_answer_data <= sizeof scratch_->answer) {
+    const emulation_context context{config_.emulation, c.answered_ns, c.key, number, nullptr};
+    const emulation_turn turn = emulate_request(
+        protocol, context, input + offset, p.payload_length - offset, scratch_->answer + answer);
+    if (turn.consumed == 0 || turn.faulty) {
+      break;
+    }
+    offset += turn.consumed;
+    answer += turn.answer_length;
+    number = static_cast<uint16_t>(number + (turn.answer_length != 0 ? 1 : 0));
+  }
+  // Other bytes than the client took the first time: it is not the same request after all.
+  if (answer != c.our_next - c.answer_from) {
+    return false;
+  }
+  const uint32_t next = c.our_next;
+  c.our_next = c.answer_from;
+  send_answer(c, frame, p, answer, false, out, counts);
+  c.our_next = next;
+  counts.add(conversation_counter::emulation_answers_resent);
+  return true;
 }
 
 void responder::send_answer(emulated_conversation& c, const uint8_t* frame, const decoded_packet& p,

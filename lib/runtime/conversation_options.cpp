@@ -64,7 +64,7 @@ po::options_description conversation_options(conversation_settings& s) {
       "(repeat the option for several protocols)")(
       "emulate-conversations",
       po::value(&s.emulate_conversations)->default_value(s.emulate_conversations)->value_name("N"),
-      "per RX lcore: emulated connections held at once (a power of two, 56 bytes each); a "
+      "per RX lcore: emulated connections held at once (a power of two, 72 bytes each); a "
       "connection finding no room is closed after its first payload, counted")(
       "emulate-buffers",
       po::value(&s.emulate_buffers)->default_value(s.emulate_buffers)->value_name("N"),

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """A TCP client written segment by segment, for the responder's edge cases that no ordinary
 client produces on purpose: a FIN before any data, a FIN again after the responder's FIN, data
-after the responder's FIN. Run inside the scanner's namespace; it sends and reads raw frames on
-one link, from an address no interface there holds (so that namespace's kernel neither answers
-the responder's segments nor resets them).
+after the responder's FIN; with `lost-answer` (an emulated port, --emulate), a request sent
+again as a client does whose answer was lost on the way. Run inside the scanner's namespace; it
+sends and reads raw frames on one link, from an address no interface there holds (so that
+namespace's kernel neither answers the responder's segments nor resets them).
 
-usage: tcp_client_edges.py IFNAME OUR_MAC SENSOR_MAC OUR_ADDRESS DARKNET_ADDRESS PORT
+usage: tcp_client_edges.py IFNAME OUR_MAC SENSOR_MAC OUR_ADDRESS DARKNET_ADDRESS PORT [lost-answer]
 
-Prints one JSON object: for each case, the flags and numbers of the responder's answers.
+Prints one JSON object: for each case, the flags and numbers of the responder's answers (and
+the data they carried, for lost-answer).
 """
 
 import json
@@ -57,7 +59,9 @@ class client:
             if dport != sport:
                 continue
             seq, ack = struct.unpack("!II", tcp[4:12])
-            return {"flags": tcp[13], "seq": seq, "ack": ack}
+            total = struct.unpack("!H", ip[2:4])[0]
+            data = ip[(ip[0] & 15) * 4 + (tcp[12] >> 4) * 4:total]
+            return {"flags": tcp[13], "seq": seq, "ack": ack, "data": data.decode("latin-1")}
         return None
 
     def handshake(self, sport, isn):
@@ -70,9 +74,33 @@ class client:
         return synack["seq"] + 1
 
 
+def lost_answer(c):
+    """A JSON-RPC call on a kept-alive connection, its answer taken as lost: the same segment
+    again, acknowledging only the SYN-ACK (as a client's retransmission timer sends it)."""
+    sport, isn = 41003, 12000
+    theirs_next = c.handshake(sport, isn)
+    body = b'{"jsonrpc":"2.0","method":"eth_blockNumber","params":[],"id":7}'
+    request = (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    out = {}
+    if theirs_next is not None:
+        c.send(sport, isn + 1, theirs_next, PSH | ACK, request)
+        out["answer"] = c.answer(sport)
+        time.sleep(1.2)  # past a second: an answer made anew would carry another Date
+        c.send(sport, isn + 1, theirs_next, PSH | ACK, request)
+        out["again"] = c.answer(sport)
+        taken = len((out["answer"] or {}).get("data", ""))
+        c.send(sport, isn + 1 + len(request), theirs_next + taken, FIN | ACK)
+        out["closing"] = c.answer(sport)
+    return out
+
+
 def main():
     ifname, our_mac, sensor_mac, ours, theirs, port = sys.argv[1:7]
     c = client(ifname, our_mac, sensor_mac, ours, theirs, int(port))
+    if sys.argv[7:] == ["lost-answer"]:
+        print(json.dumps(lost_answer(c)))
+        return
     out = {}
     # A FIN before any data, then the same FIN again after the responder's FIN.
     sport, isn = 41001, 5000

