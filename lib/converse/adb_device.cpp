@@ -147,21 +147,9 @@ void answer_sync_request(adb_state& s, uint64_t time_ns, sync_reply& reply, emul
 void finish_push(adb_state& s, sync_reply& reply, emulation_turn& turn) {
   uint8_t digest[SHA256_DIGEST_SIZE];
   sha256_digest(&s.sha, sizeof digest, digest);
-  char hex[2 * SHA256_DIGEST_SIZE];
-  static constexpr char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < sizeof digest; ++i) {
-    hex[2 * i] = digits[digest[i] >> 4];
-    hex[2 * i + 1] = digits[digest[i] & 15];
-  }
-  turn.add_indicator(indicator_kind::file_sha256, {hex, sizeof hex});
   std::string_view path(s.path, s.path_length);
   path = path.substr(0, path.rfind(','));  // "path,mode"
-  char name[emulated_indicator::max_text];
-  const int n = std::snprintf(name, sizeof name, "%.*s %llu bytes",
-                              static_cast<int>(std::min<size_t>(path.size(), 70)), path.data(),
-                              static_cast<unsigned long long>(s.size));
-  turn.add_indicator(indicator_kind::file_name,
-                     {name, std::min(static_cast<size_t>(std::max(n, 0)), sizeof name - 1)});
+  note_file(digest, path, s.size, turn);
   turn.add_step(emulated_step::adb_push);
   s.hashing = false;
   uint8_t okay[8];

@@ -1,5 +1,6 @@
 #include "converse/claymore_api.hpp"
 
+#include <nettle/sha2.h>
 #include <rapidjson/document.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/writer.h>
@@ -7,7 +8,9 @@
 #include <cstring>
 #include <string_view>
 
+#include "converse/ethereum_node.hpp"
 #include "converse/fixed_json_output.hpp"
+#include "converse/shell_indicators.hpp"
 
 namespace scanscope {
 
@@ -37,6 +40,86 @@ bool is_status(std::string_view method) {
   return method == "miner_getstat1" || method == "miner_getstat2";
 }
 
+// Lines of a written file read for what they give away; the rest of a longer file is hashed
+// only.
+constexpr size_t file_lines_read = 8;
+
+bool ends_with(std::string_view s, std::string_view tail) {
+  if (s.size() < tail.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < tail.size(); ++i) {
+    const char c = s[s.size() - tail.size() + i];
+    if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != tail[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** A config line's `-ewal WALLET[.worker or /worker]`: where the rig's mining pays. */
+void note_wallet(std::string_view line, emulation_turn& turn) {
+  const size_t at = line.find("-ewal");
+  if (at == std::string_view::npos) {
+    return;
+  }
+  size_t start = at + 5;
+  while (start < line.size() && (line[start] == ' ' || line[start] == '\t')) {
+    ++start;
+  }
+  char address[43];
+  if (ethereum_address(line.substr(start, 42), address)) {
+    turn.add_indicator(indicator_kind::eth_etherbase, address);
+  }
+}
+
+/**
+ * miner_file's content: Claymore's remote manager writes the file (params[1], hex) beside the
+ * miner, where a reboot.bat runs at the next restart and a config.txt sets the pool and the
+ * wallet (CVE-2018-1000049). Read, never written: the file's hash and size, a script's lines as
+ * commands with their URLs, a config's URLs and wallet.
+ */
+void note_file_content(std::string_view name, std::string_view hex, emulation_turn& turn) {
+  uint8_t content[max_request_bytes / 2];
+  if (hex.size() % 2 != 0 || hex.size() / 2 > sizeof content) {
+    return;
+  }
+  const auto nibble = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  const size_t size = hex.size() / 2;
+  for (size_t i = 0; i < size; ++i) {
+    const int hi = nibble(hex[2 * i]);
+    const int lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return;
+    }
+    content[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  sha256_ctx sha;
+  sha256_init(&sha);
+  sha256_update(&sha, size, content);
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  sha256_digest(&sha, sizeof digest, digest);
+  note_file(digest, name, size, turn);
+  const bool script = ends_with(name, ".bat") || ends_with(name, ".cmd") || ends_with(name, ".sh");
+  std::string_view text(reinterpret_cast<const char*>(content), size);
+  for (size_t line = 0; line < file_lines_read && !text.empty(); ++line) {
+    const size_t end = std::min(text.find('\n'), text.size());
+    std::string_view l = text.substr(0, end);
+    text.remove_prefix(std::min(end + 1, text.size()));
+    if (script) {
+      note_shell_command(l, turn);  // the command and its URLs
+    } else {
+      note_urls(l, turn);
+      note_wallet(l, turn);
+    }
+  }
+}
+
 void note_command(const rapidjson::Document& d, std::string_view method, emulation_turn& turn) {
   // miner_file's params are [file name, hex content]: the name says what it meant to change
   // (a config.txt that points the rig at another wallet, or a reboot.bat that runs anything).
@@ -52,6 +135,11 @@ void note_command(const rapidjson::Document& d, std::string_view method, emulati
     n += name;
   }
   turn.add_indicator(indicator_kind::miner_command, {text, n});
+  if (method == "miner_file" && params != d.MemberEnd() && params->value.IsArray() &&
+      params->value.Size() >= 2 && params->value[0].IsString() && params->value[1].IsString()) {
+    note_file_content({params->value[0].GetString(), params->value[0].GetStringLength()},
+                      {params->value[1].GetString(), params->value[1].GetStringLength()}, turn);
+  }
 }
 
 }  // namespace

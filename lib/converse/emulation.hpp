@@ -77,14 +77,19 @@ constexpr uint32_t step_bit(emulated_step s) {
 #define SCANSCOPE_INDICATOR_KINDS(X)                                                            \
   X(eth_recipient, "the address an Ethereum transaction was sent to (its `to`)")                \
   X(eth_sender, "the account a transaction was sent from (its `from`)")                         \
-  X(eth_etherbase, "the address mining rewards were redirected to (miner_setEtherbase)")        \
+  X(eth_etherbase,                                                                              \
+    "the address mining rewards were redirected to (miner_setEtherbase, a Claymore config's "   \
+    "-ewal)")                                                                                   \
   X(eth_passphrase, "a passphrase tried on an account (kept only with --emulate-keep-secrets)") \
   X(miner_command, "a control command sent to the Claymore miner (miner_file: with the file)")  \
   X(url, "a URL a request carried (an exploit's download, a script's source)")                  \
-  X(shell_command, "a shell command, its white space collapsed (ADB shell, telnet)")            \
+  X(shell_command,                                                                              \
+    "a shell command, its white space collapsed (ADB shell, telnet, a written script's lines)") \
   X(credential, "a user name and password tried at the telnet prompts, as user:password")       \
-  X(file_sha256, "the SHA-256 of a file pushed over ADB (the file is never kept)")              \
-  X(file_name, "where a pushed file was to go on the device, and its size")
+  X(file_sha256,                                                                                \
+    "the SHA-256 of a file pushed over ADB or written with Claymore's miner_file (the file is " \
+    "never kept)")                                                                              \
+  X(file_name, "where a pushed or written file was to go, and its size")
 
 SCANSCOPE_ENUM_OF_LIST(indicator_kind, SCANSCOPE_INDICATOR_KINDS);
 

