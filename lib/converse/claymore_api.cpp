@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/text.hpp"
 #include "converse/ethereum_node.hpp"
 #include "converse/fixed_json_output.hpp"
 #include "converse/shell_indicators.hpp"
@@ -81,24 +82,11 @@ void note_wallet(std::string_view line, emulation_turn& turn) {
  */
 void note_file_content(std::string_view name, std::string_view hex, emulation_turn& turn) {
   uint8_t content[max_request_bytes / 2];
-  if (hex.size() % 2 != 0 || hex.size() / 2 > sizeof content) {
+  const long decoded = decode_hex(hex, content, sizeof content);
+  if (decoded < 0) {
     return;
   }
-  const auto nibble = [](char c) {
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-  };
-  const size_t size = hex.size() / 2;
-  for (size_t i = 0; i < size; ++i) {
-    const int hi = nibble(hex[2 * i]);
-    const int lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return;
-    }
-    content[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
+  const auto size = static_cast<size_t>(decoded);
   sha256_ctx sha;
   sha256_init(&sha);
   sha256_update(&sha, size, content);

@@ -6,39 +6,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/text.hpp"
+
 namespace scanscope {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-bool decode_hex(std::string_view hex, std::vector<uint8_t>& out) {
-  if (hex.size() < 2 || hex[0] != '0' || (hex[1] != 'x' && hex[1] != 'X') || hex.size() % 2 != 0 ||
-      hex.size() > max_raw_transaction_hex + 2) {
-    return false;
-  }
-  out.clear();
-  for (size_t i = 2; i < hex.size(); i += 2) {
-    const int hi = hex_value(hex[i]);
-    const int lo = hex_value(hex[i + 1]);
-    if (hi < 0 || lo < 0) {
-      return false;
-    }
-    out.push_back(static_cast<uint8_t>(hi << 4 | lo));
-  }
-  return true;
-}
 
 /** One RLP item: where its payload is, and whether it is a list. */
 struct rlp_item {
@@ -88,10 +60,16 @@ bool read_item(const std::vector<uint8_t>& b, size_t at, size_t limit, rlp_item&
 }  // namespace
 
 std::optional<std::string> raw_transaction_recipient(std::string_view hex) {
-  std::vector<uint8_t> b;
-  if (!decode_hex(hex, b) || b.empty()) {
+  if (hex.size() < 2 || hex[0] != '0' || (hex[1] != 'x' && hex[1] != 'X') ||
+      hex.size() > max_raw_transaction_hex + 2) {
     return std::nullopt;
   }
+  std::vector<uint8_t> b(max_raw_transaction_hex / 2);
+  const long n = decode_hex(hex.substr(2), b.data(), b.size());
+  if (n <= 0) {
+    return std::nullopt;
+  }
+  b.resize(static_cast<size_t>(n));
   // Legacy: [nonce, gasPrice, gas, to, ...]. Typed: 0x01 [chainId, nonce, gasPrice, gas, to,
   // ...]; 0x02 and 0x03 [chainId, nonce, maxPriorityFee, maxFee, gas, to, ...].
   size_t at = 0;
