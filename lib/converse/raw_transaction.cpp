@@ -4,7 +4,6 @@
 #include "converse/raw_transaction.hpp"
 
 #include <cstdint>
-#include <vector>
 
 #include "common/text.hpp"
 
@@ -20,7 +19,7 @@ struct rlp_item {
 };
 
 /** A big-endian length of `n` bytes at `at`; false when it does not fit what is there. */
-bool read_length(const std::vector<uint8_t>& b, size_t at, size_t n, size_t limit, size_t& out) {
+bool read_length(const uint8_t* b, size_t at, size_t n, size_t limit, size_t& out) {
   if (n > sizeof(size_t) || at + n > limit) {
     return false;
   }
@@ -32,7 +31,7 @@ bool read_length(const std::vector<uint8_t>& b, size_t at, size_t n, size_t limi
 }
 
 /** The item at `at`, which must end by `limit`. */
-bool read_item(const std::vector<uint8_t>& b, size_t at, size_t limit, rlp_item& item) {
+bool read_item(const uint8_t* b, size_t at, size_t limit, rlp_item& item) {
   if (at >= limit) {
     return false;
   }
@@ -64,12 +63,13 @@ std::optional<std::string> raw_transaction_recipient(std::string_view hex) {
       hex.size() > max_raw_transaction_hex + 2) {
     return std::nullopt;
   }
-  std::vector<uint8_t> b(max_raw_transaction_hex / 2);
-  const long n = decode_hex(hex.substr(2), b.data(), b.size());
-  if (n <= 0) {
+  // On the stack: this runs on an RX lcore, which allocates nothing per packet.
+  uint8_t b[max_raw_transaction_hex / 2];
+  const long decoded = decode_hex(hex.substr(2), b, sizeof b);
+  if (decoded <= 0) {
     return std::nullopt;
   }
-  b.resize(static_cast<size_t>(n));
+  const auto size = static_cast<size_t>(decoded);
   // Legacy: [nonce, gasPrice, gas, to, ...]. Typed: 0x01 [chainId, nonce, gasPrice, gas, to,
   // ...]; 0x02 and 0x03 [chainId, nonce, maxPriorityFee, maxFee, gas, to, ...].
   size_t at = 0;
@@ -85,7 +85,7 @@ std::optional<std::string> raw_transaction_recipient(std::string_view hex) {
     at = 1;
   }
   rlp_item list;
-  if (!read_item(b, at, b.size(), list) || !list.list) {
+  if (!read_item(b, at, size, list) || !list.list) {
     return std::nullopt;
   }
   const size_t end = list.start + list.length;
