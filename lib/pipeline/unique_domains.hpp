@@ -77,11 +77,16 @@ inline uint64_t fingerprint_home(uint64_t source_hash, uint64_t key_hash, uint16
   return light_set_key(source_hash, key_hash ^ port, 0xF1A6);
 }
 
-/** The key of a count per watched port: the port above the value's 8 bits. */
+/** What a key of a count per watched port holds beside its domain: the watched-port index
+ *  above a value of up to 16 bits (a cluster, tool, technique, step, rule slot, ...). */
+constexpr uint64_t port_value(uint16_t port, uint64_t value) {
+  return (uint64_t{port} << 16) | value;
+}
+
+/** The key of a count per watched port. */
 inline set_entry per_port_key(uint64_t source_hash, uint64_t domain, uint16_t port,
                               uint64_t value) {
-  return {set_key(source_hash, domain, (uint64_t{port} << 8) | value),
-          port_home(source_hash, port)};
+  return {set_key(source_hash, domain, port_value(port, value)), port_home(source_hash, port)};
 }
 
 /** The key of a count over all traffic: checked on every packet without ports, so light. */
@@ -93,7 +98,7 @@ inline set_entry overall_key(uint64_t source_hash, uint64_t domain, uint64_t val
 inline set_entry country_actor_key(uint64_t source_hash, uint16_t port, uint8_t country,
                                    uint8_t actor) {
   return {set_key(source_hash, unique_domain::country_actor,
-                  (uint64_t{port} << 16) | (uint64_t{country} << 8) | actor),
+                  port_value(port, (uint64_t{country} << 8) | actor)),
           port_home(source_hash, port)};
 }
 

@@ -456,7 +456,7 @@ void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const pac
       alert(p, f, k, rule);
     }
     pending_hit& h = pending_hits_.emplace_back();  // reserved for a whole burst
-    h.by_port = set_key(k.source_hash, unique_domain::signature, (uint64_t{k.port} << 16) | rule);
+    h.by_port = set_key(k.source_hash, unique_domain::signature, port_value(k.port, rule));
     h.series = series_key::make(series_key::kind::signature, k.port, rule, k.source->country);
     h.source_hash = k.source_hash;
     h.bucket = k.bucket;
@@ -478,7 +478,7 @@ void worker::alert(const decoded_packet& p, const frame_ref& f, const packet_cla
   // Once per bucket: the bucket's own set, cleared with it (the lcore's long-lived set would
   // fill with a key per bucket).
   if (!series_.first_in_bucket(
-          k.bucket, set_key(k.source_hash, unique_domain::alert, (uint64_t{k.port} << 16) | rule))) {
+          k.bucket, set_key(k.source_hash, unique_domain::alert, port_value(k.port, rule)))) {
     return;  // alerted in this bucket already
   }
   alert_record* a = alerts_->claim();
@@ -536,7 +536,7 @@ void worker::count_payload_tool(const pending_hit& h) {
   const auto tool = static_cast<unsigned>(h.tool);
   lcore_counters& c = *stats_.block;
   const bool first_here = uniques_.insert(
-      set_key(h.source_hash, unique_domain::payload_tool, (uint64_t{h.port} << 8) | tool));
+      set_key(h.source_hash, unique_domain::payload_tool, port_value(h.port, tool)));
   c.payload_tools[h.port][tool].packets.add();
   c.payload_tools_total[tool].packets.add();
   if (first_here) {

@@ -193,7 +193,7 @@ void worker::count_step(const packet_class& k, uint32_t syn_tag, int what) {
     return;
   }
   conversation_row& row = stats_.conversation.rows[port][tool];
-  const uint64_t where = (uint64_t{port} << 8) | tool;
+  const uint64_t where = port_value(port, tool);
   // A payload completes the handshake too, when its ACK carried the data.
   const bool new_source = uniques_.insert(set_key(source_hash, unique_domain::handshake, where));
   if (what == count_handshake) {
