@@ -46,6 +46,7 @@ struct replay_options {
   unsigned burst = 32;
   double link_wait = 30;
   double settle = 1;
+  double linger = 1;
   bool quiet = false;
 };
 
@@ -63,19 +64,22 @@ int parse_options(int argc, char** argv, replay_options& o) {
       "port did not take (on net_memif: the receiver's ring was full). Stop the receiver only\n"
       "after the replay: if the link goes down while sending, it stops and exits with 3.\n\n"
       "Options");
-  visible.add_options()("help,h", "this help")(
-      "pcap", po::value(&o.pcap)->value_name("FILE"), "capture to send (required)")(
+  visible.add_options()("help,h", "this help")("pcap", po::value(&o.pcap)->value_name("FILE"),
+                                               "capture to send (required)")(
       "rate", po::value(&o.rate_mpps)->value_name("MPPS"),
       "offered rate in million frames per second (default 0: as fast as the port takes them)")(
       "duration", po::value(&o.duration)->value_name("SECONDS"),
-      "stop after this long (default 10)")(
-      "port", po::value(&o.port)->value_name("ID"), "DPDK port to send on (default 0)")(
+      "stop after this long (default 10)")("port", po::value(&o.port)->value_name("ID"),
+                                           "DPDK port to send on (default 0)")(
       "burst", po::value(&o.burst)->value_name("N"), "frames per tx_burst, 1-256 (default 32)")(
       "link-wait", po::value(&o.link_wait)->value_name("SECONDS"),
       "how long to wait for the link (a memif peer to connect; default 30)")(
       "settle", po::value(&o.settle)->value_name("SECONDS"),
       "wait this long after the link came up before sending, so that the receiver polls "
       "(default 1)")(
+      "linger", po::value(&o.linger)->value_name("SECONDS"),
+      "after the last frame, keep the port up this long, so that the receiver reads what is "
+      "still in the ring (stopping the port frees it; default 1)")(
       "quiet,q", po::bool_switch(&o.quiet), "only the summary line");
   po::variables_map vm;
   try {
@@ -94,9 +98,9 @@ int parse_options(int argc, char** argv, replay_options& o) {
     return 2;
   }
   if (o.rate_mpps < 0 || !(o.duration > 0) || o.burst < 1 || o.burst > 256 || o.settle < 0 ||
-      o.settle > 60) {
+      o.settle > 60 || o.linger < 0 || o.linger > 60) {
     std::cerr << "scanscope-replay: --rate must be >= 0, --duration > 0, --burst 1-256, "
-                 "--settle 0-60\n";
+                 "--settle 0-60, --linger 0-60\n";
     return 2;
   }
   return -1;
@@ -318,6 +322,9 @@ int main(int argc, char** argv) {
                  "scanscope-replay: the link went down after %.2f s (the receiver left); "
                  "stopped sending\n",
                  seconds);
+  } else if (!stop) {
+    // Frames the receiver has not read yet are in the ring, which stopping the port frees.
+    rte_delay_us_sleep(static_cast<unsigned>(o.linger * 1e6));
   }
   rte_eth_dev_stop(o.port);
   rte_eth_dev_close(o.port);

@@ -37,11 +37,14 @@ size_t write_head(uint8_t* answer, const char* status, const char* content_type,
 
 /** The head, then the body, into the answer; the body is moved behind the head. */
 void put_http_answer(uint8_t* answer, const char* status, const char* content_type,
-                     const char* body, size_t body_length, bool keep_alive, uint64_t time_ns,
-                     emulation_turn& turn) {
+                     const char* body, size_t body_length, bool keep_alive,
+                     const emulation_context& context, emulation_turn& turn) {
+  if (context.read_only) {
+    return;
+  }
   uint8_t head[512];
   const size_t head_length =
-      write_head(head, status, content_type, body_length, keep_alive, time_ns);
+      write_head(head, status, content_type, body_length, keep_alive, context.time_ns);
   if (head_length + body_length > max_answer_data) {
     turn.fail(conversation_counter::emulation_too_large);
     turn.close = true;
@@ -57,7 +60,7 @@ void answer_bad_request(const char* status, const emulation_context& context, ui
   static constexpr std::string_view text = "bad request\n";
   turn.close = true;
   put_http_answer(answer, status, "text/plain; charset=utf-8", text.data(), text.size(), false,
-                  context.time_ns, turn);
+                  context, turn);
 }
 
 emulation_turn answer_http(emulated_protocol protocol, const emulation_context& context,
@@ -87,7 +90,7 @@ emulation_turn answer_http(emulated_protocol protocol, const emulation_context& 
   if (protocol == emulated_protocol::http) {
     turn.add_step(emulated_step::http_request);
     put_http_answer(answer, "200 OK", "text/html", index_page.data(), index_page.size(),
-                    request.keep_alive, context.time_ns, turn);
+                    request.keep_alive, context, turn);
     return turn;
   }
   // Geth answers a plain GET with 200 and nothing (a health check), other methods but POST
@@ -95,7 +98,7 @@ emulation_turn answer_http(emulated_protocol protocol, const emulation_context& 
   if (request.method != "POST") {
     const bool get = request.method == "GET" && request.body.empty();
     put_http_answer(answer, get ? "200 OK" : "405 Method Not Allowed", "text/plain", "", 0,
-                    request.keep_alive, context.time_ns, turn);
+                    request.keep_alive, context, turn);
     return turn;
   }
   // The JSON goes where the body will be; the head is written in front of it after.
@@ -107,12 +110,12 @@ emulation_turn answer_http(emulated_protocol protocol, const emulation_context& 
     static constexpr std::string_view too_long =
         R"({"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"response too large"}})";
     put_http_answer(answer, "200 OK", "application/json", too_long.data(), too_long.size(),
-                    request.keep_alive, context.time_ns, turn);
+                    request.keep_alive, context, turn);
     return turn;
   }
   body[out.length()] = '\n';  // Geth ends its answers with a newline
   put_http_answer(answer, "200 OK", "application/json", body, out.length() + 1, request.keep_alive,
-                  context.time_ns, turn);
+                  context, turn);
   return turn;
 }
 

@@ -25,6 +25,10 @@ struct emulation_context {
   /** The protocol's state (max_state_bytes, zeroed when the conversation began); null for
    *  the protocols that keep none (needs_state). */
   uint8_t* state = nullptr;
+  /** The requests are read as they pass (--emulate without --respond): their steps and
+   *  indicators only; the HTTP protocols write no answer (its head and JSON are most of a
+   *  request's cost, and nobody would receive it). */
+  bool read_only = false;
 };
 
 /** Whether a protocol keeps state between requests (ADB, telnet). */

@@ -277,8 +277,27 @@ void write_error(json_writer& w, int code, const char* message) {
   w.EndObject();
 }
 
+/** The method a call names, or null (not an object, no method, one the node does not know). */
+const rpc_method* method_of(const rapidjson::Value& call) {
+  if (!call.IsObject()) {
+    return nullptr;
+  }
+  const auto name = call.FindMember("method");
+  if (name == call.MemberEnd() || !name->value.IsString()) {
+    return nullptr;
+  }
+  return method_named({name->value.GetString(), name->value.GetStringLength()});
+}
+
 void answer_call(const rapidjson::Value& call, const emulation_context& context, unsigned index,
                  emulation_turn& turn, json_writer& w) {
+  if (context.read_only) {
+    if (const rpc_method* m = method_of(call)) {
+      turn.add_step(m->step);
+      note_indicators(*m, call, context, turn);
+    }
+    return;
+  }
   w.StartObject();
   w.Key("jsonrpc");
   w.String("2.0");
@@ -290,11 +309,7 @@ void answer_call(const rapidjson::Value& call, const emulation_context& context,
     return;
   }
   write_id(call, w);
-  const auto name = call.FindMember("method");
-  const rpc_method* m = nullptr;
-  if (name != call.MemberEnd() && name->value.IsString()) {
-    m = method_named({name->value.GetString(), name->value.GetStringLength()});
-  }
+  const rpc_method* m = method_of(call);
   if (m == nullptr) {
     // Geth names the method; the name is the client's, so it is not said back.
     write_error(w, -32601, "the method does not exist/is not available");

