@@ -79,6 +79,18 @@ struct responder_bed {
   }
 };
 
+/** A bed whose responder emulates an Ethereum node (--emulate ethereum) with 64 conversation
+ *  slots; the plan lives as long as the config that points at it. */
+struct ethereum_bed : responder_bed {
+  emulation_plan plan;
+
+  ethereum_bed() {
+    REQUIRE(plan_emulation("ethereum", {}, plan).empty());
+    config.emulation = &plan;
+    config.conversation_slots = 64;
+  }
+};
+
 conversation_event feed(responder& r, responder_bed& bed, const bytes& frame, uint64_t t,
                         uint64_t source_hash = 1, uint32_t tag = 0) {
   decoded_packet p;
@@ -429,11 +441,7 @@ tcp_fields data_from(uint16_t sport, uint32_t seq, uint32_t ack) {
 
 TEST_CASE("an answer the client lost is sent again, the same bytes at the same place",
           "[responder][emulation]") {
-  responder_bed bed;
-  emulation_plan plan;
-  REQUIRE(plan_emulation("ethereum", {}, plan).empty());
-  bed.config.emulation = &plan;
-  bed.config.conversation_slots = 64;
+  ethereum_bed bed;
   responder r(bed.config);
   const uint32_t isn = handshake(r, bed, 40000);
   const std::string request =
@@ -486,11 +494,7 @@ TEST_CASE("an answer the client lost is sent again, the same bytes at the same p
 
 TEST_CASE("an emulated conversation answers request after request until the client closes",
           "[responder][emulation]") {
-  responder_bed bed;
-  emulation_plan plan;
-  REQUIRE(plan_emulation("ethereum", {}, plan).empty());
-  bed.config.emulation = &plan;
-  bed.config.conversation_slots = 64;
+  ethereum_bed bed;
   responder r(bed.config);
   const uint32_t isn = handshake(r, bed, 40000);
 
@@ -577,11 +581,7 @@ TEST_CASE("an emulated conversation answers request after request until the clie
 }
 
 TEST_CASE("emulated conversations are bounded per source and in all", "[responder][emulation]") {
-  responder_bed bed;
-  emulation_plan plan;
-  REQUIRE(plan_emulation("ethereum", {}, plan).empty());
-  bed.config.emulation = &plan;
-  bed.config.conversation_slots = 64;
+  ethereum_bed bed;
   bed.config.source_conversations = 3;
   responder r(bed.config);
   const std::string request = rpc_post(R"({"id":1,"method":"net_version"})");
@@ -616,11 +616,7 @@ TEST_CASE("emulated conversations are bounded per source and in all", "[responde
 
 TEST_CASE("an emulated conversation the server closes waits for the client's FIN; a RST ends it",
           "[responder][emulation]") {
-  responder_bed bed;
-  emulation_plan plan;
-  REQUIRE(plan_emulation("ethereum", {}, plan).empty());
-  bed.config.emulation = &plan;
-  bed.config.conversation_slots = 64;
+  ethereum_bed bed;
   bed.config.source_conversations = 1;  // so a leaked entry would refuse the next connection
   responder r(bed.config);
   const std::string body = R"({"id":1,"method":"net_version"})";
