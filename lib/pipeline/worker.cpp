@@ -326,9 +326,11 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   const uint8_t actor = k.source->actor();
   const uint32_t asn = repeats_.at(k.position).asn;
   const bool tcp = p.l4 == l4_kind::tcp;
-  add_packets({k.port, p.dst_port, asn, k.cluster, static_cast<uint8_t>(tool_index), technique,
-               country, actor, tcp},
-              1, link_length(f), p.has_ports);
+  // A packet without ports has no watched port nor cluster (classify() leaves them unset).
+  add_packets(
+      {p.has_ports ? k.port : uint16_t{0}, p.dst_port, asn, p.has_ports ? k.cluster : uint8_t{0},
+       static_cast<uint8_t>(tool_index), technique, country, actor, tcp},
+      1, link_length(f), p.has_ports);
   series_.tally_source(k.bucket, k.source_hash, 1);
   // A source can only be new to a count through a combination it never showed before. A
   // horizontal scan repeats one combination over many addresses: the source remembers its
