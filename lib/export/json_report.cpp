@@ -150,28 +150,31 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
   w.StartArray();
   for (size_t k = 0; k < r.cluster_names.size(); ++k) {
     // A cluster may hold a source without frames on a port: its first probe moved there.
-    if (t.clusters[index][k].packets != 0 || t.clusters[index][k].sources != 0) {
-      write_source_total(w, r.cluster_names[k].c_str(), t.clusters[index][k]);
+    const source_total& c = t.on_port(series_key::kind::cluster, index)[k];
+    if (c.packets != 0 || c.sources != 0) {
+      write_source_total(w, r.cluster_names[k].c_str(), c);
     }
   }
   w.EndArray();
   w.Key("tools");
   w.StartArray();
-  for (size_t k = 0; k < scan_tool_count; ++k) {
-    if (t.tools[index][k].packets != 0) {
-      write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.tools[index][k]);
+  const value_counts tools = t.on_port(series_key::kind::tool, index);
+  for (size_t k = 0; k < tools.size(); ++k) {
+    if (tools[k].packets != 0) {
+      write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)), tools[k]);
     }
   }
   w.EndArray();
   w.Key("payload_tools");
   w.StartArray();
-  for (size_t k = 0; k < scan_tool_count; ++k) {
-    if (t.payload_tools[index][k].packets != 0) {
-      write_hit_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.payload_tools[index][k]);
+  const value_counts payload_tools = t.on_port(series_key::kind::payload_tool, index);
+  for (size_t k = 0; k < payload_tools.size(); ++k) {
+    if (payload_tools[k].packets != 0) {
+      write_hit_total(w, scan_tool_name(static_cast<scan_tool>(k)), payload_tools[k]);
     }
   }
   w.EndArray();
-  write_techniques(w, index < t.techniques.size() ? t.techniques[index].data() : nullptr, true);
+  write_techniques(w, t.on_port(series_key::kind::technique, index).begin(), true);
   uint64_t folded = 0;
   w.Key("ases");
   w.StartArray();
@@ -182,7 +185,7 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
     w.EndObject();
   }
   w.EndArray();
-  write_actors(w, r, index < t.actors.size() ? t.actors[index].data() : nullptr, true);
+  write_actors(w, r, t.on_port(series_key::kind::actor, index).begin(), true);
   w.Key("fingerprints");
   w.StartArray();
   for (const fingerprint_count& f : t.fingerprints[index]) {
@@ -302,17 +305,19 @@ void write_overall(json_writer& w, const run_report& r) {
   w.Key("tools");
   w.StartArray();
   for (size_t k = 0; k < scan_tool_count; ++k) {
-    write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.tools_total[k]);
+    write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)),
+                       t.in_total(series_key::kind::tool)[k]);
   }
   w.EndArray();
   w.Key("payload_tools");
   w.StartArray();
   for (size_t k = 1; k < scan_tool_count; ++k) {
-    write_hit_total(w, scan_tool_name(static_cast<scan_tool>(k)), t.payload_tools_total[k]);
+    write_hit_total(w, scan_tool_name(static_cast<scan_tool>(k)),
+                    t.in_total(series_key::kind::payload_tool)[k]);
   }
   w.EndArray();
-  write_techniques(w, t.techniques_total.data(), false);
-  write_actors(w, r, t.actors_total.data(), false);
+  write_techniques(w, t.in_total(series_key::kind::technique).begin(), false);
+  write_actors(w, r, t.in_total(series_key::kind::actor).begin(), false);
   w.Key("sources");
   write_table(w, t.sources);
   write_rule_totals(w, r);

@@ -13,10 +13,10 @@ void write_actor_families(std::string& out, const run_report& r, const watched_p
                            label("kind", r.actors[slot - 1].kind);
   };
   write_totals(out, {counter_family::actor_frames_total, counter_family::actor_sources},
-               t.actors_total, slots, labels);
+               t.in_total(series_key::kind::actor), slots, labels);
   write_seen_per_port(out,
                       {counter_family::port_actor_frames_total, counter_family::port_actor_sources},
-                      ports, t.actors, slots, labels);
+                      ports, t, series_key::kind::actor, labels, slots);
 }
 
 }  // namespace scanscope

@@ -106,18 +106,21 @@ void write_totals(std::string& out, frames_and_sources families, const Totals& t
   }
 }
 
-/** Both families by watched port (per_port[i][k]): only the values a port has seen get a row. */
-template <class PerPort, class Labels>
+/** Both families of dimension `k` by watched port, over its first `count` values (all of
+ *  them by default): only the values a port has seen get a row. */
+template <class Labels>
 void write_seen_per_port(std::string& out, frames_and_sources families, const watched_ports& ports,
-                         const PerPort& per_port, size_t count, Labels&& labels) {
+                         const traffic_snapshot& t, series_key::kind k, Labels&& labels,
+                         size_t count = SIZE_MAX) {
   for (const bool packets : {true, false}) {
     const auto [family, field] = families.with_field(packets);
     family_writer f(out, family);
-    for (size_t i = 0; i < per_port.size(); ++i) {
-      for (size_t k = 0; k < count; ++k) {
-        if (per_port[i][k].packets != 0) {
-          f.sample(port_labels(ports, static_cast<uint16_t>(i)) + "," + labels(k),
-                   per_port[i][k].*field);
+    for (size_t i = 0; i < t.per_port.size(); ++i) {
+      const value_counts values = t.on_port(k, i);
+      for (size_t v = 0; v < values.size() && v < count; ++v) {
+        if (values[v].packets != 0) {
+          f.sample(port_labels(ports, static_cast<uint16_t>(i)) + "," + labels(v),
+                   values[v].*field);
         }
       }
     }

@@ -10,11 +10,11 @@ void write_technique_families(std::string& out, const traffic_snapshot& t,
     return label("technique", scan_technique_name(static_cast<scan_technique>(k)));
   };
   write_totals(out, {counter_family::technique_frames_total, counter_family::technique_sources},
-               t.techniques_total, scan_technique_count, labels);
+               t.in_total(series_key::kind::technique), scan_technique_count, labels);
   // Per port only the techniques seen there: 13 rows for each of 20 ports would be mostly 0.
   write_seen_per_port(
       out, {counter_family::port_technique_frames_total, counter_family::port_technique_sources},
-      ports, t.techniques, scan_technique_count, labels);
+      ports, t, series_key::kind::technique, labels);
 }
 
 }  // namespace scanscope

@@ -101,10 +101,10 @@ void write_port_families(std::string& out, const run_report& r, const watched_po
                                   std::pair{counter_family::cluster_sources,
                                             &source_total::sources}}) {
     family_writer f(out, id);
-    for (uint16_t i = 0; i < port_count && i < t.clusters.size(); ++i) {
+    for (uint16_t i = 0; i < port_count && i < t.per_port.size(); ++i) {
       for (size_t k = 0; k < r.cluster_names.size(); ++k) {
         f.sample(port_labels(ports, i) + "," + label("cluster", r.cluster_names[k]),
-                 t.clusters[i][k].*field);
+                 t.on_port(series_key::kind::cluster, i)[k].*field);
       }
     }
   }
@@ -243,12 +243,12 @@ void write_payload_tool_families(std::string& out, const traffic_snapshot& t,
     return label("tool", scan_tool_name(static_cast<scan_tool>(k)));
   };
   write_totals(out, {counter_family::payload_tool_hits_total, counter_family::payload_tool_sources},
-               t.payload_tools_total.data() + 1, scan_tool_count - 1,
+               t.in_total(series_key::kind::payload_tool).begin() + 1, scan_tool_count - 1,
                [&](size_t k) { return tool_label(k + 1); });
   write_seen_per_port(
       out,
       {counter_family::port_payload_tool_hits_total, counter_family::port_payload_tool_sources},
-      ports, t.payload_tools, scan_tool_count, tool_label);
+      ports, t, series_key::kind::payload_tool, tool_label);
 }
 
 /** The last closed bucket: distinct sources per hour are not sums, so they are gauges of the
@@ -352,7 +352,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
   write_as_families(out, r, ports);
   write_signature_families(out, r, ports);
   write_totals(out, {counter_family::tool_frames_total, counter_family::tool_sources},
-               r.traffic.tools_total, scan_tool_count,
+               r.traffic.in_total(series_key::kind::tool), scan_tool_count,
                [](size_t k) { return label("tool", scan_tool_name(static_cast<scan_tool>(k))); });
   write_payload_tool_families(out, r.traffic, ports);
   write_technique_families(out, r.traffic, ports);

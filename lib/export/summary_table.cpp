@@ -103,7 +103,7 @@ void cluster_rows(std::string& out, const run_report& r, const watched_ports& po
   const traffic_snapshot& t = r.traffic;
   bool cluster_header = false;
   for (uint16_t i = 0; i <= ports.size(); ++i) {
-    if (t.watched[i].packets == 0 || t.clusters.size() <= i) {
+    if (t.watched[i].packets == 0 || t.per_port.size() <= i) {
       continue;
     }
     if (!cluster_header) {
@@ -115,7 +115,7 @@ void cluster_rows(std::string& out, const run_report& r, const watched_ports& po
                : format("  %u/%s %s\n", ports.at(i).port, transport_name(ports.at(i).proto),
                         ports.at(i).name.c_str());
     for (size_t k = 0; k < r.cluster_names.size(); ++k) {
-      const source_total& c = t.clusters[i][k];
+      const source_total& c = t.on_port(series_key::kind::cluster, i)[k];
       if (c.packets != 0 || c.sources != 0) {
         out += format("    %-24s %11" PRIu64 " %10" PRIu64 "\n", r.cluster_names[k].c_str(),
                       c.packets, c.sources);
@@ -125,8 +125,7 @@ void cluster_rows(std::string& out, const run_report& r, const watched_ports& po
 }
 
 /** Per tool seen, under `header`: frames (or hits) and sources. */
-void tool_rows(std::string& out, const char* header,
-               const std::array<source_total, scan_tool_count>& totals) {
+void tool_rows(std::string& out, const char* header, value_counts totals) {
   bool tool_header = false;
   for (size_t k = 1; k < scan_tool_count; ++k) {
     const source_total& c = totals[k];
@@ -144,9 +143,10 @@ void tool_rows(std::string& out, const char* header,
 
 /** The tools headers named, then those payloads named. */
 void tool_rows(std::string& out, const run_report& r) {
-  tool_rows(out, "\n  tool                           frames    sources\n", r.traffic.tools_total);
+  tool_rows(out, "\n  tool                           frames    sources\n",
+            r.traffic.in_total(series_key::kind::tool));
   tool_rows(out, "\n  tool by payload                  hits    sources\n",
-            r.traffic.payload_tools_total);
+            r.traffic.in_total(series_key::kind::payload_tool));
 }
 
 /** The ten countries with the most frames. */

@@ -129,33 +129,15 @@ void fold_signatures(const lcore_view& v, size_t watched_count, size_t rule_coun
 
 namespace {
 
-/** Per port and over all traffic: clusters, tools (by headers and by payload), techniques,
- *  actors. */
-void fold_dimensions(const lcore_counters& c, size_t watched_count, traffic_snapshot& s) {
+/** Per port and over all traffic: every dimension with dense values. */
+void fold_dense_values(const lcore_counters& c, size_t watched_count, traffic_snapshot& s) {
   for (size_t i = 0; i <= watched_count; ++i) {
-    for (size_t k = 0; k < max_clusters; ++k) {
-      s.clusters[i][k].add(c.clusters[i][k]);
-    }
-    for (size_t k = 0; k < scan_tool_count; ++k) {
-      s.tools[i][k].add(c.tools[i][k]);
-      s.payload_tools[i][k].add(c.payload_tools[i][k]);
-    }
-    for (size_t k = 0; k < scan_technique_count; ++k) {
-      s.techniques[i][k].add(c.techniques[i][k]);
-    }
-    for (size_t k = 0; k < actor_slots; ++k) {
-      s.actors[i][k].add(c.actors[i][k]);
+    for (size_t k = 0; k < dense_values.size; ++k) {
+      s.per_port[i][k].add(c.per_port[i][k]);
     }
   }
-  for (size_t k = 0; k < scan_tool_count; ++k) {
-    s.tools_total[k].add(c.tools_total[k]);
-    s.payload_tools_total[k].add(c.payload_tools_total[k]);
-  }
-  for (size_t k = 0; k < scan_technique_count; ++k) {
-    s.techniques_total[k].add(c.techniques_total[k]);
-  }
-  for (size_t k = 0; k < actor_slots; ++k) {
-    s.actors_total[k].add(c.actors_total[k]);
+  for (size_t k = 0; k < dense_values.size; ++k) {
+    s.overall[k].add(c.overall[k]);
   }
 }
 
@@ -236,15 +218,11 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
   s.countries.assign(watched_count + 1, std::vector<source_total>(location_db::max_countries));
   s.country_totals.assign(location_db::max_countries, source_total{});
   s.watched.resize(watched_count + 1);
-  s.clusters.resize(watched_count + 1);
-  s.tools.resize(watched_count + 1);
-  s.payload_tools.resize(watched_count + 1);
-  s.techniques.resize(watched_count + 1);
-  s.actors.resize(watched_count + 1);
+  s.per_port.resize(watched_count + 1);
   std::vector<uint64_t> ports(2 * 65536, 0);
   for (const lcore_view& v : lcores) {
     const lcore_stats& st = *v.stats;
-    fold_dimensions(*st.block, watched_count, s);
+    fold_dense_values(*st.block, watched_count, s);
     if (v.sources != nullptr) {
       add_table(s.sources, v.sources->counters(), v.sources->capacity());
     }

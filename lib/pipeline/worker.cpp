@@ -19,6 +19,8 @@ constexpr uint32_t indicator_slots = 4096;
 // the sweep's cache misses stay below one line per eight packets.
 constexpr uint32_t aging_slots_per_burst = 4;
 
+using kind = series_key::kind;
+
 }  // namespace
 
 size_t worker::series_keys(uint16_t port, uint8_t cluster, scan_tool tool, uint8_t technique,
@@ -344,29 +346,29 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   // again under its country.)
   if (new_to(uniques_, new_combination, country_actor_total_key(k.source_hash, country, actor))) {
     stats_.country_totals[country].sources.add();
-    c.actors_total[actor].sources.add();
+    c.in_total(kind::actor, actor).sources.add();
   }
   // The technique follows from the TCP flags and whether a payload rode along, which the
   // fingerprint key in a TCP/UDP packet's combination holds; packets without ports have only
   // (source, tool) as their combination, so they always look.
   if (new_to(uniques_, new_combination || !p.has_ports,
              overall_key(k.source_hash, unique_domain::technique_total, technique))) {
-    c.techniques_total[technique].sources.add();
+    c.in_total(kind::technique, technique).sources.add();
   }
   if (!p.has_ports) {
     // For packets without ports the combination is (source, tool) itself.
     if (new_combination) {
-      c.tools_total[tool_index].sources.add();
+      c.in_total(kind::tool, tool_index).sources.add();
     }
     return new_combination;
   }
   if (new_to(uniques_, new_combination,
              per_port_key(k.source_hash, unique_domain::technique, k.port, technique))) {
-    c.techniques[k.port][technique].sources.add();
+    c.on_port(kind::technique, k.port, technique).sources.add();
   }
   if (new_to(uniques_, new_combination,
              overall_key(k.source_hash, unique_domain::tool_total, tool_index))) {
-    c.tools_total[tool_index].sources.add();
+    c.in_total(kind::tool, tool_index).sources.add();
   }
   if (k.port == watched_ports::other_index) {
     series_.note_unwatched(k.bucket, k.source_hash, k.source->key.bytes, p.dst_port, tcp);
@@ -377,7 +379,7 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
       new_to(uniques_, new_combination, country_actor_key(k.source_hash, k.port, country, actor));
   if (new_on_port) {
     stats_.country_counts[k.port * location_db::max_countries + country].sources.add();
-    c.actors[k.port][actor].sources.add();
+    c.on_port(kind::actor, k.port, actor).sources.add();
   }
   count_keyed(stats_.port_ases, stats_.port_as_overflow,
               series_key::make(series_key::kind::as, k.port, asn, 0), 1, new_on_port);
@@ -393,11 +395,11 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
               k.source->key.bytes);
   if (new_to(uniques_, new_combination,
              per_port_key(k.source_hash, unique_domain::cluster, k.port, k.cluster))) {
-    c.clusters[k.port][k.cluster].sources.add();
+    c.on_port(kind::cluster, k.port, k.cluster).sources.add();
   }
   if (new_to(uniques_, new_combination,
              per_port_key(k.source_hash, unique_domain::tool, k.port, tool_index))) {
-    c.tools[k.port][tool_index].sources.add();
+    c.on_port(kind::tool, k.port, tool_index).sources.add();
   }
   fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash);
   if (slot != nullptr) {
@@ -413,18 +415,18 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
 
 void worker::add_packets(const count_point& at, uint64_t n, uint64_t bytes, bool has_ports) {
   lcore_counters& c = *stats_.block;
-  c.tools_total[at.tool].packets.add(n);
-  c.techniques_total[at.technique].packets.add(n);
+  c.in_total(kind::tool, at.tool).packets.add(n);
+  c.in_total(kind::technique, at.technique).packets.add(n);
   stats_.country_totals[at.country].packets.add(n);
-  c.actors_total[at.actor].packets.add(n);
+  c.in_total(kind::actor, at.actor).packets.add(n);
   if (!has_ports) {
     return;
   }
-  c.tools[at.port][at.tool].packets.add(n);
-  c.techniques[at.port][at.technique].packets.add(n);
+  c.on_port(kind::tool, at.port, at.tool).packets.add(n);
+  c.on_port(kind::technique, at.port, at.technique).packets.add(n);
   stats_.country_counts[at.port * location_db::max_countries + at.country].packets.add(n);
-  c.actors[at.port][at.actor].packets.add(n);
-  c.clusters[at.port][at.cluster].packets.add(n);
+  c.on_port(kind::actor, at.port, at.actor).packets.add(n);
+  c.on_port(kind::cluster, at.port, at.cluster).packets.add(n);
   c.watched[at.port].packets.add(n);
   c.watched[at.port].bytes.add(bytes);
   c.by_dst_port[static_cast<size_t>(at.tcp ? transport::tcp : transport::udp)][at.dst_port].add(n);
@@ -539,12 +541,12 @@ void worker::count_payload_tool(const pending_hit& h) {
   lcore_counters& c = *stats_.block;
   const bool first_here = uniques_.insert(
       set_key(h.source_hash, unique_domain::payload_tool, port_value(h.port, tool)));
-  c.payload_tools[h.port][tool].packets.add();
-  c.payload_tools_total[tool].packets.add();
+  c.on_port(kind::payload_tool, h.port, tool).packets.add();
+  c.in_total(kind::payload_tool, tool).packets.add();
   if (first_here) {
-    c.payload_tools[h.port][tool].sources.add();
+    c.on_port(kind::payload_tool, h.port, tool).sources.add();
     if (uniques_.insert(set_key(h.source_hash, unique_domain::payload_tool_total, tool))) {
-      c.payload_tools_total[tool].sources.add();
+      c.in_total(kind::payload_tool, tool).sources.add();
     }
   }
   const uint64_t key = series_key::make(series_key::kind::payload_tool, h.port, tool, 0);

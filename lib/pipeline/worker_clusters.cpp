@@ -46,11 +46,11 @@ void worker::move_first_probe(const packet_class& k) {
           per_port_key(k.source_hash, unique_domain::cluster, k.moved_port, k.moved_from)) &&
       uniques_.insert(
           per_port_key(k.source_hash, unique_domain::cluster_moved, k.moved_port, k.moved_from))) {
-    c.clusters[k.moved_port][k.moved_from].sources.sub();
+    c.on_port(series_key::kind::cluster, k.moved_port, k.moved_from).sources.sub();
   }
   if (uniques_.insert(
           per_port_key(k.source_hash, unique_domain::cluster, k.moved_port, k.cluster))) {
-    c.clusters[k.moved_port][k.cluster].sources.add();
+    c.on_port(series_key::kind::cluster, k.moved_port, k.cluster).sources.add();
   }
   series_.move_source(
       k.bucket, series_key::make(series_key::kind::cluster, k.moved_port, k.moved_from, country),

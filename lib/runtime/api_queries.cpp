@@ -495,18 +495,21 @@ http_response answer_api(const std::string& target, const api_context& c) {
   }
   if (path == "/api/v1/actors") {
     // Every actor over all traffic, then per watched port the actors seen there.
-    return report_json(c, [&](json_writer& w, const run_report& r) {
-      write_actors(w, r, r.traffic.actors_total.data(), false);
-      w.Key("ports");
-      w.StartArray();
-      for (size_t i = 0; i < r.traffic.actors.size(); ++i) {
-        w.StartObject();
-        write_port(w, c.tables->ports, static_cast<uint16_t>(i));
-        write_actors(w, r, r.traffic.actors[i].data(), true);
-        w.EndObject();
-      }
-      w.EndArray();
-    }, true);
+    return report_json(
+        c,
+        [&](json_writer& w, const run_report& r) {
+          write_actors(w, r, r.traffic.in_total(series_key::kind::actor).begin(), false);
+          w.Key("ports");
+          w.StartArray();
+          for (size_t i = 0; i < r.traffic.per_port.size(); ++i) {
+            w.StartObject();
+            write_port(w, c.tables->ports, static_cast<uint16_t>(i));
+            write_actors(w, r, r.traffic.on_port(series_key::kind::actor, i).begin(), true);
+            w.EndObject();
+          }
+          w.EndArray();
+        },
+        true);
   }
   if (path == "/api/v1/conversation") {
     return report_json(

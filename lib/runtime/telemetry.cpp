@@ -82,7 +82,8 @@ void publish_telemetry(const run_report& r, const watched_ports& ports) {
   by_port["other"] = t.watched.empty() ? 0 : t.watched[watched_ports::other_index].packets;
   std::map<std::string, uint64_t> by_tool;
   for (size_t k = 0; k < scan_tool_count; ++k) {
-    by_tool[scan_tool_name(static_cast<scan_tool>(k))] = t.tools_total[k].packets;
+    by_tool[scan_tool_name(static_cast<scan_tool>(k))] =
+        t.in_total(series_key::kind::tool)[k].packets;
   }
   std::lock_guard<std::mutex> lock(figures().mutex);
   figures().totals = std::move(totals);

@@ -10,9 +10,8 @@
 #include "common/counter.hpp"
 #include "common/limits.hpp"
 #include "common/x_list.hpp"
-#include "fingerprint/scan_technique.hpp"
-#include "fingerprint/scan_tool.hpp"
 #include "packet/decoded_packet.hpp"
+#include "stats/series_dimensions.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {
@@ -42,31 +41,32 @@ struct alignas(64) lcore_counters {
   std::array<traffic_counter, watched_ports::max_ports + 1> watched;
   /** Frames per destination port for all ports, TCP then UDP: the "top ports" view. */
   std::array<std::array<counter, 65536>, 2> by_dst_port;
-  /** Per (watched-port index, cluster). */
-  std::array<std::array<source_counter, max_clusters>, watched_ports::max_ports + 1> clusters;
-  /** Per (watched-port index, built-in tool). */
-  std::array<std::array<source_counter, scan_tool_count>, watched_ports::max_ports + 1> tools;
-  /** Per built-in tool over all IP traffic (ICMP included). */
-  std::array<source_counter, scan_tool_count> tools_total;
-  /** Per (watched-port index, tool a payload named): hits of signature rules with tool=, a
-   *  TCP connection or UDP datagram each, and distinct sources. */
-  std::array<std::array<source_counter, scan_tool_count>, watched_ports::max_ports + 1>
-      payload_tools;
-  /** Per tool a payload named, over all ports. */
-  std::array<source_counter, scan_tool_count> payload_tools_total;
-  /** Per (watched-port index, scan technique), TCP and UDP. */
-  std::array<std::array<source_counter, scan_technique_count>, watched_ports::max_ports + 1>
-      techniques;
-  /** Per scan technique over all IP traffic (ICMP included). */
-  std::array<source_counter, scan_technique_count> techniques_total;
-  /** Per (watched-port index, actor slot); slot 0: sources of no known scanning organisation. */
-  std::array<std::array<source_counter, actor_slots>, watched_ports::max_ports + 1> actors;
-  /** Per actor slot over all IP traffic. */
-  std::array<source_counter, actor_slots> actors_total;
+  /** Per (watched-port index, value of a dimension with dense values: cluster, tool,
+   *  actor slot, technique, tool a payload named), at dense_slot(kind, value). Actor slot 0:
+   *  sources of no known scanning organisation; payload tools count hits (a TCP connection or
+   *  UDP datagram each) and distinct sources. */
+  std::array<std::array<source_counter, dense_values.size>, watched_ports::max_ports + 1> per_port;
+  /** The same over all IP traffic (ICMP included), for the rows counted `overall`. */
+  std::array<source_counter, dense_values.size> overall;
   counter first_timestamp_ns; /**< time of the first frame (0 until one arrives) */
   counter last_timestamp_ns;  /**< time of the latest frame */
   counter busy_cycles;        /**< TSC cycles spent on bursts that held packets */
   counter total_cycles;       /**< TSC cycles of the poll loop */
+
+  /** The count of `value` of dimension `k` on watched-port index `port`. */
+  source_counter& on_port(series_key::kind k, size_t port, size_t value) {
+    return per_port[port][dense_slot(k, value)];
+  }
+  const source_counter& on_port(series_key::kind k, size_t port, size_t value) const {
+    return per_port[port][dense_slot(k, value)];
+  }
+  /** The count of `value` of dimension `k` over all traffic. */
+  source_counter& in_total(series_key::kind k, size_t value) {
+    return overall[dense_slot(k, value)];
+  }
+  const source_counter& in_total(series_key::kind k, size_t value) const {
+    return overall[dense_slot(k, value)];
+  }
 };
 
 }  // namespace scanscope

@@ -10,12 +10,16 @@
  * worker's series_keys()).
  */
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "common/limits.hpp"
 #include "common/x_list.hpp"
 #include "converse/emulation.hpp"
+#include "fingerprint/scan_technique.hpp"
+#include "fingerprint/scan_tool.hpp"
 
 namespace scanscope {
 
@@ -132,36 +136,43 @@ struct series_dimension {
   campaign_scope scope; /**< ... under this scope */
   bool has_lead;     /**< a port's lead can change in it ... */
   lead_dimension lead;  /**< ... as this dimension */
+  /** Values of a small fixed bound, counted in every RX lcore's dense value space
+   *  (dense_values below) per watched port; 0: counted elsewhere (ports, signatures sized at
+   *  start, fingerprints and ASes keyed, conversation stages in the conversation counters). */
+  uint16_t values;
+  bool overall; /**< with `values`: also counted over all IP traffic (ICMP included) */
 };
 
 /** In the order writers list them (the report's campaign drivers: countries, then these). */
 inline constexpr series_dimension series_dimensions[] = {
     // kind, name, plural, form, per country, in buckets, in arrivals, bounded,
-    // scope?, scope, lead?, lead
+    // scope?, scope, lead?, lead, dense values, overall
     {series_key::kind::port, "port", "ports", value_form::none, true, false, true, false, true,
-     campaign_scope::port, false, lead_dimension::country},
-    {series_key::kind::cluster, "cluster", "clusters", value_form::cluster, true, true, true,
-     false, true, campaign_scope::port_cluster, true, lead_dimension::cluster},
+     campaign_scope::port, false, lead_dimension::country, 0, false},
+    {series_key::kind::cluster, "cluster", "clusters", value_form::cluster, true, true, true, false,
+     true, campaign_scope::port_cluster, true, lead_dimension::cluster, max_clusters, false},
     {series_key::kind::tool, "tool", "tools", value_form::tool, true, true, true, false, true,
-     campaign_scope::port_tool, true, lead_dimension::tool},
+     campaign_scope::port_tool, true, lead_dimension::tool, scan_tool_count, true},
     {series_key::kind::signature, "signature", "signatures", value_form::rule, true, true, true,
-     false, true, campaign_scope::port_signature, false, lead_dimension::country},
-    {series_key::kind::fingerprint, "fingerprint", "fingerprints", value_form::fingerprint,
-     false, false, false, false, true, campaign_scope::port_fingerprint, false,
-     lead_dimension::country},
-    {series_key::kind::actor, "actor", "actors", value_form::actor, false, true, true, false,
-     false, campaign_scope::port, false, lead_dimension::country},
+     false, true, campaign_scope::port_signature, false, lead_dimension::country, 0, false},
+    {series_key::kind::fingerprint, "fingerprint", "fingerprints", value_form::fingerprint, false,
+     false, false, false, true, campaign_scope::port_fingerprint, false, lead_dimension::country, 0,
+     false},
+    {series_key::kind::actor, "actor", "actors", value_form::actor, false, true, true, false, false,
+     campaign_scope::port, false, lead_dimension::country, actor_slots, true},
     {series_key::kind::as, "as", "ases", value_form::as_number, false, true, true, true, true,
-     campaign_scope::port_as, true, lead_dimension::as},
+     campaign_scope::port_as, true, lead_dimension::as, 0, false},
     {series_key::kind::technique, "technique", "techniques", value_form::technique, false, true,
-     true, false, false, campaign_scope::port, false, lead_dimension::country},
-    {series_key::kind::conversation, "conversation", "conversations",
-     value_form::conversation_step, false, true, true, false, false, campaign_scope::port, false,
-     lead_dimension::country},
+     true, false, false, campaign_scope::port, false, lead_dimension::country, scan_technique_count,
+     true},
+    {series_key::kind::conversation, "conversation", "conversations", value_form::conversation_step,
+     false, true, true, false, false, campaign_scope::port, false, lead_dimension::country, 0,
+     false},
     // Tools named by what they send (signature rules with tool=), apart from `tool`: a source
     // nmap's SYNs name and its service probes name counts in both, each its own way.
-    {series_key::kind::payload_tool, "payload_tool", "payload_tools", value_form::tool, false,
-     true, true, false, true, campaign_scope::port_payload_tool, false, lead_dimension::country},
+    {series_key::kind::payload_tool, "payload_tool", "payload_tools", value_form::tool, false, true,
+     true, false, true, campaign_scope::port_payload_tool, false, lead_dimension::country,
+     scan_tool_count, true},
 };
 
 /** The row of a kind (every kind has one). */
@@ -209,5 +220,31 @@ constexpr bool series_key::has_country(kind k) { return dimension_of(k).per_coun
 static_assert(sizeof(series_dimensions) / sizeof(series_dimensions[0]) ==
                   series_key::kind_limit - 1,
               "every kind has its row");
+
+/**
+ * One RX lcore counts the dimensions with dense values in one space per watched port (and one
+ * over all traffic): each such row's values at its offset, rows in table order. A count is
+ * `[dense_slot(kind, value)]`; with the kind a constant the slot is a constant offset.
+ */
+struct dense_value_space {
+  std::array<uint16_t, series_key::kind_limit> offset{}; /**< by kind code */
+  size_t size = 0;                                       /**< every dense value of every row */
+};
+
+constexpr dense_value_space make_dense_value_space() {
+  dense_value_space space;
+  for (const series_dimension& d : series_dimensions) {
+    space.offset[static_cast<size_t>(d.kind)] = static_cast<uint16_t>(space.size);
+    space.size += d.values;
+  }
+  return space;
+}
+
+inline constexpr dense_value_space dense_values = make_dense_value_space();
+
+/** Where value `value` of dimension `k` is counted in a dense value space. */
+constexpr size_t dense_slot(series_key::kind k, size_t value) {
+  return dense_values.offset[static_cast<size_t>(k)] + value;
+}
 
 }  // namespace scanscope

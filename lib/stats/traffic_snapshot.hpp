@@ -60,6 +60,17 @@ struct payload_excerpt {
   size_t head = 0;
 };
 
+/** The counts of one dimension's values, [value]; empty for a port without counts. */
+struct value_counts {
+  const source_total* first = nullptr;
+  size_t count = 0;
+
+  const source_total& operator[](size_t value) const { return first[value]; }
+  size_t size() const { return count; }
+  const source_total* begin() const { return first; }
+  const source_total* end() const { return first + count; }
+};
+
 struct traffic_snapshot {
   traffic_total total;                                       /**< every frame */
   std::array<traffic_total, protocol_class_count> protocols; /**< by protocol class */
@@ -70,23 +81,12 @@ struct traffic_snapshot {
   uint64_t last_timestamp_ns = 0;     /**< latest frame time */
   uint64_t busy_cycles = 0;           /**< TSC cycles spent on non-empty bursts */
   uint64_t total_cycles = 0;          /**< TSC cycles of the poll loops */
-  /** [watched-port index][cluster] */
-  std::vector<std::array<source_total, max_clusters>> clusters;
-  /** [watched-port index][tool] */
-  std::vector<std::array<source_total, scan_tool_count>> tools;
-  std::array<source_total, scan_tool_count> tools_total{}; /**< per tool, all IP traffic */
-  /** [watched-port index][tool]: hits of rules with tool= and distinct sources */
-  std::vector<std::array<source_total, scan_tool_count>> payload_tools;
-  /** per tool a payload named, all ports */
-  std::array<source_total, scan_tool_count> payload_tools_total{};
-  /** [watched-port index][technique] */
-  std::vector<std::array<source_total, scan_technique_count>> techniques;
-  /** per technique, all IP traffic */
-  std::array<source_total, scan_technique_count> techniques_total{};
-  /** [watched-port index][actor slot] */
-  std::vector<std::array<source_total, actor_slots>> actors;
-  /** per actor slot, all IP traffic */
-  std::array<source_total, actor_slots> actors_total{};
+  /** [watched-port index][dense_slot(kind, value)]: the dimensions with dense values
+   *  (series_dimensions.hpp: clusters, tools, actors, techniques, tools a payload named);
+   *  read through on_port(). */
+  std::vector<std::array<source_total, dense_values.size>> per_port;
+  /** [dense_slot(kind, value)] over all IP traffic; read through in_total(). */
+  std::array<source_total, dense_values.size> overall{};
   /** The busiest fingerprints of each watched-port index, most packets first. */
   std::vector<std::vector<fingerprint_count>> fingerprints;
   uint64_t fingerprint_overflow = 0; /**< packets the fingerprint tables had no room for */
@@ -115,6 +115,17 @@ struct traffic_snapshot {
 
   /** Malformed or truncated frames (every parse result that is_malformed()). */
   uint64_t malformed() const;
+
+  /** The values of dimension `k` on watched-port index `port` (none past the ports). */
+  value_counts on_port(series_key::kind k, size_t port) const {
+    return port < per_port.size()
+               ? value_counts{&per_port[port][dense_slot(k, 0)], dimension_of(k).values}
+               : value_counts{};
+  }
+  /** The values of dimension `k` over all traffic. */
+  value_counts in_total(series_key::kind k) const {
+    return {&overall[dense_slot(k, 0)], dimension_of(k).values};
+  }
 };
 
 }  // namespace scanscope

@@ -131,7 +131,8 @@ TEST_CASE("replies to connections a monitored host opened are not scan traffic",
   CHECK(s.total.packets == 10);
   CHECK(s.sources.inserted == 1);  // the scanner only, not the server or the resolver
   CHECK(s.watched[0].packets == 1);  // the stray ACK to 51001; nothing to 443's client port
-  CHECK(s.techniques_total[static_cast<size_t>(scan_technique::synack)].packets == 0);
+  CHECK(s.in_total(series_key::kind::technique)[static_cast<size_t>(scan_technique::synack)]
+            .packets == 0);
 }
 
 TEST_CASE("with monitored prefixes only inbound frames are scan traffic", "[conversation]") {

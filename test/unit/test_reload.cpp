@@ -168,14 +168,16 @@ TEST_CASE("a worker takes new rules between bursts and keeps what it counted", "
               1000000000ULL);
   };
   const uint16_t port = ports->index(transport::tcp, 8545);
-  const auto& by_cluster = w->counters().clusters[port];
+  const auto by_cluster = [&](size_t cluster) -> const source_counter& {
+    return w->counters().on_port(series_key::kind::cluster, port, cluster);
+  };
   auto hits = [&](size_t slot) {
     return w->stats().signature_counts[port * signature_db::max_rules + slot].packets.read();
   };
 
   feed(segment(41000, 7, tcp_flag::syn, 8192, ""));
   feed(segment(41000, 8, tcp_flag::psh | tcp_flag::ack, 8192, "alpha-token gamma-token"));
-  CHECK(by_cluster[2].packets.read() == 2);  // "other": no rule for window 8192 yet
+  CHECK(by_cluster(2).packets.read() == 2);  // "other": no rule for window 8192 yet
   CHECK(hits(0) == 1);
   CHECK(hits(2) == 0);
 
@@ -193,8 +195,8 @@ TEST_CASE("a worker takes new rules between bursts and keeps what it counted", "
 
   feed(segment(41001, 7, tcp_flag::syn, 8192, ""));
   feed(segment(41001, 8, tcp_flag::psh | tcp_flag::ack, 8192, "alpha-token gamma-token"));
-  CHECK(by_cluster[3].packets.read() == 2);  // w8192, a new slot
-  CHECK(by_cluster[2].packets.read() == 2);  // what "other" had stays
+  CHECK(by_cluster(3).packets.read() == 2);  // w8192, a new slot
+  CHECK(by_cluster(2).packets.read() == 2);  // what "other" had stays
   CHECK(hits(0) == 1);                       // alpha is retired: kept, not counted again
   CHECK(hits(2) == 1);                       // gamma, a new slot
 }

@@ -118,12 +118,9 @@ family_counts counts_of(const worker& w) {
   for (size_t port = 0; port < c.watched.size(); ++port) {
     m[{"watched.packets", port, 0}] = c.watched[port].packets.read();
     m[{"watched.bytes", port, 0}] = c.watched[port].bytes.read();
-    for (size_t i = 0; i < max_clusters; ++i) put("clusters", port, i, c.clusters[port][i]);
-    for (size_t i = 0; i < scan_tool_count; ++i) put("tools", port, i, c.tools[port][i]);
-    for (size_t i = 0; i < scan_technique_count; ++i) {
-      put("techniques", port, i, c.techniques[port][i]);
+    for (const series_dimension& d : series_dimensions) {
+      for (size_t i = 0; i < d.values; ++i) put(d.plural, port, i, c.on_port(d.kind, port, i));
     }
-    for (size_t i = 0; i < actor_slots; ++i) put("actors", port, i, c.actors[port][i]);
   }
   for (size_t t = 0; t < 2; ++t) {
     for (size_t port = 0; port < 65536; ++port) {
@@ -132,11 +129,11 @@ family_counts counts_of(const worker& w) {
       }
     }
   }
-  for (size_t i = 0; i < scan_tool_count; ++i) put("tools_total", i, 0, c.tools_total[i]);
-  for (size_t i = 0; i < scan_technique_count; ++i) {
-    put("techniques_total", i, 0, c.techniques_total[i]);
+  for (const series_dimension& d : series_dimensions) {
+    for (size_t i = 0; d.overall && i < d.values; ++i) {
+      put((std::string(d.plural) + "_total").c_str(), i, 0, c.in_total(d.kind, i));
+    }
   }
-  for (size_t i = 0; i < actor_slots; ++i) put("actors_total", i, 0, c.actors_total[i]);
   for (size_t i = 0; i < w.stats().country_counts.size(); ++i) {
     put("country_counts", i, 0, w.stats().country_counts[i]);
   }

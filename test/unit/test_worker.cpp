@@ -216,7 +216,8 @@ TEST_CASE("per-cluster sources add up to the port's sources", "[worker][clusters
   const auto cluster = [&](const char* name, bool other_ports = false) {
     for (size_t k = 0; k < clusters.size(); ++k) {
       if (clusters.name(k) == name) {
-        return s.clusters[other_ports ? watched_ports::other_index : port][k];
+        return s.on_port(series_key::kind::cluster,
+                         other_ports ? watched_ports::other_index : port)[k];
       }
     }
     FAIL("no cluster " << name);
@@ -235,7 +236,7 @@ TEST_CASE("per-cluster sources add up to the port's sources", "[worker][clusters
   CHECK(cluster("fixed-port-w1024").packets == 3);
   uint64_t cluster_sources = 0;
   for (size_t k = 0; k < clusters.size(); ++k) {
-    cluster_sources += s.clusters[port][k].sources;
+    cluster_sources += s.on_port(series_key::kind::cluster, port)[k].sources;
   }
   CHECK(cluster_sources == port_sources);
   // C's first probe went to an unwatched port: its source moved there too, its frame stayed.
@@ -270,7 +271,7 @@ TEST_CASE("a chance match of masscan's relation names no tool for a source that 
   }
   const traffic_snapshot s = fold_counters({view_of(*w)}, ports.size(), 10);
   const uint16_t port = ports.index(transport::tcp, 8545);
-  const auto& tools = s.tools[port];
+  const value_counts tools = s.on_port(series_key::kind::tool, port);
   CHECK(tools[static_cast<size_t>(scan_tool::none)].packets == 3);
   CHECK(tools[static_cast<size_t>(scan_tool::none)].sources == 1);
   CHECK(tools[static_cast<size_t>(scan_tool::masscan)].packets == 3);
@@ -307,7 +308,8 @@ TEST_CASE("a source forgotten and back leaves a provisional cluster once", "[wor
   const uint16_t port = ports.index(transport::tcp, 8545);
   for (size_t k = 0; k < clusters.size(); ++k) {
     INFO(clusters.name(k));
-    CHECK(s.clusters[port][k].sources == (clusters.name(k) == "fixed-port-w1024" ? 1 : 0));
+    CHECK(s.on_port(series_key::kind::cluster, port)[k].sources ==
+          (clusters.name(k) == "fixed-port-w1024" ? 1 : 0));
   }
 }
 
@@ -363,21 +365,21 @@ TEST_CASE("a tool named by payload counts once per datagram and once per source"
   const lcore_counters& c = *w->stats().block;
   const uint16_t sip = ports.index(transport::udp, 5060);
   const uint16_t dns = ports.index(transport::udp, 53);
-  CHECK(c.payload_tools[sip][nmap].packets.read() == 2);
-  CHECK(c.payload_tools[sip][nmap].sources.read() == 1);
-  CHECK(c.payload_tools[dns][nmap].packets.read() == 1);
-  CHECK(c.payload_tools[dns][nmap].sources.read() == 1);
-  CHECK(c.payload_tools_total[nmap].packets.read() == 3);
-  CHECK(c.payload_tools_total[nmap].sources.read() == 2);
-  CHECK(c.payload_tools[dns][masscan].packets.read() == 1);
-  CHECK(c.payload_tools_total[masscan].packets.read() == 1);
-  CHECK(c.payload_tools_total[masscan].sources.read() == 1);
+  CHECK(c.on_port(series_key::kind::payload_tool, sip, nmap).packets.read() == 2);
+  CHECK(c.on_port(series_key::kind::payload_tool, sip, nmap).sources.read() == 1);
+  CHECK(c.on_port(series_key::kind::payload_tool, dns, nmap).packets.read() == 1);
+  CHECK(c.on_port(series_key::kind::payload_tool, dns, nmap).sources.read() == 1);
+  CHECK(c.in_total(series_key::kind::payload_tool, nmap).packets.read() == 3);
+  CHECK(c.in_total(series_key::kind::payload_tool, nmap).sources.read() == 2);
+  CHECK(c.on_port(series_key::kind::payload_tool, dns, masscan).packets.read() == 1);
+  CHECK(c.in_total(series_key::kind::payload_tool, masscan).packets.read() == 1);
+  CHECK(c.in_total(series_key::kind::payload_tool, masscan).sources.read() == 1);
   // Each rule still counts its own hits; the header tool is not touched.
   CHECK(w->stats().signature_totals[0].packets.read() == 3);
   CHECK(w->stats().signature_totals[1].packets.read() == 1);
   CHECK(w->stats().signature_totals[2].packets.read() == 1);
   CHECK(w->stats().signature_totals[3].packets.read() == 4);
-  CHECK(c.tools_total[nmap].packets.read() == 0);
+  CHECK(c.in_total(series_key::kind::tool, nmap).packets.read() == 0);
 
   // The series: a payload_tool entry per port, with its sources.
   series_store store(24, surge_settings{});
