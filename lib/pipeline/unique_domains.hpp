@@ -83,6 +83,16 @@ constexpr uint64_t port_value(uint16_t port, uint64_t value) {
   return (uint64_t{port} << 16) | value;
 }
 
+/** What a combination key holds beside the fingerprint hash: the cluster above the tool. */
+constexpr uint64_t cluster_and_tool(uint8_t cluster, uint8_t tool) {
+  return (uint64_t{cluster} << 8) | tool;
+}
+
+/** What a (country, actor) key holds: the country above the actor slot. */
+constexpr uint64_t country_and_actor(uint8_t country, uint8_t actor) {
+  return (uint64_t{country} << 8) | actor;
+}
+
 /** The key of a count per watched port. */
 inline set_entry per_port_key(uint64_t source_hash, uint64_t domain, uint16_t port,
                               uint64_t value) {
@@ -98,14 +108,14 @@ inline set_entry overall_key(uint64_t source_hash, uint64_t domain, uint64_t val
 inline set_entry country_actor_key(uint64_t source_hash, uint16_t port, uint8_t country,
                                    uint8_t actor) {
   return {set_key(source_hash, unique_domain::country_actor,
-                  port_value(port, (uint64_t{country} << 8) | actor)),
+                  port_value(port, country_and_actor(country, actor))),
           port_home(source_hash, port)};
 }
 
 /** The same over all traffic. */
 inline set_entry country_actor_total_key(uint64_t source_hash, uint8_t country, uint8_t actor) {
   return {
-      set_key(source_hash, unique_domain::country_actor_total, (uint64_t{country} << 8) | actor),
+      set_key(source_hash, unique_domain::country_actor_total, country_and_actor(country, actor)),
       source_hash};
 }
 

@@ -235,7 +235,7 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   c.key_hash = c.key.hash();
   decide_source_cluster(p, s, c);
   c.combination = {light_set_key(c.source_hash, c.key_hash ^ c.port,
-                                 (uint64_t{c.cluster} << 8) | static_cast<uint64_t>(c.tool)),
+                                 cluster_and_tool(c.cluster, static_cast<uint8_t>(c.tool))),
                    fingerprint_home(c.source_hash, c.key_hash, c.port)};
   c.repeat_memo = repeat_memo_of(c.combination.key, c.bucket);
   // A repeat of the source's last combination goes to its record (loaded with the source):

@@ -9,15 +9,8 @@ namespace scanscope {
 
 namespace {
 
-constexpr campaign_scope scope_of(uint64_t key) {
-  return static_cast<campaign_scope>((key >> 48) & 0xFF);
-}
-constexpr uint16_t port_of(uint64_t key) {
-  return static_cast<uint16_t>((key >> 32) & 0xFFFF);
-}
-constexpr uint32_t dim_of(uint64_t key) {
-  return static_cast<uint32_t>(key);
-}
+using campaign_count = count_key<campaign_scope>;
+using lead_key = count_key<lead_dimension>;
 
 /** A campaign ends once buckets are back under median + this many deviations. */
 constexpr double end_band_k = 3;
@@ -97,9 +90,10 @@ std::map<uint64_t, series_point> campaign_values(const bucket_points& points) {
 }
 
 void add_drivers(uint64_t key, const bucket_points& points, campaign_drivers& d) {
-  const campaign_scope scope = scope_of(key);
-  const uint16_t port = port_of(key);
-  const uint32_t dim = dim_of(key);
+  const campaign_count at = campaign_count::of(key);
+  const campaign_scope scope = at.what;
+  const uint16_t port = at.port;
+  const uint32_t dim = at.value;
   // Countries come from the per-country entries for the whole port or one country, and from
   // the matched entries themselves for a cluster, tool or signature.
   const bool countries_from_port =
@@ -177,7 +171,8 @@ campaign_detector::changes campaign_detector::observe(
   for (size_t d = 0; d < lead_dimension_count; ++d) {
     for (auto& [key, state] : leads_) {
       // Ports with no traffic in this bucket break a candidate's streak.
-      if (static_cast<size_t>(key & 0xFF) == d && !by[d].count(static_cast<uint16_t>(key >> 8))) {
+      const lead_key at = lead_key::of(key);
+      if (static_cast<size_t>(at.what) == d && !by[d].count(at.port)) {
         state.candidate = -1;
         state.streak = 0;
       }
@@ -268,9 +263,10 @@ void campaign_detector::open_campaign(uint64_t key, key_state& s, int64_t bucket
                                       const std::map<int64_t, bucket_points>& retained, bool ramp,
                                       double threshold, changes& out) {
   campaign c;
-  c.scope = scope_of(key);
-  c.port = port_of(key);
-  c.dim = dim_of(key);
+  const campaign_count at = campaign_count::of(key);
+  c.scope = at.what;
+  c.port = at.port;
+  c.dim = at.value;
   c.ramp = ramp;
   // Its start is where the dating sum's excursion began: the bucket itself for a step out of
   // a quiet baseline, the first clearly rising bucket for a ramp or a trickle grown into a step.
@@ -317,7 +313,7 @@ void campaign_detector::open_campaign(uint64_t key, key_state& s, int64_t bucket
 void campaign_detector::elect(uint16_t port, lead_dimension d,
                               const std::map<uint32_t, uint64_t>& sources, int64_t bucket,
                               changes& out) {
-  lead_state& s = leads_[(uint32_t{port} << 8) | static_cast<uint32_t>(d)];
+  lead_state& s = leads_[lead_key{d, port}.packed()];
   uint64_t total = 0;
   long best = -1;
   uint64_t best_sources = 0;

@@ -186,15 +186,15 @@ class campaign_detector {
   int64_t last_bucket_ = -1;
   size_t observed_ = 0;
   std::map<uint64_t, key_state> keys_;
-  std::map<uint32_t, lead_state> leads_;
+  std::map<uint64_t, lead_state> leads_; /**< by count_key<lead_dimension> (dimension, port) */
   std::deque<campaign> campaigns_;
   std::vector<lead_change> lead_changes_;
   uint64_t started_[campaign_scope_count] = {};
 };
 
-/** Detector key of (scope, port, dim): scope 8 bits, port 16, dim 32. */
+/** Detector key of (scope, port, dim). */
 constexpr uint64_t campaign_key(campaign_scope scope, uint16_t port, uint32_t dim) {
-  return (uint64_t{static_cast<uint8_t>(scope)} << 48) | (uint64_t{port} << 32) | dim;
+  return count_key<campaign_scope>{scope, port, dim, 0}.packed();
 }
 
 /**

@@ -20,6 +20,7 @@
 #include "converse/emulation.hpp"
 #include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
+#include "stats/count_key.hpp"
 
 namespace scanscope {
 
@@ -49,16 +50,14 @@ struct series_key {
     return static_cast<uint16_t>(key_hash >> 48);
   }
 
-  /** Pack (kind, port index, value, country); never 0. Layout, high to low: kind 8 bits,
-   *  port 16, value 32 (an AS number needs them all), country 8. */
+  /** Pack (kind, port index, value, country) as a count_key; never 0 (kinds start at 1). */
   static constexpr uint64_t make(kind k, uint16_t port, uint32_t value, uint8_t country) {
-    return (uint64_t{static_cast<uint8_t>(k)} << 56) | (uint64_t{port} << 40) |
-           (uint64_t{value} << 8) | country;
+    return count_key<kind>{k, port, value, country}.packed();
   }
-  static constexpr kind kind_of(uint64_t key) { return static_cast<kind>(key >> 56); }
-  static constexpr uint16_t port_of(uint64_t key) { return (key >> 40) & 0xFFFF; }
-  static constexpr uint32_t dim_of(uint64_t key) { return (key >> 8) & 0xFFFFFFFF; }
-  static constexpr uint8_t country_of(uint64_t key) { return key & 0xFF; }
+  static constexpr kind kind_of(uint64_t key) { return count_key<kind>::of(key).what; }
+  static constexpr uint16_t port_of(uint64_t key) { return count_key<kind>::of(key).port; }
+  static constexpr uint32_t dim_of(uint64_t key) { return count_key<kind>::of(key).value; }
+  static constexpr uint8_t country_of(uint64_t key) { return count_key<kind>::of(key).country; }
   /** Entries of this kind are split by country (the others hold country 0 for every source):
    *  its row's per_country. */
   static constexpr bool has_country(kind k);

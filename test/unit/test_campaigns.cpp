@@ -1,6 +1,9 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <map>
+#include <random>
+#include <tuple>
 #include <vector>
 
 #include "export/campaign_text.hpp"
@@ -231,4 +234,57 @@ TEST_CASE("ratios against a median of zero say what they are taken against", "[c
   // dangling after the parenthesis ("... is 0.0) packets a bucket").
   CHECK(ratio_text(568, 0) ==
         "568 times one packet (the buckets before have a median of 0.0 packets)");
+}
+
+TEST_CASE("count keys: one packing, whole fields back, ordered as the fields are",
+          "[campaign][keys]") {
+  using key = count_key<campaign_scope>;
+  const key widest{campaign_scope::port_payload_tool, 0xFFFF, 0xFFFFFFFF, 0xFF};
+  const key back = key::of(widest.packed());
+  CHECK(back.what == widest.what);
+  CHECK(back.port == 0xFFFF);
+  CHECK(back.value == 0xFFFFFFFF);  // an AS number of 32 bits keeps all of them
+  CHECK(back.country == 0xFF);
+  // Maps keyed by the packing list keys by scope, then port, then value, then country.
+  std::mt19937 draw(7);
+  std::vector<key> keys;
+  for (int i = 0; i < 2000; ++i) {
+    keys.push_back({static_cast<campaign_scope>(draw() % campaign_scope_count),
+                    static_cast<uint16_t>(draw() % 3), static_cast<uint32_t>(draw() % 5),
+                    static_cast<uint8_t>(draw() % 3)});
+  }
+  const auto fields = [](const key& k) {
+    return std::tuple(static_cast<int>(k.what), k.port, k.value, k.country);
+  };
+  for (size_t i = 1; i < keys.size(); ++i) {
+    const key& a = keys[i - 1];
+    const key& b = keys[i];
+    CHECK((a.packed() < b.packed()) == (fields(a) < fields(b)));
+    CHECK((a.packed() == b.packed()) == (fields(a) == fields(b)));
+  }
+  // A campaign key and a series key of the same place differ only in what they count.
+  CHECK(
+      count_key<series_key::kind>::of(series_key::make(series_key::kind::as, 3, 16509, 0)).value ==
+      16509);
+}
+
+TEST_CASE("the dense value space: each dimension's values in a range of their own",
+          "[campaign][keys]") {
+  std::vector<int> owner(dense_values.size, -1);
+  size_t dense_rows = 0;
+  for (const series_dimension& d : series_dimensions) {
+    dense_rows += d.values != 0 ? 1 : 0;
+    for (size_t v = 0; v < d.values; ++v) {
+      const size_t slot = dense_slot(d.kind, v);
+      REQUIRE(slot < dense_values.size);
+      INFO(d.name << " value " << v);
+      CHECK(owner[slot] == -1);
+      owner[slot] = static_cast<int>(d.kind);
+    }
+  }
+  CHECK(std::count(owner.begin(), owner.end(), -1) == 0);  // no slot left unused
+  // Clusters, tools, actors, techniques, tools a payload named.
+  CHECK(dense_rows == 5);
+  CHECK(dense_values.size ==
+        max_clusters + 2 * scan_tool_count + actor_slots + scan_technique_count);
 }
