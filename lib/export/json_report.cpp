@@ -126,6 +126,22 @@ void write_countries(json_writer& w, const run_report& r, const std::vector<sour
   w.EndArray();
 }
 
+/** `"tools": [...]` (or `"payload_tools"`, the row's plural): the tools of dimension `k` a
+ *  port has seen, each written by `write`. */
+template <class Write>
+void write_seen_tools(json_writer& w, const traffic_snapshot& t, series_key::kind k, uint16_t index,
+                      Write&& write) {
+  w.Key(dimension_of(k).plural);
+  w.StartArray();
+  const value_counts tools = t.on_port(k, index);
+  for (size_t v = 0; v < tools.size(); ++v) {
+    if (tools[v].packets != 0) {
+      write(w, scan_tool_name(static_cast<scan_tool>(v)), tools[v]);
+    }
+  }
+  w.EndArray();
+}
+
 /** Countries, clusters, tools, top fingerprints and signature hits of one watched port. */
 void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
   const traffic_snapshot& t = r.traffic;
@@ -156,24 +172,8 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
     }
   }
   w.EndArray();
-  w.Key("tools");
-  w.StartArray();
-  const value_counts tools = t.on_port(series_key::kind::tool, index);
-  for (size_t k = 0; k < tools.size(); ++k) {
-    if (tools[k].packets != 0) {
-      write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)), tools[k]);
-    }
-  }
-  w.EndArray();
-  w.Key("payload_tools");
-  w.StartArray();
-  const value_counts payload_tools = t.on_port(series_key::kind::payload_tool, index);
-  for (size_t k = 0; k < payload_tools.size(); ++k) {
-    if (payload_tools[k].packets != 0) {
-      write_hit_total(w, scan_tool_name(static_cast<scan_tool>(k)), payload_tools[k]);
-    }
-  }
-  w.EndArray();
+  write_seen_tools(w, t, series_key::kind::tool, index, write_source_total);
+  write_seen_tools(w, t, series_key::kind::payload_tool, index, write_hit_total);
   write_techniques(w, t.on_port(series_key::kind::technique, index).begin(), true);
   uint64_t folded = 0;
   w.Key("ases");

@@ -12,14 +12,12 @@
 
 #include "common/counter.hpp"
 #include "stats/keyed_counters.hpp"
+#include "stats/series_dimensions.hpp"
 #include "table/unique_set.hpp"
 
 namespace scanscope::unique_domain {
 
-inline constexpr uint64_t cluster = 1;
-inline constexpr uint64_t tool = 2;
 inline constexpr uint64_t fingerprint = 3;
-inline constexpr uint64_t tool_total = 4;
 inline constexpr uint64_t signature = 5;
 inline constexpr uint64_t signature_total = 6;
 /** (country, actor) by port: both are the source's, so one key counts the source in both */
@@ -30,16 +28,19 @@ inline constexpr uint64_t handshake = 10;   /**< completed handshakes, by (port,
 inline constexpr uint64_t payload = 11;     /**< payloads after the handshake, by (port, tool) */
 inline constexpr uint64_t two_phase = 12;   /**< two-phase follow-ups, by (port, first tool) */
 inline constexpr uint64_t exposure = 13;    /**< answered sources, by (host, port) */
-inline constexpr uint64_t technique = 14;   /**< scan technique, by (port, technique) */
-inline constexpr uint64_t technique_total = 15; /**< scan technique over all traffic */
 /** a signature alert sent to the event log: once per (source, port, rule) in a bucket's set */
 inline constexpr uint64_t alert = 16;
 /** a first probe's source count moved out of (port, provisional cluster): once per source */
 inline constexpr uint64_t cluster_moved = 18;
-inline constexpr uint64_t payload_tool = 19;       /**< a tool a payload named, by (port, tool) */
-inline constexpr uint64_t payload_tool_total = 20; /**< a tool a payload named, all ports */
 inline constexpr uint64_t emulated_step = 21;      /**< a step of an emulated protocol, by port */
 inline constexpr uint64_t indicator = 22; /**< an indicator, by its hash (kind, port, value) */
+
+/** A dimension with dense values (stats/series_dimensions.hpp: cluster, tool, technique,
+ *  payload_tool), per port or over all traffic: the domain follows from the row's kind, so a new
+ *  row needs none of its own. (Actors share the country's key: both are fixed per source.) */
+constexpr uint64_t of(series_key::kind k, bool overall = false) {
+  return 64 + 2 * uint64_t{static_cast<uint8_t>(k)} + (overall ? 1 : 0);
+}
 
 }  // namespace scanscope::unique_domain
 

@@ -222,8 +222,8 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   c.bucket = bucket_of(time_ns);
   if (!p.has_ports) {
     // The combination of a packet without ports is (source, tool): the tool's own count key.
-    c.combination =
-        overall_key(c.source_hash, unique_domain::tool_total, static_cast<uint64_t>(c.tool));
+    c.combination = overall_key(c.source_hash, unique_domain::of(kind::tool, true),
+                                static_cast<uint64_t>(c.tool));
     c.repeat_memo = repeat_memo_of(c.combination.key, c.bucket);
     // The source's home: its counts over all traffic are all this packet has.
     uniques_.prefetch(c.combination);
@@ -352,7 +352,7 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   // fingerprint key in a TCP/UDP packet's combination holds; packets without ports have only
   // (source, tool) as their combination, so they always look.
   if (new_to(uniques_, new_combination || !p.has_ports,
-             overall_key(k.source_hash, unique_domain::technique_total, technique))) {
+             overall_key(k.source_hash, unique_domain::of(kind::technique, true), technique))) {
     c.in_total(kind::technique, technique).sources.add();
   }
   if (!p.has_ports) {
@@ -363,11 +363,11 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
     return new_combination;
   }
   if (new_to(uniques_, new_combination,
-             per_port_key(k.source_hash, unique_domain::technique, k.port, technique))) {
+             per_port_key(k.source_hash, unique_domain::of(kind::technique), k.port, technique))) {
     c.on_port(kind::technique, k.port, technique).sources.add();
   }
   if (new_to(uniques_, new_combination,
-             overall_key(k.source_hash, unique_domain::tool_total, tool_index))) {
+             overall_key(k.source_hash, unique_domain::of(kind::tool, true), tool_index))) {
     c.in_total(kind::tool, tool_index).sources.add();
   }
   if (k.port == watched_ports::other_index) {
@@ -394,11 +394,11 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   series_.add(k.bucket, k.combination.key, keys, key_count, k.source_hash, repeat,
               k.source->key.bytes);
   if (new_to(uniques_, new_combination,
-             per_port_key(k.source_hash, unique_domain::cluster, k.port, k.cluster))) {
+             per_port_key(k.source_hash, unique_domain::of(kind::cluster), k.port, k.cluster))) {
     c.on_port(kind::cluster, k.port, k.cluster).sources.add();
   }
   if (new_to(uniques_, new_combination,
-             per_port_key(k.source_hash, unique_domain::tool, k.port, tool_index))) {
+             per_port_key(k.source_hash, unique_domain::of(kind::tool), k.port, tool_index))) {
     c.on_port(kind::tool, k.port, tool_index).sources.add();
   }
   fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash);
@@ -540,12 +540,13 @@ void worker::count_payload_tool(const pending_hit& h) {
   const auto tool = static_cast<unsigned>(h.tool);
   lcore_counters& c = *stats_.block;
   const bool first_here = uniques_.insert(
-      set_key(h.source_hash, unique_domain::payload_tool, port_value(h.port, tool)));
+      set_key(h.source_hash, unique_domain::of(kind::payload_tool), port_value(h.port, tool)));
   c.on_port(kind::payload_tool, h.port, tool).packets.add();
   c.in_total(kind::payload_tool, tool).packets.add();
   if (first_here) {
     c.on_port(kind::payload_tool, h.port, tool).sources.add();
-    if (uniques_.insert(set_key(h.source_hash, unique_domain::payload_tool_total, tool))) {
+    if (uniques_.insert(
+            set_key(h.source_hash, unique_domain::of(kind::payload_tool, true), tool))) {
       c.in_total(kind::payload_tool, tool).sources.add();
     }
   }

@@ -42,14 +42,14 @@ void worker::move_first_probe(const packet_class& k) {
   const uint8_t country = k.source->country;
   // A source that comes back after it was forgotten finds its keys in the set: its second
   // provisional probe was not counted, so it must not leave the count a second time.
-  if (uniques_.contains(
-          per_port_key(k.source_hash, unique_domain::cluster, k.moved_port, k.moved_from)) &&
+  if (uniques_.contains(per_port_key(k.source_hash, unique_domain::of(series_key::kind::cluster),
+                                     k.moved_port, k.moved_from)) &&
       uniques_.insert(
           per_port_key(k.source_hash, unique_domain::cluster_moved, k.moved_port, k.moved_from))) {
     c.on_port(series_key::kind::cluster, k.moved_port, k.moved_from).sources.sub();
   }
-  if (uniques_.insert(
-          per_port_key(k.source_hash, unique_domain::cluster, k.moved_port, k.cluster))) {
+  if (uniques_.insert(per_port_key(k.source_hash, unique_domain::of(series_key::kind::cluster),
+                                   k.moved_port, k.cluster))) {
     c.on_port(series_key::kind::cluster, k.moved_port, k.cluster).sources.add();
   }
   series_.move_source(
