@@ -23,24 +23,6 @@ using kind = series_key::kind;
 
 }  // namespace
 
-size_t worker::series_keys(uint16_t port, uint8_t cluster, scan_tool tool, uint8_t technique,
-                           bool fingerprint, uint16_t key_short, uint8_t country, uint8_t actor,
-                           uint32_t asn, uint64_t (&keys)[max_series_keys]) {
-  keys[0] = series_key::make(series_key::kind::cluster, port, cluster, country);
-  keys[1] = series_key::make(series_key::kind::port, port, series_key::all, country);
-  keys[2] = series_key::make(series_key::kind::tool, port, static_cast<uint16_t>(tool), country);
-  keys[3] = series_key::make(series_key::kind::technique, port, technique, 0);
-  size_t n = 4;
-  if (fingerprint) {
-    keys[n++] = series_key::make(series_key::kind::fingerprint, port, key_short, 0);
-  }
-  if (actor != 0) {
-    keys[n++] = series_key::make(series_key::kind::actor, port, actor, 0);
-  }
-  keys[n++] = series_key::make(series_key::kind::as, port, asn, 0);
-  return n;
-}
-
 worker::worker(const worker_config& config, std::unique_ptr<source_table> sources)
     : ports_(*config.ports),
       clusters_(config.clusters),
@@ -248,11 +230,19 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
     // count keys are looked at. They sit in two lines of the set (its homes), so loading them
     // ahead is cheap enough for every source (docs/benchmarks/line-rate-goals.md).
     prefetch_count_keys(c);
+    const count_point at{c.port,
+                         p.dst_port,
+                         repeats_.at(c.position).asn,
+                         c.cluster,
+                         static_cast<uint8_t>(c.tool),
+                         static_cast<uint8_t>(classify_technique(p)),
+                         s.country,
+                         s.actor(),
+                         p.l4 == l4_kind::tcp,
+                         names_fingerprint(p, c.tool),
+                         series_key::fingerprint_short(c.key_hash)};
     uint64_t keys[max_series_keys];
-    const size_t key_count = series_keys(
-        c.port, c.cluster, c.tool, static_cast<uint8_t>(classify_technique(p)),
-        names_fingerprint(p, c.tool), series_key::fingerprint_short(c.key_hash), s.country,
-        s.actor(), repeats_.at(c.position).asn, keys);
+    const size_t key_count = series_keys(at, keys);
     series_.prefetch(c.bucket, c.combination.key, c.source_hash, keys, key_count);
     series_.prefetch_tally(c.bucket, c.source_hash);
   }
@@ -329,10 +319,18 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   const uint32_t asn = repeats_.at(k.position).asn;
   const bool tcp = p.l4 == l4_kind::tcp;
   // A packet without ports has no watched port nor cluster (classify() leaves them unset).
-  add_packets(
-      {p.has_ports ? k.port : uint16_t{0}, p.dst_port, asn, p.has_ports ? k.cluster : uint8_t{0},
-       static_cast<uint8_t>(tool_index), technique, country, actor, tcp},
-      1, link_length(f), p.has_ports);
+  const count_point at{p.has_ports ? k.port : uint16_t{0},
+                       p.dst_port,
+                       asn,
+                       p.has_ports ? k.cluster : uint8_t{0},
+                       static_cast<uint8_t>(tool_index),
+                       technique,
+                       country,
+                       actor,
+                       tcp,
+                       names_fingerprint(p, k.tool),
+                       series_key::fingerprint_short(k.key_hash)};
+  add_packets(at, 1, link_length(f), p.has_ports);
   series_.tally_source(k.bucket, k.source_hash, 1);
   // A source can only be new to a count through a combination it never showed before. A
   // horizontal scan repeats one combination over many addresses: the source remembers its
@@ -388,9 +386,7 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
     move_first_probe(k);
   }
   uint64_t keys[max_series_keys];
-  const size_t key_count =
-      series_keys(k.port, k.cluster, k.tool, technique, names_fingerprint(p, k.tool),
-                  series_key::fingerprint_short(k.key_hash), country, actor, asn, keys);
+  const size_t key_count = series_keys(at, keys);
   series_.add(k.bucket, k.combination.key, keys, key_count, k.source_hash, repeat,
               k.source->key.bytes);
   if (new_to(uniques_, new_combination,

@@ -22,6 +22,7 @@
 #include "geo/location_db.hpp"
 #include "packet/parser.hpp"
 #include "pipeline/alert_ring.hpp"
+#include "pipeline/count_point.hpp"
 #include "pipeline/repeat_tally.hpp"
 #include "signature/signature_scanner.hpp"
 #include "source/source_table.hpp"
@@ -221,17 +222,6 @@ class worker {
                      bool repeat, uint8_t technique);
   /** Where the packets of one combination count: each family's value (what a repeat record
    *  keeps of it). */
-  struct count_point {
-    uint16_t port; /**< watched-port index */
-    uint16_t dst_port;
-    uint32_t asn;
-    uint8_t cluster;
-    uint8_t tool;      /**< scan_tool */
-    uint8_t technique; /**< scan_technique */
-    uint8_t country;
-    uint8_t actor;
-    bool tcp;
-  };
   /** `n` packets (`bytes` on the link) into every family's packet count at `at`: the one list
    *  of them, for packets counted in full and folded repeats alike (the keyed AS count, the
    *  series and the fingerprint slot are each caller's). Without ports, only the totals over
@@ -244,15 +234,6 @@ class worker {
   static bool names_fingerprint(const decoded_packet& p, scan_tool tool) {
     return tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p));
   }
-  /** The most series keys one packet counts under. */
-  static constexpr size_t max_series_keys = 7;
-  /** A packet's series keys in its time bucket (TCP/UDP), one per row of series_dimensions
-   *  that holds it: cluster, port and tool by country; the technique (scan_technique); the
-   *  fingerprint key when names_fingerprint(); the source's actor (known scanners split out
-   *  per hour); the source's AS. @return how many of `keys` are set */
-  static size_t series_keys(uint16_t port, uint8_t cluster, scan_tool tool, uint8_t technique,
-                            bool fingerprint, uint16_t key_short, uint8_t country, uint8_t actor,
-                            uint32_t asn, uint64_t (&keys)[max_series_keys]);
   void account_source(const decoded_packet& p, source_state& s, uint64_t time_ns);
   // Repeats counted later (worker_repeats.cpp).
   /** Add a repeat of the source's last combination to its record; false when the record

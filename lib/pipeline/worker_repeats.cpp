@@ -49,17 +49,23 @@ void worker::start_record(const decoded_packet& p, const packet_class& k, uint8_
 
 void worker::fold_record(repeat_record& r) {
   const uint64_t n = r.packets;
-  add_packets({r.port, r.dst_port, r.asn, r.cluster, r.tool, r.technique, r.country, r.actor,
-               (r.flags & repeat_record::tcp) != 0},
-              n, r.bytes, true);
+  const count_point at{r.port,
+                       r.dst_port,
+                       r.asn,
+                       r.cluster,
+                       r.tool,
+                       r.technique,
+                       r.country,
+                       r.actor,
+                       (r.flags & repeat_record::tcp) != 0,
+                       (r.flags & repeat_record::names_fingerprint) != 0,
+                       r.key_short};
+  add_packets(at, n, r.bytes, true);
   // The AS count is keyed: its packets and its sources go in one find-or-add.
   count_keyed(stats_.port_ases, stats_.port_as_overflow,
               series_key::make(series_key::kind::as, r.port, r.asn, 0), n, false);
   uint64_t keys[max_series_keys];
-  const size_t key_count = series_keys(r.port, r.cluster, static_cast<scan_tool>(r.tool),
-                                       r.technique,
-                                       (r.flags & repeat_record::names_fingerprint) != 0,
-                                       r.key_short, r.country, r.actor, r.asn, keys);
+  const size_t key_count = series_keys(at, keys);
   // Known repeats: no distinct-source look, so neither the source nor its hash is needed.
   series_.add(r.bucket, 0, keys, key_count, 0, true, nullptr, n);
   if (series_.arrival_capacity() != 0) {

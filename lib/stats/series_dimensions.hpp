@@ -6,8 +6,8 @@
  * `series_dimensions`: what its value is, how it is written, whether its entries are split by
  * country, where campaigns are looked for in it and whether a port's lead can change in it.
  * The series files, the JSON report's buckets, the API's `group`, the fleet rows, the campaign
- * detector and its writers walk this table; a new dimension is a new row (and its value in the
- * worker's series_keys()).
+ * detector and its writers walk this table; a new dimension is a new row (and, if packets
+ * count in it, its value in pipeline/count_point.hpp's packet_value()).
  */
 
 #include <array>
@@ -140,38 +140,41 @@ struct series_dimension {
    *  start, fingerprints and ASes keyed, conversation stages in the conversation counters). */
   uint16_t values;
   bool overall; /**< with `values`: also counted over all IP traffic (ICMP included) */
+  /** Each TCP/UDP packet makes an entry in it (pipeline/count_point.hpp takes the value); the
+   *  others' entries come from payload hits and conversations. */
+  bool per_packet;
 };
 
 /** In the order writers list them (the report's campaign drivers: countries, then these). */
 inline constexpr series_dimension series_dimensions[] = {
     // kind, name, plural, form, per country, in buckets, in arrivals, bounded,
-    // scope?, scope, lead?, lead, dense values, overall
+    // scope?, scope, lead?, lead, dense values, overall, per packet
     {series_key::kind::port, "port", "ports", value_form::none, true, false, true, false, true,
-     campaign_scope::port, false, lead_dimension::country, 0, false},
+     campaign_scope::port, false, lead_dimension::country, 0, false, true},
     {series_key::kind::cluster, "cluster", "clusters", value_form::cluster, true, true, true, false,
-     true, campaign_scope::port_cluster, true, lead_dimension::cluster, max_clusters, false},
+     true, campaign_scope::port_cluster, true, lead_dimension::cluster, max_clusters, false, true},
     {series_key::kind::tool, "tool", "tools", value_form::tool, true, true, true, false, true,
-     campaign_scope::port_tool, true, lead_dimension::tool, scan_tool_count, true},
+     campaign_scope::port_tool, true, lead_dimension::tool, scan_tool_count, true, true},
     {series_key::kind::signature, "signature", "signatures", value_form::rule, true, true, true,
-     false, true, campaign_scope::port_signature, false, lead_dimension::country, 0, false},
+     false, true, campaign_scope::port_signature, false, lead_dimension::country, 0, false, false},
     {series_key::kind::fingerprint, "fingerprint", "fingerprints", value_form::fingerprint, false,
      false, false, false, true, campaign_scope::port_fingerprint, false, lead_dimension::country, 0,
-     false},
+     false, true},
     {series_key::kind::actor, "actor", "actors", value_form::actor, false, true, true, false, false,
-     campaign_scope::port, false, lead_dimension::country, actor_slots, true},
+     campaign_scope::port, false, lead_dimension::country, actor_slots, true, true},
     {series_key::kind::as, "as", "ases", value_form::as_number, false, true, true, true, true,
-     campaign_scope::port_as, true, lead_dimension::as, 0, false},
+     campaign_scope::port_as, true, lead_dimension::as, 0, false, true},
     {series_key::kind::technique, "technique", "techniques", value_form::technique, false, true,
      true, false, false, campaign_scope::port, false, lead_dimension::country, scan_technique_count,
-     true},
+     true, true},
     {series_key::kind::conversation, "conversation", "conversations", value_form::conversation_step,
      false, true, true, false, false, campaign_scope::port, false, lead_dimension::country, 0,
-     false},
+     false, false},
     // Tools named by what they send (signature rules with tool=), apart from `tool`: a source
     // nmap's SYNs name and its service probes name counts in both, each its own way.
     {series_key::kind::payload_tool, "payload_tool", "payload_tools", value_form::tool, false, true,
      true, false, true, campaign_scope::port_payload_tool, false, lead_dimension::country,
-     scan_tool_count, true},
+     scan_tool_count, true, false},
 };
 
 /** The row of a kind (every kind has one). */
