@@ -93,14 +93,14 @@ int parse_options(int argc, char** argv, gen_options& o) {
 /** A pcap with nanosecond timestamps, written through libpcap. */
 class pcap_out {
  public:
-  bool open(const std::string& path, std::string& error) {
+  /** @return what failed, empty when the file is open */
+  std::string open(const std::string& path) {
     dead_ = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
     dump_ = dead_ ? pcap_dump_open(dead_, path.c_str()) : nullptr;
     if (dump_ == nullptr) {
-      error = path + ": cannot write (" + (dead_ ? pcap_geterr(dead_) : "libpcap") + ")";
-      return false;
+      return path + ": cannot write (" + (dead_ ? pcap_geterr(dead_) : "libpcap") + ")";
     }
-    return true;
+    return {};
   }
   void write(uint64_t time_ns, const std::vector<uint8_t>& frame) {
     pcap_pkthdr h{};
@@ -109,16 +109,14 @@ class pcap_out {
     h.caplen = h.len = static_cast<bpf_u_int32>(frame.size());
     pcap_dump(reinterpret_cast<u_char*>(dump_), &h, frame.data());
   }
-  bool close(std::string& error, const std::string& path) {
+  /** @return what failed, empty when every frame reached `path` */
+  std::string close(const std::string& path) {
     const bool ok = pcap_dump_flush(dump_) == 0;
     pcap_dump_close(dump_);
     pcap_close(dead_);
     dump_ = nullptr;
     dead_ = nullptr;
-    if (!ok) {
-      error = path + ": write failed";
-    }
-    return ok;
+    return ok ? std::string() : path + ": write failed";
   }
   ~pcap_out() {
     if (dump_) {
@@ -164,7 +162,7 @@ int run(const gen_options& o) {
   }
   db.reset();  // 64 MiB of tables no longer needed
   pcap_out out;
-  if (!out.open(o.out, error)) {
+  if (error = out.open(o.out); !error.empty()) {
     std::cerr << "scanscope-gen: " << error << '\n';
     return 1;
   }
@@ -191,7 +189,7 @@ int run(const gen_options& o) {
                    static_cast<unsigned long long>(truth.packets()));
     }
   }
-  if (!out.close(error, o.out)) {
+  if (error = out.close(o.out); !error.empty()) {
     std::cerr << "\nscanscope-gen: " << error << '\n';
     return 1;
   }

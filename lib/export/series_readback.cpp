@@ -53,8 +53,8 @@ struct name_index {
     }
   }
 
-  /** The series key a line names; false with `why` set when something is unknown now. */
-  bool key_of(const rapidjson::Value& line, uint64_t& key, std::string& why) const {
+  /** The series key a line names; else why not (something unknown now). */
+  std::string key_of(const rapidjson::Value& line, uint64_t& key) const {
     const std::string port = line["port"].GetString();
     const std::string protocol = line["protocol"].GetString();
     const std::string kind = line["kind"].GetString();
@@ -67,35 +67,31 @@ struct name_index {
       if (number <= 0 || number > 65535 ||
           (port_index = names.ports->index(t, static_cast<uint16_t>(number))) ==
               watched_ports::other_index) {
-        why = "port " + port + "/" + protocol + " is not watched now";
-        return false;
+        return "port " + port + "/" + protocol + " is not watched now";
       }
     }
     const series_dimension* d = dimension_named(kind);
     if (d == nullptr) {
-      why = "kind '" + kind + "' is unknown";
-      return false;
+      return "kind '" + kind + "' is unknown";
     }
     uint8_t country_index = 0;
     if (d->per_country) {
       const auto c = countries.find(country);
       if (c == countries.end()) {
-        why = "country '" + country + "' is not in the location database";
-        return false;
+        return "country '" + country + "' is not in the location database";
       }
       country_index = c->second;
     }
     uint32_t dim = series_key::all;
-    if (!value_of(*d, value, dim, why)) {
-      return false;
+    if (std::string why = value_of(*d, value, dim); !why.empty()) {
+      return why;
     }
     key = series_key::make(d->kind, port_index, dim, country_index);
-    return true;
+    return {};
   }
 
-  /** A line's value as the index or number its kind counts by. */
-  bool value_of(const series_dimension& d, const std::string& value, uint32_t& dim,
-                std::string& why) const {
+  /** A line's value as the index or number its kind counts by; else why not. */
+  std::string value_of(const series_dimension& d, const std::string& value, uint32_t& dim) const {
     const name_map* by_name = d.form == value_form::cluster ? &clusters
                               : d.form == value_form::rule  ? &signatures
                               : d.form == value_form::actor ? &actors
@@ -103,59 +99,53 @@ struct name_index {
     if (by_name != nullptr) {
       const auto it = by_name->find(value);
       if (it == by_name->end()) {
-        why = std::string(d.name) + " '" + value + "' is not in the rules now";
-        return false;
+        return std::string(d.name) + " '" + value + "' is not in the rules now";
       }
       dim = it->second;
-      return true;
+      return {};
     }
     char* end = nullptr;
     switch (d.form) {
       case value_form::tool: {
         scan_tool tool;
         if (!scan_tool_from_name(value.data(), value.size(), tool)) {
-          why = "tool '" + value + "' is unknown";
-          return false;
+          return "tool '" + value + "' is unknown";
         }
         dim = static_cast<uint32_t>(tool);
-        return true;
+        return {};
       }
       case value_form::fingerprint: {
         const unsigned long v = std::strtoul(value.c_str(), &end, 16);
         if (value.size() != 4 || *end != '\0' || v > 0xFFFF) {
-          why = "fingerprint '" + value + "' is not 4 hex digits";
-          return false;
+          return "fingerprint '" + value + "' is not 4 hex digits";
         }
         dim = static_cast<uint32_t>(v);
-        return true;
+        return {};
       }
       case value_form::conversation_step: {
         conversation_stage stage;
         if (!named_in(conversation_stage_names, value, stage)) {
-          why = "conversation stage '" + value + "' is unknown";
-          return false;
+          return "conversation stage '" + value + "' is unknown";
         }
         dim = static_cast<uint32_t>(stage);
-        return true;
+        return {};
       }
       case value_form::technique: {
         scan_technique technique;
         if (!scan_technique_from_name(value, technique)) {
-          why = "technique '" + value + "' is unknown";
-          return false;
+          return "technique '" + value + "' is unknown";
         }
         dim = static_cast<uint32_t>(technique);
-        return true;
+        return {};
       }
       case value_form::as_number: {
         if (!parse_as_number(value, dim)) {
-          why = "AS '" + value + "' is not an AS number";
-          return false;
+          return "AS '" + value + "' is not an AS number";
         }
-        return true;
+        return {};
       }
       default:
-        return true;  // none: the port's own entries
+        return {};  // none: the port's own entries
     }
   }
 
@@ -277,8 +267,7 @@ series_readback read_series_files(const std::string& dir, const series_names& na
         continue;
       }
       uint64_t key = 0;
-      std::string why;
-      if (!index.key_of(d, key, why)) {
+      if (const std::string why = index.key_of(d, key); !why.empty()) {
         problem(out.skipped, why);
         continue;
       }

@@ -117,48 +117,44 @@ std::string describe_ports() {
   return out;
 }
 
-std::vector<uint16_t> select_ports(const std::vector<uint16_t>& requested, std::string& error) {
-  std::vector<uint16_t> ports;
+std::string select_ports(const std::vector<uint16_t>& requested, std::vector<uint16_t>& ports) {
+  ports.clear();
   if (requested.empty()) {
     uint16_t id;
     RTE_ETH_FOREACH_DEV(id) {
       ports.push_back(id);
     }
     if (ports.empty()) {
-      error =
-          "no DPDK ports: give EAL a device (e.g. `scanscope -l 0-1 -a 0000:3b:00.0 -- ...` or "
-          "`--vdev net_pcap0,iface=eth1`), or analyse a capture with --pcap FILE; as a "
-          "service, set SCANSCOPE_EAL in /etc/default/scanscope (config/systemd/"
-          "scanscope.default)";
+      return "no DPDK ports: give EAL a device (e.g. `scanscope -l 0-1 -a 0000:3b:00.0 -- ...` or "
+             "`--vdev net_pcap0,iface=eth1`), or analyse a capture with --pcap FILE; as a "
+             "service, set SCANSCOPE_EAL in /etc/default/scanscope (config/systemd/"
+             "scanscope.default)";
     }
-    return ports;
+    return {};
   }
   for (uint16_t id : requested) {
     if (!rte_eth_dev_is_valid_port(id)) {
-      error = "option 'port': no DPDK port " + std::to_string(id) + " (EAL found " +
-              std::to_string(rte_eth_dev_count_avail()) + ")";
-      return {};
+      return "option 'port': no DPDK port " + std::to_string(id) + " (EAL found " +
+             std::to_string(rte_eth_dev_count_avail()) + ")";
     }
     ports.push_back(id);
   }
-  return ports;
+  return {};
 }
 
-std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const app_options& o,
-                                      rte_mempool* pool, std::string& error) {
-  std::vector<rx_queue_ref> queues;
+std::string start_ports(const std::vector<uint16_t>& ports, const app_options& o, rte_mempool* pool,
+                        std::vector<rx_queue_ref>& queues) {
+  queues.clear();
   for (uint16_t port : ports) {
     rte_eth_dev_info info{};
     int rc = rte_eth_dev_info_get(port, &info);
     if (rc != 0) {
-      error = fail(port, "cannot read device info", rc);
-      return {};
+      return fail(port, "cannot read device info", rc);
     }
     if (o.queues > info.max_rx_queues) {
-      error = "port " + std::to_string(port) + " (" + port_name(port) + ") has at most " +
-              std::to_string(info.max_rx_queues) + " RX queues; option 'queues' asks for " +
-              std::to_string(o.queues);
-      return {};
+      return "port " + std::to_string(port) + " (" + port_name(port) + ") has at most " +
+             std::to_string(info.max_rx_queues) + " RX queues; option 'queues' asks for " +
+             std::to_string(o.queues);
     }
     // DPDK's af_packet driver joins its sockets to a fanout group with the kernel's defrag flag
     // (PACKET_FANOUT_FLAG_DEFRAG, not an option in DPDK 22.11): fragments reach it reassembled,
@@ -178,15 +174,13 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
     rc = rte_eth_dev_configure(port, static_cast<uint16_t>(o.queues),
                                static_cast<uint16_t>(tx_queues), &conf);
     if (rc != 0) {
-      error = fail(port, "cannot configure", rc);
-      return {};
+      return fail(port, "cannot configure", rc);
     }
     uint16_t rx_desc = static_cast<uint16_t>(std::min(o.rx_descriptors, 65535u));
     uint16_t tx_desc = 512;
     rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rx_desc, &tx_desc);
     if (rc != 0) {
-      error = fail(port, "cannot set descriptor counts", rc);
-      return {};
+      return fail(port, "cannot set descriptor counts", rc);
     }
     const int socket = rte_eth_dev_socket_id(port);
     for (unsigned q = 0; q < o.queues; ++q) {
@@ -194,8 +188,7 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
                                   static_cast<unsigned>(socket < 0 ? SOCKET_ID_ANY : socket),
                                   nullptr, pool);
       if (rc != 0) {
-        error = fail(port, ("cannot set up RX queue " + std::to_string(q)).c_str(), rc);
-        return {};
+        return fail(port, ("cannot set up RX queue " + std::to_string(q)).c_str(), rc);
       }
       queues.push_back({port, static_cast<uint16_t>(q)});
     }
@@ -204,14 +197,12 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
                                   static_cast<unsigned>(socket < 0 ? SOCKET_ID_ANY : socket),
                                   nullptr);
       if (rc != 0) {
-        error = fail(port, ("cannot set up TX queue " + std::to_string(q)).c_str(), rc);
-        return {};
+        return fail(port, ("cannot set up TX queue " + std::to_string(q)).c_str(), rc);
       }
     }
     rc = rte_eth_dev_start(port);
     if (rc != 0) {
-      error = fail(port, "cannot start", rc);
-      return {};
+      return fail(port, "cannot start", rc);
     }
     // A sensor on a mirror port or tap sees frames for other MACs; some vdevs lack the mode.
     rc = rte_eth_promiscuous_enable(port);
@@ -221,7 +212,7 @@ std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const 
     }
     rte_eth_stats_reset(port);
   }
-  return queues;
+  return {};
 }
 
 std::string check_can_respond(const std::vector<uint16_t>& ports, unsigned queues) {

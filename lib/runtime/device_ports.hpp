@@ -23,17 +23,17 @@ struct rx_queue_ref {
 };
 
 /**
- * The ports to poll: `requested`, or every available port when empty.
- * @return empty with `error` set when a requested port does not exist or none exist
+ * The ports to poll into `ports`: `requested`, or every available port when empty.
+ * @return what is wrong when a requested port does not exist or none exist; empty on success
  */
-std::vector<uint16_t> select_ports(const std::vector<uint16_t>& requested, std::string& error);
+std::string select_ports(const std::vector<uint16_t>& requested, std::vector<uint16_t>& ports);
 
 /**
- * Configure and start the ports.
- * @return the RX queues, one per RX lcore; empty with `error` set on failure
+ * Configure and start the ports; their RX queues, one per RX lcore, into `queues`.
+ * @return what failed, naming the port; empty on success
  */
-std::vector<rx_queue_ref> start_ports(const std::vector<uint16_t>& ports, const app_options& o,
-                                      rte_mempool* pool, std::string& error);
+std::string start_ports(const std::vector<uint16_t>& ports, const app_options& o, rte_mempool* pool,
+                        std::vector<rx_queue_ref>& queues);
 
 /**
  * What an operator sizing a sensor needs to know about each port EAL found: driver, NUMA

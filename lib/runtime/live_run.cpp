@@ -179,9 +179,9 @@ int finish_live(const live_context& c, bool interrupted) {
 }  // namespace
 
 int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool>& stop_requested) {
-  std::string error;
-  const std::vector<uint16_t> port_ids = select_ports(o.ports, error);
-  if (port_ids.empty()) {
+  std::vector<uint16_t> port_ids;
+  std::string error = select_ports(o.ports, port_ids);
+  if (!error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
     return exit_usage;
   }
@@ -207,8 +207,8 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
     std::cerr << "scanscope: " << error << "\n";
     return exit_runtime_error;
   }
-  const std::vector<rx_queue_ref> queues = start_ports(port_ids, o, pool, error);
-  if (queues.empty()) {
+  std::vector<rx_queue_ref> queues;
+  if (error = start_ports(port_ids, o, pool, queues); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";
     return exit_runtime_error;
   }

@@ -55,12 +55,11 @@ std::string sqlite_reason(sqlite3* db, int rc) {
 }
 
 /** Open `path` and make sure it is a usable store; false with the reason otherwise. */
-bool open_checked(const std::string& path, sqlite3*& db, std::string& reason, bool& damaged) {
+std::string open_checked(const std::string& path, sqlite3*& db, bool& damaged) {
   damaged = false;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc != SQLITE_OK) {
-    reason = sqlite_reason(db, rc);
-    return false;
+    return sqlite_reason(db, rc);
   }
   sqlite3_busy_timeout(db, 5000);
   sqlite3_stmt* check = nullptr;
@@ -74,14 +73,12 @@ bool open_checked(const std::string& path, sqlite3*& db, std::string& reason, bo
   sqlite3_finalize(check);
   if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT || (rc == SQLITE_OK && verdict != "ok")) {
     damaged = true;
-    reason = rc == SQLITE_OK ? verdict : sqlite_reason(db, rc);
-    return false;
+    return rc == SQLITE_OK ? verdict : sqlite_reason(db, rc);
   }
   if (rc != SQLITE_OK) {
-    reason = sqlite_reason(db, rc);
-    return false;
+    return sqlite_reason(db, rc);
   }
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -149,9 +146,9 @@ std::unique_ptr<source_store> source_store::open(const source_store_settings& se
                                                  std::string& error, std::string& notice) {
   std::unique_ptr<source_store> store(new source_store(settings));
   const std::string& path = settings.path;
-  std::string reason;
   bool damaged = false;
-  if (!open_checked(path, store->db_, reason, damaged)) {
+  std::string reason = open_checked(path, store->db_, damaged);
+  if (!reason.empty()) {
     sqlite3_close(store->db_);
     store->db_ = nullptr;
     if (!damaged) {
@@ -171,19 +168,20 @@ std::unique_ptr<source_store> source_store::open(const source_store_settings& se
     }
     notice = "source store " + path + " is damaged (" + reason + "): moved to " + aside +
              ", starting a new one";
-    if (!open_checked(path, store->db_, reason, damaged)) {
+    reason = open_checked(path, store->db_, damaged);
+    if (!reason.empty()) {
       error = "source store " + path + ": cannot open: " + reason;
       return nullptr;
     }
   }
-  if (!store->prepare(error)) {
-    error = "source store " + path + ": " + error;
+  if (const std::string failed = store->prepare(); !failed.empty()) {
+    error = "source store " + path + ": " + failed;
     return nullptr;
   }
   return store;
 }
 
-bool source_store::prepare(std::string& error) {
+std::string source_store::prepare() {
   char* message = nullptr;
   // WAL: a reader (sqlite3 at the command line, a backup) does not block the writer.
   // A page cache of 256 MB: upserts in address order then touch each page once per write.
@@ -191,9 +189,9 @@ bool source_store::prepare(std::string& error) {
                                         "PRAGMA cache_size=-262144;") +
                             schema + "PRAGMA user_version;";
   if (sqlite3_exec(db_, setup.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-    error = message != nullptr ? message : "cannot create the tables";
+    const std::string failed = message != nullptr ? message : "cannot create the tables";
     sqlite3_free(message);
-    return false;
+    return failed;
   }
   // A version 1 store has no packets column: its sources count from now on.
   sqlite3_stmt* probe = nullptr;
@@ -201,14 +199,15 @@ bool source_store::prepare(std::string& error) {
           SQLITE_OK &&
       sqlite3_exec(db_, "ALTER TABLE sources ADD COLUMN packets INTEGER NOT NULL DEFAULT 0",
                    nullptr, nullptr, &message) != SQLITE_OK) {
-    error = std::string("cannot add the packets column: ") +
-            (message != nullptr ? message : sqlite3_errmsg(db_));
+    const std::string failed = std::string("cannot add the packets column: ") +
+                               (message != nullptr ? message : sqlite3_errmsg(db_));
     sqlite3_free(message);
-    return false;
+    return failed;
   }
   sqlite3_finalize(probe);
   sqlite3_exec(db_, ("PRAGMA user_version=" + std::to_string(schema_version)).c_str(), nullptr,
                nullptr, nullptr);
+  std::string error;
   const auto make = [&](const char* sql, sqlite3_stmt*& s) {
     if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
       error = sqlite3_errmsg(db_);
@@ -219,47 +218,54 @@ bool source_store::prepare(std::string& error) {
   // A first bucket the store has already (a restart completing it) is not counted again.
   // Country, AS and actor are kept when a sighting does not bring them (its arrivals under
   // those keys were dropped by a full bucket): a known actor never turns into a stranger.
-  return make("UPDATE sources SET first_seen=min(first_seen, ?2), "
-              "buckets=buckets+?7-(?8<=last_seen), last_seen=max(last_seen, ?3), "
-              "packets=packets+?9, "
-              "country=CASE WHEN ?4='' THEN country ELSE ?4 END, "
-              "asn=CASE WHEN ?5=0 THEN asn ELSE ?5 END, "
-              "actor=CASE WHEN ?6='' THEN actor ELSE ?6 END WHERE address=?1",
-              touch_) &&
-         make("INSERT INTO sources(address, first_seen, last_seen, buckets, country, asn, actor, "
-              "packets) VALUES(?1, ?2, ?3, ?7, ?4, ?5, ?6, ?9)",
-              insert_) &&
-         make("INSERT INTO activity VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-              "ON CONFLICT DO UPDATE SET first_seen=min(first_seen, excluded.first_seen), "
-              "last_seen=max(last_seen, excluded.last_seen), category=excluded.category",
-              activity_) &&
-         // SELECT ... WHERE: a new unwatched port only while the source has room for one.
-         make(("INSERT INTO activity SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE "
-               "(SELECT count(*) FROM activity WHERE address=?1 AND kind=?2) < " +
-               std::to_string(unwatched_ports_kept) +
-               " OR EXISTS (SELECT 1 FROM activity WHERE address=?1 AND kind=?2 AND port=?3 "
-               "AND protocol=?4 AND value=?5) "
-               "ON CONFLICT DO UPDATE SET first_seen=min(first_seen, excluded.first_seen), "
-               "last_seen=max(last_seen, excluded.last_seen)")
-                  .c_str(),
-              unwatched_) &&
-         make("SELECT address, first_seen, last_seen, buckets, country, asn, actor, packets "
-              "FROM sources WHERE address=?1",
-              source_) &&
-         make("SELECT kind, port, protocol, value, category, first_seen, last_seen FROM activity "
-              "WHERE address=?1 ORDER BY kind, port, protocol, value",
-              its_activity_) &&
-         [&] {
-           sqlite3_stmt* n = nullptr;
-           if (!make("SELECT count(*) FROM sources", n)) {
-             return false;
-           }
-           if (sqlite3_step(n) == SQLITE_ROW) {
-             counts_.sources = static_cast<uint64_t>(sqlite3_column_int64(n, 0));
-           }
-           sqlite3_finalize(n);
-           return true;
-         }();
+  const bool made =
+      make(
+          "UPDATE sources SET first_seen=min(first_seen, ?2), "
+          "buckets=buckets+?7-(?8<=last_seen), last_seen=max(last_seen, ?3), "
+          "packets=packets+?9, "
+          "country=CASE WHEN ?4='' THEN country ELSE ?4 END, "
+          "asn=CASE WHEN ?5=0 THEN asn ELSE ?5 END, "
+          "actor=CASE WHEN ?6='' THEN actor ELSE ?6 END WHERE address=?1",
+          touch_) &&
+      make(
+          "INSERT INTO sources(address, first_seen, last_seen, buckets, country, asn, actor, "
+          "packets) VALUES(?1, ?2, ?3, ?7, ?4, ?5, ?6, ?9)",
+          insert_) &&
+      make(
+          "INSERT INTO activity VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+          "ON CONFLICT DO UPDATE SET first_seen=min(first_seen, excluded.first_seen), "
+          "last_seen=max(last_seen, excluded.last_seen), category=excluded.category",
+          activity_) &&
+      // SELECT ... WHERE: a new unwatched port only while the source has room for one.
+      make(("INSERT INTO activity SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE "
+            "(SELECT count(*) FROM activity WHERE address=?1 AND kind=?2) < " +
+            std::to_string(unwatched_ports_kept) +
+            " OR EXISTS (SELECT 1 FROM activity WHERE address=?1 AND kind=?2 AND port=?3 "
+            "AND protocol=?4 AND value=?5) "
+            "ON CONFLICT DO UPDATE SET first_seen=min(first_seen, excluded.first_seen), "
+            "last_seen=max(last_seen, excluded.last_seen)")
+               .c_str(),
+           unwatched_) &&
+      make(
+          "SELECT address, first_seen, last_seen, buckets, country, asn, actor, packets "
+          "FROM sources WHERE address=?1",
+          source_) &&
+      make(
+          "SELECT kind, port, protocol, value, category, first_seen, last_seen FROM activity "
+          "WHERE address=?1 ORDER BY kind, port, protocol, value",
+          its_activity_) &&
+      [&] {
+        sqlite3_stmt* n = nullptr;
+        if (!make("SELECT count(*) FROM sources", n)) {
+          return false;
+        }
+        if (sqlite3_step(n) == SQLITE_ROW) {
+          counts_.sources = static_cast<uint64_t>(sqlite3_column_int64(n, 0));
+        }
+        sqlite3_finalize(n);
+        return true;
+      }();
+  return made ? std::string() : error;
 }
 
 source_store::~source_store() {

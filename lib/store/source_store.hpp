@@ -181,7 +181,8 @@ class source_store {
 
  private:
   explicit source_store(source_store_settings settings) : settings_(std::move(settings)) {}
-  bool prepare(std::string& error);
+  /** Tables and statements; the message of what failed, empty when all is ready. */
+  std::string prepare();
   void add_chunk(const source_sighting* first, size_t n);
   bool step_done(sqlite3_stmt* s);
   void expire(uint64_t cutoff_s);
