@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "stats/series_dimensions.hpp"
@@ -29,34 +30,52 @@ struct count_point {
   uint16_t key_short; /**< series_key::fingerprint_short of its fingerprint key */
 };
 
-/** The value `at` has in dimension `k`, and whether it makes a series entry there (an actor
- *  only for a known organisation, a fingerprint only where no built-in tool names it). */
-constexpr bool packet_value(series_key::kind k, const count_point& at, uint32_t& value) {
+/** The value `at` has in dimension `k` (0 in the dimensions a packet does not count in:
+ *  signatures, conversation steps and payload tools are counted from hits and answers). */
+constexpr uint32_t packet_value(series_key::kind k, const count_point& at) {
   switch (k) {
     case series_key::kind::port:
-      value = series_key::all;
-      return true;
+      return series_key::all;
     case series_key::kind::cluster:
-      value = at.cluster;
-      return true;
+      return at.cluster;
     case series_key::kind::tool:
-      value = at.tool;
-      return true;
+      return at.tool;
     case series_key::kind::technique:
-      value = at.technique;
-      return true;
+      return at.technique;
     case series_key::kind::fingerprint:
-      value = at.key_short;
+      return at.key_short;
+    case series_key::kind::actor:
+      return at.actor;
+    case series_key::kind::as:
+      return at.asn;
+    default:
+      return 0;
+  }
+}
+
+/** Whether `at` makes a series entry in per-packet dimension `k`: an actor only for a known
+ *  organisation, a fingerprint only where no built-in tool names it. */
+constexpr bool in_series(series_key::kind k, const count_point& at) {
+  switch (k) {
+    case series_key::kind::fingerprint:
       return at.fingerprint;
     case series_key::kind::actor:
-      value = at.actor;
       return at.actor != 0;
-    case series_key::kind::as:
-      value = at.asn;
-      return true;
     default:
-      return false;  // counted elsewhere: signatures, conversation steps, payload tools
+      return true;
   }
+}
+
+/** Calls f(std::integral_constant<size_t, I>) for each row I of series_dimensions, unrolled
+ *  at compile time, so `series_dimensions[I]` is a constant in `f` (`if constexpr` on it). */
+template <class F, size_t... I>
+inline void each_dimension_of(F&& f, std::index_sequence<I...>) {
+  (f(std::integral_constant<size_t, I>{}), ...);
+}
+template <class F>
+inline void each_dimension(F&& f) {
+  constexpr size_t rows = sizeof(series_dimensions) / sizeof(series_dimensions[0]);
+  each_dimension_of(f, std::make_index_sequence<rows>{});
 }
 
 /** Rows whose series entries are made per packet: the most keys a packet makes. */
@@ -70,34 +89,20 @@ constexpr size_t per_packet_rows() {
 
 inline constexpr size_t max_series_keys = per_packet_rows();
 
-namespace detail {
-
-template <size_t I>
-inline void add_series_key(const count_point& at, uint64_t* keys, size_t& n) {
-  constexpr const series_dimension& d = series_dimensions[I];
-  if constexpr (d.per_packet) {
-    uint32_t value = 0;
-    if (packet_value(d.kind, at, value)) {
-      keys[n++] = series_key::make(d.kind, at.port, value, d.per_country ? at.country : 0);
-    }
-  }
-}
-
-template <size_t... I>
-inline size_t series_keys_of(const count_point& at, uint64_t* keys, std::index_sequence<I...>) {
-  size_t n = 0;
-  (add_series_key<I>(at, keys, n), ...);
-  return n;
-}
-
-}  // namespace detail
-
-/** The series keys of `at` in its time bucket, one per per-packet row it has a value in, by
- *  country where the row is split by country; the walk is unrolled at compile time.
- *  @return how many of `keys` are set */
+/** The series keys of `at` in its time bucket, one per per-packet row it has an entry in, by
+ *  country where the row is split by country. @return how many of `keys` are set */
 inline size_t series_keys(const count_point& at, uint64_t (&keys)[max_series_keys]) {
-  constexpr size_t rows = sizeof(series_dimensions) / sizeof(series_dimensions[0]);
-  return detail::series_keys_of(at, keys, std::make_index_sequence<rows>{});
+  size_t n = 0;
+  each_dimension([&](auto row) {
+    constexpr const series_dimension& d = series_dimensions[row];
+    if constexpr (d.per_packet) {
+      if (in_series(d.kind, at)) {
+        keys[n++] = series_key::make(d.kind, at.port, packet_value(d.kind, at),
+                                     d.per_country ? at.country : 0);
+      }
+    }
+  });
+  return n;
 }
 
 }  // namespace scanscope

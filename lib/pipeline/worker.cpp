@@ -411,18 +411,25 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
 
 void worker::add_packets(const count_point& at, uint64_t n, uint64_t bytes, bool has_ports) {
   lcore_counters& c = *stats_.block;
-  c.in_total(kind::tool, at.tool).packets.add(n);
-  c.in_total(kind::technique, at.technique).packets.add(n);
+  // The dense dimensions a packet counts in (series_dimensions.hpp: cluster, tool, actor,
+  // technique): over all traffic where the row is, per port for packets with ports.
+  each_dimension([&](auto row) {
+    constexpr const series_dimension& d = series_dimensions[row];
+    if constexpr (d.values != 0 && d.per_packet) {
+      const uint32_t value = packet_value(d.kind, at);
+      if constexpr (d.overall) {
+        c.in_total(d.kind, value).packets.add(n);
+      }
+      if (has_ports) {
+        c.on_port(d.kind, at.port, value).packets.add(n);
+      }
+    }
+  });
   stats_.country_totals[at.country].packets.add(n);
-  c.in_total(kind::actor, at.actor).packets.add(n);
   if (!has_ports) {
     return;
   }
-  c.on_port(kind::tool, at.port, at.tool).packets.add(n);
-  c.on_port(kind::technique, at.port, at.technique).packets.add(n);
   stats_.country_counts[at.port * location_db::max_countries + at.country].packets.add(n);
-  c.on_port(kind::actor, at.port, at.actor).packets.add(n);
-  c.on_port(kind::cluster, at.port, at.cluster).packets.add(n);
   c.watched[at.port].packets.add(n);
   c.watched[at.port].bytes.add(bytes);
   c.by_dst_port[static_cast<size_t>(at.tcp ? transport::tcp : transport::udp)][at.dst_port].add(n);
