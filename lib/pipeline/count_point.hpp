@@ -15,20 +15,29 @@
 
 namespace scanscope {
 
-/** A packet's (or a folded repeat's) values: what every family it counts in is keyed by. */
+/** A packet's (or a folded repeat's) values: what every family it counts in is keyed by. 16
+ *  bytes: a source's repeat record keeps one (pipeline/repeat_tally.hpp). */
 struct count_point {
+  uint32_t asn;       /**< the source's origin AS (0: none known) */
   uint16_t port;      /**< watched-port index */
   uint16_t dst_port;  /**< destination port */
-  uint32_t asn;       /**< the source's origin AS (0: none known) */
+  uint16_t key_short; /**< series_key::fingerprint_short of its fingerprint key */
   uint8_t cluster;    /**< cluster index */
   uint8_t tool;       /**< scan_tool */
   uint8_t technique;  /**< scan_technique */
   uint8_t country;    /**< country index */
   uint8_t actor;      /**< actor slot (0: no known organisation) */
-  bool tcp;           /**< TCP (else UDP) */
-  bool fingerprint;   /**< counts under its fingerprint key (worker::names_fingerprint) */
-  uint16_t key_short; /**< series_key::fingerprint_short of its fingerprint key */
+  uint8_t marks;      /**< tcp_mark, fingerprint_mark (a repeat record adds its own bits) */
+
+  static constexpr uint8_t tcp_mark = 2;         /**< TCP (else UDP) */
+  static constexpr uint8_t fingerprint_mark = 4; /**< counts under its fingerprint key */
+  static constexpr uint8_t marks_of(bool tcp, bool fingerprint) {
+    return static_cast<uint8_t>((tcp ? tcp_mark : 0) | (fingerprint ? fingerprint_mark : 0));
+  }
+  bool tcp() const { return (marks & tcp_mark) != 0; }
+  bool fingerprint() const { return (marks & fingerprint_mark) != 0; }
 };
+static_assert(sizeof(count_point) == 16, "a count point and four counts make a repeat record");
 
 /** The value `at` has in dimension `k` (0 in the dimensions a packet does not count in:
  *  signatures, conversation steps and payload tools are counted from hits and answers). */
@@ -58,7 +67,7 @@ constexpr uint32_t packet_value(series_key::kind k, const count_point& at) {
 constexpr bool in_series(series_key::kind k, const count_point& at) {
   switch (k) {
     case series_key::kind::fingerprint:
-      return at.fingerprint;
+      return at.fingerprint();
     case series_key::kind::actor:
       return at.actor != 0;
     default:

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "pipeline/count_point.hpp"
+
 namespace scanscope {
 
 /** The waiting repeats of a source's last combination, and where they are to be counted. */
@@ -21,25 +23,17 @@ struct repeat_record {
   uint32_t packets = 0;     /**< repeats not yet counted */
   uint32_t bytes = 0;       /**< their bytes on the link */
   uint32_t bucket = 0;      /**< time bucket of the combination (bucket numbers are >= 0) */
-  /** The source's AS number, set when the source is new and kept for as long as it holds the
-   *  position (the source's own line has no room; this one is loaded with it). */
-  uint32_t asn = 0;
   uint32_t fingerprint = 0; /**< fingerprint_table index, or no_slot */
-  uint16_t port = 0;        /**< watched-port counter index */
-  uint16_t dst_port = 0;    /**< destination port (unwatched ports share index 0) */
-  uint16_t key_short = 0;   /**< series_key::fingerprint_short of the fingerprint key */
-  uint8_t cluster = 0;
-  uint8_t tool = 0;      /**< scan_tool */
-  uint8_t technique = 0; /**< scan_technique */
-  uint8_t country = 0;   /**< the source's */
-  uint8_t actor = 0;     /**< the source's */
-  uint8_t flags = 0;
+  /** Where the repeats count. Its AS number is set when the source is new and kept for as long
+   *  as the source holds the position (the source's own line has no room; this one is loaded
+   *  with it); its marks carry the record's own bits, valid and queued, too. */
+  count_point at{};
 
   static constexpr uint32_t no_slot = UINT32_MAX;
-  static constexpr uint8_t valid = 1;             /**< describes the source's last combination */
-  static constexpr uint8_t tcp = 2;               /**< TCP (else UDP) */
-  static constexpr uint8_t names_fingerprint = 4; /**< has a fingerprint series entry */
-  static constexpr uint8_t queued = 8;            /**< in the fold queue */
+  static constexpr uint8_t valid = 1;  /**< describes the source's last combination */
+  static constexpr uint8_t queued = 8; /**< in the fold queue */
+  static_assert(((valid | queued) & (count_point::tcp_mark | count_point::fingerprint_mark)) == 0,
+                "the record's bits beside the point's");
   /** Fold before the byte count could wrap: a frame is at most 64 KiB. */
   static constexpr uint32_t byte_limit = UINT32_MAX - 65536;
 };
@@ -62,10 +56,10 @@ class repeat_tally {
    *  is queued at most once, so the queue never overflows. */
   void queue(uint32_t position, uint64_t time_ns) {
     repeat_record& r = records_[position];
-    if (r.flags & repeat_record::queued) {
+    if (r.at.marks & repeat_record::queued) {
       return;
     }
-    r.flags |= repeat_record::queued;
+    r.at.marks |= repeat_record::queued;
     queue_[tail_] = {position, time_ns};
     tail_ = tail_ + 1 == capacity_ ? 0 : tail_ + 1;
     ++size_;
@@ -88,7 +82,7 @@ class repeat_tally {
     }
     head_ = head_ + 1 == capacity_ ? 0 : head_ + 1;
     --size_;
-    r.flags &= static_cast<uint8_t>(~repeat_record::queued);
+    r.at.marks &= static_cast<uint8_t>(~repeat_record::queued);
     return &r;
   }
 

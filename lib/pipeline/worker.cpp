@@ -230,17 +230,16 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
     // count keys are looked at. They sit in two lines of the set (its homes), so loading them
     // ahead is cheap enough for every source (docs/benchmarks/line-rate-goals.md).
     prefetch_count_keys(c);
-    const count_point at{c.port,
+    const count_point at{repeats_.at(c.position).at.asn,
+                         c.port,
                          p.dst_port,
-                         repeats_.at(c.position).asn,
+                         series_key::fingerprint_short(c.key_hash),
                          c.cluster,
                          static_cast<uint8_t>(c.tool),
                          static_cast<uint8_t>(classify_technique(p)),
                          s.country,
                          s.actor(),
-                         p.l4 == l4_kind::tcp,
-                         names_fingerprint(p, c.tool),
-                         series_key::fingerprint_short(c.key_hash)};
+                         count_point::marks_of(t == transport::tcp, names_fingerprint(p, c.tool))};
     uint64_t keys[max_series_keys];
     const size_t key_count = series_keys(at, keys);
     series_.prefetch(c.bucket, c.combination.key, c.source_hash, keys, key_count);
@@ -316,20 +315,19 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   // The country, the actor and the AS are the source's (set once, when it is new).
   const uint8_t country = k.source->country;
   const uint8_t actor = k.source->actor();
-  const uint32_t asn = repeats_.at(k.position).asn;
+  const uint32_t asn = repeats_.at(k.position).at.asn;
   const bool tcp = p.l4 == l4_kind::tcp;
   // A packet without ports has no watched port nor cluster (classify() leaves them unset).
-  const count_point at{p.has_ports ? k.port : uint16_t{0},
+  const count_point at{asn,
+                       p.has_ports ? k.port : uint16_t{0},
                        p.dst_port,
-                       asn,
+                       series_key::fingerprint_short(k.key_hash),
                        p.has_ports ? k.cluster : uint8_t{0},
                        static_cast<uint8_t>(tool_index),
                        technique,
                        country,
                        actor,
-                       tcp,
-                       names_fingerprint(p, k.tool),
-                       series_key::fingerprint_short(k.key_hash)};
+                       count_point::marks_of(tcp, names_fingerprint(p, k.tool))};
   add_packets(at, 1, link_length(f), p.has_ports);
   series_.tally_source(k.bucket, k.source_hash, 1);
   // A source can only be new to a count through a combination it never showed before. A
@@ -405,7 +403,7 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
       slot->sources.add();
     }
   }
-  start_record(p, k, technique, slot);
+  start_record(at, slot, k.bucket, k.position);
   return new_combination;
 }
 
@@ -432,7 +430,8 @@ void worker::add_packets(const count_point& at, uint64_t n, uint64_t bytes, bool
   stats_.country_counts[at.port * location_db::max_countries + at.country].packets.add(n);
   c.watched[at.port].packets.add(n);
   c.watched[at.port].bytes.add(bytes);
-  c.by_dst_port[static_cast<size_t>(at.tcp ? transport::tcp : transport::udp)][at.dst_port].add(n);
+  c.by_dst_port[static_cast<size_t>(at.tcp() ? transport::tcp : transport::udp)][at.dst_port].add(
+      n);
 }
 
 void worker::scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k) {

@@ -241,8 +241,8 @@ class worker {
   bool tally_repeat(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                     uint8_t technique);
   /** The packet was counted in full: its combination's later repeats go to the record. */
-  void start_record(const decoded_packet& p, const packet_class& k, uint8_t technique,
-                    const fingerprint_slot* slot);
+  void start_record(const count_point& at, const fingerprint_slot* slot, int64_t bucket,
+                    uint32_t position);
   /** Count a record's waiting repeats. */
   void fold_record(repeat_record& r);
   /** Fold the queued records that are due at now_ns (all of them when `everything`). */

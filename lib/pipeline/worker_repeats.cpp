@@ -9,13 +9,12 @@ namespace scanscope {
 bool worker::tally_repeat(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                           uint8_t technique) {
   repeat_record& r = repeats_.at(k.position);
-  const uint8_t tcp = p.l4 == l4_kind::tcp ? repeat_record::tcp : 0;
+  const bool tcp = p.l4 == l4_kind::tcp;
   // The combination holds the fingerprint key (transport, flags, a payload or not) and the
   // watched-port index; the unwatched ports share index 0, so the port itself is compared.
   // The technique also depends on the parse result (a tiny fragment is "other").
-  if (!(r.flags & repeat_record::valid) || (r.flags & repeat_record::tcp) != tcp ||
-      r.dst_port != p.dst_port || r.technique != technique ||
-      r.bytes >= repeat_record::byte_limit) {
+  if (!(r.at.marks & repeat_record::valid) || r.at.tcp() != tcp || r.at.dst_port != p.dst_port ||
+      r.at.technique != technique || r.bytes >= repeat_record::byte_limit) {
     return false;
   }
   if (r.packets++ == 0) {
@@ -25,47 +24,27 @@ bool worker::tally_repeat(const decoded_packet& p, const frame_ref& f, const pac
   return true;
 }
 
-void worker::start_record(const decoded_packet& p, const packet_class& k, uint8_t technique,
-                          const fingerprint_slot* slot) {
-  repeat_record& r = repeats_.at(k.position);
+void worker::start_record(const count_point& at, const fingerprint_slot* slot, int64_t bucket,
+                          uint32_t position) {
+  repeat_record& r = repeats_.at(position);
   if (r.packets != 0) {
     fold_record(r);  // the previous combination's
   }
-  const uint8_t queued = r.flags & repeat_record::queued;
-  r.bucket = static_cast<uint32_t>(k.bucket);
+  const uint8_t queued = r.at.marks & repeat_record::queued;
+  r.bucket = static_cast<uint32_t>(bucket);
   r.fingerprint = slot != nullptr ? fingerprints_.index_of(*slot) : repeat_record::no_slot;
-  r.port = k.port;
-  r.dst_port = p.dst_port;
-  r.key_short = series_key::fingerprint_short(k.key_hash);
-  r.cluster = k.cluster;
-  r.tool = static_cast<uint8_t>(k.tool);
-  r.technique = technique;
-  r.country = k.source->country;
-  r.actor = k.source->actor();
-  r.flags = static_cast<uint8_t>(
-      repeat_record::valid | queued | (p.l4 == l4_kind::tcp ? repeat_record::tcp : 0) |
-      (names_fingerprint(p, k.tool) ? repeat_record::names_fingerprint : 0));
+  r.at = at;
+  r.at.marks |= static_cast<uint8_t>(repeat_record::valid | queued);
 }
 
 void worker::fold_record(repeat_record& r) {
   const uint64_t n = r.packets;
-  const count_point at{r.port,
-                       r.dst_port,
-                       r.asn,
-                       r.cluster,
-                       r.tool,
-                       r.technique,
-                       r.country,
-                       r.actor,
-                       (r.flags & repeat_record::tcp) != 0,
-                       (r.flags & repeat_record::names_fingerprint) != 0,
-                       r.key_short};
-  add_packets(at, n, r.bytes, true);
+  add_packets(r.at, n, r.bytes, true);
   // The AS count is keyed: its packets and its sources go in one find-or-add.
   count_keyed(stats_.port_ases, stats_.port_as_overflow,
-              series_key::make(series_key::kind::as, r.port, r.asn, 0), n, false);
+              series_key::make(series_key::kind::as, r.at.port, r.at.asn, 0), n, false);
   uint64_t keys[max_series_keys];
-  const size_t key_count = series_keys(at, keys);
+  const size_t key_count = series_keys(r.at, keys);
   // Known repeats: no distinct-source look, so neither the source nor its hash is needed.
   series_.add(r.bucket, 0, keys, key_count, 0, true, nullptr, n);
   if (series_.arrival_capacity() != 0) {
@@ -96,7 +75,7 @@ void worker::retire_source(source_state& s) {
     fold_record(r);
   }
   // Still queued, if it was: the queue skips records with nothing waiting.
-  r.flags &= repeat_record::queued;
+  r.at.marks &= repeat_record::queued;
 }
 
 }  // namespace scanscope

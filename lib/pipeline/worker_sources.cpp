@@ -37,7 +37,7 @@ source_state* worker::resolve_source(const source_key& key, int32_t position, ui
       if (actors_ != nullptr) {
         s->set_actor(actors_->match(key.bytes, asn));
       }
-      repeats_.at(sources_->position_of(*s)).asn = asn;
+      repeats_.at(sources_->position_of(*s)).at.asn = asn;
     }
   }
   return s;
