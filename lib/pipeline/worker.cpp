@@ -359,10 +359,6 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
     return new_combination;
   }
   if (new_to(uniques_, new_combination,
-             per_port_key(k.source_hash, unique_domain::of(kind::technique), k.port, technique))) {
-    c.on_port(kind::technique, k.port, technique).sources.add();
-  }
-  if (new_to(uniques_, new_combination,
              overall_key(k.source_hash, unique_domain::of(kind::tool, true), tool_index))) {
     c.in_total(kind::tool, tool_index).sources.add();
   }
@@ -387,14 +383,18 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   const size_t key_count = series_keys(at, keys);
   series_.add(k.bucket, k.combination.key, keys, key_count, k.source_hash, repeat,
               k.source->key.bytes);
-  if (new_to(uniques_, new_combination,
-             per_port_key(k.source_hash, unique_domain::of(kind::cluster), k.port, k.cluster))) {
-    c.on_port(kind::cluster, k.port, k.cluster).sources.add();
-  }
-  if (new_to(uniques_, new_combination,
-             per_port_key(k.source_hash, unique_domain::of(kind::tool), k.port, tool_index))) {
-    c.on_port(kind::tool, k.port, tool_index).sources.add();
-  }
+  // The dense rows a packet counts in, per port: is the source new to (port, value)? (The
+  // source's own values, its actor, were counted with its country above.)
+  each_dimension([&](auto row) {
+    constexpr const series_dimension& d = series_dimensions[row];
+    if constexpr (d.values != 0 && d.per_packet && !d.of_source) {
+      const uint32_t value = packet_value(d.kind, at);
+      if (new_to(uniques_, new_combination,
+                 per_port_key(k.source_hash, unique_domain::of(d.kind), k.port, value))) {
+        c.on_port(d.kind, k.port, value).sources.add();
+      }
+    }
+  });
   fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash);
   if (slot != nullptr) {
     slot->packets.add();

@@ -119,62 +119,135 @@ static_assert(static_cast<unsigned>(conversation_stage::eth_recon) == 2 &&
 inline constexpr const char* conversation_stage_names[] = {
     SCANSCOPE_CONVERSATION_STAGES(SCANSCOPE_X_NAME)};
 
-/** One dimension: a row of series_dimensions. */
+/** One dimension: a row of series_dimensions, written as its kind, names and value form, then
+ *  what it has beyond the defaults (`row(...).by_country().campaigns(...)`). */
 struct series_dimension {
   series_key::kind kind;
   const char* name;   /**< kind in series files and fleet rows, the API's group, labels */
   const char* plural; /**< key of the JSON objects by this dimension */
   value_form form;
-  bool per_country;  /**< entries are split by the source's country (else country byte 0) */
-  bool in_buckets;   /**< listed in the report's per-port buckets (fingerprints: in campaigns) */
-  bool in_arrivals;  /**< recorded as a source's arrival for the fleet's distinct counts */
+  bool per_country = false; /**< entries are split by the source's country (else country 0) */
+  bool in_buckets = false;  /**< listed in the report's per-port buckets (fingerprints: in
+                               campaigns) */
+  bool in_arrivals = false; /**< recorded as a source's arrival for the fleet's distinct counts */
   /** Values without a small bound (AS numbers): the report's buckets and /metrics list the top
    *  N of a port (--top-ases), the rest summed as "other". */
-  bool bounded;
-  bool has_scope;    /**< campaigns are looked for per (port, value) ... */
-  campaign_scope scope; /**< ... under this scope */
-  bool has_lead;     /**< a port's lead can change in it ... */
-  lead_dimension lead;  /**< ... as this dimension */
+  bool bounded = false;
+  bool has_scope = false;                        /**< campaigns are looked for per (port, value) */
+  campaign_scope scope = campaign_scope::port;   /**< ... under this scope */
+  bool has_lead = false;                         /**< a port's lead can change in it ... */
+  lead_dimension lead = lead_dimension::country; /**< ... as this dimension */
   /** Values of a small fixed bound, counted in every RX lcore's dense value space
    *  (dense_values below) per watched port; 0: counted elsewhere (ports, signatures sized at
    *  start, fingerprints and ASes keyed, conversation stages in the conversation counters). */
-  uint16_t values;
-  bool overall; /**< with `values`: also counted over all IP traffic (ICMP included) */
+  uint16_t values = 0;
+  bool overall = false; /**< with `values`: also counted over all IP traffic (ICMP included) */
   /** Each TCP/UDP packet makes an entry in it (pipeline/count_point.hpp takes the value); the
    *  others' entries come from payload hits and conversations. */
-  bool per_packet;
+  bool per_packet = false;
+  /** The source's own value, set once when it is new (actor, AS): whether a source is new to
+   *  it on a port is known from its country's count there, and needs no look of its own. */
+  bool of_source = false;
+
+  constexpr series_dimension by_country() const { return with(&series_dimension::per_country); }
+  constexpr series_dimension listed_in_buckets() const {
+    return with(&series_dimension::in_buckets);
+  }
+  constexpr series_dimension arrivals() const { return with(&series_dimension::in_arrivals); }
+  constexpr series_dimension top_n() const { return with(&series_dimension::bounded); }
+  constexpr series_dimension each_packet() const { return with(&series_dimension::per_packet); }
+  constexpr series_dimension the_sources_own() const { return with(&series_dimension::of_source); }
+  constexpr series_dimension campaigns(campaign_scope s) const {
+    series_dimension d = with(&series_dimension::has_scope);
+    d.scope = s;
+    return d;
+  }
+  constexpr series_dimension leads(lead_dimension l) const {
+    series_dimension d = with(&series_dimension::has_lead);
+    d.lead = l;
+    return d;
+  }
+  constexpr series_dimension dense(uint16_t count, bool and_overall) const {
+    series_dimension d = *this;
+    d.values = count;
+    d.overall = and_overall;
+    return d;
+  }
+
+ private:
+  constexpr series_dimension with(bool series_dimension::*flag) const {
+    series_dimension d = *this;
+    d.*flag = true;
+    return d;
+  }
 };
+
+constexpr series_dimension row(series_key::kind k, const char* name, const char* plural,
+                               value_form form) {
+  return {k, name, plural, form};
+}
 
 /** In the order writers list them (the report's campaign drivers: countries, then these). */
 inline constexpr series_dimension series_dimensions[] = {
-    // kind, name, plural, form, per country, in buckets, in arrivals, bounded,
-    // scope?, scope, lead?, lead, dense values, overall, per packet
-    {series_key::kind::port, "port", "ports", value_form::none, true, false, true, false, true,
-     campaign_scope::port, false, lead_dimension::country, 0, false, true},
-    {series_key::kind::cluster, "cluster", "clusters", value_form::cluster, true, true, true, false,
-     true, campaign_scope::port_cluster, true, lead_dimension::cluster, max_clusters, false, true},
-    {series_key::kind::tool, "tool", "tools", value_form::tool, true, true, true, false, true,
-     campaign_scope::port_tool, true, lead_dimension::tool, scan_tool_count, true, true},
-    {series_key::kind::signature, "signature", "signatures", value_form::rule, true, true, true,
-     false, true, campaign_scope::port_signature, false, lead_dimension::country, 0, false, false},
-    {series_key::kind::fingerprint, "fingerprint", "fingerprints", value_form::fingerprint, false,
-     false, false, false, true, campaign_scope::port_fingerprint, false, lead_dimension::country, 0,
-     false, true},
-    {series_key::kind::actor, "actor", "actors", value_form::actor, false, true, true, false, false,
-     campaign_scope::port, false, lead_dimension::country, actor_slots, true, true},
-    {series_key::kind::as, "as", "ases", value_form::as_number, false, true, true, true, true,
-     campaign_scope::port_as, true, lead_dimension::as, 0, false, true},
-    {series_key::kind::technique, "technique", "techniques", value_form::technique, false, true,
-     true, false, false, campaign_scope::port, false, lead_dimension::country, scan_technique_count,
-     true, true},
-    {series_key::kind::conversation, "conversation", "conversations", value_form::conversation_step,
-     false, true, true, false, false, campaign_scope::port, false, lead_dimension::country, 0,
-     false, false},
+    row(series_key::kind::port, "port", "ports", value_form::none)
+        .by_country()
+        .arrivals()
+        .campaigns(campaign_scope::port)
+        .each_packet(),
+    row(series_key::kind::cluster, "cluster", "clusters", value_form::cluster)
+        .by_country()
+        .listed_in_buckets()
+        .arrivals()
+        .campaigns(campaign_scope::port_cluster)
+        .leads(lead_dimension::cluster)
+        .dense(max_clusters, false)
+        .each_packet(),
+    row(series_key::kind::tool, "tool", "tools", value_form::tool)
+        .by_country()
+        .listed_in_buckets()
+        .arrivals()
+        .campaigns(campaign_scope::port_tool)
+        .leads(lead_dimension::tool)
+        .dense(scan_tool_count, true)
+        .each_packet(),
+    row(series_key::kind::signature, "signature", "signatures", value_form::rule)
+        .by_country()
+        .listed_in_buckets()
+        .arrivals()
+        .campaigns(campaign_scope::port_signature),
+    row(series_key::kind::fingerprint, "fingerprint", "fingerprints", value_form::fingerprint)
+        .campaigns(campaign_scope::port_fingerprint)
+        .each_packet(),
+    row(series_key::kind::actor, "actor", "actors", value_form::actor)
+        .listed_in_buckets()
+        .arrivals()
+        .dense(actor_slots, true)
+        .each_packet()
+        .the_sources_own(),
+    row(series_key::kind::as, "as", "ases", value_form::as_number)
+        .listed_in_buckets()
+        .arrivals()
+        .top_n()
+        .campaigns(campaign_scope::port_as)
+        .leads(lead_dimension::as)
+        .each_packet()
+        .the_sources_own(),
+    row(series_key::kind::technique, "technique", "techniques", value_form::technique)
+        .listed_in_buckets()
+        .arrivals()
+        .dense(scan_technique_count, true)
+        .each_packet(),
+    row(series_key::kind::conversation, "conversation", "conversations",
+        value_form::conversation_step)
+        .listed_in_buckets()
+        .arrivals(),
     // Tools named by what they send (signature rules with tool=), apart from `tool`: a source
     // nmap's SYNs name and its service probes name counts in both, each its own way.
-    {series_key::kind::payload_tool, "payload_tool", "payload_tools", value_form::tool, false, true,
-     true, false, true, campaign_scope::port_payload_tool, false, lead_dimension::country,
-     scan_tool_count, true, false},
+    row(series_key::kind::payload_tool, "payload_tool", "payload_tools", value_form::tool)
+        .listed_in_buckets()
+        .arrivals()
+        .campaigns(campaign_scope::port_payload_tool)
+        .dense(scan_tool_count, true),
 };
 
 /** The row of a kind (every kind has one). */
