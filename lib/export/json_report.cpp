@@ -142,6 +142,20 @@ void write_seen_tools(json_writer& w, const traffic_snapshot& t, series_key::kin
   w.EndArray();
 }
 
+/** `"tools": [...]` (or the row's plural) over all traffic: every tool from value `first` on,
+ *  each written by `write`. */
+template <class Write>
+void write_tool_totals(json_writer& w, const traffic_snapshot& t, series_key::kind k, size_t first,
+                       Write&& write) {
+  w.Key(dimension_of(k).plural);
+  w.StartArray();
+  const value_counts tools = t.in_total(k);
+  for (size_t v = first; v < tools.size(); ++v) {
+    write(w, scan_tool_name(static_cast<scan_tool>(v)), tools[v]);
+  }
+  w.EndArray();
+}
+
 /** Countries, clusters, tools, top fingerprints and signature hits of one watched port. */
 void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
   const traffic_snapshot& t = r.traffic;
@@ -302,20 +316,9 @@ void write_overall(json_writer& w, const run_report& r) {
     w.String(name.c_str());
   }
   w.EndArray();
-  w.Key("tools");
-  w.StartArray();
-  for (size_t k = 0; k < scan_tool_count; ++k) {
-    write_source_total(w, scan_tool_name(static_cast<scan_tool>(k)),
-                       t.in_total(series_key::kind::tool)[k]);
-  }
-  w.EndArray();
-  w.Key("payload_tools");
-  w.StartArray();
-  for (size_t k = 1; k < scan_tool_count; ++k) {
-    write_hit_total(w, scan_tool_name(static_cast<scan_tool>(k)),
-                    t.in_total(series_key::kind::payload_tool)[k]);
-  }
-  w.EndArray();
+  write_tool_totals(w, t, series_key::kind::tool, 0, write_source_total);
+  // No rule names "none" (value 0): the list starts after it.
+  write_tool_totals(w, t, series_key::kind::payload_tool, 1, write_hit_total);
   write_techniques(w, t.in_total(series_key::kind::technique).begin(), false);
   write_actors(w, r, t.in_total(series_key::kind::actor).begin(), false);
   w.Key("sources");
