@@ -1,11 +1,10 @@
-// scanscope: scan-traffic sensor. Options, the shared tables and EAL here; the offline and live
-// runs in offline_run.cpp and live_run.cpp; the packet work lives in lib/ (see DESIGN.md).
+// scanscope: scan-traffic sensor. The options, the tables they name (runtime/table_loading.hpp)
+// and EAL here; the offline and live runs in lib/runtime (offline_run.cpp, live_run.cpp).
 
 #include <rte_eal.h>
 #include <rte_errno.h>
 
 #include <atomic>
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -13,15 +12,14 @@
 #include <memory>
 #include <optional>
 
+#include "pipeline/packet_meta.hpp"
 #include "runtime/device_ports.hpp"
 #include "runtime/eal_setup.hpp"
-#include "export/summary_table.hpp"
-#include "geo/location_db.hpp"
-#include "runtime/reload.hpp"
 #include "runtime/input_checks.hpp"
 #include "runtime/options.hpp"
-#include "pipeline/packet_meta.hpp"
+#include "runtime/reload.hpp"
 #include "runtime/run_context.hpp"
+#include "runtime/table_loading.hpp"
 #include "runtime/telemetry.hpp"
 
 namespace scanscope {
@@ -66,82 +64,12 @@ int run(int argc, char** argv) {
   if (!o.pcaps.empty() && captures.readable.empty()) {
     return exit_unreadable_input;
   }
-  auto ports = watched_ports::build(o.watch, error);
-  if (!ports) {
-    std::cerr << "scanscope: option 'watch-port': " << error << "\n";
-    return exit_usage;
-  }
-  std::optional<cluster_rules> clusters;
-  if (!o.clusters.empty()) {
-    clusters = cluster_rules::load(o.clusters, error);
-  } else {
-    clusters = cluster_rules::parse(cluster_rules::default_text(), "built-in cluster rules", error);
-  }
-  if (!clusters) {
+  std::optional<rules_and_databases> loaded = load_tables(o, parsed, error);
+  if (!loaded) {
     std::cerr << "scanscope: " << error << "\n";
     return exit_usage;
   }
-  std::unique_ptr<signature_db> signatures;
-  if (!o.signatures.empty() && o.signatures != "none") {
-    const auto start = clock_type::now();
-    signatures = signature_db::load(o.signatures, o.signature_cache, error);
-    if (!signatures) {
-      std::cerr << "scanscope: " << error << "\n";
-      return exit_usage;
-    }
-    if (!o.quiet) {
-      std::fprintf(stderr, "scanscope: %zu payload rules from %s, %s in %.2f s\n",
-                   signatures->rules().size(), o.signatures.c_str(),
-                   signatures->origin_note().c_str(), seconds_since(start));
-    }
-  }
-  std::unique_ptr<actor_list> actors;
-  const std::string& actors_file = o.conversation.actors;
-  if (!actors_file.empty() && actors_file != "none") {
-    auto list = actor_list::load(actors_file, error);
-    if (!list) {
-      std::cerr << "scanscope: " << parsed.origin_of("actors") << "option 'actors': " << error
-                << "\n";
-      return exit_usage;
-    }
-    actors = std::make_unique<actor_list>(std::move(*list));
-    if (!o.quiet) {
-      std::fprintf(stderr, "scanscope: %zu known scanners from %s (%zu prefixes, %zu AS numbers)\n",
-                   actors->actors().size(), actors_file.c_str(), actors->prefix_count(),
-                   actors->as_count());
-    }
-  }
-  std::unique_ptr<location_db> geo;
-  double geo_seconds = 0;
-  if (o.geo_db != "none") {
-    const auto start = clock_type::now();
-    if (!o.geo_cache.empty()) {
-      std::error_code ignored;
-      std::filesystem::create_directories(o.geo_cache, ignored);
-    }
-    geo = location_db::load(o.geo_db, error, nullptr, o.geo_cache);
-    geo_seconds = seconds_since(start);
-    if (!geo && !o.geo_db.empty()) {
-      std::cerr << "scanscope: " << error << "\n";
-      return exit_usage;
-    }
-    if (!geo) {
-      std::cerr << "scanscope: " << error << "; every source country is ZZ\n";
-    } else if (!o.quiet) {
-      std::fprintf(stderr,
-                   "scanscope: location database %s (%s, %s): %zu IPv4 and %zu IPv6 networks "
-                   "in %.2f s, %s\n",
-                   geo->path().c_str(), geo->vendor().c_str(),
-                   format_utc(static_cast<uint64_t>(geo->created_at()) * 1000000000ULL)
-                       .substr(0, 10)
-                       .c_str(),
-                   geo->networks_v4(), geo->networks_v6(), geo_seconds, geo->origin_note().c_str());
-    }
-  }
-  rules_and_databases tables{
-      std::move(*ports),     std::make_unique<cluster_rules>(std::move(*clusters)),
-      std::move(signatures), std::move(geo),
-      geo_seconds,           std::move(actors)};
+  rules_and_databases& tables = *loaded;
   const bool offline = !o.pcaps.empty();
   std::vector<std::string> eal = o.eal_args;
   if (eal.empty()) {
