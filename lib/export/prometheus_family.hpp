@@ -93,32 +93,33 @@ struct frames_and_sources {
   }
 };
 
-/** Both families over `count` values: a sample each, labelled labels(k), from totals[k]. */
+/** Both families over the values `first` .. `count` - 1: a sample each, labelled labels(k),
+ *  from totals[k]. */
 template <class Totals, class Labels>
 void write_totals(std::string& out, frames_and_sources families, const Totals& totals, size_t count,
-                  Labels&& labels) {
+                  Labels&& labels, size_t first = 0) {
   for (const bool packets : {true, false}) {
     const auto [family, field] = families.with_field(packets);
     family_writer f(out, family);
-    for (size_t k = 0; k < count; ++k) {
+    for (size_t k = first; k < count; ++k) {
       f.sample(labels(k), totals[k].*field);
     }
   }
 }
 
-/** Both families of dimension `k` by watched port, over its first `count` values (all of
- *  them by default): only the values a port has seen get a row. */
+/** Both families of dimension `k` by watched port, over its first `count` values: every one
+ *  (`every_value`), or only those a port has seen. */
 template <class Labels>
-void write_seen_per_port(std::string& out, frames_and_sources families, const watched_ports& ports,
-                         const traffic_snapshot& t, series_key::kind k, Labels&& labels,
-                         size_t count = SIZE_MAX) {
+void write_per_port(std::string& out, frames_and_sources families, const watched_ports& ports,
+                    const traffic_snapshot& t, series_key::kind k, Labels&& labels, size_t count,
+                    bool every_value) {
   for (const bool packets : {true, false}) {
     const auto [family, field] = families.with_field(packets);
     family_writer f(out, family);
     for (size_t i = 0; i < t.per_port.size(); ++i) {
       const value_counts values = t.on_port(k, i);
       for (size_t v = 0; v < values.size() && v < count; ++v) {
-        if (values[v].packets != 0) {
+        if (every_value || values[v].packets != 0) {
           f.sample(port_labels(ports, static_cast<uint16_t>(i)) + "," + labels(v),
                    values[v].*field);
         }

@@ -5,12 +5,11 @@
 #include <cstdio>
 #include <map>
 
-#include "export/prometheus_family.hpp"
-#include "export/prometheus_actors.hpp"
 #include "export/fleet_text.hpp"
-#include "export/store_text.hpp"
 #include "export/prometheus_conversation.hpp"
-#include "export/prometheus_techniques.hpp"
+#include "export/prometheus_dimensions.hpp"
+#include "export/prometheus_family.hpp"
+#include "export/store_text.hpp"
 #include "export/top_values.hpp"
 #include "scanscope_build_config.hpp"
 
@@ -84,7 +83,7 @@ void write_frame_families(std::string& out, const traffic_snapshot& t) {
   }
 }
 
-/** Frames and bytes per watched port, and per (port, cluster). */
+/** Frames and bytes per watched port. */
 void write_port_families(std::string& out, const run_report& r, const watched_ports& ports) {
   const traffic_snapshot& t = r.traffic;
   const size_t port_count = t.watched.size();
@@ -95,18 +94,6 @@ void write_port_families(std::string& out, const run_report& r, const watched_po
   family_writer bytes(out, counter_family::port_frame_bytes_total);
   for (uint16_t i = 0; i < port_count; ++i) {
     bytes.sample(port_labels(ports, i), t.watched[i].bytes);
-  }
-  for (const auto& [id, field] : {std::pair{counter_family::cluster_frames_total,
-                                            &source_total::packets},
-                                  std::pair{counter_family::cluster_sources,
-                                            &source_total::sources}}) {
-    family_writer f(out, id);
-    for (uint16_t i = 0; i < port_count && i < t.per_port.size(); ++i) {
-      for (size_t k = 0; k < r.cluster_names.size(); ++k) {
-        f.sample(port_labels(ports, i) + "," + label("cluster", r.cluster_names[k]),
-                 t.on_port(series_key::kind::cluster, i)[k].*field);
-      }
-    }
   }
 }
 
@@ -235,22 +222,6 @@ void write_surge_families(std::string& out, const run_report& r, const watched_p
   write_campaign_families(out, r, ports);
 }
 
-/** Tools named by payload: every tool over all ports (none has no row: no rule names it), and
- *  per port those a port has seen. */
-void write_payload_tool_families(std::string& out, const traffic_snapshot& t,
-                                 const watched_ports& ports) {
-  const auto tool_label = [](size_t k) {
-    return label("tool", scan_tool_name(static_cast<scan_tool>(k)));
-  };
-  write_totals(out, {counter_family::payload_tool_hits_total, counter_family::payload_tool_sources},
-               t.in_total(series_key::kind::payload_tool).begin() + 1, scan_tool_count - 1,
-               [&](size_t k) { return tool_label(k + 1); });
-  write_seen_per_port(
-      out,
-      {counter_family::port_payload_tool_hits_total, counter_family::port_payload_tool_sources},
-      ports, t, series_key::kind::payload_tool, tool_label);
-}
-
 /** The last closed bucket: distinct sources per hour are not sums, so they are gauges of the
  *  latest bucket, which dashboards sample once per bucket (max_over_time over the width). */
 void write_last_bucket_families(std::string& out, const run_report& r,
@@ -351,12 +322,7 @@ std::string render_prometheus(const run_report& r, const watched_ports& ports,
   write_country_families(out, r, ports, top_countries);
   write_as_families(out, r, ports);
   write_signature_families(out, r, ports);
-  write_totals(out, {counter_family::tool_frames_total, counter_family::tool_sources},
-               r.traffic.in_total(series_key::kind::tool), scan_tool_count,
-               [](size_t k) { return label("tool", scan_tool_name(static_cast<scan_tool>(k))); });
-  write_payload_tool_families(out, r.traffic, ports);
-  write_technique_families(out, r.traffic, ports);
-  write_actor_families(out, r, ports);
+  write_dimension_families(out, r, ports);
   if (r.series != nullptr) {
     write_surge_families(out, r, ports);
   }

@@ -21,6 +21,7 @@
 #include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "stats/count_key.hpp"
+#include "stats/counter_families.hpp"
 
 namespace scanscope {
 
@@ -119,6 +120,21 @@ static_assert(static_cast<unsigned>(conversation_stage::eth_recon) == 2 &&
 inline constexpr const char* conversation_stage_names[] = {
     SCANSCOPE_CONVERSATION_STAGES(SCANSCOPE_X_NAME)};
 
+/** No such metric family. */
+inline constexpr counter_family no_family = static_cast<counter_family>(counter_family_count);
+
+/** Where /metrics writes a dense row's counts (families of stats/counter_families.hpp). */
+struct dense_metrics {
+  counter_family frames = no_family;       /**< packets (or hits) over all traffic */
+  counter_family sources = no_family;      /**< distinct sources over all traffic */
+  counter_family port_frames = no_family;  /**< per watched port */
+  counter_family port_sources = no_family; /**< per watched port */
+  /** Per port, every value with a name (else only the values a port has seen). */
+  bool every_value = false;
+  /** Over all traffic, the values from this one on (tools by payload: no rule names "none"). */
+  uint8_t first = 0;
+};
+
 /** One dimension: a row of series_dimensions, written as its kind, names and value form, then
  *  what it has beyond the defaults (`row(...).by_country().campaigns(...)`). */
 struct series_dimension {
@@ -148,6 +164,7 @@ struct series_dimension {
   /** The source's own value, set once when it is new (actor, AS): whether a source is new to
    *  it on a port is known from its country's count there, and needs no look of its own. */
   bool of_source = false;
+  dense_metrics metrics{}; /**< with `values`: its /metrics families */
 
   constexpr series_dimension by_country() const { return with(&series_dimension::per_country); }
   constexpr series_dimension listed_in_buckets() const {
@@ -167,10 +184,11 @@ struct series_dimension {
     d.lead = l;
     return d;
   }
-  constexpr series_dimension dense(uint16_t count, bool and_overall) const {
+  constexpr series_dimension dense(uint16_t count, bool and_overall, dense_metrics m) const {
     series_dimension d = *this;
     d.values = count;
     d.overall = and_overall;
+    d.metrics = m;
     return d;
   }
 
@@ -200,7 +218,9 @@ inline constexpr series_dimension series_dimensions[] = {
         .arrivals()
         .campaigns(campaign_scope::port_cluster)
         .leads(lead_dimension::cluster)
-        .dense(max_clusters, false)
+        .dense(max_clusters, false,
+               {no_family, no_family, counter_family::cluster_frames_total,
+                counter_family::cluster_sources, true})
         .each_packet(),
     row(series_key::kind::tool, "tool", "tools", value_form::tool)
         .by_country()
@@ -208,7 +228,8 @@ inline constexpr series_dimension series_dimensions[] = {
         .arrivals()
         .campaigns(campaign_scope::port_tool)
         .leads(lead_dimension::tool)
-        .dense(scan_tool_count, true)
+        .dense(scan_tool_count, true,
+               {counter_family::tool_frames_total, counter_family::tool_sources})
         .each_packet(),
     row(series_key::kind::signature, "signature", "signatures", value_form::rule)
         .by_country()
@@ -221,7 +242,9 @@ inline constexpr series_dimension series_dimensions[] = {
     row(series_key::kind::actor, "actor", "actors", value_form::actor)
         .listed_in_buckets()
         .arrivals()
-        .dense(actor_slots, true)
+        .dense(actor_slots, true,
+               {counter_family::actor_frames_total, counter_family::actor_sources,
+                counter_family::port_actor_frames_total, counter_family::port_actor_sources})
         .each_packet()
         .the_sources_own(),
     row(series_key::kind::as, "as", "ases", value_form::as_number)
@@ -235,7 +258,10 @@ inline constexpr series_dimension series_dimensions[] = {
     row(series_key::kind::technique, "technique", "techniques", value_form::technique)
         .listed_in_buckets()
         .arrivals()
-        .dense(scan_technique_count, true)
+        .dense(
+            scan_technique_count, true,
+            {counter_family::technique_frames_total, counter_family::technique_sources,
+             counter_family::port_technique_frames_total, counter_family::port_technique_sources})
         .each_packet(),
     row(series_key::kind::conversation, "conversation", "conversations",
         value_form::conversation_step)
@@ -247,7 +273,10 @@ inline constexpr series_dimension series_dimensions[] = {
         .listed_in_buckets()
         .arrivals()
         .campaigns(campaign_scope::port_payload_tool)
-        .dense(scan_tool_count, true),
+        .dense(scan_tool_count, true,
+               {counter_family::payload_tool_hits_total, counter_family::payload_tool_sources,
+                counter_family::port_payload_tool_hits_total,
+                counter_family::port_payload_tool_sources, false, 1}),
 };
 
 /** The row of a kind (every kind has one). */
