@@ -126,32 +126,17 @@ void write_countries(json_writer& w, const run_report& r, const std::vector<sour
   w.EndArray();
 }
 
-/** `"tools": [...]` (or `"payload_tools"`, the row's plural): the tools of dimension `k` a
- *  port has seen, each written by `write`. */
+/** `"tools": [...]` (or `"payload_tools"`, the row's plural of `k`): the tools of `tools`
+ *  from value `first` on (`seen_only`: those with packets), each written by `write`. */
 template <class Write>
-void write_seen_tools(json_writer& w, const traffic_snapshot& t, series_key::kind k, uint16_t index,
-                      Write&& write) {
+void write_tools(json_writer& w, series_key::kind k, value_counts tools, size_t first,
+                 bool seen_only, Write&& write) {
   w.Key(dimension_of(k).plural);
   w.StartArray();
-  const value_counts tools = t.on_port(k, index);
-  for (size_t v = 0; v < tools.size(); ++v) {
-    if (tools[v].packets != 0) {
+  for (size_t v = first; v < tools.size(); ++v) {
+    if (!seen_only || tools[v].packets != 0) {
       write(w, scan_tool_name(static_cast<scan_tool>(v)), tools[v]);
     }
-  }
-  w.EndArray();
-}
-
-/** `"tools": [...]` (or the row's plural) over all traffic: every tool from value `first` on,
- *  each written by `write`. */
-template <class Write>
-void write_tool_totals(json_writer& w, const traffic_snapshot& t, series_key::kind k, size_t first,
-                       Write&& write) {
-  w.Key(dimension_of(k).plural);
-  w.StartArray();
-  const value_counts tools = t.in_total(k);
-  for (size_t v = first; v < tools.size(); ++v) {
-    write(w, scan_tool_name(static_cast<scan_tool>(v)), tools[v]);
   }
   w.EndArray();
 }
@@ -186,8 +171,10 @@ void write_port_breakdown(json_writer& w, const run_report& r, uint16_t index) {
     }
   }
   w.EndArray();
-  write_seen_tools(w, t, series_key::kind::tool, index, write_source_total);
-  write_seen_tools(w, t, series_key::kind::payload_tool, index, write_hit_total);
+  write_tools(w, series_key::kind::tool, t.on_port(series_key::kind::tool, index), 0, true,
+              write_source_total);
+  write_tools(w, series_key::kind::payload_tool, t.on_port(series_key::kind::payload_tool, index),
+              0, true, write_hit_total);
   write_techniques(w, t.on_port(series_key::kind::technique, index).begin(), true);
   uint64_t folded = 0;
   w.Key("ases");
@@ -316,9 +303,11 @@ void write_overall(json_writer& w, const run_report& r) {
     w.String(name.c_str());
   }
   w.EndArray();
-  write_tool_totals(w, t, series_key::kind::tool, 0, write_source_total);
+  write_tools(w, series_key::kind::tool, t.in_total(series_key::kind::tool), 0, false,
+              write_source_total);
   // No rule names "none" (value 0): the list starts after it.
-  write_tool_totals(w, t, series_key::kind::payload_tool, 1, write_hit_total);
+  write_tools(w, series_key::kind::payload_tool, t.in_total(series_key::kind::payload_tool), 1,
+              false, write_hit_total);
   write_techniques(w, t.in_total(series_key::kind::technique).begin(), false);
   write_actors(w, r, t.in_total(series_key::kind::actor).begin(), false);
   w.Key("sources");
