@@ -2,7 +2,8 @@
 /**
  * @file
  * What an offline run and a live run share: the read-only tables every worker uses, the RX
- * lcores and their workers, and the end of a run (fold, summary table, JSON report).
+ * lcores and their workers (rx_lcores.cpp), the HTTP endpoints (http_endpoints.cpp), and the
+ * end of a run (run_finish.cpp: fold, summary table, JSON report, exit code).
  */
 
 #include <rte_mempool.h>
