@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include "frame_builder.hpp"
@@ -393,4 +394,42 @@ TEST_CASE("a tool named by payload counts once per datagram and once per source"
   CHECK(point(sip).sources == 1);
   CHECK(point(dns).packets == 1);
   CHECK(point(dns).sources == 1);
+}
+
+TEST_CASE("a packet's series keys: one per dimension it counts in, by country where split",
+          "[worker][keys]") {
+  using kind = series_key::kind;
+  const uint8_t country = 57;  // a country index
+  count_point at{16509,
+                 3,
+                 8545,
+                 0xBEEF,
+                 2,
+                 static_cast<uint8_t>(scan_tool::masscan),
+                 static_cast<uint8_t>(scan_technique::syn),
+                 country,
+                 0,
+                 count_point::marks_of(true, false)};
+  uint64_t keys[max_series_keys];
+  const auto made = [&] {
+    const size_t n = series_keys(at, keys);
+    return std::set<uint64_t>(keys, keys + n);
+  };
+  // The port's own entry, its cluster and its tool by country; the technique and the AS not;
+  // no actor (slot 0: none known), no fingerprint (masscan names it).
+  std::set<uint64_t> want = {
+      series_key::make(kind::port, 3, series_key::all, country),
+      series_key::make(kind::cluster, 3, 2, country),
+      series_key::make(kind::tool, 3, static_cast<uint32_t>(scan_tool::masscan), country),
+      series_key::make(kind::technique, 3, static_cast<uint32_t>(scan_technique::syn), 0),
+      series_key::make(kind::as, 3, 16509, 0),
+  };
+  CHECK(made() == want);
+  // A known scanner and a key no tool names add their entries.
+  at.actor = 4;
+  at.marks = count_point::marks_of(true, true);
+  want.insert(series_key::make(kind::actor, 3, 4, 0));
+  want.insert(series_key::make(kind::fingerprint, 3, 0xBEEF, 0));
+  CHECK(made() == want);
+  CHECK(want.size() == max_series_keys);  // the most a packet makes
 }
