@@ -18,38 +18,25 @@ constexpr size_t exposure_series_limit = 100;
 template <class Value>
 void row_family(std::string& out, const run_report& r, const watched_ports& ports,
                 counter_family family, Value value) {
-  family_writer f(out, family);
-  const conversation_totals& c = r.traffic.conversation;
-  for (size_t index = 0; index < c.rows.size(); ++index) {
-    for (size_t tool = 0; tool < scan_tool_count; ++tool) {
-      const conversation_row_total& row = c.rows[index][tool];
-      if (row.syns.packets == 0 && row.handshakes.sources == 0 && row.two_phase.packets == 0 &&
-          row.synacks_withheld == 0) {
-        continue;
-      }
-      f.sample(port_labels(ports, static_cast<uint16_t>(index)) + "," +
-                   label("tool", scan_tool_name(static_cast<scan_tool>(tool))),
-               value(row));
-    }
-  }
+  const auto seen = [](const conversation_row_total& row) {
+    return row.syns.packets != 0 || row.handshakes.sources != 0 || row.two_phase.packets != 0 ||
+           row.synacks_withheld != 0;
+  };
+  const auto tool_label = [](size_t tool) {
+    return label("tool", scan_tool_name(static_cast<scan_tool>(tool)));
+  };
+  port_value_family(out, family, ports, r.traffic.conversation.rows, scan_tool_count, seen,
+                    tool_label, value);
 }
 
 /** One family over every (port, step) an emulated conversation reached. */
 template <class Value>
 void step_family(std::string& out, const run_report& r, const watched_ports& ports,
                  counter_family family, Value value) {
-  family_writer f(out, family);
-  const conversation_totals& c = r.traffic.conversation;
-  for (size_t index = 0; index < c.steps.size(); ++index) {
-    for (size_t step = 0; step < emulated_step_count; ++step) {
-      const source_total& t = c.steps[index][step];
-      if (t.packets != 0) {
-        f.sample(port_labels(ports, static_cast<uint16_t>(index)) + "," +
-                     label("step", emulated_step_names[step]),
-                 value(t));
-      }
-    }
-  }
+  const auto seen = [](const source_total& t) { return t.packets != 0; };
+  const auto step_label = [](size_t step) { return label("step", emulated_step_names[step]); };
+  port_value_family(out, family, ports, r.traffic.conversation.steps, emulated_step_count, seen,
+                    step_label, value);
 }
 
 }  // namespace

@@ -10,10 +10,12 @@
 #include <cstdio>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/counter.hpp"
 #include "export/prometheus_text.hpp"
 #include "stats/counter_families.hpp"
+#include "stats/traffic_snapshot.hpp"
 #include "stats/watched_ports.hpp"
 
 namespace scanscope {
@@ -107,24 +109,39 @@ void write_totals(std::string& out, frames_and_sources families, const Totals& t
   }
 }
 
+/** One family over every (watched-port index, value) entry of `per_port` ([index][value],
+ *  values below `count`) that `seen` keeps: labelled by the port and `value_label(value)`,
+ *  sampled as `sample(entry)`. */
+template <class PerPort, class Seen, class ValueLabel, class Sample>
+void port_value_family(std::string& out, counter_family family, const watched_ports& ports,
+                       const PerPort& per_port, size_t count, Seen&& seen, ValueLabel&& value_label,
+                       Sample&& sample) {
+  family_writer f(out, family);
+  for (size_t index = 0; index < per_port.size(); ++index) {
+    for (size_t v = 0; v < count && v < per_port[index].size(); ++v) {
+      if (seen(per_port[index][v])) {
+        f.sample(port_labels(ports, static_cast<uint16_t>(index)) + "," + value_label(v),
+                 sample(per_port[index][v]));
+      }
+    }
+  }
+}
+
 /** Both families of dimension `k` by watched port, over its first `count` values: every one
  *  (`every_value`), or only those a port has seen. */
 template <class Labels>
 void write_per_port(std::string& out, frames_and_sources families, const watched_ports& ports,
                     const traffic_snapshot& t, series_key::kind k, Labels&& labels, size_t count,
                     bool every_value) {
+  std::vector<value_counts> per_port;
+  for (size_t i = 0; i < t.per_port.size(); ++i) {
+    per_port.push_back(t.on_port(k, i));
+  }
+  const auto seen = [&](const source_total& v) { return every_value || v.packets != 0; };
   for (const bool packets : {true, false}) {
     const auto [family, field] = families.with_field(packets);
-    family_writer f(out, family);
-    for (size_t i = 0; i < t.per_port.size(); ++i) {
-      const value_counts values = t.on_port(k, i);
-      for (size_t v = 0; v < values.size() && v < count; ++v) {
-        if (every_value || values[v].packets != 0) {
-          f.sample(port_labels(ports, static_cast<uint16_t>(i)) + "," + labels(v),
-                   values[v].*field);
-        }
-      }
-    }
+    port_value_family(out, family, ports, per_port, count, seen, labels,
+                      [field = field](const source_total& v) { return v.*field; });
   }
 }
 
