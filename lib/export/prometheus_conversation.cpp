@@ -44,19 +44,17 @@ void step_family(std::string& out, const run_report& r, const watched_ports& por
 void write_conversation_families(std::string& out, const run_report& r,
                                  const watched_ports& ports) {
   const conversation_totals& c = r.traffic.conversation;
-  {
-    family_writer f(out, counter_family::direction_frames_total);
-    f.sample(label("direction", "inbound"), c.inbound.packets);
-    f.sample(label("direction", "outbound"), c.outbound.packets);
-    f.sample(label("direction", "transit"), c.transit.packets);
-    f.sample(label("direction", "reply"), c.reply.packets);
-  }
-  {
-    family_writer f(out, counter_family::direction_bytes_total);
-    f.sample(label("direction", "inbound"), c.inbound.bytes);
-    f.sample(label("direction", "outbound"), c.outbound.bytes);
-    f.sample(label("direction", "transit"), c.transit.bytes);
-    f.sample(label("direction", "reply"), c.reply.bytes);
+  const std::pair<const char*, const traffic_total*> directions[] = {{"inbound", &c.inbound},
+                                                                     {"outbound", &c.outbound},
+                                                                     {"transit", &c.transit},
+                                                                     {"reply", &c.reply}};
+  for (const auto& [family, field] :
+       {std::pair{counter_family::direction_frames_total, &traffic_total::packets},
+        std::pair{counter_family::direction_bytes_total, &traffic_total::bytes}}) {
+    family_writer f(out, family);
+    for (const auto& [direction, total] : directions) {
+      f.sample(label("direction", direction), total->*field);
+    }
   }
   for (size_t i = 0; i < conversation_counter_count; ++i) {
     const auto k = static_cast<conversation_counter>(i);
