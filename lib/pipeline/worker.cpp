@@ -318,16 +318,12 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   const uint32_t asn = repeats_.at(k.position).at.asn;
   const bool tcp = p.l4 == l4_kind::tcp;
   // A packet without ports has no watched port nor cluster (classify() leaves them unset).
-  const count_point at{asn,
-                       p.has_ports ? k.port : uint16_t{0},
-                       p.dst_port,
-                       series_key::fingerprint_short(k.key_hash),
-                       p.has_ports ? k.cluster : uint8_t{0},
-                       static_cast<uint8_t>(tool_index),
-                       technique,
-                       country,
-                       actor,
-                       count_point::marks_of(tcp, names_fingerprint(p, k.tool))};
+  const count_point at{asn, p.has_ports ? k.port : uint16_t{0}, p.dst_port,
+                       // classify() leaves a packet without ports no fingerprint key either
+                       p.has_ports ? series_key::fingerprint_short(k.key_hash) : uint16_t{0},
+                       p.has_ports ? k.cluster : uint8_t{0}, static_cast<uint8_t>(tool_index),
+                       technique, country, actor,
+                       count_point::marks_of(tcp, p.has_ports && names_fingerprint(p, k.tool))};
   add_packets(at, 1, link_length(f), p.has_ports);
   series_.tally_source(k.bucket, k.source_hash, 1);
   // A source can only be new to a count through a combination it never showed before. A

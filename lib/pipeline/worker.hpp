@@ -220,8 +220,6 @@ class worker {
    *  is new to its source */
   bool count_in_full(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                      bool repeat, uint8_t technique);
-  /** Where the packets of one combination count: each family's value (what a repeat record
-   *  keeps of it). */
   /** `n` packets (`bytes` on the link) into every family's packet count at `at`: the one list
    *  of them, for packets counted in full and folded repeats alike (the keyed AS count, the
    *  series and the fingerprint slot are each caller's). Without ports, only the totals over

@@ -46,7 +46,7 @@ struct alignas(64) lcore_counters {
    *  sources of no known scanning organisation; payload tools count hits (a TCP connection or
    *  UDP datagram each) and distinct sources. */
   std::array<std::array<source_counter, dense_values.size>, watched_ports::max_ports + 1> per_port;
-  /** The same over all IP traffic (ICMP included), for the rows counted `overall`. */
+  /** The same over all traffic, for the rows counted `overall` (the others' slots stay 0). */
   std::array<source_counter, dense_values.size> overall;
   counter first_timestamp_ns; /**< time of the first frame (0 until one arrives) */
   counter last_timestamp_ns;  /**< time of the latest frame */

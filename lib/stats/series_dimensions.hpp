@@ -157,7 +157,9 @@ struct series_dimension {
    *  (dense_values below) per watched port; 0: counted elsewhere (ports, signatures sized at
    *  start, fingerprints and ASes keyed, conversation stages in the conversation counters). */
   uint16_t values = 0;
-  bool overall = false; /**< with `values`: also counted over all IP traffic (ICMP included) */
+  /** With `values`: also counted over all traffic (the headers' dimensions over all IP traffic,
+   *  ICMP included; tools by payload over all ports). */
+  bool overall = false;
   /** Each TCP/UDP packet makes an entry in it (pipeline/count_point.hpp takes the value); the
    *  others' entries come from payload hits and conversations. */
   bool per_packet = false;

@@ -60,7 +60,8 @@ struct payload_excerpt {
   size_t head = 0;
 };
 
-/** The counts of one dimension's values, [value]; empty for a port without counts. */
+/** The counts of one dimension's values, [value] below size(); a port past the snapshot's has
+ *  none (size() 0). */
 struct value_counts {
   const source_total* first = nullptr;
   size_t count = 0;

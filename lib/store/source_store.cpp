@@ -54,7 +54,7 @@ std::string sqlite_reason(sqlite3* db, int rc) {
   return db != nullptr && rc != SQLITE_CANTOPEN ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 }
 
-/** Open `path` and make sure it is a usable store; false with the reason otherwise. */
+/** Open `path` and make sure it is a usable store; the reason it is not, else empty. */
 std::string open_checked(const std::string& path, sqlite3*& db, bool& damaged) {
   damaged = false;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
@@ -73,7 +73,10 @@ std::string open_checked(const std::string& path, sqlite3*& db, bool& damaged) {
   sqlite3_finalize(check);
   if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT || (rc == SQLITE_OK && verdict != "ok")) {
     damaged = true;
-    return rc == SQLITE_OK ? verdict : sqlite_reason(db, rc);
+    if (rc != SQLITE_OK) {
+      return sqlite_reason(db, rc);
+    }
+    return verdict.empty() ? std::string("the integrity check gave no verdict") : verdict;
   }
   if (rc != SQLITE_OK) {
     return sqlite_reason(db, rc);
