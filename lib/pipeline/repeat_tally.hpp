@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "fingerprint/probe_shape.hpp"
 #include "pipeline/count_point.hpp"
 
 namespace scanscope {
@@ -37,25 +38,39 @@ struct repeat_record {
   /** Fold before the byte count could wrap: a frame is at most 64 KiB. */
   static constexpr uint32_t byte_limit = UINT32_MAX - 65536;
 };
-static_assert(sizeof(repeat_record) == 32, "two records per cache line");
+static_assert(sizeof(repeat_record) == 32, "half a cache line");
 
-/** One record per source-table position, and the queue of records with waiting repeats. */
+/** What a source's packets leave beside its state: its repeat record and its last shape, one
+ *  cache line per source-table position, loaded with the source. */
+struct alignas(64) source_line {
+  repeat_record repeat;
+  shape_memo shape;
+};
+static_assert(sizeof(source_line) == 64, "one cache line per source");
+
+/** One line per source-table position, and the queue of records with waiting repeats. */
 class repeat_tally {
  public:
   /** @param positions the source table's capacity; @param max_lag_ns longest wait */
   repeat_tally(uint32_t positions, uint64_t max_lag_ns)
-      : records_(std::make_unique<repeat_record[]>(positions)),
+      : records_(std::make_unique<source_line[]>(positions)),
         queue_(std::make_unique<entry[]>(positions)),
         capacity_(positions),
         max_lag_ns_(max_lag_ns) {}
 
-  repeat_record& at(uint32_t position) { return records_[position]; }
+  repeat_record& at(uint32_t position) { return records_[position].repeat; }
+  /** The last shape of the source at `position` (a pure cache: see shape_memo). */
+  shape_memo& shape_at(uint32_t position) { return records_[position].shape; }
+  /** The position of a record at(position) returned. */
+  uint32_t position_of(const repeat_record& r) const {
+    return static_cast<uint32_t>(reinterpret_cast<const source_line*>(&r) - records_.get());
+  }
   void prefetch(uint32_t position) const { __builtin_prefetch(&records_[position]); }
 
   /** The record at `position` now holds repeats (from `time_ns`): queue it once. Each position
    *  is queued at most once, so the queue never overflows. */
   void queue(uint32_t position, uint64_t time_ns) {
-    repeat_record& r = records_[position];
+    repeat_record& r = records_[position].repeat;
     if (r.at.marks & repeat_record::queued) {
       return;
     }
@@ -75,7 +90,7 @@ class repeat_tally {
       return nullptr;
     }
     const entry e = queue_[head_];
-    repeat_record& r = records_[e.position];
+    repeat_record& r = records_[e.position].repeat;
     const uint64_t bucket_end = (uint64_t{r.bucket} + 1) * bucket_ns;
     if (!everything && now_ns < e.time_ns + max_lag_ns_ && now_ns < bucket_end) {
       return nullptr;
@@ -91,7 +106,7 @@ class repeat_tally {
     uint32_t position;
     uint64_t time_ns; /**< when its first waiting repeat came */
   };
-  std::unique_ptr<repeat_record[]> records_;
+  std::unique_ptr<source_line[]> records_;
   std::unique_ptr<entry[]> queue_;
   uint32_t capacity_;
   uint64_t max_lag_ns_;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "fingerprint/fingerprint_key.hpp"
+#include "fingerprint/probe_shape.hpp"
 #include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
 #include "pipeline/unique_domains.hpp"
@@ -28,6 +29,7 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
       clusters_(config.clusters),
       actors_(config.actors),
       memoize_clusters_(config.clusters->depends_only_on_fingerprint()),
+      shape_shortcut_(config.shape_shortcut),
       memo_(std::make_unique<cluster_memo[]>(cluster_memo_size)),
       stats_(config.ports->size() + 1, location_db::max_countries,
              config.signatures != nullptr ? signature_db::max_rules : 0),
@@ -194,13 +196,11 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   source_state& s = *c.source;
   account_source(p, s, time_ns);
   c.source_hash = address_hash(s.key.bytes);
-  uint8_t doubts = s.tool_doubts;
-  c.tool = identify_tool(p, doubts);
+  identify(p, s, c);
   if (c.tool == scan_tool::none && s.src_port_behaviour() == source_port_behaviour::fixed &&
       p.src_port == s.first_src_port && nmap_udp_shape(p)) {
     c.tool = scan_tool::nmap;  // its UDP probe, from the port its source keeps (scan_tool.hpp)
   }
-  s.tool_doubts = doubts & 3;
   c.bucket = bucket_of(time_ns);
   if (!p.has_ports) {
     // The combination of a packet without ports is (source, tool): the tool's own count key.
@@ -213,8 +213,6 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
   c.port = ports_.index(t, p.dst_port);
-  c.key = make_fingerprint_key(p);
-  c.key_hash = c.key.hash();
   decide_source_cluster(p, s, c);
   c.combination = {light_set_key(c.source_hash, c.key_hash ^ c.port,
                                  cluster_and_tool(c.cluster, static_cast<uint8_t>(c.tool))),
@@ -251,6 +249,35 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   }
   if (monitored_ != nullptr && is_syn_probe(p)) {
     prefetch_conversation(p, c);
+  }
+}
+
+void worker::identify(const decoded_packet& p, source_state& s, packet_class& c) {
+  c.key_made = false;
+  const uint8_t doubts_in = s.tool_doubts;
+  probe_shape shape;
+  shape_memo* memo = nullptr;
+  if (shape_shortcut_) {
+    shape = shape_of(p);
+    memo = &repeats_.shape_at(c.position);
+    if (memo->matches(shape, doubts_in)) {
+      c.tool = static_cast<scan_tool>(memo->tool());
+      c.key_hash = memo->key_hash();
+      s.tool_doubts = memo->doubts_out() & 3;
+      return;
+    }
+  }
+  uint8_t doubts = doubts_in;
+  c.tool = identify_tool(p, doubts);
+  s.tool_doubts = doubts & 3;
+  if (p.has_ports) {
+    c.key = make_fingerprint_key(p);
+    c.key_hash = c.key.hash();
+    c.key_made = true;
+  }
+  if (memo != nullptr) {
+    memo->remember(shape, doubts_in, static_cast<uint8_t>(c.tool), s.tool_doubts,
+                   c.key_made ? c.key_hash : 0);
   }
 }
 
@@ -391,7 +418,9 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
       }
     }
   });
-  fingerprint_slot* slot = fingerprints_.find_or_add(k.port, k.key, k.key_hash);
+  // A probe of its source's last shape came with the key's hash alone (identify()).
+  const fingerprint_key key = k.key_made ? k.key : make_fingerprint_key(p);
+  fingerprint_slot* slot = fingerprints_.find_or_add(k.port, key, k.key_hash);
   if (slot != nullptr) {
     slot->packets.add();
     if (new_to(uniques_, new_combination,

@@ -96,6 +96,9 @@ struct worker_config {
   /** Longest a source's repeats wait before they are counted (repeat_tally.hpp): the lag of
    *  every packet count behind the traffic, in packet time. */
   uint64_t repeat_lag_ns = 1000000000ULL;
+  /** A probe of its source's last shape takes the last tool and fingerprint key instead of
+   *  running the rules (fingerprint/probe_shape.hpp). Off only to show it changes no count. */
+  bool shape_shortcut = true;
   std::string name = "rx0";                      /**< unique per process: names DPDK objects */
 };
 
@@ -194,7 +197,8 @@ class worker {
     set_entry combination; /**< unique-set key of (source, port, cluster, tool, fingerprint) */
     int64_t bucket;       /**< time bucket of the packet */
     uint32_t repeat_memo; /**< combination and bucket in 32 bits: the source's repeat memo */
-    fingerprint_key key;  /**< header fingerprint (TCP/UDP) */
+    fingerprint_key key;  /**< header fingerprint (TCP/UDP), when key_made */
+    bool key_made;        /**< the key was built (the shape's memo gives only its hash) */
     uint64_t key_hash;    /**< key.hash() */
     uint64_t flow_hash;   /**< signature_scanner::flow_hash() (TCP, when scanning payloads) */
     uint64_t pair;        /**< SYN to a monitored address: (source, destination) key */
@@ -211,6 +215,9 @@ class worker {
   worker(const worker_config& config, std::unique_ptr<source_table> sources);
   source_state* resolve_source(const source_key& key, int32_t position, uint64_t time_ns);
   void classify(const decoded_packet& p, uint64_t time_ns, packet_class& k);
+  /** The packet's tool and, with ports, its fingerprint key's hash: the source's last answer
+   *  when the packet repeats its last shape, else the rules' (remembered for the next). */
+  void identify(const decoded_packet& p, source_state& s, packet_class& c);
   /** Every frame's totals: bytes and frames by protocol, the parse result, the time span. */
   void count_frame(const decoded_packet& p, const frame_ref& f);
   /** A scan packet's counts (its source known): in full or as a repeat, then its payload and
@@ -308,6 +315,7 @@ class worker {
   const cluster_rules* clusters_;
   const actor_list* actors_;
   bool memoize_clusters_;
+  bool shape_shortcut_;
   std::unique_ptr<cluster_memo[]> memo_;
   lcore_stats stats_;
   std::unique_ptr<source_table> sources_;

@@ -49,7 +49,7 @@ void worker::fold_record(repeat_record& r) {
   series_.add(r.bucket, 0, keys, key_count, 0, true, nullptr, n);
   if (series_.arrival_capacity() != 0) {
     // The record's position is its source's, which holds it until the record is folded.
-    const auto position = static_cast<uint32_t>(&r - &repeats_.at(0));
+    const uint32_t position = repeats_.position_of(r);
     series_.tally_source(r.bucket, address_hash(sources_->at(position).key.bytes), n);
   }
   if (r.fingerprint != repeat_record::no_slot) {
