@@ -12,7 +12,9 @@
 // source tree). A last stage times the location lookup a new source costs (--geo-db FILE,
 // default Debian's libloc database). --bucket-sources N times the workers as a sensor with a
 // source store or a fleet store runs them: each bucket lists its sources' arrivals and tallies
-// (0, the default: as without either).
+// (0, the default: as without either). --windows K gives each source K windows in turn, so no
+// SYN repeats its source's last shape (Mirai's random windows); --shape-shortcut 0 turns the
+// probe-shape memo off (fingerprint/probe_shape.hpp), to time it on and off in one binary.
 
 #include <rte_cycles.h>
 #include <unistd.h>
@@ -41,6 +43,10 @@ struct options {
   uint64_t packets = 20000000;
   uint32_t sources = 100000;
   uint32_t capacity = 262144;
+  /** --windows K: each source's SYNs cycle through K windows, so (K > 1) none repeats its
+   *  source's last shape or combination, as Mirai's random windows do not */
+  uint32_t windows = 1;
+  bool shape_shortcut = true;   /**< --shape-shortcut 0: the workers run the rules on every probe */
   uint32_t bucket_sources = 0;  // --bucket-sources: arrivals listed per bucket (0: none)
   int only = -1;           // run one stage (0-9) only, e.g. under a profiler
   std::string write_pcap;  // write the synthetic frames as a capture and exit
@@ -95,7 +101,8 @@ bool write_capture(const std::string& path, const std::vector<bytes>& frames) {
 }
 
 /** One SYN as the given tool would send it, from source `src` to port `port`. */
-bytes make_syn(uint32_t i, uint32_t src, uint16_t port) {
+/** Source i's SYN; `window_step` added to its tool's window (another shape of the source). */
+bytes make_syn(uint32_t i, uint32_t src, uint16_t port, uint16_t window_step = 0) {
   const uint32_t dst = 0xCB007100 | (i & 0xFF);  // a /24 darknet
   ipv4_fields ip;
   ip.src = src;
@@ -130,6 +137,7 @@ bytes make_syn(uint32_t i, uint32_t src, uint16_t port) {
       ip.dont_fragment = true;
       break;
   }
+  t.window = static_cast<uint16_t>(t.window + window_step);
   return ethernet(0x0800) + ipv4(ip, tcp(t));
 }
 
@@ -228,12 +236,16 @@ int main(int argc, char** argv) {
       o.geo_db = argv[i + 1];
     } else if (a == "--capacity") {
       o.capacity = static_cast<uint32_t>(v);
+    } else if (a == "--shape-shortcut") {
+      o.shape_shortcut = v != 0;
+    } else if (a == "--windows" && v >= 1 && v <= 1024) {
+      o.windows = static_cast<uint32_t>(v);
     } else if (a == "--bucket-sources") {
       o.bucket_sources = static_cast<uint32_t>(v);
     } else {
       std::fprintf(stderr,
                    "usage: stage_bench [--packets N] [--sources N] [--capacity N] [--only 0-9]"
-                   " [--bucket-sources N]"
+                   " [--bucket-sources N] [--windows 1-1024] [--shape-shortcut 0|1]"
                    " [--write-pcap FILE [--payload-every N]] [--rules FILE]"
                    " [--geo-db FILE|none]\n");
       return 2;
@@ -261,8 +273,11 @@ int main(int argc, char** argv) {
 
   // Distinct frames: one per source, cycled through.
   const uint32_t distinct = o.sources;
-  frame_set syns(distinct,
-                 [](uint32_t i) { return make_syn(i, 0x0A000000 + i * 16 + 1, port_for(i)); });
+  // With --windows K, frame j is source j % distinct's SYN with its window moved by j / distinct.
+  frame_set syns(distinct * o.windows, [distinct](uint32_t j) {
+    const uint32_t i = j % distinct;
+    return make_syn(i, 0x0A000000 + i * 16 + 1, port_for(i), static_cast<uint16_t>(j / distinct));
+  });
   frame_set requests(distinct, [](uint32_t i) { return make_request(i, 0x0A000000 + i * 16 + 1); });
   frame_set requests_then_fin(2 * distinct, [](uint32_t j) {
     const uint32_t i = j / 2;
@@ -280,6 +295,7 @@ int main(int argc, char** argv) {
   config.clusters = &*clusters;
   config.source_capacity = o.capacity;
   config.bucket_arrivals = o.bucket_sources;
+  config.shape_shortcut = o.shape_shortcut;
   auto w = worker::create(config, error);
   auto rules = signature_db::load(o.rules, "", error);
   if (!rules) {
