@@ -119,8 +119,15 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
     n = static_cast<uint16_t>(n - max_burst);
   }
   uint64_t latest = 0;
+  uint64_t earliest = UINT64_MAX;
+  uint64_t bytes = 0;
   for (uint16_t i = 0; i < n; ++i) {
     latest = frames[i].time_ns > latest ? frames[i].time_ns : latest;
+    earliest = frames[i].time_ns < earliest ? frames[i].time_ns : earliest;
+    bytes += link_length(frames[i]);
+  }
+  if (n != 0) {
+    count_burst(n, bytes, earliest, latest);
   }
   // Repeats wait at most the lag, and none outlives its bucket: a burst that enters a new
   // bucket counts them all before its own packets.
@@ -291,22 +298,26 @@ void worker::prefetch_count_keys(const packet_class& c) {
   uniques_.prefetch_home(port_home(c.source_hash, c.port));
 }
 
+void worker::count_burst(uint16_t frames, uint64_t bytes, uint64_t earliest, uint64_t latest) {
+  lcore_counters& c = *stats_.block;
+  c.total.packets.add(frames);
+  c.total.bytes.add(bytes);
+  // Captures are not always in time order: keep the earliest and the latest.
+  const uint64_t first = c.first_timestamp_ns.read();
+  if (first == 0 || earliest < first) {
+    c.first_timestamp_ns.set(earliest);
+  }
+  if (latest > c.last_timestamp_ns.read()) {
+    c.last_timestamp_ns.set(latest);
+  }
+}
+
 void worker::count_frame(const decoded_packet& p, const frame_ref& f) {
   lcore_counters& c = *stats_.block;
   // Bytes are the frame's length on its own link (the capture record's), not the length of the
   // Ethernet frame a raw-IP or cooked record is presented as.
-  const uint32_t wire_length = link_length(f);
-  c.total.add(wire_length);
-  c.protocols[static_cast<size_t>(classify_protocol(p))].add(wire_length);
+  c.protocols[static_cast<size_t>(classify_protocol(p))].add(link_length(f));
   c.parse[static_cast<size_t>(p.result)].add();
-  // Captures are not always in time order: keep the earliest and the latest.
-  const uint64_t first = c.first_timestamp_ns.read();
-  if (first == 0 || f.time_ns < first) {
-    c.first_timestamp_ns.set(f.time_ns);
-  }
-  if (f.time_ns > c.last_timestamp_ns.read()) {
-    c.last_timestamp_ns.set(f.time_ns);
-  }
 }
 
 void worker::account(const decoded_packet& p, const frame_ref& f, const packet_class& k) {

@@ -218,7 +218,9 @@ class worker {
   /** The packet's tool and, with ports, its fingerprint key's hash: the source's last answer
    *  when the packet repeats its last shape, else the rules' (remembered for the next). */
   void identify(const decoded_packet& p, source_state& s, packet_class& c);
-  /** Every frame's totals: bytes and frames by protocol, the parse result, the time span. */
+  /** A burst's totals, added once: its frames and bytes, the time span it reaches. */
+  void count_burst(uint16_t frames, uint64_t bytes, uint64_t earliest, uint64_t latest);
+  /** Every frame's own totals: bytes and frames by protocol, the parse result. */
   void count_frame(const decoded_packet& p, const frame_ref& f);
   /** A scan packet's counts (its source known): in full or as a repeat, then its payload and
    *  conversation. */
