@@ -27,7 +27,7 @@ struct probe_shape {
   uint64_t header = 0;
   /** the first 8 TCP option kinds, as sent */
   uint64_t options = 0;
-  /** a segment's MSS, window scale and 9th option kind; a datagram's ICMP type and code and
+  /** a segment's MSS and window scale; a datagram's ICMP type and code and
    *  what the rules read of its payload. Bits 0-47 (shape_memo keeps its own above). */
   uint64_t payload = 0;
 
@@ -91,13 +91,12 @@ inline probe_shape shape_of(const decoded_packet& p) {
   s.header |= (uint64_t{p.window} << 24) | (uint64_t{p.tcp_flags} << 40) |
               (tcp_relations(p) << 48) | (uint64_t{o.count} << 52) | bit(o.has_mss, 58) |
               bit(o.has_window_scale, 59);
-  // The kinds as sent, those past the count (not set by the parser) masked off; options_are()
-  // reads a 9th.
+  // The first 8 kinds as sent (no rule reads a 9th; the count says how many there are). The
+  // parser sets only the first `count`: the bytes past it are loaded with the rest, masked off.
   uint64_t kinds;
   std::memcpy(&kinds, o.kinds, sizeof kinds);
   s.options = o.count >= 8 ? kinds : kinds & ((uint64_t{1} << (8 * o.count)) - 1);
-  const uint8_t ninth = o.count > 8 ? o.kinds[8] : uint8_t{0};
-  s.payload = uint64_t{o.mss} | (uint64_t{o.window_scale} << 16) | (uint64_t{ninth} << 24);
+  s.payload = uint64_t{o.mss} | (uint64_t{o.window_scale} << 16);
   return s;
 }
 

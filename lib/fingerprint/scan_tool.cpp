@@ -80,7 +80,8 @@ bool masscan_shape(const decoded_packet& p) {
 // ZMap 4.x (src/probe_modules/packet.c, set_tcp_options): window 65535, no DF, and the options
 // of one of its --probe-args layouts: windows (the default since 4.1: M N W8 N N S), linux
 // (M S T N W7), bsd (M N W6 N N T S E E) or smallest-probes (M). Real Windows, Linux and macOS
-// stacks send these layouts with DF set.
+// stacks send these layouts with DF set. The option list ends at its first EOL (RFC 9293): the
+// parser keeps that one and not the padding after it, so bsd's reads M N W6 N N T S E.
 bool zmap4_shape(const decoded_packet& p) {
   using namespace tcp_option_kind;
   const tcp_options& o = p.options;
@@ -92,7 +93,7 @@ bool zmap4_shape(const decoded_packet& p) {
           o.window_scale == 8) ||
          (options_are(o, {mss, sack_permitted, timestamp, nop, window_scale}) &&
           o.window_scale == 7) ||
-         (options_are(o, {mss, nop, window_scale, nop, nop, timestamp, sack_permitted, eol, eol}) &&
+         (options_are(o, {mss, nop, window_scale, nop, nop, timestamp, sack_permitted, eol}) &&
           o.window_scale == 6);
 }
 

@@ -123,7 +123,10 @@ void worker::handle_burst(const frame_ref* frames, uint16_t n) {
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < n; ++i) {
     latest = frames[i].time_ns > latest ? frames[i].time_ns : latest;
-    earliest = frames[i].time_ns < earliest ? frames[i].time_ns : earliest;
+    // Time 0 is "not known" (the lcore's first timestamp starts there): not the earliest.
+    if (frames[i].time_ns != 0 && frames[i].time_ns < earliest) {
+      earliest = frames[i].time_ns;
+    }
     bytes += link_length(frames[i]);
   }
   if (n != 0) {
@@ -268,6 +271,7 @@ void worker::identify(const decoded_packet& p, source_state& s, packet_class& c)
     shape = shape_of(p);
     memo = &repeats_.shape_at(c.position);
     if (memo->matches(shape, doubts_in)) {
+      ++shape_matches_;
       c.tool = static_cast<scan_tool>(memo->tool());
       c.key_hash = memo->key_hash();
       s.tool_doubts = memo->doubts_out() & 3;
@@ -304,7 +308,7 @@ void worker::count_burst(uint16_t frames, uint64_t bytes, uint64_t earliest, uin
   c.total.bytes.add(bytes);
   // Captures are not always in time order: keep the earliest and the latest.
   const uint64_t first = c.first_timestamp_ns.read();
-  if (first == 0 || earliest < first) {
+  if (earliest != UINT64_MAX && (first == 0 || earliest < first)) {
     c.first_timestamp_ns.set(earliest);
   }
   if (latest > c.last_timestamp_ns.read()) {

@@ -185,6 +185,8 @@ class worker {
       responder_->expire(now_ns, answers_, stats_.conversation);
     }
   }
+  /** Probes that took their source's last answer from its shape memo (tests, benchmarks). */
+  uint64_t shape_matches() const { return shape_matches_; }
   /** Is the responder on? */
   bool responding() const { return responder_ != nullptr; }
 
@@ -318,6 +320,7 @@ class worker {
   const actor_list* actors_;
   bool memoize_clusters_;
   bool shape_shortcut_;
+  uint64_t shape_matches_ = 0;
   std::unique_ptr<cluster_memo[]> memo_;
   lcore_stats stats_;
   std::unique_ptr<source_table> sources_;

@@ -13,15 +13,18 @@
 namespace scanscope::test {
 
 std::vector<held_frame> read_capture(const std::string& path) {
-  char message[PCAP_ERRBUF_SIZE];
+  char message[PCAP_ERRBUF_SIZE] = "";
   pcap_t* handle = pcap_open_offline(path.c_str(), message);
-  INFO(path << ": " << message);
-  REQUIRE(handle != nullptr);
+  if (handle == nullptr) {
+    FAIL(path << ": " << message);
+  }
   const auto link = capture_link_from_dlt(pcap_datalink(handle));
+  INFO(path << ": link type " << pcap_datalink(handle));
+  REQUIRE(link);
   std::vector<held_frame> frames;
   pcap_pkthdr* header = nullptr;
   const u_char* record = nullptr;
-  while (link && pcap_next_ex(handle, &header, &record) == 1) {
+  while (pcap_next_ex(handle, &header, &record) == 1) {
     const auto view = make_ethernet_view(*link, record, header->caplen);
     if (!view) {
       continue;

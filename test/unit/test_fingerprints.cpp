@@ -6,6 +6,7 @@
 #include "fingerprint/fingerprint_key.hpp"
 #include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
+#include "frame_builder.hpp"
 #include "packet/parser.hpp"
 
 using namespace scanscope;
@@ -237,6 +238,33 @@ TEST_CASE("nmap's UDP probe shape (named only with a fixed source port)", "[fing
   CHECK_FALSE(shape(masscan_udp));      // TTL 255
   CHECK_FALSE(shape(masscan_udp_ntp));  // a payload
   CHECK_FALSE(shape(nmap_syn));
+}
+
+TEST_CASE("ZMap 4's other option layouts", "[fingerprint]") {
+  // src/probe_modules/packet.c, set_tcp_options: window 65535, no DF, TTL 64, MSS 1460 first.
+  using namespace scanscope::test;
+  const auto zmap4 = [](const bytes& options) {
+    ipv4_fields ip;
+    tcp_fields t;
+    t.window = 65535;
+    t.options = options;
+    return ethernet(0x0800) + ipv4(ip, tcp(t));
+  };
+  const bytes mss = {0x02, 0x04, 0x05, 0xb4};
+  const bytes timestamp = {0x08, 0x0a, 0x00, 0x00, 0x12, 0x34, 0x00, 0x00, 0x00, 0x00};
+  // linux: M S T N W7 (SACK permitted with the timestamp, then NOP and window scale 7)
+  CHECK(tool_of(zmap4(mss + bytes{0x04, 0x02} + timestamp + bytes{0x01, 0x03, 0x03, 0x07})) ==
+        scan_tool::zmap);
+  // bsd: M N W6 N N T S E E; the list ends at the first EOL, the second is padding
+  const bytes bsd =
+      mss + bytes{0x01, 0x03, 0x03, 0x06, 0x01, 0x01} + timestamp + bytes{0x04, 0x02, 0x00, 0x00};
+  CHECK(tool_of(zmap4(bsd)) == scan_tool::zmap);
+  // smallest probes: M alone
+  CHECK(tool_of(zmap4(mss)) == scan_tool::zmap);
+  // The bsd layout with another scale is a stack's
+  bytes other_scale = bsd;
+  other_scale[7] = 0x08;
+  CHECK(tool_of(zmap4(other_scale)) == scan_tool::none);
 }
 
 TEST_CASE("today's tools, nmap's techniques and the order of the rules", "[fingerprint]") {

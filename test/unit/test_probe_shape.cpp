@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <random>
 
 #include "export/json_report.hpp"
@@ -183,12 +185,14 @@ size_t repeated_shapes(const std::vector<held_frame>& frames) {
   return repeated;
 }
 
-/** Both workers count the frames; their reports must be the same, byte for byte. */
-void check_same_counts(const std::string& what, const std::vector<held_frame>& frames) {
+/** Both workers count the frames; their reports must be the same, byte for byte.
+ *  @return how many probes the worker with the shortcut answered from a memo */
+uint64_t check_same_counts(const std::string& what, const std::vector<held_frame>& frames) {
   INFO(what << ": " << frames.size() << " frames");
   counted_run with(true), without(false);
   with.run(frames);
   without.run(frames);
+  CHECK(without.w->shape_matches() == 0);
   const std::string a = with.report(), b = without.report();
   if (a != b) {
     // Name the first line that differs rather than print two reports.
@@ -200,6 +204,7 @@ void check_same_counts(const std::string& what, const std::vector<held_frame>& f
     FAIL_CHECK("with the shortcut: " << a.substr(line, a.find('\n', at) - line)
                                      << "\nwithout: " << b.substr(line, b.find('\n', at) - line));
   }
+  return with.w->shape_matches();
 }
 
 }  // namespace
@@ -247,25 +252,54 @@ TEST_CASE("a probe's shape holds everything the tool rules and the fingerprint k
 TEST_CASE("a worker with the shape shortcut counts every family as one without",
           "[fingerprint][worker]") {
   std::mt19937_64 random(7);
-  size_t repeated = 0;
+  size_t repeated = 0;   // from the traffic: probes of their source's last shape
+  uint64_t matched = 0;  // from the worker: probes its memo answered
   for (const std::string& path : test_captures()) {
     const std::vector<held_frame> frames = read_capture(path);
     repeated += repeated_shapes(frames);
-    check_same_counts(path, frames);
+    matched += check_same_counts(path, frames);
     // The same capture with one header byte in four frames mutated: new shapes mid-scan,
     // broken relations, other tools from one source.
     std::vector<held_frame> mixed;
     for (const held_frame& f : frames) {
       mixed.push_back(random() % 4 == 0 ? mutated(f, random) : f);
     }
-    check_same_counts(path + ", mutated", mixed);
+    matched += check_same_counts(path + ", mutated", mixed);
   }
   for (const char* name : {"adb-mirai-2018-02", "claymore-satori-2018-01", "ethereum-2018-12"}) {
     // The first 40 packets of every hour: every campaign of the month, in a few seconds.
     const std::vector<held_frame> frames = scenario_sample(name, *test_geo(), 40);
     repeated += repeated_shapes(frames);
-    check_same_counts(name, frames);
+    matched += check_same_counts(name, frames);
   }
-  // The shortcut was taken (its source's last shape again), or the test proves nothing.
+  // The shortcut was taken (its source's last shape again), or the test proves nothing. The
+  // memo answers a repeated shape unless the source's doubts changed in between or its table
+  // position changed hands: never more often than the traffic repeats.
   CHECK(repeated > 10000);
+  CHECK(matched > repeated / 2);
+  CHECK(matched <= repeated);
+}
+
+TEST_CASE("a shape memo answers only its own shape and doubts", "[fingerprint]") {
+  probe_shape a;
+  a.header = 0x1234;
+  a.options = 0x0204;
+  a.payload = 0x5B4;
+  shape_memo m;
+  // Empty: not even the all-zero shape matches.
+  CHECK_FALSE(m.matches(probe_shape{}, 0));
+  CHECK_FALSE(m.matches(a, 0));
+  m.remember(a, 2, 255, 3, 0xFEEDFACECAFEBEEFULL);
+  CHECK(m.matches(a, 2));
+  CHECK_FALSE(m.matches(a, 0));  // the same shape from a source with other doubts
+  CHECK_FALSE(m.matches(a, 3));
+  for (uint64_t probe_shape::*word :
+       {&probe_shape::header, &probe_shape::options, &probe_shape::payload}) {
+    probe_shape b = a;
+    b.*word ^= uint64_t{1} << 47;  // the last bit of each word the payload's shape may use
+    CHECK_FALSE(m.matches(b, 2));
+  }
+  CHECK(m.tool() == 255);
+  CHECK(m.doubts_out() == 3);
+  CHECK(m.key_hash() == 0xFEEDFACECAFEBEEFULL);
 }
