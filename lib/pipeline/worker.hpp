@@ -116,10 +116,10 @@ class worker {
   ~worker();
 
   /**
-   * Account up to max_burst frames (more are handled in chunks). Cost, measured: about 280
-   * cycles per SYN from 1,000 sources, 290 with monitored prefixes, 660 answering each SYN
-   * (`build-release/test/stage_bench --packets 8000000 --sources 1000`, 2026-12-03,
-   * docs/benchmarks/line-rate-goals.md).
+   * Account up to max_burst frames (more are handled in chunks). Cost, measured: about 177
+   * cycles per SYN from 1,000 sources, 218 with monitored prefixes, 484 answering each SYN
+   * (`build-release/test/stage_bench --packets 8000000 --sources 1000`, 2026-12-07,
+   * BENCHMARKS.md).
    */
   void handle_burst(const frame_ref* frames, uint16_t n);
 
