@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "fingerprint/scan_tool.hpp"
 #include "packet/decoded_packet.hpp"
 
 namespace scanscope {
@@ -40,11 +41,6 @@ struct probe_shape {
 
 namespace shape_detail {
 
-// The constants the tool rules compare with (scan_tool.cpp names each one's source).
-inline constexpr uint16_t zmap_ip_id = 54321;
-inline constexpr uint32_t masscan_test_head = 0x6D617373;  // "mass", of "masscan-test"
-inline constexpr uint32_t masscan_ping_head = 0x08090A0B;
-
 static_assert(static_cast<unsigned>(parse_result::truncated_icmp) < 32, "a result in 5 bits");
 static_assert(static_cast<unsigned>(l4_kind::other) < 8, "a transport in 3 bits");
 static_assert(tcp_options::max_kinds < 64, "an option count in 6 bits");
@@ -55,18 +51,20 @@ inline uint64_t bit(bool b, unsigned at) {
 
 /** The relations between a TCP segment's varying fields that the rules test, one bit each. */
 inline uint64_t tcp_relations(const decoded_packet& p) {
-  return bit(p.ip_id == static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ p.seq), 0) |
-         bit(p.seq == p.dst_v4, 1) | bit(p.seq == 0, 2) | bit(p.ack != 0, 3);
+  return bit(p.ip_id == masscan_ip_id(p, p.seq), 0) | bit(p.seq == p.dst_v4, 1) |
+         bit(p.seq == 0, 2) | bit(p.ack != 0, 3);
 }
 
 /** What the UDP and ICMP rules read of a datagram's payload: its length, its first bytes and
- *  masscan's relation between its IP ID and the first two. */
+ *  masscan's relation between its IP ID and the first two (the values: tool_marks). */
 inline uint64_t datagram_payload(const decoded_packet& p) {
+  using namespace tool_marks;
   const uint32_t n = p.payload_length;
   const uint32_t head = p.payload_head;
-  return bit(n == 12, 0) | bit(n == 20, 1) | bit(n == 48, 2) | bit(n >= 4, 3) | bit(head == 0, 4) |
+  return bit(n == masscan_test_data, 0) | bit(n == zmap4_echo_data, 1) |
+         bit(n == masscan_ping_data, 2) | bit(n >= 4, 3) | bit(head == 0, 4) |
          bit(head == masscan_test_head, 5) | bit(head == masscan_ping_head, 6) |
-         bit(p.ip_id == static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ (head >> 16)), 7);
+         bit(p.ip_id == masscan_ip_id(p, head >> 16), 7);
 }
 
 }  // namespace shape_detail
@@ -80,7 +78,7 @@ inline probe_shape shape_of(const decoded_packet& p) {
              (uint64_t{static_cast<uint8_t>(p.l4)} << 10) |
              (uint64_t{static_cast<uint8_t>(p.result)} << 13) | bit(p.dont_fragment, 18) |
              bit(p.has_ports, 19) | bit(p.payload_length == 0, 20) |
-             bit(p.ip_id == zmap_ip_id, 21) | bit(p.ip_id == 0, 22);
+             bit(p.ip_id == tool_marks::zmap_ip_id, 21) | bit(p.ip_id == 0, 22);
   if (p.l4 != l4_kind::tcp) {
     // No rule reads a TCP field of a datagram (the parser leaves them 0).
     s.payload = (datagram_payload(p) << 8) | p.icmp_type | bit(p.icmp_code == 0, 16);

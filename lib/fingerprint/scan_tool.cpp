@@ -10,17 +10,12 @@ namespace {
 
 constexpr const char* tool_names[] = {SCANSCOPE_SCAN_TOOLS(SCANSCOPE_X_NAME)};
 
-// ZMap's probe modules wrote this constant IP ID until release 3.0 (src/probe_modules/
-// packet.c, make_ip_header: `iph->ip_id = htons(54321)`).
-constexpr uint16_t zmap_ip_id = 54321;
+using namespace tool_marks;
+
 constexpr uint16_t nmap_mss = 1460;
 constexpr uint16_t hping3_window = 512;
 
 constexpr uint16_t zmap_window = 65535;
-/** Data bytes of masscan's ping template after the echo header (a 76-byte datagram). */
-constexpr uint32_t masscan_ping_data = 48;
-/** Data bytes of ZMap 4's echo request (icmp_payload_default_len). */
-constexpr uint32_t zmap4_echo_data = 20;
 
 bool nmap_window(uint16_t w) {
   return w == 1024 || w == 2048 || w == 3072 || w == 4096;
@@ -35,11 +30,7 @@ bool options_are(const tcp_options& o, std::initializer_list<uint8_t> kinds) {
   return o.count == kinds.size() && std::equal(kinds.begin(), kinds.end(), o.kinds);
 }
 
-// masscan (src/templ-pkt.c): ip_id = ip_them ^ port_them ^ seqno, truncated to 16 bits; the
-// "seqno" is the SYN's sequence number, or the cookie a UDP probe carries.
-uint16_t masscan_ip_id(const decoded_packet& p, uint32_t seqno) {
-  return static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ seqno);
-}
+/** masscan's IP ID of a SYN (scan_tool.hpp). */
 uint16_t masscan_ip_id(const decoded_packet& p) {
   return masscan_ip_id(p, p.seq);
 }
@@ -121,8 +112,7 @@ bool masscan_udp_payload(const decoded_packet& p) {
   if (p.payload_length == 0) {
     return true;
   }
-  constexpr uint32_t mass = 0x6D617373;  // "mass", of "masscan-test"
-  if (p.payload_length == 12 && p.payload_head == mass) {
+  if (p.payload_length == masscan_test_data && p.payload_head == masscan_test_head) {
     return true;
   }
   return p.payload_length >= 4 && p.ip_id == masscan_ip_id(p, p.payload_head >> 16);
@@ -143,7 +133,7 @@ bool zmap4_echo(const decoded_packet& p) {
 // (Linux: 16 bytes, then 0x10, 0x11, ...), nmap -PE and hping3 -1 no data, ZMap 20 bytes.
 bool masscan_ping(const decoded_packet& p) {
   return icmp_echo_request(p) && p.payload_length == masscan_ping_data &&
-         p.payload_head == 0x08090A0B && !p.dont_fragment && initial_ttl(p.ttl) == 255;
+         p.payload_head == masscan_ping_head && !p.dont_fragment && initial_ttl(p.ttl) == 255;
 }
 
 }  // namespace

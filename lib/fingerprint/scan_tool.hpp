@@ -83,6 +83,31 @@ const char* ip_id_rule_name(ip_id_rule r);
 /** Which IP ID relation an IPv4 packet satisfies (IPv6 has no ID: `other`). */
 ip_id_rule classify_ip_id(const decoded_packet& p);
 
+/** The values of the tools' own packets that the rules compare with (scan_tool.cpp says where
+ *  each comes from), shared with the probe shape (probe_shape.hpp), which must see them too. */
+namespace tool_marks {
+/** ZMap's constant IP ID before release 3.0 (src/probe_modules/packet.c, make_ip_header). */
+inline constexpr uint16_t zmap_ip_id = 54321;
+/** Data bytes of masscan's UDP "masscan-test" probe, and its first four ("mass"). */
+inline constexpr uint32_t masscan_test_data = 12;
+inline constexpr uint32_t masscan_test_head = 0x6D617373;
+/** Data bytes of masscan's ping template after the echo header (a 76-byte datagram), and its
+ *  first four (each byte its offset in the ICMP message). */
+inline constexpr uint32_t masscan_ping_data = 48;
+inline constexpr uint32_t masscan_ping_head = 0x08090A0B;
+/** Data bytes of ZMap 4's echo request (icmp_payload_default_len), all zero. */
+inline constexpr uint32_t zmap4_echo_data = 20;
+}  // namespace tool_marks
+
+/**
+ * masscan's IP ID (src/templ-pkt.c): ip_them ^ port_them ^ seqno, truncated to 16 bits; the
+ * "seqno" is the SYN's sequence number, or the cookie a UDP probe carries in its first two
+ * payload bytes.
+ */
+constexpr uint16_t masscan_ip_id(const decoded_packet& p, uint32_t seqno) {
+  return static_cast<uint16_t>(p.dst_v4 ^ p.dst_port ^ seqno);
+}
+
 /** The initial TTL the sender most likely used: the next of 32, 64, 128, 255 at or above ttl. */
 constexpr uint8_t initial_ttl(uint8_t ttl) {
   return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
