@@ -235,6 +235,9 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
     if (v.uniques != nullptr) {
       s.unique_overflow += v.uniques->overflow().read();
     }
+    if (v.marks != nullptr) {
+      s.unique_overflow += v.marks->overflow().read();
+    }
     s.conversation.add(st.conversation);
     if (v.exposure != nullptr) {
       v.exposure->collect(s.conversation.exposure);
@@ -252,8 +255,8 @@ traffic_snapshot fold_counters(const std::vector<lcore_view>& lcores, size_t wat
 }
 
 lcore_view view_of(const worker& w) {
-  return {&w.stats(),  &w.fingerprints(), &w.sources(),  &w.uniques(),
-          w.scanner(), &w.exposure(),     w.indicators()};
+  return {&w.stats(),  &w.fingerprints(), &w.sources(),   &w.uniques(),
+          w.scanner(), &w.exposure(),     w.indicators(), &w.marks()};
 }
 
 }  // namespace scanscope

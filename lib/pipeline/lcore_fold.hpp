@@ -18,6 +18,7 @@
 #include "stats/lcore_stats.hpp"
 #include "stats/traffic_snapshot.hpp"
 #include "table/unique_set.hpp"
+#include "table/value_marks.hpp"
 
 namespace scanscope {
 
@@ -30,6 +31,7 @@ struct lcore_view {
   const signature_scanner* scanner;      /**< may be null (no payload rules) */
   const exposure_table* exposure;        /**< may be null */
   const indicator_table* indicators;     /**< may be null (no --emulate) */
+  const value_marks* marks = nullptr;    /**< may be null; its overflow is the uniques' too */
 };
 
 /** What a worker exposes, every pointer set that the worker has. */

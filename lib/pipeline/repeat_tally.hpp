@@ -16,6 +16,7 @@
 
 #include "fingerprint/probe_shape.hpp"
 #include "pipeline/count_point.hpp"
+#include "table/table_array.hpp"
 
 namespace scanscope {
 
@@ -53,7 +54,7 @@ class repeat_tally {
  public:
   /** @param positions the source table's capacity; @param max_lag_ns longest wait */
   repeat_tally(uint32_t positions, uint64_t max_lag_ns)
-      : records_(std::make_unique<source_line[]>(positions)),
+      : records_(positions),
         queue_(std::make_unique<entry[]>(positions)),
         capacity_(positions),
         max_lag_ns_(max_lag_ns) {}
@@ -63,7 +64,7 @@ class repeat_tally {
   shape_memo& shape_at(uint32_t position) { return records_[position].shape; }
   /** The position of a record at(position) returned. */
   uint32_t position_of(const repeat_record& r) const {
-    return static_cast<uint32_t>(reinterpret_cast<const source_line*>(&r) - records_.get());
+    return static_cast<uint32_t>(reinterpret_cast<const source_line*>(&r) - records_.data());
   }
   void prefetch(uint32_t position) const { __builtin_prefetch(&records_[position]); }
 
@@ -106,7 +107,7 @@ class repeat_tally {
     uint32_t position;
     uint64_t time_ns; /**< when its first waiting repeat came */
   };
-  std::unique_ptr<source_line[]> records_;
+  table_array<source_line> records_;
   std::unique_ptr<entry[]> queue_;
   uint32_t capacity_;
   uint64_t max_lag_ns_;

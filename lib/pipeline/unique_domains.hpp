@@ -20,9 +20,10 @@ namespace scanscope::unique_domain {
 inline constexpr uint64_t fingerprint = 3;
 inline constexpr uint64_t signature = 5;
 inline constexpr uint64_t signature_total = 6;
-/** (country, actor) by port: both are the source's, so one key counts the source in both */
+/** A source's (source, port) entry in the value marks, keyed with its country and actor:
+ *  both are the source's, so a new entry counts the source in both */
 inline constexpr uint64_t country_actor = 7;
-inline constexpr uint64_t country_actor_total = 8; /**< (country, actor) over all traffic */
+inline constexpr uint64_t country_actor_total = 8; /**< its entry over all traffic */
 inline constexpr uint64_t syn = 9;          /**< SYNs to monitored addresses, by (port, tool) */
 inline constexpr uint64_t handshake = 10;   /**< completed handshakes, by (port, tool) */
 inline constexpr uint64_t payload = 11;     /**< payloads after the handshake, by (port, tool) */
@@ -35,9 +36,10 @@ inline constexpr uint64_t cluster_moved = 18;
 inline constexpr uint64_t emulated_step = 21;      /**< a step of an emulated protocol, by port */
 inline constexpr uint64_t indicator = 22; /**< an indicator, by its hash (kind, port, value) */
 
-/** A dimension with dense values (stats/series_dimensions.hpp: cluster, tool, technique,
- *  payload_tool), per port or over all traffic: the domain follows from the row's kind, so a new
- *  row needs none of its own. (Actors share the country's key: both are fixed per source.) */
+/** A dimension with dense values counted from hits (stats/series_dimensions.hpp:
+ *  payload_tool), per port or over all traffic, and the key of a packet without ports (its
+ *  tool): the domain follows from the row's kind, so a new row needs none of its own. (The
+ *  per-packet rows are marked in a (source, port) entry instead: value_marks_key().) */
 constexpr uint64_t of(series_key::kind k, bool overall = false) {
   return 64 + 2 * uint64_t{static_cast<uint8_t>(k)} + (overall ? 1 : 0);
 }
@@ -61,14 +63,13 @@ inline uint32_t repeat_memo_of(uint64_t combination, int64_t bucket) {
  */
 
 /*
- * Homes (set_entry): a source's counts on one port share a line of the set, and so do its
- * counts over all traffic, so a new combination costs a miss for each group, not one per
- * count. A group's keys are few (a source has one country and actor, a cluster or two, a few
- * tools and techniques); per-fingerprint keys, which a source with a random window makes
- * without bound, keep a home of their own.
+ * Homes (set_entry): a key that shares its home with others is kept in the same line of the
+ * set, so keys looked up together cost one miss. A combination and its fingerprint's count
+ * share one (a source with a random window makes them without bound); the other per-packet
+ * counts are not keys at all but marks in the source's (source, port) entry.
  */
 
-/** The home of a source's counts on one port. */
+/** The home of a source's counts on one port that are keys (its conversation's). */
 inline uint64_t port_home(uint64_t source_hash, uint16_t port) {
   return light_set_key(source_hash, port, 0x4031E);
 }
@@ -105,19 +106,22 @@ inline set_entry overall_key(uint64_t source_hash, uint64_t domain, uint64_t val
   return {light_set_key(source_hash, domain, value), source_hash};
 }
 
-/** The key of a source's country and actor (both set once, when the source is new), by port. */
-inline set_entry country_actor_key(uint64_t source_hash, uint16_t port, uint8_t country,
-                                   uint8_t actor) {
-  return {set_key(source_hash, unique_domain::country_actor,
-                  port_value(port, country_and_actor(country, actor))),
-          port_home(source_hash, port)};
+/**
+ * The key of a source's entry in the value marks (table/value_marks.hpp) on one port: which
+ * clusters, tools and techniques it was counted under there. Its country and actor are in the
+ * key: a new entry is the source new to them on the port (a source forgotten and back with
+ * another actor after a reload is a new entry).
+ */
+inline uint64_t port_marks_key(uint64_t source_hash, uint16_t port, uint8_t country,
+                               uint8_t actor) {
+  return light_set_key(source_hash, port_value(port, country_and_actor(country, actor)),
+                       unique_domain::country_actor);
 }
 
-/** The same over all traffic. */
-inline set_entry country_actor_total_key(uint64_t source_hash, uint8_t country, uint8_t actor) {
-  return {
-      set_key(source_hash, unique_domain::country_actor_total, country_and_actor(country, actor)),
-      source_hash};
+/** The same over all traffic: the tools and techniques a source was counted under. */
+inline uint64_t total_marks_key(uint64_t source_hash, uint8_t country, uint8_t actor) {
+  return light_set_key(source_hash, country_and_actor(country, actor),
+                       unique_domain::country_actor_total);
 }
 
 /** The key of a fingerprint slot's distinct sources. */

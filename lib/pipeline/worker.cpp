@@ -36,6 +36,8 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
       sources_(std::move(sources)),
       repeats_(sources_->capacity(), config.repeat_lag_ns),
       uniques_(config.unique_slots),
+      // A (source, port) entry stands for the several keys a pair had in the set.
+      marks_(config.unique_slots / 8),
       fingerprints_(config.fingerprint_slots),
       geo_(config.geo),
       bucket_ns_(config.bucket_ns),
@@ -213,12 +215,13 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   }
   c.bucket = bucket_of(time_ns);
   if (!p.has_ports) {
-    // The combination of a packet without ports is (source, tool): the tool's own count key.
+    // The combination of a packet without ports is (source, tool), marked in the source's
+    // entry over all traffic; its key makes the repeat memo.
     c.combination = overall_key(c.source_hash, unique_domain::of(kind::tool, true),
                                 static_cast<uint64_t>(c.tool));
     c.repeat_memo = repeat_memo_of(c.combination.key, c.bucket);
-    // The source's home: its counts over all traffic are all this packet has.
-    uniques_.prefetch(c.combination);
+    // The source's entry over all traffic holds all this packet's distinct-source counts.
+    marks_.prefetch(total_marks_key(c.source_hash, s.country, s.actor()));
     return;
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
@@ -293,13 +296,13 @@ void worker::identify(const decoded_packet& p, source_state& s, packet_class& c)
 }
 
 void worker::prefetch_count_keys(const packet_class& c) {
-  // The keys account() looks up when the packet's combination is new to its source: with a
-  // large table each home line is a cache miss, and loading them here, a burst ahead,
-  // overlaps them. The counts over all traffic share the source's home, the counts on the
-  // port the port's (unique_domains.hpp); the fingerprint's is the combination's, loaded
-  // with it.
-  uniques_.prefetch_home(c.source_hash);
-  uniques_.prefetch_home(port_home(c.source_hash, c.port));
+  // The entries account() looks at when the packet's combination is new to its source: with a
+  // large table each is a cache miss, and loading them here, a burst ahead, overlaps them.
+  // The fingerprint's key is the combination's home, loaded with it.
+  const uint8_t country = c.source->country;
+  const uint8_t actor = c.source->actor();
+  marks_.prefetch(total_marks_key(c.source_hash, country, actor));
+  marks_.prefetch(port_marks_key(c.source_hash, c.port, country, actor));
 }
 
 void worker::count_burst(uint16_t frames, uint64_t bytes, uint64_t earliest, uint64_t latest) {
@@ -371,42 +374,46 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   // A source can only be new to a count through a combination it never showed before. A
   // horizontal scan repeats one combination over many addresses: the source remembers its
   // last one, so the repeat costs no look at all; another repeat costs one look in the unique
-  // set, and a first time five.
+  // set, and a first time one more in each of its two entries in the value marks.
   // The memo holds the bucket too, so a repeat is also known not to be new to this bucket.
-  const bool new_combination = !repeat && uniques_.insert(k.combination);
+  // A packet without ports has (source, tool) as its combination: the tool's mark over all
+  // traffic.
+  const bool new_combination = !repeat && (!p.has_ports || uniques_.insert(k.combination));
   k.source->last_combination = k.repeat_memo;
-  // A combination the source showed before cannot be new to its country or actor, and one key
-  // serves both counts. (A source forgotten and back with another actor after a reload counts
-  // again under its country.)
-  if (new_to(uniques_, new_combination, country_actor_total_key(k.source_hash, country, actor))) {
+  // A combination the source showed before cannot be new to its country or actor, nor to a
+  // value marked over all traffic. The technique follows from the TCP flags and whether a
+  // payload rode along, which the fingerprint key in a TCP/UDP packet's combination holds;
+  // packets without ports have only (source, tool) as their combination, so they always look.
+  bool new_total = false;
+  marked_values* total =
+      new_combination || !p.has_ports
+          ? marks_.find_or_add(total_marks_key(k.source_hash, country, actor), new_total)
+          : nullptr;
+  if (new_total) {
     stats_.country_totals[country].sources.add();
     c.in_total(kind::actor, actor).sources.add();
   }
-  // The technique follows from the TCP flags and whether a payload rode along, which the
-  // fingerprint key in a TCP/UDP packet's combination holds; packets without ports have only
-  // (source, tool) as their combination, so they always look.
-  if (new_to(uniques_, new_combination || !p.has_ports,
-             overall_key(k.source_hash, unique_domain::of(kind::technique, true), technique))) {
+  if (total != nullptr && total->mark(marked_bit(kind::technique, technique))) {
     c.in_total(kind::technique, technique).sources.add();
   }
-  if (!p.has_ports) {
-    // For packets without ports the combination is (source, tool) itself.
-    if (new_combination) {
-      c.in_total(kind::tool, tool_index).sources.add();
-    }
-    return new_combination;
-  }
-  if (new_to(uniques_, new_combination,
-             overall_key(k.source_hash, unique_domain::of(kind::tool, true), tool_index))) {
+  const bool new_tool = new_combination && total != nullptr &&
+                        total->mark(marked_bit(kind::tool, static_cast<uint32_t>(tool_index)));
+  if (new_tool) {
     c.in_total(kind::tool, tool_index).sources.add();
+  }
+  if (!p.has_ports) {
+    return new_tool;
   }
   if (k.port == watched_ports::other_index) {
     series_.note_unwatched(k.bucket, k.source_hash, k.source->key.bytes, p.dst_port, tcp);
   }
-  // New to the port's (country, actor) count is new to the port's AS count: the source's AS is
-  // fixed with its country.
-  const bool new_on_port =
-      new_to(uniques_, new_combination, country_actor_key(k.source_hash, k.port, country, actor));
+  // The source's entry on the port: new to the port is new to its (country, actor) and AS
+  // counts there (the source's AS is fixed with its country).
+  bool new_on_port = false;
+  marked_values* on_port =
+      new_combination
+          ? marks_.find_or_add(port_marks_key(k.source_hash, k.port, country, actor), new_on_port)
+          : nullptr;
   if (new_on_port) {
     stats_.country_counts[k.port * location_db::max_countries + country].sources.add();
     c.on_port(kind::actor, k.port, actor).sources.add();
@@ -415,7 +422,7 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
               series_key::make(series_key::kind::as, k.port, asn, 0), 1, new_on_port);
   // Before this packet's own counts: they then find the source where it moved to.
   if (k.moved_from != no_move) {
-    move_first_probe(k);
+    move_first_probe(k, at);
   }
   uint64_t keys[max_series_keys];
   const size_t key_count = series_keys(at, keys);
@@ -425,10 +432,9 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   // source's own values, its actor, were counted with its country above.)
   each_dimension([&](auto row) {
     constexpr const series_dimension& d = series_dimensions[row];
-    if constexpr (d.values != 0 && d.per_packet && !d.of_source) {
+    if constexpr (d.values != 0 && mark_of(d) == source_mark::bit) {
       const uint32_t value = packet_value(d.kind, at);
-      if (new_to(uniques_, new_combination,
-                 per_port_key(k.source_hash, unique_domain::of(d.kind), k.port, value))) {
+      if (on_port != nullptr && on_port->mark(marked_bit(d.kind, value))) {
         c.on_port(d.kind, k.port, value).sources.add();
       }
     }

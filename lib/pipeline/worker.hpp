@@ -31,6 +31,7 @@
 #include "stats/lcore_stats.hpp"
 #include "stats/watched_ports.hpp"
 #include "table/unique_set.hpp"
+#include "table/value_marks.hpp"
 
 namespace scanscope {
 
@@ -162,6 +163,8 @@ class worker {
   const source_table& sources() const { return *sources_; }
   const fingerprint_table& fingerprints() const { return fingerprints_; }
   const unique_set& uniques() const { return uniques_; }
+  /** The values each (source, port) was counted under since start. */
+  const value_marks& marks() const { return marks_; }
   /** The payload scanner, or null when no rules were given. */
   const signature_scanner* scanner() const { return scanner_.get(); }
   /** Time-bucketed counters; the stats side folds and releases closed buckets. */
@@ -259,7 +262,9 @@ class worker {
   /** A source leaves the table: its repeats are counted, its record ends. */
   void retire_source(source_state& s);
   void decide_source_cluster(const decoded_packet& p, source_state& s, packet_class& c);
-  void move_first_probe(const packet_class& k);
+  /** The source's first probe, counted at `at` but for its port and provisional cluster
+   *  (k.moved_port, k.moved_from), counts under k.cluster instead. */
+  void move_first_probe(const packet_class& k, const count_point& at);
   void scan_payload(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   void count_hits();
   // Direction and conversation (worker_conversation.cpp).
@@ -311,7 +316,7 @@ class worker {
   static constexpr uint8_t no_move = 0xFF;
 
   uint8_t cluster_of(const decoded_packet& p, const packet_class& c, source_port_behaviour b);
-  /** Start loading the unique-set slots of the packet's distinct-source counts. */
+  /** Start loading the value-mark entries of the packet's distinct-source counts. */
   void prefetch_count_keys(const packet_class& c);
   void apply_offered();
 
@@ -326,6 +331,7 @@ class worker {
   std::unique_ptr<source_table> sources_;
   repeat_tally repeats_;
   unique_set uniques_;
+  value_marks marks_;
   fingerprint_table fingerprints_;
   std::unique_ptr<signature_scanner> scanner_;
   /** Rules from the stats side, and the same update handed back once applied. */

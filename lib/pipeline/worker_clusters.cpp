@@ -35,26 +35,36 @@ void worker::decide_source_cluster(const decoded_packet& p, source_state& s, pac
   }
 }
 
-void worker::move_first_probe(const packet_class& k) {
+void worker::move_first_probe(const packet_class& k, const count_point& at) {
   // The count since start is a gauge, so the source may leave it; the hour moves too while it
   // is open (series_.move_source). The first probe's frame stays where it was counted.
   lcore_counters& c = *stats_.block;
   const uint8_t country = k.source->country;
-  // A source that comes back after it was forgotten finds its keys in the set: its second
-  // provisional probe was not counted, so it must not leave the count a second time.
-  if (uniques_.contains(per_port_key(k.source_hash, unique_domain::of(series_key::kind::cluster),
-                                     k.moved_port, k.moved_from)) &&
-      uniques_.insert(
-          per_port_key(k.source_hash, unique_domain::cluster_moved, k.moved_port, k.moved_from))) {
-    c.on_port(series_key::kind::cluster, k.moved_port, k.moved_from).sources.sub();
+  const unsigned from = marked_bit(series_key::kind::cluster, k.moved_from);
+  // The first probe made the source's entry on its port (none: the marks were full).
+  if (marked_values* m = marks_.find_existing(
+          port_marks_key(k.source_hash, k.moved_port, country, k.source->actor()))) {
+    // A source that comes back after it was forgotten finds its marks: its second provisional
+    // probe was not counted, so it must not leave the count a second time (a key in the set:
+    // moves are rare).
+    if (m->marked(from) && uniques_.insert(per_port_key(k.source_hash, unique_domain::cluster_moved,
+                                                        k.moved_port, k.moved_from))) {
+      c.on_port(series_key::kind::cluster, k.moved_port, k.moved_from).sources.sub();
+    }
+    if (m->mark(marked_bit(series_key::kind::cluster, k.cluster))) {
+      c.on_port(series_key::kind::cluster, k.moved_port, k.cluster).sources.add();
+    }
   }
-  if (uniques_.insert(per_port_key(k.source_hash, unique_domain::of(series_key::kind::cluster),
-                                   k.moved_port, k.cluster))) {
-    c.on_port(series_key::kind::cluster, k.moved_port, k.cluster).sources.add();
-  }
+  // The hour's entry on the first probe's port: the same values but for the port and cluster.
+  count_point first = at;
+  first.port = k.moved_port;
+  first.cluster = k.moved_from;
+  uint64_t keys[max_series_keys];
+  const size_t key_count = series_keys(first, keys);
   series_.move_source(
-      k.bucket, series_key::make(series_key::kind::cluster, k.moved_port, k.moved_from, country),
-      series_key::make(series_key::kind::cluster, k.moved_port, k.cluster, country), k.source_hash,
+      k.bucket, bucket_series::pair_of(k.source_hash, keys, key_count),
+      series_key::make(series_key::kind::cluster, k.moved_port, k.moved_from, country),
+      series_key::make(series_key::kind::cluster, k.moved_port, k.cluster, country),
       k.source->key.bytes);
 }
 

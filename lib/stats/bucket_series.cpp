@@ -11,6 +11,8 @@ constexpr uint64_t combination_salt = 0xC0B;
 constexpr uint64_t key_salt = 0xB0C;
 // Marks a source whose count already left a key in a bucket (move_source): once only.
 constexpr uint64_t moved_salt = 0xB0D;
+// The key of a (source, port) entry in a bucket's marks.
+constexpr uint64_t pair_salt = 0xB0E;
 // Keys callers ask first_in_bucket() about (the event log's alerts).
 constexpr uint64_t first_salt = 0xB0F;
 // A source's fact listed in a bucket: once per (source, port) or (client, host, port).
@@ -43,14 +45,10 @@ uint64_t combination_key(uint64_t source_hash, uint64_t combination) {
   return light_set_key(source_hash, combination, combination_salt);
 }
 
-/** The unique-set key of a source under a series key (`salt`: counted, or moved). A source's
- *  keys on one port share a line; fingerprint keys, without bound per source, keep their own. */
-set_entry source_under(uint64_t source_hash, uint64_t series, uint64_t salt) {
-  const uint64_t key = light_set_key(source_hash, series, salt);
-  if (series_key::kind_of(series) == series_key::kind::fingerprint) {
-    return {key, key};
-  }
-  return {key, light_set_key(source_hash, series_key::port_of(series), 0xB0E)};
+/** The unique-set key of a source under a series key whose values are not marked in its
+ *  (source, port) entry (fingerprints: without bound per source, each its own line). */
+uint64_t source_under(uint64_t source_hash, uint64_t series) {
+  return light_set_key(source_hash, series, key_salt);
 }
 }  // namespace
 
@@ -59,6 +57,8 @@ bucket_series::bucket_series(uint32_t entries, uint32_t unique_slots, uint32_t a
   for (series_slot& s : slots_) {
     s.entries = std::make_unique<keyed_counters>(entries);
     s.uniques = std::make_unique<unique_set>(unique_slots);
+    // A (source, port) entry stands for the several keys a pair had in the set.
+    s.marks = std::make_unique<value_marks>(unique_slots / 8);
     if (arrivals != 0) {
       s.arrivals = std::make_unique<source_arrival[]>(arrivals);
       // A source records several arrivals (its port, cluster, tool, technique, country, ...).
@@ -84,6 +84,7 @@ series_slot* bucket_series::slot_for(int64_t bucket) {
   }
   s.entries->clear();
   s.uniques->clear();
+  s.marks->clear();
   s.arrival_count.store(0, std::memory_order_relaxed);
   if (s.tallies) {
     s.tallies->clear();
@@ -102,7 +103,7 @@ bool bucket_series::first_in_bucket(int64_t bucket, uint64_t key) {
 uint64_t bucket_series::unique_overflow() const {
   uint64_t n = 0;
   for (const series_slot& s : slots_) {
-    n += s.uniques->overflow().read();
+    n += s.uniques->overflow().read() + s.marks->overflow().read();
   }
   return n;
 }
@@ -119,18 +120,25 @@ void bucket_series::record_arrival(series_slot& s, uint64_t key, const uint8_t* 
   s.arrival_count.store(n + 1, std::memory_order_release);
 }
 
+uint64_t bucket_series::pair_of(uint64_t source_hash, const uint64_t* keys, size_t n) {
+  uint64_t fixed = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (mark_of(series_key::kind_of(keys[i])) == source_mark::pair) {
+      fixed = (fixed ^ keys[i]) * 0x9E3779B97F4A7C15ULL;
+    }
+  }
+  return light_set_key(source_hash, fixed, pair_salt);
+}
+
 void bucket_series::prefetch(int64_t bucket, uint64_t combination, uint64_t source_hash,
                              const uint64_t* keys, size_t n) const {
   const series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   if (s.bucket.load(std::memory_order_relaxed) == bucket) {
     s.uniques->prefetch(combination_key(source_hash, combination));
-    // The keys of one packet are all on one port: one line, and fingerprint keys their own.
-    bool port_line = false;
+    s.marks->prefetch(pair_of(source_hash, keys, n));
     for (size_t i = 0; i < n; ++i) {
-      const bool own = series_key::kind_of(keys[i]) == series_key::kind::fingerprint;
-      if (own || !port_line) {
-        s.uniques->prefetch(source_under(source_hash, keys[i], key_salt));
-        port_line = port_line || !own;
+      if (mark_of(series_key::kind_of(keys[i])) == source_mark::own_key) {
+        s.uniques->prefetch(source_under(source_hash, keys[i]));
       }
     }
   }
@@ -145,6 +153,24 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
     return false;
   }
   const bool fresh = !known_repeat && s->uniques->insert(combination_key(source_hash, combination));
+  // A new combination may be a new (source, port) pair: one entry holds what the source was
+  // counted under on the port, the keys fixed with the pair and a bit per value of the others.
+  marked_values* pair = nullptr;
+  bool new_pair = false;
+  if (fresh) {
+    pair = s->marks->find_or_add(pair_of(source_hash, keys, n), new_pair);
+  }
+  auto arrives = [&](uint64_t key) {
+    const series_key::kind k = series_key::kind_of(key);
+    switch (mark_of(k)) {
+      case source_mark::pair:
+        return new_pair;
+      case source_mark::bit:
+        return pair != nullptr && pair->mark(marked_bit(k, series_key::dim_of(key)));
+      default:
+        return s->uniques->insert(source_under(source_hash, key));
+    }
+  };
   for (size_t i = 0; i < n; ++i) {
     keyed_entry* e = s->entries->find_or_add(keys[i]);
     if (e == nullptr) {
@@ -152,7 +178,7 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
       continue;
     }
     e->packets.add(packets);
-    if (fresh && s->uniques->insert(source_under(source_hash, keys[i], key_salt))) {
+    if (fresh && arrives(keys[i])) {
       e->sources.add();
       // Fingerprint entries are a per-port question the series answer: no arrival needed.
       if (arrival_capacity_ != 0 && dimension_of(series_key::kind_of(keys[i])).in_arrivals) {
@@ -317,7 +343,7 @@ source_arrival* bucket_series::find_arrival(series_slot& s, uint64_t key, const 
   return nullptr;
 }
 
-void bucket_series::move_source(int64_t bucket, uint64_t from, uint64_t to, uint64_t source_hash,
+void bucket_series::move_source(int64_t bucket, uint64_t pair, uint64_t from, uint64_t to,
                                 const uint8_t* source) {
   // A closed bucket is the stats side's to read, as in slot_for().
   if (bucket <= closed_through_.load(std::memory_order_acquire)) {
@@ -325,9 +351,15 @@ void bucket_series::move_source(int64_t bucket, uint64_t from, uint64_t to, uint
   }
   series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   if (s.bucket.load(std::memory_order_relaxed) != bucket ||
-      s.collected.load(std::memory_order_acquire) ||
-      !s.uniques->contains(source_under(source_hash, from, key_salt)) ||
-      s.uniques->contains(source_under(source_hash, from, moved_salt))) {
+      s.collected.load(std::memory_order_acquire)) {
+    return;
+  }
+  const series_key::kind k = series_key::kind_of(from);
+  marked_values* marks = s.marks->find_existing(pair);
+  // Counted under `from`, and not moved from it already (a key in the set: moves are rare).
+  if (mark_of(k) != source_mark::bit || marks == nullptr ||
+      !marks->marked(marked_bit(k, series_key::dim_of(from))) ||
+      s.uniques->contains(light_set_key(pair, from, moved_salt))) {
     return;
   }
   keyed_entry* to_entry = s.entries->find_or_add(to);
@@ -336,11 +368,11 @@ void bucket_series::move_source(int64_t bucket, uint64_t from, uint64_t to, uint
     overflow_.add();
     return;
   }
-  if (!s.uniques->insert(source_under(source_hash, from, moved_salt))) {
+  if (!s.uniques->insert(light_set_key(pair, from, moved_salt))) {
     return;  // the bucket's set is full: leave the counts as they are
   }
   from_entry->sources.sub();
-  const bool arrives = s.uniques->insert(source_under(source_hash, to, key_salt));
+  const bool arrives = marks->mark(marked_bit(k, series_key::dim_of(to)));
   if (arrives) {
     to_entry->sources.add();
   }

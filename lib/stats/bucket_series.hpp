@@ -20,6 +20,7 @@
 #include "stats/keyed_counters.hpp"
 #include "stats/series_dimensions.hpp"
 #include "table/unique_set.hpp"
+#include "table/value_marks.hpp"
 
 namespace scanscope {
 
@@ -64,6 +65,8 @@ struct series_slot {
   std::atomic<bool> collected{true};       /**< folded by the stats side: free for reuse */
   std::unique_ptr<keyed_counters> entries; /**< series_key → packets, distinct sources */
   std::unique_ptr<unique_set> uniques;     /**< distinct sources of this bucket */
+  /** The values each (source, port) of this bucket was counted under (pair_of()) */
+  std::unique_ptr<value_marks> marks;
   /** Arrivals of this bucket, when recorded: the lcore writes an element, then publishes the
    *  count; the stats side reads the count once the bucket is closed. */
   std::unique_ptr<source_arrival[]> arrivals;
@@ -83,7 +86,8 @@ class bucket_series {
 
   /**
    * @param entries      distinct keys per bucket (rounded up to a power of two)
-   * @param unique_slots distinct (source, key) pairs per bucket
+   * @param unique_slots distinct (source, key) pairs per bucket; the (source, port) entries
+   *                     of their marks get an eighth of this
    * @param arrivals     source arrivals recorded per bucket (0: none are, the usual case)
    */
   bucket_series(uint32_t entries, uint32_t unique_slots, uint32_t arrivals = 0);
@@ -140,11 +144,20 @@ class bucket_series {
   static uint64_t tally_key(uint64_t source_hash) { return source_hash != 0 ? source_hash : 1; }
 
   /**
+   * The key of a source's (source, port) entry in a bucket's marks: the source and its keys'
+   * values that are fixed on the port (series_dimensions.hpp's source_mark::pair rows).
+   * @param keys a packet's series keys on the port (count_point.hpp's series_keys())
+   */
+  static uint64_t pair_of(uint64_t source_hash, const uint64_t* keys, size_t n);
+
+  /**
    * A source counted under `from` in an open `bucket` is counted under `to` instead: its
    * distinct-source count (and its arrival, when recorded) moves; packets stay. Nothing
-   * happens when the bucket is closed or the source is not under `from` in it.
+   * happens when the bucket is closed or the source is not under `from` in it. Both keys are
+   * of one bit-marked row (clusters: series_dimensions.hpp).
+   * @param pair the source's entry on the keys' port (pair_of())
    */
-  void move_source(int64_t bucket, uint64_t from, uint64_t to, uint64_t source_hash,
+  void move_source(int64_t bucket, uint64_t pair, uint64_t from, uint64_t to,
                    const uint8_t* source);
 
   /**

@@ -22,6 +22,7 @@
 #include "fingerprint/scan_tool.hpp"
 #include "stats/count_key.hpp"
 #include "stats/counter_families.hpp"
+#include "table/value_marks.hpp"
 
 namespace scanscope {
 
@@ -326,6 +327,71 @@ constexpr bool series_key::has_country(kind k) { return dimension_of(k).per_coun
 static_assert(sizeof(series_dimensions) / sizeof(series_dimensions[0]) ==
                   series_key::kind_limit - 1,
               "every kind has its row");
+
+/**
+ * How a source's arrival under a per-packet row is known (table/value_marks.hpp): one entry
+ * per (source, port), made once, holds the rows whose value a source cannot change on a port
+ * (the port's own entries, the source's own actor and AS); a bit of the entry holds each value
+ * of a dense row (cluster, tool, technique); values without a bound (fingerprints) keep a key
+ * of their own in the unique set.
+ */
+enum class source_mark : uint8_t {
+  none,    /**< not counted per packet */
+  pair,    /**< known from the (source, port) entry being new */
+  bit,     /**< a bit of the entry */
+  own_key, /**< a unique-set key per value */
+};
+
+constexpr source_mark mark_of(const series_dimension& d) {
+  if (!d.per_packet) {
+    return source_mark::none;
+  }
+  if (d.kind == series_key::kind::port || d.of_source) {
+    return source_mark::pair;
+  }
+  return d.values != 0 ? source_mark::bit : source_mark::own_key;
+}
+
+/** mark_of() by kind code: what a series key's arrival is known from, one load. */
+constexpr std::array<source_mark, series_key::kind_limit> make_marks_by_kind() {
+  std::array<source_mark, series_key::kind_limit> marks{};
+  for (const series_dimension& d : series_dimensions) {
+    marks[static_cast<size_t>(d.kind)] = mark_of(d);
+  }
+  return marks;
+}
+
+inline constexpr std::array<source_mark, series_key::kind_limit> marks_by_kind =
+    make_marks_by_kind();
+
+constexpr source_mark mark_of(series_key::kind k) {
+  return marks_by_kind[static_cast<size_t>(k)];
+}
+
+/** Where each bit-marked row's values start among an entry's value bits, rows in table order. */
+struct marked_value_space {
+  std::array<uint16_t, series_key::kind_limit> offset{}; /**< by kind code */
+  size_t size = 0;
+};
+
+constexpr marked_value_space make_marked_value_space() {
+  marked_value_space space;
+  for (const series_dimension& d : series_dimensions) {
+    if (mark_of(d) == source_mark::bit) {
+      space.offset[static_cast<size_t>(d.kind)] = static_cast<uint16_t>(space.size);
+      space.size += d.values;
+    }
+  }
+  return space;
+}
+
+inline constexpr marked_value_space marked_values_space = make_marked_value_space();
+static_assert(marked_values_space.size <= marked_values::value_bits, "the marks fit an entry");
+
+/** The entry's bit for value `value` of bit-marked row `k`. */
+constexpr unsigned marked_bit(series_key::kind k, uint32_t value) {
+  return marked_values_space.offset[static_cast<size_t>(k)] + value;
+}
 
 /**
  * One RX lcore counts the dimensions with dense values in one space per watched port (and one

@@ -20,6 +20,7 @@
 
 #include "common/counter.hpp"
 #include "table/key_index.hpp"
+#include "table/table_array.hpp"
 
 namespace scanscope {
 
@@ -249,7 +250,7 @@ class clock_hash_table {
   uint64_t idle_timeout_ns_;
   uint32_t clock_hand_ = 0;
   uint32_t aging_hand_ = 0;
-  std::vector<State> slots_;
+  table_array<State> slots_;
   key_index index_;
   /** Free positions, a ring: free_count_ of them from free_head_. */
   std::unique_ptr<uint32_t[]> free_;

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <memory>
 
+#include "table/table_array.hpp"
+
 namespace scanscope {
 
 /** A well-mixed 64-bit hash of a key's bytes (keys are a few 8-byte words). */
@@ -51,7 +53,7 @@ class key_index {
     while (n * per_bucket < uint64_t{entries} * 7 / 4) {
       n <<= 1;
     }
-    buckets_ = std::make_unique<bucket[]>(n);
+    buckets_ = table_array<bucket>(n);
     mask_ = n - 1;
   }
 
@@ -140,7 +142,7 @@ class key_index {
 
   static uint32_t tag_of(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
 
-  std::unique_ptr<bucket[]> buckets_;
+  table_array<bucket> buckets_;
   uint64_t mask_;
 };
 

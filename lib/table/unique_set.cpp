@@ -6,13 +6,13 @@ namespace scanscope {
 
 unique_set::unique_set(uint32_t slots) {
   const uint64_t n = table_slots(slots, 1024);
-  lines_.assign(n / slots_per_line, line_of_slots{});
+  lines_ = table_array<line_of_slots>(n / slots_per_line);
   line_mask_ = n / slots_per_line - 1;
   limit_ = n - n / 8;  // probes stay short below 7/8 load (overflow: docs/operator-guide.md)
 }
 
 void unique_set::clear() {
-  std::fill(lines_.begin(), lines_.end(), line_of_slots{});
+  lines_.fill();
   size_ = 0;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/counter.hpp"
+#include "table/table_array.hpp"
 
 namespace scanscope {
 
@@ -124,7 +125,7 @@ class unique_set {
   struct alignas(64) line_of_slots {
     uint64_t slot[slots_per_line];
   };
-  std::vector<line_of_slots> lines_;
+  table_array<line_of_slots> lines_;
   uint64_t line_mask_;
   uint64_t size_ = 0;
   uint64_t limit_;

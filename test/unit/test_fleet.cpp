@@ -263,8 +263,10 @@ TEST_CASE("a source moved between cluster keys takes its count and arrival along
   source(c, 3);
   // Bucket 3: a's first probe counted under `from`, then moved (twice: the second does nothing).
   lcore.add(3, from, &from, 1, 0x101, false, a);
-  lcore.move_source(3, from, to, 0x101, a);
-  lcore.move_source(3, from, to, 0x101, a);
+  // The keys hold no port row: every one of a source's keys is on one (source, port) entry.
+  const uint64_t pair_a = bucket_series::pair_of(0x101, &from, 1);
+  lcore.move_source(3, pair_a, from, to, a);
+  lcore.move_source(3, pair_a, from, to, a);
   // Bucket 4: b already arrived under `to` as well: its arrival under `from` goes; c's stays.
   lcore.add(4, from, &from, 1, 0x102, false, b);
   lcore.add(4, to, &to, 1, 0x102, false, b);
@@ -276,7 +278,7 @@ TEST_CASE("a source moved between cluster keys takes its count and arrival along
   CHECK(three.points.at(to).sources == 1);
   REQUIRE(three.arrivals.size() == 1);
   CHECK(three.arrivals[0].key == to);
-  lcore.move_source(4, from, to, 0x102, b);
+  lcore.move_source(4, bucket_series::pair_of(0x102, &to, 1), from, to, b);
   const closed_bucket four = store.close(4, {&lcore});
   CHECK(four.points.at(from).sources == 0);
   CHECK(four.points.at(to).sources == 2);
