@@ -36,8 +36,8 @@ worker::worker(const worker_config& config, std::unique_ptr<source_table> source
       sources_(std::move(sources)),
       repeats_(sources_->capacity(), config.repeat_lag_ns),
       uniques_(config.unique_slots),
-      // A (source, port) entry stands for the several keys a pair had in the set.
-      marks_(config.unique_slots / 8),
+      // A (source, port) entry stands for several keys: the set keeps about two a combination.
+      marks_(config.unique_slots / 4),
       fingerprints_(config.fingerprint_slots),
       geo_(config.geo),
       bucket_ns_(config.bucket_ns),

@@ -102,9 +102,10 @@ po::options_description analysis_section(app_options& o, std::vector<std::string
       "source-idle", po::value(&o.source_idle)->default_value(o.source_idle)->value_name("SECONDS"),
       "a source silent this long is forgotten")(
       "unique-slots", po::value(&o.unique_slots)->default_value(o.unique_slots)->value_name("N"),
-      "per RX lcore: distinct (source, port, cluster/tool/fingerprint) pairs remembered for "
-      "unique-source counts, 8 bytes each; past 7/8 full the counts become lower bounds "
-      "(counted as unique_overflow)")(
+      "per RX lcore: distinct (source, port, cluster/tool/fingerprint) combinations remembered "
+      "for unique-source counts, 8 bytes each, and N/4 (source, port) entries of the values "
+      "counted, 16 bytes each; past 7/8 full the counts become lower bounds (counted as "
+      "unique_overflow)")(
       "fingerprint-slots",
       po::value(&o.fingerprint_slots)->default_value(o.fingerprint_slots)->value_name("N"),
       "per RX lcore: distinct (port, fingerprint) pairs counted; the rest is counted as "
@@ -130,7 +131,8 @@ po::options_description series_options(app_options& o) {
       "counted as bucket overflow")(
       "bucket-unique-slots",
       po::value(&o.bucket_unique_slots)->default_value(o.bucket_unique_slots)->value_name("N"),
-      "per RX lcore: (source, key) pairs a bucket remembers for its distinct-source counts")(
+      "per RX lcore: (source, combination) pairs a bucket remembers for its distinct-source "
+      "counts, 8 bytes each, and N/4 (source, port) entries, 16 bytes each")(
       "surge-ratio", po::value(&o.surge.ratio)->default_value(o.surge.ratio)->value_name("X"),
       "a bucket surges at X times the median of the previous buckets...")(
       "surge-iqr", po::value(&o.surge.iqr_k)->default_value(o.surge.iqr_k)->value_name("K"),

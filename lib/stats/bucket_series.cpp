@@ -57,8 +57,8 @@ bucket_series::bucket_series(uint32_t entries, uint32_t unique_slots, uint32_t a
   for (series_slot& s : slots_) {
     s.entries = std::make_unique<keyed_counters>(entries);
     s.uniques = std::make_unique<unique_set>(unique_slots);
-    // A (source, port) entry stands for the several keys a pair had in the set.
-    s.marks = std::make_unique<value_marks>(unique_slots / 8);
+    // A (source, port) entry stands for several keys: the set keeps about two a combination.
+    s.marks = std::make_unique<value_marks>(unique_slots / 4);
     if (arrivals != 0) {
       s.arrivals = std::make_unique<source_arrival[]>(arrivals);
       // A source records several arrivals (its port, cluster, tool, technique, country, ...).

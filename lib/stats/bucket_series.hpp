@@ -87,7 +87,7 @@ class bucket_series {
   /**
    * @param entries      distinct keys per bucket (rounded up to a power of two)
    * @param unique_slots distinct (source, key) pairs per bucket; the (source, port) entries
-   *                     of their marks get an eighth of this
+   *                     of their marks get a quarter of this (16 bytes each)
    * @param arrivals     source arrivals recorded per bucket (0: none are, the usual case)
    */
   bucket_series(uint32_t entries, uint32_t unique_slots, uint32_t arrivals = 0);

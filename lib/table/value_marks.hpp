@@ -80,8 +80,9 @@ class value_marks {
  private:
   static constexpr unsigned per_line = 4;
   /** Lines an entry may be placed in: its home line, then lines picked by double hashing on
-   *  the key's own bits (as the unique set's keys that share a home). */
-  static constexpr unsigned max_lines = 8;
+   *  the key's own bits (as the unique set's keys that share a home). Twice the set's: a
+   *  line of four fills sooner than one of eight. */
+  static constexpr unsigned max_lines = 16;
 
   /** The entry holding key `k`, or else the first empty entry of its probe lines; null when
    *  all of them are full without it. */
