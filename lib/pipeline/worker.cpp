@@ -355,7 +355,6 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
 
 bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                            bool repeat, uint8_t technique) {
-  lcore_counters& c = *stats_.block;
   const auto tool_index = static_cast<uint64_t>(k.tool);
   // The country, the actor and the AS are the source's (set once, when it is new).
   const uint8_t country = k.source->country;
@@ -380,46 +379,17 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   // traffic.
   const bool new_combination = !repeat && (!p.has_ports || uniques_.insert(k.combination));
   k.source->last_combination = k.repeat_memo;
-  // A combination the source showed before cannot be new to its country or actor, nor to a
-  // value marked over all traffic. The technique follows from the TCP flags and whether a
-  // payload rode along, which the fingerprint key in a TCP/UDP packet's combination holds;
-  // packets without ports have only (source, tool) as their combination, so they always look.
-  bool new_total = false;
-  marked_values* total =
-      new_combination || !p.has_ports
-          ? marks_.find_or_add(total_marks_key(k.source_hash, country, actor), new_total)
-          : nullptr;
-  if (new_total) {
-    stats_.country_totals[country].sources.add();
-    c.in_total(kind::actor, actor).sources.add();
-  }
-  if (total != nullptr && total->mark(marked_bit(kind::technique, technique))) {
-    c.in_total(kind::technique, technique).sources.add();
-  }
-  const bool new_tool = new_combination && total != nullptr &&
-                        total->mark(marked_bit(kind::tool, static_cast<uint32_t>(tool_index)));
-  if (new_tool) {
-    c.in_total(kind::tool, tool_index).sources.add();
-  }
+  // Packets without ports have only (source, tool) as their combination, which says nothing
+  // of their technique: they always look.
+  const bool new_tool = count_total_sources(at, k.source_hash, new_combination || !p.has_ports,
+                                            new_combination);
   if (!p.has_ports) {
     return new_tool;
   }
   if (k.port == watched_ports::other_index) {
     series_.note_unwatched(k.bucket, k.source_hash, k.source->key.bytes, p.dst_port, tcp);
   }
-  // The source's entry on the port: new to the port is new to its (country, actor) and AS
-  // counts there (the source's AS is fixed with its country).
-  bool new_on_port = false;
-  marked_values* on_port =
-      new_combination
-          ? marks_.find_or_add(port_marks_key(k.source_hash, k.port, country, actor), new_on_port)
-          : nullptr;
-  if (new_on_port) {
-    stats_.country_counts[k.port * location_db::max_countries + country].sources.add();
-    c.on_port(kind::actor, k.port, actor).sources.add();
-  }
-  count_keyed(stats_.port_ases, stats_.port_as_overflow,
-              series_key::make(series_key::kind::as, k.port, asn, 0), 1, new_on_port);
+  count_port_sources(at, k.source_hash, new_combination);
   // Before this packet's own counts: they then find the source where it moved to.
   if (k.moved_from != no_move) {
     move_first_probe(k, at);
@@ -428,17 +398,6 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   const size_t key_count = series_keys(at, keys);
   series_.add(k.bucket, k.combination.key, keys, key_count, k.source_hash, repeat,
               k.source->key.bytes);
-  // The dense rows a packet counts in, per port: is the source new to (port, value)? (The
-  // source's own values, its actor, were counted with its country above.)
-  each_dimension([&](auto row) {
-    constexpr const series_dimension& d = series_dimensions[row];
-    if constexpr (d.values != 0 && mark_of(d) == source_mark::bit) {
-      const uint32_t value = packet_value(d.kind, at);
-      if (on_port != nullptr && on_port->mark(marked_bit(d.kind, value))) {
-        c.on_port(d.kind, k.port, value).sources.add();
-      }
-    }
-  });
   // A probe of its source's last shape came with the key's hash alone (identify()).
   const fingerprint_key key = k.key_made ? k.key : make_fingerprint_key(p);
   fingerprint_slot* slot = fingerprints_.find_or_add(k.port, key, k.key_hash);
@@ -451,6 +410,65 @@ bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const pa
   }
   start_record(at, slot, k.bucket, k.position);
   return new_combination;
+}
+
+bool worker::count_total_sources(const count_point& at, uint64_t source_hash, bool look,
+                                 bool new_combination) {
+  lcore_counters& c = *stats_.block;
+  // A combination the source showed before cannot be new to its country or actor, nor to a
+  // value marked over all traffic: the technique follows from the TCP flags and whether a
+  // payload rode along, which the fingerprint key in a TCP/UDP packet's combination holds.
+  bool new_entry = false;
+  marked_values* total =
+      look ? marks_.find_or_add(total_marks_key(source_hash, at.country, at.actor), new_entry)
+           : nullptr;
+  if (total == nullptr) {
+    return false;
+  }
+  if (new_entry) {
+    stats_.country_totals[at.country].sources.add();
+    c.in_total(kind::actor, at.actor).sources.add();
+  }
+  if (total->mark(marked_bit(kind::technique, at.technique))) {
+    c.in_total(kind::technique, at.technique).sources.add();
+  }
+  if (new_combination && total->mark(marked_bit(kind::tool, at.tool))) {
+    c.in_total(kind::tool, at.tool).sources.add();
+    return true;
+  }
+  return false;
+}
+
+void worker::count_port_sources(const count_point& at, uint64_t source_hash,
+                                bool new_combination) {
+  lcore_counters& c = *stats_.block;
+  // The source's entry on the port: new to the port is new to its (country, actor) and AS
+  // counts there (the source's AS is fixed with its country).
+  bool new_on_port = false;
+  marked_values* on_port =
+      new_combination ? marks_.find_or_add(
+                            port_marks_key(source_hash, at.port, at.country, at.actor), new_on_port)
+                      : nullptr;
+  if (new_on_port) {
+    stats_.country_counts[at.port * location_db::max_countries + at.country].sources.add();
+    c.on_port(kind::actor, at.port, at.actor).sources.add();
+  }
+  count_keyed(stats_.port_ases, stats_.port_as_overflow,
+              series_key::make(series_key::kind::as, at.port, at.asn, 0), 1, new_on_port);
+  if (on_port == nullptr) {
+    return;
+  }
+  // The dense rows a packet counts in, per port, marked as bits of the entry (the source's own
+  // values, its actor, came with the entry).
+  each_dimension([&](auto row) {
+    constexpr const series_dimension& d = series_dimensions[row];
+    if constexpr (d.values != 0 && mark_of(d) == source_mark::bit) {
+      const uint32_t value = packet_value(d.kind, at);
+      if (on_port->mark(marked_bit(d.kind, value))) {
+        c.on_port(d.kind, at.port, value).sources.add();
+      }
+    }
+  });
 }
 
 void worker::add_packets(const count_point& at, uint64_t n, uint64_t bytes, bool has_ports) {

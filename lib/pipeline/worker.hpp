@@ -230,6 +230,14 @@ class worker {
   /** A scan packet's counts (its source known): in full or as a repeat, then its payload and
    *  conversation. */
   void account(const decoded_packet& p, const frame_ref& f, const packet_class& k);
+  /** The distinct-source counts over all traffic at `at` (country and actor, technique, and
+   *  the tool when the combination is new), from the source's entry there; `look`: the
+   *  packet may be new to any of them. @return the source is new to the tool */
+  bool count_total_sources(const count_point& at, uint64_t source_hash, bool look,
+                           bool new_combination);
+  /** The distinct-source counts on the packet's port at `at` (country and actor, AS, the
+   *  dense rows), from the source's entry on the port, when the combination is new. */
+  void count_port_sources(const count_point& at, uint64_t source_hash, bool new_combination);
   /** Count a packet in every family (not a repeat its record took). @return its combination
    *  is new to its source */
   bool count_in_full(const decoded_packet& p, const frame_ref& f, const packet_class& k,

@@ -26,6 +26,9 @@ class table_array {
   table_array() = default;
   /** `n` elements, each value-initialised. */
   explicit table_array(size_t n) : size_(n) {
+    if (n == 0) {
+      return;
+    }
     constexpr size_t huge = size_t{2} << 20;
     const size_t bytes = n * sizeof(Line);
     // Only a table of a huge page or more gains from one; a smaller one keeps line alignment.
