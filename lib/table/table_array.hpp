@@ -1,16 +1,19 @@
 #pragma once
 /**
  * @file
- * The fixed array of a large per-lcore table (its lines, slots or records), backed by
- * transparent huge pages where the kernel offers them: a table of tens of megabytes looked up
- * at random misses the TLB on nearly every look with 4 KiB pages; a 2 MiB page covers 32,768
- * cache lines.
+ * The fixed array of a large per-lcore table (its lines, slots or records). Taken from the
+ * kernel as fresh zero pages: a table whose empty element is all zero bytes costs nothing at
+ * start and only the pages it touches (a table sized for a dense hour is hundreds of
+ * megabytes, and writing it all once cost a start-up of seconds). Backed by transparent huge
+ * pages where the kernel offers them: a table of tens of megabytes looked up at random misses
+ * the TLB on nearly every look with 4 KiB pages; a 2 MiB page covers 32,768 cache lines.
  */
 
 #include <sys/mman.h>
 
 #include <cstddef>
-#include <cstdlib>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -30,19 +33,32 @@ class table_array {
       return;
     }
     constexpr size_t huge = size_t{2} << 20;
-    const size_t bytes = n * sizeof(Line);
-    // Only a table of a huge page or more gains from one; a smaller one keeps line alignment.
-    const size_t align = bytes >= huge ? huge : alignof(Line);
-    const size_t rounded = (bytes + align - 1) / align * align;
-    void* p = std::aligned_alloc(align, rounded);
-    if (p == nullptr) {
+    // A table smaller than a huge page keeps 4 KiB pages (a huge one would be mostly empty).
+    const size_t unit = n * sizeof(Line) >= huge ? huge : 4096;
+    const size_t bytes = (n * sizeof(Line) + unit - 1) / unit * unit;
+    // One unit more, so the table can start on a unit's boundary.
+    void* p =
+        mmap(nullptr, bytes + unit, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
       throw std::bad_alloc();
     }
-    if (align == huge) {
-      madvise(p, rounded, MADV_HUGEPAGE);  // advice only: without THP it stays 4 KiB pages
+    const auto start = reinterpret_cast<uintptr_t>(p);
+    const uintptr_t aligned = (start + unit - 1) / unit * unit;
+    if (aligned != start) {
+      munmap(p, aligned - start);
     }
-    lines_.reset(static_cast<Line*>(p));
-    fill();
+    if (aligned + bytes != start + bytes + unit) {
+      munmap(reinterpret_cast<void*>(aligned + bytes), start + unit - aligned);
+    }
+    if (unit == huge) {
+      madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);  // advice: may stay 4 KiB
+    }
+    lines_.reset(reinterpret_cast<Line*>(aligned));
+    lines_.get_deleter().bytes = bytes;
+    // Fresh pages are zero: an element whose empty value is not needs writing.
+    if (!empty_is_zero()) {
+      fill();
+    }
   }
 
   Line& operator[](size_t i) { return lines_.get()[i]; }
@@ -58,8 +74,20 @@ class table_array {
   void fill() { std::uninitialized_fill_n(lines_.get(), size_, Line{}); }
 
  private:
+  static bool empty_is_zero() {
+    const Line empty{};
+    unsigned char bytes[sizeof(Line)];
+    std::memcpy(bytes, &empty, sizeof(Line));
+    for (unsigned char b : bytes) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
   struct release {
-    void operator()(Line* p) const { std::free(p); }
+    size_t bytes = 0;
+    void operator()(Line* p) const { munmap(p, bytes); }
   };
   std::unique_ptr<Line, release> lines_;
   size_t size_ = 0;

@@ -103,7 +103,7 @@ TEST_CASE("value marks: every marked row's values have bits of their own", "[val
   CHECK(mark_of(series_key::kind::signature) == source_mark::none);
 }
 
-TEST_CASE("table memory: zeroed at start and by fill, huge-page aligned when large",
+TEST_CASE("table memory: zeroed at start and by fill, huge-page aligned when large, movable",
           "[value_marks]") {
   struct alignas(64) line {
     uint64_t word[8];
@@ -120,5 +120,16 @@ TEST_CASE("table memory: zeroed at start and by fill, huge-page aligned when lar
   big.fill();
   CHECK(big[123].word[3] == 0);
   table_array<line> small(3);
-  CHECK(reinterpret_cast<uintptr_t>(small.data()) % 64 == 0);
+  CHECK(reinterpret_cast<uintptr_t>(small.data()) % 4096 == 0);
+  small[2].word[7] = 5;
+  table_array<line> moved = std::move(small);
+  CHECK(moved.size() == 3);
+  CHECK(moved[2].word[7] == 5);
+  // An element whose empty value is not zero bytes is written at start.
+  struct marked {
+    uint32_t value = 0xFFFFFFFF;
+  };
+  table_array<marked> ones(size_t{3} << 20);
+  CHECK(ones[0].value == 0xFFFFFFFF);
+  CHECK(ones[(size_t{3} << 20) - 1].value == 0xFFFFFFFF);
 }
