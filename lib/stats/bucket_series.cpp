@@ -155,18 +155,27 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
   const bool fresh = !known_repeat && s->uniques->insert(combination_key(source_hash, combination));
   // A new combination may be a new (source, port) pair: one entry holds what the source was
   // counted under on the port, the keys fixed with the pair and a bit per value of the others.
+  // Looked up only for such keys (a signature's or a conversation's keep keys of their own).
   marked_values* pair = nullptr;
   bool new_pair = false;
-  if (fresh) {
-    pair = s->marks->find_or_add(pair_of(source_hash, keys, n), new_pair);
-  }
+  bool looked = false;
+  auto pair_entry = [&]() {
+    if (!looked) {
+      looked = true;
+      pair = s->marks->find_or_add(pair_of(source_hash, keys, n), new_pair);
+    }
+    return pair;
+  };
   auto arrives = [&](uint64_t key) {
     const series_key::kind k = series_key::kind_of(key);
     switch (mark_of(k)) {
       case source_mark::pair:
+        pair_entry();
         return new_pair;
-      case source_mark::bit:
-        return pair != nullptr && pair->mark(marked_bit(k, series_key::dim_of(key)));
+      case source_mark::bit: {
+        marked_values* e = pair_entry();
+        return e != nullptr && e->mark(marked_bit(k, series_key::dim_of(key)));
+      }
       default:
         return s->uniques->insert(source_under(source_hash, key));
     }
