@@ -39,7 +39,7 @@ inline constexpr uint64_t indicator = 22; /**< an indicator, by its hash (kind, 
 /** A dimension with dense values counted from hits (stats/series_dimensions.hpp:
  *  payload_tool), per port or over all traffic, and the key of a packet without ports (its
  *  tool): the domain follows from the row's kind, so a new row needs none of its own. (The
- *  per-packet rows are marked in a (source, port) entry instead: value_marks_key().) */
+ *  per-packet rows are marked in a (source, port) entry instead: port_marks_key().) */
 constexpr uint64_t of(series_key::kind k, bool overall = false) {
   return 64 + 2 * uint64_t{static_cast<uint8_t>(k)} + (overall ? 1 : 0);
 }
