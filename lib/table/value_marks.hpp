@@ -9,7 +9,6 @@
  */
 
 #include <cstdint>
-#include <vector>
 
 #include "common/counter.hpp"
 #include "table/table_array.hpp"
