@@ -12,7 +12,9 @@ unique_set::unique_set(uint32_t slots) {
 }
 
 void unique_set::clear() {
-  lines_.fill();
+  if (size_ != 0) {  // nothing was written since the last clear (a bucket slot's first use)
+    lines_.clear();
+  }
   size_ = 0;
 }
 

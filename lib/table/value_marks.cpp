@@ -14,7 +14,9 @@ value_marks::value_marks(uint64_t entries) {
 }
 
 void value_marks::clear() {
-  lines_.fill();
+  if (size_ != 0) {  // nothing was written since the last clear (a bucket slot's first use)
+    lines_.clear();
+  }
   size_ = 0;
 }
 

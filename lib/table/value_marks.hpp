@@ -66,8 +66,8 @@ class value_marks {
     return e != nullptr && e->key == (key | 1) ? e : nullptr;
   }
 
-  /** Start loading the line `key` is looked up in first. */
-  void prefetch(uint64_t key) const { __builtin_prefetch(&lines_[key & line_mask_]); }
+  /** Start loading the line `key` is looked up in first (its stored form's home). */
+  void prefetch(uint64_t key) const { __builtin_prefetch(&lines_[line_of(key | 1, 0)]); }
 
   /** Forget every entry (a new time bucket). */
   void clear();
