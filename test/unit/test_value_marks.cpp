@@ -119,6 +119,14 @@ TEST_CASE("table memory: zeroed at start and by fill, huge-page aligned when lar
   big[123].word[3] = 9;
   big.fill();
   CHECK(big[123].word[3] == 0);
+  // clear() gives the pages back: they read as zero again, and take writes as before.
+  big[7].word[1] = 3;
+  big[(size_t{5} << 15) - 1].word[6] = 4;
+  big.clear();
+  CHECK(big[7].word[1] == 0);
+  CHECK(big[(size_t{5} << 15) - 1].word[6] == 0);
+  big[7].word[1] = 5;
+  CHECK(big[7].word[1] == 5);
   table_array<line> small(3);
   CHECK(reinterpret_cast<uintptr_t>(small.data()) % 4096 == 0);
   small[2].word[7] = 5;
@@ -132,4 +140,24 @@ TEST_CASE("table memory: zeroed at start and by fill, huge-page aligned when lar
   table_array<marked> ones(size_t{3} << 20);
   CHECK(ones[0].value == 0xFFFFFFFF);
   CHECK(ones[(size_t{3} << 20) - 1].value == 0xFFFFFFFF);
+  ones[5].value = 1;
+  ones.clear();
+  CHECK(ones[5].value == 0xFFFFFFFF);
+}
+
+TEST_CASE("value marks: a cleared table is empty and takes its entries anew", "[value_marks]") {
+  value_marks marks(1u << 16);
+  bool added = false;
+  marks.clear();  // never written: nothing to give back
+  marked_values* e = marks.find_or_add(42, added);
+  REQUIRE(e != nullptr);
+  CHECK(added);
+  CHECK(e->mark(3));
+  marks.clear();
+  CHECK(marks.size() == 0);
+  CHECK(marks.find_existing(42) == nullptr);
+  e = marks.find_or_add(42, added);
+  REQUIRE(e != nullptr);
+  CHECK(added);
+  CHECK(e->mark(3));  // the bit is new again
 }
