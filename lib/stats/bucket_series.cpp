@@ -40,15 +40,20 @@ void read_open(const series_slot* slots, int64_t closed, Out& out, Read&& read) 
   }
 }
 
-/** The unique-set key that tells whether a source showed a combination in a bucket. */
-uint64_t combination_key(uint64_t source_hash, uint64_t combination) {
-  return light_set_key(source_hash, combination, combination_salt);
+/**
+ * The unique-set key that tells whether a source showed a combination in a bucket. Its home
+ * is the source's (source, port) entry (pair_of()), shared with the source's keys under the
+ * port's unmarked rows: a new combination's look and its fingerprint's are one line.
+ */
+set_entry combination_key(uint64_t source_hash, uint64_t combination, uint64_t pair) {
+  return {light_set_key(source_hash, combination, combination_salt), pair};
 }
 
 /** The unique-set key of a source under a series key whose values are not marked in its
- *  (source, port) entry (fingerprints: without bound per source, each its own line). */
-uint64_t source_under(uint64_t source_hash, uint64_t series) {
-  return light_set_key(source_hash, series, key_salt);
+ *  (source, port) entry (fingerprints: without bound per source), at home with its
+ *  combinations. */
+set_entry source_under(uint64_t source_hash, uint64_t series, uint64_t pair) {
+  return {light_set_key(source_hash, series, key_salt), pair};
 }
 }  // namespace
 
@@ -134,13 +139,10 @@ void bucket_series::prefetch(int64_t bucket, uint64_t combination, uint64_t sour
                              const uint64_t* keys, size_t n) const {
   const series_slot& s = slots_[static_cast<uint64_t>(bucket) % slots];
   if (s.bucket.load(std::memory_order_relaxed) == bucket) {
-    s.uniques->prefetch(combination_key(source_hash, combination));
-    s.marks->prefetch(pair_of(source_hash, keys, n));
-    for (size_t i = 0; i < n; ++i) {
-      if (mark_of(series_key::kind_of(keys[i])) == source_mark::own_key) {
-        s.uniques->prefetch(source_under(source_hash, keys[i]));
-      }
-    }
+    const uint64_t pair = pair_of(source_hash, keys, n);
+    // The combination and the source's unmarked keys share this line (their home).
+    s.uniques->prefetch(combination_key(source_hash, combination, pair));
+    s.marks->prefetch(pair);
   }
 }
 
@@ -152,7 +154,9 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
     late_.add(packets);
     return false;
   }
-  const bool fresh = !known_repeat && s->uniques->insert(combination_key(source_hash, combination));
+  const uint64_t pair_key = pair_of(source_hash, keys, n);
+  const bool fresh =
+      !known_repeat && s->uniques->insert(combination_key(source_hash, combination, pair_key));
   // A new combination may be a new (source, port) pair: one entry holds what the source was
   // counted under on the port, the keys fixed with the pair and a bit per value of the others.
   // Looked up only for such keys (a signature's or a conversation's keep keys of their own).
@@ -162,7 +166,7 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
   auto pair_entry = [&]() {
     if (!looked) {
       looked = true;
-      pair = s->marks->find_or_add(pair_of(source_hash, keys, n), new_pair);
+      pair = s->marks->find_or_add(pair_key, new_pair);
     }
     return pair;
   };
@@ -177,7 +181,7 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
         return e != nullptr && e->mark(marked_bit(k, series_key::dim_of(key)));
       }
       default:
-        return s->uniques->insert(source_under(source_hash, key));
+        return s->uniques->insert(source_under(source_hash, key, pair_key));
     }
   };
   for (size_t i = 0; i < n; ++i) {
