@@ -75,8 +75,8 @@ class table_array {
   /**
    * Every element empty again. Where the empty element is zero bytes the pages go back to the
    * kernel and come back zero when next touched: no pass over the whole table at once (a
-   * bucket's sets are hundreds of megabytes, written between two bursts), and only the pages
-   * a quiet hour touches are zeroed again.
+   * bucket slot's set and marks are tens of megabytes, cleared between two bursts), and only
+   * the pages a quiet hour touches are zeroed again.
    */
   void clear() {
     if (size_ == 0) {
