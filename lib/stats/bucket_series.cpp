@@ -154,7 +154,8 @@ bool bucket_series::add(int64_t bucket, uint64_t combination, const uint64_t* ke
     late_.add(packets);
     return false;
   }
-  const uint64_t pair_key = pair_of(source_hash, keys, n);
+  // A known repeat is counted under its keys alone: no distinct-source look needs the entry.
+  const uint64_t pair_key = known_repeat ? 0 : pair_of(source_hash, keys, n);
   const bool fresh =
       !known_repeat && s->uniques->insert(combination_key(source_hash, combination, pair_key));
   // A new combination may be a new (source, port) pair: one entry holds what the source was
