@@ -31,6 +31,14 @@ struct repeat_record {
    *  with it); its marks carry the record's own bits, valid and queued, too. */
   count_point at{};
 
+  /** Does a packet to `dst_port` in `bucket` continue the record's combination, as far as the
+   *  record alone tells? (The rest of the combination follows from the packet's shape: see
+   *  worker::classify.) */
+  bool continues(uint16_t dst_port, bool tcp, int64_t in_bucket) const {
+    return (at.marks & valid) && at.dst_port == dst_port && at.tcp() == tcp &&
+           static_cast<int64_t>(bucket) == in_bucket;
+  }
+
   static constexpr uint32_t no_slot = UINT32_MAX;
   static constexpr uint8_t valid = 1;  /**< describes the source's last combination */
   static constexpr uint8_t queued = 8; /**< in the fold queue */
@@ -67,6 +75,15 @@ class repeat_tally {
     return static_cast<uint32_t>(reinterpret_cast<const source_line*>(&r) - records_.data());
   }
   void prefetch(uint32_t position) const { __builtin_prefetch(&records_[position]); }
+
+  /** One more repeat (`bytes` on the link, at `time_ns`) waits in the record at `position`. */
+  void add(uint32_t position, uint64_t time_ns, uint32_t bytes) {
+    repeat_record& r = records_[position].repeat;
+    if (r.packets++ == 0) {
+      queue(position, time_ns);
+    }
+    r.bytes += bytes;
+  }
 
   /** The record at `position` now holds repeats (from `time_ns`): queue it once. Each position
    *  is queued at most once, so the queue never overflows. */

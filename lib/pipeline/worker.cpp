@@ -208,7 +208,8 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   source_state& s = *c.source;
   account_source(p, s, time_ns);
   c.source_hash = address_hash(s.key.bytes);
-  identify(p, s, c);
+  c.continues_last = false;
+  const bool same_shape = identify(p, s, c);
   if (c.tool == scan_tool::none && s.src_port_behaviour() == source_port_behaviour::fixed &&
       p.src_port == s.first_src_port && nmap_udp_shape(p)) {
     c.tool = scan_tool::nmap;  // its UDP probe, from the port its source keeps (scan_tool.hpp)
@@ -225,15 +226,25 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
     return;
   }
   const transport t = p.l4 == l4_kind::tcp ? transport::tcp : transport::udp;
-  c.port = ports_.index(t, p.dst_port);
-  decide_source_cluster(p, s, c);
-  c.combination = {light_set_key(c.source_hash, c.key_hash ^ c.port,
-                                 cluster_and_tool(c.cluster, static_cast<uint8_t>(c.tool))),
-                   fingerprint_home(c.source_hash, c.key_hash, c.port)};
-  c.repeat_memo = repeat_memo_of(c.combination.key, c.bucket);
+  // A TCP probe of its source's last shape has the last packet's tool, fingerprint and
+  // technique; with the cluster held, the record (the last packet's combination) tells the
+  // rest: the port and the bucket. Then it is a repeat, known without its combination's keys.
+  // (A UDP probe's tool also depends on its source port: see above.)
+  const repeat_record& last = repeats_.at(c.position);
+  if (same_shape && t == transport::tcp && (s.cluster_state & source_state::cluster_decided) &&
+      last.continues(p.dst_port, true, c.bucket)) {
+    c.continues_last = true;
+    c.port = last.at.port;  // the port's index, without a look in the 64 KiB port table
+    c.cluster = s.cluster_slot();
+    c.moved_from = no_move;
+  } else {
+    c.port = ports_.index(t, p.dst_port);
+    decide_source_cluster(p, s, c);
+    name_combination(c);
+  }
   // A repeat of the source's last combination goes to its record (loaded with the source):
   // the counters below are only the other packets' to touch.
-  if (s.last_combination != c.repeat_memo) {
+  if (!c.continues_last && s.last_combination != c.repeat_memo) {
     __builtin_prefetch(&stats_.block->by_dst_port[static_cast<size_t>(t)][p.dst_port]);
     fingerprints_.prefetch(c.port, c.key_hash);
     uniques_.prefetch(c.combination);
@@ -265,7 +276,17 @@ void worker::classify(const decoded_packet& p, uint64_t time_ns, packet_class& c
   }
 }
 
-void worker::identify(const decoded_packet& p, source_state& s, packet_class& c) {
+void worker::name_combination(packet_class& c) const {
+  c.combination = {light_set_key(c.source_hash, c.key_hash ^ c.port,
+                                 cluster_and_tool(c.cluster, static_cast<uint8_t>(c.tool))),
+                   fingerprint_home(c.source_hash, c.key_hash, c.port)};
+  c.repeat_memo = repeat_memo_of(c.combination.key, c.bucket);
+}
+
+// Inlined into classify(), its one caller: the call's saved registers cost about 2% of a SYN
+// in stage_bench (GCC keeps a function this size out of line).
+__attribute__((always_inline)) inline bool worker::identify(const decoded_packet& p,
+                                                            source_state& s, packet_class& c) {
   c.key_made = false;
   const uint8_t doubts_in = s.tool_doubts;
   probe_shape shape;
@@ -278,7 +299,7 @@ void worker::identify(const decoded_packet& p, source_state& s, packet_class& c)
       c.tool = static_cast<scan_tool>(memo->tool());
       c.key_hash = memo->key_hash();
       s.tool_doubts = memo->doubts_out() & 3;
-      return;
+      return true;
     }
   }
   uint8_t doubts = doubts_in;
@@ -293,6 +314,7 @@ void worker::identify(const decoded_packet& p, source_state& s, packet_class& c)
     memo->remember(shape, doubts_in, static_cast<uint8_t>(c.tool), s.tool_doubts,
                    c.key_made ? c.key_hash : 0);
   }
+  return false;
 }
 
 void worker::prefetch_count_keys(const packet_class& c) {
@@ -333,12 +355,8 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   }
   // A source's repeat of its last combination waits in its record, to be counted with the
   // next ones (repeat_tally.hpp); the payload and the conversation are the packet's own.
-  const bool repeat = k.source->last_combination == k.repeat_memo;
-  const auto technique = static_cast<uint8_t>(classify_technique(p));
-  bool new_combination = false;
-  if (!p.has_ports || !repeat || !tally_repeat(p, f, k, technique)) {
-    new_combination = count_in_full(p, f, k, repeat, technique);
-  }
+  const bool new_combination =
+      !(k.continues_last && tally_continued(p, f, k)) && count_combination(p, f, k);
   if (!p.has_ports) {
     return;
   }
@@ -351,6 +369,22 @@ void worker::account(const decoded_packet& p, const frame_ref& f, const packet_c
   if (monitored_ != nullptr && p.l4 == l4_kind::tcp) {
     converse(p, f, k, new_combination);
   }
+}
+
+bool worker::count_combination(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
+  if (k.continues_last) {
+    // An earlier packet of the burst changed the source's combination after classify().
+    packet_class named = k;
+    name_combination(named);
+    named.continues_last = false;
+    return count_combination(p, f, named);
+  }
+  const bool repeat = k.source->last_combination == k.repeat_memo;
+  const auto technique = static_cast<uint8_t>(classify_technique(p));
+  if (!p.has_ports || !repeat || !tally_repeat(p, f, k, technique)) {
+    return count_in_full(p, f, k, repeat, technique);
+  }
+  return false;
 }
 
 bool worker::count_in_full(const decoded_packet& p, const frame_ref& f, const packet_class& k,

@@ -190,6 +190,9 @@ class worker {
   }
   /** Probes that took their source's last answer from its shape memo (tests, benchmarks). */
   uint64_t shape_matches() const { return shape_matches_; }
+  /** Repeats counted from their shape and record alone, no combination key made (tests,
+   *  benchmarks). */
+  uint64_t continued_repeats() const { return continued_repeats_; }
   /** Is the responder on? */
   bool responding() const { return responder_ != nullptr; }
 
@@ -215,14 +218,22 @@ class worker {
     uint8_t moved_from;
     uint16_t moved_port;
     scan_tool tool;       /**< built-in tool fingerprint */
+    /** A TCP probe of its source's last shape, decided cluster, port and bucket: it repeats
+     *  the source's last combination if the record still says so when it is counted, and
+     *  classify() left `combination` and `repeat_memo` unset (name_combination). */
+    bool continues_last;
   };
 
   worker(const worker_config& config, std::unique_ptr<source_table> sources);
   source_state* resolve_source(const source_key& key, int32_t position, uint64_t time_ns);
   void classify(const decoded_packet& p, uint64_t time_ns, packet_class& k);
   /** The packet's tool and, with ports, its fingerprint key's hash: the source's last answer
-   *  when the packet repeats its last shape, else the rules' (remembered for the next). */
-  void identify(const decoded_packet& p, source_state& s, packet_class& c);
+   *  when the packet repeats its last shape, else the rules' (remembered for the next).
+   *  @return the packet repeats its source's last shape */
+  bool identify(const decoded_packet& p, source_state& s, packet_class& c);
+  /** The combination key and repeat memo of a TCP/UDP packet whose port, cluster, tool and
+   *  fingerprint hash are known. */
+  void name_combination(packet_class& c) const;
   /** A burst's totals, added once: its frames and bytes, the time span it reaches. */
   void count_burst(uint16_t frames, uint64_t bytes, uint64_t earliest, uint64_t latest);
   /** Every frame's own totals: bytes and frames by protocol, the parse result. */
@@ -242,6 +253,9 @@ class worker {
    *  is new to its source */
   bool count_in_full(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                      bool repeat, uint8_t technique);
+  /** Count a packet as a repeat (its record takes it) or in full. @return its combination is
+   *  new to its source */
+  bool count_combination(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   /** `n` packets (`bytes` on the link) into every family's packet count at `at`: the one list
    *  of them, for packets counted in full and folded repeats alike (the keyed AS count, the
    *  series and the fingerprint slot are each caller's). Without ports, only the totals over
@@ -260,6 +274,9 @@ class worker {
    *  cannot take it (the packet is then counted in full). */
   bool tally_repeat(const decoded_packet& p, const frame_ref& f, const packet_class& k,
                     uint8_t technique);
+  /** A packet classify() found to continue its source's last combination: tallied when the
+   *  record, as the burst's earlier packets left it, still says so. */
+  bool tally_continued(const decoded_packet& p, const frame_ref& f, const packet_class& k);
   /** The packet was counted in full: its combination's later repeats go to the record. */
   void start_record(const count_point& at, const fingerprint_slot* slot, int64_t bucket,
                     uint32_t position);
@@ -334,6 +351,7 @@ class worker {
   bool memoize_clusters_;
   bool shape_shortcut_;
   uint64_t shape_matches_ = 0;
+  uint64_t continued_repeats_ = 0;
   std::unique_ptr<cluster_memo[]> memo_;
   lcore_stats stats_;
   std::unique_ptr<source_table> sources_;

@@ -17,10 +17,19 @@ bool worker::tally_repeat(const decoded_packet& p, const frame_ref& f, const pac
       r.at.technique != technique || r.bytes >= repeat_record::byte_limit) {
     return false;
   }
-  if (r.packets++ == 0) {
-    repeats_.queue(k.position, f.time_ns);
+  repeats_.add(k.position, f.time_ns, link_length(f));
+  return true;
+}
+
+bool worker::tally_continued(const decoded_packet& p, const frame_ref& f, const packet_class& k) {
+  repeat_record& r = repeats_.at(k.position);
+  // The probe has the shape of the packet before it, which counted under this record: its
+  // technique is the record's (what tally_repeat() checks beside the port).
+  if (!r.continues(p.dst_port, true, k.bucket) || r.bytes >= repeat_record::byte_limit) {
+    return false;
   }
-  r.bytes += link_length(f);
+  repeats_.add(k.position, f.time_ns, link_length(f));
+  ++continued_repeats_;
   return true;
 }
 

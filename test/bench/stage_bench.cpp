@@ -436,6 +436,9 @@ int main(int argc, char** argv) {
   }
   std::printf("  source table: %" PRIu64 " live, %" PRIu64 " evicted\n",
               w->sources().counters().live.read(), w->sources().counters().evicted.read());
+  std::printf("  SYN worker: %" PRIu64 " probes of their source's last shape, %" PRIu64
+              " of them repeats known from the record\n",
+              w->shape_matches(), w->continued_repeats());
   if (const signature_scanner* sc = payload_worker->scanner()) {
     std::printf("  payload scan: %" PRIu64 " payloads, %" PRIu64 " bytes, %zu rules\n",
                 sc->counters().packets.read(), sc->counters().bytes.read(), rules->rules().size());

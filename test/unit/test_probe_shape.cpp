@@ -185,14 +185,10 @@ size_t repeated_shapes(const std::vector<held_frame>& frames) {
   return repeated;
 }
 
-/** Both workers count the frames; their reports must be the same, byte for byte.
- *  @return how many probes the worker with the shortcut answered from a memo */
-uint64_t check_same_counts(const std::string& what, const std::vector<held_frame>& frames) {
-  INFO(what << ": " << frames.size() << " frames");
-  counted_run with(true), without(false);
-  with.run(frames);
-  without.run(frames);
+/** The reports of a run with the shortcut and one without must be the same, byte for byte. */
+void check_same_reports(const counted_run& with, const counted_run& without) {
   CHECK(without.w->shape_matches() == 0);
+  CHECK(without.w->continued_repeats() == 0);
   const std::string a = with.report(), b = without.report();
   if (a != b) {
     // Name the first line that differs rather than print two reports.
@@ -204,6 +200,16 @@ uint64_t check_same_counts(const std::string& what, const std::vector<held_frame
     FAIL_CHECK("with the shortcut: " << a.substr(line, a.find('\n', at) - line)
                                      << "\nwithout: " << b.substr(line, b.find('\n', at) - line));
   }
+}
+
+/** Both workers count the frames; their reports must be the same.
+ *  @return how many probes the worker with the shortcut answered from a memo */
+uint64_t check_same_counts(const std::string& what, const std::vector<held_frame>& frames) {
+  INFO(what << ": " << frames.size() << " frames");
+  counted_run with(true), without(false);
+  with.run(frames);
+  without.run(frames);
+  check_same_reports(with, without);
   return with.w->shape_matches();
 }
 
@@ -311,4 +317,49 @@ TEST_CASE("a shape memo answers only its own shape and doubts", "[fingerprint]")
   CHECK(m.tool() == 255);
   CHECK(m.doubts_out() == 3);
   CHECK(m.key_hash() == 0xFEEDFACECAFEBEEFULL);
+}
+
+TEST_CASE("a repeat known from its source's record counts as one counted in full",
+          "[fingerprint][worker]") {
+  // One ZMap-like source whose probes go back and forth between two ports in bursts of 32:
+  // a probe may look like a repeat when its burst is classified and no longer be one when it
+  // is counted (the burst's earlier probe to the other port moved the record), and the hour
+  // ends in the middle.
+  const uint16_t pattern[] = {80, 443, 80, 80};
+  const uint64_t start_ns = 1543795200ULL * 1000000000ULL + hour_ns - 100000000ULL;
+  std::vector<held_frame> frames;
+  for (uint32_t i = 0; i < 400; ++i) {
+    ipv4_fields ip;
+    ip.src = 0xC6336409;
+    ip.dst = 0xCB007100 | (i & 0xFF);
+    ip.ttl = 255;
+    ip.id = 54321;
+    tcp_fields t;
+    t.src_port = static_cast<uint16_t>(40000 + i);
+    t.dst_port = pattern[i % 4];
+    t.seq = i * 2654435761u;
+    t.window = 65535;
+    held_frame f;
+    f.data = ethernet(0x0800) + ipv4(ip, tcp(t));
+    f.wire_length = static_cast<uint32_t>(f.data.size());
+    f.time_ns = start_ns + i * 1000000ULL;
+    frames.push_back(f);
+  }
+  // From the traffic: a probe to the port and in the hour of the probe before it and of the
+  // last probe of the bursts before its own (what its burst's classify phase sees), once the
+  // source's cluster is held (its second probe, from another source port, decides it).
+  const auto same_combination = [&](size_t i, size_t j) {
+    return pattern[i % 4] == pattern[j % 4] &&
+           frames[i].time_ns / hour_ns == frames[j].time_ns / hour_ns;
+  };
+  uint64_t expected = 0;
+  for (size_t i = 32; i < frames.size(); ++i) {
+    expected += same_combination(i, i - 1) && same_combination(i, i / 32 * 32 - 1);
+  }
+  counted_run with(true), without(false);
+  with.run(frames);
+  without.run(frames);
+  check_same_reports(with, without);
+  CHECK(expected > 150);  // the first burst's none, the hour's end cut one short
+  CHECK(with.w->continued_repeats() == expected);
 }
