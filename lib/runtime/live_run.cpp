@@ -9,15 +9,16 @@
 #include "runtime/api_queries.hpp"
 #include "runtime/burst_guard.hpp"
 #include "runtime/device_ports.hpp"
-#include "runtime/fleet_setup.hpp"
 #include "runtime/event_setup.hpp"
-#include "runtime/store_setup.hpp"
+#include "runtime/fleet_setup.hpp"
 #include "runtime/kernel_drops.hpp"
 #include "runtime/reload.hpp"
 #include "runtime/run_context.hpp"
 #include "runtime/run_series.hpp"
 #include "runtime/series_setup.hpp"
+#include "runtime/store_setup.hpp"
 #include "runtime/telemetry.hpp"
+#include "table/table_array.hpp"
 
 namespace scanscope {
 
@@ -213,6 +214,9 @@ int run_live(const app_options& o, rules_and_databases& tables, std::atomic<bool
     return exit_runtime_error;
   }
   note_kernel_baselines(port_ids);
+  // The lcores' tables take their pages now, not at a first touch in the data path
+  // (table/table_array.hpp).
+  table_page_policy.store(table_pages::resident);
   rx_lcores rx;
   if (error = launch_rx(o, tables, queues, pool, stop_requested, rx); !error.empty()) {
     std::cerr << "scanscope: " << error << "\n";

@@ -7,10 +7,17 @@
  * megabytes, and writing it all once cost a start-up of seconds). Backed by transparent huge
  * pages where the kernel offers them: a table of tens of megabytes looked up at random misses
  * the TLB on nearly every look with 4 KiB pages; a 2 MiB page covers 32,768 cache lines.
+ *
+ * A live run takes its tables' pages at start instead (table_pages::resident): a page's first
+ * touch in the data path stalls the RX lcore while the kernel finds and zeroes it, and a huge
+ * page may first need memory compacted (Debian's THP defrag is `madvise`). At a telescope's
+ * rate the NIC's queue overflows meanwhile (BENCHMARKS.md: 1.4-1.7% of frames refused in the
+ * first seconds at 0.5-1 Mpps).
  */
 
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -19,6 +26,33 @@
 #include <type_traits>
 
 namespace scanscope {
+
+/** When the pages of the tables made from now on are taken from the kernel. */
+enum class table_pages : uint8_t {
+  on_touch, /**< when first touched: nothing at start, only the pages used (offline runs) */
+  resident, /**< all at creation, and kept over clears: no page fault in the data path (live) */
+};
+
+/** The process's policy (set once before the lcores' tables are made). */
+inline std::atomic<table_pages> table_page_policy{table_pages::on_touch};
+
+namespace table_detail {
+
+/** Fault in every page of [p, p + bytes) writable, so no later touch waits for the kernel. */
+inline void make_resident(void* p, size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  if (madvise(p, bytes, MADV_POPULATE_WRITE) == 0) {
+    return;
+  }
+#endif
+  // A kernel before 5.14: one write per 4 KiB page (the zero the page already holds).
+  auto* bytes_at = static_cast<volatile unsigned char*>(p);
+  for (size_t i = 0; i < bytes; i += 4096) {
+    bytes_at[i] = 0;
+  }
+}
+
+}  // namespace table_detail
 
 template <class Line>
 class table_array {
@@ -55,6 +89,10 @@ class table_array {
     }
     lines_.reset(reinterpret_cast<Line*>(aligned));
     lines_.get_deleter().bytes = bytes;
+    resident_ = table_page_policy.load(std::memory_order_relaxed) == table_pages::resident;
+    if (resident_) {
+      table_detail::make_resident(lines_.get(), bytes);
+    }
     // Fresh pages are zero: an element whose empty value is not needs writing.
     if (!empty_is_zero()) {
       fill();
@@ -73,19 +111,23 @@ class table_array {
   /** Every element value-initialised again. */
   void fill() { std::uninitialized_fill_n(lines_.get(), size_, Line{}); }
   /**
-   * Every element empty again. Where the empty element is zero bytes the pages go back to the
-   * kernel and come back zero when next touched: no pass over the whole table at once (a
-   * bucket slot's set and marks are tens of megabytes, cleared between two bursts), and only
-   * the pages a quiet hour touches are zeroed again.
+   * Every element empty again. Where the empty element is zero bytes and the pages are taken
+   * on touch, they go back to the kernel and come back zero when next touched: no pass over
+   * the whole table at once (a bucket slot's set and marks are tens of megabytes, cleared
+   * between two bursts), and only the pages a quiet hour touches are zeroed again. Resident
+   * pages stay, written empty.
    */
   void clear() {
     if (size_ == 0) {
       return;
     }
-    if (!empty_is_zero() || madvise(lines_.get(), lines_.get_deleter().bytes, MADV_DONTNEED) != 0) {
+    if (resident_ || !empty_is_zero() ||
+        madvise(lines_.get(), lines_.get_deleter().bytes, MADV_DONTNEED) != 0) {
       fill();
     }
   }
+  /** Were the pages taken at creation (table_pages::resident)? */
+  bool resident() const { return resident_; }
 
  private:
   static bool empty_is_zero() {
@@ -105,6 +147,7 @@ class table_array {
   };
   std::unique_ptr<Line, release> lines_;
   size_t size_ = 0;
+  bool resident_ = false;
 };
 
 }  // namespace scanscope

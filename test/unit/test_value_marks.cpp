@@ -1,9 +1,12 @@
 // The value marks against an exact oracle (std::unordered_map of key to marked values): new
 // and known entries, marks kept per entry, a table filled past its limit, clear(); and the
 // table memory the large tables share.
+#include <sys/mman.h>
+
 #include <catch2/catch.hpp>
 #include <random>
 #include <unordered_map>
+#include <vector>
 
 #include "stats/series_dimensions.hpp"
 #include "table/table_array.hpp"
@@ -143,6 +146,54 @@ TEST_CASE("table memory: zeroed at start and by fill, huge-page aligned when lar
   ones[5].value = 1;
   ones.clear();
   CHECK(ones[5].value == 0xFFFFFFFF);
+}
+
+namespace {
+
+/** How many of the 4 KiB pages of [p, p + bytes) are resident (mincore). */
+size_t resident_pages(const void* p, size_t bytes) {
+  const size_t pages = (bytes + 4095) / 4096;
+  std::vector<unsigned char> in_core(pages);
+  REQUIRE(mincore(const_cast<void*>(p), pages * 4096, in_core.data()) == 0);
+  size_t n = 0;
+  for (const unsigned char c : in_core) {
+    n += c & 1;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("table memory: pages taken when touched offline, all at creation live", "[value_marks]") {
+  struct alignas(64) line {
+    uint64_t word[8];
+  };
+  constexpr size_t lines = size_t{1} << 16;  // 4 MiB, 1,024 pages of 4 KiB
+  constexpr size_t bytes = lines * sizeof(line);
+  // Offline (the default): nothing resident until touched, and a clear gives the pages back.
+  REQUIRE(table_page_policy.load() == table_pages::on_touch);
+  table_array<line> lazy(lines);
+  CHECK_FALSE(lazy.resident());
+  CHECK(resident_pages(lazy.data(), bytes) < 8);
+  lazy[lines - 1].word[0] = 1;
+  CHECK(resident_pages(lazy.data(), bytes) >= 1);
+  lazy.clear();
+  CHECK(resident_pages(lazy.data(), bytes) < 8);
+  // Live: every page resident at creation and after a clear, and the table empty.
+  table_page_policy.store(table_pages::resident);
+  table_array<line> taken(lines);
+  table_page_policy.store(table_pages::on_touch);
+  CHECK(taken.resident());
+  CHECK(resident_pages(taken.data(), bytes) == bytes / 4096);
+  taken[5].word[2] = 7;
+  taken.clear();
+  CHECK(taken[5].word[2] == 0);
+  CHECK(resident_pages(taken.data(), bytes) == bytes / 4096);
+  uint64_t sum = 0;
+  for (const line& l : taken) {
+    sum += l.word[0] | l.word[7];
+  }
+  CHECK(sum == 0);
 }
 
 TEST_CASE("value marks: a cleared table is empty and takes its entries anew", "[value_marks]") {
