@@ -6,6 +6,7 @@
 #include "fingerprint/probe_shape.hpp"
 #include "fingerprint/scan_technique.hpp"
 #include "fingerprint/scan_tool.hpp"
+#include "pipeline/source_accounting.hpp"
 #include "pipeline/unique_domains.hpp"
 
 namespace scanscope {

@@ -268,7 +268,6 @@ class worker {
   static bool names_fingerprint(const decoded_packet& p, scan_tool tool) {
     return tool == scan_tool::none && (p.l4 == l4_kind::udp || is_syn_probe(p));
   }
-  void account_source(const decoded_packet& p, source_state& s, uint64_t time_ns);
   // Repeats counted later (worker_repeats.cpp).
   /** Add a repeat of the source's last combination to its record; false when the record
    *  cannot take it (the packet is then counted in full). */
