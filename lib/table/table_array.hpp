@@ -11,8 +11,8 @@
  * A live run takes its tables' pages at start instead (table_pages::resident): a page's first
  * touch in the data path stalls the RX lcore while the kernel finds and zeroes it, and a huge
  * page may first need memory compacted (Debian's THP defrag is `madvise`). At a telescope's
- * rate the NIC's queue overflows meanwhile (BENCHMARKS.md: 1.4-1.7% of frames refused in the
- * first seconds at 0.5-1 Mpps).
+ * rate the NIC's queue overflows meanwhile (BENCHMARKS.md: net_memif refused 1.4-1.7% of a
+ * 4-second step's frames at 0.5-1 Mpps).
  */
 
 #include <sys/mman.h>
