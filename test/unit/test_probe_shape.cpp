@@ -345,9 +345,10 @@ TEST_CASE("a repeat known from its source's record counts as one counted in full
     f.time_ns = start_ns + i * 1000000ULL;
     frames.push_back(f);
   }
-  // From the traffic: a probe to the port and in the hour of the probe before it and of the
-  // last probe of the bursts before its own (what its burst's classify phase sees), once the
-  // source's cluster is held (its second probe, from another source port, decides it).
+  // From the traffic: from the second burst on (the first classifies a new source, with no
+  // record yet; by the second its cluster is held), a probe to the port and in the hour of the
+  // probe before it and of the last probe of the bursts before its own (what its burst's
+  // classify phase sees).
   const auto same_combination = [&](size_t i, size_t j) {
     return pattern[i % 4] == pattern[j % 4] &&
            frames[i].time_ns / hour_ns == frames[j].time_ns / hour_ns;
@@ -360,6 +361,6 @@ TEST_CASE("a repeat known from its source's record counts as one counted in full
   with.run(frames);
   without.run(frames);
   check_same_reports(with, without);
-  CHECK(expected > 150);  // the first burst's none, the hour's end cut one short
+  CHECK(expected > 150);
   CHECK(with.w->continued_repeats() == expected);
 }
